@@ -1,0 +1,33 @@
+"""One exception root. Children also inherit the built-in type that fits."""
+
+
+class DigestError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(DigestError, ValueError):
+    """The configuration is missing, malformed or names a bad value."""
+
+
+class SourceError(DigestError):
+    """A source could not be read; the message is a one-line reason."""
+
+
+class FetchError(SourceError, ConnectionError):
+    """A URL could not be fetched (DNS, timeout, HTTP status, size limit)."""
+
+
+class FeedError(SourceError, ValueError):
+    """A feed document could not be parsed into entries."""
+
+
+class ExtractError(DigestError, ValueError):
+    """A page could not be turned into an article (undecodable, not HTML or text)."""
+
+
+class UnknownAlgorithm(DigestError, LookupError):
+    """A summariser algorithm name that is not registered."""
+
+
+class StoreError(DigestError, RuntimeError):
+    """The store could not be opened or written."""

@@ -1,0 +1,108 @@
+"""The plain, frozen values that flow between stages.
+
+Library types (feedparser dicts, trafilatura documents, sumy sentences,
+SQLAlchemy rows) never leave their module; stages talk in these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    FEED = "feed"  # RSS 0.9x/1.0/2.0, Atom or JSON Feed URL
+    PAGE = "page"  # one web page URL
+    PATH = "path"  # a local file or folder of .html/.htm/.txt (optionally .gz)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    kind: SourceKind
+    location: str  # URL for feed/page, filesystem path for path
+    title: str = ""  # human name shown in the digest; defaults to name
+    max_items: int = 50
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One fetched or read document, before extraction. I/O ends here."""
+
+    url: str
+    body: bytes
+    content_type: str  # e.g. "text/html; charset=utf-8", "text/plain"
+    fetched_at: datetime
+    source: str = ""  # Source.name
+    # Hints from a feed entry, used when the page itself lacks them.
+    title_hint: str = ""
+    published_hint: datetime | None = None
+    authors_hint: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    url: str
+    title: str
+    paragraphs: tuple[str, ...]
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    image: str | None = None
+    standfirst: str = ""  # the dek/lead under the headline, when the page has one
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    article: Article
+    sentences: tuple[str, ...]
+    algorithm: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A per-item failure recorded as data: which item, and a one-line reason."""
+
+    item: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    source: str
+    new: int = 0
+    seen: int = 0
+    not_modified: bool = False
+    errors: tuple[Failure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class GatherReport:
+    sources: tuple[SourceReport, ...]
+    new_articles: tuple[Article, ...] = field(default=())
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def failed_sources(self) -> tuple[SourceReport, ...]:
+        return tuple(s for s in self.sources if not s.ok)
