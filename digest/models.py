@@ -83,15 +83,19 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class SourceReport:
+    """What gathering one source did. `error` is set when the whole source failed;
+    `failures` holds items (feed entries, files) that failed while the rest went on."""
+
     source: str
     new: int = 0
     seen: int = 0
     not_modified: bool = False
-    errors: tuple[Failure, ...] = ()
+    error: str | None = None
+    failures: tuple[Failure, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.error is None
 
 
 @dataclass(frozen=True, slots=True)

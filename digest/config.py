@@ -1,0 +1,262 @@
+"""Settings: read once from digest.toml and DIGEST_* variables, validated, passed down.
+
+Lookup order for the file: an explicit path (``--config``), then ``DIGEST_CONFIG``,
+then ``./digest.toml``, then the embedded demo config in ``seeds/``.
+Environment variables override scalar keys as ``DIGEST_<SECTION>_<KEY>``
+(for example ``DIGEST_SMTP_HOST``). Library code never reads the environment:
+only :func:`load_settings` does, and only when the caller passes ``environ``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from digest.errors import ConfigError
+from digest.models import Source, SourceKind
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DEMO_CONFIG = SEEDS_DIR / "digest.toml"
+SECURITY_MODES = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    url: str = "sqlite:///digest.db"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str = ""  # empty: use the local capture server
+    port: int = 2525
+    username: str = ""
+    password: str = field(default="", repr=False)
+    security: str = "none"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    per_host: int = 4
+    concurrency: int = 16
+    max_redirects: int = 5
+    user_agent: str = "digest/0.1 (newsletter digest; python-httpx)"
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySettings:
+    sentences: int = 3
+    algorithm: str = "default"
+    language: str = "english"
+
+
+@dataclass(frozen=True, slots=True)
+class ListSettings:
+    name: str
+    title: str = ""
+    sender: str = "Digest <digest@localhost>"
+    reply_to: str = ""
+    subject: str = ""
+    sources: tuple[str, ...] = ()  # empty: every source
+    max_items: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path | None = None
+    store: StoreSettings = StoreSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    fetch: FetchSettings = FetchSettings()
+    summary: SummarySettings = SummarySettings()
+    sources: tuple[Source, ...] = ()
+    lists: tuple[ListSettings, ...] = ()
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"unknown source {name!r}; configured: {', '.join(s.name for s in self.sources) or 'none'}")
+
+    def list(self, name: str) -> ListSettings:
+        for entry in self.lists:
+            if entry.name == name:
+                return entry
+        raise ConfigError(f"unknown list {name!r}; configured: {', '.join(x.name for x in self.lists) or 'none'}")
+
+    def sources_for(self, list_name: str) -> tuple[Source, ...]:
+        wanted = self.list(list_name).sources
+        return tuple(s for s in self.sources if not wanted or s.name in wanted)
+
+
+_SCALAR_SECTIONS: dict[str, type] = {
+    "store": StoreSettings,
+    "smtp": SmtpSettings,
+    "fetch": FetchSettings,
+    "summary": SummarySettings,
+}
+_TABLE_SECTIONS = ("sources", "lists")
+
+
+def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
+    """The config file to use, following the documented lookup order."""
+    environ = environ or {}
+    for candidate, origin in ((explicit, "--config"), (environ.get("DIGEST_CONFIG"), "DIGEST_CONFIG")):
+        if candidate:
+            path = Path(candidate).expanduser()
+            if not path.is_file():
+                raise ConfigError(f"config file not found: {path} (from {origin})")
+            return path
+    local = Path("digest.toml")
+    return local if local.is_file() else DEMO_CONFIG
+
+
+def load_settings(
+    explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    path = find_config(explicit, environ=environ)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_settings(raw, base_dir=path.parent, path=path, environ=environ or {})
+
+
+def parse_settings(
+    raw: Mapping[str, Any],
+    *,
+    base_dir: Path,
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Validate a parsed TOML mapping; every message names the offending key."""
+    unknown = set(raw) - set(_SCALAR_SECTIONS) - set(_TABLE_SECTIONS)
+    if unknown:
+        raise ConfigError(f"unknown section [{sorted(unknown)[0]}]; known: {', '.join([*_SCALAR_SECTIONS, *_TABLE_SECTIONS])}")
+    overrides = _environment_overrides(environ or {})
+    scalars = {}
+    for section, cls in _SCALAR_SECTIONS.items():
+        table = _table(raw.get(section, {}), section)
+        scalars[section] = _build(cls, section, {**table, **overrides.get(section, {})})
+    smtp = scalars["smtp"]
+    if smtp.security not in SECURITY_MODES:
+        raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
+    sources = tuple(_source(name, table, base_dir) for name, table in _table(raw.get("sources", {}), "sources").items())
+    names = {s.name for s in sources}
+    lists = tuple(_list(name, table, names) for name, table in _table(raw.get("lists", {}), "lists").items())
+    return Settings(path=path, sources=sources, lists=lists, **scalars)
+
+
+def _environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for key, value in environ.items():
+        if not key.startswith("DIGEST_") or key == "DIGEST_CONFIG":
+            continue
+        rest = key[len("DIGEST_") :].lower()
+        section, _, name = rest.partition("_")
+        if section not in _SCALAR_SECTIONS:
+            continue  # not ours to judge: other tools may share the prefix
+        if name not in {f.name for f in fields(_SCALAR_SECTIONS[section])}:
+            raise ConfigError(f"{key}: unknown key {section}.{name}")
+        out.setdefault(section, {})[name] = value
+    return out
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table, got {type(value).__name__}")
+    return value
+
+
+def _build(cls: type, section: str, table: Mapping[str, Any]):
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{section}.{key}: unknown key; known: {', '.join(known)}")
+        values[key] = _coerce(value, known[key].default, f"{section}.{key}")
+    return cls(**values)
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    """Coerce to the type of the default; environment strings become numbers here."""
+    kind = type(default)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
+            return value.lower() in ("1", "true", "yes")
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if kind in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        try:
+            number = kind(value) if not (kind is int and isinstance(value, float)) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None:
+            label = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{where}: expected {label}, got {value!r}")
+        if number < 0:
+            raise ConfigError(f"{where}: must not be negative, got {value!r}")
+        return number
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def _source(name: str, table: Any, base_dir: Path) -> Source:
+    where = f"sources.{name}"
+    table = _table(table, where)
+    kinds = [k for k in SourceKind if k.value in table]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where}: needs exactly one of feed, page or path")
+    kind = kinds[0]
+    allowed = {kind.value, "title", "max_items"}
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"{where}.{key}: unknown key; known: {', '.join(sorted(allowed))}")
+    location = _coerce(table[kind.value], "", f"{where}.{kind.value}")
+    if kind is SourceKind.PAGE and not location.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}.page: expected an http(s) URL, got {location!r}")
+    if kind is SourceKind.PATH and "://" in location:
+        raise ConfigError(f"{where}.path: expected a local file or folder, got {location!r}")
+    if "://" in location and not location.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}.{kind.value}: only http(s) URLs or local paths, got {location!r}")
+    if "://" not in location:  # a local path, relative to the config file
+        location = str((base_dir / Path(location).expanduser()).resolve())
+    max_items = _coerce(table.get("max_items", 50), 0, f"{where}.max_items")
+    title = _coerce(table.get("title", ""), "", f"{where}.title")
+    return Source(name=name, kind=kind, location=location, title=title, max_items=max_items)
+
+
+def _list(name: str, table: Any, source_names: set[str]) -> ListSettings:
+    where = f"lists.{name}"
+    table = dict(_table(table, where))
+    if "from" in table:
+        table["sender"] = table.pop("from")
+    raw_sources = table.pop("sources", [])
+    if not isinstance(raw_sources, list) or not all(isinstance(s, str) for s in raw_sources):
+        raise ConfigError(f"{where}.sources: expected a list of source names")
+    for source in raw_sources:
+        if source not in source_names:
+            raise ConfigError(f"{where}.sources: unknown source {source!r}")
+    known = {f.name for f in fields(ListSettings)} - {"name", "sources"}
+    values = {}
+    for key, value in table.items():
+        if key not in known:
+            label = "from" if key == "sender" else key
+            raise ConfigError(f"{where}.{label}: unknown key; known: from, {', '.join(sorted(known - {'sender'}))}, sources")
+        default = getattr(ListSettings(name=name), key)
+        values[key] = _coerce(value, default, f"{where}.{'from' if key == 'sender' else key}")
+    return ListSettings(name=name, sources=tuple(raw_sources), **values)

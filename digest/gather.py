@@ -1,0 +1,173 @@
+"""Sources to stored articles. Each source succeeds or fails on its own; a failure is
+recorded with a one-line reason (in the report and in the store) and the rest go on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from digest.config import FetchSettings
+from digest.errors import DigestError, SourceError
+from digest.extract import article_from_fragment, extract_article, fragment_paragraphs
+from digest.feeds import FeedEntry, parse_feed
+from digest.fetch import Fetched, Fetcher, Validators
+from digest.files import read_feed_file, read_path
+from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
+from digest.store import Store
+from digest.urls import is_http_url
+
+log = logging.getLogger(__name__)
+
+# A feed entry whose own body has at least this many words is taken as the full
+# article; a shorter one (a teaser) makes us fetch and extract the linked page.
+FULL_CONTENT_WORDS = 150
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    articles: tuple[Article, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    seen: int = 0
+    not_modified: bool = False
+    validators: Validators | None = None
+
+
+async def gather(
+    sources: Sequence[Source], *, client: httpx.AsyncClient, store: Store, settings: FetchSettings
+) -> GatherReport:
+    """Gather every source concurrently; store and report the articles not seen before."""
+    fetcher = Fetcher(client, settings=settings)
+    reports = await asyncio.gather(*(_gather_one(source, fetcher=fetcher, store=store) for source in sources))
+    new_articles = tuple(a for _, articles in reports for a in articles)
+    return GatherReport(sources=tuple(r for r, _ in reports), new_articles=new_articles)
+
+
+async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tuple[SourceReport, list[Article]]:
+    now = datetime.now(UTC)
+    try:
+        outcome = await _READERS[source.kind](source, fetcher=fetcher, store=store)
+    except SourceError as exc:
+        reason = str(exc)
+        log.warning("source %s failed: %s", source.name, reason)
+        store.record_source_failure(source.name, reason, at=now)
+        return SourceReport(source=source.name, error=reason), []
+    except Exception as exc:  # a bug or a library surprise must not stop the other sources
+        reason = f"unexpected {type(exc).__name__}: {_one_line(exc)}"
+        log.exception("source %s failed unexpectedly", source.name)
+        store.record_source_failure(source.name, reason, at=now)
+        return SourceReport(source=source.name, error=reason), []
+    new = [a for a in outcome.articles if store.add_article(a, gathered_at=now)]
+    seen = outcome.seen + len(outcome.articles) - len(new)
+    validators = outcome.validators or Validators()
+    store.record_source_success(source.name, at=now, etag=validators.etag, last_modified=validators.last_modified)
+    report = SourceReport(
+        source=source.name, new=len(new), seen=seen, not_modified=outcome.not_modified, failures=outcome.failures
+    )
+    return report, new
+
+
+async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:
+    if is_http_url(source.location):
+        state = store.source_state(source.name)
+        fetched = await fetcher.fetch(
+            source.location, source=source.name, validators=Validators(state.etag, state.last_modified)
+        )
+    else:
+        fetched = Fetched(page=await asyncio.to_thread(read_feed_file, Path(source.location), source=source.name), validators=Validators())
+    if fetched.page is None:
+        return _Outcome(not_modified=True, validators=fetched.validators)
+    feed = parse_feed(fetched.page.body, url=fetched.page.url, content_type=fetched.page.content_type)
+    entries = feed.entries[: source.max_items]
+    known = store.known_urls(e.url for e in entries if e.url)
+    fresh = [e for e in entries if e.url not in known]
+    results = await asyncio.gather(*(_entry_article(e, source=source, fetcher=fetcher) for e in fresh))
+    articles = tuple(a for a in results if isinstance(a, Article))
+    failures = tuple(f for f in results if isinstance(f, Failure))
+    if feed.warning:
+        failures = (Failure(item=source.location, reason=feed.warning), *failures)
+    return _Outcome(articles=articles, failures=failures, seen=len(entries) - len(fresh), validators=fetched.validators)
+
+
+async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) -> Article | Failure:
+    def from_feed() -> Article | None:
+        return article_from_fragment(
+            entry.content_html,
+            url=entry.url,
+            title=entry.title,
+            source=source.name,
+            authors=entry.authors,
+            published=entry.published,
+        )
+
+    item = entry.url or entry.title or source.location
+    if not entry.url or _word_count(entry.content_html) >= FULL_CONTENT_WORDS:
+        article = from_feed()
+        return article or Failure(item=item, reason="feed entry has no text")
+    try:
+        fetched = await fetcher.fetch(entry.url, source=source.name)
+        page = replace(
+            fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors
+        )
+        article = extract_article(page)
+        problem = "no article body found on the page"
+    except DigestError as exc:
+        article, problem = None, str(exc)
+    if article is None:
+        # The linked page failed us; the feed's own teaser beats losing the entry.
+        article = from_feed()
+        if article is not None:
+            return replace(article, warnings=(*article.warnings, f"used the feed text: {problem}"))
+        return Failure(item=item, reason=problem)
+    return replace(article, url=article.url or entry.url)
+
+
+async def _read_page(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:
+    state = store.source_state(source.name)
+    fetched = await fetcher.fetch(
+        source.location, source=source.name, validators=Validators(state.etag, state.last_modified)
+    )
+    if fetched.page is None:
+        return _Outcome(not_modified=True, validators=fetched.validators)
+    article = _extract_or_raise(fetched.page)
+    return _Outcome(articles=(article,), validators=fetched.validators)
+
+
+async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:
+    read = await asyncio.to_thread(read_path, source.location, source=source.name)
+    articles, failures = [], list(read.failures)
+    for page in read.pages:
+        try:
+            articles.append(_extract_or_raise(page))
+        except DigestError as exc:
+            failures.append(Failure(item=page.url, reason=str(exc)))
+    if not articles and failures and len(read.pages) <= 1:
+        raise SourceError(failures[0].reason)
+    return _Outcome(articles=tuple(articles), failures=tuple(failures))
+
+
+def _extract_or_raise(page: Page) -> Article:
+    try:
+        article = extract_article(page)
+    except DigestError as exc:
+        raise SourceError(str(exc)) from None
+    if article is None:
+        raise SourceError("no article body found")
+    return article
+
+
+_READERS = {SourceKind.FEED: _read_feed, SourceKind.PAGE: _read_page, SourceKind.PATH: _read_local}
+
+
+def _word_count(html: str) -> int:
+    return sum(len(p.split()) for p in fragment_paragraphs(html))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else ""

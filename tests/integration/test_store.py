@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from digest.errors import StoreError
+from digest.models import Article
+from digest.store import Store
+from tests.conftest import POSTGRES_URL, postgres_reachable
+
+NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
+            yield s
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL unusable: {exc}")
+    try:
+        with Store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}") as s:
+            yield s
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make(url: str, title: str = "Title", body: str = "Body text.", source: str = "s") -> Article:
+    return Article(url=url, title=title, paragraphs=(body, "Second paragraph."), authors=("A. Writer",),
+                   published=NOW, source=source, image="https://example.org/i.png", standfirst="Dek")
+
+
+def test_new_articles_are_stored_once_by_url_and_by_content(store):
+    assert store.add_article(make("https://example.org/a?utm_source=x#top"), gathered_at=NOW)
+    assert not store.add_article(make("https://EXAMPLE.org/a"), gathered_at=NOW)  # same canonical URL
+    assert not store.add_article(make("https://mirror.example.net/copy"), gathered_at=NOW)  # same content
+    assert store.add_article(make("https://example.org/b", body="Other text."), gathered_at=NOW)
+    assert store.count_articles() == 2
+    assert store.known_urls(["https://example.org/a", "https://example.org/zzz"]) == {"https://example.org/a"}
+
+
+def test_round_trip_keeps_every_field(store):
+    article = make("https://example.org/a")
+    store.add_article(article, gathered_at=NOW)
+    [stored] = store.unsent_articles("daily")
+    assert stored.article == article
+    assert stored.gathered_at == NOW
+
+
+def test_unsent_articles_per_list_and_mark_sent(store):
+    ids = []
+    for i in range(3):
+        store.add_article(make(f"https://example.org/{i}", body=f"Body {i}", source="s" if i < 2 else "t"), gathered_at=NOW)
+    ids = [s.id for s in store.unsent_articles("daily")]
+    assert len(ids) == 3
+    assert len(store.unsent_articles("daily", sources=["s"])) == 2
+    assert len(store.unsent_articles("daily", limit=1)) == 1
+    store.mark_sent("daily", ids[:2], issue_id="issue-1", at=NOW)
+    store.mark_sent("daily", ids[:2], issue_id="issue-1", at=NOW)  # idempotent
+    assert [s.id for s in store.unsent_articles("daily")] == ids[2:]
+    assert len(store.unsent_articles("weekly")) == 3  # another list has its own record
+
+
+def test_source_state(store):
+    assert store.source_state("feed").etag is None
+    store.record_source_success("feed", at=NOW, etag='"x"', last_modified="Tue, 24 Nov 2026 07:00:00 GMT")
+    store.record_source_failure("feed", "HTTP 500 Internal Server Error", at=NOW)
+    state = store.source_state("feed")
+    assert state.etag == '"x"' and state.last_error == "HTTP 500 Internal Server Error"
+    assert state.last_success == NOW and state.last_error_at == NOW
+    store.record_source_success("feed", at=NOW)  # a success clears the error, keeps validators
+    state = store.source_state("feed")
+    assert state.last_error is None and state.etag == '"x"'
+
+
+def test_bad_store_url_is_one_clear_line(tmp_path):
+    with pytest.raises(StoreError, match="cannot open store") as info:
+        Store(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    assert "\n" not in str(info.value)
+    with pytest.raises(StoreError, match=r"postgresql\+psycopg://u:\*\*\*@"):
+        Store("postgresql+psycopg://u:secret@127.0.0.1:1/db")

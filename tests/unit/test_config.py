@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import DEMO_CONFIG, find_config, load_settings, parse_settings
+from digest.errors import ConfigError
+from digest.models import SourceKind
+
+
+def parse(raw, environ=None):
+    return parse_settings(raw, base_dir=Path("/cfg"), environ=environ or {})
+
+
+def test_demo_config_loads_with_a_daily_list():
+    settings = load_settings(DEMO_CONFIG)
+    assert settings.list("daily").title
+    assert {s.kind for s in settings.sources} >= {SourceKind.FEED, SourceKind.PATH}
+    for source in settings.sources:
+        assert Path(source.location).exists(), source
+
+
+def test_lookup_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert find_config(None, environ={}) == DEMO_CONFIG
+    (tmp_path / "digest.toml").write_text("")
+    assert find_config(None, environ={}) == Path("digest.toml")
+    other = tmp_path / "other.toml"
+    other.write_text("")
+    assert find_config(None, environ={"DIGEST_CONFIG": str(other)}) == other
+    assert find_config(other, environ={"DIGEST_CONFIG": "/nope"}) == other
+    with pytest.raises(ConfigError, match="config file not found: /nope \\(from DIGEST_CONFIG\\)"):
+        find_config(None, environ={"DIGEST_CONFIG": "/nope"})
+
+
+def test_environment_overrides_and_coercion():
+    settings = parse(
+        {"smtp": {"host": "mail.example.org", "port": 25}},
+        environ={"DIGEST_SMTP_PORT": "587", "DIGEST_STORE_URL": "postgresql://x/y", "DIGEST_SMTP_SECURITY": "starttls",
+                 "DIGEST_FETCH_READ_TIMEOUT": "2.5", "DIGEST_CONFIG": "ignored", "DIGEST_OTHERTOOL_X": "ignored"},
+    )
+    assert settings.smtp.port == 587 and settings.smtp.host == "mail.example.org"
+    assert settings.store.url == "postgresql://x/y"
+    assert settings.fetch.read_timeout == 2.5
+
+
+def test_password_is_not_in_repr():
+    settings = parse({"smtp": {"password": "hunter2"}})
+    assert "hunter2" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("raw", "environ", "message"),
+    [
+        ({"smtp": {"hots": "x"}}, {}, "smtp.hots: unknown key"),
+        ({"smtp": {"port": "abc"}}, {}, "smtp.port: expected a whole number, got 'abc'"),
+        ({"smtp": {"port": 1.5}}, {}, "smtp.port: expected a whole number"),
+        ({"smtp": {"port": -1}}, {}, "smtp.port: must not be negative"),
+        ({"smtp": {"security": "ssl"}}, {}, "smtp.security: expected one of starttls, tls, none"),
+        ({"smtp": "x"}, {}, "smtp: expected a table"),
+        ({"smpt": {}}, {}, "unknown section [smpt]"),
+        ({}, {"DIGEST_SMTP_PORT": "x"}, "smtp.port: expected a whole number, got 'x'"),
+        ({}, {"DIGEST_SMTP_HSOT": "x"}, "DIGEST_SMTP_HSOT: unknown key smtp.hsot"),
+        ({"sources": {"a": {}}}, {}, "sources.a: needs exactly one of feed, page or path"),
+        ({"sources": {"a": {"feed": "x", "page": "https://e.org"}}}, {}, "sources.a: needs exactly one"),
+        ({"sources": {"a": {"page": "ftp://e.org"}}}, {}, "sources.a.page: expected an http(s) URL"),
+        ({"sources": {"a": {"path": "https://e.org"}}}, {}, "sources.a.path: expected a local file or folder"),
+        ({"sources": {"a": {"feed": "https://e.org", "colour": 1}}}, {}, "sources.a.colour: unknown key"),
+        ({"lists": {"d": {"sources": ["nope"]}}}, {}, "lists.d.sources: unknown source 'nope'"),
+        ({"lists": {"d": {"max_items": "many"}}}, {}, "lists.d.max_items: expected a whole number"),
+        ({"lists": {"d": {"frm": "x"}}}, {}, "lists.d.frm: unknown key"),
+    ],
+)
+def test_bad_config_names_the_key(raw, environ, message):
+    with pytest.raises(ConfigError) as info:
+        parse(raw, environ)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_toml_is_reported_with_the_path(tmp_path):
+    bad = tmp_path / "digest.toml"
+    bad.write_text("[smtp\nhost=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad)
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path):
+    (tmp_path / "digest.toml").write_text('[sources.local]\npath = "pages"\n[lists.daily]\nfrom = "D <d@example.org>"\n')
+    settings = load_settings(tmp_path / "digest.toml")
+    assert settings.source("local").location == str(tmp_path / "pages")
+    assert settings.list("daily").sender == "D <d@example.org>"
+    assert settings.sources_for("daily") == settings.sources

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from digest.errors import FeedError
+from digest.feeds import parse_feed
+from tests.integration import pages
+
+
+def test_rss_entries_with_content():
+    feed = parse_feed(pages.rss([("One", "https://e.org/1"), ("Two", "/2")], full_content=True), url="https://e.org/feed")
+    assert [e.title for e in feed.entries] == ["One", "Two"]
+    assert feed.entries[1].url == "https://e.org/2"  # relative links resolved
+    assert feed.entries[0].published.year == 2026
+    assert "<p>" in feed.entries[0].content_html
+    assert feed.warning is None
+
+
+def test_atom_authors():
+    feed = parse_feed(pages.atom([("A", "https://e.org/a")]))
+    assert feed.entries[0].authors == ("Sam Okafor",)
+
+
+def test_json_feed():
+    doc = {"version": "https://jsonfeed.org/version/1", "title": "J", "items": [
+        {"id": "1", "url": "https://e.org/1", "title": " Spaced\n title ", "content_html": "<p>x</p>", "author": {"name": "Ann"}},
+        {"id": "2"}, "junk"]}
+    feed = parse_feed(json.dumps(doc).encode(), content_type="application/feed+json")
+    assert [e.title for e in feed.entries] == ["Spaced title"]
+    assert feed.entries[0].authors == ("Ann",)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "empty feed document"),
+        (b"   ", "empty feed document"),
+        (b"<html><body>hi</body></html>", "not a feed"),
+        (b"<?xml version='1.0'?><rss><channel><item><title>x</ti", "malformed feed"),
+        (b"{not json", "malformed JSON Feed"),
+        (b'{"version": "1"}', "not a feed: JSON without a jsonfeed.org version"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": 3}', "'items' is not a list"),
+    ],
+)
+def test_broken_feeds_raise_one_line(body, message):
+    with pytest.raises(FeedError, match=message) as info:
+        parse_feed(body)
+    assert "\n" not in str(info.value)
+
+
+def test_every_shared_feed_parses_or_fails_cleanly(shared_data):
+    manifest = json.loads((shared_data / "feeds" / "manifest.json").read_text())
+    parsed = kept = 0
+    for item in manifest:
+        body = (shared_data / "feeds" / item["file"]).read_bytes()
+        try:
+            feed = parse_feed(body, url="https://example.org/feed")
+        except FeedError as exc:
+            assert str(exc) and "\n" not in str(exc)
+            assert not item["xml_well_formed"] or item["feedparser_entries"] == 0, item["file"]
+            continue
+        parsed += 1
+        kept += len(feed.entries)
+        if item["origin"] == "real-world-capture":
+            assert len(feed.entries) == item["feedparser_entries"], item["file"]
+    assert parsed >= 100
+    # Entries with neither a link nor any text are dropped; nearly all have one.
+    assert kept >= 0.97 * sum(i["feedparser_entries"] for i in manifest)
