@@ -1,0 +1,125 @@
+"""The CLI as a user runs it: a subprocess, real files, a real local HTTP server."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration import pages
+from tests.integration.httpserver import Route
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO.parent / "shared" / "seeds" / "000_d37c680547ea96b3.txt"
+
+
+def digest(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "digest.cli", *args],
+        capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=120,
+    )
+
+
+def json_lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_extract_the_reference_seed():
+    if not SEED.exists():
+        pytest.skip("../shared/seeds is not present")
+    result = digest("extract", str(SEED), "--json")
+    assert result.returncode == 0, result.stderr
+    [record] = json_lines(result.stdout)
+    assert set(record) == {"source", "url", "title", "authors", "published", "text"}
+    assert record["title"] == "Moscow Says Attack Will End 'In a Moment' If Ukraine Agrees to Demands"
+    assert record["authors"] == ["Jake Johnson"]
+    assert record["text"].startswith("The Kremlin said Monday")
+    assert "began on February 24." in record["text"]
+    for furniture in ("chip in", "Sign up", "Subscribe", "Related", "Latest News", "Getty Images", "Creative Commons"):
+        assert furniture not in record["text"]
+
+
+def test_extract_gz_file_and_url(tmp_path, http_server):
+    page = tmp_path / "story.html.gz"
+    page.write_bytes(gzip.compress(pages.article_html("Zipped story")))
+    http_server.routes["/story"] = Route(pages.article_html("Served story"))
+    result = digest("extract", str(page), http_server.url("/story"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert [r["title"] for r in json_lines(result.stdout)] == ["Zipped story", "Served story"]
+    assert json_lines(result.stdout)[0]["published"].startswith("2026-11-20")
+
+
+def test_summarize_json_and_raw(tmp_path):
+    page = tmp_path / "story.html"
+    page.write_bytes(pages.article_html("Summarised story", paragraphs=8))
+    result = digest("summarize", str(page), "--json", "--sentences", "2")
+    assert result.returncode == 0, result.stderr
+    [record] = json_lines(result.stdout)
+    assert len(record["summary"]) == 2
+    assert all(sentence in record["text"] for sentence in record["summary"])
+
+    text = tmp_path / "body.txt"
+    text.write_text("\n\n".join(pages.LOREM))
+    result = digest("summarize", str(text), "--raw", "--json", "-n", "1", "--algorithm", "lexrank")
+    assert result.returncode == 0, result.stderr
+    [record] = json_lines(result.stdout)
+    assert record["summary"][0] in pages.LOREM
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("extract", "/no/such/file.txt"), "/no/such/file.txt: no such file"),
+        (("summarize", "--algorithm", "nope", "x"), "nope"),
+        (("extract", "http://127.0.0.1:9/"), "connection failed"),
+        (("--config", "/no/such.toml", "gather"), "config file not found: /no/such.toml (from --config)"),
+    ],
+)
+def test_errors_are_one_line_with_exit_2(args, message, tmp_path):
+    result = digest(*args, cwd=tmp_path)
+    assert result.returncode == 2, result
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_config_from_environment_is_one_line(tmp_path):
+    result = digest("gather", cwd=tmp_path, env={"DIGEST_SMTP_PORT": "lots"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "digest: error: smtp.port: expected a whole number, got 'lots'"
+
+
+def test_help_on_every_command():
+    for command in ("extract", "summarize", "gather", "run"):
+        result = digest(command, "--help")
+        assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_gather_then_run_on_the_demo_config(tmp_path):
+    first = digest("gather", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert (tmp_path / "digest.db").exists()
+    again = digest("run", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "article(s) waiting" in again.stdout
+    assert "•" in again.stdout
+
+
+def test_gather_reports_a_failing_source_and_exits_1(tmp_path, http_server):
+    http_server.routes["/ok"] = Route(pages.article_html("Fine"))
+    (tmp_path / "digest.toml").write_text(
+        f'[sources.good]\npage = "{http_server.url("/ok")}"\n'
+        f'[sources.bad]\nfeed = "{http_server.url("/missing")}"\n'
+        '[lists.daily]\n'
+    )
+    result = digest("gather", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "HTTP 404" in result.stdout
+    assert "good" in result.stdout
