@@ -28,7 +28,7 @@ def extract_article(page: Page) -> Article | None:
     Raises ExtractError when the page is not HTML or text, or cannot be decoded."""
     kind = _kind(page)
     if kind == "html":
-        article = extract_html(page.body, url=page.url, source=page.source)
+        article = extract_html(_declared_text(page), url=page.url, source=page.source)
     else:
         article = extract_scrape(decode_text(page), url=page.url, source=page.source)
     return _with_hints(article, page) if article else None
@@ -76,6 +76,18 @@ def decode_text(page: Page) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     raise ExtractError(f"undecodable bytes: not valid {charset or 'UTF-8'} text")
+
+
+def _declared_text(page: Page) -> str | bytes:
+    """Text decoded with the HTTP charset when one is declared and fits; else the raw
+    bytes, so the HTML's own meta charset and sniffing decide."""
+    charset = _charset(page.content_type)
+    if charset:
+        try:
+            return page.body.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return page.body
 
 
 def _kind(page: Page) -> str:

@@ -1,0 +1,262 @@
+"""Article-body extraction benchmark: our extractor against trafilatura and readability.
+
+usage: python bench/extraction.py [--data DIR] [--json OUT]
+
+DIR is the shared data folder (default ``<repo>/../shared/data``); pages are
+read from ``DIR/extraction/html/<id>.html.gz`` and scored against
+``DIR/extraction/ground-truth.json`` the way the ScrapingHub article
+extraction benchmark does: ``\\w+`` tokens (case kept), multisets of
+overlapping 4-token shingles, per-page precision and recall averaged over
+pages, F1 of the two averages, and "exact" = share of pages whose token
+sequence equals the ground truth. F1 is also given for the even- and
+odd-indexed pages (sorted ids) as a split-half check against overfitting.
+
+Exits 1 when our extractor raised on any page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import re
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from digest.extract_html import extract_html  # noqa: E402
+
+log = logging.getLogger("bench.extraction")
+
+SHINGLE = 4
+_TOKEN = re.compile(r"\w+")
+
+Extractor = Callable[[bytes, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    id: str
+    url: str
+    html: bytes
+    truth: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    id: str
+    precision: float
+    recall: float
+    exact: bool
+    ms: float
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    system: str
+    precision: float
+    recall: float
+    f1: float
+    exact: float
+    f1_even: float
+    f1_odd: float
+    mean_ms: float
+    max_ms: float
+    errors: int
+
+
+# --- scoring --------------------------------------------------------------
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text or "")
+
+
+def shingles(words: list[str], size: int = SHINGLE) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(words[i : i + size]) for i in range(max(0, len(words) - size + 1)))
+
+
+def page_scores(predicted: str, truth: str) -> tuple[float, float, bool]:
+    """Precision, recall and exact match of one page."""
+    pred_words, truth_words = tokens(predicted), tokens(truth)
+    pred, gold = shingles(pred_words), shingles(truth_words)
+    exact = pred_words == truth_words
+    if not pred and not gold:
+        return 1.0, 1.0, exact
+    tp = sum((pred & gold).values())
+    fp = sum((pred - gold).values())
+    fn = sum((gold - pred).values())
+    # tp/fp/fn scaled to sum to 1 leave these ratios unchanged.
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, exact
+
+
+def f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def summarise(system: str, results: list[PageResult]) -> Row:
+    def averaged(subset: list[PageResult]) -> tuple[float, float]:
+        n = len(subset) or 1
+        return sum(r.precision for r in subset) / n, sum(r.recall for r in subset) / n
+
+    precision, recall = averaged(results)
+    times = [r.ms for r in results]
+    return Row(
+        system=system,
+        precision=precision,
+        recall=recall,
+        f1=f1(precision, recall),
+        exact=sum(r.exact for r in results) / (len(results) or 1),
+        f1_even=f1(*averaged(results[0::2])),
+        f1_odd=f1(*averaged(results[1::2])),
+        mean_ms=sum(times) / (len(times) or 1),
+        max_ms=max(times, default=0.0),
+        errors=sum(bool(r.error) for r in results),
+    )
+
+
+# --- systems --------------------------------------------------------------
+
+
+def ours(html: bytes, url: str) -> str:
+    article = extract_html(html, url=url)
+    return article.text if article else ""
+
+
+def trafilatura_defaults(html: bytes, url: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html.decode("utf-8", errors="replace")) or ""
+
+
+def trafilatura_precision(html: bytes, url: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html.decode("utf-8", errors="replace"), favor_precision=True) or ""
+
+
+def readability_lxml(html: bytes, url: str) -> str:
+    import lxml.html
+    from readability import Document
+
+    summary = Document(html.decode("utf-8", errors="replace")).summary(html_partial=True)
+    return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
+
+
+def systems() -> dict[str, Extractor]:
+    found: dict[str, Extractor] = {
+        "ours": ours,
+        "trafilatura defaults": trafilatura_defaults,
+        "trafilatura favor_precision": trafilatura_precision,
+    }
+    try:
+        import readability  # noqa: F401
+    except ImportError:
+        log.warning("readability-lxml is not installed; skipping that row")
+    else:
+        found["readability-lxml"] = readability_lxml
+    return found
+
+
+# --- running --------------------------------------------------------------
+
+
+def load_samples(data: Path) -> list[Sample]:
+    folder = data / "extraction"
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    return [
+        Sample(
+            id=page_id,
+            url=entry.get("url", ""),
+            html=gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes()),
+            truth=entry["articleBody"],
+        )
+        for page_id, entry in sorted(truth.items())
+    ]
+
+
+def run_system(extractor: Extractor, samples: list[Sample]) -> list[PageResult]:
+    if samples:
+        # Warm up lazy imports and caches so the first page's time is not theirs.
+        _safe_call(extractor, samples[0])
+    results = []
+    for sample in samples:
+        started = time.perf_counter()
+        text, error = _safe_call(extractor, sample)
+        ms = (time.perf_counter() - started) * 1000
+        precision, recall, exact = page_scores(text, sample.truth)
+        results.append(PageResult(sample.id, precision, recall, exact, ms, error))
+    return results
+
+
+def _safe_call(extractor: Extractor, sample: Sample) -> tuple[str, str]:
+    try:
+        return extractor(sample.html, sample.url), ""
+    except Exception as exc:  # noqa: BLE001 -- a bench reports every failure and goes on
+        log.error("%s failed on %s: %s", getattr(extractor, "__name__", extractor), sample.id, exc)
+        log.debug("%s", traceback.format_exc())
+        return "", f"{type(exc).__name__}: {exc}"
+
+
+def format_table(rows: list[Row], pages: int) -> str:
+    header = (
+        f"{'system':<28} {'prec':>6} {'recall':>6} {'F1':>6} {'exact':>6} "
+        f"{'F1 even':>7} {'F1 odd':>7} {'ms/page':>8} {'max ms':>7} {'errors':>6}"
+    )
+    lines = [f"{pages} pages", header, "-" * len(header)]
+    for r in rows:
+        lines.append(
+            f"{r.system:<28} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {r.exact:6.3f} "
+            f"{r.f1_even:7.3f} {r.f1_odd:7.3f} {r.mean_ms:8.1f} {r.max_ms:7.1f} {r.errors:6d}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data", help="shared data folder")
+    parser.add_argument("--json", type=Path, help="also write rows and per-page scores here")
+    parser.add_argument("--only", action="append", help="run only this system (repeatable)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # trafilatura logs every discarded page at WARNING; that is noise here.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+    samples = load_samples(args.data)
+    rows, details = [], {}
+    for name, extractor in systems().items():
+        if args.only and name not in args.only:
+            continue
+        results = run_system(extractor, samples)
+        rows.append(summarise(name, results))
+        details[name] = [asdict(r) for r in results]
+    print(format_table(rows, len(samples)))
+    if args.json:
+        payload = {
+            "data": str(args.data),
+            "pages": len(samples),
+            "rows": [asdict(r) for r in rows],
+            "per_page": details,
+        }
+        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    failed = next((r for r in rows if r.system == "ours" and r.errors), None)
+    if failed:
+        print(f"ours raised on {failed.errors} page(s)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
