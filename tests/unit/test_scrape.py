@@ -1,0 +1,379 @@
+"""extract_scrape: one article out of a plain-text page scrape full of furniture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.models import Article
+from digest.scrape import extract_scrape
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+PAGES = REPO / "seeds" / "pages"
+REFERENCE = SHARED_SEEDS / "000_d37c680547ea96b3.txt"
+
+# Furniture that must never reach the body, matched case-insensitively...
+FURNITURE_ANY_CASE = (
+    "chip in",
+    "sign up",
+    "subscribe",
+    "donate",
+    "latest news",
+    "getty images",
+    "creative commons",
+    "all rights reserved",
+    "privacy policy",
+    "cookies",
+)
+# ...and case-sensitively, where the lowercase word is ordinary prose.
+FURNITURE_EXACT = ("Related", "Comments", "Reply", "Share this", "©", "Photo:", "Advertisement")
+
+
+def scrape_files() -> list[Path]:
+    shared = sorted(SHARED_SEEDS.glob("*.txt")) if SHARED_SEEDS.is_dir() else []
+    return shared + sorted(PAGES.glob("*.txt"))
+
+
+def extract_file(path: Path, **kwargs: str) -> Article:
+    article = extract_scrape(path.read_text(encoding="utf-8"), **kwargs)
+    assert article is not None, f"no article found in {path.name}"
+    return article
+
+
+# --- the reference scrape ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference() -> Article:
+    if not REFERENCE.exists():
+        pytest.skip(f"reference seed not present: {REFERENCE}")
+    return extract_file(REFERENCE)
+
+
+def test_reference_header(reference):
+    assert reference.title == "Moscow Says Attack Will End 'In a Moment' If Ukraine Agrees to Demands"
+    assert reference.authors == ("Jake Johnson",)
+    assert reference.standfirst.startswith("The Kremlin said Russia's demands include")
+    # The only date on the page is in a photo caption, not near the byline.
+    assert reference.published is None
+
+
+def test_reference_body_bounds(reference):
+    paragraphs = reference.paragraphs
+    assert paragraphs[0].startswith("The Kremlin said Monday that Russia's deadly assault")
+    if paragraphs[-1].startswith("Correction:"):
+        paragraphs = paragraphs[:-1]
+    assert paragraphs[-1].endswith("began on February 24.")
+    assert len(paragraphs) == 12
+
+
+def test_reference_keeps_no_headline_caption_or_standfirst_in_body(reference):
+    body = reference.text
+    assert reference.title not in body
+    assert reference.standfirst not in body
+    assert "Delegations attend" not in body
+    assert "diplomats sit for talks" not in body
+
+
+# --- the repo's own demo scrapes ---------------------------------------------------
+
+SEEDS = [
+    pytest.param(
+        "local-news-riverton-bridge.txt",
+        {
+            "title": "Inspectors find cracks in Old Mill Bridge; span to close through October",
+            "authors": ("Marisol Vega",),
+            "published": datetime(2023, 8, 14, 18, 5, tzinfo=UTC),
+            "standfirst": "",
+            "first": "RIVERTON — The Old Mill Bridge, which carries about 9,000 vehicles a day",
+            "last": "in the community room of the Riverton Public Library.",
+            "paragraphs": 12,
+            "absent": ("hours ago", "Like (", "footbridge", "mvega@", "Ray Lindqvist", "flood wall"),
+        },
+        id="local-news",
+    ),
+    pytest.param(
+        "eng-blog-postgres-failover.txt",
+        {
+            "title": "How we cut Postgres failover from four minutes to nine seconds",
+            "authors": ("Dana Whitfield",),
+            "published": datetime(2023, 9, 12, tzinfo=UTC),
+            "standfirst": "Our primary database used to take minutes to recover from a node failure.",
+            "first": "Larkspur runs its billing and scheduling data on a three-node Postgres cluster",
+            "last": "But failover is no longer the event that wakes the whole team, and that was the point.",
+            "paragraphs": 12,
+            "absent": ("ttl: 30", "curl -s", '"role"', "Tags:", "Moving 40 TB", "on-call surveys"),
+        },
+        id="eng-blog",
+    ),
+    pytest.param(
+        "wire-uk-inflation.txt",
+        {
+            "title": "UK inflation falls to 20-month low as food price rises slow",
+            "authors": ("Priya Natarajan", "Tom Hallworth"),
+            "published": datetime(2023, 6, 14, 7, 2, tzinfo=UTC),
+            "standfirst": "",
+            "first": "LONDON (Wire) — British inflation fell more sharply than expected in May",
+            "last": "well above the Bank's most recent forecast.",
+            "paragraphs": 11,
+            "absent": ("Key points", "Economists now expect one more", "Reporting by", "Editing by",
+                       "Read more", "not predetermined", "Our Standards"),
+        },
+        id="wire",
+    ),
+    pytest.param(
+        "magazine-brackenmoor-lamplighters.txt",
+        {
+            "title": "The Last Lamplighters of Brackenmoor",
+            "authors": ("Eleanor Marsh-Quayle",),
+            "published": datetime(2023, 11, 3, tzinfo=UTC),
+            "standfirst": "For two centuries a handful of families kept the gas lamps",
+            "first": "At a quarter to five on a wet October afternoon, Hannah Greaves props",
+            "last": "It’s about whether somebody is still here at five o’clock.”",
+            "paragraphs": 10,
+            "absent": ("Meridian Weekly", "your email", "Terms of Use", "print edition",
+                       "Photograph:", "Tomasz Rybak", "typewriter repair"),
+        },
+        id="magazine",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "expected"), SEEDS)
+def test_seed_header(name, expected):
+    article = extract_file(PAGES / name)
+    assert article.title == expected["title"]
+    assert article.authors == expected["authors"]
+    assert article.published == expected["published"]
+    assert article.standfirst.startswith(expected["standfirst"])
+    assert bool(article.standfirst) == bool(expected["standfirst"])
+
+
+@pytest.mark.parametrize(("name", "expected"), SEEDS)
+def test_seed_body(name, expected):
+    article = extract_file(PAGES / name)
+    assert article.paragraphs[0].startswith(expected["first"])
+    assert article.paragraphs[-1].endswith(expected["last"])
+    assert len(article.paragraphs) == expected["paragraphs"]
+    for snippet in expected["absent"]:
+        assert snippet not in article.text, snippet
+
+
+def test_seeds_are_realistic_length():
+    for path in PAGES.glob("*.txt"):
+        assert 400 <= extract_file(path).word_count <= 900, path.name
+
+
+def test_magazine_pull_quote_and_signup_box_are_dropped_with_warnings():
+    article = extract_file(PAGES / "magazine-brackenmoor-lamplighters.txt")
+    assert article.text.count("The lamps don’t care what century it is.") == 1
+    # The paragraphs on both sides of the signup box survive.
+    assert any(p.startswith("Greaves has a line she uses") for p in article.paragraphs)
+    assert any(p.startswith("The trainees this year are") for p in article.paragraphs)
+    assert any("pull quote" in w for w in article.warnings)
+    assert any("call-to-action" in w for w in article.warnings)
+
+
+# --- furniture never reaches the body, on every scrape we have ---------------------
+
+
+@pytest.mark.parametrize("path", scrape_files(), ids=lambda p: p.name)
+def test_no_furniture_in_body(path):
+    article = extract_file(path)
+    for paragraph in article.paragraphs:
+        lowered = paragraph.lower()
+        for phrase in FURNITURE_ANY_CASE:
+            assert phrase not in lowered, (phrase, paragraph)
+        for phrase in FURNITURE_EXACT:
+            assert phrase not in paragraph, (phrase, paragraph)
+
+
+@pytest.mark.parametrize("path", scrape_files(), ids=lambda p: p.name)
+def test_article_shape(path):
+    article = extract_file(path, url="https://example.test/a", source="demo")
+    assert isinstance(article.paragraphs, tuple) and article.paragraphs
+    assert isinstance(article.authors, tuple) and isinstance(article.warnings, tuple)
+    assert article.url == "https://example.test/a" and article.source == "demo"
+    assert article.title and article.title not in article.paragraphs
+    assert article.published is None or article.published.tzinfo is UTC
+    assert all(p == p.strip() and p for p in article.paragraphs)
+
+
+# --- edge cases ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("   \n\n\t \n", id="whitespace"),
+        pytest.param(
+            "Skip to content\nHome\nNews\nSports\nWeather\nOpinion\nAbout us\nContact\n"
+            "Privacy Policy | Terms of Use\n© 2024 Example Media",
+            id="navigation-only",
+        ),
+        pytest.param(
+            "Support our work.\n\nWe are independent and reader funded. Can you chip in today?\n\n"
+            "Subscribe to our newsletter.\n\nQuality journalism, direct to your inbox.",
+            id="appeals-only",
+        ),
+        pytest.param("Breaking News\n\nLive Updates\n\nWatch Now", id="headlines-only"),
+    ],
+)
+def test_no_article(text):
+    assert extract_scrape(text) is None
+
+
+def test_single_paragraph_without_headline():
+    text = (
+        "The city council voted on Tuesday to approve a budget that raises property taxes by 3 "
+        "percent. Council members said the money would repair roads and hire more teachers."
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    # First sentence, cut at a word boundary.
+    assert article.title.endswith("…") and len(article.title) <= 91
+    assert text.startswith(article.title[:-1]) and text[len(article.title) - 1] == " "
+    assert article.paragraphs == (text,)
+    assert "no headline found" in article.warnings
+    assert article.authors == () and article.published is None
+
+
+def test_short_first_sentence_becomes_whole_title():
+    text = "Heavy rain closed the coast road. Crews expect to reopen it on Friday after clearing debris."
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Heavy rain closed the coast road"
+
+
+BYLINE_PAGE = """Menu
+World News
+Port workers end strike after pay deal in Valdemar
+By Sofia Lindgren and Ahmed Farouk
+{dateline}
+Dockworkers at the port of Valdemar returned to work on Monday after union members voted to accept a new pay offer, ending a nine-day strike that had left dozens of ships waiting offshore.
+The agreement gives workers a 9 percent raise over two years and a one-off payment, the union said.
+Shipping companies had warned that the stoppage was costing the regional economy millions a day, and several retailers reported empty shelves.
+Share this:
+Facebook
+Email
+"""
+
+
+@pytest.mark.parametrize(
+    ("dateline", "expected"),
+    [
+        ("March 7, 2022", datetime(2022, 3, 7, tzinfo=UTC)),
+        ("2022-03-07", datetime(2022, 3, 7, tzinfo=UTC)),
+        ("7 March 2022", datetime(2022, 3, 7, tzinfo=UTC)),
+        ("Mar 7, 2022 10:15 AM", datetime(2022, 3, 7, 10, 15, tzinfo=UTC)),
+        ("Updated Mar 7, 2022 10:15 AM EST", datetime(2022, 3, 7, 15, 15, tzinfo=UTC)),
+        ("Published: Aug. 14, 2023, 6:05 p.m.", datetime(2023, 8, 14, 18, 5, tzinfo=UTC)),
+        ("2022-03-07T09:30:00+02:00", datetime(2022, 3, 7, 7, 30, tzinfo=UTC)),
+        ("Monday", None),
+    ],
+)
+def test_published_date_near_byline(dateline, expected):
+    article = extract_scrape(BYLINE_PAGE.format(dateline=dateline))
+    assert article is not None
+    assert article.title == "Port workers end strike after pay deal in Valdemar"
+    assert article.authors == ("Sofia Lindgren", "Ahmed Farouk")
+    assert article.published == expected
+    assert article.paragraphs[0].startswith("Dockworkers at the port")
+    assert article.paragraphs[-1].endswith("reported empty shelves.")
+
+
+def test_posted_on_date_by_name_byline_and_comment_thread():
+    text = """Harbourside Notes
+Home About Archive
+Why the ferry timetable keeps changing
+Posted on 2022-03-07 by Ellen Cartwright
+Every spring the island ferry timetable changes at least twice, and every spring the same questions fill the community noticeboard. I spent a week asking the operator and two former captains why.
+The short answer is tides. At low water on spring tides the larger vessel cannot cross the bar safely, so sailings have to move by up to forty minutes.
+The longer answer involves a labour agreement that limits how many hours a crew can work before a rest period, so a late sailing on Friday can push back the first one on Saturday.
+3 Responses to "Why the ferry timetable keeps changing"
+Martin Hale says:
+March 8, 2022 at 9:14 am
+Thanks for digging into this. I always assumed the operator was just being careless, but the tide explanation makes a lot of sense once you see the chart laid out like that.
+Joan Ruiz says:
+March 8, 2022 at 11:02 am
+The labour agreement part was news to me. Does anyone know whether it gets renegotiated this year, and whether islanders get any say in it at all?
+Leave a Reply
+"""
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Why the ferry timetable keeps changing"
+    assert article.authors == ("Ellen Cartwright",)
+    assert article.published == datetime(2022, 3, 7, tzinfo=UTC)
+    assert len(article.paragraphs) == 3
+    assert "digging into this" not in article.text
+
+
+def test_signup_box_after_first_paragraph_keeps_it():
+    text = """Tech Today
+Startup raises $40 million to build smaller batteries
+A Lisbon company says its cells hold twice the charge of rivals.
+Marta Reis
+Voltara, a Lisbon-based battery startup, said on Monday it had raised $40 million from a group of investors led by a Dutch venture firm, to expand a pilot factory outside the city.
+Don't miss a story. Sign up for our free daily newsletter and get the top tech news in your inbox every morning.
+Enter your email
+Subscribe
+The company says its solid-state cells can store roughly twice as much energy per kilogram as the lithium-ion batteries used in most phones.
+Chief executive Joana Prates said the new money would pay for a production line able to make 50,000 cells a month.
+"""
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Startup raises $40 million to build smaller batteries"
+    assert article.standfirst == "A Lisbon company says its cells hold twice the charge of rivals."
+    assert article.authors == ("Marta Reis",)
+    assert [p[:12] for p in article.paragraphs] == ["Voltara, a L", "The company ", "Chief execut"]
+
+
+def test_hard_wrapped_paragraphs_are_joined():
+    text = """Council approves new cycle lanes on Harbour Road
+
+The city council voted 7-2 on Tuesday to build protected cycle lanes along
+the length of Harbour Road, despite objections from shop owners who say the
+loss of parking spaces will drive customers away.
+
+Construction is expected to start in the spring and last about six months,
+according to the city's transport department, which estimates the project
+will cost 4.2 million.
+"""
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Council approves new cycle lanes on Harbour Road"
+    assert len(article.paragraphs) == 2
+    assert article.paragraphs[0].endswith("will drive customers away.")
+    assert "along the length" in article.paragraphs[0]
+
+
+def test_unpunctuated_dek_under_headline():
+    text = """Europe
+Heatwave forces closure of Alpine glacier ski runs
+Resorts in three countries say unseasonal temperatures have made the ice unsafe for the rest of the month
+Resorts in Austria, Switzerland and Italy closed summer ski runs on glaciers on Tuesday after a week of record temperatures softened the ice, operators said.
+The closures affect at least nine glaciers that normally stay open until mid-August, according to a regional tourism association.
+"""
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Heatwave forces closure of Alpine glacier ski runs"
+    assert article.standfirst.startswith("Resorts in three countries say")
+    assert len(article.paragraphs) == 2
+
+
+def test_trailing_correction_note_may_stay_but_sign_off_goes():
+    text = """Library extends weekend opening hours
+By Ana Pereira
+The central library will open on Sundays from next month, the city said on Wednesday, after a pilot scheme last winter drew more than 2,000 visitors a weekend.
+The extra hours will be covered by four new part-time staff, funded from the culture budget.
+Correction: An earlier version of this story misstated the number of new staff.
+Thanks for reading!
+"""
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.paragraphs[-1].startswith("Correction:")
+    assert "Thanks for reading" not in article.text
