@@ -188,3 +188,37 @@ async def test_local_folder_source(tmp_path, store):
     assert len(report.failures) == 1 and "not a valid gzip file" in report.failures[0].reason
     missing = by_name(await run([Source(name="gone", kind=SourceKind.PATH, location=str(tmp_path / "nope"))], store))["gone"]
     assert "no such file or folder" in missing.error
+
+
+async def test_per_host_limit_caps_concurrent_requests(http_server, store):
+    import threading
+    import time
+
+    lock = threading.Lock()
+    in_flight = {"now": 0, "max": 0}
+
+    def slow_page(handler):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        time.sleep(0.15)
+        with lock:
+            in_flight["now"] -= 1
+        return Route(pages.article_html(f"Story at {handler.path}"))
+
+    links = [http_server.url(f"/s/{i}") for i in range(6)]
+    http_server.routes["/feed.xml"] = Route(pages.rss([(f"t{i}", l) for i, l in enumerate(links)]), content_type="application/rss+xml")
+    for i in range(6):
+        http_server.routes[f"/s/{i}"] = slow_page
+    report = await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))], store, FetchSettings(per_host=2))
+    assert by_name(report)["f"].new == 6
+    assert in_flight["max"] == 2
+
+
+def test_dns_failures_are_named():
+    import httpx
+
+    from digest.fetch import _describe_transport_error
+
+    message = _describe_transport_error(httpx.ConnectError("[Errno -2] Name or service not known"))
+    assert message.startswith("DNS lookup failed")
