@@ -25,7 +25,7 @@ from rich.table import Table
 
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
-from digest.models import Article, Failure
+from digest.models import Article
 
 app = typer.Typer(
     name="digest",
@@ -92,19 +92,12 @@ def extract(
 ) -> None:
     """Extract the article from each SOURCE: title, authors, date and body text."""
     with _errors():
-        failed = False
         for source, article in _articles(sources, raw=False):
-            if isinstance(article, Failure):
-                err.print(f"digest: error: {article.item}: {article.reason}", markup=False)
-                failed = True
-                continue
             record = _record(source, article)
             if as_json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)
             else:
                 _print_article(article, record)
-        if failed:
-            raise typer.Exit(2)
 
 
 @app.command()
@@ -122,20 +115,13 @@ def summarize(
         options = state.settings.summary
         name = resolve_algorithm(algorithm or options.algorithm)
         count = sentences or options.sentences
-        failed = False
         for source, article in _articles(sources, raw=raw):
-            if isinstance(article, Failure):
-                err.print(f"digest: error: {article.item}: {article.reason}", markup=False)
-                failed = True
-                continue
             summary = run_summary(article, sentences=count, algorithm=name, language=options.language)
             record = _record(source, article) | {"summary": list(summary.sentences)}
             if as_json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)
             else:
                 _print_summary(article, summary.sentences)
-        if failed:
-            raise typer.Exit(2)
 
 
 @app.command()
@@ -194,7 +180,10 @@ def _gather(settings: Settings):
         return asyncio.run(go())
 
 
-def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article | Failure]]:
+def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]:
+    """Each source's article; a source that fails is reported on stderr and the rest
+    go on, and the command then exits with status 2."""
+    failed = False
     for source in sources:
         try:
             page = _read_source(source)
@@ -204,13 +193,16 @@ def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article |
                 from digest.extract import extract_article
 
                 article = extract_article(page)
-        except DigestError as exc:
-            yield source, Failure(item=source, reason=str(exc))
+            if article is None:
+                raise _Failed("no article body found")
+        except (DigestError, _Failed) as exc:
+            message = str(exc) if str(exc).startswith(source) else f"{source}: {exc}"
+            err.print(f"digest: error: {message}", markup=False)
+            failed = True
             continue
-        if article is None:
-            yield source, Failure(item=source, reason="no article body found")
-        else:
-            yield source, article
+        yield source, article
+    if failed:
+        raise typer.Exit(2)
 
 
 def _read_source(source: str):
@@ -230,7 +222,7 @@ def _read_source(source: str):
 
     path = Path(source)
     if not path.exists():
-        raise _Failed(f"{source}: no such file")
+        raise _Failed("no such file")
     return read_page(path)
 
 
