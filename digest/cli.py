@@ -161,6 +161,86 @@ def run(
             raise typer.Exit(1)
 
 
+@app.command()
+def preview(
+    list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to preview (default: the first).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the final HTML email to this file.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve the preview on a local web server.")] = False,
+    host: Annotated[str, typer.Option(help="Address to bind with --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port for --serve (0: any free port).")] = 8025,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a browser.")] = False,
+) -> None:
+    """Preview the digest the next run would send: from the store, or the seeds if the store is empty."""
+    with _errors():
+        from datetime import UTC, datetime
+
+        from digest.pipeline import next_digest
+        from digest.preview import PreviewServer, build_preview
+
+        settings = state.settings
+        chosen = settings.list(list_name) if list_name else _first_list(settings)
+        with _preview_store(settings) as (store, source_settings):
+            digest = next_digest(source_settings, chosen, store=store, day=datetime.now(UTC).date())
+        result = build_preview(digest, chosen)
+        rendered = result.rendered
+        for warning in rendered.warnings:
+            err.print(f"warning: {warning}", markup=False)
+        if output:
+            try:
+                output.write_text(result.html, encoding="utf-8")
+            except OSError as exc:
+                raise _Failed(f"{output}: cannot write: {exc.strerror or exc}") from None
+            out.print(f"wrote {output} ({rendered.size / 1024:.1f} KB HTML, {len(result.message) / 1024:.1f} KB message): {rendered.subject}", markup=False)
+        if serve:
+            try:
+                server = PreviewServer(digest, chosen, host=host, port=port)
+            except OSError as exc:
+                raise _Failed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                err.print(f"warning: the preview is reachable from other machines on {host}", markup=False)
+            out.print(f"Previewing {rendered.subject!r} at {server.url} (Ctrl-C to stop)", markup=False)
+            if open_browser:
+                import webbrowser
+
+                webbrowser.open(server.url)
+            try:
+                server.serve_forever()
+            finally:
+                server.close()
+        elif open_browser and output:
+            import webbrowser
+
+            webbrowser.open(output.resolve().as_uri())
+        if not output and not serve:
+            out.print(f"[bold]Subject:[/] {_escape(rendered.subject)}")
+            out.print(f"{len(digest.items)} item(s), {digest.more} more · HTML {rendered.size / 1024:.1f} KB · message {len(result.message) / 1024:.1f} KB\n")
+            out.print(result.text, markup=False)
+
+
+@contextmanager
+def _preview_store(settings: Settings):
+    """The configured store, or, when it holds no articles, the seeds gathered into memory."""
+    from digest.config import DEMO_CONFIG
+    from digest.store import Store
+
+    with Store(settings.store.url) as store:
+        if store.count_articles():
+            yield store, settings
+            return
+    demo = load_settings(DEMO_CONFIG, environ={})
+    err.print("the store is empty: previewing the seeds", markup=False, style="dim")
+    with Store("sqlite://") as memory:
+        from digest.fetch import make_client
+        from digest.gather import gather as run_gather
+
+        async def go():
+            async with make_client(demo.fetch) as client:
+                await run_gather(demo.sources, client=client, store=memory, settings=demo.fetch)
+
+        asyncio.run(go())
+        yield memory, demo
+
+
 def _first_list(settings: Settings):
     if not settings.lists:
         raise _Failed("no [lists.NAME] section in the config")

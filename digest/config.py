@@ -63,9 +63,14 @@ class ListSettings:
     title: str = ""
     sender: str = "Digest <digest@localhost>"
     reply_to: str = ""
-    subject: str = ""
-    sources: tuple[str, ...] = ()  # empty: every source
+    subject: str = ""  # empty: DEFAULT_SUBJECT in digest.render
+    sources: tuple[str, ...] = ()  # empty: every source; the order is the section order
     max_items: int = 20
+    show_images: bool = False
+    # {token} is the subscriber's unsubscribe token, {issue} the digest issue id.
+    unsubscribe_url: str = "https://digest.example.org/unsubscribe?token={token}"
+    unsubscribe_mailto: str = ""  # empty: unsubscribe@<sender domain>
+    view_url: str = "https://digest.example.org/issues/{issue}"
 
 
 @dataclass(frozen=True, slots=True)

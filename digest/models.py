@@ -7,7 +7,7 @@ SQLAlchemy rows) never leave their module; stages talk in these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -110,3 +110,53 @@ class GatherReport:
     @property
     def failed_sources(self) -> tuple[SourceReport, ...]:
         return tuple(s for s in self.sources if not s.ok)
+
+
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    article: Article
+    sentences: tuple[str, ...]
+    source_label: str
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, -(-self.article.word_count // WORDS_PER_MINUTE))
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One issue of a list: the items to send, in order. `more` counts what the cap left out."""
+
+    issue_id: str
+    list_name: str
+    title: str
+    day: date
+    items: tuple[DigestItem, ...]
+    more: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDigest:
+    """The email for one digest, before personalisation.
+
+    `html` and `text` carry per-subscriber markers (see render.personalise); the
+    HTML already has its CSS inlined, so personalising is plain substitution."""
+
+    digest: Digest
+    subject: str
+    html: str
+    text: str
+    markers: tuple[tuple[str, str], ...]  # (field name, marker) pairs
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Bytes of HTML, the part Gmail clips beyond 102 KB."""
+        return len(self.html.encode("utf-8"))

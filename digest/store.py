@@ -256,6 +256,9 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _engine_options(url: str) -> dict:
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        # One shared connection, or every checkout would see its own empty database.
+        return {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     return {"pool_pre_ping": True}

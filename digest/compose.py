@@ -1,0 +1,75 @@
+"""Summaries to one Digest for a list and a day: grouped, ordered, capped."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from digest.models import Digest, DigestItem, Source, Summary
+from digest.urls import canonical_url
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def compose(
+    summaries: Sequence[Summary],
+    *,
+    list_name: str,
+    title: str,
+    day: date,
+    sources: Sequence[Source] = (),
+    max_items: int = 20,
+    show_images: bool = False,
+) -> Digest:
+    """Order by section (the order of `sources`; unknown sources last, by name), then
+    newest first; keep `max_items` and count the rest in `more`. Nothing new gives an
+    empty digest: the caller decides whether to send it."""
+    order = {source.name: index for index, source in enumerate(sources)}
+    labels = {source.name: source.label for source in sources}
+    unique = _dedupe(summaries)
+    ranked = sorted(
+        unique,
+        key=lambda s: (
+            order.get(s.article.source, len(order)),
+            s.article.source,
+            -(s.article.published or _OLDEST).timestamp(),
+            s.article.title,
+        ),
+    )
+    kept = ranked[: max(0, max_items)]
+    items = tuple(
+        DigestItem(
+            article=s.article if show_images else replace(s.article, image=None),
+            sentences=s.sentences,
+            source_label=labels.get(s.article.source) or s.article.source,
+        )
+        for s in kept
+    )
+    return Digest(
+        issue_id=issue_id(list_name, day, [s.article.url for s in kept]),
+        list_name=list_name,
+        title=title or list_name,
+        day=day,
+        items=items,
+        more=len(ranked) - len(kept),
+    )
+
+
+def issue_id(list_name: str, day: date, urls: Sequence[str]) -> str:
+    """Stable for the same list, day and articles, so composing again after a crash
+    gives the same issue and its delivery ledger carries on."""
+    digest = hashlib.sha256("\n".join(canonical_url(u) for u in urls).encode()).hexdigest()[:10]
+    return f"{list_name}-{day:%Y%m%d}-{digest}"
+
+
+def _dedupe(summaries: Sequence[Summary]) -> list[Summary]:
+    seen: set[str] = set()
+    unique = []
+    for summary in summaries:
+        key = canonical_url(summary.article.url)
+        if key not in seen:
+            seen.add(key)
+            unique.append(summary)
+    return unique

@@ -1,0 +1,130 @@
+"""Outgoing messages as bytes ready for SMTP.
+
+`MessageFactory` does the per-digest work once (the shared headers, the MIME
+boundary, the personalisation template); `build` then costs one substitution and
+one quoted-printable encoding of each part per recipient.
+Structure: multipart/alternative, text/plain first, then text/html, UTF-8,
+quoted-printable (so no line is over 76 characters), CRLF line ends.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import secrets
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, parseaddr
+
+from digest.errors import DigestError
+from digest.models import RenderedDigest
+from digest.render import clean, personal_fields, personalise
+
+
+class MessageError(DigestError, ValueError):
+    """An address or header value that cannot go into a message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    email: str
+    name: str = ""
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+
+
+class MessageFactory:
+    def __init__(
+        self,
+        rendered: RenderedDigest,
+        *,
+        sender: str,
+        list_id: str = "",
+        reply_to: str = "",
+        view_url: str = "",
+    ) -> None:
+        self.rendered = rendered
+        self.view_url = view_url
+        name, address = parseaddr(clean(sender))
+        if "@" not in address:
+            raise MessageError(f"sender {sender!r} has no email address")
+        self.domain = address.rsplit("@", 1)[1].lower()
+        self.list_id = clean(list_id) or f"{rendered.digest.list_name}.{self.domain}"
+        self.boundary = f"=_digest_{secrets.token_hex(12)}"
+        shared = EmailMessage(policy=SMTP)
+        shared["From"] = _address(name, address)
+        if reply_to:
+            reply_name, reply_address = parseaddr(clean(reply_to))
+            shared["Reply-To"] = _address(reply_name, reply_address)
+        shared["Subject"] = rendered.subject
+        shared["List-Id"] = f"{clean(rendered.digest.title)} <{self.list_id}>"
+        # Serialised without a payload, a message is its header block and a blank line.
+        # The MIME headers are written by hand: a multipart Content-Type would make the
+        # generator add an empty body of its own.
+        self._shared_headers = (
+            shared.as_bytes().rstrip(b"\r\n")
+            + f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()
+        )
+        self._part_heads = tuple(
+            f"--{self.boundary}\r\nContent-Type: text/{kind}; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
+            for kind in ("plain", "html")
+        )
+        self._closing = f"--{self.boundary}--\r\n".encode()
+
+    def build(self, recipient: Recipient) -> bytes:
+        """The whole message for one recipient, as bytes."""
+        email = clean(recipient.email)
+        if not email or "@" not in email:
+            raise MessageError(f"recipient {recipient.email!r} is not an email address")
+        fields = personal_fields(
+            name=recipient.name, email=email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
+        )
+        html, text = personalise(self.rendered, fields)
+        own = EmailMessage(policy=SMTP)
+        own["To"] = _address(clean(recipient.name), email)
+        own["Date"] = formatdate(localtime=False, usegmt=True)
+        own["Message-ID"] = self.message_id(email)
+        unsubscribe = [f"<{u}>" for u in (fields["unsubscribe_url"], clean(recipient.unsubscribe_mailto)) if u]
+        if unsubscribe:
+            own["List-Unsubscribe"] = ", ".join(unsubscribe)
+            if fields["unsubscribe_url"]:
+                own["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        head = own.as_bytes().rstrip(b"\r\n") + b"\r\n"
+        return b"".join(
+            (
+                self._shared_headers,
+                head,
+                b"\r\n",
+                self._part_heads[0],
+                _quoted_printable(text),
+                b"\r\n",
+                self._part_heads[1],
+                _quoted_printable(html),
+                b"\r\n",
+                self._closing,
+            )
+        )
+
+    def message_id(self, email: str) -> str:
+        """Stable per (issue, recipient): a resent copy carries the same id, so a
+        receiving system can tell it is the same message."""
+        digest = hashlib.sha256(f"{self.rendered.digest.issue_id}\n{email.lower()}".encode()).hexdigest()[:24]
+        return f"<{self.rendered.digest.issue_id}.{digest}@{self.domain}>"
+
+
+def _address(name: str, address: str) -> Address:
+    try:
+        return Address(display_name=clean(name), addr_spec=address)
+    except (ValueError, IndexError) as exc:
+        raise MessageError(f"bad address {address!r}: {exc}") from None
+
+
+def _quoted_printable(text: str) -> bytes:
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    # Our boundary starts with "=_", which quoted-printable can never produce; a line
+    # starting with "." is dot-stuffed by the SMTP client.
+    return encoded.replace(b"\n", b"\r\n")

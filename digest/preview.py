@@ -1,0 +1,245 @@
+"""See a digest before anyone gets it: a standalone file, or a small local web server.
+
+The server answers only its own routes (never files from disk), binds to
+127.0.0.1 unless told otherwise, and re-renders when a template changes; the
+index page polls /version and reloads itself.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import html
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from digest.config import ListSettings
+from digest.message import MessageFactory, Recipient
+from digest.models import Digest, RenderedDigest
+from digest.render import TEMPLATES_DIR, make_environment, render_digest
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RECIPIENT = Recipient(email="reader@example.org", name="Sample Reader")
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    rendered: RenderedDigest
+    message: bytes  # the whole message for the sample recipient
+
+    @property
+    def parsed(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.message, policy=email.policy.default)
+
+    @property
+    def html(self) -> str:
+        return self.parsed.get_body(("html",)).get_content()
+
+    @property
+    def text(self) -> str:
+        return self.parsed.get_body(("plain",)).get_content()
+
+    @property
+    def headers(self) -> str:
+        head = self.message.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+        return head.replace("\r\n", "\n")
+
+
+def build_preview(digest: Digest, list_settings: ListSettings, *, templates_dir: Path = TEMPLATES_DIR) -> Preview:
+    rendered = render_digest(digest, subject_template=list_settings.subject, env=make_environment(templates_dir))
+    factory = MessageFactory(
+        rendered,
+        sender=list_settings.sender,
+        list_id="",
+        reply_to=list_settings.reply_to,
+        view_url=list_settings.view_url.replace("{issue}", digest.issue_id),
+    )
+    recipient = Recipient(
+        email=SAMPLE_RECIPIENT.email,
+        name=SAMPLE_RECIPIENT.name,
+        unsubscribe_url=list_settings.unsubscribe_url.replace("{token}", "preview"),
+        unsubscribe_mailto=f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe",
+    )
+    return Preview(rendered=rendered, message=factory.build(recipient))
+
+
+def templates_fingerprint(templates_dir: Path = TEMPLATES_DIR) -> str:
+    stats = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in templates_dir.rglob("*") if p.is_file())
+    return hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
+
+
+class PreviewServer:
+    """Serves one digest's preview; call `serve_forever` or use `start` for a thread."""
+
+    def __init__(
+        self,
+        digest: Digest,
+        list_settings: ListSettings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8025,
+        templates_dir: Path = TEMPLATES_DIR,
+    ) -> None:
+        self.digest = digest
+        self.list_settings = list_settings
+        self.templates_dir = templates_dir
+        self._lock = threading.Lock()
+        self._cache: tuple[str, Preview] | None = None
+        self.httpd = ThreadingHTTPServer((host, port), _handler(self))
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def preview(self) -> tuple[str, Preview]:
+        version = templates_fingerprint(self.templates_dir)
+        with self._lock:
+            if self._cache is None or self._cache[0] != version:
+                self._cache = (version, build_preview(self.digest, self.list_settings, templates_dir=self.templates_dir))
+            return self._cache
+
+    def start(self) -> PreviewServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.2)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "digest-preview"
+        sys_version = ""
+
+        def log_message(self, fmt: str, *args: object) -> None:
+            log.debug("preview: " + fmt, *args)
+
+        def do_HEAD(self) -> None:
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False) -> None:
+            path = urlsplit(self.path).path
+            route = _ROUTES.get(path)
+            if route is None:
+                self._send(404, "text/plain; charset=utf-8", "not found\n", head=head)
+                return
+            try:
+                version, preview = server.preview()
+                content_type, body = route(server, version, preview)
+            except Exception as exc:  # a template error must show in the page, not kill the server
+                log.warning("preview failed: %s", exc)
+                self._send(500, "text/plain; charset=utf-8", f"preview failed: {exc}\n", head=head)
+                return
+            self._send(200, content_type, body, head=head)
+
+        def _send(self, status: int, content_type: str, body: str, *, head: bool) -> None:
+            data = body.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.end_headers()
+            if not head:
+                self.wfile.write(data)
+
+    return Handler
+
+
+def _index(server: PreviewServer, version: str, preview: Preview) -> tuple[str, str]:
+    rendered = preview.rendered
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            html.escape(item.source_label),
+            html.escape(item.article.title),
+            html.escape(item.article.url),
+            "<br>".join(html.escape(w) for w in item.article.warnings) or "&mdash;",
+        )
+        for item in rendered.digest.items
+    )
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in rendered.warnings) or "<li>none</li>"
+    size_kb = len(preview.message) / 1024
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Preview: {html.escape(rendered.subject)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 0; background: #eef0f3; color: #1f2328; }}
+header {{ padding: 16px 24px; background: #1f2328; color: #fff; }}
+header h1 {{ font-size: 18px; margin: 0 0 4px 0; }}
+header p {{ margin: 0; font-size: 13px; opacity: .8; }}
+nav a {{ color: #fff; margin-right: 16px; font-size: 13px; }}
+main {{ padding: 16px 24px; }}
+.frames {{ display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }}
+.frame h2, section h2 {{ font-size: 14px; margin: 0 0 8px 0; }}
+iframe {{ border: 1px solid #c9ced6; background: #fff; height: 900px; }}
+#desktop {{ width: 600px; }} #mobile {{ width: 375px; }}
+section {{ margin-top: 24px; }}
+table {{ border-collapse: collapse; background: #fff; font-size: 13px; }}
+td, th {{ border: 1px solid #d5dae1; padding: 4px 8px; text-align: left; vertical-align: top; }}
+pre {{ background: #fff; padding: 12px; border: 1px solid #d5dae1; white-space: pre-wrap; font-size: 12px; }}
+</style></head>
+<body>
+<header><h1 id="subject">{html.escape(rendered.subject)}</h1>
+<p>{len(rendered.digest.items)} item(s), {rendered.digest.more} more not shown · HTML {rendered.size / 1024:.1f} KB ·
+message {size_kb:.1f} KB · issue {html.escape(rendered.digest.issue_id)}</p>
+<nav><a href="/email.html">HTML email</a><a href="/email.txt">Text twin</a><a href="/mobile">375 px</a><a href="/headers">Headers</a></nav>
+</header>
+<main>
+<div class="frames">
+<div class="frame"><h2>600 px</h2><iframe id="desktop" src="/email.html" title="Email at 600 px"></iframe></div>
+<div class="frame"><h2>375 px</h2><iframe id="mobile" src="/email.html" title="Email at 375 px"></iframe></div>
+</div>
+<section><h2>Warnings</h2><ul>{warnings}</ul></section>
+<section><h2>Items</h2><table><tr><th>source</th><th>title</th><th>url</th><th>extraction warnings</th></tr>{rows}</table></section>
+<section><h2>Headers</h2><pre>{html.escape(preview.headers)}</pre></section>
+<section><h2>Text twin</h2><pre>{html.escape(preview.text)}</pre></section>
+</main>
+<script>
+const version = {json.dumps(version)};
+setInterval(async () => {{
+  try {{
+    const r = await fetch("/version", {{cache: "no-store"}});
+    if ((await r.text()).trim() !== version) location.reload();
+  }} catch (e) {{}}
+}}, 1000);
+</script>
+</body></html>"""
+    return "text/html; charset=utf-8", page
+
+
+def _mobile(server: PreviewServer, version: str, preview: Preview) -> tuple[str, str]:
+    page = (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>375 px preview</title></head>"
+        "<body style=\"margin:0;background:#eef0f3\"><iframe src=\"/email.html\" title=\"Email at 375 px\" "
+        "style=\"width:375px;height:100vh;border:0;background:#fff\"></iframe></body></html>"
+    )
+    return "text/html; charset=utf-8", page
+
+
+_ROUTES: dict[str, Callable[[PreviewServer, str, Preview], tuple[str, str]]] = {
+    "/": _index,
+    "/email.html": lambda server, version, preview: ("text/html; charset=utf-8", preview.html),
+    "/email.txt": lambda server, version, preview: ("text/plain; charset=utf-8", preview.text),
+    "/headers": lambda server, version, preview: (
+        "text/plain; charset=utf-8",
+        f"{preview.headers}\n\nmessage size: {len(preview.message)} bytes; HTML {preview.rendered.size} bytes\n",
+    ),
+    "/mobile": _mobile,
+    "/version": lambda server, version, preview: ("text/plain; charset=utf-8", version),
+}

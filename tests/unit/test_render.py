@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from digest.compose import compose
+from digest.errors import ConfigError
+from digest.message import MessageError, MessageFactory, Recipient
+from digest.models import Article, Summary
+from digest.render import CLIP_WARN_BYTES, make_subject, personal_fields, personalise, render_digest
+
+DAY = date(2026, 11, 24)
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
+
+
+def make_digest(n=3, *, title="Plain title", url="https://e.org/{i}", sentences=("First point.", "Second point."), **kw):
+    items = [
+        Summary(
+            article=Article(url=url.format(i=i), title=f"{title} {i}", paragraphs=("text " * 300,), authors=("Ann Lee",),
+                            published=datetime(2026, 11, 20, tzinfo=UTC), source="s", image="https://e.org/i.png"),
+            sentences=sentences, algorithm="pacsum")
+        for i in range(n)
+    ]
+    return compose(items, list_name="daily", title="The Daily", day=DAY, **kw)
+
+
+def fields(**kw):
+    return personal_fields(**({"name": "Ana", "email": "ana@example.org", "unsubscribe_url": "https://e.org/u?t=1&x=2",
+                               "view_url": "https://e.org/v"} | kw))
+
+
+def test_html_is_inlined_table_layout_with_media_rules_kept():
+    rendered = render_digest(make_digest())
+    assert '<table role="presentation" class="container" width="600"' in rendered.html
+    assert 'style="' in rendered.html and "<style>" in rendered.html
+    style_block = re.search(r"<style>(.*?)</style>", rendered.html, re.S).group(1)
+    assert "@media" in style_block and "!important" in style_block
+    assert "class=\"preheader\"" in rendered.html and "Plain title 0" in rendered.html
+
+
+def test_every_item_shows_its_parts():
+    rendered = render_digest(make_digest(2))
+    html, text = personalise(rendered, fields())
+    for i in range(2):
+        assert f'href="https://e.org/{i}"' in html
+        assert f"https://e.org/{i}\n" in text  # the link on its own line
+    assert "Ann Lee" in html and "20 Nov 2026" in html and "2 min read" in html and "Read more" in html
+    assert "First point." in text and "Second point." in text
+
+
+def test_capped_digest_says_how_many_more():
+    html, text = personalise(render_digest(make_digest(4, max_items=2)), fields())
+    assert "and 2 more stories" in html and "and 2 more stories" in text
+
+
+def test_hostile_article_content_is_escaped_and_bad_links_dropped():
+    digest = make_digest(1, title=HOSTILE, url="javascript:alert(4)//{i}", sentences=(HOSTILE,), show_images=True)
+    html, text = personalise(render_digest(digest), fields())
+    assert_safe_html(html)
+    assert "&lt;script&gt;" in html  # shown as text, not run
+
+
+def assert_safe_html(html: str) -> None:
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    assert not root.xpath("//script | //iframe | //object | //embed | //form")
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (element.tag, name)
+            if name.lower() in ("href", "src", "action", "background"):
+                assert re.match(r"https?://", value), (element.tag, name, value)
+
+
+def test_only_http_links_survive():
+    for url in ("data:text/html,x", "file:///etc/passwd", "ftp://e.org/x", "//e.org/x", "https://e.org/a b"):
+        html, _ = personalise(render_digest(make_digest(1, url=url)), fields())
+        assert url not in html
+
+
+def test_personalisation_is_substitution_after_inlining():
+    rendered = render_digest(make_digest())
+    html_a, text_a = personalise(rendered, fields(name='Bob <b>"&', email="bob@example.org"))
+    html_b, _ = personalise(rendered, fields(name="", email="carol@example.org"))
+    assert "Hi Bob &lt;b&gt;&quot;&amp;," in html_a and 'Hi Bob <b>"&,' in text_a
+    assert "Hi there," in html_b and "carol@example.org" in html_b
+    assert "https://e.org/u?t=1&amp;x=2" in html_a
+    for _, marker in rendered.markers:
+        assert marker not in html_a and marker not in text_a
+
+
+def test_premailer_runs_once_per_digest(monkeypatch):
+    import digest.render as render_module
+
+    calls = []
+    original = render_module.inline_css
+    monkeypatch.setattr(render_module, "inline_css", lambda html: calls.append(1) or original(html))
+    rendered = render_module.render_digest(make_digest())
+    factory = MessageFactory(rendered, sender="Daily <d@example.org>")
+    for i in range(20):
+        factory.build(Recipient(email=f"u{i}@example.org"))
+    assert calls == [1]
+
+
+def test_subject_default_custom_and_control_characters():
+    digest = make_digest(3, title="Line\r\nBcc: evil@example.org\x00")
+    subject = make_subject(digest)
+    assert subject.startswith("The Daily — 24 Nov 2026: Line Bcc: evil@example.org 0")
+    assert subject.endswith("(+2 more)")
+    assert "\r" not in subject and "\n" not in subject and "\x00" not in subject
+    assert make_subject(make_digest(1)) == "The Daily — 24 Nov 2026: Plain title 0"
+    assert make_subject(digest, template="{list}: {count} stories") == "The Daily: 3 stories"
+    with pytest.raises(ConfigError, match="subject template"):
+        make_subject(digest, template="{nope}")
+
+
+def test_empty_digest_still_renders():
+    rendered = render_digest(make_digest(0))
+    assert "no new articles" in rendered.subject
+
+
+def test_size_warning_above_100_kb():
+    big = render_digest(make_digest(90, sentences=("A long sentence that repeats to grow the email. " * 8,), max_items=90))
+    assert big.size > CLIP_WARN_BYTES and any("Gmail clips" in w for w in big.warnings)
+    assert not render_digest(make_digest(2)).warnings
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def test_message_structure():
+    rendered = render_digest(make_digest())
+    factory = MessageFactory(rendered, sender="The Daily <digest@example.org>", reply_to="Desk <desk@example.org>",
+                             view_url="https://e.org/v")
+    raw = factory.build(Recipient(email="zoe@example.org", name="Zoë Łukasiewicz",
+                                  unsubscribe_url="https://e.org/unsub?t=abc", unsubscribe_mailto="mailto:u@example.org"))
+    msg = parse(raw)
+    assert not msg.defects
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in msg.iter_parts())
+    assert msg["From"] == "The Daily <digest@example.org>"
+    assert msg["To"] == "Zoë Łukasiewicz <zoe@example.org>"
+    assert msg["Reply-To"] == "Desk <desk@example.org>"
+    assert msg["Subject"] == rendered.subject
+    assert msg["Date"] and msg["Message-ID"].endswith("@example.org>")
+    assert msg["List-Id"] == "The Daily <daily.example.org>"
+    assert msg["List-Unsubscribe"] == "<https://e.org/unsub?t=abc>, <mailto:u@example.org>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Hi Zoë Łukasiewicz," in msg.get_body(("plain",)).get_content()
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_message_ids_are_unique_per_recipient_and_stable():
+    factory = MessageFactory(render_digest(make_digest()), sender="d@example.org")
+    ids = {parse(factory.build(Recipient(email=f"u{i}@example.org")))["Message-ID"] for i in range(50)}
+    assert len(ids) == 50
+    again = parse(factory.build(Recipient(email="U0@example.org")))["Message-ID"]
+    assert again in ids
+
+
+def test_header_injection_in_names_and_addresses_is_refused_or_neutralised():
+    factory = MessageFactory(render_digest(make_digest()), sender="Evil\r\nBcc: x@example.org <d@example.org>")
+    raw = factory.build(Recipient(email="a@example.org", name="Name\r\nBcc: victim@example.org"))
+    msg = parse(raw)
+    assert msg["Bcc"] is None
+    assert "victim@example.org" not in msg["To"].addresses[0].addr_spec
+    with pytest.raises(MessageError):
+        factory.build(Recipient(email="not-an-address"))
+    with pytest.raises(MessageError):
+        MessageFactory(render_digest(make_digest()), sender="nobody")
