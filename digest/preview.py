@@ -66,7 +66,7 @@ def build_preview(digest: Digest, list_settings: ListSettings, *, templates_dir:
         email=SAMPLE_RECIPIENT.email,
         name=SAMPLE_RECIPIENT.name,
         unsubscribe_url=list_settings.unsubscribe_url.replace("{token}", "preview"),
-        unsubscribe_mailto=f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe",
+        unsubscribe_mailto=list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe",
     )
     return Preview(rendered=rendered, message=factory.build(recipient))
 

@@ -1,0 +1,70 @@
+"""The preview in a real headless Chromium: no horizontal overflow at 375 px, every
+title visible at 600 and 375 px. Screenshots are saved under the test's tmp dir."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.preview import PreviewServer
+from tests.browser.chromium import Browser, find_chromium
+from tests.seeded import seeded_digest
+
+LAYOUT = """(() => {
+  const titles = [...document.querySelectorAll('.item-title')].map(h => {
+    const r = h.getBoundingClientRect();
+    const s = getComputedStyle(h);
+    return {text: h.textContent.trim(), visible: r.width > 0 && r.height > 0 && s.visibility !== 'hidden'
+            && s.display !== 'none' && r.left >= 0 && r.right <= window.innerWidth + 1};
+  });
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, titles};
+})()"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian package: chromium)")
+    running = Browser(executable)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def preview():
+    digest, daily = seeded_digest()
+    server = PreviewServer(digest, daily, port=0).start()
+    yield server, digest
+    server.close()
+
+
+@pytest.mark.parametrize("width", [600, 375])
+def test_email_layout(browser, preview, width, tmp_path):
+    server, digest = preview
+    page = browser.new_page()
+    try:
+        page.open(server.url + "email.html", width=width)
+        layout = page.evaluate(LAYOUT)
+        shot = page.screenshot(tmp_path / f"email-{width}.png")
+    finally:
+        page.close()
+    assert shot.stat().st_size > 10_000
+    assert layout["innerWidth"] == width
+    assert layout["scrollWidth"] <= width, f"horizontal overflow at {width}px: {layout['scrollWidth']}"
+    titles = {t["text"]: t["visible"] for t in layout["titles"]}
+    for item in digest.items:
+        assert titles.get(item.article.title), f"title not visible at {width}px: {item.article.title}"
+
+
+def test_index_page_shows_both_frames(browser, preview, tmp_path):
+    server, digest = preview
+    page = browser.new_page()
+    try:
+        page.open(server.url, width=1280)
+        frames = page.evaluate("[...document.querySelectorAll('iframe')].map(f => f.getBoundingClientRect().width)")
+        subject = page.evaluate("document.getElementById('subject').textContent")
+        page.screenshot(tmp_path / "index.png")
+    finally:
+        page.close()
+    assert sorted(round(w) for w in frames) == [377, 602]  # 375 and 600 plus the 1 px borders
+    assert subject.startswith("The Daily Digest")

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import http.client
+import shutil
+import time
+
+import pytest
+
+from digest.preview import PreviewServer
+from digest.render import TEMPLATES_DIR
+from tests.seeded import seeded_digest
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    return seeded_digest()
+
+
+@pytest.fixture
+def server(seeded, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    digest, daily = seeded
+    running = PreviewServer(digest, daily, port=0, templates_dir=templates).start()
+    yield running, templates
+    running.close()
+
+
+def get(server, path):
+    host, port = server.httpd.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    return response.status, response.getheader("Content-Type"), response.read().decode("utf-8")
+
+
+def test_pages(server, seeded):
+    running, _ = server
+    digest, _ = seeded
+    status, kind, index = get(running, "/")
+    assert status == 200 and kind.startswith("text/html")
+    assert 'id="mobile"' in index and "375" in index and "Headers" in index
+    for item in digest.items:
+        assert item.article.title.replace("'", "&#x27;") in index
+    status, _, email_html = get(running, "/email.html")
+    assert status == 200 and "<table" in email_html and 'style="' in email_html
+    status, kind, text = get(running, "/email.txt")
+    assert kind.startswith("text/plain") and digest.items[0].article.title in text
+    status, _, headers = get(running, "/headers")
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in headers and "message size:" in headers
+
+
+def test_only_its_own_routes(server):
+    running, _ = server
+    for path in ("/../../etc/passwd", "/etc/passwd", "/templates/digest.css", "/digest.css", "/%2e%2e/%2e%2e/etc/passwd", "/static/"):
+        status, _, body = get(running, path)
+        assert status == 404, path
+        assert "root:" not in body
+
+
+def test_binds_to_loopback_by_default(seeded):
+    digest, daily = seeded
+    running = PreviewServer(digest, daily, port=0)
+    try:
+        assert running.httpd.server_address[0] == "127.0.0.1"
+    finally:
+        running.httpd.server_close()
+
+
+def test_template_edit_is_picked_up_without_restart(server):
+    running, templates = server
+    _, _, before_version = get(running, "/version")
+    footer = templates / "partials" / "footer.html.j2"
+    time.sleep(0.01)
+    footer.write_text(footer.read_text().replace("View in your browser", "Open this digest online"))
+    _, _, after_version = get(running, "/version")
+    assert after_version != before_version
+    _, _, email_html = get(running, "/email.html")
+    assert "Open this digest online" in email_html
+
+
+def test_template_error_shows_as_a_500_page(server):
+    running, templates = server
+    (templates / "partials" / "footer.html.j2").write_text("{{ nope }}")
+    status, _, body = get(running, "/email.html")
+    assert status == 500 and "preview failed" in body and "nope" in body
