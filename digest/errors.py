@@ -31,3 +31,15 @@ class UnknownAlgorithm(DigestError, LookupError):
 
 class StoreError(DigestError, RuntimeError):
     """The store could not be opened or written."""
+
+
+class SubscriberError(DigestError, ValueError):
+    """A subscriber address or import row that cannot be accepted."""
+
+
+class TokenError(DigestError, ValueError):
+    """An unsubscribe token that is forged, altered, truncated or for another list."""
+
+
+class DeliveryError(DigestError, ConnectionError):
+    """Delivery could not start (no SMTP server reachable, bad SMTP settings)."""
