@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from email.utils import parseaddr
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,29 +137,37 @@ def gather() -> None:
 
 @app.command()
 def run(
-    list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to build the digest for.")] = None,
+    list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to send (default: the first).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Gather and compose; send nothing.")] = False,
 ) -> None:
-    """Gather the sources, then print the summarised articles the next digest would carry."""
+    """The whole job: gather the sources, then summarise, render and send the digest."""
     with _errors():
-        from digest.store import Store
-        from digest.summarize import resolve_algorithm, summarize as run_summary
-
         settings = state.settings
-        chosen = settings.list(list_name) if list_name else _first_list(settings)
+        chosen = _chosen_list(list_name)
         report = _gather(settings)
         _print_gather(report)
-        options = settings.summary
-        name = resolve_algorithm(options.algorithm)
-        with Store(settings.store.url) as store:
-            pending = store.unsent_articles(
-                chosen.name, sources=[s.name for s in settings.sources_for(chosen.name)], limit=chosen.max_items
-            )
-        out.print(f"\n[bold]{chosen.title or chosen.name}[/]: {len(pending)} article(s) waiting\n")
-        for stored in pending:
-            summary = run_summary(stored.article, sentences=options.sentences, algorithm=name, language=options.language)
-            _print_summary(stored.article, summary.sentences)
-        if report.failed_sources:
+        with _store() as store:
+            _seed_subscribers(chosen, store)
+            delivery = _send(settings, chosen, store=store, dry_run=dry_run)
+        if report.failed_sources or (delivery is not None and (delivery.failed or not delivery.complete)):
             raise typer.Exit(1)
+
+
+def _seed_subscribers(chosen, store) -> None:
+    """Import the list's configured CSV while the list has nobody on it (the demo's readers)."""
+    if not chosen.subscribers or store.count_subscribers(chosen.name):
+        return
+    from digest.subscribers import parse_subscriber_csv
+
+    path = Path(chosen.subscribers)
+    try:
+        result = parse_subscriber_csv(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise _Failed(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if result.errors:
+        raise _Failed(f"{path}:{result.errors[0].line}: {result.errors[0].reason}")
+    added, _ = store.add_subscribers(chosen.name, result.subscribers, at=_now())
+    out.print(f"{chosen.name}: imported {added} subscriber(s) from {path.name}", markup=False)
 
 
 @app.command()
@@ -239,6 +248,308 @@ def _preview_store(settings: Settings):
 
         asyncio.run(go())
         yield memory, demo
+
+
+subscribers_app = typer.Typer(help="Manage a list's subscribers.", no_args_is_help=True)
+app.add_typer(subscribers_app, name="subscribers")
+ListOption = Annotated[str | None, typer.Option("--list", "-l", help="The list (default: the first configured).")]
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    file: Annotated[Path, typer.Argument(help="CSV with an 'email' column, optionally 'name' and more.")],
+    list_name: ListOption = None,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")] = False,
+) -> None:
+    """Import subscribers from a CSV file: all or nothing unless --skip-invalid."""
+    with _errors():
+        from digest.subscribers import parse_subscriber_csv
+
+        chosen = _chosen_list(list_name)
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise _Failed(f"{file}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _Failed(f"{file}: cannot read as UTF-8 text: {exc}") from None
+        result = parse_subscriber_csv(text)
+        for error in result.errors:
+            err.print(f"{file}:{error.line}: {error.reason}", markup=False)
+        if result.errors and not skip_invalid:
+            raise _Failed(f"{len(result.errors)} bad row(s); nothing imported (use --skip-invalid to import the rest)")
+        with _store() as store:
+            added, present = store.add_subscribers(chosen.name, result.subscribers, at=_now())
+        out.print(f"{chosen.name}: {added} added, {present} already subscribed, {len(result.errors)} skipped")
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: Annotated[str, typer.Argument(help="The address.")],
+    list_name: ListOption = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Add a subscriber, or make an unsubscribed one active again."""
+    with _errors():
+        from digest.subscribers import new_subscriber
+
+        chosen = _chosen_list(list_name)
+        subscriber = new_subscriber(email, name=name)
+        with _store() as store:
+            added, _ = store.add_subscribers(chosen.name, [subscriber], at=_now(), resubscribe=True)
+        out.print(f"{subscriber.email}: {'added to' if added else 'active on'} {chosen.name}", markup=False)
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(email: Annotated[str, typer.Argument()], list_name: ListOption = None) -> None:
+    """Delete a subscriber and their delivery history."""
+    with _errors():
+        chosen, key = _chosen_list(list_name), _key(email)
+        with _store() as store:
+            if not store.remove_subscriber(chosen.name, key):
+                raise _Failed(f"{email}: not on {chosen.name}")
+        out.print(f"{email}: removed from {chosen.name}", markup=False)
+
+
+@subscribers_app.command("unsubscribe")
+def subscribers_unsubscribe(email: Annotated[str, typer.Argument()], list_name: ListOption = None) -> None:
+    """Mark a subscriber unsubscribed (they keep their history and get nothing more)."""
+    with _errors():
+        from digest.models import SubscriberStatus
+
+        chosen, key = _chosen_list(list_name), _key(email)
+        with _store() as store:
+            if not store.set_subscriber_status(chosen.name, key, SubscriberStatus.UNSUBSCRIBED, at=_now()):
+                raise _Failed(f"{email}: not on {chosen.name}")
+        out.print(f"{email}: unsubscribed from {chosen.name}", markup=False)
+
+
+@subscribers_app.command("list")
+def subscribers_list(
+    list_name: ListOption = None,
+    status: Annotated[str | None, typer.Option(help="active, unsubscribed or bounced.")] = None,
+) -> None:
+    """List subscribers with their status."""
+    with _errors():
+        from digest.models import SubscriberStatus
+
+        chosen = _chosen_list(list_name)
+        try:
+            wanted = SubscriberStatus(status) if status else None
+        except ValueError:
+            raise _Failed(f"unknown status {status!r}; use active, unsubscribed or bounced") from None
+        with _store() as store:
+            count = 0
+            for subscriber in store.iter_subscribers(chosen.name, status=wanted):
+                print(f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}")
+                count += 1
+        err.print(f"{count} subscriber(s)", markup=False, style="dim")
+
+
+@app.command()
+def unsubscribe(token: Annotated[str, typer.Argument(help="The token from an unsubscribe link.")]) -> None:
+    """Apply an unsubscribe token (as the unsubscribe link would)."""
+    with _errors():
+        from digest.models import SubscriberStatus
+        from digest.pipeline import signing_secret
+        from digest.subscribers import read_token
+
+        settings = state.settings
+        with _store() as store:
+            claims = read_token(token.strip(), secret=signing_secret(settings, store=store))
+            subscriber = store.subscriber(claims.list_name, claims.key)
+            if subscriber is None or subscriber.version != claims.version:
+                raise _Failed("this unsubscribe link is no longer valid")
+            store.set_subscriber_status(claims.list_name, claims.key, SubscriberStatus.UNSUBSCRIBED, at=_now())
+        out.print(f"{subscriber.email}: unsubscribed from {claims.list_name}", markup=False)
+
+
+@app.command()
+def send(
+    list_name: ListOption = None,
+    issue: Annotated[str | None, typer.Option("--issue", help="Send (or resume) this issue id.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compose and count; send nothing, change nothing.")] = False,
+    test_to: Annotated[str | None, typer.Option("--test-to", help="Send the digest to this one address only, outside the ledger.")] = None,
+    resend_failed: Annotated[bool, typer.Option("--resend-failed", help="Retry the permanent failures of the issue too.")] = False,
+) -> None:
+    """Send the next digest (or an unfinished one) to every active subscriber, exactly once."""
+    with _errors():
+        settings = state.settings
+        chosen = _chosen_list(list_name)
+        with _store() as store:
+            report = _send(settings, chosen, store=store, issue_id=issue, dry_run=dry_run, test_to=test_to, resend_failed=resend_failed)
+        if report is not None and (report.failed or not report.complete):
+            raise typer.Exit(1)
+
+
+def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None, resend_failed=False):
+    from digest.models import DeliveryStatus, SubscriberStatus
+    from digest.pipeline import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
+
+    now = _now()
+    if dry_run or test_to:
+        found = store.issue(issue_id) if issue_id else store.open_issue(chosen.name)
+        if found is None:
+            digest = next_digest(settings, chosen, store=store, day=now.date())
+            if digest.empty:
+                out.print(f"{chosen.name}: nothing new to send")
+                return None
+            rendered = render_for_list(digest, chosen)
+        else:
+            rendered = found.rendered
+        if dry_run:
+            active = store.count_subscribers(chosen.name, status=SubscriberStatus.ACTIVE)
+            out.print(f"dry run: {rendered.subject!r} ({rendered.size / 1024:.1f} KB HTML) would go to {active} active subscriber(s)", markup=False)
+            return None
+        return _send_test(settings, chosen, rendered, test_to, store=store)
+    if issue_id:
+        stored = store.issue(issue_id)
+        if stored is None or stored.rendered.digest.list_name != chosen.name:
+            raise _Failed(f"no issue {issue_id!r} for list {chosen.name}")
+    else:
+        stored = prepare_issue(settings, chosen, store=store, day=now.date(), now=now)
+        if stored is None:
+            out.print(f"{chosen.name}: nothing new to send")
+            return None
+    current = stored.rendered.digest.issue_id
+    if resend_failed:
+        reopened = store.reopen(current, [DeliveryStatus.FAILED], at=now)
+        out.print(f"{reopened} permanent failure(s) will be retried")
+    return _deliver(settings, chosen, stored, store=store, recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)), view=view_url(chosen, current))
+
+
+def _deliver(settings, chosen, stored, *, store, recipient_for, view):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from digest.deliver import DeliveryOptions, deliver_issue
+    from digest.models import DeliveryStatus
+
+    issue_id = stored.rendered.digest.issue_id
+    owed = sum(n for s, n in store.ledger_totals(issue_id).items() if s in (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING))
+    d = settings.delivery
+    options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch, attempts=d.attempts)
+    out.print(f"Sending {stored.rendered.subject!r} (issue {issue_id}) to {owed} subscriber(s)", markup=False)
+    with _smtp_target(settings) as (smtp, where):
+        with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as progress:
+            task = progress.add_task("send", total=owed)
+            report = asyncio.run(
+                deliver_issue(stored, store=store, smtp=smtp, sender=chosen.sender, reply_to=chosen.reply_to,
+                              recipient_for=recipient_for, view_url=view, options=options,
+                              on_batch=lambda n: progress.advance(task, n))
+            )
+    _print_delivery(report)
+    if where:
+        out.print(where, markup=False)
+    return report
+
+
+def _send_test(settings, chosen, rendered, address, *, store):
+    from digest.deliver import Connection
+    from digest.message import MessageFactory, Recipient
+    from digest.models import DeliveryStatus
+    from digest.pipeline import view_url
+    from digest.subscribers import new_subscriber
+
+    target = new_subscriber(address)
+    factory = MessageFactory(rendered, sender=chosen.sender, reply_to=chosen.reply_to, view_url=view_url(chosen, rendered.digest.issue_id))
+    message = factory.build(Recipient(email=target.email, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test")))
+
+    async def go():
+        connection = Connection(smtp)
+        try:
+            return await connection.send(parseaddr(chosen.sender)[1], target.email, message)
+        finally:
+            await connection.close()
+
+    with _smtp_target(settings) as (smtp, where):
+        outcome = asyncio.run(go())
+    if outcome.status is not DeliveryStatus.SENT:
+        raise _Failed(f"test message to {target.email} not sent: {outcome.error}")
+    out.print(f"test message sent to {target.email}: {rendered.subject!r}", markup=False)
+    if where:
+        out.print(where, markup=False)
+    return None
+
+
+@contextmanager
+def _smtp_target(settings: Settings):
+    """The configured SMTP server; with no host, the local capture server (one already
+    listening on the port, or one started here for the run)."""
+    import socket
+    from dataclasses import replace
+
+    smtp = settings.smtp
+    if smtp.host:
+        yield smtp, ""
+        return
+    local = replace(smtp, host="127.0.0.1", security="none", username="", password="")
+    try:
+        with socket.create_connection(("127.0.0.1", smtp.port), timeout=0.5):
+            pass
+    except OSError:
+        from digest.sink import CaptureSink
+
+        maildir = Path(settings.delivery.maildir)
+        with CaptureSink(maildir=maildir, port=smtp.port) as sink:
+            yield replace(local, port=sink.port), f"Captured in the Maildir {maildir.resolve()} (digest preview --serve lists it; any mail reader opens it)."
+        return
+    yield local, f"Delivered to the capture server on 127.0.0.1:{smtp.port}."
+
+
+def _print_delivery(report) -> None:
+    from digest.models import DeliveryStatus
+
+    table = Table(title=f"Issue {report.issue_id}", title_justify="left")
+    for column in ("", "sent", "deferred", "failed", "uncertain", "skipped", "pending"):
+        table.add_column(column, justify="right" if column else "left")
+    rows = (("this run", report.this_run), ("issue total", report.totals))
+    for label, counts in rows:
+        pending = counts[DeliveryStatus.PENDING] + counts[DeliveryStatus.SENDING]
+        table.add_row(label, *(str(counts[s]) for s in (DeliveryStatus.SENT, DeliveryStatus.DEFERRED, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN, DeliveryStatus.SKIPPED)), str(pending))
+    out.print(table)
+    if report.capped:
+        out.print("stopped at the hourly cap; run again later to send the rest")
+    elif report.complete:
+        out.print("issue complete: its articles are marked sent to the list")
+
+
+@app.command()
+def sink(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 2525,
+    maildir: Annotated[Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir).")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Run a local capture SMTP server that keeps every message in a Maildir."""
+    with _errors():
+        from digest.sink import serve_sink
+
+        folder = maildir or Path(state.settings.delivery.maildir)
+        out.print(f"Capturing SMTP on {host}:{port} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
+        serve_sink(maildir=folder, host=host, port=port)
+
+
+def _chosen_list(list_name: str | None):
+    settings = state.settings
+    return settings.list(list_name) if list_name else _first_list(settings)
+
+
+def _key(email: str) -> str:
+    from digest.subscribers import normalise_email
+
+    return normalise_email(email)[1]
+
+
+@contextmanager
+def _store():
+    from digest.store import Store
+
+    with Store(state.settings.store.url) as store:
+        yield store
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def _first_list(settings: Settings):

@@ -58,6 +58,22 @@ class SummarySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class UnsubscribeSettings:
+    # Signs unsubscribe tokens. Empty: a random secret is made once and kept in the store.
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    connections: int = 8
+    rate: float = 0.0  # messages per second; 0: no limit
+    per_hour: int = 0  # 0: no cap
+    batch: int = 500
+    attempts: int = 3
+    maildir: str = "mail"  # where the local capture server keeps what it receives
+
+
+@dataclass(frozen=True, slots=True)
 class ListSettings:
     name: str
     title: str = ""
@@ -71,6 +87,7 @@ class ListSettings:
     unsubscribe_url: str = "https://digest.example.org/unsubscribe?token={token}"
     unsubscribe_mailto: str = ""  # empty: unsubscribe@<sender domain>
     view_url: str = "https://digest.example.org/issues/{issue}"
+    subscribers: str = ""  # a CSV imported once, while the list has no subscribers (the demo's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +97,8 @@ class Settings:
     smtp: SmtpSettings = SmtpSettings()
     fetch: FetchSettings = FetchSettings()
     summary: SummarySettings = SummarySettings()
+    unsubscribe: UnsubscribeSettings = UnsubscribeSettings()
+    delivery: DeliverySettings = DeliverySettings()
     sources: tuple[Source, ...] = ()
     lists: tuple[ListSettings, ...] = ()
 
@@ -105,6 +124,8 @@ _SCALAR_SECTIONS: dict[str, type] = {
     "smtp": SmtpSettings,
     "fetch": FetchSettings,
     "summary": SummarySettings,
+    "unsubscribe": UnsubscribeSettings,
+    "delivery": DeliverySettings,
 }
 _TABLE_SECTIONS = ("sources", "lists")
 
@@ -156,7 +177,7 @@ def parse_settings(
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
     sources = tuple(_source(name, table, base_dir) for name, table in _table(raw.get("sources", {}), "sources").items())
     names = {s.name for s in sources}
-    lists = tuple(_list(name, table, names) for name, table in _table(raw.get("lists", {}), "lists").items())
+    lists = tuple(_list(name, table, names, base_dir) for name, table in _table(raw.get("lists", {}), "lists").items())
     return Settings(path=path, sources=sources, lists=lists, **scalars)
 
 
@@ -245,7 +266,7 @@ def _source(name: str, table: Any, base_dir: Path) -> Source:
     return Source(name=name, kind=kind, location=location, title=title, max_items=max_items)
 
 
-def _list(name: str, table: Any, source_names: set[str]) -> ListSettings:
+def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> ListSettings:
     where = f"lists.{name}"
     table = dict(_table(table, where))
     if "from" in table:
@@ -264,4 +285,6 @@ def _list(name: str, table: Any, source_names: set[str]) -> ListSettings:
             raise ConfigError(f"{where}.{label}: unknown key; known: from, {', '.join(sorted(known - {'sender'}))}, sources")
         default = getattr(ListSettings(name=name), key)
         values[key] = _coerce(value, default, f"{where}.{'from' if key == 'sender' else key}")
+    if values.get("subscribers"):
+        values["subscribers"] = str((base_dir / Path(values["subscribers"]).expanduser()).resolve())
     return ListSettings(name=name, sources=tuple(raw_sources), **values)

@@ -160,3 +160,40 @@ class RenderedDigest:
     def size(self) -> int:
         """Bytes of HTML, the part Gmail clips beyond 102 KB."""
         return len(self.html.encode("utf-8"))
+
+
+class SubscriberStatus(StrEnum):
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    list_name: str
+    email: str
+    key: str  # the duplicate key: the domain case-folded
+    name: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
+    status: SubscriberStatus = SubscriberStatus.ACTIVE
+    version: int = 1  # bumped on resubscribe, so older unsubscribe tokens stop working
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; after its lease ends, owed again
+    SENT = "sent"
+    DEFERRED = "deferred"  # a transient failure: owed again from next_attempt_at
+    FAILED = "failed"  # permanent (5xx): not retried unless asked
+    UNCERTAIN = "uncertain"  # the reply after DATA was lost: maybe delivered, not retried blindly
+    SKIPPED = "skipped"  # unsubscribed or bounced before it was sent
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    subscriber_id: int
+    status: DeliveryStatus
+    code: int | None = None
+    error: str = ""
+    retry_after: float | None = None  # seconds, for DEFERRED

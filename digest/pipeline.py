@@ -4,13 +4,18 @@ articles, compose them, render once. Used by `digest run`, the preview and the f
 from __future__ import annotations
 
 import logging
-from datetime import date
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime
+from email.utils import parseaddr
 
 from digest.compose import compose
 from digest.config import ListSettings, Settings
-from digest.models import Digest, RenderedDigest, Summary
+from digest.message import Recipient
+from digest.models import Digest, RenderedDigest, Subscriber, Summary
 from digest.render import render_digest
-from digest.store import Store, StoredArticle
+from digest.store import Store, StoredArticle, StoredIssue
+from digest.subscribers import make_token
 from digest.summarize import resolve_algorithm, summarize
 
 log = logging.getLogger(__name__)
@@ -49,3 +54,48 @@ def next_digest(settings: Settings, list_settings: ListSettings, *, store: Store
 
 def render_for_list(digest: Digest, list_settings: ListSettings) -> RenderedDigest:
     return render_digest(digest, subject_template=list_settings.subject)
+
+
+def prepare_issue(
+    settings: Settings, list_settings: ListSettings, *, store: Store, day: date, now: datetime
+) -> StoredIssue | None:
+    """The issue to send: an unfinished one of this list if there is one (a rerun after a
+    crash sends the same content), else a new one from the unsent articles. None when
+    there is nothing new."""
+    unfinished = store.open_issue(list_settings.name)
+    if unfinished is not None:
+        log.info("resuming issue %s", unfinished.rendered.digest.issue_id)
+        return unfinished
+    digest = next_digest(settings, list_settings, store=store, day=day)
+    if digest.empty:
+        return None
+    rendered = render_for_list(digest, list_settings)
+    store.save_issue(rendered, article_urls=[item.article.url for item in digest.items], at=now)
+    return store.issue(digest.issue_id)
+
+
+def signing_secret(settings: Settings, *, store: Store) -> str:
+    return settings.unsubscribe.secret or store.meta_value(
+        "unsubscribe_secret", default_factory=lambda: secrets.token_urlsafe(32)
+    )
+
+
+def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[Subscriber], Recipient]:
+    """Per-subscriber envelope data: the address, the name and a signed unsubscribe link."""
+    sender_domain = parseaddr(list_settings.sender)[1].rpartition("@")[2] or "localhost"
+    mailto = list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe"
+
+    def recipient_for(subscriber: Subscriber) -> Recipient:
+        token = make_token(secret=secret, list_name=subscriber.list_name, key=subscriber.key, version=subscriber.version)
+        return Recipient(
+            email=subscriber.email,
+            name=subscriber.name,
+            unsubscribe_url=list_settings.unsubscribe_url.replace("{token}", token),
+            unsubscribe_mailto=mailto,
+        )
+
+    return recipient_for
+
+
+def view_url(list_settings: ListSettings, issue_id: str) -> str:
+    return list_settings.view_url.replace("{issue}", issue_id)

@@ -11,15 +11,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from digest.errors import StoreError
-from digest.models import Article
+from digest.models import (
+    Article,
+    DeliveryResult,
+    DeliveryStatus,
+    Digest,
+    RenderedDigest,
+    Subscriber,
+    SubscriberStatus,
+)
 from digest.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -63,6 +71,78 @@ article_sends_table = sa.Table(
     sa.Column("issue_id", sa.String(64), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+subscribers_table = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("list_name", sa.String(200), nullable=False),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False, default=""),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("list_name", "key"),
+)
+
+issues_table = sa.Table(
+    "issues",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("list_name", sa.String(200), nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("markers", sa.JSON, nullable=False),
+    sa.Column("article_urls", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+)
+
+deliveries_table = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("issue_id", sa.String(100), sa.ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("code", sa.Integer),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_deliveries_issue_status", "issue_id", "status"),
+)
+
+meta_table = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+_OWED = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIssue:
+    rendered: RenderedDigest
+    article_urls: tuple[str, ...]
+    created_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    subscriber: Subscriber
+    attempts: int  # including this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +291,19 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(articles_table)).scalar_one()
 
-    def mark_sent(self, list_name: str, article_ids: Iterable[int], *, issue_id: str, at: datetime) -> None:
-        ids = sorted(set(article_ids))
-        if not ids:
-            return
+    def mark_sent(self, list_name: str, urls: Iterable[str], *, issue_id: str, at: datetime) -> None:
+        """Mark the stored articles at these URLs as sent to the list (idempotent)."""
         with self.engine.begin() as conn:
+            self._mark_sent(conn, list_name, urls, issue_id=issue_id, at=at)
+
+    def _mark_sent(self, conn, list_name: str, urls: Iterable[str], *, issue_id: str, at: datetime) -> None:
+        keys = sorted({canonical_url(u) for u in urls})
+        if not keys:
+            return
+        ids = sorted(
+            r.id for r in conn.execute(sa.select(articles_table.c.id).where(articles_table.c.url_key.in_(keys)))
+        )
+        if ids:
             already = {
                 r.article_id
                 for r in conn.execute(
@@ -232,6 +320,306 @@ class Store:
             if rows:
                 conn.execute(sa.insert(article_sends_table), rows)
 
+    # Subscribers
+
+    def add_subscribers(self, list_name: str, subscribers: Iterable, *, at: datetime, resubscribe: bool = False) -> tuple[int, int]:
+        """Insert new subscribers in one transaction; (added, already present).
+        An existing subscriber keeps their status unless `resubscribe`, which makes an
+        unsubscribed or bounced one active again and bumps their token version."""
+        added = present = 0
+        with self.engine.begin() as conn:
+            for new in subscribers:
+                row = conn.execute(
+                    sa.select(subscribers_table.c.id, subscribers_table.c.status).where(
+                        subscribers_table.c.list_name == list_name, subscribers_table.c.key == new.key
+                    )
+                ).first()
+                if row is None:
+                    conn.execute(
+                        sa.insert(subscribers_table).values(
+                            list_name=list_name, email=new.email, key=new.key, name=new.name,
+                            attributes=dict(new.attributes), status=SubscriberStatus.ACTIVE.value, version=1,
+                            created_at=at, updated_at=at,
+                        )
+                    )
+                    added += 1
+                    continue
+                present += 1
+                values = {"name": new.name or subscribers_table.c.name, "updated_at": at}
+                if new.attributes:
+                    values["attributes"] = dict(new.attributes)
+                if resubscribe and row.status != SubscriberStatus.ACTIVE.value:
+                    values |= {"status": SubscriberStatus.ACTIVE.value, "version": subscribers_table.c.version + 1}
+                conn.execute(sa.update(subscribers_table).where(subscribers_table.c.id == row.id).values(**values))
+        return added, present
+
+    def subscriber(self, list_name: str, key: str) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(subscribers_table).where(
+                    subscribers_table.c.list_name == list_name, subscribers_table.c.key == key
+                )
+            ).mappings().first()
+        return _subscriber(row) if row else None
+
+    def set_subscriber_status(self, list_name: str, key: str, status: SubscriberStatus, *, at: datetime) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(subscribers_table)
+                .where(subscribers_table.c.list_name == list_name, subscribers_table.c.key == key)
+                .values(status=status.value, updated_at=at)
+            )
+        return result.rowcount > 0
+
+    def remove_subscriber(self, list_name: str, key: str) -> bool:
+        with self.engine.begin() as conn:
+            ids = [r.id for r in conn.execute(sa.select(subscribers_table.c.id).where(
+                subscribers_table.c.list_name == list_name, subscribers_table.c.key == key))]
+            if not ids:
+                return False
+            conn.execute(sa.delete(deliveries_table).where(deliveries_table.c.subscriber_id.in_(ids)))
+            conn.execute(sa.delete(subscribers_table).where(subscribers_table.c.id.in_(ids)))
+        return True
+
+    def iter_subscribers(
+        self, list_name: str, *, status: SubscriberStatus | None = None, batch: int = 1000
+    ) -> Iterator[Subscriber]:
+        """Stream a list's subscribers in id order, `batch` rows per query: memory stays flat."""
+        last = 0
+        while True:
+            query = (
+                sa.select(subscribers_table)
+                .where(subscribers_table.c.list_name == list_name, subscribers_table.c.id > last)
+                .order_by(subscribers_table.c.id)
+                .limit(batch)
+            )
+            if status is not None:
+                query = query.where(subscribers_table.c.status == status.value)
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).mappings().all()
+            if not rows:
+                return
+            for row in rows:
+                yield _subscriber(row)
+            last = rows[-1]["id"]
+
+    def count_subscribers(self, list_name: str, *, status: SubscriberStatus | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(subscribers_table).where(subscribers_table.c.list_name == list_name)
+        if status is not None:
+            query = query.where(subscribers_table.c.status == status.value)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    # Issues and the delivery ledger
+
+    def save_issue(self, rendered: RenderedDigest, *, article_urls: Sequence[str], at: datetime) -> bool:
+        """Keep the rendered issue and owe it to every active subscriber of its list, in
+        one transaction. False when the issue was already saved (nothing changes)."""
+        digest = rendered.digest
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(issues_table.c.id).where(issues_table.c.id == digest.issue_id)).first():
+                return False
+            conn.execute(
+                sa.insert(issues_table).values(
+                    id=digest.issue_id, list_name=digest.list_name, title=digest.title, day=digest.day,
+                    subject=rendered.subject, html=rendered.html, text=rendered.text,
+                    markers=[list(m) for m in rendered.markers], article_urls=list(article_urls), created_at=at,
+                )
+            )
+            owed = sa.select(
+                sa.literal(digest.issue_id).label("issue_id"),
+                subscribers_table.c.id,
+                sa.literal(DeliveryStatus.PENDING.value).label("status"),
+                sa.literal(0).label("attempts"),
+                sa.literal(at, sa.DateTime(timezone=True)).label("updated_at"),
+            ).where(
+                subscribers_table.c.list_name == digest.list_name,
+                subscribers_table.c.status == SubscriberStatus.ACTIVE.value,
+            )
+            conn.execute(
+                sa.insert(deliveries_table).from_select(
+                    ["issue_id", "subscriber_id", "status", "attempts", "updated_at"], owed
+                )
+            )
+        return True
+
+    def issue(self, issue_id: str) -> StoredIssue | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(issues_table).where(issues_table.c.id == issue_id)).mappings().first()
+        return _issue(row) if row else None
+
+    def open_issue(self, list_name: str) -> StoredIssue | None:
+        """The newest issue of the list whose delivery is not finished."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(issues_table)
+                .where(issues_table.c.list_name == list_name, issues_table.c.completed_at.is_(None))
+                .order_by(issues_table.c.created_at.desc())
+                .limit(1)
+            ).mappings().first()
+        return _issue(row) if row else None
+
+    def skip_inactive(self, issue_id: str, *, at: datetime) -> int:
+        """Owed deliveries to subscribers who left since the issue was composed become skipped."""
+        inactive = sa.select(subscribers_table.c.id).where(subscribers_table.c.status != SubscriberStatus.ACTIVE.value)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(deliveries_table)
+                .where(
+                    deliveries_table.c.issue_id == issue_id,
+                    deliveries_table.c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.DEFERRED.value]),
+                    deliveries_table.c.subscriber_id.in_(inactive),
+                )
+                .values(status=DeliveryStatus.SKIPPED.value, updated_at=at)
+            )
+        return result.rowcount
+
+    def claim(self, issue_id: str, *, limit: int, lease: float, now: datetime) -> list[Claim]:
+        """Atomically take up to `limit` owed deliveries: pending ones, deferred ones whose
+        time has come, and ones whose sender's lease ran out (a crashed run). Two
+        senders never get the same row: SKIP LOCKED on PostgreSQL; SQLite runs one
+        writer at a time."""
+        d = deliveries_table
+        due = (
+            sa.select(d.c.subscriber_id)
+            .where(
+                d.c.issue_id == issue_id,
+                sa.or_(
+                    d.c.status == DeliveryStatus.PENDING.value,
+                    sa.and_(d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at <= now),
+                    sa.and_(d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until < now),
+                ),
+            )
+            .order_by(d.c.subscriber_id)
+            .limit(limit)
+        )
+        if self.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            sa.update(d)
+            .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(due.scalar_subquery()))
+            .values(
+                status=DeliveryStatus.SENDING.value,
+                attempts=d.c.attempts + 1,
+                claimed_until=now + timedelta(seconds=lease),
+                updated_at=now,
+            )
+            .returning(d.c.subscriber_id, d.c.attempts)
+        )
+        with self.engine.begin() as conn:
+            attempts = {r.subscriber_id: r.attempts for r in conn.execute(statement)}
+            if not attempts:
+                return []
+            rows = conn.execute(
+                sa.select(subscribers_table).where(subscribers_table.c.id.in_(list(attempts)))
+                .order_by(subscribers_table.c.id)
+            ).mappings().all()
+        return [Claim(subscriber=_subscriber(r), attempts=attempts[r["id"]]) for r in rows]
+
+    def record(self, issue_id: str, results: Sequence[DeliveryResult], *, now: datetime) -> None:
+        """Write a batch of outcomes in one transaction."""
+        if not results:
+            return
+        d = deliveries_table
+        statement = (
+            sa.update(d)
+            .where(d.c.issue_id == issue_id, d.c.subscriber_id == sa.bindparam("sid"))
+            .values(
+                status=sa.bindparam("new_status"),
+                code=sa.bindparam("new_code"),
+                last_error=sa.bindparam("error"),
+                next_attempt_at=sa.bindparam("next_at"),
+                sent_at=sa.bindparam("sent"),
+                claimed_until=None,
+                updated_at=now,
+            )
+        )
+        rows = [
+            {
+                "sid": r.subscriber_id,
+                "new_status": r.status.value,
+                "new_code": r.code,
+                "error": r.error or None,
+                "next_at": now + timedelta(seconds=r.retry_after or 0) if r.status is DeliveryStatus.DEFERRED else None,
+                "sent": now if r.status is DeliveryStatus.SENT else None,
+            }
+            for r in results
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(statement, rows)
+
+    def ledger_totals(self, issue_id: str) -> dict[DeliveryStatus, int]:
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(d.c.status, sa.func.count()).where(d.c.issue_id == issue_id).group_by(d.c.status)
+            ).all()
+        totals = {status: 0 for status in DeliveryStatus}
+        totals.update({DeliveryStatus(status): count for status, count in rows})
+        return totals
+
+    def next_due(self, issue_id: str) -> datetime | None:
+        """When the earliest still-owed delivery becomes claimable, or None if nothing is owed."""
+        d = deliveries_table
+        when = sa.case(
+            (d.c.status == DeliveryStatus.PENDING.value, sa.literal(datetime(1970, 1, 1, tzinfo=UTC), sa.DateTime(timezone=True))),
+            (d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at),
+            else_=d.c.claimed_until,
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.min(when)).where(
+                    d.c.issue_id == issue_id, d.c.status.in_([s.value for s in _OWED])
+                )
+            ).scalar()
+        return _aware(value) if not isinstance(value, str) else _aware(datetime.fromisoformat(value))
+
+    def reopen(self, issue_id: str, statuses: Sequence[DeliveryStatus], *, at: datetime) -> int:
+        """Owe again the deliveries in `statuses` (for --resend-failed); the issue reopens."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(deliveries_table)
+                .where(deliveries_table.c.issue_id == issue_id, deliveries_table.c.status.in_([s.value for s in statuses]))
+                .values(status=DeliveryStatus.PENDING.value, updated_at=at, next_attempt_at=None)
+            )
+            if result.rowcount:
+                conn.execute(sa.update(issues_table).where(issues_table.c.id == issue_id).values(completed_at=None))
+        return result.rowcount
+
+    def complete_issue(self, issue_id: str, *, at: datetime) -> bool:
+        """If nothing is owed any more, close the issue and mark its articles sent to the
+        list, in one transaction. False while deliveries are still owed."""
+        d = deliveries_table
+        with self.engine.begin() as conn:
+            owed = conn.execute(
+                sa.select(sa.func.count()).select_from(d).where(
+                    d.c.issue_id == issue_id, d.c.status.in_([s.value for s in _OWED])
+                )
+            ).scalar_one()
+            if owed:
+                return False
+            row = conn.execute(sa.select(issues_table).where(issues_table.c.id == issue_id)).mappings().first()
+            if row is None:
+                return False
+            if row["completed_at"] is None:
+                conn.execute(sa.update(issues_table).where(issues_table.c.id == issue_id).values(completed_at=at))
+            self._mark_sent(conn, row["list_name"], row["article_urls"], issue_id=issue_id, at=at)
+        return True
+
+    def meta_value(self, key: str, *, default_factory=None) -> str | None:
+        """A stored setting; with `default_factory`, created on first use (race-safe)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).first()
+            if row is not None or default_factory is None:
+                return row.value if row else None
+            value = default_factory()
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(meta_table).values(key=key, value=value))
+            except IntegrityError:
+                value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).scalar_one()
+            return value
+
 
 def _stored(row: sa.RowMapping) -> StoredArticle:
     article = Article(
@@ -246,6 +634,36 @@ def _stored(row: sa.RowMapping) -> StoredArticle:
         warnings=tuple(row["warnings"]),
     )
     return StoredArticle(id=row["id"], article=article, gathered_at=_aware(row["gathered_at"]))
+
+
+def _subscriber(row) -> Subscriber:
+    return Subscriber(
+        id=row["id"],
+        list_name=row["list_name"],
+        email=row["email"],
+        key=row["key"],
+        name=row["name"] or "",
+        attributes=tuple(sorted((row["attributes"] or {}).items())),
+        status=SubscriberStatus(row["status"]),
+        version=row["version"],
+    )
+
+
+def _issue(row) -> StoredIssue:
+    digest = Digest(issue_id=row["id"], list_name=row["list_name"], title=row["title"], day=row["day"], items=())
+    rendered = RenderedDigest(
+        digest=digest,
+        subject=row["subject"],
+        html=row["html"],
+        text=row["text"],
+        markers=tuple((name, marker) for name, marker in row["markers"]),
+    )
+    return StoredIssue(
+        rendered=rendered,
+        article_urls=tuple(row["article_urls"]),
+        created_at=_aware(row["created_at"]),
+        completed_at=_aware(row["completed_at"]),
+    )
 
 
 def _aware(value: datetime | None) -> datetime | None:

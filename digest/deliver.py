@@ -1,0 +1,275 @@
+"""Send an issue to its subscribers through a pool of reused SMTP connections.
+
+Exactly once, nothing lost: deliveries are claimed from the ledger in batches
+(store.claim), sent, and their outcomes written back in one transaction per batch.
+- 250 after DATA: sent.
+- 4xx or a connection error before DATA completes: retried with exponential
+  backoff on a fresh connection, then deferred to a later run.
+- 5xx: a permanent failure for that recipient, never retried unless asked.
+- The connection lost or timed out while waiting for the reply after DATA: the
+  server may have the message, so it is marked uncertain and not resent blindly.
+A crash leaves at most the claimed batch in 'sending'; its lease runs out and a
+rerun sends it again, so duplicates are bounded by the batch in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parseaddr
+
+import aiosmtplib
+
+from digest.config import SmtpSettings
+from digest.errors import DeliveryError
+from digest.message import MessageError, MessageFactory, Recipient
+from digest.models import DeliveryResult, DeliveryStatus, Subscriber
+from digest.store import Claim, Store, StoredIssue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    connections: int = 8
+    rate: float = 0.0  # messages per second over all connections; 0: no limit
+    per_hour: int = 0  # at most this many messages per hour; 0: no cap
+    batch: int = 500  # deliveries claimed (and so at most in flight) at once
+    lease: float = 300.0  # seconds a claim is ours before another run may take it
+    attempts: int = 3  # tries per message in this run for transient failures
+    backoff: float = 0.5  # seconds before the first retry; doubles each time
+    defer: float = 300.0  # seconds before a later run retries a deferred message
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    issue_id: str
+    totals: dict[DeliveryStatus, int]
+    this_run: dict[DeliveryStatus, int]
+    complete: bool
+    capped: bool = False  # stopped by the hourly cap
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.totals[DeliveryStatus.FAILED] or self.totals[DeliveryStatus.UNCERTAIN])
+
+
+@dataclass(slots=True)
+class _Outcome:
+    status: DeliveryStatus
+    code: int | None = None
+    error: str = ""
+    reconnect: bool = False  # the connection is no longer usable
+    throttled: bool = False
+
+
+class RateLimiter:
+    """A token bucket over all connections; `slow_down` halves the rate after a throttle reply."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._next = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+            self._next = max(self._next, now) + 1 / self.rate
+
+    def slow_down(self) -> None:
+        if self.rate > 0:
+            self.rate = max(self.rate / 2, 0.5)
+
+
+class Connection:
+    """One SMTP connection, opened lazily and reopened after an error."""
+
+    def __init__(self, settings: SmtpSettings, *, tls_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self.tls_context = tls_context
+        self.smtp: aiosmtplib.SMTP | None = None
+
+    async def open(self) -> aiosmtplib.SMTP:
+        if self.smtp is not None and self.smtp.is_connected:
+            return self.smtp
+        s = self.settings
+        smtp = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            tls_context=self.tls_context,
+        )
+        await smtp.connect()
+        if s.username:
+            await smtp.login(s.username, s.password)
+        self.smtp = smtp
+        return smtp
+
+    async def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            if smtp.is_connected:
+                await asyncio.wait_for(smtp.quit(), timeout=2)
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            smtp.close()
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> _Outcome:
+        try:
+            smtp = await self.open()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # Credentials never go into the message: only the server's code.
+            raise DeliveryError(f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})") from None
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            return _Outcome(DeliveryStatus.DEFERRED, error=f"connect failed: {_describe(exc)}", reconnect=True)
+        try:
+            await smtp.mail(sender)
+            await smtp.rcpt(recipient)
+        except aiosmtplib.SMTPResponseException as exc:
+            return await self._refused(exc)
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            return _Outcome(DeliveryStatus.DEFERRED, error=_describe(exc), reconnect=True)
+        try:
+            await smtp.data(message)
+        except aiosmtplib.SMTPResponseException as exc:
+            return await self._refused(exc)
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            return _Outcome(DeliveryStatus.UNCERTAIN, error=f"no reply after DATA: {_describe(exc)}", reconnect=True)
+        return _Outcome(DeliveryStatus.SENT, code=250)
+
+    async def _refused(self, exc: aiosmtplib.SMTPResponseException) -> _Outcome:
+        code = exc.code
+        text = f"{code} {exc.message}".strip()[:300]
+        if code == 421 or (code == 454 and "rate" in exc.message.lower()) or code < 400:
+            return _Outcome(DeliveryStatus.DEFERRED, code=code, error=text, reconnect=True, throttled=code in (421, 454))
+        outcome = _Outcome(DeliveryStatus.FAILED if code >= 500 else DeliveryStatus.DEFERRED, code=code, error=text)
+        try:
+            await self.smtp.rset()  # the transaction was left half open
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError, AttributeError):
+            outcome.reconnect = True
+        return outcome
+
+
+@dataclass
+class _Run:
+    issue: StoredIssue
+    factory: MessageFactory
+    sender: str
+    recipient_for: Callable[[Subscriber], Recipient]
+    options: DeliveryOptions
+    limiter: RateLimiter
+    counts: dict[DeliveryStatus, int] = field(default_factory=lambda: {s: 0 for s in DeliveryStatus})
+
+
+async def deliver_issue(
+    issue: StoredIssue,
+    *,
+    store: Store,
+    smtp: SmtpSettings,
+    sender: str,
+    recipient_for: Callable[[Subscriber], Recipient],
+    reply_to: str = "",
+    view_url: str = "",
+    options: DeliveryOptions = DeliveryOptions(),
+    on_batch: Callable[[int], None] | None = None,
+    tls_context: ssl.SSLContext | None = None,
+) -> DeliveryReport:
+    """Send what the ledger still owes for `issue`; close the issue when nothing is owed."""
+    issue_id = issue.rendered.digest.issue_id
+    envelope_from = parseaddr(sender)[1]
+    factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url)
+    run = _Run(issue, factory, envelope_from, recipient_for, options, RateLimiter(options.rate))
+    connections = [Connection(smtp, tls_context=tls_context) for _ in range(max(1, options.connections))]
+    store.skip_inactive(issue_id, at=_now())
+    budget = options.per_hour or None
+    capped = False
+    try:
+        while True:
+            limit = options.batch if budget is None else min(options.batch, budget)
+            if limit <= 0:
+                capped = True
+                break
+            claims = store.claim(issue_id, limit=limit, lease=options.lease, now=_now())
+            if not claims:
+                break
+            results = await _send_batch(claims, run, connections)
+            store.record(issue_id, results, now=_now())
+            if budget is not None:
+                budget -= sum(1 for r in results if r.status is not DeliveryStatus.DEFERRED)
+            if on_batch:
+                on_batch(len(results))
+    finally:
+        await asyncio.gather(*(c.close() for c in connections))
+    complete = store.complete_issue(issue_id, at=_now())
+    return DeliveryReport(
+        issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete, capped=capped
+    )
+
+
+async def _send_batch(claims: list[Claim], run: _Run, connections: list[Connection]) -> list[DeliveryResult]:
+    queue: asyncio.Queue[Claim] = asyncio.Queue()
+    for claim in claims:
+        queue.put_nowait(claim)
+    results: list[DeliveryResult] = []
+
+    async def worker(connection: Connection) -> None:
+        while True:
+            try:
+                claim = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            result = await _deliver_one(claim, run, connection)
+            run.counts[result.status] += 1
+            results.append(result)
+
+    await asyncio.gather(*(worker(c) for c in connections[: len(claims)]))
+    return results
+
+
+async def _deliver_one(claim: Claim, run: _Run, connection: Connection) -> DeliveryResult:
+    subscriber = claim.subscriber
+    try:
+        message = run.factory.build(run.recipient_for(subscriber))
+    except MessageError as exc:
+        return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
+    outcome = _Outcome(DeliveryStatus.DEFERRED)
+    for attempt in range(run.options.attempts):
+        await run.limiter.wait()
+        outcome = await connection.send(run.sender, subscriber.email, message)
+        if outcome.reconnect or outcome.status is DeliveryStatus.DEFERRED:
+            await connection.close()  # a retry goes out on a fresh connection
+        if outcome.status is not DeliveryStatus.DEFERRED:
+            break
+        if outcome.throttled:
+            run.limiter.slow_down()
+        if attempt + 1 < run.options.attempts:
+            delay = run.options.backoff * 2**attempt
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+    if outcome.status is DeliveryStatus.DEFERRED:
+        log.info("deferred %s: %s", subscriber.email, outcome.error)
+        return DeliveryResult(subscriber.id, outcome.status, outcome.code, outcome.error, retry_after=run.options.defer)
+    if outcome.status is not DeliveryStatus.SENT:
+        log.warning("%s to %s: %s", outcome.status.value, subscriber.email, outcome.error)
+    return DeliveryResult(subscriber.id, outcome.status, outcome.code, outcome.error)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

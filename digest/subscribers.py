@@ -1,0 +1,355 @@
+"""Subscriber addresses, CSV imports and signed unsubscribe tokens.
+
+Pure: parses text it is given and signs/verifies strings; no files, network or
+store. email_validator types never leave this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from email_validator import EmailNotValidError, validate_email
+
+from digest.errors import SubscriberError, TokenError
+
+MAX_NAME = 200
+_SHOWN = 80  # longest raw input echoed back in a reason, so reasons stay one short line
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscriber:
+    email: str  # local part as given (NFC), domain lower-cased and IDNA-normalised
+    key: str  # duplicate key: equal keys are the same mailbox
+    name: str = ""
+    # hash=False: a mapping proxy is unhashable, and equal keys already mean the same subscriber.
+    attributes: Mapping[str, str] = field(default_factory=_empty, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.attributes, MappingProxyType):
+            object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int  # 1-based physical line where the record starts; the header is line 1
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    subscribers: tuple[NewSubscriber, ...]
+    errors: tuple[RowError, ...]
+
+
+# ---------------------------------------------------------------- addresses
+
+# email_validator's wording for the commonest slips, said more plainly.
+_PLAIN_REASONS = {
+    "An email address must have an @-sign.": "there is no @",
+    "There must be something after the @-sign.": "the domain is missing",
+    "There must be something before the @-sign.": "the part before the @ is missing",
+    "A display name and angle brackets around the email address are not permitted here.": (
+        "a display name and angle brackets are not allowed; give the bare address"
+    ),
+}
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
+
+
+def _bad_character(address: str) -> str | None:
+    for char in address:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs") or char in "\u2028\u2029":
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def _plain(message: str) -> str:
+    if message in _PLAIN_REASONS:
+        return _PLAIN_REASONS[message]
+    message = message.rstrip(".")
+    return message[:1].lower() + message[1:]
+
+
+def normalise_email(address: str) -> tuple[str, str]:
+    """Check an address's syntax and return (email, key).
+
+    `email` keeps the local part as given and lower-cases the domain (IDNA
+    domains in email_validator's normalised Unicode form). `key` identifies
+    the mailbox for duplicate checks: local parts are case-sensitive (RFC
+    5321), domains are not. No DNS lookups. Raises SubscriberError with a
+    one-line reason.
+    """
+    if not isinstance(address, str):
+        raise SubscriberError(f"not an email address: expected text, got {type(address).__name__}")
+    stripped = address.strip(" ")
+    if not stripped:
+        raise SubscriberError("no email address")
+    bad = _bad_character(stripped)
+    if bad:
+        raise SubscriberError(f"not an email address: {_shown(address)} (it contains {bad}, a control character)")
+    try:
+        valid = validate_email(stripped, check_deliverability=False, allow_display_name=False)
+    except EmailNotValidError as error:
+        raise SubscriberError(f"not an email address: {_shown(address)} ({_plain(str(error))})") from None
+    domain = valid.domain.lower()
+    return f"{valid.local_part}@{domain}", f"{valid.local_part}@{domain}"
+
+
+# Bidi embeddings/overrides/isolates can make a name render as something else.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _clean_text(text: str) -> str:
+    """Control characters out: whitespace ones become a space, the rest go."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            if char.isspace():
+                kept.append(" ")
+        elif category != "Cs" and char not in _BIDI_CONTROLS:
+            kept.append(char)
+    return "".join(kept).strip()
+
+
+def new_subscriber(
+    email: str, *, name: str = "", attributes: Mapping[str, str] | None = None
+) -> NewSubscriber:
+    """A validated subscriber; raises SubscriberError for a bad address."""
+    address, key = normalise_email(email)
+    return NewSubscriber(
+        email=address,
+        key=key,
+        name=_clean_text(name)[:MAX_NAME].rstrip(),
+        attributes=MappingProxyType({k: _clean_text(v) for k, v in (attributes or {}).items()}),
+    )
+
+
+# ---------------------------------------------------------------- CSV import
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    width: int
+    email: int
+    name: int | None
+    attributes: tuple[tuple[int, str], ...]  # (index, header spelling)
+
+
+def _lines(source: str | Iterable[str]) -> Iterator[str]:
+    # newline="" keeps line endings, so csv sees quoted newlines and counts lines right.
+    lines = io.StringIO(source, newline="") if isinstance(source, str) else iter(source)
+    first = True
+    for line in lines:
+        if first:
+            line = line.removeprefix("\ufeff")
+            first = False
+        yield line
+
+
+def _is_blank(row: list[str]) -> bool:
+    return all(not cell.strip() for cell in row)
+
+
+def _columns(header: list[str], line: int) -> _Columns:
+    names = [cell.strip() for cell in header]
+    folded = [name.casefold() for name in names]
+    where = f"cannot import subscribers (line {line})"
+    for i, (name, fold) in enumerate(zip(names, folded)):
+        if fold and fold in folded[:i]:
+            raise SubscriberError(f"{where}: the header names the column {name!r} more than once")
+    if "email" not in folded:
+        raise SubscriberError(f"{where}: the header has no 'email' column")
+    return _Columns(
+        width=len(names),
+        email=folded.index("email"),
+        name=folded.index("name") if "name" in folded else None,
+        # Columns with a blank heading (a trailing comma in the header) carry nothing.
+        attributes=tuple((i, n) for i, n in enumerate(names) if folded[i] not in ("", "email", "name")),
+    )
+
+
+def _row_subscriber(row: list[str], columns: _Columns) -> NewSubscriber:
+    if len(row) != columns.width:
+        raise SubscriberError(f"expected {columns.width} fields, found {len(row)}")
+    return new_subscriber(
+        row[columns.email],
+        name=row[columns.name] if columns.name is not None else "",
+        attributes={heading: row[i].strip() for i, heading in columns.attributes},
+    )
+
+
+def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv.Error, int]]:
+    """(first line, row or the csv error, last line) for each record, streaming."""
+    # strict: an unclosed quote is an error at the end, not a field that silently eats the file.
+    reader = csv.reader(_lines(source), skipinitialspace=True, strict=True)
+    last = 0
+    while True:
+        try:
+            row: list[str] | csv.Error = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # e.g. a field over csv.field_size_limit(); reading goes on
+            row = error
+        first, last = last + 1, reader.line_num
+        yield first, row, last
+
+
+def parse_subscriber_csv(text: str | Iterable[str]) -> ImportResult:
+    """Parse a subscriber CSV (text, or an iterable of lines such as an open file).
+
+    The first non-blank row is the header; it needs an `email` column, may
+    have `name` (both case-insensitive), and any other column becomes an
+    attribute under its header spelling. Blank lines are skipped. Bad rows
+    and duplicates (same key; the first wins) become RowErrors with the line
+    their record starts on. Raises SubscriberError only for a missing or
+    unusable header.
+    """
+    records = _records(text)
+    columns = None
+    for line, row, _ in records:
+        if isinstance(row, csv.Error):
+            raise SubscriberError(f"cannot import subscribers (line {line}): unreadable header ({row})")
+        if not _is_blank(row):
+            columns = _columns(row, line)
+            break
+    if columns is None:
+        raise SubscriberError("cannot import subscribers (the file is empty): the header has no 'email' column")
+
+    subscribers: list[NewSubscriber] = []
+    errors: list[RowError] = []
+    first_seen: dict[str, int] = {}
+    for line, row, last in records:
+        if isinstance(row, csv.Error):
+            hint = " (is a quote left open?)" if last > line else ""
+            errors.append(RowError(line, f"unreadable row ({row}){hint}"))
+            continue
+        if _is_blank(row):
+            continue
+        try:
+            subscriber = _row_subscriber(row, columns)
+        except SubscriberError as error:
+            hint = " (is a quote left open?)" if last > line and len(row) != columns.width else ""
+            errors.append(RowError(line, f"{error}{hint}"))
+            continue
+        if subscriber.key in first_seen:
+            errors.append(RowError(line, f"duplicate of line {first_seen[subscriber.key]}: {_shown(subscriber.email)}"))
+            continue
+        first_seen[subscriber.key] = line
+        subscribers.append(subscriber)
+    return ImportResult(subscribers=tuple(subscribers), errors=tuple(errors))
+
+
+# ---------------------------------------------------------------- unsubscribe tokens
+
+_MAC_BYTES = 16
+# Domain separation: the same secret may one day sign other things.
+_MAC_CONTEXT = b"digest/unsubscribe/v1\x00"
+_MAX_TOKEN = 4096
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    list_name: str
+    key: str  # the subscriber key
+    version: int  # the store bumps it on every resubscribe
+
+
+def _secret_bytes(secret: str | bytes) -> bytes:
+    if isinstance(secret, str):
+        # surrogatepass: an encoding error would carry the secret inside the exception.
+        secret = secret.encode("utf-8", "surrogatepass")
+    elif isinstance(secret, (bytes, bytearray)):
+        secret = bytes(secret)
+    elif secret is not None:
+        raise TokenError("the signing secret must be text or bytes")
+    if not secret:
+        raise TokenError("no signing secret configured")
+    return secret
+
+
+def _mac(secret: bytes, payload: bytes) -> bytes:
+    return hmac.new(secret, _MAC_CONTEXT + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _decode(part: str) -> bytes:
+    if not _B64URL.fullmatch(part):
+        raise TokenError("not an unsubscribe token (malformed)")
+    try:
+        data = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise TokenError("not an unsubscribe token (malformed)") from None
+    # Only the canonical spelling: otherwise one token has several valid spellings.
+    if _encode(data) != part:
+        raise TokenError("not an unsubscribe token (malformed)")
+    return data
+
+
+def make_token(*, secret: str | bytes, list_name: str, key: str, version: int) -> str:
+    """Sign (list_name, key, version) into a compact URL-safe token.
+
+    Format: base64url(payload) "." base64url(HMAC-SHA256 truncated to 128 bits),
+    no padding; the payload is the JSON array [list_name, key, version].
+    Tokens do not expire: an unsubscribe link must keep working.
+    """
+    secret_bytes = _secret_bytes(secret)
+    if not isinstance(list_name, str) or not isinstance(key, str) or not list_name or not key:
+        raise TokenError("cannot make a token: list name and key must be non-empty text")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise TokenError("cannot make a token: version must be a non-negative integer")
+    payload = json.dumps([list_name, key, version], separators=(",", ":")).encode("ascii")
+    return f"{_encode(payload)}.{_encode(_mac(secret_bytes, payload))}"
+
+
+def _claims(payload: bytes) -> TokenClaims:
+    try:
+        value = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = None
+    match value:
+        case [str(list_name), str(key), int(version)] if not isinstance(version, bool) and version >= 0:
+            return TokenClaims(list_name=list_name, key=key, version=version)
+    raise TokenError("not an unsubscribe token (unreadable claims)")
+
+
+def read_token(token: str, *, secret: str | bytes) -> TokenClaims:
+    """Verify a token's signature (constant time) and return its claims.
+
+    Raises TokenError for forged, altered, truncated or malformed tokens, or
+    tokens signed with another secret. It does NOT check that the token is
+    for the list being unsubscribed from, nor that `version` is the
+    subscription's current one: the caller must compare the claims to the
+    store and refuse a token whose list differs or whose version is older,
+    so a stale link cannot undo a later resubscribe.
+    """
+    secret_bytes = _secret_bytes(secret)
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN or token.count(".") != 1:
+        raise TokenError("not an unsubscribe token (malformed)")
+    payload_part, mac_part = token.split(".")
+    payload, mac = _decode(payload_part), _decode(mac_part)
+    if not hmac.compare_digest(mac, _mac(secret_bytes, payload)):
+        raise TokenError("unsubscribe token signature does not match (forged, altered or truncated)")
+    return _claims(payload)
