@@ -494,10 +494,15 @@ class Store:
             .limit(limit)
         )
         if self.engine.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            # A CTE, so the locked LIMIT subquery runs once; inside IN (...) PostgreSQL
+            # may evaluate it again and claim more than `limit` rows.
+            chosen = due.with_for_update(skip_locked=True).cte("due")
+            where = (d.c.issue_id == issue_id, d.c.subscriber_id == chosen.c.subscriber_id)
+        else:
+            where = (d.c.issue_id == issue_id, d.c.subscriber_id.in_(due.scalar_subquery()))
         statement = (
             sa.update(d)
-            .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(due.scalar_subquery()))
+            .where(*where)
             .values(
                 status=DeliveryStatus.SENDING.value,
                 attempts=d.c.attempts + 1,

@@ -1,0 +1,197 @@
+"""Delivery against a real SMTP server on 127.0.0.1, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from digest.config import ListSettings, SmtpSettings
+from digest.deliver import DeliveryOptions, deliver_issue
+from digest.compose import compose
+from digest.models import Article, DeliveryStatus, Summary, SubscriberStatus
+from digest.pipeline import recipient_factory, render_for_list
+from digest.store import Store
+from digest.subscribers import new_subscriber, read_token
+from tests.conftest import POSTGRES_URL, postgres_reachable
+from tests.smtp_server import RecordingSMTPServer, smtp_server  # noqa: F401
+
+NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+SECRET = "test-signing-secret"
+LIST = ListSettings(name="daily", title="The Daily", sender="The Daily <digest@example.org>")
+FAST = DeliveryOptions(connections=4, batch=50, attempts=3, backoff=0.01, defer=0.0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
+            yield s
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        with Store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}") as s:
+            yield s
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def subscribe(store, count: int, *, prefix: str = "reader") -> list[str]:
+    people = [new_subscriber(f"{prefix}{i}@example.org", name=f"Reader {i}") for i in range(count)]
+    store.add_subscribers("daily", people, at=NOW)
+    return [p.email for p in people]
+
+
+def save_issue(store, *, n_articles: int = 2):
+    summaries = []
+    for i in range(n_articles):
+        article = Article(url=f"https://news.example.org/{i}", title=f"Story {i}", paragraphs=(f"Body {i}. " * 50,), source="s")
+        store.add_article(article, gathered_at=NOW)
+        summaries.append(Summary(article=article, sentences=(f"Body {i}.",), algorithm="lead"))
+    digest = compose(summaries, list_name="daily", title="The Daily", day=date(2026, 11, 24))
+    rendered = render_for_list(digest, LIST)
+    store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
+    return store.issue(digest.issue_id)
+
+
+async def send(store, issue, server, options=FAST):
+    smtp = SmtpSettings(host=server.host, port=server.port, security="none", timeout=5)
+    return await deliver_issue(issue, store=store, smtp=smtp, sender=LIST.sender,
+                               recipient_for=recipient_factory(LIST, secret=SECRET), options=options)
+
+
+async def test_every_active_subscriber_gets_exactly_one_message(store, smtp_server):
+    emails = subscribe(store, 30)
+    store.set_subscriber_status("daily", "reader3@example.org", SubscriberStatus.UNSUBSCRIBED, at=NOW)
+    store.add_subscribers("daily", [new_subscriber("bounced@example.org")], at=NOW)
+    store.set_subscriber_status("daily", "bounced@example.org", SubscriberStatus.BOUNCED, at=NOW)
+    issue = save_issue(store)
+    report = await send(store, issue, smtp_server)
+
+    active = [e for e in emails if e != "reader3@example.org"]
+    assert report.complete and not report.failed
+    assert report.totals[DeliveryStatus.SENT] == len(active)
+    assert {e: smtp_server.copies(e) for e in active} == {e: 1 for e in active}
+    assert smtp_server.copies("reader3@example.org") == 0 and smtp_server.copies("bounced@example.org") == 0
+    assert store.unsent_articles("daily") == []  # the issue closed and marked its articles sent
+
+    for accepted in smtp_server.accepted:
+        msg = email.message_from_bytes(accepted.data, policy=email.policy.default)
+        assert not msg.defects
+        assert msg["To"].addresses[0].addr_spec == accepted.recipient
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        url = msg["List-Unsubscribe"].split(",")[0].strip("<> ")
+        token = url.split("token=")[1]
+        assert read_token(token, secret=SECRET).key == accepted.recipient
+        body = msg.get_body(("plain",)).get_content() + msg.get_body(("html",)).get_content()
+        index = accepted.recipient.removeprefix("reader").split("@")[0]
+        assert f"Hi Reader {index}," in body
+        others = [e for e in active if e != accepted.recipient]
+        assert not any(other in body for other in others)  # no other subscriber's data
+
+
+async def test_rerun_sends_nothing_more(store, smtp_server):
+    subscribe(store, 5)
+    issue = save_issue(store)
+    await send(store, issue, smtp_server)
+    again = await send(store, issue, smtp_server)
+    assert len(smtp_server.accepted) == 5
+    assert sum(again.this_run.values()) == 0 and again.complete
+
+
+async def test_transient_and_permanent_failures(store, smtp_server):
+    emails = subscribe(store, 12)
+    smtp_server.faults.transient_rcpt = {emails[0]: 2, emails[1]: 1}
+    smtp_server.faults.transient_data = {emails[2]: 1}
+    smtp_server.faults.reject = {emails[3]: 550}
+    issue = save_issue(store)
+    report = await send(store, issue, smtp_server)
+
+    for address in emails:
+        assert smtp_server.copies(address) == (0 if address == emails[3] else 1), address
+    assert report.totals[DeliveryStatus.FAILED] == 1
+    assert report.totals[DeliveryStatus.SENT] == 11
+    assert report.failed and report.complete
+    again = await send(store, issue, smtp_server)
+    assert sum(again.this_run.values()) == 0
+    assert len(smtp_server.accepted) == 11
+
+
+async def test_transient_failures_beyond_the_retries_are_deferred_then_sent(store, smtp_server):
+    emails = subscribe(store, 3)
+    smtp_server.faults.transient_rcpt = {emails[0]: 5}
+    issue = save_issue(store)
+    first = await send(store, issue, smtp_server, DeliveryOptions(attempts=3, backoff=0.01, defer=0.5))
+    assert first.totals[DeliveryStatus.DEFERRED] == 1 and not first.complete
+    assert smtp_server.attempts[emails[0]] == 3
+    assert store.unsent_articles("daily")  # not marked sent while something is owed
+    smtp_server.faults.transient_rcpt = {}
+    await asyncio.sleep(0.6)
+    second = await send(store, issue, smtp_server)
+    assert second.complete and second.totals[DeliveryStatus.SENT] == 3
+    assert all(smtp_server.copies(e) == 1 for e in emails)
+
+
+async def test_lost_reply_after_data_is_uncertain_not_resent(store, smtp_server):
+    emails = subscribe(store, 4)
+    smtp_server.faults.drop_after_data = {emails[1]: 1}
+    smtp_server.faults.drop_before_data = {emails[2]: 1}
+    issue = save_issue(store)
+    report = await send(store, issue, smtp_server)
+    assert report.totals[DeliveryStatus.UNCERTAIN] == 1
+    assert report.totals[DeliveryStatus.SENT] == 3
+    assert all(smtp_server.copies(e) == 1 for e in emails)  # the dropped reply's message did arrive, once
+    await send(store, issue, smtp_server)
+    assert smtp_server.copies(emails[1]) == 1
+
+
+async def test_resend_failed_on_request(store, smtp_server):
+    emails = subscribe(store, 2)
+    smtp_server.faults.reject = {emails[0]: 550}
+    issue = save_issue(store)
+    await send(store, issue, smtp_server)
+    smtp_server.faults.reject = {}
+    assert store.reopen(issue.rendered.digest.issue_id, [DeliveryStatus.FAILED], at=NOW) == 1
+    report = await send(store, issue, smtp_server)
+    assert report.totals[DeliveryStatus.SENT] == 2 and not report.failed
+    assert smtp_server.copies(emails[0]) == 1 and smtp_server.copies(emails[1]) == 1
+
+
+async def test_crashed_claims_are_sent_again_after_their_lease(store, smtp_server):
+    subscribe(store, 6)
+    issue = save_issue(store)
+    issue_id = issue.rendered.digest.issue_id
+    # A sender that claimed three and died: nothing sent, the rows stuck in 'sending'.
+    assert len(store.claim(issue_id, limit=3, lease=-1, now=datetime.now(UTC))) == 3
+    report = await send(store, issue, smtp_server)
+    assert report.complete and report.totals[DeliveryStatus.SENT] == 6
+    assert len(smtp_server.accepted) == 6
+
+
+async def test_two_senders_never_send_the_same_row(store, smtp_server):
+    subscribe(store, 40)
+    issue = save_issue(store)
+    options = DeliveryOptions(connections=2, batch=5, backoff=0.01)
+    await asyncio.gather(send(store, issue, smtp_server, options), send(store, issue, smtp_server, options))
+    assert len(smtp_server.accepted) == 40
+    assert all(n == 1 for n in (len(v) for v in smtp_server.by_recipient().values()))
+
+
+async def test_hourly_cap_stops_and_leaves_the_rest_owed(store, smtp_server):
+    subscribe(store, 10)
+    issue = save_issue(store)
+    report = await send(store, issue, smtp_server, DeliveryOptions(connections=2, batch=4, per_hour=6))
+    assert report.capped and not report.complete
+    assert len(smtp_server.accepted) == 6
