@@ -122,12 +122,18 @@ def personal_fields(*, name: str, email: str, unsubscribe_url: str, view_url: st
 
 def personalise(rendered: RenderedDigest, fields: Mapping[str, str]) -> tuple[str, str]:
     """(html, text) for one subscriber. Values are escaped for HTML here."""
-    out_html, out_text = rendered.html, rendered.text
-    for name, marker in rendered.markers:
-        value = fields.get(name, "")
-        out_html = out_html.replace(marker, html.escape(value, quote=True))
-        out_text = out_text.replace(marker, value)
-    return out_html, out_text
+    return (
+        substitute(rendered.html, rendered.markers, fields, as_html=True),
+        substitute(rendered.text, rendered.markers, fields, as_html=False),
+    )
+
+
+def substitute(text: str, markers: tuple[tuple[str, str], ...], fields: Mapping[str, str], *, as_html: bool) -> str:
+    for name, marker in markers:
+        if marker in text:
+            value = fields.get(name, "")
+            text = text.replace(marker, html.escape(value, quote=True) if as_html else value)
+    return text
 
 
 def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT) -> str:

@@ -327,30 +327,39 @@ class Store:
         An existing subscriber keeps their status unless `resubscribe`, which makes an
         unsubscribed or bounced one active again and bumps their token version."""
         added = present = 0
+        t = subscribers_table
         with self.engine.begin() as conn:
-            for new in subscribers:
-                row = conn.execute(
-                    sa.select(subscribers_table.c.id, subscribers_table.c.status).where(
-                        subscribers_table.c.list_name == list_name, subscribers_table.c.key == new.key
-                    )
-                ).first()
-                if row is None:
-                    conn.execute(
-                        sa.insert(subscribers_table).values(
-                            list_name=list_name, email=new.email, key=new.key, name=new.name,
-                            attributes=dict(new.attributes), status=SubscriberStatus.ACTIVE.value, version=1,
-                            created_at=at, updated_at=at,
+            for chunk in _chunks(subscribers, 1000):
+                unique = list({new.key: new for new in chunk}.values())
+                existing = {
+                    r.key: r
+                    for r in conn.execute(
+                        sa.select(t.c.id, t.c.key, t.c.status).where(
+                            t.c.list_name == list_name, t.c.key.in_([n.key for n in unique])
                         )
                     )
-                    added += 1
-                    continue
-                present += 1
-                values = {"name": new.name or subscribers_table.c.name, "updated_at": at}
-                if new.attributes:
-                    values["attributes"] = dict(new.attributes)
-                if resubscribe and row.status != SubscriberStatus.ACTIVE.value:
-                    values |= {"status": SubscriberStatus.ACTIVE.value, "version": subscribers_table.c.version + 1}
-                conn.execute(sa.update(subscribers_table).where(subscribers_table.c.id == row.id).values(**values))
+                }
+                fresh = [
+                    {"list_name": list_name, "email": n.email, "key": n.key, "name": n.name,
+                     "attributes": dict(n.attributes), "status": SubscriberStatus.ACTIVE.value, "version": 1,
+                     "created_at": at, "updated_at": at}
+                    for n in unique
+                    if n.key not in existing
+                ]
+                if fresh:
+                    conn.execute(sa.insert(t), fresh)
+                added += len(fresh)
+                for new in unique:
+                    row = existing.get(new.key)
+                    if row is None:
+                        continue
+                    present += 1
+                    values = {"name": new.name or t.c.name, "updated_at": at}
+                    if new.attributes:
+                        values["attributes"] = dict(new.attributes)
+                    if resubscribe and row.status != SubscriberStatus.ACTIVE.value:
+                        values |= {"status": SubscriberStatus.ACTIVE.value, "version": t.c.version + 1}
+                    conn.execute(sa.update(t).where(t.c.id == row.id).values(**values))
         return added, present
 
     def subscriber(self, list_name: str, key: str) -> Subscriber | None:
@@ -639,6 +648,17 @@ def _stored(row: sa.RowMapping) -> StoredArticle:
         warnings=tuple(row["warnings"]),
     )
     return StoredArticle(id=row["id"], article=article, gathered_at=_aware(row["gathered_at"]))
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _subscriber(row) -> Subscriber:

@@ -195,3 +195,23 @@ async def test_hourly_cap_stops_and_leaves_the_rest_owed(store, smtp_server):
     report = await send(store, issue, smtp_server, DeliveryOptions(connections=2, batch=4, per_hour=6))
     assert report.capped and not report.complete
     assert len(smtp_server.accepted) == 6
+
+
+async def test_dot_stuffing_keeps_lines_that_start_with_a_dot(store, smtp_server):
+    from digest.deliver import _dot_stuffed
+
+    assert _dot_stuffed(b".a\r\nb\r\n.c") == b"..a\r\nb\r\n..c\r\n.\r\n"
+    subscribe(store, 1)
+    issue = save_issue(store, n_articles=25)  # capped at 20: "...and 5 more" starts a text line
+    await send(store, issue, smtp_server)
+    [accepted] = smtp_server.accepted
+    text = email.message_from_bytes(accepted.data, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "\n...and 5 more stories not shown here." in text
+
+
+async def test_import_counts_added_and_present(store):
+    people = [new_subscriber(f"p{i}@example.org") for i in range(2500)]
+    assert store.add_subscribers("daily", people, at=NOW) == (2500, 0)
+    again = people[:10] + [new_subscriber("p0@EXAMPLE.org"), new_subscriber("new@example.org")]
+    assert store.add_subscribers("daily", again, at=NOW) == (1, 10)
+    assert store.count_subscribers("daily") == 2501
