@@ -202,7 +202,7 @@ def preview(
             out.print(f"wrote {output} ({rendered.size / 1024:.1f} KB HTML, {len(result.message) / 1024:.1f} KB message): {rendered.subject}", markup=False)
         if serve:
             try:
-                server = PreviewServer(digest, chosen, host=host, port=port)
+                server = PreviewServer(digest, chosen, host=host, port=port, maildir=Path(settings.delivery.maildir))
             except OSError as exc:
                 raise _Failed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
             if host not in ("127.0.0.1", "localhost", "::1"):

@@ -87,7 +87,9 @@ class PreviewServer:
         host: str = "127.0.0.1",
         port: int = 8025,
         templates_dir: Path = TEMPLATES_DIR,
+        maildir: Path | None = None,
     ) -> None:
+        self.maildir = maildir
         self.digest = digest
         self.list_settings = list_settings
         self.templates_dir = templates_dir
@@ -175,6 +177,7 @@ def _index(server: PreviewServer, version: str, preview: Preview) -> tuple[str, 
         for item in rendered.digest.items
     )
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in rendered.warnings) or "<li>none</li>"
+    captured = _captured_rows(server)
     size_kb = len(preview.message) / 1024
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Preview: {html.escape(rendered.subject)}</title>
@@ -207,6 +210,7 @@ message {size_kb:.1f} KB · issue {html.escape(rendered.digest.issue_id)}</p>
 </div>
 <section><h2>Warnings</h2><ul>{warnings}</ul></section>
 <section><h2>Items</h2><table><tr><th>source</th><th>title</th><th>url</th><th>extraction warnings</th></tr>{rows}</table></section>
+<section><h2>Captured messages</h2>{captured}</section>
 <section><h2>Headers</h2><pre>{html.escape(preview.headers)}</pre></section>
 <section><h2>Text twin</h2><pre>{html.escape(preview.text)}</pre></section>
 </main>
@@ -221,6 +225,27 @@ setInterval(async () => {{
 </script>
 </body></html>"""
     return "text/html; charset=utf-8", page
+
+
+def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
+    """What the local capture server received (newest first), when it has a Maildir."""
+    if server.maildir is None:
+        return "<p>No capture Maildir configured.</p>"
+    from digest.sink import captured
+
+    messages = captured(server.maildir)
+    if not messages:
+        return f"<p>Nothing captured yet in {html.escape(str(server.maildir))}.</p>"
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:,}</td></tr>".format(
+            html.escape(m.date.isoformat() if m.date else ""), html.escape(m.envelope_to), html.escape(m.subject), m.size
+        )
+        for m in reversed(messages[-limit:])
+    )
+    return (
+        f"<p>{len(messages)} message(s) in {html.escape(str(server.maildir))}</p>"
+        f"<table><tr><th>date</th><th>to</th><th>subject</th><th>bytes</th></tr>{rows}</table>"
+    )
 
 
 def _mobile(server: PreviewServer, version: str, preview: Preview) -> tuple[str, str]:

@@ -84,3 +84,21 @@ def test_template_error_shows_as_a_500_page(server):
     (templates / "partials" / "footer.html.j2").write_text("{{ nope }}")
     status, _, body = get(running, "/email.html")
     assert status == 500 and "preview failed" in body and "nope" in body
+
+
+def test_index_lists_captured_messages(seeded, tmp_path):
+    import smtplib
+
+    from digest.sink import CaptureSink
+
+    digest, daily = seeded
+    maildir = tmp_path / "mail"
+    with CaptureSink(maildir=maildir, port=0) as sink:
+        with smtplib.SMTP("127.0.0.1", sink.port) as client:
+            client.sendmail("a@example.org", ["reader@example.org"], b"Subject: Captured one\r\n\r\nhello\r\n")
+    running = PreviewServer(digest, daily, port=0, maildir=maildir).start()
+    try:
+        _, _, index = get(running, "/")
+    finally:
+        running.close()
+    assert "Captured one" in index and "reader@example.org" in index and "1 message(s)" in index
