@@ -137,37 +137,46 @@ def gather() -> None:
 
 @app.command()
 def run(
-    list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to send (default: the first).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Gather and compose; send nothing.")] = False,
+    list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to send (default: every list).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Gather and summarise; compose nothing, send nothing.")] = False,
 ) -> None:
-    """The whole job: gather the sources, then summarise, render and send the digest."""
+    """The whole job as the Prefect flow `daily-digest`, in-process (no server to set up):
+    gather the sources, summarise, render and send each list's digest."""
     with _errors():
+        import os
+
         settings = state.settings
-        chosen = _chosen_list(list_name)
-        report = _gather(settings)
-        _print_gather(report)
-        with _store() as store:
-            _seed_subscribers(chosen, store)
-            delivery = _send(settings, chosen, store=store, dry_run=dry_run)
-        if report.failed_sources or (delivery is not None and (delivery.failed or not delivery.complete)):
+        if list_name:
+            settings.list(list_name)
+        if state.config:
+            os.environ["DIGEST_CONFIG"] = str(state.config.resolve())
+        # The temporary server's telemetry heartbeat races its own start-up on SQLite.
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        with _smtp_target(settings) as (smtp, where):
+            if not settings.smtp.host:
+                # The flow's tasks read their settings themselves: point them at the capture server.
+                os.environ["DIGEST_SMTP_HOST"], os.environ["DIGEST_SMTP_PORT"] = smtp.host, str(smtp.port)
+            from flows.daily_digest import daily_digest
+
+            results = daily_digest(list_name=list_name, dry_run=dry_run)
+        _print_run(results)
+        if where and not dry_run:
+            out.print(where, markup=False)
+        if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
 
 
-def _seed_subscribers(chosen, store) -> None:
-    """Import the list's configured CSV while the list has nobody on it (the demo's readers)."""
-    if not chosen.subscribers or store.count_subscribers(chosen.name):
-        return
-    from digest.subscribers import parse_subscriber_csv
-
-    path = Path(chosen.subscribers)
-    try:
-        result = parse_subscriber_csv(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise _Failed(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if result.errors:
-        raise _Failed(f"{path}:{result.errors[0].line}: {result.errors[0].reason}")
-    added, _ = store.add_subscribers(chosen.name, result.subscribers, at=_now())
-    out.print(f"{chosen.name}: imported {added} subscriber(s) from {path.name}", markup=False)
+def _print_run(results: dict) -> None:
+    table = Table(title="daily-digest", title_justify="left")
+    for column in ("list", "sent", "deferred", "failed", "uncertain", "skipped", "note"):
+        table.add_column(column, justify="left" if column in ("list", "note") else "right")
+    for name, totals in results.items():
+        if "new" in totals:
+            note = f"{totals['new']} new article(s)" + (" (dry run)" if totals.get("dry_run") else ": nothing to send")
+            table.add_row(name, "", "", "", "", "", note)
+        else:
+            table.add_row(name, *(str(totals.get(k, 0)) for k in ("sent", "deferred", "failed", "uncertain", "skipped")), "")
+    out.print(table)
 
 
 @app.command()

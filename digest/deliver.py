@@ -182,6 +182,7 @@ class _Run:
     options: DeliveryOptions
     limiter: RateLimiter
     counts: dict[DeliveryStatus, int] = field(default_factory=lambda: {s: 0 for s in DeliveryStatus})
+    done: list[DeliveryResult] = field(default_factory=list)  # this batch's outcomes so far
 
 
 async def deliver_issue(
@@ -196,6 +197,7 @@ async def deliver_issue(
     options: DeliveryOptions = DeliveryOptions(),
     on_batch: Callable[[int], None] | None = None,
     tls_context: ssl.SSLContext | None = None,
+    subscribers: tuple[int, int] | None = None,
 ) -> DeliveryReport:
     """Send what the ledger still owes for `issue`; close the issue when nothing is owed."""
     issue_id = issue.rendered.digest.issue_id
@@ -212,11 +214,19 @@ async def deliver_issue(
             if limit <= 0:
                 capped = True
                 break
-            claims = store.claim(issue_id, limit=limit, lease=options.lease, now=_now())
+            claims = store.claim(issue_id, limit=limit, lease=options.lease, now=_now(), subscribers=subscribers)
             if not claims:
                 break
-            results = await _send_batch(claims, run, connections)
+            try:
+                results = await _send_batch(claims, run, connections)
+            except BaseException:
+                # Stopped early (a login refused, a cancelled task): what was sent is
+                # recorded, the rest is owed again at once instead of after the lease.
+                store.record(issue_id, run.done, now=_now())
+                store.release(issue_id, [c.subscriber.id for c in claims], now=_now())
+                raise
             store.record(issue_id, results, now=_now())
+            run.done.clear()
             if budget is not None:
                 budget -= sum(1 for r in results if r.status is not DeliveryStatus.DEFERRED)
             if on_batch:
@@ -243,6 +253,7 @@ async def _send_batch(claims: list[Claim], run: _Run, connections: list[Connecti
                 return
             result = await _deliver_one(claim, run, connection)
             run.counts[result.status] += 1
+            run.done.append(result)
             results.append(result)
 
     await asyncio.gather(*(worker(c) for c in connections[: len(claims)]))

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parseaddr
+from pathlib import Path
 
 from digest.compose import compose
 from digest.config import ListSettings, Settings
@@ -15,7 +16,8 @@ from digest.message import Recipient
 from digest.models import Digest, RenderedDigest, Subscriber, Summary
 from digest.render import render_digest
 from digest.store import Store, StoredArticle, StoredIssue
-from digest.subscribers import make_token
+from digest.errors import SubscriberError
+from digest.subscribers import make_token, parse_subscriber_csv
 from digest.summarize import resolve_algorithm, summarize
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,15 @@ def summarize_all(stored: list[StoredArticle], settings: Settings) -> list[Summa
     ]
 
 
-def next_digest(settings: Settings, list_settings: ListSettings, *, store: Store, day: date) -> Digest:
-    stored = pending_articles(settings, list_settings, store=store)
+def next_digest(
+    settings: Settings, list_settings: ListSettings, *, store: Store, day: date, summaries: list[Summary] | None = None
+) -> Digest:
+    """The digest of the list's unsent articles; `summaries` when they were made elsewhere
+    (the flow summarises in parallel batches)."""
+    if summaries is None:
+        summaries = summarize_all(pending_articles(settings, list_settings, store=store), settings)
     return compose(
-        summarize_all(stored, settings),
+        summaries,
         list_name=list_settings.name,
         title=list_settings.title,
         day=day,
@@ -57,7 +64,13 @@ def render_for_list(digest: Digest, list_settings: ListSettings) -> RenderedDige
 
 
 def prepare_issue(
-    settings: Settings, list_settings: ListSettings, *, store: Store, day: date, now: datetime
+    settings: Settings,
+    list_settings: ListSettings,
+    *,
+    store: Store,
+    day: date,
+    now: datetime,
+    summaries: list[Summary] | None = None,
 ) -> StoredIssue | None:
     """The issue to send: an unfinished one of this list if there is one (a rerun after a
     crash sends the same content), else a new one from the unsent articles. None when
@@ -66,12 +79,28 @@ def prepare_issue(
     if unfinished is not None:
         log.info("resuming issue %s", unfinished.rendered.digest.issue_id)
         return unfinished
-    digest = next_digest(settings, list_settings, store=store, day=day)
+    digest = next_digest(settings, list_settings, store=store, day=day, summaries=summaries)
     if digest.empty:
         return None
     rendered = render_for_list(digest, list_settings)
     store.save_issue(rendered, article_urls=[item.article.url for item in digest.items], at=now)
     return store.issue(digest.issue_id)
+
+
+def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime) -> int:
+    """Import the list's configured CSV while the list has nobody on it (the demo's readers)."""
+    if not list_settings.subscribers or store.count_subscribers(list_settings.name):
+        return 0
+    path = Path(list_settings.subscribers)
+    try:
+        result = parse_subscriber_csv(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise SubscriberError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if result.errors:
+        raise SubscriberError(f"{path}:{result.errors[0].line}: {result.errors[0].reason}")
+    added, _ = store.add_subscribers(list_settings.name, result.subscribers, at=now)
+    log.info("%s: imported %d subscriber(s) from %s", list_settings.name, added, path)
+    return added
 
 
 def signing_secret(settings: Settings, *, store: Store) -> str:

@@ -483,16 +483,21 @@ class Store:
             )
         return result.rowcount
 
-    def claim(self, issue_id: str, *, limit: int, lease: float, now: datetime) -> list[Claim]:
+    def claim(
+        self, issue_id: str, *, limit: int, lease: float, now: datetime, subscribers: tuple[int, int] | None = None
+    ) -> list[Claim]:
         """Atomically take up to `limit` owed deliveries: pending ones, deferred ones whose
         time has come, and ones whose sender's lease ran out (a crashed run). Two
         senders never get the same row: SKIP LOCKED on PostgreSQL; SQLite runs one
-        writer at a time."""
+        writer at a time. `subscribers` = (first, last) limits the claim to that id range
+        (one send batch of a flow)."""
         d = deliveries_table
+        in_range = sa.true() if subscribers is None else d.c.subscriber_id.between(*subscribers)
         due = (
             sa.select(d.c.subscriber_id)
             .where(
                 d.c.issue_id == issue_id,
+                in_range,
                 sa.or_(
                     d.c.status == DeliveryStatus.PENDING.value,
                     sa.and_(d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at <= now),
@@ -530,6 +535,37 @@ class Store:
             ).mappings().all()
         return [Claim(subscriber=_subscriber(r), attempts=attempts[r["id"]]) for r in rows]
 
+    def release(self, issue_id: str, subscriber_ids: Iterable[int], *, now: datetime) -> None:
+        """Give back claims that were not sent (the sender stopped early): owed again now."""
+        ids = list(subscriber_ids)
+        if not ids:
+            return
+        d = deliveries_table
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(d)
+                .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids), d.c.status == DeliveryStatus.SENDING.value)
+                .values(status=DeliveryStatus.PENDING.value, claimed_until=None, updated_at=now)
+            )
+
+    def subscriber_id_ranges(self, issue_id: str, *, size: int) -> list[tuple[int, int]]:
+        """The issue's deliveries cut into id ranges of about `size` rows, for send batches."""
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            ids = conn.execute(
+                sa.select(d.c.subscriber_id).where(d.c.issue_id == issue_id).order_by(d.c.subscriber_id)
+            ).scalars()
+            ranges, first, count, last = [], None, 0, None
+            for sid in ids:
+                first = sid if first is None else first
+                count, last = count + 1, sid
+                if count == size:
+                    ranges.append((first, last))
+                    first, count = None, 0
+            if first is not None:
+                ranges.append((first, last))
+        return ranges
+
     def record(self, issue_id: str, results: Sequence[DeliveryResult], *, now: datetime) -> None:
         """Write a batch of outcomes in one transaction."""
         if not results:
@@ -561,6 +597,16 @@ class Store:
         ]
         with self.engine.begin() as conn:
             conn.execute(statement, rows)
+
+    def count_owed(self, issue_id: str, *, subscribers: tuple[int, int] | None = None) -> int:
+        d = deliveries_table
+        query = sa.select(sa.func.count()).select_from(d).where(
+            d.c.issue_id == issue_id, d.c.status.in_([s.value for s in _OWED])
+        )
+        if subscribers is not None:
+            query = query.where(d.c.subscriber_id.between(*subscribers))
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
 
     def ledger_totals(self, issue_id: str) -> dict[DeliveryStatus, int]:
         d = deliveries_table

@@ -102,14 +102,31 @@ def test_help_on_every_command():
         assert result.returncode == 0 and "Usage" in result.stdout
 
 
-def test_gather_then_run_on_the_demo_config(tmp_path):
+def test_gather_import_send_on_the_demo_config(tmp_path):
     first = digest("gather", cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert (tmp_path / "digest.db").exists()
-    again = digest("run", cwd=tmp_path)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert "article(s) waiting" in again.stdout
-    assert "•" in again.stdout
+    imported = digest("subscribers", "import", str(REPO / "seeds" / "subscribers.csv"), cwd=tmp_path)
+    assert "12 added" in imported.stdout, imported.stderr
+    env = {"DIGEST_SMTP_PORT": "0"}  # the capture server on any free port
+    sent = digest("send", cwd=tmp_path, env=env)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "issue complete" in sent.stdout
+    assert len(list((tmp_path / "mail" / "new").iterdir())) == 12
+    again = digest("send", cwd=tmp_path, env=env)
+    assert "nothing new to send" in again.stdout
+    preview = digest("preview", "--output", str(tmp_path / "d.html"), cwd=tmp_path)
+    assert preview.returncode == 0 and (tmp_path / "d.html").exists()
+
+
+def test_import_is_all_or_nothing(tmp_path):
+    csv = tmp_path / "people.csv"
+    csv.write_text("email,name\ngood@example.org,Good\nbad@,Bad\n")
+    result = digest("subscribers", "import", str(csv), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{csv}:3:" in result.stderr and "nothing imported" in result.stderr
+    result = digest("subscribers", "import", str(csv), "--skip-invalid", cwd=tmp_path)
+    assert result.returncode == 0 and "1 added" in result.stdout
 
 
 def test_gather_reports_a_failing_source_and_exits_1(tmp_path, http_server):

@@ -1,0 +1,228 @@
+"""The Prefect flows: `daily-digest` (gather, summarise, compose, send, finalise) and
+`gather` (sources into the store, to run more often than the digest).
+
+Every task is a thin wrapper over one `digest` function and passes plain values
+(paths, ids, ranges), so a task can run on any worker that reaches the store.
+Only the I/O tasks (gather, send) retry; a send batch is idempotent through the
+ledger, so a retry or a second worker never sends a row twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from digest.config import Settings, load_settings
+from digest.deliver import DeliveryOptions, deliver_issue
+from digest.errors import DigestError
+from digest.fetch import make_client
+from digest.gather import gather
+from digest.models import DeliveryStatus, Summary
+from digest.render import personal_fields, personalise
+from digest.pipeline import (
+    pending_articles,
+    prepare_issue,
+    recipient_factory,
+    seed_subscribers,
+    signing_secret,
+    summarize_all,
+    view_url,
+)
+from digest.store import Store
+
+SEND_BATCH = 1000
+SUMMARY_BATCH = 50
+OWED = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING)
+
+
+def settings_for(config: str | None) -> Settings:
+    """Settings from the flow's `config` parameter, else DIGEST_CONFIG, ./digest.toml or
+    the demo; secrets may come from Prefect Secret blocks instead of the environment."""
+    settings = load_settings(config, environ=os.environ)
+    password = settings.smtp.password or _secret_block("digest-smtp-password")
+    secret = settings.unsubscribe.secret or _secret_block("digest-unsubscribe-secret")
+    return replace(
+        settings,
+        smtp=replace(settings.smtp, password=password),
+        unsubscribe=replace(settings.unsubscribe, secret=secret),
+    )
+
+
+def _secret_block(name: str) -> str:
+    from prefect.blocks.system import Secret
+
+    try:
+        return Secret.load(name).get()
+    except (ValueError, RuntimeError):  # no such block: the setting stays as configured
+        return ""
+
+
+@task(name="gather", retries=2, retry_delay_seconds=[10, 60])
+def gather_task(config: str | None) -> dict[str, dict]:
+    settings = settings_for(config)
+
+    async def run():
+        async with make_client(settings.fetch) as client:
+            with Store(settings.store.url) as store:
+                return await gather(settings.sources, client=client, store=store, settings=settings.fetch)
+
+    report = asyncio.run(run())
+    logger = get_run_logger()
+    for source in report.sources:
+        if source.error:
+            logger.warning("source %s failed: %s", source.source, source.error)
+        else:
+            logger.info("source %s: %d new, %d seen", source.source, source.new, source.seen)
+    return {s.source: {"new": s.new, "seen": s.seen, "error": s.error} for s in report.sources}
+
+
+@task(name="pending-articles")
+def pending_task(config: str | None, list_name: str) -> list[int]:
+    settings = settings_for(config)
+    with Store(settings.store.url) as store:
+        seed_subscribers(settings.list(list_name), store=store, now=datetime.now(UTC))
+        return [s.id for s in pending_articles(settings, settings.list(list_name), store=store)]
+
+
+@task(name="summarise-batch")
+def summarize_batch(config: str | None, list_name: str, article_ids: list[int]) -> list[Summary]:
+    settings = settings_for(config)
+    with Store(settings.store.url) as store:
+        stored = [s for s in pending_articles(settings, settings.list(list_name), store=store) if s.id in set(article_ids)]
+    return summarize_all(stored, settings)
+
+
+@task(name="compose-render")
+def compose_task(config: str | None, list_name: str, summaries: list[Summary], max_items: int | None) -> str | None:
+    settings = settings_for(config)
+    chosen = settings.list(list_name)
+    if max_items is not None:
+        chosen = replace(chosen, max_items=max_items)
+    now = datetime.now(UTC)
+    with Store(settings.store.url) as store:
+        issue = prepare_issue(settings, chosen, store=store, day=now.date(), now=now, summaries=summaries)
+    return issue.rendered.digest.issue_id if issue else None
+
+
+@task(name="open-issue")
+def open_issue_task(config: str | None, list_name: str) -> str | None:
+    settings = settings_for(config)
+    with Store(settings.store.url) as store:
+        issue = store.open_issue(list_name)
+    return issue.rendered.digest.issue_id if issue else None
+
+
+@task(name="send-ranges")
+def ranges_task(config: str | None, issue_id: str, size: int) -> list[tuple[int, int]]:
+    settings = settings_for(config)
+    with Store(settings.store.url) as store:
+        return store.subscriber_id_ranges(issue_id, size=size)
+
+
+@task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120])
+def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int]) -> dict[str, int]:
+    """Send one range of the issue's ledger. Raises while any of it is still owed, so
+    Prefect's retry takes the deferred rows again (they are due at once)."""
+    settings = settings_for(config)
+    chosen = settings.list(list_name)
+    d = settings.delivery
+    options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch,
+                              attempts=d.attempts, defer=0)
+    with Store(settings.store.url) as store:
+        issue = store.issue(issue_id)
+        report = asyncio.run(
+            deliver_issue(
+                issue, store=store, smtp=_smtp(settings), sender=chosen.sender, reply_to=chosen.reply_to,
+                recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
+                view_url=view_url(chosen, issue_id), options=options, subscribers=subscribers,
+            )
+        )
+        owed = store.count_owed(issue_id, subscribers=subscribers)
+    counts = {status.value: n for status, n in report.this_run.items() if n}
+    if owed:
+        raise DigestError(f"{owed} deliveries in {subscribers} still owed after this attempt")
+    return counts
+
+
+@task(name="finalise")
+def finalise_task(config: str | None, issue_id: str) -> dict[str, int]:
+    """Close the issue (marking its articles sent to the list) once nothing is owed."""
+    settings = settings_for(config)
+    with Store(settings.store.url) as store:
+        store.complete_issue(issue_id, at=datetime.now(UTC))
+        return {status.value: n for status, n in store.ledger_totals(issue_id).items()}
+
+
+def _smtp(settings: Settings):
+    if settings.smtp.host:
+        return settings.smtp
+    # No SMTP host: the local capture server, which must be listening (`digest sink`).
+    return replace(settings.smtp, host="127.0.0.1", security="none", username="", password="")
+
+
+@flow(name="gather", log_prints=True)
+def gather_flow(config: str | None = None) -> dict[str, dict]:
+    """Gather every configured source into the store; safe to run hourly."""
+    return gather_task(config)
+
+
+@flow(name="daily-digest", log_prints=True)
+def daily_digest(
+    list_name: str | None = None,
+    max_items: int | None = None,
+    dry_run: bool = False,
+    min_new: int = 1,
+    gather_first: bool = True,
+    config: str | None = None,
+) -> dict[str, dict]:
+    """Gather, then for each list (or `list_name`): summarise the new articles in batches,
+    compose and render once, send in subscriber batches, and finalise."""
+    logger = get_run_logger()
+    settings = settings_for(config)
+    if gather_first:
+        gather_task(config)
+    lists = [settings.list(list_name)] if list_name else list(settings.lists)
+    results: dict[str, dict] = {}
+    for chosen in lists:
+        issue_id = open_issue_task(config, chosen.name)
+        if issue_id is None:
+            ids = pending_task(config, chosen.name)
+            if len(ids) < max(min_new, 1):
+                logger.info("%s: %d new article(s), fewer than %d: nothing to send", chosen.name, len(ids), max(min_new, 1))
+                results[chosen.name] = {"sent": 0, "new": len(ids)}
+                continue
+            batches = [ids[i : i + SUMMARY_BATCH] for i in range(0, len(ids), SUMMARY_BATCH)]
+            futures = summarize_batch.map(config, chosen.name, batches)
+            summaries = [s for batch in futures.result() for s in batch]
+            if dry_run:
+                logger.info("%s: dry run, %d article(s) would be composed; nothing saved or sent", chosen.name, len(summaries))
+                results[chosen.name] = {"dry_run": True, "new": len(ids)}
+                continue
+            issue_id = compose_task(config, chosen.name, summaries, max_items)
+        elif dry_run:
+            logger.info("%s: dry run, issue %s is unfinished; nothing sent", chosen.name, issue_id)
+            continue
+        ranges = ranges_task(config, issue_id, SEND_BATCH)
+        send_batch.map(config, chosen.name, issue_id, ranges).result()
+        totals = finalise_task(config, issue_id)
+        results[chosen.name] = totals
+        _artifact(settings, chosen.name, issue_id, totals)
+        logger.info("%s: issue %s: %s", chosen.name, issue_id, ", ".join(f"{k} {v}" for k, v in totals.items() if v))
+    return results
+
+
+def _artifact(settings: Settings, list_name: str, issue_id: str, totals: dict[str, int]) -> None:
+    with Store(settings.store.url) as store:
+        issue = store.issue(issue_id)
+    lines = [f"# {issue.rendered.subject}", "", f"Issue `{issue_id}` of list `{list_name}`.", "",
+             "| delivery | count |", "|---|---|"]
+    lines += [f"| {status} | {count} |" for status, count in totals.items() if count]
+    _, text = personalise(issue.rendered, personal_fields(name="", email="reader@example.org", unsubscribe_url="", view_url=""))
+    lines += ["", "## The digest (text version)", "", "```", text.strip(), "```"]
+    lines += ["", f"Preview in a browser: `digest preview --list {list_name} --serve`."]
+    create_markdown_artifact(markdown="\n".join(lines), key=f"digest-{list_name}".lower(), description=issue.rendered.subject)

@@ -1,0 +1,130 @@
+"""The capture sink files one Maildir copy per envelope recipient."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+
+from digest.errors import DeliveryError
+from digest.sink import CaptureSink, captured
+
+
+def email(subject: str, message_id: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "digest@example.org"
+    msg["To"] = "list@example.org"
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg["Date"] = "Mon, 06 May 2024 07:30:00 +0000"
+    msg.set_content("Today's stories.\n")
+    return msg
+
+
+@pytest.fixture
+def sink(tmp_path: Path):
+    with CaptureSink(maildir=tmp_path / "mail", port=0) as running:
+        yield running
+
+
+async def send(sink: CaptureSink, msg: EmailMessage, *rcpts: str) -> None:
+    await aiosmtplib.send(msg, hostname="127.0.0.1", port=sink.port, recipients=list(rcpts), timeout=5)
+
+
+async def test_captures_one_copy_per_recipient(sink: CaptureSink):
+    await send(sink, email("First", "<1@example.org>"), "ann@example.org")
+    await send(sink, email("Second", "<2@example.org>"), "bob@example.org", "cy@example.org")
+    await send(sink, email("Third ☕", "<3@example.org>"), "ann@example.org")
+
+    copies = captured(sink.maildir)
+
+    assert [(c.envelope_to, c.subject) for c in copies] == [
+        ("ann@example.org", "First"),
+        ("bob@example.org", "Second"),
+        ("cy@example.org", "Second"),
+        ("ann@example.org", "Third ☕"),
+    ]
+    assert [c.message_id for c in copies] == ["<1@example.org>", "<2@example.org>", "<2@example.org>", "<3@example.org>"]
+    assert copies[0].date is not None and copies[0].date.year == 2024
+    assert all(c.size > 0 for c in copies)
+    assert len({c.key for c in copies}) == 4
+
+
+async def test_stored_copy_starts_with_envelope_header(sink: CaptureSink):
+    await send(sink, email("Hello", "<h@example.org>"), "ann@example.org")
+
+    [copy] = captured(sink.maildir)
+    stored = next((sink.maildir / "new").iterdir()).read_bytes()
+
+    assert copy.envelope_to == "ann@example.org"
+    assert stored.startswith(b"X-Digest-Envelope-To: ann@example.org\n")
+    assert b"\r\n" not in stored
+    assert b"Today's stories." in stored
+
+
+def test_binds_loopback_and_reports_real_port(sink: CaptureSink):
+    assert sink.host == "127.0.0.1"
+    assert sink.port > 0
+    with socket.create_connection(("127.0.0.1", sink.port), timeout=2) as conn:
+        assert conn.recv(100).startswith(b"220 ")
+
+
+def test_port_in_use_is_a_delivery_error(sink: CaptureSink, tmp_path: Path):
+    with pytest.raises(DeliveryError, match=f"127.0.0.1:{sink.port}") as err:
+        CaptureSink(maildir=tmp_path / "other", port=sink.port).start()
+    assert "\n" not in str(err.value)
+
+
+def test_unwritable_maildir_is_a_delivery_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+
+    with pytest.raises(DeliveryError, match="Maildir"):
+        CaptureSink(maildir=blocker / "mail", port=0).start()
+
+
+def test_captured_on_missing_maildir_is_empty(tmp_path: Path):
+    assert captured(tmp_path / "nowhere") == []
+
+
+def test_stop_frees_the_port(tmp_path: Path):
+    first = CaptureSink(maildir=tmp_path / "mail", port=0).start()
+    port = first.port
+    first.stop()
+
+    with CaptureSink(maildir=tmp_path / "mail", port=port) as again:
+        assert again.port == port
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_sink_runs_until_sigterm(tmp_path: Path):
+    port = free_port()
+    code = f"from pathlib import Path; from digest.sink import serve_sink; serve_sink(maildir=Path({str(tmp_path / 'mail')!r}), port={port})"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2])
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    assert conn.recv(100).startswith(b"220 ")
+                break
+            except ConnectionRefusedError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
