@@ -215,3 +215,30 @@ async def test_import_counts_added_and_present(store):
     again = people[:10] + [new_subscriber("p0@EXAMPLE.org"), new_subscriber("new@example.org")]
     assert store.add_subscribers("daily", again, at=NOW) == (1, 10)
     assert store.count_subscribers("daily") == 2501
+
+
+def test_two_workers_in_threads_with_their_own_connections(store, smtp_server):
+    """Two send batches over the same issue at once, each with its own store connection
+    pool and event loop, as two Prefect workers would run them."""
+    import threading
+
+    subscribe(store, 60)
+    issue = save_issue(store)
+    errors = []
+
+    def worker():
+        try:
+            with Store(store.url) as own:
+                asyncio.run(send(own, issue, smtp_server, DeliveryOptions(connections=2, batch=7, backoff=0.01)))
+        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert len(smtp_server.accepted) == 60
+    assert all(len(copies) == 1 for copies in smtp_server.by_recipient().values())
+    assert store.ledger_totals(issue.rendered.digest.issue_id)[DeliveryStatus.SENT] == 60
