@@ -162,6 +162,7 @@ def run(
         _print_run(results)
         if where and not dry_run:
             out.print(where, markup=False)
+        out.print("See the digest in a browser: digest preview --serve (or --output digest.html)")
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
 
@@ -197,9 +198,17 @@ def preview(
 
         settings = state.settings
         chosen = settings.list(list_name) if list_name else _first_list(settings)
+        stored = None
         with _preview_store(settings) as (store, source_settings):
             digest = next_digest(source_settings, chosen, store=store, day=datetime.now(UTC).date())
-        result = build_preview(digest, chosen)
+            if digest.empty:
+                # Nothing new: show what went out last (or is still going out).
+                stored = store.open_issue(chosen.name) or store.last_issue(chosen.name)
+        if stored is not None:
+            digest = stored.rendered.digest
+            err.print(f"nothing new: previewing the last issue, {digest.issue_id}", markup=False, style="dim")
+        rendered_issue = stored.rendered if stored else None
+        result = build_preview(digest, chosen, rendered=rendered_issue)
         rendered = result.rendered
         for warning in rendered.warnings:
             err.print(f"warning: {warning}", markup=False)
@@ -211,7 +220,9 @@ def preview(
             out.print(f"wrote {output} ({rendered.size / 1024:.1f} KB HTML, {len(result.message) / 1024:.1f} KB message): {rendered.subject}", markup=False)
         if serve:
             try:
-                server = PreviewServer(digest, chosen, host=host, port=port, maildir=Path(settings.delivery.maildir))
+                server = PreviewServer(
+                    digest, chosen, host=host, port=port, maildir=Path(settings.delivery.maildir), rendered=rendered_issue
+                )
             except OSError as exc:
                 raise _Failed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
             if host not in ("127.0.0.1", "localhost", "::1"):
@@ -231,7 +242,8 @@ def preview(
             webbrowser.open(output.resolve().as_uri())
         if not output and not serve:
             out.print(f"[bold]Subject:[/] {_escape(rendered.subject)}")
-            out.print(f"{len(digest.items)} item(s), {digest.more} more · HTML {rendered.size / 1024:.1f} KB · message {len(result.message) / 1024:.1f} KB\n")
+            count = len(stored.article_urls) if stored else len(digest.items)
+            out.print(f"{count} item(s), {digest.more} more · HTML {rendered.size / 1024:.1f} KB · message {len(result.message) / 1024:.1f} KB\n")
             out.print(result.text, markup=False)
 
 

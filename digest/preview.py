@@ -53,8 +53,17 @@ class Preview:
         return head.replace("\r\n", "\n")
 
 
-def build_preview(digest: Digest, list_settings: ListSettings, *, templates_dir: Path = TEMPLATES_DIR) -> Preview:
-    rendered = render_digest(digest, subject_template=list_settings.subject, env=make_environment(templates_dir))
+def build_preview(
+    digest: Digest,
+    list_settings: ListSettings,
+    *,
+    templates_dir: Path = TEMPLATES_DIR,
+    rendered: RenderedDigest | None = None,
+) -> Preview:
+    """The message a sample reader would get. `rendered` previews an issue as it was
+    stored (already rendered); otherwise `digest` is rendered with the templates."""
+    if rendered is None:
+        rendered = render_digest(digest, subject_template=list_settings.subject, env=make_environment(templates_dir))
     factory = MessageFactory(
         rendered,
         sender=list_settings.sender,
@@ -88,8 +97,10 @@ class PreviewServer:
         port: int = 8025,
         templates_dir: Path = TEMPLATES_DIR,
         maildir: Path | None = None,
+        rendered: RenderedDigest | None = None,
     ) -> None:
         self.maildir = maildir
+        self.rendered = rendered
         self.digest = digest
         self.list_settings = list_settings
         self.templates_dir = templates_dir
@@ -108,7 +119,10 @@ class PreviewServer:
         version = templates_fingerprint(self.templates_dir)
         with self._lock:
             if self._cache is None or self._cache[0] != version:
-                self._cache = (version, build_preview(self.digest, self.list_settings, templates_dir=self.templates_dir))
+                preview = build_preview(
+                    self.digest, self.list_settings, templates_dir=self.templates_dir, rendered=self.rendered
+                )
+                self._cache = (version, preview)
             return self._cache
 
     def start(self) -> PreviewServer:

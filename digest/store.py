@@ -468,6 +468,16 @@ class Store:
             ).mappings().first()
         return _issue(row) if row else None
 
+    def last_issue(self, list_name: str) -> StoredIssue | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(issues_table)
+                .where(issues_table.c.list_name == list_name)
+                .order_by(issues_table.c.created_at.desc())
+                .limit(1)
+            ).mappings().first()
+        return _issue(row) if row else None
+
     def skip_inactive(self, issue_id: str, *, at: datetime) -> int:
         """Owed deliveries to subscribers who left since the issue was composed become skipped."""
         inactive = sa.select(subscribers_table.c.id).where(subscribers_table.c.status != SubscriberStatus.ACTIVE.value)

@@ -116,7 +116,9 @@ def test_gather_import_send_on_the_demo_config(tmp_path):
     again = digest("send", cwd=tmp_path, env=env)
     assert "nothing new to send" in again.stdout
     preview = digest("preview", "--output", str(tmp_path / "d.html"), cwd=tmp_path)
-    assert preview.returncode == 0 and (tmp_path / "d.html").exists()
+    assert preview.returncode == 0
+    assert "previewing the last issue" in preview.stderr  # nothing new: what went out
+    assert "Eastfield Library Reopens" in (tmp_path / "d.html").read_text()
 
 
 def test_import_is_all_or_nothing(tmp_path):
