@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+import sqlalchemy as sa
+
+from digest.store import Store
+from tests.conftest import POSTGRES_URL, postgres_reachable
 from tests.integration import httpserver
 
 
@@ -10,3 +15,29 @@ def http_server():
     server, stop = httpserver.start()
     yield server
     stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    """A fresh store on a SQLite file, and again in a new schema on the local PostgreSQL."""
+    if request.param == "sqlite":
+        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
+            yield s
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL unusable: {exc}")
+    try:
+        with Store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}") as s:
+            yield s
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from digest.config import ListSettings, SmtpSettings
 from digest.deliver import DeliveryOptions, deliver_issue
@@ -18,34 +16,12 @@ from digest.models import Article, DeliveryStatus, Summary, SubscriberStatus
 from digest.pipeline import recipient_factory, render_for_list
 from digest.store import Store
 from digest.subscribers import new_subscriber, read_token
-from tests.conftest import POSTGRES_URL, postgres_reachable
 from tests.smtp_server import RecordingSMTPServer, smtp_server  # noqa: F401
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 SECRET = "test-signing-secret"
 LIST = ListSettings(name="daily", title="The Daily", sender="The Daily <digest@example.org>")
 FAST = DeliveryOptions(connections=4, batch=50, attempts=3, backoff=0.01, defer=0.0)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
-            yield s
-        return
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        with Store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}") as s:
-            yield s
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def subscribe(store, count: int, *, prefix: str = "reader") -> list[str]:

@@ -1,41 +1,14 @@
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from digest.errors import StoreError
 from digest.models import Article
 from digest.store import Store
-from tests.conftest import POSTGRES_URL, postgres_reachable
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
-            yield s
-        return
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.skip(f"PostgreSQL unusable: {exc}")
-    try:
-        with Store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}") as s:
-            yield s
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def make(url: str, title: str = "Title", body: str = "Body text.", source: str = "s") -> Article:
