@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,41 @@ def test_a_failed_batch_is_retried_by_the_task_without_duplicates(tmp_path, serv
     assert server.attempts["ana.moreau@example.org"] == 3
     assert len(server.accepted) == SUBSCRIBERS
     assert all(len(copies) == 1 for copies in server.by_recipient().values())
+
+
+def test_signing_key_from_a_secret_block_and_the_artifact(tmp_path, server):
+    import asyncio
+
+    from prefect.blocks.system import Secret
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from digest.subscribers import read_token
+    from flows.daily_digest import daily_digest
+
+    config = Path(write_config(tmp_path, server))
+    config.write_text(config.read_text().replace('secret = "flow-test-secret"', 'secret = ""'))
+    Secret(value="key-from-a-prefect-block").save("digest-unsubscribe-secret", overwrite=True)
+    try:
+        daily_digest(config=str(config))
+    finally:
+        asyncio.run(_delete_block("secret", "digest-unsubscribe-secret"))
+    message = email.message_from_bytes(server.accepted[0].data, policy=email.policy.default)
+    token = message["List-Unsubscribe"].split("token=")[1].split(">")[0]
+    assert read_token(token, secret="key-from-a-prefect-block").list_name == "daily"
+
+    async def artifacts():
+        async with get_client() as client:
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["digest-daily"])))
+
+    [artifact, *_] = asyncio.run(artifacts())
+    assert "| sent | 12 |" in artifact.data and "Flow Digest" in artifact.data
+    assert "key-from-a-prefect-block" not in artifact.data
+
+
+async def _delete_block(block_type: str, name: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        block = await client.read_block_document_by_name(name=name, block_type_slug=block_type)
+        await client.delete_block_document(block.id)
