@@ -19,6 +19,7 @@ import logging
 import random
 import ssl
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +46,9 @@ class DeliveryOptions:
     attempts: int = 3  # tries per message in this run for transient failures
     backoff: float = 0.5  # seconds before the first retry; doubles each time
     defer: float = 300.0  # seconds before a later run retries a deferred message
+    # A throttle reply (421, or 454 about the rate) slows the sender down and does not
+    # use up an attempt; after this many for one message it is deferred to a later run.
+    max_throttles: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class DeliveryReport:
     this_run: dict[DeliveryStatus, int]
     complete: bool
     capped: bool = False  # stopped by the hourly cap
+    throttled: int = 0  # throttle replies (421, 454 about the rate) in this run
+    rate: float = 0.0  # the send rate the run ended at, messages per second (0: no limit)
 
     @property
     def failed(self) -> bool:
@@ -70,25 +76,57 @@ class _Outcome:
 
 
 class RateLimiter:
-    """A token bucket over all connections; `slow_down` halves the rate after a throttle reply."""
+    """A token bucket over all connections.
+
+    A throttle reply halves the rate (`slow_down`): the configured one, or with no
+    limit configured the rate actually reached over the last sends. Each message sent
+    after that wins back 5 % (`speed_up`), never above the configured rate or, without
+    one, the pace that was throttled."""
+
+    FLOOR = 0.5  # messages per second: slower than this, the server is better left to a later run
+    RECOVERY = 1.05
+    FIRST_GUESS = 16.0  # messages per second, when throttled before any pace was measured
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
+        self.ceiling = rate  # 0: none
         self._next = time.monotonic()
         self._lock = asyncio.Lock()
+        self._recent: deque[float] = deque(maxlen=64)  # start times of the last sends
 
     async def wait(self) -> None:
         if self.rate <= 0:
+            self._recent.append(time.monotonic())
             return
         async with self._lock:
             now = time.monotonic()
             if self._next > now:
                 await asyncio.sleep(self._next - now)
+                now = time.monotonic()
             self._next = max(self._next, now) + 1 / self.rate
+            self._recent.append(now)
+
+    def observed(self) -> float:
+        """Messages per second over the last sends; 0 when there are too few to tell."""
+        if len(self._recent) < 2:
+            return 0.0
+        span = self._recent[-1] - self._recent[0]
+        return (len(self._recent) - 1) / span if span > 0 else 0.0
 
     def slow_down(self) -> None:
-        if self.rate > 0:
-            self.rate = max(self.rate / 2, 0.5)
+        current = self.rate if self.rate > 0 else self.observed()
+        if self.ceiling <= 0:
+            # No limit configured: from now on, no faster than the pace that was throttled
+            # (unbounded when it was too early to measure one).
+            self.ceiling = current or float("inf")
+        if current <= 0:
+            current = self.FIRST_GUESS
+        self.rate = max(current / 2, self.FLOOR)
+        self._recent.clear()
+
+    def speed_up(self) -> None:
+        if self.rate > 0 and self.rate < self.ceiling:
+            self.rate = min(self.rate * self.RECOVERY, self.ceiling)
 
 
 class Connection:
@@ -183,6 +221,7 @@ class _Run:
     limiter: RateLimiter
     counts: dict[DeliveryStatus, int] = field(default_factory=lambda: {s: 0 for s in DeliveryStatus})
     done: list[DeliveryResult] = field(default_factory=list)  # this batch's outcomes so far
+    throttled: int = 0
 
 
 async def deliver_issue(
@@ -235,7 +274,8 @@ async def deliver_issue(
         await asyncio.gather(*(c.close() for c in connections))
     complete = store.complete_issue(issue_id, at=_now())
     return DeliveryReport(
-        issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete, capped=capped
+        issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete, capped=capped,
+        throttled=run.throttled, rate=run.limiter.rate,
     )
 
 
@@ -267,18 +307,32 @@ async def _deliver_one(claim: Claim, run: _Run, connection: Connection) -> Deliv
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
     outcome = _Outcome(DeliveryStatus.DEFERRED)
-    for attempt in range(run.options.attempts):
+    tries = throttles = 0
+    while tries < run.options.attempts:
         await run.limiter.wait()
         outcome = await connection.send(run.sender, subscriber.email, message)
         if outcome.reconnect or outcome.status is DeliveryStatus.DEFERRED:
             await connection.close()  # a retry goes out on a fresh connection
+        if outcome.status is DeliveryStatus.SENT:
+            run.limiter.speed_up()
         if outcome.status is not DeliveryStatus.DEFERRED:
             break
         if outcome.throttled:
+            # The server asks us to slow down: the whole sender does, and the try
+            # does not count against the message's attempts.
+            run.throttled += 1
+            throttles += 1
             run.limiter.slow_down()
-        if attempt + 1 < run.options.attempts:
-            delay = run.options.backoff * 2**attempt
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            log.info("throttled by the server (%s); now at most %.1f messages/s", outcome.error, run.limiter.rate)
+            if throttles > run.options.max_throttles:
+                break
+            delay = run.options.backoff * 2 ** min(throttles - 1, 6)
+        else:
+            tries += 1
+            if tries >= run.options.attempts:
+                break
+            delay = run.options.backoff * 2 ** (tries - 1)
+        await asyncio.sleep(delay * random.uniform(0.8, 1.2))
     if outcome.status is DeliveryStatus.DEFERRED:
         log.info("deferred %s: %s", subscriber.email, outcome.error)
         return DeliveryResult(subscriber.id, outcome.status, outcome.code, outcome.error, retry_after=run.options.defer)

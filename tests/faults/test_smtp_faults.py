@@ -1,0 +1,186 @@
+"""Delivery against a real SMTP server on 127.0.0.1 that fails on cue: transient
+replies, dropped connections, permanent rejections, throttling and a slow server."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from digest.deliver import DeliveryOptions
+from digest.models import DeliveryStatus
+from digest.store import deliveries_table, subscribers_table
+from tests.faults.conftest import report, save_issue, send, subscribe
+from tests.smtp_server import ANY
+
+SEED = 7
+SUBSCRIBERS = 2000
+FAST = DeliveryOptions(connections=8, batch=200, attempts=3, backoff=0.001, defer=0.0)
+
+
+def ledger(store, issue_id: str) -> dict[str, tuple[str, int | None, int]]:
+    """email -> (status, code, attempts) for the issue."""
+    d, s = deliveries_table, subscribers_table
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(s.c.email, d.c.status, d.c.code, d.c.attempts)
+            .join(s, s.c.id == d.c.subscriber_id)
+            .where(d.c.issue_id == issue_id)
+        ).all()
+    return {r.email: (r.status, r.code, r.attempts) for r in rows}
+
+
+async def send_until_done(store, issue, server, options=FAST, *, runs: int = 5):
+    reports = []
+    for _ in range(runs):
+        reports.append(await send(store, issue, server, options))
+        if reports[-1].complete:
+            break
+    return reports
+
+
+@pytest.mark.slow
+async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server):
+    """10 % transient replies at RCPT, dropped connections before and after DATA,
+    transient DATA replies, 550s and throttles across 2,000 subscribers."""
+    emails = subscribe(store, SUBSCRIBERS)
+    rng = random.Random(SEED)
+    picked = rng.sample(emails, 200)
+    rejected, drop_before, drop_after, transient_data, throttled = (
+        picked[:20], picked[20:80], picked[80:100], picked[100:180], picked[180:200]
+    )
+    faults = smtp_server.faults
+    faults.seed = SEED
+    faults.random_transient = 0.10
+    faults.reject = {e: 550 for e in rejected}
+    faults.drop_before_data = {e: 1 for e in drop_before}
+    faults.drop_after_data = {e: 1 for e in drop_after}
+    faults.transient_data = {e: 1 for e in transient_data}
+    faults.throttle = {e: 1 for e in throttled}
+    issue = save_issue(store)
+    issue_id = issue.rendered.digest.issue_id
+
+    reports = await send_until_done(store, issue, smtp_server)
+
+    final = reports[-1]
+    assert final.complete
+    copies = {e: smtp_server.copies(e) for e in emails}
+    lost = [e for e in emails if e not in rejected and copies[e] == 0]
+    duplicates = sum(n - 1 for n in copies.values() if n > 1)
+    assert lost == [] and duplicates == 0
+    assert all(copies[e] == 0 for e in rejected)
+
+    rows = ledger(store, issue_id)
+    assert {e for e, (status, _, _) in rows.items() if status == "failed"} == set(rejected)
+    assert all(rows[e][1] == 550 for e in rejected)
+    assert {e for e, (status, _, _) in rows.items() if status == "uncertain"} == set(drop_after)
+    totals = final.totals
+    assert totals[DeliveryStatus.SENT] + totals[DeliveryStatus.UNCERTAIN] == len(smtp_server.accepted)
+    assert totals[DeliveryStatus.FAILED] == len(rejected)
+    assert sum(totals.values()) == SUBSCRIBERS
+    assert totals[DeliveryStatus.PENDING] == totals[DeliveryStatus.SENDING] == totals[DeliveryStatus.DEFERRED] == 0
+    # Every refusal the server made shows up as a try: RCPT attempts beyond one per address.
+    extra_rcpt = sum(smtp_server.attempts.values()) - SUBSCRIBERS
+    report(
+        "SMTP fault matrix",
+        {
+            "subscribers": SUBSCRIBERS,
+            "runs": len(reports),
+            "messages accepted": len(smtp_server.accepted),
+            "RCPT attempts": sum(smtp_server.attempts.values()),
+            "retried RCPTs": extra_rcpt,
+            "injected: 550 rejects": len(rejected),
+            "injected: drop before DATA": len(drop_before),
+            "injected: drop after DATA": len(drop_after),
+            "injected: 451 after DATA": len(transient_data),
+            "injected: 421 throttles": len(throttled),
+            "injected: random 451 RCPT": "10 %",
+            "sent": totals[DeliveryStatus.SENT],
+            "uncertain (delivered once)": totals[DeliveryStatus.UNCERTAIN],
+            "permanent failures": totals[DeliveryStatus.FAILED],
+            "lost": len(lost),
+            "duplicates": duplicates,
+            "deferred after run 1": reports[0].totals[DeliveryStatus.DEFERRED],
+            "throttle replies": sum(r.throttled for r in reports),
+            "rate at the end (msg/s)": f"{final.rate:.0f}",
+        },
+    )
+
+
+async def test_throttle_does_not_use_up_the_attempts(store, smtp_server):
+    """421 (the server's "slow down") twice for one address with one attempt allowed:
+    the message still goes out in this run, and the sender now keeps to a rate."""
+    emails = subscribe(store, 6)
+    smtp_server.faults.throttle = {emails[2]: 2}
+    issue = save_issue(store)
+    result = await send(store, issue, smtp_server, DeliveryOptions(connections=1, batch=10, attempts=1, backoff=0.001))
+    assert result.complete and result.totals[DeliveryStatus.SENT] == 6
+    assert all(smtp_server.copies(e) == 1 for e in emails)
+    assert smtp_server.attempts[emails[2]] == 3  # two throttled tries and the one that counted
+    assert result.throttled == 2
+    assert result.rate > 0  # no rate was configured; the throttle set one
+
+
+async def test_throttle_at_mail_slows_every_connection(store, smtp_server):
+    emails = subscribe(store, 12)
+    smtp_server.faults.throttle = {ANY: 3}
+    issue = save_issue(store)
+    result = await send(store, issue, smtp_server, DeliveryOptions(connections=3, batch=20, attempts=2, backoff=0.001))
+    assert result.complete and result.totals[DeliveryStatus.SENT] == 12
+    assert all(smtp_server.copies(e) == 1 for e in emails)
+    assert result.throttled == 3 and result.rate > 0
+
+
+async def test_throttle_halves_a_configured_rate(store, smtp_server):
+    emails = subscribe(store, 4)
+    # One connection sends in subscriber order: the last two are throttled last.
+    smtp_server.faults.throttle = {emails[2]: 1, emails[3]: 1}
+    issue = save_issue(store)
+    result = await send(store, issue, smtp_server, DeliveryOptions(connections=1, rate=400, attempts=3, backoff=0.001))
+    assert result.complete and all(smtp_server.copies(e) == 1 for e in emails)
+    assert result.throttled == 2
+    assert result.rate <= 400 / 4 * 1.05 * 1.05  # halved twice, then won back a little per success
+
+
+async def test_454_with_a_rate_hint_is_a_throttle(store, smtp_server, monkeypatch):
+    import tests.smtp_server as server_module
+
+    monkeypatch.setattr(server_module, "THROTTLE", "454 4.7.0 Rate limit exceeded, slow down")
+    emails = subscribe(store, 3)
+    smtp_server.faults.throttle = {emails[0]: 2}
+    issue = save_issue(store)
+    result = await send(store, issue, smtp_server, DeliveryOptions(connections=1, attempts=1, backoff=0.001))
+    assert result.complete and all(smtp_server.copies(e) == 1 for e in emails)
+    assert result.throttled == 2 and result.rate > 0
+
+
+async def test_a_server_that_always_throttles_defers_instead_of_looping(store, smtp_server):
+    emails = subscribe(store, 2)
+    smtp_server.faults.throttle = {ANY: 10_000}
+    issue = save_issue(store)
+    options = DeliveryOptions(connections=1, rate=2000, attempts=3, backoff=0.001, max_throttles=3)
+    result = await send(store, issue, smtp_server, options)
+    assert result.totals[DeliveryStatus.DEFERRED] == 2 and not result.complete
+    assert smtp_server.accepted == []
+    assert result.throttled == 2 * 4  # each message: the first try and three more after a throttle
+
+
+async def test_slow_server_within_the_timeout_still_works(store, smtp_server):
+    emails = subscribe(store, 8)
+    smtp_server.faults.delay = 0.2  # before each reply to DATA; the client waits up to 3 s
+    issue = save_issue(store)
+    result = await send(store, issue, smtp_server, DeliveryOptions(connections=4, backoff=0.001), timeout=3)
+    assert result.complete and result.totals[DeliveryStatus.SENT] == 8
+    assert all(smtp_server.copies(e) == 1 for e in emails)
+
+
+async def test_server_slower_than_the_timeout_is_uncertain_not_resent(store, smtp_server):
+    emails = subscribe(store, 1)
+    smtp_server.faults.delay = 2.0
+    issue = save_issue(store)
+    result = await send(store, issue, smtp_server, DeliveryOptions(connections=1, backoff=0.001), timeout=0.3)
+    assert result.totals[DeliveryStatus.UNCERTAIN] == 1
+    again = await send(store, issue, smtp_server, DeliveryOptions(connections=1, backoff=0.001), timeout=0.3)
+    assert sum(again.this_run.values()) == 0  # maybe delivered: never resent blindly
+    assert smtp_server.copies(emails[0]) <= 1
