@@ -447,7 +447,8 @@ def _deliver(settings, chosen, stored, *, store, recipient_for, view):
     issue_id = stored.rendered.digest.issue_id
     owed = sum(n for s, n in store.ledger_totals(issue_id).items() if s in (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING))
     d = settings.delivery
-    options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch, attempts=d.attempts)
+    options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch,
+                              attempts=d.attempts, lease=d.lease)
     out.print(f"Sending {stored.rendered.subject!r} (issue {issue_id}) to {owed} subscriber(s)", markup=False)
     with _smtp_target(settings) as (smtp, where):
         with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as progress:

@@ -9,6 +9,7 @@ only :func:`load_settings` does, and only when the caller passes ``environ``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -70,6 +71,7 @@ class DeliverySettings:
     per_hour: int = 0  # 0: no cap
     batch: int = 500
     attempts: int = 3
+    lease: float = 300.0  # seconds a sender's claim lasts; a crashed run's claims are sent again after it
     maildir: str = "mail"  # where the local capture server keeps what it receives
 
 
@@ -128,6 +130,19 @@ _SCALAR_SECTIONS: dict[str, type] = {
     "delivery": DeliverySettings,
 }
 _TABLE_SECTIONS = ("sources", "lists")
+
+# Values that would make a run hang or do nothing (a per-host semaphore of 0, no
+# attempt at all, a zero timeout) are refused here, naming the key.
+_AT_LEAST = {
+    "fetch.max_bytes": 1, "fetch.per_host": 1, "fetch.concurrency": 1, "summary.sentences": 1,
+    "delivery.connections": 1, "delivery.batch": 1, "delivery.attempts": 1, "max_items": 1,
+}
+_AT_MOST = {"smtp.port": 65535}
+_POSITIVE = {"smtp.timeout", "fetch.connect_timeout", "fetch.read_timeout", "delivery.lease"}
+# Named in errors, never shown: a mistyped secret must not end up in a log.
+_SECRETS = {"smtp.password", "unsubscribe.secret"}
+# A list's name goes into the List-Id and Message-ID headers and into issue ids.
+_LIST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
@@ -208,8 +223,19 @@ def _build(cls: type, section: str, table: Mapping[str, Any]):
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{section}.{key}: unknown key; known: {', '.join(known)}")
-        values[key] = _coerce(value, known[key].default, f"{section}.{key}")
+        values[key] = _checked(_coerce(value, known[key].default, f"{section}.{key}"), f"{section}.{key}")
     return cls(**values)
+
+
+def _checked(value: Any, where: str) -> Any:
+    rule = where if where in _AT_LEAST or where in _AT_MOST or where in _POSITIVE else where.rsplit(".", 1)[-1]
+    if rule in _AT_LEAST and value < _AT_LEAST[rule]:
+        raise ConfigError(f"{where}: must be at least {_AT_LEAST[rule]}, got {value!r}")
+    if rule in _AT_MOST and value > _AT_MOST[rule]:
+        raise ConfigError(f"{where}: must be at most {_AT_MOST[rule]}, got {value!r}")
+    if rule in _POSITIVE and value <= 0:
+        raise ConfigError(f"{where}: must be more than 0, got {value!r}")
+    return value
 
 
 def _coerce(value: Any, default: Any, where: str) -> Any:
@@ -236,7 +262,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         return number
     if kind is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            shown = f"a {type(value).__name__}" if where in _SECRETS else repr(value)
+            raise ConfigError(f"{where}: expected a string, got {shown}")
         return value
     return value
 
@@ -261,12 +288,14 @@ def _source(name: str, table: Any, base_dir: Path) -> Source:
         raise ConfigError(f"{where}.{kind.value}: only http(s) URLs or local paths, got {location!r}")
     if "://" not in location:  # a local path, relative to the config file
         location = str((base_dir / Path(location).expanduser()).resolve())
-    max_items = _coerce(table.get("max_items", 50), 0, f"{where}.max_items")
+    max_items = _checked(_coerce(table.get("max_items", 50), 0, f"{where}.max_items"), f"{where}.max_items")
     title = _coerce(table.get("title", ""), "", f"{where}.title")
     return Source(name=name, kind=kind, location=location, title=title, max_items=max_items)
 
 
 def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> ListSettings:
+    if not _LIST_NAME.fullmatch(name):
+        raise ConfigError(f"lists.{name!r}: a list name is letters, digits, '.', '_' and '-' (up to 100)")
     where = f"lists.{name}"
     table = dict(_table(table, where))
     if "from" in table:
@@ -284,7 +313,8 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> List
             label = "from" if key == "sender" else key
             raise ConfigError(f"{where}.{label}: unknown key; known: from, {', '.join(sorted(known - {'sender'}))}, sources")
         default = getattr(ListSettings(name=name), key)
-        values[key] = _coerce(value, default, f"{where}.{'from' if key == 'sender' else key}")
+        label = f"{where}.{'from' if key == 'sender' else key}"
+        values[key] = _checked(_coerce(value, default, label), label)
     if values.get("subscribers"):
         values["subscribers"] = str((base_dir / Path(values["subscribers"]).expanduser()).resolve())
     return ListSettings(name=name, sources=tuple(raw_sources), **values)
