@@ -9,9 +9,11 @@ carries a warning.
 from __future__ import annotations
 
 import calendar
+import codecs
 from html import escape
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -46,9 +48,12 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> Feed:
         raise FeedError("empty feed document")
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, url=url)
-    parsed = feedparser.parse(body, response_headers=_headers(url, content_type))
+    try:
+        parsed = feedparser.parse(_valid_charrefs(body), response_headers=_headers(url, content_type))
+    except Exception as exc:  # feedparser's fallback parser has its own failures; they stay here
+        raise FeedError(f"unreadable feed: {type(exc).__name__}: {_first_line(exc)}") from None
     entries = tuple(e for e in (_entry(raw, base=url) for raw in parsed.entries) if e is not None)
-    problem = _bozo_reason(parsed) if parsed.get("bozo") and not _benign(parsed.get("bozo_exception")) else None
+    problem = _bozo_reason(parsed) if parsed.get("bozo") and not _benign(parsed, body) else None
     if not entries:
         if problem:
             raise FeedError(f"malformed feed: {problem}")
@@ -65,10 +70,33 @@ def _headers(url: str, content_type: str) -> dict[str, str]:
     return headers
 
 
-def _benign(exc: object) -> bool:
-    # A wrong or missing Content-Type, or a charset override, says nothing about
-    # the document itself; feedparser still parses it fully.
-    return isinstance(exc, (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride))
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def _benign(parsed: feedparser.FeedParserDict, body: bytes) -> bool:
+    """A wrong or missing Content-Type says nothing about the document itself. A charset
+    override is harmless when the document was read in the encoding it declares itself
+    (or UTF-8, XML's default, or its byte-order mark's); when feedparser had to guess
+    one, the text may be garbled, and that is worth a warning."""
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, feedparser.NonXMLContentType):
+        return True
+    if not isinstance(exc, feedparser.CharacterEncodingOverride):
+        return False
+    if body.startswith(_BOMS):
+        return True
+    declared = _XML_ENCODING.search(body[:1024])
+    trusted = {_codec("utf-8"), _codec(declared.group(1).decode("ascii")) if declared else None}
+    return _codec(str(parsed.get("encoding") or "")) in trusted
+
+
+def _codec(name: str) -> str | None:
+    try:
+        codec = codecs.lookup(name).name
+    except (LookupError, ValueError):
+        return None
+    return "gb18030" if codec == "gb2312" else codec  # feedparser reads gb2312 as its superset
 
 
 def _bozo_reason(parsed: feedparser.FeedParserDict) -> str:
@@ -95,12 +123,12 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
     if not link and not content:
         return None
     return FeedEntry(
-        url=urljoin(base, link) if link else "",
-        title=title,
+        url=_text(urljoin(base, link)) if link else "",
+        title=_text(title),
         # dict.get skips feedparser's deprecated published->updated key aliasing.
         published=_struct_time(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")),
-        authors=_authors(raw),
-        content_html=content,
+        authors=tuple(_text(a) for a in _authors(raw)),
+        content_html=_text(content),
     )
 
 
@@ -127,9 +155,9 @@ def _looks_like_json(body: bytes, content_type: str) -> bool:
 
 def _parse_json_feed(body: bytes, *, url: str) -> Feed:
     try:
-        doc = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"malformed JSON Feed: {exc}") from None
+        doc = _clean_json(json.loads(body.decode("utf-8-sig")))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise FeedError(f"malformed JSON Feed: {_first_line(exc)}") from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
         raise FeedError("not a feed: JSON without a jsonfeed.org version")
     items = doc.get("items")
@@ -155,6 +183,42 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
             )
         )
     return Feed(title=str(doc.get("title") or ""), entries=tuple(entries))
+
+
+# JSON may spell a lone UTF-16 surrogate ("\ud800"), and feedparser turns a character
+# reference to one (&#xD800;) into a crash: no UTF-8 store or message can hold them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _text(value: str) -> str:
+    return _SURROGATES.sub("\ufffd", value)
+
+
+def _clean_json(value):
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {_text(k): _clean_json(v) for k, v in value.items()}
+    return value
+
+
+def _valid_charrefs(body: bytes) -> bytes:
+    """Character references to a surrogate, NUL or beyond U+10FFFF become U+FFFD's."""
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        bad = code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+        return b"&#xFFFD;" if bad else match.group(0)
+
+    return _CHARREF.sub(fix, body) if b"&#" in body else body
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _escape_text(text: str) -> str:

@@ -82,7 +82,11 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         fetched = Fetched(page=await asyncio.to_thread(read_feed_file, Path(source.location), source=source.name), validators=Validators())
     if fetched.page is None:
         return _Outcome(not_modified=True, validators=fetched.validators)
-    feed = parse_feed(fetched.page.body, url=fetched.page.url, content_type=fetched.page.content_type)
+    # Parsing and extraction run in worker threads: on the event loop, a big feed or page
+    # would stall every other source's connection until its timeout fired.
+    feed = await asyncio.to_thread(
+        parse_feed, fetched.page.body, url=fetched.page.url, content_type=fetched.page.content_type
+    )
     entries = feed.entries[: source.max_items]
     known = store.known_urls(e.url for e in entries if e.url)
     fresh = [e for e in entries if e.url not in known]
@@ -106,21 +110,21 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         )
 
     item = entry.url or entry.title or source.location
-    if not entry.url or _word_count(entry.content_html) >= FULL_CONTENT_WORDS:
-        article = from_feed()
+    if not entry.url or await asyncio.to_thread(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
+        article = await asyncio.to_thread(from_feed)
         return article or Failure(item=item, reason="feed entry has no text")
     try:
         fetched = await fetcher.fetch(entry.url, source=source.name)
         page = replace(
             fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors
         )
-        article = extract_article(page)
+        article = await asyncio.to_thread(extract_article, page)
         problem = "no article body found on the page"
     except DigestError as exc:
         article, problem = None, str(exc)
     if article is None:
         # The linked page failed us; the feed's own teaser beats losing the entry.
-        article = from_feed()
+        article = await asyncio.to_thread(from_feed)
         if article is not None:
             return replace(article, warnings=(*article.warnings, f"used the feed text: {problem}"))
         return Failure(item=item, reason=problem)
@@ -134,7 +138,7 @@ async def _read_page(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     )
     if fetched.page is None:
         return _Outcome(not_modified=True, validators=fetched.validators)
-    article = _extract_or_raise(fetched.page)
+    article = await asyncio.to_thread(_extract_or_raise, fetched.page)
     return _Outcome(articles=(article,), validators=fetched.validators)
 
 
@@ -143,7 +147,7 @@ async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Out
     articles, failures = [], list(read.failures)
     for page in read.pages:
         try:
-            articles.append(_extract_or_raise(page))
+            articles.append(await asyncio.to_thread(_extract_or_raise, page))
         except DigestError as exc:
             failures.append(Failure(item=page.url, reason=str(exc)))
     if not articles and failures and len(read.pages) <= 1:
