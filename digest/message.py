@@ -15,17 +15,16 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr, formatdate, parseaddr
+from email.header import Header
+from email.utils import formatdate, parseaddr, unquote
 
 from digest.errors import DigestError
 from digest.models import RenderedDigest
 from digest.render import clean, personal_fields, substitute
 
 
-_ADDR_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+# An ASCII address within RFC 5321's limits: 64 octets before the @, 254 in all.
+_ADDR_SPEC = re.compile(r"(?=.{3,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class MessageError(DigestError, ValueError):
@@ -52,26 +51,30 @@ class MessageFactory:
     ) -> None:
         self.rendered = rendered
         self.view_url = view_url
-        name, address = parseaddr(clean(sender))
-        if "@" not in address:
-            raise MessageError(f"sender {sender!r} has no email address")
+        name, address = _split_address(sender)
+        if "@" not in address or not _ADDR_SPEC.fullmatch(address):
+            raise MessageError(f"sender {sender!r} has no (ASCII) email address")
         self.domain = address.rsplit("@", 1)[1].lower()
-        self.list_id = clean(list_id) or f"{rendered.digest.list_name}.{self.domain}"
+        self.list_id = _dot_atom(clean(list_id)) or f"{_dot_atom(rendered.digest.list_name) or 'list'}.{self.domain}"
         self.boundary = f"=_digest_{secrets.token_hex(12)}"
-        shared = EmailMessage(policy=SMTP)
-        shared["From"] = _address(name, address)
+        # Every header is written by hand: the email package would decode text that looks
+        # like an RFC 2047 encoded word ("=?utf-8?q?=0D=0ABcc:...?=") and write the CR LF
+        # it stands for into the header block, and it does not fold a long display name.
+        lines = [f"From: {_mailbox(name, address, header='From')}"]
         if reply_to:
-            reply_name, reply_address = parseaddr(clean(reply_to))
-            shared["Reply-To"] = _address(reply_name, reply_address)
-        shared["Subject"] = rendered.subject
-        shared["List-Id"] = f"{clean(rendered.digest.title)} <{self.list_id}>"
-        # Serialised without a payload, a message is its header block and a blank line.
+            reply_name, reply_address = _split_address(reply_to)
+            if not _ADDR_SPEC.fullmatch(reply_address):
+                raise MessageError(f"reply-to {reply_to!r} has no (ASCII) email address")
+            lines.append(f"Reply-To: {_mailbox(reply_name, reply_address, header='Reply-To')}")
+        lines.append(f"Subject: {_unstructured(rendered.subject, header='Subject')}")
+        title = _phrase(rendered.digest.title, header="List-Id")
+        lines.append(f"List-Id: {_then(title, f'<{self.list_id}>') if title else f'<{self.list_id}>'}")
         # The MIME headers are written by hand: a multipart Content-Type would make the
         # generator add an empty body of its own.
         self._shared_headers = (
-            shared.as_bytes().rstrip(b"\r\n")
-            + f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'.encode()
-        )
+            "\r\n".join(lines)
+            + f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'
+        ).encode("ascii")
         self._part_heads = tuple(
             f"--{self.boundary}\r\nContent-Type: text/{kind}; charset=\"utf-8\"\r\n"
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
@@ -83,8 +86,8 @@ class MessageFactory:
 
     def build(self, recipient: Recipient) -> bytes:
         """The whole message for one recipient, as bytes."""
-        email = clean(recipient.email)
-        if not email or "@" not in email:
+        email = recipient.email.strip(" \t")
+        if not email or "@" not in email or clean(email) != email:
             raise MessageError(f"recipient {recipient.email!r} is not an email address")
         fields = personal_fields(
             name=recipient.name, email=email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
@@ -92,7 +95,7 @@ class MessageFactory:
         # Per-recipient headers are formatted by hand: the email package's header
         # registry costs about a millisecond a message, this a few microseconds.
         lines = [
-            f"To: {_mailbox(fields['name'], email)}",
+            f"To: {_mailbox(fields['name'], email, header='To')}",
             f"Date: {formatdate(localtime=False, usegmt=True)}",
             f"Message-ID: {self.message_id(email)}",
         ]
@@ -120,8 +123,9 @@ class MessageFactory:
     def message_id(self, email: str) -> str:
         """Stable per (issue, recipient): a resent copy carries the same id, so a
         receiving system can tell it is the same message."""
-        digest = hashlib.sha256(f"{self.rendered.digest.issue_id}\n{email.lower()}".encode()).hexdigest()[:24]
-        return f"<{self.rendered.digest.issue_id}.{digest}@{self.domain}>"
+        issue_id = self.rendered.digest.issue_id
+        digest = hashlib.sha256(f"{issue_id}\n{email.lower()}".encode()).hexdigest()[:24]
+        return f"<{_dot_atom(issue_id) or 'issue'}.{digest}@{self.domain}>"
 
 
 class _EncodedPart:
@@ -154,25 +158,71 @@ class _EncodedPart:
         )
 
 
-def _mailbox(name: str, email: str) -> str:
+_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a phrase that needs no quotes
+_PLAIN_MAX = 64  # longer display names are encoded words, which fold
+
+
+def _mailbox(name: str, email: str, *, header: str) -> str:
     if not _ADDR_SPEC.fullmatch(email):
-        raise MessageError(f"recipient {email!r} is not an ASCII email address")
-    if not name:
+        raise MessageError(f"{header}: {email!r} is not an ASCII email address")
+    phrase = _phrase(name, header=header)
+    if not phrase:
         return email
-    # formataddr quotes specials and RFC 2047-encodes a non-ASCII name.
-    return formataddr((name, email), charset="utf-8").replace("\n", "\r\n")
+    return _then(phrase, f"<{email}>")
+
+
+def _then(phrase: str, rest: str) -> str:
+    """`phrase rest`, with `rest` on a line of its own when the line would get long (an
+    encoded phrase may already take several)."""
+    last = phrase.rsplit("\r\n", 1)[-1]
+    return f"{phrase}\r\n {rest}" if len(last) + len(rest) > 60 else f"{phrase} {rest}"
+
+
+def _split_address(value: str) -> tuple[str, str]:
+    """(display name, address) of "Name <address>" or a bare address. The name is taken
+    as everything before the last "<", so text in it cannot confuse the parse."""
+    value = clean(value)
+    if value.endswith(">") and "<" in value:
+        name, _, address = value[:-1].rpartition("<")
+        return unquote(name.strip()), address.strip()
+    return parseaddr(value)
+
+
+def _plain(text: str) -> bool:
+    """Text that can stand in a header as it is: printable ASCII that no reader could take
+    for an encoded word."""
+    return text.isascii() and text.isprintable() and "=?" not in text and "?=" not in text
+
+
+def _phrase(text: str, *, header: str) -> str:
+    """A display name: as it is, or quoted, when short plain ASCII; else RFC 2047 encoded
+    words (which a reader decodes back to exactly this text), folded."""
+    text = clean(text)
+    if not text:
+        return ""
+    if _plain(text) and len(text) <= _PLAIN_MAX:
+        if _ATOMS.fullmatch(text):
+            return text
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return Header(text, "utf-8", header_name=header, maxlinelen=76).encode(linesep="\r\n")
+
+
+def _unstructured(text: str, *, header: str) -> str:
+    """Free text (the subject): folded at spaces when plain ASCII, else encoded words."""
+    text = clean(text)
+    if _plain(text) and all(len(word) <= 66 for word in text.split()):
+        return Header(text, "us-ascii", header_name=header, maxlinelen=78).encode(linesep="\r\n")
+    return Header(text, "utf-8", header_name=header, maxlinelen=76).encode(linesep="\r\n")
+
+
+def _dot_atom(text: str) -> str:
+    """Text made safe for a Message-ID or List-Id label: atom characters and dots only."""
+    return re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+", "-", text).strip("-.")[:200]
 
 
 def _mailto(value: str) -> str:
     value = clean(value)
     return value if value.startswith("mailto:") and "<" not in value and ">" not in value else ""
-
-
-def _address(name: str, address: str) -> Address:
-    try:
-        return Address(display_name=clean(name), addr_spec=address)
-    except (ValueError, IndexError) as exc:
-        raise MessageError(f"bad address {address!r}: {exc}") from None
 
 
 def _quoted_printable(text: str) -> bytes:
