@@ -1,11 +1,6 @@
 from __future__ import annotations
 
-import gzip
-import importlib.util
-import json
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +8,6 @@ from digest.errors import ExtractError
 from digest.extract_html import clean_paragraphs, decode_html, extract_html
 from digest.models import Article
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "extraction.py"
 
 BODY = (
     "The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of argument "
@@ -184,38 +177,3 @@ def test_clean_paragraphs_keeps_a_lede_that_repeats_the_description():
     lede = BODY[0]
     assert clean_paragraphs([lede, BODY[1]], title="Park plan", description=lede) == (lede, BODY[1])
 
-
-# --- quality on the shared benchmark pages ---------------------------------
-
-# Pinned floor, about 0.01 under the F1 measured when this was written (0.973 on
-# these 30 pages; 0.974 on all 135). Raise it when the extractor improves.
-QUALITY_FLOOR_F1 = 0.963
-QUALITY_PAGES = 30
-
-
-def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_extraction", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.slow
-def test_quality_on_shared_pages():
-    folder = SHARED_DATA / "extraction"
-    if not (folder / "ground-truth.json").is_file():
-        pytest.skip("../shared/data/extraction is not present")
-    bench = _bench_module()
-    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
-    precision = recall = 0.0
-    ids = sorted(truth)[:QUALITY_PAGES]
-    for page_id in ids:
-        html = gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())
-        found = extract_html(html, url=truth[page_id]["url"])
-        p, r, _ = bench.page_scores(found.text if found else "", truth[page_id]["articleBody"])
-        precision += p
-        recall += r
-    f1 = bench.f1(precision / len(ids), recall / len(ids))
-    assert f1 >= QUALITY_FLOOR_F1

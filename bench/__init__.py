@@ -1,0 +1,1 @@
+"""Quality and speed benchmarks; each module is also a script (``python bench/<name>.py``)."""
