@@ -247,13 +247,18 @@ async def deliver_issue(
     store.skip_inactive(issue_id, at=_now())
     budget = options.per_hour or None
     capped = False
+    # A message deferred in this run waits for a later run, even with defer=0: claimed
+    # again at once, a recipient the server always defers would keep the run going.
+    started = _now()
     try:
         while True:
             limit = options.batch if budget is None else min(options.batch, budget)
             if limit <= 0:
                 capped = True
                 break
-            claims = store.claim(issue_id, limit=limit, lease=options.lease, now=_now(), subscribers=subscribers)
+            claims = store.claim(
+                issue_id, limit=limit, lease=options.lease, now=_now(), subscribers=subscribers, deferred_due=started
+            )
             if not claims:
                 break
             try:

@@ -339,12 +339,15 @@ class Store:
                         )
                     )
                 }
+                newcomers = [n for n in unique if n.key not in existing]
+                # Someone removed and added again starts above the version their old
+                # unsubscribe links carry, so those links stay outdated.
+                retired = self._retired_versions(conn, list_name, [n.key for n in newcomers])
                 fresh = [
                     {"list_name": list_name, "email": n.email, "key": n.key, "name": n.name,
-                     "attributes": dict(n.attributes), "status": SubscriberStatus.ACTIVE.value, "version": 1,
-                     "created_at": at, "updated_at": at}
-                    for n in unique
-                    if n.key not in existing
+                     "attributes": dict(n.attributes), "status": SubscriberStatus.ACTIVE.value,
+                     "version": retired.get(n.key, 0) + 1, "created_at": at, "updated_at": at}
+                    for n in newcomers
                 ]
                 if fresh:
                     conn.execute(sa.insert(t), fresh)
@@ -386,9 +389,24 @@ class Store:
                 subscribers_table.c.list_name == list_name, subscribers_table.c.key == key))]
             if not ids:
                 return False
+            version = conn.execute(
+                sa.select(sa.func.max(subscribers_table.c.version)).where(subscribers_table.c.id.in_(ids))
+            ).scalar_one()
+            retired_key = _retired_key(list_name, key)
+            before = self._retired_versions(conn, list_name, [key]).get(key, 0)
+            conn.execute(sa.delete(meta_table).where(meta_table.c.key == retired_key))
+            conn.execute(sa.insert(meta_table).values(key=retired_key, value=str(max(version, before))))
             conn.execute(sa.delete(deliveries_table).where(deliveries_table.c.subscriber_id.in_(ids)))
             conn.execute(sa.delete(subscribers_table).where(subscribers_table.c.id.in_(ids)))
         return True
+
+    def _retired_versions(self, conn, list_name: str, keys: Sequence[str]) -> dict[str, int]:
+        """The last token version of removed subscribers, by key (kept as a hash of the key)."""
+        if not keys:
+            return {}
+        by_meta = {_retired_key(list_name, k): k for k in keys}
+        rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value).where(meta_table.c.key.in_(list(by_meta))))
+        return {by_meta[r.key]: int(r.value) for r in rows}
 
     def iter_subscribers(
         self, list_name: str, *, status: SubscriberStatus | None = None, batch: int = 1000
@@ -494,14 +512,22 @@ class Store:
         return result.rowcount
 
     def claim(
-        self, issue_id: str, *, limit: int, lease: float, now: datetime, subscribers: tuple[int, int] | None = None
+        self,
+        issue_id: str,
+        *,
+        limit: int,
+        lease: float,
+        now: datetime,
+        subscribers: tuple[int, int] | None = None,
+        deferred_due: datetime | None = None,
     ) -> list[Claim]:
         """Atomically take up to `limit` owed deliveries: pending ones, deferred ones whose
-        time has come, and ones whose sender's lease ran out (a crashed run). Two
-        senders never get the same row: SKIP LOCKED on PostgreSQL; SQLite runs one
-        writer at a time. `subscribers` = (first, last) limits the claim to that id range
-        (one send batch of a flow)."""
+        time has come (by `deferred_due`, default `now`), and ones whose sender's lease ran
+        out (a crashed run). Two senders never get the same row: SKIP LOCKED on
+        PostgreSQL; SQLite runs one writer at a time. `subscribers` = (first, last) limits
+        the claim to that id range (one send batch of a flow)."""
         d = deliveries_table
+        due_by = now if deferred_due is None else min(now, deferred_due)
         in_range = sa.true() if subscribers is None else d.c.subscriber_id.between(*subscribers)
         due = (
             sa.select(d.c.subscriber_id)
@@ -510,7 +536,7 @@ class Store:
                 in_range,
                 sa.or_(
                     d.c.status == DeliveryStatus.PENDING.value,
-                    sa.and_(d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at <= now),
+                    sa.and_(d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at <= due_by),
                     sa.and_(d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until < now),
                 ),
             )
@@ -776,6 +802,10 @@ def _redact(url: str) -> str:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparseable URL: show only its scheme
         return url.split(":", 1)[0] + ":..."
+
+
+def _retired_key(list_name: str, key: str) -> str:
+    return "retired-version/" + hashlib.sha256(f"{list_name}\n{key}".encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _first_line(exc: BaseException) -> str:
