@@ -51,7 +51,13 @@ def article_from_fragment(
     )
 
 
+# Characters XML 1.0 does not allow: lxml refuses to set them as text (dropping a
+# <script> moves its tail), so they become spaces first.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def fragment_paragraphs(html: str) -> tuple[str, ...]:
+    html = _NOT_XML.sub(" ", html)
     if not html.strip():
         return ()
     try:

@@ -48,12 +48,16 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> Feed:
         raise FeedError("empty feed document")
     if _looks_like_json(body, content_type):
         return _parse_json_feed(body, url=url)
+    # We decode, not feedparser: when a document is not valid in the encoding it declares,
+    # feedparser asks chardet, whose time is quadratic in the longest run of letters.
+    text, guessed = _decode(body, content_type)
     try:
-        parsed = feedparser.parse(_valid_charrefs(body), response_headers=_headers(url, content_type))
+        parsed = feedparser.parse(_utf8_document(text), response_headers=_headers(url))
     except Exception as exc:  # feedparser's fallback parser has its own failures; they stay here
         raise FeedError(f"unreadable feed: {type(exc).__name__}: {_first_line(exc)}") from None
     entries = tuple(e for e in (_entry(raw, base=url) for raw in parsed.entries) if e is not None)
-    problem = _bozo_reason(parsed) if parsed.get("bozo") and not _benign(parsed, body) else None
+    bozo = _bozo_reason(parsed) if parsed.get("bozo") and not _benign(parsed.get("bozo_exception")) else None
+    problem = "; ".join(p for p in (guessed, bozo) if p) or None
     if not entries:
         if problem:
             raise FeedError(f"malformed feed: {problem}")
@@ -63,32 +67,75 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> Feed:
     return Feed(title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None)
 
 
-def _headers(url: str, content_type: str) -> dict[str, str]:
-    headers = {"content-location": url} if url else {}
-    if content_type:
-        headers["content-type"] = content_type
+def _headers(url: str) -> dict[str, str]:
+    headers = {"content-type": "application/xml; charset=utf-8"}  # what _utf8_document gives it
+    if url:
+        headers["content-location"] = url
     return headers
 
 
-_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
+_XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
+_SNIFFED = (  # byte-order marks, then the first bytes of "<?" in UTF-16 without one
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"),
+)
+_GUESS_SAMPLE = 65536
 
 
-def _benign(parsed: feedparser.FeedParserDict, body: bytes) -> bool:
-    """A wrong or missing Content-Type says nothing about the document itself. A charset
-    override is harmless when the document was read in the encoding it declares itself
-    (or UTF-8, XML's default, or its byte-order mark's); when feedparser had to guess
-    one, the text may be garbled, and that is worth a warning."""
-    exc = parsed.get("bozo_exception")
-    if isinstance(exc, feedparser.NonXMLContentType):
-        return True
-    if not isinstance(exc, feedparser.CharacterEncodingOverride):
-        return False
-    if body.startswith(_BOMS):
-        return True
-    declared = _XML_ENCODING.search(body[:1024])
-    trusted = {_codec("utf-8"), _codec(declared.group(1).decode("ascii")) if declared else None}
-    return _codec(str(parsed.get("encoding") or "")) in trusted
+def _decode(body: bytes, content_type: str) -> tuple[str, str | None]:
+    """The document as text, and a warning when its encoding had to be guessed. The
+    order: a byte-order mark, the HTTP charset, the XML declaration, UTF-8."""
+    for start, codec in _SNIFFED:
+        if body.startswith(start):
+            try:
+                return body.decode(codec), None
+            except UnicodeDecodeError:
+                break
+    http = _HTTP_CHARSET.search(content_type)
+    xml = _XML_ENCODING.match(body)
+    declared = [name for name in (http and http.group(1), xml and xml.group(1).decode("ascii")) if name]
+    for name in (*declared, "utf-8"):
+        try:
+            return body.decode(_codec(name) or name), None
+        except (UnicodeDecodeError, LookupError):
+            continue
+    guess = _guess_encoding(body)
+    try:
+        text = body.decode(guess)
+    except (UnicodeDecodeError, LookupError):
+        guess, text = "windows-1252", body.decode("windows-1252", "replace")
+    return text, f"not valid {declared[0] if declared else 'UTF-8'} text; read as {guess} (a guess)"
+
+
+def _guess_encoding(body: bytes) -> str:
+    try:
+        import chardet
+    except ImportError:  # not a dependency of ours; feedparser uses it when it is there
+        return "windows-1252"
+    # chardet's word filter backtracks over runs of ASCII letters (quadratic time):
+    # shorten the runs, which keeps every byte that tells encodings apart.
+    sample = re.sub(rb"[A-Za-z]{24,}", lambda m: m.group(0)[:24], body)[:_GUESS_SAMPLE]
+    return str(chardet.detect(sample).get("encoding") or "windows-1252")
+
+
+def _utf8_document(text: str) -> bytes:
+    """The text as UTF-8 with a declaration that says so (as feedparser would make it)."""
+    text = _valid_charrefs(text.removeprefix("\ufeff"))
+    declaration = "<?xml version='1.0' encoding='utf-8'?>"
+    if _XML_DECLARATION.match(text):
+        text = _XML_DECLARATION.sub(declaration, text, count=1)
+    else:
+        text = declaration + "\n" + text
+    return text.encode("utf-8", "replace")
+
+
+def _benign(exc: object) -> bool:
+    # The document is handed over as UTF-8 that says so: an encoding complaint from
+    # feedparser says nothing about the document itself.
+    return isinstance(exc, (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride))
 
 
 def _codec(name: str) -> str | None:
@@ -96,7 +143,7 @@ def _codec(name: str) -> str | None:
         codec = codecs.lookup(name).name
     except (LookupError, ValueError):
         return None
-    return "gb18030" if codec == "gb2312" else codec  # feedparser reads gb2312 as its superset
+    return "gb18030" if codec == "gb2312" else codec  # the superset, as feedparser reads it
 
 
 def _bozo_reason(parsed: feedparser.FeedParserDict) -> str:
@@ -188,7 +235,7 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
 # JSON may spell a lone UTF-16 surrogate ("\ud800"), and feedparser turns a character
 # reference to one (&#xD800;) into a crash: no UTF-8 store or message can hold them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_CHARREF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 
 
 def _text(value: str) -> str:
@@ -205,15 +252,15 @@ def _clean_json(value):
     return value
 
 
-def _valid_charrefs(body: bytes) -> bytes:
+def _valid_charrefs(text: str) -> str:
     """Character references to a surrogate, NUL or beyond U+10FFFF become U+FFFD's."""
 
-    def fix(match: re.Match[bytes]) -> bytes:
+    def fix(match: re.Match[str]) -> str:
         code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
         bad = code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
-        return b"&#xFFFD;" if bad else match.group(0)
+        return "&#xFFFD;" if bad else match.group(0)
 
-    return _CHARREF.sub(fix, body) if b"&#" in body else body
+    return _CHARREF.sub(fix, text) if "&#" in text else text
 
 
 def _first_line(exc: BaseException) -> str:
