@@ -329,7 +329,7 @@ async def _deliver_one(claim: Claim, run: _Run, connection: Connection) -> Deliv
             throttles += 1
             run.limiter.slow_down()
             log.info("throttled by the server (%s); now at most %.1f messages/s", outcome.error, run.limiter.rate)
-            if throttles > run.options.max_throttles:
+            if throttles >= run.options.max_throttles:
                 break
             delay = run.options.backoff * 2 ** min(throttles - 1, 6)
         else:

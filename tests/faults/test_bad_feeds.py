@@ -5,6 +5,7 @@ or, when the parser recovers entries, keeps them."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import feedparser
@@ -73,6 +74,14 @@ def roomy_http_server(monkeypatch):
     from tests.integration import httpserver
 
     monkeypatch.setattr(ThreadingHTTPServer, "request_queue_size", 128)
+    loud = ThreadingHTTPServer.handle_error
+
+    def handle_error(self, request, address):
+        # The client closing a kept-alive connection is no error worth a printed traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            loud(self, request, address)
+
+    monkeypatch.setattr(ThreadingHTTPServer, "handle_error", handle_error)
     server, stop = httpserver.start()
     yield server
     stop()

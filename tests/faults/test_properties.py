@@ -19,9 +19,10 @@ from digest.errors import DigestError, ExtractError, FeedError
 from digest.extract import article_from_fragment, extract_article
 from digest.feeds import parse_feed
 from digest.message import MessageError, MessageFactory, Recipient
-from digest.models import Article, Digest, DigestItem, Page, Summary
+from digest.models import Article, Page, Summary
 from digest.render import render_digest
 from digest.summarize import summarize, summarize_text
+from digest.urls import canonical_url
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
@@ -257,7 +258,7 @@ summaries = st.lists(
 def test_compose_caps_orders_and_counts(items, max_items, day):
     digest = compose(items, list_name="daily", title="Daily", day=day, max_items=max_items)
     assert len(digest.items) <= max_items
-    unique = len({__import__("digest.urls", fromlist=["x"]).canonical_url(s.article.url) for s in items})
+    unique = len({canonical_url(s.article.url) for s in items})
     assert len(digest.items) + digest.more == unique
     assert digest.issue_id.startswith(f"daily-{day:%Y%m%d}-")
 
