@@ -132,7 +132,7 @@ def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: t
     chosen = settings.list(list_name)
     d = settings.delivery
     options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch,
-                              attempts=d.attempts, defer=0)
+                              attempts=d.attempts, lease=d.lease, defer=0)
     with Store(settings.store.url) as store:
         issue = store.issue(issue_id)
         report = asyncio.run(
