@@ -39,7 +39,7 @@ import aiosmtplib  # noqa: E402
 
 from digest.compose import compose  # noqa: E402
 from digest.config import ListSettings, SmtpSettings  # noqa: E402
-from digest.deliver import DeliveryOptions, deliver_issue  # noqa: E402
+from digest.deliver import DeliveryOptions, deliver_issue, run  # noqa: E402
 from digest.models import Article, DeliveryStatus, Summary  # noqa: E402
 from digest.pipeline import recipient_factory, render_for_list  # noqa: E402
 from digest.render import personal_fields, personalise  # noqa: E402
@@ -178,7 +178,7 @@ def main() -> None:
             for n in args.recipients:
                 naive_n = min(n, args.naive_max)
                 naive_s = asyncio.run(naive(rendered, naive_n, sink.port))
-                ours_s, totals = asyncio.run(ours(digest, rendered, n, sink.port, args.connections, Path(tmp)))
+                ours_s, totals = run(ours(digest, rendered, n, sink.port, args.connections, Path(tmp)))
                 rss = peak_rss_mib()
                 message_size = len(rendered.html.encode()) + len(rendered.text.encode()) + 1500
                 ceiling = smtp_source(sink.port, n, message_size)

@@ -441,7 +441,7 @@ def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None
 def _deliver(settings, chosen, stored, *, store, recipient_for, view):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from digest.deliver import DeliveryOptions, deliver_issue
+    from digest.deliver import DeliveryOptions, deliver_issue, run
     from digest.models import DeliveryStatus
 
     issue_id = stored.rendered.digest.issue_id
@@ -453,7 +453,7 @@ def _deliver(settings, chosen, stored, *, store, recipient_for, view):
     with _smtp_target(settings) as (smtp, where):
         with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as progress:
             task = progress.add_task("send", total=owed)
-            report = asyncio.run(
+            report = run(
                 deliver_issue(stored, store=store, smtp=smtp, sender=chosen.sender, reply_to=chosen.reply_to,
                               recipient_for=recipient_for, view_url=view, options=options,
                               on_batch=lambda n: progress.advance(task, n))
@@ -465,7 +465,7 @@ def _deliver(settings, chosen, stored, *, store, recipient_for, view):
 
 
 def _send_test(settings, chosen, rendered, address, *, store):
-    from digest.deliver import Connection
+    from digest.connection import Connection
     from digest.message import MessageFactory, Recipient
     from digest.models import DeliveryStatus
     from digest.pipeline import view_url

@@ -20,27 +20,27 @@ import random
 import ssl
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parseaddr
-
-import aiosmtplib
+from typing import Any, TypeVar
 
 from digest.config import SmtpSettings
-from digest.errors import DeliveryError
+from digest.connection import Connection, Outcome
 from digest.message import MessageError, MessageFactory, Recipient
 from digest.models import DeliveryResult, DeliveryStatus, Subscriber
 from digest.store import Claim, Store, StoredIssue
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryOptions:
     connections: int = 8
     rate: float = 0.0  # messages per second over all connections; 0: no limit
-    per_hour: int = 0  # at most this many messages per hour; 0: no cap
+    per_hour: int = 0  # at most this many messages sent in any hour, by all runs; 0: no cap
     batch: int = 500  # deliveries claimed (and so at most in flight) at once
     lease: float = 300.0  # seconds a claim is ours before another run may take it
     attempts: int = 3  # tries per message in this run for transient failures
@@ -64,15 +64,6 @@ class DeliveryReport:
     @property
     def failed(self) -> bool:
         return bool(self.totals[DeliveryStatus.FAILED] or self.totals[DeliveryStatus.UNCERTAIN])
-
-
-@dataclass(slots=True)
-class _Outcome:
-    status: DeliveryStatus
-    code: int | None = None
-    error: str = ""
-    reconnect: bool = False  # the connection is no longer usable
-    throttled: bool = False
 
 
 class RateLimiter:
@@ -129,88 +120,6 @@ class RateLimiter:
             self.rate = min(self.rate * self.RECOVERY, self.ceiling)
 
 
-class Connection:
-    """One SMTP connection, opened lazily and reopened after an error."""
-
-    def __init__(self, settings: SmtpSettings, *, tls_context: ssl.SSLContext | None = None) -> None:
-        self.settings = settings
-        self.tls_context = tls_context
-        self.smtp: aiosmtplib.SMTP | None = None
-
-    async def open(self) -> aiosmtplib.SMTP:
-        if self.smtp is not None and self.smtp.is_connected:
-            return self.smtp
-        s = self.settings
-        smtp = aiosmtplib.SMTP(
-            hostname=s.host,
-            port=s.port,
-            timeout=s.timeout,
-            use_tls=s.security == "tls",
-            start_tls=s.security == "starttls",
-            tls_context=self.tls_context,
-        )
-        await smtp.connect()
-        if s.username:
-            await smtp.login(s.username, s.password)
-        self.smtp = smtp
-        return smtp
-
-    async def close(self) -> None:
-        smtp, self.smtp = self.smtp, None
-        if smtp is None:
-            return
-        try:
-            if smtp.is_connected:
-                await asyncio.wait_for(smtp.quit(), timeout=2)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
-            smtp.close()
-
-    async def send(self, sender: str, recipient: str, message: bytes) -> _Outcome:
-        try:
-            smtp = await self.open()
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            # Credentials never go into the message: only the server's code.
-            raise DeliveryError(f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})") from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            return _Outcome(DeliveryStatus.DEFERRED, error=f"connect failed: {_describe(exc)}", reconnect=True)
-        try:
-            await smtp.mail(sender)
-            await smtp.rcpt(recipient)
-        except aiosmtplib.SMTPResponseException as exc:
-            return await self._refused(exc)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            return _Outcome(DeliveryStatus.DEFERRED, error=_describe(exc), reconnect=True)
-        try:
-            response = await smtp.execute_command(b"DATA")
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            return _Outcome(DeliveryStatus.DEFERRED, error=_describe(exc), reconnect=True)  # nothing sent yet
-        if response.code != 354:
-            return await self._refused(aiosmtplib.SMTPDataError(response.code, response.message))
-        try:
-            # The message already has CRLF line ends (MessageFactory); only the
-            # dot-stuffing is left. aiosmtplib's data() would re-scan the whole
-            # message with two regular expressions, most of the cost of a send.
-            smtp.protocol.write(_dot_stuffed(message))
-            response = await smtp.protocol.read_response(timeout=self.settings.timeout)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError, AttributeError) as exc:
-            return _Outcome(DeliveryStatus.UNCERTAIN, error=f"no reply after DATA: {_describe(exc)}", reconnect=True)
-        if response.code != 250:
-            return await self._refused(aiosmtplib.SMTPDataError(response.code, response.message))
-        return _Outcome(DeliveryStatus.SENT, code=250)
-
-    async def _refused(self, exc: aiosmtplib.SMTPResponseException) -> _Outcome:
-        code = exc.code
-        text = f"{code} {exc.message}".strip()[:300]
-        if code == 421 or (code == 454 and "rate" in exc.message.lower()) or code < 400:
-            return _Outcome(DeliveryStatus.DEFERRED, code=code, error=text, reconnect=True, throttled=code in (421, 454))
-        outcome = _Outcome(DeliveryStatus.FAILED if code >= 500 else DeliveryStatus.DEFERRED, code=code, error=text)
-        try:
-            await self.smtp.rset()  # the transaction was left half open
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError, AttributeError):
-            outcome.reconnect = True
-        return outcome
-
-
 @dataclass
 class _Run:
     issue: StoredIssue
@@ -245,19 +154,14 @@ async def deliver_issue(
     run = _Run(issue, factory, envelope_from, recipient_for, options, RateLimiter(options.rate))
     connections = [Connection(smtp, tls_context=tls_context) for _ in range(max(1, options.connections))]
     store.skip_inactive(issue_id, at=_now())
-    budget = options.per_hour or None
-    capped = False
     # A message deferred in this run waits for a later run, even with defer=0: claimed
     # again at once, a recipient the server always defers would keep the run going.
     started = _now()
     try:
         while True:
-            limit = options.batch if budget is None else min(options.batch, budget)
-            if limit <= 0:
-                capped = True
-                break
             claims = store.claim(
-                issue_id, limit=limit, lease=options.lease, now=_now(), subscribers=subscribers, deferred_due=started
+                issue_id, limit=options.batch, lease=options.lease, now=_now(), subscribers=subscribers,
+                deferred_due=started, hourly_cap=options.per_hour,
             )
             if not claims:
                 break
@@ -271,13 +175,12 @@ async def deliver_issue(
                 raise
             store.record(issue_id, results, now=_now())
             run.done.clear()
-            if budget is not None:
-                budget -= sum(1 for r in results if r.status is not DeliveryStatus.DEFERRED)
             if on_batch:
                 on_batch(len(results))
     finally:
         await asyncio.gather(*(c.close() for c in connections))
     complete = store.complete_issue(issue_id, at=_now())
+    capped = not complete and bool(options.per_hour) and store.hourly_used(issue_id, now=_now()) >= options.per_hour
     return DeliveryReport(
         issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete, capped=capped,
         throttled=run.throttled, rate=run.limiter.rate,
@@ -311,7 +214,7 @@ async def _deliver_one(claim: Claim, run: _Run, connection: Connection) -> Deliv
         message = run.factory.build(run.recipient_for(subscriber))
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
-    outcome = _Outcome(DeliveryStatus.DEFERRED)
+    outcome = Outcome(DeliveryStatus.DEFERRED)
     tries = throttles = 0
     while tries < run.options.attempts:
         await run.limiter.wait()
@@ -346,18 +249,15 @@ async def _deliver_one(claim: Claim, run: _Run, connection: Connection) -> Deliv
     return DeliveryResult(subscriber.id, outcome.status, outcome.code, outcome.error)
 
 
-def _dot_stuffed(message: bytes) -> bytes:
-    if not message.endswith(b"\r\n"):
-        message += b"\r\n"
-    stuffed = message.replace(b"\r\n.", b"\r\n..")
-    if stuffed.startswith(b"."):
-        stuffed = b"." + stuffed
-    return stuffed + b".\r\n"
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on uvloop where it is installed: its event loop costs the send path
+    about a tenth less CPU per message."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 def _now() -> datetime:

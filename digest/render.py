@@ -32,6 +32,7 @@ CLIP_WARN_BYTES = 100 * 1024  # Gmail clips HTML beyond about 102 KB
 TEXT_WIDTH = 72
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class RenderError(DigestError, ValueError):
@@ -162,7 +163,7 @@ def clean(text: str) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """The URL if it is an absolute http(s) URL without whitespace or controls, else None."""
-    if not url or _CONTROL.search(url) or any(c.isspace() for c in url):
+    if not url or _CONTROL_OR_SPACE.search(url):
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:

@@ -119,6 +119,7 @@ deliveries_table = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Index("ix_deliveries_issue_status", "issue_id", "status"),
+    sa.Index("ix_deliveries_sent_at", "sent_at"),  # the hourly cap counts the last hour's sends
 )
 
 meta_table = sa.Table(
@@ -177,6 +178,8 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            for index in deliveries_table.indexes:  # create_all adds none to a table that exists
+                index.create(self.engine, checkfirst=True)
         except (SQLAlchemyError, ModuleNotFoundError) as exc:
             raise StoreError(f"cannot open store {_redact(url)}: {_first_line(exc)}") from None
 
@@ -520,12 +523,65 @@ class Store:
         now: datetime,
         subscribers: tuple[int, int] | None = None,
         deferred_due: datetime | None = None,
+        hourly_cap: int = 0,
     ) -> list[Claim]:
         """Atomically take up to `limit` owed deliveries: pending ones, deferred ones whose
         time has come (by `deferred_due`, default `now`), and ones whose sender's lease ran
         out (a crashed run). Two senders never get the same row: SKIP LOCKED on
         PostgreSQL; SQLite runs one writer at a time. `subscribers` = (first, last) limits
-        the claim to that id range (one send batch of a flow)."""
+        the claim to that id range (one send batch of a flow). With `hourly_cap`, no more
+        than the room left under it (`hourly_used`); capped claims are serialised, so
+        concurrent senders share one cap."""
+        with self.engine.begin() as conn:
+            if hourly_cap:
+                self._serialise(conn)
+                limit = min(limit, hourly_cap - self._hourly_used(conn, issue_id, now=now))
+                if limit <= 0:
+                    return []
+            attempts = {r.subscriber_id: r.attempts for r in conn.execute(
+                self._claim_statement(issue_id, limit=limit, lease=lease, now=now, subscribers=subscribers,
+                                      deferred_due=deferred_due)
+            )}
+            if not attempts:
+                return []
+            rows = conn.execute(
+                sa.select(subscribers_table).where(subscribers_table.c.id.in_(list(attempts)))
+                .order_by(subscribers_table.c.id)
+            ).mappings().all()
+        return [Claim(subscriber=_subscriber(r), attempts=attempts[r["id"]]) for r in rows]
+
+    def hourly_used(self, issue_id: str, *, now: datetime) -> int:
+        """What the hourly cap counts: messages sent in the hour before `now` (any issue),
+        plus this issue's deliveries in flight."""
+        with self.engine.connect() as conn:
+            return self._hourly_used(conn, issue_id, now=now)
+
+    def _hourly_used(self, conn: sa.Connection, issue_id: str, *, now: datetime) -> int:
+        d = deliveries_table
+        sent = sa.select(sa.func.count()).select_from(d).where(d.c.sent_at > now - timedelta(hours=1))
+        in_flight = sa.select(sa.func.count()).select_from(d).where(
+            d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now
+        )
+        return conn.execute(sa.select(sent.scalar_subquery() + in_flight.scalar_subquery())).scalar_one()
+
+    def _serialise(self, conn: sa.Connection) -> None:
+        """Hold the claim lock until the transaction ends: a read-then-claim is then atomic."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+        else:
+            # SQLite takes its one write lock at the first write, even one that changes nothing.
+            conn.execute(sa.update(meta_table).where(sa.false()).values(value=meta_table.c.value))
+
+    def _claim_statement(
+        self,
+        issue_id: str,
+        *,
+        limit: int,
+        lease: float,
+        now: datetime,
+        subscribers: tuple[int, int] | None,
+        deferred_due: datetime | None,
+    ) -> sa.Update:
         d = deliveries_table
         due_by = now if deferred_due is None else min(now, deferred_due)
         in_range = sa.true() if subscribers is None else d.c.subscriber_id.between(*subscribers)
@@ -550,7 +606,7 @@ class Store:
             where = (d.c.issue_id == issue_id, d.c.subscriber_id == chosen.c.subscriber_id)
         else:
             where = (d.c.issue_id == issue_id, d.c.subscriber_id.in_(due.scalar_subquery()))
-        statement = (
+        return (
             sa.update(d)
             .where(*where)
             .values(
@@ -561,15 +617,6 @@ class Store:
             )
             .returning(d.c.subscriber_id, d.c.attempts)
         )
-        with self.engine.begin() as conn:
-            attempts = {r.subscriber_id: r.attempts for r in conn.execute(statement)}
-            if not attempts:
-                return []
-            rows = conn.execute(
-                sa.select(subscribers_table).where(subscribers_table.c.id.in_(list(attempts)))
-                .order_by(subscribers_table.c.id)
-            ).mappings().all()
-        return [Claim(subscriber=_subscriber(r), attempts=attempts[r["id"]]) for r in rows]
 
     def release(self, issue_id: str, subscriber_ids: Iterable[int], *, now: datetime) -> None:
         """Give back claims that were not sent (the sender stopped early): owed again now."""
@@ -778,6 +825,9 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+_CLAIM_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key for capped claims ("digest" + 1)
 
 
 def _engine_options(url: str) -> dict:

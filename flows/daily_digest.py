@@ -19,6 +19,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from digest.config import Settings, load_settings
 from digest.deliver import DeliveryOptions, deliver_issue
+from digest.deliver import run as run_delivery
 from digest.errors import DigestError
 from digest.fetch import make_client
 from digest.gather import gather
@@ -135,7 +136,7 @@ def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: t
                               attempts=d.attempts, lease=d.lease, defer=0)
     with Store(settings.store.url) as store:
         issue = store.issue(issue_id)
-        report = asyncio.run(
+        report = run_delivery(
             deliver_issue(
                 issue, store=store, smtp=_smtp(settings), sender=chosen.sender, reply_to=chosen.reply_to,
                 recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),

@@ -90,6 +90,15 @@ class _Handler:
     def __init__(self, owner: RecordingSMTPServer) -> None:
         self._owner = owner
 
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # aiosmtpd reads pipelined commands one line at a time; it just does not say so.
+        session.host_name = hostname
+        if self._owner.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
@@ -148,8 +157,9 @@ class _BoundController(Controller):
 
 
 class RecordingSMTPServer:
-    def __init__(self, faults: Faults | None = None) -> None:
+    def __init__(self, faults: Faults | None = None, *, pipelining: bool = True) -> None:
         self.faults = faults if faults is not None else Faults()
+        self.pipelining = pipelining
         self.host = HOST
         self.port = 0
         self.accepted: list[Accepted] = []

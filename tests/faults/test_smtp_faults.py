@@ -43,10 +43,13 @@ async def send_until_done(store, issue, server, options=FAST, *, runs: int = 5):
 
 
 @pytest.mark.slow
-async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server):
+@pytest.mark.parametrize(("pipelining", "subscribers"), [(True, SUBSCRIBERS), (False, 500)], ids=["pipelined", "lockstep"])
+async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server, pipelining, subscribers):
     """10 % transient replies at RCPT, dropped connections before and after DATA,
-    transient DATA replies, 550s and throttles across 2,000 subscribers."""
-    emails = subscribe(store, SUBSCRIBERS)
+    transient DATA replies, 550s and throttles across 2,000 subscribers; and the same
+    against a server without PIPELINING, where each command waits for its reply."""
+    smtp_server.pipelining = pipelining
+    emails = subscribe(store, subscribers)
     rng = random.Random(SEED)
     picked = rng.sample(emails, 190)
     rejected, drop_before, drop_after, transient_data, throttled = (
@@ -80,14 +83,14 @@ async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server):
     totals = final.totals
     assert totals[DeliveryStatus.SENT] + totals[DeliveryStatus.UNCERTAIN] == len(smtp_server.accepted)
     assert totals[DeliveryStatus.FAILED] == len(rejected)
-    assert sum(totals.values()) == SUBSCRIBERS
+    assert sum(totals.values()) == subscribers
     assert totals[DeliveryStatus.PENDING] == totals[DeliveryStatus.SENDING] == totals[DeliveryStatus.DEFERRED] == 0
     # Every refusal the server made shows up as a try: RCPT attempts beyond one per address.
-    extra_rcpt = sum(smtp_server.attempts.values()) - SUBSCRIBERS
+    extra_rcpt = sum(smtp_server.attempts.values()) - subscribers
     report(
-        "SMTP fault matrix",
+        "SMTP fault matrix" + ("" if pipelining else ", server without PIPELINING"),
         {
-            "subscribers": SUBSCRIBERS,
+            "subscribers": subscribers,
             "runs": len(reports),
             "messages accepted": len(smtp_server.accepted),
             "RCPT attempts": sum(smtp_server.attempts.values()),

@@ -173,8 +173,56 @@ async def test_hourly_cap_stops_and_leaves_the_rest_owed(store, smtp_server):
     assert len(smtp_server.accepted) == 6
 
 
+async def test_hourly_cap_counts_what_earlier_runs_sent_in_the_last_hour(store, smtp_server):
+    subscribe(store, 10)
+    issue = save_issue(store)
+    issue_id = issue.rendered.digest.issue_id
+    await send(store, issue, smtp_server, DeliveryOptions(connections=2, batch=4, per_hour=6))
+    report = await send(store, issue, smtp_server, DeliveryOptions(connections=2, batch=4, per_hour=8))
+    assert report.capped and sum(report.this_run.values()) == 2
+    assert len(smtp_server.accepted) == 8
+
+    # An hour later those sends no longer count.
+    import sqlalchemy as sa
+
+    from digest.store import deliveries_table as d
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(d).where(d.c.sent_at.is_not(None)).values(sent_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert store.hourly_used(issue_id, now=datetime.now(UTC)) == 0
+    report = await send(store, issue, smtp_server, DeliveryOptions(connections=2, batch=4, per_hour=8))
+    assert report.complete and not report.capped
+    assert len(smtp_server.accepted) == 10
+
+
+def test_concurrent_senders_share_one_hourly_cap(store, smtp_server):
+    """Each capped claim reads the room and takes it in one locked step, so two senders
+    at once (own connections, own event loops) never send more than the cap together."""
+    import threading
+
+    subscribe(store, 60)
+    issue = save_issue(store)
+    errors = []
+
+    def worker():
+        try:
+            with Store(store.url) as own:
+                asyncio.run(send(own, issue, smtp_server, DeliveryOptions(connections=2, batch=3, per_hour=25, backoff=0.01)))
+        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert len(smtp_server.accepted) == 25
+    assert all(len(copies) == 1 for copies in smtp_server.by_recipient().values())
+
+
 async def test_dot_stuffing_keeps_lines_that_start_with_a_dot(store, smtp_server):
-    from digest.deliver import _dot_stuffed
+    from digest.connection import _dot_stuffed
 
     assert _dot_stuffed(b".a\r\nb\r\n.c") == b"..a\r\nb\r\n..c\r\n.\r\n"
     subscribe(store, 1)

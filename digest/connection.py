@@ -1,0 +1,269 @@
+"""One SMTP connection: aiosmtplib opens it (TLS, EHLO, STARTTLS, AUTH), then the
+transactions go through a reply reader of our own.
+
+aiosmtplib reads exactly one reply per command it writes, so it cannot pipeline. With
+PIPELINING (RFC 2920) MAIL, RCPT and DATA go out in one write and the message in a
+second: two round trips a message instead of four. Without it, the same reader waits
+for each reply in turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from collections import deque
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from digest.config import SmtpSettings
+from digest.errors import DeliveryError
+from digest.models import DeliveryStatus
+
+# An envelope address goes into a command line as it is: nothing that could end the
+# line, close the brackets or start another command.
+_ENVELOPE_ADDRESS = re.compile(r"[!-;=?-~]{1,254}")  # printable ASCII, no space, '<' or '>'
+_MAX_REPLY = 64 * 1024
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: DeliveryStatus
+    code: int | None = None
+    error: str = ""
+    reconnect: bool = False  # the connection is no longer usable
+    throttled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    code: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}".strip()[:300]
+
+
+class _Lost(Exception):
+    """The connection closed or timed out while a reply was awaited."""
+
+
+class _ReplyReader(asyncio.Protocol):
+    """Takes over the connection's transport from aiosmtplib and queues every complete
+    reply in order, however the bytes arrive."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self._buffer = bytearray()
+        self._replies: deque[Reply] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._lost: str | None = None
+        transport.set_protocol(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while (reply := self._parse()) is not None:
+            self._replies.append(reply)
+        if len(self._buffer) > _MAX_REPLY:
+            self._fail("reply too long")
+        elif self._replies:
+            self._wake()
+
+    def eof_received(self) -> bool:
+        self._fail("connection closed by the server")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(f"connection lost: {exc}" if exc else "connection closed by the server")
+
+    def write(self, data: bytes) -> None:
+        if self._lost or self.transport.is_closing():
+            raise _Lost(self._lost or "connection closed")
+        self.transport.write(data)
+
+    async def reply(self, timeout: float) -> Reply:
+        if not self._replies:
+            if self._lost:
+                raise _Lost(self._lost)
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            expiry = loop.call_later(timeout, self._expire, waiter)
+            try:
+                await waiter
+            finally:
+                expiry.cancel()
+                self._waiter = None
+        return self._replies.popleft()
+
+    def close(self) -> None:
+        self._fail("closed")
+        self.transport.close()
+
+    def _parse(self) -> Reply | None:
+        lines: list[bytes] = []
+        offset = 0
+        while (end := self._buffer.find(b"\n", offset)) != -1:
+            line = bytes(self._buffer[offset:end]).rstrip(b"\r")
+            offset = end + 1
+            if len(line) < 3 or not line[:3].isdigit():
+                self._fail(f"malformed reply {line[:80]!r}")
+                return None
+            lines.append(line[4:])
+            if line[3:4] != b"-":
+                del self._buffer[:offset]
+                text = b" ".join(part.strip() for part in lines).decode("utf-8", "replace")
+                return Reply(int(line[:3]), text)
+        return None
+
+    def _expire(self, waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            waiter.set_exception(_Lost("timed out waiting for the server's reply"))
+
+    def _fail(self, reason: str) -> None:
+        if self._lost is None:
+            self._lost = reason
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(_Lost(self._lost))
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class Connection:
+    """One SMTP connection, opened lazily and reopened after an error."""
+
+    def __init__(self, settings: SmtpSettings, *, tls_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self.tls_context = tls_context
+        self._reader: _ReplyReader | None = None
+        self.pipelining = False
+
+    async def open(self) -> _ReplyReader:
+        if self._reader is not None and not self._reader._lost:
+            return self._reader
+        s = self.settings
+        smtp = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            tls_context=self.tls_context,
+        )
+        await smtp.connect()
+        try:
+            if smtp.is_ehlo_or_helo_needed:
+                try:
+                    await smtp.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await smtp.helo()
+            if s.username:
+                await smtp.login(s.username, s.password)
+            self.pipelining = smtp.supports_extension("pipelining")
+            assert smtp.transport is not None
+            self._reader = _ReplyReader(smtp.transport)  # type: ignore[arg-type]
+        except BaseException:
+            smtp.close()
+            raise
+        return self._reader
+
+    async def close(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is None:
+            return
+        if not reader._lost:
+            try:
+                reader.write(b"QUIT\r\n")
+                await reader.reply(min(self.settings.timeout, 2))
+            except _Lost:
+                pass
+        reader.close()
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
+        """One message to one recipient. `message` has CRLF line ends and is not yet
+        dot-stuffed."""
+        if not _ENVELOPE_ADDRESS.fullmatch(sender) or not _ENVELOPE_ADDRESS.fullmatch(recipient):
+            bad = sender if not _ENVELOPE_ADDRESS.fullmatch(sender) else recipient
+            return Outcome(DeliveryStatus.FAILED, error=f"{bad!r} cannot be an envelope address")
+        try:
+            reader = await self.open()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # Credentials never go into the message: only the server's code.
+            raise DeliveryError(f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})") from None
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            return Outcome(DeliveryStatus.DEFERRED, error=f"connect failed: {_describe(exc)}", reconnect=True)
+        timeout = self.settings.timeout
+        commands = (f"MAIL FROM:<{sender}>\r\n".encode(), f"RCPT TO:<{recipient}>\r\n".encode(), b"DATA\r\n")
+        replies: list[Reply] = []
+        try:
+            if self.pipelining:
+                reader.write(b"".join(commands))
+            for command in commands:
+                if not self.pipelining:
+                    reader.write(command)
+                replies.append(await reader.reply(timeout))
+                if not self.pipelining and replies[-1].code >= 400:
+                    break
+        except _Lost as exc:
+            refusal = next((r for r in replies if r.code >= 300), None)
+            if refusal is None:
+                return Outcome(DeliveryStatus.DEFERRED, error=str(exc), reconnect=True)  # nothing sent yet
+            outcome = _judge(refusal)  # e.g. 421 and the server hung up
+            outcome.reconnect = True
+            return outcome
+        refusal = next((r for r, ok in zip(replies, ((250, 251), (250, 251), (354,))) if r.code not in ok), None)
+        if refusal is not None:
+            if replies[-1].code == 354:
+                # The server took DATA after refusing the envelope: only a new
+                # connection gets out of that without sending anything.
+                outcome = _judge(refusal)
+                outcome.reconnect = True
+                return outcome
+            return await self._refused(refusal, reader)
+        try:
+            reader.write(_dot_stuffed(message))
+            reply = await reader.reply(timeout)
+        except _Lost as exc:
+            return Outcome(DeliveryStatus.UNCERTAIN, error=f"no reply after DATA: {exc}", reconnect=True)
+        if reply.code != 250:
+            return await self._refused(reply, reader)
+        return Outcome(DeliveryStatus.SENT, code=250)
+
+    async def _refused(self, reply: Reply, reader: _ReplyReader) -> Outcome:
+        outcome = _judge(reply)
+        if outcome.reconnect:
+            return outcome
+        try:
+            reader.write(b"RSET\r\n")  # the transaction was left half open
+            if (await reader.reply(self.settings.timeout)).code != 250:
+                outcome.reconnect = True
+        except _Lost:
+            outcome.reconnect = True
+        return outcome
+
+
+def _judge(reply: Reply) -> Outcome:
+    """What a refusal means: a throttle (421, or 454 about the rate) and anything odd
+    want a fresh connection; other 4xx are deferred, 5xx are permanent."""
+    code = reply.code
+    if code == 421 or (code == 454 and "rate" in reply.text.lower()) or code < 400:
+        return Outcome(DeliveryStatus.DEFERRED, code=code, error=str(reply), reconnect=True, throttled=code in (421, 454))
+    return Outcome(DeliveryStatus.FAILED if code >= 500 else DeliveryStatus.DEFERRED, code=code, error=str(reply))
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    stuffed = message.replace(b"\r\n.", b"\r\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    return stuffed + b".\r\n"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__

@@ -1,0 +1,196 @@
+"""The SMTP connection's own transaction path against a scripted server on 127.0.0.1:
+pipelined commands, replies split or bunched in any way, and refusals mid-pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from digest.config import SmtpSettings
+from digest.connection import Connection
+from digest.models import DeliveryStatus
+
+MESSAGE = b"Subject: hi\r\n\r\n.leading dot\r\nbody\r\n"
+Script = Callable[[bytes], list[bytes]]  # a command line -> reply chunks to write
+
+
+class ScriptedServer:
+    """Speaks just enough SMTP; `answer` decides each reply, `chunks` how the bytes go out."""
+
+    def __init__(self, answer: Callable[[bytes], bytes], *, pipelining: bool = True, split: bool = False) -> None:
+        self.answer = answer
+        self.pipelining = pipelining
+        self.split = split  # write each reply a byte at a time
+        self.reads: list[bytes] = []  # what arrived, one entry per read() call
+        self.commands: list[bytes] = []
+        self.messages: list[bytes] = []
+
+    async def start(self) -> ScriptedServer:
+        self.server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        if self.split:
+            for i in range(len(data)):
+                writer.write(data[i : i + 1])
+                await writer.drain()
+                await asyncio.sleep(0)
+        else:
+            writer.write(data)
+            await writer.drain()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._write(writer, b"220 scripted ready\r\n")
+        pending = b""
+        try:
+            while True:
+                chunk = await reader.read(65536)
+                if not chunk:
+                    return
+                self.reads.append(chunk)
+                pending += chunk
+                replies = b""
+                while b"\r\n" in pending:
+                    line, pending = pending.split(b"\r\n", 1)
+                    self.commands.append(line)
+                    verb = line.split(b" ", 1)[0].upper()
+                    if verb == b"EHLO":
+                        replies += b"250-scripted\r\n" + (b"250-PIPELINING\r\n" if self.pipelining else b"") + b"250 HELP\r\n"
+                    elif verb == b"QUIT":
+                        await self._write(writer, replies + b"221 bye\r\n")
+                        return
+                    else:
+                        reply = self.answer(line)
+                        replies += reply
+                        if verb == b"DATA" and reply.startswith(b"354"):
+                            await self._write(writer, replies)
+                            replies = b""
+                            body = pending + await reader.readuntil(b"\r\n.\r\n")
+                            pending = b""
+                            self.messages.append(body)
+                            replies += self.answer(b"<body>")
+                if replies:
+                    await self._write(writer, replies)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+
+
+def accept_all(line: bytes) -> bytes:
+    if line.startswith(b"DATA"):
+        return b"354 go ahead\r\n"
+    return b"250-first line\r\n250 ok\r\n" if line == b"<body>" else b"250 ok\r\n"
+
+
+async def send_two(server: ScriptedServer) -> tuple[list, Connection]:
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5))
+    outcomes = [await connection.send("from@example.org", f"to{i}@example.org", MESSAGE) for i in range(2)]
+    return outcomes, connection
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["whole", "byte-by-byte"])
+async def test_pipelined_envelope_goes_out_in_one_write(split):
+    server = await ScriptedServer(accept_all, split=split).start()
+    try:
+        outcomes, connection = await send_two(server)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert [o.status for o in outcomes] == [DeliveryStatus.SENT, DeliveryStatus.SENT]
+    assert connection.pipelining
+    envelope = b"MAIL FROM:<from@example.org>\r\nRCPT TO:<to0@example.org>\r\nDATA\r\n"
+    assert envelope in server.reads  # one write, one read on the server
+    assert server.messages[0] == b"Subject: hi\r\n\r\n..leading dot\r\nbody\r\n.\r\n"
+    assert server.commands[-1] == b"QUIT"
+
+
+async def test_without_pipelining_each_command_waits_for_its_reply():
+    server = await ScriptedServer(accept_all, pipelining=False).start()
+    try:
+        outcomes, connection = await send_two(server)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert [o.status for o in outcomes] == [DeliveryStatus.SENT, DeliveryStatus.SENT]
+    assert not connection.pipelining
+    assert b"MAIL FROM:<from@example.org>\r\n" in server.reads
+    assert all(read.count(b"\r\n") == 1 for read in server.reads if not read.startswith(b"Subject"))
+
+
+async def test_a_refused_recipient_in_a_pipeline_is_failed_then_rset_and_the_connection_reused():
+    def answer(line: bytes) -> bytes:
+        if line == b"RCPT TO:<to0@example.org>":
+            return b"550 5.1.1 no such user\r\n"
+        if line.startswith(b"DATA") and b"RCPT TO:<to0@example.org>" in server.commands[-2:]:
+            return b"554 5.5.1 no valid recipients\r\n"
+        return accept_all(line)
+
+    server = await ScriptedServer(answer).start()
+    try:
+        outcomes, connection = await send_two(server)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert outcomes[0].status is DeliveryStatus.FAILED and outcomes[0].code == 550
+    assert "no such user" in outcomes[0].error
+    assert outcomes[1].status is DeliveryStatus.SENT
+    assert b"RSET" in server.commands
+    assert server.commands.count(b"EHLO " + server.commands[0].split(b" ", 1)[1]) == 1  # one connection
+    assert len(server.messages) == 1
+
+
+async def test_data_accepted_after_a_refused_recipient_sends_no_body():
+    """A server that answers 354 although it refused the only recipient: the message
+    must not go out; the connection is dropped instead."""
+
+    def answer(line: bytes) -> bytes:
+        if line.startswith(b"RCPT"):
+            return b"451 4.3.0 try later\r\n"
+        return accept_all(line)
+
+    server = await ScriptedServer(answer).start()
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5))
+    try:
+        outcome = await connection.send("from@example.org", "to@example.org", MESSAGE)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert outcome.status is DeliveryStatus.DEFERRED and outcome.code == 451 and outcome.reconnect
+    assert server.messages == []
+
+
+@pytest.mark.parametrize("address", ["a@b.org>\r\nRCPT TO:<x@y.org", "a b@example.org", "<a@b.org>", ""])
+async def test_an_address_that_could_break_the_command_line_is_refused_before_sending(address):
+    server = await ScriptedServer(accept_all).start()
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5))
+    try:
+        outcome = await connection.send("from@example.org", address, MESSAGE)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert outcome.status is DeliveryStatus.FAILED
+    assert not any(c.startswith(b"RCPT") for c in server.commands)
+
+
+async def test_a_malformed_reply_drops_the_connection_and_defers():
+    def answer(line: bytes) -> bytes:
+        return b"hello there\r\n" if line.startswith(b"MAIL") else accept_all(line)
+
+    server = await ScriptedServer(answer).start()
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=2))
+    try:
+        outcome = await connection.send("from@example.org", "to@example.org", MESSAGE)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert outcome.status is DeliveryStatus.DEFERRED and outcome.reconnect
+    assert "malformed reply" in outcome.error
+    assert server.messages == []
