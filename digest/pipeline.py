@@ -18,7 +18,6 @@ from digest.render import render_digest
 from digest.store import Store, StoredArticle, StoredIssue
 from digest.errors import SubscriberError
 from digest.subscribers import make_token, parse_subscriber_csv
-from digest.summarize import resolve_algorithm, summarize
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,10 @@ def pending_articles(settings: Settings, list_settings: ListSettings, *, store: 
 
 
 def summarize_all(stored: list[StoredArticle], settings: Settings) -> list[Summary]:
+    # Imported here: sumy and NLTK take about a second to load, and the commands that
+    # only send or unsubscribe never summarise.
+    from digest.summarize import resolve_algorithm, summarize
+
     options = settings.summary
     algorithm = resolve_algorithm(options.algorithm)
     return [
@@ -60,7 +63,7 @@ def next_digest(
 
 
 def render_for_list(digest: Digest, list_settings: ListSettings) -> RenderedDigest:
-    return render_digest(digest, subject_template=list_settings.subject)
+    return render_digest(digest, subject_template=list_settings.subject, view_link=bool(list_settings.view_url.strip()))
 
 
 def prepare_issue(

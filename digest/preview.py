@@ -63,7 +63,8 @@ def build_preview(
     """The message a sample reader would get. `rendered` previews an issue as it was
     stored (already rendered); otherwise `digest` is rendered with the templates."""
     if rendered is None:
-        rendered = render_digest(digest, subject_template=list_settings.subject, env=make_environment(templates_dir))
+        rendered = render_digest(digest, subject_template=list_settings.subject,
+                                 view_link=bool(list_settings.view_url.strip()), env=make_environment(templates_dir))
     factory = MessageFactory(
         rendered,
         sender=list_settings.sender,

@@ -68,8 +68,10 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
 
 def render_digest(
-    digest: Digest, *, subject_template: str = "", env: jinja2.Environment | None = None
+    digest: Digest, *, subject_template: str = "", view_link: bool = True, env: jinja2.Environment | None = None
 ) -> RenderedDigest:
+    """The digest's HTML (CSS inlined) and text, with markers for the personal fields.
+    `view_link`: whether the footer offers "View in your browser" (a list with a view_url)."""
     env = env or make_environment()
     subject = make_subject(digest, template=subject_template or DEFAULT_SUBJECT)
     nonce = secrets.token_hex(6)
@@ -81,6 +83,7 @@ def render_digest(
         "preheader": _preheader(digest),
         "sections": _sections(digest.items),
         "personal": dict(markers),
+        "view_link": view_link,
     }
     try:
         raw_html = env.get_template("digest.html.j2").render(context)

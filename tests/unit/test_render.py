@@ -52,6 +52,14 @@ def test_every_item_shows_its_parts():
     assert "First point." in text and "Second point." in text
 
 
+def test_without_a_view_url_the_footer_offers_no_empty_link():
+    html, text = personalise(render_digest(make_digest(1), view_link=False), fields(view_url=""))
+    assert 'href=""' not in html and "View in your browser" not in html and "View in your browser" not in text
+    assert "Unsubscribe" in html and "https://e.org/u?t=1&amp;x=2" in html
+    html, text = personalise(render_digest(make_digest(1)), fields())
+    assert '<a href="https://e.org/v"' in html and "View in your browser:\nhttps://e.org/v\n" in text
+
+
 def test_capped_digest_says_how_many_more():
     html, text = personalise(render_digest(make_digest(4, max_items=2)), fields())
     assert "and 2 more stories" in html and "and 2 more stories" in text
