@@ -171,6 +171,11 @@ class Connection:
             raise
         return self._reader
 
+    def _drop(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+
     async def close(self) -> None:
         reader, self._reader = self._reader, None
         if reader is None:
@@ -218,8 +223,10 @@ class Connection:
         refusal = next((r for r, ok in zip(replies, ((250, 251), (250, 251), (354,))) if r.code not in ok), None)
         if refusal is not None:
             if replies[-1].code == 354:
-                # The server took DATA after refusing the envelope: only a new
-                # connection gets out of that without sending anything.
+                # The server took DATA after refusing the envelope: only dropping the
+                # connection (not even a QUIT, which would be read as message text)
+                # gets out of that without sending anything.
+                self._drop()
                 outcome = _judge(refusal)
                 outcome.reconnect = True
                 return outcome

@@ -26,6 +26,7 @@ class ScriptedServer:
         self.reads: list[bytes] = []  # what arrived, one entry per read() call
         self.commands: list[bytes] = []
         self.messages: list[bytes] = []
+        self.sessions: set[asyncio.Task] = set()
 
     async def start(self) -> ScriptedServer:
         self.server = await asyncio.start_server(self._session, "127.0.0.1", 0)
@@ -35,6 +36,8 @@ class ScriptedServer:
     async def stop(self) -> None:
         self.server.close()
         await self.server.wait_closed()
+        if self.sessions:  # let each session see the client's hang-up and record it
+            await asyncio.wait(self.sessions, timeout=5)
 
     async def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
         if self.split:
@@ -47,6 +50,7 @@ class ScriptedServer:
             await writer.drain()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.sessions.add(asyncio.current_task())
         await self._write(writer, b"220 scripted ready\r\n")
         pending = b""
         try:
@@ -78,7 +82,9 @@ class ScriptedServer:
                             replies += self.answer(b"<body>")
                 if replies:
                     await self._write(writer, replies)
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except asyncio.IncompleteReadError as exc:
+            self.reads.append(exc.partial)  # what came before the client hung up
+        except ConnectionError:
             return
         finally:
             writer.close()
@@ -165,6 +171,7 @@ async def test_data_accepted_after_a_refused_recipient_sends_no_body():
         await server.stop()
     assert outcome.status is DeliveryStatus.DEFERRED and outcome.code == 451 and outcome.reconnect
     assert server.messages == []
+    assert not any(b"QUIT" in read for read in server.reads)  # it would have been taken as message text
 
 
 @pytest.mark.parametrize("address", ["a@b.org>\r\nRCPT TO:<x@y.org", "a b@example.org", "<a@b.org>", ""])
