@@ -50,6 +50,14 @@ class _MaildirHandler:
     def __init__(self, maildir: Path) -> None:
         self._maildir = maildir
 
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # aiosmtpd reads pipelined commands a line at a time; it just does not announce it.
+        session.host_name = hostname
+        responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         body = content.replace(b"\r\n", b"\n")

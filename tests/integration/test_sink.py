@@ -57,6 +57,19 @@ async def test_captures_one_copy_per_recipient(sink: CaptureSink):
     assert len({c.key for c in copies}) == 4
 
 
+async def test_pipelined_sends_are_captured(sink: CaptureSink):
+    from digest.config import SmtpSettings
+    from digest.connection import Connection
+
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=sink.port, timeout=5))
+    message = email("Pipelined", "<p@example.org>").as_bytes().replace(b"\n", b"\r\n")
+    outcomes = [await connection.send("digest@example.org", f"r{i}@example.org", message) for i in range(3)]
+    await connection.close()
+    assert connection.pipelining
+    assert [o.status.value for o in outcomes] == ["sent"] * 3
+    assert [c.envelope_to for c in captured(sink.maildir)] == ["r0@example.org", "r1@example.org", "r2@example.org"]
+
+
 async def test_stored_copy_starts_with_envelope_header(sink: CaptureSink):
     await send(sink, email("Hello", "<h@example.org>"), "ann@example.org")
 
