@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from digest.config import SmtpSettings
-from digest.connection import Connection
+from digest.connection import Connection, Outcome
 from digest.models import DeliveryStatus
 
 MESSAGE = b"Subject: hi\r\n\r\n.leading dot\r\nbody\r\n"
@@ -96,20 +96,25 @@ def accept_all(line: bytes) -> bytes:
     return b"250-first line\r\n250 ok\r\n" if line == b"<body>" else b"250 ok\r\n"
 
 
-async def send_two(server: ScriptedServer) -> tuple[list, Connection]:
+TWO = ("to0@example.org", "to1@example.org")
+
+
+async def exchange(server: ScriptedServer, recipients: tuple[str, ...] = TWO) -> tuple[list[Outcome], Connection]:
+    """Start `server`, send MESSAGE to each recipient over one connection, close both."""
+    await server.start()
     connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5))
-    outcomes = [await connection.send("from@example.org", f"to{i}@example.org", MESSAGE) for i in range(2)]
+    try:
+        outcomes = [await connection.send("from@example.org", recipient, MESSAGE) for recipient in recipients]
+        await connection.close()
+    finally:
+        await server.stop()
     return outcomes, connection
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["whole", "byte-by-byte"])
 async def test_pipelined_envelope_goes_out_in_one_write(split):
-    server = await ScriptedServer(accept_all, split=split).start()
-    try:
-        outcomes, connection = await send_two(server)
-        await connection.close()
-    finally:
-        await server.stop()
+    server = ScriptedServer(accept_all, split=split)
+    outcomes, connection = await exchange(server)
     assert [o.status for o in outcomes] == [DeliveryStatus.SENT, DeliveryStatus.SENT]
     assert connection.pipelining
     envelope = b"MAIL FROM:<from@example.org>\r\nRCPT TO:<to0@example.org>\r\nDATA\r\n"
@@ -119,12 +124,8 @@ async def test_pipelined_envelope_goes_out_in_one_write(split):
 
 
 async def test_without_pipelining_each_command_waits_for_its_reply():
-    server = await ScriptedServer(accept_all, pipelining=False).start()
-    try:
-        outcomes, connection = await send_two(server)
-        await connection.close()
-    finally:
-        await server.stop()
+    server = ScriptedServer(accept_all, pipelining=False)
+    outcomes, connection = await exchange(server)
     assert [o.status for o in outcomes] == [DeliveryStatus.SENT, DeliveryStatus.SENT]
     assert not connection.pipelining
     assert b"MAIL FROM:<from@example.org>\r\n" in server.reads
@@ -139,12 +140,8 @@ async def test_a_refused_recipient_in_a_pipeline_is_failed_then_rset_and_the_con
             return b"554 5.5.1 no valid recipients\r\n"
         return accept_all(line)
 
-    server = await ScriptedServer(answer).start()
-    try:
-        outcomes, connection = await send_two(server)
-        await connection.close()
-    finally:
-        await server.stop()
+    server = ScriptedServer(answer)
+    outcomes, connection = await exchange(server)
     assert outcomes[0].status is DeliveryStatus.FAILED and outcomes[0].code == 550
     assert "no such user" in outcomes[0].error
     assert outcomes[1].status is DeliveryStatus.SENT
@@ -162,13 +159,8 @@ async def test_data_accepted_after_a_refused_recipient_sends_no_body():
             return b"451 4.3.0 try later\r\n"
         return accept_all(line)
 
-    server = await ScriptedServer(answer).start()
-    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5))
-    try:
-        outcome = await connection.send("from@example.org", "to@example.org", MESSAGE)
-        await connection.close()
-    finally:
-        await server.stop()
+    server = ScriptedServer(answer)
+    (outcome,), _ = await exchange(server, ("to@example.org",))
     assert outcome.status is DeliveryStatus.DEFERRED and outcome.code == 451 and outcome.reconnect
     assert server.messages == []
     assert not any(b"QUIT" in read for read in server.reads)  # it would have been taken as message text
@@ -176,13 +168,8 @@ async def test_data_accepted_after_a_refused_recipient_sends_no_body():
 
 @pytest.mark.parametrize("address", ["a@b.org>\r\nRCPT TO:<x@y.org", "a b@example.org", "<a@b.org>", ""])
 async def test_an_address_that_could_break_the_command_line_is_refused_before_sending(address):
-    server = await ScriptedServer(accept_all).start()
-    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5))
-    try:
-        outcome = await connection.send("from@example.org", address, MESSAGE)
-        await connection.close()
-    finally:
-        await server.stop()
+    server = ScriptedServer(accept_all)
+    (outcome,), _ = await exchange(server, (address,))
     assert outcome.status is DeliveryStatus.FAILED
     assert not any(c.startswith(b"RCPT") for c in server.commands)
 
@@ -191,13 +178,8 @@ async def test_a_malformed_reply_drops_the_connection_and_defers():
     def answer(line: bytes) -> bytes:
         return b"hello there\r\n" if line.startswith(b"MAIL") else accept_all(line)
 
-    server = await ScriptedServer(answer).start()
-    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=2))
-    try:
-        outcome = await connection.send("from@example.org", "to@example.org", MESSAGE)
-        await connection.close()
-    finally:
-        await server.stop()
+    server = ScriptedServer(answer)
+    (outcome,), _ = await exchange(server, ("to@example.org",))
     assert outcome.status is DeliveryStatus.DEFERRED and outcome.reconnect
     assert "malformed reply" in outcome.error
     assert server.messages == []

@@ -195,30 +195,46 @@ async def test_hourly_cap_counts_what_earlier_runs_sent_in_the_last_hour(store, 
     assert len(smtp_server.accepted) == 10
 
 
-def test_concurrent_senders_share_one_hourly_cap(store, smtp_server):
-    """Each capped claim reads the room and takes it in one locked step, so two senders
-    at once (own connections, own event loops) never send more than the cap together."""
+def send_from_threads(store, issue, server, options, *, threads: int) -> list[Exception]:
+    """`threads` senders on the same issue at once, each with its own store connection
+    pool and event loop, as Prefect workers would run them; their exceptions."""
     import threading
 
-    subscribe(store, 60)
-    issue = save_issue(store)
     errors = []
 
     def worker():
         try:
             with Store(store.url) as own:
-                asyncio.run(send(own, issue, smtp_server, DeliveryOptions(connections=2, batch=3, per_hour=25, backoff=0.01)))
-        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
+                asyncio.run(send(own, issue, server, options))
+        except Exception as exc:  # surfaced to the caller; a thread's exception is otherwise lost
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join(timeout=60)
-    assert not errors
+    return errors
+
+
+def test_concurrent_senders_share_one_hourly_cap(store, smtp_server):
+    """Each capped claim reads the room and takes it in one locked step, so senders at
+    once never send more than the cap together."""
+    subscribe(store, 60)
+    issue = save_issue(store)
+    options = DeliveryOptions(connections=2, batch=3, per_hour=25, backoff=0.01)
+    assert not send_from_threads(store, issue, smtp_server, options, threads=3)
     assert len(smtp_server.accepted) == 25
     assert all(len(copies) == 1 for copies in smtp_server.by_recipient().values())
+
+
+def test_two_workers_in_threads_with_their_own_connections(store, smtp_server):
+    subscribe(store, 60)
+    issue = save_issue(store)
+    assert not send_from_threads(store, issue, smtp_server, DeliveryOptions(connections=2, batch=7, backoff=0.01), threads=2)
+    assert len(smtp_server.accepted) == 60
+    assert all(len(copies) == 1 for copies in smtp_server.by_recipient().values())
+    assert store.ledger_totals(issue.rendered.digest.issue_id)[DeliveryStatus.SENT] == 60
 
 
 async def test_dot_stuffing_keeps_lines_that_start_with_a_dot(store, smtp_server):
@@ -239,30 +255,3 @@ async def test_import_counts_added_and_present(store):
     again = people[:10] + [new_subscriber("p0@EXAMPLE.org"), new_subscriber("new@example.org")]
     assert store.add_subscribers("daily", again, at=NOW) == (1, 10)
     assert store.count_subscribers("daily") == 2501
-
-
-def test_two_workers_in_threads_with_their_own_connections(store, smtp_server):
-    """Two send batches over the same issue at once, each with its own store connection
-    pool and event loop, as two Prefect workers would run them."""
-    import threading
-
-    subscribe(store, 60)
-    issue = save_issue(store)
-    errors = []
-
-    def worker():
-        try:
-            with Store(store.url) as own:
-                asyncio.run(send(own, issue, smtp_server, DeliveryOptions(connections=2, batch=7, backoff=0.01)))
-        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
-    assert len(smtp_server.accepted) == 60
-    assert all(len(copies) == 1 for copies in smtp_server.by_recipient().values())
-    assert store.ledger_totals(issue.rendered.digest.issue_id)[DeliveryStatus.SENT] == 60
