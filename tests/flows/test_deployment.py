@@ -1,25 +1,37 @@
 """prefect.yaml for real: a Prefect server on loopback, `prefect deploy --all`, a process
-worker, and the manual deployment run to Completed into a real SMTP server."""
+worker, and the manual deployment run to Completed into a real SMTP server; then a flow
+run killed mid-send and the deployment run again."""
 
 from __future__ import annotations
 
 import os
+import random
 import re
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from digest.store import Store, deliveries_table, subscribers_table
 from tests.flows.test_daily_digest import SUBSCRIBERS, write_config
-from tests.smtp_server import RecordingSMTPServer
+from tests.smtp_server import Faults, RecordingSMTPServer
 
 REPO = Path(__file__).resolve().parents[2]
 PREFECT = Path(sys.executable).parent / "prefect"
 pytestmark = pytest.mark.slow
+
+CRASH_SEED = 20261124
+CRASH_SUBSCRIBERS = 300
+CRASH_BATCH = 20  # deliveries one send task claims at once: the most a kill can leave unrecorded
 
 
 def free_port() -> int:
@@ -52,10 +64,27 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def test_deploy_and_run_the_manual_deployment(tmp_path):
+@dataclass
+class Deployment:
+    env: dict[str, str]
+    smtp: RecordingSMTPServer  # the server DIGEST_CONFIG of the worker points at
+    worker: subprocess.Popen
+
+    def prefect(self, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run([str(PREFECT), "--no-prompt", *args], env=self.env, cwd=REPO, capture_output=True,
+                                text=True, timeout=timeout)
+        assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    """A Prefect server, the project deployed from prefect.yaml, and a process worker
+    whose environment names the digest's config (DIGEST_CONFIG), as on a worker host."""
     if not PREFECT.exists():
         pytest.skip("the prefect command is not installed next to this Python")
-    server = RecordingSMTPServer().start()
+    tmp_path = tmp_path_factory.mktemp("deployment")
+    smtp = RecordingSMTPServer().start()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
@@ -64,7 +93,8 @@ def test_deploy_and_run_the_manual_deployment(tmp_path):
         "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
-        "DIGEST_CONFIG": write_config(tmp_path, server),
+        "PREFECT_WORKER_QUERY_SECONDS": "1",  # pick up a scheduled run at once, not within 10 s
+        "DIGEST_CONFIG": write_config(tmp_path, smtp),
         "DIGEST_PROJECT_DIR": str(REPO),
     }
     env.pop("PREFECT_PROFILES_PATH", None)
@@ -74,27 +104,131 @@ def test_deploy_and_run_the_manual_deployment(tmp_path):
     worker = None
     try:
         wait_healthy(f"{api}/health", prefect_server)
-
-        def prefect(*args: str, timeout: float = 120) -> str:
-            result = subprocess.run([str(PREFECT), "--no-prompt", *args], env=env, cwd=REPO, capture_output=True,
-                                    text=True, timeout=timeout)
-            assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-            return result.stdout
-
-        prefect("work-pool", "create", "digest-pool", "--type", "process")
-        prefect("deploy", "--all")
+        setup = Deployment(env, smtp, worker=None)  # type: ignore[arg-type]
+        setup.prefect("work-pool", "create", "digest-pool", "--type", "process")
+        setup.prefect("deploy", "--all")
         worker_log = (tmp_path / "worker.log").open("w")
         worker = subprocess.Popen([str(PREFECT), "worker", "start", "--pool", "digest-pool"], env=env, cwd=REPO,
                                   stdout=worker_log, stderr=subprocess.STDOUT)
-        output = prefect("deployment", "run", "daily-digest/manual", "--watch", "--watch-timeout", "180", timeout=240)
-        assert "Completed" in output, output
-        assert len(server.accepted) == SUBSCRIBERS
-        assert all(len(copies) == 1 for copies in server.by_recipient().values())
-
-        daily = prefect("deployment", "inspect", "daily-digest/daily")
-        assert re.search(r"'cron': '0 7 \* \* \*'", daily), daily
+        yield Deployment(env, smtp, worker)
     finally:
         if worker is not None:
             stop(worker)
         stop(prefect_server)
-        server.stop()
+        smtp.stop()
+
+
+def test_deploy_and_run_the_manual_deployment(deployment):
+    output = deployment.prefect("deployment", "run", "daily-digest/manual", "--watch", "--watch-interval", "1", "--watch-timeout", "180",
+                                timeout=240)
+    assert "Completed" in output, output
+    assert len(deployment.smtp.accepted) == SUBSCRIBERS
+    assert all(len(copies) == 1 for copies in deployment.smtp.by_recipient().values())
+
+    daily = deployment.prefect("deployment", "inspect", "daily-digest/daily")
+    assert re.search(r"'cron': '0 7 \* \* \*'", daily), daily
+
+
+def test_a_flow_run_killed_mid_send_loses_nothing_when_the_deployment_runs_again(deployment, tmp_path):
+    smtp = RecordingSMTPServer(Faults(delay=0.01)).start()
+    try:
+        config, db = crash_config(tmp_path, smtp)
+        run = ("deployment", "run", "daily-digest/manual", "--param", f"config={config}")
+        target = random.Random(CRASH_SEED).randint(30, 150)
+        deployment.prefect(*run)
+        deadline = time.monotonic() + 120
+        while len(smtp.accepted) < target:
+            assert time.monotonic() < deadline, f"the flow run sent {len(smtp.accepted)} messages in 120 s"
+            time.sleep(0.002)
+        killed = kill_flow_runs(deployment.worker.pid)
+        assert killed, "no flow-run process under the worker"
+        time.sleep(0.3)  # what the killed process had already written reaches the server
+        assert integrity(db) == "ok"
+        recorded = sent_in_ledger(db)
+        at_kill = len(smtp.accepted)
+        in_flight = sum(1 for a in smtp.accepted if a.recipient not in recorded)
+        assert at_kill < CRASH_SUBSCRIBERS, "the send finished before it could be killed"
+        assert in_flight <= CRASH_BATCH
+
+        time.sleep(1)  # the killed run's claims are leased for a second
+        output = deployment.prefect(*run, "--watch", "--watch-interval", "1", "--watch-timeout", "180", timeout=240)
+        assert "Completed" in output, output
+        assert integrity(db) == "ok"
+    finally:
+        smtp.stop()
+
+    copies = Counter(a.recipient for a in smtp.accepted)
+    emails = [f"reader{i}@example.org" for i in range(CRASH_SUBSCRIBERS)]
+    lost = [e for e in emails if copies[e] == 0]
+    duplicates = sum(n - 1 for n in copies.values())
+    assert lost == []
+    assert duplicates == in_flight  # every duplicate is a copy the killed run had out but not recorded
+    assert sent_in_ledger(db) == set(emails)
+    print(f"\nflow crash and resume: {CRASH_SUBSCRIBERS} subscribers, batch {CRASH_BATCH}, seed {CRASH_SEED}: "
+          f"killed at {at_kill} accepted ({in_flight} in flight); after the rerun {len(smtp.accepted)} accepted, "
+          f"lost {len(lost)}, duplicates {duplicates}, integrity ok")
+
+
+def crash_config(tmp_path: Path, smtp: RecordingSMTPServer) -> tuple[str, str]:
+    db = tmp_path / "crash.db"
+    people = tmp_path / "subscribers.csv"
+    people.write_text("email,name\n" + "".join(f"reader{i}@example.org,Reader {i}\n" for i in range(CRASH_SUBSCRIBERS)))
+    config = tmp_path / "crash.toml"
+    config.write_text(f"""
+[store]
+url = "sqlite:///{db}"
+[smtp]
+host = "127.0.0.1"
+port = {smtp.port}
+timeout = 10
+[unsubscribe]
+secret = "flow-crash-secret"
+[delivery]
+connections = 4
+batch = {CRASH_BATCH}
+lease = 1
+[sources.scrapes]
+path = "{REPO / 'seeds' / 'pages'}"
+[lists.daily]
+title = "Crash Digest"
+from = "Crash Digest <digest@example.org>"
+subscribers = "{people}"
+""")
+    return str(config), str(db)
+
+
+def kill_flow_runs(worker_pid: int) -> list[int]:
+    """SIGKILL every process the worker started (the flow runs), as a power cut would."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], list(children.get(worker_pid, []))
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    for pid in found:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return found
+
+
+def integrity(db: str) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def sent_in_ledger(db: str) -> set[str]:
+    with Store(f"sqlite:///{db}") as store, store.engine.connect() as conn:
+        d, s = deliveries_table, subscribers_table
+        rows = conn.execute(sa.select(s.c.email).join(d, d.c.subscriber_id == s.c.id).where(d.c.status == "sent"))
+        return {r.email for r in rows}
