@@ -117,8 +117,10 @@ class _ReplyReader(asyncio.Protocol):
         return None
 
     def _expire(self, waiter: asyncio.Future[None]) -> None:
+        # A reply may still come and would be taken for the next command's: the
+        # connection is done for.
         if not waiter.done():
-            waiter.set_exception(_Lost("timed out waiting for the server's reply"))
+            self._fail("timed out waiting for the server's reply")
 
     def _fail(self, reason: str) -> None:
         if self._lost is None:
@@ -143,8 +145,10 @@ class Connection:
         self.pipelining = False
 
     async def open(self) -> _ReplyReader:
-        if self._reader is not None and not self._reader._lost:
-            return self._reader
+        if self._reader is not None:
+            if not self._reader._lost:
+                return self._reader
+            self._drop()
         s = self.settings
         smtp = aiosmtplib.SMTP(
             hostname=s.host,

@@ -183,3 +183,30 @@ async def test_a_malformed_reply_drops_the_connection_and_defers():
     assert outcome.status is DeliveryStatus.DEFERRED and outcome.reconnect
     assert "malformed reply" in outcome.error
     assert server.messages == []
+
+
+async def test_a_reply_that_never_comes_retires_the_connection():
+    """After a timeout a late reply could be taken for the next command's: the next
+    message goes out on a new connection, and the old one gets no QUIT."""
+    last_rcpt = [b""]
+
+    def answer(line: bytes) -> bytes:
+        if line.startswith(b"RCPT"):
+            last_rcpt[0] = line
+        if last_rcpt[0] == b"RCPT TO:<to0@example.org>" and not line.startswith(b"MAIL"):
+            return b""  # that RCPT and the DATA after it are never answered
+        return accept_all(line)
+
+    server = ScriptedServer(answer)
+    await server.start()
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=0.5))
+    try:
+        first = await connection.send("from@example.org", "to0@example.org", MESSAGE)
+        second = await connection.send("from@example.org", "to1@example.org", MESSAGE)
+        await connection.close()
+    finally:
+        await server.stop()
+    assert first.status is DeliveryStatus.DEFERRED and "timed out" in first.error and first.reconnect
+    assert second.status is DeliveryStatus.SENT
+    assert sum(1 for c in server.commands if c.startswith(b"EHLO")) == 2
+    assert server.commands.count(b"QUIT") == 1  # only the second connection's
