@@ -178,8 +178,7 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
-            for index in deliveries_table.indexes:  # create_all adds none to a table that exists
-                index.create(self.engine, checkfirst=True)
+            _add_missing_indexes(self.engine)
         except (SQLAlchemyError, ModuleNotFoundError) as exc:
             raise StoreError(f"cannot open store {_redact(url)}: {_first_line(exc)}") from None
 
@@ -827,6 +826,17 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def _add_missing_indexes(engine: sa.Engine) -> None:
+    """Indexes added to a table after it was created: create_all adds none to a table
+    that exists. Another process opening the store may create one first."""
+    for index in deliveries_table.indexes:
+        try:
+            index.create(engine, checkfirst=True)
+        except SQLAlchemyError:
+            if index.name not in {i["name"] for i in sa.inspect(engine).get_indexes(deliveries_table.name)}:
+                raise
 
 
 _IDS_PER_STATEMENT = 500  # well under SQLite's limit on bound parameters

@@ -66,3 +66,17 @@ def test_bad_store_url_is_one_clear_line(tmp_path):
     assert "\n" not in str(info.value)
     with pytest.raises(StoreError, match=r"postgresql\+psycopg://u:\*\*\*@"):
         Store("postgresql+psycopg://u:secret@127.0.0.1:1/db")
+
+
+def test_an_older_store_gets_the_indexes_added_since(store):
+    import sqlalchemy as sa
+
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_deliveries_sent_at"))
+    def indexes(s: Store) -> set[str]:
+        return {i["name"] for i in sa.inspect(s.engine).get_indexes("deliveries")}
+
+    assert "ix_deliveries_sent_at" not in indexes(store)
+    with Store(store.url) as reopened:
+        assert "ix_deliveries_sent_at" in indexes(reopened)
+    Store(store.url).close()  # and opening again with it present is fine
