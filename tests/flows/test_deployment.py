@@ -1,6 +1,7 @@
-"""prefect.yaml for real: a Prefect server on loopback, `prefect deploy --all`, a process
-worker, and the manual deployment run to Completed into a real SMTP server; then a flow
-run killed mid-send and the deployment run again."""
+"""prefect.yaml for real: `prefect deploy --all` against the session's Prefect server (the
+test harness runs a real one on loopback), a process worker, and the manual deployment
+run to Completed into a real SMTP server; then a flow run killed mid-send and the
+deployment run again."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,26 +31,6 @@ pytestmark = pytest.mark.slow
 CRASH_SEED = 20261124
 CRASH_SUBSCRIBERS = 300
 CRASH_BATCH = 20  # deliveries one send task claims at once: the most a kill can leave unrecorded
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -78,19 +57,20 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
-    """A Prefect server, the project deployed from prefect.yaml, and a process worker
-    whose environment names the digest's config (DIGEST_CONFIG), as on a worker host."""
+def deployment(tmp_path_factory, prefect_harness):
+    """The project deployed from prefect.yaml to the session's Prefect server, and a
+    process worker whose environment names the digest's config (DIGEST_CONFIG), as on a
+    worker host."""
     if not PREFECT.exists():
         pytest.skip("the prefect command is not installed next to this Python")
+    from prefect.settings import get_current_settings
+
     tmp_path = tmp_path_factory.mktemp("deployment")
     smtp = RecordingSMTPServer().start()
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": api,
+        "PREFECT_API_URL": str(get_current_settings().api.url),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_WORKER_QUERY_SECONDS": "1",  # pick up a scheduled run at once, not within 10 s
@@ -98,12 +78,8 @@ def deployment(tmp_path_factory):
         "DIGEST_PROJECT_DIR": str(REPO),
     }
     env.pop("PREFECT_PROFILES_PATH", None)
-    log = (tmp_path / "server.log").open("w")
-    prefect_server = subprocess.Popen([str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                      env=env, stdout=log, stderr=subprocess.STDOUT)
     worker = None
     try:
-        wait_healthy(f"{api}/health", prefect_server)
         setup = Deployment(env, smtp, worker=None)  # type: ignore[arg-type]
         setup.prefect("work-pool", "create", "digest-pool", "--type", "process")
         setup.prefect("deploy", "--all")
@@ -114,7 +90,6 @@ def deployment(tmp_path_factory):
     finally:
         if worker is not None:
             stop(worker)
-        stop(prefect_server)
         smtp.stop()
 
 
