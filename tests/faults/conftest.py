@@ -4,19 +4,21 @@ real SMTP server on 127.0.0.1, a real HTTP server, and the CLI as a subprocess."
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from digest.compose import compose
 from digest.config import ListSettings, SmtpSettings
 from digest.deliver import DeliveryOptions, deliver_issue
 from digest.models import Article, Summary
 from digest.pipeline import recipient_factory, render_for_list
-from digest.store import Store
+from digest.store import Store, deliveries_table, subscribers_table
 from digest.subscribers import new_subscriber
 from tests.integration import httpserver
 from tests.smtp_server import RecordingSMTPServer, smtp_server  # noqa: F401
@@ -84,3 +86,20 @@ def report(title: str, rows: dict[str, object]) -> None:
     print(f"\n{title}")
     for key, value in rows.items():
         print(f"  {key:<28} {value}")
+
+
+def integrity(db: str) -> str:
+    """SQLite's own check of the store file: "ok" when it is sound."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def sent_in_ledger(db: str) -> set[str]:
+    """The addresses the store's ledger says were sent."""
+    with Store(f"sqlite:///{db}") as store, store.engine.connect() as conn:
+        d, s = deliveries_table, subscribers_table
+        rows = conn.execute(sa.select(s.c.email).join(d, d.c.subscriber_id == s.c.id).where(d.c.status == "sent"))
+        return {r.email for r in rows}

@@ -6,16 +6,13 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
-import sqlalchemy as sa
 
-from digest.store import Store, deliveries_table, subscribers_table
-from tests.faults.conftest import REPO, digest_cli, report
+from tests.faults.conftest import REPO, digest_cli, integrity, report, sent_in_ledger
 
 SEED = 20261124
 SUBSCRIBERS = 300
@@ -61,21 +58,6 @@ from = "The Daily Digest <digest@example.org>"
         encoding="utf-8",
     )
     return str(config), str(db)
-
-
-def integrity(db: str) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
-
-
-def sent_in_ledger(db: str) -> set[str]:
-    with Store(f"sqlite:///{db}") as store, store.engine.connect() as conn:
-        d, s = deliveries_table, subscribers_table
-        rows = conn.execute(sa.select(s.c.email).join(d, d.c.subscriber_id == s.c.id).where(d.c.status == "sent"))
-        return {r.email for r in rows}
 
 
 def start_send(config: str) -> subprocess.Popen:

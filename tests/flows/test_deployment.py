@@ -9,7 +9,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from digest.store import Store, deliveries_table, subscribers_table
+from tests.faults.conftest import integrity, sent_in_ledger
 from tests.flows.test_daily_digest import SUBSCRIBERS, write_config
 from tests.smtp_server import Faults, RecordingSMTPServer
 
@@ -192,18 +190,3 @@ def kill_flow_runs(worker_pid: int) -> list[int]:
         except ProcessLookupError:
             pass
     return found
-
-
-def integrity(db: str) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
-
-
-def sent_in_ledger(db: str) -> set[str]:
-    with Store(f"sqlite:///{db}") as store, store.engine.connect() as conn:
-        d, s = deliveries_table, subscribers_table
-        rows = conn.execute(sa.select(s.c.email).join(d, d.c.subscriber_id == s.c.id).where(d.c.status == "sent"))
-        return {r.email for r in rows}
