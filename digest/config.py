@@ -48,6 +48,10 @@ class FetchSettings:
     per_host: int = 4
     concurrency: int = 16
     max_redirects: int = 5
+    total_timeout: float = 60.0  # seconds for one fetch, headers and body together
+    gather_timeout: float = 300.0  # seconds for a whole gather; sources still running then fail
+    max_field_chars: int = 1_000_000  # a parsed feed field longer than this is cut
+    allow_private: bool = False  # follow links and redirects from remote sources to private addresses
     user_agent: str = "digest/0.1 (newsletter digest; python-httpx)"
 
 
@@ -72,6 +76,7 @@ class DeliverySettings:
     batch: int = 500
     attempts: int = 3
     lease: float = 300.0  # seconds a sender's claim lasts; a crashed run's claims are sent again after it
+    retry_delay: float = 300.0  # seconds before a later run retries a deferred message
     maildir: str = "mail"  # where the local capture server keeps what it receives
 
 
@@ -136,9 +141,13 @@ _TABLE_SECTIONS = ("sources", "lists")
 _AT_LEAST = {
     "fetch.max_bytes": 1, "fetch.per_host": 1, "fetch.concurrency": 1, "summary.sentences": 1,
     "delivery.connections": 1, "delivery.batch": 1, "delivery.attempts": 1, "max_items": 1,
+    "fetch.max_field_chars": 1000, "delivery.retry_delay": 0,
 }
 _AT_MOST = {"smtp.port": 65535}
-_POSITIVE = {"smtp.timeout", "fetch.connect_timeout", "fetch.read_timeout", "delivery.lease"}
+_POSITIVE = {
+    "smtp.timeout", "fetch.connect_timeout", "fetch.read_timeout", "fetch.total_timeout", "fetch.gather_timeout",
+    "delivery.lease",
+}
 # Named in errors, never shown: a mistyped secret must not end up in a log.
 _SECRETS = {"smtp.password", "unsubscribe.secret"}
 # A list's name goes into the List-Id and Message-ID headers and into issue ids.
