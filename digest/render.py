@@ -22,6 +22,7 @@ from premailer import Premailer
 
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestItem, RenderedDigest
+from digest.text import has_format_characters, remove_invisible
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,10 @@ PERSONAL_FIELDS = ("greeting", "name", "email", "unsubscribe_url", "view_url")
 CLIP_WARN_BYTES = 100 * 1024  # Gmail clips HTML beyond about 102 KB
 TEXT_WIDTH = 72
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls and line separators become a space; format characters (bidi controls,
+# zero-width ones) are removed by category in digest.text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class RenderError(DigestError, ValueError):
@@ -160,13 +163,14 @@ def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT) -> str:
 
 
 def clean(text: str) -> str:
-    """No control characters (CR, LF, NUL, bidi overrides): never in a header or a title."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    """No control characters (CR, LF, NUL) and no invisible format characters (bidi
+    controls, zero-width spaces): never in a header or a title."""
+    return " ".join(_CONTROL.sub(" ", remove_invisible(text or "")).split())
 
 
 def safe_url(url: str | None) -> str | None:
     """The URL if it is an absolute http(s) URL without whitespace or controls, else None."""
-    if not url or _CONTROL_OR_SPACE.search(url):
+    if not url or _CONTROL_OR_SPACE.search(url) or has_format_characters(url):
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from email_validator import EmailNotValidError, validate_email
 
 from digest.errors import SubscriberError, TokenError
+from digest.text import remove_invisible
 
 MAX_NAME = 200
 _SHOWN = 80  # longest raw input echoed back in a reason, so reasons stay one short line
@@ -113,19 +114,16 @@ def normalise_email(address: str) -> tuple[str, str]:
     return f"{valid.local_part}@{domain}", f"{valid.local_part}@{domain}"
 
 
-# Bidi embeddings/overrides/isolates can make a name render as something else.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def _clean_text(text: str) -> str:
-    """Control characters out: whitespace ones become a space, the rest go."""
+    """Control characters out: whitespace ones become a space, the rest go; so do
+    invisible format characters such as bidi controls (see digest.text)."""
     kept = []
-    for char in text:
+    for char in remove_invisible(text):
         category = unicodedata.category(char)
         if category in ("Cc", "Zl", "Zp"):
             if char.isspace():
                 kept.append(" ")
-        elif category != "Cs" and char not in _BIDI_CONTROLS:
+        else:
             kept.append(char)
     return "".join(kept).strip()
 

@@ -1,0 +1,43 @@
+"""Invisible characters out of text from outside (feeds, pages, subscriber forms).
+
+Format characters (Unicode category Cf) go by category, not by a list of code
+points: every Bidi_Control character (U+061C, U+200E, U+200F, U+202A-U+202E,
+U+2066-U+2069), which can make a title read as something else, and the other
+invisible ones (zero-width space, word joiner, BOM, soft hyphen, invisible
+operators, tag characters). Kept, because text needs them: ZWNJ and ZWJ
+(Persian and Indic spelling, emoji sequences such as a family), a subdivision
+flag's tag sequence (the flag of Scotland), and the visible Arabic and Kaithi
+number signs. Lone surrogates (Cs) go too: they cannot be encoded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["has_format_characters", "remove_invisible"]
+
+_KEPT = frozenset(
+    "\u200c\u200d"  # ZWNJ, ZWJ
+    "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"  # visible number signs
+)
+# U+1F3F4 WAVING BLACK FLAG, tag letters, CANCEL TAG: one flag, e.g. gbsct.
+_TAG_SEQUENCE = re.compile("(\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f)")
+_DROPPED = frozenset(("Cf", "Cs"))
+
+
+def remove_invisible(text: str) -> str:
+    """`text` without its invisible format characters and lone surrogates; see the module."""
+    if text.isascii():
+        return text
+    parts = _TAG_SEQUENCE.split(text)  # odd items are flag sequences, kept whole
+    return "".join(part if i % 2 else _drop_format(part) for i, part in enumerate(parts))
+
+
+def has_format_characters(text: str) -> bool:
+    """Whether `text` holds any format character (Cf, ZWJ included) or lone surrogate."""
+    return not text.isascii() and any(unicodedata.category(char) in _DROPPED for char in text)
+
+
+def _drop_format(text: str) -> str:
+    return "".join(char for char in text if char in _KEPT or unicodedata.category(char) not in _DROPPED)
