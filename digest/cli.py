@@ -78,12 +78,23 @@ def _main(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
 ) -> None:
+    _configure_logging(verbose=verbose)
+    state.config = config
+
+
+# What extraction calls; their records ("discarding data: ...") repeat what our own
+# one-line errors and warnings say, so they show only under -v.
+_LIBRARY_LOGGERS = ("trafilatura", "htmldate", "readability", "justext", "courlan", "lxml_html_clean")
+
+
+def _configure_logging(*, verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    state.config = config
+    for name in _LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
 
 
 @app.command()
