@@ -3,6 +3,23 @@
 The server answers only its own routes (never files from disk), binds to
 127.0.0.1 unless told otherwise, and re-renders when a template changes; the
 index page polls /version and reloads itself.
+
+It answers only requests addressed to it by name, so a web page whose domain
+is re-pointed at 127.0.0.1 (DNS rebinding) cannot read the preview or the
+capture Maildir's recipients. The Host header (any port, or none) must name:
+- bound to a loopback address: `localhost`, `127.0.0.1`, `[::1]` or the bound address;
+- bound to 0.0.0.0 (all interfaces): those, the machine's host name, or any IP
+  address (a browser sends an address only when it was sent to that address,
+  which no rebinding can arrange);
+- bound to another address: that address or the machine's host name;
+plus the names given as `allowed_hosts`. Any other Host gets 421 and one line of
+plain text; an HTTP/1.1 request without Host gets 400. An HTTP/1.0 request
+without Host is answered: browsers always send one.
+
+Every page is sent with a Content-Security-Policy. The index and the 375 px page
+run only their own script and styles (by a per-response nonce) and frame only
+/email.html, which may be framed by this origin alone and runs no script at all;
+the frames are sandboxed without allow-scripts.
 """
 
 from __future__ import annotations
@@ -11,10 +28,13 @@ import email
 import email.policy
 import hashlib
 import html
+import ipaddress
 import json
 import logging
+import secrets
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -86,6 +106,67 @@ def templates_fingerprint(templates_dir: Path = TEMPLATES_DIR) -> str:
     return hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+_WILDCARDS = frozenset({"", "0.0.0.0", "::", "[::]"})
+
+
+@dataclass(frozen=True, slots=True)
+class HostPolicy:
+    """The Host header values a preview server answers (see the module docstring)."""
+
+    names: frozenset[str]
+    any_address: bool = False
+
+    @classmethod
+    def for_address(cls, bound: str, *, extra: Collection[str] = ()) -> HostPolicy:
+        bound_name = _host_part(bound if ":" not in bound or bound.startswith("[") else f"[{bound}]") or ""
+        names = {n for n in (_host_part(e) for e in extra) if n}
+        if bound_name in _WILDCARDS:
+            return cls(frozenset(names | _LOOPBACK_NAMES | {socket.gethostname().lower()}), any_address=True)
+        names.add(bound_name)
+        if bound_name in _LOOPBACK_NAMES or _is_loopback(bound_name):
+            return cls(frozenset(names | _LOOPBACK_NAMES))
+        return cls(frozenset(names | {socket.gethostname().lower()}))
+
+    def allows(self, host: str) -> bool:
+        name = _host_part(host)
+        if not name:
+            return False
+        return name in self.names or (self.any_address and _ip_address(name) is not None)
+
+
+def _host_part(value: str) -> str | None:
+    """The host of a Host header value, lower-case, without port or trailing dot;
+    None when the value is malformed."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return None
+        name, rest = value[: end + 1], value[end + 1 :]
+    else:
+        name, colon, port = value.partition(":")
+        rest = colon + port
+    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+        return None
+    address = _ip_address(name)
+    if address is not None:  # one spelling per address: [0::1] is [::1]
+        return f"[{address}]" if address.version == 6 else str(address)
+    return None if name.startswith("[") else name.rstrip(".")
+
+
+def _ip_address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return None
+
+
+def _is_loopback(name: str) -> bool:
+    address = _ip_address(name)
+    return address is not None and address.is_loopback
+
+
 class PreviewServer:
     """Serves one digest's preview; call `serve_forever` or use `start` for a thread."""
 
@@ -99,7 +180,9 @@ class PreviewServer:
         templates_dir: Path = TEMPLATES_DIR,
         maildir: Path | None = None,
         rendered: RenderedDigest | None = None,
+        allowed_hosts: Collection[str] = (),
     ) -> None:
+        self.hosts = HostPolicy.for_address(host, extra=allowed_hosts)
         self.maildir = maildir
         self.rendered = rendered
         self.digest = digest
@@ -139,6 +222,27 @@ class PreviewServer:
         self.httpd.server_close()
 
 
+# Pages that run nothing but their own nonce'd script and styles, and frame only /email.html.
+_PAGE_POLICY = (
+    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; "
+    "frame-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# The email itself: its inlined styles and remote images, never a script; framed by this origin only.
+_EMAIL_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src http: https: data:; font-src http: https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+)
+_TEXT_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    content_type: str
+    body: str
+    policy: str = _TEXT_POLICY
+    framed: bool = False  # may be framed by this origin (X-Frame-Options SAMEORIGIN rather than DENY)
+
+
 def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "digest-preview"
@@ -151,28 +255,54 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
             self.do_GET(head=True)
 
         def do_GET(self, head: bool = False) -> None:
-            path = urlsplit(self.path).path
-            route = _ROUTES.get(path)
+            refusal = self._refusal()
+            if refusal is not None:
+                self._send(*refusal, head=head)
+                return
+            route = _ROUTES.get(urlsplit(self.path).path)
             if route is None:
-                self._send(404, "text/plain; charset=utf-8", "not found\n", head=head)
+                self._send(404, _Response("text/plain; charset=utf-8", "not found\n"), head=head)
                 return
             try:
                 version, preview = server.preview()
-                content_type, body = route(server, version, preview)
+                response = route(server, version, preview, secrets.token_urlsafe(16))
             except Exception as exc:  # a template error must show in the page, not kill the server
                 log.warning("preview failed: %s", exc)
-                self._send(500, "text/plain; charset=utf-8", f"preview failed: {exc}\n", head=head)
+                self._send(500, _Response("text/plain; charset=utf-8", f"preview failed: {exc}\n"), head=head)
                 return
-            self._send(200, content_type, body, head=head)
+            self._send(200, response, head=head)
 
-        def _send(self, status: int, content_type: str, body: str, *, head: bool) -> None:
-            data = body.encode("utf-8")
+        def _refusal(self) -> tuple[int, _Response] | None:
+            """400 or 421 for a request not addressed to this server by one of its names."""
+            hosts = self.headers.get_all("Host") or []
+            authority = urlsplit(self.path).netloc  # an absolute-form target names the host too
+            if len(hosts) > 1:
+                return 400, _Response("text/plain; charset=utf-8", "bad request: more than one Host header\n")
+            if not hosts and not authority:
+                if self.request_version == "HTTP/1.0":
+                    return None
+                return 400, _Response("text/plain; charset=utf-8", "bad request: no Host header\n")
+            for host in (*hosts, *([authority] if authority else [])):
+                if not server.hosts.allows(host):
+                    shown = ascii(host[:100])
+                    return 421, _Response(
+                        "text/plain; charset=utf-8", f"misdirected request: this preview server does not serve host {shown}\n"
+                    )
+            return None
+
+        def _send(self, status: int, response: _Response, *, head: bool) -> None:
+            data = response.body.encode("utf-8")
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Security-Policy", response.policy)
+            self.send_header("X-Frame-Options", "SAMEORIGIN" if response.framed else "DENY")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header("Referrer-Policy", "no-referrer")
+            if status == 421:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             if not head:
                 self.wfile.write(data)
@@ -180,7 +310,7 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _index(server: PreviewServer, version: str, preview: Preview) -> tuple[str, str]:
+def _index(server: PreviewServer, version: str, preview: Preview, nonce: str) -> _Response:
     rendered = preview.rendered
     rows = "".join(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
@@ -196,7 +326,7 @@ def _index(server: PreviewServer, version: str, preview: Preview) -> tuple[str, 
     size_kb = len(preview.message) / 1024
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Preview: {html.escape(rendered.subject)}</title>
-<style>
+<style nonce="{nonce}">
 body {{ font-family: system-ui, sans-serif; margin: 0; background: #eef0f3; color: #1f2328; }}
 header {{ padding: 16px 24px; background: #1f2328; color: #fff; }}
 header h1 {{ font-size: 18px; margin: 0 0 4px 0; }}
@@ -220,8 +350,8 @@ message {size_kb:.1f} KB · issue {html.escape(rendered.digest.issue_id)}</p>
 </header>
 <main>
 <div class="frames">
-<div class="frame"><h2>600 px</h2><iframe id="desktop" src="/email.html" title="Email at 600 px"></iframe></div>
-<div class="frame"><h2>375 px</h2><iframe id="mobile" src="/email.html" title="Email at 375 px"></iframe></div>
+<div class="frame"><h2>600 px</h2><iframe id="desktop" src="/email.html" title="Email at 600 px" sandbox="{_SANDBOX}"></iframe></div>
+<div class="frame"><h2>375 px</h2><iframe id="mobile" src="/email.html" title="Email at 375 px" sandbox="{_SANDBOX}"></iframe></div>
 </div>
 <section><h2>Warnings</h2><ul>{warnings}</ul></section>
 <section><h2>Items</h2><table><tr><th>source</th><th>title</th><th>url</th><th>extraction warnings</th></tr>{rows}</table></section>
@@ -229,7 +359,7 @@ message {size_kb:.1f} KB · issue {html.escape(rendered.digest.issue_id)}</p>
 <section><h2>Headers</h2><pre>{html.escape(preview.headers)}</pre></section>
 <section><h2>Text twin</h2><pre>{html.escape(preview.text)}</pre></section>
 </main>
-<script>
+<script nonce="{nonce}">
 const version = {json.dumps(version)};
 setInterval(async () => {{
   try {{
@@ -239,7 +369,7 @@ setInterval(async () => {{
 }}, 1000);
 </script>
 </body></html>"""
-    return "text/html; charset=utf-8", page
+    return _Response("text/html; charset=utf-8", page, _PAGE_POLICY.format(nonce=nonce))
 
 
 def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
@@ -263,23 +393,29 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
     )
 
 
-def _mobile(server: PreviewServer, version: str, preview: Preview) -> tuple[str, str]:
+def _mobile(server: PreviewServer, version: str, preview: Preview, nonce: str) -> _Response:
     page = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>375 px preview</title></head>"
-        "<body style=\"margin:0;background:#eef0f3\"><iframe src=\"/email.html\" title=\"Email at 375 px\" "
-        "style=\"width:375px;height:100vh;border:0;background:#fff\"></iframe></body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>375 px preview</title>"
+        f"<style nonce=\"{nonce}\">body {{ margin: 0; background: #eef0f3; }} "
+        "iframe { width: 375px; height: 100vh; border: 0; background: #fff; }</style></head>"
+        f"<body><iframe src=\"/email.html\" title=\"Email at 375 px\" sandbox=\"{_SANDBOX}\"></iframe></body></html>"
     )
-    return "text/html; charset=utf-8", page
+    return _Response("text/html; charset=utf-8", page, _PAGE_POLICY.format(nonce=nonce))
 
 
-_ROUTES: dict[str, Callable[[PreviewServer, str, Preview], tuple[str, str]]] = {
+# The email frames run no script; a link may still open in a new tab.
+_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+
+_ROUTES: dict[str, Callable[[PreviewServer, str, Preview, str], _Response]] = {
     "/": _index,
-    "/email.html": lambda server, version, preview: ("text/html; charset=utf-8", preview.html),
-    "/email.txt": lambda server, version, preview: ("text/plain; charset=utf-8", preview.text),
-    "/headers": lambda server, version, preview: (
+    "/email.html": lambda server, version, preview, nonce: _Response(
+        "text/html; charset=utf-8", preview.html, _EMAIL_POLICY, framed=True
+    ),
+    "/email.txt": lambda server, version, preview, nonce: _Response("text/plain; charset=utf-8", preview.text),
+    "/headers": lambda server, version, preview, nonce: _Response(
         "text/plain; charset=utf-8",
         f"{preview.headers}\n\nmessage size: {len(preview.message)} bytes; HTML {preview.rendered.size} bytes\n",
     ),
     "/mobile": _mobile,
-    "/version": lambda server, version, preview: ("text/plain; charset=utf-8", version),
+    "/version": lambda server, version, preview, nonce: _Response("text/plain; charset=utf-8", version),
 }
