@@ -402,18 +402,32 @@ def send(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compose and count; send nothing, change nothing.")] = False,
     test_to: Annotated[str | None, typer.Option("--test-to", help="Send the digest to this one address only, outside the ledger.")] = None,
     resend_failed: Annotated[bool, typer.Option("--resend-failed", help="Retry the permanent failures of the issue too.")] = False,
+    resend_uncertain: Annotated[bool, typer.Option(
+        "--resend-uncertain",
+        help="Send again the deliveries whose outcome is uncertain (the server may have them: a reader may get two copies).",
+    )] = False,
+    accept_uncertain: Annotated[bool, typer.Option(
+        "--accept-uncertain", help="Take uncertain deliveries as delivered, so the issue can close.")] = False,
 ) -> None:
     """Send the next digest (or an unfinished one) to every active subscriber, exactly once."""
+    if resend_uncertain and accept_uncertain:
+        err.print("digest: error: --resend-uncertain and --accept-uncertain exclude each other", markup=False)
+        raise typer.Exit(2)
     with _errors():
         settings = state.settings
         chosen = _chosen_list(list_name)
         with _store() as store:
-            report = _send(settings, chosen, store=store, issue_id=issue, dry_run=dry_run, test_to=test_to, resend_failed=resend_failed)
-        if report is not None and (report.failed or not report.complete):
+            report = _send(settings, chosen, store=store, issue_id=issue, dry_run=dry_run, test_to=test_to,
+                           resend_failed=resend_failed, resend_uncertain=resend_uncertain,
+                           accept_uncertain=accept_uncertain)
+        if report is not None and report.stopped.startswith("stopped by SIG"):
+            raise typer.Exit(130 if report.stopped.endswith("SIGINT") else 143)
+        if report is not None and (report.failed or (not report.complete and report.owed > 0)):
             raise typer.Exit(1)
 
 
-def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None, resend_failed=False):
+def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None, resend_failed=False,
+          resend_uncertain=False, accept_uncertain=False):
     from digest.models import DeliveryStatus, SubscriberStatus
     from digest.pipeline import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
 
@@ -446,28 +460,33 @@ def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None
     if resend_failed:
         reopened = store.reopen(current, [DeliveryStatus.FAILED], at=now)
         out.print(f"{reopened} permanent failure(s) will be retried")
-    return _deliver(settings, chosen, stored, store=store, recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)), view=view_url(chosen, current))
+    if resend_uncertain:
+        reopened = store.reopen(current, [DeliveryStatus.UNCERTAIN], at=now)
+        out.print(f"{reopened} uncertain deliveries will be sent again; a reader whose copy did arrive gets a second one")
+    return _deliver(settings, chosen, stored, store=store, recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
+                    view=view_url(chosen, current), accept_uncertain=accept_uncertain)
 
 
-def _deliver(settings, chosen, stored, *, store, recipient_for, view):
+def _deliver(settings, chosen, stored, *, store, recipient_for, view, accept_uncertain=False):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from digest.deliver import DeliveryOptions, deliver_issue, run
+    from digest.deliver import Stop, deliver_issue, delivery_options, run
     from digest.models import DeliveryStatus
 
     issue_id = stored.rendered.digest.issue_id
     owed = sum(n for s, n in store.ledger_totals(issue_id).items() if s in (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING))
-    d = settings.delivery
-    options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch,
-                              attempts=d.attempts, lease=d.lease)
+    options = delivery_options(settings.delivery)
     out.print(f"Sending {stored.rendered.subject!r} (issue {issue_id}) to {owed} subscriber(s)", markup=False)
+    stop = Stop()
     with _smtp_target(settings) as (smtp, where):
         with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as progress:
             task = progress.add_task("send", total=owed)
             report = run(
                 deliver_issue(stored, store=store, smtp=smtp, sender=chosen.sender, reply_to=chosen.reply_to,
                               recipient_for=recipient_for, view_url=view, options=options,
-                              on_batch=lambda n: progress.advance(task, n))
+                              on_batch=lambda n: progress.advance(task, n), stop=stop,
+                              accept_uncertain=accept_uncertain),
+                stop=stop,
             )
     _print_delivery(report)
     if where:
@@ -539,10 +558,28 @@ def _print_delivery(report) -> None:
         pending = counts[DeliveryStatus.PENDING] + counts[DeliveryStatus.SENDING]
         table.add_row(label, *(str(counts[s]) for s in (DeliveryStatus.SENT, DeliveryStatus.DEFERRED, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN, DeliveryStatus.SKIPPED)), str(pending))
     out.print(table)
+    totals = report.totals
+    if report.stopped:
+        released = f"; {report.released} unsent claim(s) released for the next run" if report.released else ""
+        out.print(f"stopped: {report.stopped}{released}", markup=False)
+    if report.lost:
+        out.print(f"{report.lost} claim(s) passed to another sender before this one finished them", markup=False)
     if report.capped:
         out.print("stopped at the hourly cap; run again later to send the rest")
     elif report.complete:
         out.print("issue complete: its articles are marked sent to the list")
+    else:
+        if report.elsewhere:
+            out.print(f"{report.elsewhere} deliveries are being sent by another sender", markup=False)
+        if totals[DeliveryStatus.DEFERRED] and report.next_due is not None:
+            wait = max(0, int((report.next_due - _now()).total_seconds()))
+            out.print(f"{totals[DeliveryStatus.DEFERRED]} deferred: the next try is due at "
+                      f"{report.next_due:%Y-%m-%d %H:%M:%S} UTC (in {wait // 60} min {wait % 60} s); run send again then",
+                      markup=False)
+        if totals[DeliveryStatus.UNCERTAIN] and not report.owed:
+            out.print(f"{totals[DeliveryStatus.UNCERTAIN]} uncertain: the server may have these messages. The issue "
+                      "stays open until you settle them: send --resend-uncertain (a reader may get two copies) or "
+                      "send --accept-uncertain (take them as delivered)", markup=False)
 
 
 @app.command()
@@ -691,6 +728,8 @@ def _print_heading(article: Article) -> None:
 
 
 def _print_gather(report) -> None:
+    from digest.urls import redact_url, redact_urls
+
     table = Table(title="Gathered", title_justify="left")
     table.add_column("source")
     table.add_column("new", justify="right")
@@ -698,7 +737,7 @@ def _print_gather(report) -> None:
     table.add_column("status")
     for item in report.sources:
         if item.error:
-            status = f"[red]error: {_escape(item.error)}[/]"
+            status = f"[red]error: {_escape(redact_urls(item.error))}[/]"
         elif item.not_modified:
             status = "not modified"
         else:
@@ -709,7 +748,8 @@ def _print_gather(report) -> None:
     out.print(table)
     for item in report.sources:
         for failure in item.failures:
-            out.print(f"  [yellow]{_escape(item.source)}[/]: {_escape(failure.item)}: {_escape(failure.reason)}")
+            where, why = redact_url(failure.item), redact_urls(failure.reason)
+            out.print(f"  [yellow]{_escape(item.source)}[/]: {_escape(where)}: {_escape(why)}")
 
 
 def _escape(text: str) -> str:

@@ -34,6 +34,7 @@ class Outcome:
     error: str = ""
     reconnect: bool = False  # the connection is no longer usable
     throttled: bool = False
+    unreachable: bool = False  # no connection to the server could be opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,9 @@ class Connection:
             # Credentials never go into the message: only the server's code.
             raise DeliveryError(f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})") from None
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            return Outcome(DeliveryStatus.DEFERRED, error=f"connect failed: {_describe(exc)}", reconnect=True)
+            where = f"{self.settings.host}:{self.settings.port}"
+            return Outcome(DeliveryStatus.DEFERRED, error=f"cannot connect to {where}: {_describe(exc)}", reconnect=True,
+                           unreachable=True)
         timeout = self.settings.timeout
         commands = (f"MAIL FROM:<{sender}>\r\n".encode(), f"RCPT TO:<{recipient}>\r\n".encode(), b"DATA\r\n")
         replies: list[Reply] = []

@@ -30,7 +30,14 @@ class UnknownAlgorithm(DigestError, LookupError):
 
 
 class StoreError(DigestError, RuntimeError):
-    """The store could not be opened or written."""
+    """The store could not be opened, read or written.
+
+    `transient` is true when trying again may work: the connection was lost, the
+    server restarted, or a lock was held past the busy timeout."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class SubscriberError(DigestError, ValueError):

@@ -86,7 +86,9 @@ def prepare_issue(
     if digest.empty:
         return None
     rendered = render_for_list(digest, list_settings)
-    store.save_issue(rendered, article_urls=[item.article.url for item in digest.items], at=now)
+    if not store.save_issue(rendered, article_urls=[item.article.url for item in digest.items], at=now):
+        # Composed at the same moment by another sender: everyone sends the winner's issue.
+        return store.issue(digest.issue_id) or store.open_issue(list_settings.name)
     return store.issue(digest.issue_id)
 
 

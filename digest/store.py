@@ -8,12 +8,15 @@ so a failed run loses nothing from the next digest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -103,6 +106,9 @@ issues_table = sa.Table(
     sa.Column("article_urls", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("completed_at", sa.DateTime(timezone=True)),
+    # At most one unfinished issue per list: two senders composing at once share it.
+    sa.Index("ux_issues_open_list", "list_name", unique=True,
+             sqlite_where=sa.text("completed_at IS NULL"), postgresql_where=sa.text("completed_at IS NULL")),
 )
 
 deliveries_table = sa.Table(
@@ -116,6 +122,7 @@ deliveries_table = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("claimed_by", sa.String(64)),  # the sender that holds the claim; only it records an outcome
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Index("ix_deliveries_issue_status", "issue_id", "status"),
@@ -178,7 +185,7 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
-            _add_missing_indexes(self.engine)
+            _upgrade_schema(self.engine)
         except (SQLAlchemyError, ModuleNotFoundError) as exc:
             raise StoreError(f"cannot open store {_redact(url)}: {_first_line(exc)}") from None
 
@@ -443,18 +450,26 @@ class Store:
 
     def save_issue(self, rendered: RenderedDigest, *, article_urls: Sequence[str], at: datetime) -> bool:
         """Keep the rendered issue and owe it to every active subscriber of its list, in
-        one transaction. False when the issue was already saved (nothing changes)."""
+        one transaction. False when nothing changed: the issue was already saved, or the
+        list already has an unfinished issue (a concurrent composer won)."""
         digest = rendered.digest
         with self.engine.begin() as conn:
             if conn.execute(sa.select(issues_table.c.id).where(issues_table.c.id == digest.issue_id)).first():
                 return False
-            conn.execute(
-                sa.insert(issues_table).values(
-                    id=digest.issue_id, list_name=digest.list_name, title=digest.title, day=digest.day,
-                    subject=rendered.subject, html=rendered.html, text=rendered.text,
-                    markers=[list(m) for m in rendered.markers], article_urls=list(article_urls), created_at=at,
-                )
-            )
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        sa.insert(issues_table).values(
+                            id=digest.issue_id, list_name=digest.list_name, title=digest.title, day=digest.day,
+                            subject=rendered.subject, html=rendered.html, text=rendered.text,
+                            markers=[list(m) for m in rendered.markers], article_urls=list(article_urls),
+                            created_at=at,
+                        )
+                    )
+            except IntegrityError:
+                # Another sender composed this issue, or another one of the list, first:
+                # the caller sends that one (`open_issue`) instead.
+                return False
             owed = sa.select(
                 sa.literal(digest.issue_id).label("issue_id"),
                 subscribers_table.c.id,
@@ -520,6 +535,7 @@ class Store:
         limit: int,
         lease: float,
         now: datetime,
+        owner: str = "",
         subscribers: tuple[int, int] | None = None,
         deferred_due: datetime | None = None,
         hourly_cap: int = 0,
@@ -530,7 +546,8 @@ class Store:
         PostgreSQL; SQLite runs one writer at a time. `subscribers` = (first, last) limits
         the claim to that id range (one send batch of a flow). With `hourly_cap`, no more
         than the room left under it (`hourly_used`); capped claims are serialised, so
-        concurrent senders share one cap."""
+        concurrent senders share one cap. The claimed rows carry `owner`: only that
+        sender may renew them (`renew`) or record their outcome (`record`)."""
         with self.engine.begin() as conn:
             if hourly_cap:
                 self._serialise(conn)
@@ -538,8 +555,8 @@ class Store:
                 if limit <= 0:
                     return []
             attempts = {r.subscriber_id: r.attempts for r in conn.execute(
-                self._claim_statement(issue_id, limit=limit, lease=lease, now=now, subscribers=subscribers,
-                                      deferred_due=deferred_due)
+                self._claim_statement(issue_id, limit=limit, lease=lease, now=now, owner=owner,
+                                      subscribers=subscribers, deferred_due=deferred_due)
             )}
             if not attempts:
                 return []
@@ -578,6 +595,7 @@ class Store:
         limit: int,
         lease: float,
         now: datetime,
+        owner: str,
         subscribers: tuple[int, int] | None,
         deferred_due: datetime | None,
     ) -> sa.Update:
@@ -612,23 +630,57 @@ class Store:
                 status=DeliveryStatus.SENDING.value,
                 attempts=d.c.attempts + 1,
                 claimed_until=now + timedelta(seconds=lease),
+                claimed_by=owner or None,
                 updated_at=now,
             )
             .returning(d.c.subscriber_id, d.c.attempts)
         )
 
-    def release(self, issue_id: str, subscriber_ids: Iterable[int], *, now: datetime) -> None:
-        """Give back claims that were not sent (the sender stopped early): owed again now."""
+    def release(self, issue_id: str, subscriber_ids: Iterable[int], *, now: datetime, owner: str = "") -> int:
+        """Give back claims that were not sent (the sender stopped early): owed again now.
+        With `owner`, only rows that sender still holds."""
         ids = list(subscriber_ids)
-        if not ids:
-            return
         d = deliveries_table
+        released = 0
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(d)
-                .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids), d.c.status == DeliveryStatus.SENDING.value)
-                .values(status=DeliveryStatus.PENDING.value, claimed_until=None, updated_at=now)
-            )
+            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                result = conn.execute(
+                    sa.update(d)
+                    .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                           d.c.status == DeliveryStatus.SENDING.value, *_owned_by(owner))
+                    .values(status=DeliveryStatus.PENDING.value, claimed_until=None, claimed_by=None, updated_at=now)
+                )
+                released += result.rowcount
+        return released
+
+    def renew(self, issue_id: str, subscriber_ids: Iterable[int], *, owner: str, lease: float, now: datetime) -> set[int]:
+        """Extend `owner`'s claims on these rows to `now + lease`; the ids still held.
+        An id missing from the answer was taken by another sender after its lease ran out."""
+        ids = list(subscriber_ids)
+        d = deliveries_table
+        held: set[int] = set()
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                rows = conn.execute(
+                    sa.update(d)
+                    .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                           d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_by == owner)
+                    .values(claimed_until=now + timedelta(seconds=lease))
+                    .returning(d.c.subscriber_id)
+                )
+                held.update(r.subscriber_id for r in rows)
+        return held
+
+    def in_flight_elsewhere(self, issue_id: str, *, owner: str, now: datetime) -> int:
+        """Deliveries of the issue claimed by another sender whose lease has not run out."""
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(d).where(
+                    d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now,
+                    sa.or_(d.c.claimed_by.is_(None), d.c.claimed_by != owner),
+                )
+            ).scalar_one()
 
     def subscriber_id_ranges(self, issue_id: str, *, size: int) -> list[tuple[int, int]]:
         """The issue's deliveries cut into id ranges of about `size` rows, for send batches."""
@@ -648,8 +700,10 @@ class Store:
                 ranges.append((first, last))
         return ranges
 
-    def record(self, issue_id: str, results: Sequence[DeliveryResult], *, now: datetime) -> None:
-        """Write a batch of outcomes in one transaction."""
+    def record(self, issue_id: str, results: Sequence[DeliveryResult], *, now: datetime, owner: str = "") -> int:
+        """Write outcomes in one transaction; how many rows were written. With `owner`,
+        only rows that sender still holds: an outcome for a claim that passed to another
+        sender is not written (the other sender's own outcome will be)."""
         # One UPDATE per distinct outcome (nearly always one: sent, 250) over a list of ids:
         # an executemany with a parameter set per row costs several times as much.
         groups: dict[tuple, list[int]] = {}
@@ -664,17 +718,21 @@ class Store:
             )
             groups.setdefault(values, []).append(r.subscriber_id)
         if not groups:
-            return
+            return 0
         d = deliveries_table
+        written = 0
         with self.engine.begin() as conn:
             for (status, code, error, next_at, sent_at), ids in groups.items():
                 for start in range(0, len(ids), _IDS_PER_STATEMENT):
-                    conn.execute(
+                    result = conn.execute(
                         sa.update(d)
-                        .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]))
+                        .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                               *_owned_by(owner))
                         .values(status=status, code=code, last_error=error, next_attempt_at=next_at, sent_at=sent_at,
-                                claimed_until=None, updated_at=now)
+                                claimed_until=None, claimed_by=None, updated_at=now)
                     )
+                    written += result.rowcount
+        return written
 
     def count_owed(self, issue_id: str, *, subscribers: tuple[int, int] | None = None) -> int:
         d = deliveries_table
@@ -713,26 +771,34 @@ class Store:
         return _aware(value) if not isinstance(value, str) else _aware(datetime.fromisoformat(value))
 
     def reopen(self, issue_id: str, statuses: Sequence[DeliveryStatus], *, at: datetime) -> int:
-        """Owe again the deliveries in `statuses` (for --resend-failed); the issue reopens."""
+        """Owe again the deliveries in `statuses` (--resend-failed, --resend-uncertain);
+        the issue reopens. Refused while another issue of the list is unfinished."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 sa.update(deliveries_table)
                 .where(deliveries_table.c.issue_id == issue_id, deliveries_table.c.status.in_([s.value for s in statuses]))
-                .values(status=DeliveryStatus.PENDING.value, updated_at=at, next_attempt_at=None)
+                .values(status=DeliveryStatus.PENDING.value, updated_at=at, next_attempt_at=None, claimed_by=None)
             )
             if result.rowcount:
-                conn.execute(sa.update(issues_table).where(issues_table.c.id == issue_id).values(completed_at=None))
+                try:
+                    with conn.begin_nested():
+                        conn.execute(sa.update(issues_table).where(issues_table.c.id == issue_id).values(completed_at=None))
+                except IntegrityError:
+                    raise StoreError(f"issue {issue_id} cannot reopen while another issue of its list is unfinished") from None
         return result.rowcount
 
-    def complete_issue(self, issue_id: str, *, at: datetime) -> bool:
+    def complete_issue(self, issue_id: str, *, at: datetime, accept_uncertain: bool = False) -> bool:
         """If nothing is owed any more, close the issue and mark its articles sent to the
-        list, in one transaction. False while deliveries are still owed."""
+        list, in one transaction. False while deliveries are still owed, and while some
+        are uncertain (maybe delivered) unless `accept_uncertain`: the operator settles
+        those first (`send --resend-uncertain` or `--accept-uncertain`)."""
         d = deliveries_table
+        unsettled = [s.value for s in _OWED]
+        if not accept_uncertain:
+            unsettled.append(DeliveryStatus.UNCERTAIN.value)
         with self.engine.begin() as conn:
             owed = conn.execute(
-                sa.select(sa.func.count()).select_from(d).where(
-                    d.c.issue_id == issue_id, d.c.status.in_([s.value for s in _OWED])
-                )
+                sa.select(sa.func.count()).select_from(d).where(d.c.issue_id == issue_id, d.c.status.in_(unsettled))
             ).scalar_one()
             if owed:
                 return False
@@ -757,6 +823,50 @@ class Store:
             except IntegrityError:
                 value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).scalar_one()
             return value
+
+
+def _guarded(method):
+    """Turn a database error inside a Store method into a one-line StoreError naming
+    the store and the operation; generators are guarded while they are iterated."""
+    name = method.__name__.strip("_").replace("_", " ")
+
+    def fail(store: Store, exc: SQLAlchemyError) -> NoReturn:
+        transient = isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+            getattr(exc, "connection_invalidated", False)
+        )
+        cause = _first_line(getattr(exc, "orig", None) or exc)
+        raise StoreError(f"store {_redact(store.url)}: {name} failed: {cause}",
+                         transient=transient) from None
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except SQLAlchemyError as exc:
+                fail(self, exc)
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            fail(self, exc)
+    return wrapper
+
+
+for _name, _method in list(vars(Store).items()):
+    if inspect.isfunction(_method) and not _name.startswith("__") and _name not in ("close",):
+        setattr(Store, _name, _guarded(_method))
+
+
+def _owned_by(owner: str) -> tuple:
+    """The WHERE terms for rows a sender still holds (none without an owner)."""
+    if not owner:
+        return ()
+    d = deliveries_table
+    return (d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_by == owner)
 
 
 def _stored(row: sa.RowMapping) -> StoredArticle:
@@ -828,15 +938,32 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _add_missing_indexes(engine: sa.Engine) -> None:
-    """Indexes added to a table after it was created: create_all adds none to a table
-    that exists. Another process opening the store may create one first."""
-    for index in deliveries_table.indexes:
-        try:
-            index.create(engine, checkfirst=True)
-        except SQLAlchemyError:
-            if index.name not in {i["name"] for i in sa.inspect(engine).get_indexes(deliveries_table.name)}:
-                raise
+def _upgrade_schema(engine: sa.Engine) -> None:
+    """Columns and indexes added after a table was created: create_all adds none to a
+    table that exists. Another process opening the store may add one first."""
+    inspector = sa.inspect(engine)
+    for table in (deliveries_table, issues_table):
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+            except SQLAlchemyError:
+                if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
+                    raise
+        for index in table.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except IntegrityError:
+                # An older store with two unfinished issues of one list: it keeps working,
+                # without the guard, until one of them is finished.
+                log.warning("store: index %s not created: an older store holds two unfinished issues of one list", index.name)
+            except SQLAlchemyError:
+                if index.name not in {i["name"] for i in sa.inspect(engine).get_indexes(table.name)}:
+                    raise
 
 
 _IDS_PER_STATEMENT = 500  # well under SQLite's limit on bound parameters
@@ -848,7 +975,8 @@ def _engine_options(url: str) -> dict:
         # One shared connection, or every checkout would see its own empty database.
         return {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        # How long to wait for another writer's lock; `?timeout=SECONDS` in the URL sets it.
+        return {} if "timeout=" in url else {"connect_args": {"timeout": 30}}
     return {"pool_pre_ping": True}
 
 

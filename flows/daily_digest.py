@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from digest.config import Settings, load_settings
-from digest.deliver import DeliveryOptions, deliver_issue
+from digest.deliver import deliver_issue, delivery_options
 from digest.deliver import run as run_delivery
 from digest.errors import DigestError
 from digest.fetch import make_client
@@ -131,9 +131,8 @@ def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: t
     Prefect's retry takes the deferred rows again (they are due at once)."""
     settings = settings_for(config)
     chosen = settings.list(list_name)
-    d = settings.delivery
-    options = DeliveryOptions(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch,
-                              attempts=d.attempts, lease=d.lease, defer=0)
+    # Deferred rows are due again at once: Prefect's task retry delay spaces the tries.
+    options = delivery_options(settings.delivery, defer=0)
     with Store(settings.store.url) as store:
         issue = store.issue(issue_id)
         report = run_delivery(

@@ -1,5 +1,7 @@
 """`digest send` killed with SIGKILL at seeded random points, then run again until
-the issue is done: nothing is lost, and the duplicates are the in-flight window."""
+the issue is done: nothing is lost, and the duplicates are the in-flight window:
+the messages on the connections plus the outcomes waiting for the write in progress,
+not the claimed batch."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tests.faults.conftest import REPO, digest_cli, integrity, report, sent_in_l
 SEED = 20261124
 SUBSCRIBERS = 300
 BATCH = 20
+CONNECTIONS = 4
 KILLS = 4
 
 
@@ -38,7 +41,7 @@ timeout = 10
 secret = "crash-test-secret"
 
 [delivery]
-connections = 4
+connections = {CONNECTIONS}
 batch = {BATCH}
 attempts = 3
 lease = 1
@@ -96,7 +99,8 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_stay_in_the_window(tmp_pa
         recorded = sent_in_ledger(db)
         this_run = smtp_server.accepted[before:]
         window = sum(1 for a in this_run if a.recipient not in recorded)
-        assert window <= BATCH, f"kill {kill + 1}: {window} messages out but not in the ledger"
+        # One message per connection in flight, and what finished during the write in progress.
+        assert window <= 2 * CONNECTIONS, f"kill {kill + 1}: {window} messages out but not in the ledger"
         windows.append(window)
         runs.append({"run": f"{kill + 1} (killed at {target})", "accepted": len(this_run), "in flight": window})
 
@@ -119,7 +123,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_stay_in_the_window(tmp_pa
     duplicates = sum(n - 1 for n in copies.values())
     assert lost == []
     assert duplicates == sum(windows)  # every duplicate is a copy the killed run had out but not recorded
-    assert duplicates <= BATCH * KILLS
+    assert duplicates <= 2 * CONNECTIONS * KILLS
     assert sent_in_ledger(db) == set(emails)
 
     print(f"\ncrash and resume: {SUBSCRIBERS} subscribers, batch {BATCH}, seed {SEED}")

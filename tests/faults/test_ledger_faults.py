@@ -1,0 +1,500 @@
+"""Exactly once under the faults real operation brings: senders slower than their lease,
+claims taken over, database connections killed mid-send, composers racing, a server
+that is down, uncertain rows, SIGTERM, and another sender still at work.
+
+Each test compares what the SMTP server really accepted with the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+
+from digest.config import SmtpSettings
+from digest.deliver import DeliveryOptions, Stop, deliver_issue
+from digest.deliver import run as run_delivery
+from digest.models import DeliveryStatus
+from digest.pipeline import prepare_issue, recipient_factory
+from digest.store import Store, deliveries_table, issues_table, subscribers_table
+from tests.conftest import POSTGRES_URL, postgres_reachable
+from tests.faults.conftest import DAY, LIST, NOW, REPO, SECRET, digest_cli, report, save_issue, subscribe
+from tests.smtp_server import RecordingSMTPServer
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A store URL on a SQLite file, and on a new schema of the local PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'digest.db'}"
+        return
+    yield from _postgres_url()
+
+
+@pytest.fixture
+def pg_url():
+    yield from _postgres_url()
+
+
+def _postgres_url():
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL unusable: {exc}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def smtp_for(server: RecordingSMTPServer, *, timeout: float = 5) -> SmtpSettings:
+    return SmtpSettings(host=server.host, port=server.port, security="none", timeout=timeout)
+
+
+def send_in_thread(url: str, issue_id: str, server, options: DeliveryOptions, reports: list, errors: list) -> threading.Thread:
+    """One sender of its own: its own store connections and event loop."""
+
+    def go() -> None:
+        try:
+            with Store(url) as store:
+                issue = store.issue(issue_id)
+                reports.append(run_delivery(deliver_issue(
+                    issue, store=store, smtp=smtp_for(server), sender=LIST.sender,
+                    recipient_for=recipient_factory(LIST, secret=SECRET), options=options,
+                )))
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    return thread
+
+
+def ledger_by_email(url: str, issue_id: str) -> dict[str, str]:
+    with Store(url) as store, store.engine.connect() as conn:
+        d, s = deliveries_table, subscribers_table
+        rows = conn.execute(sa.select(s.c.email, d.c.status).join(d, d.c.subscriber_id == s.c.id)
+                            .where(d.c.issue_id == issue_id))
+        return {r.email: r.status for r in rows}
+
+
+def compare(server: RecordingSMTPServer, emails: list[str], ledger: dict[str, str]) -> tuple[list[str], int, int]:
+    """(lost, duplicates, ledger rows that disagree with what the server accepted)."""
+    copies = {e: server.copies(e) for e in emails}
+    lost = [e for e in emails if copies[e] == 0]
+    duplicates = sum(n - 1 for n in copies.values() if n > 1)
+    disagree = sum(1 for e in emails if (ledger.get(e) == "sent") != (copies[e] > 0))
+    return lost, duplicates, disagree
+
+
+@pytest.mark.slow
+def test_senders_slower_than_their_lease_never_double_send(store_url):
+    """Two senders at 40 messages/s each with a 0.8 s lease and batches of 500: every
+    batch outlives its lease many times over, so only renewal keeps the claims theirs."""
+    subscribers = 160
+    with Store(store_url) as store:
+        emails = subscribe(store, subscribers)
+        issue_id = save_issue(store).rendered.digest.issue_id
+    options = DeliveryOptions(connections=4, rate=40, batch=500, lease=0.8, backoff=0.01)
+    with RecordingSMTPServer() as server:
+        reports: list = []
+        errors: list = []
+        threads = [send_in_thread(store_url, issue_id, server, options, reports, errors) for _ in range(2)]
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not errors, errors
+        ledger = ledger_by_email(store_url, issue_id)
+        lost, duplicates, disagree = compare(server, emails, ledger)
+    assert (lost, duplicates, disagree) == ([], 0, 0)
+    assert sum(r.this_run[DeliveryStatus.SENT] for r in reports) == subscribers  # each counts only its own copies
+    assert max(r.totals[DeliveryStatus.SENT] for r in reports) == subscribers
+    report("two senders slower than their lease", {
+        "subscribers": subscribers, "accepted by the server": len(server.accepted), "duplicates": duplicates,
+        "lost": len(lost), "sent by each": [r.this_run[DeliveryStatus.SENT] for r in reports],
+    })
+
+
+@pytest.mark.slow
+def test_a_claim_taken_by_another_sender_is_neither_sent_nor_overwritten(tmp_path):
+    """Rows taken over mid-run (as another sender does after a lease ran out) are dropped
+    at the next renewal, and this sender's outcomes never overwrite the new owner's rows."""
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    with Store(url) as store:
+        emails = subscribe(store, 40)
+        issue_id = save_issue(store).rendered.digest.issue_id
+    stolen = set(emails[12:20])  # claimed by the sender, not reached yet when taken
+    options = DeliveryOptions(connections=2, rate=10, batch=500, lease=0.8, backoff=0.01)
+
+    def steal() -> None:
+        time.sleep(0.6)
+        with Store(url) as thief, thief.engine.begin() as conn:
+            d, s = deliveries_table, subscribers_table
+            ids = sa.select(s.c.id).where(s.c.email.in_(sorted(stolen)))
+            conn.execute(sa.update(d).where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
+                         .values(status="sending", claimed_by="another-sender",
+                                 claimed_until=sa.func.datetime("now", "+1 hour")))
+
+    with RecordingSMTPServer() as server:
+        thief = threading.Thread(target=steal)
+        thief.start()
+        reports: list = []
+        errors: list = []
+        send_in_thread(url, issue_id, server, replace(options, batch=40), reports, errors).join(timeout=60)
+        thief.join()
+        assert not errors, errors
+        ledger = ledger_by_email(url, issue_id)
+    assert [e for e in stolen if server.copies(e)] == []
+    assert all(ledger[e] == "sending" for e in stolen)  # still the other sender's
+    assert all(ledger[e] == "sent" and server.copies(e) == 1 for e in emails if e not in stolen)
+    assert reports[0].lost == len(stolen) and reports[0].elsewhere == len(stolen)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_database_connections_killed_mid_send_lose_nothing_and_send_nothing_twice(pg_url):
+    """pg_terminate_backend on every connection of the sender, again and again while it
+    sends: the outcomes wait in memory, the writes are retried on a new connection."""
+    subscribers = 600
+    with Store(pg_url) as store:
+        emails = subscribe(store, subscribers)
+        issue_id = save_issue(store).rendered.digest.issue_id
+    application = pg_url.rsplit("application_name=", 1)[1]
+    killed = 0
+    done = threading.Event()
+
+    def kill_connections() -> None:
+        nonlocal killed
+        admin = sa.create_engine(POSTGRES_URL)
+        try:
+            while not done.wait(0.15):
+                with admin.begin() as conn:
+                    killed += sum(1 for r in conn.execute(sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": application}) if r[0])
+        finally:
+            admin.dispose()
+
+    options = DeliveryOptions(connections=4, rate=200, batch=100, lease=5, backoff=0.01)
+    killer = threading.Thread(target=kill_connections)
+    with RecordingSMTPServer() as server:
+        killer.start()
+        reports: list = []
+        errors: list = []
+        try:
+            send_in_thread(pg_url, issue_id, server, options, reports, errors).join(timeout=120)
+        finally:
+            done.set()
+            killer.join()
+        assert not errors, errors
+        ledger = ledger_by_email(pg_url, issue_id)
+        lost, duplicates, disagree = compare(server, emails, ledger)
+    assert killed >= 3, "the test never killed a connection"
+    assert (lost, duplicates, disagree) == ([], 0, 0)
+    assert reports[0].complete
+    report("database connections killed mid-send", {
+        "subscribers": subscribers, "connections killed": killed, "lost": len(lost), "duplicates": duplicates,
+    })
+
+
+def test_a_database_error_is_one_line_naming_the_store_and_operation(tmp_path):
+    """A lock held past the busy timeout: a StoreError naming the store, not a traceback."""
+    import sqlite3
+
+    from digest.errors import StoreError
+
+    db = tmp_path / "digest.db"
+    with Store(f"sqlite:///{db}?timeout=0.2") as store:
+        subscribe(store, 3)
+        locker = sqlite3.connect(db)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(StoreError) as caught:
+                store.claim("x", limit=1, lease=1, now=NOW, owner="me")
+        finally:
+            locker.rollback()
+            locker.close()
+    assert caught.value.transient
+    assert str(db) in str(caught.value) and "database is locked" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_gather_with_the_store_locked_says_why_in_one_line(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "digest.db"
+    config = tmp_path / "digest.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{db}?timeout=0.2"\n\n[sources.pages]\npath = "{REPO / "seeds" / "pages"}"\n'
+                      '\n[lists.daily]\ntitle = "Daily"\n', encoding="utf-8")
+    assert digest_cli("--config", str(config), "subscribers", "list").returncode == 0  # creates the store
+    locker = sqlite3.connect(db)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = digest_cli("--config", str(config), "gather")
+    finally:
+        locker.rollback()
+        locker.close()
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "database is locked" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("different_articles", [False, True], ids=["same-articles", "different-articles"])
+def test_senders_composing_at_the_same_instant_share_one_issue(store_url, different_articles):
+    """Eight composers at once: one issue for the list, each reader owed it once."""
+    from digest.compose import compose
+    from digest.models import Article, Summary
+    from digest.pipeline import render_for_list
+
+    with Store(store_url) as store:
+        subscribe(store, 5)
+    barrier = threading.Barrier(8)
+    chosen: list[str] = []
+    errors: list = []
+
+    def compose_and_save(n: int) -> None:
+        try:
+            article = Article(url=f"https://news.example.org/{n if different_articles else 0}", title="Story",
+                              paragraphs=("Body. " * 30,), source="s")
+            digest = compose([Summary(article=article, sentences=("Body.",), algorithm="lead")],
+                             list_name=LIST.name, title=LIST.title, day=DAY)
+            rendered = render_for_list(digest, LIST)
+            with Store(store_url) as store:
+                barrier.wait()
+                saved = store.save_issue(rendered, article_urls=[article.url], at=NOW)
+                issue = store.issue(digest.issue_id) if saved else store.open_issue(LIST.name)
+                chosen.append(issue.rendered.digest.issue_id)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=compose_and_save, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store(store_url) as store, store.engine.connect() as conn:
+        issues = conn.execute(sa.select(issues_table.c.id)).scalars().all()
+        owed = conn.execute(sa.select(sa.func.count()).select_from(deliveries_table)).scalar_one()
+    assert len(issues) == 1 and set(chosen) == set(issues)
+    assert owed == 5
+
+
+def test_prepare_issue_takes_the_winners_issue(tmp_path, monkeypatch):
+    """The composer that loses the race sends the issue that won, even when it had
+    composed another one (more articles had arrived meanwhile)."""
+    from digest.config import Settings, SummarySettings
+    from digest.models import Article
+
+    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
+        subscribe(store, 2)
+        winner = save_issue(store)
+        store.add_article(Article(url="https://news.example.org/late", title="Late story",
+                                  paragraphs=("A late body sentence. " * 20,), source="s"), gathered_at=NOW)
+        real = store.open_issue
+        answers = iter([None])  # the first look sees no issue yet, as in a race
+        monkeypatch.setattr(store, "open_issue", lambda name: next(answers, None) or real(name))
+        settings = Settings(lists=(LIST,), summary=SummarySettings(algorithm="lead"))
+        got = prepare_issue(settings, LIST, store=store, day=DAY, now=NOW)
+        with store.engine.connect() as conn:
+            issues = conn.execute(sa.select(issues_table.c.id)).scalars().all()
+    assert got is not None and got.rendered.digest.issue_id == winner.rendered.digest.issue_id
+    assert issues == [winner.rendered.digest.issue_id]
+
+
+@pytest.mark.slow
+def test_a_server_that_is_down_opens_the_circuit(store_url):
+    """Nothing answers SMTP there (every connection is closed at once): the run stops
+    after a few connections and defers what it held, naming the server."""
+    accepted_connections = 0
+
+    async def scenario():
+        nonlocal accepted_connections
+
+        async def hang_up(reader, writer):
+            nonlocal accepted_connections
+            accepted_connections += 1
+            writer.close()
+
+        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            with Store(store_url) as store:
+                subscribe(store, 300)
+                issue = save_issue(store)
+                smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=2)
+                options = DeliveryOptions(connections=4, batch=100, attempts=3, backoff=0.01, defer=600)
+                result = await deliver_issue(issue, store=store, smtp=smtp, sender=LIST.sender,
+                                             recipient_for=recipient_factory(LIST, secret=SECRET), options=options)
+                return result, port
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    result, port = asyncio.run(scenario())
+    assert f"127.0.0.1:{port}" in result.stopped and "unreachable" in result.stopped
+    assert accepted_connections <= DeliveryOptions().circuit + 4  # not 300 messages x 3 attempts
+    assert result.totals[DeliveryStatus.PENDING] == 300 - result.totals[DeliveryStatus.DEFERRED]
+    assert result.totals[DeliveryStatus.SENDING] == 0 and result.totals[DeliveryStatus.SENT] == 0
+    assert result.next_due is not None and not result.complete
+
+
+def test_uncertain_rows_keep_the_issue_open_until_settled(tmp_path):
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    with Store(url) as store:
+        subscribe(store, 3)
+        issue = save_issue(store)
+        issue_id = issue.rendered.digest.issue_id
+        from digest.models import DeliveryResult
+
+        claims = store.claim(issue_id, limit=3, lease=60, now=NOW, owner="a")
+        store.record(issue_id, [DeliveryResult(claims[0].subscriber.id, DeliveryStatus.UNCERTAIN, error="lost"),
+                                *(DeliveryResult(c.subscriber.id, DeliveryStatus.SENT, 250) for c in claims[1:])],
+                     now=NOW, owner="a")
+        assert not store.complete_issue(issue_id, at=NOW)
+        assert store.open_issue(LIST.name) is not None
+        assert store.unsent_articles(LIST.name)  # the articles are not marked sent yet
+        assert store.reopen(issue_id, [DeliveryStatus.UNCERTAIN], at=NOW) == 1
+        assert store.ledger_totals(issue_id)[DeliveryStatus.PENDING] == 1
+
+
+def write_config(tmp_path, smtp_server, *, rate: float = 0, lease: float = 30, extra: str = "") -> str:
+    config = tmp_path / "digest.toml"
+    config.write_text(f"""
+[store]
+url = "sqlite:///{tmp_path / 'digest.db'}"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "none"
+timeout = 5
+
+[unsubscribe]
+secret = "{SECRET}"
+
+[delivery]
+connections = 4
+batch = 500
+lease = {lease}
+rate = {rate}
+{extra}
+
+[sources.pages]
+path = "{REPO / 'seeds' / 'pages'}"
+
+[lists.daily]
+title = "The Daily"
+from = "The Daily <digest@example.org>"
+""", encoding="utf-8")
+    return str(config)
+
+
+def import_readers(tmp_path, config: str, count: int) -> list[str]:
+    people = tmp_path / "people.csv"
+    emails = [f"reader{i}@example.org" for i in range(count)]
+    people.write_text("email\n" + "".join(f"{e}\n" for e in emails), encoding="utf-8")
+    assert digest_cli("--config", config, "subscribers", "import", str(people)).returncode == 0
+    assert digest_cli("--config", config, "gather").returncode == 0
+    return emails
+
+
+@pytest.mark.slow
+def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server, rate=40)
+    emails = import_readers(tmp_path, config, 200)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    process = subprocess.Popen([sys.executable, "-m", "digest.cli", "--config", config, "send"], cwd=REPO,
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(smtp_server.accepted) < 40 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stdout + stderr
+    assert "stopped by SIGTERM" in stdout and "Traceback" not in stdout + stderr
+    issue_id = next(line.split("Issue ", 1)[1].split()[0] for line in stdout.splitlines() if line.startswith("Issue "))
+    ledger = ledger_by_email(f"sqlite:///{tmp_path / 'digest.db'}", issue_id)
+    accepted = {a.recipient for a in smtp_server.accepted}
+    assert {e for e, status in ledger.items() if status == "sent"} == accepted  # every outcome recorded
+    assert "sending" not in ledger.values()  # unsent claims released at once, not after the lease
+    again = digest_cli("--config", config, "send")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert all(smtp_server.copies(e) == 1 for e in emails)
+    report("SIGTERM mid-send", {"accepted before the stop": len(accepted), "after the rerun": len(smtp_server.accepted),
+                                "duplicates": len(smtp_server.accepted) - len(emails)})
+
+
+@pytest.mark.slow
+def test_uncertain_deliveries_are_settled_by_the_operator(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server)
+    emails = import_readers(tmp_path, config, 6)
+    smtp_server.faults.drop_after_data = {emails[0]: 1, emails[1]: 1}
+    first = digest_cli("--config", config, "send")
+    assert first.returncode == 1
+    assert "2 uncertain" in first.stdout and "--resend-uncertain" in first.stdout
+    rerun = digest_cli("--config", config, "send")
+    assert rerun.returncode == 1 and "nothing new" not in rerun.stdout and "2 uncertain" in rerun.stdout
+    settled = digest_cli("--config", config, "send", "--resend-uncertain")
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+    assert "2 uncertain deliveries will be sent again" in settled.stdout and "issue complete" in settled.stdout
+    assert all(smtp_server.copies(e) == 1 for e in emails[2:])
+
+
+@pytest.mark.slow
+def test_accept_uncertain_closes_the_issue(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server)
+    emails = import_readers(tmp_path, config, 4)
+    smtp_server.faults.drop_after_data = {emails[0]: 1}
+    assert digest_cli("--config", config, "send").returncode == 1
+    accepted = digest_cli("--config", config, "send", "--accept-uncertain")
+    assert accepted.returncode == 0 and "issue complete" in accepted.stdout, accepted.stdout + accepted.stderr
+
+
+@pytest.mark.slow
+def test_retry_delay_is_a_setting_and_the_due_time_is_shown(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server, extra="retry_delay = 1800\nattempts = 1")
+    emails = import_readers(tmp_path, config, 3)
+    smtp_server.faults.transient_rcpt = {emails[0]: 5}
+    result = digest_cli("--config", config, "send")
+    assert result.returncode == 1
+    assert "1 deferred: the next try is due at" in result.stdout and "(in 29 min" in result.stdout
+
+
+def test_rows_in_flight_at_another_live_sender_are_not_a_failure(tmp_path, smtp_server):
+    """A sender that finds the rest of the issue claimed by another live sender exits 0."""
+    config = write_config(tmp_path, smtp_server)
+    emails = import_readers(tmp_path, config, 4)
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    first = digest_cli("--config", config, "send", "--dry-run")
+    assert first.returncode == 0
+    # Compose the issue and let "another sender" hold two of its rows with a live lease.
+    from datetime import UTC, datetime
+
+    from digest.config import load_settings
+
+    settings = load_settings(config, environ={})
+    with Store(url) as store:
+        issue = prepare_issue(settings, settings.lists[0], store=store, day=datetime.now(UTC).date(), now=datetime.now(UTC))
+        issue_id = issue.rendered.digest.issue_id
+        store.claim(issue_id, limit=2, lease=600, now=datetime.now(UTC), owner="another-sender")
+    result = digest_cli("--config", config, "send")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 deliveries are being sent by another sender" in result.stdout
+    assert sum(smtp_server.copies(e) for e in emails) == 2
