@@ -1,9 +1,11 @@
-"""Canonical URLs: one article, one key, whatever tracking junk rode along."""
+"""Canonical URLs (one article, one key, whatever tracking junk rode along) and URLs
+redacted for printing."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs")
 _TRACKING_KEYS = frozenset(
@@ -36,3 +38,53 @@ def file_url(path: Path) -> str:
 
 def is_http_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in _DEFAULT_PORTS
+
+
+_SECRET_WORDS = ("password", "passwd", "pwd", "pass", "secret", "token", "key", "auth", "sig", "signature", "credential")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+REDACTED = "***"
+
+
+def redact_url(url: str) -> str:
+    """The URL fit to print: a userinfo password and the values of parameters whose
+    names look secret (token, api_key, X-Amz-Signature...) become ***. A URL that
+    cannot be parsed shows only its scheme."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+            raise ValueError("whitespace or control characters")
+    except ValueError:
+        scheme = url.split(":", 1)[0] if ":" in url else ""
+        return f"{scheme}:..." if _SCHEME.fullmatch(scheme) else "..."
+    # The last @ ends the userinfo, as for urlsplit: a password may hold an unencoded @.
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{hostport}"
+    else:
+        netloc = parts.netloc
+    query = _redact_params(parts.query)
+    fragment = _redact_params(parts.fragment) if "=" in parts.fragment else parts.fragment
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def redact_urls(text: str) -> str:
+    """`text` with every URL in it redacted (for error messages that quote one)."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text) if "://" in text else text
+
+
+def _redact_params(query: str) -> str:
+    if not query:
+        return query
+    out = []
+    for param in query.split("&"):
+        name, eq, _ = param.partition("=")
+        out.append(f"{name}={REDACTED}" if eq and _looks_secret(name) else param)
+    return "&".join(out)
+
+
+def _looks_secret(name: str) -> bool:
+    words = re.split(r"[^a-z0-9]+", unquote_plus(name).lower())
+    return any(word.endswith(_SECRET_WORDS) for word in words if word)
