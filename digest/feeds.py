@@ -3,7 +3,9 @@ JSON Feed 1.x by hand (feedparser does not read it).
 
 A feed that yields no entries because it is broken raises FeedError with the
 parser's reason; a partly broken feed keeps what the parser recovered and
-carries a warning.
+carries a warning. A feed that declares XML entities is refused before parsing
+(feedparser's fallback parser expands them without limit), and a field longer
+than `max_field_chars` is cut, with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from html import escape
 import json
 import logging
 import re
-from dataclasses import dataclass
+import xml.parsers.expat
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
@@ -22,6 +25,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from digest.errors import FeedError
+from digest.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +46,20 @@ class Feed:
     warning: str | None = None
 
 
-def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> Feed:
+def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_chars: int = 1_000_000) -> Feed:
     # Always bytes: feedparser would fetch a string that looks like a URL itself.
     if not body.strip():
         raise FeedError("empty feed document")
     if _looks_like_json(body, content_type):
-        return _parse_json_feed(body, url=url)
+        return _capped(_parse_json_feed(body, url=url), limit=max_field_chars, url=url)
     # We decode, not feedparser: when a document is not valid in the encoding it declares,
     # feedparser asks chardet, whose time is quadratic in the longest run of letters.
     text, guessed = _decode(body, content_type)
+    document = _utf8_document(text)
+    if _declares_entities(document):
+        raise FeedError("refused: the feed declares XML entities (<!ENTITY>), which can expand without limit")
     try:
-        parsed = feedparser.parse(_utf8_document(text), response_headers=_headers(url))
+        parsed = feedparser.parse(document, response_headers=_headers(url))
     except Exception as exc:  # feedparser's fallback parser has its own failures; they stay here
         raise FeedError(f"unreadable feed: {type(exc).__name__}: {_first_line(exc)}") from None
     entries = tuple(e for e in (_entry(raw, base=url) for raw in parsed.entries) if e is not None)
@@ -64,7 +71,72 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> Feed:
         if not parsed.get("version"):
             raise FeedError("not a feed: no RSS, Atom or JSON Feed document found")
     title = str(parsed.feed.get("title", "") or "")
-    return Feed(title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None)
+    feed = Feed(title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None)
+    return _capped(feed, limit=max_field_chars, url=url)
+
+
+# Where feedparser's fallback parser looks for entity declarations: before the first element.
+_FIRST_ELEMENT = re.compile(rb"<\w")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+
+
+class _Declared(Exception):
+    pass
+
+
+class _RootReached(Exception):
+    pass
+
+
+def _declares_entities(document: bytes) -> bool:
+    """True when the document declares an entity: seen in the text before the first
+    element, as feedparser's fallback parser sees it, or by expat in the DOCTYPE."""
+    first = _FIRST_ELEMENT.search(document)
+    if _ENTITY_DECLARATION.search(document, 0, first.start() if first else len(document)):
+        return True
+    parser = xml.parsers.expat.ParserCreate()
+
+    def declared(*_args) -> None:
+        raise _Declared
+
+    def root(*_args) -> None:
+        raise _RootReached  # no declaration can follow the root element's start
+
+    parser.EntityDeclHandler = declared
+    parser.StartElementHandler = root
+    try:
+        parser.Parse(document, True)
+    except _Declared:
+        return True
+    except (_RootReached, xml.parsers.expat.ExpatError):
+        pass
+    return False
+
+
+def _capped(feed: Feed, *, limit: int, url: str) -> Feed:
+    """The feed with every field longer than `limit` characters cut to it, and a warning."""
+    cut = 0
+
+    def field(value: str) -> str:
+        nonlocal cut
+        if len(value) <= limit:
+            return value
+        cut += 1
+        return value[:limit]
+
+    entries = tuple(
+        replace(
+            e, url=field(e.url), title=field(e.title), content_html=field(e.content_html),
+            authors=tuple(field(a) for a in e.authors),
+        )
+        for e in feed.entries
+    )
+    title = field(feed.title)
+    if not cut:
+        return feed
+    note = f"{cut} field(s) cut to {limit:,} characters"
+    log.warning("feed %s: %s", redact_url(url) or "(document)", note)
+    return Feed(title=title, entries=entries, warning=f"{feed.warning}; {note}" if feed.warning else note)
 
 
 def _headers(url: str) -> dict[str, str]:

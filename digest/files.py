@@ -51,6 +51,8 @@ def read_page(path: Path, *, source: str = "") -> Page:
 def read_feed_file(path: Path, *, source: str = "") -> Page:
     """A feed document saved on disk (.xml, .rss, .atom, .json, optionally .gz)."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SourceError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
         body = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
