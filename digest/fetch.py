@@ -1,26 +1,46 @@
 """Fetching over HTTP with an injected httpx.AsyncClient.
 
-Limits live here: a per-host concurrency cap, connect/read timeouts (on the
-client), a body-size cap enforced while streaming, and conditional GET.
-Every failure becomes a FetchError with a one-line reason.
+Limits live here: a per-host concurrency cap, connect/read timeouts (on the client),
+a total deadline per fetch, a size cap on the output of every Content-Encoding
+layer (decoded here, chunk by chunk), conditional GET, and the address rule: links
+and redirects may reach only public addresses, unless they stay on the origin the
+operator configured or `[fetch] allow_private` is set. Every failure becomes a
+FetchError with a one-line reason.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import anyio
+import httpcore
 import httpx
 
 from digest.config import FetchSettings
 from digest.errors import FetchError
 from digest.models import Page
+from digest.urls import redact_url
 
 log = logging.getLogger(__name__)
+
+# Request extension naming the origin the operator configured for this fetch; httpx
+# carries extensions over to every redirect hop.
+TRUSTED_ORIGIN = "digest.trusted_origin"
+MAX_ENCODINGS = 2  # stacked Content-Encoding layers read; more is refused
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class AddressRefused(FetchError):
+    """A link or redirect led to an address that is not public."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +60,18 @@ class Fetched:
 
 
 def make_client(settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """An AsyncClient with our timeouts, redirects, gzip and User-Agent."""
+    """An AsyncClient with our timeouts, redirects, gzip and User-Agent. Without a
+    `transport`, one that holds connections to the address rule (none when
+    `allow_private` is set); a given transport is used as it is."""
+    limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
+    if transport is None and not settings.allow_private:
+        transport = AddressGuard(limits=limits)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
         follow_redirects=True,
         max_redirects=settings.max_redirects,
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+        limits=limits,
         transport=transport,
     )
 
@@ -59,21 +84,35 @@ class Fetcher:
         self.settings = settings
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
 
-    async def fetch(self, url: str, *, source: str = "", validators: Validators | None = None) -> Fetched:
+    async def fetch(
+        self, url: str, *, source: str = "", validators: Validators | None = None, configured: str | None = None
+    ) -> Fetched:
+        """Fetch `url`. `configured` is the URL the operator configured that led here (a
+        feed's, for its entries' links): requests may stay on its origin even when that
+        is a private address. None: `url` itself was configured; "": nothing was."""
         headers = {}
         if validators and validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         host = (urlsplit(url).hostname or "").lower()
+        trusted = _origin(url if configured is None else configured)
+        deadline = self.settings.total_timeout
         async with self._hosts[host]:
+            waiting_for = "no response"
             try:
-                async with self.client.stream("GET", url, headers=headers) as response:
-                    if response.status_code == 304:
-                        return Fetched(page=None, validators=validators or Validators())
-                    if response.status_code >= 400:
-                        raise FetchError(f"HTTP {response.status_code} {response.reason_phrase or ''}".strip())
-                    body = await self._read_capped(response)
+                async with asyncio.timeout(deadline):
+                    async with self.client.stream(
+                        "GET", url, headers=headers, extensions={TRUSTED_ORIGIN: trusted}
+                    ) as response:
+                        if response.status_code == 304:
+                            return Fetched(page=None, validators=validators or Validators())
+                        if response.status_code >= 400:
+                            raise FetchError(f"HTTP {response.status_code} {response.reason_phrase or ''}".strip())
+                        waiting_for = "response not complete"
+                        body = await self._read_capped(response)
+            except TimeoutError:
+                raise FetchError(f"{waiting_for} within {deadline:g} s") from None
             except FetchError:
                 raise
             except httpx.TimeoutException as exc:
@@ -97,18 +136,189 @@ class Fetcher:
         return Fetched(page=page, validators=found)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The body, its Content-Encoding layers undone here: httpx decodes a whole chunk
+        through every layer before a cap could count it (a 2 KB "gzip, gzip" body
+        became 2 GB), so each layer's output is capped as it is made."""
         limit = self.settings.max_bytes
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit and "gzip" not in response.headers.get("Content-Encoding", ""):
+        if declared and declared.isdigit() and int(declared) > limit:
             raise FetchError(f"body of {int(declared):,} bytes exceeds the {limit:,}-byte limit")
+        layers = _decoders(response.headers.get("Content-Encoding", ""), limit=limit)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
+        raw = size = 0
+        async for chunk in response.aiter_raw():
+            raw += len(chunk)
+            if raw > limit:
                 raise FetchError(f"body exceeds the {limit:,}-byte limit")
+            for layer in layers:
+                chunk = layer.decode(chunk)
+            size += len(chunk)
             chunks.append(chunk)
+        for index, layer in enumerate(layers):
+            tail = layer.flush()
+            for later in layers[index + 1 :]:
+                tail = later.decode(tail)
+            size += len(tail)
+            chunks.append(tail)
+        if size > limit:  # layers cap their own output; the last one's is the body
+            raise FetchError(f"body exceeds the {limit:,}-byte limit")
         return b"".join(chunks)
+
+
+class _Inflate:
+    """One gzip or deflate layer, its output capped at `limit` bytes."""
+
+    def __init__(self, name: str, *, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.produced = 0
+        self._started = False
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16 if name == "gzip" else zlib.MAX_WBITS)
+
+    def decode(self, data: bytes) -> bytes:
+        if not data:
+            return b""
+        try:
+            out = self._zlib.decompress(data, self.limit + 1 - self.produced)
+        except zlib.error as exc:
+            if self.name == "deflate" and not self._started:  # some servers send raw deflate
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._started = True
+                return self.decode(data)
+            raise FetchError(f"cannot decode the response body ({self.name}): {exc}") from None
+        self._started = True
+        return self._count(out)
+
+    def flush(self) -> bytes:
+        try:
+            return self._count(self._zlib.flush())
+        except zlib.error as exc:
+            raise FetchError(f"cannot decode the response body ({self.name}): {exc}") from None
+
+    def _count(self, out: bytes) -> bytes:
+        # Output that reaches limit + 1 means more was coming: refused before it is made.
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise FetchError(f"body exceeds the {self.limit:,}-byte limit once {self.name} is decoded")
+        return out
+
+
+def _decoders(header: str, *, limit: int) -> list[_Inflate]:
+    names = [n.strip().lower() for n in header.split(",") if n.strip() and n.strip().lower() != "identity"]
+    if len(names) > MAX_ENCODINGS:
+        raise FetchError(f"refused: {len(names)} content encodings stacked ({header.strip()}); at most {MAX_ENCODINGS} are read")
+    decoders = []
+    for name in reversed(names):  # the last applied comes off first
+        name = "gzip" if name == "x-gzip" else name
+        if name not in ("gzip", "deflate"):
+            raise FetchError(f"unsupported Content-Encoding {name!r}")
+        decoders.append(_Inflate(name, limit=limit))
+    return decoders
+
+
+# --- the address rule ---------------------------------------------------------
+
+
+def is_public_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for a globally routable unicast address. IPv4 inside IPv6 (mapped, 6to4,
+    NAT64) is judged by the IPv4 address it carries."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0]) if isinstance(address, str) else address
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_private
+    )
+
+
+class AddressGuard(httpx.AsyncBaseTransport):
+    """Sends a request on the configured origin (the TRUSTED_ORIGIN extension) through
+    a plain pool, and every other request (links, redirects elsewhere) through a pool
+    whose connections go only to public addresses, checked when each is opened. Two
+    pools, so a link never reuses a connection opened to a trusted private host."""
+
+    def __init__(self, *, limits: httpx.Limits) -> None:
+        self._trusted = httpx.AsyncHTTPTransport(limits=limits)
+        self._public = httpx.AsyncHTTPTransport(limits=limits)
+        # httpx takes no network backend: the public transport's pool is made again with one.
+        self._public._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PublicOnlyBackend(),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        trusted = request.extensions.get(TRUSTED_ORIGIN)
+        on_trusted_origin = trusted is not None and _origin(str(request.url)) == trusted
+        return await (self._trusted if on_trusted_origin else self._public).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._trusted.aclose()
+        await self._public.aclose()
+
+
+class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
+    """Resolves the host itself, checks every address, and connects only to a checked
+    public one: a name cannot resolve one way for a check and another for the connection."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        addresses = await _resolve(host, port, timeout=timeout)
+        public = [a for a in addresses if is_public_address(a)]
+        if not public:
+            what = f"{host} is" if addresses[0] == host else f"{host} resolves to {addresses[0]},"
+            raise AddressRefused(f"refused: {what} not a public address (set [fetch] allow_private = true to allow)")
+        failure: Exception | None = None
+        for address in public:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure  # type: ignore[misc]  # public is not empty
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise AddressRefused("refused: Unix sockets are not followed")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+async def _resolve(host: str, port: int, *, timeout: float | None) -> list[str]:
+    try:
+        with anyio.fail_after(timeout):
+            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"DNS lookup of {host} timed out") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(str(exc)) from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise httpcore.ConnectError(f"no address for {host}")
+    return addresses
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().strip("[]"), port
+
+
+# --- errors and logs ----------------------------------------------------------
 
 
 def _describe_transport_error(exc: httpx.HTTPError) -> str:
@@ -124,3 +334,15 @@ def _describe_transport_error(exc: httpx.HTTPError) -> str:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _RedactURLs(logging.Filter):
+    """httpx logs each request's URL at INFO (shown by `digest -v`): without its secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(redact_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactURLs())

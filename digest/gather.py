@@ -1,5 +1,6 @@
 """Sources to stored articles. Each source succeeds or fails on its own; a failure is
-recorded with a one-line reason (in the report and in the store) and the rest go on."""
+recorded with a one-line reason (in the report and in the store) and the rest go on.
+A gather has a deadline (`[fetch] gather_timeout`): sources still running then fail."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from digest.config import FetchSettings
 from digest.errors import DigestError, SourceError
 from digest.extract import article_from_fragment, extract_article, fragment_paragraphs
 from digest.feeds import FeedEntry, parse_feed
-from digest.fetch import Fetched, Fetcher, Validators
+from digest.fetch import AddressRefused, Fetched, Fetcher, Validators
 from digest.files import read_feed_file, read_path
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
-from digest.urls import is_http_url
+from digest.urls import is_http_url, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,33 @@ class _Outcome:
 async def gather(
     sources: Sequence[Source], *, client: httpx.AsyncClient, store: Store, settings: FetchSettings
 ) -> GatherReport:
-    """Gather every source concurrently; store and report the articles not seen before."""
+    """Gather every source concurrently; store and report the articles not seen before.
+    A source still running at `settings.gather_timeout` is stopped and recorded as failed."""
     fetcher = Fetcher(client, settings=settings)
-    reports = await asyncio.gather(*(_gather_one(source, fetcher=fetcher, store=store) for source in sources))
+    tasks = [asyncio.create_task(_gather_one(source, fetcher=fetcher, store=store)) for source in sources]
+    try:
+        if tasks:
+            await asyncio.wait(tasks, timeout=settings.gather_timeout)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    reports = []
+    for source, task in zip(sources, tasks, strict=True):
+        if task.cancelled():
+            reason = f"not finished within the {settings.gather_timeout:g} s gather deadline"
+            reports.append((_failed(source, reason, store=store), []))
+        else:
+            reports.append(task.result())
     new_articles = tuple(a for _, articles in reports for a in articles)
     return GatherReport(sources=tuple(r for r, _ in reports), new_articles=new_articles)
+
+
+def _failed(source: Source, reason: str, *, store: Store) -> SourceReport:
+    reason = redact_urls(reason)
+    log.warning("source %s failed: %s", source.name, reason)
+    store.record_source_failure(source.name, reason, at=datetime.now(UTC))
+    return SourceReport(source=source.name, error=reason)
 
 
 async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tuple[SourceReport, list[Article]]:
@@ -53,15 +76,10 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     try:
         outcome = await _READERS[source.kind](source, fetcher=fetcher, store=store)
     except SourceError as exc:
-        reason = str(exc)
-        log.warning("source %s failed: %s", source.name, reason)
-        store.record_source_failure(source.name, reason, at=now)
-        return SourceReport(source=source.name, error=reason), []
+        return _failed(source, str(exc), store=store), []
     except Exception as exc:  # a bug or a library surprise must not stop the other sources
-        reason = f"unexpected {type(exc).__name__}: {_one_line(exc)}"
         log.exception("source %s failed unexpectedly", source.name)
-        store.record_source_failure(source.name, reason, at=now)
-        return SourceReport(source=source.name, error=reason), []
+        return _failed(source, f"unexpected {type(exc).__name__}: {_one_line(exc)}", store=store), []
     new = [a for a in outcome.articles if store.add_article(a, gathered_at=now)]
     seen = outcome.seen + len(outcome.articles) - len(new)
     validators = outcome.validators or Validators()
@@ -85,7 +103,11 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     # Parsing and extraction run in worker threads: on the event loop, a big feed or page
     # would stall every other source's connection until its timeout fired.
     feed = await asyncio.to_thread(
-        parse_feed, fetched.page.body, url=fetched.page.url, content_type=fetched.page.content_type
+        parse_feed,
+        fetched.page.body,
+        url=fetched.page.url,
+        content_type=fetched.page.content_type,
+        max_field_chars=fetcher.settings.max_field_chars,
     )
     entries = feed.entries[: source.max_items]
     known = store.known_urls(e.url for e in entries if e.url)
@@ -94,7 +116,7 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     articles = tuple(a for a in results if isinstance(a, Article))
     failures = tuple(f for f in results if isinstance(f, Failure))
     if feed.warning:
-        failures = (Failure(item=source.location, reason=feed.warning), *failures)
+        failures = (Failure(item=redact_url(source.location), reason=feed.warning), *failures)
     return _Outcome(articles=articles, failures=failures, seen=len(entries) - len(fresh), validators=fetched.validators)
 
 
@@ -109,17 +131,21 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
             published=entry.published,
         )
 
-    item = entry.url or entry.title or source.location
+    item = redact_url(entry.url) if entry.url else entry.title or redact_url(source.location)
     if not entry.url or await asyncio.to_thread(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
         article = await asyncio.to_thread(from_feed)
         return article or Failure(item=item, reason="feed entry has no text")
+    # Links may stay on the feed's configured origin; a local feed file has none.
+    configured = source.location if is_http_url(source.location) else ""
     try:
-        fetched = await fetcher.fetch(entry.url, source=source.name)
+        fetched = await fetcher.fetch(entry.url, source=source.name, configured=configured)
         page = replace(
             fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors
         )
         article = await asyncio.to_thread(extract_article, page)
         problem = "no article body found on the page"
+    except AddressRefused as exc:  # the feed's teaser would carry the refused link into the digest
+        return Failure(item=item, reason=str(exc))
     except DigestError as exc:
         article, problem = None, str(exc)
     if article is None:
@@ -149,7 +175,7 @@ async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Out
         try:
             articles.append(await asyncio.to_thread(_extract_or_raise, page))
         except DigestError as exc:
-            failures.append(Failure(item=page.url, reason=str(exc)))
+            failures.append(Failure(item=redact_url(page.url), reason=str(exc)))
     if not articles and failures and len(read.pages) <= 1:
         raise SourceError(failures[0].reason)
     return _Outcome(articles=tuple(articles), failures=tuple(failures))
