@@ -3,6 +3,7 @@ through our own block classifier (scrape), feed-entry HTML fragments here."""
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from dataclasses import replace
@@ -12,9 +13,10 @@ import lxml.etree
 import lxml.html
 
 from digest.errors import ExtractError
-from digest.extract_html import extract_html
+from digest.extract_html import _CHARSET_SNIFF_BYTES, _declared_charset, extract_html
 from digest.models import Article, Page
 from digest.scrape import extract_scrape
+from digest.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +29,14 @@ def extract_article(page: Page) -> Article | None:
     """The article in `page`, or None when there is no article body.
     Raises ExtractError when the page is not HTML or text, or cannot be decoded."""
     kind = _kind(page)
+    warning = None
     if kind == "html":
-        article = extract_html(_declared_text(page), url=page.url, source=page.source)
+        html, warning = _declared_text(page)
+        article = extract_html(html, url=page.url, source=page.source)
     else:
         article = extract_scrape(decode_text(page), url=page.url, source=page.source)
+    if article and warning:
+        article = replace(article, warnings=(*article.warnings, warning))
     return _with_hints(article, page) if article else None
 
 
@@ -84,16 +90,45 @@ def decode_text(page: Page) -> str:
     raise ExtractError(f"undecodable bytes: not valid {charset or 'UTF-8'} text")
 
 
-def _declared_text(page: Page) -> str | bytes:
-    """Text decoded with the HTTP charset when one is declared and fits; else the raw
-    bytes, so the HTML's own meta charset and sniffing decide."""
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _declared_text(page: Page) -> tuple[str | bytes, str | None]:
+    """The page for extract_html, and a warning when its bytes fit no charset it declares.
+    Text decoded with the HTTP charset when that fits; else the raw bytes when they fit
+    the meta charset or UTF-8, or when nothing is declared (extract_html reads them so);
+    else the text in the first declared charset, bad bytes replaced, and a warning."""
+    body = page.body
     charset = _charset(page.content_type)
     if charset:
         try:
-            return page.body.decode(charset)
+            return body.decode(charset), None
         except (UnicodeDecodeError, LookupError):
             pass
-    return page.body
+    if body.startswith(_BOMS) or b"\x00" in body[:_CHARSET_SNIFF_BYTES]:
+        return body, None  # a byte-order mark decides, or it is binary: extract_html says so
+    declared = [c for c in (charset, _declared_charset(body[:_CHARSET_SNIFF_BYTES])) if c and _known(c)]
+    if not declared:
+        return body, None  # UTF-8, else windows-1252: extract_html's reading of an undeclared page
+    for codec in dict.fromkeys((*declared, "utf-8")):
+        if codec == charset:
+            continue  # tried above
+        try:
+            body.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return body, None
+    warning = f"not valid {declared[0]} text; undecodable bytes replaced"
+    log.warning("%s: %s", redact_url(page.url), warning)
+    return body.decode(declared[0], "replace"), warning
+
+
+def _known(codec: str) -> bool:
+    try:
+        codecs.lookup(codec)
+    except LookupError:
+        return False
+    return True
 
 
 def _kind(page: Page) -> str:
