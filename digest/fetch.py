@@ -254,7 +254,7 @@ class AddressGuard(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         trusted = request.extensions.get(TRUSTED_ORIGIN)
-        on_trusted_origin = trusted is not None and _origin(str(request.url)) == trusted
+        on_trusted_origin = trusted is not None and _origin(request.url) == trusted
         return await (self._trusted if on_trusted_origin else self._public).handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -306,16 +306,16 @@ async def _resolve(host: str, port: int, *, timeout: float | None) -> list[str]:
     return addresses
 
 
-def _origin(url: str) -> tuple[str, str, int] | None:
+def _origin(url: str | httpx.URL) -> tuple[str, str, int] | None:
+    """(scheme, host, port) as httpx reads them, so a configured URL and a request for
+    it compare equal (an IDN host, a default port, upper case)."""
     try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
-    except ValueError:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
         return None
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.host:
         return None
-    return scheme, parts.hostname.lower().strip("[]"), port
+    return parsed.scheme, parsed.host.lower(), parsed.port or _DEFAULT_PORTS[parsed.scheme]
 
 
 # --- errors and logs ----------------------------------------------------------
