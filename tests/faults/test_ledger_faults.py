@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from digest.config import SmtpSettings
-from digest.deliver import DeliveryOptions, Stop, deliver_issue
+from digest.deliver import DeliveryOptions, deliver_issue
 from digest.deliver import run as run_delivery
 from digest.models import DeliveryStatus
 from digest.pipeline import prepare_issue, recipient_factory
@@ -67,10 +67,12 @@ def smtp_for(server: RecordingSMTPServer, *, timeout: float = 5) -> SmtpSettings
     return SmtpSettings(host=server.host, port=server.port, security="none", timeout=timeout)
 
 
-def send_in_thread(url: str, issue_id: str, server, options: DeliveryOptions, reports: list, errors: list) -> threading.Thread:
+def send_in_thread(url: str, issue_id: str, server, options: DeliveryOptions, reports: list, errors: list,
+                   *, delay: float = 0.0) -> threading.Thread:
     """One sender of its own: its own store connections and event loop."""
 
     def go() -> None:
+        time.sleep(delay)
         try:
             with Store(url) as store:
                 issue = store.issue(issue_id)
@@ -105,17 +107,19 @@ def compare(server: RecordingSMTPServer, emails: list[str], ledger: dict[str, st
 
 @pytest.mark.slow
 def test_senders_slower_than_their_lease_never_double_send(store_url):
-    """Two senders at 40 messages/s each with a 0.8 s lease and batches of 500: every
-    batch outlives its lease many times over, so only renewal keeps the claims theirs."""
-    subscribers = 160
+    """Two senders, one at 20 and one at 40 messages/s, with batches of 40 and a 0.8 s
+    lease: every batch outlives its lease, so only renewal keeps the claims theirs
+    (without it, the faster sender takes over the slower one's rows and both send them)."""
+    subscribers = 200
     with Store(store_url) as store:
         emails = subscribe(store, subscribers)
         issue_id = save_issue(store).rendered.digest.issue_id
-    options = DeliveryOptions(connections=4, rate=40, batch=500, lease=0.8, backoff=0.01)
+    slow = DeliveryOptions(connections=4, rate=20, batch=40, lease=0.8, backoff=0.01)
     with RecordingSMTPServer() as server:
         reports: list = []
         errors: list = []
-        threads = [send_in_thread(store_url, issue_id, server, options, reports, errors) for _ in range(2)]
+        threads = [send_in_thread(store_url, issue_id, server, slow, reports, errors),
+                   send_in_thread(store_url, issue_id, server, replace(slow, rate=40), reports, errors, delay=0.2)]
         for thread in threads:
             thread.join(timeout=120)
         assert not errors, errors
@@ -308,8 +312,13 @@ def test_prepare_issue_takes_the_winners_issue(tmp_path, monkeypatch):
         store.add_article(Article(url="https://news.example.org/late", title="Late story",
                                   paragraphs=("A late body sentence. " * 20,), source="s"), gathered_at=NOW)
         real = store.open_issue
-        answers = iter([None])  # the first look sees no issue yet, as in a race
-        monkeypatch.setattr(store, "open_issue", lambda name: next(answers, None) or real(name))
+        looks: list[str] = []
+
+        def open_issue(name: str):
+            looks.append(name)
+            return None if len(looks) == 1 else real(name)  # the first look sees no issue yet, as in a race
+
+        monkeypatch.setattr(store, "open_issue", open_issue)
         settings = Settings(lists=(LIST,), summary=SummarySettings(algorithm="lead"))
         got = prepare_issue(settings, LIST, store=store, day=DAY, now=NOW)
         with store.engine.connect() as conn:
