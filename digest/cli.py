@@ -657,8 +657,10 @@ def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]
             if article is None:
                 raise _Failed("no article body found")
         except (DigestError, _Failed) as exc:
-            message = str(exc) if str(exc).startswith(source) else f"{source}: {exc}"
-            err.print(f"digest: error: {message}", markup=False)
+            from digest.urls import redact_url, redact_urls
+
+            message = str(exc).removeprefix(source).removeprefix(": ")
+            err.print(f"digest: error: {redact_url(source)}: {redact_urls(message)}", markup=False)
             failed = True
             continue
         yield source, article

@@ -31,7 +31,7 @@ from digest.models import (
     Subscriber,
     SubscriberStatus,
 )
-from digest.urls import canonical_url
+from digest.urls import canonical_url, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class Store:
             metadata.create_all(self.engine)
             _upgrade_schema(self.engine)
         except (SQLAlchemyError, ModuleNotFoundError) as exc:
-            raise StoreError(f"cannot open store {_redact(url)}: {_first_line(exc)}") from None
+            raise StoreError(f"cannot open store {redact_url(url)}: {_first_line(exc)}") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -835,7 +835,7 @@ def _guarded(method):
             getattr(exc, "connection_invalidated", False)
         )
         cause = _first_line(getattr(exc, "orig", None) or exc)
-        raise StoreError(f"store {_redact(store.url)}: {name} failed: {cause}",
+        raise StoreError(f"store {redact_url(store.url)}: {name} failed: {cause}",
                          transient=transient) from None
 
     if inspect.isgeneratorfunction(method):
@@ -986,13 +986,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparseable URL: show only its scheme
-        return url.split(":", 1)[0] + ":..."
 
 
 def _retired_key(list_name: str, key: str) -> str:

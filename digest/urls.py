@@ -63,6 +63,8 @@ def redact_url(url: str) -> str:
     userinfo, at, hostport = parts.netloc.rpartition("@")
     if at and ":" in userinfo:
         netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{hostport}"
+    elif at:
+        netloc = f"{REDACTED}@{hostport}"  # a lone user name is often a token (https://TOKEN@host)
     else:
         netloc = parts.netloc
     query = _redact_params(parts.query)

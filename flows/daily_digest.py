@@ -154,8 +154,15 @@ def finalise_task(config: str | None, issue_id: str) -> dict[str, int]:
     """Close the issue (marking its articles sent to the list) once nothing is owed."""
     settings = settings_for(config)
     with Store(settings.store.url) as store:
-        store.complete_issue(issue_id, at=datetime.now(UTC))
-        return {status.value: n for status, n in store.ledger_totals(issue_id).items()}
+        complete = store.complete_issue(issue_id, at=datetime.now(UTC))
+        totals = {status.value: n for status, n in store.ledger_totals(issue_id).items()}
+    if not complete and totals.get("uncertain"):
+        get_run_logger().warning(
+            "issue %s stays open: %d uncertain deliveries (the server may have them); settle them with "
+            "`digest send --issue %s --resend-uncertain` (a reader may get two copies) or `--accept-uncertain`",
+            issue_id, totals["uncertain"], issue_id,
+        )
+    return totals
 
 
 def _smtp(settings: Settings):

@@ -408,7 +408,7 @@ def test_which_addresses_are_public(address, public):
          "https://example.org/f?access_token=***&auth=***&sig=***&Signature=***&X-Amz-Signature=***&client_secret=***"),
         ("https://example.org/cb#access_token=abc&state=1", "https://example.org/cb#access_token=***&state=1"),
         ("https://example.org/a?q=monkeys&author=me", "https://example.org/a?q=monkeys&author=me"),
-        ("https://user@example.org/x", "https://user@example.org/x"),
+        ("https://ghp_0123456789abcdef@example.org/x", "https://***@example.org/x"),
         ("http://example.org/plain", "http://example.org/plain"),
         ("/relative/path?token=x", "/relative/path?token=***"),
         ("https://u:secret@[::1/broken", "https:..."),

@@ -507,3 +507,24 @@ def test_rows_in_flight_at_another_live_sender_are_not_a_failure(tmp_path, smtp_
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 deliveries are being sent by another sender" in result.stdout
     assert sum(smtp_server.copies(e) for e in emails) == 2
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://digest:s3cr%40t@127.0.0.1:1/nodb",
+    "postgresql+psycopg://digest:s3cr@t@127.0.0.1:1/nodb",
+    "postgresql+psycopg://127.0.0.1:1/nodb?user=digest&password=s3cr@t",
+    "postgresql+psycopg://digest:s3cr@t@[not a url",
+])
+def test_the_store_url_in_an_error_hides_its_password(url):
+    from digest.errors import StoreError
+
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    assert "s3cr" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_extract_errors_hide_credentials_in_the_url(tmp_path):
+    result = digest_cli("extract", "http://reader:hunter2@127.0.0.1:9/feed?token=abc123", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr and "abc123" not in result.stderr
+    assert "127.0.0.1:9" in result.stderr and result.stderr.count("\n") == 1
