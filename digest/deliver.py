@@ -392,14 +392,18 @@ async def deliver_issue(
                                                [c.subscriber.id for c in left], now=_now(), owner=run.owner)
     complete = await run.patiently("closing the issue", store.complete_issue, issue_id, at=_now(),
                                    accept_uncertain=accept_uncertain)
-    now = _now()
-    capped = not complete and bool(options.per_hour) and store.hourly_used(issue_id, now=now) >= options.per_hour
-    return DeliveryReport(
-        issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete, capped=capped,
-        throttled=run.throttled, rate=run.limiter.rate, stopped=run.server_down or run.stop.reason, released=released,
-        elsewhere=store.in_flight_elsewhere(issue_id, owner=run.owner, now=now), lost=run.lost,
-        next_due=None if complete else store.next_due(issue_id),
-    )
+
+    def report() -> DeliveryReport:
+        now = _now()
+        capped = not complete and bool(options.per_hour) and store.hourly_used(issue_id, now=now) >= options.per_hour
+        return DeliveryReport(
+            issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete,
+            capped=capped, throttled=run.throttled, rate=run.limiter.rate, stopped=run.server_down or run.stop.reason,
+            released=released, elsewhere=store.in_flight_elsewhere(issue_id, owner=run.owner, now=now), lost=run.lost,
+            next_due=None if complete else store.next_due(issue_id),
+        )
+
+    return await run.patiently("reading the ledger totals", report)
 
 
 async def _worker(connection: Connection, run: _Run, claims: _Claims, writer: _Writer) -> None:
