@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from digest.extract_html import extract_html  # noqa: E402
+from digest.extract.html import extract_html  # noqa: E402
 
 log = logging.getLogger("bench.extraction")
 

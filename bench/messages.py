@@ -22,10 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from digest.compose import compose  # noqa: E402
-from digest.message import MessageFactory, Recipient  # noqa: E402
+from digest.mail.compose import compose  # noqa: E402
+from digest.mail.message import MessageFactory, Recipient  # noqa: E402
 from digest.models import Article, Summary  # noqa: E402
-from digest.render import render_digest  # noqa: E402
+from digest.mail.render import render_digest  # noqa: E402
 
 SENTENCE = "The council approved the plan on Tuesday after a debate that lasted most of the evening."
 

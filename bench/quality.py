@@ -60,8 +60,8 @@ if str(REPO) not in sys.path:
 
 from bench import extraction as extraction_bench  # noqa: E402
 from bench import summaries as summaries_bench  # noqa: E402
-from digest.extract_html import extract_html  # noqa: E402
-from digest.summarize import DEFAULT_ALGORITHM, summarize  # noqa: E402
+from digest.extract.html import extract_html  # noqa: E402
+from digest.summarize.algorithms import DEFAULT_ALGORITHM, summarize  # noqa: E402
 
 log = logging.getLogger("bench.quality")
 

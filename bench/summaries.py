@@ -5,7 +5,7 @@ usage: python bench/summaries.py [--data DIR] [--limit N] [--json OUT] [--only N
 DIR is the shared data folder (default ``<repo>/../shared/data``); articles
 are read from ``DIR/summaries/summaries.jsonl`` (CNN/DailyMail stories with
 human highlights; field ``text`` is the body, ``reference`` the highlights).
-Each system picks 3 sentences with ``digest.summarize.summarize_text`` and is
+Each system picks 3 sentences with ``digest.summarize.algorithms.summarize_text`` and is
 scored the way ``shared/tools/score_summaries.py`` does: ROUGE-1, ROUGE-2 and
 ROUGE-Lsum F-measure (rouge-score, Porter stemming), the reference split at
 sentence ends and joined with newlines, the summary sentences joined with
@@ -37,13 +37,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from digest.summarize import DEFAULT_ALGORITHM, summarize_text  # noqa: E402
+from digest.summarize.algorithms import DEFAULT_ALGORITHM, summarize_text  # noqa: E402
 
 log = logging.getLogger("bench.summaries")
 
 SENTENCES = 3
 METRICS = ("rouge1", "rouge2", "rougeLsum")
-# Row label -> algorithm name in digest.summarize.ALGORITHMS.
+# Row label -> algorithm name in digest.summarize.algorithms.ALGORITHMS.
 SYSTEMS = {
     f"{DEFAULT_ALGORITHM} (default)": DEFAULT_ALGORITHM,
     "LEAD-3": "lead",

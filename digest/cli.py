@@ -122,7 +122,7 @@ def summarize(
 ) -> None:
     """Extract and summarise each SOURCE."""
     with _errors():
-        from digest.summarize import resolve_algorithm, summarize as run_summary
+        from digest.summarize.algorithms import resolve_algorithm, summarize as run_summary
 
         options = state.settings.summary
         name = resolve_algorithm(algorithm or options.algorithm)
@@ -204,7 +204,7 @@ def preview(
     with _errors():
         from datetime import UTC, datetime
 
-        from digest.pipeline import next_digest
+        from digest.app import next_digest
         from digest.preview import PreviewServer, build_preview
 
         settings = state.settings
@@ -271,8 +271,8 @@ def _preview_store(settings: Settings):
     demo = load_settings(DEMO_CONFIG, environ={})
     err.print("the store is empty: previewing the seeds", markup=False, style="dim")
     with Store("sqlite://") as memory:
-        from digest.fetch import make_client
-        from digest.gather import gather as run_gather
+        from digest.gather.fetch import make_client
+        from digest.gather.sources import gather as run_gather
 
         async def go():
             async with make_client(demo.fetch) as client:
@@ -382,7 +382,7 @@ def unsubscribe(token: Annotated[str, typer.Argument(help="The token from an uns
     """Apply an unsubscribe token (as the unsubscribe link would)."""
     with _errors():
         from digest.models import SubscriberStatus
-        from digest.pipeline import signing_secret
+        from digest.app import signing_secret
         from digest.subscribers import read_token
 
         settings = state.settings
@@ -429,7 +429,7 @@ def send(
 def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None, resend_failed=False,
           resend_uncertain=False, accept_uncertain=False):
     from digest.models import DeliveryStatus, SubscriberStatus
-    from digest.pipeline import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
+    from digest.app import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
 
     now = _now()
     if dry_run or test_to:
@@ -470,7 +470,7 @@ def _send(settings, chosen, *, store, issue_id=None, dry_run=False, test_to=None
 def _deliver(settings, chosen, stored, *, store, recipient_for, view, accept_uncertain=False):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from digest.deliver import Stop, deliver_issue, delivery_options, run
+    from digest.delivery.send import Stop, deliver_issue, delivery_options, run
     from digest.models import DeliveryStatus
 
     issue_id = stored.rendered.digest.issue_id
@@ -495,10 +495,10 @@ def _deliver(settings, chosen, stored, *, store, recipient_for, view, accept_unc
 
 
 def _send_test(settings, chosen, rendered, address, *, store):
-    from digest.connection import Connection
-    from digest.message import MessageFactory, Recipient
+    from digest.delivery.connection import Connection
+    from digest.mail.message import MessageFactory, Recipient
     from digest.models import DeliveryStatus
-    from digest.pipeline import view_url
+    from digest.app import view_url
     from digest.subscribers import new_subscriber
 
     target = new_subscriber(address)
@@ -538,7 +538,7 @@ def _smtp_target(settings: Settings):
         with socket.create_connection(("127.0.0.1", smtp.port), timeout=0.5):
             pass
     except OSError:
-        from digest.sink import CaptureSink
+        from digest.delivery.sink import CaptureSink
 
         maildir = Path(settings.delivery.maildir)
         with CaptureSink(maildir=maildir, port=smtp.port) as sink:
@@ -590,7 +590,7 @@ def sink(
 ) -> None:
     """Run a local capture SMTP server that keeps every message in a Maildir."""
     with _errors():
-        from digest.sink import serve_sink
+        from digest.delivery.sink import serve_sink
 
         folder = maildir or Path(state.settings.delivery.maildir)
         out.print(f"Capturing SMTP on {host}:{port} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
@@ -629,8 +629,8 @@ def _first_list(settings: Settings):
 
 
 def _gather(settings: Settings):
-    from digest.fetch import make_client
-    from digest.gather import gather as run_gather
+    from digest.gather.fetch import make_client
+    from digest.gather.sources import gather as run_gather
     from digest.store import Store
 
     async def go():
@@ -651,7 +651,7 @@ def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]
             if raw:
                 article = _raw_article(page)
             else:
-                from digest.extract import extract_article
+                from digest.extract.article import extract_article
 
                 article = extract_article(page)
             if article is None:
@@ -672,7 +672,7 @@ def _read_source(source: str):
     from digest.urls import is_http_url
 
     if is_http_url(source):
-        from digest.fetch import Fetcher, make_client
+        from digest.gather.fetch import Fetcher, make_client
 
         settings = state.settings.fetch
 
@@ -681,7 +681,7 @@ def _read_source(source: str):
                 return await Fetcher(client, settings=settings).fetch(source)
 
         return asyncio.run(go()).page
-    from digest.files import read_page
+    from digest.gather.files import read_page
 
     path = Path(source)
     if not path.exists():
@@ -690,7 +690,7 @@ def _read_source(source: str):
 
 
 def _raw_article(page) -> Article | None:
-    from digest.extract import decode_text
+    from digest.extract.article import decode_text
 
     text = decode_text(page)
     paragraphs = tuple(" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n") if p.strip())

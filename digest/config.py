@@ -86,7 +86,7 @@ class ListSettings:
     title: str = ""
     sender: str = "Digest <digest@localhost>"
     reply_to: str = ""
-    subject: str = ""  # empty: DEFAULT_SUBJECT in digest.render
+    subject: str = ""  # empty: DEFAULT_SUBJECT in digest.mail.render
     sources: tuple[str, ...] = ()  # empty: every source; the order is the section order
     max_items: int = 20
     show_images: bool = False

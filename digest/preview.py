@@ -41,9 +41,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from digest.config import ListSettings
-from digest.message import MessageFactory, Recipient
+from digest.mail.message import MessageFactory, Recipient
 from digest.models import Digest, RenderedDigest
-from digest.render import TEMPLATES_DIR, make_environment, render_digest
+from digest.mail.render import TEMPLATES_DIR, make_environment, render_digest
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +376,7 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
     """What the local capture server received (newest first), when it has a Maildir."""
     if server.maildir is None:
         return "<p>No capture Maildir configured.</p>"
-    from digest.sink import captured
+    from digest.delivery.sink import captured
 
     messages = captured(server.maildir)
     if not messages:

@@ -18,14 +18,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from digest.config import Settings, load_settings
-from digest.deliver import deliver_issue, delivery_options
-from digest.deliver import run as run_delivery
+from digest.delivery.send import deliver_issue, delivery_options
+from digest.delivery.send import run as run_delivery
 from digest.errors import DigestError
-from digest.fetch import make_client
-from digest.gather import gather
+from digest.gather.fetch import make_client
+from digest.gather.sources import gather
 from digest.models import DeliveryStatus, Summary
-from digest.render import personal_fields, personalise
-from digest.pipeline import (
+from digest.mail.render import personal_fields, personalise
+from digest.app import (
     pending_articles,
     prepare_issue,
     recipient_factory,

@@ -6,10 +6,10 @@ import asyncio
 from datetime import date
 
 from digest.config import DEMO_CONFIG, load_settings
-from digest.fetch import make_client
-from digest.gather import gather
+from digest.gather.fetch import make_client
+from digest.gather.sources import gather
 from digest.models import Digest
-from digest.pipeline import next_digest
+from digest.app import next_digest
 from digest.store import Store
 
 DAY = date(2026, 11, 24)

@@ -14,9 +14,9 @@ import pytest
 
 from digest.config import FetchSettings
 from digest.errors import FeedError
-from digest.feeds import parse_feed
-from digest.fetch import make_client
-from digest.gather import gather
+from digest.gather.feeds import parse_feed
+from digest.gather.fetch import make_client
+from digest.gather.sources import gather
 from digest.models import Source, SourceKind
 from tests.faults.conftest import SHARED_DATA
 from tests.integration.httpserver import Route
@@ -208,7 +208,7 @@ async def test_parsing_and_extraction_stay_off_the_event_loop(store, http_server
     'timed out' (the whole corpus above did that with a 1 s connect timeout)."""
     import threading
 
-    import digest.gather as gather_module
+    import digest.gather.sources as gather_module
 
     loop_thread = threading.get_ident()
     on_loop: list[str] = []
@@ -289,7 +289,7 @@ def test_a_long_word_in_a_feed_that_is_not_utf8_does_not_stall_parsing():
     import sys
 
     script = (
-        "from digest.feeds import parse_feed\n"
+        "from digest.gather.feeds import parse_feed\n"
         "body = (b\"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><item><title>caf\\xe9</title>\"\n"
         "        b'<link>http://e.example/1</link><description>' + b'x' * 300_000 + b'</description></item></channel></rss>')\n"
         "feed = parse_feed(body, content_type='application/rss+xml')\n"

@@ -21,9 +21,9 @@ import pytest
 
 from digest.config import FetchSettings
 from digest.errors import FeedError, FetchError
-from digest.feeds import parse_feed
-from digest.fetch import Fetcher, is_public_address, make_client
-from digest.gather import gather
+from digest.gather.feeds import parse_feed
+from digest.gather.fetch import Fetcher, is_public_address, make_client
+from digest.gather.sources import gather
 from digest.models import Source, SourceKind
 from digest.urls import redact_url
 from tests.faults.conftest import digest_cli
@@ -104,7 +104,7 @@ def test_the_entity_bomb_from_the_report_is_refused_at_once():
     script = (
         "import resource, time\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))\n"
-        "from digest.feeds import parse_feed\n"
+        "from digest.gather.feeds import parse_feed\n"
         "from digest.errors import FeedError\n"
         "from tests.faults.test_hostile_sources import entity_bomb\n"
         "body = entity_bomb(entity_chars=100_000, references=10_000)\n"
@@ -127,7 +127,7 @@ def test_the_entity_bomb_from_the_report_is_refused_at_once():
 
 def test_long_feed_fields_are_cut_with_a_warning(caplog):
     body = pages.rss([("Long", "https://e.example/1")], full_content=True)
-    with caplog.at_level(logging.WARNING, logger="digest.feeds"):
+    with caplog.at_level(logging.WARNING, logger="digest.gather.feeds"):
         feed = parse_feed(body, url="https://e.example/feed", content_type="application/rss+xml", max_field_chars=500)
     assert len(feed.entries[0].content_html) == 500
     assert feed.warning and "500 characters" in feed.warning
@@ -466,7 +466,7 @@ BROKEN_UTF8 = pages.article_html("Caf\u00e9 society").replace(b"approved the pla
 )
 async def test_a_page_that_is_not_valid_in_its_charset_is_kept_with_a_warning(store, http_server, caplog, content_type, body):
     http_server.routes["/p"] = Route(body, content_type=content_type)
-    with caplog.at_level(logging.WARNING, logger="digest.extract"):
+    with caplog.at_level(logging.WARNING, logger="digest.extract.article"):
         report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store)
     [article] = report.new_articles
     assert article.title == "Caf\u00e9 society"  # the valid UTF-8 is read as UTF-8, not as windows-1252

@@ -14,12 +14,12 @@ from datetime import date
 
 import pytest
 
-from digest.compose import compose
+from digest.mail.compose import compose
 from digest.config import ListSettings
-from digest.message import MessageFactory, Recipient
+from digest.mail.message import MessageFactory, Recipient
 from digest.models import Article, Summary
 from digest.preview import PreviewServer
-from digest.render import clean, personal_fields, personalise, render_digest, safe_url
+from digest.mail.render import clean, personal_fields, personalise, render_digest, safe_url
 from digest.subscribers import new_subscriber
 from tests.faults.conftest import REPO, digest_cli, report
 
@@ -31,7 +31,7 @@ RECIPIENT = "captured.reader@example.org"
 
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory):
-    from digest.sink import CaptureSink
+    from digest.delivery.sink import CaptureSink
 
     maildir = tmp_path_factory.mktemp("preview") / "mail"
     with CaptureSink(maildir=maildir, port=0) as sink, smtplib.SMTP("127.0.0.1", sink.port) as client:
@@ -280,11 +280,11 @@ def test_our_own_warnings_still_reach_stderr_without_verbose():
         "import logging\n"
         "from digest.cli import _configure_logging\n"
         "_configure_logging(verbose=False)\n"
-        "logging.getLogger('digest.render').warning('own warning %s', 1)\n"
+        "logging.getLogger('digest.mail.render').warning('own warning %s', 1)\n"
         "for name in ('trafilatura.core', 'htmldate.core', 'readability.readability', 'justext.core', 'courlan.core'):\n"
         "    logging.getLogger(name).error('library record from %s', name)\n"
         "    logging.getLogger(name).warning('library record from %s', name)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60,
                             check=True)
-    assert result.stderr == "WARNING digest.render: own warning 1\n"
+    assert result.stderr == "WARNING digest.mail.render: own warning 1\n"

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from digest.compose import compose
+from digest.mail.compose import compose
 from digest.errors import DigestError, ExtractError, FeedError
-from digest.extract import article_from_fragment, extract_article
-from digest.feeds import parse_feed
-from digest.message import MessageError, MessageFactory, Recipient
+from digest.extract.article import article_from_fragment, extract_article
+from digest.gather.feeds import parse_feed
+from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.models import Article, Page, Summary
-from digest.render import render_digest
-from digest.summarize import summarize, summarize_text
+from digest.mail.render import render_digest
+from digest.summarize.algorithms import summarize, summarize_text
 from digest.urls import canonical_url
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

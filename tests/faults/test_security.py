@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from digest.compose import compose
+from digest.mail.compose import compose
 from digest.config import ListSettings
-from digest.extract import article_from_fragment, extract_article
-from digest.message import MessageError, MessageFactory, Recipient
+from digest.extract.article import article_from_fragment, extract_article
+from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.models import Article, Page, Summary
-from digest.render import render_digest
-from digest.summarize import summarize
+from digest.mail.render import render_digest
+from digest.summarize.algorithms import summarize
 from tests.faults.conftest import NOW
 from tests.faults.test_properties import check_html, check_message
 from tests.smtp_server import smtp_server  # noqa: F401
@@ -381,8 +381,8 @@ def test_secrets_never_appear_in_logs_messages_or_the_store(tmp_path):
         assert sent.returncode == 1, sent.stdout + sent.stderr
     assert smtp.logins and smtp.logins[0] == (b"digest-user", PASSWORD.encode())  # the password was used
     assert len(smtp.server.accepted) == 3
-    assert "INFO digest.deliver: deferred r0@example.org" in sent.stderr  # -v logs
-    assert "WARNING digest.deliver: failed to r1@example.org" in sent.stderr
+    assert "INFO digest.delivery.send: deferred r0@example.org" in sent.stderr  # -v logs
+    assert "WARNING digest.delivery.send: failed to r1@example.org" in sent.stderr
     for result in (gathered, imported, sent):
         assert_no_secret(result.stdout, result.stderr)
     assert_no_secret(*(a.data for a in smtp.server.accepted))

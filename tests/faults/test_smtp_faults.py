@@ -9,7 +9,7 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from digest.deliver import DeliveryOptions
+from digest.delivery.send import DeliveryOptions
 from digest.models import DeliveryStatus
 from digest.store import deliveries_table, subscribers_table
 from tests.faults.conftest import NOW, report, save_issue, send, subscribe

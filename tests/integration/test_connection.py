@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from digest.config import SmtpSettings
-from digest.connection import Connection, Outcome
+from digest.delivery.connection import Connection, Outcome
 from digest.models import DeliveryStatus
 
 MESSAGE = b"Subject: hi\r\n\r\n.leading dot\r\nbody\r\n"

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from digest.config import ListSettings, SmtpSettings
-from digest.deliver import DeliveryOptions, deliver_issue
-from digest.compose import compose
+from digest.delivery.send import DeliveryOptions, deliver_issue
+from digest.mail.compose import compose
 from digest.models import Article, DeliveryStatus, Summary, SubscriberStatus
-from digest.pipeline import recipient_factory, render_for_list
+from digest.app import recipient_factory, render_for_list
 from digest.store import Store
 from digest.subscribers import new_subscriber, read_token
 from tests.smtp_server import RecordingSMTPServer, smtp_server  # noqa: F401
@@ -238,7 +238,7 @@ def test_two_workers_in_threads_with_their_own_connections(store, smtp_server):
 
 
 async def test_dot_stuffing_keeps_lines_that_start_with_a_dot(store, smtp_server):
-    from digest.connection import _dot_stuffed
+    from digest.delivery.connection import _dot_stuffed
 
     assert _dot_stuffed(b".a\r\nb\r\n.c") == b"..a\r\nb\r\n..c\r\n.\r\n"
     subscribe(store, 1)

@@ -6,8 +6,8 @@ import socket
 import pytest
 
 from digest.config import FetchSettings
-from digest.fetch import make_client
-from digest.gather import gather
+from digest.gather.fetch import make_client
+from digest.gather.sources import gather
 from digest.models import Source, SourceKind
 from digest.store import Store
 from tests.integration import pages
@@ -218,7 +218,7 @@ async def test_per_host_limit_caps_concurrent_requests(http_server, store):
 def test_dns_failures_are_named():
     import httpx
 
-    from digest.fetch import _describe_transport_error
+    from digest.gather.fetch import _describe_transport_error
 
     message = _describe_transport_error(httpx.ConnectError("[Errno -2] Name or service not known"))
     assert message.startswith("DNS lookup failed")

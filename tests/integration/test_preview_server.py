@@ -7,7 +7,7 @@ import time
 import pytest
 
 from digest.preview import PreviewServer
-from digest.render import TEMPLATES_DIR
+from digest.mail.render import TEMPLATES_DIR
 from tests.seeded import seeded_digest
 
 
@@ -89,7 +89,7 @@ def test_template_error_shows_as_a_500_page(server):
 def test_index_lists_captured_messages(seeded, tmp_path):
     import smtplib
 
-    from digest.sink import CaptureSink
+    from digest.delivery.sink import CaptureSink
 
     digest, daily = seeded
     maildir = tmp_path / "mail"

@@ -14,7 +14,7 @@ import aiosmtplib
 import pytest
 
 from digest.errors import DeliveryError
-from digest.sink import CaptureSink, captured
+from digest.delivery.sink import CaptureSink, captured
 
 
 def email(subject: str, message_id: str) -> EmailMessage:
@@ -59,7 +59,7 @@ async def test_captures_one_copy_per_recipient(sink: CaptureSink):
 
 async def test_pipelined_sends_are_captured(sink: CaptureSink):
     from digest.config import SmtpSettings
-    from digest.connection import Connection
+    from digest.delivery.connection import Connection
 
     connection = Connection(SmtpSettings(host="127.0.0.1", port=sink.port, timeout=5))
     message = email("Pipelined", "<p@example.org>").as_bytes().replace(b"\n", b"\r\n")
@@ -124,7 +124,7 @@ def free_port() -> int:
 
 def test_serve_sink_runs_until_sigterm(tmp_path: Path):
     port = free_port()
-    code = f"from pathlib import Path; from digest.sink import serve_sink; serve_sink(maildir=Path({str(tmp_path / 'mail')!r}), port={port})"
+    code = f"from pathlib import Path; from digest.delivery.sink import serve_sink; serve_sink(maildir=Path({str(tmp_path / 'mail')!r}), port={port})"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2])
     try:
         deadline = time.monotonic() + 5

@@ -11,10 +11,10 @@ import ssl
 
 import pytest
 
-from digest import deliver
+from digest.delivery import send as deliver
 from digest.config import SmtpSettings
-from digest.deliver import DeliveryOptions, deliver_issue
-from digest.pipeline import recipient_factory
+from digest.delivery.send import DeliveryOptions, deliver_issue
+from digest.app import recipient_factory
 from digest.store import Store
 from tests.integration.test_deliver import LIST, SECRET, save_issue, subscribe
 from tests.smtp_server import RecordingSMTPServer, _BoundController, _Handler

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from digest.compose import compose, issue_id
+from digest.mail.compose import compose, issue_id
 from digest.models import Article, Source, SourceKind, Summary
 
 DAY = date(2026, 11, 24)

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from digest.errors import ExtractError
-from digest.extract_html import clean_paragraphs, decode_html, extract_html
+from digest.extract.html import clean_paragraphs, decode_html, extract_html
 from digest.models import Article
 
 

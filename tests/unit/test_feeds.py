@@ -5,7 +5,7 @@ import json
 import pytest
 
 from digest.errors import FeedError
-from digest.feeds import parse_feed
+from digest.gather.feeds import parse_feed
 from tests.integration import pages
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from digest.compose import compose
+from digest.mail.compose import compose
 from digest.errors import ConfigError
-from digest.message import MessageError, MessageFactory, Recipient
+from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.models import Article, Summary
-from digest.render import CLIP_WARN_BYTES, make_subject, personal_fields, personalise, render_digest
+from digest.mail.render import CLIP_WARN_BYTES, make_subject, personal_fields, personalise, render_digest
 
 DAY = date(2026, 11, 24)
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
@@ -102,7 +102,7 @@ def test_personalisation_is_substitution_after_inlining():
 
 
 def test_premailer_runs_once_per_digest(monkeypatch):
-    import digest.render as render_module
+    import digest.mail.render as render_module
 
     calls = []
     original = render_module.inline_css

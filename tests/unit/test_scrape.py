@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from digest.models import Article
-from digest.scrape import extract_scrape
+from digest.extract.scrape import extract_scrape
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_SEEDS = REPO.parent / "shared" / "seeds"

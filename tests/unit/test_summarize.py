@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from digest import sentences as sentences_module
-from digest import summarize as summarize_module
+from digest.summarize import sentences as sentences_module
+from digest.summarize import algorithms as summarize_module
 from digest.errors import DigestError, UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.sentences import build_document, split_paragraphs, split_sentences, split_words
-from digest.summarize import (
+from digest.summarize.sentences import build_document, split_paragraphs, split_sentences, split_words
+from digest.summarize.algorithms import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
     MAX_CHARS,
@@ -244,7 +244,7 @@ def test_similarity_matrix_is_lexrank_cosine():
 def test_greedy_kl_matches_sumy_kl(count):
     from sumy.summarizers.kl import KLSummarizer
 
-    from digest.sentences import stemmer_for, stop_words_for
+    from digest.summarize.sentences import stemmer_for, stop_words_for
 
     reference = KLSummarizer(stemmer_for("english"))
     reference.stop_words = stop_words_for("english")
@@ -272,7 +272,7 @@ def test_paragraphs_split_on_blank_lines():
 
 
 def test_unsupported_language_falls_back_to_english(caplog):
-    with caplog.at_level(logging.WARNING, logger="digest.sentences"):
+    with caplog.at_level(logging.WARNING, logger="digest.summarize.sentences"):
         picked = summarize_text(LONG, language="klingon")
     assert picked == summarize_text(LONG)
     assert any("klingon" in r.getMessage() for r in caplog.records)
@@ -284,7 +284,7 @@ def test_language_codes_and_other_languages(caplog):
         "Die Kosten liegen bei etwa 120 Mio. Euro. Die Hälfte zahlt der Bund, z.B. aus einem Fonds. "
         "Geschäftsleute in der Marktstraße sind dagegen. Sie fürchten um ihre Kunden."
     )
-    with caplog.at_level(logging.WARNING, logger="digest.sentences"):
+    with caplog.at_level(logging.WARNING, logger="digest.summarize.sentences"):
         assert summarize_text(LONG, language="en") == summarize_text(LONG, language="english")
         picked = summarize_text(german, language="de", sentences=2)
     assert not caplog.records
@@ -328,7 +328,7 @@ import nltk, nltk.data
 setattr(nltk, "download", refuse)  # a fetch of tokenizer data would fail loudly
 nltk.data.find = refuse
 nltk.data.path[:] = [sys.argv[1]]
-from digest.summarize import ALGORITHMS, summarize_text
+from digest.summarize.algorithms import ALGORITHMS, summarize_text
 text = "The vote was close. The plan costs money. Shops object to it. Cyclists welcome it."
 for name in ALGORITHMS:
     assert len(summarize_text(text, sentences=2, algorithm=name)) == 2, name
@@ -343,7 +343,7 @@ print("ok")
 
 
 def test_default_is_an_alias_for_the_default_algorithm():
-    from digest.summarize import DEFAULT_ALGORITHM, resolve_algorithm
+    from digest.summarize.algorithms import DEFAULT_ALGORITHM, resolve_algorithm
 
     assert resolve_algorithm("default") == DEFAULT_ALGORITHM
     article = Article(url="u", title="t", paragraphs=("One sentence here is fine. Another one follows it.",))

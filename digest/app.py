@@ -10,11 +10,11 @@ from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from digest.compose import compose
+from digest.mail.compose import compose
 from digest.config import ListSettings, Settings
-from digest.message import Recipient
+from digest.mail.message import Recipient
 from digest.models import Digest, RenderedDigest, Subscriber, Summary
-from digest.render import render_digest
+from digest.mail.render import render_digest
 from digest.store import Store, StoredArticle, StoredIssue
 from digest.errors import SubscriberError
 from digest.subscribers import make_token, parse_subscriber_csv
@@ -34,7 +34,7 @@ def pending_articles(settings: Settings, list_settings: ListSettings, *, store: 
 def summarize_all(stored: list[StoredArticle], settings: Settings) -> list[Summary]:
     # Imported here: sumy and NLTK take about a second to load, and the commands that
     # only send or unsubscribe never summarise.
-    from digest.summarize import resolve_algorithm, summarize
+    from digest.summarize.algorithms import resolve_algorithm, summarize
 
     options = settings.summary
     algorithm = resolve_algorithm(options.algorithm)

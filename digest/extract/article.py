@@ -13,9 +13,9 @@ import lxml.etree
 import lxml.html
 
 from digest.errors import ExtractError
-from digest.extract_html import _CHARSET_SNIFF_BYTES, _declared_charset, extract_html
+from digest.extract.html import _CHARSET_SNIFF_BYTES, _declared_charset, extract_html
 from digest.models import Article, Page
-from digest.scrape import extract_scrape
+from digest.extract.scrape import extract_scrape
 from digest.urls import redact_url
 
 log = logging.getLogger(__name__)

@@ -37,9 +37,9 @@ from email.utils import parseaddr
 from typing import Any, TypeVar
 
 from digest.config import DeliverySettings, SmtpSettings
-from digest.connection import Connection, Outcome
+from digest.delivery.connection import Connection, Outcome
 from digest.errors import StoreError
-from digest.message import MessageError, MessageFactory, Recipient
+from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.models import DeliveryResult, DeliveryStatus, Subscriber
 from digest.store import Claim, Store, StoredIssue
 

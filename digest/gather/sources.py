@@ -15,10 +15,10 @@ import httpx
 
 from digest.config import FetchSettings
 from digest.errors import DigestError, SourceError
-from digest.extract import article_from_fragment, extract_article, fragment_paragraphs
-from digest.feeds import FeedEntry, parse_feed
-from digest.fetch import AddressRefused, Fetched, Fetcher, Validators
-from digest.files import read_feed_file, read_path
+from digest.extract.article import article_from_fragment, extract_article, fragment_paragraphs
+from digest.gather.feeds import FeedEntry, parse_feed
+from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators
+from digest.gather.files import read_feed_file, read_path
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
 from digest.urls import is_http_url, redact_url, redact_urls

@@ -1,0 +1,1 @@
+"""Delivery: the SMTP connection pool, the exactly-once send loop and the local capture server."""

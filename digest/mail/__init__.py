@@ -1,0 +1,1 @@
+"""Mail: compose a digest, render it once (Jinja2 + premailer), build each reader's message. Pure."""

@@ -1,0 +1,1 @@
+"""Summaries: sentence splitting and the sumy algorithms, by name. Pure."""
