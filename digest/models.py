@@ -197,3 +197,13 @@ class DeliveryResult:
     code: int | None = None
     error: str = ""
     retry_after: float | None = None  # seconds, for DEFERRED
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message as it crosses the send boundary: built and personalised before it,
+    handed as it is to a sender (the SMTP pool, a signing wrapper, a recorder in tests)."""
+
+    envelope_from: str
+    recipients: tuple[str, ...]
+    data: bytes  # the whole message, CRLF line ends, not dot-stuffed

@@ -1,4 +1,4 @@
-"""Send an issue to its subscribers through a pool of reused SMTP connections.
+"""Send an issue to its subscribers through a `Sender` (by default a pool of reused SMTP connections).
 
 Exactly once, nothing lost:
 - Deliveries are claimed from the ledger a few at a time, just ahead of sending (about
@@ -37,10 +37,11 @@ from email.utils import parseaddr
 from typing import Any, TypeVar
 
 from digest.config import DeliverySettings, SmtpSettings
-from digest.delivery.connection import Connection, Outcome
+from digest.delivery.connection import Outcome
+from digest.delivery.pool import Sender, SmtpPool
 from digest.errors import StoreError
 from digest.mail.message import MessageError, MessageFactory, Recipient
-from digest.models import DeliveryResult, DeliveryStatus, Subscriber
+from digest.models import DeliveryResult, DeliveryStatus, OutgoingMessage, Subscriber
 from digest.store import Claim, Store, StoredIssue
 
 log = logging.getLogger(__name__)
@@ -345,7 +346,8 @@ async def deliver_issue(
     issue: StoredIssue,
     *,
     store: Store,
-    smtp: SmtpSettings,
+    smtp: SmtpSettings | None = None,
+    transport: Sender | None = None,
     sender: str,
     recipient_for: Callable[[Subscriber], Recipient],
     reply_to: str = "",
@@ -357,13 +359,17 @@ async def deliver_issue(
     stop: Stop | None = None,
     accept_uncertain: bool = False,
 ) -> DeliveryReport:
-    """Send what the ledger still owes for `issue`; close the issue when nothing is owed
+    """Send what the ledger still owes for `issue` through `transport` (default: a pool of
+    `options.connections` connections to `smtp`); close the issue when nothing is owed
     (and nothing is uncertain, unless `accept_uncertain`)."""
+    if transport is None:
+        if smtp is None:
+            raise TypeError("deliver_issue needs smtp settings or a transport")
+        transport = SmtpPool(smtp, connections=options.connections, tls_context=tls_context)
     issue_id = issue.rendered.digest.issue_id
     factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url)
     run = _Run(issue_id, store, factory, parseaddr(sender)[1], recipient_for, options, RateLimiter(options.rate),
                stop if stop is not None else Stop())
-    connections = [Connection(smtp, tls_context=tls_context) for _ in range(max(1, options.connections))]
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     # A message deferred in this run waits for a later run, even with defer=0: claimed
     # again at once, a recipient the server always defers would keep the run going.
@@ -371,10 +377,10 @@ async def deliver_issue(
     writer = _Writer(run, claims, on_batch)
     heartbeat = asyncio.ensure_future(_renew_leases(run, claims))
     try:
-        await asyncio.gather(*(_worker(c, run, claims, writer) for c in connections))
+        await asyncio.gather(*(_worker(transport, run, claims, writer) for _ in range(transport.concurrency)))
     finally:
         heartbeat.cancel()
-        await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
+        await transport.close()
         left = claims.leftovers()
         if run.server_down:
             # The server is down: what was not tried waits for the retry delay, like a deferral.
@@ -406,7 +412,7 @@ async def deliver_issue(
     return await run.patiently("reading the ledger totals", report)
 
 
-async def _worker(connection: Connection, run: _Run, claims: _Claims, writer: _Writer) -> None:
+async def _worker(transport: Sender, run: _Run, claims: _Claims, writer: _Writer) -> None:
     while not run.stop and not run.server_down:
         claim = await claims.next()
         if claim is None:
@@ -414,7 +420,7 @@ async def _worker(connection: Connection, run: _Run, claims: _Claims, writer: _W
         sid = claim.subscriber.id
         result = None
         if claims.holds(sid):  # else its lease could not be renewed in time: the row may be someone else's
-            result = await _deliver_one(claim, run, connection, may_send=lambda: claims.holds(sid) and not run.stop)
+            result = await _deliver_one(claim, run, transport, may_send=lambda: claims.holds(sid) and not run.stop)
         if result is None:
             claims.skipped.append(claim)  # not sent: released (or deferred) when the run ends
             continue
@@ -442,13 +448,13 @@ async def _renew_leases(run: _Run, claims: _Claims) -> None:
 
 
 async def _deliver_one(
-    claim: Claim, run: _Run, connection: Connection, *, may_send: Callable[[], bool]
+    claim: Claim, run: _Run, transport: Sender, *, may_send: Callable[[], bool]
 ) -> DeliveryResult | None:
     """The message's outcome, or None when it was not sent because the run is stopping
     or the claim is no longer safely held."""
     subscriber = claim.subscriber
     try:
-        message = run.factory.build(run.recipient_for(subscriber))
+        message = OutgoingMessage(run.sender, (subscriber.email,), run.factory.build(run.recipient_for(subscriber)))
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
     outcome = Outcome(DeliveryStatus.DEFERRED)
@@ -457,9 +463,7 @@ async def _deliver_one(
         await run.limiter.wait()
         if not may_send() or run.server_down:
             return None
-        outcome = await connection.send(run.sender, subscriber.email, message)
-        if outcome.reconnect or outcome.status is DeliveryStatus.DEFERRED:
-            await connection.close()  # a retry goes out on a fresh connection
+        outcome = await transport.send(message)
         if outcome.unreachable:
             run.unreachable += 1
             if run.unreachable >= max(1, run.options.circuit) and not run.server_down:
