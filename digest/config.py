@@ -1,7 +1,8 @@
 """Settings: read once from digest.toml and DIGEST_* variables, validated, passed down.
 
 Lookup order for the file: an explicit path (``--config``), then ``DIGEST_CONFIG``,
-then ``./digest.toml``, then the embedded demo config in ``seeds/``.
+then ``./digest.toml``, then the embedded demo config in ``seeds/`` (shipped in the
+wheel as ``digest._seeds``; its relative paths resolve from its folder, like any file's).
 Environment variables override scalar keys as ``DIGEST_<SECTION>_<KEY>``
 (for example ``DIGEST_SMTP_HOST``). Library code never reads the environment:
 only :func:`load_settings` does, and only when the caller passes ``environ``.
@@ -13,14 +14,33 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from digest.errors import ConfigError
 from digest.models import Source, SourceKind
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+def _shipped_folder(package: str, folder: str) -> Path:
+    """A top-level folder of the repository that ships inside the wheel as a package
+    (pyproject.toml maps templates/ to digest._templates and seeds/ to digest._seeds).
+    In a checkout it is that folder itself, so templates edited in place are used at once."""
+    try:
+        root = files(package)
+    except ModuleNotFoundError:
+        # An editable install made before the mapping existed: its import finder does not
+        # know the package, but the folder sits in the checkout (`pip install -e .` updates it).
+        root = Path(__file__).resolve().parent.parent / folder
+        if not (root / "__init__.py").is_file():
+            raise ImportError(f"{package} is not installed and there is no checkout folder {root}") from None
+    if not isinstance(root, Path):  # e.g. a zipped install: Jinja2 and the config loader need real files
+        raise ImportError(f"{package} is not a folder on disk ({root!r}); install digest unzipped")
+    return root
+
+
+TEMPLATES_DIR = _shipped_folder("digest._templates", "templates")
+SEEDS_DIR = _shipped_folder("digest._seeds", "seeds")
 DEMO_CONFIG = SEEDS_DIR / "digest.toml"
 SECURITY_MODES = ("starttls", "tls", "none")
 

@@ -20,14 +20,13 @@ from urllib.parse import urlsplit
 import jinja2
 from premailer import Premailer
 
-from digest.config import PROJECT_ROOT
+from digest.config import TEMPLATES_DIR
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestItem, RenderedDigest
 from digest.text import has_format_characters, remove_invisible
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
 DEFAULT_SUBJECT = "{list} — {date}: {top}{more}"
 PERSONAL_FIELDS = ("greeting", "name", "email", "unsubscribe_url", "view_url")
 CLIP_WARN_BYTES = 100 * 1024  # Gmail clips HTML beyond about 102 KB
