@@ -11,6 +11,7 @@ module imported from it (the checkout's own .venv, which holds the dependencies,
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -125,8 +126,9 @@ def test_checkout_uses_its_own_folders():
     from digest.config import DEMO_CONFIG, SEEDS_DIR, TEMPLATES_DIR
     from digest.mail import render
 
-    if not _inside(render.__file__, REPO):
-        pytest.skip("digest is not imported from this checkout")
+    origins = [json.loads(d.read_text("direct_url.json") or "{}") for d in importlib.metadata.distributions(name="digest")]
+    if not any(o.get("dir_info", {}).get("editable") and o.get("url") == REPO.as_uri() for o in origins):
+        pytest.skip("digest is not an editable install of this checkout")
     assert TEMPLATES_DIR == REPO / "templates" == render.TEMPLATES_DIR
     assert SEEDS_DIR == REPO / "seeds"
     assert DEMO_CONFIG == REPO / "seeds" / "digest.toml"
