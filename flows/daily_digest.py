@@ -1,49 +1,44 @@
 """The Prefect flows: `daily-digest` (gather, summarise, compose, send, finalise) and
 `gather` (sources into the store, to run more often than the digest).
 
-Every task is a thin wrapper over one `digest` function and passes plain values
-(paths, ids, ranges), so a task can run on any worker that reaches the store.
-Only the I/O tasks (gather, send) retry; a send batch is idempotent through the
-ledger, so a retry or a second worker never sends a row twice.
+Every task is a thin wrapper over one use case of `digest.app` and passes plain values
+(paths, ids, ranges, summary sentences), never article bodies, so a task can run on
+any worker that reaches the store. Settings and secrets are read once per flow run in
+each process. Only the I/O tasks (gather, send) retry; a send batch is idempotent
+through the ledger, so a retry or a second worker never sends a row twice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
+from digest import app
 from digest.config import Settings, load_settings
-from digest.delivery.send import deliver_issue, delivery_options
-from digest.delivery.send import run as run_delivery
 from digest.errors import DigestError
-from digest.gather.fetch import make_client
-from digest.gather.sources import gather
-from digest.models import DeliveryStatus, Summary
 from digest.mail.render import personal_fields, personalise
-from digest.app import (
-    pending_articles,
-    prepare_issue,
-    recipient_factory,
-    seed_subscribers,
-    signing_secret,
-    summarize_all,
-    view_url,
-)
+from digest.models import DeliveryStatus
 from digest.store import Store
 
 SEND_BATCH = 1000
 SUMMARY_BATCH = 50
-OWED = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING)
 
 
 def settings_for(config: str | None) -> Settings:
     """Settings from the flow's `config` parameter, else DIGEST_CONFIG, ./digest.toml or
-    the demo; secrets may come from Prefect Secret blocks instead of the environment."""
+    the demo; secrets may come from Prefect Secret blocks instead of the environment.
+    Read once per flow run (and process): every task of the run sees the same."""
+    return _settings(config, flow_run.get_id() or "")
+
+
+@lru_cache(maxsize=8)
+def _settings(config: str | None, _run_id: str) -> Settings:
     settings = load_settings(config, environ=os.environ)
     password = settings.smtp.password or _secret_block("digest-smtp-password")
     secret = settings.unsubscribe.secret or _secret_block("digest-unsubscribe-secret")
@@ -66,13 +61,8 @@ def _secret_block(name: str) -> str:
 @task(name="gather", retries=2, retry_delay_seconds=[10, 60])
 def gather_task(config: str | None) -> dict[str, dict]:
     settings = settings_for(config)
-
-    async def run():
-        async with make_client(settings.fetch) as client:
-            with Store(settings.store.url) as store:
-                return await gather(settings.sources, client=client, store=store, settings=settings.fetch)
-
-    report = asyncio.run(run())
+    with Store(settings.store.url) as store:
+        report = app.gather_sources(settings, store=store)
     logger = get_run_logger()
     for source in report.sources:
         if source.error:
@@ -85,28 +75,27 @@ def gather_task(config: str | None) -> dict[str, dict]:
 @task(name="pending-articles")
 def pending_task(config: str | None, list_name: str) -> list[int]:
     settings = settings_for(config)
+    chosen = settings.list(list_name)
     with Store(settings.store.url) as store:
-        seed_subscribers(settings.list(list_name), store=store, now=datetime.now(UTC))
-        return [s.id for s in pending_articles(settings, settings.list(list_name), store=store)]
+        app.seed_subscribers(chosen, store=store, now=datetime.now(UTC))
+        return [s.id for s in app.pending_articles(settings, chosen, store=store)]
 
 
 @task(name="summarise-batch")
-def summarize_batch(config: str | None, list_name: str, article_ids: list[int]) -> list[Summary]:
+def summarize_batch(config: str | None, list_name: str, article_ids: list[int]) -> list[app.SummaryNote]:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
-        stored = [s for s in pending_articles(settings, settings.list(list_name), store=store) if s.id in set(article_ids)]
-    return summarize_all(stored, settings)
+        return app.summarize_pending(settings, settings.list(list_name), article_ids, store=store)
 
 
 @task(name="compose-render")
-def compose_task(config: str | None, list_name: str, summaries: list[Summary], max_items: int | None) -> str | None:
+def compose_task(config: str | None, list_name: str, notes: list[app.SummaryNote], max_items: int | None) -> str | None:
     settings = settings_for(config)
     chosen = settings.list(list_name)
     if max_items is not None:
         chosen = replace(chosen, max_items=max_items)
-    now = datetime.now(UTC)
     with Store(settings.store.url) as store:
-        issue = prepare_issue(settings, chosen, store=store, day=now.date(), now=now, summaries=summaries)
+        issue = app.compose_issue(settings, chosen, notes, store=store, now=datetime.now(UTC))
     return issue.rendered.digest.issue_id if issue else None
 
 
@@ -126,26 +115,25 @@ def ranges_task(config: str | None, issue_id: str, size: int) -> list[tuple[int,
 
 
 @task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120])
-def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int]) -> dict[str, int]:
+def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int],
+               capture_port: int | None = None) -> dict[str, int]:
     """Send one range of the issue's ledger. Raises while any of it is still owed, so
     Prefect's retry takes the deferred rows again (they are due at once)."""
     settings = settings_for(config)
-    chosen = settings.list(list_name)
-    # Deferred rows are due again at once: Prefect's task retry delay spaces the tries.
-    options = delivery_options(settings.delivery, defer=0)
+    smtp = settings.smtp
+    if not smtp.host:
+        # The local capture server the flow started (or found) for this run.
+        smtp = replace(smtp, host="127.0.0.1", port=capture_port or smtp.port, security="none", username="", password="")
     with Store(settings.store.url) as store:
-        issue = store.issue(issue_id)
-        report = run_delivery(
-            deliver_issue(
-                issue, store=store, smtp=_smtp(settings), sender=chosen.sender, reply_to=chosen.reply_to,
-                recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
-                view_url=view_url(chosen, issue_id), options=options, subscribers=subscribers,
-            )
-        )
+        report = app.send_range(settings, settings.list(list_name), issue_id, store=store, smtp=smtp,
+                                subscribers=subscribers)
         owed = store.count_owed(issue_id, subscribers=subscribers)
     counts = {status.value: n for status, n in report.this_run.items() if n}
+    if report.stopped:
+        get_run_logger().warning("send batch %s stopped: %s", subscribers, report.stopped)
     if owed:
-        raise DigestError(f"{owed} deliveries in {subscribers} still owed after this attempt")
+        reason = f": {report.stopped}" if report.stopped else ""
+        raise DigestError(f"{owed} deliveries in {subscribers} still owed after this attempt{reason}")
     return counts
 
 
@@ -154,22 +142,15 @@ def finalise_task(config: str | None, issue_id: str) -> dict[str, int]:
     """Close the issue (marking its articles sent to the list) once nothing is owed."""
     settings = settings_for(config)
     with Store(settings.store.url) as store:
-        complete = store.complete_issue(issue_id, at=datetime.now(UTC))
-        totals = {status.value: n for status, n in store.ledger_totals(issue_id).items()}
-    if not complete and totals.get("uncertain"):
+        complete, ledger = app.finish_issue(issue_id, store=store)
+    totals = {status.value: n for status, n in ledger.items()}
+    if not complete and ledger[DeliveryStatus.UNCERTAIN]:
         get_run_logger().warning(
             "issue %s stays open: %d uncertain deliveries (the server may have them); settle them with "
             "`digest send --issue %s --resend-uncertain` (a reader may get two copies) or `--accept-uncertain`",
-            issue_id, totals["uncertain"], issue_id,
+            issue_id, ledger[DeliveryStatus.UNCERTAIN], issue_id,
         )
     return totals
-
-
-def _smtp(settings: Settings):
-    if settings.smtp.host:
-        return settings.smtp
-    # No SMTP host: the local capture server, which must be listening (`digest sink`).
-    return replace(settings.smtp, host="127.0.0.1", security="none", username="", password="")
 
 
 @flow(name="gather", log_prints=True)
@@ -205,17 +186,22 @@ def daily_digest(
                 continue
             batches = [ids[i : i + SUMMARY_BATCH] for i in range(0, len(ids), SUMMARY_BATCH)]
             futures = summarize_batch.map(config, chosen.name, batches)
-            summaries = [s for batch in futures.result() for s in batch]
+            notes = [n for batch in futures.result() for n in batch]
             if dry_run:
-                logger.info("%s: dry run, %d article(s) would be composed; nothing saved or sent", chosen.name, len(summaries))
+                logger.info("%s: dry run, %d article(s) would be composed; nothing saved or sent", chosen.name, len(notes))
                 results[chosen.name] = {"dry_run": True, "new": len(ids)}
                 continue
-            issue_id = compose_task(config, chosen.name, summaries, max_items)
+            issue_id = compose_task(config, chosen.name, notes, max_items)
+            if issue_id is None:
+                results[chosen.name] = {"sent": 0, "new": len(ids)}
+                continue
         elif dry_run:
             logger.info("%s: dry run, issue %s is unfinished; nothing sent", chosen.name, issue_id)
             continue
         ranges = ranges_task(config, issue_id, SEND_BATCH)
-        send_batch.map(config, chosen.name, issue_id, ranges).result()
+        with app.smtp_target(settings) as target:
+            capture_port = None if settings.smtp.host else target.settings.port
+            send_batch.map(config, chosen.name, issue_id, ranges, capture_port=capture_port).result()
         totals = finalise_task(config, issue_id)
         results[chosen.name] = totals
         _artifact(settings, chosen.name, issue_id, totals)

@@ -1,11 +1,13 @@
-"""The next digest of a list, from what the store holds: summarise the unsent
-articles, compose them, render once. Used by `digest run`, the preview and the flows."""
+"""Issues: the next digest of a list from what the store holds (summarise the unsent
+articles, compose them, render once), saved with its ledger; and what each reader's
+copy carries (signed unsubscribe link, view link)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -133,3 +135,31 @@ def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[
 
 def view_url(list_settings: ListSettings, issue_id: str) -> str:
     return list_settings.view_url.replace("{issue}", issue_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryNote:
+    """A summary without its article: what travels between the flow's tasks."""
+
+    article_id: int
+    sentences: tuple[str, ...]
+    algorithm: str
+
+
+def summarize_pending(settings: Settings, list_settings: ListSettings, article_ids: Sequence[int], *,
+                      store: Store) -> list[SummaryNote]:
+    """Summarise these unsent articles of the list (one batch of the flow)."""
+    wanted = set(article_ids)
+    stored = [s for s in pending_articles(settings, list_settings, store=store) if s.id in wanted]
+    return [SummaryNote(s.id, summary.sentences, summary.algorithm)
+            for s, summary in zip(stored, summarize_all(stored, settings), strict=True)]
+
+
+def compose_issue(settings: Settings, list_settings: ListSettings, notes: Sequence[SummaryNote], *, store: Store,
+                  now: datetime) -> StoredIssue | None:
+    """The issue made of these summaries (or the list's unfinished one), saved with a
+    ledger row owed to every active reader. None when there is nothing to send."""
+    by_id = {s.id: s.article for s in pending_articles(settings, list_settings, store=store)}
+    summaries = [Summary(article=by_id[n.article_id], sentences=n.sentences, algorithm=n.algorithm)
+                 for n in notes if n.article_id in by_id]
+    return prepare_issue(settings, list_settings, store=store, day=now.date(), now=now, summaries=summaries)

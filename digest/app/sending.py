@@ -1,0 +1,216 @@
+"""Sending use cases: send a list's issue, a dry run, a test send, and where mail goes
+when no SMTP server is configured (the local capture server)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from pathlib import Path
+
+from digest.app.issues import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
+from digest.config import ListSettings, Settings, SmtpSettings
+from digest.delivery.connection import Connection, Outcome
+from digest.delivery.send import DeliveryReport, Stop, deliver_issue, delivery_options, run
+from digest.errors import DeliveryError, DigestError
+from digest.mail.message import MessageFactory, Recipient
+from digest.models import DeliveryStatus, RenderedDigest, SubscriberStatus
+from digest.store import Store, StoredIssue
+from digest.subscribers import new_subscriber
+
+_OWED = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpTarget:
+    settings: SmtpSettings
+    note: str = ""  # where the mail went, when it is the local capture server
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan:
+    """What a send is about to do, for a progress display."""
+
+    issue: StoredIssue
+    owed: int
+    reopened_failed: int = 0
+    reopened_uncertain: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    list_name: str
+    plan: SendPlan | None  # None: nothing new to send
+    report: DeliveryReport | None = None
+    where: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed and nothing is owed that no live sender is working on."""
+        report = self.report
+        return report is None or not (report.failed or (not report.complete and report.owed > 0))
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    rendered: RenderedDigest | None  # None: nothing new
+    active: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProofSent:
+    address: str
+    subject: str
+    where: str
+
+
+@contextmanager
+def smtp_target(settings: Settings) -> Iterator[SmtpTarget]:
+    """The configured SMTP server; with no host, the local capture server (one already
+    listening on the port, or one started here for as long as the block runs)."""
+    smtp = settings.smtp
+    if smtp.host:
+        yield SmtpTarget(smtp)
+        return
+    local = replace(smtp, host="127.0.0.1", security="none", username="", password="")
+    try:
+        with socket.create_connection(("127.0.0.1", smtp.port), timeout=0.5):
+            pass
+    except OSError:
+        from digest.delivery.sink import CaptureSink
+
+        maildir = Path(settings.delivery.maildir)
+        with CaptureSink(maildir=maildir, port=smtp.port) as sink:
+            note = f"Captured in the Maildir {maildir.resolve()} (digest preview --serve lists it; any mail reader opens it)."
+            yield SmtpTarget(replace(local, port=sink.port), note)
+        return
+    yield SmtpTarget(local, f"Delivered to the capture server on 127.0.0.1:{smtp.port}.")
+
+
+def plan_send(
+    settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None,
+    resend_failed: bool = False, resend_uncertain: bool = False,
+) -> SendPlan | None:
+    """Pick the issue to send (the given one, the list's unfinished one, or a new one
+    from the unsent articles) and reopen what the operator asked to resend. None when
+    there is nothing new."""
+    now = _now()
+    if issue_id:
+        stored = store.issue(issue_id)
+        if stored is None or stored.rendered.digest.list_name != chosen.name:
+            raise DigestError(f"no issue {issue_id!r} for list {chosen.name}")
+    else:
+        stored = prepare_issue(settings, chosen, store=store, day=now.date(), now=now)
+        if stored is None:
+            return None
+    current = stored.rendered.digest.issue_id
+    failed = store.reopen(current, [DeliveryStatus.FAILED], at=now) if resend_failed else 0
+    uncertain = store.reopen(current, [DeliveryStatus.UNCERTAIN], at=now) if resend_uncertain else 0
+    owed = sum(n for s, n in store.ledger_totals(current).items() if s in _OWED)
+    return SendPlan(stored, owed, failed, uncertain)
+
+
+def send_list(
+    settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None,
+    resend_failed: bool = False, resend_uncertain: bool = False, accept_uncertain: bool = False,
+    on_plan: Callable[[SendPlan], None] | None = None, on_progress: Callable[[int], None] | None = None,
+    stop: Stop | None = None,
+) -> SendResult:
+    """Send the list's issue to every active subscriber it still owes, exactly once.
+    With `stop`, SIGTERM and SIGINT end the run gracefully."""
+    plan = plan_send(settings, chosen, store=store, issue_id=issue_id, resend_failed=resend_failed,
+                     resend_uncertain=resend_uncertain)
+    if plan is None:
+        return SendResult(chosen.name, None)
+    if on_plan:
+        on_plan(plan)
+    issue_id = plan.issue.rendered.digest.issue_id
+    recipient_for = recipient_factory(chosen, secret=signing_secret(settings, store=store))
+    stop = stop if stop is not None else Stop()
+    with smtp_target(settings) as target:
+        report = run(
+            deliver_issue(plan.issue, store=store, smtp=target.settings, sender=chosen.sender,
+                          reply_to=chosen.reply_to, recipient_for=recipient_for, view_url=view_url(chosen, issue_id),
+                          options=delivery_options(settings.delivery), on_batch=on_progress, stop=stop,
+                          accept_uncertain=accept_uncertain),
+            stop=stop,
+        )
+    return SendResult(chosen.name, plan, report, target.note)
+
+
+def dry_run(settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None) -> DryRun:
+    """What a send would go out as, and to how many; nothing is saved or sent."""
+    rendered = _issue_or_next(settings, chosen, store=store, issue_id=issue_id)
+    return DryRun(rendered, store.count_subscribers(chosen.name, status=SubscriberStatus.ACTIVE))
+
+
+def send_proof(settings: Settings, chosen: ListSettings, address: str, *, store: Store,
+              issue_id: str | None = None) -> ProofSent | None:
+    """The list's issue (or the next one) to one address, outside the ledger. None when
+    there is nothing to send."""
+    rendered = _issue_or_next(settings, chosen, store=store, issue_id=issue_id, or_last=True)
+    if rendered is None:
+        return None
+    target_address = new_subscriber(address).email
+    factory = MessageFactory(rendered, sender=chosen.sender, reply_to=chosen.reply_to,
+                             view_url=view_url(chosen, rendered.digest.issue_id))
+    data = factory.build(Recipient(email=target_address, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test")))
+
+    async def go(smtp: SmtpSettings) -> Outcome:
+        connection = Connection(smtp)
+        try:
+            return await connection.send(parseaddr(chosen.sender)[1], target_address, data)
+        finally:
+            await connection.close()
+
+    with smtp_target(settings) as target:
+        outcome = asyncio.run(go(target.settings))
+    if outcome.status is not DeliveryStatus.SENT:
+        raise DeliveryError(f"test message to {target_address} not sent: {outcome.error}")
+    return ProofSent(target_address, rendered.subject, target.note)
+
+
+def _issue_or_next(settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None,
+                   or_last: bool = False) -> RenderedDigest | None:
+    """The given issue, the list's unfinished one, or the next one; with `or_last`, the
+    last one sent when there is nothing new."""
+    found = store.issue(issue_id) if issue_id else store.open_issue(chosen.name)
+    if found is not None:
+        return found.rendered
+    if issue_id:
+        raise DigestError(f"no issue {issue_id!r} for list {chosen.name}")
+    digest = next_digest(settings, chosen, store=store, day=_now().date())
+    if not digest.empty:
+        return render_for_list(digest, chosen)
+    last = store.last_issue(chosen.name) if or_last else None
+    return last.rendered if last else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def send_range(settings: Settings, chosen: ListSettings, issue_id: str, *, store: Store, smtp: SmtpSettings,
+               subscribers: tuple[int, int], retry_delay: float = 0.0) -> DeliveryReport:
+    """One range of an issue's ledger (one send batch of the flow); deferred rows are due
+    again after `retry_delay` (the flow retries the batch itself)."""
+    issue = store.issue(issue_id)
+    if issue is None:
+        raise DigestError(f"no issue {issue_id!r}")
+    return run(deliver_issue(
+        issue, store=store, smtp=smtp, sender=chosen.sender, reply_to=chosen.reply_to,
+        recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
+        view_url=view_url(chosen, issue_id), options=delivery_options(settings.delivery, defer=retry_delay),
+        subscribers=subscribers,
+    ))
+
+
+def finish_issue(issue_id: str, *, store: Store) -> tuple[bool, dict[DeliveryStatus, int]]:
+    """Close the issue (marking its articles sent to the list) once nothing is owed or
+    uncertain; (closed, the ledger totals)."""
+    complete = store.complete_issue(issue_id, at=_now())
+    return complete, store.ledger_totals(issue_id)

@@ -1,0 +1,170 @@
+"""Commands about content: extract, summarize, gather, preview."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
+from digest.cli.show import print_article, print_gather, print_summary
+from digest.errors import DigestError
+from digest.models import Article
+
+SourcesArgument = Annotated[list[str], typer.Argument(help="File paths (optionally .gz) or http(s) URLs.", metavar="SOURCE...")]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+
+
+@app.command()
+def extract(sources: SourcesArgument, as_json: JsonOption = False) -> None:
+    """Extract the article from each SOURCE: title, authors, date and body text."""
+    with errors():
+        for source, article in _articles(sources, raw=False):
+            record = _record(source, article)
+            if as_json:
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            else:
+                print_article(article, record["text"])
+
+
+@app.command()
+def summarize(
+    sources: SourcesArgument,
+    sentences: Annotated[int | None, typer.Option("--sentences", "-n", min=1, max=50, help="Sentences per summary.")] = None,
+    algorithm: Annotated[str | None, typer.Option("--algorithm", "-a", help="Summariser name (see --list-algorithms).")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Take the whole input as the article body; skip extraction.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Extract and summarise each SOURCE."""
+    with errors():
+        from digest.summarize.algorithms import resolve_algorithm
+        from digest.summarize.algorithms import summarize as run_summary
+
+        options = state.settings.summary
+        name = resolve_algorithm(algorithm or options.algorithm)
+        count = sentences or options.sentences
+        for source, article in _articles(sources, raw=raw):
+            summary = run_summary(article, sentences=count, algorithm=name, language=options.language)
+            record = _record(source, article) | {"summary": list(summary.sentences)}
+            if as_json:
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            else:
+                print_summary(article, summary.sentences)
+
+
+@app.command()
+def gather() -> None:
+    """Gather the configured sources into the store; print new, seen and errors per source."""
+    with errors():
+        from digest.app import gather_sources
+
+        with open_store() as store:
+            report = gather_sources(state.settings, store=store)
+        print_gather(report)
+        if report.failed_sources:
+            raise typer.Exit(1)
+
+
+@app.command()
+def preview(
+    list_name: ListOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the final HTML email to this file.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve the preview on a local web server.")] = False,
+    host: Annotated[str, typer.Option(help="Address to bind with --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port for --serve (0: any free port).")] = 8025,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a browser.")] = False,
+) -> None:
+    """Preview the digest the next run would send: from the store, or the seeds if the store is empty."""
+    with errors():
+        from digest.app import draft_digest
+        from digest.preview import PreviewServer, build_preview
+
+        settings = state.settings
+        chosen = chosen_list(list_name)
+        with open_store() as store:
+            draft = draft_digest(settings, chosen, store=store)
+        if draft.from_seeds:
+            err.print("the store is empty: previewing the seeds", markup=False, style="dim")
+        if draft.stored is not None:
+            err.print(f"nothing new: previewing the last issue, {draft.digest.issue_id}", markup=False, style="dim")
+        result = build_preview(draft.digest, chosen, rendered=draft.stored)
+        rendered = result.rendered
+        for warning in rendered.warnings:
+            err.print(f"warning: {warning}", markup=False)
+        if output:
+            try:
+                output.write_text(result.html, encoding="utf-8")
+            except OSError as exc:
+                raise Failed(f"{output}: cannot write: {exc.strerror or exc}") from None
+            out.print(f"wrote {output} ({rendered.size / 1024:.1f} KB HTML, {len(result.message) / 1024:.1f} KB message): "
+                      f"{rendered.subject}", markup=False)
+        if serve:
+            try:
+                server = PreviewServer(draft.digest, chosen, host=host, port=port,
+                                       maildir=Path(settings.delivery.maildir), rendered=draft.stored)
+            except OSError as exc:
+                raise Failed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                err.print(f"warning: the preview is reachable from other machines on {host}", markup=False)
+            out.print(f"Previewing {rendered.subject!r} at {server.url} (Ctrl-C to stop)", markup=False)
+            if open_browser:
+                import webbrowser
+
+                webbrowser.open(server.url)
+            try:
+                server.serve_forever()
+            finally:
+                server.close()
+        elif open_browser and output:
+            import webbrowser
+
+            webbrowser.open(output.resolve().as_uri())
+        if not output and not serve:
+            from rich.markup import escape
+
+            out.print(f"[bold]Subject:[/] {escape(rendered.subject)}")
+            out.print(f"{draft.item_count} item(s), {draft.digest.more} more · HTML {rendered.size / 1024:.1f} KB · "
+                      f"message {len(result.message) / 1024:.1f} KB\n")
+            out.print(result.text, markup=False)
+
+
+def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]:
+    """Each source's article; a source that fails is reported on stderr and the rest
+    go on, and the command then exits with status 2."""
+    from digest.app import raw_article, read_source
+    from digest.urls import redact_url, redact_urls
+
+    failed = False
+    for source in sources:
+        try:
+            page = read_source(source, settings=state.settings)
+            if raw:
+                article = raw_article(page)
+            else:
+                from digest.extract.article import extract_article
+
+                article = extract_article(page)
+            if article is None:
+                raise Failed("no article body found")
+        except (DigestError, Failed) as exc:
+            message = str(exc).removeprefix(source).removeprefix(": ")
+            err.print(f"digest: error: {redact_url(source)}: {redact_urls(message)}", markup=False)
+            failed = True
+            continue
+        yield source, article
+    if failed:
+        raise typer.Exit(2)
+
+
+def _record(source: str, article: Article) -> dict:
+    return {
+        "source": source,
+        "url": article.url,
+        "title": article.title,
+        "authors": list(article.authors),
+        "published": article.published.isoformat() if article.published else None,
+        "text": article.text,
+    }

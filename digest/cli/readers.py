@@ -1,0 +1,109 @@
+"""Commands about readers: the `subscribers` group and `unsubscribe TOKEN`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
+
+subscribers_app = typer.Typer(help="Manage a list's subscribers.", no_args_is_help=True)
+app.add_typer(subscribers_app, name="subscribers")
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    file: Annotated[Path, typer.Argument(help="CSV with an 'email' column, optionally 'name' and more.")],
+    list_name: ListOption = None,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")] = False,
+) -> None:
+    """Import subscribers from a CSV file: all or nothing unless --skip-invalid."""
+    with errors():
+        from digest.app import import_subscribers
+
+        chosen = chosen_list(list_name)
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise Failed(f"{file}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Failed(f"{file}: cannot read as UTF-8 text: {exc}") from None
+        with open_store() as store:
+            result = import_subscribers(chosen, text, store=store, skip_invalid=skip_invalid)
+        bad = result.parsed.errors
+        for error in bad:
+            err.print(f"{file}:{error.line}: {error.reason}", markup=False)
+        if not result.imported:
+            raise Failed(f"{len(bad)} bad row(s); nothing imported (use --skip-invalid to import the rest)")
+        out.print(f"{chosen.name}: {result.added} added, {result.present} already subscribed, {len(bad)} skipped")
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: Annotated[str, typer.Argument(help="The address.")],
+    list_name: ListOption = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Add a subscriber, or make an unsubscribed one active again."""
+    with errors():
+        from digest.app import add_subscriber
+
+        chosen = chosen_list(list_name)
+        with open_store() as store:
+            subscriber, added = add_subscriber(chosen, email, store=store, name=name)
+        out.print(f"{subscriber.email}: {'added to' if added else 'active on'} {chosen.name}", markup=False)
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(email: Annotated[str, typer.Argument()], list_name: ListOption = None) -> None:
+    """Delete a subscriber and their delivery history."""
+    with errors():
+        from digest.app import remove_subscriber
+
+        chosen = chosen_list(list_name)
+        with open_store() as store:
+            remove_subscriber(chosen, email, store=store)
+        out.print(f"{email}: removed from {chosen.name}", markup=False)
+
+
+@subscribers_app.command("unsubscribe")
+def subscribers_unsubscribe(email: Annotated[str, typer.Argument()], list_name: ListOption = None) -> None:
+    """Mark a subscriber unsubscribed (they keep their history and get nothing more)."""
+    with errors():
+        from digest.app import unsubscribe_subscriber
+
+        chosen = chosen_list(list_name)
+        with open_store() as store:
+            unsubscribe_subscriber(chosen, email, store=store)
+        out.print(f"{email}: unsubscribed from {chosen.name}", markup=False)
+
+
+@subscribers_app.command("list")
+def subscribers_list(
+    list_name: ListOption = None,
+    status: Annotated[str | None, typer.Option(help="active, unsubscribed or bounced.")] = None,
+) -> None:
+    """List subscribers with their status."""
+    with errors():
+        from digest.app import subscribers
+
+        chosen = chosen_list(list_name)
+        count = 0
+        with open_store() as store:
+            for subscriber in subscribers(chosen, store=store, status=status):
+                print(f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}")
+                count += 1
+        err.print(f"{count} subscriber(s)", markup=False, style="dim")
+
+
+@app.command()
+def unsubscribe(token: Annotated[str, typer.Argument(help="The token from an unsubscribe link.")]) -> None:
+    """Apply an unsubscribe token (as the unsubscribe link would)."""
+    with errors():
+        from digest.app import unsubscribe_by_token
+
+        with open_store() as store:
+            done = unsubscribe_by_token(state.settings, token, store=store)
+        out.print(f"{done.email}: unsubscribed from {done.list_name}", markup=False)

@@ -1,0 +1,139 @@
+"""Commands about sending: run (the whole job as the Prefect flow), send, sink, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
+from digest.cli.show import print_delivery, print_run, print_status
+
+
+@app.command()
+def run(
+    list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to send (default: every list).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Gather and summarise; compose nothing, send nothing.")] = False,
+) -> None:
+    """The whole job as the Prefect flow `daily-digest`, in-process (no server to set up):
+    gather the sources, summarise, render and send each list's digest."""
+    with errors():
+        import os
+
+        settings = state.settings
+        if list_name:
+            settings.list(list_name)
+        # The temporary server's telemetry heartbeat races its own start-up on SQLite.
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        from flows.daily_digest import daily_digest
+
+        config = str(state.config.resolve()) if state.config else None
+        results = daily_digest(list_name=list_name, dry_run=dry_run, config=config)
+        print_run(results)
+        if not dry_run and not settings.smtp.host:
+            out.print(f"Captured in the Maildir {Path(settings.delivery.maildir).resolve()} "
+                      "(digest preview --serve lists it; any mail reader opens it).", markup=False)
+        out.print("See the digest in a browser: digest preview --serve (or --output digest.html)")
+        if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
+            raise typer.Exit(1)
+
+
+@app.command()
+def send(
+    list_name: ListOption = None,
+    issue: Annotated[str | None, typer.Option("--issue", help="Send (or resume) this issue id.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compose and count; send nothing, change nothing.")] = False,
+    test_to: Annotated[str | None, typer.Option(
+        "--test-to", help="Send the digest (or the last one) to this one address only, outside the ledger.")] = None,
+    resend_failed: Annotated[bool, typer.Option("--resend-failed", help="Retry the permanent failures of the issue too.")] = False,
+    resend_uncertain: Annotated[bool, typer.Option(
+        "--resend-uncertain",
+        help="Send again the deliveries whose outcome is uncertain (the server may have them: a reader may get two copies).",
+    )] = False,
+    accept_uncertain: Annotated[bool, typer.Option(
+        "--accept-uncertain", help="Take uncertain deliveries as delivered, so the issue can close.")] = False,
+) -> None:
+    """Send the next digest (or an unfinished one) to every active subscriber, exactly once."""
+    with errors():
+        from digest import app as use
+
+        if resend_uncertain and accept_uncertain:
+            raise Failed("--resend-uncertain and --accept-uncertain exclude each other")
+        settings, chosen = state.settings, chosen_list(list_name)
+        with open_store() as store:
+            if dry_run:
+                draft = use.dry_run(settings, chosen, store=store, issue_id=issue)
+                if draft.rendered is None:
+                    out.print(f"{chosen.name}: nothing new to send")
+                else:
+                    out.print(f"dry run: {draft.rendered.subject!r} ({draft.rendered.size / 1024:.1f} KB HTML) "
+                              f"would go to {draft.active} active subscriber(s)", markup=False)
+                return
+            if test_to:
+                proof = use.send_proof(settings, chosen, test_to, store=store, issue_id=issue)
+                if proof is None:
+                    out.print(f"{chosen.name}: nothing has been composed yet")
+                    return
+                out.print(f"test message sent to {proof.address}: {proof.subject!r}", markup=False)
+                if proof.where:
+                    out.print(proof.where, markup=False)
+                return
+            result = _send_with_progress(use, settings, chosen, store=store, issue_id=issue, resend_failed=resend_failed,
+                                         resend_uncertain=resend_uncertain, accept_uncertain=accept_uncertain)
+        if result.plan is None:
+            out.print(f"{chosen.name}: nothing new to send")
+            return
+        print_delivery(result.report)
+        if result.where:
+            out.print(result.where, markup=False)
+        if result.report.stopped.startswith("stopped by SIG"):
+            raise typer.Exit(130 if result.report.stopped.endswith("SIGINT") else 143)
+        if not result.ok:
+            raise typer.Exit(1)
+
+
+def _send_with_progress(use, settings, chosen, *, store, **options):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  transient=True) as progress:
+        task = progress.add_task("send", total=None)
+
+        def on_plan(plan) -> None:
+            if plan.reopened_failed:
+                out.print(f"{plan.reopened_failed} permanent failure(s) will be retried")
+            if plan.reopened_uncertain:
+                out.print(f"{plan.reopened_uncertain} uncertain deliveries will be sent again; a reader whose copy "
+                          "did arrive gets a second one", markup=False)
+            out.print(f"Sending {plan.issue.rendered.subject!r} (issue {plan.issue.rendered.digest.issue_id}) "
+                      f"to {plan.owed} subscriber(s)", markup=False)
+            progress.update(task, total=plan.owed)
+
+        return use.send_list(settings, chosen, store=store, on_plan=on_plan,
+                             on_progress=lambda n: progress.advance(task, n), **options)
+
+
+@app.command()
+def status() -> None:
+    """Each list's readers, unsent articles and issues (open and last), with what is owed and when."""
+    with errors():
+        from digest.app import status as current
+
+        with open_store() as store:
+            print_status(current(state.settings, store=store))
+
+
+@app.command()
+def sink(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 2525,
+    maildir: Annotated[Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir).")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Run a local capture SMTP server that keeps every message in a Maildir."""
+    with errors():
+        from digest.delivery.sink import serve_sink
+
+        folder = maildir or Path(state.settings.delivery.maildir)
+        out.print(f"Capturing SMTP on {host}:{port} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
+        serve_sink(maildir=folder, host=host, port=port)
