@@ -1,0 +1,95 @@
+"""The store: articles, per-source fetch state, subscribers, issues and the delivery ledger.
+
+SQLAlchemy Core over any URL; SQLite file by default, PostgreSQL tested too.
+`Store` is one class made of a part per concern (sources, articles, subscribers,
+issues, ledger); `schema` holds the tables and `migrations` the Alembic revisions
+that build them, run when a store is opened (`migrate`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from digest.errors import StoreError
+from digest.store.articles import ArticlesMixin, StoredArticle, content_hash
+from digest.store.base import create_engine, first_line, guard_methods
+from digest.store.issues import IssuesMixin, StoredIssue
+from digest.store.ledger import Claim, LedgerMixin
+from digest.store.migrate import upgrade, upgrade_store
+from digest.store.schema import (
+    article_sends_table,
+    articles_table,
+    deliveries_table,
+    issues_table,
+    meta_table,
+    metadata,
+    sources_table,
+    subscribers_table,
+)
+from digest.store.sources import SourcesMixin, SourceState
+from digest.store.subscribers import SubscribersMixin
+from digest.urls import redact_url
+
+__all__ = [
+    "Claim",
+    "SourceState",
+    "Store",
+    "StoredArticle",
+    "StoredIssue",
+    "article_sends_table",
+    "articles_table",
+    "content_hash",
+    "deliveries_table",
+    "issues_table",
+    "meta_table",
+    "metadata",
+    "sources_table",
+    "subscribers_table",
+    "upgrade_store",
+]
+
+class Store(SourcesMixin, ArticlesMixin, SubscribersMixin, IssuesMixin, LedgerMixin):
+    """Opening a store brings its schema to the newest migration."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine = create_engine(url)
+        except (SQLAlchemyError, ModuleNotFoundError) as exc:
+            raise StoreError(f"cannot open store {redact_url(url)}: {first_line(exc)}") from None
+        try:
+            upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open store {redact_url(url)}: {first_line(exc)}") from None
+        except StoreError:
+            self.engine.dispose()
+            raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def meta_value(self, key: str, *, default_factory=None) -> str | None:
+        """A stored setting; with `default_factory`, created on first use (race-safe)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).first()
+            if row is not None or default_factory is None:
+                return row.value if row else None
+            value = default_factory()
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(meta_table).values(key=key, value=value))
+            except IntegrityError:
+                value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).scalar_one()
+            return value
+
+
+# Every method, the parts' included, turns a database error into a one-line StoreError.
+guard_methods(Store, except_=("close",))

@@ -1,0 +1,145 @@
+"""Articles: kept once (by canonical URL and by content), and what was sent to which list.
+
+An article is *new* when neither its canonical URL nor its content hash is stored.
+Gathering never marks anything sent: only a finished delivery does (`mark_sent`),
+so a failed run loses nothing from the next digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from digest.models import Article
+from digest.store.base import StoreBase, aware
+from digest.store.schema import article_sends_table, articles_table
+from digest.urls import canonical_url
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: int
+    article: Article
+    gathered_at: datetime
+
+
+def content_hash(article: Article) -> str:
+    """Hash of the normalised title and body, so re-published copies at another URL match."""
+    text = "\n".join((article.title, *article.paragraphs))
+    normalised = re.sub(r"\s+", " ", text).strip().casefold()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+class ArticlesMixin(StoreBase):
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of `urls` whose canonical form is already stored."""
+        by_key = {canonical_url(u): u for u in urls}
+        found: set[str] = set()
+        keys = list(by_key)
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = conn.execute(sa.select(articles_table.c.url_key).where(articles_table.c.url_key.in_(chunk)))
+                found.update(by_key[r.url_key] for r in rows)
+        return found
+
+    def add_article(self, article: Article, *, gathered_at: datetime) -> bool:
+        """Store the article if it is new; True when it was."""
+        key = canonical_url(article.url)
+        digest = content_hash(article)
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(articles_table.c.id).where(
+                    sa.or_(articles_table.c.url_key == key, articles_table.c.content_hash == digest)
+                ).limit(1)
+            ).first()
+            if exists:
+                return False
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        sa.insert(articles_table).values(
+                            url_key=key,
+                            content_hash=digest,
+                            url=article.url,
+                            source=article.source,
+                            title=article.title,
+                            authors=list(article.authors),
+                            published=article.published,
+                            paragraphs=list(article.paragraphs),
+                            image=article.image,
+                            standfirst=article.standfirst,
+                            warnings=list(article.warnings),
+                            gathered_at=gathered_at,
+                        )
+                    )
+            except IntegrityError:  # a concurrent gather stored the same URL first
+                return False
+        return True
+
+    def unsent_articles(
+        self, list_name: str, *, sources: Sequence[str] | None = None, limit: int | None = None
+    ) -> list[StoredArticle]:
+        """Stored articles not yet sent to `list_name`, oldest gathered first."""
+        sent = sa.select(article_sends_table.c.article_id).where(article_sends_table.c.list_name == list_name)
+        query = sa.select(articles_table).where(articles_table.c.id.not_in(sent)).order_by(articles_table.c.id)
+        if sources:
+            query = query.where(articles_table.c.source.in_(list(sources)))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query).mappings()]
+
+    def count_articles(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(articles_table)).scalar_one()
+
+    def mark_sent(self, list_name: str, urls: Iterable[str], *, issue_id: str, at: datetime) -> None:
+        """Mark the stored articles at these URLs as sent to the list (idempotent)."""
+        with self.engine.begin() as conn:
+            self._mark_sent(conn, list_name, urls, issue_id=issue_id, at=at)
+
+    def _mark_sent(self, conn, list_name: str, urls: Iterable[str], *, issue_id: str, at: datetime) -> None:
+        keys = sorted({canonical_url(u) for u in urls})
+        if not keys:
+            return
+        ids = sorted(
+            r.id for r in conn.execute(sa.select(articles_table.c.id).where(articles_table.c.url_key.in_(keys)))
+        )
+        if ids:
+            already = {
+                r.article_id
+                for r in conn.execute(
+                    sa.select(article_sends_table.c.article_id).where(
+                        article_sends_table.c.list_name == list_name, article_sends_table.c.article_id.in_(ids)
+                    )
+                )
+            }
+            rows = [
+                {"list_name": list_name, "article_id": i, "issue_id": issue_id, "sent_at": at}
+                for i in ids
+                if i not in already
+            ]
+            if rows:
+                conn.execute(sa.insert(article_sends_table), rows)
+
+
+def _stored(row: sa.RowMapping) -> StoredArticle:
+    article = Article(
+        url=row["url"],
+        title=row["title"],
+        paragraphs=tuple(row["paragraphs"]),
+        authors=tuple(row["authors"]),
+        published=aware(row["published"]),
+        image=row["image"],
+        standfirst=row["standfirst"] or "",
+        source=row["source"],
+        warnings=tuple(row["warnings"]),
+    )
+    return StoredArticle(id=row["id"], article=article, gathered_at=aware(row["gathered_at"]))

@@ -1,0 +1,112 @@
+"""What every part of the store shares: the engine it works on, the error guard,
+and small conversions."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import NoReturn
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from digest.errors import StoreError
+from digest.urls import redact_url
+
+
+class StoreBase:
+    """The state the per-concern parts of `Store` work on."""
+
+    url: str
+    engine: sa.Engine
+
+
+def guarded(method):
+    """Turn a database error inside a Store method into a one-line StoreError naming
+    the store and the operation; generators are guarded while they are iterated."""
+    name = method.__name__.strip("_").replace("_", " ")
+
+    def fail(store: StoreBase, exc: SQLAlchemyError) -> NoReturn:
+        transient = isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+            getattr(exc, "connection_invalidated", False)
+        )
+        cause = first_line(getattr(exc, "orig", None) or exc)
+        raise StoreError(f"store {redact_url(store.url)}: {name} failed: {cause}",
+                         transient=transient) from None
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except SQLAlchemyError as exc:
+                fail(self, exc)
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            fail(self, exc)
+    return wrapper
+
+
+def guard_methods(cls: type, *, except_: tuple[str, ...] = ()) -> None:
+    """Guard every method `cls` has, its own and those of the parts it is made of,
+    except dunders and `except_`. The guarded method is set on `cls`; the parts stay plain."""
+    for name in dir(cls):
+        if name.startswith("__") or name in except_:
+            continue
+        method = inspect.getattr_static(cls, name)
+        if inspect.isfunction(method):
+            setattr(cls, name, guarded(method))
+
+
+def aware(value: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back naive; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def engine_options(url: str) -> dict:
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        # One shared connection, or every checkout would see its own empty database.
+        return {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+    if url.startswith("sqlite"):
+        # How long to wait for another writer's lock; `?timeout=SECONDS` in the URL sets it.
+        return {} if "timeout=" in url else {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def create_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, future=True, **engine_options(url))
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

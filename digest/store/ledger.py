@@ -1,0 +1,295 @@
+"""The delivery ledger: one row per (issue, subscriber), nothing lost, nothing twice.
+
+pending -> sending -> sent | failed | deferred | uncertain | skipped. A claim carries
+its owner and a lease; only the owner renews it or records the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from digest.models import DeliveryResult, DeliveryStatus, Subscriber, SubscriberStatus
+from digest.store.base import StoreBase, aware
+from digest.store.issues import OWED
+from digest.store.schema import deliveries_table, meta_table, subscribers_table
+from digest.store.subscribers import SUBSCRIBER_COLUMNS, subscriber_from_row
+
+_IDS_PER_STATEMENT = 500  # well under SQLite's limit on bound parameters
+_CLAIM_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key for capped claims ("digest" + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    subscriber: Subscriber
+    attempts: int  # including this one
+
+
+class LedgerMixin(StoreBase):
+    def skip_inactive(self, issue_id: str, *, at: datetime) -> int:
+        """Owed deliveries to subscribers who left since the issue was composed become skipped."""
+        inactive = sa.select(subscribers_table.c.id).where(subscribers_table.c.status != SubscriberStatus.ACTIVE.value)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(deliveries_table)
+                .where(
+                    deliveries_table.c.issue_id == issue_id,
+                    deliveries_table.c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.DEFERRED.value]),
+                    deliveries_table.c.subscriber_id.in_(inactive),
+                )
+                .values(status=DeliveryStatus.SKIPPED.value, updated_at=at)
+            )
+        return result.rowcount
+
+    def claim(
+        self,
+        issue_id: str,
+        *,
+        limit: int,
+        lease: float,
+        now: datetime,
+        owner: str = "",
+        subscribers: tuple[int, int] | None = None,
+        deferred_due: datetime | None = None,
+        hourly_cap: int = 0,
+    ) -> list[Claim]:
+        """Atomically take up to `limit` owed deliveries: pending ones, deferred ones whose
+        time has come (by `deferred_due`, default `now`), and ones whose sender's lease ran
+        out (a crashed run). Two senders never get the same row: SKIP LOCKED on
+        PostgreSQL; SQLite runs one writer at a time. `subscribers` = (first, last) limits
+        the claim to that id range (one send batch of a flow). With `hourly_cap`, no more
+        than the room left under it (`hourly_used`); capped claims are serialised, so
+        concurrent senders share one cap. The claimed rows carry `owner`: only that
+        sender may renew them (`renew`) or record their outcome (`record`)."""
+        with self.engine.begin() as conn:
+            if hourly_cap:
+                self._serialise(conn)
+                limit = min(limit, hourly_cap - self._hourly_used(conn, issue_id, now=now))
+                if limit <= 0:
+                    return []
+            attempts = {r.subscriber_id: r.attempts for r in conn.execute(
+                self._claim_statement(issue_id, limit=limit, lease=lease, now=now, owner=owner,
+                                      subscribers=subscribers, deferred_due=deferred_due)
+            )}
+            if not attempts:
+                return []
+            rows = conn.execute(
+                sa.select(*SUBSCRIBER_COLUMNS).where(subscribers_table.c.id.in_(list(attempts)))
+                .order_by(subscribers_table.c.id)
+            ).mappings().all()
+        return [Claim(subscriber=subscriber_from_row(r), attempts=attempts[r["id"]]) for r in rows]
+
+    def hourly_used(self, issue_id: str, *, now: datetime) -> int:
+        """What the hourly cap counts: messages sent in the hour before `now` (any issue),
+        plus this issue's deliveries in flight."""
+        with self.engine.connect() as conn:
+            return self._hourly_used(conn, issue_id, now=now)
+
+    def _hourly_used(self, conn: sa.Connection, issue_id: str, *, now: datetime) -> int:
+        d = deliveries_table
+        sent = sa.select(sa.func.count()).select_from(d).where(d.c.sent_at > now - timedelta(hours=1))
+        in_flight = sa.select(sa.func.count()).select_from(d).where(
+            d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now
+        )
+        return conn.execute(sa.select(sent.scalar_subquery() + in_flight.scalar_subquery())).scalar_one()
+
+    def _serialise(self, conn: sa.Connection) -> None:
+        """Hold the claim lock until the transaction ends: a read-then-claim is then atomic."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+        else:
+            # SQLite takes its one write lock at the first write, even one that changes nothing.
+            conn.execute(sa.update(meta_table).where(sa.false()).values(value=meta_table.c.value))
+
+    def _claim_statement(
+        self,
+        issue_id: str,
+        *,
+        limit: int,
+        lease: float,
+        now: datetime,
+        owner: str,
+        subscribers: tuple[int, int] | None,
+        deferred_due: datetime | None,
+    ) -> sa.Update:
+        d = deliveries_table
+        due_by = now if deferred_due is None else min(now, deferred_due)
+        in_range = sa.true() if subscribers is None else d.c.subscriber_id.between(*subscribers)
+        due = (
+            sa.select(d.c.subscriber_id)
+            .where(
+                d.c.issue_id == issue_id,
+                in_range,
+                sa.or_(
+                    d.c.status == DeliveryStatus.PENDING.value,
+                    sa.and_(d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at <= due_by),
+                    sa.and_(d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until < now),
+                ),
+            )
+            .order_by(d.c.subscriber_id)
+            .limit(limit)
+        )
+        if self.engine.dialect.name == "postgresql":
+            # A CTE, so the locked LIMIT subquery runs once; inside IN (...) PostgreSQL
+            # may evaluate it again and claim more than `limit` rows.
+            chosen = due.with_for_update(skip_locked=True).cte("due")
+            where = (d.c.issue_id == issue_id, d.c.subscriber_id == chosen.c.subscriber_id)
+        else:
+            where = (d.c.issue_id == issue_id, d.c.subscriber_id.in_(due.scalar_subquery()))
+        return (
+            sa.update(d)
+            .where(*where)
+            .values(
+                status=DeliveryStatus.SENDING.value,
+                attempts=d.c.attempts + 1,
+                claimed_until=now + timedelta(seconds=lease),
+                claimed_by=owner or None,
+                updated_at=now,
+            )
+            .returning(d.c.subscriber_id, d.c.attempts)
+        )
+
+    def release(self, issue_id: str, subscriber_ids: Iterable[int], *, now: datetime, owner: str = "") -> int:
+        """Give back claims that were not sent (the sender stopped early): owed again now.
+        With `owner`, only rows that sender still holds."""
+        ids = list(subscriber_ids)
+        d = deliveries_table
+        released = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                result = conn.execute(
+                    sa.update(d)
+                    .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                           d.c.status == DeliveryStatus.SENDING.value, *_owned_by(owner))
+                    .values(status=DeliveryStatus.PENDING.value, claimed_until=None, claimed_by=None, updated_at=now)
+                )
+                released += result.rowcount
+        return released
+
+    def renew(self, issue_id: str, subscriber_ids: Iterable[int], *, owner: str, lease: float, now: datetime) -> set[int]:
+        """Extend `owner`'s claims on these rows to `now + lease`; the ids still held.
+        An id missing from the answer was taken by another sender after its lease ran out."""
+        ids = list(subscriber_ids)
+        d = deliveries_table
+        held: set[int] = set()
+        with self.engine.begin() as conn:
+            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                rows = conn.execute(
+                    sa.update(d)
+                    .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                           d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_by == owner)
+                    .values(claimed_until=now + timedelta(seconds=lease))
+                    .returning(d.c.subscriber_id)
+                )
+                held.update(r.subscriber_id for r in rows)
+        return held
+
+    def in_flight_elsewhere(self, issue_id: str, *, owner: str, now: datetime) -> int:
+        """Deliveries of the issue claimed by another sender whose lease has not run out."""
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(d).where(
+                    d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now,
+                    sa.or_(d.c.claimed_by.is_(None), d.c.claimed_by != owner),
+                )
+            ).scalar_one()
+
+    def subscriber_id_ranges(self, issue_id: str, *, size: int) -> list[tuple[int, int]]:
+        """The issue's deliveries cut into id ranges of about `size` rows, for send batches."""
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            ids = conn.execute(
+                sa.select(d.c.subscriber_id).where(d.c.issue_id == issue_id).order_by(d.c.subscriber_id)
+            ).scalars()
+            ranges, first, count, last = [], None, 0, None
+            for sid in ids:
+                first = sid if first is None else first
+                count, last = count + 1, sid
+                if count == size:
+                    ranges.append((first, last))
+                    first, count = None, 0
+            if first is not None:
+                ranges.append((first, last))
+        return ranges
+
+    def record(self, issue_id: str, results: Sequence[DeliveryResult], *, now: datetime, owner: str = "") -> int:
+        """Write outcomes in one transaction; how many rows were written. With `owner`,
+        only rows that sender still holds: an outcome for a claim that passed to another
+        sender is not written (the other sender's own outcome will be)."""
+        # One UPDATE per distinct outcome (nearly always one: sent, 250) over a list of ids:
+        # an executemany with a parameter set per row costs several times as much.
+        groups: dict[tuple, list[int]] = {}
+        for r in results:
+            deferred, sent = r.status is DeliveryStatus.DEFERRED, r.status is DeliveryStatus.SENT
+            values = (
+                r.status.value,
+                r.code,
+                r.error or None,
+                now + timedelta(seconds=r.retry_after or 0) if deferred else None,
+                now if sent else None,
+            )
+            groups.setdefault(values, []).append(r.subscriber_id)
+        if not groups:
+            return 0
+        d = deliveries_table
+        written = 0
+        with self.engine.begin() as conn:
+            for (status, code, error, next_at, sent_at), ids in groups.items():
+                for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                    result = conn.execute(
+                        sa.update(d)
+                        .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                               *_owned_by(owner))
+                        .values(status=status, code=code, last_error=error, next_attempt_at=next_at, sent_at=sent_at,
+                                claimed_until=None, claimed_by=None, updated_at=now)
+                    )
+                    written += result.rowcount
+        return written
+
+    def count_owed(self, issue_id: str, *, subscribers: tuple[int, int] | None = None) -> int:
+        d = deliveries_table
+        query = sa.select(sa.func.count()).select_from(d).where(
+            d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED])
+        )
+        if subscribers is not None:
+            query = query.where(d.c.subscriber_id.between(*subscribers))
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def ledger_totals(self, issue_id: str) -> dict[DeliveryStatus, int]:
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(d.c.status, sa.func.count()).where(d.c.issue_id == issue_id).group_by(d.c.status)
+            ).all()
+        totals = {status: 0 for status in DeliveryStatus}
+        totals.update({DeliveryStatus(status): count for status, count in rows})
+        return totals
+
+    def next_due(self, issue_id: str) -> datetime | None:
+        """When the earliest still-owed delivery becomes claimable, or None if nothing is owed."""
+        d = deliveries_table
+        when = sa.case(
+            (d.c.status == DeliveryStatus.PENDING.value, sa.literal(datetime(1970, 1, 1, tzinfo=UTC), sa.DateTime(timezone=True))),
+            (d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at),
+            else_=d.c.claimed_until,
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.min(when)).where(
+                    d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED])
+                )
+            ).scalar()
+        return aware(value) if not isinstance(value, str) else aware(datetime.fromisoformat(value))
+
+
+def _owned_by(owner: str) -> tuple:
+    """The WHERE terms for rows a sender still holds (none without an owner)."""
+    if not owner:
+        return ()
+    d = deliveries_table
+    return (d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_by == owner)

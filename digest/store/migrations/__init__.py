@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, run by `digest.store.migrate` (no alembic.ini)."""
