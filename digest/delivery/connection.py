@@ -5,12 +5,15 @@ aiosmtplib reads exactly one reply per command it writes, so it cannot pipeline.
 PIPELINING (RFC 2920) MAIL, RCPT and DATA go out in one write and the message in a
 second: two round trips a message instead of four. Without it, the same reader waits
 for each reply in turn.
+
+Envelope addresses are what the one address rule gives (digest.subscribers): ASCII with
+A-label domains, or a UTF-8 local part, which goes out with SMTPUTF8 on MAIL FROM
+where the server offers it and is a per-recipient failure where it does not.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 from collections import deque
 from dataclasses import dataclass
@@ -20,10 +23,8 @@ import aiosmtplib
 from digest.config import SmtpSettings
 from digest.errors import DeliveryError
 from digest.models import DeliveryStatus
+from digest.subscribers import is_envelope_address
 
-# An envelope address goes into a command line as it is: nothing that could end the
-# line, close the brackets or start another command.
-_ENVELOPE_ADDRESS = re.compile(r"[!-;=?-~]{1,254}")  # printable ASCII, no space, '<' or '>'
 _MAX_REPLY = 64 * 1024
 
 
@@ -144,6 +145,8 @@ class Connection:
         self.tls_context = tls_context
         self._reader: _ReplyReader | None = None
         self.pipelining = False
+        self.smtputf8 = False
+        self.eightbitmime = False
 
     async def open(self) -> _ReplyReader:
         if self._reader is not None:
@@ -169,6 +172,8 @@ class Connection:
             if s.username:
                 await smtp.login(s.username, s.password)
             self.pipelining = smtp.supports_extension("pipelining")
+            self.smtputf8 = smtp.supports_extension("smtputf8")
+            self.eightbitmime = smtp.supports_extension("8bitmime")
             assert smtp.transport is not None
             self._reader = _ReplyReader(smtp.transport)  # type: ignore[arg-type]
         except BaseException:
@@ -196,9 +201,10 @@ class Connection:
     async def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
         """One message to one recipient. `message` has CRLF line ends and is not yet
         dot-stuffed."""
-        if not _ENVELOPE_ADDRESS.fullmatch(sender) or not _ENVELOPE_ADDRESS.fullmatch(recipient):
-            bad = sender if not _ENVELOPE_ADDRESS.fullmatch(sender) else recipient
-            return Outcome(DeliveryStatus.FAILED, error=f"{bad!r} cannot be an envelope address")
+        for address in (sender, recipient):
+            if not is_envelope_address(address):
+                return Outcome(DeliveryStatus.FAILED, error=f"{address!r} cannot be an envelope address "
+                               "(not in the form normalise_email gives)")
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -208,8 +214,16 @@ class Connection:
             where = f"{self.settings.host}:{self.settings.port}"
             return Outcome(DeliveryStatus.DEFERRED, error=f"cannot connect to {where}: {_describe(exc)}", reconnect=True,
                            unreachable=True)
+        mail_options = ""
+        if not (sender.isascii() and recipient.isascii()):
+            if not self.smtputf8:
+                needing = sender if not sender.isascii() else recipient
+                return Outcome(DeliveryStatus.FAILED, error=f"server does not offer SMTPUTF8, needed for {needing!r}")
+            # The headers then carry UTF-8 too (RFC 6532).
+            mail_options = " SMTPUTF8" + (" BODY=8BITMIME" if self.eightbitmime else "")
         timeout = self.settings.timeout
-        commands = (f"MAIL FROM:<{sender}>\r\n".encode(), f"RCPT TO:<{recipient}>\r\n".encode(), b"DATA\r\n")
+        commands = (f"MAIL FROM:<{sender}>{mail_options}\r\n".encode(), f"RCPT TO:<{recipient}>\r\n".encode(),
+                    b"DATA\r\n")
         replies: list[Reply] = []
         try:
             if self.pipelining:

@@ -27,319 +27,25 @@ import random
 import signal
 import ssl
 import threading
-import time
-import uuid
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any, TypeVar
 
-from digest.config import DeliverySettings, SmtpSettings
+from digest.config import SmtpSettings
+from digest.delivery.claims import Claims, OutcomeWriter, SendRun, renew_leases
 from digest.delivery.connection import Outcome
+from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
+from digest.delivery.pace import RateLimiter
 from digest.delivery.pool import Sender, SmtpPool
-from digest.errors import StoreError
 from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.models import DeliveryResult, DeliveryStatus, OutgoingMessage, Subscriber
 from digest.store import Claim, Store, StoredIssue
 
+__all__ = ["DeliveryOptions", "DeliveryReport", "RateLimiter", "Stop", "deliver_issue", "delivery_options", "run"]
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOptions:
-    connections: int = 8
-    rate: float = 0.0  # messages per second over all connections; 0: no limit
-    per_hour: int = 0  # at most this many messages sent in any hour, by all runs; 0: no cap
-    batch: int = 500  # the most deliveries claimed at once
-    lease: float = 300.0  # seconds a claim lasts unless renewed; a crashed sender's claims are free after it
-    attempts: int = 3  # tries per message in this run for transient failures
-    backoff: float = 0.5  # seconds before the first retry; doubles each time
-    defer: float = 300.0  # seconds before a later run retries a deferred message
-    # A throttle reply (421, or 454 about the rate) slows the sender down and does not
-    # use up an attempt; after this many for one message it is deferred to a later run.
-    max_throttles: int = 8
-    circuit: int = 5  # connections in a row that cannot be opened: the server is down, stop
-    store_patience: float = 60.0  # seconds a lost database is waited for before the run stops
-
-
-def delivery_options(settings: DeliverySettings, **changes: Any) -> DeliveryOptions:
-    """The options a `[delivery]` section asks for."""
-    d = settings
-    values = dict(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch, attempts=d.attempts,
-                  lease=d.lease, defer=d.retry_delay)
-    return DeliveryOptions(**(values | changes))
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    issue_id: str
-    totals: dict[DeliveryStatus, int]
-    this_run: dict[DeliveryStatus, int]
-    complete: bool
-    capped: bool = False  # stopped by the hourly cap
-    throttled: int = 0  # throttle replies (421, 454 about the rate) in this run
-    rate: float = 0.0  # the send rate the run ended at, messages per second (0: no limit)
-    stopped: str = ""  # why the run stopped before the ledger was done, if it did
-    released: int = 0  # claims given back unsent (a stop request)
-    elsewhere: int = 0  # deliveries in flight at another sender whose lease is live
-    lost: int = 0  # claims that passed to another sender before this one finished them
-    next_due: datetime | None = None  # when the earliest deferred delivery may be tried again
-
-    @property
-    def failed(self) -> bool:
-        """Permanent failures, or uncertain deliveries the operator has not settled."""
-        uncertain = self.totals[DeliveryStatus.UNCERTAIN] and not self.complete
-        return bool(self.totals[DeliveryStatus.FAILED] or uncertain)
-
-    @property
-    def owed(self) -> int:
-        """Deliveries still owed that no live sender is working on."""
-        t = self.totals
-        return t[DeliveryStatus.PENDING] + t[DeliveryStatus.DEFERRED] + t[DeliveryStatus.SENDING] - self.elsewhere
-
-
-class Stop:
-    """A request to end a run gracefully, with its reason (the first one wins)."""
-
-    def __init__(self) -> None:
-        self.reason = ""
-
-    def request(self, reason: str) -> None:
-        if not self.reason:
-            self.reason = reason
-            log.warning("stopping: %s", reason)
-
-    def __bool__(self) -> bool:
-        return bool(self.reason)
-
-
-class RateLimiter:
-    """A token bucket over all connections.
-
-    A throttle reply halves the rate (`slow_down`): the configured one, or with no
-    limit configured the rate actually reached over the last sends. Each message sent
-    after that wins back 5 % (`speed_up`), never above the configured rate or, without
-    one, the pace that was throttled."""
-
-    FLOOR = 0.5  # messages per second: slower than this, the server is better left to a later run
-    RECOVERY = 1.05
-    FIRST_GUESS = 16.0  # messages per second, when throttled before any pace was measured
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.ceiling = rate  # 0: none
-        self._next = time.monotonic()
-        self._lock = asyncio.Lock()
-        self._recent: deque[float] = deque(maxlen=64)  # start times of the last sends
-
-    async def wait(self) -> None:
-        if self.rate <= 0:
-            self._recent.append(time.monotonic())
-            return
-        async with self._lock:
-            now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-                now = time.monotonic()
-            self._next = max(self._next, now) + 1 / self.rate
-            self._recent.append(now)
-
-    def observed(self) -> float:
-        """Messages per second over the last sends; 0 when there are too few to tell."""
-        if len(self._recent) < 2:
-            return 0.0
-        span = self._recent[-1] - self._recent[0]
-        return (len(self._recent) - 1) / span if span > 0 else 0.0
-
-    def slow_down(self) -> None:
-        current = self.rate if self.rate > 0 else self.observed()
-        if self.ceiling <= 0:
-            # No limit configured: from now on, no faster than the pace that was throttled
-            # (unbounded when it was too early to measure one).
-            self.ceiling = current or float("inf")
-        if current <= 0:
-            current = self.FIRST_GUESS
-        self.rate = max(current / 2, self.FLOOR)
-        self._recent.clear()
-
-    def speed_up(self) -> None:
-        if self.rate > 0 and self.rate < self.ceiling:
-            self.rate = min(self.rate * self.RECOVERY, self.ceiling)
-
-
-@dataclass
-class _Run:
-    issue_id: str
-    store: Store
-    factory: MessageFactory
-    sender: str
-    recipient_for: Callable[[Subscriber], Recipient]
-    options: DeliveryOptions
-    limiter: RateLimiter
-    stop: Stop
-    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
-    counts: dict[DeliveryStatus, int] = field(default_factory=lambda: {s: 0 for s in DeliveryStatus})
-    throttled: int = 0
-    unreachable: int = 0  # connections in a row that could not be opened
-    server_down: str = ""  # the reason, once the circuit opened
-    lost: int = 0
-
-    async def patiently(self, what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A store call in a worker thread, retried with backoff while the database is
-        unreachable, for up to `store_patience` seconds."""
-        deadline = time.monotonic() + self.options.store_patience
-        delay = 0.1
-        while True:
-            try:
-                return await asyncio.to_thread(call, *args, **kwargs)
-            except StoreError as exc:
-                if not exc.transient or time.monotonic() + delay > deadline:
-                    raise
-                log.warning("%s: %s; trying again in %.1f s", what, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-
-class _Claims:
-    """The claims this sender holds: a small queue just ahead of the connections, and
-    for every held row the moment (monotonic) its lease runs out."""
-
-    AHEAD = 2.0  # seconds of sending claimed ahead
-
-    def __init__(self, run: _Run, *, subscribers: tuple[int, int] | None, deferred_due: datetime) -> None:
-        self.run = run
-        self.subscribers = subscribers
-        self.deferred_due = deferred_due
-        self.queue: deque[Claim] = deque()
-        self.valid: dict[int, float] = {}  # subscriber id -> lease end; held until its outcome is written
-        self.unsent: set[int] = set()  # held, no outcome yet
-        self.skipped: list[Claim] = []  # held but not sent: the run stopped, or the lease ran short
-        self.exhausted = False
-        self._refill: asyncio.Future[None] | None = None
-        self.margin = run.options.lease / 3
-
-    async def next(self) -> Claim | None:
-        while True:
-            low = max(1, self.run.options.connections)
-            if len(self.queue) <= low and not self.exhausted and self._refill is None and not self.run.stop:
-                self._refill = asyncio.ensure_future(self._claim_more())
-            if self.queue:
-                return self.queue.popleft()
-            if self.exhausted or self.run.stop or self._refill is None:
-                return None
-            refill = self._refill
-            await asyncio.shield(refill)
-
-    async def _claim_more(self) -> None:
-        run, options = self.run, self.run.options
-        try:
-            pace = run.limiter.rate if run.limiter.rate > 0 else run.limiter.observed()
-            connections = max(1, options.connections)
-            size = int(pace * self.AHEAD) if pace > 0 else connections * 8
-            size = max(connections, min(options.batch, size))
-            started = time.monotonic()
-            claims = await run.patiently(
-                "claiming deliveries", run.store.claim, run.issue_id, limit=size, lease=options.lease, now=_now(),
-                owner=run.owner, subscribers=self.subscribers, deferred_due=self.deferred_due,
-                hourly_cap=options.per_hour,
-            )
-            if not claims:
-                self.exhausted = True
-            for claim in claims:
-                self.valid[claim.subscriber.id] = started + options.lease
-                self.unsent.add(claim.subscriber.id)
-                self.queue.append(claim)
-        except StoreError as exc:
-            run.stop.request(f"the store could not be reached: {exc}")
-            self.exhausted = True
-        finally:
-            self._refill = None
-
-    def holds(self, subscriber_id: int) -> bool:
-        """True while the claim has enough lease left to start a message."""
-        return self.valid.get(subscriber_id, 0.0) - time.monotonic() > self.margin
-
-    def sent(self, subscriber_id: int) -> None:
-        self.unsent.discard(subscriber_id)
-
-    def written(self, ids: list[int]) -> None:
-        for sid in ids:
-            self.valid.pop(sid, None)
-
-    def renewed(self, held: set[int], asked: list[int], *, until: float) -> None:
-        for sid in asked:
-            if sid not in self.valid:
-                continue  # its outcome was written meanwhile
-            if sid in held:
-                self.valid[sid] = until
-            elif sid in self.unsent:
-                # Taken by another sender after our lease ran out: never send it.
-                self.valid.pop(sid)
-                self.unsent.discard(sid)
-                self.run.lost += 1
-
-    def leftovers(self) -> list[Claim]:
-        """Held claims that were never sent (a stop, an open circuit)."""
-        left = [c for c in (*self.skipped, *self.queue) if c.subscriber.id in self.unsent]
-        self.queue.clear()
-        self.skipped.clear()
-        return left
-
-
-class _Writer:
-    """Writes outcomes as soon as the previous write ends: one transaction for all that
-    finished meanwhile, so the cost per message stays low and a crash loses at most
-    what is in flight."""
-
-    def __init__(self, run: _Run, claims: _Claims, on_written: Callable[[int], None] | None) -> None:
-        self.run = run
-        self.claims = claims
-        self.on_written = on_written
-        self.pending: list[DeliveryResult] = []
-        self._wake = asyncio.Event()
-        self._closing = False
-        self.failure: StoreError | None = None
-        self._task = asyncio.ensure_future(self._loop())
-
-    def add(self, result: DeliveryResult) -> None:
-        self.pending.append(result)
-        self._wake.set()
-
-    async def close(self) -> None:
-        self._closing = True
-        self._wake.set()
-        await self._task
-        if self.failure is not None:
-            raise self.failure
-
-    async def _loop(self) -> None:
-        run = self.run
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self.pending:
-                batch, self.pending = self.pending, []
-                try:
-                    written = await run.patiently(
-                        "recording outcomes", run.store.record, run.issue_id, batch, now=_now(), owner=run.owner
-                    )
-                except StoreError as exc:
-                    unrecorded = len(batch) + len(self.pending)
-                    self.failure = StoreError(f"{unrecorded} delivery outcome(s) could not be recorded: {exc}")
-                    run.stop.request(str(self.failure))
-                    return
-                if written < len(batch):
-                    run.lost += len(batch) - written
-                    log.warning("%d outcome(s) not recorded: their claims had passed to another sender",
-                                len(batch) - written)
-                self.claims.written([r.subscriber_id for r in batch])
-                if self.on_written:
-                    self.on_written(len(batch))
-            if self._closing:
-                return
 
 
 async def deliver_issue(
@@ -368,14 +74,14 @@ async def deliver_issue(
         transport = SmtpPool(smtp, connections=options.connections, tls_context=tls_context)
     issue_id = issue.rendered.digest.issue_id
     factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url)
-    run = _Run(issue_id, store, factory, parseaddr(sender)[1], recipient_for, options, RateLimiter(options.rate),
+    run = SendRun(issue_id, store, factory, parseaddr(sender)[1], recipient_for, options, RateLimiter(options.rate),
                stop if stop is not None else Stop())
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     # A message deferred in this run waits for a later run, even with defer=0: claimed
     # again at once, a recipient the server always defers would keep the run going.
-    claims = _Claims(run, subscribers=subscribers, deferred_due=_now())
-    writer = _Writer(run, claims, on_batch)
-    heartbeat = asyncio.ensure_future(_renew_leases(run, claims))
+    claims = Claims(run, subscribers=subscribers, deferred_due=_now())
+    writer = OutcomeWriter(run, claims, on_batch)
+    heartbeat = asyncio.ensure_future(renew_leases(run, claims))
     try:
         await asyncio.gather(*(_worker(transport, run, claims, writer) for _ in range(transport.concurrency)))
     finally:
@@ -412,7 +118,7 @@ async def deliver_issue(
     return await run.patiently("reading the ledger totals", report)
 
 
-async def _worker(transport: Sender, run: _Run, claims: _Claims, writer: _Writer) -> None:
+async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: OutcomeWriter) -> None:
     while not run.stop and not run.server_down:
         claim = await claims.next()
         if claim is None:
@@ -427,28 +133,8 @@ async def _worker(transport: Sender, run: _Run, claims: _Claims, writer: _Writer
         claims.sent(sid)
         run.counts[result.status] += 1
         writer.add(result)
-
-
-async def _renew_leases(run: _Run, claims: _Claims) -> None:
-    """Every quarter lease, extend the leases of every row still held."""
-    lease = run.options.lease
-    while True:
-        await asyncio.sleep(lease / 4)
-        asked = list(claims.valid)
-        if not asked:
-            continue
-        started = time.monotonic()
-        try:
-            held = await asyncio.to_thread(run.store.renew, run.issue_id, asked, owner=run.owner, lease=lease,
-                                           now=_now())
-        except StoreError as exc:
-            log.warning("cannot renew the leases of %d claim(s): %s", len(asked), exc)
-            continue
-        claims.renewed(held, asked, until=started + lease)
-
-
 async def _deliver_one(
-    claim: Claim, run: _Run, transport: Sender, *, may_send: Callable[[], bool]
+    claim: Claim, run: SendRun, transport: Sender, *, may_send: Callable[[], bool]
 ) -> DeliveryResult | None:
     """The message's outcome, or None when it was not sent because the run is stopping
     or the claim is no longer safely held."""

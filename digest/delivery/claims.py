@@ -1,0 +1,219 @@
+"""A send run's hold on the ledger: the claims it has taken (a small queue just ahead
+of the connections, each with the moment its lease runs out), their renewal, and the
+writer that records outcomes as soon as the previous write ends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from digest.delivery.options import DeliveryOptions, Stop
+from digest.delivery.pace import RateLimiter
+from digest.errors import StoreError
+from digest.mail.message import MessageFactory, Recipient
+from digest.models import DeliveryResult, DeliveryStatus, Subscriber
+from digest.store import Claim, Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class SendRun:
+    issue_id: str
+    store: Store
+    factory: MessageFactory
+    sender: str
+    recipient_for: Callable[[Subscriber], Recipient]
+    options: DeliveryOptions
+    limiter: RateLimiter
+    stop: Stop
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+    counts: dict[DeliveryStatus, int] = field(default_factory=lambda: {s: 0 for s in DeliveryStatus})
+    throttled: int = 0
+    unreachable: int = 0  # connections in a row that could not be opened
+    server_down: str = ""  # the reason, once the circuit opened
+    lost: int = 0
+
+    async def patiently(self, what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A store call in a worker thread, retried with backoff while the database is
+        unreachable, for up to `store_patience` seconds."""
+        deadline = time.monotonic() + self.options.store_patience
+        delay = 0.1
+        while True:
+            try:
+                return await asyncio.to_thread(call, *args, **kwargs)
+            except StoreError as exc:
+                if not exc.transient or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("%s: %s; trying again in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+class Claims:
+    """The claims this sender holds: a small queue just ahead of the connections, and
+    for every held row the moment (monotonic) its lease runs out."""
+
+    AHEAD = 2.0  # seconds of sending claimed ahead
+
+    def __init__(self, run: SendRun, *, subscribers: tuple[int, int] | None, deferred_due: datetime) -> None:
+        self.run = run
+        self.subscribers = subscribers
+        self.deferred_due = deferred_due
+        self.queue: deque[Claim] = deque()
+        self.valid: dict[int, float] = {}  # subscriber id -> lease end; held until its outcome is written
+        self.unsent: set[int] = set()  # held, no outcome yet
+        self.skipped: list[Claim] = []  # held but not sent: the run stopped, or the lease ran short
+        self.exhausted = False
+        self._refill: asyncio.Future[None] | None = None
+        self.margin = run.options.lease / 3
+
+    async def next(self) -> Claim | None:
+        while True:
+            low = max(1, self.run.options.connections)
+            if len(self.queue) <= low and not self.exhausted and self._refill is None and not self.run.stop:
+                self._refill = asyncio.ensure_future(self._claim_more())
+            if self.queue:
+                return self.queue.popleft()
+            if self.exhausted or self.run.stop or self._refill is None:
+                return None
+            refill = self._refill
+            await asyncio.shield(refill)
+
+    async def _claim_more(self) -> None:
+        run, options = self.run, self.run.options
+        try:
+            pace = run.limiter.rate if run.limiter.rate > 0 else run.limiter.observed()
+            connections = max(1, options.connections)
+            size = int(pace * self.AHEAD) if pace > 0 else connections * 8
+            size = max(connections, min(options.batch, size))
+            started = time.monotonic()
+            claims = await run.patiently(
+                "claiming deliveries", run.store.claim, run.issue_id, limit=size, lease=options.lease, now=_now(),
+                owner=run.owner, subscribers=self.subscribers, deferred_due=self.deferred_due,
+                hourly_cap=options.per_hour,
+            )
+            if not claims:
+                self.exhausted = True
+            for claim in claims:
+                self.valid[claim.subscriber.id] = started + options.lease
+                self.unsent.add(claim.subscriber.id)
+                self.queue.append(claim)
+        except StoreError as exc:
+            run.stop.request(f"the store could not be reached: {exc}")
+            self.exhausted = True
+        finally:
+            self._refill = None
+
+    def holds(self, subscriber_id: int) -> bool:
+        """True while the claim has enough lease left to start a message."""
+        return self.valid.get(subscriber_id, 0.0) - time.monotonic() > self.margin
+
+    def sent(self, subscriber_id: int) -> None:
+        self.unsent.discard(subscriber_id)
+
+    def written(self, ids: list[int]) -> None:
+        for sid in ids:
+            self.valid.pop(sid, None)
+
+    def renewed(self, held: set[int], asked: list[int], *, until: float) -> None:
+        for sid in asked:
+            if sid not in self.valid:
+                continue  # its outcome was written meanwhile
+            if sid in held:
+                self.valid[sid] = until
+            elif sid in self.unsent:
+                # Taken by another sender after our lease ran out: never send it.
+                self.valid.pop(sid)
+                self.unsent.discard(sid)
+                self.run.lost += 1
+
+    def leftovers(self) -> list[Claim]:
+        """Held claims that were never sent (a stop, an open circuit)."""
+        left = [c for c in (*self.skipped, *self.queue) if c.subscriber.id in self.unsent]
+        self.queue.clear()
+        self.skipped.clear()
+        return left
+
+
+class OutcomeWriter:
+    """Writes outcomes as soon as the previous write ends: one transaction for all that
+    finished meanwhile, so the cost per message stays low and a crash loses at most
+    what is in flight."""
+
+    def __init__(self, run: SendRun, claims: Claims, on_written: Callable[[int], None] | None) -> None:
+        self.run = run
+        self.claims = claims
+        self.on_written = on_written
+        self.pending: list[DeliveryResult] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self.failure: StoreError | None = None
+        self._task = asyncio.ensure_future(self._loop())
+
+    def add(self, result: DeliveryResult) -> None:
+        self.pending.append(result)
+        self._wake.set()
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        await self._task
+        if self.failure is not None:
+            raise self.failure
+
+    async def _loop(self) -> None:
+        run = self.run
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self.pending:
+                batch, self.pending = self.pending, []
+                try:
+                    written = await run.patiently(
+                        "recording outcomes", run.store.record, run.issue_id, batch, now=_now(), owner=run.owner
+                    )
+                except StoreError as exc:
+                    unrecorded = len(batch) + len(self.pending)
+                    self.failure = StoreError(f"{unrecorded} delivery outcome(s) could not be recorded: {exc}")
+                    run.stop.request(str(self.failure))
+                    return
+                if written < len(batch):
+                    run.lost += len(batch) - written
+                    log.warning("%d outcome(s) not recorded: their claims had passed to another sender",
+                                len(batch) - written)
+                self.claims.written([r.subscriber_id for r in batch])
+                if self.on_written:
+                    self.on_written(len(batch))
+            if self._closing:
+                return
+
+
+async def renew_leases(run: SendRun, claims: Claims) -> None:
+    """Every quarter lease, extend the leases of every row still held."""
+    lease = run.options.lease
+    while True:
+        await asyncio.sleep(lease / 4)
+        asked = list(claims.valid)
+        if not asked:
+            continue
+        started = time.monotonic()
+        try:
+            held = await asyncio.to_thread(run.store.renew, run.issue_id, asked, owner=run.owner, lease=lease,
+                                           now=_now())
+        except StoreError as exc:
+            log.warning("cannot renew the leases of %d claim(s): %s", len(asked), exc)
+            continue
+        claims.renewed(held, asked, until=started + lease)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
