@@ -69,6 +69,8 @@ def redact_url(url: str) -> str:
         netloc = parts.netloc
     query = _redact_params(parts.query)
     fragment = _redact_params(parts.fragment) if "=" in parts.fragment else parts.fragment
+    if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
+        return url  # nothing secret; urlunsplit would also drop the empty host of sqlite:////path
     return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 

@@ -120,4 +120,4 @@ def main() -> None:
 
 
 # The commands register themselves on `app`.
-from digest.cli import content, readers, sending  # noqa: E402,F401
+from digest.cli import content, database, readers, sending  # noqa: E402,F401

@@ -409,6 +409,7 @@ def test_which_addresses_are_public(address, public):
         ("https://example.org/cb#access_token=abc&state=1", "https://example.org/cb#access_token=***&state=1"),
         ("https://example.org/a?q=monkeys&author=me", "https://example.org/a?q=monkeys&author=me"),
         ("https://ghp_0123456789abcdef@example.org/x", "https://***@example.org/x"),
+        ("sqlite:////var/lib/digest/digest.db", "sqlite:////var/lib/digest/digest.db"),
         ("http://example.org/plain", "http://example.org/plain"),
         ("/relative/path?token=x", "/relative/path?token=***"),
         ("https://u:secret@[::1/broken", "https:..."),

@@ -369,3 +369,16 @@ def test_every_method_of_the_store_is_guarded():
              and not hasattr(inspect.getattr_static(Store, name), "__wrapped__")]
     assert plain == []
     assert {"claim", "add_article", "add_subscribers", "save_issue", "source_state", "meta_value"} <= set(dir(Store))
+
+
+def test_db_upgrade_command_names_the_revision(tmp_path):
+    import subprocess
+    import sys
+
+    from digest.store.migrate import HEAD
+
+    env = {"DIGEST_STORE_URL": f"sqlite:///{tmp_path / 'digest.db'}", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "digest.cli", "db", "upgrade"], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"is at revision {HEAD}" in result.stdout and str(tmp_path / "digest.db") in result.stdout
