@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -34,8 +35,8 @@ def _empty() -> Mapping[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class NewSubscriber:
-    email: str  # local part as given (NFC), domain lower-cased and IDNA-normalised
-    key: str  # duplicate key: equal keys are the same mailbox
+    email: str  # as normalise_email gives it: local part as given (NFC), domain in ASCII (A-labels)
+    key: str  # the subscriber key: the address case-folded; equal keys are one subscriber
     name: str = ""
     # hash=False: a mapping proxy is unhashable, and equal keys already mean the same subscriber.
     attributes: Mapping[str, str] = field(default_factory=_empty, hash=False)
@@ -89,14 +90,48 @@ def _plain(message: str) -> str:
     return message[:1].lower() + message[1:]
 
 
-def normalise_email(address: str) -> tuple[str, str]:
-    """Check an address's syntax and return (email, key).
+class EmailAddress(NamedTuple):
+    """One address as the rule gives it. A tuple, so `email, key = normalise_email(text)`."""
 
-    `email` keeps the local part as given and lower-cases the domain (IDNA
-    domains in email_validator's normalised Unicode form). `key` identifies
-    the mailbox for duplicate checks: local parts are case-sensitive (RFC
-    5321), domains are not. No DNS lookups. Raises SubscriberError with a
-    one-line reason.
+    email: str  # to send and show: the local part as given (NFC), the domain in lower-case ASCII (IDNA A-labels)
+    key: str  # the subscriber key: `email` case-folded; equal keys are one subscriber
+
+    @property
+    def smtputf8(self) -> bool:
+        """A non-ASCII local part: only a server offering SMTPUTF8 can take it."""
+        return not self.email.isascii()
+
+
+# The shape of every address normalise_email gives (and of configured senders such as
+# digest@localhost): a dot-atom local part, ASCII or UTF-8, at a domain of ASCII
+# letter-digit-hyphen labels. Nothing in it can end an SMTP command line, close the
+# angle brackets or start another command. The length limits are checked in octets by
+# is_envelope_address.
+_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x9f\s\ud800-\udfff])+"  # atext, or UTF-8 but no space
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+ENVELOPE_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+
+
+def is_envelope_address(address: str) -> bool:
+    """Whether `address` can go into MAIL FROM or RCPT TO as it is (RFC 5321 and 6531
+    limits: 64 octets before the @, 254 in all)."""
+    if not isinstance(address, str) or not ENVELOPE_ADDRESS.fullmatch(address):
+        return False
+    local = address.rpartition("@")[0]
+    return len(local.encode("utf-8")) <= 64 and len(address.encode("utf-8")) <= 254
+
+
+def normalise_email(address: str) -> EmailAddress:
+    """The address rule: what import accepts, delivery can send.
+
+    Checks the syntax (no DNS lookups) and returns (email, key). `email` keeps the
+    local part as given (Unicode NFC) and gives the domain as lower-case ASCII, an
+    internationalised domain as its IDNA A-labels (xn--...), which any server takes.
+    A non-ASCII local part is accepted; it needs a server that offers SMTPUTF8
+    (`EmailAddress.smtputf8`). `key` is `email` case-folded: addresses that differ
+    only in case are one subscriber (domains are case-insensitive by RFC 5321; local
+    parts are treated so too, as every big provider does). Raises SubscriberError
+    with a one-line reason that names the address.
     """
     if not isinstance(address, str):
         raise SubscriberError(f"not an email address: expected text, got {type(address).__name__}")
@@ -107,11 +142,14 @@ def normalise_email(address: str) -> tuple[str, str]:
     if bad:
         raise SubscriberError(f"not an email address: {_shown(address)} (it contains {bad}, a control character)")
     try:
-        valid = validate_email(stripped, check_deliverability=False, allow_display_name=False)
+        valid = validate_email(stripped, check_deliverability=False, allow_display_name=False, allow_smtputf8=True,
+                               allow_quoted_local=False, allow_domain_literal=False)
     except EmailNotValidError as error:
         raise SubscriberError(f"not an email address: {_shown(address)} ({_plain(str(error))})") from None
-    domain = valid.domain.lower()
-    return f"{valid.local_part}@{domain}", f"{valid.local_part}@{domain}"
+    email = f"{valid.local_part}@{valid.ascii_domain.lower()}"
+    if not is_envelope_address(email):  # the rule's own promise; email_validator's checks are wider
+        raise SubscriberError(f"not an email address: {_shown(address)} (it cannot be sent as it is)")
+    return EmailAddress(email, unicodedata.normalize("NFC", email.casefold()))
 
 
 def _clean_text(text: str) -> str:

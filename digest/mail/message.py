@@ -5,6 +5,9 @@ boundary, the personalisation template); `build` then costs one substitution and
 one quoted-printable encoding of each part per recipient.
 Structure: multipart/alternative, text/plain first, then text/html, UTF-8,
 quoted-printable (so no line is over 76 characters), CRLF line ends.
+Addresses follow the one address rule (digest.subscribers.normalise_email): a domain
+is written as its IDNA A-labels; a non-ASCII local part is written as UTF-8 in the
+header (RFC 6532), which only goes out over SMTPUTF8. Every other header is 7-bit.
 """
 
 from __future__ import annotations
@@ -18,13 +21,10 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr, unquote
 
-from digest.errors import DigestError
+from digest.errors import DigestError, SubscriberError
 from digest.models import RenderedDigest
 from digest.mail.render import clean, personal_fields, substitute
-
-
-# An ASCII address within RFC 5321's limits: 64 octets before the @, 254 in all.
-_ADDR_SPEC = re.compile(r"(?=.{3,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
 
 
 class MessageError(DigestError, ValueError):
@@ -52,8 +52,11 @@ class MessageFactory:
         self.rendered = rendered
         self.view_url = view_url
         name, address = _split_address(sender)
-        if "@" not in address or not _ADDR_SPEC.fullmatch(address):
-            raise MessageError(f"sender {sender!r} has no (ASCII) email address")
+        if not (address.isascii() and is_envelope_address(address)):
+            raise MessageError(
+                f"sender {sender!r} has no ASCII email address (an internationalised domain goes in its xn-- form)"
+            )
+        self.envelope_from = address  # MAIL FROM for every message of this factory
         self.domain = address.rsplit("@", 1)[1].lower()
         self.list_id = _dot_atom(clean(list_id)) or f"{_dot_atom(rendered.digest.list_name) or 'list'}.{self.domain}"
         self.boundary = f"=_digest_{secrets.token_hex(12)}"
@@ -63,8 +66,9 @@ class MessageFactory:
         lines = [f"From: {_mailbox(name, address, header='From')}"]
         if reply_to:
             reply_name, reply_address = _split_address(reply_to)
-            if not _ADDR_SPEC.fullmatch(reply_address):
-                raise MessageError(f"reply-to {reply_to!r} has no (ASCII) email address")
+            if not (reply_address.isascii() and is_envelope_address(reply_address)):
+                raise MessageError(f"reply-to {reply_to!r} has no ASCII email address "
+                                   "(an internationalised domain goes in its xn-- form)")
             lines.append(f"Reply-To: {_mailbox(reply_name, reply_address, header='Reply-To')}")
         lines.append(f"Subject: {_unstructured(rendered.subject, header='Subject')}")
         title = _phrase(rendered.digest.title, header="List-Id")
@@ -74,7 +78,7 @@ class MessageFactory:
         self._shared_headers = (
             "\r\n".join(lines)
             + f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'
-        ).encode("ascii")
+        ).encode("utf-8")
         self._part_heads = tuple(
             f"--{self.boundary}\r\nContent-Type: text/{kind}; charset=\"utf-8\"\r\n"
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
@@ -85,10 +89,10 @@ class MessageFactory:
         self._html = _EncodedPart(rendered.html, rendered.markers, as_html=True)
 
     def build(self, recipient: Recipient) -> bytes:
-        """The whole message for one recipient, as bytes."""
-        email = recipient.email.strip(" \t")
-        if not email or "@" not in email or clean(email) != email:
-            raise MessageError(f"recipient {recipient.email!r} is not an email address")
+        """The whole message for one recipient, as bytes. The recipient's address is
+        written as normalise_email gives it."""
+        address = recipient_address(recipient.email)
+        email = address.email
         fields = personal_fields(
             name=recipient.name, email=email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
         )
@@ -97,14 +101,14 @@ class MessageFactory:
         lines = [
             f"To: {_mailbox(fields['name'], email, header='To')}",
             f"Date: {formatdate(localtime=False, usegmt=True)}",
-            f"Message-ID: {self.message_id(email)}",
+            f"Message-ID: {self._message_id(address.key)}",
         ]
         unsubscribe = [f"<{u}>" for u in (fields["unsubscribe_url"], _mailto(recipient.unsubscribe_mailto)) if u]
         if unsubscribe:
             lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
             if fields["unsubscribe_url"]:
                 lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-        head = ("\r\n".join(lines) + "\r\n").encode("ascii")
+        head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
         return b"".join(
             (
                 self._shared_headers,
@@ -122,9 +126,13 @@ class MessageFactory:
 
     def message_id(self, email: str) -> str:
         """Stable per (issue, recipient): a resent copy carries the same id, so a
-        receiving system can tell it is the same message."""
+        receiving system can tell it is the same message. The subscriber key stands for
+        the recipient, so the address in any case gives the same id."""
+        return self._message_id(recipient_address(email).key)
+
+    def _message_id(self, key: str) -> str:
         issue_id = self.rendered.digest.issue_id
-        digest = hashlib.sha256(f"{issue_id}\n{email.lower()}".encode()).hexdigest()[:24]
+        digest = hashlib.sha256(f"{issue_id}\n{key}".encode()).hexdigest()[:24]
         return f"<{_dot_atom(issue_id) or 'issue'}.{digest}@{self.domain}>"
 
 
@@ -162,9 +170,18 @@ _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a phrase that needs 
 _PLAIN_MAX = 64  # longer display names are encoded words, which fold
 
 
+def recipient_address(text: str) -> EmailAddress:
+    """The recipient's address by the one address rule; MessageError (one line, naming
+    the address and the reason) when it has none."""
+    try:
+        return normalise_email(text)
+    except SubscriberError as error:
+        raise MessageError(f"To: {error}") from None
+
+
 def _mailbox(name: str, email: str, *, header: str) -> str:
-    if not _ADDR_SPEC.fullmatch(email):
-        raise MessageError(f"{header}: {email!r} is not an ASCII email address")
+    if not is_envelope_address(email):
+        raise MessageError(f"{header}: {email!r} is not an email address")
     phrase = _phrase(name, header=header)
     if not phrase:
         return email
