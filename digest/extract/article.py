@@ -13,7 +13,8 @@ import lxml.etree
 import lxml.html
 
 from digest.errors import ExtractError
-from digest.extract.html import _CHARSET_SNIFF_BYTES, _declared_charset, extract_html
+from digest.extract.charset import CHARSET_SNIFF_BYTES as _CHARSET_SNIFF_BYTES, declared_charset as _declared_charset
+from digest.extract.html import extract_html
 from digest.models import Article, Page
 from digest.extract.scrape import extract_scrape
 from digest.urls import redact_url

@@ -1,0 +1,194 @@
+"""Names, bylines and dates in a plain-text scrape: who wrote it and when.
+
+Decides whether a line is a bare person's name, which names a byline
+("By X and Y", "Posted by X on DATE", "X · DATE") gives, which dates a line
+holds (as UTC datetimes) and whether a line is a dateline with nothing but a
+date and its labels.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from digest.extract.scrape_lines import SPACES
+
+# --- names and bylines -------------------------------------------------------
+
+_NAME_TOKEN = re.compile(
+    r"[A-Z][a-zà-öø-ÿ'’]+(?:-[A-Z][a-zà-öø-ÿ'’]+)*"
+    r"|[A-Z]['’][A-Z][a-zà-öø-ÿ]+"
+    r"|[A-Z][a-z]*[A-Z][a-zà-öø-ÿ]+"
+    r"|[A-Z]\.(?:[A-Z]\.)?|Jr\.?|Sr\.?|II|III|IV"
+)
+_PARTICLES = frozenset("de da van von der den del la le bin al di du dos das ter ten".split())
+# Capitalised words that appear in menus, section labels and headlines, never in names.
+_NOT_NAME_WORDS = frozenset(
+    """
+    news home latest related comments comment policy privacy terms contact about more menu
+    search share subscribe login log sign follow all see top stories story video videos
+    business sports sport weather opinion world local politics science culture features
+    ideas archive newsletter newsletters blog careers jobs events podcast podcasts photos
+    magazine help support donate obituaries classifieds advertise edition entertainment
+    lifestyle health technology tech travel food arts books music film markets economy
+    logo twitter facebook linkedin instagram reddit email print copy link next previous
+    back read open source engineering product company team pricing docs documentation in
+    out up key points contents table trending popular reply like report settings cookie
+    cookies accept manage preferences review daily weekly times post journal ledger
+    tribune herald gazette press inc ltd corp staff writer reporter correspondent editor
+    senior contributor contributing columnist the a an of on at for to is are was were be
+    how why what when where who which with without from into over under after before says
+    said say will new not no yes this that these those your our my its their his her
+    world's
+    """.split()
+)
+_BYLINE = re.compile(
+    r"^(?:by|posted by|written by|words by|words and \w+ by|story by|text by|reported by"
+    r"|author:?)\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_DATED_BYLINE = re.compile(
+    r"^(?:posted|published|written|filed)(?:\s+(?:on|at))?[\s,|·]*by\s+(?P<rest>.+)$", re.IGNORECASE
+)
+_DATED_PREFIX = re.compile(r"^(?:posted|published|written|filed)\b.*\bby\s", re.IGNORECASE)
+_BYLINE_SEPARATOR = re.compile(r"\s+[·•|—–]\s+")
+TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
+_NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published)\s+")
+_NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
+
+
+def is_name(text: str, *, max_tokens: int = 4) -> bool:
+    tokens = text.split()
+    if not 2 <= len(tokens) <= max_tokens:
+        return False
+    if tokens[0] in _PARTICLES or tokens[-1] in _PARTICLES:
+        return False
+    for token in tokens:
+        if token in _PARTICLES:
+            continue
+        if not _NAME_TOKEN.fullmatch(token) or token.rstrip(".").lower() in _NOT_NAME_WORDS:
+            return False
+    return True
+
+
+def _names_in(rest: str) -> tuple[str, ...]:
+    head = _NAME_CUT.split(rest, maxsplit=1)[0]
+    return tuple(part for part in _NAME_SPLIT.split(head.strip()) if is_name(part, max_tokens=5))
+
+
+def byline_names(text: str) -> tuple[str, ...]:
+    if match := _BYLINE.match(text):
+        return _names_in(match["rest"])
+    if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
+        return _names_in(match["rest"])
+    parts = _BYLINE_SEPARATOR.split(text)
+    if len(parts) > 1 and is_name(parts[0]):
+        return (parts[0],)
+    return ()
+
+
+
+# --- dates -------------------------------------------------------------------
+
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_TIME = (
+    r"(?:,?\s*(?:at\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?P<tz>UTC|GMT|Z|[ECMP][SD]T|[ECMP]T|BST|CES?T|JST|AEST"
+    r"|[+-]\d{2}:?\d{2})\b)?)?"
+)
+_DATE_PATTERNS = (
+    re.compile(
+        r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+        r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?(?:\.\d+)?)?"
+        r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b{_TIME}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s*,?\s+(?P<year>\d{{4}})\b{_TIME}",
+        re.IGNORECASE,
+    ),
+)
+_YEAR = re.compile(r"(?:1[89]|2\d)\d\d")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_TZ_HOURS = {
+    "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "JST": 9, "AEST": 10,
+    "EST": -5, "EDT": -4, "ET": -5, "CST": -6, "CDT": -5, "CT": -6,
+    "MST": -7, "MDT": -6, "MT": -7, "PST": -8, "PDT": -7, "PT": -8,
+}  # fmt: skip
+# Words that may sit beside a date on a dateline without making it prose.
+_DATE_WORDS = frozenset(
+    """
+    published updated posted last modified on at date edited first created originally
+    min mins minute minutes read reading time hours hour ago days day issue print
+    edition gmt utc am pm a.m. p.m.
+    """.split()
+)
+
+
+def find_dates(text: str) -> list[tuple[datetime, tuple[int, int]]]:
+    found: list[tuple[datetime, tuple[int, int]]] = []
+    if not _YEAR.search(text):
+        return found
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for _, (s, e) in found):
+                continue
+            if (moment := _to_datetime(match)) is not None:
+                found.append((moment, match.span()))
+    return sorted(found, key=lambda item: item[1])
+
+
+def _to_datetime(match: re.Match[str]) -> datetime | None:
+    groups = match.groupdict()
+    month = int(groups["month"]) if groups.get("month") else _MONTHS[groups["mon"][:3].lower()]
+    hour, minute = int(groups["hour"] or 0), int(groups["minute"] or 0)
+    ampm = (groups.get("ampm") or "").replace(".", "").lower()
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    try:
+        moment = datetime(
+            int(groups["year"]), month, int(groups["day"]), hour, minute,
+            int(groups["second"] or 0), tzinfo=UTC,
+        )  # fmt: skip
+    except ValueError:
+        return None
+    return moment - _utc_offset(groups.get("tz"))
+
+
+def _utc_offset(tz: str | None) -> timedelta:
+    if not tz:
+        return timedelta(0)
+    tz = tz.upper()
+    if tz in _TZ_HOURS:
+        return timedelta(hours=_TZ_HOURS[tz])
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def _without_dates(text: str) -> str:
+    for _, (start, end) in reversed(find_dates(text)):
+        text = f"{text[:start]} {text[end:]}"
+    return SPACES.sub(" ", text).strip()
+
+
+def is_date_line(text: str) -> bool:
+    dates = find_dates(text)
+    if not dates:
+        return False
+    rest, cursor = [], 0
+    for _, (start, end) in dates:
+        rest.append(text[cursor:start])
+        cursor = end
+    rest.append(text[cursor:])
+    leftover = re.findall(r"[A-Za-z][A-Za-z.]*", " ".join(rest))
+    return all(word.lower().rstrip(":") in _DATE_WORDS for word in leftover)

@@ -1,0 +1,243 @@
+"""The block classifier of the plain-text scrape: which Kind each block is.
+
+The boilerplate cue lists (captions, section labels, legal lines, appeals,
+comment furniture, credits, ads, menus, code) and the ordered rules that read
+them, with the byline and date finders, to give one block its Kind; what is
+left is prose, a sentence or a fragment by length and punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digest.extract.byline import TEASER_BYLINE, byline_names, is_date_line, is_name
+from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, title_ratio, unquoted
+
+_CODE_START = re.compile(
+    r"^(?:\$ |> |>>> |# |// |-- |#include\b|from \S+ import\b"
+    r"|(?:sudo|curl|kubectl|docker|git|pip|npm|psql|def|class|import|return|const|let|var"
+    r"|func|fn|pub|package|SELECT|UPDATE|INSERT|CREATE|ALTER|DROP)\s)"
+)
+_YAML_LINE = re.compile(r"^[a-z_][\w.-]*:(?:\s*[\w\"'./:@-]+)?$")
+_CODE_CHARS = "{}[]()<>=;$_/\\|`#*&%~^\""
+
+
+class _Cue:
+    """A case-insensitive regex that runs only when one of its literal triggers occurs.
+
+    Python's re has no literal prefilter for alternations, so on ordinary prose a
+    few substring tests are far cheaper than the scan itself.
+    """
+
+    __slots__ = ("_pattern", "_triggers")
+
+    def __init__(self, triggers: str, pattern: str) -> None:
+        self._triggers = tuple(triggers.split("|"))
+        self._pattern = re.compile(pattern, re.IGNORECASE)
+
+    def _armed(self, low: str) -> bool:
+        return any(map(low.__contains__, self._triggers))
+
+    def search(self, text: str, low: str) -> bool:
+        return self._armed(low) and self._pattern.search(text) is not None
+
+    def count(self, text: str, low: str) -> int:
+        return len(self._pattern.findall(text)) if self._armed(low) else 0
+
+
+_CAPTION = _Cue(
+    "photo|image|picture|credit|illustration|file|screenshot|getty|shutterstock|istock|alamy"
+    "|/|reuters|afp|epa",
+    r"\([^()]*?\b(?:photo|photograph|image|picture|credit|illustration|file|screenshot)s?\b"
+    r"[^()]*\)\s*$"
+    r"|^(?:photos?|photographs?|images?|illustrations?|pictures?|credits?|pictured|file photo"
+    r"|screenshot|main image)\s*(?:by\b|:)"
+    r"|^an?\s+(?:photo|photograph|image|picture|file photo|screenshot|illustration)\s+"
+    r"(?:of|shows|showing|taken)\b"
+    r"|/\s?(?:ap|afp|reuters|epa|getty|xinhua|anadolu)\b"
+    r"|\b(?:(?:photo|photograph|image|illustration)s?:\s+(?-i:[A-Z])|getty images|shutterstock"
+    r"|istock(?:photo)?|alamy|ap photo|via getty|(?:reuters|afp|epa)\s?/)",
+)
+_SECTION = re.compile(
+    r"related(?: (?:articles?|stories|coverage|posts?|reading|content|news|links))?"
+    r"|latest(?: news| stories| posts| headlines)?|more(?: (?:from|in|on|about|stories|news)\b.*)?"
+    r"|read (?:more|next|this next|also)|recommended(?: for you| reading| stories)?"
+    r"|you (?:might|may) (?:also )?(?:like|enjoy)|popular(?: now| stories)?"
+    r"|most (?:read|popular|viewed|shared)|trending(?: now)?|top stories|(?:\d+ )?comments?"
+    r"|leave a (?:comment|reply)|join the (?:conversation|discussion)|discussion"
+    r"|share(?: this(?: post| article| story| page)?)?|tags?|topics?|filed under|see all"
+    r"|view all|about the author|further reading|in other news|editor'?s picks"
+    r"|what to read next|sponsored content|from around the web|(?:table of )?contents"
+    r"|in this (?:article|post|story)|on this page|key points|highlights|at a glance"
+    r"|summary|in brief|what you need to know|load more(?: comments| stories)?"
+    r"|show more(?: comments| replies)?"
+    r"|(?:\d+|one|two|three) (?:responses?|thoughts|replies)(?: (?:to|on)\b.*)?",
+    re.IGNORECASE,
+)
+_LEGAL = _Cue(
+    "©|(c)|copyright|rights reserved|privacy|terms|cookie|licensed|creative commons|republish"
+    "|501|registered|this article|this story|this piece|print edition|standards|licensing"
+    "|delayed",
+    r"©|\(c\)\s*\d{4}|\b(?:copyright\s+(?:©|\(c\)|\d{4})|all rights reserved"
+    r"|privacy (?:policy|notice|settings|statement)|terms (?:of (?:use|service)|and conditions)"
+    r"|cookie (?:policy|settings|preferences|notice)|licensed under|creative commons|republish"
+    r"|501\s?\(c|registered (?:charity|non-?profit|in england)"
+    r"|this (?:article|story|piece) (?:appeared|appears|was (?:originally )?published)"
+    r"|print edition|our standards|licensing rights|quotes (?:are )?delayed)\b",
+)
+_APPEAL = _Cue(
+    "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
+    "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
+    "|advertis|sponsored|spam|give",
+    r"\b(?:subscrib\w*|sign(?:ing|ed)? up|newsletters?|inbox|donat\w*|chip in"
+    r"|contribut\w+ (?:to us|today|now)|become a (?:member|subscriber|supporter|patron)"
+    r"|membership|support (?:our|us|independent|local|quality|this)\b"
+    r"|reader[- ](?:supported|funded)"
+    r"|paywalls?|log ?in|sign ?in|create an account|free trial|download (?:the|our) app"
+    r"|follow us|share (?:this|on|via)|unsubscrib\w*|email address|enter your email|cookies?"
+    r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give)\b",
+)
+_SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
+# Case-sensitive on purpose: "US" the country is not "us".
+_FIRST_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
+_IMPERATIVES = frozenset(
+    """
+    subscribe sign join follow support donate give get download click tap share enter
+    accept become help register try start discover don't never watch listen chip
+    contribute stay feel learn manage allow
+    """.split()
+)
+_COMMENT_TOKENS = frozenset(
+    "reply replies like likes liked report flag upvote downvote permalink edit delete "
+    "helpful vote votes".split()
+)
+_RELATIVE_TIME = _Cue(
+    "ago|just now|sort by",
+    r"\b(?:(?:\d+|an?|one)\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?"
+    r"|weeks?|mo|months?|y|yrs?|years?)\s+ago|just now)\b|^sort by\b",
+)
+_COMMENTER_SAYS = re.compile(r"^\S.{0,40}\s(?:says|said|wrote|commented|replied):$", re.IGNORECASE)
+_META_SHORT = re.compile(
+    r"^(?:\d+\s*[-–]?\s*min(?:ute)?s?\s+(?:read|listen)|reading time\b|listen to (?:this )?"
+    r"(?:article|story)|(?:staff|senior|contributing) (?:writer|reporter|editor|correspondent)"
+    r"|updated\b|tags?:|topics?:|filed under\b|posted in\b|categor(?:y|ies):)",
+    re.IGNORECASE,
+)
+_CREDITS = re.compile(
+    r"^(?:additional )?(?:reporting|writing|editing|research|production|graphics|fact-checking)"
+    r" by\b",
+    re.IGNORECASE,
+)
+_CONTACT = _Cue(
+    "@|reach |contact |email |follow ",
+    r"[\w.+-]+@[\w-]+\.\w|\b(?:(?:reach|contact|email) (?:her|him|them|me) at"
+    r"|follow (?:her|him|them|me) on)\b",
+)
+_AD = re.compile(
+    r"(?:advertisement|advert|sponsored|ad|story continues below(?: advertisement)?"
+    r"|article continues (?:below|after (?:the )?advertisement)|skip advert)",
+    re.IGNORECASE,
+)
+_MENU_SEPARATOR = re.compile(r"\s[|›»>/·•]\s")
+
+
+def _is_code(text: str) -> bool:
+    if _CODE_START.match(text) or _YAML_LINE.match(text):
+        return True
+    symbols = sum(map(text.count, _CODE_CHARS))
+    return symbols >= 3 and symbols / len(text) >= 0.1
+
+
+def _is_cta(text: str, low: str, words: list[str]) -> bool:
+    if any(q in text for q in "\"“"):
+        text = unquoted(text)
+        low = text.lower()
+    appeals = _APPEAL.count(text, low)
+    second = _SECOND_PERSON.count(text, low)
+    imperative = words[0].lower().strip(".,:!?\"'“‘") in _IMPERATIVES
+    n = len(words)
+    if not (appeals or second or imperative):
+        return False
+    plural = len(_FIRST_PLURAL.findall(text))
+    if n > 40:
+        # Long blocks: only a dense mix of appeal vocabulary and reader address.
+        return appeals >= 2 and second + plural >= 2
+    if appeals >= 2:
+        return True
+    if appeals == 1 and (second or plural or imperative or n <= 8):
+        return True
+    if imperative and (second or (n <= 6 and not TERMINAL.search(text))):
+        return True
+    return bool(second and plural and n <= 25)
+
+
+def _is_comment_meta(text: str, low: str) -> bool:
+    if _RELATIVE_TIME.search(text, low) or (text.endswith(":") and _COMMENTER_SAYS.match(text)):
+        return True
+    tokens = re.findall(r"[a-z]+", low)
+    return bool(tokens) and all(t in _COMMENT_TOKENS for t in tokens)
+
+
+def _is_meta(text: str, low: str, n: int) -> bool:
+    if n <= 6 and _META_SHORT.match(text):
+        return True
+    return n <= 40 and (_CREDITS.match(text) is not None or _CONTACT.search(text, low))
+
+
+def _is_menu(text: str, words: list[str]) -> bool:
+    if len(words) <= 3 and not TERMINAL.search(text):
+        return True
+    if len(words) <= 6 and text.isupper():
+        return True
+    parts = _MENU_SEPARATOR.split(text)
+    return len(parts) > 1 and all(len(p.split()) <= 4 for p in parts)
+
+
+def _section_label(text: str) -> str:
+    return re.sub(r"[\s:()\d]+$", "", text).strip()
+
+
+def classify(text: str) -> Kind:
+    words = text.split()
+    n = len(words)
+    low = text.lower()
+    if _is_code(text):
+        return Kind.CODE
+    if n <= 80 and _CAPTION.search(text, low):
+        return Kind.CAPTION
+    if n <= 12 and _SECTION.fullmatch(_section_label(text)):
+        return Kind.SECTION
+    if n <= 6 and _AD.fullmatch(text):
+        return Kind.AD
+    if n <= 40 and _LEGAL.search(text, low):
+        return Kind.LEGAL
+    if n <= 20 and is_date_line(text):
+        return Kind.DATE
+    if n <= 8 and _is_comment_meta(text, low):
+        return Kind.COMMENT
+    if _is_cta(text, low, words):
+        return Kind.CTA
+    if n <= 20 and byline_names(text):
+        return Kind.BYLINE
+    if n <= 6 and (m := TEASER_BYLINE.match(text)) and is_name(m["name"]):
+        return Kind.TEASER
+    if _is_meta(text, low, n):
+        return Kind.META
+    if is_name(text):
+        return Kind.NAME
+    if BULLET.match(text):
+        return Kind.BULLET if n > 6 else Kind.NAV
+    if _is_menu(text, words):
+        return Kind.NAV
+    return _prose_kind(text, words)
+
+
+def _prose_kind(text: str, words: list[str]) -> Kind:
+    n = len(words)
+    if TERMINAL.search(text) or text.endswith(":"):
+        headline_like = title_ratio(words) >= 0.75 and n <= 20
+        if n >= 8 and not headline_like:
+            return Kind.PROSE
+        return Kind.SENTENCE if n >= 2 else Kind.NAV
+    return Kind.PROSE if n >= 30 else Kind.FRAGMENT
+

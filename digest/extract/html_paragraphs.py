@@ -1,0 +1,235 @@
+"""The body paragraphs of an HTML page: which of trafilatura's lines are article text.
+
+Drops a headline, dek, dateline, byline or reading time repeated at the top,
+lines without words, link sections ("Related", "More from ..." and the links
+under them) and boilerplate (read-more links, credits, appeals, copyright);
+then decides whether what is left looks like a body at all rather than a
+menu or a footer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digest.extract.html_text import ends_sentence, fold
+
+# A body needs one sentence-like paragraph or, for lists and tables, some bulk;
+# otherwise it is a menu or a footer that the extractor fell back to. Counted
+# in characters because some scripts do not put spaces between words.
+_SENTENCE_MIN_CHARS = 30
+_LIST_BODY_MIN_CHARS = 250
+
+
+def looks_like_body(paragraphs: tuple[str, ...]) -> bool:
+    has_sentence = any(len(p) >= _SENTENCE_MIN_CHARS and ends_sentence(p) for p in paragraphs)
+    return has_sentence or sum(len(p) for p in paragraphs) >= _LIST_BODY_MIN_CHARS
+
+
+def split_paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def clean_paragraphs(paragraphs: list[str], *, title: str = "", description: str = "") -> tuple[str, ...]:
+    """Drop what is not body text: a repeated headline, dek or dateline, and boilerplate."""
+    kept = _drop_leading_headers(paragraphs, title=title, description=description)
+    kept = [p for p in kept if _has_words(p)]
+    kept = _drop_link_sections(kept)
+    return tuple(p for p in kept if not _is_boilerplate(p))
+
+
+# Headers repeated at the top of the body sit in its first few paragraphs.
+_HEADER_WINDOW = 3
+
+
+def _drop_leading_headers(paragraphs: list[str], *, title: str, description: str) -> list[str]:
+    checks = [_is_headline, _is_dek, _is_dateline, _is_byline, _is_reading_time]
+    kept: list[str] = []
+    for index, paragraph in enumerate(paragraphs):
+        hit = None
+        if index < _HEADER_WINDOW:
+            hit = next((c for c in checks if c(paragraph, title=title, description=description)), None)
+        if hit is None:
+            kept.append(paragraph)
+        else:
+            checks.remove(hit)  # each kind of header appears once
+    return kept
+
+
+def _is_headline(paragraph: str, *, title: str, description: str) -> bool:
+    """The page title repeated, perhaps reworded ("HS Roundup" / "High School Roundup")."""
+    if not title or ends_sentence(paragraph) or len(paragraph.split()) > 30 or len(paragraph) > 250:
+        return False
+    words, title_words = set(fold(paragraph).split()), set(fold(title).split())
+    if not words or not title_words:
+        return False
+    shared = len(words & title_words)
+    smaller, larger = sorted((len(words), len(title_words)))
+    return shared >= 0.6 * smaller and shared >= 0.4 * larger
+
+
+def _is_dek(paragraph: str, *, title: str, description: str) -> bool:
+    """The page description shown as a subheading (a dek ends without a full stop)."""
+    return bool(description) and fold(paragraph) == fold(description) and not ends_sentence(paragraph)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NUMBER = re.compile(r"\d+")
+
+
+def _is_dateline(paragraph: str, *, title: str, description: str) -> bool:
+    """A line that is just a date/time, perhaps with a short label ("Published by ...")."""
+    return (
+        len(paragraph.split()) <= 15
+        and len(paragraph) <= 100
+        and not ends_sentence(paragraph)
+        and _YEAR.search(paragraph) is not None
+        and len(_NUMBER.findall(paragraph)) >= 2
+    )
+
+
+_BYLINE = re.compile(r"^(?:by|von|par|por|di)\s+\S+", re.IGNORECASE)
+
+
+def _is_byline(paragraph: str, *, title: str, description: str) -> bool:
+    return len(paragraph.split()) <= 8 and bool(_BYLINE.match(paragraph)) and not ends_sentence(paragraph)
+
+
+_READING_TIME = re.compile(
+    r"^(?:\d+\s*min(?:ute)?s?\s+read"
+    r"|(?:reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit)\b)",
+    re.IGNORECASE,
+)
+
+
+def _is_reading_time(paragraph: str, *, title: str, description: str) -> bool:
+    return len(paragraph.split()) <= 8 and bool(_READING_TIME.match(paragraph))
+
+
+# Headings that introduce a block of links rather than text; the heading and
+# the link-like lines after it go.
+_LINK_SECTION_HEADINGS = frozenset(
+    {
+        "comments",
+        "don t miss",
+        "leave a comment",
+        "more",
+        "popular",
+        "share",
+        "share this",
+        "share this article",
+        "share this story",
+        "something to consider",
+        "tags",
+        "tell us what you think",
+        "topics",
+        "trending",
+        "trending now",
+        "you may also like",
+        "you may like",
+        "you might also like",
+    }
+)
+# Short headings starting like these ("More from Sport", "Most read in world news").
+_LINK_SECTION_PREFIXES = (
+    "also read",
+    "more from",
+    "more in",
+    "more on",
+    "more stories",
+    "most popular",
+    "most read",
+    "most viewed",
+    "read more",
+    "read next",
+    "recommended",
+    "related",
+    "see also",
+    "see more",
+)
+_LINK_SECTION_MAX_WORDS = 6
+
+
+def _drop_link_sections(paragraphs: list[str]) -> list[str]:
+    kept: list[str] = []
+    in_section = False
+    for paragraph in paragraphs:
+        if _is_link_section_heading(paragraph):
+            in_section = True
+            continue
+        if in_section and _is_link_like(paragraph):
+            continue
+        in_section = False
+        kept.append(paragraph)
+    return kept
+
+
+def _is_link_section_heading(paragraph: str) -> bool:
+    heading = fold(paragraph)
+    if heading in _LINK_SECTION_HEADINGS:
+        return True
+    # "Related: <headline>" is one inline link, not a heading over a list.
+    return (
+        len(heading.split()) <= _LINK_SECTION_MAX_WORDS
+        and ":" not in paragraph.rstrip(" :")
+        and not ends_sentence(paragraph)
+        and heading.startswith(_LINK_SECTION_PREFIXES)
+    )
+
+
+def _is_link_like(paragraph: str) -> bool:
+    return paragraph.startswith("- ") or not ends_sentence(paragraph)
+
+
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        \[?(?:read|see)\ (?:more|also)\b.{0,200}$
+      | \[?related(?:\ (?:post|posts|stories|story|articles|article|coverage|content|reading))?\s*:.*$
+      | also\ on\ \S+\.\w+\b.*$
+      | advertisement$
+      | sponsored(?:\ content)?$
+      | \d*\s*comments?$
+      | (?:filed\ under|tags|tagged\ with|tagged|categories|category)\s*:.*$
+      | (?:last\ )?(?:updated|published|posted)(?:\ on|\ at)?\s*:?\s*[^!?]{0,40}\d[^!?]{0,30}$
+      | follow\b.{0,80}(?:\bat\ https?://|@\w+).*$
+      | more\b.{0,40}:\s*https?://.*$
+      | (?:additional\ )?reporting\ by\b.*$
+      | \(reporting\ by\b.*$
+      | editing\ by\b.*$
+      | (?:write\ to|email|e-mail|contact|reach)\b.{0,80}(?:@|twitter\.com/).*$
+      | (?:copyright\b|©).{0,150}$
+      | like\ this\ (?:story|article)\b.*$
+      | share\ (?:this\ (?:article|story|post|page)|on\ (?:facebook|twitter|linkedin|whatsapp))\b.{0,80}$
+      | if\ you\ (?:enjoyed|liked)\ this\ (?:article|story|post)\b.*$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Sentences that give them away anywhere in a short paragraph.
+_BOILERPLATE_PHRASES = re.compile(
+    r"""(?:
+        \bcontributed\ (?:to\ )?(?:this\ )?(?:report|reporting|story)\b
+      | \bnewsletter\b
+      | \bsubscribe\ to\b
+      | \bsign\ up\ (?:for|to|here|now|today)\b
+      | \bdelivered\ (?:to|through)\ your\ (?:inbox|letterbox|door)\b
+      | \bfollow\ (?:us|him|her|them|[\w'’]+(?:\ [\w'’]+){0,5})\ on\ (?:twitter|facebook|instagram|linkedin)\b
+      | \bfollow\ (?:us|him|her)\b.{0,40}@\w+
+      | \ball\ rights\ reserved\b
+      | \b(?:photo|photograph|image|picture)s?\ (?:by|courtesy|credit)\b
+      | \bphotos?\b[^.]{0,40}©
+      | \((?:photo|image|credit|picture)s?\s*:[^)]*\)?$
+      | \bgetty\ images\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SHORT_PARAGRAPH_WORDS = 40
+
+
+def _is_boilerplate(paragraph: str) -> bool:
+    if _BOILERPLATE.match(paragraph):
+        return True
+    return len(paragraph.split()) <= _SHORT_PARAGRAPH_WORDS and _BOILERPLATE_PHRASES.search(paragraph) is not None
+
+
+
+def _has_words(paragraph: str) -> bool:
+    return any(ch.isalnum() for ch in paragraph)
