@@ -66,15 +66,25 @@ def subscribers(chosen: ListSettings, *, store: Store, status: str | None = None
 def unsubscribe_by_token(settings: Settings, token: str, *, store: Store) -> Unsubscribed:
     """What an unsubscribe link does: the token names the list and the reader."""
     claims = read_token(token.strip(), secret=signing_secret(settings, store=store))
-    subscriber = store.subscriber(claims.list_name, claims.key)
+    key = _current_key(claims.key)
+    subscriber = store.subscriber(claims.list_name, key)
     if subscriber is None or subscriber.version != claims.version:
         raise TokenError("this unsubscribe link is no longer valid")
-    store.set_subscriber_status(claims.list_name, claims.key, SubscriberStatus.UNSUBSCRIBED, at=_now())
+    store.set_subscriber_status(claims.list_name, key, SubscriberStatus.UNSUBSCRIBED, at=_now())
     return Unsubscribed(subscriber.email, claims.list_name)
 
 
 def _key(email: str) -> str:
     return normalise_email(email)[1]
+
+
+def _current_key(key: str) -> str:
+    """A token's key as the address rule writes it now: links mailed before the rule
+    carry the old key (the local part's case kept)."""
+    try:
+        return normalise_email(key).key
+    except SubscriberError:
+        return key
 
 
 def _now() -> datetime:

@@ -29,7 +29,6 @@ import ssl
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from typing import Any, TypeVar
 
 from digest.config import SmtpSettings
@@ -74,7 +73,7 @@ async def deliver_issue(
         transport = SmtpPool(smtp, connections=options.connections, tls_context=tls_context)
     issue_id = issue.rendered.digest.issue_id
     factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url)
-    run = SendRun(issue_id, store, factory, parseaddr(sender)[1], recipient_for, options, RateLimiter(options.rate),
+    run = SendRun(issue_id, store, factory, factory.envelope_from, recipient_for, options, RateLimiter(options.rate),
                stop if stop is not None else Stop())
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     # A message deferred in this run waits for a later run, even with defer=0: claimed

@@ -194,7 +194,7 @@ def schema_differences(engine: sa.Engine) -> list:
 
 def test_a_new_store_is_built_by_the_migrations_and_matches_the_tables(empty_url):
     with Store(empty_url) as store:
-        assert migrate.current_revision(store.engine) == HEAD == "0002_issue_items"
+        assert migrate.current_revision(store.engine) == HEAD == "0003_address_rule"
         assert schema_differences(store.engine) == []
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == set(metadata.tables) | {"alembic_version"}
@@ -382,3 +382,35 @@ def test_db_upgrade_command_names_the_revision(tmp_path):
                             cwd=tmp_path, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert f"is at revision {HEAD}" in result.stdout and str(tmp_path / "digest.db") in result.stdout
+
+
+def test_subscribers_from_before_the_address_rule_get_its_keys_and_case_twins_merge(tmp_path):
+    """Rows written with the old rule (case kept in the key, a Unicode domain) get the
+    rule's address and key; two spellings of one reader become one row, and the
+    unsubscribed spelling wins."""
+    import sqlalchemy as sa
+
+    from digest.store import Store, deliveries_table, subscribers_table
+    from digest.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    with Store(url) as store:
+        engine = store.engine
+        now = "2026-11-01 00:00:00"
+        with engine.begin() as conn:
+            for email, key, status in [("Anna@Example.org", "Anna@example.org", "active"),
+                                       ("anna@example.org", "anna@example.org", "unsubscribed"),
+                                       ("bob@bücher.de", "bob@bücher.de", "active")]:
+                conn.execute(sa.text("INSERT INTO subscribers (list_name, email, key, name, attributes, status, version,"
+                                     " created_at, updated_at) VALUES ('daily', :e, :k, '', '{}', :s, 1, :n, :n)"),
+                             {"e": email, "k": key, "s": status, "n": now})
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002_issue_items'"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(subscribers_table.c.email, subscribers_table.c.key,
+                                          subscribers_table.c.status).order_by(subscribers_table.c.id)).all()
+            assert conn.execute(sa.select(sa.func.count()).select_from(deliveries_table)).scalar_one() == 0
+    assert [tuple(r) for r in rows] == [
+        ("Anna@example.org", "anna@example.org", "unsubscribed"),
+        ("bob@xn--bcher-kva.de", "bob@xn--bcher-kva.de", "active"),
+    ]
