@@ -37,12 +37,12 @@ if str(REPO) not in sys.path:
 
 import aiosmtplib  # noqa: E402
 
-from digest.mail.compose import compose  # noqa: E402
+from digest.app import recipient_factory, render_for_list  # noqa: E402
 from digest.config import ListSettings, SmtpSettings  # noqa: E402
 from digest.delivery.send import DeliveryOptions, deliver_issue, run  # noqa: E402
-from digest.models import Article, DeliveryStatus, Summary  # noqa: E402
-from digest.app import recipient_factory, render_for_list  # noqa: E402
+from digest.mail.compose import compose  # noqa: E402
 from digest.mail.render import personal_fields, personalise  # noqa: E402
+from digest.models import Article, DeliveryStatus, Summary  # noqa: E402
 from digest.store import Store  # noqa: E402
 from digest.subscribers import NewSubscriber  # noqa: E402
 

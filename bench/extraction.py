@@ -216,11 +216,11 @@ def format_table(rows: list[Row], pages: int) -> str:
         f"{'F1 even':>7} {'F1 odd':>7} {'ms/page':>8} {'max ms':>7} {'errors':>6}"
     )
     lines = [f"{pages} pages", header, "-" * len(header)]
-    for r in rows:
-        lines.append(
-            f"{r.system:<28} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {r.exact:6.3f} "
-            f"{r.f1_even:7.3f} {r.f1_odd:7.3f} {r.mean_ms:8.1f} {r.max_ms:7.1f} {r.errors:6d}"
-        )
+    lines.extend(
+        f"{r.system:<28} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {r.exact:6.3f} "
+        f"{r.f1_even:7.3f} {r.f1_odd:7.3f} {r.mean_ms:8.1f} {r.max_ms:7.1f} {r.errors:6d}"
+        for r in rows
+    )
     return "\n".join(lines)
 
 

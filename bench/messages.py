@@ -24,8 +24,8 @@ if str(REPO) not in sys.path:
 
 from digest.mail.compose import compose  # noqa: E402
 from digest.mail.message import MessageFactory, Recipient  # noqa: E402
-from digest.models import Article, Summary  # noqa: E402
 from digest.mail.render import render_digest  # noqa: E402
+from digest.models import Article, Summary  # noqa: E402
 
 SENTENCE = "The council approved the plan on Tuesday after a debate that lasted most of the evening."
 

@@ -58,8 +58,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import extraction as extraction_bench  # noqa: E402
-from bench import summaries as summaries_bench  # noqa: E402
+from bench import (  # noqa: E402
+    extraction as extraction_bench,
+    summaries as summaries_bench,
+)
 from digest.extract.html import extract_html  # noqa: E402
 from digest.summarize.algorithms import DEFAULT_ALGORITHM, summarize  # noqa: E402
 
@@ -160,12 +162,12 @@ def run_summaries(data: Path) -> dict:
 # --- speed -------------------------------------------------------------------
 
 _WARM_UP_PARAGRAPHS = (
-    "The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of "
-    "argument over what should happen to the land beside the river.",
-    "Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
-    "with residents filling the chamber and the corridor outside it.",
-    "The park will include a playground, a community garden and a path along the water, according to "
-    "documents published by the planning department ahead of the vote.",
+    ("The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of "
+    "argument over what should happen to the land beside the river."),
+    ("Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
+    "with residents filling the chamber and the corridor outside it."),
+    ("The park will include a playground, a community garden and a path along the water, according to "
+    "documents published by the planning department ahead of the vote."),
     "Construction is expected to begin next spring and to take about two years, the mayor said.",
 )
 _WARM_UP_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">

@@ -190,12 +190,12 @@ def format_table(rows: list[Row], items: list[Item]) -> str:
         header,
         "-" * len(header),
     ]
-    for r in rows:
-        lines.append(
-            f"{r.system:<18} {r.rouge1:6.2f} {r.rouge2:6.2f} {r.rougeLsum:6.2f}  "
-            f"{r.rouge1_even:7.2f} {r.rouge2_even:7.2f} {r.rouge1_odd:7.2f} {r.rouge2_odd:7.2f}  "
-            f"{r.mean_ms:7.1f} {r.max_ms:7.1f} {r.errors:6d}"
-        )
+    lines.extend(
+        f"{r.system:<18} {r.rouge1:6.2f} {r.rouge2:6.2f} {r.rougeLsum:6.2f}  "
+        f"{r.rouge1_even:7.2f} {r.rouge2_even:7.2f} {r.rouge1_odd:7.2f} {r.rouge2_odd:7.2f}  "
+        f"{r.mean_ms:7.1f} {r.max_ms:7.1f} {r.errors:6d}"
+        for r in rows
+    )
     return "\n".join(lines)
 
 

@@ -42,8 +42,8 @@ from urllib.parse import urlsplit
 
 from digest.config import ListSettings
 from digest.mail.message import MessageFactory, Recipient
-from digest.models import Digest, RenderedDigest
 from digest.mail.render import TEMPLATES_DIR, make_environment, render_digest
+from digest.models import Digest, RenderedDigest
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,17 @@ class Preview:
 
     @property
     def html(self) -> str:
-        return self.parsed.get_body(("html",)).get_content()
+        return self._body("html")
 
     @property
     def text(self) -> str:
-        return self.parsed.get_body(("plain",)).get_content()
+        return self._body("plain")
+
+    def _body(self, subtype: str) -> str:
+        part = self.parsed.get_body((subtype,))
+        if part is None:
+            raise ValueError(f"the message has no text/{subtype} part")
+        return part.get_content()
 
     @property
     def headers(self) -> str:
@@ -197,7 +203,7 @@ class PreviewServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def preview(self) -> tuple[str, Preview]:
         version = templates_fingerprint(self.templates_dir)
@@ -249,7 +255,7 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
         sys_version = ""
 
         def log_message(self, fmt: str, *args: object) -> None:
-            log.debug("preview: " + fmt, *args)
+            log.debug("preview: %s", fmt % args)
 
         def do_HEAD(self) -> None:
             self.do_GET(head=True)
@@ -266,7 +272,7 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
             try:
                 version, preview = server.preview()
                 response = route(server, version, preview, secrets.token_urlsafe(16))
-            except Exception as exc:  # a template error must show in the page, not kill the server
+            except Exception as exc:  # noqa: BLE001 - a template error must show in the page, not kill the server
                 log.warning("preview failed: %s", exc)
                 self._send(500, _Response("text/plain; charset=utf-8", f"preview failed: {exc}\n"), head=head)
                 return

@@ -195,10 +195,8 @@ def _lines(source: str | Iterable[str]) -> Iterator[str]:
     lines = io.StringIO(source, newline="") if isinstance(source, str) else iter(source)
     first = True
     for line in lines:
-        if first:
-            line = line.removeprefix("\ufeff")
-            first = False
-        yield line
+        yield line.removeprefix("\ufeff") if first else line
+        first = False
 
 
 def _is_blank(row: list[str]) -> bool:
@@ -209,7 +207,7 @@ def _columns(header: list[str], line: int) -> _Columns:
     names = [cell.strip() for cell in header]
     folded = [name.casefold() for name in names]
     where = f"cannot import subscribers (line {line})"
-    for i, (name, fold) in enumerate(zip(names, folded)):
+    for i, (name, fold) in enumerate(zip(names, folded, strict=True)):
         if fold and fold in folded[:i]:
             raise SubscriberError(f"{where}: the header names the column {name!r} more than once")
     if "email" not in folded:

@@ -14,6 +14,7 @@ import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -53,7 +54,8 @@ def _secret_block(name: str) -> str:
     from prefect.blocks.system import Secret
 
     try:
-        return Secret.load(name).get()
+        block = cast(Secret, Secret.load(name))  # called from sync code: the block itself, not a coroutine
+        return block.get()
     except (ValueError, RuntimeError):  # no such block: the setting stays as configured
         return ""
 
@@ -212,6 +214,8 @@ def daily_digest(
 def _artifact(settings: Settings, list_name: str, issue_id: str, totals: dict[str, int]) -> None:
     with Store(settings.store.url) as store:
         issue = store.issue(issue_id)
+    if issue is None:
+        raise DigestError(f"issue {issue_id} is not in the store")
     lines = [f"# {issue.rendered.subject}", "", f"Issue `{issue_id}` of list `{list_name}`.", "",
              "| delivery | count |", "|---|---|"]
     lines += [f"| {status} | {count} |" for status, count in totals.items() if count]

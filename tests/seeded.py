@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from digest.app import next_digest
 from digest.config import DEMO_CONFIG, load_settings
 from digest.gather.fetch import make_client
 from digest.gather.sources import gather
 from digest.models import Digest
-from digest.app import next_digest
 from digest.store import Store
 
 DAY = date(2026, 11, 24)

@@ -12,13 +12,13 @@ from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from digest.mail.compose import compose
 from digest.config import ListSettings, Settings
-from digest.mail.message import Recipient
-from digest.models import Digest, RenderedDigest, Subscriber, Summary
-from digest.mail.render import render_digest
-from digest.store import Store, StoredArticle, StoredIssue
 from digest.errors import SubscriberError
+from digest.mail.compose import compose
+from digest.mail.message import Recipient
+from digest.mail.render import render_digest
+from digest.models import Digest, RenderedDigest, Subscriber, Summary
+from digest.store import Store, StoredArticle, StoredIssue
 from digest.subscribers import make_token, parse_subscriber_csv
 
 log = logging.getLogger(__name__)

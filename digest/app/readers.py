@@ -12,7 +12,14 @@ from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError, TokenError
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import Store
-from digest.subscribers import ImportResult, new_subscriber, normalise_email, parse_subscriber_csv, read_token
+from digest.subscribers import (
+    ImportResult,
+    NewSubscriber,
+    new_subscriber,
+    normalise_email,
+    parse_subscriber_csv,
+    read_token,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +45,7 @@ def import_subscribers(chosen: ListSettings, text: str, *, store: Store, skip_in
     return Imported(parsed, added, present, imported=True)
 
 
-def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> tuple[Subscriber, bool]:
+def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> tuple[NewSubscriber, bool]:
     """Add a reader, or make an unsubscribed one active again; (the reader, newly added)."""
     subscriber = new_subscriber(email, name=name)
     added, _ = store.add_subscribers(chosen.name, [subscriber], at=_now(), resubscribe=True)

@@ -40,8 +40,7 @@ def summarize(
 ) -> None:
     """Extract and summarise each SOURCE."""
     with errors():
-        from digest.summarize.algorithms import resolve_algorithm
-        from digest.summarize.algorithms import summarize as run_summary
+        from digest.summarize.algorithms import resolve_algorithm, summarize as run_summary
 
         options = state.settings.summary
         name = resolve_algorithm(algorithm or options.algorithm)

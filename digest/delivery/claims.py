@@ -36,7 +36,7 @@ class SendRun:
     limiter: RateLimiter
     stop: Stop
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
-    counts: dict[DeliveryStatus, int] = field(default_factory=lambda: {s: 0 for s in DeliveryStatus})
+    counts: dict[DeliveryStatus, int] = field(default_factory=lambda: dict.fromkeys(DeliveryStatus, 0))
     throttled: int = 0
     unreachable: int = 0  # connections in a row that could not be opened
     server_down: str = ""  # the reason, once the circuit opened

@@ -210,7 +210,7 @@ class Connection:
         except aiosmtplib.SMTPAuthenticationError as exc:
             # Credentials never go into the message: only the server's code.
             raise DeliveryError(f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})") from None
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             where = f"{self.settings.host}:{self.settings.port}"
             return Outcome(DeliveryStatus.DEFERRED, error=f"cannot connect to {where}: {_describe(exc)}", reconnect=True,
                            unreachable=True)
@@ -241,7 +241,7 @@ class Connection:
             outcome = _judge(refusal)  # e.g. 421 and the server hung up
             outcome.reconnect = True
             return outcome
-        refusal = next((r for r, ok in zip(replies, ((250, 251), (250, 251), (354,))) if r.code not in ok), None)
+        refusal = next((r for r, ok in zip(replies, ((250, 251), (250, 251), (354,)), strict=False) if r.code not in ok), None)
         if refusal is not None:
             if replies[-1].code == 354:
                 # The server took DATA after refusing the envelope: only dropping the

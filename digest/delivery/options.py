@@ -34,8 +34,10 @@ class DeliveryOptions:
 def delivery_options(settings: DeliverySettings, **changes: Any) -> DeliveryOptions:
     """The options a `[delivery]` section asks for."""
     d = settings
-    values = dict(connections=d.connections, rate=d.rate, per_hour=d.per_hour, batch=d.batch, attempts=d.attempts,
-                  lease=d.lease, defer=d.retry_delay)
+    values = {
+        "connections": d.connections, "rate": d.rate, "per_hour": d.per_hour, "batch": d.batch,
+        "attempts": d.attempts, "lease": d.lease, "defer": d.retry_delay,
+    }
     return DeliveryOptions(**(values | changes))
 
 

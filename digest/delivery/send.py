@@ -117,6 +117,10 @@ async def deliver_issue(
     return await run.patiently("reading the ledger totals", report)
 
 
+def _may_send(claims: Claims, run: SendRun, subscriber_id: int) -> Callable[[], bool]:
+    return lambda: claims.holds(subscriber_id) and not run.stop
+
+
 async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: OutcomeWriter) -> None:
     while not run.stop and not run.server_down:
         claim = await claims.next()
@@ -125,7 +129,7 @@ async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: Outco
         sid = claim.subscriber.id
         result = None
         if claims.holds(sid):  # else its lease could not be renewed in time: the row may be someone else's
-            result = await _deliver_one(claim, run, transport, may_send=lambda: claims.holds(sid) and not run.stop)
+            result = await _deliver_one(claim, run, transport, may_send=_may_send(claims, run, sid))
         if result is None:
             claims.skipped.append(claim)  # not sent: released (or deferred) when the run ends
             continue

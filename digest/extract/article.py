@@ -8,6 +8,7 @@ import logging
 import re
 from dataclasses import replace
 from html import unescape
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -15,8 +16,8 @@ import lxml.html
 from digest.errors import ExtractError
 from digest.extract.charset import CHARSET_SNIFF_BYTES as _CHARSET_SNIFF_BYTES, declared_charset as _declared_charset
 from digest.extract.html import extract_html
-from digest.models import Article, Page
 from digest.extract.scrape import extract_scrape
+from digest.models import Article, Page
 from digest.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -139,9 +140,10 @@ def _kind(page: Page) -> str:
     if media in TEXT_TYPES:
         return "text"
     head = page.body[:2048].lstrip().lower()
-    if not media or media == "application/octet-stream":
-        if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
-            return "html"
+    if (not media or media == "application/octet-stream") and (
+        head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+    ):
+        return "html"
     raise ExtractError(f"not an HTML page (content-type {media or 'missing'})")
 
 
@@ -155,8 +157,8 @@ def _plain_paragraphs(text: str) -> tuple[str, ...]:
 
 
 def _with_hints(article: Article, page: Page) -> Article:
-    changes = {}
-    if page.title_hint and (not article.title or article.warnings and "no headline found" in article.warnings):
+    changes: dict[str, Any] = {}
+    if page.title_hint and (not article.title or (article.warnings and "no headline found" in article.warnings)):
         changes["title"] = page.title_hint
     if article.published is None and page.published_hint is not None:
         changes["published"] = page.published_hint

@@ -21,26 +21,10 @@ _NAME_TOKEN = re.compile(
     r"|[A-Z][a-z]*[A-Z][a-zà-öø-ÿ]+"
     r"|[A-Z]\.(?:[A-Z]\.)?|Jr\.?|Sr\.?|II|III|IV"
 )
-_PARTICLES = frozenset("de da van von der den del la le bin al di du dos das ter ten".split())
+_PARTICLES = frozenset(["de", "da", "van", "von", "der", "den", "del", "la", "le", "bin", "al", "di", "du", "dos", "das", "ter", "ten"])
 # Capitalised words that appear in menus, section labels and headlines, never in names.
 _NOT_NAME_WORDS = frozenset(
-    """
-    news home latest related comments comment policy privacy terms contact about more menu
-    search share subscribe login log sign follow all see top stories story video videos
-    business sports sport weather opinion world local politics science culture features
-    ideas archive newsletter newsletters blog careers jobs events podcast podcasts photos
-    magazine help support donate obituaries classifieds advertise edition entertainment
-    lifestyle health technology tech travel food arts books music film markets economy
-    logo twitter facebook linkedin instagram reddit email print copy link next previous
-    back read open source engineering product company team pricing docs documentation in
-    out up key points contents table trending popular reply like report settings cookie
-    cookies accept manage preferences review daily weekly times post journal ledger
-    tribune herald gazette press inc ltd corp staff writer reporter correspondent editor
-    senior contributor contributing columnist the a an of on at for to is are was were be
-    how why what when where who which with without from into over under after before says
-    said say will new not no yes this that these those your our my its their his her
-    world's
-    """.split()
+    ["news", "home", "latest", "related", "comments", "comment", "policy", "privacy", "terms", "contact", "about", "more", "menu", "search", "share", "subscribe", "login", "log", "sign", "follow", "all", "see", "top", "stories", "story", "video", "videos", "business", "sports", "sport", "weather", "opinion", "world", "local", "politics", "science", "culture", "features", "ideas", "archive", "newsletter", "newsletters", "blog", "careers", "jobs", "events", "podcast", "podcasts", "photos", "magazine", "help", "support", "donate", "obituaries", "classifieds", "advertise", "edition", "entertainment", "lifestyle", "health", "technology", "tech", "travel", "food", "arts", "books", "music", "film", "markets", "economy", "logo", "twitter", "facebook", "linkedin", "instagram", "reddit", "email", "print", "copy", "link", "next", "previous", "back", "read", "open", "source", "engineering", "product", "company", "team", "pricing", "docs", "documentation", "in", "out", "up", "key", "points", "contents", "table", "trending", "popular", "reply", "like", "report", "settings", "cookie", "cookies", "accept", "manage", "preferences", "review", "daily", "weekly", "times", "post", "journal", "ledger", "tribune", "herald", "gazette", "press", "inc", "ltd", "corp", "staff", "writer", "reporter", "correspondent", "editor", "senior", "contributor", "contributing", "columnist", "the", "a", "an", "of", "on", "at", "for", "to", "is", "are", "was", "were", "be", "how", "why", "what", "when", "where", "who", "which", "with", "without", "from", "into", "over", "under", "after", "before", "says", "said", "say", "will", "new", "not", "no", "yes", "this", "that", "these", "those", "your", "our", "my", "its", "their", "his", "her", "world's"]
 )
 _BYLINE = re.compile(
     r"^(?:by|posted by|written by|words by|words and \w+ by|story by|text by|reported by"
@@ -116,7 +100,7 @@ _DATE_PATTERNS = (
     ),
 )
 _YEAR = re.compile(r"(?:1[89]|2\d)\d\d")
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _TZ_HOURS = {
     "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "JST": 9, "AEST": 10,
     "EST": -5, "EDT": -4, "ET": -5, "CST": -6, "CDT": -5, "CT": -6,
@@ -124,11 +108,7 @@ _TZ_HOURS = {
 }  # fmt: skip
 # Words that may sit beside a date on a dateline without making it prose.
 _DATE_WORDS = frozenset(
-    """
-    published updated posted last modified on at date edited first created originally
-    min mins minute minutes read reading time hours hour ago days day issue print
-    edition gmt utc am pm a.m. p.m.
-    """.split()
+    ["published", "updated", "posted", "last", "modified", "on", "at", "date", "edited", "first", "created", "originally", "min", "mins", "minute", "minutes", "read", "reading", "time", "hours", "hour", "ago", "days", "day", "issue", "print", "edition", "gmt", "utc", "am", "pm", "a.m.", "p.m."]
 )
 
 

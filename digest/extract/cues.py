@@ -101,15 +101,10 @@ _SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
 # Case-sensitive on purpose: "US" the country is not "us".
 _FIRST_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
 _IMPERATIVES = frozenset(
-    """
-    subscribe sign join follow support donate give get download click tap share enter
-    accept become help register try start discover don't never watch listen chip
-    contribute stay feel learn manage allow
-    """.split()
+    ["subscribe", "sign", "join", "follow", "support", "donate", "give", "get", "download", "click", "tap", "share", "enter", "accept", "become", "help", "register", "try", "start", "discover", "don't", "never", "watch", "listen", "chip", "contribute", "stay", "feel", "learn", "manage", "allow"]
 )
 _COMMENT_TOKENS = frozenset(
-    "reply replies like likes liked report flag upvote downvote permalink edit delete "
-    "helpful vote votes".split()
+    ["reply", "replies", "like", "likes", "liked", "report", "flag", "upvote", "downvote", "permalink", "edit", "delete", "helpful", "vote", "votes"]
 )
 _RELATIVE_TIME = _Cue(
     "ago|just now|sort by",

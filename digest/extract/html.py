@@ -153,6 +153,6 @@ def _body(tree, *, url: str, precision: bool, fast: bool) -> str:
         )
     except (LxmlError, ValueError, TypeError, RecursionError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}") from exc
-    text = (document.text or "") if document is not None else ""
+    text = getattr(document, "text", None) or ""
     return text if text.strip() else ""
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -36,7 +37,7 @@ else:
 
 log = logging.getLogger(__name__)
 
-_DATE_PARAMS = {
+_DATE_PARAMS: dict[str, Any] = {
     "original_date": True,
     "extensive_search": False,
     "outputformat": "%Y-%m-%dT%H:%M:%S%z",
@@ -98,7 +99,7 @@ def clean_title(title: str, *, sitename: str) -> str:
     while len(parts) > 1 and _names_site(parts[0], site):
         parts.pop(0)
         separators.pop(0)
-    return "".join(part + sep for part, sep in zip(parts, [*separators, ""]))
+    return "".join(part + sep for part, sep in zip(parts, [*separators, ""], strict=True))
 
 
 def _strip_site_affix(title: str, *, sitename: str) -> str:
@@ -129,8 +130,8 @@ def parse_date(value: str, *, warnings: list[str]) -> datetime | None:
         warnings.append(f"unparsed date {value!r}")
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def absolute_http_url(link: str, *, base: str) -> str | None:

@@ -104,7 +104,7 @@ def _joins(prev: str, line: str, *, width: int, wrapped: bool) -> bool:
 # --- line features ----------------------------------------------------------
 
 _SMALL_WORDS = frozenset(
-    "a an and as at but by for from in into nor of on or over per the to up via vs with".split()
+    ["a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "on", "or", "over", "per", "the", "to", "up", "via", "vs", "with"]
 )
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import codecs
-from html import escape
 import json
 import logging
 import re
@@ -20,6 +19,7 @@ import xml.parsers.expat
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from html import escape
 from urllib.parse import urljoin
 
 import feedparser
@@ -60,7 +60,7 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_
         raise FeedError("refused: the feed declares XML entities (<!ENTITY>), which can expand without limit")
     try:
         parsed = feedparser.parse(document, response_headers=_headers(url))
-    except Exception as exc:  # feedparser's fallback parser has its own failures; they stay here
+    except Exception as exc:  # noqa: BLE001 - feedparser's fallback parser has its own failures; they stay here
         raise FeedError(f"unreadable feed: {type(exc).__name__}: {_first_line(exc)}") from None
     entries = tuple(e for e in (_entry(raw, base=url) for raw in parsed.entries) if e is not None)
     bozo = _bozo_reason(parsed) if parsed.get("bozo") and not _benign(parsed.get("bozo_exception")) else None
@@ -227,7 +227,7 @@ def _bozo_reason(parsed: feedparser.FeedParserDict) -> str:
 def _entry(raw: dict, *, base: str) -> FeedEntry | None:
     link = str(raw.get("link") or "")
     if not link:
-        link = next((str(l.get("href")) for l in raw.get("links", []) if l.get("href")), "")
+        link = next((str(ln.get("href")) for ln in raw.get("links", []) if ln.get("href")), "")
     if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
         link = str(raw["id"])
     content = ""

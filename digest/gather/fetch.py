@@ -150,10 +150,11 @@ class Fetcher:
             raw += len(chunk)
             if raw > limit:
                 raise FetchError(f"body exceeds the {limit:,}-byte limit")
+            data = chunk
             for layer in layers:
-                chunk = layer.decode(chunk)
-            size += len(chunk)
-            chunks.append(chunk)
+                data = layer.decode(data)
+            size += len(data)
+            chunks.append(data)
         for index, layer in enumerate(layers):
             tail = layer.flush()
             for later in layers[index + 1 :]:
@@ -208,8 +209,8 @@ def _decoders(header: str, *, limit: int) -> list[_Inflate]:
     if len(names) > MAX_ENCODINGS:
         raise FetchError(f"refused: {len(names)} content encodings stacked ({header.strip()}); at most {MAX_ENCODINGS} are read")
     decoders = []
-    for name in reversed(names):  # the last applied comes off first
-        name = "gzip" if name == "x-gzip" else name
+    for given in reversed(names):  # the last applied comes off first
+        name = "gzip" if given == "x-gzip" else given
         if name not in ("gzip", "deflate"):
             raise FetchError(f"unsupported Content-Encoding {name!r}")
         decoders.append(_Inflate(name, limit=limit))

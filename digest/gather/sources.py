@@ -53,7 +53,7 @@ async def gather(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    reports = []
+    reports: list[tuple[SourceReport, list[Article]]] = []
     for source, task in zip(sources, tasks, strict=True):
         if task.cancelled():
             reason = f"not finished within the {settings.gather_timeout:g} s gather deadline"
@@ -139,6 +139,8 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
     configured = source.location if is_http_url(source.location) else ""
     try:
         fetched = await fetcher.fetch(entry.url, source=source.name, configured=configured)
+        if fetched.page is None:  # sent without validators, so the server has no 304 to give
+            raise SourceError(f"{redact_url(entry.url)}: no page in the response")
         page = replace(
             fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors
         )

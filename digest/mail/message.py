@@ -23,8 +23,8 @@ from email.header import Header
 from email.utils import formatdate, parseaddr, unquote
 
 from digest.errors import DigestError, SubscriberError
-from digest.models import RenderedDigest
 from digest.mail.render import clean, personal_fields, substitute
+from digest.models import RenderedDigest
 from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
 
 
@@ -148,8 +148,8 @@ class _EncodedPart:
         self.segments: list[bytes | str] = []
         static: list[str] = []
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        for index, line in enumerate(lines):
-            line += "\n" if index < len(lines) - 1 else ""
+        for index, raw in enumerate(lines):
+            line = raw + ("\n" if index < len(lines) - 1 else "")
             if any(marker in line for _, marker in markers):
                 if static:
                     self.segments.append(_quoted_printable("".join(static)))

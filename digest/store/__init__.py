@@ -8,6 +8,9 @@ that build them, run when a store is opened (`migrate`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import overload
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -76,7 +79,11 @@ class Store(SourcesMixin, ArticlesMixin, SubscribersMixin, IssuesMixin, LedgerMi
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def meta_value(self, key: str, *, default_factory=None) -> str | None:
+    @overload
+    def meta_value(self, key: str) -> str | None: ...
+    @overload
+    def meta_value(self, key: str, *, default_factory: Callable[[], str]) -> str: ...
+    def meta_value(self, key: str, *, default_factory: Callable[[], str] | None = None) -> str | None:
         """A stored setting; with `default_factory`, created on first use (race-safe)."""
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).first()

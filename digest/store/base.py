@@ -7,7 +7,7 @@ import functools
 import inspect
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import NoReturn, overload
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,6 +65,10 @@ def guard_methods(cls: type, *, except_: tuple[str, ...] = ()) -> None:
             setattr(cls, name, guarded(method))
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     # SQLite hands datetimes back naive; everything we store is UTC.
     if value is not None and value.tzinfo is None:

@@ -6,9 +6,10 @@ issue per list (`ux_issues_open_list`), so two senders composing at once share i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,12 @@ class StoredIssue:
 
 class IssuesMixin(StoreBase):
     """Completing an issue marks its articles sent through `ArticlesMixin._mark_sent`."""
+
+    if TYPE_CHECKING:
+
+        def _mark_sent(
+            self, conn: sa.Connection, list_name: str, urls: Iterable[str], *, issue_id: str, at: datetime
+        ) -> None: ...
 
     def save_issue(self, rendered: RenderedDigest, *, article_urls: Sequence[str], at: datetime) -> bool:
         """Keep the rendered issue and owe it to every active subscriber of its list, in

@@ -266,7 +266,7 @@ class LedgerMixin(StoreBase):
             rows = conn.execute(
                 sa.select(d.c.status, sa.func.count()).where(d.c.issue_id == issue_id).group_by(d.c.status)
             ).all()
-        totals = {status: 0 for status in DeliveryStatus}
+        totals = dict.fromkeys(DeliveryStatus, 0)
         totals.update({DeliveryStatus(status): count for status, count in rows})
         return totals
 

@@ -40,7 +40,7 @@ class SourcesMixin(StoreBase):
     def record_source_success(
         self, name: str, *, at: datetime, etag: str | None = None, last_modified: str | None = None
     ) -> None:
-        values = {"last_success": at, "last_error": None, "last_error_at": None}
+        values: dict[str, object] = {"last_success": at, "last_error": None, "last_error_at": None}
         if etag is not None or last_modified is not None:
             values |= {"etag": etag, "last_modified": last_modified}
         self._upsert_source(name, values)

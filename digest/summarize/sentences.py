@@ -182,7 +182,7 @@ def build_document(
     """
     tokenizer = _tokenizer(resolve_language(language))
     seen: set[str] = set()
-    doc_paragraphs = []
+    doc_paragraphs: list[Paragraph] = []
     heading_sentences = [Sentence(h, tokenizer, is_heading=True) for h in headings if h.strip()]
     budget = max_chars
     for paragraph in paragraphs:

@@ -57,7 +57,7 @@ def test_email_layout(browser, preview, width, tmp_path):
 
 
 def test_index_page_shows_both_frames(browser, preview, tmp_path):
-    server, digest = preview
+    server, _digest = preview
     page = browser.new_page()
     try:
         page.call("Log.enable")

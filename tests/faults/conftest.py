@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from digest.mail.compose import compose
+from digest.app import recipient_factory, render_for_list
 from digest.config import ListSettings, SmtpSettings
 from digest.delivery.send import DeliveryOptions, deliver_issue
+from digest.mail.compose import compose
 from digest.models import Article, Summary
-from digest.app import recipient_factory, render_for_list
 from digest.store import Store, deliveries_table, subscribers_table
 from digest.subscribers import new_subscriber
 from tests.integration import httpserver

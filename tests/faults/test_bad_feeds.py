@@ -139,8 +139,8 @@ async def test_every_shared_feed_is_gathered_or_refused_with_a_reason(store, roo
         b"{\"items\": []}",
         b"{not json",
         b"<?xml version='1.0'?><rss><channel><item><title>x</title>" * 2000,
-        b"<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;'>]>"
-        b"<rss version='2.0'><channel><item><title>&lol2;</title><link>http://x.example/</link></item></channel></rss>",
+        (b"<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;'>]>"
+        b"<rss version='2.0'><channel><item><title>&lol2;</title><link>http://x.example/</link></item></channel></rss>"),
     ],
     ids=["empty", "blank", "binary", "html", "jsonfeed-items-not-list", "json-no-version", "bad-json", "unclosed", "entities"],
 )
@@ -164,8 +164,10 @@ async def test_hostile_feed_bodies_fail_one_source_with_a_reason(store, http_ser
     assert store.source_state("bad").last_error == bad.error
 
 
-GB2312_ITEMS = "<rss version='2.0'><channel><item><title>{}</title><link>http://news.example.cn/1</link>" \
+GB2312_ITEMS = (
+    "<rss version='2.0'><channel><item><title>{}</title><link>http://news.example.cn/1</link>"
     "<description>{}</description></item></channel></rss>"
+)
 
 
 def test_a_guessed_encoding_is_a_recorded_warning():

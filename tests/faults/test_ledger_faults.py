@@ -19,11 +19,10 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from digest.config import SmtpSettings
-from digest.delivery.send import DeliveryOptions, deliver_issue
-from digest.delivery.send import run as run_delivery
-from digest.models import DeliveryStatus
 from digest.app import prepare_issue, recipient_factory
+from digest.config import SmtpSettings
+from digest.delivery.send import DeliveryOptions, deliver_issue, run as run_delivery
+from digest.models import DeliveryStatus
 from digest.store import Store, deliveries_table, issues_table, subscribers_table
 from tests.conftest import POSTGRES_URL, postgres_reachable
 from tests.faults.conftest import DAY, LIST, NOW, REPO, SECRET, digest_cli, report, save_issue, subscribe
@@ -265,9 +264,9 @@ def test_gather_with_the_store_locked_says_why_in_one_line(tmp_path):
 @pytest.mark.parametrize("different_articles", [False, True], ids=["same-articles", "different-articles"])
 def test_senders_composing_at_the_same_instant_share_one_issue(store_url, different_articles):
     """Eight composers at once: one issue for the list, each reader owed it once."""
+    from digest.app import render_for_list
     from digest.mail.compose import compose
     from digest.models import Article, Summary
-    from digest.app import render_for_list
 
     with Store(store_url) as store:
         subscribe(store, 5)

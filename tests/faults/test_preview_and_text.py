@@ -14,12 +14,12 @@ from datetime import date
 
 import pytest
 
-from digest.mail.compose import compose
 from digest.config import ListSettings
+from digest.mail.compose import compose
 from digest.mail.message import MessageFactory, Recipient
+from digest.mail.render import clean, personal_fields, personalise, render_digest, safe_url
 from digest.models import Article, Summary
 from digest.preview import PreviewServer
-from digest.mail.render import clean, personal_fields, personalise, render_digest, safe_url
 from digest.subscribers import new_subscriber
 from tests.faults.conftest import REPO, digest_cli, report
 
@@ -205,7 +205,7 @@ def email_decoded(raw: str) -> str:
     import email.policy
 
     parsed = email.message_from_string(raw, policy=email.policy.default)
-    parts = [str(parsed[h]) for h in parsed.keys()]
+    parts = [str(parsed[h]) for h in parsed]
     parts += [part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"]
     return "\n".join(parts)
 
@@ -235,7 +235,7 @@ def test_every_invisible_format_character_goes_by_category():
 ])
 def test_legitimate_text_survives(given, expected):
     assert clean(given) == expected
-    subject, html, text, _ = rendered_for(given, sentence=f"{given} is here.")
+    subject, _html, text, _ = rendered_for(given, sentence=f"{given} is here.")
     assert expected in subject and expected in text
 
 

@@ -11,19 +11,18 @@ from datetime import UTC, date, datetime
 
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from digest.mail.compose import compose
 from digest.errors import DigestError, ExtractError, FeedError
 from digest.extract.article import article_from_fragment, extract_article
 from digest.gather.feeds import parse_feed
+from digest.mail.compose import compose
 from digest.mail.message import MessageError, MessageFactory, Recipient
-from digest.models import Article, Page, Summary
 from digest.mail.render import render_digest
+from digest.models import Article, Page, Summary
+from digest.subscribers import normalise_email
 from digest.summarize.algorithms import summarize, summarize_text
 from digest.urls import canonical_url
-from digest.subscribers import normalise_email
 
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
@@ -64,12 +63,12 @@ def utf8_safe(text: str) -> bool:
 # ---------------------------------------------------------------- feeds
 
 FEED_TEMPLATES = [
-    "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{t}</title><item><title>{t}</title>"
-    "<link>{u}</link><description>{d}</description><pubDate>{t}</pubDate></item></channel></rss>",
-    "<feed xmlns='http://www.w3.org/2005/Atom'><title>{t}</title><entry><title>{t}</title><link href='{u}'/>"
-    "<content type='html'>{d}</content><updated>{t}</updated><author><name>{t}</name></author></entry></feed>",
-    "<rss version='2.0'><channel><item><title><![CDATA[{t}]]></title><link>{u}</link><description><![CDATA[{d}]]>"
-    "</description></item></channel></rss>",
+    ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{t}</title><item><title>{t}</title>"
+    "<link>{u}</link><description>{d}</description><pubDate>{t}</pubDate></item></channel></rss>"),
+    ("<feed xmlns='http://www.w3.org/2005/Atom'><title>{t}</title><entry><title>{t}</title><link href='{u}'/>"
+    "<content type='html'>{d}</content><updated>{t}</updated><author><name>{t}</name></author></entry></feed>"),
+    ("<rss version='2.0'><channel><item><title><![CDATA[{t}]]></title><link>{u}</link><description><![CDATA[{d}]]>"
+    "</description></item></channel></rss>"),
 ]
 
 
@@ -88,9 +87,7 @@ def feed_documents(draw) -> tuple[bytes, str]:
     if kind == "json":
         value = st.one_of(any_text, st.integers(), st.none(), st.lists(any_text, max_size=3), st.booleans(),
                           st.dictionaries(any_text, any_text, max_size=3))
-        item = st.fixed_dictionaries({}, optional={k: value for k in (
-            "url", "external_url", "title", "content_html", "content_text", "summary", "date_published",
-            "date_modified", "authors", "author")})
+        item = st.fixed_dictionaries({}, optional=dict.fromkeys(("url", "external_url", "title", "content_html", "content_text", "summary", "date_published", "date_modified", "authors", "author"), value))
         doc = {"version": draw(st.sampled_from(["https://jsonfeed.org/version/1.1", "1", ""])),
                "title": draw(value), "items": draw(st.one_of(st.lists(item, max_size=4), value))}
         return json.dumps(doc).encode(), content_type
@@ -103,10 +100,10 @@ def feed_documents(draw) -> tuple[bytes, str]:
 
 @FEW
 @given(feed_documents())
-@example((b'{"version": "https://jsonfeed.org/version/1", "items": [{"url": "https://e.example/1", '
-          b'"title": "\\ud800", "content_text": "x"}]}', "application/json"))
-@example((b"<rss version='2.0'><channel><item><title>a &#xD800; b &#55296; &#x110000; &#0;</title>"
-          b"<link>http://x.example/1</link></item></channel></rss>", "application/rss+xml"))
+@example(((b'{"version": "https://jsonfeed.org/version/1", "items": [{"url": "https://e.example/1", '
+          b'"title": "\\ud800", "content_text": "x"}]}'), "application/json"))
+@example(((b"<rss version='2.0'><channel><item><title>a &#xD800; b &#55296; &#x110000; &#0;</title>"
+          b"<link>http://x.example/1</link></item></channel></rss>"), "application/rss+xml"))
 def test_parse_feed_only_raises_feed_error_and_gives_clean_text(document):
     body, content_type = document
     try:

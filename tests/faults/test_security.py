@@ -8,16 +8,15 @@ from datetime import date
 
 import pytest
 
-from digest.mail.compose import compose
 from digest.config import ListSettings
 from digest.extract.article import article_from_fragment, extract_article
+from digest.mail.compose import compose
 from digest.mail.message import MessageError, MessageFactory, Recipient
-from digest.models import Article, Page, Summary
 from digest.mail.render import render_digest
+from digest.models import Article, Page, Summary
 from digest.summarize.algorithms import summarize
 from tests.faults.conftest import NOW
 from tests.faults.test_properties import check_html, check_message
-from tests.smtp_server import smtp_server  # noqa: F401
 
 DAY = date(2026, 11, 24)
 ENCODED_CRLF = "=?utf-8?q?=0D=0ABcc:_victim@evil.example?="
@@ -205,9 +204,8 @@ def test_unsubscribe_tokens_forged_truncated_other_list_and_replayed(tmp_path):
 
 
 def test_a_link_from_before_a_removal_does_not_work_after_the_address_is_added_again(tmp_path):
-    from digest.subscribers import make_token
-
     from digest.store import Store
+    from digest.subscribers import make_token
 
     run = token_setup(tmp_path)
     with Store(run.store_url) as store:
@@ -282,7 +280,6 @@ def test_preview_command_binds_loopback_by_default(tmp_path):
     import subprocess
     import sys
 
-    from tests.faults.conftest import REPO
 
     config = tmp_path / "digest.toml"
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "digest.db"}"\n[lists.daily]\nfrom = "D <d@example.org>"\n')
@@ -358,9 +355,8 @@ def secret_run(tmp_path, port: int, *, username: str = "digest-user", attempts: 
     people = tmp_path / "people.csv"
     people.write_text("email,name\n" + "".join(f"r{i}@example.org,Reader {i}\n" for i in range(5)))
     env = {"DIGEST_SMTP_PASSWORD": PASSWORD, "DIGEST_UNSUBSCRIBE_SECRET": SIGNING}
-    results = [digest_cli("--config", str(config), "-v", *args, env=env, timeout=120)
-               for args in (("gather",), ("subscribers", "import", str(people)), ("send",))]
-    return results
+    return [digest_cli("--config", str(config), "-v", *args, env=env, timeout=120)
+            for args in (("gather",), ("subscribers", "import", str(people)), ("send",))]
 
 
 def assert_no_secret(*texts: str | bytes) -> None:

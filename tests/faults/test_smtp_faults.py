@@ -58,11 +58,11 @@ async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server, pipel
     faults = smtp_server.faults
     faults.seed = SEED
     faults.random_transient = 0.10
-    faults.reject = {e: 550 for e in rejected}
-    faults.drop_before_data = {e: 1 for e in drop_before}
-    faults.drop_after_data = {e: 1 for e in drop_after}
-    faults.transient_data = {e: 1 for e in transient_data}
-    faults.throttle = {e: 1 for e in throttled}
+    faults.reject = dict.fromkeys(rejected, 550)
+    faults.drop_before_data = dict.fromkeys(drop_before, 1)
+    faults.drop_after_data = dict.fromkeys(drop_after, 1)
+    faults.transient_data = dict.fromkeys(transient_data, 1)
+    faults.throttle = dict.fromkeys(throttled, 1)
     issue = save_issue(store)
     issue_id = issue.rendered.digest.issue_id
 
@@ -163,7 +163,7 @@ async def test_454_with_a_rate_hint_is_a_throttle(store, smtp_server, monkeypatc
 
 
 async def test_a_server_that_always_throttles_defers_instead_of_looping(store, smtp_server):
-    emails = subscribe(store, 2)
+    subscribe(store, 2)
     smtp_server.faults.throttle = {ANY: 10_000}
     issue = save_issue(store)
     options = DeliveryOptions(connections=1, rate=2000, attempts=3, backoff=0.001, max_throttles=3)

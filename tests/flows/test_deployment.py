@@ -5,6 +5,7 @@ deployment run again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -185,8 +186,6 @@ def kill_flow_runs(worker_pid: int) -> list[int]:
         found.append(pid)
         queue.extend(children.get(pid, []))
     for pid in found:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return found

@@ -52,9 +52,9 @@ def rss(items: list[tuple[str, str]], *, full_content: bool = False) -> bytes:
 
 def atom(items: list[tuple[str, str]]) -> bytes:
     entries = "".join(
-        f"<entry><title>{escape(t)}</title><link href=\"{escape(l)}\"/><id>{escape(l)}</id>"
+        f"<entry><title>{escape(t)}</title><link href=\"{escape(link)}\"/><id>{escape(link)}</id>"
         f"<updated>2026-11-20T08:00:00Z</updated><author><name>Sam Okafor</name></author><summary>Teaser.</summary></entry>"
-        for t, l in items
+        for t, link in items
     )
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Atom test</title><id>urn:test</id><updated>2026-11-20T08:00:00Z</updated>

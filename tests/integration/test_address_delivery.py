@@ -18,7 +18,7 @@ from digest.delivery.connection import Connection
 from digest.delivery.send import DeliveryOptions, deliver_issue
 from digest.mail.compose import compose
 from digest.mail.message import MessageFactory, Recipient
-from digest.models import Article, DeliveryStatus, Summary, SubscriberStatus
+from digest.models import Article, DeliveryStatus, SubscriberStatus, Summary
 from digest.store import deliveries_table
 from digest.subscribers import normalise_email, parse_subscriber_csv, read_token
 from tests.smtp_server import HOST, RecordingSMTPServer, _BoundController, _Handler
@@ -89,7 +89,7 @@ async def send_one(server: Server, given: str) -> tuple[str, object]:
 
 
 async def test_an_internationalised_domain_goes_out_as_a_labels_without_smtputf8(server):
-    address, outcome = await send_one(server, "anna@bücher.de")
+    _address, outcome = await send_one(server, "anna@bücher.de")
     assert outcome.status is DeliveryStatus.SENT
     assert [a.recipient for a in server.accepted] == ["anna@xn--bcher-kva.de", "plain@example.org"]
     assert "SMTPUTF8" not in server.mail_options["anna@xn--bcher-kva.de"]

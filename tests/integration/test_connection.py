@@ -141,7 +141,7 @@ async def test_a_refused_recipient_in_a_pipeline_is_failed_then_rset_and_the_con
         return accept_all(line)
 
     server = ScriptedServer(answer)
-    outcomes, connection = await exchange(server)
+    outcomes, _connection = await exchange(server)
     assert outcomes[0].status is DeliveryStatus.FAILED and outcomes[0].code == 550
     assert "no such user" in outcomes[0].error
     assert outcomes[1].status is DeliveryStatus.SENT

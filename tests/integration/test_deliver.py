@@ -7,16 +7,13 @@ import email
 import email.policy
 from datetime import UTC, date, datetime
 
-import pytest
-
+from digest.app import recipient_factory, render_for_list
 from digest.config import ListSettings, SmtpSettings
 from digest.delivery.send import DeliveryOptions, deliver_issue
 from digest.mail.compose import compose
-from digest.models import Article, DeliveryStatus, Summary, SubscriberStatus
-from digest.app import recipient_factory, render_for_list
+from digest.models import Article, DeliveryStatus, SubscriberStatus, Summary
 from digest.store import Store
 from digest.subscribers import new_subscriber, read_token
-from tests.smtp_server import RecordingSMTPServer, smtp_server  # noqa: F401
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 SECRET = "test-signing-secret"
@@ -59,7 +56,7 @@ async def test_every_active_subscriber_gets_exactly_one_message(store, smtp_serv
     active = [e for e in emails if e != "reader3@example.org"]
     assert report.complete and not report.failed
     assert report.totals[DeliveryStatus.SENT] == len(active)
-    assert {e: smtp_server.copies(e) for e in active} == {e: 1 for e in active}
+    assert {e: smtp_server.copies(e) for e in active} == dict.fromkeys(active, 1)
     assert smtp_server.copies("reader3@example.org") == 0 and smtp_server.copies("bounced@example.org") == 0
     assert store.unsent_articles("daily") == []  # the issue closed and marked its articles sent
 
@@ -206,7 +203,7 @@ def send_from_threads(store, issue, server, options, *, threads: int) -> list[Ex
         try:
             with Store(store.url) as own:
                 asyncio.run(send(own, issue, server, options))
-        except Exception as exc:  # surfaced to the caller; a thread's exception is otherwise lost
+        except Exception as exc:  # noqa: BLE001 - surfaced to the caller; a thread's exception is otherwise lost
             errors.append(exc)
 
     running = [threading.Thread(target=worker) for _ in range(threads)]
@@ -252,6 +249,6 @@ async def test_dot_stuffing_keeps_lines_that_start_with_a_dot(store, smtp_server
 async def test_import_counts_added_and_present(store):
     people = [new_subscriber(f"p{i}@example.org") for i in range(2500)]
     assert store.add_subscribers("daily", people, at=NOW) == (2500, 0)
-    again = people[:10] + [new_subscriber("p0@EXAMPLE.org"), new_subscriber("new@example.org")]
+    again = [*people[:10], new_subscriber("p0@EXAMPLE.org"), new_subscriber("new@example.org")]
     assert store.add_subscribers("daily", again, at=NOW) == (1, 10)
     assert store.count_subscribers("daily") == 2501

@@ -37,7 +37,7 @@ def closed_port() -> int:
 
 async def test_feed_entries_are_fetched_extracted_and_stored_once(http_server, store):
     links = [http_server.url(f"/story/{i}") for i in range(3)]
-    http_server.routes["/feed.xml"] = Route(pages.rss([(f"Story {i}", l) for i, l in enumerate(links)]), content_type="application/rss+xml")
+    http_server.routes["/feed.xml"] = Route(pages.rss([(f"Story {i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml")
     for i in range(3):
         http_server.routes[f"/story/{i}"] = Route(pages.article_html(f"Bridge story number {i}"))
     source = Source(name="feed", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))
@@ -207,7 +207,7 @@ async def test_per_host_limit_caps_concurrent_requests(http_server, store):
         return Route(pages.article_html(f"Story at {handler.path}"))
 
     links = [http_server.url(f"/s/{i}") for i in range(6)]
-    http_server.routes["/feed.xml"] = Route(pages.rss([(f"t{i}", l) for i, l in enumerate(links)]), content_type="application/rss+xml")
+    http_server.routes["/feed.xml"] = Route(pages.rss([(f"t{i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml")
     for i in range(6):
         http_server.routes[f"/s/{i}"] = slow_page
     report = await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))], store, FetchSettings(per_host=2))

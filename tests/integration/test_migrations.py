@@ -21,8 +21,7 @@ from alembic.runtime.migration import MigrationContext
 
 from digest.errors import StoreError
 from digest.models import Article, DeliveryStatus, Digest, DigestItem, RenderedDigest, SubscriberStatus
-from digest.store import Store, StoredIssue, upgrade_store
-from digest.store import migrate
+from digest.store import Store, StoredIssue, migrate, upgrade_store
 from digest.store.schema import metadata
 from tests.conftest import POSTGRES_URL, REPO, postgres_reachable
 
@@ -283,7 +282,7 @@ def test_a_store_from_a_newer_digest_is_refused_in_one_line(empty_url):
             conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_future'"))
     finally:
         engine.dispose()
-    with pytest.raises(StoreError, match="0099_future.*does not know") as info:
+    with pytest.raises(StoreError, match=r"0099_future.*does not know") as info:
         Store(empty_url)
     assert "\n" not in str(info.value)
 

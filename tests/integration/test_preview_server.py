@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from digest.preview import PreviewServer
 from digest.mail.render import TEMPLATES_DIR
+from digest.preview import PreviewServer
 from tests.seeded import seeded_digest
 
 
@@ -93,9 +93,8 @@ def test_index_lists_captured_messages(seeded, tmp_path):
 
     digest, daily = seeded
     maildir = tmp_path / "mail"
-    with CaptureSink(maildir=maildir, port=0) as sink:
-        with smtplib.SMTP("127.0.0.1", sink.port) as client:
-            client.sendmail("a@example.org", ["reader@example.org"], b"Subject: Captured one\r\n\r\nhello\r\n")
+    with CaptureSink(maildir=maildir, port=0) as sink, smtplib.SMTP("127.0.0.1", sink.port) as client:
+        client.sendmail("a@example.org", ["reader@example.org"], b"Subject: Captured one\r\n\r\nhello\r\n")
     running = PreviewServer(digest, daily, port=0, maildir=maildir).start()
     try:
         _, _, index = get(running, "/")

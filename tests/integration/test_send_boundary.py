@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from email import message_from_bytes
 
+from digest.app import recipient_factory
 from digest.delivery.connection import Outcome
 from digest.delivery.send import DeliveryOptions, deliver_issue
 from digest.models import DeliveryStatus, OutgoingMessage
-from digest.app import recipient_factory
 from tests.faults.conftest import LIST, SECRET, save_issue, subscribe
 
 

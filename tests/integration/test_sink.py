@@ -13,8 +13,8 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from digest.errors import DeliveryError
 from digest.delivery.sink import CaptureSink, captured
+from digest.errors import DeliveryError
 
 
 def email(subject: str, message_id: str) -> EmailMessage:

@@ -13,7 +13,7 @@ from aiosmtplib import (
     SMTPServerDisconnected,
 )
 
-from tests.smtp_server import Faults, RecordingSMTPServer, smtp_server  # noqa: F401
+from tests.smtp_server import Faults, RecordingSMTPServer
 
 SENDER = "digest@example.org"
 
@@ -43,7 +43,7 @@ async def send(server: RecordingSMTPServer, *rcpts: str, message_id: str = "<m1@
         client.close()
 
 
-async def test_records_one_copy_per_recipient(smtp_server):  # noqa: F811
+async def test_records_one_copy_per_recipient(smtp_server):
     await send(smtp_server, "a@example.org", "b@example.org")
 
     assert smtp_server.host == "127.0.0.1"
@@ -56,7 +56,7 @@ async def test_records_one_copy_per_recipient(smtp_server):  # noqa: F811
     assert smtp_server.attempts == {"a@example.org": 1, "b@example.org": 1}
 
 
-async def test_permanent_reject_at_rcpt(smtp_server):  # noqa: F811
+async def test_permanent_reject_at_rcpt(smtp_server):
     smtp_server.faults.reject["gone@example.org"] = 550
     client = await connect(smtp_server)
     await client.mail(SENDER)
@@ -72,7 +72,7 @@ async def test_permanent_reject_at_rcpt(smtp_server):  # noqa: F811
     assert smtp_server.by_recipient().keys() == {"ok@example.org"}
 
 
-async def test_transient_rcpt_then_accepts(smtp_server):  # noqa: F811
+async def test_transient_rcpt_then_accepts(smtp_server):
     smtp_server.faults.transient_rcpt["busy@example.org"] = 2
     client = await connect(smtp_server)
     await client.mail(SENDER)
@@ -92,7 +92,7 @@ async def test_transient_rcpt_then_accepts(smtp_server):  # noqa: F811
     assert smtp_server.copies("busy@example.org") == 1
 
 
-async def test_transient_after_data_stores_nothing(smtp_server):  # noqa: F811
+async def test_transient_after_data_stores_nothing(smtp_server):
     smtp_server.faults.transient_data["slow@example.org"] = 1
     client = await connect(smtp_server)
     await client.mail(SENDER)
@@ -111,7 +111,7 @@ async def test_transient_after_data_stores_nothing(smtp_server):  # noqa: F811
     assert smtp_server.copies("slow@example.org") == 1
 
 
-async def test_lost_reply_after_data_still_delivers(smtp_server):  # noqa: F811
+async def test_lost_reply_after_data_still_delivers(smtp_server):
     smtp_server.faults.drop_after_data["lost@example.org"] = 1
     client = await connect(smtp_server)
     await client.mail(SENDER)
@@ -127,7 +127,7 @@ async def test_lost_reply_after_data_still_delivers(smtp_server):  # noqa: F811
     assert smtp_server.copies("lost@example.org") == 2
 
 
-async def test_hang_up_at_rcpt(smtp_server):  # noqa: F811
+async def test_hang_up_at_rcpt(smtp_server):
     smtp_server.faults.drop_before_data["cut@example.org"] = 1
     client = await connect(smtp_server)
     await client.mail(SENDER)
@@ -142,7 +142,7 @@ async def test_hang_up_at_rcpt(smtp_server):  # noqa: F811
     assert smtp_server.copies("cut@example.org") == 1
 
 
-async def test_throttle_at_rcpt_answers_421_and_closes(smtp_server):  # noqa: F811
+async def test_throttle_at_rcpt_answers_421_and_closes(smtp_server):
     smtp_server.faults.throttle["hot@example.org"] = 1
     client = await connect(smtp_server)
     await client.mail(SENDER)
@@ -157,7 +157,7 @@ async def test_throttle_at_rcpt_answers_421_and_closes(smtp_server):  # noqa: F8
     assert smtp_server.copies("hot@example.org") == 1
 
 
-async def test_throttle_any_answers_421_at_mail(smtp_server):  # noqa: F811
+async def test_throttle_any_answers_421_at_mail(smtp_server):
     smtp_server.faults.throttle["*"] = 1
     client = await connect(smtp_server)
 
@@ -192,14 +192,14 @@ async def test_random_transient_is_reproducible_by_seed():
     assert other != first
 
 
-async def test_delay_before_answering_data(smtp_server):  # noqa: F811
+async def test_delay_before_answering_data(smtp_server):
     smtp_server.faults.delay = 0.2
     started = time.monotonic()
     await send(smtp_server, "a@example.org")
     assert time.monotonic() - started >= 0.2
 
 
-async def test_faults_can_be_replaced_between_sends(smtp_server):  # noqa: F811
+async def test_faults_can_be_replaced_between_sends(smtp_server):
     smtp_server.faults = Faults(reject={"a@example.org": 550})
     with pytest.raises(SMTPRecipientRefused):
         await send(smtp_server, "a@example.org")

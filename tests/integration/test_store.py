@@ -34,7 +34,6 @@ def test_round_trip_keeps_every_field(store):
 
 
 def test_unsent_articles_per_list_and_mark_sent(store):
-    ids = []
     for i in range(3):
         store.add_article(make(f"https://example.org/{i}", body=f"Body {i}", source="s" if i < 2 else "t"), gathered_at=NOW)
     stored = store.unsent_articles("daily")

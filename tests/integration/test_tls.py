@@ -11,10 +11,10 @@ import ssl
 
 import pytest
 
-from digest.delivery import send as deliver
-from digest.config import SmtpSettings
-from digest.delivery.send import DeliveryOptions, deliver_issue
 from digest.app import recipient_factory
+from digest.config import SmtpSettings
+from digest.delivery import send as deliver
+from digest.delivery.send import DeliveryOptions, deliver_issue
 from digest.store import Store
 from tests.integration.test_deliver import LIST, SECRET, save_issue, subscribe
 from tests.smtp_server import RecordingSMTPServer, _BoundController, _Handler
@@ -87,8 +87,8 @@ def tls_server(server_context: ssl.SSLContext, *, implicit: bool) -> RecordingSM
     sock.bind((recording.host, 0))
     sock.listen(50)
     recording.port = sock.getsockname()[1]
-    common = dict(sock=sock, server_hostname="recording.localhost", data_size_limit=None,
-                  authenticator=authenticator, auth_required=True)
+    common = {"sock": sock, "server_hostname": "recording.localhost", "data_size_limit": None,
+              "authenticator": authenticator, "auth_required": True}
     if implicit:
         controller = _TLSController(_TLSHandler(recording), ssl_context=server_context, auth_require_tls=False, **common)
     else:

@@ -9,8 +9,7 @@ import email.policy
 from datetime import date
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from digest.errors import SubscriberError
 from digest.mail.compose import compose

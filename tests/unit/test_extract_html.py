@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,16 +8,15 @@ from digest.errors import ExtractError
 from digest.extract.html import clean_paragraphs, decode_html, extract_html
 from digest.models import Article
 
-
 BODY = (
-    "The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of argument "
-    "over what should happen to the land beside the river.",
-    "Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
-    "with residents filling the chamber and the corridor outside it.",
-    "The park will include a playground, a community garden and a path along the water, according to documents "
-    "published by the planning department ahead of the vote.",
-    "Supporters said the project would give the neighbourhood its first large green space, while opponents argued "
-    "that the site should have been used for much-needed housing instead.",
+    ("The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of argument "
+    "over what should happen to the land beside the river."),
+    ("Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
+    "with residents filling the chamber and the corridor outside it."),
+    ("The park will include a playground, a community garden and a path along the water, according to documents "
+    "published by the planning department ahead of the vote."),
+    ("Supporters said the project would give the neighbourhood its first large green space, while opponents argued "
+    "that the site should have been used for much-needed housing instead."),
     "Construction is expected to begin next spring and to take about two years, the mayor said after the meeting.",
 )
 
@@ -91,7 +90,7 @@ def test_metadata(article):
     assert article.url == "https://gazette.example/news/park"
     assert article.source == "gazette"
     assert article.authors == ("Jane Example",)
-    assert article.published == datetime(2024, 3, 5, 17, 30, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 3, 5, 17, 30, tzinfo=UTC)
     assert article.image == "https://gazette.example/images/park.jpg"
     assert article.standfirst == "A decade-long fight over the old rail yard ends in a vote for green space."
     assert article.warnings == ()
@@ -146,7 +145,7 @@ def test_javascript_image_is_dropped():
 def test_decode_html_prefers_bom_then_meta_then_utf8():
     assert decode_html("\ufeff<p>café</p>".encode("utf-8")) == "<p>café</p>"
     assert decode_html('<meta charset="windows-1252"><p>caf\xe9</p>'.encode("cp1252")).endswith("café</p>")
-    assert decode_html("<p>café</p>".encode("utf-8")) == "<p>café</p>"
+    assert decode_html("<p>café</p>".encode()) == "<p>café</p>"
     assert decode_html("<p>caf\xe9</p>".encode("latin-1")) == "<p>café</p>"  # undeclared, not UTF-8
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from digest.mail.compose import compose
 from digest.errors import ConfigError
+from digest.mail.compose import compose
 from digest.mail.message import MessageError, MessageFactory, Recipient
-from digest.models import Article, Summary
 from digest.mail.render import CLIP_WARN_BYTES, make_subject, personal_fields, personalise, render_digest
+from digest.models import Article, Summary
 
 DAY = date(2026, 11, 24)
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
@@ -67,7 +67,7 @@ def test_capped_digest_says_how_many_more():
 
 def test_hostile_article_content_is_escaped_and_bad_links_dropped():
     digest = make_digest(1, title=HOSTILE, url="javascript:alert(4)//{i}", sentences=(HOSTILE,), show_images=True)
-    html, text = personalise(render_digest(digest), fields())
+    html, _text = personalise(render_digest(digest), fields())
     assert_safe_html(html)
     assert "&lt;script&gt;" in html  # shown as text, not run
 

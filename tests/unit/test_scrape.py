@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.models import Article
 from digest.extract.scrape import extract_scrape
+from digest.models import Article
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_SEEDS = REPO.parent / "shared" / "seeds"

@@ -6,8 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from digest.errors import SubscriberError, TokenError
 from digest.subscribers import (
@@ -71,7 +70,7 @@ def test_key_folds_the_whole_address():
     ],
 )
 def test_normalise_email_rejects(address, reason):
-    with pytest.raises(SubscriberError, match="^.*$") as caught:
+    with pytest.raises(SubscriberError, match=r"^.*$") as caught:
         normalise_email(address)
     assert reason in str(caught.value)
     assert "\n" not in str(caught.value) and "\r" not in str(caught.value)

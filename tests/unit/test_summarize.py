@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.summarize import sentences as sentences_module
-from digest.summarize import algorithms as summarize_module
 from digest.errors import DigestError, UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.summarize.sentences import build_document, split_paragraphs, split_sentences, split_words
+from digest.summarize import algorithms as summarize_module, sentences as sentences_module
 from digest.summarize.algorithms import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -23,7 +21,7 @@ from digest.summarize.algorithms import (
     summarize,
     summarize_text,
 )
-
+from digest.summarize.sentences import build_document, split_paragraphs, split_sentences, split_words
 
 SHORT = "The council approved the plan on Monday. Work starts in May."
 
@@ -119,7 +117,7 @@ def test_empty_input_gives_empty_tuple(algorithm, text):
 
 def test_zero_and_negative_counts():
     assert summarize_text(LONG, sentences=0) == ()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="sentences must be >= 0"):
         summarize_text(LONG, sentences=-1)
 
 

@@ -26,6 +26,8 @@ if connection is not None:
     run(connection)
 else:
     url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("no database URL: pass -x url=... or set sqlalchemy.url")
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:

@@ -54,8 +54,8 @@ def upgrade() -> None:
         conn.execute(sa.delete(deliveries).where(deliveries.c.subscriber_id.in_(chunk)))
         conn.execute(sa.delete(subscribers).where(subscribers.c.id.in_(chunk)))
     # Keys first go to a value no row can hold, so a swap of two keys never collides.
-    for sid in changes:
-        if "key" in changes[sid]:
+    for sid, values in changes.items():
+        if "key" in values:
             conn.execute(sa.update(subscribers).where(subscribers.c.id == sid).values(key=f"\x00migrating {sid}"))
     for sid, values in changes.items():
         conn.execute(sa.update(subscribers).where(subscribers.c.id == sid).values(**values))
