@@ -84,11 +84,22 @@ def _aiosmtpd_sink(port: int) -> None:
 class Sink:
     def __init__(self) -> None:
         self.port = free_port()
-        self.smtp_sink = shutil.which("smtp-sink") or ("/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None)
+        self.smtp_sink = shutil.which("smtp-sink") or (
+            "/usr/sbin/smtp-sink" if Path("/usr/sbin/smtp-sink").exists() else None
+        )
         if self.smtp_sink:
             self.kind = "postfix smtp-sink"
-            self.process = subprocess.Popen([self.smtp_sink, *(["-u", "nobody"] if os.geteuid() == 0 else []), "-c", f"127.0.0.1:{self.port}", "1000"],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [
+                    self.smtp_sink,
+                    *(["-u", "nobody"] if os.geteuid() == 0 else []),
+                    "-c",
+                    f"127.0.0.1:{self.port}",
+                    "1000",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         else:
             self.kind = "aiosmtpd (own process)"
             self.process = multiprocessing.Process(target=_aiosmtpd_sink, args=(self.port,), daemon=True)
@@ -101,9 +112,17 @@ class Sink:
 
 def make_rendered(items: int = 12):
     summaries = [
-        Summary(article=Article(url=f"https://news.example.org/{i}", title=f"Story {i} about the footbridge",
-                                paragraphs=(SENTENCE * 20,) * 8, authors=("Dana Reyes",), source="news"),
-                sentences=(SENTENCE,) * 3, algorithm="pacsum")
+        Summary(
+            article=Article(
+                url=f"https://news.example.org/{i}",
+                title=f"Story {i} about the footbridge",
+                paragraphs=(SENTENCE * 20,) * 8,
+                authors=("Dana Reyes",),
+                source="news",
+            ),
+            sentences=(SENTENCE,) * 3,
+            algorithm="pacsum",
+        )
         for i in range(items)
     ]
     digest = compose(summaries, list_name="daily", title=LIST.title, day=date(2026, 11, 24), max_items=items)
@@ -115,9 +134,15 @@ async def naive(rendered, n: int, port: int) -> float:
     await smtp.connect()
     start = time.perf_counter()
     for i in range(n):
-        html, text = personalise(rendered, personal_fields(
-            name=f"Reader {i}", email=f"r{i}@example.org",
-            unsubscribe_url=f"https://digest.example.org/u?token=t{i}", view_url="https://digest.example.org/v"))
+        html, text = personalise(
+            rendered,
+            personal_fields(
+                name=f"Reader {i}",
+                email=f"r{i}@example.org",
+                unsubscribe_url=f"https://digest.example.org/u?token=t{i}",
+                view_url="https://digest.example.org/v",
+            ),
+        )
         msg = EmailMessage()
         msg["From"] = LIST.sender
         msg["To"] = f"Reader {i} <r{i}@example.org>"
@@ -135,15 +160,26 @@ async def ours(digest, rendered, n: int, port: int, connections: int, workdir: P
     db = workdir / f"bench-{n}.db"
     db.unlink(missing_ok=True)
     with Store(f"sqlite:///{db}") as store:
-        store.add_subscribers("daily", (NewSubscriber(email=f"r{i}@example.org", key=f"r{i}@example.org",
-                                                      name=f"Reader {i}", attributes={}) for i in range(n)), at=NOW)
+        store.add_subscribers(
+            "daily",
+            (
+                NewSubscriber(email=f"r{i}@example.org", key=f"r{i}@example.org", name=f"Reader {i}", attributes={})
+                for i in range(n)
+            ),
+            at=NOW,
+        )
         store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
         issue = store.issue(digest.issue_id)
         smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=30)
         start = time.perf_counter()
-        report = await deliver_issue(issue, store=store, smtp=smtp, sender=LIST.sender,
-                                     recipient_for=recipient_factory(LIST, secret="bench"),
-                                     options=DeliveryOptions(connections=connections, batch=1000))
+        report = await deliver_issue(
+            issue,
+            store=store,
+            smtp=smtp,
+            sender=LIST.sender,
+            recipient_for=recipient_factory(LIST, secret="bench"),
+            options=DeliveryOptions(connections=connections, batch=1000),
+        )
         elapsed = time.perf_counter() - start
     return elapsed, report.totals
 
@@ -153,9 +189,25 @@ def smtp_source(port: int, n: int, size: int) -> float | None:
     if not tool:
         return None
     start = time.perf_counter()
-    subprocess.run([tool, "-s", "16", "-m", str(n), "-l", str(size), "-f", "digest@example.org",
-                    "-t", "reader@example.org", f"127.0.0.1:{port}"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            tool,
+            "-s",
+            "16",
+            "-m",
+            str(n),
+            "-l",
+            str(size),
+            "-f",
+            "digest@example.org",
+            "-t",
+            "reader@example.org",
+            f"127.0.0.1:{port}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -182,18 +234,32 @@ def main() -> None:
                 rss = peak_rss_mib()
                 message_size = len(rendered.html.encode()) + len(rendered.text.encode()) + 1500
                 ceiling = smtp_source(sink.port, n, message_size)
-                rows.append((n, naive_n / naive_s, n / ours_s, totals[DeliveryStatus.SENT], rss,
-                             n / ceiling if ceiling else None))
+                rows.append(
+                    (
+                        n,
+                        naive_n / naive_s,
+                        n / ours_s,
+                        totals[DeliveryStatus.SENT],
+                        rss,
+                        n / ceiling if ceiling else None,
+                    )
+                )
     finally:
         sink.close()
 
-    print(f"sink: {sink.kind}; {args.connections} connections; message about {len(rendered.html) / 1024:.0f} KB HTML; "
-          f"{os.cpu_count()} cores")
-    print(f"{'recipients':>10} {'naive msg/s':>12} {'ours msg/s':>11} {'ratio':>6} {'sent':>8} {'peak RSS MiB':>13} "
-          f"{'smtp-source msg/s':>18} {'ours/ceiling':>13}")
+    print(
+        f"sink: {sink.kind}; {args.connections} connections; message about {len(rendered.html) / 1024:.0f} KB HTML; "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"{'recipients':>10} {'naive msg/s':>12} {'ours msg/s':>11} {'ratio':>6} {'sent':>8} {'peak RSS MiB':>13} "
+        f"{'smtp-source msg/s':>18} {'ours/ceiling':>13}"
+    )
     for n, naive_rate, our_rate, sent, rss, ceiling in rows:
-        print(f"{n:>10,} {naive_rate:>12,.0f} {our_rate:>11,.0f} {our_rate / naive_rate:>6.1f} {sent:>8,} {rss:>13.0f} "
-              f"{(f'{ceiling:,.0f}' if ceiling else 'n/a'):>18} {(f'{our_rate / ceiling:.0%}' if ceiling else 'n/a'):>13}")
+        print(
+            f"{n:>10,} {naive_rate:>12,.0f} {our_rate:>11,.0f} {our_rate / naive_rate:>6.1f} {sent:>8,} {rss:>13.0f} "
+            f"{(f'{ceiling:,.0f}' if ceiling else 'n/a'):>18} {(f'{our_rate / ceiling:.0%}' if ceiling else 'n/a'):>13}"
+        )
 
 
 if __name__ == "__main__":

@@ -34,11 +34,15 @@ def make_digest(items: int):
     summaries = [
         Summary(
             article=Article(
-                url=f"https://news.example.org/story/{i}", title=f"Story number {i} about the new footbridge",
-                paragraphs=(SENTENCE * 20,) * 8, authors=("Dana Reyes",),
-                published=datetime(2026, 11, 20, tzinfo=UTC), source="news",
+                url=f"https://news.example.org/story/{i}",
+                title=f"Story number {i} about the new footbridge",
+                paragraphs=(SENTENCE * 20,) * 8,
+                authors=("Dana Reyes",),
+                published=datetime(2026, 11, 20, tzinfo=UTC),
+                source="news",
             ),
-            sentences=(SENTENCE,) * 3, algorithm="pacsum",
+            sentences=(SENTENCE,) * 3,
+            algorithm="pacsum",
         )
         for i in range(items)
     ]
@@ -55,11 +59,16 @@ def main() -> None:
     start = time.perf_counter()
     rendered = render_digest(digest)
     render_ms = (time.perf_counter() - start) * 1000
-    factory = MessageFactory(rendered, sender="The Daily Digest <digest@example.org>", view_url="https://digest.example.org/v")
+    factory = MessageFactory(
+        rendered, sender="The Daily Digest <digest@example.org>", view_url="https://digest.example.org/v"
+    )
     recipients = [
-        Recipient(email=f"reader{i}@example.org", name=f"Reader Number {i}" if i % 3 else "Zoë Łukasiewicz",
-                  unsubscribe_url=f"https://digest.example.org/unsubscribe?token=tok{i:08d}",
-                  unsubscribe_mailto="mailto:unsubscribe@example.org")
+        Recipient(
+            email=f"reader{i}@example.org",
+            name=f"Reader Number {i}" if i % 3 else "Zoë Łukasiewicz",
+            unsubscribe_url=f"https://digest.example.org/unsubscribe?token=tok{i:08d}",
+            unsubscribe_mailto="mailto:unsubscribe@example.org",
+        )
         for i in range(args.recipients)
     ]
     factory.build(recipients[0])  # warm-up
@@ -79,8 +88,10 @@ def main() -> None:
     tracemalloc.stop()
 
     timings.sort()
-    print(f"{args.recipients:,} recipients, {args.items} items, HTML {rendered.size / 1024:.1f} KB, "
-          f"message {total_bytes / args.recipients / 1024:.1f} KB")
+    print(
+        f"{args.recipients:,} recipients, {args.items} items, HTML {rendered.size / 1024:.1f} KB, "
+        f"message {total_bytes / args.recipients / 1024:.1f} KB"
+    )
     print(f"{'render + inline (once)':<28}{render_ms:>10.1f} ms")
     print(f"{'build per recipient, mean':<28}{statistics.fmean(timings) * 1e6:>10.0f} µs")
     print(f"{'build per recipient, p50':<28}{timings[len(timings) // 2] * 1e6:>10.0f} µs")

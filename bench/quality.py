@@ -162,12 +162,18 @@ def run_summaries(data: Path) -> dict:
 # --- speed -------------------------------------------------------------------
 
 _WARM_UP_PARAGRAPHS = (
-    ("The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of "
-    "argument over what should happen to the land beside the river."),
-    ("Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
-    "with residents filling the chamber and the corridor outside it."),
-    ("The park will include a playground, a community garden and a path along the water, according to "
-    "documents published by the planning department ahead of the vote."),
+    (
+        "The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of "
+        "argument over what should happen to the land beside the river."
+    ),
+    (
+        "Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
+        "with residents filling the chamber and the corridor outside it."
+    ),
+    (
+        "The park will include a playground, a community garden and a path along the water, according to "
+        "documents published by the planning department ahead of the vote."
+    ),
     "Construction is expected to begin next spring and to take about two years, the mayor said.",
 )
 _WARM_UP_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -292,7 +298,12 @@ def run_speed(data: Path, *, workers: int, runs: int) -> dict:
         "workers": workers,
         "runs": [asdict(r) for r in speed_runs],
         "median_pages_per_second": median_rate,
-        "slowest": {"id": slowest[0].id, "ms": slowest[0].ms, "cpu_ms": slowest[0].cpu_ms, "of": "best of each page's runs"},
+        "slowest": {
+            "id": slowest[0].id,
+            "ms": slowest[0].ms,
+            "cpu_ms": slowest[0].cpu_ms,
+            "of": "best of each page's runs",
+        },
         "slowest_pages": [asdict(t) for t in slowest[:10]],
         "load_average_before": load_before,
         "load_average_after": load_after,

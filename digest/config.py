@@ -159,13 +159,24 @@ _TABLE_SECTIONS = ("sources", "lists")
 # Values that would make a run hang or do nothing (a per-host semaphore of 0, no
 # attempt at all, a zero timeout) are refused here, naming the key.
 _AT_LEAST = {
-    "fetch.max_bytes": 1, "fetch.per_host": 1, "fetch.concurrency": 1, "summary.sentences": 1,
-    "delivery.connections": 1, "delivery.batch": 1, "delivery.attempts": 1, "max_items": 1,
-    "fetch.max_field_chars": 1000, "delivery.retry_delay": 0,
+    "fetch.max_bytes": 1,
+    "fetch.per_host": 1,
+    "fetch.concurrency": 1,
+    "summary.sentences": 1,
+    "delivery.connections": 1,
+    "delivery.batch": 1,
+    "delivery.attempts": 1,
+    "max_items": 1,
+    "fetch.max_field_chars": 1000,
+    "delivery.retry_delay": 0,
 }
 _AT_MOST = {"smtp.port": 65535}
 _POSITIVE = {
-    "smtp.timeout", "fetch.connect_timeout", "fetch.read_timeout", "fetch.total_timeout", "fetch.gather_timeout",
+    "smtp.timeout",
+    "fetch.connect_timeout",
+    "fetch.read_timeout",
+    "fetch.total_timeout",
+    "fetch.gather_timeout",
     "delivery.lease",
 }
 # Named in errors, never shown: a mistyped secret must not end up in a log.
@@ -187,9 +198,7 @@ def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str
     return local if local.is_file() else DEMO_CONFIG
 
 
-def load_settings(
-    explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
     path = find_config(explicit, environ=environ)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -210,7 +219,9 @@ def parse_settings(
     """Validate a parsed TOML mapping; every message names the offending key."""
     unknown = set(raw) - set(_SCALAR_SECTIONS) - set(_TABLE_SECTIONS)
     if unknown:
-        raise ConfigError(f"unknown section [{sorted(unknown)[0]}]; known: {', '.join([*_SCALAR_SECTIONS, *_TABLE_SECTIONS])}")
+        raise ConfigError(
+            f"unknown section [{sorted(unknown)[0]}]; known: {', '.join([*_SCALAR_SECTIONS, *_TABLE_SECTIONS])}"
+        )
     overrides = _environment_overrides(environ or {})
     scalars = {}
     for section, cls in _SCALAR_SECTIONS.items():
@@ -340,7 +351,9 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> List
     for key, value in table.items():
         if key not in known:
             label = "from" if key == "sender" else key
-            raise ConfigError(f"{where}.{label}: unknown key; known: from, {', '.join(sorted(known - {'sender'}))}, sources")
+            raise ConfigError(
+                f"{where}.{label}: unknown key; known: from, {', '.join(sorted(known - {'sender'}))}, sources"
+            )
         default = getattr(ListSettings(name=name), key)
         label = f"{where}.{'from' if key == 'sender' else key}"
         values[key] = _checked(_coerce(value, default, label), label)

@@ -89,8 +89,12 @@ def build_preview(
     """The message a sample reader would get. `rendered` previews an issue as it was
     stored (already rendered); otherwise `digest` is rendered with the templates."""
     if rendered is None:
-        rendered = render_digest(digest, subject_template=list_settings.subject,
-                                 view_link=bool(list_settings.view_url.strip()), env=make_environment(templates_dir))
+        rendered = render_digest(
+            digest,
+            subject_template=list_settings.subject,
+            view_link=bool(list_settings.view_url.strip()),
+            env=make_environment(templates_dir),
+        )
     factory = MessageFactory(
         rendered,
         sender=list_settings.sender,
@@ -102,7 +106,8 @@ def build_preview(
         email=SAMPLE_RECIPIENT.email,
         name=SAMPLE_RECIPIENT.name,
         unsubscribe_url=list_settings.unsubscribe_url.replace("{token}", "preview"),
-        unsubscribe_mailto=list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe",
+        unsubscribe_mailto=list_settings.unsubscribe_mailto
+        or f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe",
     )
     return Preview(rendered=rendered, message=factory.build(recipient))
 
@@ -292,7 +297,8 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
                 if not server.hosts.allows(host):
                     shown = ascii(host[:100])
                     return 421, _Response(
-                        "text/plain; charset=utf-8", f"misdirected request: this preview server does not serve host {shown}\n"
+                        "text/plain; charset=utf-8",
+                        f"misdirected request: this preview server does not serve host {shown}\n",
                     )
             return None
 
@@ -389,7 +395,10 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
         return f"<p>Nothing captured yet in {html.escape(str(server.maildir))}.</p>"
     rows = "".join(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:,}</td></tr>".format(
-            html.escape(m.date.isoformat() if m.date else ""), html.escape(m.envelope_to), html.escape(m.subject), m.size
+            html.escape(m.date.isoformat() if m.date else ""),
+            html.escape(m.envelope_to),
+            html.escape(m.subject),
+            m.size,
         )
         for m in reversed(messages[-limit:])
     )
@@ -401,10 +410,10 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
 
 def _mobile(server: PreviewServer, version: str, preview: Preview, nonce: str) -> _Response:
     page = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>375 px preview</title>"
-        f"<style nonce=\"{nonce}\">body {{ margin: 0; background: #eef0f3; }} "
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>375 px preview</title>'
+        f'<style nonce="{nonce}">body {{ margin: 0; background: #eef0f3; }} '
         "iframe { width: 375px; height: 100vh; border: 0; background: #fff; }</style></head>"
-        f"<body><iframe src=\"/email.html\" title=\"Email at 375 px\" sandbox=\"{_SANDBOX}\"></iframe></body></html>"
+        f'<body><iframe src="/email.html" title="Email at 375 px" sandbox="{_SANDBOX}"></iframe></body></html>'
     )
     return _Response("text/html; charset=utf-8", page, _PAGE_POLICY.format(nonce=nonce))
 

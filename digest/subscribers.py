@@ -142,8 +142,14 @@ def normalise_email(address: str) -> EmailAddress:
     if bad:
         raise SubscriberError(f"not an email address: {_shown(address)} (it contains {bad}, a control character)")
     try:
-        valid = validate_email(stripped, check_deliverability=False, allow_display_name=False, allow_smtputf8=True,
-                               allow_quoted_local=False, allow_domain_literal=False)
+        valid = validate_email(
+            stripped,
+            check_deliverability=False,
+            allow_display_name=False,
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
     except EmailNotValidError as error:
         raise SubscriberError(f"not an email address: {_shown(address)} ({_plain(str(error))})") from None
     email = f"{valid.local_part}@{valid.ascii_domain.lower()}"
@@ -166,9 +172,7 @@ def _clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
-def new_subscriber(
-    email: str, *, name: str = "", attributes: Mapping[str, str] | None = None
-) -> NewSubscriber:
+def new_subscriber(email: str, *, name: str = "", attributes: Mapping[str, str] | None = None) -> NewSubscriber:
     """A validated subscriber; raises SubscriberError for a bad address."""
     address, key = normalise_email(email)
     return NewSubscriber(

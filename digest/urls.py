@@ -40,7 +40,19 @@ def is_http_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in _DEFAULT_PORTS
 
 
-_SECRET_WORDS = ("password", "passwd", "pwd", "pass", "secret", "token", "key", "auth", "sig", "signature", "credential")
+_SECRET_WORDS = (
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "sig",
+    "signature",
+    "credential",
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 REDACTED = "***"

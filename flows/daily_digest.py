@@ -117,18 +117,22 @@ def ranges_task(config: str | None, issue_id: str, size: int) -> list[tuple[int,
 
 
 @task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120])
-def send_batch(config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int],
-               capture_port: int | None = None) -> dict[str, int]:
+def send_batch(
+    config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int], capture_port: int | None = None
+) -> dict[str, int]:
     """Send one range of the issue's ledger. Raises while any of it is still owed, so
     Prefect's retry takes the deferred rows again (they are due at once)."""
     settings = settings_for(config)
     smtp = settings.smtp
     if not smtp.host:
         # The local capture server the flow started (or found) for this run.
-        smtp = replace(smtp, host="127.0.0.1", port=capture_port or smtp.port, security="none", username="", password="")
+        smtp = replace(
+            smtp, host="127.0.0.1", port=capture_port or smtp.port, security="none", username="", password=""
+        )
     with Store(settings.store.url) as store:
-        report = app.send_range(settings, settings.list(list_name), issue_id, store=store, smtp=smtp,
-                                subscribers=subscribers)
+        report = app.send_range(
+            settings, settings.list(list_name), issue_id, store=store, smtp=smtp, subscribers=subscribers
+        )
         owed = store.count_owed(issue_id, subscribers=subscribers)
     counts = {status.value: n for status, n in report.this_run.items() if n}
     if report.stopped:
@@ -150,7 +154,9 @@ def finalise_task(config: str | None, issue_id: str) -> dict[str, int]:
         get_run_logger().warning(
             "issue %s stays open: %d uncertain deliveries (the server may have them); settle them with "
             "`digest send --issue %s --resend-uncertain` (a reader may get two copies) or `--accept-uncertain`",
-            issue_id, ledger[DeliveryStatus.UNCERTAIN], issue_id,
+            issue_id,
+            ledger[DeliveryStatus.UNCERTAIN],
+            issue_id,
         )
     return totals
 
@@ -183,14 +189,18 @@ def daily_digest(
         if issue_id is None:
             ids = pending_task(config, chosen.name)
             if len(ids) < max(min_new, 1):
-                logger.info("%s: %d new article(s), fewer than %d: nothing to send", chosen.name, len(ids), max(min_new, 1))
+                logger.info(
+                    "%s: %d new article(s), fewer than %d: nothing to send", chosen.name, len(ids), max(min_new, 1)
+                )
                 results[chosen.name] = {"sent": 0, "new": len(ids)}
                 continue
             batches = [ids[i : i + SUMMARY_BATCH] for i in range(0, len(ids), SUMMARY_BATCH)]
             futures = summarize_batch.map(config, chosen.name, batches)
             notes = [n for batch in futures.result() for n in batch]
             if dry_run:
-                logger.info("%s: dry run, %d article(s) would be composed; nothing saved or sent", chosen.name, len(notes))
+                logger.info(
+                    "%s: dry run, %d article(s) would be composed; nothing saved or sent", chosen.name, len(notes)
+                )
                 results[chosen.name] = {"dry_run": True, "new": len(ids)}
                 continue
             issue_id = compose_task(config, chosen.name, notes, max_items)
@@ -216,10 +226,20 @@ def _artifact(settings: Settings, list_name: str, issue_id: str, totals: dict[st
         issue = store.issue(issue_id)
     if issue is None:
         raise DigestError(f"issue {issue_id} is not in the store")
-    lines = [f"# {issue.rendered.subject}", "", f"Issue `{issue_id}` of list `{list_name}`.", "",
-             "| delivery | count |", "|---|---|"]
+    lines = [
+        f"# {issue.rendered.subject}",
+        "",
+        f"Issue `{issue_id}` of list `{list_name}`.",
+        "",
+        "| delivery | count |",
+        "|---|---|",
+    ]
     lines += [f"| {status} | {count} |" for status, count in totals.items() if count]
-    _, text = personalise(issue.rendered, personal_fields(name="", email="reader@example.org", unsubscribe_url="", view_url=""))
+    _, text = personalise(
+        issue.rendered, personal_fields(name="", email="reader@example.org", unsubscribe_url="", view_url="")
+    )
     lines += ["", "## The digest (text version)", "", "```", text.strip(), "```"]
     lines += ["", f"Preview in a browser: `digest preview --list {list_name} --serve`."]
-    create_markdown_artifact(markdown="\n".join(lines), key=f"digest-{list_name}".lower(), description=issue.rendered.subject)
+    create_markdown_artifact(
+        markdown="\n".join(lines), key=f"digest-{list_name}".lower(), description=issue.rendered.subject
+    )

@@ -122,7 +122,9 @@ def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[
     mailto = list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe"
 
     def recipient_for(subscriber: Subscriber) -> Recipient:
-        token = make_token(secret=secret, list_name=subscriber.list_name, key=subscriber.key, version=subscriber.version)
+        token = make_token(
+            secret=secret, list_name=subscriber.list_name, key=subscriber.key, version=subscriber.version
+        )
         return Recipient(
             email=subscriber.email,
             name=subscriber.name,
@@ -146,20 +148,27 @@ class SummaryNote:
     algorithm: str
 
 
-def summarize_pending(settings: Settings, list_settings: ListSettings, article_ids: Sequence[int], *,
-                      store: Store) -> list[SummaryNote]:
+def summarize_pending(
+    settings: Settings, list_settings: ListSettings, article_ids: Sequence[int], *, store: Store
+) -> list[SummaryNote]:
     """Summarise these unsent articles of the list (one batch of the flow)."""
     wanted = set(article_ids)
     stored = [s for s in pending_articles(settings, list_settings, store=store) if s.id in wanted]
-    return [SummaryNote(s.id, summary.sentences, summary.algorithm)
-            for s, summary in zip(stored, summarize_all(stored, settings), strict=True)]
+    return [
+        SummaryNote(s.id, summary.sentences, summary.algorithm)
+        for s, summary in zip(stored, summarize_all(stored, settings), strict=True)
+    ]
 
 
-def compose_issue(settings: Settings, list_settings: ListSettings, notes: Sequence[SummaryNote], *, store: Store,
-                  now: datetime) -> StoredIssue | None:
+def compose_issue(
+    settings: Settings, list_settings: ListSettings, notes: Sequence[SummaryNote], *, store: Store, now: datetime
+) -> StoredIssue | None:
     """The issue made of these summaries (or the list's unfinished one), saved with a
     ledger row owed to every active reader. None when there is nothing to send."""
     by_id = {s.id: s.article for s in pending_articles(settings, list_settings, store=store)}
-    summaries = [Summary(article=by_id[n.article_id], sentences=n.sentences, algorithm=n.algorithm)
-                 for n in notes if n.article_id in by_id]
+    summaries = [
+        Summary(article=by_id[n.article_id], sentences=n.sentences, algorithm=n.algorithm)
+        for n in notes
+        if n.article_id in by_id
+    ]
     return prepare_issue(settings, list_settings, store=store, day=now.date(), now=now, summaries=summaries)

@@ -92,8 +92,13 @@ def smtp_target(settings: Settings) -> Iterator[SmtpTarget]:
 
 
 def plan_send(
-    settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None,
-    resend_failed: bool = False, resend_uncertain: bool = False,
+    settings: Settings,
+    chosen: ListSettings,
+    *,
+    store: Store,
+    issue_id: str | None = None,
+    resend_failed: bool = False,
+    resend_uncertain: bool = False,
 ) -> SendPlan | None:
     """Pick the issue to send (the given one, the list's unfinished one, or a new one
     from the unsent articles) and reopen what the operator asked to resend. None when
@@ -115,15 +120,23 @@ def plan_send(
 
 
 def send_list(
-    settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None,
-    resend_failed: bool = False, resend_uncertain: bool = False, accept_uncertain: bool = False,
-    on_plan: Callable[[SendPlan], None] | None = None, on_progress: Callable[[int], None] | None = None,
+    settings: Settings,
+    chosen: ListSettings,
+    *,
+    store: Store,
+    issue_id: str | None = None,
+    resend_failed: bool = False,
+    resend_uncertain: bool = False,
+    accept_uncertain: bool = False,
+    on_plan: Callable[[SendPlan], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
     stop: Stop | None = None,
 ) -> SendResult:
     """Send the list's issue to every active subscriber it still owes, exactly once.
     With `stop`, SIGTERM and SIGINT end the run gracefully."""
-    plan = plan_send(settings, chosen, store=store, issue_id=issue_id, resend_failed=resend_failed,
-                     resend_uncertain=resend_uncertain)
+    plan = plan_send(
+        settings, chosen, store=store, issue_id=issue_id, resend_failed=resend_failed, resend_uncertain=resend_uncertain
+    )
     if plan is None:
         return SendResult(chosen.name, None)
     if on_plan:
@@ -133,10 +146,19 @@ def send_list(
     stop = stop if stop is not None else Stop()
     with smtp_target(settings) as target:
         report = run(
-            deliver_issue(plan.issue, store=store, smtp=target.settings, sender=chosen.sender,
-                          reply_to=chosen.reply_to, recipient_for=recipient_for, view_url=view_url(chosen, issue_id),
-                          options=delivery_options(settings.delivery), on_batch=on_progress, stop=stop,
-                          accept_uncertain=accept_uncertain),
+            deliver_issue(
+                plan.issue,
+                store=store,
+                smtp=target.settings,
+                sender=chosen.sender,
+                reply_to=chosen.reply_to,
+                recipient_for=recipient_for,
+                view_url=view_url(chosen, issue_id),
+                options=delivery_options(settings.delivery),
+                on_batch=on_progress,
+                stop=stop,
+                accept_uncertain=accept_uncertain,
+            ),
             stop=stop,
         )
     return SendResult(chosen.name, plan, report, target.note)
@@ -148,17 +170,21 @@ def dry_run(settings: Settings, chosen: ListSettings, *, store: Store, issue_id:
     return DryRun(rendered, store.count_subscribers(chosen.name, status=SubscriberStatus.ACTIVE))
 
 
-def send_proof(settings: Settings, chosen: ListSettings, address: str, *, store: Store,
-              issue_id: str | None = None) -> ProofSent | None:
+def send_proof(
+    settings: Settings, chosen: ListSettings, address: str, *, store: Store, issue_id: str | None = None
+) -> ProofSent | None:
     """The list's issue (or the next one) to one address, outside the ledger. None when
     there is nothing to send."""
     rendered = _issue_or_next(settings, chosen, store=store, issue_id=issue_id, or_last=True)
     if rendered is None:
         return None
     target_address = new_subscriber(address).email
-    factory = MessageFactory(rendered, sender=chosen.sender, reply_to=chosen.reply_to,
-                             view_url=view_url(chosen, rendered.digest.issue_id))
-    data = factory.build(Recipient(email=target_address, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test")))
+    factory = MessageFactory(
+        rendered, sender=chosen.sender, reply_to=chosen.reply_to, view_url=view_url(chosen, rendered.digest.issue_id)
+    )
+    data = factory.build(
+        Recipient(email=target_address, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test"))
+    )
 
     async def go(smtp: SmtpSettings) -> Outcome:
         connection = Connection(smtp)
@@ -174,8 +200,9 @@ def send_proof(settings: Settings, chosen: ListSettings, address: str, *, store:
     return ProofSent(target_address, rendered.subject, target.note)
 
 
-def _issue_or_next(settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None,
-                   or_last: bool = False) -> RenderedDigest | None:
+def _issue_or_next(
+    settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None, or_last: bool = False
+) -> RenderedDigest | None:
     """The given issue, the list's unfinished one, or the next one; with `or_last`, the
     last one sent when there is nothing new."""
     found = store.issue(issue_id) if issue_id else store.open_issue(chosen.name)
@@ -194,19 +221,34 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def send_range(settings: Settings, chosen: ListSettings, issue_id: str, *, store: Store, smtp: SmtpSettings,
-               subscribers: tuple[int, int], retry_delay: float = 0.0) -> DeliveryReport:
+def send_range(
+    settings: Settings,
+    chosen: ListSettings,
+    issue_id: str,
+    *,
+    store: Store,
+    smtp: SmtpSettings,
+    subscribers: tuple[int, int],
+    retry_delay: float = 0.0,
+) -> DeliveryReport:
     """One range of an issue's ledger (one send batch of the flow); deferred rows are due
     again after `retry_delay` (the flow retries the batch itself)."""
     issue = store.issue(issue_id)
     if issue is None:
         raise DigestError(f"no issue {issue_id!r}")
-    return run(deliver_issue(
-        issue, store=store, smtp=smtp, sender=chosen.sender, reply_to=chosen.reply_to,
-        recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
-        view_url=view_url(chosen, issue_id), options=delivery_options(settings.delivery, defer=retry_delay),
-        subscribers=subscribers,
-    ))
+    return run(
+        deliver_issue(
+            issue,
+            store=store,
+            smtp=smtp,
+            sender=chosen.sender,
+            reply_to=chosen.reply_to,
+            recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
+            view_url=view_url(chosen, issue_id),
+            options=delivery_options(settings.delivery, defer=retry_delay),
+            subscribers=subscribers,
+        )
+    )
 
 
 def finish_issue(issue_id: str, *, store: Store) -> tuple[bool, dict[DeliveryStatus, int]]:

@@ -36,13 +36,15 @@ def status(settings: Settings, *, store: Store) -> list[ListState]:
         readers = {s: store.count_subscribers(chosen.name, status=s) for s in SubscriberStatus}
         unfinished = store.open_issue(chosen.name)
         last = store.last_issue(chosen.name)
-        states.append(ListState(
-            name=chosen.name,
-            readers=readers,
-            unsent_articles=len(pending_articles(settings, chosen, store=store)),
-            open_issue=_issue_state(unfinished, store=store),
-            last_issue=_issue_state(last, store=store) if last and last is not unfinished else None,
-        ))
+        states.append(
+            ListState(
+                name=chosen.name,
+                readers=readers,
+                unsent_articles=len(pending_articles(settings, chosen, store=store)),
+                open_issue=_issue_state(unfinished, store=store),
+                last_issue=_issue_state(last, store=store) if last and last is not unfinished else None,
+            )
+        )
     return states
 
 
@@ -51,7 +53,10 @@ def _issue_state(issue, *, store: Store) -> IssueState | None:
         return None
     issue_id = issue.rendered.digest.issue_id
     return IssueState(
-        issue_id=issue_id, subject=issue.rendered.subject, created_at=issue.created_at,
-        completed_at=issue.completed_at, totals=store.ledger_totals(issue_id),
+        issue_id=issue_id,
+        subject=issue.rendered.subject,
+        created_at=issue.created_at,
+        completed_at=issue.completed_at,
+        totals=store.ledger_totals(issue_id),
         next_due=None if issue.completed_at else store.next_due(issue_id),
     )

@@ -14,7 +14,9 @@ from digest.cli.show import print_article, print_gather, print_summary
 from digest.errors import DigestError
 from digest.models import Article
 
-SourcesArgument = Annotated[list[str], typer.Argument(help="File paths (optionally .gz) or http(s) URLs.", metavar="SOURCE...")]
+SourcesArgument = Annotated[
+    list[str], typer.Argument(help="File paths (optionally .gz) or http(s) URLs.", metavar="SOURCE...")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 
 
@@ -33,9 +35,15 @@ def extract(sources: SourcesArgument, as_json: JsonOption = False) -> None:
 @app.command()
 def summarize(
     sources: SourcesArgument,
-    sentences: Annotated[int | None, typer.Option("--sentences", "-n", min=1, max=50, help="Sentences per summary.")] = None,
-    algorithm: Annotated[str | None, typer.Option("--algorithm", "-a", help="Summariser name (see --list-algorithms).")] = None,
-    raw: Annotated[bool, typer.Option("--raw", help="Take the whole input as the article body; skip extraction.")] = False,
+    sentences: Annotated[
+        int | None, typer.Option("--sentences", "-n", min=1, max=50, help="Sentences per summary.")
+    ] = None,
+    algorithm: Annotated[
+        str | None, typer.Option("--algorithm", "-a", help="Summariser name (see --list-algorithms).")
+    ] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Take the whole input as the article body; skip extraction.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Extract and summarise each SOURCE."""
@@ -70,7 +78,9 @@ def gather() -> None:
 @app.command()
 def preview(
     list_name: ListOption = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the final HTML email to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the final HTML email to this file.")
+    ] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Serve the preview on a local web server.")] = False,
     host: Annotated[str, typer.Option(help="Address to bind with --serve.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port for --serve (0: any free port).")] = 8025,
@@ -98,12 +108,21 @@ def preview(
                 output.write_text(result.html, encoding="utf-8")
             except OSError as exc:
                 raise Failed(f"{output}: cannot write: {exc.strerror or exc}") from None
-            out.print(f"wrote {output} ({rendered.size / 1024:.1f} KB HTML, {len(result.message) / 1024:.1f} KB message): "
-                      f"{rendered.subject}", markup=False)
+            out.print(
+                f"wrote {output} ({rendered.size / 1024:.1f} KB HTML, {len(result.message) / 1024:.1f} KB message): "
+                f"{rendered.subject}",
+                markup=False,
+            )
         if serve:
             try:
-                server = PreviewServer(draft.digest, chosen, host=host, port=port,
-                                       maildir=Path(settings.delivery.maildir), rendered=draft.stored)
+                server = PreviewServer(
+                    draft.digest,
+                    chosen,
+                    host=host,
+                    port=port,
+                    maildir=Path(settings.delivery.maildir),
+                    rendered=draft.stored,
+                )
             except OSError as exc:
                 raise Failed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
             if host not in ("127.0.0.1", "localhost", "::1"):
@@ -125,8 +144,10 @@ def preview(
             from rich.markup import escape
 
             out.print(f"[bold]Subject:[/] {escape(rendered.subject)}")
-            out.print(f"{draft.item_count} item(s), {draft.digest.more} more · HTML {rendered.size / 1024:.1f} KB · "
-                      f"message {len(result.message) / 1024:.1f} KB\n")
+            out.print(
+                f"{draft.item_count} item(s), {draft.digest.more} more · HTML {rendered.size / 1024:.1f} KB · "
+                f"message {len(result.message) / 1024:.1f} KB\n"
+            )
             out.print(result.text, markup=False)
 
 

@@ -17,7 +17,9 @@ app.add_typer(subscribers_app, name="subscribers")
 def subscribers_import(
     file: Annotated[Path, typer.Argument(help="CSV with an 'email' column, optionally 'name' and more.")],
     list_name: ListOption = None,
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")
+    ] = False,
 ) -> None:
     """Import subscribers from a CSV file: all or nothing unless --skip-invalid."""
     with errors():

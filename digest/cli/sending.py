@@ -14,7 +14,9 @@ from digest.cli.show import print_delivery, print_run, print_status
 @app.command()
 def run(
     list_name: Annotated[str | None, typer.Option("--list", "-l", help="List to send (default: every list).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Gather and summarise; compose nothing, send nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Gather and summarise; compose nothing, send nothing.")
+    ] = False,
 ) -> None:
     """The whole job as the Prefect flow `daily-digest`, in-process (no server to set up):
     gather the sources, summarise, render and send each list's digest."""
@@ -32,8 +34,11 @@ def run(
         results = daily_digest(list_name=list_name, dry_run=dry_run, config=config)
         print_run(results)
         if not dry_run and not settings.smtp.host:
-            out.print(f"Captured in the Maildir {Path(settings.delivery.maildir).resolve()} "
-                      "(digest preview --serve lists it; any mail reader opens it).", markup=False)
+            out.print(
+                f"Captured in the Maildir {Path(settings.delivery.maildir).resolve()} "
+                "(digest preview --serve lists it; any mail reader opens it).",
+                markup=False,
+            )
         out.print("See the digest in a browser: digest preview --serve (or --output digest.html)")
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
@@ -43,16 +48,28 @@ def run(
 def send(
     list_name: ListOption = None,
     issue: Annotated[str | None, typer.Option("--issue", help="Send (or resume) this issue id.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compose and count; send nothing, change nothing.")] = False,
-    test_to: Annotated[str | None, typer.Option(
-        "--test-to", help="Send the digest (or the last one) to this one address only, outside the ledger.")] = None,
-    resend_failed: Annotated[bool, typer.Option("--resend-failed", help="Retry the permanent failures of the issue too.")] = False,
-    resend_uncertain: Annotated[bool, typer.Option(
-        "--resend-uncertain",
-        help="Send again the deliveries whose outcome is uncertain (the server may have them: a reader may get two copies).",
-    )] = False,
-    accept_uncertain: Annotated[bool, typer.Option(
-        "--accept-uncertain", help="Take uncertain deliveries as delivered, so the issue can close.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compose and count; send nothing, change nothing.")
+    ] = False,
+    test_to: Annotated[
+        str | None,
+        typer.Option(
+            "--test-to", help="Send the digest (or the last one) to this one address only, outside the ledger."
+        ),
+    ] = None,
+    resend_failed: Annotated[
+        bool, typer.Option("--resend-failed", help="Retry the permanent failures of the issue too.")
+    ] = False,
+    resend_uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--resend-uncertain",
+            help="Send again the deliveries whose outcome is uncertain (the server may have them: a reader may get two copies).",
+        ),
+    ] = False,
+    accept_uncertain: Annotated[
+        bool, typer.Option("--accept-uncertain", help="Take uncertain deliveries as delivered, so the issue can close.")
+    ] = False,
 ) -> None:
     """Send the next digest (or an unfinished one) to every active subscriber, exactly once."""
     with errors():
@@ -67,8 +84,11 @@ def send(
                 if draft.rendered is None:
                     out.print(f"{chosen.name}: nothing new to send")
                 else:
-                    out.print(f"dry run: {draft.rendered.subject!r} ({draft.rendered.size / 1024:.1f} KB HTML) "
-                              f"would go to {draft.active} active subscriber(s)", markup=False)
+                    out.print(
+                        f"dry run: {draft.rendered.subject!r} ({draft.rendered.size / 1024:.1f} KB HTML) "
+                        f"would go to {draft.active} active subscriber(s)",
+                        markup=False,
+                    )
                 return
             if test_to:
                 proof = use.send_proof(settings, chosen, test_to, store=store, issue_id=issue)
@@ -79,8 +99,16 @@ def send(
                 if proof.where:
                     out.print(proof.where, markup=False)
                 return
-            result = _send_with_progress(use, settings, chosen, store=store, issue_id=issue, resend_failed=resend_failed,
-                                         resend_uncertain=resend_uncertain, accept_uncertain=accept_uncertain)
+            result = _send_with_progress(
+                use,
+                settings,
+                chosen,
+                store=store,
+                issue_id=issue,
+                resend_failed=resend_failed,
+                resend_uncertain=resend_uncertain,
+                accept_uncertain=accept_uncertain,
+            )
         if result.plan is None:
             out.print(f"{chosen.name}: nothing new to send")
             return
@@ -96,22 +124,30 @@ def send(
 def _send_with_progress(use, settings, chosen, *, store, **options):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
+    ) as progress:
         task = progress.add_task("send", total=None)
 
         def on_plan(plan) -> None:
             if plan.reopened_failed:
                 out.print(f"{plan.reopened_failed} permanent failure(s) will be retried")
             if plan.reopened_uncertain:
-                out.print(f"{plan.reopened_uncertain} uncertain deliveries will be sent again; a reader whose copy "
-                          "did arrive gets a second one", markup=False)
-            out.print(f"Sending {plan.issue.rendered.subject!r} (issue {plan.issue.rendered.digest.issue_id}) "
-                      f"to {plan.owed} subscriber(s)", markup=False)
+                out.print(
+                    f"{plan.reopened_uncertain} uncertain deliveries will be sent again; a reader whose copy "
+                    "did arrive gets a second one",
+                    markup=False,
+                )
+            out.print(
+                f"Sending {plan.issue.rendered.subject!r} (issue {plan.issue.rendered.digest.issue_id}) "
+                f"to {plan.owed} subscriber(s)",
+                markup=False,
+            )
             progress.update(task, total=plan.owed)
 
-        return use.send_list(settings, chosen, store=store, on_plan=on_plan,
-                             on_progress=lambda n: progress.advance(task, n), **options)
+        return use.send_list(
+            settings, chosen, store=store, on_plan=on_plan, on_progress=lambda n: progress.advance(task, n), **options
+        )
 
 
 @app.command()
@@ -127,7 +163,9 @@ def status() -> None:
 @app.command()
 def sink(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 2525,
-    maildir: Annotated[Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir).")] = None,
+    maildir: Annotated[
+        Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir).")
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
 ) -> None:
     """Run a local capture SMTP server that keeps every message in a Maildir."""

@@ -16,8 +16,13 @@ if TYPE_CHECKING:
     from digest.delivery.send import DeliveryReport
     from digest.gather.sources import GatherReport
 
-_COLUMNS = (DeliveryStatus.SENT, DeliveryStatus.DEFERRED, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN,
-            DeliveryStatus.SKIPPED)
+_COLUMNS = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.DEFERRED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.UNCERTAIN,
+    DeliveryStatus.SKIPPED,
+)
 
 
 def print_article(article: Article, text: str) -> None:
@@ -89,12 +94,18 @@ def print_delivery(report: DeliveryReport) -> None:
     if report.elsewhere:
         out.print(f"{report.elsewhere} deliveries are being sent by another sender", markup=False)
     if totals[DeliveryStatus.DEFERRED] and report.next_due is not None:
-        out.print(f"{totals[DeliveryStatus.DEFERRED]} deferred: the next try is due at {when(report.next_due)}; "
-                  "run send again then", markup=False)
+        out.print(
+            f"{totals[DeliveryStatus.DEFERRED]} deferred: the next try is due at {when(report.next_due)}; "
+            "run send again then",
+            markup=False,
+        )
     if totals[DeliveryStatus.UNCERTAIN] and not report.owed:
-        out.print(f"{totals[DeliveryStatus.UNCERTAIN]} uncertain: the server may have these messages. The issue "
-                  "stays open until you settle them: send --resend-uncertain (a reader may get two copies) or "
-                  "send --accept-uncertain (take them as delivered)", markup=False)
+        out.print(
+            f"{totals[DeliveryStatus.UNCERTAIN]} uncertain: the server may have these messages. The issue "
+            "stays open until you settle them: send --resend-uncertain (a reader may get two copies) or "
+            "send --accept-uncertain (take them as delivered)",
+            markup=False,
+        )
 
 
 def print_run(results: dict) -> None:
@@ -123,8 +134,9 @@ def print_status(states: list[ListState]) -> None:
             if issue.next_due is not None and issue.totals[DeliveryStatus.DEFERRED]:
                 out.print(f"    next try of the deferred ones due at {when(issue.next_due)}", markup=False)
             if issue.totals[DeliveryStatus.UNCERTAIN] and not issue.completed_at:
-                out.print("    uncertain deliveries keep it open: send --resend-uncertain or --accept-uncertain",
-                          markup=False)
+                out.print(
+                    "    uncertain deliveries keep it open: send --resend-uncertain or --accept-uncertain", markup=False
+                )
 
 
 def when(moment: datetime) -> str:

@@ -97,8 +97,15 @@ class Claims:
             size = max(connections, min(options.batch, size))
             started = time.monotonic()
             claims = await run.patiently(
-                "claiming deliveries", run.store.claim, run.issue_id, limit=size, lease=options.lease, now=_now(),
-                owner=run.owner, subscribers=self.subscribers, deferred_due=self.deferred_due,
+                "claiming deliveries",
+                run.store.claim,
+                run.issue_id,
+                limit=size,
+                lease=options.lease,
+                now=_now(),
+                owner=run.owner,
+                subscribers=self.subscribers,
+                deferred_due=self.deferred_due,
                 hourly_cap=options.per_hour,
             )
             if not claims:
@@ -188,8 +195,9 @@ class OutcomeWriter:
                     return
                 if written < len(batch):
                     run.lost += len(batch) - written
-                    log.warning("%d outcome(s) not recorded: their claims had passed to another sender",
-                                len(batch) - written)
+                    log.warning(
+                        "%d outcome(s) not recorded: their claims had passed to another sender", len(batch) - written
+                    )
                 self.claims.written([r.subscriber_id for r in batch])
                 if self.on_written:
                     self.on_written(len(batch))
@@ -207,8 +215,9 @@ async def renew_leases(run: SendRun, claims: Claims) -> None:
             continue
         started = time.monotonic()
         try:
-            held = await asyncio.to_thread(run.store.renew, run.issue_id, asked, owner=run.owner, lease=lease,
-                                           now=_now())
+            held = await asyncio.to_thread(
+                run.store.renew, run.issue_id, asked, owner=run.owner, lease=lease, now=_now()
+            )
         except StoreError as exc:
             log.warning("cannot renew the leases of %d claim(s): %s", len(asked), exc)
             continue

@@ -203,17 +203,25 @@ class Connection:
         dot-stuffed."""
         for address in (sender, recipient):
             if not is_envelope_address(address):
-                return Outcome(DeliveryStatus.FAILED, error=f"{address!r} cannot be an envelope address "
-                               "(not in the form normalise_email gives)")
+                return Outcome(
+                    DeliveryStatus.FAILED,
+                    error=f"{address!r} cannot be an envelope address (not in the form normalise_email gives)",
+                )
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:
             # Credentials never go into the message: only the server's code.
-            raise DeliveryError(f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})") from None
+            raise DeliveryError(
+                f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})"
+            ) from None
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             where = f"{self.settings.host}:{self.settings.port}"
-            return Outcome(DeliveryStatus.DEFERRED, error=f"cannot connect to {where}: {_describe(exc)}", reconnect=True,
-                           unreachable=True)
+            return Outcome(
+                DeliveryStatus.DEFERRED,
+                error=f"cannot connect to {where}: {_describe(exc)}",
+                reconnect=True,
+                unreachable=True,
+            )
         mail_options = ""
         if not (sender.isascii() and recipient.isascii()):
             if not self.smtputf8:
@@ -222,8 +230,11 @@ class Connection:
             # The headers then carry UTF-8 too (RFC 6532).
             mail_options = " SMTPUTF8" + (" BODY=8BITMIME" if self.eightbitmime else "")
         timeout = self.settings.timeout
-        commands = (f"MAIL FROM:<{sender}>{mail_options}\r\n".encode(), f"RCPT TO:<{recipient}>\r\n".encode(),
-                    b"DATA\r\n")
+        commands = (
+            f"MAIL FROM:<{sender}>{mail_options}\r\n".encode(),
+            f"RCPT TO:<{recipient}>\r\n".encode(),
+            b"DATA\r\n",
+        )
         replies: list[Reply] = []
         try:
             if self.pipelining:
@@ -241,7 +252,9 @@ class Connection:
             outcome = _judge(refusal)  # e.g. 421 and the server hung up
             outcome.reconnect = True
             return outcome
-        refusal = next((r for r, ok in zip(replies, ((250, 251), (250, 251), (354,)), strict=False) if r.code not in ok), None)
+        refusal = next(
+            (r for r, ok in zip(replies, ((250, 251), (250, 251), (354,)), strict=False) if r.code not in ok), None
+        )
         if refusal is not None:
             if replies[-1].code == 354:
                 # The server took DATA after refusing the envelope: only dropping the
@@ -279,7 +292,9 @@ def _judge(reply: Reply) -> Outcome:
     want a fresh connection; other 4xx are deferred, 5xx are permanent."""
     code = reply.code
     if code == 421 or (code == 454 and "rate" in reply.text.lower()) or code < 400:
-        return Outcome(DeliveryStatus.DEFERRED, code=code, error=str(reply), reconnect=True, throttled=code in (421, 454))
+        return Outcome(
+            DeliveryStatus.DEFERRED, code=code, error=str(reply), reconnect=True, throttled=code in (421, 454)
+        )
     return Outcome(DeliveryStatus.FAILED if code >= 500 else DeliveryStatus.DEFERRED, code=code, error=str(reply))
 
 

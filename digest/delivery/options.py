@@ -35,8 +35,13 @@ def delivery_options(settings: DeliverySettings, **changes: Any) -> DeliveryOpti
     """The options a `[delivery]` section asks for."""
     d = settings
     values = {
-        "connections": d.connections, "rate": d.rate, "per_hour": d.per_hour, "batch": d.batch,
-        "attempts": d.attempts, "lease": d.lease, "defer": d.retry_delay,
+        "connections": d.connections,
+        "rate": d.rate,
+        "per_hour": d.per_hour,
+        "batch": d.batch,
+        "attempts": d.attempts,
+        "lease": d.lease,
+        "defer": d.retry_delay,
     }
     return DeliveryOptions(**(values | changes))
 

@@ -27,8 +27,9 @@ class SmtpPool:
     send failed in a way that may have left it unusable (a transient refusal, a lost
     reply) is closed, so a retry goes out on a fresh one."""
 
-    def __init__(self, settings: SmtpSettings, *, connections: int = 8,
-                 tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, settings: SmtpSettings, *, connections: int = 8, tls_context: ssl.SSLContext | None = None
+    ) -> None:
         self.settings = settings
         self.concurrency = max(1, connections)
         self._all = [Connection(settings, tls_context=tls_context) for _ in range(self.concurrency)]

@@ -73,8 +73,16 @@ async def deliver_issue(
         transport = SmtpPool(smtp, connections=options.connections, tls_context=tls_context)
     issue_id = issue.rendered.digest.issue_id
     factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url)
-    run = SendRun(issue_id, store, factory, factory.envelope_from, recipient_for, options, RateLimiter(options.rate),
-               stop if stop is not None else Stop())
+    run = SendRun(
+        issue_id,
+        store,
+        factory,
+        factory.envelope_from,
+        recipient_for,
+        options,
+        RateLimiter(options.rate),
+        stop if stop is not None else Stop(),
+    )
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     # A message deferred in this run waits for a later run, even with defer=0: claimed
     # again at once, a recipient the server always defers would keep the run going.
@@ -90,8 +98,14 @@ async def deliver_issue(
         if run.server_down:
             # The server is down: what was not tried waits for the retry delay, like a deferral.
             for claim in left:
-                writer.add(DeliveryResult(claim.subscriber.id, DeliveryStatus.DEFERRED,
-                                          error=f"not tried: {run.server_down}", retry_after=options.defer))
+                writer.add(
+                    DeliveryResult(
+                        claim.subscriber.id,
+                        DeliveryStatus.DEFERRED,
+                        error=f"not tried: {run.server_down}",
+                        retry_after=options.defer,
+                    )
+                )
                 run.counts[DeliveryStatus.DEFERRED] += 1
             left = []
         released = 0
@@ -99,18 +113,33 @@ async def deliver_issue(
             await writer.close()
         finally:
             if left:
-                released = await run.patiently("releasing unsent claims", store.release, issue_id,
-                                               [c.subscriber.id for c in left], now=_now(), owner=run.owner)
-    complete = await run.patiently("closing the issue", store.complete_issue, issue_id, at=_now(),
-                                   accept_uncertain=accept_uncertain)
+                released = await run.patiently(
+                    "releasing unsent claims",
+                    store.release,
+                    issue_id,
+                    [c.subscriber.id for c in left],
+                    now=_now(),
+                    owner=run.owner,
+                )
+    complete = await run.patiently(
+        "closing the issue", store.complete_issue, issue_id, at=_now(), accept_uncertain=accept_uncertain
+    )
 
     def report() -> DeliveryReport:
         now = _now()
         capped = not complete and bool(options.per_hour) and store.hourly_used(issue_id, now=now) >= options.per_hour
         return DeliveryReport(
-            issue_id=issue_id, totals=store.ledger_totals(issue_id), this_run=run.counts, complete=complete,
-            capped=capped, throttled=run.throttled, rate=run.limiter.rate, stopped=run.server_down or run.stop.reason,
-            released=released, elsewhere=store.in_flight_elsewhere(issue_id, owner=run.owner, now=now), lost=run.lost,
+            issue_id=issue_id,
+            totals=store.ledger_totals(issue_id),
+            this_run=run.counts,
+            complete=complete,
+            capped=capped,
+            throttled=run.throttled,
+            rate=run.limiter.rate,
+            stopped=run.server_down or run.stop.reason,
+            released=released,
+            elsewhere=store.in_flight_elsewhere(issue_id, owner=run.owner, now=now),
+            lost=run.lost,
             next_due=None if complete else store.next_due(issue_id),
         )
 
@@ -136,6 +165,8 @@ async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: Outco
         claims.sent(sid)
         run.counts[result.status] += 1
         writer.add(result)
+
+
 async def _deliver_one(
     claim: Claim, run: SendRun, transport: Sender, *, may_send: Callable[[], bool]
 ) -> DeliveryResult | None:
@@ -204,9 +235,11 @@ def run(coroutine: Coroutine[Any, Any, T], *, stop: Stop | None = None) -> T:
         if stop is not None and threading.current_thread() is threading.main_thread():
             loop = runner.get_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
+
                 def on_signal(sig: signal.Signals = sig) -> None:
                     stop.request(f"stopped by {sig.name}")
                     loop.remove_signal_handler(sig)  # a second one acts at once
+
                 loop.add_signal_handler(sig, on_signal)
         return runner.run(coroutine)
 

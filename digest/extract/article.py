@@ -74,7 +74,11 @@ def fragment_paragraphs(html: str) -> tuple[str, ...]:
         return _plain_paragraphs(re.sub(r"<[^>]+>", " ", html))
     for bad in root.xpath("//script|//style|//iframe|//object|//form|//nav|//figure"):
         bad.drop_tree()
-    blocks = [" ".join(el.text_content().split()) for el in root.iter(*_BLOCKS) if not el.xpath(f"ancestor::{'|ancestor::'.join(_BLOCKS)}")]
+    blocks = [
+        " ".join(el.text_content().split())
+        for el in root.iter(*_BLOCKS)
+        if not el.xpath(f"ancestor::{'|ancestor::'.join(_BLOCKS)}")
+    ]
     blocks = [b for b in blocks if b]
     return tuple(blocks) if blocks else _plain_paragraphs(root.text_content())
 

@@ -19,7 +19,7 @@ _CODE_START = re.compile(
     r"|func|fn|pub|package|SELECT|UPDATE|INSERT|CREATE|ALTER|DROP)\s)"
 )
 _YAML_LINE = re.compile(r"^[a-z_][\w.-]*:(?:\s*[\w\"'./:@-]+)?$")
-_CODE_CHARS = "{}[]()<>=;$_/\\|`#*&%~^\""
+_CODE_CHARS = '{}[]()<>=;$_/\\|`#*&%~^"'
 
 
 class _Cue:
@@ -46,8 +46,7 @@ class _Cue:
 
 
 _CAPTION = _Cue(
-    "photo|image|picture|credit|illustration|file|screenshot|getty|shutterstock|istock|alamy"
-    "|/|reuters|afp|epa",
+    "photo|image|picture|credit|illustration|file|screenshot|getty|shutterstock|istock|alamy|/|reuters|afp|epa",
     r"\([^()]*?\b(?:photo|photograph|image|picture|credit|illustration|file|screenshot)s?\b"
     r"[^()]*\)\s*$"
     r"|^(?:photos?|photographs?|images?|illustrations?|pictures?|credits?|pictured|file photo"
@@ -101,10 +100,58 @@ _SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
 # Case-sensitive on purpose: "US" the country is not "us".
 _FIRST_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
 _IMPERATIVES = frozenset(
-    ["subscribe", "sign", "join", "follow", "support", "donate", "give", "get", "download", "click", "tap", "share", "enter", "accept", "become", "help", "register", "try", "start", "discover", "don't", "never", "watch", "listen", "chip", "contribute", "stay", "feel", "learn", "manage", "allow"]
+    [
+        "subscribe",
+        "sign",
+        "join",
+        "follow",
+        "support",
+        "donate",
+        "give",
+        "get",
+        "download",
+        "click",
+        "tap",
+        "share",
+        "enter",
+        "accept",
+        "become",
+        "help",
+        "register",
+        "try",
+        "start",
+        "discover",
+        "don't",
+        "never",
+        "watch",
+        "listen",
+        "chip",
+        "contribute",
+        "stay",
+        "feel",
+        "learn",
+        "manage",
+        "allow",
+    ]
 )
 _COMMENT_TOKENS = frozenset(
-    ["reply", "replies", "like", "likes", "liked", "report", "flag", "upvote", "downvote", "permalink", "edit", "delete", "helpful", "vote", "votes"]
+    [
+        "reply",
+        "replies",
+        "like",
+        "likes",
+        "liked",
+        "report",
+        "flag",
+        "upvote",
+        "downvote",
+        "permalink",
+        "edit",
+        "delete",
+        "helpful",
+        "vote",
+        "votes",
+    ]
 )
 _RELATIVE_TIME = _Cue(
     "ago|just now|sort by",
@@ -144,7 +191,7 @@ def _is_code(text: str) -> bool:
 
 
 def _is_cta(text: str, low: str, words: list[str]) -> bool:
-    if any(q in text for q in "\"“"):
+    if any(q in text for q in '"“'):
         text = unquoted(text)
         low = text.lower()
     appeals = _APPEAL.count(text, low)
@@ -235,4 +282,3 @@ def _prose_kind(text: str, words: list[str]) -> Kind:
             return Kind.PROSE
         return Kind.SENTENCE if n >= 2 else Kind.NAV
     return Kind.PROSE if n >= 30 else Kind.FRAGMENT
-

@@ -72,9 +72,7 @@ def _standfirst(region: list[Block]) -> str:
     """The dek: prose between headline and body, or an unpunctuated line right under it."""
     if region and region[0].kind is Kind.FRAGMENT and region[0].words >= 6:
         return region[0].text
-    return next(
-        (b.text for b in region if b.kind in (Kind.PROSE, Kind.SENTENCE) and b.words >= 6), ""
-    )
+    return next((b.text for b in region if b.kind in (Kind.PROSE, Kind.SENTENCE) and b.words >= 6), "")
 
 
 def read_header(blocks: list[Block], body_start: int) -> Header:

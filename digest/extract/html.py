@@ -155,4 +155,3 @@ def _body(tree, *, url: str, precision: bool, fast: bool) -> str:
         raise ExtractError(f"could not parse HTML: {exc}") from exc
     text = getattr(document, "text", None) or ""
     return text if text.strip() else ""
-

@@ -230,6 +230,5 @@ def _is_boilerplate(paragraph: str) -> bool:
     return len(paragraph.split()) <= _SHORT_PARAGRAPH_WORDS and _BOILERPLATE_PHRASES.search(paragraph) is not None
 
 
-
 def _has_words(paragraph: str) -> bool:
     return any(ch.isalnum() for ch in paragraph)

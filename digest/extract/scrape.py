@@ -28,10 +28,7 @@ __all__ = ["extract_scrape"]
 
 
 def _blocks(text: str) -> list[Block]:
-    blocks = [
-        Block(text=t, kind=classify(t), words=len(t.split()))
-        for t in split_blocks(normalise(text))
-    ]
+    blocks = [Block(text=t, kind=classify(t), words=len(t.split())) for t in split_blocks(normalise(text))]
     return _mark_replies(blocks)
 
 

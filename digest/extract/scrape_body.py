@@ -88,9 +88,7 @@ def densest_run(weights: list[float]) -> tuple[int, int] | None:
     return span
 
 
-_EDITORIAL_NOTE = re.compile(
-    r"^(?:correction|clarification|update|editor['’]s note)\b", re.IGNORECASE
-)
+_EDITORIAL_NOTE = re.compile(r"^(?:correction|clarification|update|editor['’]s note)\b", re.IGNORECASE)
 
 
 def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:

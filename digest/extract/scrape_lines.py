@@ -104,7 +104,31 @@ def _joins(prev: str, line: str, *, width: int, wrapped: bool) -> bool:
 # --- line features ----------------------------------------------------------
 
 _SMALL_WORDS = frozenset(
-    ["a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "on", "or", "over", "per", "the", "to", "up", "via", "vs", "with"]
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "over",
+        "per",
+        "the",
+        "to",
+        "up",
+        "via",
+        "vs",
+        "with",
+    ]
 )
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
@@ -120,4 +144,3 @@ def title_ratio(words: list[str]) -> float:
 def unquoted(text: str) -> str:
     """The narrator's own words: appeals speak to the reader outside quotation marks."""
     return _QUOTED.sub(" ", text)
-

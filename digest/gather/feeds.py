@@ -71,7 +71,9 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_
         if not parsed.get("version"):
             raise FeedError("not a feed: no RSS, Atom or JSON Feed document found")
     title = str(parsed.feed.get("title", "") or "")
-    feed = Feed(title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None)
+    feed = Feed(
+        title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None
+    )
     return _capped(feed, limit=max_field_chars, url=url)
 
 
@@ -126,7 +128,10 @@ def _capped(feed: Feed, *, limit: int, url: str) -> Feed:
 
     entries = tuple(
         replace(
-            e, url=field(e.url), title=field(e.title), content_html=field(e.content_html),
+            e,
+            url=field(e.url),
+            title=field(e.title),
+            content_html=field(e.content_html),
             authors=tuple(field(a) for a in e.authors),
         )
         for e in feed.entries
@@ -150,9 +155,13 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._
 _HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
 _SNIFFED = (  # byte-order marks, then the first bytes of "<?" in UTF-16 without one
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-    (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
 )
 _GUESS_SAMPLE = 65536
 
@@ -287,7 +296,9 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
         if not isinstance(item, dict):
             continue
         link = str(item.get("url") or item.get("external_url") or "")
-        content = str(item.get("content_html") or "") or _escape_text(str(item.get("content_text") or item.get("summary") or ""))
+        content = str(item.get("content_html") or "") or _escape_text(
+            str(item.get("content_text") or item.get("summary") or "")
+        )
         if not link and not content:
             continue
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])

@@ -207,7 +207,9 @@ class _Inflate:
 def _decoders(header: str, *, limit: int) -> list[_Inflate]:
     names = [n.strip().lower() for n in header.split(",") if n.strip() and n.strip().lower() != "identity"]
     if len(names) > MAX_ENCODINGS:
-        raise FetchError(f"refused: {len(names)} content encodings stacked ({header.strip()}); at most {MAX_ENCODINGS} are read")
+        raise FetchError(
+            f"refused: {len(names)} content encodings stacked ({header.strip()}); at most {MAX_ENCODINGS} are read"
+        )
     decoders = []
     for given in reversed(names):  # the last applied comes off first
         name = "gzip" if given == "x-gzip" else given

@@ -97,7 +97,10 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
             source.location, source=source.name, validators=Validators(state.etag, state.last_modified)
         )
     else:
-        fetched = Fetched(page=await asyncio.to_thread(read_feed_file, Path(source.location), source=source.name), validators=Validators())
+        fetched = Fetched(
+            page=await asyncio.to_thread(read_feed_file, Path(source.location), source=source.name),
+            validators=Validators(),
+        )
     if fetched.page is None:
         return _Outcome(not_modified=True, validators=fetched.validators)
     # Parsing and extraction run in worker threads: on the event loop, a big feed or page
@@ -141,9 +144,7 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         fetched = await fetcher.fetch(entry.url, source=source.name, configured=configured)
         if fetched.page is None:  # sent without validators, so the server has no 304 to give
             raise SourceError(f"{redact_url(entry.url)}: no page in the response")
-        page = replace(
-            fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors
-        )
+        page = replace(fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors)
         article = await asyncio.to_thread(extract_article, page)
         problem = "no article body found on the page"
     except AddressRefused as exc:  # the feed's teaser would carry the refused link into the digest

@@ -68,8 +68,10 @@ class MessageFactory:
         if reply_to:
             reply_name, reply_address = _split_address(reply_to)
             if not (reply_address.isascii() and is_envelope_address(reply_address)):
-                raise MessageError(f"reply-to {reply_to!r} has no ASCII email address "
-                                   "(an internationalised domain goes in its xn-- form)")
+                raise MessageError(
+                    f"reply-to {reply_to!r} has no ASCII email address "
+                    "(an internationalised domain goes in its xn-- form)"
+                )
             lines.append(f"Reply-To: {_mailbox(reply_name, reply_address, header='Reply-To')}")
         lines.append(f"Subject: {_unstructured(rendered.subject, header='Subject')}")
         title = _phrase(rendered.digest.title, header="List-Id")
@@ -81,7 +83,7 @@ class MessageFactory:
             + f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'
         ).encode("utf-8")
         self._part_heads = tuple(
-            f"--{self.boundary}\r\nContent-Type: text/{kind}; charset=\"utf-8\"\r\n"
+            f'--{self.boundary}\r\nContent-Type: text/{kind}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
             for kind in ("plain", "html")
         )

@@ -158,7 +158,9 @@ def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT) -> str:
     try:
         subject = template.format_map(values)
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"subject template {template!r}: {_one_line(exc)}; use {{list}}, {{date}}, {{top}}, {{count}}, {{others}}, {{more}}") from None
+        raise ConfigError(
+            f"subject template {template!r}: {_one_line(exc)}; use {{list}}, {{date}}, {{top}}, {{count}}, {{others}}, {{more}}"
+        ) from None
     return " ".join(clean(subject).split())[:250]
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "upgrade_store",
 ]
 
+
 class Store(SourcesMixin, ArticlesMixin, SubscribersMixin, IssuesMixin, LedgerMixin):
     """Opening a store brings its schema to the newest migration."""
 

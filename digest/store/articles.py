@@ -55,9 +55,9 @@ class ArticlesMixin(StoreBase):
         digest = content_hash(article)
         with self.engine.begin() as conn:
             exists = conn.execute(
-                sa.select(articles_table.c.id).where(
-                    sa.or_(articles_table.c.url_key == key, articles_table.c.content_hash == digest)
-                ).limit(1)
+                sa.select(articles_table.c.id)
+                .where(sa.or_(articles_table.c.url_key == key, articles_table.c.content_hash == digest))
+                .limit(1)
             ).first()
             if exists:
                 return False

@@ -33,16 +33,17 @@ def guarded(method):
             getattr(exc, "connection_invalidated", False)
         )
         cause = first_line(getattr(exc, "orig", None) or exc)
-        raise StoreError(f"store {redact_url(store.url)}: {name} failed: {cause}",
-                         transient=transient) from None
+        raise StoreError(f"store {redact_url(store.url)}: {name} failed: {cause}", transient=transient) from None
 
     if inspect.isgeneratorfunction(method):
+
         @functools.wraps(method)
         def generator(self, *args, **kwargs):
             try:
                 yield from method(self, *args, **kwargs)
             except SQLAlchemyError as exc:
                 fail(self, exc)
+
         return generator
 
     @functools.wraps(method)
@@ -51,6 +52,7 @@ def guarded(method):
             return method(self, *args, **kwargs)
         except SQLAlchemyError as exc:
             fail(self, exc)
+
     return wrapper
 
 

@@ -59,10 +59,17 @@ class IssuesMixin(StoreBase):
                 with conn.begin_nested():
                     conn.execute(
                         sa.insert(issues_table).values(
-                            id=digest.issue_id, list_name=digest.list_name, title=digest.title, day=digest.day,
-                            subject=rendered.subject, html=rendered.html, text=rendered.text,
-                            markers=[list(m) for m in rendered.markers], article_urls=list(article_urls),
-                            items=items_to_json(digest.items), more=digest.more,
+                            id=digest.issue_id,
+                            list_name=digest.list_name,
+                            title=digest.title,
+                            day=digest.day,
+                            subject=rendered.subject,
+                            html=rendered.html,
+                            text=rendered.text,
+                            markers=[list(m) for m in rendered.markers],
+                            article_urls=list(article_urls),
+                            items=items_to_json(digest.items),
+                            more=digest.more,
                             created_at=at,
                         )
                     )
@@ -95,22 +102,30 @@ class IssuesMixin(StoreBase):
     def open_issue(self, list_name: str) -> StoredIssue | None:
         """The newest issue of the list whose delivery is not finished."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(issues_table)
-                .where(issues_table.c.list_name == list_name, issues_table.c.completed_at.is_(None))
-                .order_by(issues_table.c.created_at.desc())
-                .limit(1)
-            ).mappings().first()
+            row = (
+                conn.execute(
+                    sa.select(issues_table)
+                    .where(issues_table.c.list_name == list_name, issues_table.c.completed_at.is_(None))
+                    .order_by(issues_table.c.created_at.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
         return _issue(row) if row else None
 
     def last_issue(self, list_name: str) -> StoredIssue | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(issues_table)
-                .where(issues_table.c.list_name == list_name)
-                .order_by(issues_table.c.created_at.desc())
-                .limit(1)
-            ).mappings().first()
+            row = (
+                conn.execute(
+                    sa.select(issues_table)
+                    .where(issues_table.c.list_name == list_name)
+                    .order_by(issues_table.c.created_at.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
         return _issue(row) if row else None
 
     def reopen(self, issue_id: str, statuses: Sequence[DeliveryStatus], *, at: datetime) -> int:
@@ -119,15 +134,21 @@ class IssuesMixin(StoreBase):
         with self.engine.begin() as conn:
             result = conn.execute(
                 sa.update(deliveries_table)
-                .where(deliveries_table.c.issue_id == issue_id, deliveries_table.c.status.in_([s.value for s in statuses]))
+                .where(
+                    deliveries_table.c.issue_id == issue_id, deliveries_table.c.status.in_([s.value for s in statuses])
+                )
                 .values(status=DeliveryStatus.PENDING.value, updated_at=at, next_attempt_at=None, claimed_by=None)
             )
             if result.rowcount:
                 try:
                     with conn.begin_nested():
-                        conn.execute(sa.update(issues_table).where(issues_table.c.id == issue_id).values(completed_at=None))
+                        conn.execute(
+                            sa.update(issues_table).where(issues_table.c.id == issue_id).values(completed_at=None)
+                        )
                 except IntegrityError:
-                    raise StoreError(f"issue {issue_id} cannot reopen while another issue of its list is unfinished") from None
+                    raise StoreError(
+                        f"issue {issue_id} cannot reopen while another issue of its list is unfinished"
+                    ) from None
         return result.rowcount
 
     def complete_issue(self, issue_id: str, *, at: datetime, accept_uncertain: bool = False) -> bool:
@@ -159,9 +180,15 @@ def items_to_json(items: Sequence[DigestItem]) -> list[dict]:
     return [
         {
             "article": {
-                "url": a.url, "title": a.title, "paragraphs": list(a.paragraphs), "authors": list(a.authors),
-                "published": a.published.isoformat() if a.published else None, "image": a.image,
-                "standfirst": a.standfirst, "source": a.source, "warnings": list(a.warnings),
+                "url": a.url,
+                "title": a.title,
+                "paragraphs": list(a.paragraphs),
+                "authors": list(a.authors),
+                "published": a.published.isoformat() if a.published else None,
+                "image": a.image,
+                "standfirst": a.standfirst,
+                "source": a.source,
+                "warnings": list(a.warnings),
             },
             "sentences": list(item.sentences),
             "source_label": item.source_label,
@@ -177,19 +204,31 @@ def items_from_json(value: list[dict] | None) -> tuple[DigestItem, ...]:
     for item in value or ():
         a = item["article"]
         article = Article(
-            url=a["url"], title=a["title"], paragraphs=tuple(a["paragraphs"]), authors=tuple(a["authors"]),
+            url=a["url"],
+            title=a["title"],
+            paragraphs=tuple(a["paragraphs"]),
+            authors=tuple(a["authors"]),
             published=aware(datetime.fromisoformat(a["published"])) if a.get("published") else None,
-            image=a.get("image"), standfirst=a.get("standfirst", ""), source=a.get("source", ""),
+            image=a.get("image"),
+            standfirst=a.get("standfirst", ""),
+            source=a.get("source", ""),
             warnings=tuple(a.get("warnings", ())),
         )
-        items.append(DigestItem(article=article, sentences=tuple(item["sentences"]),
-                                source_label=item.get("source_label", "")))
+        items.append(
+            DigestItem(article=article, sentences=tuple(item["sentences"]), source_label=item.get("source_label", ""))
+        )
     return tuple(items)
 
 
 def _issue(row) -> StoredIssue:
-    digest = Digest(issue_id=row["id"], list_name=row["list_name"], title=row["title"], day=row["day"],
-                    items=items_from_json(row["items"]), more=row["more"] or 0)
+    digest = Digest(
+        issue_id=row["id"],
+        list_name=row["list_name"],
+        title=row["title"],
+        day=row["day"],
+        items=items_from_json(row["items"]),
+        more=row["more"] or 0,
+    )
     rendered = RenderedDigest(
         digest=digest,
         subject=row["subject"],

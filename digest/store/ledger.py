@@ -70,16 +70,31 @@ class LedgerMixin(StoreBase):
                 limit = min(limit, hourly_cap - self._hourly_used(conn, issue_id, now=now))
                 if limit <= 0:
                     return []
-            attempts = {r.subscriber_id: r.attempts for r in conn.execute(
-                self._claim_statement(issue_id, limit=limit, lease=lease, now=now, owner=owner,
-                                      subscribers=subscribers, deferred_due=deferred_due)
-            )}
+            attempts = {
+                r.subscriber_id: r.attempts
+                for r in conn.execute(
+                    self._claim_statement(
+                        issue_id,
+                        limit=limit,
+                        lease=lease,
+                        now=now,
+                        owner=owner,
+                        subscribers=subscribers,
+                        deferred_due=deferred_due,
+                    )
+                )
+            }
             if not attempts:
                 return []
-            rows = conn.execute(
-                sa.select(*SUBSCRIBER_COLUMNS).where(subscribers_table.c.id.in_(list(attempts)))
-                .order_by(subscribers_table.c.id)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(*SUBSCRIBER_COLUMNS)
+                    .where(subscribers_table.c.id.in_(list(attempts)))
+                    .order_by(subscribers_table.c.id)
+                )
+                .mappings()
+                .all()
+            )
         return [Claim(subscriber=subscriber_from_row(r), attempts=attempts[r["id"]]) for r in rows]
 
     def hourly_used(self, issue_id: str, *, now: datetime) -> int:
@@ -91,8 +106,10 @@ class LedgerMixin(StoreBase):
     def _hourly_used(self, conn: sa.Connection, issue_id: str, *, now: datetime) -> int:
         d = deliveries_table
         sent = sa.select(sa.func.count()).select_from(d).where(d.c.sent_at > now - timedelta(hours=1))
-        in_flight = sa.select(sa.func.count()).select_from(d).where(
-            d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now
+        in_flight = (
+            sa.select(sa.func.count())
+            .select_from(d)
+            .where(d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now)
         )
         return conn.execute(sa.select(sent.scalar_subquery() + in_flight.scalar_subquery())).scalar_one()
 
@@ -162,14 +179,20 @@ class LedgerMixin(StoreBase):
             for start in range(0, len(ids), _IDS_PER_STATEMENT):
                 result = conn.execute(
                     sa.update(d)
-                    .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
-                           d.c.status == DeliveryStatus.SENDING.value, *_owned_by(owner))
+                    .where(
+                        d.c.issue_id == issue_id,
+                        d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                        d.c.status == DeliveryStatus.SENDING.value,
+                        *_owned_by(owner),
+                    )
                     .values(status=DeliveryStatus.PENDING.value, claimed_until=None, claimed_by=None, updated_at=now)
                 )
                 released += result.rowcount
         return released
 
-    def renew(self, issue_id: str, subscriber_ids: Iterable[int], *, owner: str, lease: float, now: datetime) -> set[int]:
+    def renew(
+        self, issue_id: str, subscriber_ids: Iterable[int], *, owner: str, lease: float, now: datetime
+    ) -> set[int]:
         """Extend `owner`'s claims on these rows to `now + lease`; the ids still held.
         An id missing from the answer was taken by another sender after its lease ran out."""
         ids = list(subscriber_ids)
@@ -179,8 +202,12 @@ class LedgerMixin(StoreBase):
             for start in range(0, len(ids), _IDS_PER_STATEMENT):
                 rows = conn.execute(
                     sa.update(d)
-                    .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
-                           d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_by == owner)
+                    .where(
+                        d.c.issue_id == issue_id,
+                        d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                        d.c.status == DeliveryStatus.SENDING.value,
+                        d.c.claimed_by == owner,
+                    )
                     .values(claimed_until=now + timedelta(seconds=lease))
                     .returning(d.c.subscriber_id)
                 )
@@ -192,8 +219,12 @@ class LedgerMixin(StoreBase):
         d = deliveries_table
         with self.engine.connect() as conn:
             return conn.execute(
-                sa.select(sa.func.count()).select_from(d).where(
-                    d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now,
+                sa.select(sa.func.count())
+                .select_from(d)
+                .where(
+                    d.c.issue_id == issue_id,
+                    d.c.status == DeliveryStatus.SENDING.value,
+                    d.c.claimed_until >= now,
                     sa.or_(d.c.claimed_by.is_(None), d.c.claimed_by != owner),
                 )
             ).scalar_one()
@@ -242,18 +273,31 @@ class LedgerMixin(StoreBase):
                 for start in range(0, len(ids), _IDS_PER_STATEMENT):
                     result = conn.execute(
                         sa.update(d)
-                        .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
-                               *_owned_by(owner))
-                        .values(status=status, code=code, last_error=error, next_attempt_at=next_at, sent_at=sent_at,
-                                claimed_until=None, claimed_by=None, updated_at=now)
+                        .where(
+                            d.c.issue_id == issue_id,
+                            d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                            *_owned_by(owner),
+                        )
+                        .values(
+                            status=status,
+                            code=code,
+                            last_error=error,
+                            next_attempt_at=next_at,
+                            sent_at=sent_at,
+                            claimed_until=None,
+                            claimed_by=None,
+                            updated_at=now,
+                        )
                     )
                     written += result.rowcount
         return written
 
     def count_owed(self, issue_id: str, *, subscribers: tuple[int, int] | None = None) -> int:
         d = deliveries_table
-        query = sa.select(sa.func.count()).select_from(d).where(
-            d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED])
+        query = (
+            sa.select(sa.func.count())
+            .select_from(d)
+            .where(d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED]))
         )
         if subscribers is not None:
             query = query.where(d.c.subscriber_id.between(*subscribers))
@@ -274,15 +318,16 @@ class LedgerMixin(StoreBase):
         """When the earliest still-owed delivery becomes claimable, or None if nothing is owed."""
         d = deliveries_table
         when = sa.case(
-            (d.c.status == DeliveryStatus.PENDING.value, sa.literal(datetime(1970, 1, 1, tzinfo=UTC), sa.DateTime(timezone=True))),
+            (
+                d.c.status == DeliveryStatus.PENDING.value,
+                sa.literal(datetime(1970, 1, 1, tzinfo=UTC), sa.DateTime(timezone=True)),
+            ),
             (d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at),
             else_=d.c.claimed_until,
         )
         with self.engine.connect() as conn:
             value = conn.execute(
-                sa.select(sa.func.min(when)).where(
-                    d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED])
-                )
+                sa.select(sa.func.min(when)).where(d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED]))
             ).scalar()
         return aware(value) if not isinstance(value, str) else aware(datetime.fromisoformat(value))
 

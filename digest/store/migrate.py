@@ -43,7 +43,9 @@ def upgrade_store(url: str) -> str:
     try:
         return upgrade(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot upgrade store {redact_url(url)}: {first_line(getattr(exc, 'orig', None) or exc)}") from None
+        raise StoreError(
+            f"cannot upgrade store {redact_url(url)}: {first_line(getattr(exc, 'orig', None) or exc)}"
+        ) from None
     finally:
         engine.dispose()
 
@@ -70,9 +72,11 @@ def upgrade(engine: sa.Engine) -> str:
         if current == target and not _deferred_index(conn):
             return target
     if current is not None and current not in _known():
-        raise StoreError(f"store {redact_url(engine.url.render_as_string())} is at schema "
-                         f"revision {current}, which this version of digest does not know (newest: {target}); "
-                         f"upgrade digest")
+        raise StoreError(
+            f"store {redact_url(engine.url.render_as_string())} is at schema "
+            f"revision {current}, which this version of digest does not know (newest: {target}); "
+            f"upgrade digest"
+        )
     if engine.dialect.name == "sqlite":
         for attempt in range(1, _SQLITE_ATTEMPTS + 1):
             try:
@@ -108,15 +112,18 @@ def _locked_upgrade(engine: sa.Engine, target: str) -> None:
             try:
                 command.upgrade(config, target)
             except CommandError as exc:
-                raise StoreError(f"store {redact_url(engine.url.render_as_string())}: "
-                                 f"upgrade failed: {first_line(exc)}") from None
+                raise StoreError(
+                    f"store {redact_url(engine.url.render_as_string())}: upgrade failed: {first_line(exc)}"
+                ) from None
             log.info("store: schema upgraded from %s to %s", current or "nothing", target)
         _retry_deferred_index(conn)
         conn.commit()
 
 
 def _deferred_index(conn: sa.Connection) -> bool:
-    return conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == _DEFERRED_INDEX_KEY)).first() is not None
+    return (
+        conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == _DEFERRED_INDEX_KEY)).first() is not None
+    )
 
 
 def _retry_deferred_index(conn: sa.Connection) -> None:

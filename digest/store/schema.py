@@ -83,8 +83,13 @@ issues_table = sa.Table(
     sa.Column("items", sa.JSON),
     sa.Column("more", sa.Integer),
     # At most one unfinished issue per list: two senders composing at once share it.
-    sa.Index("ux_issues_open_list", "list_name", unique=True,
-             sqlite_where=sa.text("completed_at IS NULL"), postgresql_where=sa.text("completed_at IS NULL")),
+    sa.Index(
+        "ux_issues_open_list",
+        "list_name",
+        unique=True,
+        sqlite_where=sa.text("completed_at IS NULL"),
+        postgresql_where=sa.text("completed_at IS NULL"),
+    ),
 )
 
 deliveries_table = sa.Table(

@@ -14,7 +14,9 @@ from digest.store.schema import deliveries_table, meta_table, subscribers_table
 
 
 class SubscribersMixin(StoreBase):
-    def add_subscribers(self, list_name: str, subscribers: Iterable, *, at: datetime, resubscribe: bool = False) -> tuple[int, int]:
+    def add_subscribers(
+        self, list_name: str, subscribers: Iterable, *, at: datetime, resubscribe: bool = False
+    ) -> tuple[int, int]:
         """Insert new subscribers in one transaction; (added, already present).
         An existing subscriber keeps their status unless `resubscribe`, which makes an
         unsubscribed or bounced one active again and bumps their token version."""
@@ -36,9 +38,17 @@ class SubscribersMixin(StoreBase):
                 # unsubscribe links carry, so those links stay outdated.
                 retired = self._retired_versions(conn, list_name, [n.key for n in newcomers])
                 fresh = [
-                    {"list_name": list_name, "email": n.email, "key": n.key, "name": n.name,
-                     "attributes": dict(n.attributes), "status": SubscriberStatus.ACTIVE.value,
-                     "version": retired.get(n.key, 0) + 1, "created_at": at, "updated_at": at}
+                    {
+                        "list_name": list_name,
+                        "email": n.email,
+                        "key": n.key,
+                        "name": n.name,
+                        "attributes": dict(n.attributes),
+                        "status": SubscriberStatus.ACTIVE.value,
+                        "version": retired.get(n.key, 0) + 1,
+                        "created_at": at,
+                        "updated_at": at,
+                    }
                     for n in newcomers
                 ]
                 if fresh:
@@ -59,11 +69,15 @@ class SubscribersMixin(StoreBase):
 
     def subscriber(self, list_name: str, key: str) -> Subscriber | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(subscribers_table).where(
-                    subscribers_table.c.list_name == list_name, subscribers_table.c.key == key
+            row = (
+                conn.execute(
+                    sa.select(subscribers_table).where(
+                        subscribers_table.c.list_name == list_name, subscribers_table.c.key == key
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         return subscriber_from_row(row) if row else None
 
     def set_subscriber_status(self, list_name: str, key: str, status: SubscriberStatus, *, at: datetime) -> bool:
@@ -77,8 +91,14 @@ class SubscribersMixin(StoreBase):
 
     def remove_subscriber(self, list_name: str, key: str) -> bool:
         with self.engine.begin() as conn:
-            ids = [r.id for r in conn.execute(sa.select(subscribers_table.c.id).where(
-                subscribers_table.c.list_name == list_name, subscribers_table.c.key == key))]
+            ids = [
+                r.id
+                for r in conn.execute(
+                    sa.select(subscribers_table.c.id).where(
+                        subscribers_table.c.list_name == list_name, subscribers_table.c.key == key
+                    )
+                )
+            ]
             if not ids:
                 return False
             version = conn.execute(
@@ -123,7 +143,9 @@ class SubscribersMixin(StoreBase):
             last = rows[-1]["id"]
 
     def count_subscribers(self, list_name: str, *, status: SubscriberStatus | None = None) -> int:
-        query = sa.select(sa.func.count()).select_from(subscribers_table).where(subscribers_table.c.list_name == list_name)
+        query = (
+            sa.select(sa.func.count()).select_from(subscribers_table).where(subscribers_table.c.list_name == list_name)
+        )
         if status is not None:
             query = query.where(subscribers_table.c.status == status.value)
         with self.engine.connect() as conn:

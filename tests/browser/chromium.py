@@ -17,9 +17,18 @@ from pathlib import Path
 from websockets.sync.client import connect
 
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-port=0",
     "--remote-debugging-address=127.0.0.1",
 )
 
@@ -36,7 +45,9 @@ class Browser:
         self._profile = tempfile.TemporaryDirectory(prefix="digest-chromium-")
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.port = self._devtools_port()
 
@@ -96,7 +107,9 @@ class Page:
 
     def open(self, url: str, *, width: int, height: int = 900) -> None:
         assert url.startswith(("http://127.0.0.1", "http://localhost")), url
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 500)
+        self.call(
+            "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 500
+        )
         self.call("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
 

@@ -66,14 +66,20 @@ def test_index_page_shows_both_frames(browser, preview, tmp_path):
         subject = page.evaluate("document.getElementById('subject').textContent")
         reload_script_ran = page.evaluate("typeof version === 'string'")
         # A frame the browser refused (CSP, X-Frame-Options) shows as an error page in the tree.
-        refused = [c["frame"].get("unreachableUrl") for c in page.call("Page.getFrameTree")["frameTree"].get("childFrames", [])
-                   if c["frame"].get("unreachableUrl")]
+        refused = [
+            c["frame"].get("unreachableUrl")
+            for c in page.call("Page.getFrameTree")["frameTree"].get("childFrames", [])
+            if c["frame"].get("unreachableUrl")
+        ]
         page.screenshot(tmp_path / "index.png")
     finally:
         page.close()
     assert sorted(round(w) for w in frames) == [377, 602]  # 375 and 600 plus the 1 px borders
     assert subject.startswith("The Daily Digest")
     assert reload_script_ran and not refused
-    violations = [e["params"]["entry"]["text"] for e in page.events
-                  if e.get("method") == "Log.entryAdded" and e["params"]["entry"]["source"] == "security"]
+    violations = [
+        e["params"]["entry"]["text"]
+        for e in page.events
+        if e.get("method") == "Log.entryAdded" and e["params"]["entry"]["source"] == "security"
+    ]
     assert not violations

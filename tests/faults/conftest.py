@@ -67,17 +67,27 @@ def save_issue(store: Store, *, n_articles: int = 2, list_settings: ListSettings
 async def send(store: Store, issue, server: RecordingSMTPServer, options: DeliveryOptions, *, timeout: float = 5):
     smtp = SmtpSettings(host=server.host, port=server.port, security="none", timeout=timeout)
     return await deliver_issue(
-        issue, store=store, smtp=smtp, sender=LIST.sender,
-        recipient_for=recipient_factory(LIST, secret=SECRET), options=options,
+        issue,
+        store=store,
+        smtp=smtp,
+        sender=LIST.sender,
+        recipient_for=recipient_factory(LIST, secret=SECRET),
+        options=options,
     )
 
 
-def digest_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def digest_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """`digest ARGS...` as a user runs it, with no DIGEST_* variables but those given."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "digest.cli", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=timeout,
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env=environment,
+        timeout=timeout,
     )
 
 

@@ -56,7 +56,8 @@ def usable_entries(path: Path, content_type: str) -> int:
     """Entries with a link or some text: what a reader could be sent (feedparser's own view)."""
     parsed = feedparser.parse(path.read_bytes(), response_headers={"content-type": content_type})
     return sum(
-        1 for e in parsed.entries
+        1
+        for e in parsed.entries
         if e.get("link") or str(e.get("id", "")).startswith("http") or e.get("summary") or e.get("content")
     )
 
@@ -118,7 +119,9 @@ async def test_every_shared_feed_is_gathered_or_refused_with_a_reason(store, roo
             if usable and got.new + got.seen == 0 and not got.failures:
                 problems.append(f"{entry['file']}: {usable} usable entries, none kept and no reason given")
             if malformed(entry) and not warned:
-                problems.append(f"{entry['file']}: malformed ({entry['feedparser_bozo_exception'] or entry['xml_error']}), kept without a warning")
+                problems.append(
+                    f"{entry['file']}: malformed ({entry['feedparser_bozo_exception'] or entry['xml_error']}), kept without a warning"
+                )
     assert problems == [], "\n".join(problems)
     stored = store.count_articles()
     refused = {r.source: r.error for r in result.sources if r.error}
@@ -135,20 +138,33 @@ async def test_every_shared_feed_is_gathered_or_refused_with_a_reason(store, roo
         b"   \n\t",
         b"\x00\x01\x02\xff\xfe binary",
         b"<html><body>not a feed</body></html>",
-        b"{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": 5}",
-        b"{\"items\": []}",
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": 5}',
+        b'{"items": []}',
         b"{not json",
         b"<?xml version='1.0'?><rss><channel><item><title>x</title>" * 2000,
-        (b"<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;'>]>"
-        b"<rss version='2.0'><channel><item><title>&lol2;</title><link>http://x.example/</link></item></channel></rss>"),
+        (
+            b"<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;'>]>"
+            b"<rss version='2.0'><channel><item><title>&lol2;</title><link>http://x.example/</link></item></channel></rss>"
+        ),
     ],
-    ids=["empty", "blank", "binary", "html", "jsonfeed-items-not-list", "json-no-version", "bad-json", "unclosed", "entities"],
+    ids=[
+        "empty",
+        "blank",
+        "binary",
+        "html",
+        "jsonfeed-items-not-list",
+        "json-no-version",
+        "bad-json",
+        "unclosed",
+        "entities",
+    ],
 )
 async def test_hostile_feed_bodies_fail_one_source_with_a_reason(store, http_server, body):
     http_server.routes["/bad"] = Route(body=body, content_type="application/xml")
     http_server.routes["/good"] = Route(
         body=b"<?xml version='1.0'?><rss version='2.0'><channel><title>ok</title><item><title>Fine</title>"
-        b"<link>http://127.0.0.1/fine</link><description>" + b"<p>A fine story about fine things. </p>" * 40
+        b"<link>http://127.0.0.1/fine</link><description>"
+        + b"<p>A fine story about fine things. </p>" * 40
         + b"</description></item></channel></rss>",
         content_type="application/rss+xml",
     )
@@ -185,7 +201,9 @@ def test_a_guessed_encoding_with_nothing_usable_is_refused():
         parse_feed(body, content_type="application/xml")
 
 
-LATIN1 = ("<?xml version='1.0' encoding='iso-8859-1'?>" + GB2312_ITEMS.format("Café", "Crème brûlée.")).encode("latin-1")
+LATIN1 = ("<?xml version='1.0' encoding='iso-8859-1'?>" + GB2312_ITEMS.format("Café", "Crème brûlée.")).encode(
+    "latin-1"
+)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +215,13 @@ LATIN1 = ("<?xml version='1.0' encoding='iso-8859-1'?>" + GB2312_ITEMS.format("C
         (GB2312_ITEMS.format("Café ünïcode", "Crème brûlée.").encode("utf-8"), ""),
         (GB2312_ITEMS.format("Café", "Crème brûlée.").encode("utf-16"), "application/xml"),
     ],
-    ids=["http-says-utf8-xml-says-latin1", "text-xml-latin1-declared", "text-xml-utf8-undeclared", "no-type-utf8", "utf16-bom"],
+    ids=[
+        "http-says-utf8-xml-says-latin1",
+        "text-xml-latin1-declared",
+        "text-xml-utf8-undeclared",
+        "no-type-utf8",
+        "utf16-bom",
+    ],
 )
 def test_a_charset_the_document_declares_is_no_warning(body, content_type):
     feed = parse_feed(body, content_type=content_type)
@@ -220,17 +244,26 @@ async def test_parsing_and_extraction_stay_off_the_event_loop(store, http_server
             if threading.get_ident() == loop_thread:
                 on_loop.append(name)
             return function(*args, **kwargs)
+
         return wrapper
 
     for name in ("parse_feed", "extract_article", "article_from_fragment"):
         monkeypatch.setattr(gather_module, name, watch(name, getattr(gather_module, name)))
-    story = b"<html><head><title>Linked</title></head><body><article><h1>Linked</h1>" + b"<p>A linked story, told at length.</p>" * 30 + b"</article></body></html>"
+    story = (
+        b"<html><head><title>Linked</title></head><body><article><h1>Linked</h1>"
+        + b"<p>A linked story, told at length.</p>" * 30
+        + b"</article></body></html>"
+    )
     http_server.routes["/story"] = Route(body=story)
     http_server.routes["/page"] = Route(body=story)
     http_server.routes["/feed"] = Route(
         body=b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
-        b"<item><title>Teaser</title><link>" + http_server.url("/story").encode() + b"</link><description>Short.</description></item>"
-        b"<item><title>Gone</title><link>" + http_server.url("/gone").encode() + b"</link><description>Short teaser.</description></item>"
+        b"<item><title>Teaser</title><link>"
+        + http_server.url("/story").encode()
+        + b"</link><description>Short.</description></item>"
+        b"<item><title>Gone</title><link>"
+        + http_server.url("/gone").encode()
+        + b"</link><description>Short teaser.</description></item>"
         b"</channel></rss>",
         content_type="application/rss+xml",
     )
@@ -250,7 +283,8 @@ async def test_a_json_feed_with_lone_surrogates_is_stored(store, http_server):
         body=b'{"version": "https://jsonfeed.org/version/1.1", "title": "T\\udfff", "items": ['
         b'{"url": "' + http_server.url("/1").encode() + b'", "title": "Half an emoji \\ud83d", '
         b'"authors": [{"name": "A\\ud800"}], "content_text": "'
-        + b"A full story with a broken character \\udc00 in it. " * 30 + b'"}]}',
+        + b"A full story with a broken character \\udc00 in it. " * 30
+        + b'"}]}',
         content_type="application/feed+json",
     )
     sources = [Source(name="json", kind=SourceKind.FEED, location=http_server.url("/feed.json"))]
@@ -268,7 +302,9 @@ async def test_character_references_to_surrogates_do_not_lose_the_feed(store, ht
     """feedparser's fallback parser turns &#xD800; into a character it then cannot encode."""
     http_server.routes["/feed"] = Route(
         body=b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>Bad &#xD800; ref</title>"
-        b"<link>" + http_server.url("/1").encode() + b"</link><description>"
+        b"<link>"
+        + http_server.url("/1").encode()
+        + b"</link><description>"
         + b"&lt;p&gt;A long story with a bad reference &amp;#55296; inside it.&lt;/p&gt;" * 30
         + b"</description></item></channel></rss>",
         content_type="application/rss+xml",
@@ -308,8 +344,12 @@ async def test_control_characters_after_a_dropped_script_do_not_lose_the_feed(st
     """lxml refuses to move a tail with control characters when <script> is dropped."""
     body = "<script>track()</script>\u001f" + "<p>A story with a stray control character in it.</p>" * 40
     http_server.routes["/feed.json"] = Route(
-        body=json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
-            {"url": http_server.url("/1"), "title": "Stray", "content_html": body}]}).encode(),
+        body=json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "items": [{"url": http_server.url("/1"), "title": "Stray", "content_html": body}],
+            }
+        ).encode(),
         content_type="application/feed+json",
     )
     sources = [Source(name="json", kind=SourceKind.FEED, location=http_server.url("/feed.json"))]

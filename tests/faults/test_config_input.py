@@ -42,21 +42,21 @@ def one_clear_line(result, *needles: str) -> str:
         ('[smtp]\nport = "lots"\n', ["smtp.port", "whole number", "'lots'"]),
         ("[smtp]\nport = 25.5\n", ["smtp.port"]),
         ("[smtp]\nhost = 127\n", ["smtp.host", "string"]),
-        ("[smtp]\nsecurity = \"ssl\"\n", ["smtp.security", "starttls"]),
+        ('[smtp]\nsecurity = "ssl"\n', ["smtp.security", "starttls"]),
         ("[delivery]\nbatch = true\n", ["delivery.batch"]),
         ("[delivery]\nrate = -1\n", ["delivery.rate", "negative"]),
         ("[lists.daily.x]\n", ["lists.daily.x"]),
         ("[fetch]\nread_timeout = [1, 2]\n", ["fetch.read_timeout"]),
-        ("[sources.a]\nfeed = \"f.xml\"\nmax_items = \"many\"\n", ["sources.a.max_items"]),
+        ('[sources.a]\nfeed = "f.xml"\nmax_items = "many"\n', ["sources.a.max_items"]),
         ("[sources.a]\nfeed = 5\n", ["sources.a.feed", "string"]),
-        ("[sources.a]\npage = \"file:///etc/passwd\"\n", ["sources.a.page", "http"]),
+        ('[sources.a]\npage = "file:///etc/passwd"\n', ["sources.a.page", "http"]),
         ("smtp = 5\n", ["smtp", "table"]),
         # missing keys
-        ("[sources.a]\ntitle = \"A\"\n", ["sources.a", "feed, page or path"]),
+        ('[sources.a]\ntitle = "A"\n', ["sources.a", "feed, page or path"]),
         # unknown keys and sections
-        ("[smtp]\nhots = \"x\"\n", ["smtp.hots", "unknown key"]),
-        ("[smpt]\nhost = \"x\"\n", ["[smpt]", "unknown section"]),
-        ("[sources.a]\nfeed = \"f.xml\"\nurl = \"y\"\n", ["sources.a.url", "unknown key"]),
+        ('[smtp]\nhots = "x"\n', ["smtp.hots", "unknown key"]),
+        ('[smpt]\nhost = "x"\n', ["[smpt]", "unknown section"]),
+        ('[sources.a]\nfeed = "f.xml"\nurl = "y"\n', ["sources.a.url", "unknown key"]),
         # not TOML at all
         ("[smtp\nport = 1\n", ["not valid TOML"]),
         # values that would make a run hang or do nothing at all
@@ -70,7 +70,7 @@ def one_clear_line(result, *needles: str) -> str:
         ("[smtp]\ntimeout = 0\n", ["smtp.timeout", "more than 0"]),
         ("[smtp]\nport = 70000\n", ["smtp.port", "at most 65535"]),
         ("[summary]\nsentences = 0\n", ["summary.sentences", "at least 1"]),
-        ("[sources.a]\nfeed = \"f.xml\"\nmax_items = 0\n", ["sources.a.max_items", "at least 1"]),
+        ('[sources.a]\nfeed = "f.xml"\nmax_items = 0\n', ["sources.a.max_items", "at least 1"]),
         # a list name goes into List-Id and Message-ID headers
         ('[lists."daily\\r\\nBcc: victim@evil.example"]\nfrom = "a@example.org"\n', ["lists.", "list name"]),
     ],
@@ -82,7 +82,9 @@ def test_bad_config_is_one_clear_line(tmp_path, extra, needles):
 
 def test_list_max_items_zero_is_refused(tmp_path):
     config = tmp_path / "digest.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "d.db"}"\n[lists.daily]\nfrom = "a@example.org"\nmax_items = 0\n')
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "d.db"}"\n[lists.daily]\nfrom = "a@example.org"\nmax_items = 0\n'
+    )
     one_clear_line(digest_cli("--config", str(config), "send", "--dry-run"), "lists.daily.max_items", "at least 1")
 
 
@@ -103,8 +105,13 @@ def test_bad_environment_is_one_clear_line(tmp_path, env, needles):
 
 
 @pytest.mark.parametrize(
-    "extra", ['[smtp]\npassword = 31337424242\n', '[smtp]\npassword = ["hunter2-31337"]\n',
-              '[unsubscribe]\nsecret = 31337424242\n', '[unsubscribe]\nsecret = {k = "hunter2-31337"}\n'],
+    "extra",
+    [
+        "[smtp]\npassword = 31337424242\n",
+        '[smtp]\npassword = ["hunter2-31337"]\n',
+        "[unsubscribe]\nsecret = 31337424242\n",
+        '[unsubscribe]\nsecret = {k = "hunter2-31337"}\n',
+    ],
 )
 def test_a_mistyped_secret_is_named_but_never_shown(tmp_path, extra):
     line = one_clear_line(run_with(tmp_path, extra))
@@ -113,6 +120,7 @@ def test_a_mistyped_secret_is_named_but_never_shown(tmp_path, extra):
 
 
 # ---------------------------------------------------------------- subscriber CSVs
+
 
 @pytest.mark.parametrize(
     ("content", "needles"),
@@ -141,7 +149,7 @@ def test_bad_rows_are_one_line_each_and_nothing_is_imported(tmp_path):
         "not-an-address,Bad,Nowhere\n"
         "ben@example.org,Ben\n"
         "ana@EXAMPLE.org,Ana again,Millbrook\n"
-        "\"unclosed@example.org,Quote,Town\n",
+        '"unclosed@example.org,Quote,Town\n',
         encoding="utf-8",
     )
     result = run_with(tmp_path, "", "subscribers", "import", str(people))

@@ -48,11 +48,11 @@ lease = 1
 
 [sources.saved-pages]
 title = "Saved pages"
-path = "{REPO / 'seeds' / 'html'}"
+path = "{REPO / "seeds" / "html"}"
 
 [sources.text-scrapes]
 title = "Text scrapes"
-path = "{REPO / 'seeds' / 'pages'}"
+path = "{REPO / "seeds" / "pages"}"
 
 [lists.daily]
 title = "The Daily Digest"
@@ -67,7 +67,10 @@ def start_send(config: str) -> subprocess.Popen:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     return subprocess.Popen(
         [sys.executable, "-m", "digest.cli", "--config", config, "send"],
-        cwd=REPO, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -107,7 +110,13 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_stay_in_the_window(tmp_pa
     for attempt in range(10):
         before = len(smtp_server.accepted)
         done = digest_cli("--config", config, "send")
-        runs.append({"run": f"resume {attempt + 1} (exit {done.returncode})", "accepted": len(smtp_server.accepted) - before, "in flight": 0})
+        runs.append(
+            {
+                "run": f"resume {attempt + 1} (exit {done.returncode})",
+                "accepted": len(smtp_server.accepted) - before,
+                "in flight": 0,
+            }
+        )
         assert done.returncode in (0, 1), done.stderr
         assert integrity(db) == "ok"
         if done.returncode == 0:
@@ -129,5 +138,13 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_stay_in_the_window(tmp_pa
     print(f"\ncrash and resume: {SUBSCRIBERS} subscribers, batch {BATCH}, seed {SEED}")
     for run in runs:
         print(f"  {run['run']:<28} accepted {run['accepted']:>4}   in flight at the kill {run['in flight']:>3}")
-    report("totals", {"messages accepted": len(smtp_server.accepted), "lost": len(lost), "duplicates": duplicates,
-                      "kills": KILLS, "PRAGMA integrity_check": "ok after every kill"})
+    report(
+        "totals",
+        {
+            "messages accepted": len(smtp_server.accepted),
+            "lost": len(lost),
+            "duplicates": duplicates,
+            "kills": KILLS,
+            "PRAGMA integrity_check": "ok after every kill",
+        },
+    )

@@ -48,6 +48,7 @@ def teaser_feed(*links: str) -> bytes:
 
 # --- 8. entity expansion ---------------------------------------------------------
 
+
 def entity_bomb(*, entity_chars: int, references: int) -> bytes:
     return (
         b"<?xml version='1.0'?><!DOCTYPE rss [<!ENTITY b '" + b"A" * entity_chars + b"'>]>"
@@ -57,8 +58,12 @@ def entity_bomb(*, entity_chars: int, references: int) -> bytes:
 
 
 async def test_a_feed_that_declares_entities_is_refused_before_parsing(store, http_server):
-    http_server.routes["/bomb"] = Route(entity_bomb(entity_chars=10_000, references=1_000), content_type="application/rss+xml")
-    http_server.routes["/feed"] = Route(pages.rss([("Fine", http_server.url("/x"))], full_content=True), content_type="application/rss+xml")
+    http_server.routes["/bomb"] = Route(
+        entity_bomb(entity_chars=10_000, references=1_000), content_type="application/rss+xml"
+    )
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Fine", http_server.url("/x"))], full_content=True), content_type="application/rss+xml"
+    )
     sources = [
         Source(name="bomb", kind=SourceKind.FEED, location=http_server.url("/bomb")),
         Source(name="fine", kind=SourceKind.FEED, location=http_server.url("/feed")),
@@ -83,16 +88,20 @@ async def test_a_feed_that_declares_entities_is_refused_before_parsing(store, ht
     ids=["internal", "lower-case", "comment-with-element", "pi-hides-comment", "parameter", "external"],
 )
 def test_every_way_of_declaring_an_entity_is_refused(prolog):
-    body = (f"<?xml version='1.0'?>{prolog}<rss version='2.0'><channel><item><title>&e;</title>"
-            "<link>http://e.example/1</link></item></channel></rss>").encode()
+    body = (
+        f"<?xml version='1.0'?>{prolog}<rss version='2.0'><channel><item><title>&e;</title>"
+        "<link>http://e.example/1</link></item></channel></rss>"
+    ).encode()
     with pytest.raises(FeedError, match="entit"):
         parse_feed(body, content_type="application/rss+xml")
 
 
 def test_an_external_dtd_without_declarations_is_still_read():
-    body = (b"<?xml version='1.0'?><!DOCTYPE rss PUBLIC '-//Netscape Communications//DTD RSS 0.91//EN' "
-            b"'http://my.netscape.com/publish/formats/rss-0.91.dtd'><rss version='0.91'><channel><title>t</title>"
-            b"<item><title>Old &amp; fine</title><link>http://e.example/1</link></item></channel></rss>")
+    body = (
+        b"<?xml version='1.0'?><!DOCTYPE rss PUBLIC '-//Netscape Communications//DTD RSS 0.91//EN' "
+        b"'http://my.netscape.com/publish/formats/rss-0.91.dtd'><rss version='0.91'><channel><title>t</title>"
+        b"<item><title>Old &amp; fine</title><link>http://e.example/1</link></item></channel></rss>"
+    )
     feed = parse_feed(body, content_type="application/rss+xml")
     assert [e.title for e in feed.entries] == ["Old & fine"]
 
@@ -132,8 +141,10 @@ def test_long_feed_fields_are_cut_with_a_warning(caplog):
     assert len(feed.entries[0].content_html) == 500
     assert feed.warning and "500 characters" in feed.warning
     assert "500 characters" in caplog.text
-    doc = {"version": "https://jsonfeed.org/version/1.1", "items": [
-        {"url": "https://e.example/j", "title": "T" * 2000, "content_html": "<p>" + "word " * 2000 + "</p>"}]}
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"url": "https://e.example/j", "title": "T" * 2000, "content_html": "<p>" + "word " * 2000 + "</p>"}],
+    }
     feed = parse_feed(json.dumps(doc).encode(), content_type="application/feed+json", max_field_chars=500)
     entry = feed.entries[0]
     assert len(entry.title) <= 500 and len(entry.content_html) <= 500
@@ -141,9 +152,13 @@ def test_long_feed_fields_are_cut_with_a_warning(caplog):
 
 
 async def test_gather_cuts_fields_at_the_configured_size(store, http_server):
-    http_server.routes["/feed"] = Route(pages.rss([("Long", http_server.url("/x"))], full_content=True), content_type="application/rss+xml")
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Long", http_server.url("/x"))], full_content=True), content_type="application/rss+xml"
+    )
     settings = FetchSettings(read_timeout=5, connect_timeout=5, max_field_chars=2_000)
-    report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store, settings))["f"]
+    report = by_name(
+        await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store, settings)
+    )["f"]
     assert report.ok and report.new == 1
     assert any("2,000 characters" in f.reason for f in report.failures)
     [stored] = store.unsent_articles("daily")
@@ -151,6 +166,7 @@ async def test_gather_cuts_fields_at_the_configured_size(store, http_server):
 
 
 # --- 9. stacked compression ------------------------------------------------------
+
 
 def layered(data: bytes, *encodings: str) -> bytes:
     for encoding in encodings:
@@ -185,8 +201,14 @@ async def test_stacked_gzip_is_refused_while_decoding_not_after(http_server):
 
 @pytest.mark.parametrize(
     ("header", "encodings"),
-    [("gzip", ("gzip",)), ("deflate", ("deflate",)), ("gzip, gzip", ("gzip", "gzip")), ("identity", ()),
-     ("x-gzip", ("gzip",)), ("deflate, gzip", ("deflate", "gzip"))],
+    [
+        ("gzip", ("gzip",)),
+        ("deflate", ("deflate",)),
+        ("gzip, gzip", ("gzip", "gzip")),
+        ("identity", ()),
+        ("x-gzip", ("gzip",)),
+        ("deflate, gzip", ("deflate", "gzip")),
+    ],
 )
 async def test_encoded_bodies_are_decoded(http_server, header, encodings):
     page = pages.article_html("Encoded")
@@ -198,8 +220,11 @@ async def test_encoded_bodies_are_decoded(http_server, header, encodings):
 
 @pytest.mark.parametrize(
     ("header", "reason"),
-    [("gzip, gzip, gzip", "3 content encodings"), ("br", "unsupported Content-Encoding 'br'"),
-     ("gzip", "cannot decode the response body")],
+    [
+        ("gzip, gzip, gzip", "3 content encodings"),
+        ("br", "unsupported Content-Encoding 'br'"),
+        ("gzip", "cannot decode the response body"),
+    ],
 )
 async def test_odd_encodings_are_refused_with_a_reason(http_server, header, reason):
     body = layered(b"x" * 1000, "gzip", "gzip", "gzip") if header.count(",") == 2 else b"not compressed at all"
@@ -209,6 +234,7 @@ async def test_odd_encodings_are_refused_with_a_reason(http_server, header, reas
 
 
 # --- 10. slow sources ------------------------------------------------------------
+
 
 @asynccontextmanager
 async def dripping_server(*, headers_first: bool, interval: float = 0.1):
@@ -254,7 +280,9 @@ async def test_a_dripping_source_fails_at_its_deadline_and_the_others_finish(sto
         start = time.monotonic()
         report = by_name(await asyncio.wait_for(run(sources, store, settings), 10))
         elapsed = time.monotonic() - start
-    print(f"\ndripping sources failed after {elapsed:.2f} s: {report['slow-headers'].error}; {report['slow-body'].error}")
+    print(
+        f"\ndripping sources failed after {elapsed:.2f} s: {report['slow-headers'].error}; {report['slow-body'].error}"
+    )
     assert report["ok"].ok and report["ok"].new == 1
     assert report["slow-headers"].error == "no response within 1 s"
     assert report["slow-body"].error == "response not complete within 1 s"
@@ -280,6 +308,7 @@ async def test_gather_as_a_whole_has_a_deadline(store, http_server):
 
 
 # --- 11. links and redirects to private addresses --------------------------------
+
 
 @pytest.fixture
 def internal_server():
@@ -314,7 +343,9 @@ REFUSED = "is not a public address (set [fetch] allow_private = true to allow)"
 
 
 async def test_a_feed_link_to_a_private_address_is_refused(store, http_server, internal_server):
-    http_server.routes["/feed"] = Route(teaser_feed(internal_server.url, http_server.url("/story")), content_type="application/rss+xml")
+    http_server.routes["/feed"] = Route(
+        teaser_feed(internal_server.url, http_server.url("/story")), content_type="application/rss+xml"
+    )
     http_server.routes["/story"] = Route(pages.article_html("A story on the feed's own host"))
     report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store))["f"]
     assert internal_server.hits == []
@@ -343,11 +374,15 @@ async def test_a_name_is_judged_by_the_address_it_resolves_to(store, http_server
     """localhost names the feed's own server, but not its configured origin: the name
     resolves to a loopback address, which is checked when the connection is made."""
     port = http_server.port
-    http_server.routes["/feed"] = Route(teaser_feed(f"http://localhost:{port}/story"), content_type="application/rss+xml")
+    http_server.routes["/feed"] = Route(
+        teaser_feed(f"http://localhost:{port}/story"), content_type="application/rss+xml"
+    )
     http_server.routes["/story"] = Route(pages.article_html("Reached by name"))
     report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store))["f"]
     [failure] = report.failures
-    assert failure.reason.startswith("refused: localhost resolves to ") and failure.reason.endswith(REFUSED.removeprefix("is "))
+    assert failure.reason.startswith("refused: localhost resolves to ") and failure.reason.endswith(
+        REFUSED.removeprefix("is ")
+    )
     assert http_server.hits("/story") == 0
 
 
@@ -356,7 +391,11 @@ async def test_the_check_is_made_on_connect_whatever_asks(http_server):
     the rule at connect time: no name or address slips past."""
     http_server.routes["/x"] = Route(b"x")
     async with make_client(SETTINGS) as client:
-        for url in (http_server.url("/x"), f"http://localhost:{http_server.port}/x", f"http://[::ffff:127.0.0.1]:{http_server.port}/x"):
+        for url in (
+            http_server.url("/x"),
+            f"http://localhost:{http_server.port}/x",
+            f"http://[::ffff:127.0.0.1]:{http_server.port}/x",
+        ):
             with pytest.raises(FetchError, match="not a public address"):
                 await client.get(url)
     assert http_server.hits("/x") == 0
@@ -365,7 +404,9 @@ async def test_the_check_is_made_on_connect_whatever_asks(http_server):
 async def test_allow_private_lets_links_through(store, http_server, internal_server):
     http_server.routes["/feed"] = Route(teaser_feed(internal_server.url), content_type="application/rss+xml")
     settings = FetchSettings(read_timeout=5, connect_timeout=5, allow_private=True)
-    report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store, settings))["f"]
+    report = by_name(
+        await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store, settings)
+    )["f"]
     assert report.ok and report.new == 1 and not report.failures
     assert internal_server.hits == ["/internal"]
 
@@ -381,13 +422,34 @@ async def test_links_in_a_local_feed_file_must_be_public(store, tmp_path, intern
 @pytest.mark.parametrize(
     ("address", "public"),
     [
-        ("93.184.216.34", True), ("2606:2800:220:1:248:1893:25c8:1946", True), ("64:ff9b::5db8:d822", True),
-        ("127.0.0.1", False), ("127.0.0.2", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
-        ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False),
-        ("239.255.255.250", False), ("255.255.255.255", False), ("240.0.0.1", False), ("192.0.2.1", False),
-        ("::1", False), ("::", False), ("fe80::1", False), ("fe80::1%lo", False), ("fc00::1", False), ("ff02::1", False),
-        ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("::ffff:93.184.216.34", True),
-        ("2002:7f00:1::1", False), ("64:ff9b::7f00:1", False), ("::127.0.0.1", False),
+        ("93.184.216.34", True),
+        ("2606:2800:220:1:248:1893:25c8:1946", True),
+        ("64:ff9b::5db8:d822", True),
+        ("127.0.0.1", False),
+        ("127.0.0.2", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("239.255.255.250", False),
+        ("255.255.255.255", False),
+        ("240.0.0.1", False),
+        ("192.0.2.1", False),
+        ("::1", False),
+        ("::", False),
+        ("fe80::1", False),
+        ("fe80::1%lo", False),
+        ("fc00::1", False),
+        ("ff02::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:93.184.216.34", True),
+        ("2002:7f00:1::1", False),
+        ("64:ff9b::7f00:1", False),
+        ("::127.0.0.1", False),
     ],
 )
 def test_which_addresses_are_public(address, public):
@@ -396,16 +458,21 @@ def test_which_addresses_are_public(address, public):
 
 # --- 13. secrets in URLs ---------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
         ("https://user:hunter2@example.org/feed", "https://user:***@example.org/feed"),
         ("https://user:p@ss@word@example.org:8443/x", "https://user:***@example.org:8443/x"),
         ("https://example.org/f?token=abc&page=2", "https://example.org/f?token=***&page=2"),
-        ("https://example.org/f?API_KEY=abc&apikey=d&Password=e&pwd=f&pass=g&passwd=h&secret=i&key=j",
-         "https://example.org/f?API_KEY=***&apikey=***&Password=***&pwd=***&pass=***&passwd=***&secret=***&key=***"),
-        ("https://example.org/f?access_token=a&auth=b&sig=c&Signature=d&X-Amz-Signature=e&client_secret=f",
-         "https://example.org/f?access_token=***&auth=***&sig=***&Signature=***&X-Amz-Signature=***&client_secret=***"),
+        (
+            "https://example.org/f?API_KEY=abc&apikey=d&Password=e&pwd=f&pass=g&passwd=h&secret=i&key=j",
+            "https://example.org/f?API_KEY=***&apikey=***&Password=***&pwd=***&pass=***&passwd=***&secret=***&key=***",
+        ),
+        (
+            "https://example.org/f?access_token=a&auth=b&sig=c&Signature=d&X-Amz-Signature=e&client_secret=f",
+            "https://example.org/f?access_token=***&auth=***&sig=***&Signature=***&X-Amz-Signature=***&client_secret=***",
+        ),
         ("https://example.org/cb#access_token=abc&state=1", "https://example.org/cb#access_token=***&state=1"),
         ("https://example.org/a?q=monkeys&author=me", "https://example.org/a?q=monkeys&author=me"),
         ("https://ghp_0123456789abcdef@example.org/x", "https://***@example.org/x"),
@@ -425,10 +492,16 @@ async def test_secrets_in_a_feed_url_stay_out_of_logs_and_reports(store, http_se
     http_server.routes["/feed?token=tok-SECRET"] = Route(
         teaser_feed(http_server.url("/gone?api_key=key-SECRET")), content_type="application/rss+xml"
     )
-    source = Source(name="f", kind=SourceKind.FEED,
-                    location=f"http://reader:pw-SECRET@127.0.0.1:{http_server.port}/feed?token=tok-SECRET")
-    broken = Source(name="broken", kind=SourceKind.FEED,
-                    location=f"http://reader:pw-SECRET@127.0.0.1:{http_server.port}/missing?token=tok-SECRET")
+    source = Source(
+        name="f",
+        kind=SourceKind.FEED,
+        location=f"http://reader:pw-SECRET@127.0.0.1:{http_server.port}/feed?token=tok-SECRET",
+    )
+    broken = Source(
+        name="broken",
+        kind=SourceKind.FEED,
+        location=f"http://reader:pw-SECRET@127.0.0.1:{http_server.port}/missing?token=tok-SECRET",
+    )
     with caplog.at_level(logging.DEBUG):
         report = await run([source, broken], store)
     assert http_server.requests  # the feed was fetched with its credentials
@@ -465,7 +538,9 @@ BROKEN_UTF8 = pages.article_html("Caf\u00e9 society").replace(b"approved the pla
     [("text/html; charset=utf-8", BROKEN_UTF8), ("text/html", BROKEN_UTF8)],
     ids=["http-charset", "meta-charset"],
 )
-async def test_a_page_that_is_not_valid_in_its_charset_is_kept_with_a_warning(store, http_server, caplog, content_type, body):
+async def test_a_page_that_is_not_valid_in_its_charset_is_kept_with_a_warning(
+    store, http_server, caplog, content_type, body
+):
     http_server.routes["/p"] = Route(body, content_type=content_type)
     with caplog.at_level(logging.WARNING, logger="digest.extract.article"):
         report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store)
@@ -477,7 +552,9 @@ async def test_a_page_that_is_not_valid_in_its_charset_is_kept_with_a_warning(st
 
 
 async def test_a_page_in_the_charset_its_meta_declares_has_no_warning(store, http_server):
-    body = pages.article_html("Caf\u00e9").decode().replace('charset="utf-8"', 'charset="windows-1252"').encode("cp1252")
+    body = (
+        pages.article_html("Caf\u00e9").decode().replace('charset="utf-8"', 'charset="windows-1252"').encode("cp1252")
+    )
     http_server.routes["/p"] = Route(body, content_type="text/html; charset=utf-8")
     report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store)
     [article] = report.new_articles

@@ -66,8 +66,9 @@ def smtp_for(server: RecordingSMTPServer, *, timeout: float = 5) -> SmtpSettings
     return SmtpSettings(host=server.host, port=server.port, security="none", timeout=timeout)
 
 
-def send_in_thread(url: str, issue_id: str, server, options: DeliveryOptions, reports: list, errors: list,
-                   *, delay: float = 0.0) -> threading.Thread:
+def send_in_thread(
+    url: str, issue_id: str, server, options: DeliveryOptions, reports: list, errors: list, *, delay: float = 0.0
+) -> threading.Thread:
     """One sender of its own: its own store connections and event loop."""
 
     def go() -> None:
@@ -75,10 +76,18 @@ def send_in_thread(url: str, issue_id: str, server, options: DeliveryOptions, re
         try:
             with Store(url) as store:
                 issue = store.issue(issue_id)
-                reports.append(run_delivery(deliver_issue(
-                    issue, store=store, smtp=smtp_for(server), sender=LIST.sender,
-                    recipient_for=recipient_factory(LIST, secret=SECRET), options=options,
-                )))
+                reports.append(
+                    run_delivery(
+                        deliver_issue(
+                            issue,
+                            store=store,
+                            smtp=smtp_for(server),
+                            sender=LIST.sender,
+                            recipient_for=recipient_factory(LIST, secret=SECRET),
+                            options=options,
+                        )
+                    )
+                )
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
 
@@ -90,8 +99,9 @@ def send_in_thread(url: str, issue_id: str, server, options: DeliveryOptions, re
 def ledger_by_email(url: str, issue_id: str) -> dict[str, str]:
     with Store(url) as store, store.engine.connect() as conn:
         d, s = deliveries_table, subscribers_table
-        rows = conn.execute(sa.select(s.c.email, d.c.status).join(d, d.c.subscriber_id == s.c.id)
-                            .where(d.c.issue_id == issue_id))
+        rows = conn.execute(
+            sa.select(s.c.email, d.c.status).join(d, d.c.subscriber_id == s.c.id).where(d.c.issue_id == issue_id)
+        )
         return {r.email: r.status for r in rows}
 
 
@@ -117,8 +127,10 @@ def test_senders_slower_than_their_lease_never_double_send(store_url):
     with RecordingSMTPServer() as server:
         reports: list = []
         errors: list = []
-        threads = [send_in_thread(store_url, issue_id, server, slow, reports, errors),
-                   send_in_thread(store_url, issue_id, server, replace(slow, rate=40), reports, errors, delay=0.2)]
+        threads = [
+            send_in_thread(store_url, issue_id, server, slow, reports, errors),
+            send_in_thread(store_url, issue_id, server, replace(slow, rate=40), reports, errors, delay=0.2),
+        ]
         for thread in threads:
             thread.join(timeout=120)
         # A sender whose renewal came late (a loaded machine) leaves rows it no longer
@@ -130,10 +142,16 @@ def test_senders_slower_than_their_lease_never_double_send(store_url):
     assert (lost, duplicates, disagree) == ([], 0, 0)
     assert sum(r.this_run[DeliveryStatus.SENT] for r in reports) == subscribers  # each counts only its own copies
     assert reports[-1].totals[DeliveryStatus.SENT] == subscribers and reports[-1].complete
-    report("two senders slower than their lease", {
-        "subscribers": subscribers, "accepted by the server": len(server.accepted), "duplicates": duplicates,
-        "lost": len(lost), "sent by each": [r.this_run[DeliveryStatus.SENT] for r in reports],
-    })
+    report(
+        "two senders slower than their lease",
+        {
+            "subscribers": subscribers,
+            "accepted by the server": len(server.accepted),
+            "duplicates": duplicates,
+            "lost": len(lost),
+            "sent by each": [r.this_run[DeliveryStatus.SENT] for r in reports],
+        },
+    )
 
 
 @pytest.mark.slow
@@ -152,9 +170,11 @@ def test_a_claim_taken_by_another_sender_is_neither_sent_nor_overwritten(tmp_pat
         with Store(url) as thief, thief.engine.begin() as conn:
             d, s = deliveries_table, subscribers_table
             ids = sa.select(s.c.id).where(s.c.email.in_(sorted(stolen)))
-            conn.execute(sa.update(d).where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
-                         .values(status="sending", claimed_by="another-sender",
-                                 claimed_until=sa.func.datetime("now", "+1 hour")))
+            conn.execute(
+                sa.update(d)
+                .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
+                .values(status="sending", claimed_by="another-sender", claimed_until=sa.func.datetime("now", "+1 hour"))
+            )
 
     with RecordingSMTPServer() as server:
         thief = threading.Thread(target=steal)
@@ -190,9 +210,17 @@ def test_database_connections_killed_mid_send_lose_nothing_and_send_nothing_twic
         try:
             while not done.wait(0.15):
                 with admin.begin() as conn:
-                    killed += sum(1 for r in conn.execute(sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": application}) if r[0])
+                    killed += sum(
+                        1
+                        for r in conn.execute(
+                            sa.text(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                            ),
+                            {"name": application},
+                        )
+                        if r[0]
+                    )
         finally:
             admin.dispose()
 
@@ -213,9 +241,15 @@ def test_database_connections_killed_mid_send_lose_nothing_and_send_nothing_twic
     assert killed >= 3, "the test never killed a connection"
     assert (lost, duplicates, disagree) == ([], 0, 0)
     assert reports[0].complete
-    report("database connections killed mid-send", {
-        "subscribers": subscribers, "connections killed": killed, "lost": len(lost), "duplicates": duplicates,
-    })
+    report(
+        "database connections killed mid-send",
+        {
+            "subscribers": subscribers,
+            "connections killed": killed,
+            "lost": len(lost),
+            "duplicates": duplicates,
+        },
+    )
 
 
 def test_a_database_error_is_one_line_naming_the_store_and_operation(tmp_path):
@@ -246,8 +280,11 @@ def test_gather_with_the_store_locked_says_why_in_one_line(tmp_path):
 
     db = tmp_path / "digest.db"
     config = tmp_path / "digest.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///{db}?timeout=0.2"\n\n[sources.pages]\npath = "{REPO / "seeds" / "pages"}"\n'
-                      '\n[lists.daily]\ntitle = "Daily"\n', encoding="utf-8")
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{db}?timeout=0.2"\n\n[sources.pages]\npath = "{REPO / "seeds" / "pages"}"\n'
+        '\n[lists.daily]\ntitle = "Daily"\n',
+        encoding="utf-8",
+    )
     assert digest_cli("--config", str(config), "subscribers", "list").returncode == 0  # creates the store
     locker = sqlite3.connect(db)
     locker.execute("BEGIN EXCLUSIVE")
@@ -276,10 +313,18 @@ def test_senders_composing_at_the_same_instant_share_one_issue(store_url, differ
 
     def compose_and_save(n: int) -> None:
         try:
-            article = Article(url=f"https://news.example.org/{n if different_articles else 0}", title="Story",
-                              paragraphs=("Body. " * 30,), source="s")
-            digest = compose([Summary(article=article, sentences=("Body.",), algorithm="lead")],
-                             list_name=LIST.name, title=LIST.title, day=DAY)
+            article = Article(
+                url=f"https://news.example.org/{n if different_articles else 0}",
+                title="Story",
+                paragraphs=("Body. " * 30,),
+                source="s",
+            )
+            digest = compose(
+                [Summary(article=article, sentences=("Body.",), algorithm="lead")],
+                list_name=LIST.name,
+                title=LIST.title,
+                day=DAY,
+            )
             rendered = render_for_list(digest, LIST)
             with Store(store_url) as store:
                 barrier.wait()
@@ -311,8 +356,15 @@ def test_prepare_issue_takes_the_winners_issue(tmp_path, monkeypatch):
     with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
         subscribe(store, 2)
         winner = save_issue(store)
-        store.add_article(Article(url="https://news.example.org/late", title="Late story",
-                                  paragraphs=("A late body sentence. " * 20,), source="s"), gathered_at=NOW)
+        store.add_article(
+            Article(
+                url="https://news.example.org/late",
+                title="Late story",
+                paragraphs=("A late body sentence. " * 20,),
+                source="s",
+            ),
+            gathered_at=NOW,
+        )
         real = store.open_issue
         looks: list[str] = []
 
@@ -351,8 +403,14 @@ def test_a_server_that_is_down_opens_the_circuit(store_url):
                 issue = save_issue(store)
                 smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=2)
                 options = DeliveryOptions(connections=4, batch=100, attempts=3, backoff=0.01, defer=600)
-                result = await deliver_issue(issue, store=store, smtp=smtp, sender=LIST.sender,
-                                             recipient_for=recipient_factory(LIST, secret=SECRET), options=options)
+                result = await deliver_issue(
+                    issue,
+                    store=store,
+                    smtp=smtp,
+                    sender=LIST.sender,
+                    recipient_for=recipient_factory(LIST, secret=SECRET),
+                    options=options,
+                )
                 return result, port
         finally:
             server.close()
@@ -375,9 +433,15 @@ def test_uncertain_rows_keep_the_issue_open_until_settled(tmp_path):
         from digest.models import DeliveryResult
 
         claims = store.claim(issue_id, limit=3, lease=60, now=NOW, owner="a")
-        store.record(issue_id, [DeliveryResult(claims[0].subscriber.id, DeliveryStatus.UNCERTAIN, error="lost"),
-                                *(DeliveryResult(c.subscriber.id, DeliveryStatus.SENT, 250) for c in claims[1:])],
-                     now=NOW, owner="a")
+        store.record(
+            issue_id,
+            [
+                DeliveryResult(claims[0].subscriber.id, DeliveryStatus.UNCERTAIN, error="lost"),
+                *(DeliveryResult(c.subscriber.id, DeliveryStatus.SENT, 250) for c in claims[1:]),
+            ],
+            now=NOW,
+            owner="a",
+        )
         assert not store.complete_issue(issue_id, at=NOW)
         assert store.open_issue(LIST.name) is not None
         assert store.unsent_articles(LIST.name)  # the articles are not marked sent yet
@@ -387,9 +451,10 @@ def test_uncertain_rows_keep_the_issue_open_until_settled(tmp_path):
 
 def write_config(tmp_path, smtp_server, *, rate: float = 0, lease: float = 30, extra: str = "") -> str:
     config = tmp_path / "digest.toml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 [store]
-url = "sqlite:///{tmp_path / 'digest.db'}"
+url = "sqlite:///{tmp_path / "digest.db"}"
 
 [smtp]
 host = "127.0.0.1"
@@ -408,12 +473,14 @@ rate = {rate}
 {extra}
 
 [sources.pages]
-path = "{REPO / 'seeds' / 'pages'}"
+path = "{REPO / "seeds" / "pages"}"
 
 [lists.daily]
 title = "The Daily"
 from = "The Daily <digest@example.org>"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return str(config)
 
 
@@ -431,8 +498,14 @@ def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server)
     config = write_config(tmp_path, smtp_server, rate=40)
     emails = import_readers(tmp_path, config, 200)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    process = subprocess.Popen([sys.executable, "-m", "digest.cli", "--config", config, "send"], cwd=REPO,
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "--config", config, "send"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while len(smtp_server.accepted) < 40 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.01)
@@ -448,8 +521,14 @@ def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server)
     again = digest_cli("--config", config, "send")
     assert again.returncode == 0, again.stdout + again.stderr
     assert all(smtp_server.copies(e) == 1 for e in emails)
-    report("SIGTERM mid-send", {"accepted before the stop": len(accepted), "after the rerun": len(smtp_server.accepted),
-                                "duplicates": len(smtp_server.accepted) - len(emails)})
+    report(
+        "SIGTERM mid-send",
+        {
+            "accepted before the stop": len(accepted),
+            "after the rerun": len(smtp_server.accepted),
+            "duplicates": len(smtp_server.accepted) - len(emails),
+        },
+    )
 
 
 @pytest.mark.slow
@@ -502,7 +581,9 @@ def test_rows_in_flight_at_another_live_sender_are_not_a_failure(tmp_path, smtp_
 
     settings = load_settings(config, environ={})
     with Store(url) as store:
-        issue = prepare_issue(settings, settings.lists[0], store=store, day=datetime.now(UTC).date(), now=datetime.now(UTC))
+        issue = prepare_issue(
+            settings, settings.lists[0], store=store, day=datetime.now(UTC).date(), now=datetime.now(UTC)
+        )
         issue_id = issue.rendered.digest.issue_id
         store.claim(issue_id, limit=2, lease=600, now=datetime.now(UTC), owner="another-sender")
     result = digest_cli("--config", config, "send")
@@ -511,12 +592,15 @@ def test_rows_in_flight_at_another_live_sender_are_not_a_failure(tmp_path, smtp_
     assert sum(smtp_server.copies(e) for e in emails) == 2
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://digest:s3cr%40t@127.0.0.1:1/nodb",
-    "postgresql+psycopg://digest:s3cr@t@127.0.0.1:1/nodb",
-    "postgresql+psycopg://127.0.0.1:1/nodb?user=digest&password=s3cr@t",
-    "postgresql+psycopg://digest:s3cr@t@[not a url",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://digest:s3cr%40t@127.0.0.1:1/nodb",
+        "postgresql+psycopg://digest:s3cr@t@127.0.0.1:1/nodb",
+        "postgresql+psycopg://127.0.0.1:1/nodb?user=digest&password=s3cr@t",
+        "postgresql+psycopg://digest:s3cr@t@[not a url",
+    ],
+)
 def test_the_store_url_in_an_error_hides_its_password(url):
     from digest.errors import StoreError
 

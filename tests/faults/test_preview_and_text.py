@@ -38,14 +38,16 @@ def preview(tmp_path_factory):
         client.sendmail("d@example.org", [RECIPIENT], b"Subject: Captured one\r\n\r\nhello\r\n")
     article = Article(url="https://news.example.org/1", title="A story", paragraphs=("Body.",), source="s")
     digest = compose([Summary(article, ("Body.",), "lead")], list_name="daily", title="Daily", day=DAY)
-    running = PreviewServer(digest, ListSettings(name="daily", sender="Daily <d@example.org>"), port=0,
-                            maildir=maildir).start()
+    running = PreviewServer(
+        digest, ListSettings(name="daily", sender="Daily <d@example.org>"), port=0, maildir=maildir
+    ).start()
     yield running
     running.close()
 
 
-def request(server, path: str = "/", *, host: str | None, version: str = "HTTP/1.1",
-            extra: str = "") -> tuple[int, dict[str, str], bytes]:
+def request(
+    server, path: str = "/", *, host: str | None, version: str = "HTTP/1.1", extra: str = ""
+) -> tuple[int, dict[str, str], bytes]:
     """One raw request (the Host header exactly as given, or none); status, headers, body."""
     address, port = server.httpd.server_address[:2]
     head = f"GET {path} {version}\r\n" + (f"Host: {host}\r\n" if host is not None else "") + extra
@@ -60,8 +62,17 @@ def request(server, path: str = "/", *, host: str | None, version: str = "HTTP/1
     return int(lines[0].split(" ", 2)[1]), headers, body
 
 
-OWN_NAMES = ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "localhost", "LocalHost:{port}", "localhost.",
-             "[::1]:{port}", "[::1]", "[0:0::1]:{port}"]
+OWN_NAMES = [
+    "127.0.0.1:{port}",
+    "127.0.0.1",
+    "localhost:{port}",
+    "localhost",
+    "LocalHost:{port}",
+    "localhost.",
+    "[::1]:{port}",
+    "[::1]",
+    "[0:0::1]:{port}",
+]
 
 
 @pytest.mark.parametrize("host", OWN_NAMES)
@@ -70,9 +81,24 @@ def test_preview_answers_its_own_names(preview, host):
     assert status == 200 and b'id="desktop"' in body and RECIPIENT.encode() in body
 
 
-FOREIGN = ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}", "localhost.evil.example",
-           "rebind.127.0.0.1.nip.io:{port}", "", " ", "127.0.0.2:{port}", "10.0.0.1", "0.0.0.0:{port}",
-           "127.0.0.1:{port}:{port}", "127.0.0.1:x", "[::1", "[::1]x", "evil.example@127.0.0.1", "localhost\tx"]
+FOREIGN = [
+    "evil.example",
+    "evil.example:{port}",
+    "127.0.0.1.evil.example:{port}",
+    "localhost.evil.example",
+    "rebind.127.0.0.1.nip.io:{port}",
+    "",
+    " ",
+    "127.0.0.2:{port}",
+    "10.0.0.1",
+    "0.0.0.0:{port}",
+    "127.0.0.1:{port}:{port}",
+    "127.0.0.1:x",
+    "[::1",
+    "[::1]x",
+    "evil.example@127.0.0.1",
+    "localhost\tx",
+]
 
 
 @pytest.mark.parametrize("path", ["/", "/email.html", "/headers", "/email.txt", "/version", "/mobile", "/nowhere"])
@@ -90,10 +116,15 @@ def test_dns_rebinding_figures(preview):
     port = preview.httpd.server_address[1]
     status, _, body = request(preview, host=f"evil.example:{port}")
     ok_status, _, page = request(preview, host=f"127.0.0.1:{port}")
-    report("preview, Host: evil.example (DNS rebinding)", {
-        "status": status, "body bytes": len(body), "body": body.decode().strip(),
-        "page bytes for 127.0.0.1": f"{len(page)} (status {ok_status})",
-    })
+    report(
+        "preview, Host: evil.example (DNS rebinding)",
+        {
+            "status": status,
+            "body bytes": len(body),
+            "body": body.decode().strip(),
+            "page bytes for 127.0.0.1": f"{len(page)} (status {ok_status})",
+        },
+    )
     assert status == 421 and b"id=" not in body
 
 
@@ -115,8 +146,15 @@ def test_host_policy_for_all_interfaces_and_for_one_address():
 
     hostname = socket.gethostname()
     everywhere = HostPolicy.for_address("0.0.0.0")
-    for host in (hostname, f"{hostname.upper()}:8025", "localhost:8025", "127.0.0.1", "192.168.1.20:8025",
-                 "[fe80::1]:8025", "0.0.0.0:8025"):
+    for host in (
+        hostname,
+        f"{hostname.upper()}:8025",
+        "localhost:8025",
+        "127.0.0.1",
+        "192.168.1.20:8025",
+        "[fe80::1]:8025",
+        "0.0.0.0:8025",
+    ):
         assert everywhere.allows(host), host
     for host in ("evil.example", f"{hostname}.evil.example", "192.168.1.20.nip.io", "localhost:x"):
         assert not everywhere.allows(host), host
@@ -170,8 +208,20 @@ def test_the_email_frame_runs_no_script_and_is_framed_by_its_own_origin_only(pre
 # ---------------------------------------------------------------- invisible characters
 
 # Unicode's Bidi_Control property, all of it (PropList.txt).
-BIDI_CONTROLS = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-                 "\u2066", "\u2067", "\u2068", "\u2069"]
+BIDI_CONTROLS = [
+    "\u061c",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+]
 KEPT_FORMAT = set("\u200c\u200d\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd")
 
 
@@ -179,8 +229,9 @@ def rendered_for(title: str, *, sentence: str, source: str = "s", name: str = "R
     article = Article(url="https://news.example.org/1", title=title, paragraphs=(sentence,), source=source)
     digest = compose([Summary(article, (sentence,), "lead")], list_name="daily", title="Daily", day=DAY)
     rendered = render_digest(digest)
-    fields = personal_fields(name=name, email="r@example.org", unsubscribe_url="https://e.example/u",
-                             view_url="https://e.example/v")
+    fields = personal_fields(
+        name=name, email="r@example.org", unsubscribe_url="https://e.example/u", view_url="https://e.example/v"
+    )
     html, text = personalise(rendered, fields)
     factory = MessageFactory(rendered, sender="Daily <d@example.org>")
     message = factory.build(Recipient(email="r@example.org", name=name, unsubscribe_url="https://e.example/u"))
@@ -190,7 +241,9 @@ def rendered_for(title: str, *, sentence: str, source: str = "s", name: str = "R
 @pytest.mark.parametrize("control", BIDI_CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
 def test_every_bidi_control_is_removed_from_subject_html_and_text(control):
     subject, html, text, message = rendered_for(
-        f"Invoice{control}fdp.exe", sentence=f"Pay {control}now{control} please.", source=f"Desk{control}",
+        f"Invoice{control}fdp.exe",
+        sentence=f"Pay {control}now{control} please.",
+        source=f"Desk{control}",
         name=f"Ana{control}Lee",
     )
     for where, value in (("subject", subject), ("html", html), ("text", text)):
@@ -220,19 +273,32 @@ def test_every_invisible_format_character_goes_by_category():
         assert clean(f"a{c}b") == f"a{c}b"
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("Family \U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 day",
-     "Family \U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 day"),  # ZWJ joins the emoji
-    ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),  # ZWNJ in Persian
-    ("Flag \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f!",
-     "Flag \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f!"),  # Scotland
-    ("hidden\U000e0041\U000e0042 tags", "hidden tags"),  # tag letters outside a flag are invisible text
-    ("Donau\u00addampf\u00adschiff", "Donaudampfschiff"),  # soft hyphens go, the word stays whole
-    ("\u05e9\u05dc\u05d5\u05dd\u200f \u05e2\u05d5\u05dc\u05dd", "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd"),
-    ("\u0639\u0646\u0648\u0627\u0646 \u0661\u0662", "\u0639\u0646\u0648\u0627\u0646 \u0661\u0662"),
-    ("zero\u200bwidth\ufeff word\u2060joiner", "zerowidth wordjoiner"),
-    ("caf\u00e9 \u2014 na\u00efve", "caf\u00e9 \u2014 na\u00efve"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "Family \U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 day",
+            "Family \U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 day",
+        ),  # ZWJ joins the emoji
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        ),  # ZWNJ in Persian
+        (
+            "Flag \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f!",
+            "Flag \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f!",
+        ),  # Scotland
+        ("hidden\U000e0041\U000e0042 tags", "hidden tags"),  # tag letters outside a flag are invisible text
+        ("Donau\u00addampf\u00adschiff", "Donaudampfschiff"),  # soft hyphens go, the word stays whole
+        (
+            "\u05e9\u05dc\u05d5\u05dd\u200f \u05e2\u05d5\u05dc\u05dd",
+            "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd",
+        ),
+        ("\u0639\u0646\u0648\u0627\u0646 \u0661\u0662", "\u0639\u0646\u0648\u0627\u0646 \u0661\u0662"),
+        ("zero\u200bwidth\ufeff word\u2060joiner", "zerowidth wordjoiner"),
+        ("caf\u00e9 \u2014 na\u00efve", "caf\u00e9 \u2014 na\u00efve"),
+    ],
+)
 def test_legitimate_text_survives(given, expected):
     assert clean(given) == expected
     subject, _html, text, _ = rendered_for(given, sentence=f"{given} is here.")
@@ -241,13 +307,15 @@ def test_legitimate_text_survives(given, expected):
 
 @pytest.mark.parametrize("control", BIDI_CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
 def test_subscriber_names_and_attributes_lose_every_bidi_control(control):
-    subscriber = new_subscriber("ana@example.org", name=f"Ana{control} Moreau{control}",
-                                attributes={"city": f"Mill{control}brook"})
+    subscriber = new_subscriber(
+        "ana@example.org", name=f"Ana{control} Moreau{control}", attributes={"city": f"Mill{control}brook"}
+    )
     assert subscriber.name == "Ana Moreau" and subscriber.attributes["city"] == "Millbrook"
 
 
-@pytest.mark.parametrize("char", ["\u061c", "\u200e", "\u202e", "\u200d", "\u00ad", "\ufeff"],
-                         ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize(
+    "char", ["\u061c", "\u200e", "\u202e", "\u200d", "\u00ad", "\ufeff"], ids=lambda c: f"U+{ord(c):04X}"
+)
 def test_a_link_with_an_invisible_character_is_dropped(char):
     assert safe_url(f"https://news.example.org/a{char}b") is None
     assert safe_url("https://news.example.org/caf\u00e9") == "https://news.example.org/caf\u00e9"
@@ -257,9 +325,11 @@ def test_a_link_with_an_invisible_character_is_dropped(char):
 
 # Text in a bare <div>: trafilatura's precision pass finds no body and logs
 # "discarding data" before the next pass finds it.
-DIV_PAGE = ("<html><head><title>A story kept in a div</title></head><body><div>"
-            + "This is a sentence of a reasonably long article body that talks about things. " * 6
-            + "</div></body></html>")
+DIV_PAGE = (
+    "<html><head><title>A story kept in a div</title></head><body><div>"
+    + "This is a sentence of a reasonably long article body that talks about things. " * 6
+    + "</div></body></html>"
+)
 
 
 def test_extraction_libraries_stay_off_stderr_without_verbose(tmp_path):
@@ -267,9 +337,13 @@ def test_extraction_libraries_stay_off_stderr_without_verbose(tmp_path):
     page.write_text(DIV_PAGE)
     quiet = digest_cli("extract", str(page))
     verbose = digest_cli("-v", "extract", str(page))
-    report("library log records on stderr, digest extract of a page trafilatura warns about", {
-        "without -v": repr(quiet.stderr), "with -v": repr(verbose.stderr.strip()),
-    })
+    report(
+        "library log records on stderr, digest extract of a page trafilatura warns about",
+        {
+            "without -v": repr(quiet.stderr),
+            "with -v": repr(verbose.stderr.strip()),
+        },
+    )
     assert quiet.returncode == 0 and "A story kept in a div" in quiet.stdout
     assert quiet.stderr == ""
     assert verbose.returncode == 0 and "discarding data" in verbose.stderr  # the page does make it warn
@@ -285,6 +359,7 @@ def test_our_own_warnings_still_reach_stderr_without_verbose():
         "    logging.getLogger(name).error('library record from %s', name)\n"
         "    logging.getLogger(name).warning('library record from %s', name)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
+    )
     assert result.stderr == "WARNING digest.mail.render: own warning 1\n"

@@ -30,12 +30,37 @@ NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 # Text a hostile or broken source may carry: control characters, bidi overrides, line
 # and paragraph separators, RTL scripts, emoji, markup, and words longer than any line.
 NASTY = [
-    "", " ", "\r\n", "\r", "\n\n", "\x00", "\x0b\x0c", "\x1b[31m", "\u0085", "\u2028", "\u2029", "\u202e", "\u200b",
-    "\ufeff", "مرحبا بالعالم. هذا نص عربي.", "שלום עולם.", "😀🎉👩‍👩‍👧‍👦", "Ünïcödé ßtraße.",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)",
-    "data:text/html;base64,PHNjcmlwdD4=", "expression(alert(1))", "{{ 7*7 }}", "{% raw %}", "%s%n{0}",
-    "=?utf-8?q?=0D=0ABcc:_x@evil.example?=", "Bcc: victim@evil.example", "\r\nBcc: victim@evil.example",
-    "x" * 10_000, ("word " * 2000).strip(),
+    "",
+    " ",
+    "\r\n",
+    "\r",
+    "\n\n",
+    "\x00",
+    "\x0b\x0c",
+    "\x1b[31m",
+    "\u0085",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "مرحبا بالعالم. هذا نص عربي.",
+    "שלום עולם.",
+    "😀🎉👩‍👩‍👧‍👦",
+    "Ünïcödé ßtraße.",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "expression(alert(1))",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "%s%n{0}",
+    "=?utf-8?q?=0D=0ABcc:_x@evil.example?=",
+    "Bcc: victim@evil.example",
+    "\r\nBcc: victim@evil.example",
+    "x" * 10_000,
+    ("word " * 2000).strip(),
 ]
 any_text = st.one_of(
     st.text(max_size=300),
@@ -44,10 +69,21 @@ any_text = st.one_of(
     st.lists(st.sampled_from(NASTY), max_size=4).map("".join),
 )
 URLS = [
-    "https://news.example.org/a", "http://news.example.org/b?x=1&y=2", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "//evil.example/x", "/relative", "",
-    "https://evil.example/\r\nBcc: x@evil.example", "https://example.org/\" onmouseover=\"alert(1)",
-    "https://example.org/<script>", "ftp://example.org/file", "mailto:a@example.org", " https://example.org/ws",
+    "https://news.example.org/a",
+    "http://news.example.org/b?x=1&y=2",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "//evil.example/x",
+    "/relative",
+    "",
+    "https://evil.example/\r\nBcc: x@evil.example",
+    'https://example.org/" onmouseover="alert(1)',
+    "https://example.org/<script>",
+    "ftp://example.org/file",
+    "mailto:a@example.org",
+    " https://example.org/ws",
 ]
 any_url = st.one_of(st.sampled_from(URLS), st.text(max_size=60))
 
@@ -63,20 +99,36 @@ def utf8_safe(text: str) -> bool:
 # ---------------------------------------------------------------- feeds
 
 FEED_TEMPLATES = [
-    ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{t}</title><item><title>{t}</title>"
-    "<link>{u}</link><description>{d}</description><pubDate>{t}</pubDate></item></channel></rss>"),
-    ("<feed xmlns='http://www.w3.org/2005/Atom'><title>{t}</title><entry><title>{t}</title><link href='{u}'/>"
-    "<content type='html'>{d}</content><updated>{t}</updated><author><name>{t}</name></author></entry></feed>"),
-    ("<rss version='2.0'><channel><item><title><![CDATA[{t}]]></title><link>{u}</link><description><![CDATA[{d}]]>"
-    "</description></item></channel></rss>"),
+    (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{t}</title><item><title>{t}</title>"
+        "<link>{u}</link><description>{d}</description><pubDate>{t}</pubDate></item></channel></rss>"
+    ),
+    (
+        "<feed xmlns='http://www.w3.org/2005/Atom'><title>{t}</title><entry><title>{t}</title><link href='{u}'/>"
+        "<content type='html'>{d}</content><updated>{t}</updated><author><name>{t}</name></author></entry></feed>"
+    ),
+    (
+        "<rss version='2.0'><channel><item><title><![CDATA[{t}]]></title><link>{u}</link><description><![CDATA[{d}]]>"
+        "</description></item></channel></rss>"
+    ),
 ]
 
 
 @st.composite
 def feed_documents(draw) -> tuple[bytes, str]:
     kind = draw(st.sampled_from(["bytes", "xml", "json", "jsonish"]))
-    content_type = draw(st.sampled_from(["", "application/rss+xml", "text/xml", "application/json",
-                                         "text/html; charset=bogus", "application/xml; charset=koi8-r"]))
+    content_type = draw(
+        st.sampled_from(
+            [
+                "",
+                "application/rss+xml",
+                "text/xml",
+                "application/json",
+                "text/html; charset=bogus",
+                "application/xml; charset=koi8-r",
+            ]
+        )
+    )
     if kind == "bytes":
         return draw(st.binary(max_size=2000)), content_type
     if kind == "xml":
@@ -85,25 +137,67 @@ def feed_documents(draw) -> tuple[bytes, str]:
         encoding = draw(st.sampled_from(["utf-8", "utf-16", "latin-1", "cp1252", "gb18030"]))
         return text.encode(encoding, "replace"), content_type
     if kind == "json":
-        value = st.one_of(any_text, st.integers(), st.none(), st.lists(any_text, max_size=3), st.booleans(),
-                          st.dictionaries(any_text, any_text, max_size=3))
-        item = st.fixed_dictionaries({}, optional=dict.fromkeys(("url", "external_url", "title", "content_html", "content_text", "summary", "date_published", "date_modified", "authors", "author"), value))
-        doc = {"version": draw(st.sampled_from(["https://jsonfeed.org/version/1.1", "1", ""])),
-               "title": draw(value), "items": draw(st.one_of(st.lists(item, max_size=4), value))}
+        value = st.one_of(
+            any_text,
+            st.integers(),
+            st.none(),
+            st.lists(any_text, max_size=3),
+            st.booleans(),
+            st.dictionaries(any_text, any_text, max_size=3),
+        )
+        item = st.fixed_dictionaries(
+            {},
+            optional=dict.fromkeys(
+                (
+                    "url",
+                    "external_url",
+                    "title",
+                    "content_html",
+                    "content_text",
+                    "summary",
+                    "date_published",
+                    "date_modified",
+                    "authors",
+                    "author",
+                ),
+                value,
+            ),
+        )
+        doc = {
+            "version": draw(st.sampled_from(["https://jsonfeed.org/version/1.1", "1", ""])),
+            "title": draw(value),
+            "items": draw(st.one_of(st.lists(item, max_size=4), value)),
+        }
         return json.dumps(doc).encode(), content_type
     # JSON with escapes for lone surrogates and odd numbers, as a broken generator writes them
     title = draw(st.sampled_from(["\\ud800", "\\udfff", "ok\\u0000", "\\ud83d\\ude00", "1e999"]))
-    doc = ('{"version": "https://jsonfeed.org/version/1", "items": [{"url": "https://e.example/1", '
-           f'"title": "{title}", "content_text": "Body {title}.", "date_published": "{title}"}}]}}')
+    doc = (
+        '{"version": "https://jsonfeed.org/version/1", "items": [{"url": "https://e.example/1", '
+        f'"title": "{title}", "content_text": "Body {title}.", "date_published": "{title}"}}]}}'
+    )
     return doc.encode(), content_type
 
 
 @FEW
 @given(feed_documents())
-@example(((b'{"version": "https://jsonfeed.org/version/1", "items": [{"url": "https://e.example/1", '
-          b'"title": "\\ud800", "content_text": "x"}]}'), "application/json"))
-@example(((b"<rss version='2.0'><channel><item><title>a &#xD800; b &#55296; &#x110000; &#0;</title>"
-          b"<link>http://x.example/1</link></item></channel></rss>"), "application/rss+xml"))
+@example(
+    (
+        (
+            b'{"version": "https://jsonfeed.org/version/1", "items": [{"url": "https://e.example/1", '
+            b'"title": "\\ud800", "content_text": "x"}]}'
+        ),
+        "application/json",
+    )
+)
+@example(
+    (
+        (
+            b"<rss version='2.0'><channel><item><title>a &#xD800; b &#55296; &#x110000; &#0;</title>"
+            b"<link>http://x.example/1</link></item></channel></rss>"
+        ),
+        "application/rss+xml",
+    )
+)
 def test_parse_feed_only_raises_feed_error_and_gives_clean_text(document):
     body, content_type = document
     try:
@@ -120,11 +214,24 @@ def test_parse_feed_only_raises_feed_error_and_gives_clean_text(document):
 
 # ---------------------------------------------------------------- extraction
 
+
 @st.composite
 def pages(draw) -> Page:
-    content_type = draw(st.sampled_from(["text/html", "text/html; charset=utf-8", "text/html; charset=nope",
-                                         "text/plain", "text/plain; charset=utf-16", "", "application/octet-stream",
-                                         "application/pdf", "text/plain; charset=latin-1"]))
+    content_type = draw(
+        st.sampled_from(
+            [
+                "text/html",
+                "text/html; charset=utf-8",
+                "text/html; charset=nope",
+                "text/plain",
+                "text/plain; charset=utf-16",
+                "",
+                "application/octet-stream",
+                "application/pdf",
+                "text/plain; charset=latin-1",
+            ]
+        )
+    )
     shape = draw(st.sampled_from(["binary", "text", "html"]))
     if shape == "binary":
         body = draw(st.binary(max_size=3000))
@@ -155,24 +262,39 @@ def test_extract_article_only_raises_extract_error(page):
 
 
 ADVERSARIAL_PAGES = {
-    "deep-nesting": b"<html><body>" + b"<div>" * 5000 + b"<p>Deep text here. " * 50 + b"</div>" * 5000 + b"</body></html>",
+    "deep-nesting": b"<html><body>"
+    + b"<div>" * 5000
+    + b"<p>Deep text here. " * 50
+    + b"</div>" * 5000
+    + b"</body></html>",
     "deep-inline": b"<html><body><p>" + b"<b>" * 20000 + b"x" + b"</b>" * 20000 + b"</p></body></html>",
-    "one-1mb-paragraph": b"<html><body><article><p>" + b"Lorem ipsum dolor sit amet. " * 40000 + b"</p></article></body></html>",
-    "10k-character-word": b"<html><body><article><h1>T</h1><p>" + b"x" * 10000 + b" and more. " * 20 + b"</p></article></body></html>",
+    "one-1mb-paragraph": b"<html><body><article><p>"
+    + b"Lorem ipsum dolor sit amet. " * 40000
+    + b"</p></article></body></html>",
+    "10k-character-word": b"<html><body><article><h1>T</h1><p>"
+    + b"x" * 10000
+    + b" and more. " * 20
+    + b"</p></article></body></html>",
     "binary": bytes(range(256)) * 100,
     "utf16-without-bom": "<html><body><p>Hello world, this is text.</p></body></html>".encode("utf-16-le"),
     "nul-bytes": b"<html><body><article><p>A\x00B text. More text here.</p>" * 50 + b"</article></body></html>",
     "script-only": b"<html><body><script>" + b"var a=1;" * 10000 + b"</script></body></html>",
     "unclosed-comment": b"<html><body><!--" + b"-" * 100000 + b"<p>x</p></body></html>",
     "entity-expansion": b"<!DOCTYPE html [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>"
-                        b"<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]><html><body><p>&c;&c;&c;</p></body></html>",
-    "rtl-and-bidi-overrides": ("<html><body><article><h1>\u0639\u0646\u0648\u0627\u0646</h1>"
-                               + "<p>\u0647\u0630\u0627 \u0646\u0635. \u202eevil\u202c and more text here.</p>" * 40
-                               + "</article></body></html>").encode(),
-    "emoji": ("<html><body><article><h1>\U0001f600</h1>" + "<p>" + "\U0001f389 party time. " * 200 + "</p>" * 10
-              + "</article></body></html>").encode(),
-    "mixed-encodings": "<html><body><article><p>caf\u00e9 ".encode() + "caf\u00e9 na\u00efve ".encode("latin-1") * 50
-                       + "\u65e5\u672c".encode("shift_jis") + b"</p></article></body></html>",
+    b"<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]><html><body><p>&c;&c;&c;</p></body></html>",
+    "rtl-and-bidi-overrides": (
+        "<html><body><article><h1>\u0639\u0646\u0648\u0627\u0646</h1>"
+        + "<p>\u0647\u0630\u0627 \u0646\u0635. \u202eevil\u202c and more text here.</p>" * 40
+        + "</article></body></html>"
+    ).encode(),
+    "emoji": (
+        "<html><body><article><h1>\U0001f600</h1>"
+        "<p>" + "\U0001f389 party time. " * 200 + "</p>" * 10 + "</article></body></html>"
+    ).encode(),
+    "mixed-encodings": "<html><body><article><p>caf\u00e9 ".encode()
+    + "caf\u00e9 na\u00efve ".encode("latin-1") * 50
+    + "\u65e5\u672c".encode("shift_jis")
+    + b"</p></article></body></html>",
 }
 
 
@@ -204,11 +326,21 @@ def test_article_from_fragment_never_raises(html):
 
 body_text = st.one_of(
     any_text,
-    st.lists(st.one_of(any_text, st.sampled_from([
-        "The council met on Tuesday. It voted to repair the bridge.",
-        "Dr. Smith arrived at 5 p.m. on Jan. 3. She left at six.",
-        "«Ça va?» dit-il. Oui!", "第一句。第二句！第三句？", "Numbers: 1.5, 2.25 and 3. Done.",
-    ])), max_size=12).map("\n\n".join),
+    st.lists(
+        st.one_of(
+            any_text,
+            st.sampled_from(
+                [
+                    "The council met on Tuesday. It voted to repair the bridge.",
+                    "Dr. Smith arrived at 5 p.m. on Jan. 3. She left at six.",
+                    "«Ça va?» dit-il. Oui!",
+                    "第一句。第二句！第三句？",
+                    "Numbers: 1.5, 2.25 and 3. Done.",
+                ]
+            ),
+        ),
+        max_size=12,
+    ).map("\n\n".join),
 )
 
 
@@ -246,7 +378,9 @@ articles = st.builds(
     source=st.sampled_from(["a", "b", "", "<b>src</b>", "src\r\nX: y"]),
 )
 summaries = st.lists(
-    st.builds(Summary, article=articles, sentences=st.lists(any_text, max_size=3).map(tuple), algorithm=st.just("lead")),
+    st.builds(
+        Summary, article=articles, sentences=st.lists(any_text, max_size=3).map(tuple), algorithm=st.just("lead")
+    ),
     max_size=6,
 )
 
@@ -262,8 +396,17 @@ def test_compose_caps_orders_and_counts(items, max_items, day):
 
 
 ALLOWED_HEADERS = {
-    "from", "reply-to", "subject", "list-id", "mime-version", "content-type", "to", "date", "message-id",
-    "list-unsubscribe", "list-unsubscribe-post",
+    "from",
+    "reply-to",
+    "subject",
+    "list-id",
+    "mime-version",
+    "content-type",
+    "to",
+    "date",
+    "message-id",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
 }
 
 
@@ -312,27 +455,64 @@ def check_html(html: str, *, links: bool = True) -> None:
 
 
 @FEW
-@given(summaries, any_text, any_text, any_text, st.sampled_from(["", "{top}", "{list}: {top}{more}", "{count} {others}"]))
-@example([Summary(Article(url="https://e.example/\r\nBcc: x@evil.example", title="Hi\r\nBcc: victim@evil.example",
-                          paragraphs=("p",)), ("<script>alert(1)</script>",), "lead")],
-         "List\r\nBcc: a@evil.example", "Name\r\nBcc: b@evil.example", "x" * 10_000, "")
+@given(
+    summaries, any_text, any_text, any_text, st.sampled_from(["", "{top}", "{list}: {top}{more}", "{count} {others}"])
+)
+@example(
+    [
+        Summary(
+            Article(
+                url="https://e.example/\r\nBcc: x@evil.example",
+                title="Hi\r\nBcc: victim@evil.example",
+                paragraphs=("p",),
+            ),
+            ("<script>alert(1)</script>",),
+            "lead",
+        )
+    ],
+    "List\r\nBcc: a@evil.example",
+    "Name\r\nBcc: b@evil.example",
+    "x" * 10_000,
+    "",
+)
 def test_rendered_message_keeps_its_limits(items, list_title, name, long_text, subject_template):
     digest = compose(items, list_name="daily", title=list_title, day=date(2026, 11, 24), max_items=5)
     rendered = render_digest(digest, subject_template=subject_template)
     assert "\r" not in rendered.subject and "\n" not in rendered.subject
     check_html(rendered.html, links=False)  # the personal links are still markers here
-    factory = MessageFactory(rendered, sender=f"{list_title} <digest@example.org>", reply_to="Replies <r@example.org>",
-                             view_url="https://digest.example.org/issues/1")
-    recipient = Recipient(email="reader@example.org", name=name + long_text[:300],
-                          unsubscribe_url="https://digest.example.org/u?token=abc",
-                          unsubscribe_mailto="mailto:unsubscribe@example.org")
+    factory = MessageFactory(
+        rendered,
+        sender=f"{list_title} <digest@example.org>",
+        reply_to="Replies <r@example.org>",
+        view_url="https://digest.example.org/issues/1",
+    )
+    recipient = Recipient(
+        email="reader@example.org",
+        name=name + long_text[:300],
+        unsubscribe_url="https://digest.example.org/u?token=abc",
+        unsubscribe_mailto="mailto:unsubscribe@example.org",
+    )
     check_message(factory.build(recipient))
 
 
 @FEW
-@given(any_text, st.sampled_from(["reader@example.org", "a@b.example", "reader@example.org\r\nBcc: x@evil.example",
-                                  "reader@example.org>, <x@evil.example", "\"q\"@example.org", "", "no-at-sign",
-                                  "réader@example.org", "reader@exämple.org", "x" * 300 + "@example.org"]))
+@given(
+    any_text,
+    st.sampled_from(
+        [
+            "reader@example.org",
+            "a@b.example",
+            "reader@example.org\r\nBcc: x@evil.example",
+            "reader@example.org>, <x@evil.example",
+            '"q"@example.org',
+            "",
+            "no-at-sign",
+            "réader@example.org",
+            "reader@exämple.org",
+            "x" * 300 + "@example.org",
+        ]
+    ),
+)
 def test_recipient_fields_never_break_the_header_block(name, address):
     digest = compose([], list_name="daily", title="Daily", day=date(2026, 11, 24))
     factory = MessageFactory(render_digest(digest), sender="Daily <digest@example.org>")

@@ -34,14 +34,32 @@ INJECTIONS = [
 ]
 
 
-def message(*, title="Story", list_title="The Daily", list_name="daily", sender_name="The Daily",
-            reply_name="Desk", name="Reader", address="reader@example.org") -> bytes:
+def message(
+    *,
+    title="Story",
+    list_title="The Daily",
+    list_name="daily",
+    sender_name="The Daily",
+    reply_name="Desk",
+    name="Reader",
+    address="reader@example.org",
+) -> bytes:
     article = Article(url="https://news.example.org/1", title=title, paragraphs=("Body.",), source="s")
     digest = compose([Summary(article, ("Body.",), "lead")], list_name=list_name, title=list_title, day=DAY)
-    factory = MessageFactory(render_digest(digest), sender=f"{sender_name} <digest@example.org>",
-                             reply_to=f"{reply_name} <desk@example.org>", view_url="https://digest.example.org/v/1")
-    return factory.build(Recipient(email=address, name=name, unsubscribe_url="https://digest.example.org/u?t=1",
-                                   unsubscribe_mailto="mailto:unsubscribe@example.org"))
+    factory = MessageFactory(
+        render_digest(digest),
+        sender=f"{sender_name} <digest@example.org>",
+        reply_to=f"{reply_name} <desk@example.org>",
+        view_url="https://digest.example.org/v/1",
+    )
+    return factory.build(
+        Recipient(
+            email=address,
+            name=name,
+            unsubscribe_url="https://digest.example.org/u?t=1",
+            unsubscribe_mailto="mailto:unsubscribe@example.org",
+        )
+    )
 
 
 @pytest.mark.parametrize("text", INJECTIONS, ids=range(len(INJECTIONS)))
@@ -65,16 +83,24 @@ def test_a_list_name_never_breaks_the_header_block(list_name):
 
 @pytest.mark.parametrize(
     "address",
-    ["victim@evil.example\r\nBcc: x@evil.example", "a@example.org>, <x@evil.example", "a@example.org\x00",
-     "<a@example.org>", "a@exa mple.org", "a@example.org\u2028"],
+    [
+        "victim@evil.example\r\nBcc: x@evil.example",
+        "a@example.org>, <x@evil.example",
+        "a@example.org\x00",
+        "<a@example.org>",
+        "a@exa mple.org",
+        "a@example.org\u2028",
+    ],
 )
 def test_a_bad_recipient_address_is_refused(address):
     with pytest.raises(MessageError):
         message(address=address)
 
 
-@pytest.mark.parametrize("sender", ["nobody", "Evil <x@evil.example\r\nBcc: y@evil.example>", "Äddress <ä@exämple.org>",
-                                    "<@>", "a <@example.org>"])
+@pytest.mark.parametrize(
+    "sender",
+    ["nobody", "Evil <x@evil.example\r\nBcc: y@evil.example>", "Äddress <ä@exämple.org>", "<@>", "a <@example.org>"],
+)
 def test_a_bad_sender_is_a_message_error(sender):
     digest = compose([], list_name="daily", title="Daily", day=DAY)
     try:
@@ -109,28 +135,64 @@ which had been delayed twice. &lt;script&gt;alert("escaped")&lt;/script&gt; was 
 def test_hostile_article_content_never_reaches_the_email():
     page = Page(url="https://news.example.org/council", body=HOSTILE_PAGE, content_type="text/html", fetched_at=NOW)
     from_page = extract_article(page)
-    from_feed = article_from_fragment(HOSTILE_PAGE.decode(), url="javascript:alert(1)", title="<script>alert(1)</script>")
+    from_feed = article_from_fragment(
+        HOSTILE_PAGE.decode(), url="javascript:alert(1)", title="<script>alert(1)</script>"
+    )
     assert from_page is not None and from_feed is not None
-    hostile = Article(url="javascript:alert(1)", title="<img src=x onerror=alert(1)>", image="data:image/png;base64,AAAA",
-                      paragraphs=("<b onclick=alert(1)>bold</b> claim. Another sentence here.",), source="s")
-    evil_image = Article(url="https://news.example.org/2", title="Image", image="javascript:alert(1)",
-                         paragraphs=("Text here. More text.",), source="s")
+    hostile = Article(
+        url="javascript:alert(1)",
+        title="<img src=x onerror=alert(1)>",
+        image="data:image/png;base64,AAAA",
+        paragraphs=("<b onclick=alert(1)>bold</b> claim. Another sentence here.",),
+        source="s",
+    )
+    evil_image = Article(
+        url="https://news.example.org/2",
+        title="Image",
+        image="javascript:alert(1)",
+        paragraphs=("Text here. More text.",),
+        source="s",
+    )
     summaries = [summarize(a, sentences=3) for a in (from_page, from_feed, hostile, evil_image)]
     digest = compose(summaries, list_name="daily", title="The <b>Daily</b>", day=DAY, show_images=True)
     rendered = render_digest(digest)
     factory = MessageFactory(rendered, sender="The Daily <digest@example.org>", view_url="https://digest.example.org/v")
-    parsed = check_message(factory.build(Recipient(email="reader@example.org", name="<script>alert(1)</script>",
-                                                   unsubscribe_url="https://digest.example.org/u?t=1")))
+    parsed = check_message(
+        factory.build(
+            Recipient(
+                email="reader@example.org",
+                name="<script>alert(1)</script>",
+                unsubscribe_url="https://digest.example.org/u?t=1",
+            )
+        )
+    )
     html = parsed.get_body(("html",)).get_content()
     lowered = html.lower()
-    for bad in ("<script", "<iframe", "<object", "<embed", "<form", "<svg", "<base", "http-equiv", "javascript:",
-                "data:text", "data:image", "expression(", "onerror", "onclick", "onload", "onmouseover"):
+    for bad in (
+        "<script",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<form",
+        "<svg",
+        "<base",
+        "http-equiv",
+        "javascript:",
+        "data:text",
+        "data:image",
+        "expression(",
+        "onerror",
+        "onclick",
+        "onload",
+        "onmouseover",
+    ):
         assert bad not in lowered, bad
     assert "https://evil.example" not in html
     assert "The council met on Tuesday" in html  # the article itself made it
 
 
 # ---------------------------------------------------------------- unsubscribe tokens
+
 
 def token_setup(tmp_path):
     from tests.faults.conftest import digest_cli
@@ -173,8 +235,9 @@ def test_unsubscribe_tokens_forged_truncated_other_list_and_replayed(tmp_path):
     run = token_setup(tmp_path)
 
     def token(**claims):
-        return make_token(**({"secret": "token-test-secret", "list_name": "daily", "key": "ana@example.org",
-                              "version": 1} | claims))
+        return make_token(
+            **({"secret": "token-test-secret", "list_name": "daily", "key": "ana@example.org", "version": 1} | claims)
+        )
 
     good = token()
     # forged: another secret; altered: the claims changed under the old signature; truncated
@@ -219,15 +282,21 @@ def test_a_link_from_before_a_removal_does_not_work_after_the_address_is_added_a
 
 # ---------------------------------------------------------------- the preview server
 
+
 @pytest.fixture(scope="module")
 def hostile_preview():
     from digest.preview import PreviewServer
 
-    article = Article(url="https://news.example.org/1\"><script>alert(1)</script>",
-                      title="<script>alert('title')</script>", paragraphs=("Body.",), source="<b>src</b>",
-                      warnings=("<img src=x onerror=alert(1)>",))
-    digest = compose([Summary(article, ("<script>alert('s')</script>",), "lead")], list_name="daily",
-                     title="Daily", day=DAY)
+    article = Article(
+        url='https://news.example.org/1"><script>alert(1)</script>',
+        title="<script>alert('title')</script>",
+        paragraphs=("Body.",),
+        source="<b>src</b>",
+        warnings=("<img src=x onerror=alert(1)>",),
+    )
+    digest = compose(
+        [Summary(article, ("<script>alert('s')</script>",), "lead")], list_name="daily", title="Daily", day=DAY
+    )
     running = PreviewServer(digest, ListSettings(name="daily", sender="Daily <d@example.org>"), port=0).start()
     yield running
     running.close()
@@ -246,10 +315,23 @@ def raw_request(server, request: bytes) -> tuple[int, bytes]:
 
 @pytest.mark.parametrize(
     "target",
-    ["/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd",
-     "/email.html/../../../etc/passwd", "/\\..\\..\\etc\\passwd", "/templates/", "/templates/digest.css",
-     "/digest/", "/seeds/digest.toml", "/.git/config", "/%00", "/email.html%00.txt",
-     "http://127.0.0.1/../../etc/passwd", "file:///etc/passwd"],
+    [
+        "/../../../../etc/passwd",
+        "/..%2f..%2f..%2fetc%2fpasswd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "//etc/passwd",
+        "/email.html/../../../etc/passwd",
+        "/\\..\\..\\etc\\passwd",
+        "/templates/",
+        "/templates/digest.css",
+        "/digest/",
+        "/seeds/digest.toml",
+        "/.git/config",
+        "/%00",
+        "/email.html%00.txt",
+        "http://127.0.0.1/../../etc/passwd",
+        "file:///etc/passwd",
+    ],
 )
 def test_preview_refuses_paths_outside_its_routes(hostile_preview, target):
     code, response = raw_request(hostile_preview, f"GET {target} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
@@ -280,13 +362,18 @@ def test_preview_command_binds_loopback_by_default(tmp_path):
     import subprocess
     import sys
 
-
     config = tmp_path / "digest.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "digest.db"}"\n[lists.daily]\nfrom = "D <d@example.org>"\n')
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "digest.db"}"\n[lists.daily]\nfrom = "D <d@example.org>"\n'
+    )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "digest.cli", "--config", str(config), "preview", "--serve", "--port", "0"],
-        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 90)
@@ -331,8 +418,13 @@ class AuthSMTPServer:
         sock.listen(50)
         recording.port = sock.getsockname()[1]
         recording._controller = _BoundController(
-            _Handler(recording), sock=sock, server_hostname="recording.localhost", data_size_limit=None,
-            authenticator=authenticator, auth_require_tls=False, auth_required=True,
+            _Handler(recording),
+            sock=sock,
+            server_hostname="recording.localhost",
+            data_size_limit=None,
+            authenticator=authenticator,
+            auth_require_tls=False,
+            auth_required=True,
         )
         recording._controller.start()
         return self
@@ -348,15 +440,17 @@ def secret_run(tmp_path, port: int, *, username: str = "digest-user", attempts: 
     config.write_text(
         f'[store]\nurl = "sqlite:///{tmp_path / "digest.db"}"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nusername = "{username}"\ntimeout = 10\n'
-        f'[delivery]\nconnections = 2\nattempts = {attempts}\n'
+        f"[delivery]\nconnections = 2\nattempts = {attempts}\n"
         f'[sources.pages]\npath = "{REPO / "seeds" / "pages"}"\n'
         '[lists.daily]\nfrom = "Daily <digest@example.org>"\n'
     )
     people = tmp_path / "people.csv"
     people.write_text("email,name\n" + "".join(f"r{i}@example.org,Reader {i}\n" for i in range(5)))
     env = {"DIGEST_SMTP_PASSWORD": PASSWORD, "DIGEST_UNSUBSCRIBE_SECRET": SIGNING}
-    return [digest_cli("--config", str(config), "-v", *args, env=env, timeout=120)
-            for args in (("gather",), ("subscribers", "import", str(people)), ("send",))]
+    return [
+        digest_cli("--config", str(config), "-v", *args, env=env, timeout=120)
+        for args in (("gather",), ("subscribers", "import", str(people)), ("send",))
+    ]
 
 
 def assert_no_secret(*texts: str | bytes) -> None:

@@ -43,7 +43,9 @@ async def send_until_done(store, issue, server, options=FAST, *, runs: int = 5):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("pipelining", "subscribers"), [(True, SUBSCRIBERS), (False, 500)], ids=["pipelined", "lockstep"])
+@pytest.mark.parametrize(
+    ("pipelining", "subscribers"), [(True, SUBSCRIBERS), (False, 500)], ids=["pipelined", "lockstep"]
+)
 async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server, pipelining, subscribers):
     """10 % transient replies at RCPT, dropped connections before and after DATA,
     transient DATA replies, 550s and throttles across 2,000 subscribers; and the same
@@ -53,7 +55,11 @@ async def test_fault_matrix_nothing_lost_nothing_twice(store, smtp_server, pipel
     rng = random.Random(SEED)
     picked = rng.sample(emails, 190)
     rejected, drop_before, drop_after, transient_data, throttled = (
-        picked[:20], picked[20:80], picked[80:100], picked[100:180], picked[180:190]
+        picked[:20],
+        picked[20:80],
+        picked[80:100],
+        picked[100:180],
+        picked[180:190],
     )
     faults = smtp_server.faults
     faults.seed = SEED

@@ -18,7 +18,7 @@ def write_config(tmp_path: Path, server: RecordingSMTPServer) -> str:
     config = tmp_path / "digest.toml"
     config.write_text(f"""
 [store]
-url = "sqlite:///{tmp_path / 'digest.db'}"
+url = "sqlite:///{tmp_path / "digest.db"}"
 [smtp]
 host = "127.0.0.1"
 port = {server.port}
@@ -27,13 +27,13 @@ secret = "flow-test-secret"
 [delivery]
 attempts = 2
 [sources.scrapes]
-path = "{SEEDS_DIR / 'pages'}"
+path = "{SEEDS_DIR / "pages"}"
 [sources.feed]
-feed = "{SEEDS_DIR / 'feeds' / 'river-valley-news.xml'}"
+feed = "{SEEDS_DIR / "feeds" / "river-valley-news.xml"}"
 [lists.daily]
 title = "Flow Digest"
 from = "Flow Digest <digest@example.org>"
-subscribers = "{SEEDS_DIR / 'subscribers.csv'}"
+subscribers = "{SEEDS_DIR / "subscribers.csv"}"
 """)
     return str(config)
 
@@ -104,7 +104,9 @@ def test_signing_key_from_a_secret_block_and_the_artifact(tmp_path, server):
 
     async def artifacts():
         async with get_client() as client:
-            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["digest-daily"])))
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["digest-daily"]))
+            )
 
     [artifact, *_] = asyncio.run(artifacts())
     assert "| sent | 12 |" in artifact.data and "Flow Digest" in artifact.data

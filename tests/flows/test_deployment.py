@@ -49,8 +49,14 @@ class Deployment:
     worker: subprocess.Popen
 
     def prefect(self, *args: str, timeout: float = 120) -> str:
-        result = subprocess.run([str(PREFECT), "--no-prompt", *args], env=self.env, cwd=REPO, capture_output=True,
-                                text=True, timeout=timeout)
+        result = subprocess.run(
+            [str(PREFECT), "--no-prompt", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
@@ -83,8 +89,13 @@ def deployment(tmp_path_factory, prefect_harness):
         setup.prefect("work-pool", "create", "digest-pool", "--type", "process")
         setup.prefect("deploy", "--all")
         worker_log = (tmp_path / "worker.log").open("w")
-        worker = subprocess.Popen([str(PREFECT), "worker", "start", "--pool", "digest-pool"], env=env, cwd=REPO,
-                                  stdout=worker_log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [str(PREFECT), "worker", "start", "--pool", "digest-pool"],
+            env=env,
+            cwd=REPO,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+        )
         yield Deployment(env, smtp, worker)
     finally:
         if worker is not None:
@@ -93,8 +104,17 @@ def deployment(tmp_path_factory, prefect_harness):
 
 
 def test_deploy_and_run_the_manual_deployment(deployment):
-    output = deployment.prefect("deployment", "run", "daily-digest/manual", "--watch", "--watch-interval", "1", "--watch-timeout", "180",
-                                timeout=240)
+    output = deployment.prefect(
+        "deployment",
+        "run",
+        "daily-digest/manual",
+        "--watch",
+        "--watch-interval",
+        "1",
+        "--watch-timeout",
+        "180",
+        timeout=240,
+    )
     assert "Completed" in output, output
     assert len(deployment.smtp.accepted) == SUBSCRIBERS
     assert all(len(copies) == 1 for copies in deployment.smtp.by_recipient().values())
@@ -138,9 +158,11 @@ def test_a_flow_run_killed_mid_send_loses_nothing_when_the_deployment_runs_again
     assert lost == []
     assert duplicates == in_flight  # every duplicate is a copy the killed run had out but not recorded
     assert sent_in_ledger(db) == set(emails)
-    print(f"\nflow crash and resume: {CRASH_SUBSCRIBERS} subscribers, batch {CRASH_BATCH}, seed {CRASH_SEED}: "
-          f"killed at {at_kill} accepted ({in_flight} in flight); after the rerun {len(smtp.accepted)} accepted, "
-          f"lost {len(lost)}, duplicates {duplicates}, integrity ok")
+    print(
+        f"\nflow crash and resume: {CRASH_SUBSCRIBERS} subscribers, batch {CRASH_BATCH}, seed {CRASH_SEED}: "
+        f"killed at {at_kill} accepted ({in_flight} in flight); after the rerun {len(smtp.accepted)} accepted, "
+        f"lost {len(lost)}, duplicates {duplicates}, integrity ok"
+    )
 
 
 def crash_config(tmp_path: Path, smtp: RecordingSMTPServer) -> tuple[str, str]:
@@ -162,7 +184,7 @@ connections = 4
 batch = {CRASH_BATCH}
 lease = 1
 [sources.scrapes]
-path = "{REPO / 'seeds' / 'pages'}"
+path = "{REPO / "seeds" / "pages"}"
 [lists.daily]
 title = "Crash Digest"
 from = "Crash Digest <digest@example.org>"

@@ -15,7 +15,9 @@ LOREM = [
 
 
 def article_html(title: str, *, author: str = "Dana Reyes", date: str = "2026-11-20", paragraphs: int = 6) -> bytes:
-    body = "\n".join(f"<p>{escape(LOREM[i % len(LOREM)])} ({escape(title)}, part {i + 1}.)</p>" for i in range(paragraphs))
+    body = "\n".join(
+        f"<p>{escape(LOREM[i % len(LOREM)])} ({escape(title)}, part {i + 1}.)</p>" for i in range(paragraphs)
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)} | Test Gazette</title>
 <meta name="author" content="{escape(author)}">
@@ -46,13 +48,13 @@ def rss(items: list[tuple[str, str]], *, full_content: bool = False) -> bytes:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
 <channel><title>Test feed</title><link>http://127.0.0.1/</link><description>Tests</description>
-{''.join(entries)}
+{"".join(entries)}
 </channel></rss>""".encode()
 
 
 def atom(items: list[tuple[str, str]]) -> bytes:
     entries = "".join(
-        f"<entry><title>{escape(t)}</title><link href=\"{escape(link)}\"/><id>{escape(link)}</id>"
+        f'<entry><title>{escape(t)}</title><link href="{escape(link)}"/><id>{escape(link)}</id>'
         f"<updated>2026-11-20T08:00:00Z</updated><author><name>Sam Okafor</name></author><summary>Teaser.</summary></entry>"
         for t, link in items
     )

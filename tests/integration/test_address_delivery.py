@@ -49,8 +49,13 @@ class Server(RecordingSMTPServer):
         sock.bind((HOST, 0))
         sock.listen(50)
         self.port = sock.getsockname()[1]
-        self._controller = _BoundController(_Handler(self), sock=sock, server_hostname="recording.localhost",
-                                            data_size_limit=None, enable_SMTPUTF8=self.smtputf8)
+        self._controller = _BoundController(
+            _Handler(self),
+            sock=sock,
+            server_hostname="recording.localhost",
+            data_size_limit=None,
+            enable_SMTPUTF8=self.smtputf8,
+        )
         self._controller.start()
         return self
 
@@ -119,8 +124,12 @@ async def test_a_utf8_local_part_is_a_clear_failure_where_smtputf8_is_not_offere
 def save_issue(store):
     article = Article(url="https://news.example.org/1", title="Story", paragraphs=("Body. " * 50,), source="s")
     store.add_article(article, gathered_at=NOW)
-    digest = compose([Summary(article=article, sentences=("Body.",), algorithm="lead")], list_name="daily",
-                     title="The Daily", day=date(2026, 11, 24))
+    digest = compose(
+        [Summary(article=article, sentences=("Body.",), algorithm="lead")],
+        list_name="daily",
+        title="The Daily",
+        day=date(2026, 11, 24),
+    )
     store.save_issue(render_for_list(digest, LIST), article_urls=[article.url], at=NOW)
     return store.issue(digest.issue_id)
 
@@ -136,8 +145,14 @@ async def test_what_import_accepts_send_can_send(store, server):
     assert store.count_subscribers("daily") == 3
 
     smtp = SmtpSettings(host=server.host, port=server.port, security="none", timeout=5)
-    report = await deliver_issue(save_issue(store), store=store, smtp=smtp, sender=LIST.sender,
-                                 recipient_for=recipient_factory(LIST, secret=SECRET), options=FAST)
+    report = await deliver_issue(
+        save_issue(store),
+        store=store,
+        smtp=smtp,
+        sender=LIST.sender,
+        recipient_for=recipient_factory(LIST, secret=SECRET),
+        options=FAST,
+    )
 
     sent = {a.recipient: 1 for a in server.accepted}
     expected = {"dup@example.org": 1, "anna@xn--bcher-kva.de": 1}
@@ -154,15 +169,23 @@ async def test_what_import_accepts_send_can_send(store, server):
     else:
         assert report.totals[DeliveryStatus.FAILED] == 1
         with store.engine.connect() as conn:
-            errors = conn.execute(sa.select(deliveries_table.c.last_error).where(
-                deliveries_table.c.status == DeliveryStatus.FAILED.value)).scalars().all()
+            errors = (
+                conn.execute(
+                    sa.select(deliveries_table.c.last_error).where(
+                        deliveries_table.c.status == DeliveryStatus.FAILED.value
+                    )
+                )
+                .scalars()
+                .all()
+            )
         assert errors == ["server does not offer SMTPUTF8, needed for 'Dörte@example.org'"]
 
 
 async def test_remove_and_unsubscribe_by_any_case(store):
     store.add_subscribers("daily", parse_subscriber_csv(CSV).subscribers, at=NOW)
-    assert store.set_subscriber_status("daily", normalise_email("DUP@EXAMPLE.ORG").key, SubscriberStatus.UNSUBSCRIBED,
-                                       at=NOW)
+    assert store.set_subscriber_status(
+        "daily", normalise_email("DUP@EXAMPLE.ORG").key, SubscriberStatus.UNSUBSCRIBED, at=NOW
+    )
     assert store.subscriber("daily", normalise_email("dup@example.org").key).status is SubscriberStatus.UNSUBSCRIBED
     assert store.subscriber("daily", normalise_email("dup@example.org").key).email == "dup@example.org"  # as given
     assert store.remove_subscriber("daily", normalise_email("DÖRTE@EXAMPLE.ORG").key)

@@ -22,7 +22,11 @@ def digest(*args: str, cwd: Path | None = None, env: dict | None = None) -> subp
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "digest.cli", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env=environment,
+        timeout=120,
     )
 
 
@@ -135,7 +139,7 @@ def test_gather_reports_a_failing_source_and_exits_1(tmp_path, http_server):
     (tmp_path / "digest.toml").write_text(
         f'[sources.good]\npage = "{http_server.url("/ok")}"\n'
         f'[sources.bad]\nfeed = "{http_server.url("/missing")}"\n'
-        '[lists.daily]\n'
+        "[lists.daily]\n"
     )
     result = digest("gather", cwd=tmp_path)
     assert result.returncode == 1

@@ -66,7 +66,9 @@ class ScriptedServer:
                     self.commands.append(line)
                     verb = line.split(b" ", 1)[0].upper()
                     if verb == b"EHLO":
-                        replies += b"250-scripted\r\n" + (b"250-PIPELINING\r\n" if self.pipelining else b"") + b"250 HELP\r\n"
+                        replies += (
+                            b"250-scripted\r\n" + (b"250-PIPELINING\r\n" if self.pipelining else b"") + b"250 HELP\r\n"
+                        )
                     elif verb == b"QUIT":
                         await self._write(writer, replies + b"221 bye\r\n")
                         return

@@ -30,7 +30,9 @@ def subscribe(store, count: int, *, prefix: str = "reader") -> list[str]:
 def save_issue(store, *, n_articles: int = 2):
     summaries = []
     for i in range(n_articles):
-        article = Article(url=f"https://news.example.org/{i}", title=f"Story {i}", paragraphs=(f"Body {i}. " * 50,), source="s")
+        article = Article(
+            url=f"https://news.example.org/{i}", title=f"Story {i}", paragraphs=(f"Body {i}. " * 50,), source="s"
+        )
         store.add_article(article, gathered_at=NOW)
         summaries.append(Summary(article=article, sentences=(f"Body {i}.",), algorithm="lead"))
     digest = compose(summaries, list_name="daily", title="The Daily", day=date(2026, 11, 24))
@@ -41,8 +43,14 @@ def save_issue(store, *, n_articles: int = 2):
 
 async def send(store, issue, server, options=FAST):
     smtp = SmtpSettings(host=server.host, port=server.port, security="none", timeout=5)
-    return await deliver_issue(issue, store=store, smtp=smtp, sender=LIST.sender,
-                               recipient_for=recipient_factory(LIST, secret=SECRET), options=options)
+    return await deliver_issue(
+        issue,
+        store=store,
+        smtp=smtp,
+        sender=LIST.sender,
+        recipient_for=recipient_factory(LIST, secret=SECRET),
+        options=options,
+    )
 
 
 async def test_every_active_subscriber_gets_exactly_one_message(store, smtp_server):
@@ -228,7 +236,9 @@ def test_concurrent_senders_share_one_hourly_cap(store, smtp_server):
 def test_two_workers_in_threads_with_their_own_connections(store, smtp_server):
     subscribe(store, 60)
     issue = save_issue(store)
-    assert not send_from_threads(store, issue, smtp_server, DeliveryOptions(connections=2, batch=7, backoff=0.01), threads=2)
+    assert not send_from_threads(
+        store, issue, smtp_server, DeliveryOptions(connections=2, batch=7, backoff=0.01), threads=2
+    )
     assert len(smtp_server.accepted) == 60
     assert all(len(copies) == 1 for copies in smtp_server.by_recipient().values())
     assert store.ledger_totals(issue.rendered.digest.issue_id)[DeliveryStatus.SENT] == 60

@@ -37,7 +37,9 @@ def closed_port() -> int:
 
 async def test_feed_entries_are_fetched_extracted_and_stored_once(http_server, store):
     links = [http_server.url(f"/story/{i}") for i in range(3)]
-    http_server.routes["/feed.xml"] = Route(pages.rss([(f"Story {i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml")
+    http_server.routes["/feed.xml"] = Route(
+        pages.rss([(f"Story {i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml"
+    )
     for i in range(3):
         http_server.routes[f"/story/{i}"] = Route(pages.article_html(f"Bridge story number {i}"))
     source = Source(name="feed", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))
@@ -71,7 +73,9 @@ async def test_tracking_parameters_do_not_make_an_article_new(http_server, store
 
 
 async def test_atom_and_json_feeds(http_server, store):
-    http_server.routes["/atom"] = Route(pages.atom([("Atom story", http_server.url("/a1"))]), content_type="application/atom+xml")
+    http_server.routes["/atom"] = Route(
+        pages.atom([("Atom story", http_server.url("/a1"))]), content_type="application/atom+xml"
+    )
     http_server.routes["/a1"] = Route(pages.article_html("The atom story itself"))
     body = " ".join(pages.LOREM * 6)
     http_server.routes["/feed.json"] = Route(
@@ -79,8 +83,16 @@ async def test_atom_and_json_feeds(http_server, store):
             {
                 "version": "https://jsonfeed.org/version/1.1",
                 "title": "JSON",
-                "items": [{"id": "1", "url": http_server.url("/j1"), "title": "JSON story", "content_text": body,
-                           "date_published": "2026-11-20T08:00:00Z", "authors": [{"name": "Lee Park"}]}],
+                "items": [
+                    {
+                        "id": "1",
+                        "url": http_server.url("/j1"),
+                        "title": "JSON story",
+                        "content_text": body,
+                        "date_published": "2026-11-20T08:00:00Z",
+                        "authors": [{"name": "Lee Park"}],
+                    }
+                ],
             }
         ).encode(),
         content_type="application/feed+json",
@@ -104,7 +116,9 @@ async def test_atom_and_json_feeds(http_server, store):
 async def test_failing_sources_are_recorded_and_others_go_on(http_server, store):
     http_server.routes["/ok"] = Route(pages.article_html("A good page"))
     http_server.routes["/500"] = Route(b"boom", status=500, content_type="text/plain")
-    http_server.routes["/bad-feed"] = Route(b"<?xml version='1.0'?><rss><channel><item><title>x</ti", content_type="application/xml")
+    http_server.routes["/bad-feed"] = Route(
+        b"<?xml version='1.0'?><rss><channel><item><title>x</ti", content_type="application/xml"
+    )
     http_server.routes["/html-not-feed"] = Route(b"<html><body><p>hello</p></body></html>")
     http_server.routes["/pdf"] = Route(b"%PDF-1.4 binary", content_type="application/pdf")
     http_server.routes["/slow"] = Route(pages.article_html("Slow"), delay=2.0)
@@ -144,7 +158,9 @@ async def test_failing_sources_are_recorded_and_others_go_on(http_server, store)
 
 
 async def test_conditional_get_uses_stored_validators(http_server, store):
-    http_server.routes["/page"] = Route(pages.article_html("Conditional"), etag='"v1"', headers={"Last-Modified": "Fri, 20 Nov 2026 08:00:00 GMT"})
+    http_server.routes["/page"] = Route(
+        pages.article_html("Conditional"), etag='"v1"', headers={"Last-Modified": "Fri, 20 Nov 2026 08:00:00 GMT"}
+    )
     source = Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/page"))
     await run([source], store)
     assert store.source_state("p").etag == '"v1"'
@@ -168,7 +184,9 @@ async def test_teaser_feed_falls_back_to_feed_text_when_page_fails(http_server, 
     http_server.routes["/feed.xml"] = Route(
         pages.rss([("Gone story", http_server.url("/gone"))], full_content=False), content_type="application/rss+xml"
     )
-    report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))], store))["f"]
+    report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))], store))[
+        "f"
+    ]
     assert report.new == 1
     stored = store.unsent_articles("daily")[0].article
     assert any("used the feed text: HTTP 404" in w for w in stored.warnings)
@@ -186,7 +204,9 @@ async def test_local_folder_source(tmp_path, store):
     report = by_name(await run([Source(name="local", kind=SourceKind.PATH, location=str(folder))], store))["local"]
     assert report.ok and report.new == 2
     assert len(report.failures) == 1 and "not a valid gzip file" in report.failures[0].reason
-    missing = by_name(await run([Source(name="gone", kind=SourceKind.PATH, location=str(tmp_path / "nope"))], store))["gone"]
+    missing = by_name(await run([Source(name="gone", kind=SourceKind.PATH, location=str(tmp_path / "nope"))], store))[
+        "gone"
+    ]
     assert "no such file or folder" in missing.error
 
 
@@ -207,10 +227,16 @@ async def test_per_host_limit_caps_concurrent_requests(http_server, store):
         return Route(pages.article_html(f"Story at {handler.path}"))
 
     links = [http_server.url(f"/s/{i}") for i in range(6)]
-    http_server.routes["/feed.xml"] = Route(pages.rss([(f"t{i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml")
+    http_server.routes["/feed.xml"] = Route(
+        pages.rss([(f"t{i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml"
+    )
     for i in range(6):
         http_server.routes[f"/s/{i}"] = slow_page
-    report = await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))], store, FetchSettings(per_host=2))
+    report = await run(
+        [Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))],
+        store,
+        FetchSettings(per_host=2),
+    )
     assert by_name(report)["f"].new == 6
     assert in_flight["max"] == 2
 

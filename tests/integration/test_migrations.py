@@ -70,57 +70,96 @@ def revision(url: str) -> str | None:
 # frozen here, and older still: deliveries without claimed_by or ix_deliveries_sent_at.
 def pre_migration_metadata() -> sa.MetaData:
     old = sa.MetaData()
-    sa.Table("sources", old, sa.Column("name", sa.String(200), primary_key=True), sa.Column("etag", sa.Text),
-             sa.Column("last_modified", sa.Text), sa.Column("last_success", sa.DateTime(timezone=True)),
-             sa.Column("last_error", sa.Text), sa.Column("last_error_at", sa.DateTime(timezone=True)))
-    sa.Table("articles", old,
-             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-             sa.Column("url_key", sa.Text, nullable=False, unique=True),
-             sa.Column("content_hash", sa.String(64), nullable=False, index=True),
-             sa.Column("url", sa.Text, nullable=False),
-             sa.Column("source", sa.String(200), nullable=False, index=True),
-             sa.Column("title", sa.Text, nullable=False), sa.Column("authors", sa.JSON, nullable=False),
-             sa.Column("published", sa.DateTime(timezone=True)), sa.Column("paragraphs", sa.JSON, nullable=False),
-             sa.Column("image", sa.Text), sa.Column("standfirst", sa.Text, nullable=False, default=""),
-             sa.Column("warnings", sa.JSON, nullable=False),
-             sa.Column("gathered_at", sa.DateTime(timezone=True), nullable=False))
-    sa.Table("article_sends", old, sa.Column("list_name", sa.String(200), primary_key=True),
-             sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
-             sa.Column("issue_id", sa.String(64), nullable=False),
-             sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False))
-    sa.Table("subscribers", old,
-             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-             sa.Column("list_name", sa.String(200), nullable=False), sa.Column("email", sa.Text, nullable=False),
-             sa.Column("key", sa.Text, nullable=False), sa.Column("name", sa.Text, nullable=False, default=""),
-             sa.Column("attributes", sa.JSON, nullable=False), sa.Column("status", sa.String(20), nullable=False),
-             sa.Column("version", sa.Integer, nullable=False, default=1),
-             sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-             sa.UniqueConstraint("list_name", "key"))
-    sa.Table("issues", old,
-             sa.Column("id", sa.String(100), primary_key=True),
-             sa.Column("list_name", sa.String(200), nullable=False, index=True),
-             sa.Column("title", sa.Text, nullable=False), sa.Column("day", sa.Date, nullable=False),
-             sa.Column("subject", sa.Text, nullable=False), sa.Column("html", sa.Text, nullable=False),
-             sa.Column("text", sa.Text, nullable=False), sa.Column("markers", sa.JSON, nullable=False),
-             sa.Column("article_urls", sa.JSON, nullable=False),
-             sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-             sa.Column("completed_at", sa.DateTime(timezone=True)),
-             sa.Index("ux_issues_open_list", "list_name", unique=True, sqlite_where=sa.text("completed_at IS NULL"),
-                      postgresql_where=sa.text("completed_at IS NULL")))
-    sa.Table("deliveries", old,
-             sa.Column("issue_id", sa.String(100), sa.ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
-             sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"),
-                       primary_key=True),
-             sa.Column("status", sa.String(20), nullable=False), sa.Column("code", sa.Integer),
-             sa.Column("attempts", sa.Integer, nullable=False, default=0), sa.Column("last_error", sa.Text),
-             sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
-             sa.Column("claimed_until", sa.DateTime(timezone=True)),
-             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-             sa.Column("sent_at", sa.DateTime(timezone=True)),
-             sa.Index("ix_deliveries_issue_status", "issue_id", "status"))
-    sa.Table("meta", old, sa.Column("key", sa.String(100), primary_key=True),
-             sa.Column("value", sa.Text, nullable=False))
+    sa.Table(
+        "sources",
+        old,
+        sa.Column("name", sa.String(200), primary_key=True),
+        sa.Column("etag", sa.Text),
+        sa.Column("last_modified", sa.Text),
+        sa.Column("last_success", sa.DateTime(timezone=True)),
+        sa.Column("last_error", sa.Text),
+        sa.Column("last_error_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "articles",
+        old,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("url_key", sa.Text, nullable=False, unique=True),
+        sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("source", sa.String(200), nullable=False, index=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("authors", sa.JSON, nullable=False),
+        sa.Column("published", sa.DateTime(timezone=True)),
+        sa.Column("paragraphs", sa.JSON, nullable=False),
+        sa.Column("image", sa.Text),
+        sa.Column("standfirst", sa.Text, nullable=False, default=""),
+        sa.Column("warnings", sa.JSON, nullable=False),
+        sa.Column("gathered_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "article_sends",
+        old,
+        sa.Column("list_name", sa.String(200), primary_key=True),
+        sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("issue_id", sa.String(64), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "subscribers",
+        old,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("list_name", sa.String(200), nullable=False),
+        sa.Column("email", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False, default=""),
+        sa.Column("attributes", sa.JSON, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False, default=1),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("list_name", "key"),
+    )
+    sa.Table(
+        "issues",
+        old,
+        sa.Column("id", sa.String(100), primary_key=True),
+        sa.Column("list_name", sa.String(200), nullable=False, index=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("html", sa.Text, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("markers", sa.JSON, nullable=False),
+        sa.Column("article_urls", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True)),
+        sa.Index(
+            "ux_issues_open_list",
+            "list_name",
+            unique=True,
+            sqlite_where=sa.text("completed_at IS NULL"),
+            postgresql_where=sa.text("completed_at IS NULL"),
+        ),
+    )
+    sa.Table(
+        "deliveries",
+        old,
+        sa.Column("issue_id", sa.String(100), sa.ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("code", sa.Integer),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("last_error", sa.Text),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+        sa.Column("claimed_until", sa.DateTime(timezone=True)),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.Index("ix_deliveries_issue_status", "issue_id", "status"),
+    )
+    sa.Table(
+        "meta", old, sa.Column("key", sa.String(100), primary_key=True), sa.Column("value", sa.Text, nullable=False)
+    )
     return old
 
 
@@ -129,33 +168,115 @@ def write_pre_migration_store(url: str, *, open_issues: int = 1) -> dict[str, li
     old = pre_migration_metadata()
     t = old.tables
     rows = {
-        "sources": [{"name": "feed", "etag": '"x"', "last_modified": None, "last_success": NOW, "last_error": None,
-                     "last_error_at": None}],
-        "articles": [{"id": i, "url_key": f"https://example.org/{i}", "content_hash": f"{i:064d}",
-                      "url": f"https://example.org/{i}", "source": "feed", "title": f"Story {i}",
-                      "authors": ["A. Writer"], "published": NOW, "paragraphs": [f"Body {i}."], "image": None,
-                      "standfirst": "", "warnings": [], "gathered_at": NOW} for i in (1, 2, 3)],
+        "sources": [
+            {
+                "name": "feed",
+                "etag": '"x"',
+                "last_modified": None,
+                "last_success": NOW,
+                "last_error": None,
+                "last_error_at": None,
+            }
+        ],
+        "articles": [
+            {
+                "id": i,
+                "url_key": f"https://example.org/{i}",
+                "content_hash": f"{i:064d}",
+                "url": f"https://example.org/{i}",
+                "source": "feed",
+                "title": f"Story {i}",
+                "authors": ["A. Writer"],
+                "published": NOW,
+                "paragraphs": [f"Body {i}."],
+                "image": None,
+                "standfirst": "",
+                "warnings": [],
+                "gathered_at": NOW,
+            }
+            for i in (1, 2, 3)
+        ],
         "article_sends": [{"list_name": "daily", "article_id": 1, "issue_id": "daily-1", "sent_at": NOW}],
-        "subscribers": [{"id": i, "list_name": "daily", "email": f"r{i}@example.org", "key": f"r{i}@example.org",
-                         "name": f"Reader {i}", "attributes": {"city": "Oslo"}, "status": status, "version": 1,
-                         "created_at": NOW, "updated_at": NOW}
-                        for i, status in ((1, "active"), (2, "active"), (3, "unsubscribed"))],
-        "issues": [{"id": f"daily-{n}", "list_name": "daily", "title": "The Daily", "day": DAY,
-                    "subject": f"Issue {n}", "html": "<p>hi</p>", "text": "hi", "markers": [["name", "@@name@@"]],
-                    "article_urls": [f"https://example.org/{n}"], "created_at": NOW,
-                    "completed_at": NOW if n == 1 else None}
-                   for n in range(1, 2 + open_issues)],
+        "subscribers": [
+            {
+                "id": i,
+                "list_name": "daily",
+                "email": f"r{i}@example.org",
+                "key": f"r{i}@example.org",
+                "name": f"Reader {i}",
+                "attributes": {"city": "Oslo"},
+                "status": status,
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for i, status in ((1, "active"), (2, "active"), (3, "unsubscribed"))
+        ],
+        "issues": [
+            {
+                "id": f"daily-{n}",
+                "list_name": "daily",
+                "title": "The Daily",
+                "day": DAY,
+                "subject": f"Issue {n}",
+                "html": "<p>hi</p>",
+                "text": "hi",
+                "markers": [["name", "@@name@@"]],
+                "article_urls": [f"https://example.org/{n}"],
+                "created_at": NOW,
+                "completed_at": NOW if n == 1 else None,
+            }
+            for n in range(1, 2 + open_issues)
+        ],
         "deliveries": [
-            {"issue_id": "daily-1", "subscriber_id": 1, "status": "sent", "code": 250, "attempts": 1,
-             "last_error": None, "next_attempt_at": None, "claimed_until": None, "updated_at": NOW, "sent_at": NOW},
-            {"issue_id": "daily-1", "subscriber_id": 2, "status": "failed", "code": 550, "attempts": 1,
-             "last_error": "550 no such user", "next_attempt_at": None, "claimed_until": None, "updated_at": NOW,
-             "sent_at": None},
-            {"issue_id": "daily-2", "subscriber_id": 1, "status": "pending", "code": None, "attempts": 0,
-             "last_error": None, "next_attempt_at": None, "claimed_until": None, "updated_at": NOW, "sent_at": None},
-            {"issue_id": "daily-2", "subscriber_id": 2, "status": "deferred", "code": 451, "attempts": 1,
-             "last_error": "451 try later", "next_attempt_at": NOW, "claimed_until": None, "updated_at": NOW,
-             "sent_at": None},
+            {
+                "issue_id": "daily-1",
+                "subscriber_id": 1,
+                "status": "sent",
+                "code": 250,
+                "attempts": 1,
+                "last_error": None,
+                "next_attempt_at": None,
+                "claimed_until": None,
+                "updated_at": NOW,
+                "sent_at": NOW,
+            },
+            {
+                "issue_id": "daily-1",
+                "subscriber_id": 2,
+                "status": "failed",
+                "code": 550,
+                "attempts": 1,
+                "last_error": "550 no such user",
+                "next_attempt_at": None,
+                "claimed_until": None,
+                "updated_at": NOW,
+                "sent_at": None,
+            },
+            {
+                "issue_id": "daily-2",
+                "subscriber_id": 1,
+                "status": "pending",
+                "code": None,
+                "attempts": 0,
+                "last_error": None,
+                "next_attempt_at": None,
+                "claimed_until": None,
+                "updated_at": NOW,
+                "sent_at": None,
+            },
+            {
+                "issue_id": "daily-2",
+                "subscriber_id": 2,
+                "status": "deferred",
+                "code": 451,
+                "attempts": 1,
+                "last_error": "451 try later",
+                "next_attempt_at": NOW,
+                "claimed_until": None,
+                "updated_at": NOW,
+                "sent_at": None,
+            },
         ],
         "meta": [{"key": "unsubscribe-secret", "value": "s3cret"}],
     }
@@ -312,9 +433,19 @@ def test_two_processes_opening_a_new_store_at_the_same_moment_both_succeed(kind,
         for n, url in enumerate(urls):
             for side in "ab":
                 ready = tmp_path / f"ready-{n}{side}"
-                procs.append((ready, subprocess.Popen(
-                    [sys.executable, "-c", OPEN_WHEN_TOLD, url, str(ready), str(go)], cwd=REPO, env=env,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+                procs.append(
+                    (
+                        ready,
+                        subprocess.Popen(
+                            [sys.executable, "-c", OPEN_WHEN_TOLD, url, str(ready), str(go)],
+                            cwd=REPO,
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            text=True,
+                        ),
+                    )
+                )
         deadline = time.monotonic() + 60
         while not all(ready.exists() for ready, _ in procs) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -332,13 +463,24 @@ def test_two_processes_opening_a_new_store_at_the_same_moment_both_succeed(kind,
 
 def digest(issue_id: str, *, items: int = 3) -> Digest:
     return Digest(
-        issue_id=issue_id, list_name="daily", title="The Daily", day=DAY, more=4,
+        issue_id=issue_id,
+        list_name="daily",
+        title="The Daily",
+        day=DAY,
+        more=4,
         items=tuple(
             DigestItem(
-                article=Article(url=f"https://example.org/{i}", title=f"Story {i} — “quoted”",
-                                paragraphs=(f"Body {i}.", "Second paragraph."), authors=("A. Writer", "B. Writer"),
-                                published=NOW if i % 2 else None, image="https://example.org/i.png" if i else None,
-                                standfirst="Dek" if i else "", source="feed", warnings=("short",) if i == 1 else ()),
+                article=Article(
+                    url=f"https://example.org/{i}",
+                    title=f"Story {i} — “quoted”",
+                    paragraphs=(f"Body {i}.", "Second paragraph."),
+                    authors=("A. Writer", "B. Writer"),
+                    published=NOW if i % 2 else None,
+                    image="https://example.org/i.png" if i else None,
+                    standfirst="Dek" if i else "",
+                    source="feed",
+                    warnings=("short",) if i == 1 else (),
+                ),
                 sentences=(f"Body {i}.", "Second paragraph."),
                 source_label="The Feed",
             )
@@ -348,8 +490,9 @@ def digest(issue_id: str, *, items: int = 3) -> Digest:
 
 
 def rendered(d: Digest) -> RenderedDigest:
-    return RenderedDigest(digest=d, subject="Story 0 and more", html="<p>Story 0</p>", text="Story 0",
-                          markers=(("name", "@@name@@"),))
+    return RenderedDigest(
+        digest=d, subject="Story 0 and more", html="<p>Story 0</p>", text="Story 0", markers=(("name", "@@name@@"),)
+    )
 
 
 def test_a_stored_issue_keeps_its_items(store):
@@ -362,10 +505,14 @@ def test_a_stored_issue_keeps_its_items(store):
 
 
 def test_every_method_of_the_store_is_guarded():
-    plain = [name for name in dir(Store)
-             if not name.startswith("__") and name != "close"
-             and inspect.isfunction(inspect.getattr_static(Store, name))
-             and not hasattr(inspect.getattr_static(Store, name), "__wrapped__")]
+    plain = [
+        name
+        for name in dir(Store)
+        if not name.startswith("__")
+        and name != "close"
+        and inspect.isfunction(inspect.getattr_static(Store, name))
+        and not hasattr(inspect.getattr_static(Store, name), "__wrapped__")
+    ]
     assert plain == []
     assert {"claim", "add_article", "add_subscribers", "save_issue", "source_state", "meta_value"} <= set(dir(Store))
 
@@ -377,8 +524,14 @@ def test_db_upgrade_command_names_the_revision(tmp_path):
     from digest.store.migrate import HEAD
 
     env = {"DIGEST_STORE_URL": f"sqlite:///{tmp_path / 'digest.db'}", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "digest.cli", "db", "upgrade"], capture_output=True, text=True,
-                            cwd=tmp_path, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "digest.cli", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert f"is at revision {HEAD}" in result.stdout and str(tmp_path / "digest.db") in result.stdout
 
@@ -397,17 +550,26 @@ def test_subscribers_from_before_the_address_rule_get_its_keys_and_case_twins_me
         engine = store.engine
         now = "2026-11-01 00:00:00"
         with engine.begin() as conn:
-            for email, key, status in [("Anna@Example.org", "Anna@example.org", "active"),
-                                       ("anna@example.org", "anna@example.org", "unsubscribed"),
-                                       ("bob@bücher.de", "bob@bücher.de", "active")]:
-                conn.execute(sa.text("INSERT INTO subscribers (list_name, email, key, name, attributes, status, version,"
-                                     " created_at, updated_at) VALUES ('daily', :e, :k, '', '{}', :s, 1, :n, :n)"),
-                             {"e": email, "k": key, "s": status, "n": now})
+            for email, key, status in [
+                ("Anna@Example.org", "Anna@example.org", "active"),
+                ("anna@example.org", "anna@example.org", "unsubscribed"),
+                ("bob@bücher.de", "bob@bücher.de", "active"),
+            ]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO subscribers (list_name, email, key, name, attributes, status, version,"
+                        " created_at, updated_at) VALUES ('daily', :e, :k, '', '{}', :s, 1, :n, :n)"
+                    ),
+                    {"e": email, "k": key, "s": status, "n": now},
+                )
             conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002_issue_items'"))
         upgrade(engine)
         with engine.connect() as conn:
-            rows = conn.execute(sa.select(subscribers_table.c.email, subscribers_table.c.key,
-                                          subscribers_table.c.status).order_by(subscribers_table.c.id)).all()
+            rows = conn.execute(
+                sa.select(subscribers_table.c.email, subscribers_table.c.key, subscribers_table.c.status).order_by(
+                    subscribers_table.c.id
+                )
+            ).all()
             assert conn.execute(sa.select(sa.func.count()).select_from(deliveries_table)).scalar_one() == 0
     assert [tuple(r) for r in rows] == [
         ("Anna@example.org", "anna@example.org", "unsubscribed"),

@@ -52,7 +52,14 @@ def test_pages(server, seeded):
 
 def test_only_its_own_routes(server):
     running, _ = server
-    for path in ("/../../etc/passwd", "/etc/passwd", "/templates/digest.css", "/digest.css", "/%2e%2e/%2e%2e/etc/passwd", "/static/"):
+    for path in (
+        "/../../etc/passwd",
+        "/etc/passwd",
+        "/templates/digest.css",
+        "/digest.css",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/static/",
+    ):
         status, _, body = get(running, path)
         assert status == 404, path
         assert "root:" not in body

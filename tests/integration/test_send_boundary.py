@@ -34,8 +34,14 @@ async def test_delivery_hands_plain_messages_to_any_sender(store):
     emails = subscribe(store, 5)
     issue = save_issue(store)
     transport = RecordingSender(refuse=frozenset({emails[0]}))
-    report = await deliver_issue(issue, store=store, transport=transport, sender=LIST.sender,
-                                 recipient_for=recipient_factory(LIST, secret=SECRET), options=DeliveryOptions())
+    report = await deliver_issue(
+        issue,
+        store=store,
+        transport=transport,
+        sender=LIST.sender,
+        recipient_for=recipient_factory(LIST, secret=SECRET),
+        options=DeliveryOptions(),
+    )
     assert transport.closed
     assert sorted(m.recipients[0] for m in transport.messages) == sorted(emails[1:])
     for message in transport.messages:

@@ -51,7 +51,12 @@ async def test_captures_one_copy_per_recipient(sink: CaptureSink):
         ("cy@example.org", "Second"),
         ("ann@example.org", "Third ☕"),
     ]
-    assert [c.message_id for c in copies] == ["<1@example.org>", "<2@example.org>", "<2@example.org>", "<3@example.org>"]
+    assert [c.message_id for c in copies] == [
+        "<1@example.org>",
+        "<2@example.org>",
+        "<2@example.org>",
+        "<3@example.org>",
+    ]
     assert copies[0].date is not None and copies[0].date.year == 2024
     assert all(c.size > 0 for c in copies)
     assert len({c.key for c in copies}) == 4

@@ -20,8 +20,7 @@ SENDER = "digest@example.org"
 
 def message(message_id: str = "<m1@example.org>") -> bytes:
     return (
-        f"From: {SENDER}\r\nTo: list@example.org\r\nSubject: hello\r\n"
-        f"Message-ID: {message_id}\r\n\r\nbody line\r\n"
+        f"From: {SENDER}\r\nTo: list@example.org\r\nSubject: hello\r\nMessage-ID: {message_id}\r\n\r\nbody line\r\n"
     ).encode()
 
 

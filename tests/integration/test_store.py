@@ -12,8 +12,16 @@ NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
 
 def make(url: str, title: str = "Title", body: str = "Body text.", source: str = "s") -> Article:
-    return Article(url=url, title=title, paragraphs=(body, "Second paragraph."), authors=("A. Writer",),
-                   published=NOW, source=source, image="https://example.org/i.png", standfirst="Dek")
+    return Article(
+        url=url,
+        title=title,
+        paragraphs=(body, "Second paragraph."),
+        authors=("A. Writer",),
+        published=NOW,
+        source=source,
+        image="https://example.org/i.png",
+        standfirst="Dek",
+    )
 
 
 def test_new_articles_are_stored_once_by_url_and_by_content(store):
@@ -35,7 +43,9 @@ def test_round_trip_keeps_every_field(store):
 
 def test_unsent_articles_per_list_and_mark_sent(store):
     for i in range(3):
-        store.add_article(make(f"https://example.org/{i}", body=f"Body {i}", source="s" if i < 2 else "t"), gathered_at=NOW)
+        store.add_article(
+            make(f"https://example.org/{i}", body=f"Body {i}", source="s" if i < 2 else "t"), gathered_at=NOW
+        )
     stored = store.unsent_articles("daily")
     assert len(stored) == 3
     assert len(store.unsent_articles("daily", sources=["s"])) == 2
@@ -77,6 +87,7 @@ def test_an_older_store_gets_the_indexes_added_since(store):
         conn.execute(sa.text("DROP TABLE alembic_version"))
         conn.execute(sa.text("ALTER TABLE issues DROP COLUMN items"))
         conn.execute(sa.text("ALTER TABLE issues DROP COLUMN more"))
+
     def indexes(s: Store) -> set[str]:
         return {i["name"] for i in sa.inspect(s.engine).get_indexes("deliveries")}
 

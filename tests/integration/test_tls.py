@@ -40,17 +40,22 @@ def certificate(tmp_path_factory):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")
     cert_file, key_file = folder / "cert.pem", folder / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert_file, key_file)
     client = ssl.create_default_context(cafile=str(cert_file))
@@ -87,13 +92,21 @@ def tls_server(server_context: ssl.SSLContext, *, implicit: bool) -> RecordingSM
     sock.bind((recording.host, 0))
     sock.listen(50)
     recording.port = sock.getsockname()[1]
-    common = {"sock": sock, "server_hostname": "recording.localhost", "data_size_limit": None,
-              "authenticator": authenticator, "auth_required": True}
+    common = {
+        "sock": sock,
+        "server_hostname": "recording.localhost",
+        "data_size_limit": None,
+        "authenticator": authenticator,
+        "auth_required": True,
+    }
     if implicit:
-        controller = _TLSController(_TLSHandler(recording), ssl_context=server_context, auth_require_tls=False, **common)
+        controller = _TLSController(
+            _TLSHandler(recording), ssl_context=server_context, auth_require_tls=False, **common
+        )
     else:
-        controller = _BoundController(_TLSHandler(recording), tls_context=server_context, require_starttls=True,
-                                      auth_require_tls=True, **common)
+        controller = _BoundController(
+            _TLSHandler(recording), tls_context=server_context, require_starttls=True, auth_require_tls=True, **common
+        )
     recording._controller = controller
     controller.start()
     return recording
@@ -114,12 +127,20 @@ def test_delivery_over_tls_with_a_login(store, certificate, security, loop):
     try:
         emails = subscribe(store, 12)
         issue = save_issue(store)
-        smtp = SmtpSettings(host=server.host, port=server.port, security=security, timeout=10,
-                            username="digest", password=PASSWORD)
-        report = run(deliver_issue(
-            issue, store=store, smtp=smtp, sender=LIST.sender, recipient_for=recipient_factory(LIST, secret=SECRET),
-            options=DeliveryOptions(connections=3, batch=5, backoff=0.01), tls_context=client_context,
-        ))
+        smtp = SmtpSettings(
+            host=server.host, port=server.port, security=security, timeout=10, username="digest", password=PASSWORD
+        )
+        report = run(
+            deliver_issue(
+                issue,
+                store=store,
+                smtp=smtp,
+                sender=LIST.sender,
+                recipient_for=recipient_factory(LIST, secret=SECRET),
+                options=DeliveryOptions(connections=3, batch=5, backoff=0.01),
+                tls_context=client_context,
+            )
+        )
     finally:
         server.stop()
     assert report.complete and not report.failed

@@ -27,7 +27,19 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO_MESSAGES = 12  # one per subscriber in seeds/subscribers.csv, as `digest run` sends in a fresh folder
 
 # Top-level entries of the checkout the build does not need (and that may be large or busy).
-_NOT_COPIED = {".git", ".venv", "build", "dist", ".hypothesis", ".pytest_cache", "tests", "bench", "docs", ".ci", "mail"}
+_NOT_COPIED = {
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    ".hypothesis",
+    ".pytest_cache",
+    "tests",
+    "bench",
+    "docs",
+    ".ci",
+    "mail",
+}
 
 _AUDIT = '''\
 """Records what a process reads from the checkout (test_wheel.py); loaded by _digest_wheel_audit.pth."""
@@ -126,7 +138,9 @@ def test_checkout_uses_its_own_folders():
     from digest.config import DEMO_CONFIG, SEEDS_DIR, TEMPLATES_DIR
     from digest.mail import render
 
-    origins = [json.loads(d.read_text("direct_url.json") or "{}") for d in importlib.metadata.distributions(name="digest")]
+    origins = [
+        json.loads(d.read_text("direct_url.json") or "{}") for d in importlib.metadata.distributions(name="digest")
+    ]
     if not any(o.get("dir_info", {}).get("editable") and o.get("url") == REPO.as_uri() for o in origins):
         pytest.skip("digest is not an editable install of this checkout")
     assert TEMPLATES_DIR == REPO / "templates" == render.TEMPLATES_DIR
@@ -139,12 +153,27 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(tmp_path):
     # Build, as `pip install .` does, from a copy: the checkout gets no build/ or egg-info.
     source, wheels = tmp_path / "source", tmp_path / "wheels"
     _copy_source(source)
-    _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         "--wheel-dir", wheels, source)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--wheel-dir",
+        wheels,
+        source,
+    )
     [wheel] = wheels.glob("digest-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for folder, package, code in (("templates", "digest/_templates", False), ("seeds", "digest/_seeds", False),
-                                  ("digest", "digest", True), ("flows", "flows", True)):
+    for folder, package, code in (
+        ("templates", "digest/_templates", False),
+        ("seeds", "digest/_seeds", False),
+        ("digest", "digest", True),
+        ("flows", "flows", True),
+    ):
         missing = {f"{package}/{name}" for name in _checkout_files(folder, code=code)} - names
         assert not missing, f"not in the wheel (pyproject.toml [tool.setuptools]): {sorted(missing)}"
 
@@ -173,12 +202,25 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(tmp_path):
 
     # Where everything comes from, and a control that the audit hook sees reads of the checkout.
     control = tmp_path / "control.log"
-    found = json.loads(_run(python, "-c", _PROBE, REPO / "pyproject.toml", cwd=workdir,
-                            env=env | {"WHEEL_AUDIT_LOG": str(control)}).stdout)
+    found = json.loads(
+        _run(
+            python, "-c", _PROBE, REPO / "pyproject.toml", cwd=workdir, env=env | {"WHEEL_AUDIT_LOG": str(control)}
+        ).stdout
+    )
     assert f"open {REPO / 'pyproject.toml'}" in control.read_text().splitlines()
-    paths = [*found["digest"], found["config"], found["render"], found["flows"], found["templates"],
-             found["render_templates"], found["seeds"], found["demo"], found["settings"], *found["sources"],
-             *found["subscribers"]]
+    paths = [
+        *found["digest"],
+        found["config"],
+        found["render"],
+        found["flows"],
+        found["templates"],
+        found["render_templates"],
+        found["seeds"],
+        found["demo"],
+        found["settings"],
+        *found["sources"],
+        *found["subscribers"],
+    ]
     outside = [p for p in paths if not _inside(p, site)]
     assert not outside, f"not from the installed wheel: {outside}"
     assert Path(found["templates"], "digest.html.j2").is_file()
@@ -187,7 +229,11 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(tmp_path):
     # sink already listening on 2525 (another test, another user) does not take the messages.
     audit = tmp_path / "run.log"
     result = subprocess.run(
-        [script, "run"], capture_output=True, text=True, cwd=workdir, timeout=240,
+        [script, "run"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=240,
         env=env | {"DIGEST_SMTP_PORT": "0", "WHEEL_AUDIT_LOG": str(audit)},
     )
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"

@@ -9,13 +9,16 @@ DAY = date(2026, 11, 24)
 
 
 def summary(url, *, source="a", published=None, title=None, image=None, words=460):
-    article = Article(url=url, title=title or url, paragraphs=("word " * words,), source=source,
-                      published=published, image=image)
+    article = Article(
+        url=url, title=title or url, paragraphs=("word " * words,), source=source, published=published, image=image
+    )
     return Summary(article=article, sentences=("One.",), algorithm="pacsum")
 
 
-SOURCES = (Source(name="b", kind=SourceKind.FEED, location="https://b", title="Bee News"),
-           Source(name="a", kind=SourceKind.FEED, location="https://a"))
+SOURCES = (
+    Source(name="b", kind=SourceKind.FEED, location="https://b", title="Bee News"),
+    Source(name="a", kind=SourceKind.FEED, location="https://a"),
+)
 
 
 def test_order_is_by_configured_section_then_newest_first():
@@ -47,7 +50,10 @@ def test_empty_digest():
 def test_images_only_when_allowed():
     items = [summary("https://e.org/1", image="https://e.org/i.png")]
     assert compose(items, list_name="d", title="D", day=DAY).items[0].article.image is None
-    assert compose(items, list_name="d", title="D", day=DAY, show_images=True).items[0].article.image == "https://e.org/i.png"
+    assert (
+        compose(items, list_name="d", title="D", day=DAY, show_images=True).items[0].article.image
+        == "https://e.org/i.png"
+    )
 
 
 def test_reading_time_rounds_up():

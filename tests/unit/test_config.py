@@ -37,8 +37,14 @@ def test_lookup_order(tmp_path, monkeypatch):
 def test_environment_overrides_and_coercion():
     settings = parse(
         {"smtp": {"host": "mail.example.org", "port": 25}},
-        environ={"DIGEST_SMTP_PORT": "587", "DIGEST_STORE_URL": "postgresql://x/y", "DIGEST_SMTP_SECURITY": "starttls",
-                 "DIGEST_FETCH_READ_TIMEOUT": "2.5", "DIGEST_CONFIG": "ignored", "DIGEST_OTHERTOOL_X": "ignored"},
+        environ={
+            "DIGEST_SMTP_PORT": "587",
+            "DIGEST_STORE_URL": "postgresql://x/y",
+            "DIGEST_SMTP_SECURITY": "starttls",
+            "DIGEST_FETCH_READ_TIMEOUT": "2.5",
+            "DIGEST_CONFIG": "ignored",
+            "DIGEST_OTHERTOOL_X": "ignored",
+        },
     )
     assert settings.smtp.port == 587 and settings.smtp.host == "mail.example.org"
     assert settings.store.url == "postgresql://x/y"
@@ -87,7 +93,9 @@ def test_bad_toml_is_reported_with_the_path(tmp_path):
 
 
 def test_paths_are_relative_to_the_config_file(tmp_path):
-    (tmp_path / "digest.toml").write_text('[sources.local]\npath = "pages"\n[lists.daily]\nfrom = "D <d@example.org>"\n')
+    (tmp_path / "digest.toml").write_text(
+        '[sources.local]\npath = "pages"\n[lists.daily]\nfrom = "D <d@example.org>"\n'
+    )
     settings = load_settings(tmp_path / "digest.toml")
     assert settings.source("local").location == str(tmp_path / "pages")
     assert settings.list("daily").sender == "D <d@example.org>"

@@ -9,14 +9,22 @@ from digest.extract.html import clean_paragraphs, decode_html, extract_html
 from digest.models import Article
 
 BODY = (
-    ("The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of argument "
-    "over what should happen to the land beside the river."),
-    ("Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
-    "with residents filling the chamber and the corridor outside it."),
-    ("The park will include a playground, a community garden and a path along the water, according to documents "
-    "published by the planning department ahead of the vote."),
-    ("Supporters said the project would give the neighbourhood its first large green space, while opponents argued "
-    "that the site should have been used for much-needed housing instead."),
+    (
+        "The city council voted on Tuesday to turn the old rail yard into a public park, ending a decade of argument "
+        "over what should happen to the land beside the river."
+    ),
+    (
+        "Council members approved the plan by seven votes to two after a meeting that ran late into the evening, "
+        "with residents filling the chamber and the corridor outside it."
+    ),
+    (
+        "The park will include a playground, a community garden and a path along the water, according to documents "
+        "published by the planning department ahead of the vote."
+    ),
+    (
+        "Supporters said the project would give the neighbourhood its first large green space, while opponents argued "
+        "that the site should have been used for much-needed housing instead."
+    ),
     "Construction is expected to begin next spring and to take about two years, the mayor said after the meeting.",
 )
 
@@ -175,4 +183,3 @@ def test_clean_paragraphs_drops_headers_and_boilerplate():
 def test_clean_paragraphs_keeps_a_lede_that_repeats_the_description():
     lede = BODY[0]
     assert clean_paragraphs([lede, BODY[1]], title="Park plan", description=lede) == (lede, BODY[1])
-

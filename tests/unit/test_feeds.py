@@ -10,7 +10,9 @@ from tests.integration import pages
 
 
 def test_rss_entries_with_content():
-    feed = parse_feed(pages.rss([("One", "https://e.org/1"), ("Two", "/2")], full_content=True), url="https://e.org/feed")
+    feed = parse_feed(
+        pages.rss([("One", "https://e.org/1"), ("Two", "/2")], full_content=True), url="https://e.org/feed"
+    )
     assert [e.title for e in feed.entries] == ["One", "Two"]
     assert feed.entries[1].url == "https://e.org/2"  # relative links resolved
     assert feed.entries[0].published.year == 2026
@@ -24,9 +26,21 @@ def test_atom_authors():
 
 
 def test_json_feed():
-    doc = {"version": "https://jsonfeed.org/version/1", "title": "J", "items": [
-        {"id": "1", "url": "https://e.org/1", "title": " Spaced\n title ", "content_html": "<p>x</p>", "author": {"name": "Ann"}},
-        {"id": "2"}, "junk"]}
+    doc = {
+        "version": "https://jsonfeed.org/version/1",
+        "title": "J",
+        "items": [
+            {
+                "id": "1",
+                "url": "https://e.org/1",
+                "title": " Spaced\n title ",
+                "content_html": "<p>x</p>",
+                "author": {"name": "Ann"},
+            },
+            {"id": "2"},
+            "junk",
+        ],
+    }
     feed = parse_feed(json.dumps(doc).encode(), content_type="application/feed+json")
     assert [e.title for e in feed.entries] == ["Spaced title"]
     assert feed.entries[0].authors == ("Ann",)

@@ -12,13 +12,36 @@ import pytest
 DIGEST = Path(__file__).resolve().parents[2] / "digest"
 # The pure stages: no network, no database, no files but their own templates.
 PURE = (
-    "extract/article", "extract/html", "extract/scrape", "summarize/algorithms", "summarize/sentences",
-    "mail/compose", "mail/render", "mail/message",
-    "extract/charset", "extract/html_meta", "extract/html_paragraphs", "extract/html_text",
-    "extract/scrape_lines", "extract/cues", "extract/byline", "extract/headline", "extract/scrape_body",
+    "extract/article",
+    "extract/html",
+    "extract/scrape",
+    "summarize/algorithms",
+    "summarize/sentences",
+    "mail/compose",
+    "mail/render",
+    "mail/message",
+    "extract/charset",
+    "extract/html_meta",
+    "extract/html_paragraphs",
+    "extract/html_text",
+    "extract/scrape_lines",
+    "extract/cues",
+    "extract/byline",
+    "extract/headline",
+    "extract/scrape_body",
 )
-IO_PACKAGES = ("digest.store", "digest.gather", "digest.delivery", "digest.app", "httpx", "sqlalchemy", "prefect",
-               "aiosmtplib", "aiosmtpd", "psycopg")
+IO_PACKAGES = (
+    "digest.store",
+    "digest.gather",
+    "digest.delivery",
+    "digest.app",
+    "httpx",
+    "sqlalchemy",
+    "prefect",
+    "aiosmtplib",
+    "aiosmtpd",
+    "psycopg",
+)
 
 
 def io_imports(names: set[str]) -> set[str]:

@@ -9,12 +9,47 @@ import sys
 import digest
 
 EXPORTED = [
-    "Article", "ConfigError", "DeliveryError", "DeliveryOptions", "DeliveryReport", "DeliveryResult",
-    "DeliveryStatus", "Digest", "DigestError", "DigestItem", "ExtractError", "FeedError", "FetchError",
-    "MessageFactory", "OutgoingMessage", "Page", "RenderedDigest", "Sender", "Settings", "SmtpPool", "Source",
-    "SourceError", "SourceKind", "Store", "StoreError", "Subscriber", "SubscriberError", "SubscriberStatus",
-    "Summary", "TokenError", "UnknownAlgorithm", "compose", "deliver_issue", "extract_article", "gather",
-    "load_settings", "make_client", "parse_feed", "render_digest", "summarize", "summarize_text",
+    "Article",
+    "ConfigError",
+    "DeliveryError",
+    "DeliveryOptions",
+    "DeliveryReport",
+    "DeliveryResult",
+    "DeliveryStatus",
+    "Digest",
+    "DigestError",
+    "DigestItem",
+    "ExtractError",
+    "FeedError",
+    "FetchError",
+    "MessageFactory",
+    "OutgoingMessage",
+    "Page",
+    "RenderedDigest",
+    "Sender",
+    "Settings",
+    "SmtpPool",
+    "Source",
+    "SourceError",
+    "SourceKind",
+    "Store",
+    "StoreError",
+    "Subscriber",
+    "SubscriberError",
+    "SubscriberStatus",
+    "Summary",
+    "TokenError",
+    "UnknownAlgorithm",
+    "compose",
+    "deliver_issue",
+    "extract_article",
+    "gather",
+    "load_settings",
+    "make_client",
+    "parse_feed",
+    "render_digest",
+    "summarize",
+    "summarize_text",
 ]
 
 
@@ -36,7 +71,9 @@ def test_errors_share_one_root():
 
 
 def test_importing_the_package_is_cheap():
-    code = ("import sys, digest; heavy = [m for m in ('sumy', 'nltk', 'sqlalchemy', 'httpx', 'prefect', 'trafilatura')"
-            " if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, digest; heavy = [m for m in ('sumy', 'nltk', 'sqlalchemy', 'httpx', 'prefect', 'trafilatura')"
+        " if m in sys.modules]; print(heavy)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

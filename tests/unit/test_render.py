@@ -17,20 +17,40 @@ DAY = date(2026, 11, 24)
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
 
 
-def make_digest(n=3, *, title="Plain title", url="https://e.org/{i}", sentences=("First point.", "Second point."), **kw):
+def make_digest(
+    n=3, *, title="Plain title", url="https://e.org/{i}", sentences=("First point.", "Second point."), **kw
+):
     items = [
         Summary(
-            article=Article(url=url.format(i=i), title=f"{title} {i}", paragraphs=("text " * 300,), authors=("Ann Lee",),
-                            published=datetime(2026, 11, 20, tzinfo=UTC), source="s", image="https://e.org/i.png"),
-            sentences=sentences, algorithm="pacsum")
+            article=Article(
+                url=url.format(i=i),
+                title=f"{title} {i}",
+                paragraphs=("text " * 300,),
+                authors=("Ann Lee",),
+                published=datetime(2026, 11, 20, tzinfo=UTC),
+                source="s",
+                image="https://e.org/i.png",
+            ),
+            sentences=sentences,
+            algorithm="pacsum",
+        )
         for i in range(n)
     ]
     return compose(items, list_name="daily", title="The Daily", day=DAY, **kw)
 
 
 def fields(**kw):
-    return personal_fields(**({"name": "Ana", "email": "ana@example.org", "unsubscribe_url": "https://e.org/u?t=1&x=2",
-                               "view_url": "https://e.org/v"} | kw))
+    return personal_fields(
+        **(
+            {
+                "name": "Ana",
+                "email": "ana@example.org",
+                "unsubscribe_url": "https://e.org/u?t=1&x=2",
+                "view_url": "https://e.org/v",
+            }
+            | kw
+        )
+    )
 
 
 def test_html_is_inlined_table_layout_with_media_rules_kept():
@@ -39,7 +59,7 @@ def test_html_is_inlined_table_layout_with_media_rules_kept():
     assert 'style="' in rendered.html and "<style>" in rendered.html
     style_block = re.search(r"<style>(.*?)</style>", rendered.html, re.S).group(1)
     assert "@media" in style_block and "!important" in style_block
-    assert "class=\"preheader\"" in rendered.html and "Plain title 0" in rendered.html
+    assert 'class="preheader"' in rendered.html and "Plain title 0" in rendered.html
 
 
 def test_every_item_shows_its_parts():
@@ -132,7 +152,9 @@ def test_empty_digest_still_renders():
 
 
 def test_size_warning_above_100_kb():
-    big = render_digest(make_digest(90, sentences=("A long sentence that repeats to grow the email. " * 8,), max_items=90))
+    big = render_digest(
+        make_digest(90, sentences=("A long sentence that repeats to grow the email. " * 8,), max_items=90)
+    )
     assert big.size > CLIP_WARN_BYTES and any("Gmail clips" in w for w in big.warnings)
     assert not render_digest(make_digest(2)).warnings
 
@@ -143,10 +165,20 @@ def parse(raw: bytes) -> email.message.EmailMessage:
 
 def test_message_structure():
     rendered = render_digest(make_digest())
-    factory = MessageFactory(rendered, sender="The Daily <digest@example.org>", reply_to="Desk <desk@example.org>",
-                             view_url="https://e.org/v")
-    raw = factory.build(Recipient(email="zoe@example.org", name="Zoë Łukasiewicz",
-                                  unsubscribe_url="https://e.org/unsub?t=abc", unsubscribe_mailto="mailto:u@example.org"))
+    factory = MessageFactory(
+        rendered,
+        sender="The Daily <digest@example.org>",
+        reply_to="Desk <desk@example.org>",
+        view_url="https://e.org/v",
+    )
+    raw = factory.build(
+        Recipient(
+            email="zoe@example.org",
+            name="Zoë Łukasiewicz",
+            unsubscribe_url="https://e.org/unsub?t=abc",
+            unsubscribe_mailto="mailto:u@example.org",
+        )
+    )
     msg = parse(raw)
     assert not msg.defects
     assert msg.get_content_type() == "multipart/alternative"

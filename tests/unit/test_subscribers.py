@@ -384,7 +384,7 @@ def test_parse_raises_only_subscriber_error(text):
     assert all(error.line >= 2 and "\n" not in error.reason for error in result.errors)
 
 
-@given(st.text(alphabet="ab,\"\n\r@.e m", max_size=200))
+@given(st.text(alphabet='ab,"\n\r@.e m', max_size=200))
 def test_parse_csv_like_text_raises_only_subscriber_error(text):
     try:
         parse_subscriber_csv("email,name\n" + text)

@@ -27,8 +27,14 @@ def upgrade() -> None:
     from digest.subscribers import normalise_email
 
     conn = op.get_bind()
-    subscribers = sa.table("subscribers", sa.column("id", sa.Integer), sa.column("list_name", sa.String),
-                           sa.column("email", sa.Text), sa.column("key", sa.Text), sa.column("status", sa.String))
+    subscribers = sa.table(
+        "subscribers",
+        sa.column("id", sa.Integer),
+        sa.column("list_name", sa.String),
+        sa.column("email", sa.Text),
+        sa.column("key", sa.Text),
+        sa.column("status", sa.String),
+    )
     deliveries = sa.table("deliveries", sa.column("subscriber_id", sa.Integer))
     rows = conn.execute(sa.select(subscribers).order_by(subscribers.c.id)).all()
     kept: dict[tuple[str, str], tuple[int, str]] = {}
