@@ -95,7 +95,6 @@ if TYPE_CHECKING:
     from digest.extract.article import extract_article
     from digest.gather.feeds import parse_feed
     from digest.gather.fetch import make_client
-    from digest.gather.sources import gather
     from digest.mail.compose import compose
     from digest.mail.message import MessageFactory
     from digest.mail.render import render_digest
@@ -115,4 +114,4 @@ if TYPE_CHECKING:
         Summary,
     )
     from digest.store import Store
-    from digest.summarize.algorithms import summarize, summarize_text
+    from digest.summarize.algorithms import summarize_text

@@ -11,5 +11,6 @@ def prefect_harness():
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # A loaded CI machine can take well over the default 30 s to start the server.
+    with prefect_test_harness(server_startup_timeout=120):
         yield
