@@ -41,12 +41,12 @@ _EXPORTS = {
     "SubscriberError": "digest.errors",
     "TokenError": "digest.errors",
     "UnknownAlgorithm": "digest.errors",
-    # stages, in the order data flows
-    "gather": "digest.gather.sources",
+    # stages, in the order data flows; gather() and summarize() are reached through their
+    # packages (digest.gather.sources, digest.summarize.algorithms), since at the top
+    # `digest.gather` and `digest.summarize` name those packages
     "make_client": "digest.gather.fetch",
     "parse_feed": "digest.gather.feeds",
     "extract_article": "digest.extract.article",
-    "summarize": "digest.summarize.algorithms",
     "summarize_text": "digest.summarize.algorithms",
     "compose": "digest.mail.compose",
     "render_digest": "digest.mail.render",
