@@ -2,86 +2,67 @@
 functions that take settings and a store and return result objects. Nothing here
 prints; nothing else orchestrates."""
 
-from digest.app.content import Draft, draft_digest, gather_sources, raw_article, read_source
-from digest.app.issues import (
-    SummaryNote,
-    compose_issue,
-    next_digest,
-    pending_articles,
-    prepare_issue,
-    recipient_factory,
-    render_for_list,
-    seed_subscribers,
-    signing_secret,
-    summarize_all,
-    summarize_pending,
-    view_url,
-)
-from digest.app.readers import (
-    Imported,
-    Unsubscribed,
-    add_subscriber,
-    import_subscribers,
-    remove_subscriber,
-    subscribers,
-    unsubscribe_by_token,
-    unsubscribe_subscriber,
-)
-from digest.app.sending import (
-    DryRun,
-    ProofSent,
-    SendPlan,
-    SendResult,
-    SmtpTarget,
-    dry_run,
-    finish_issue,
-    plan_send,
-    send_list,
-    send_proof,
-    send_range,
-    smtp_target,
-)
-from digest.app.status import IssueState, ListState, status
+from __future__ import annotations
 
-__all__ = [
-    "Draft",
-    "DryRun",
-    "Imported",
-    "IssueState",
-    "ListState",
-    "ProofSent",
-    "SendPlan",
-    "SendResult",
-    "SmtpTarget",
-    "SummaryNote",
-    "Unsubscribed",
-    "add_subscriber",
-    "compose_issue",
-    "draft_digest",
-    "dry_run",
-    "finish_issue",
-    "gather_sources",
-    "import_subscribers",
-    "next_digest",
-    "pending_articles",
-    "plan_send",
-    "prepare_issue",
-    "raw_article",
-    "read_source",
-    "recipient_factory",
-    "remove_subscriber",
-    "render_for_list",
-    "seed_subscribers",
-    "send_list",
-    "send_proof",
-    "send_range",
-    "signing_secret",
-    "smtp_target",
-    "status",
-    "subscribers",
-    "summarize_all",
-    "summarize_pending",
-    "unsubscribe_by_token",
-    "unsubscribe_subscriber",
-    "view_url",
-]
+from importlib import import_module
+from typing import Any
+
+# Each name loads its module on first use: the commands that only touch readers do not
+# pay for the renderer, the fetcher or the summariser.
+_EXPORTS = {
+    "Draft": "content",
+    "DryRun": "sending",
+    "Imported": "readers",
+    "IssueState": "status",
+    "ListState": "status",
+    "ProofSent": "sending",
+    "SendPlan": "sending",
+    "SendResult": "sending",
+    "SmtpTarget": "sending",
+    "SummaryNote": "issues",
+    "Unsubscribed": "readers",
+    "add_subscriber": "readers",
+    "compose_issue": "issues",
+    "draft_digest": "content",
+    "dry_run": "sending",
+    "finish_issue": "sending",
+    "gather_sources": "content",
+    "import_subscribers": "readers",
+    "next_digest": "issues",
+    "pending_articles": "issues",
+    "plan_send": "sending",
+    "prepare_issue": "issues",
+    "raw_article": "content",
+    "read_source": "content",
+    "recipient_factory": "issues",
+    "remove_subscriber": "readers",
+    "render_for_list": "issues",
+    "seed_subscribers": "issues",
+    "send_list": "sending",
+    "send_proof": "sending",
+    "send_range": "sending",
+    "signing_secret": "issues",
+    "smtp_target": "sending",
+    "status": "status",
+    "subscribers": "readers",
+    "summarize_all": "issues",
+    "summarize_pending": "issues",
+    "unsubscribe_by_token": "readers",
+    "unsubscribe_subscriber": "readers",
+    "view_url": "issues",
+}
+
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 - built from the table above
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'digest.app' has no attribute {name!r}")
+    value = getattr(import_module(f"digest.app.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -5,13 +5,13 @@ copy carries (signed unsubscribe link, view link)."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
+from digest.app.readers import signing_secret  # noqa: F401 - part of this module's API
 from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError
 from digest.mail.compose import compose
@@ -108,12 +108,6 @@ def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime
     added, _ = store.add_subscribers(list_settings.name, result.subscribers, at=now)
     log.info("%s: imported %d subscriber(s) from %s", list_settings.name, added, path)
     return added
-
-
-def signing_secret(settings: Settings, *, store: Store) -> str:
-    return settings.unsubscribe.secret or store.meta_value(
-        "unsubscribe_secret", default_factory=lambda: secrets.token_urlsafe(32)
-    )
 
 
 def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[Subscriber], Recipient]:

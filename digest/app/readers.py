@@ -3,11 +3,11 @@ unsubscribe token, list them."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from digest.app.issues import signing_secret
 from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError, TokenError
 from digest.models import Subscriber, SubscriberStatus
@@ -96,3 +96,9 @@ def _current_key(key: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def signing_secret(settings: Settings, *, store: Store) -> str:
+    return settings.unsubscribe.secret or store.meta_value(
+        "unsubscribe_secret", default_factory=lambda: secrets.token_urlsafe(32)
+    )
