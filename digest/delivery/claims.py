@@ -1,6 +1,6 @@
 """A send run's hold on the ledger: the claims it has taken (a small queue just ahead
 of the connections, each with the moment its lease runs out), their renewal, and the
-writer that records outcomes as soon as the previous write ends."""
+writer that records outcomes every few dozen messages."""
 
 from __future__ import annotations
 

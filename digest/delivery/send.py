@@ -6,9 +6,9 @@ Exactly once, nothing lost:
   lease is renewed while the claims are held; a message is only started while its
   claim has a third of the lease left, so a sender that cannot renew (its database is
   gone) stops before another sender may take the row.
-- Each outcome is written as soon as the previous write ends (group commit), and only
-  onto rows this sender still owns. A lost database connection is retried with backoff
-  while the outcomes wait in memory; a crash loses at most the messages in flight.
+- Outcomes are written every 32 messages or 50 ms, and only onto rows this sender still
+  owns. A lost database connection is retried with backoff while the outcomes wait in
+  memory; a crash loses at most the messages in flight and one write's worth.
 - 250 after DATA: sent. 4xx or a connection error before DATA completes: retried with
   backoff on a fresh connection, then deferred to a later run. 5xx: a permanent failure.
   The reply after DATA lost: uncertain (the server may have the message); the operator
