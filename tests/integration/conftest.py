@@ -7,15 +7,7 @@ import sqlalchemy as sa
 
 from digest.store import Store
 from tests.conftest import POSTGRES_URL, postgres_reachable
-from tests.integration import httpserver
 from tests.smtp_server import smtp_server  # noqa: F401 - the fixture, for every test here
-
-
-@pytest.fixture
-def http_server():
-    server, stop = httpserver.start()
-    yield server
-    stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

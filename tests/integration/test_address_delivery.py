@@ -18,9 +18,10 @@ from digest.delivery.connection import Connection
 from digest.delivery.send import DeliveryOptions, deliver_issue
 from digest.mail.compose import compose
 from digest.mail.message import MessageFactory, Recipient
-from digest.models import Article, DeliveryStatus, SubscriberStatus, Summary
+from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import deliveries_table
 from digest.subscribers import normalise_email, parse_subscriber_csv, read_token
+from tests.helpers import save_issue
 from tests.smtp_server import HOST, RecordingSMTPServer, _BoundController, _Handler
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
@@ -119,19 +120,6 @@ async def test_a_utf8_local_part_is_a_clear_failure_where_smtputf8_is_not_offere
     assert outcome.error == "server does not offer SMTPUTF8, needed for 'Dörte@example.org'"
     assert server.attempts[address] == 0  # nothing was tried on the server
     assert [a.recipient for a in server.accepted] == ["plain@example.org"]
-
-
-def save_issue(store):
-    article = Article(url="https://news.example.org/1", title="Story", paragraphs=("Body. " * 50,), source="s")
-    store.add_article(article, gathered_at=NOW)
-    digest = compose(
-        [Summary(article=article, sentences=("Body.",), algorithm="lead")],
-        list_name="daily",
-        title="The Daily",
-        day=date(2026, 11, 24),
-    )
-    store.save_issue(render_for_list(digest, LIST), article_urls=[article.url], at=NOW)
-    return store.issue(digest.issue_id)
 
 
 async def test_what_import_accepts_send_can_send(store, server):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import digest_cli
 from tests.integration import pages
 from tests.integration.httpserver import Route
 
@@ -18,16 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 SEED = REPO.parent / "shared" / "seeds" / "000_d37c680547ea96b3.txt"
 
 
-def digest(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "digest.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or REPO,
-        env=environment,
-        timeout=120,
-    )
+digest = digest_cli  # `digest ARGS...` as a user runs it
 
 
 def json_lines(stdout: str) -> list[dict]:

@@ -5,52 +5,13 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from digest.app import recipient_factory, render_for_list
-from digest.config import ListSettings, SmtpSettings
-from digest.delivery.send import DeliveryOptions, deliver_issue
-from digest.mail.compose import compose
-from digest.models import Article, DeliveryStatus, SubscriberStatus, Summary
+from digest.delivery.send import DeliveryOptions
+from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
 from digest.subscribers import new_subscriber, read_token
-
-NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
-SECRET = "test-signing-secret"
-LIST = ListSettings(name="daily", title="The Daily", sender="The Daily <digest@example.org>")
-FAST = DeliveryOptions(connections=4, batch=50, attempts=3, backoff=0.01, defer=0.0)
-
-
-def subscribe(store, count: int, *, prefix: str = "reader") -> list[str]:
-    people = [new_subscriber(f"{prefix}{i}@example.org", name=f"Reader {i}") for i in range(count)]
-    store.add_subscribers("daily", people, at=NOW)
-    return [p.email for p in people]
-
-
-def save_issue(store, *, n_articles: int = 2):
-    summaries = []
-    for i in range(n_articles):
-        article = Article(
-            url=f"https://news.example.org/{i}", title=f"Story {i}", paragraphs=(f"Body {i}. " * 50,), source="s"
-        )
-        store.add_article(article, gathered_at=NOW)
-        summaries.append(Summary(article=article, sentences=(f"Body {i}.",), algorithm="lead"))
-    digest = compose(summaries, list_name="daily", title="The Daily", day=date(2026, 11, 24))
-    rendered = render_for_list(digest, LIST)
-    store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
-    return store.issue(digest.issue_id)
-
-
-async def send(store, issue, server, options=FAST):
-    smtp = SmtpSettings(host=server.host, port=server.port, security="none", timeout=5)
-    return await deliver_issue(
-        issue,
-        store=store,
-        smtp=smtp,
-        sender=LIST.sender,
-        recipient_for=recipient_factory(LIST, secret=SECRET),
-        options=options,
-    )
+from tests.helpers import NOW, SECRET, save_issue, send, subscribe
 
 
 async def test_every_active_subscriber_gets_exactly_one_message(store, smtp_server):

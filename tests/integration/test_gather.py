@@ -9,15 +9,14 @@ from digest.config import FetchSettings
 from digest.gather.fetch import make_client
 from digest.gather.sources import gather
 from digest.models import Source, SourceKind
-from digest.store import Store
 from tests.integration import pages
 from tests.integration.httpserver import Route
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
-        yield s
+def store(sqlite_store):
+    """SQLite only: the store is not what these tests are about."""
+    return sqlite_store
 
 
 async def run(sources, store, settings=FetchSettings()):

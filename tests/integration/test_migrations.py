@@ -518,20 +518,10 @@ def test_every_method_of_the_store_is_guarded():
 
 
 def test_db_upgrade_command_names_the_revision(tmp_path):
-    import subprocess
-    import sys
-
     from digest.store.migrate import HEAD
+    from tests.helpers import digest_cli
 
-    env = {"DIGEST_STORE_URL": f"sqlite:///{tmp_path / 'digest.db'}", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "digest.cli", "db", "upgrade"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-    )
+    result = digest_cli("db", "upgrade", cwd=tmp_path, env={"DIGEST_STORE_URL": f"sqlite:///{tmp_path / 'digest.db'}"})
     assert result.returncode == 0, result.stderr
     assert f"is at revision {HEAD}" in result.stdout and str(tmp_path / "digest.db") in result.stdout
 

@@ -15,8 +15,7 @@ from digest.app import recipient_factory
 from digest.config import SmtpSettings
 from digest.delivery import send as deliver
 from digest.delivery.send import DeliveryOptions, deliver_issue
-from digest.store import Store
-from tests.integration.test_deliver import LIST, SECRET, save_issue, subscribe
+from tests.helpers import LIST, SECRET, save_issue, subscribe
 from tests.smtp_server import RecordingSMTPServer, _BoundController, _Handler
 
 x509 = pytest.importorskip("cryptography.x509")
@@ -24,10 +23,9 @@ PASSWORD = "tls-test-password"
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(sqlite_store):
     """SQLite only: the store is not what these tests are about."""
-    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
-        yield s
+    return sqlite_store
 
 
 @pytest.fixture(scope="module")
