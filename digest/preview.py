@@ -28,11 +28,9 @@ import email
 import email.policy
 import hashlib
 import html
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from digest.config import ListSettings
+from digest.host_policy import HostPolicy
 from digest.mail.message import MessageFactory, Recipient
 from digest.mail.render import TEMPLATES_DIR, make_environment, render_digest
 from digest.models import Digest, RenderedDigest
@@ -115,67 +114,6 @@ def build_preview(
 def templates_fingerprint(templates_dir: Path = TEMPLATES_DIR) -> str:
     stats = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in templates_dir.rglob("*") if p.is_file())
     return hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
-
-
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
-_WILDCARDS = frozenset({"", "0.0.0.0", "::", "[::]"})
-
-
-@dataclass(frozen=True, slots=True)
-class HostPolicy:
-    """The Host header values a preview server answers (see the module docstring)."""
-
-    names: frozenset[str]
-    any_address: bool = False
-
-    @classmethod
-    def for_address(cls, bound: str, *, extra: Collection[str] = ()) -> HostPolicy:
-        bound_name = _host_part(bound if ":" not in bound or bound.startswith("[") else f"[{bound}]") or ""
-        names = {n for n in (_host_part(e) for e in extra) if n}
-        if bound_name in _WILDCARDS:
-            return cls(frozenset(names | _LOOPBACK_NAMES | {socket.gethostname().lower()}), any_address=True)
-        names.add(bound_name)
-        if bound_name in _LOOPBACK_NAMES or _is_loopback(bound_name):
-            return cls(frozenset(names | _LOOPBACK_NAMES))
-        return cls(frozenset(names | {socket.gethostname().lower()}))
-
-    def allows(self, host: str) -> bool:
-        name = _host_part(host)
-        if not name:
-            return False
-        return name in self.names or (self.any_address and _ip_address(name) is not None)
-
-
-def _host_part(value: str) -> str | None:
-    """The host of a Host header value, lower-case, without port or trailing dot;
-    None when the value is malformed."""
-    value = value.strip().lower()
-    if value.startswith("["):
-        end = value.find("]")
-        if end < 0:
-            return None
-        name, rest = value[: end + 1], value[end + 1 :]
-    else:
-        name, colon, port = value.partition(":")
-        rest = colon + port
-    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
-        return None
-    address = _ip_address(name)
-    if address is not None:  # one spelling per address: [0::1] is [::1]
-        return f"[{address}]" if address.version == 6 else str(address)
-    return None if name.startswith("[") else name.rstrip(".")
-
-
-def _ip_address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
-    except ValueError:
-        return None
-
-
-def _is_loopback(name: str) -> bool:
-    address = _ip_address(name)
-    return address is not None and address.is_loopback
 
 
 class PreviewServer:
