@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import sqlalchemy as sa
 
 from digest.store import Store
 from tests.integration import httpserver
@@ -25,3 +28,27 @@ def http_server():
     server, stop = httpserver.start()
     yield server
     stop()
+
+
+def postgres_schema_url():
+    """A URL on a new schema of the local PostgreSQL, dropped afterwards (a generator for
+    fixtures to `yield from`); skips where the server is not reachable."""
+    from tests.conftest import POSTGRES_URL, postgres_reachable
+
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL unusable: {exc}")
+    try:
+        # The application name lets a test find (and kill) the connections of this schema.
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

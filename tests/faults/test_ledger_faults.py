@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import replace
 
 import pytest
@@ -24,8 +23,9 @@ from digest.config import SmtpSettings
 from digest.delivery.send import DeliveryOptions, deliver_issue, run as run_delivery
 from digest.models import DeliveryStatus
 from digest.store import Store, deliveries_table, issues_table, subscribers_table
-from tests.conftest import POSTGRES_URL, postgres_reachable
+from tests.conftest import POSTGRES_URL
 from tests.faults.conftest import DAY, LIST, NOW, REPO, SECRET, digest_cli, report, save_issue, subscribe
+from tests.fixtures import postgres_schema_url
 from tests.smtp_server import RecordingSMTPServer
 
 
@@ -35,31 +35,12 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'digest.db'}"
         return
-    yield from _postgres_url()
+    yield from postgres_schema_url()
 
 
 @pytest.fixture
 def pg_url():
-    yield from _postgres_url()
-
-
-def _postgres_url():
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unusable: {exc}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_schema_url()
 
 
 def smtp_for(server: RecordingSMTPServer, *, timeout: float = 5) -> SmtpSettings:

@@ -23,7 +23,8 @@ from digest.errors import StoreError
 from digest.models import Article, DeliveryStatus, Digest, DigestItem, RenderedDigest, SubscriberStatus
 from digest.store import Store, StoredIssue, migrate, upgrade_store
 from digest.store.schema import metadata
-from tests.conftest import POSTGRES_URL, REPO, postgres_reachable
+from tests.conftest import REPO
+from tests.fixtures import postgres_schema_url
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 DAY = date(2026, 11, 24)
@@ -40,22 +41,7 @@ def _empty_url(kind: str, tmp_path):
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / f'digest-{uuid.uuid4().hex[:8]}.db'}"
         return
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unusable: {exc}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_schema_url()
 
 
 def revision(url: str) -> str | None:
