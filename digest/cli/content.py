@@ -39,7 +39,12 @@ def summarize(
         int | None, typer.Option("--sentences", "-n", min=1, max=50, help="Sentences per summary.")
     ] = None,
     algorithm: Annotated[
-        str | None, typer.Option("--algorithm", "-a", help="Summariser name (see --list-algorithms).")
+        str | None,
+        typer.Option(
+            "--algorithm",
+            "-a",
+            help="Summariser: pacsum (the default), lead, lexrank, textrank, lsa, luhn, sumbasic, kl or edmundson.",
+        ),
     ] = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="Take the whole input as the article body; skip extraction.")

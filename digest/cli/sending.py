@@ -33,7 +33,7 @@ def run(
         config = str(state.config.resolve()) if state.config else None
         results = daily_digest(list_name=list_name, dry_run=dry_run, config=config)
         print_run(results)
-        if not dry_run and not settings.smtp.host:
+        if not dry_run and not settings.smtp.host and any(r.get("sent") for r in results.values()):
             out.print(
                 f"Captured in the Maildir {Path(settings.delivery.maildir).resolve()} "
                 "(digest preview --serve lists it; any mail reader opens it).",

@@ -134,3 +134,11 @@ def test_gather_reports_a_failing_source_and_exits_1(tmp_path, http_server):
     assert result.returncode == 1
     assert "HTTP 404" in result.stdout
     assert "good" in result.stdout
+
+
+def test_the_summarize_help_names_every_algorithm():
+    from digest.summarize.algorithms import ALGORITHMS
+
+    result = digest("summarize", "--help", env={"COLUMNS": "300"})
+    assert "--list-algorithms" not in result.stdout
+    assert all(name in result.stdout for name in ALGORITHMS)
