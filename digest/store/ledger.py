@@ -6,7 +6,7 @@ its owner and a lease; only the owner renews it or records the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -176,12 +176,12 @@ class LedgerMixin(StoreBase):
         d = deliveries_table
         released = 0
         with self.engine.begin() as conn:
-            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            for chunk in _chunks_of(ids):
                 result = conn.execute(
                     sa.update(d)
                     .where(
                         d.c.issue_id == issue_id,
-                        d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                        d.c.subscriber_id.in_(chunk),
                         d.c.status == DeliveryStatus.SENDING.value,
                         *_owned_by(owner),
                     )
@@ -199,12 +199,12 @@ class LedgerMixin(StoreBase):
         d = deliveries_table
         held: set[int] = set()
         with self.engine.begin() as conn:
-            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            for chunk in _chunks_of(ids):
                 rows = conn.execute(
                     sa.update(d)
                     .where(
                         d.c.issue_id == issue_id,
-                        d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                        d.c.subscriber_id.in_(chunk),
                         d.c.status == DeliveryStatus.SENDING.value,
                         d.c.claimed_by == owner,
                     )
@@ -270,12 +270,12 @@ class LedgerMixin(StoreBase):
         written = 0
         with self.engine.begin() as conn:
             for (status, code, error, next_at, sent_at), ids in groups.items():
-                for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                for chunk in _chunks_of(ids):
                     result = conn.execute(
                         sa.update(d)
                         .where(
                             d.c.issue_id == issue_id,
-                            d.c.subscriber_id.in_(ids[start : start + _IDS_PER_STATEMENT]),
+                            d.c.subscriber_id.in_(chunk),
                             *_owned_by(owner),
                         )
                         .values(
@@ -330,6 +330,12 @@ class LedgerMixin(StoreBase):
                 sa.select(sa.func.min(when)).where(d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED]))
             ).scalar()
         return aware(value) if not isinstance(value, str) else aware(datetime.fromisoformat(value))
+
+
+def _chunks_of(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`ids` in pieces small enough for one statement's IN (...)."""
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        yield ids[start : start + _IDS_PER_STATEMENT]
 
 
 def _owned_by(owner: str) -> tuple:
