@@ -302,6 +302,8 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
         if not link and not content:
             continue
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        if not isinstance(authors, list):  # a JSON Feed's authors are a list; anything else is ignored
+            authors = []
         names = tuple(str(a.get("name")).strip() for a in authors if isinstance(a, dict) and a.get("name"))
         entries.append(
             FeedEntry(

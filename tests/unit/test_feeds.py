@@ -82,3 +82,13 @@ def test_every_shared_feed_parses_or_fails_cleanly(shared_data):
     assert parsed >= 100
     # Entries with neither a link nor any text are dropped; nearly all have one.
     assert kept >= 0.97 * sum(i["feedparser_entries"] for i in manifest)
+
+
+def test_a_json_feed_whose_authors_are_not_a_list_still_parses():
+    feed = parse_feed(
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", '
+        b'"items": [{"url": "https://example.org/a", "authors": 1, "content_text": "Body."}]}',
+        url="https://example.org/feed.json",
+        content_type="application/feed+json",
+    )
+    assert [e.authors for e in feed.entries] == [()]
