@@ -147,6 +147,7 @@ class Connection:
         self.pipelining = False
         self.smtputf8 = False
         self.eightbitmime = False
+        self._checked_sender = ""  # the last MAIL FROM address found valid
 
     async def open(self) -> _ReplyReader:
         if self._reader is not None:
@@ -201,12 +202,14 @@ class Connection:
     async def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
         """One message to one recipient. `message` has CRLF line ends and is not yet
         dot-stuffed."""
-        for address in (sender, recipient):
+        # The sender is the same for every message of a run: checked once per connection.
+        for address in (recipient,) if sender == self._checked_sender else (sender, recipient):
             if not is_envelope_address(address):
                 return Outcome(
                     DeliveryStatus.FAILED,
                     error=f"{address!r} cannot be an envelope address (not in the form normalise_email gives)",
                 )
+        self._checked_sender = sender
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:

@@ -102,7 +102,7 @@ class MessageFactory:
         # Per-recipient headers are formatted by hand: the email package's header
         # registry costs about a millisecond a message, this a few microseconds.
         lines = [
-            f"To: {_mailbox(fields['name'], email, header='To')}",
+            f"To: {_mailbox(fields['name'], email, header='To', checked=True)}",
             f"Date: {formatdate(localtime=False, usegmt=True)}",
             f"Message-ID: {self._message_id(address.key)}",
         ]
@@ -195,8 +195,9 @@ def _rule_keeps_domain(domain: str) -> bool:
         return False
 
 
-def _mailbox(name: str, email: str, *, header: str) -> str:
-    if not is_envelope_address(email):
+def _mailbox(name: str, email: str, *, header: str, checked: bool = False) -> str:
+    """`Name <email>` for a header; `checked` when the rule already vouched for `email`."""
+    if not checked and not is_envelope_address(email):
         raise MessageError(f"{header}: {email!r} is not an email address")
     phrase = _phrase(name, header=header)
     if not phrase:
