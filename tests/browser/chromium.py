@@ -42,7 +42,8 @@ def find_chromium() -> str | None:
 
 class Browser:
     def __init__(self, executable: str) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="digest-chromium-")
+        # Chromium's helper processes may still write the profile as the browser exits.
+        self._profile = tempfile.TemporaryDirectory(prefix="digest-chromium-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
             stdout=subprocess.DEVNULL,

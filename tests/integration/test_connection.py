@@ -201,7 +201,8 @@ async def test_a_reply_that_never_comes_retires_the_connection():
 
     server = ScriptedServer(answer)
     await server.start()
-    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=0.5))
+    # Long enough to connect on a loaded machine; the unanswered RCPT then times out.
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=2))
     try:
         first = await connection.send("from@example.org", "to0@example.org", MESSAGE)
         second = await connection.send("from@example.org", "to1@example.org", MESSAGE)
