@@ -10,10 +10,11 @@ only :func:`load_settings` does, and only when the caller passes ``environ``.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,8 @@ class ListSettings:
     unsubscribe_mailto: str = ""  # empty: unsubscribe@<sender domain>
     view_url: str = "https://digest.example.org/issues/{issue}"
     subscribers: str = ""  # a CSV imported once, while the list has no subscribers (the demo's)
+    schedule: str = ""  # a cron expression for `digest schedule`; empty: not scheduled
+    timezone: str = "UTC"  # the zone the schedule is read in, e.g. "Europe/London"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,11 @@ _SECRETS = {"smtp.password", "unsubscribe.secret"}
 _LIST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
+def _did_you_mean(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
     """The config file to use, following the documented lookup order."""
     environ = environ or {}
@@ -206,27 +214,43 @@ def load_settings(explicit: str | Path | None = None, *, environ: Mapping[str, s
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_settings(raw, base_dir=path.parent, path=path, environ=environ or {})
+    # The embedded demo is read-only where it is installed: its store and Maildir live in
+    # the current folder. Any other file's relative paths follow the file.
+    data_dir = Path.cwd() if path == DEMO_CONFIG else path.parent
+    return parse_settings(raw, base_dir=path.parent, data_dir=data_dir, path=path, environ=environ or {})
 
 
 def parse_settings(
     raw: Mapping[str, Any],
     *,
     base_dir: Path,
+    data_dir: Path | None = None,
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Validate a parsed TOML mapping; every message names the offending key."""
-    unknown = set(raw) - set(_SCALAR_SECTIONS) - set(_TABLE_SECTIONS)
+    """Validate a parsed TOML mapping; every message names the offending key.
+
+    Relative paths in the file resolve from ``base_dir`` (sources, subscribers) and
+    ``data_dir`` (the SQLite store and the Maildir; default ``base_dir``); relative
+    paths from the environment resolve from the current folder."""
+    known_sections = [*_SCALAR_SECTIONS, *_TABLE_SECTIONS]
+    unknown = set(raw) - set(known_sections)
     if unknown:
+        first = sorted(unknown)[0]
         raise ConfigError(
-            f"unknown section [{sorted(unknown)[0]}]; known: {', '.join([*_SCALAR_SECTIONS, *_TABLE_SECTIONS])}"
+            f"unknown section [{first}]{_did_you_mean(first, known_sections)}; known: {', '.join(known_sections)}"
         )
     overrides = _environment_overrides(environ or {})
+    data_dir = data_dir or base_dir
     scalars = {}
     for section, cls in _SCALAR_SECTIONS.items():
         table = _table(raw.get(section, {}), section)
         scalars[section] = _build(cls, section, {**table, **overrides.get(section, {})})
+    store_from = Path.cwd() if "url" in overrides.get("store", {}) else data_dir
+    scalars["store"] = replace(scalars["store"], url=_absolute_sqlite(scalars["store"].url, store_from))
+    maildir_from = Path.cwd() if "maildir" in overrides.get("delivery", {}) else data_dir
+    maildir = str((maildir_from / Path(scalars["delivery"].maildir).expanduser()).resolve())
+    scalars["delivery"] = replace(scalars["delivery"], maildir=maildir)
     smtp = scalars["smtp"]
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
@@ -234,6 +258,19 @@ def parse_settings(
     names = {s.name for s in sources}
     lists = tuple(_list(name, table, names, base_dir) for name, table in _table(raw.get("lists", {}), "lists").items())
     return Settings(path=path, sources=sources, lists=lists, **scalars)
+
+
+# sqlite:///relative.db (three slashes and no fourth); not :memory: or a file: URI.
+_RELATIVE_SQLITE = re.compile(r"(sqlite(?:\+\w+)?:///)(?!/|:memory:|file:)([^?]+)(\?.*)?", re.DOTALL)
+
+
+def _absolute_sqlite(url: str, folder: Path) -> str:
+    """A SQLite URL whose relative database path is made absolute from ``folder``."""
+    match = _RELATIVE_SQLITE.fullmatch(url)
+    if not match:
+        return url
+    prefix, database, query = match.groups()
+    return f"{prefix}{(folder / Path(database).expanduser()).resolve()}{query or ''}"
 
 
 def _environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
@@ -262,7 +299,7 @@ def _build(cls: type, section: str, table: Mapping[str, Any]):
     values = {}
     for key, value in table.items():
         if key not in known:
-            raise ConfigError(f"{section}.{key}: unknown key; known: {', '.join(known)}")
+            raise ConfigError(f"{section}.{key}: unknown key{_did_you_mean(key, known)}; known: {', '.join(known)}")
         values[key] = _checked(_coerce(value, known[key].default, f"{section}.{key}"), f"{section}.{key}")
     return cls(**values)
 
@@ -312,13 +349,14 @@ def _source(name: str, table: Any, base_dir: Path) -> Source:
     where = f"sources.{name}"
     table = _table(table, where)
     kinds = [k for k in SourceKind if k.value in table]
+    allowed = {*(k.value for k in kinds), "title", "max_items"}
+    for key in table:
+        if key not in allowed:
+            options = sorted({*allowed, *(k.value for k in SourceKind)} if not kinds else allowed)
+            raise ConfigError(f"{where}.{key}: unknown key{_did_you_mean(key, options)}; known: {', '.join(options)}")
     if len(kinds) != 1:
         raise ConfigError(f"{where}: needs exactly one of feed, page or path")
     kind = kinds[0]
-    allowed = {kind.value, "title", "max_items"}
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown key; known: {', '.join(sorted(allowed))}")
     location = _coerce(table[kind.value], "", f"{where}.{kind.value}")
     if kind is SourceKind.PAGE and not location.startswith(("http://", "https://")):
         raise ConfigError(f"{where}.page: expected an http(s) URL, got {location!r}")
@@ -351,12 +389,33 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> List
     for key, value in table.items():
         if key not in known:
             label = "from" if key == "sender" else key
+            options = ["from", *sorted(known - {"sender"}), "sources"]
             raise ConfigError(
-                f"{where}.{label}: unknown key; known: from, {', '.join(sorted(known - {'sender'}))}, sources"
+                f"{where}.{label}: unknown key{_did_you_mean(label, options)}; known: {', '.join(options)}"
             )
         default = getattr(ListSettings(name=name), key)
         label = f"{where}.{'from' if key == 'sender' else key}"
         values[key] = _checked(_coerce(value, default, label), label)
     if values.get("subscribers"):
         values["subscribers"] = str((base_dir / Path(values["subscribers"]).expanduser()).resolve())
+    _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
     return ListSettings(name=name, sources=tuple(raw_sources), **values)
+
+
+def _check_schedule(schedule: str, timezone: str, where: str) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}.timezone: unknown time zone {timezone!r} (an IANA name such as 'Europe/London')"
+        ) from None
+    if schedule:
+        from cronsim import CronSim, CronSimError
+
+        try:
+            CronSim(schedule, datetime.now(zone))
+        except CronSimError as exc:
+            raise ConfigError(f"{where}.schedule: not a cron expression ({exc}): {schedule!r}") from None

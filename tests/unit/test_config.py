@@ -100,3 +100,71 @@ def test_paths_are_relative_to_the_config_file(tmp_path):
     assert settings.source("local").location == str(tmp_path / "pages")
     assert settings.list("daily").sender == "D <d@example.org>"
     assert settings.sources_for("daily") == settings.sources
+
+
+def test_relative_store_and_maildir_follow_the_config_file(tmp_path, monkeypatch):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "digest.toml").write_text('[store]\nurl = "sqlite:///data/digest.db"\n[delivery]\nmaildir = "inbox"\n')
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(folder / "digest.toml")
+    assert settings.store.url == f"sqlite:///{folder / 'data' / 'digest.db'}"
+    assert settings.delivery.maildir == str(folder / "inbox")
+
+
+def test_the_demo_keeps_its_store_and_maildir_in_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(DEMO_CONFIG)
+    assert settings.store.url == f"sqlite:///{tmp_path / 'digest.db'}"
+    assert settings.delivery.maildir == str(tmp_path / "mail")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:////abs/digest.db",
+        "sqlite:///file:shared?mode=memory&uri=true",
+        "postgresql+psycopg://user@db/digest",
+    ],
+)
+def test_urls_that_are_not_relative_files_are_kept(url):
+    assert parse({"store": {"url": url}}).store.url == url
+
+
+def test_a_relative_sqlite_url_keeps_its_query_and_driver():
+    url = parse({"store": {"url": "sqlite+pysqlite:///d.db?timeout=5"}}).store.url
+    assert url == "sqlite+pysqlite:////cfg/d.db?timeout=5"
+
+
+def test_paths_from_the_environment_follow_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = parse({}, environ={"DIGEST_STORE_URL": "sqlite:///env.db", "DIGEST_DELIVERY_MAILDIR": "box"})
+    assert settings.store.url == f"sqlite:///{tmp_path / 'env.db'}"
+    assert settings.delivery.maildir == str(tmp_path / "box")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"sources": {"news": {"fead": "f.xml"}}}, r"sources\.news\.fead: unknown key \(did you mean 'feed'\?\)"),
+        ({"sources": {"news": {"feed": "f.xml", "titel": "x"}}}, r"sources\.news\.titel: .*did you mean 'title'"),
+        ({"smtp": {"hots": "x"}}, r"smtp\.hots: unknown key \(did you mean 'host'\?\)"),
+        ({"smpt": {}}, r"unknown section \[smpt\] \(did you mean 'smtp'\?\)"),
+        ({"lists": {"daily": {"form": "a@b.c"}}}, r"lists\.daily\.form: unknown key \(did you mean 'from'\?\)"),
+    ],
+)
+def test_a_misspelled_key_is_named_with_a_suggestion(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        parse(raw)
+
+
+def test_list_schedule_and_timezone():
+    chosen = parse({"lists": {"daily": {"schedule": "0 7 * * 1-5", "timezone": "Europe/London"}}}).list("daily")
+    assert (chosen.schedule, chosen.timezone) == ("0 7 * * 1-5", "Europe/London")
+    assert parse({"lists": {"daily": {}}}).list("daily").schedule == ""
+    with pytest.raises(ConfigError, match=r"lists\.daily\.schedule: not a cron expression .*'0 7 \* \*'"):
+        parse({"lists": {"daily": {"schedule": "0 7 * *"}}})
+    with pytest.raises(ConfigError, match=r"lists\.daily\.timezone: unknown time zone 'Mars/Olympus'"):
+        parse({"lists": {"daily": {"timezone": "Mars/Olympus"}}})
