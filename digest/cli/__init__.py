@@ -116,9 +116,21 @@ def _configure_logging(*, verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
 
 
+def command(args: str) -> str:
+    """How to run ``digest ARGS`` from here: plain ``digest`` when that name on the PATH is
+    this program, else the path it was started by (``.venv/bin/digest`` after the quick start)."""
+    import shutil
+
+    program = Path(sys.argv[0])
+    found = shutil.which("digest")
+    if program.name != "digest" or (found and Path(found).resolve() == program.resolve()):
+        return f"digest {args}"
+    return f"{program} {args}"
+
+
 def main() -> None:
     app()
 
 
 # The commands register themselves on `app`.
-from digest.cli import content, database, readers, sending  # noqa: E402,F401
+from digest.cli import content, database, operate, readers, schedule, sending  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Commands about sending: run (the whole job as the Prefect flow), send, sink, status."""
+"""Commands about sending: run (the whole job as the Prefect flow) and send."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
-from digest.cli.show import print_delivery, print_run, print_status
+from digest.cli import Failed, ListOption, app, chosen_list, command, err, errors, open_store, out, state
+from digest.cli.show import print_delivery, print_run
 
 
 @app.command()
@@ -36,10 +36,10 @@ def run(
         if not dry_run and not settings.smtp.host and any(r.get("sent") for r in results.values()):
             out.print(
                 f"Captured in the Maildir {Path(settings.delivery.maildir).resolve()} "
-                "(digest preview --serve lists it; any mail reader opens it).",
+                f"({command('preview --serve')} lists it; any mail reader opens it).",
                 markup=False,
             )
-        out.print("See the digest in a browser: digest preview --serve (or --output digest.html)")
+        out.print(f"See the digest in a browser: {command('preview --serve')} (or --output digest.html)", markup=False)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
 
@@ -148,30 +148,3 @@ def _send_with_progress(use, settings, chosen, *, store, **options):
         return use.send_list(
             settings, chosen, store=store, on_plan=on_plan, on_progress=lambda n: progress.advance(task, n), **options
         )
-
-
-@app.command()
-def status() -> None:
-    """Each list's readers, unsent articles and issues (open and last), with what is owed and when."""
-    with errors():
-        from digest.app import status as current
-
-        with open_store() as store:
-            print_status(current(state.settings, store=store))
-
-
-@app.command()
-def sink(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 2525,
-    maildir: Annotated[
-        Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir).")
-    ] = None,
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-) -> None:
-    """Run a local capture SMTP server that keeps every message in a Maildir."""
-    with errors():
-        from digest.delivery.sink import serve_sink
-
-        folder = maildir or Path(state.settings.delivery.maildir)
-        out.print(f"Capturing SMTP on {host}:{port} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
-        serve_sink(maildir=folder, host=host, port=port)
