@@ -50,3 +50,7 @@ class TokenError(DigestError, ValueError):
 
 class DeliveryError(DigestError, ConnectionError):
     """Delivery could not start (no SMTP server reachable, bad SMTP settings)."""
+
+
+class NoReaders(DigestError, LookupError):
+    """A list has news but no active subscriber: nothing is composed, the news waits."""

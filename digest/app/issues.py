@@ -13,11 +13,11 @@ from pathlib import Path
 
 from digest.app.readers import signing_secret  # noqa: F401 - part of this module's API
 from digest.config import ListSettings, Settings
-from digest.errors import SubscriberError
+from digest.errors import NoReaders, SubscriberError
 from digest.mail.compose import compose
 from digest.mail.message import Recipient
 from digest.mail.render import render_digest
-from digest.models import Digest, RenderedDigest, Subscriber, Summary
+from digest.models import Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
 from digest.store import Store, StoredArticle, StoredIssue
 from digest.subscribers import make_token, parse_subscriber_csv
 
@@ -84,6 +84,16 @@ def prepare_issue(
     if unfinished is not None:
         log.info("resuming issue %s", unfinished.rendered.digest.issue_id)
         return unfinished
+    seed_subscribers(list_settings, store=store, now=now)
+    if not store.count_subscribers(list_settings.name, status=SubscriberStatus.ACTIVE):
+        # Composing for nobody would mark the news sent and no reader would ever get it.
+        waiting = len(pending_articles(settings, list_settings, store=store))
+        if not waiting:
+            return None
+        raise NoReaders(
+            f"list {list_settings.name} has no active subscriber: nothing composed, "
+            f"its {waiting} new article(s) wait for the first reader"
+        )
     digest = next_digest(settings, list_settings, store=store, day=day, summaries=summaries)
     if digest.empty:
         return None

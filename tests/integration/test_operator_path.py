@@ -1,0 +1,70 @@
+"""What an operator meets first: a list with nobody on it, the demo's readers on the
+first send, and a config file used from another folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import digest_cli as digest
+
+REPO = Path(__file__).resolve().parents[2]
+CAPTURE = {"DIGEST_SMTP_PORT": "0"}  # the local capture server on any free port
+
+
+def write_config(folder: Path, *, subscribers: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    line = f'subscribers = "{subscribers}"\n' if subscribers else ""
+    config = folder / "digest.toml"
+    config.write_text(
+        '[store]\nurl = "sqlite:///state/digest.db"\n'
+        '[delivery]\nmaildir = "state/mail"\n'
+        f'[sources.saved]\npath = "{REPO / "seeds" / "html"}"\n'
+        '[lists.daily]\ntitle = "Daily"\nfrom = "Daily <digest@example.org>"\n' + line
+    )
+    (folder / "state").mkdir(exist_ok=True)
+    return config
+
+
+def captured(maildir: Path) -> int:
+    return len(list((maildir / "new").iterdir())) if (maildir / "new").is_dir() else 0
+
+
+def test_a_list_with_no_reader_composes_nothing_and_its_news_waits(tmp_path):
+    config = write_config(tmp_path / "site")
+    assert digest("--config", str(config), "gather", cwd=tmp_path).returncode == 0
+
+    empty = digest("--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
+    assert empty.returncode == 2
+    assert len(empty.stderr.strip().splitlines()) == 1 and "Traceback" not in empty.stderr
+    assert "list daily has no active subscriber: nothing composed" in empty.stderr
+    assert "new article(s) wait for the first reader" in empty.stderr
+
+    added = digest("--config", str(config), "subscribers", "add", "ann@example.org", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    sent = digest("--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "issue complete" in sent.stdout
+    assert captured(tmp_path / "site" / "state" / "mail") == 1
+
+
+def test_the_first_send_imports_the_lists_readers(tmp_path):
+    csv = tmp_path / "site" / "readers.csv"
+    csv.parent.mkdir()
+    csv.write_text("email,name\nann@example.org,Ann\nbob@example.org,Bob\n")
+    config = write_config(tmp_path / "site", subscribers="readers.csv")
+    assert digest("--config", str(config), "gather", cwd=tmp_path).returncode == 0
+    sent = digest("--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert captured(tmp_path / "site" / "state" / "mail") == 2
+
+
+def test_relative_paths_follow_the_config_file_from_any_folder(tmp_path):
+    config = write_config(tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    added = digest("--config", str(config), "subscribers", "add", "ann@example.org", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    listed = digest("--config", str(config), "subscribers", "list", cwd=elsewhere)
+    assert "ann@example.org" in listed.stdout, listed.stdout + listed.stderr
+    assert (tmp_path / "site" / "state" / "digest.db").is_file()
+    assert not list(elsewhere.iterdir())
