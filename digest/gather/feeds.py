@@ -19,7 +19,7 @@ import xml.parsers.expat
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html import escape
+from html import escape, unescape
 from urllib.parse import urljoin
 
 import feedparser
@@ -66,6 +66,8 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_
     bozo = _bozo_reason(parsed) if parsed.get("bozo") and not _benign(parsed.get("bozo_exception")) else None
     problem = "; ".join(p for p in (guessed, bozo) if p) or None
     if not entries:
+        if _is_html_page(text, content_type):
+            raise FeedError(_html_page_reason(text, base=url))
         if problem:
             raise FeedError(f"malformed feed: {problem}")
         if not parsed.get("version"):
@@ -75,6 +77,36 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_
         title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None
     )
     return _capped(feed, limit=max_field_chars, url=url)
+
+
+_HTML_START = re.compile(
+    r"\A(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
+)
+_ALTERNATE = re.compile(r"<link\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
+
+
+def _is_html_page(text: str, content_type: str) -> bool:
+    if content_type.split(";", maxsplit=1)[0].strip().lower() in ("text/html", "application/xhtml+xml"):
+        return True
+    return bool(_HTML_START.match(text[:4096]))
+
+
+def _html_page_reason(text: str, *, base: str) -> str:
+    """Why an HTML page is no feed, naming the feed it links to when it declares one."""
+    for tag in _ALTERNATE.findall(text[:200_000]):
+        attributes = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTRIBUTE.findall(tag)}
+        if (
+            "alternate" in attributes.get("rel", "").lower().split()
+            and attributes.get("type", "").lower() in _FEED_TYPES
+        ):
+            href = attributes.get("href", "").strip()
+            if href:
+                return (
+                    f"not a feed (an HTML page); the page names its feed: {redact_url(urljoin(base, unescape(href)))}"
+                )
+    return 'not a feed (an HTML page); configure it as page = "..." or give the URL of its feed'
 
 
 # Where feedparser's fallback parser looks for entity declarations: before the first element.

@@ -92,3 +92,30 @@ def test_a_json_feed_whose_authors_are_not_a_list_still_parses():
         content_type="application/feed+json",
     )
     assert [e.authors for e in feed.entries] == [()]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<!DOCTYPE html><html><head><title>News</title></head><body><p>Hi<br></body></html>", "text/html"),
+        (b"<!doctype html>\n<html lang=en><body><img src=x><p>unclosed", ""),
+        (b"<?xml version='1.0'?>\n<!-- a page --><html><body><hr></body></html>", "application/xml"),
+        (b"  <html><head><meta charset=utf-8></head><body>Hello</body></html>", "application/octet-stream"),
+    ],
+)
+def test_an_html_page_given_as_a_feed_is_named_so(body, content_type):
+    with pytest.raises(FeedError, match=r"^not a feed \(an HTML page\); configure it as page = "):
+        parse_feed(body, url="https://example.org/news", content_type=content_type)
+
+
+def test_an_html_page_that_links_its_feed_names_it():
+    body = (
+        b'<html><head><link rel="stylesheet" href="/s.css">'
+        b"<link rel='alternate' type='application/rss+xml' title='RSS' href='/feed.xml?a=1&amp;token=s3cret'>"
+        b"</head><body><p>Story</body></html>"
+    )
+    with pytest.raises(FeedError) as caught:
+        parse_feed(body, url="https://example.org/news/", content_type="text/html")
+    message = str(caught.value)
+    assert message.startswith("not a feed (an HTML page); the page names its feed: https://example.org/feed.xml?a=1")
+    assert "s3cret" not in message
