@@ -116,10 +116,24 @@ def inline_css(raw_html: str) -> str:
     return premailer.transform(pretty_print=False)
 
 
+# "Whitfield, Grace" as address books and exports write it; not "Smith, Jr." or "Acme, Inc.".
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "inc", "ltd", "llc", "gmbh", "co"})
+
+
+def spoken_name(name: str) -> str:
+    """A name as a greeting says it: "Last, First" becomes "First Last"."""
+    if name.count(",") != 1:
+        return name
+    last, first = (part.strip() for part in name.split(","))
+    if not last or not first or first.rstrip(".").lower() in _SUFFIXES or "@" in name:
+        return name
+    return f"{first} {last}"
+
+
 def personal_fields(*, name: str, email: str, unsubscribe_url: str, view_url: str) -> dict[str, str]:
     name = clean(name)
     return {
-        "greeting": f"Hi {name}," if name else "Hi there,",
+        "greeting": f"Hi {spoken_name(name)}," if name else "Hi there,",
         "name": name,
         "email": clean(email),
         "unsubscribe_url": safe_url(unsubscribe_url) or "",

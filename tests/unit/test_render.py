@@ -215,3 +215,21 @@ def test_header_injection_in_names_and_addresses_is_refused_or_neutralised():
         factory.build(Recipient(email="not-an-address"))
     with pytest.raises(MessageError):
         MessageFactory(render_digest(make_digest()), sender="nobody")
+
+
+@pytest.mark.parametrize(
+    ("name", "greeting"),
+    [
+        ("Whitfield, Grace", "Hi Grace Whitfield,"),
+        ("  van der Berg ,  Anna Maria ", "Hi Anna Maria van der Berg,"),
+        ("Grace Whitfield", "Hi Grace Whitfield,"),
+        ("Smith, Jr.", "Hi Smith, Jr.,"),
+        ("King, Martin Luther, Jr.", "Hi King, Martin Luther, Jr.,"),
+        ("Acme, Inc", "Hi Acme, Inc,"),
+        ("Whitfield,", "Hi Whitfield,,"),
+        ("", "Hi there,"),
+    ],
+)
+def test_the_greeting_says_a_name_written_last_name_first_in_speaking_order(name, greeting):
+    fields = personal_fields(name=name, email="g@example.org", unsubscribe_url="", view_url="")
+    assert fields["greeting"] == greeting
