@@ -3,9 +3,19 @@ first send, and a config file used from another folder."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
+from digest.store import Store, issues_table
+from tests.fixtures import postgres_schema_url
 from tests.helpers import digest_cli as digest
+from tests.smtp_server import RecordingSMTPServer
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURE = {"DIGEST_SMTP_PORT": "0"}  # the local capture server on any free port
@@ -68,3 +78,50 @@ def test_relative_paths_follow_the_config_file_from_any_folder(tmp_path):
     assert "ann@example.org" in listed.stdout, listed.stdout + listed.stderr
     assert (tmp_path / "site" / "state" / "digest.db").is_file()
     assert not list(elsewhere.iterdir())
+
+
+@pytest.fixture
+def postgres_url():
+    yield from postgres_schema_url()
+
+
+def test_two_senders_started_at_the_same_instant_share_one_issue(tmp_path, postgres_url):
+    """Two `digest send` processes on a new issue of a PostgreSQL store, let go at the
+    same moment: one issue, each reader one copy, both exit 0 with no traceback."""
+    config = write_config(tmp_path / "site")
+    readers = [f"reader{i}@example.org" for i in range(40)]
+    (tmp_path / "readers.csv").write_text("email\n" + "\n".join(readers) + "\n")
+    with RecordingSMTPServer() as smtp:
+        env = {
+            "DIGEST_STORE_URL": postgres_url,
+            "DIGEST_SMTP_HOST": smtp.host,
+            "DIGEST_SMTP_PORT": str(smtp.port),
+            "DIGEST_DELIVERY_BATCH": "5",
+        }
+        assert digest("--config", str(config), "gather", env=env).returncode == 0
+        imported = digest("--config", str(config), "subscribers", "import", str(tmp_path / "readers.csv"), env=env)
+        assert imported.returncode == 0, imported.stderr
+        start = time.time() + 3  # both processes past their imports, then released together
+        code = (
+            "import sys, time; from digest.cli import app; "
+            f"time.sleep(max(0, {start} - time.time())); sys.argv = ['digest', *sys.argv[1:]]; app()"
+        )
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")} | env
+        senders = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, "--config", str(config), "send"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environment,
+            )
+            for _ in range(2)
+        ]
+        results = [(s.wait(timeout=120), *s.communicate()) for s in senders]
+        copies = {reader: smtp.copies(reader) for reader in readers}
+    for code_, stdout, stderr in results:
+        assert code_ == 0, stdout + stderr
+        assert "Traceback" not in stdout + stderr
+    assert set(copies.values()) == {1}, copies
+    with Store(postgres_url) as store, store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(issues_table)).scalar_one() == 1
