@@ -1,14 +1,23 @@
-"""One view of the state: per list, its readers, its unsent articles and its issues."""
+"""One view of the state, as `mailq` is for Postfix: per list, its readers, its unsent
+articles, its open and last issues with what their ledgers owe and when, and its next
+scheduled run; per source, its last success and its last error.
+
+A few aggregate queries, whatever the number of subscribers: nothing here walks the
+ledger or the subscribers row by row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digest.app.issues import pending_articles
-from digest.config import Settings
+from digest.config import ListSettings, Settings
 from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
+from digest.store.issues import OWED, IssueHead
+from digest.store.ledger import LedgerOverview
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,46 +26,133 @@ class IssueState:
     subject: str
     created_at: datetime
     completed_at: datetime | None
-    totals: dict[DeliveryStatus, int]
-    next_due: datetime | None
+    totals: Mapping[DeliveryStatus, int]  # every status, 0 when none
+    next_due: datetime | None  # the earliest an owed delivery not in flight may be tried; None: none waits
+    in_flight: int = 0  # claimed by a sender whose lease has not run out
+    senders: int = 0  # the live senders holding those claims
+    last_reason: str | None = None  # why the latest deferred delivery was deferred
+    last_failure: str | None = None  # why the latest permanent failure failed
+
+    @property
+    def complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def owed(self) -> int:
+        """Deliveries not yet done: pending, deferred, and claimed (in flight or stale)."""
+        return sum(self.totals[s] for s in OWED)
 
 
 @dataclass(frozen=True, slots=True)
 class ListState:
     name: str
-    readers: dict[SubscriberStatus, int]
+    title: str
+    readers: Mapping[SubscriberStatus, int]  # every status, 0 when none
     unsent_articles: int
-    open_issue: IssueState | None
-    last_issue: IssueState | None
+    open_issue: IssueState | None  # the unfinished issue, if any
+    last_issue: IssueState | None  # the newest complete issue, if any
+    schedule: str = ""  # the list's cron expression; empty: not scheduled
+    timezone: str = "UTC"
+    next_run: datetime | None = None  # in UTC; None when not scheduled
 
 
-def status(settings: Settings, *, store: Store) -> list[ListState]:
-    states = []
-    for chosen in settings.lists:
-        readers = {s: store.count_subscribers(chosen.name, status=s) for s in SubscriberStatus}
-        unfinished = store.open_issue(chosen.name)
-        last = store.last_issue(chosen.name)
-        states.append(
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    name: str
+    kind: str
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+    @property
+    def gathered(self) -> bool:
+        return self.last_success is not None or self.last_error_at is not None
+
+    @property
+    def failing(self) -> bool:
+        """The last attempt failed: an error newer than the last success."""
+        if self.last_error_at is None:
+            return False
+        return self.last_success is None or self.last_error_at >= self.last_success
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    at: datetime  # when the view was taken (UTC)
+    lists: tuple[ListState, ...]
+    sources: tuple[SourceHealth, ...]
+
+
+def status(settings: Settings, *, store: Store, list_name: str | None = None, now: datetime | None = None) -> Overview:
+    """The state of every configured list and source, or of `list_name` (which must
+    exist) and the sources it reads."""
+    now = now or datetime.now(UTC)
+    chosen = [settings.list(list_name)] if list_name else list(settings.lists)
+    readers = store.subscriber_counts([c.name for c in chosen])
+    heads = {c.name: store.issue_heads(c.name) for c in chosen}
+    ids = [h.issue_id for pair in heads.values() for h in pair if h is not None]
+    ledgers = store.ledger_overview(ids, now=now)
+    lists = []
+    for entry in chosen:
+        unfinished, last = heads[entry.name]
+        lists.append(
             ListState(
-                name=chosen.name,
-                readers=readers,
-                unsent_articles=len(pending_articles(settings, chosen, store=store)),
-                open_issue=_issue_state(unfinished, store=store),
-                last_issue=_issue_state(last, store=store) if last and last is not unfinished else None,
+                name=entry.name,
+                title=entry.title,
+                readers=readers[entry.name],
+                unsent_articles=store.count_unsent_articles(
+                    entry.name, sources=[s.name for s in settings.sources_for(entry.name)]
+                ),
+                open_issue=_issue_state(unfinished, ledgers),
+                last_issue=_issue_state(last, ledgers),
+                schedule=entry.schedule.strip(),
+                timezone=entry.timezone,
+                next_run=next_run(entry, now=now),
             )
         )
-    return states
+    sources = settings.sources_for(list_name) if list_name else settings.sources
+    kinds = {s.name: s.kind.value for s in sources}
+    health = tuple(
+        SourceHealth(
+            name=s.name,
+            kind=kinds[s.name],
+            last_success=s.last_success,
+            last_error=s.last_error,
+            last_error_at=s.last_error_at,
+        )
+        for s in store.source_states([s.name for s in sources])
+    )
+    return Overview(at=now, lists=tuple(lists), sources=health)
 
 
-def _issue_state(issue, *, store: Store) -> IssueState | None:
-    if issue is None:
+def next_run(entry: ListSettings, *, now: datetime) -> datetime | None:
+    """When the list's cron schedule next fires after `now` (in UTC), read in its timezone;
+    None when the list is not scheduled or the schedule cannot be read (the config check
+    refuses such a schedule before it gets here)."""
+    if not entry.schedule.strip():
         return None
-    issue_id = issue.rendered.digest.issue_id
+    from cronsim import CronSim, CronSimError
+
+    try:
+        zone = ZoneInfo(entry.timezone or "UTC")
+        return next(CronSim(entry.schedule.strip(), now.astimezone(zone))).astimezone(UTC)
+    except (CronSimError, ZoneInfoNotFoundError, ValueError, StopIteration):
+        return None
+
+
+def _issue_state(head: IssueHead | None, ledgers: Mapping[str, LedgerOverview]) -> IssueState | None:
+    if head is None:
+        return None
+    ledger = ledgers[head.issue_id]
     return IssueState(
-        issue_id=issue_id,
-        subject=issue.rendered.subject,
-        created_at=issue.created_at,
-        completed_at=issue.completed_at,
-        totals=store.ledger_totals(issue_id),
-        next_due=None if issue.completed_at else store.next_due(issue_id),
+        issue_id=head.issue_id,
+        subject=head.subject,
+        created_at=head.created_at,
+        completed_at=head.completed_at,
+        totals=ledger.totals,
+        next_due=ledger.next_due,
+        in_flight=ledger.in_flight,
+        senders=ledger.senders,
+        last_reason=ledger.last_deferral,
+        last_failure=ledger.last_failure,
     )

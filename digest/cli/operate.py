@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from digest.cli import app, errors, open_store, out, state
-from digest.cli.show import print_status
+from digest.cli import ListOption, app, errors, open_store, out, state
+from digest.cli.show import print_status, status_document
 
 
 @app.command()
-def status() -> None:
-    """Each list's readers, unsent articles and issues (open and last), with what is owed and when."""
+def status(
+    list_name: ListOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document, for scripts and monitoring.")] = False,
+) -> None:
+    """One view of the state: each list's readers, unsent articles, open and last issues (what
+    is owed, when it is due, why) and next run; each source's last success and last error."""
     with errors():
-        from digest.app import status as current
+        from digest.app.overview import status as overview
+        from digest.logs import log_context
 
-        with open_store() as store:
-            print_status(current(state.settings, store=store))
+        with log_context(list=list_name), open_store() as store:
+            view = overview(state.settings, store=store, list_name=list_name)
+        if as_json:
+            print(json.dumps(status_document(view), ensure_ascii=False, indent=2), flush=True)
+        else:
+            print_status(view)
 
 
 @app.command()
 def sink(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 2525,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")] = 2525,
     maildir: Annotated[
-        Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir).")
+        Path | None, typer.Option(help="Maildir for captured messages (default: [delivery] maildir of the config).")
     ] = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
 ) -> None:
@@ -34,5 +44,8 @@ def sink(
         from digest.delivery.sink import serve_sink
 
         folder = maildir or Path(state.settings.delivery.maildir)
-        out.print(f"Capturing SMTP on {host}:{port} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
-        serve_sink(maildir=folder, host=host, port=port)
+
+        def listening(where: str) -> None:
+            out.print(f"Capturing SMTP on {where} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
+
+        serve_sink(maildir=folder, host=host, port=port, on_ready=listening)

@@ -14,6 +14,7 @@ import re
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -109,7 +110,7 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as err:
         sock.close()
         reason = err.strerror or str(err)
-        raise DeliveryError(f"capture sink cannot listen on {host}:{port}: {reason}") from err
+        raise DeliveryError(f"capture sink cannot listen on {address(host, port)}: {reason}") from err
     return sock
 
 
@@ -164,7 +165,7 @@ class CaptureSink:
         except Exception as err:
             controller.stop(no_assert=True)
             sock.close()
-            raise DeliveryError(f"capture sink failed to start on {self.host}:{self._port}: {err}") from err
+            raise DeliveryError(f"capture sink failed to start on {address(self.host, self._port)}: {err}") from err
         self._controller = controller
         log.info("capture sink listening on %s:%d, filing into %s", self.host, self._port, self.maildir)
         return self
@@ -182,18 +183,33 @@ class CaptureSink:
         self.stop()
 
 
-def serve_sink(*, maildir: Path, host: str = "127.0.0.1", port: int = 2525) -> None:
-    """Run a capture sink in the foreground until Ctrl-C or SIGTERM."""
+def serve_sink(
+    *,
+    maildir: Path,
+    host: str = "127.0.0.1",
+    port: int = 2525,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run a capture sink in the foreground until Ctrl-C or SIGTERM. `on_ready` gets the
+    address (`host:port`, the real port when `port` is 0) once the sink is listening, and
+    not at all when it cannot listen (a DeliveryError naming the address and the cause)."""
     stopping = threading.Event()
     previous = _on_sigterm(stopping.set)
     try:
-        with CaptureSink(maildir=maildir, host=host, port=port):
+        with CaptureSink(maildir=maildir, host=host, port=port) as sink:
+            if on_ready is not None:
+                on_ready(address(sink.host, sink.port))
             stopping.wait()
     except KeyboardInterrupt:
         pass
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def address(host: str, port: int) -> str:
+    """`host:port`, with an IPv6 address in brackets (`[::1]:2525`)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _on_sigterm(callback) -> Any:

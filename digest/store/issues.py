@@ -38,6 +38,17 @@ class StoredIssue:
     completed_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class IssueHead:
+    """An issue without its body: what a status view shows of it."""
+
+    issue_id: str
+    list_name: str
+    subject: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
 class IssuesMixin(StoreBase):
     """Completing an issue marks its articles sent through `ArticlesMixin._mark_sent`."""
 
@@ -127,6 +138,16 @@ class IssuesMixin(StoreBase):
                 .first()
             )
         return _issue(row) if row else None
+
+    def issue_heads(self, list_name: str) -> tuple[IssueHead | None, IssueHead | None]:
+        """The list's unfinished issue and its newest complete one, without their bodies."""
+        i = issues_table
+        columns = (i.c.id, i.c.list_name, i.c.subject, i.c.created_at, i.c.completed_at)
+        newest = sa.select(*columns).where(i.c.list_name == list_name).order_by(i.c.created_at.desc()).limit(1)
+        with self.engine.connect() as conn:
+            unfinished = conn.execute(newest.where(i.c.completed_at.is_(None))).mappings().first()
+            complete = conn.execute(newest.where(i.c.completed_at.is_not(None))).mappings().first()
+        return (_head(unfinished) if unfinished else None, _head(complete) if complete else None)
 
     def reopen(self, issue_id: str, statuses: Sequence[DeliveryStatus], *, at: datetime) -> int:
         """Owe again the deliveries in `statuses` (--resend-failed, --resend-uncertain);
@@ -239,6 +260,16 @@ def _issue(row) -> StoredIssue:
     return StoredIssue(
         rendered=rendered,
         article_urls=tuple(row["article_urls"]),
+        created_at=aware(row["created_at"]),
+        completed_at=aware(row["completed_at"]),
+    )
+
+
+def _head(row) -> IssueHead:
+    return IssueHead(
+        issue_id=row["id"],
+        list_name=row["list_name"],
+        subject=row["subject"],
         created_at=aware(row["created_at"]),
         completed_at=aware(row["completed_at"]),
     )

@@ -331,6 +331,88 @@ class LedgerMixin(StoreBase):
             ).scalar()
         return aware(value) if not isinstance(value, str) else aware(datetime.fromisoformat(value))
 
+    def ledger_overview(self, issue_ids: Sequence[str], *, now: datetime) -> dict[str, LedgerOverview]:
+        """Each issue's ledger at a glance, in one grouped query (and one small query per
+        issue for its latest reasons): totals by status, the claims of live senders, when
+        the earliest owed delivery not in flight is due (pending ones: `now`; a stopped
+        sender's claims: when their lease ran out) and why the last ones were deferred or
+        failed."""
+        d = deliveries_table
+        ids = list(dict.fromkeys(issue_ids))
+        if not ids:
+            return {}
+        live = d.c.claimed_until >= now
+        grouped = (
+            sa.select(
+                d.c.issue_id,
+                d.c.status,
+                sa.func.count().label("n"),
+                sa.func.sum(sa.case((live, 1), else_=0)).label("live"),
+                sa.func.count(sa.distinct(sa.case((live, sa.func.coalesce(d.c.claimed_by, ""))))).label("senders"),
+                sa.func.min(d.c.next_attempt_at).label("next_attempt"),
+                sa.func.min(sa.case((d.c.claimed_until < now, d.c.claimed_until))).label("lapsed_since"),
+            )
+            .where(d.c.issue_id.in_(ids))
+            .group_by(d.c.issue_id, d.c.status)
+        )
+        totals = {i: dict.fromkeys(DeliveryStatus, 0) for i in ids}
+        in_flight, senders = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
+        due: dict[str, list[datetime]] = {i: [] for i in ids}
+        reasons: dict[tuple[str, DeliveryStatus], str | None] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(grouped):
+                status = DeliveryStatus(row.status)
+                totals[row.issue_id][status] = row.n
+                if status is DeliveryStatus.PENDING:
+                    due[row.issue_id].append(now)
+                elif status is DeliveryStatus.DEFERRED and row.next_attempt is not None:
+                    due[row.issue_id].append(_moment(row.next_attempt))
+                elif status is DeliveryStatus.SENDING:
+                    in_flight[row.issue_id], senders[row.issue_id] = row.live or 0, row.senders or 0
+                    if row.lapsed_since is not None:  # a stopped sender's claims: owed again
+                        due[row.issue_id].append(_moment(row.lapsed_since))
+            for issue_id in ids:
+                for status in (DeliveryStatus.DEFERRED, DeliveryStatus.FAILED):
+                    if totals[issue_id][status]:
+                        reasons[issue_id, status] = conn.execute(
+                            sa.select(d.c.last_error)
+                            .where(d.c.issue_id == issue_id, d.c.status == status.value, d.c.last_error.is_not(None))
+                            .order_by(d.c.updated_at.desc())
+                            .limit(1)
+                        ).scalar()
+        return {
+            i: LedgerOverview(
+                totals=totals[i],
+                in_flight=in_flight[i],
+                senders=senders[i],
+                next_due=min(due[i]) if due[i] else None,
+                last_deferral=reasons.get((i, DeliveryStatus.DEFERRED)),
+                last_failure=reasons.get((i, DeliveryStatus.FAILED)),
+            )
+            for i in ids
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerOverview:
+    """One issue's ledger at a glance (`LedgerMixin.ledger_overview`)."""
+
+    totals: dict[DeliveryStatus, int]  # every status, 0 when none
+    in_flight: int  # claimed by a sender whose lease has not run out
+    senders: int  # the senders holding those claims
+    next_due: datetime | None  # the earliest a delivery not in flight may be tried; None: none waits
+    last_deferral: str | None  # the error of the most recently deferred delivery still deferred
+    last_failure: str | None  # the error of the most recent permanent failure
+
+    @property
+    def owed(self) -> int:
+        return sum(self.totals[s] for s in OWED)
+
+
+def _moment(value: datetime | str) -> datetime:
+    """An aggregate's datetime: SQLite may hand back the stored text."""
+    return aware(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
 
 def _chunks_of(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     """`ids` in pieces small enough for one statement's IN (...)."""

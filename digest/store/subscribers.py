@@ -151,6 +151,22 @@ class SubscribersMixin(StoreBase):
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
 
+    def subscriber_counts(self, list_names: Sequence[str]) -> dict[str, dict[SubscriberStatus, int]]:
+        """Each list's subscribers by status, every status present (0 when none), in one query."""
+        s = subscribers_table
+        counts = {name: dict.fromkeys(SubscriberStatus, 0) for name in list_names}
+        if not counts:
+            return counts
+        query = (
+            sa.select(s.c.list_name, s.c.status, sa.func.count())
+            .where(s.c.list_name.in_(list(counts)))
+            .group_by(s.c.list_name, s.c.status)
+        )
+        with self.engine.connect() as conn:
+            for list_name, status, n in conn.execute(query):
+                counts[list_name][SubscriberStatus(status)] = n
+        return counts
+
 
 # What a Subscriber is made of: a claim reads only these (timestamps cost a parse each).
 SUBSCRIBER_COLUMNS = tuple(
