@@ -3,9 +3,14 @@ print its result.
 
 Exit status: 0 on success, 1 when the work ran but something is left to do or
 failed (a source, a delivery), 2 for bad input (missing file, unreachable URL,
-unknown algorithm, bad config), 130/143 when stopped by SIGINT/SIGTERM. Errors are
-one line on stderr, never a traceback. Heavy libraries are imported inside the
-commands that need them, so `digest extract` starts quickly.
+unknown algorithm, bad config), 130/143 when stopped by SIGINT/SIGTERM, 141 when
+the reader of our output went away (`digest extract ... | head -1`), as for a program
+a SIGPIPE ends. Errors are one line on stderr, never a traceback. Heavy libraries are
+imported inside the commands that need them, so `digest extract` starts quickly.
+
+Help texts are plain text: a bracket such as `[delivery]` is shown as written, not
+read as rich markup, and a flag shows no value placeholder (`--json`, not
+`--json <bool>`).
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
@@ -29,21 +37,115 @@ if TYPE_CHECKING:
     from digest.config import ListSettings
     from digest.store import Store
 
+
+class _Digest(TyperGroup):
+    """The root command: plain-text help everywhere, and a quiet end when stdout closes."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _plain_help(self)
+        return super().main(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)  # `digest --help` prints here
+        except BrokenPipeError:
+            _stdout_closed()
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _stdout_closed()
+
+
+def _plain_help(command: Any) -> None:
+    """Help texts as written: typer reads them as rich markup, which eats `[delivery]`;
+    and no `<bool>` placeholder after a flag, which takes no value."""
+    for attribute in ("help", "short_help", "epilog"):
+        if getattr(command, attribute, None):
+            setattr(command, attribute, escape(_unwrap(getattr(command, attribute))))
+    context = command.context_class(command, info_name=command.name)
+    for param in command.get_params(context):  # the --help option included
+        if getattr(param, "help", None):
+            param.help = escape(param.help)
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
+def _unwrap(text: str) -> str:
+    """A docstring's paragraphs, each on one line: the terminal wraps them, not the source."""
+    import inspect
+
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+# The exit status when the reader of our output went away: 128 + SIGPIPE, what a shell
+# reports for `cat` or `grep` in `... | head -1`.
+PIPE_CLOSED = 141
+
+
+def _stdout_closed() -> NoReturn:
+    """The reader of our output went away (`| head -1`): end quietly, as a program that
+    SIGPIPE ends, with status 141. We do not let SIGPIPE end the process itself: a
+    socket's closed peer (an SMTP or HTTP connection) must not end it. Whatever is left in
+    the buffer goes to /dev/null, so the flush at exit raises nothing."""
+    _silence(sys.stdout)
+    raise typer.Exit(PIPE_CLOSED)
+
+
+def _silence(stream: Any) -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file (a test runner's stream): nothing to silence
+        pass
+
+
+def _is_devnull(stream: Any) -> bool:
+    try:
+        here, null = os.fstat(stream.fileno()), Path(os.devnull).stat()
+    except (OSError, ValueError):
+        return False
+    return (here.st_dev, here.st_ino) == (null.st_dev, null.st_ino)
+
+
 app = typer.Typer(
+    cls=_Digest,
     name="digest",
     help="Gather articles, extract and summarise them, and build a newsletter digest.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's own answer is exit status 1, which here means "something failed".
+        self.quiet = True
+        _silence(sys.stderr if self.stderr else sys.stdout)
+        raise typer.Exit(PIPE_CLOSED)
+
+
+out = _Console(highlight=False, soft_wrap=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class LogFormat(StrEnum):
+    HUMAN = "human"
+    JSON = "json"
+
+
 ListOption = Annotated[str | None, typer.Option("--list", "-l", help="The list (default: the first configured).")]
 
 
 @dataclass
 class _State:
     config: Path | None = None
+    log_format: str = "human"
     _settings: Settings | None = None
 
     @property
@@ -65,20 +167,35 @@ def errors() -> Iterator[None]:
     try:
         yield
     except (DigestError, Failed) as exc:
-        err.print(f"digest: error: {exc}", markup=False)
+        report_error(str(exc))
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        err.print("digest: interrupted", markup=False)
+        report_error("interrupted", prefix="digest: ")
         raise typer.Exit(130) from None
 
 
+def report_error(message: str, *, prefix: str = "digest: error: ") -> None:
+    """One line on stderr; with --log-format json, a log record (level ERROR, logger
+    `digest.cli`), so that stderr stays one JSON object per line."""
+    if state.log_format == LogFormat.JSON:
+        logging.getLogger("digest.cli").error("%s", message)
+    else:
+        err.print(f"{prefix}{message}", markup=False)
+
+
 def chosen_list(list_name: str | None) -> ListSettings:
+    """The list a command works on; from here on, log records carry its name."""
+    from digest.logs import set_log_ids
+
     settings = state.settings
     if list_name:
-        return settings.list(list_name)
-    if not settings.lists:
+        chosen = settings.list(list_name)
+    elif settings.lists:
+        chosen = settings.lists[0]
+    else:
         raise Failed("no [lists.NAME] section in the config")
-    return settings.lists[0]
+    set_log_ids(list=chosen.name)
+    return chosen
 
 
 @contextmanager
@@ -96,9 +213,17 @@ def _main(
         typer.Option("--config", "-c", help="Path to digest.toml (default: $DIGEST_CONFIG, ./digest.toml, the demo)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar="DIGEST_LOG_FORMAT",
+            help="Log lines on stderr: human, or json (one object per line, with the run, list and issue ids).",
+        ),
+    ] = LogFormat.HUMAN,
 ) -> None:
-    _configure_logging(verbose=verbose)
-    state.config = config
+    _configure_logging(verbose=verbose, log_format=log_format.value)
+    state.config, state.log_format = config, log_format.value
 
 
 # What extraction calls; their records ("discarding data: ...") repeat what our own
@@ -106,12 +231,21 @@ def _main(
 _LIBRARY_LOGGERS = ("trafilatura", "htmldate", "readability", "justext", "courlan", "lxml_html_clean")
 
 
-def _configure_logging(*, verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(*, verbose: bool, log_format: str = "human") -> None:
+    """Log to stderr in `log_format`, every line carrying this run's id (and in JSON the
+    list and issue ids the commands set), URLs redacted. Prefect, when a command runs a
+    flow in this process, logs the same way: its run loggers reach our handler, and its
+    own handlers take our formatter through its PREFECT_LOGGING_* settings."""
+    import uuid
+
+    from digest.logs import formatter, prefect_logging_environment, set_log_ids
+
+    set_log_ids(run=uuid.uuid4().hex[:12])
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    for key, value in prefect_logging_environment(log_format).items():
+        os.environ.setdefault(key, value)
     for name in _LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
 
@@ -129,7 +263,21 @@ def command(args: str) -> str:
 
 
 def main() -> None:
-    app()
+    quiet_already = _is_devnull(sys.stdout)
+    try:
+        app()
+    except SystemExit as done:
+        # Output still buffered when the command ended is flushed here; a reader that went
+        # away ends us as during the command.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence(sys.stdout)
+            raise SystemExit(done.code if done.code not in (0, None) else PIPE_CLOSED) from None
+        if done.code == 1 and not quiet_already and _is_devnull(sys.stdout):
+            # typer's help console met a closed pipe: rich sent stdout to /dev/null and exits 1.
+            raise SystemExit(PIPE_CLOSED) from None
+        raise
 
 
 # The commands register themselves on `app`.

@@ -9,13 +9,13 @@ from typing import Annotated
 
 import typer
 
-from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
+from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, report_error, state
 from digest.cli.show import print_article, print_gather, print_summary
 from digest.errors import DigestError
 from digest.models import Article
 
 SourcesArgument = Annotated[
-    list[str], typer.Argument(help="File paths (optionally .gz) or http(s) URLs.", metavar="SOURCE...")
+    list[str], typer.Argument(help="File paths (optionally .gz) or http(s) URLs.", metavar="SOURCE")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 
@@ -176,7 +176,7 @@ def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]
                 raise Failed("no article body found")
         except (DigestError, Failed) as exc:
             message = str(exc).removeprefix(source).removeprefix(": ")
-            err.print(f"digest: error: {redact_url(source)}: {redact_urls(message)}", markup=False)
+            report_error(f"{redact_url(source)}: {redact_urls(message)}")
             failed = True
             continue
         yield source, article

@@ -8,6 +8,9 @@ from typing import Annotated
 import typer
 
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
+from digest.models import SubscriberStatus
+
+EmailArgument = Annotated[str, typer.Argument(help="The subscriber's address.", metavar="EMAIL")]
 
 subscribers_app = typer.Typer(help="Manage a list's subscribers.", no_args_is_help=True)
 app.add_typer(subscribers_app, name="subscribers")
@@ -15,7 +18,9 @@ app.add_typer(subscribers_app, name="subscribers")
 
 @subscribers_app.command("import")
 def subscribers_import(
-    file: Annotated[Path, typer.Argument(help="CSV with an 'email' column, optionally 'name' and more.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with an 'email' column, optionally 'name' and more.", metavar="FILE")
+    ],
     list_name: ListOption = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")
@@ -44,7 +49,7 @@ def subscribers_import(
 
 @subscribers_app.command("add")
 def subscribers_add(
-    email: Annotated[str, typer.Argument(help="The address.")],
+    email: EmailArgument,
     list_name: ListOption = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
 ) -> None:
@@ -59,7 +64,7 @@ def subscribers_add(
 
 
 @subscribers_app.command("remove")
-def subscribers_remove(email: Annotated[str, typer.Argument()], list_name: ListOption = None) -> None:
+def subscribers_remove(email: EmailArgument, list_name: ListOption = None) -> None:
     """Delete a subscriber and their delivery history."""
     with errors():
         from digest.app import remove_subscriber
@@ -71,7 +76,7 @@ def subscribers_remove(email: Annotated[str, typer.Argument()], list_name: ListO
 
 
 @subscribers_app.command("unsubscribe")
-def subscribers_unsubscribe(email: Annotated[str, typer.Argument()], list_name: ListOption = None) -> None:
+def subscribers_unsubscribe(email: EmailArgument, list_name: ListOption = None) -> None:
     """Mark a subscriber unsubscribed (they keep their history and get nothing more)."""
     with errors():
         from digest.app import unsubscribe_subscriber
@@ -85,7 +90,7 @@ def subscribers_unsubscribe(email: Annotated[str, typer.Argument()], list_name: 
 @subscribers_app.command("list")
 def subscribers_list(
     list_name: ListOption = None,
-    status: Annotated[str | None, typer.Option(help="active, unsubscribed or bounced.")] = None,
+    status: Annotated[SubscriberStatus | None, typer.Option(help="Only the subscribers with this status.")] = None,
 ) -> None:
     """List subscribers with their status."""
     with errors():
@@ -94,14 +99,16 @@ def subscribers_list(
         chosen = chosen_list(list_name)
         count = 0
         with open_store() as store:
-            for subscriber in subscribers(chosen, store=store, status=status):
+            for subscriber in subscribers(chosen, store=store, status=status.value if status else None):
                 print(f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}")
                 count += 1
         err.print(f"{count} subscriber(s)", markup=False, style="dim")
 
 
 @app.command()
-def unsubscribe(token: Annotated[str, typer.Argument(help="The token from an unsubscribe link.")]) -> None:
+def unsubscribe(
+    token: Annotated[str, typer.Argument(help="The token from an unsubscribe link.", metavar="TOKEN")],
+) -> None:
     """Apply an unsubscribe token (as the unsubscribe link would)."""
     with errors():
         from digest.app import unsubscribe_by_token

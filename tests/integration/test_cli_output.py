@@ -1,0 +1,92 @@
+"""How the CLI ends and what it says: a sink on a busy port, a reader that closes the pipe,
+and Prefect's run logs as JSON lines when `digest run` runs the flow in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.helpers import REPO, digest_cli
+
+PAGES = sorted((REPO / "seeds" / "html").glob("*.html")) + sorted((REPO / "seeds" / "pages").glob("*.txt"))
+
+
+def test_sink_on_a_busy_port_is_one_line_and_exit_2(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = digest_cli("sink", "--port", str(port), "--maildir", str(tmp_path / "mail"), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2
+    assert result.stdout == ""  # nothing claimed to be capturing
+    assert result.stderr == f"digest: error: capture sink cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_sink_says_where_it_captures_once_it_listens(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "sink", "--port", str(port), "--maildir", str(tmp_path / "mail")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        line = sink.stdout.readline() if sink.stdout else ""
+        assert line.startswith(f"Capturing SMTP on 127.0.0.1:{port} into {tmp_path / 'mail'}")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as smtp:  # listening by then
+            assert smtp.recv(100).startswith(b"220")
+    finally:
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=10)
+    assert sink.returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_extract_into_head_ends_quietly_with_141(tmp_path, as_json):
+    """`digest extract SOURCE... | head -1` through a real pipe: the output is larger than
+    the pipe holds, so the reader is gone before the writer is done. No traceback, no
+    message, and status 141 (128 + SIGPIPE), what `cat` or `grep` end with there."""
+    assert PAGES
+    sources = " ".join(str(p) for p in PAGES * 12)
+    flag = "--json" if as_json else ""
+    shell = f"{sys.executable} -m digest.cli extract {flag} {sources} | head -1; exit ${{PIPESTATUS[0]}}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == ""
+    assert len(result.stdout.splitlines()) == 1
+    if as_json:
+        assert json.loads(result.stdout)["title"]
+
+
+@pytest.mark.slow
+def test_run_logs_prefect_lines_as_json(tmp_path):
+    """`digest --log-format json run --dry-run` on the demo: every stderr line is a JSON
+    object; Prefect's flow and task run lines carry their run ids and ours."""
+    started = time.monotonic()
+    result = digest_cli("--log-format", "json", "run", "--dry-run", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]  # every line parses
+    assert lines, "nothing logged"
+    assert {"time", "level", "logger", "message", "run_id"} <= set(lines[0])
+    assert len({line["run_id"] for line in lines}) == 1
+    flow = [line for line in lines if line["logger"] == "prefect.flow_runs"]
+    tasks = [line for line in lines if line["logger"] == "prefect.task_runs"]
+    assert flow and all(line["flow_run_id"] and line["flow_run"] for line in flow)
+    assert tasks and all(line["task_run_id"] and line["flow_run_id"] for line in tasks)
+    assert any("dry run" in line["message"] for line in flow)
+    assert time.monotonic() - started < 300
