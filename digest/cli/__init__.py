@@ -49,12 +49,16 @@ class _Digest(TyperGroup):
         try:
             return super().make_context(*args, **kwargs)  # `digest --help` prints here
         except BrokenPipeError:
+            if not _reader_gone(sys.stdout):
+                raise
             _stdout_closed()
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
+            if not _reader_gone(sys.stdout):
+                raise  # some other pipe or socket: not ours to explain away
             _stdout_closed()
 
 
@@ -102,6 +106,19 @@ def _silence(stream: Any) -> None:
         os.close(devnull)
     except (OSError, ValueError):  # no real file (a test runner's stream): nothing to silence
         pass
+
+
+def _reader_gone(stream: Any) -> bool:
+    """Whether `stream` is a pipe whose reader closed it (poll reports an error on it)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), select.POLLOUT)
+        events = poller.poll(0)
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real file
+        return True
+    return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in events)
 
 
 def _is_devnull(stream: Any) -> bool:
