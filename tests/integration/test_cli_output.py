@@ -75,10 +75,10 @@ def test_extract_into_head_ends_quietly_with_141(tmp_path, as_json):
 
 @pytest.mark.slow
 def test_run_logs_prefect_lines_as_json(tmp_path):
-    """`digest --log-format json run --dry-run` on the demo: every stderr line is a JSON
+    """`digest -v --log-format json run --dry-run` on the demo: every stderr line is a JSON
     object; Prefect's flow and task run lines carry their run ids and ours."""
     started = time.monotonic()
-    result = digest_cli("--log-format", "json", "run", "--dry-run", cwd=tmp_path, timeout=300)
+    result = digest_cli("-v", "--log-format", "json", "run", "--dry-run", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]  # every line parses
     assert lines, "nothing logged"
