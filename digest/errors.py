@@ -52,5 +52,10 @@ class DeliveryError(DigestError, ConnectionError):
     """Delivery could not start (no SMTP server reachable, bad SMTP settings)."""
 
 
+class ServerUnavailable(DeliveryError):
+    """The SMTP server as a whole cannot be used (refused, DNS, TLS, login): no message
+    was tried, and trying again at once will not help."""
+
+
 class NoReaders(DigestError, LookupError):
     """A list has news but no active subscriber: nothing is composed, the news waits."""

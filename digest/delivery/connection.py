@@ -14,6 +14,7 @@ where the server offers it and is a per-recipient failure where it does not.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections import deque
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from digest.config import SmtpSettings
-from digest.errors import DeliveryError
+from digest.errors import ServerUnavailable
 from digest.models import DeliveryStatus
 from digest.subscribers import is_envelope_address
 
@@ -182,6 +183,29 @@ class Connection:
             raise
         return self._reader
 
+    @property
+    def where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def _login_refused(self, exc: aiosmtplib.SMTPAuthenticationError) -> str:
+        # Credentials never go into the message: only the server's code.
+        return f"SMTP login to {self.where} refused ({exc.code})"
+
+    async def check(self, *, tries: int = 2, pause: float = 1.0) -> None:
+        """Open the connection (connect, TLS, EHLO, login) or raise ServerUnavailable
+        naming the server and the cause: the server as a whole is not usable."""
+        for attempt in range(1, tries + 1):
+            try:
+                await self.open()
+                return
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                raise ServerUnavailable(self._login_refused(exc)) from None
+            except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+                if attempt == tries:
+                    reason = connect_failure(exc, timeout=self.settings.timeout)
+                    raise ServerUnavailable(f"SMTP server {self.where} unusable: {reason}") from None
+            await asyncio.sleep(pause)
+
     def _drop(self) -> None:
         reader, self._reader = self._reader, None
         if reader is not None:
@@ -213,15 +237,11 @@ class Connection:
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:
-            # Credentials never go into the message: only the server's code.
-            raise DeliveryError(
-                f"SMTP login to {self.settings.host}:{self.settings.port} refused ({exc.code})"
-            ) from None
+            raise ServerUnavailable(self._login_refused(exc)) from None
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-            where = f"{self.settings.host}:{self.settings.port}"
             return Outcome(
                 DeliveryStatus.DEFERRED,
-                error=f"cannot connect to {where}: {_describe(exc)}",
+                error=f"cannot connect to {self.where}: {connect_failure(exc, timeout=self.settings.timeout)}",
                 reconnect=True,
                 unreachable=True,
             )
@@ -308,6 +328,25 @@ def _dot_stuffed(message: bytes) -> bytes:
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed
     return stuffed + b".\r\n"
+
+
+def connect_failure(exc: BaseException, *, timeout: float) -> str:
+    """Why a connection could not be opened, in words an operator acts on."""
+    cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) and exc.__cause__ else exc
+    if isinstance(exc, aiosmtplib.SMTPConnectTimeoutError) or isinstance(cause, TimeoutError):
+        return f"no answer within {timeout:g} s (smtp.timeout)"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused (nothing listens on that port?)"
+    if isinstance(cause, socket.gaierror):
+        return f"host name not found ({cause.strerror or cause})"
+    if isinstance(cause, ssl.SSLError):
+        reason = cause.reason or _describe(cause)
+        return f"TLS handshake failed: {reason} (smtp.security: 'tls' for port 465, 'starttls' for 587)"
+    if isinstance(cause, aiosmtplib.SMTPResponseException):
+        return f"the server answered {cause.code} {cause.message}".strip()
+    if isinstance(cause, aiosmtplib.SMTPException) and "STARTTLS" in str(cause):
+        return "the server does not offer STARTTLS (smtp.security)"
+    return _describe(cause)
 
 
 def _describe(exc: BaseException) -> str:

@@ -49,5 +49,10 @@ class SmtpPool:
         finally:
             self._idle.put_nowait(connection)
 
+    async def check(self) -> None:
+        """Open the first connection now, or raise ServerUnavailable: a server that cannot
+        be used at all is reported once, before any message is claimed."""
+        await self._all[0].check()
+
     async def close(self) -> None:
         await asyncio.gather(*(c.close() for c in self._all), return_exceptions=True)

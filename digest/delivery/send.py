@@ -13,8 +13,10 @@ Exactly once, nothing lost:
   backoff on a fresh connection, then deferred to a later run. 5xx: a permanent failure.
   The reply after DATA lost: uncertain (the server may have the message); the operator
   settles those.
-- Connections that cannot be opened at all open a circuit: the run stops and defers
-  what it holds, instead of trying the dead server message by message.
+- A server that cannot be used at all (refused, unknown host, TLS, login) is found
+  before anything is claimed and raised once as ServerUnavailable. Connections that
+  cannot be opened later in the run open a circuit: the run stops and defers what it
+  holds, instead of trying the dead server message by message.
 - A stop request (SIGTERM, SIGINT) ends the run gracefully: no new message starts,
   every outcome the server gave is written, and unsent claims are released at once.
 """
@@ -84,6 +86,13 @@ async def deliver_issue(
         stop if stop is not None else Stop(),
     )
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
+    owed: int = await run.patiently("counting what is owed", store.count_owed, issue_id, subscribers=subscribers)
+    if owed and isinstance(transport, SmtpPool):
+        try:
+            await transport.check()
+        except BaseException:
+            await transport.close()
+            raise
     # A message deferred in this run waits for a later run, even with defer=0: claimed
     # again at once, a recipient the server always defers would keep the run going.
     claims = Claims(run, subscribers=subscribers, deferred_due=_now())

@@ -362,10 +362,11 @@ def test_prepare_issue_takes_the_winners_issue(tmp_path, monkeypatch):
     assert issues == [winner.rendered.digest.issue_id]
 
 
-@pytest.mark.slow
-def test_a_server_that_is_down_opens_the_circuit(store_url):
-    """Nothing answers SMTP there (every connection is closed at once): the run stops
-    after a few connections and defers what it held, naming the server."""
+def test_a_server_that_is_down_from_the_start_is_reported_once_and_nothing_is_claimed(store_url):
+    """Nothing answers SMTP there (every connection is closed at once): one error naming
+    the server and the cause, in seconds, and the ledger untouched (no deferral)."""
+    from digest.errors import ServerUnavailable
+
     accepted_connections = 0
 
     async def scenario():
@@ -384,25 +385,70 @@ def test_a_server_that_is_down_opens_the_circuit(store_url):
                 issue = save_issue(store)
                 smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=2)
                 options = DeliveryOptions(connections=4, batch=100, attempts=3, backoff=0.01, defer=600)
-                result = await deliver_issue(
-                    issue,
-                    store=store,
-                    smtp=smtp,
-                    sender=LIST.sender,
-                    recipient_for=recipient_factory(LIST, secret=SECRET),
-                    options=options,
+                started = time.monotonic()
+                with pytest.raises(ServerUnavailable) as caught:
+                    await deliver_issue(
+                        issue,
+                        store=store,
+                        smtp=smtp,
+                        sender=LIST.sender,
+                        recipient_for=recipient_factory(LIST, secret=SECRET),
+                        options=options,
+                    )
+                return (
+                    caught.value,
+                    port,
+                    time.monotonic() - started,
+                    store.ledger_totals(issue.rendered.digest.issue_id),
                 )
-                return result, port
         finally:
             server.close()
             await server.wait_closed()
 
-    result, port = asyncio.run(scenario())
+    error, port, seconds, totals = asyncio.run(scenario())
+    assert str(error).startswith(f"SMTP server 127.0.0.1:{port} unusable: ")
+    assert "Unexpected EOF" in str(error) or "closed" in str(error)
+    assert accepted_connections <= 2 and seconds < 10
+    assert totals[DeliveryStatus.PENDING] == 300 and totals[DeliveryStatus.DEFERRED] == 0
+
+
+@pytest.mark.slow
+def test_a_server_that_goes_down_mid_run_opens_the_circuit(store_url):
+    """The server stops after some messages: the run stops after a few failed
+    connections and defers what it held, naming the server; nothing is lost."""
+    server = RecordingSMTPServer().start()
+    port = server.port
+    stopped = threading.Event()
+
+    def on_batch(_n: int) -> None:
+        if len(server.accepted) >= 40 and not stopped.is_set():
+            stopped.set()
+            threading.Thread(target=server.stop).start()
+
+    with Store(store_url) as store:
+        subscribe(store, 300)
+        issue = save_issue(store)
+        smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=2)
+        options = DeliveryOptions(connections=4, batch=20, attempts=3, backoff=0.01, defer=600, rate=200)
+        result = asyncio.run(
+            deliver_issue(
+                issue,
+                store=store,
+                smtp=smtp,
+                sender=LIST.sender,
+                recipient_for=recipient_factory(LIST, secret=SECRET),
+                options=options,
+                on_batch=on_batch,
+            )
+        )
+    sent = {a.recipient for a in server.accepted}
     assert f"127.0.0.1:{port}" in result.stopped and "unreachable" in result.stopped
-    assert accepted_connections <= DeliveryOptions().circuit + 4  # not 300 messages x 3 attempts
-    assert result.totals[DeliveryStatus.PENDING] == 300 - result.totals[DeliveryStatus.DEFERRED]
-    assert result.totals[DeliveryStatus.SENDING] == 0 and result.totals[DeliveryStatus.SENT] == 0
-    assert result.next_due is not None and not result.complete
+    totals = result.totals
+    # In flight when the server stopped: uncertain (it may have them), never lost or sent twice.
+    assert totals[DeliveryStatus.SENT] <= len(sent) <= totals[DeliveryStatus.SENT] + totals[DeliveryStatus.UNCERTAIN]
+    assert len(sent) >= 40 and totals[DeliveryStatus.SENDING] == 0 and not result.complete
+    assert sum(totals.values()) == 300 and totals[DeliveryStatus.PENDING] + totals[DeliveryStatus.DEFERRED] > 200
+    assert result.next_due is not None
 
 
 def test_uncertain_rows_keep_the_issue_open_until_settled(tmp_path):

@@ -493,8 +493,15 @@ def test_a_refused_login_is_one_line_without_the_password(tmp_path):
     assert smtp.server.accepted == []
 
 
-def test_a_server_without_auth_defers_without_the_password(tmp_path, smtp_server):
+def test_a_server_without_starttls_is_one_line_without_the_password(tmp_path, smtp_server):
     _, _, sent = secret_run(tmp_path, smtp_server.port, attempts=1)
-    assert sent.returncode == 1 and "Traceback" not in sent.stderr
-    assert "deferred" in sent.stderr or "deferred" in sent.stdout
+    assert sent.returncode == 2 and "Traceback" not in sent.stderr
+    errors = [line for line in sent.stderr.splitlines() if line.startswith("digest: error:")]
+    assert errors == [
+        (
+            f"digest: error: SMTP server 127.0.0.1:{smtp_server.port} unusable: "
+            "the server does not offer STARTTLS (smtp.security)"
+        )
+    ]
+    assert smtp_server.accepted == []
     assert_no_secret(sent.stdout, sent.stderr)

@@ -4,6 +4,7 @@ first send, and a config file used from another folder."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from digest.store import Store, issues_table
+from digest.store import Store, deliveries_table, issues_table
 from tests.fixtures import postgres_schema_url
 from tests.helpers import digest_cli as digest
 from tests.smtp_server import RecordingSMTPServer
@@ -125,3 +126,42 @@ def test_two_senders_started_at_the_same_instant_share_one_issue(tmp_path, postg
     assert set(copies.values()) == {1}, copies
     with Store(postgres_url) as store, store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(issues_table)).scalar_one() == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("security", "server", "cause"),
+    [
+        ("none", "closed", "connection refused"),
+        ("tls", "smtp", "TLS handshake failed"),
+        ("starttls", "smtp", "the server does not offer STARTTLS"),
+        ("none", "silent", "no answer within 1 s (smtp.timeout)"),
+    ],
+)
+def test_an_unusable_smtp_server_is_one_line_in_seconds_and_defers_nobody(tmp_path, security, server, cause):
+    config = write_config(tmp_path / "site")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts and never speaks
+    with RecordingSMTPServer() as smtp:
+        port = {"closed": _closed_port(), "smtp": smtp.port, "silent": listener.getsockname()[1]}[server]
+        env = {"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(port)}
+        env |= {"DIGEST_SMTP_SECURITY": security, "DIGEST_SMTP_TIMEOUT": "1"}
+        assert digest("--config", str(config), "gather").returncode == 0
+        assert digest("--config", str(config), "subscribers", "add", "ann@example.org").returncode == 0
+        started = time.monotonic()
+        sent = digest("--config", str(config), "send", env=env)
+        seconds = time.monotonic() - started
+    listener.close()
+    errors = [line for line in sent.stderr.splitlines() if line.strip()]
+    assert sent.returncode == 2 and "Traceback" not in sent.stdout + sent.stderr
+    assert len(errors) == 1 and errors[0].startswith(f"digest: error: SMTP server 127.0.0.1:{port} unusable: {cause}")
+    assert seconds < 15, seconds
+    with Store(f"sqlite:///{tmp_path / 'site' / 'state' / 'digest.db'}") as store, store.engine.connect() as conn:
+        statuses = conn.execute(sa.select(deliveries_table.c.status)).scalars().all()
+    assert statuses == ["pending"]  # owed still, not deferred: no message was tried
