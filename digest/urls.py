@@ -87,8 +87,18 @@ def redact_url(url: str) -> str:
 
 
 def redact_urls(text: str) -> str:
-    """`text` with every URL in it redacted (for error messages that quote one)."""
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text) if "://" in text else text
+    """`text` with every URL in it redacted (for error messages that quote one).
+    Punctuation that ends a sentence after a URL ("URL: reason", "see URL.") stays."""
+    return _URL_IN_TEXT.sub(_redact_match, text) if "://" in text else text
+
+
+_TRAILING = ".,;:!?)]}"
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    found = match.group(0)
+    url = found.rstrip(_TRAILING)
+    return redact_url(url) + found[len(url) :]
 
 
 def _redact_params(query: str) -> str:
