@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,12 +20,10 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from digest.urls import redact_url
+from digest.urls import redact_urls as redact
 
 FORMATS = ("human", "json")
 
-_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_TRAILING = ".,:;!?)]}"
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _ids: ContextVar[Mapping[str, str]] = ContextVar("digest_log_ids", default=_EMPTY)
@@ -103,20 +100,6 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             line["exception"] = redact(record.exc_text)
         return json.dumps(line, ensure_ascii=False, default=str)
-
-
-def redact(text: str) -> str:
-    """`text` with every URL in it redacted; punctuation after a URL (`URL: reason`) is
-    kept as it was, not read as part of the URL."""
-    if "://" not in text:
-        return text
-
-    def one(match: re.Match) -> str:
-        url = match.group(0)
-        core = url.rstrip(_TRAILING)
-        return redact_url(core) + url[len(core) :]
-
-    return _URL.sub(one, text)
 
 
 def formatter(log_format: str) -> logging.Formatter:
