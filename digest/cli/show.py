@@ -108,9 +108,16 @@ def print_delivery(report: DeliveryReport) -> None:
     if report.elsewhere:
         out.print(f"{report.elsewhere} deliveries are being sent by another sender", markup=False)
     if totals[DeliveryStatus.DEFERRED] and report.next_due is not None:
+        why = f" (last reason: {redact_urls(report.last_deferral)})" if report.last_deferral else ""
         out.print(
-            f"{totals[DeliveryStatus.DEFERRED]} deferred: the next try is due at {when(report.next_due)}; "
+            f"{totals[DeliveryStatus.DEFERRED]} deferred{why}: the next try is due at {when(report.next_due)}; "
             "run send again then",
+            markup=False,
+        )
+    if totals[DeliveryStatus.FAILED] and report.last_failure:
+        out.print(
+            f"{totals[DeliveryStatus.FAILED]} failed for good (last reason: {redact_urls(report.last_failure)}); "
+            "send --resend-failed tries them again",
             markup=False,
         )
     if totals[DeliveryStatus.UNCERTAIN] and not report.owed:

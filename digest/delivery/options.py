@@ -60,6 +60,8 @@ class DeliveryReport:
     elsewhere: int = 0  # deliveries in flight at another sender whose lease is live
     lost: int = 0  # claims that passed to another sender before this one finished them
     next_due: datetime | None = None  # when the earliest deferred delivery may be tried again
+    last_deferral: str | None = None  # why the most recently deferred delivery still deferred was
+    last_failure: str | None = None  # why the most recent permanent failure failed
 
     @property
     def failed(self) -> bool:

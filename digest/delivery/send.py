@@ -137,9 +137,10 @@ async def deliver_issue(
     def report() -> DeliveryReport:
         now = _now()
         capped = not complete and bool(options.per_hour) and store.hourly_used(issue_id, now=now) >= options.per_hour
+        ledger = store.ledger_overview([issue_id], now=now)[issue_id]
         return DeliveryReport(
             issue_id=issue_id,
-            totals=store.ledger_totals(issue_id),
+            totals=ledger.totals,
             this_run=run.counts,
             complete=complete,
             capped=capped,
@@ -150,6 +151,8 @@ async def deliver_issue(
             elsewhere=store.in_flight_elsewhere(issue_id, owner=run.owner, now=now),
             lost=run.lost,
             next_due=None if complete else store.next_due(issue_id),
+            last_deferral=ledger.last_deferral,
+            last_failure=ledger.last_failure,
         )
 
     return await run.patiently("reading the ledger totals", report)

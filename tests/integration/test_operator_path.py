@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from digest.store import Store, deliveries_table, issues_table
 from tests.fixtures import postgres_schema_url
 from tests.helpers import digest_cli as digest
-from tests.smtp_server import RecordingSMTPServer
+from tests.smtp_server import Faults, RecordingSMTPServer
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURE = {"DIGEST_SMTP_PORT": "0"}  # the local capture server on any free port
@@ -165,3 +165,18 @@ def test_an_unusable_smtp_server_is_one_line_in_seconds_and_defers_nobody(tmp_pa
     with Store(f"sqlite:///{tmp_path / 'site' / 'state' / 'digest.db'}") as store, store.engine.connect() as conn:
         statuses = conn.execute(sa.select(deliveries_table.c.status)).scalars().all()
     assert statuses == ["pending"]  # owed still, not deferred: no message was tried
+
+
+def test_the_closing_table_says_why_rows_are_deferred_or_failed_and_when_they_are_due(tmp_path):
+    config = write_config(tmp_path / "site")
+    faults = Faults(transient_rcpt={"bob@example.org": 99}, reject={"eve@example.org": 550})
+    with RecordingSMTPServer(faults) as smtp:
+        env = {"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(smtp.port), "DIGEST_DELIVERY_ATTEMPTS": "1"}
+        assert digest("--config", str(config), "gather").returncode == 0
+        for reader in ("ann@example.org", "bob@example.org", "eve@example.org"):
+            assert digest("--config", str(config), "subscribers", "add", reader).returncode == 0
+        sent = digest("--config", str(config), "send", env=env)
+    assert sent.returncode == 1 and "Traceback" not in sent.stdout + sent.stderr
+    assert "1 deferred (last reason: 451 4.3.0 Mailbox temporarily unavailable, try again): " in sent.stdout
+    assert "the next try is due at " in sent.stdout
+    assert "1 failed for good (last reason: 550" in sent.stdout
