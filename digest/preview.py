@@ -139,6 +139,7 @@ class PreviewServer:
         self.templates_dir = templates_dir
         self._lock = threading.Lock()
         self._cache: tuple[str, Preview] | None = None
+        self._stored_version = templates_fingerprint(templates_dir) if rendered is not None else ""
         self.httpd = ThreadingHTTPServer((host, port), _handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -152,8 +153,11 @@ class PreviewServer:
         version = templates_fingerprint(self.templates_dir)
         with self._lock:
             if self._cache is None or self._cache[0] != version:
+                # A stored issue shows as stored until a template is edited; then, if its
+                # items were kept, as the edited templates render it.
+                stored = self.rendered if version == self._stored_version or not self.digest.items else None
                 preview = build_preview(
-                    self.digest, self.list_settings, templates_dir=self.templates_dir, rendered=self.rendered
+                    self.digest, self.list_settings, templates_dir=self.templates_dir, rendered=stored
                 )
                 self._cache = (version, preview)
             return self._cache
@@ -274,6 +278,12 @@ def _index(server: PreviewServer, version: str, preview: Preview, nonce: str) ->
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in rendered.warnings) or "<li>none</li>"
     captured = _captured_rows(server)
     size_kb = len(preview.message) / 1024
+    note = (
+        '<p id="rerendered">A template changed: shown as the edited templates render this stored issue, '
+        "which is sent as it was stored.</p>"
+        if preview.rendered is not server.rendered and server.rendered is not None
+        else ""
+    )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Preview: {html.escape(rendered.subject)}</title>
 <style nonce="{nonce}">
@@ -296,7 +306,7 @@ pre {{ background: #fff; padding: 12px; border: 1px solid #d5dae1; white-space: 
 <header><h1 id="subject">{html.escape(rendered.subject)}</h1>
 <p>{len(rendered.digest.items)} item(s), {rendered.digest.more} more not shown · HTML {rendered.size / 1024:.1f} KB ·
 message {size_kb:.1f} KB · issue {html.escape(rendered.digest.issue_id)}</p>
-<nav><a href="/email.html">HTML email</a><a href="/email.txt">Text twin</a><a href="/mobile">375 px</a><a href="/headers">Headers</a></nav>
+{note}<nav><a href="/email.html">HTML email</a><a href="/email.txt">Text twin</a><a href="/mobile">375 px</a><a href="/headers">Headers</a></nav>
 </header>
 <main>
 <div class="frames">

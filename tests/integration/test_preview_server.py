@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import shutil
 import time
@@ -108,3 +109,27 @@ def test_index_lists_captured_messages(seeded, tmp_path):
     finally:
         running.close()
     assert "Captured one" in index and "reader@example.org" in index and "1 message(s)" in index
+
+
+def test_a_stored_issue_shows_as_stored_then_as_edited_templates_render_it(seeded, tmp_path):
+    from digest.app import render_for_list
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    digest, daily = seeded
+    stored = render_for_list(digest, daily)
+    stored = dataclasses.replace(stored, html=stored.html + "<!--s-->")  # what the store kept
+    running = PreviewServer(digest, daily, port=0, templates_dir=templates, rendered=stored).start()
+    try:
+        _, _, email_html = get(running, "/email.html")
+        _, _, index = get(running, "/")
+        assert "<!--s-->" in email_html and 'id="rerendered"' not in index
+        footer = templates / "partials" / "footer.html.j2"
+        time.sleep(0.01)
+        footer.write_text(footer.read_text().replace("View in your browser", "Open this digest online"))
+        _, _, email_html = get(running, "/email.html")
+        _, _, index = get(running, "/")
+        assert "Open this digest online" in email_html and "<!--s-->" not in email_html
+        assert 'id="rerendered"' in index and f"{len(digest.items)} item(s)" in index
+    finally:
+        running.close()
