@@ -178,6 +178,41 @@ class Subscriber:
     attributes: tuple[tuple[str, str], ...] = ()
     status: SubscriberStatus = SubscriberStatus.ACTIVE
     version: int = 1  # bumped on resubscribe, so older unsubscribe tokens stop working
+    changed_at: datetime | None = None  # when the status or name last changed; None where not read
+
+
+class SubscriberChange(StrEnum):
+    """What happened to a reader, as the history records it."""
+
+    SUBSCRIBED = "subscribed"  # added, imported or confirmed: active
+    RESUBSCRIBED = "resubscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    RENAMED = "renamed"
+    REMOVED = "removed"
+    CONFIRMATION_SENT = "confirmation sent"  # asked to subscribe on the web; not on the list until confirmed
+
+
+class ChangeSource(StrEnum):
+    """Who or what made a change."""
+
+    ONE_CLICK = "one-click"  # an RFC 8058 POST to the List-Unsubscribe URL, as a mail client sends it
+    PAGE = "page"  # the subscribe form, or a button on the unsubscribe or preferences page
+    EMAIL_CONFIRMATION = "email confirmation"  # the link in the confirmation message
+    OPERATOR = "operator"  # the command line
+    IMPORT = "import"  # a CSV import, or the list's configured readers
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberEvent:
+    """One line of a reader's history: when, what, and by whom."""
+
+    list_name: str
+    key: str
+    at: datetime
+    change: SubscriberChange
+    source: ChangeSource
+    detail: str = ""
 
 
 class DeliveryStatus(StrEnum):

@@ -6,11 +6,7 @@ store. email_validator types never leave this module.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
-import hashlib
-import hmac
 import io
 import json
 import re
@@ -24,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from digest.errors import SubscriberError, TokenError
 from digest.text import remove_invisible
+from digest.tokens import UNSUBSCRIBE, secret_bytes, sign, verify
 
 MAX_NAME = 200
 _SHOWN = 80  # longest raw input echoed back in a reason, so reasons stay one short line
@@ -172,13 +169,18 @@ def _clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+def clean_name(name: str) -> str:
+    """A display name as it is kept: no control or invisible characters, at most MAX_NAME."""
+    return _clean_text(name)[:MAX_NAME].rstrip()
+
+
 def new_subscriber(email: str, *, name: str = "", attributes: Mapping[str, str] | None = None) -> NewSubscriber:
     """A validated subscriber; raises SubscriberError for a bad address."""
     address, key = normalise_email(email)
     return NewSubscriber(
         email=address,
         key=key,
-        name=_clean_text(name)[:MAX_NAME].rstrip(),
+        name=clean_name(name),
         attributes=MappingProxyType({k: _clean_text(v) for k, v in (attributes or {}).items()}),
     )
 
@@ -298,12 +300,6 @@ def parse_subscriber_csv(text: str | Iterable[str]) -> ImportResult:
 
 # ---------------------------------------------------------------- unsubscribe tokens
 
-_MAC_BYTES = 16
-# Domain separation: the same secret may one day sign other things.
-_MAC_CONTEXT = b"digest/unsubscribe/v1\x00"
-_MAX_TOKEN = 4096
-_B64URL = re.compile(r"[A-Za-z0-9_-]+")
-
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
@@ -312,54 +308,20 @@ class TokenClaims:
     version: int  # the store bumps it on every resubscribe
 
 
-def _secret_bytes(secret: str | bytes) -> bytes:
-    if isinstance(secret, str):
-        # surrogatepass: an encoding error would carry the secret inside the exception.
-        secret = secret.encode("utf-8", "surrogatepass")
-    elif isinstance(secret, (bytes, bytearray)):
-        secret = bytes(secret)
-    elif secret is not None:
-        raise TokenError("the signing secret must be text or bytes")
-    if not secret:
-        raise TokenError("no signing secret configured")
-    return secret
-
-
-def _mac(secret: bytes, payload: bytes) -> bytes:
-    return hmac.new(secret, _MAC_CONTEXT + payload, hashlib.sha256).digest()[:_MAC_BYTES]
-
-
-def _encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _decode(part: str) -> bytes:
-    if not _B64URL.fullmatch(part):
-        raise TokenError("not an unsubscribe token (malformed)")
-    try:
-        data = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-    except (binascii.Error, ValueError):
-        raise TokenError("not an unsubscribe token (malformed)") from None
-    # Only the canonical spelling: otherwise one token has several valid spellings.
-    if _encode(data) != part:
-        raise TokenError("not an unsubscribe token (malformed)")
-    return data
-
-
 def make_token(*, secret: str | bytes, list_name: str, key: str, version: int) -> str:
     """Sign (list_name, key, version) into a compact URL-safe token.
 
     Format: base64url(payload) "." base64url(HMAC-SHA256 truncated to 128 bits),
-    no padding; the payload is the JSON array [list_name, key, version].
-    Tokens do not expire: an unsubscribe link must keep working.
+    no padding; the payload is the JSON array [list_name, key, version] (see
+    digest.tokens for the other kinds). Tokens do not expire: an unsubscribe link must
+    keep working.
     """
-    secret_bytes = _secret_bytes(secret)
+    secret_bytes(secret)
     if not isinstance(list_name, str) or not isinstance(key, str) or not list_name or not key:
         raise TokenError("cannot make a token: list name and key must be non-empty text")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         raise TokenError("cannot make a token: version must be a non-negative integer")
-    payload = json.dumps([list_name, key, version], separators=(",", ":")).encode("ascii")
-    return f"{_encode(payload)}.{_encode(_mac(secret_bytes, payload))}"
+    return sign([list_name, key, version], secret=secret, context=UNSUBSCRIBE)
 
 
 def _claims(payload: bytes) -> TokenClaims:
@@ -383,11 +345,4 @@ def read_token(token: str, *, secret: str | bytes) -> TokenClaims:
     store and refuse a token whose list differs or whose version is older,
     so a stale link cannot undo a later resubscribe.
     """
-    secret_bytes = _secret_bytes(secret)
-    if not isinstance(token, str) or len(token) > _MAX_TOKEN or token.count(".") != 1:
-        raise TokenError("not an unsubscribe token (malformed)")
-    payload_part, mac_part = token.split(".")
-    payload, mac = _decode(payload_part), _decode(mac_part)
-    if not hmac.compare_digest(mac, _mac(secret_bytes, payload)):
-        raise TokenError("unsubscribe token signature does not match (forged, altered or truncated)")
-    return _claims(payload)
+    return _claims(verify(token, secret=secret, context=UNSUBSCRIBE, kind="unsubscribe token"))

@@ -1,16 +1,17 @@
 """Reader use cases: import, add, remove and unsubscribe subscribers, apply an
-unsubscribe token, list them."""
+unsubscribe token (from the command line, a mail client's one-click POST or the
+unsubscribe page), list them, and show what happened to one of them."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError, TokenError
-from digest.models import Subscriber, SubscriberStatus
+from digest.models import ChangeSource, Subscriber, SubscriberEvent, SubscriberStatus
 from digest.store import Store
 from digest.subscribers import (
     ImportResult,
@@ -34,6 +35,18 @@ class Imported:
 class Unsubscribed:
     email: str
     list_name: str
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeLink:
+    """What an unsubscribe link names: shown on its page before the button is pressed."""
+
+    email: str
+    key: str
+    list_name: str
+    active: bool  # False: already unsubscribed (or bounced): the button changes nothing
+    version: int  # the token's, which is the reader's
 
 
 def import_subscribers(chosen: ListSettings, text: str, *, store: Store, skip_invalid: bool = False) -> Imported:
@@ -41,24 +54,28 @@ def import_subscribers(chosen: ListSettings, text: str, *, store: Store, skip_in
     parsed = parse_subscriber_csv(text)
     if parsed.errors and not skip_invalid:
         return Imported(parsed)
-    added, present = store.add_subscribers(chosen.name, parsed.subscribers, at=_now())
+    added, present = store.add_subscribers(chosen.name, parsed.subscribers, at=_now(), source=ChangeSource.IMPORT)
     return Imported(parsed, added, present, imported=True)
 
 
 def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> tuple[NewSubscriber, bool]:
     """Add a reader, or make an unsubscribed one active again; (the reader, newly added)."""
     subscriber = new_subscriber(email, name=name)
-    added, _ = store.add_subscribers(chosen.name, [subscriber], at=_now(), resubscribe=True)
+    added, _ = store.add_subscribers(
+        chosen.name, [subscriber], at=_now(), resubscribe=True, source=ChangeSource.OPERATOR
+    )
     return subscriber, bool(added)
 
 
 def remove_subscriber(chosen: ListSettings, email: str, *, store: Store) -> None:
-    if not store.remove_subscriber(chosen.name, _key(email)):
+    if not store.remove_subscriber(chosen.name, _key(email), at=_now(), source=ChangeSource.OPERATOR):
         raise SubscriberError(f"{email}: not on {chosen.name}")
 
 
 def unsubscribe_subscriber(chosen: ListSettings, email: str, *, store: Store) -> None:
-    if not store.set_subscriber_status(chosen.name, _key(email), SubscriberStatus.UNSUBSCRIBED, at=_now()):
+    if not store.set_subscriber_status(
+        chosen.name, _key(email), SubscriberStatus.UNSUBSCRIBED, at=_now(), source=ChangeSource.OPERATOR
+    ):
         raise SubscriberError(f"{email}: not on {chosen.name}")
 
 
@@ -66,19 +83,52 @@ def subscribers(chosen: ListSettings, *, store: Store, status: str | None = None
     try:
         wanted = SubscriberStatus(status) if status else None
     except ValueError:
-        raise SubscriberError(f"unknown status {status!r}; use active, unsubscribed or bounced") from None
+        raise SubscriberError(
+            f"unknown status {status!r}; use {', '.join(s.value for s in SubscriberStatus)}"
+        ) from None
     return store.iter_subscribers(chosen.name, status=wanted)
 
 
-def unsubscribe_by_token(settings: Settings, token: str, *, store: Store) -> Unsubscribed:
-    """What an unsubscribe link does: the token names the list and the reader."""
+def subscriber_history(chosen: ListSettings | None, email: str, *, store: Store) -> list[SubscriberEvent]:
+    """Every recorded change to the reader with this address, oldest first: on one list,
+    or with `chosen` None on all of them."""
+    return store.subscriber_history(_key(email), list_name=chosen.name if chosen else None)
+
+
+def unsubscribe_by_token(
+    settings: Settings,
+    token: str,
+    *,
+    store: Store,
+    source: ChangeSource = ChangeSource.OPERATOR,
+    lists: Collection[str] | None = None,
+) -> Unsubscribed:
+    """What an unsubscribe link does: the token names the list and the reader. With
+    `lists` (the list a URL names, or the lists a web service serves) the token must be
+    for one of them. Applying a link twice changes nothing the second time."""
+    link = read_unsubscribe_link(settings, token, store=store, lists=lists)
+    if not store.set_subscriber_status(
+        link.list_name, link.key, SubscriberStatus.UNSUBSCRIBED, at=_now(), source=source, version=link.version
+    ):
+        raise TokenError("this unsubscribe link is no longer valid")
+    return Unsubscribed(link.email, link.list_name, link.key)
+
+
+def read_unsubscribe_link(
+    settings: Settings, token: str, *, store: Store, lists: Collection[str] | None = None
+) -> UnsubscribeLink:
+    """Check an unsubscribe token against the store, changing nothing: TokenError, with
+    the same words whatever is wrong, for a forged, altered or outdated token, one for
+    another list, or one whose reader is gone."""
     claims = read_token(token.strip(), secret=signing_secret(settings, store=store))
+    if lists is not None and claims.list_name not in lists:
+        raise TokenError("this unsubscribe link is no longer valid")
     key = _current_key(claims.key)
     subscriber = store.subscriber(claims.list_name, key)
     if subscriber is None or subscriber.version != claims.version:
         raise TokenError("this unsubscribe link is no longer valid")
-    store.set_subscriber_status(claims.list_name, key, SubscriberStatus.UNSUBSCRIBED, at=_now())
-    return Unsubscribed(subscriber.email, claims.list_name)
+    active = subscriber.status is SubscriberStatus.ACTIVE
+    return UnsubscribeLink(subscriber.email, key, claims.list_name, active, claims.version)
 
 
 def _key(email: str) -> str:

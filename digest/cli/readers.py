@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -91,6 +93,10 @@ def subscribers_unsubscribe(email: EmailArgument, list_name: ListOption = None) 
 def subscribers_list(
     list_name: ListOption = None,
     status: Annotated[SubscriberStatus | None, typer.Option(help="Only the subscribers with this status.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="One JSON object per line: email, name, status, changed_at (ISO 8601, UTC)."),
+    ] = False,
 ) -> None:
     """List subscribers with their status."""
     with errors():
@@ -100,9 +106,56 @@ def subscribers_list(
         count = 0
         with open_store() as store:
             for subscriber in subscribers(chosen, store=store, status=status.value if status else None):
-                print(f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}")
+                if as_json:
+                    document = {
+                        "email": subscriber.email,
+                        "name": subscriber.name,
+                        "status": subscriber.status.value,
+                        "changed_at": _iso(subscriber.changed_at),
+                    }
+                    print(json.dumps(document, ensure_ascii=False))
+                else:
+                    print(f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}")
                 count += 1
         err.print(f"{count} subscriber(s)", markup=False, style="dim")
+
+
+@subscribers_app.command("history")
+def subscribers_history(
+    email: EmailArgument,
+    list_name: Annotated[
+        str | None, typer.Option("--list", "-l", help="Only this list's changes (default: every list).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line: at, list, change, source, detail.")
+    ] = False,
+) -> None:
+    """Every recorded change to a reader, oldest first, with its time and source (one-click,
+    page, email confirmation, operator, import): why did this person stop getting mail?"""
+    with errors():
+        from digest.app.readers import subscriber_history
+
+        chosen = state.settings.list(list_name) if list_name else None
+        with open_store() as store:
+            events = subscriber_history(chosen, email, store=store)
+        for event in events:
+            if as_json:
+                document = {
+                    "at": _iso(event.at),
+                    "list": event.list_name,
+                    "change": event.change.value,
+                    "source": event.source.value,
+                    "detail": event.detail,
+                }
+                print(json.dumps(document, ensure_ascii=False))
+            else:
+                detail = f"\t{event.detail}" if event.detail else ""
+                print(f"{_iso(event.at)}\t{event.list_name}\t{event.change.value}\t{event.source.value}{detail}")
+        err.print(f"{len(events)} change(s) recorded", markup=False, style="dim")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 SQLAlchemy Core over any URL; SQLite file by default, PostgreSQL tested too.
 `Store` is one class made of a part per concern (sources, articles, subscribers,
-issues, ledger); `schema` holds the tables and `migrations` the Alembic revisions
+issues, ledger, archive, rate limits); `schema` holds the tables and `migrations` the Alembic revisions
 that build them, run when a store is opened (`migrate`).
 """
 
@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from digest.errors import StoreError
+from digest.store.archive import ArchiveEntry, ArchiveMixin
 from digest.store.articles import ArticlesMixin, StoredArticle, content_hash
 from digest.store.base import create_engine, first_line, guard_methods
 from digest.store.issues import IssuesMixin, StoredIssue
 from digest.store.ledger import Claim, LedgerMixin
+from digest.store.limits import LimitsMixin
 from digest.store.migrate import upgrade, upgrade_store
 from digest.store.schema import (
     article_sends_table,
@@ -27,15 +29,19 @@ from digest.store.schema import (
     issues_table,
     meta_table,
     metadata,
+    rate_limits_table,
     sources_table,
+    subscriber_events_table,
     subscribers_table,
 )
 from digest.store.sources import SourcesMixin, SourceState
-from digest.store.subscribers import SubscribersMixin
+from digest.store.subscribers import Confirmation, SubscribersMixin
 from digest.urls import redact_url
 
 __all__ = [
+    "ArchiveEntry",
     "Claim",
+    "Confirmation",
     "SourceState",
     "Store",
     "StoredArticle",
@@ -47,13 +53,15 @@ __all__ = [
     "issues_table",
     "meta_table",
     "metadata",
+    "rate_limits_table",
     "sources_table",
+    "subscriber_events_table",
     "subscribers_table",
     "upgrade_store",
 ]
 
 
-class Store(SourcesMixin, ArticlesMixin, SubscribersMixin, IssuesMixin, LedgerMixin):
+class Store(SourcesMixin, ArticlesMixin, SubscribersMixin, IssuesMixin, LedgerMixin, ArchiveMixin, LimitsMixin):
     """Opening a store brings its schema to the newest migration."""
 
     def __init__(self, url: str) -> None:

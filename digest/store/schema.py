@@ -110,6 +110,31 @@ deliveries_table = sa.Table(
     sa.Index("ix_deliveries_sent_at", "sent_at"),  # the hourly cap counts the last hour's sends
 )
 
+# Every change to a reader, kept after the reader is removed: the operator's answer to
+# "why did this person stop getting mail?". `key` is the subscriber key (see subscribers).
+subscriber_events_table = sa.Table(
+    "subscriber_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("list_name", sa.String(200), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("change", sa.String(30), nullable=False),
+    sa.Column("source", sa.String(30), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Index("ix_subscriber_events_key", "key", "at"),
+)
+
+# Fixed-window counters the web service's rate limits share across its processes: one
+# row per (limit, hashed client or address, window), dropped once the window is over.
+rate_limits_table = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("bucket", sa.String(120), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
 meta_table = sa.Table(
     "meta",
     metadata,

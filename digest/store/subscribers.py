@@ -1,25 +1,49 @@
-"""Subscribers of each list, and the token versions of the ones removed."""
+"""Subscribers of each list, the token versions of the ones removed, and the history of
+every change to them (`subscriber_events`), written in the same transaction as the change."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
-from digest.models import Subscriber, SubscriberStatus
-from digest.store.base import StoreBase, chunks
-from digest.store.schema import deliveries_table, meta_table, subscribers_table
+from digest.models import ChangeSource, Subscriber, SubscriberChange, SubscriberEvent, SubscriberStatus
+from digest.store.base import StoreBase, aware, chunks
+from digest.store.schema import deliveries_table, meta_table, subscriber_events_table, subscribers_table
+
+_STATUS_CHANGES = {
+    SubscriberStatus.ACTIVE: SubscriberChange.RESUBSCRIBED,
+    SubscriberStatus.UNSUBSCRIBED: SubscriberChange.UNSUBSCRIBED,
+    SubscriberStatus.BOUNCED: SubscriberChange.BOUNCED,
+}
+
+
+class Confirmation(StrEnum):
+    """What following a confirmation link did."""
+
+    CONFIRMED = "confirmed"  # the reader is active now
+    ALREADY_ACTIVE = "already active"  # nothing to do
+    OUTDATED = "outdated"  # the link was used, or the reader changed since it was sent
 
 
 class SubscribersMixin(StoreBase):
     def add_subscribers(
-        self, list_name: str, subscribers: Iterable, *, at: datetime, resubscribe: bool = False
+        self,
+        list_name: str,
+        subscribers: Iterable,
+        *,
+        at: datetime,
+        resubscribe: bool = False,
+        source: ChangeSource = ChangeSource.IMPORT,
     ) -> tuple[int, int]:
         """Insert new subscribers in one transaction; (added, already present).
         An existing subscriber keeps their status unless `resubscribe`, which makes an
-        unsubscribed or bounced one active again and bumps their token version."""
+        unsubscribed or bounced one active again and bumps their token version. Each
+        reader added or made active again is recorded in the history with `source`."""
         added = present = 0
         t = subscribers_table
         with self.engine.begin() as conn:
@@ -54,6 +78,7 @@ class SubscribersMixin(StoreBase):
                 if fresh:
                     conn.execute(sa.insert(t), fresh)
                 added += len(fresh)
+                events = [_event(list_name, n.key, SubscriberChange.SUBSCRIBED, source, at) for n in newcomers]
                 for new in unique:
                     row = existing.get(new.key)
                     if row is None:
@@ -64,7 +89,10 @@ class SubscribersMixin(StoreBase):
                         values["attributes"] = dict(new.attributes)
                     if resubscribe and row.status != SubscriberStatus.ACTIVE.value:
                         values |= {"status": SubscriberStatus.ACTIVE.value, "version": t.c.version + 1}
+                        events.append(_event(list_name, new.key, SubscriberChange.RESUBSCRIBED, source, at))
                     conn.execute(sa.update(t).where(t.c.id == row.id).values(**values))
+                if events:
+                    conn.execute(sa.insert(subscriber_events_table), events)
         return added, present
 
     def subscriber(self, list_name: str, key: str) -> Subscriber | None:
@@ -80,16 +108,175 @@ class SubscribersMixin(StoreBase):
             )
         return subscriber_from_row(row) if row else None
 
-    def set_subscriber_status(self, list_name: str, key: str, status: SubscriberStatus, *, at: datetime) -> bool:
+    def set_subscriber_status(
+        self,
+        list_name: str,
+        key: str,
+        status: SubscriberStatus,
+        *,
+        at: datetime,
+        source: ChangeSource = ChangeSource.OPERATOR,
+        version: int | None = None,
+    ) -> bool:
+        """Whether the subscriber is on the list (at `version`, when given: a token's).
+        A change of status is recorded with `source`; becoming active again bumps the
+        token version, so links sent before cannot undo it. Setting the status a reader
+        already has changes and records nothing, so a repeated click is harmless."""
+        t = subscribers_table
         with self.engine.begin() as conn:
-            result = conn.execute(
-                sa.update(subscribers_table)
-                .where(subscribers_table.c.list_name == list_name, subscribers_table.c.key == key)
-                .values(status=status.value, updated_at=at)
-            )
-        return result.rowcount > 0
+            row = conn.execute(
+                sa.select(t.c.id, t.c.status, t.c.version).where(t.c.list_name == list_name, t.c.key == key)
+            ).first()
+            if row is None or (version is not None and row.version != version):
+                return False
+            if row.status == status.value:
+                return True
+            values: dict = {"status": status.value, "updated_at": at}
+            if status is SubscriberStatus.ACTIVE:
+                values["version"] = t.c.version + 1
+            # Compare and set: of two clicks at the same moment, one changes the row and records it.
+            changed = conn.execute(
+                sa.update(t)
+                .where(t.c.id == row.id, t.c.status == row.status, t.c.version == row.version)
+                .values(**values)
+            ).rowcount
+            if changed:
+                conn.execute(
+                    sa.insert(subscriber_events_table).values(
+                        _event(list_name, key, _STATUS_CHANGES[status], source, at)
+                    )
+                )
+        return True
 
-    def remove_subscriber(self, list_name: str, key: str) -> bool:
+    def confirm_subscriber(self, list_name: str, new, *, version: int, at: datetime) -> Confirmation:
+        """Follow a confirmation link: the reader `new` (a NewSubscriber) becomes active,
+        if the key is still at `version`, the version the link was made for (0, or the
+        retired version of a removed reader, for someone not on the list). A used link
+        finds the version moved on."""
+        t = subscribers_table
+        source = ChangeSource.EMAIL_CONFIRMATION
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(t.c.id, t.c.status, t.c.version).where(t.c.list_name == list_name, t.c.key == new.key)
+            ).first()
+            if row is None:
+                if self._retired_versions(conn, list_name, [new.key]).get(new.key, 0) != version:
+                    return Confirmation.OUTDATED
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            sa.insert(t).values(
+                                list_name=list_name,
+                                email=new.email,
+                                key=new.key,
+                                name=new.name,
+                                attributes={},
+                                status=SubscriberStatus.ACTIVE.value,
+                                version=version + 1,
+                                created_at=at,
+                                updated_at=at,
+                            )
+                        )
+                except IntegrityError:  # the same link followed twice at once: the other one won
+                    return Confirmation.OUTDATED
+                conn.execute(
+                    sa.insert(subscriber_events_table).values(
+                        _event(list_name, new.key, SubscriberChange.SUBSCRIBED, source, at)
+                    )
+                )
+                return Confirmation.CONFIRMED
+            if row.version != version:
+                return Confirmation.OUTDATED
+            if row.status == SubscriberStatus.ACTIVE.value:
+                return Confirmation.ALREADY_ACTIVE
+            changed = conn.execute(
+                sa.update(t)
+                .where(t.c.id == row.id, t.c.version == row.version, t.c.status == row.status)
+                .values(status=SubscriberStatus.ACTIVE.value, version=t.c.version + 1, updated_at=at)
+            ).rowcount
+            if not changed:
+                return Confirmation.OUTDATED
+            conn.execute(
+                sa.insert(subscriber_events_table).values(
+                    _event(list_name, new.key, SubscriberChange.RESUBSCRIBED, source, at)
+                )
+            )
+        return Confirmation.CONFIRMED
+
+    def token_version(self, list_name: str, key: str) -> int:
+        """The version a confirmation link is made for: the reader's, or for someone not on
+        the list the last version they had (0 if never)."""
+        t = subscribers_table
+        with self.engine.connect() as conn:
+            version = conn.execute(
+                sa.select(t.c.version).where(t.c.list_name == list_name, t.c.key == key)
+            ).scalar_one_or_none()
+            if version is not None:
+                return version
+            return self._retired_versions(conn, list_name, [key]).get(key, 0)
+
+    def rename_subscriber(self, key: str, name: str, *, at: datetime, source: ChangeSource) -> int:
+        """Give the reader `name` on every list they are on; the number of lists changed."""
+        t = subscribers_table
+        with self.engine.begin() as conn:
+            lists = [
+                r.list_name for r in conn.execute(sa.select(t.c.list_name).where(t.c.key == key, t.c.name != name))
+            ]
+            if lists:
+                conn.execute(
+                    sa.update(t).where(t.c.key == key, t.c.list_name.in_(lists)).values(name=name, updated_at=at)
+                )
+                conn.execute(
+                    sa.insert(subscriber_events_table),
+                    [_event(list_name, key, SubscriberChange.RENAMED, source, at) for list_name in lists],
+                )
+        return len(lists)
+
+    def subscriptions(self, key: str) -> list[Subscriber]:
+        """The reader's row on every list they are on, by list name."""
+        t = subscribers_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t).where(t.c.key == key).order_by(t.c.list_name)).mappings().all()
+        return [subscriber_from_row(row) for row in rows]
+
+    def record_subscriber_event(
+        self,
+        list_name: str,
+        key: str,
+        change: SubscriberChange,
+        *,
+        source: ChangeSource,
+        at: datetime,
+        detail: str = "",
+    ) -> None:
+        """A line of history that goes with no change of the subscriber row (a confirmation sent)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(subscriber_events_table).values(_event(list_name, key, change, source, at, detail)))
+
+    def subscriber_history(self, key: str, *, list_name: str | None = None, limit: int = 1000) -> list[SubscriberEvent]:
+        """The reader's changes, oldest first (the newest `limit`)."""
+        e = subscriber_events_table
+        query = sa.select(e).where(e.c.key == key).order_by(e.c.at.desc(), e.c.id.desc()).limit(limit)
+        if list_name is not None:
+            query = query.where(e.c.list_name == list_name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            SubscriberEvent(
+                list_name=r["list_name"],
+                key=r["key"],
+                at=aware(r["at"]),
+                change=SubscriberChange(r["change"]),
+                source=ChangeSource(r["source"]),
+                detail=r["detail"],
+            )
+            for r in reversed(rows)
+        ]
+
+    def remove_subscriber(
+        self, list_name: str, key: str, *, at: datetime | None = None, source: ChangeSource = ChangeSource.OPERATOR
+    ) -> bool:
+        """Delete the subscriber and their deliveries; their history stays, with the removal."""
         with self.engine.begin() as conn:
             ids = [
                 r.id
@@ -110,6 +297,11 @@ class SubscribersMixin(StoreBase):
             conn.execute(sa.insert(meta_table).values(key=retired_key, value=str(max(version, before))))
             conn.execute(sa.delete(deliveries_table).where(deliveries_table.c.subscriber_id.in_(ids)))
             conn.execute(sa.delete(subscribers_table).where(subscribers_table.c.id.in_(ids)))
+            conn.execute(
+                sa.insert(subscriber_events_table).values(
+                    _event(list_name, key, SubscriberChange.REMOVED, source, at or datetime.now(UTC))
+                )
+            )
         return True
 
     def _retired_versions(self, conn, list_name: str, keys: Sequence[str]) -> dict[str, int]:
@@ -184,7 +376,21 @@ def subscriber_from_row(row) -> Subscriber:
         attributes=tuple(sorted((row["attributes"] or {}).items())),
         status=SubscriberStatus(row["status"]),
         version=row["version"],
+        changed_at=aware(row["updated_at"]) if "updated_at" in row else None,
     )
+
+
+def _event(
+    list_name: str, key: str, change: SubscriberChange, source: ChangeSource, at: datetime, detail: str = ""
+) -> dict:
+    return {
+        "list_name": list_name,
+        "key": key,
+        "at": at,
+        "change": change.value,
+        "source": source.value,
+        "detail": detail,
+    }
 
 
 def _retired_key(list_name: str, key: str) -> str:
