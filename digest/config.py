@@ -102,6 +102,35 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The subscriber web service (`digest web`): its public address and its limits."""
+
+    base_url: str = ""  # the address readers reach it at; empty: http://host:port below
+    host: str = "127.0.0.1"  # where `digest web` listens unless told otherwise
+    port: int = 8080
+    confirm_hours: float = 48.0  # how long a confirmation link works
+    preferences_days: float = 30.0  # how long a preferences link works
+    client_limit: int = 20  # subscribe requests per client address per hour
+    address_limit: int = 3  # confirmation messages per address per hour
+
+    @property
+    def public_url(self) -> str:
+        """The service's address as links carry it, without a trailing slash."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def configured(self) -> bool:
+        """A base_url is set: the operator means the service to run (`digest schedule` starts it)."""
+        return bool(self.base_url)
+
+
+DEFAULT_WEB = WebSettings()
+
+
+@dataclass(frozen=True, slots=True)
 class ListSettings:
     name: str
     title: str = ""
@@ -111,10 +140,11 @@ class ListSettings:
     sources: tuple[str, ...] = ()  # empty: every source; the order is the section order
     max_items: int = 20
     show_images: bool = False
-    # {token} is the subscriber's unsubscribe token, {issue} the digest issue id.
-    unsubscribe_url: str = "https://digest.example.org/unsubscribe?token={token}"
+    # {token} is the subscriber's unsubscribe token, {issue} the digest issue id. In a
+    # config file both default to routes of the web service at [web] base_url.
+    unsubscribe_url: str = f"{DEFAULT_WEB.public_url}/unsubscribe?token={{token}}"
     unsubscribe_mailto: str = ""  # empty: unsubscribe@<sender domain>
-    view_url: str = "https://digest.example.org/issues/{issue}"
+    view_url: str = f"{DEFAULT_WEB.public_url}/issues/{{issue}}"
     subscribers: str = ""  # a CSV imported once, while the list has no subscribers (the demo's)
     schedule: str = ""  # a cron expression for `digest schedule`; empty: not scheduled
     timezone: str = "UTC"  # the zone the schedule is read in, e.g. "Europe/London"
@@ -129,6 +159,7 @@ class Settings:
     summary: SummarySettings = SummarySettings()
     unsubscribe: UnsubscribeSettings = UnsubscribeSettings()
     delivery: DeliverySettings = DeliverySettings()
+    web: WebSettings = WebSettings()
     sources: tuple[Source, ...] = ()
     lists: tuple[ListSettings, ...] = ()
 
@@ -156,6 +187,7 @@ _SCALAR_SECTIONS: dict[str, type] = {
     "summary": SummarySettings,
     "unsubscribe": UnsubscribeSettings,
     "delivery": DeliverySettings,
+    "web": WebSettings,
 }
 _TABLE_SECTIONS = ("sources", "lists")
 
@@ -172,8 +204,10 @@ _AT_LEAST = {
     "max_items": 1,
     "fetch.max_field_chars": 1000,
     "delivery.retry_delay": 0,
+    "web.client_limit": 1,
+    "web.address_limit": 1,
 }
-_AT_MOST = {"smtp.port": 65535}
+_AT_MOST = {"smtp.port": 65535, "web.port": 65535}
 _POSITIVE = {
     "smtp.timeout",
     "fetch.connect_timeout",
@@ -181,6 +215,8 @@ _POSITIVE = {
     "fetch.total_timeout",
     "fetch.gather_timeout",
     "delivery.lease",
+    "web.confirm_hours",
+    "web.preferences_days",
 }
 # Named in errors, never shown: a mistyped secret must not end up in a log.
 _SECRETS = {"smtp.password", "unsubscribe.secret"}
@@ -254,9 +290,14 @@ def parse_settings(
     smtp = scalars["smtp"]
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
+    _check_base_url(scalars["web"].base_url)
     sources = tuple(_source(name, table, base_dir) for name, table in _table(raw.get("sources", {}), "sources").items())
     names = {s.name for s in sources}
-    lists = tuple(_list(name, table, names, base_dir) for name, table in _table(raw.get("lists", {}), "lists").items())
+    web_url = scalars["web"].public_url
+    lists = tuple(
+        _list(name, table, names, base_dir, web_url=web_url)
+        for name, table in _table(raw.get("lists", {}), "lists").items()
+    )
     return Settings(path=path, sources=sources, lists=lists, **scalars)
 
 
@@ -371,7 +412,19 @@ def _source(name: str, table: Any, base_dir: Path) -> Source:
     return Source(name=name, kind=kind, location=location, title=title, max_items=max_items)
 
 
-def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> ListSettings:
+def _check_base_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in url:
+        raise ConfigError(
+            f"web.base_url: expected an http(s) URL with no query, such as https://news.example.org, got {url!r}"
+        )
+
+
+def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_url: str) -> ListSettings:
     if not _LIST_NAME.fullmatch(name):
         raise ConfigError(f"lists.{name!r}: a list name is letters, digits, '.', '_' and '-' (up to 100)")
     where = f"lists.{name}"
@@ -398,6 +451,9 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path) -> List
         values[key] = _checked(_coerce(value, default, label), label)
     if values.get("subscribers"):
         values["subscribers"] = str((base_dir / Path(values["subscribers"]).expanduser()).resolve())
+    # Links the email carries go to the web service unless the list names other ones.
+    values.setdefault("unsubscribe_url", f"{web_url}/unsubscribe?token={{token}}")
+    values.setdefault("view_url", f"{web_url}/issues/{{issue}}")
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
     return ListSettings(name=name, sources=tuple(raw_sources), **values)
 

@@ -1,0 +1,107 @@
+"""A reader's preferences, from a signed link: the lists they are on, leaving one or all
+of them, coming back, and the name their copies greet them by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from digest.app.readers import signing_secret
+from digest.app.web import NotFound, epoch_seconds
+from digest.config import Settings
+from digest.models import ChangeSource, Subscriber, SubscriberStatus
+from digest.store import Store
+from digest.subscribers import clean_name
+from digest.tokens import make_preferences_token, read_preferences_token
+
+
+class PreferenceChange(StrEnum):
+    UNSUBSCRIBE = "unsubscribe"
+    RESUBSCRIBE = "resubscribe"
+    UNSUBSCRIBE_ALL = "unsubscribe-all"
+    RENAME = "rename"
+
+
+@dataclass(frozen=True, slots=True)
+class ListChoice:
+    list_name: str
+    title: str
+    status: SubscriberStatus
+
+    @property
+    def active(self) -> bool:
+        return self.status is SubscriberStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    email: str  # "" when the reader is on no list served here
+    name: str
+    lists: tuple[ListChoice, ...]
+
+
+def preferences(settings: Settings, token: str, *, store: Store, now: datetime | None = None) -> Preferences:
+    """The reader's lists (those this service serves). TokenExpired for an old link,
+    TokenError for a bad one."""
+    return _view(settings, _key(settings, token, store=store, now=now), store=store)
+
+
+def change_preferences(
+    settings: Settings,
+    token: str,
+    change: PreferenceChange,
+    *,
+    store: Store,
+    list_name: str = "",
+    name: str = "",
+    now: datetime | None = None,
+) -> Preferences:
+    """Make the change and return the preferences after it. A change to a list the reader
+    is not on is NotFound; setting what is already so changes nothing."""
+    now = now or datetime.now(UTC)
+    key = _key(settings, token, store=store, now=now)
+    mine = _rows(settings, key, store=store)
+    source = ChangeSource.PAGE
+    if change is PreferenceChange.RENAME:
+        store.rename_subscriber(key, clean_name(name), at=now, source=source)
+    elif change is PreferenceChange.UNSUBSCRIBE_ALL:
+        for row in mine:
+            store.set_subscriber_status(row.list_name, key, SubscriberStatus.UNSUBSCRIBED, at=now, source=source)
+    else:
+        if list_name not in {r.list_name for r in mine}:
+            raise NotFound(f"not on a list {list_name!r}")
+        status = SubscriberStatus.UNSUBSCRIBED if change is PreferenceChange.UNSUBSCRIBE else SubscriberStatus.ACTIVE
+        store.set_subscriber_status(list_name, key, status, at=now, source=source)
+    return _view(settings, key, store=store)
+
+
+def preferences_token(settings: Settings, key: str, *, store: Store, now: datetime | None = None) -> str:
+    """A fresh preferences link token for the reader with this key."""
+    return make_preferences_token(secret=signing_secret(settings, store=store), key=key, issued_at=epoch_seconds(now))
+
+
+def _key(settings: Settings, token: str, *, store: Store, now: datetime | None) -> str:
+    return read_preferences_token(
+        token,
+        secret=signing_secret(settings, store=store),
+        now=epoch_seconds(now),
+        max_age=int(settings.web.preferences_days * 86400),
+    )
+
+
+def _rows(settings: Settings, key: str, *, store: Store) -> list[Subscriber]:
+    served = {entry.name for entry in settings.lists}
+    return [row for row in store.subscriptions(key) if row.list_name in served]
+
+
+def _view(settings: Settings, key: str, *, store: Store) -> Preferences:
+    rows = _rows(settings, key, store=store)
+    titles = {entry.name: entry.title or entry.name for entry in settings.lists}
+    if not rows:
+        return Preferences(email="", name="", lists=())
+    return Preferences(
+        email=rows[0].email,
+        name=rows[0].name,
+        lists=tuple(ListChoice(r.list_name, titles[r.list_name], r.status) for r in rows),
+    )

@@ -1,0 +1,62 @@
+"""The message that asks a new reader to confirm a subscription (double opt-in).
+
+Pure: text in, bytes out. What the reader typed (the name) goes only into the bodies,
+escaped in the HTML part and shortened; the headers carry the address as the address
+rule gives it, the list's sender and a fixed subject, so nothing typed into the form
+can add a header. multipart/alternative, text then HTML, UTF-8, quoted-printable, CRLF.
+"""
+
+from __future__ import annotations
+
+import functools
+from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
+from email.utils import formatdate, make_msgid, parseaddr
+
+import jinja2
+
+from digest.config import TEMPLATES_DIR
+from digest.mail.render import clean
+
+GREETING_NAME_CHARS = 60  # the form is no way to mail a paragraph to a stranger
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "web" / "email")),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def confirmation_message(
+    *, sender: str, to: str, name: str, list_title: str, confirm_url: str, hours: int
+) -> tuple[str, bytes]:
+    """(the envelope sender, the whole message) asking `to` to open `confirm_url`."""
+    name = clean(name)
+    if len(name) > GREETING_NAME_CHARS:
+        name = name[: GREETING_NAME_CHARS - 1].rstrip() + "…"
+    title = clean(list_title)
+    context = {
+        "greeting": f"Hello {name}," if name else "Hello,",
+        "email": to,
+        "list_title": title,
+        "confirm_url": confirm_url,
+        "hours": hours,
+    }
+    environment = _environment()
+    text = environment.get_template("confirm.txt.j2").render(context)
+    html = environment.get_template("confirm.html.j2").render(context)
+    envelope_from = parseaddr(sender)[1]
+    message = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
+    message["From"] = clean(sender)
+    message["To"] = to
+    message["Subject"] = f"Confirm your subscription to {title}"
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=envelope_from.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    return envelope_from, message.as_bytes()

@@ -1,0 +1,119 @@
+"""The subscriber web service as an ASGI application (Starlette).
+
+Routes parse the request, call one use case (`digest.app`) and present its result as a
+page; every error becomes a page of its own (`digest.web.errors`). The service keeps no
+state of its own between requests: the store holds the readers, the rate-limit counters
+and the signing secret, so several processes behind one proxy agree on everything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from digest.app.readers import signing_secret
+from digest.config import Settings
+from digest.store import Store
+from digest.web import archive, readers, subscribe
+from digest.web.errors import HANDLERS, server_error
+from digest.web.pages import PAGE_POLICY
+
+log = logging.getLogger(__name__)
+
+ROUTES = [
+    Route("/", archive.index, methods=["GET"]),
+    Route("/style.css", archive.stylesheet, methods=["GET"]),
+    Route("/health", archive.health, methods=["GET"]),
+    Route("/lists/{list_name}/subscribe", subscribe.subscribe_form, methods=["GET"]),
+    Route("/lists/{list_name}/subscribe", subscribe.subscribe, methods=["POST"]),
+    Route("/confirm", subscribe.confirm_page, methods=["GET"]),
+    Route("/confirm", subscribe.confirm, methods=["POST"]),
+    Route("/unsubscribe", readers.unsubscribe_page, methods=["GET"]),
+    Route("/unsubscribe", readers.one_click, methods=["POST"]),
+    Route("/lists/{list_name}/unsubscribe", readers.unsubscribe_page, methods=["GET"]),
+    Route("/lists/{list_name}/unsubscribe", readers.one_click, methods=["POST"]),
+    Route("/preferences", readers.preferences_page, methods=["GET"]),
+    Route("/preferences", readers.change_preferences_page, methods=["POST"]),
+    Route("/lists/{list_name}/archive", archive.archive_page, methods=["GET"]),
+    Route("/lists/{list_name}/feed.atom", archive.feed, methods=["GET"]),
+    Route("/issues/{issue_id}", archive.issue_page, methods=["GET"]),
+]
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    # Links carry tokens: never pass them to another site. (Not "no-referrer": a browser
+    # then sends "Origin: null" with our own forms, and the forms check the Origin.)
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class Guarded:
+    """Every response gets the security headers (and our page policy unless it has its
+    own), and one access-log line without the query string, where tokens travel. An
+    error no handler took is logged with its trace and answered with the error page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_guarded(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+                log.info("web: %s %s %s", scope["method"], scope["path"][:200], message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_guarded)
+        except Exception as exc:
+            if started:  # too late for a page: the connection ends, as uvicorn would end it
+                log.error("web: %s %s failed while answering", scope["method"], scope["path"][:200], exc_info=exc)
+                raise
+            response = await server_error(Request(scope, receive), exc)
+            await response(scope, receive, send_guarded)
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
+    """The service over `store` (opened from the settings when not given, and closed
+    with the application)."""
+    own = store is None
+    opened = store if store is not None else Store(settings.store.url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if own:
+                opened.close()
+
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[Middleware(Guarded)],
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False  # no redirects at all: nothing to turn into an open one
+    app.state.settings = settings
+    app.state.store = opened
+    app.state.secret = signing_secret(settings, store=opened)
+    return app

@@ -1,0 +1,66 @@
+"""Public routes: the index of lists, each list's archive and Atom feed, an issue as a
+web page, the stylesheet, and a health check for the proxy in front."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from digest.app.archive import archive, public_issue
+from digest.app.web import NotFound
+from digest.config import TEMPLATES_DIR
+from digest.mail.webview import public_html
+from digest.web.context import blocking, links_of, settings_of, store_of
+from digest.web.pages import ISSUE_POLICY, PUBLIC, page, render
+
+FEED_ENTRIES = 20
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    if not raw.isdigit() or len(raw) > 6:
+        raise NotFound(f"no page {raw[:20]!r}")
+    return int(raw)
+
+
+async def index(request: Request) -> Response:
+    lists = [(entry.name, entry.title or entry.name) for entry in settings_of(request).lists]
+    return page(request, "index.html.j2", {"lists": lists, "links": links_of(request)}, headers=PUBLIC)
+
+
+async def archive_page(request: Request) -> Response:
+    found = await blocking(
+        archive,
+        settings_of(request),
+        request.path_params["list_name"],
+        store=store_of(request),
+        page=_page_number(request),
+    )
+    return page(request, "archive.html.j2", {"archive": found, "links": links_of(request)}, headers=PUBLIC)
+
+
+async def feed(request: Request) -> Response:
+    found = await blocking(
+        archive, settings_of(request), request.path_params["list_name"], store=store_of(request), per_page=FEED_ENTRIES
+    )
+    updated = found.entries[0].created_at if found.entries else datetime(2000, 1, 1, tzinfo=UTC)
+    body = render("feed.xml.j2", {"archive": found, "links": links_of(request), "updated": updated})
+    return Response(body, media_type="application/atom+xml; charset=utf-8", headers=PUBLIC)
+
+
+async def issue_page(request: Request) -> Response:
+    found = await blocking(public_issue, settings_of(request), request.path_params["issue_id"], store=store_of(request))
+    footer = render("issue_footer.html.j2", {"found": found, "links": links_of(request)})
+    body = public_html(found.issue.rendered, footer_html=footer)
+    return HTMLResponse(body, headers={**PUBLIC, "Content-Security-Policy": ISSUE_POLICY})
+
+
+async def stylesheet(request: Request) -> Response:
+    css = (TEMPLATES_DIR / "web" / "web.css").read_text(encoding="utf-8")
+    return Response(css, media_type="text/css; charset=utf-8", headers=PUBLIC)
+
+
+async def health(request: Request) -> Response:
+    return Response("ok\n", media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})

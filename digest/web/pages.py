@@ -1,0 +1,79 @@
+"""Pages: the service's Jinja2 templates (`templates/web/`, autoescaped, strict) made
+into responses that carry the same security headers, and the error page."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from digest.config import TEMPLATES_DIR
+from digest.mail.render import safe_url
+
+# Our own pages load nothing but our stylesheet and post only to us; nothing may frame them.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# An archived issue is the email's HTML: inline styles, remote images, no script, no form.
+ISSUE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; form-action 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+# Pages reached by a personal link: never kept by a cache, never passed on in a Referer.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+PUBLIC = {"Cache-Control": "public, max-age=300"}
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "web")),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2", "xml", "xml.j2"), default_for_string=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    return environment().get_template(template).render(context)
+
+
+def page(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """A page of the service; the request gives the templates its path (for the forms)."""
+    body = render(template, {"path": _path_and_query(request), **(context or {})})
+    return HTMLResponse(body, status_code=status, headers={**PRIVATE, **(headers or {})})
+
+
+def error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> HTMLResponse:
+    headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else {}
+    return page(
+        request,
+        "error.html.j2",
+        {"title": title, "message": message, "status": status, **extra},
+        status=status,
+        headers=headers,
+    )
+
+
+def plain(text: str, *, status: int = 200, media_type: str = "text/plain; charset=utf-8") -> Response:
+    return Response(text, status_code=status, media_type=media_type, headers=PRIVATE)
+
+
+def _path_and_query(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")

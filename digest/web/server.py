@@ -1,0 +1,123 @@
+"""Serving the web service with uvicorn: in the foreground (`digest web`), or in a
+thread next to other work (`digest schedule`, the tests)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+
+import uvicorn
+
+from digest.config import Settings
+from digest.errors import DigestError
+from digest.store import Store
+from digest.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+class WebServer:
+    """The service on `host`:`port` (0: any free port), in a thread of its own:
+    `start()`, `url`, `stop()`, or use it as a context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        proxy_headers: bool = False,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings
+        self.host = host
+        self.socket = bind(host, port)
+        self.port = self.socket.getsockname()[1]
+        app = create_app(settings, store=store)
+        self.server = uvicorn.Server(_config(app, host=host, port=self.port, proxy_headers=proxy_headers))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> WebServer:
+        self._thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, name="digest-web", daemon=True
+        )
+        self._thread.start()
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise DigestError(f"the web service on {self.url} did not start")
+            self._thread.join(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        self.socket.close()
+
+    def __enter__(self) -> WebServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_web(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    proxy_headers: bool = False,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the service until SIGINT or SIGTERM (host and port default to [web]);
+    `on_ready` gets the address once it listens. The setup's warnings (`web_warnings`)
+    are the caller's to show."""
+    host = host if host is not None else settings.web.host
+    sock = bind(host, settings.web.port if port is None else port)
+    bound = sock.getsockname()[1]
+    app = create_app(settings)
+    server = uvicorn.Server(_config(app, host=host, port=bound, proxy_headers=proxy_headers))
+    if on_ready is not None:
+        shown = f"[{host}]" if ":" in host else host
+        on_ready(f"http://{shown}:{bound}")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or a one-line DigestError naming the address and the cause."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        raise DigestError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def _config(app, *, host: str, port: int, proxy_headers: bool) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # our logging, as configured by the command line
+        access_log=False,  # uvicorn's would log the query string, where the tokens are
+        proxy_headers=proxy_headers,  # uvicorn trusts FORWARDED_ALLOW_IPS (default 127.0.0.1)
+        server_header=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=10,
+        h11_max_incomplete_event_size=16 * 1024,
+        lifespan="on",
+    )

@@ -1,0 +1,102 @@
+"""Routes of subscribing with double opt-in: the form, and the confirmation link."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from digest.app.subscribing import confirm_subscription, read_confirmation, request_subscription
+from digest.app.web import public_list
+from digest.config import ListSettings
+from digest.errors import SubscriberError
+from digest.web.context import (
+    FORM_LIMIT,
+    blocking,
+    client_address,
+    links_of,
+    secret_of,
+    secure_cookies,
+    settings_of,
+    store_of,
+    token_of,
+)
+from digest.web.csrf import check_form, guard_form
+from digest.web.forms import read_form
+from digest.web.pages import page
+
+HONEYPOT = "website"  # hidden from people by the stylesheet; bots fill it in
+
+
+def _form(request: Request, chosen: ListSettings, *, status: int = 200, error: str = "", **values: str) -> Response:
+    guard = guard_form(request, secret=secret_of(request))
+    context = {
+        "list_name": chosen.name,
+        "list_title": chosen.title or chosen.name,
+        "form_token": guard.token,
+        "error": error,
+        "email": values.get("email", ""),
+        "name": values.get("name", ""),
+        "honeypot": HONEYPOT,
+        "archive_url": links_of(request).archive(chosen.name),
+    }
+    response = page(request, "subscribe.html.j2", context, status=status)
+    return guard.set_cookie(response, secure=secure_cookies(request))
+
+
+async def subscribe_form(request: Request) -> Response:
+    return _form(request, public_list(settings_of(request), request.path_params["list_name"]))
+
+
+async def subscribe(request: Request) -> Response:
+    """The same page whether the address is new, waiting for its confirmation or already
+    on the list (and when the honeypot caught a bot, or the address had its fill of
+    messages this hour): only a bad address or a flood from one client is told apart."""
+    settings = settings_of(request)
+    chosen = public_list(settings, request.path_params["list_name"])
+    form = await read_form(request, limit=FORM_LIMIT)
+    check_form(request, form, secret=secret_of(request), public_url=settings.web.public_url)
+    email, name = form.get("email", "")[:320], form.get("name", "")[:1000]
+    try:
+        await blocking(
+            request_subscription,
+            settings,
+            chosen,
+            email=email,
+            name=name,
+            trap=form.get(HONEYPOT, ""),
+            client=client_address(request),
+            store=store_of(request),
+        )
+    except SubscriberError:
+        error = "That is not an email address we can send to. Check it and try again."
+        return _form(request, chosen, status=400, error=error, email=email, name=name)
+    return page(request, "subscribe_sent.html.j2", {"list_title": chosen.title or chosen.name})
+
+
+async def confirm_page(request: Request) -> Response:
+    """GET: what the link confirms, and a button; a mail scanner's visit subscribes nobody."""
+    link = await blocking(read_confirmation, settings_of(request), token_of(request), store=store_of(request))
+    guard = guard_form(request, secret=secret_of(request))
+    response = page(
+        request,
+        "confirm.html.j2",
+        {"email": link.email, "list_title": link.list_title, "form_token": guard.token},
+    )
+    return guard.set_cookie(response, secure=secure_cookies(request))
+
+
+async def confirm(request: Request) -> Response:
+    form = await read_form(request, limit=FORM_LIMIT)
+    check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
+    done = await blocking(confirm_subscription, settings_of(request), token_of(request), store=store_of(request))
+    return page(
+        request,
+        "confirmed.html.j2",
+        {
+            "email": done.email,
+            "list_title": done.list_title,
+            "newly": done.newly,
+            "preferences_url": links_of(request).preferences(done.preferences_token),
+            "archive_url": links_of(request).archive(done.list_name),
+        },
+    )

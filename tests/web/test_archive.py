@@ -1,0 +1,93 @@
+"""The archive: a list's past issues newest first, each issue as a web page with nobody's
+name, address or links in it (the email's "view in your browser" link opens it), and
+an Atom feed of the archive."""
+
+from __future__ import annotations
+
+import re
+
+import feedparser
+import pytest
+
+from digest.mail.compose import compose
+from digest.models import Article, Summary
+from tests.helpers import DAY, NOW
+
+
+@pytest.fixture(scope="module")
+def published(service):
+    service.subscribe("uma@example.org", "vic@example.org", name="Uma Reader", list_name="weekly")
+    older = service.publish("weekly", titles=("Older",), days=0)
+    newer = service.publish("weekly", titles=("Newer <b>bold</b>",), days=7)
+    return older, newer
+
+
+def test_the_archive_lists_past_issues_newest_first(service, published):
+    older, newer = published
+    with service.client() as browser:
+        page = browser.get("/lists/weekly/archive")
+    assert page.status_code == 200
+    links = re.findall(r'href="[^"]*/issues/([^"]+)"', page.text)
+    assert links[:2] == [newer, older]
+    assert "Newer &lt;b&gt;bold&lt;/b&gt;" in page.text and "<b>bold</b>" not in page.text
+    assert 'type="application/atom+xml"' in page.text
+
+
+def test_view_in_browser_opens_the_issue_without_anyones_personal_fields(service, published):
+    _, newer = published
+    message = service.last_message_to("uma@example.org")
+    html = message.get_body(("html",)).get_content()
+    view = re.search(r'href="([^"]+)"[^>]*>View in your browser', html).group(1)
+    assert view == f"{service.url}/issues/{newer}"
+    with service.client() as browser:
+        page = browser.get(view)
+    assert page.status_code == 200
+    for personal in ("uma@example.org", "vic@example.org", "Uma", "token=", "/unsubscribe", "View in your browser"):
+        assert personal not in page.text, personal
+    for marker_name, marker in service.issue(newer).rendered.markers:
+        assert marker not in page.text, marker_name
+    assert "Hello," in page.text and "Past issues" in page.text and "/lists/weekly/subscribe" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_the_atom_feed_has_the_issues_newest_first(service, published):
+    older, newer = published
+    with service.client() as reader:
+        response = reader.get("/lists/weekly/feed.atom")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "The Weekly"
+    assert [e.link for e in feed.entries[:2]] == [f"{service.url}/issues/{newer}", f"{service.url}/issues/{older}"]
+    assert "Newer <b>bold</b>" in feed.entries[0].title
+    assert "<li>" in feed.entries[0].content[0].value  # the items, as HTML the reader shows
+
+
+def test_unknown_lists_issues_and_pages_are_not_found(service, published):
+    with service.client() as browser:
+        for path in (
+            "/lists/monthly/archive",
+            "/lists/monthly/feed.atom",
+            "/issues/nope",
+            "/issues/" + "x" * 300,
+            "/lists/weekly/archive?page=999",
+            "/lists/weekly/archive?page=-1",
+            "/lists/weekly/archive?page=abc",
+            "/no/such/page",
+        ):
+            response = browser.get(path)
+            assert response.status_code == 404, path
+            assert "Not found" in response.text
+
+
+def test_an_issue_not_yet_sent_to_anyone_is_not_shown(service, published):
+    article = Article(url="https://news.example.org/unsent", title="Unsent", paragraphs=("Body.",), source="s")
+    service.store.add_article(article, gathered_at=NOW)
+    digest = compose([Summary(article, ("Body.",), "lead")], list_name="daily", title="The Daily", day=DAY)
+    from digest.app import render_for_list
+
+    service.store.save_issue(render_for_list(digest, service.list()), article_urls=[article.url], at=NOW)
+    with service.client() as browser:
+        assert browser.get(f"/issues/{digest.issue_id}").status_code == 404
+        assert digest.issue_id not in browser.get("/lists/daily/archive").text

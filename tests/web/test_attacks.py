@@ -1,0 +1,207 @@
+"""Bad input and attacks against the real service: cross-site forms, huge bodies, open
+redirects, header injection through the form, a flood of subscribe requests, and no
+stack trace in any response, whatever breaks."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from digest.app.web import epoch_seconds
+from digest.errors import StoreError
+from digest.tokens import make_form_token
+from tests.web.service import SECRET, form_token, start_service, stop_service
+
+NEVER = ("Traceback", 'File "', "sqlite:", "postgresql", "Exception", SECRET)
+
+
+def _form(client, list_name: str = "daily"):
+    page = client.get(f"/lists/{list_name}/subscribe")
+    return form_token(page.text)
+
+
+def _post(client, token: str, email: str, **headers: str):
+    return client.post(
+        "/lists/daily/subscribe", data={"form_token": token, "email": email, "website": ""}, headers=headers
+    )
+
+
+def test_cross_site_form_posts_are_refused_and_send_nothing(service):
+    with service.client() as victim:
+        token = _form(victim)
+        refused = {
+            "another site's Origin": _post(victim, token, "csrf1@example.org", origin="https://evil.example"),
+            "Origin null": _post(victim, token, "csrf2@example.org", origin="null"),
+            "Sec-Fetch-Site cross-site": _post(victim, token, "csrf3@example.org", **{"sec-fetch-site": "cross-site"}),
+        }
+        victim.cookies.clear()
+        refused["no cookie"] = _post(victim, token, "csrf4@example.org")
+    with service.client() as attacker:
+        _form(attacker)  # the attacker's own cookie...
+        refused["another browser's token"] = _post(attacker, token, "csrf5@example.org")  # ...with the victim's token
+        refused["no token"] = _post(attacker, "", "csrf6@example.org")
+        old = make_form_token(
+            secret=SECRET, nonce=attacker.cookies["digest_form"], issued_at=epoch_seconds() - 13 * 3600
+        )
+        refused["an old token"] = _post(attacker, old, "csrf7@example.org")
+        forged = make_form_token(secret="guessed", nonce=attacker.cookies["digest_form"], issued_at=epoch_seconds())
+        refused["a forged token"] = _post(attacker, forged, "csrf8@example.org")
+    for case, response in refused.items():
+        assert response.status_code == 403, case
+    assert not [a for a in service.smtp.accepted if a.recipient.startswith("csrf")]
+    with service.client() as person:  # the same form from our own page goes through
+        ok = _post(
+            person, _form(person), "csrf-ok@example.org", origin=service.url, **{"sec-fetch-site": "same-origin"}
+        )
+    assert ok.status_code == 200 and len(service.messages_to("csrf-ok@example.org")) == 1
+
+
+def test_the_form_cookie_is_httponly_and_samesite(service):
+    with service.client() as browser:
+        cookie = browser.get("/lists/daily/subscribe").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+
+
+def test_header_injection_through_the_address_is_refused(service):
+    with service.client() as browser:
+        token = _form(browser)
+        for address in (
+            "mallory@example.org\r\nBcc: victim@example.org",
+            "mallory@example.org\nBcc: victim@example.org",
+            "mallory@example.org>\r\nRCPT TO:<victim@example.org",
+            "victim@example.org, mallory@example.org",
+            "Mallory <mallory@example.org>",
+        ):
+            assert _post(browser, token, address).status_code == 400, address
+    assert not [a for a in service.smtp.accepted if "victim" in a.recipient or "mallory" in a.recipient]
+
+
+def test_huge_bodies_are_refused_before_they_are_read(service):
+    with service.client() as browser:
+        token = _form(browser)
+        big = browser.post(
+            "/lists/daily/subscribe", data={"form_token": token, "email": "big@example.org", "name": "x" * 2_000_000}
+        )
+        assert big.status_code == 413
+
+        def chunks():
+            for _ in range(100):
+                yield b"a" * 10_000
+
+        streamed = browser.post(
+            "/unsubscribe?token=x", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+        assert streamed.status_code == 413
+        many = browser.post("/lists/daily/subscribe", content="&".join(f"f{i}=1" for i in range(500)))
+        assert many.status_code in (400, 403)
+    assert service.messages_to("big@example.org") == []
+
+
+def test_there_is_no_redirect_anywhere_so_none_can_be_open(service):
+    paths = [
+        "//evil.example/",
+        "/\\evil.example",
+        "/lists/daily/subscribe/",
+        "/unsubscribe/?token=x",
+        "/preferences/",
+        "/issues/",
+        "/%2F%2Fevil.example",
+        "/lists/daily/archive?next=https://evil.example",
+    ]
+    with service.client() as browser:
+        for path in paths:
+            for method in ("GET", "POST"):
+                response = browser.request(method, path)
+                assert not 300 <= response.status_code < 400, (method, path)
+                assert "location" not in response.headers, (method, path)
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def test_no_stack_trace_whatever_the_input(service):
+    with service.client() as browser:
+        token = _form(browser)
+        responses = [
+            browser.post("/lists/daily/subscribe", content=b"email=%FF%FE&form_token=" + token.encode()),
+            browser.post(
+                "/lists/daily/subscribe",
+                content=b"\xff\xfe\x00",
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            ),
+            browser.post(
+                "/lists/daily/subscribe",
+                content=b"--x\r\ngarbage",
+                headers={"content-type": "multipart/form-data; boundary=x"},
+            ),
+            browser.post("/lists/daily/subscribe", json={"email": "a@example.org"}),
+            browser.post("/unsubscribe", params={"token": "a" * 10_000}, data={"List-Unsubscribe": "One-Click"}),
+            browser.get("/unsubscribe", params={"token": "\x00\u202e"}),
+            browser.get("/confirm", params={"token": "e30.e30"}),
+            browser.get("/preferences", params={"token": "W10.AAAAAAAAAAAAAAAAAAAAAA"}),
+            browser.get("/issues/..%2F..%2Fetc%2Fpasswd"),
+            browser.get("/lists/%00/archive"),
+            browser.request("PATCH", "/unsubscribe"),
+            browser.request("DELETE", "/"),
+        ]
+    for response in responses:
+        assert 400 <= response.status_code < 500, (response.request.url, response.status_code)
+        assert response.headers["content-type"].startswith("text/html")
+        for word in NEVER:
+            assert word not in response.text, (response.request.url, word)
+    port = int(service.url.rsplit(":", 1)[1])
+    raw = _raw(port, b"GET /unsubscribe?token=" + b"A" * 40_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 4") and b"Traceback" not in raw
+
+
+@pytest.fixture
+def broken_service(tmp_path, monkeypatch):
+    running, _ = start_service(f"sqlite:///{tmp_path / 'digest.db'}")
+    yield running, monkeypatch
+    stop_service(running)
+
+
+def test_an_internal_error_or_a_store_outage_is_a_page_without_details(broken_service):
+    service, monkeypatch = broken_service
+    import digest.web.archive as routes
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("secret detail from deep inside")
+
+    def outage(*args, **kwargs):
+        raise StoreError("store postgresql://digest:hunter2@db/digest: archive failed: connection refused")
+
+    with service.client() as browser:
+        monkeypatch.setattr(routes, "archive", crash)
+        crashed = browser.get("/lists/daily/archive")
+        monkeypatch.setattr(routes, "archive", outage)
+        down = browser.get("/lists/daily/archive")
+    assert crashed.status_code == 500 and "Something went wrong" in crashed.text
+    assert down.status_code == 503 and down.headers["retry-after"] == "60"
+    for response in (crashed, down):
+        for word in (*NEVER, "secret detail", "hunter2", "RuntimeError"):
+            assert word not in response.text, word
+
+
+def test_a_flood_of_subscribe_requests_is_limited_and_nothing_is_sent_beyond_the_limit(tmp_path):
+    service, _ = start_service(f"sqlite:///{tmp_path / 'digest.db'}", client_limit=5, address_limit=3)
+    try:
+        with service.client(ip="203.0.113.9") as bot:
+            token = _form(bot)
+            answers = [_post(bot, token, f"flood{i}@example.org") for i in range(40)]
+        with service.client(ip="203.0.113.10") as neighbour:
+            other = _post(neighbour, _form(neighbour), "neighbour@example.org")
+    finally:
+        stop_service(service)
+    codes = [a.status_code for a in answers]
+    assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
+    assert all(int(a.headers["retry-after"]) > 0 for a in answers[5:])
+    assert len({a.recipient for a in service.smtp.accepted if a.recipient.startswith("flood")}) == 5
+    assert other.status_code == 200  # another client is not held back
