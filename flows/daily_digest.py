@@ -6,23 +6,36 @@ Every task is a thin wrapper over one use case of `digest.app` and passes plain 
 any worker that reaches the store. Settings and secrets are read once per flow run in
 each process. Only the I/O tasks (gather, send) retry; a send batch is idempotent
 through the ledger, so a retry or a second worker never sends a row twice.
+
+Failures say why, once: an expected failure (a `DigestError`: a missing config, an SMTP
+server that cannot be used, a store that is down) ends the flow run in a Failed state
+whose message is its one-line reason, and is logged without a traceback. A server
+that cannot be used at all is not retried: it is checked once before the send batches,
+and a batch that finds it gone stops the batches of the run still waiting. Only
+deliveries the server deferred one by one make a batch try again. Every run leaves a
+markdown artifact per list (key `digest-<list>`) saying what it did, or why not.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import replace
+import re
+import threading
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 
 from digest import app
-from digest.config import Settings, load_settings
-from digest.errors import DigestError
+from digest.config import ListSettings, Settings, SmtpSettings, load_settings
+from digest.errors import ConfigError, DeliveryError, DigestError
 from digest.mail.render import personal_fields, personalise
 from digest.models import DeliveryStatus
 from digest.store import Store
@@ -31,10 +44,39 @@ SEND_BATCH = 1000
 SUMMARY_BATCH = 50
 
 
+class StillOwed(DigestError):
+    """A send batch ended with deliveries the server deferred one by one: trying the
+    batch again later may send them (the only failure a send batch retries)."""
+
+
+class _ExpectedErrorsWithoutTraceback(logging.Filter):
+    """An expected failure's message says everything (`DigestError`s are one line by
+    design); Prefect logs a failed task with its traceback, which here is noise, on the
+    console and in the run's log alike. Unexpected errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DigestError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_expected_errors() -> None:
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ExpectedErrorsWithoutTraceback) for f in logger.filters):
+            logger.addFilter(_ExpectedErrorsWithoutTraceback())
+
+
+_quiet_expected_errors()  # in every process that runs these flows: the CLI, `digest schedule`, a worker
+
+
 def settings_for(config: str | None) -> Settings:
     """Settings from the flow's `config` parameter, else DIGEST_CONFIG, ./digest.toml or
     the demo; secrets may come from Prefect Secret blocks instead of the environment.
     Read once per flow run (and process): every task of the run sees the same."""
+    if config and not Path(config).expanduser().is_file():
+        raise ConfigError(f"config file not found: {config} (the flow's config parameter)")
     return _settings(config, flow_run.get_id() or "")
 
 
@@ -60,7 +102,39 @@ def _secret_block(name: str) -> str:
         return ""
 
 
-@task(name="gather", retries=2, retry_delay_seconds=[10, 60])
+def _retry_unless_expected(_task: Any, _task_run: Any, state: State) -> bool:
+    """Try a task again unless it failed for an expected reason that another try in a
+    few seconds would not change: a missing file, a bad setting, a server that cannot be
+    used. A store that lost its connection (a transient StoreError) is tried again."""
+    try:
+        state.result()
+    except StillOwed:
+        return True
+    except DigestError as exc:
+        return bool(getattr(exc, "transient", False))
+    except Exception:  # noqa: BLE001 - not ours to judge: Prefect's default, try again
+        return True
+    return False
+
+
+def _retry_deferred_only(_task: Any, _task_run: Any, state: State) -> bool:
+    """A send batch is tried again only for the deliveries the server deferred one by
+    one; a server that cannot be used at all (refused, unknown host, TLS, login) is
+    reported at once, and trying again in 5 s, 30 s and 2 min would only hide it."""
+    try:
+        state.result()
+    except StillOwed:
+        return True
+    except DeliveryError:
+        return False
+    except DigestError as exc:
+        return bool(getattr(exc, "transient", False))
+    except Exception:  # noqa: BLE001 - unexpected: Prefect's default, try again
+        return True
+    return False
+
+
+@task(name="gather", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_retry_unless_expected)
 def gather_task(config: str | None) -> dict[str, dict]:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
@@ -116,31 +190,71 @@ def ranges_task(config: str | None, issue_id: str, size: int) -> list[tuple[int,
         return store.subscriber_id_ranges(issue_id, size=size)
 
 
-@task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120])
+def _smtp(settings: Settings, capture_port: int | None) -> SmtpSettings:
+    """The configured server; with no host, the local capture server the flow started
+    (or found) for this run."""
+    smtp = settings.smtp
+    if smtp.host:
+        return smtp
+    return replace(smtp, host="127.0.0.1", port=capture_port or smtp.port, security="none", username="", password="")
+
+
+@task(name="smtp-check")
+def smtp_check_task(config: str | None, capture_port: int | None = None) -> str:
+    """Connect, log in and hang up, once before the send batches: a server that cannot be
+    used is reported here, once, and no batch waits on it."""
+    smtp = _smtp(settings_for(config), capture_port)
+    app.check_smtp(smtp)
+    return f"{smtp.host}:{smtp.port}"
+
+
+# Per flow run (in this process): why its SMTP server cannot be used, once a batch found
+# out, so that the batches still waiting for a thread stop at once instead of each
+# waiting on the same dead server.
+_server_down: dict[str, str] = {}
+_server_down_lock = threading.Lock()
+
+
+@task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_deferred_only)
 def send_batch(
     config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int], capture_port: int | None = None
 ) -> dict[str, int]:
-    """Send one range of the issue's ledger. Raises while any of it is still owed, so
-    Prefect's retry takes the deferred rows again (they are due at once)."""
+    """Send one range of the issue's ledger. Raises StillOwed while deliveries the server
+    deferred are owed, so Prefect's retry takes them again (they are due at once); raises
+    DeliveryError, not retried, when the server cannot be used."""
+    run_id = flow_run.get_id() or ""
+    with _server_down_lock:
+        down = _server_down.get(run_id)
+    if down:
+        raise DeliveryError(down)
     settings = settings_for(config)
-    smtp = settings.smtp
-    if not smtp.host:
-        # The local capture server the flow started (or found) for this run.
-        smtp = replace(
-            smtp, host="127.0.0.1", port=capture_port or smtp.port, security="none", username="", password=""
-        )
     with Store(settings.store.url) as store:
-        report = app.send_range(
-            settings, settings.list(list_name), issue_id, store=store, smtp=smtp, subscribers=subscribers
-        )
+        try:
+            report = app.send_range(
+                settings,
+                settings.list(list_name),
+                issue_id,
+                store=store,
+                smtp=_smtp(settings, capture_port),
+                subscribers=subscribers,
+            )
+        except DeliveryError as exc:
+            _note_server_down(run_id, str(exc))
+            raise
         owed = store.count_owed(issue_id, subscribers=subscribers)
     counts = {status.value: n for status, n in report.this_run.items() if n}
     if report.stopped:
-        get_run_logger().warning("send batch %s stopped: %s", subscribers, report.stopped)
+        # A batch of a flow run is stopped by nothing but the circuit: the server went away.
+        _note_server_down(run_id, report.stopped)
+        raise DeliveryError(f"{report.stopped} ({owed} deliveries of subscribers {subscribers} wait for the next run)")
     if owed:
-        reason = f": {report.stopped}" if report.stopped else ""
-        raise DigestError(f"{owed} deliveries in {subscribers} still owed after this attempt{reason}")
+        raise StillOwed(f"{owed} deliveries of subscribers {subscribers} deferred by the server")
     return counts
+
+
+def _note_server_down(run_id: str, reason: str) -> None:
+    with _server_down_lock:
+        _server_down.setdefault(run_id, reason)
 
 
 @task(name="finalise")
@@ -162,9 +276,19 @@ def finalise_task(config: str | None, issue_id: str) -> dict[str, int]:
 
 
 @flow(name="gather", log_prints=True)
-def gather_flow(config: str | None = None) -> dict[str, dict]:
+def gather_flow(config: str | None = None) -> dict[str, dict] | State:
     """Gather every configured source into the store; safe to run hourly."""
-    return gather_task(config)
+    try:
+        sources = gather_task(config)
+    except DigestError as exc:
+        _artifact("gather", ["# gather: failed", "", str(exc)], description=f"failed: {exc}", key="gather")
+        return Failed(message=str(exc))
+    lines = ["# gather", "", "| source | new | seen | error |", "|---|---|---|---|"]
+    lines += [f"| {name} | {s['new']} | {s['seen']} | {s['error'] or ''} |" for name, s in sources.items()]
+    new = sum(s["new"] for s in sources.values())
+    failed = sum(1 for s in sources.values() if s["error"])
+    _artifact("gather", lines, description=f"{new} new article(s), {failed} source(s) failed", key="gather")
+    return sources
 
 
 @flow(name="daily-digest", log_prints=True)
@@ -175,71 +299,143 @@ def daily_digest(
     min_new: int = 1,
     gather_first: bool = True,
     config: str | None = None,
-) -> dict[str, dict]:
+) -> dict[str, dict] | State:
     """Gather, then for each list (or `list_name`): summarise the new articles in batches,
-    compose and render once, send in subscriber batches, and finalise."""
-    logger = get_run_logger()
-    settings = settings_for(config)
-    if gather_first:
-        gather_task(config)
-    lists = [settings.list(list_name)] if list_name else list(settings.lists)
+    compose and render once, send in subscriber batches, and finalise. Ends Failed, with
+    the one-line reason as its message, when a list could not be sent."""
+    try:
+        settings = settings_for(config)
+        lists = [settings.list(list_name)] if list_name else list(settings.lists)
+        if gather_first:
+            gather_task(config)
+    except DigestError as exc:
+        # With no list named, the config itself failed: the artifact goes under the flow's name.
+        name, key = (list_name, None) if list_name else ("daily-digest", "daily-digest")
+        _artifact(name, [f"# {name}: failed", "", str(exc)], description=f"failed: {exc}", key=key)
+        return Failed(message=str(exc))
+    job = _Job(settings, config, max_items=max_items, dry_run=dry_run, min_new=max(min_new, 1))
     results: dict[str, dict] = {}
-    for chosen in lists:
-        issue_id = open_issue_task(config, chosen.name)
-        if issue_id is None:
-            ids = pending_task(config, chosen.name)
-            if len(ids) < max(min_new, 1):
-                logger.info(
-                    "%s: %d new article(s), fewer than %d: nothing to send", chosen.name, len(ids), max(min_new, 1)
-                )
-                results[chosen.name] = {"sent": 0, "new": len(ids)}
-                continue
-            batches = [ids[i : i + SUMMARY_BATCH] for i in range(0, len(ids), SUMMARY_BATCH)]
-            futures = summarize_batch.map(config, chosen.name, batches)
-            notes = [n for batch in futures.result() for n in batch]
-            if dry_run:
-                logger.info(
-                    "%s: dry run, %d article(s) would be composed; nothing saved or sent", chosen.name, len(notes)
-                )
-                results[chosen.name] = {"dry_run": True, "new": len(ids)}
-                continue
-            issue_id = compose_task(config, chosen.name, notes, max_items)
-            if issue_id is None:
-                results[chosen.name] = {"sent": 0, "new": len(ids)}
-                continue
-        elif dry_run:
-            logger.info("%s: dry run, issue %s is unfinished; nothing sent", chosen.name, issue_id)
-            continue
-        ranges = ranges_task(config, issue_id, SEND_BATCH)
-        with app.smtp_target(settings) as target:
-            capture_port = None if settings.smtp.host else target.settings.port
-            send_batch.map(config, chosen.name, issue_id, ranges, capture_port=capture_port).result()
-        totals = finalise_task(config, issue_id)
-        results[chosen.name] = totals
-        _artifact(settings, chosen.name, issue_id, totals)
-        logger.info("%s: issue %s: %s", chosen.name, issue_id, ", ".join(f"{k} {v}" for k, v in totals.items() if v))
+    failures: list[str] = []
+    for index, chosen in enumerate(lists):
+        try:
+            result = job.run(chosen)
+        except DigestError as exc:
+            failures.append(f"{chosen.name}: {exc}")
+            job.failed(chosen, exc)
+            if isinstance(exc, DeliveryError) and lists[index + 1 :]:
+                # The server is the same for every list: the others would fail the same way.
+                failures.append(f"not tried: {', '.join(x.name for x in lists[index + 1 :])}")
+                break
+        else:
+            if result is not None:
+                results[chosen.name] = result
+    if failures:
+        return Failed(message="; ".join(failures))
     return results
 
 
-def _artifact(settings: Settings, list_name: str, issue_id: str, totals: dict[str, int]) -> None:
-    with Store(settings.store.url) as store:
-        issue = store.issue(issue_id)
-    if issue is None:
-        raise DigestError(f"issue {issue_id} is not in the store")
-    lines = [
-        f"# {issue.rendered.subject}",
-        "",
-        f"Issue `{issue_id}` of list `{list_name}`.",
-        "",
-        "| delivery | count |",
-        "|---|---|",
-    ]
-    lines += [f"| {status} | {count} |" for status, count in totals.items() if count]
-    _, text = personalise(
-        issue.rendered, personal_fields(name="", email="reader@example.org", unsubscribe_url="", view_url="")
-    )
-    lines += ["", "## The digest (text version)", "", "```", text.strip(), "```"]
-    lines += ["", f"Preview in a browser: `digest preview --list {list_name} --serve`."]
-    create_markdown_artifact(
-        markdown="\n".join(lines), key=f"digest-{list_name}".lower(), description=issue.rendered.subject
-    )
+@dataclass
+class _Job:
+    """One flow run's work on each list, and the artifact each list's part leaves."""
+
+    settings: Settings
+    config: str | None
+    max_items: int | None
+    dry_run: bool
+    min_new: int
+    issue_id: str | None = None  # the issue of the list in hand, once known
+
+    def run(self, chosen: ListSettings) -> dict | None:
+        logger = get_run_logger()
+        config, name = self.config, chosen.name
+        self.issue_id = issue_id = open_issue_task(config, name)
+        if issue_id is None:
+            ids = pending_task(config, name)
+            if len(ids) < self.min_new:
+                self.note(
+                    chosen, f"nothing new: {len(ids)} new article(s), fewer than min_new ({self.min_new}); nothing sent"
+                )
+                return {"sent": 0, "new": len(ids)}
+            batches = [ids[i : i + SUMMARY_BATCH] for i in range(0, len(ids), SUMMARY_BATCH)]
+            notes = [n for batch in summarize_batch.map(config, name, batches).result() for n in batch]
+            if self.dry_run:
+                self.note(chosen, f"dry run: {len(notes)} article(s) would be composed; nothing saved or sent")
+                return {"dry_run": True, "new": len(ids)}
+            self.issue_id = issue_id = compose_task(config, name, notes, self.max_items)
+            if issue_id is None:
+                self.note(chosen, f"nothing to send: the {len(ids)} new article(s) made no digest")
+                return {"sent": 0, "new": len(ids)}
+        elif self.dry_run:
+            self.note(chosen, f"dry run: issue {issue_id} is unfinished; nothing sent")
+            return None
+        totals = self.send(chosen, issue_id)
+        self.sent(chosen, issue_id, totals)
+        logger.info("%s: issue %s: %s", name, issue_id, ", ".join(f"{k} {v}" for k, v in totals.items() if v) or "-")
+        return totals
+
+    def send(self, chosen: ListSettings, issue_id: str) -> dict[str, int]:
+        ranges = ranges_task(self.config, issue_id, SEND_BATCH)
+        run_id = flow_run.get_id() or ""
+        try:
+            with app.smtp_target(self.settings) as target:
+                capture_port = None if self.settings.smtp.host else target.settings.port
+                if ranges:
+                    smtp_check_task(self.config, capture_port)
+                futures = send_batch.map(self.config, chosen.name, issue_id, ranges, capture_port=capture_port)
+                futures.wait()
+        finally:
+            with _server_down_lock:
+                _server_down.pop(run_id, None)
+        problems: list[object] = [f.result(raise_on_failure=False) for f in futures if not f.state.is_completed()]
+        for problem in problems:
+            if isinstance(problem, BaseException) and not isinstance(problem, DigestError):
+                raise problem  # a bug, not an expected failure: with its traceback
+        totals = finalise_task(self.config, issue_id)
+        expected = [p for p in problems if isinstance(p, DigestError)]
+        if expected:
+            # The server's own failure first (the batches it stopped say the same).
+            raise next((p for p in expected if isinstance(p, DeliveryError)), expected[0])
+        return totals
+
+    def note(self, chosen: ListSettings, what: str) -> None:
+        get_run_logger().info("%s: %s", chosen.name, what)
+        _artifact(chosen.name, [f"# {chosen.title or chosen.name}", "", what], description=what)
+
+    def failed(self, chosen: ListSettings, exc: DigestError) -> None:
+        lines = [f"# {chosen.title or chosen.name}: failed", "", str(exc)]
+        if self.issue_id:
+            try:
+                with Store(self.settings.store.url) as store:
+                    ledger = store.ledger_totals(self.issue_id)
+            except DigestError:  # the store is what failed: the reason above says so
+                pass
+            else:
+                lines += ["", f"Issue `{self.issue_id}`, so far:", "", *_ledger_table(ledger)]
+                lines += ["", "The next run sends what is still owed."]
+        _artifact(chosen.name, lines, description=f"failed: {exc}")
+
+    def sent(self, chosen: ListSettings, issue_id: str, totals: dict[str, int]) -> None:
+        with Store(self.settings.store.url) as store:
+            issue = store.issue(issue_id)
+        if issue is None:
+            raise DigestError(f"issue {issue_id} is not in the store")
+        lines = [f"# {issue.rendered.subject}", "", f"Issue `{issue_id}` of list `{chosen.name}`.", ""]
+        lines += _ledger_table(totals)
+        _, text = personalise(
+            issue.rendered, personal_fields(name="", email="reader@example.org", unsubscribe_url="", view_url="")
+        )
+        lines += ["", "## The digest (text version)", "", "```", text.strip(), "```"]
+        lines += ["", f"Preview in a browser: `digest preview --list {chosen.name} --serve`."]
+        _artifact(chosen.name, lines, description=issue.rendered.subject)
+
+
+def _ledger_table(totals: dict) -> list[str]:
+    rows = [f"| {getattr(status, 'value', status)} | {count} |" for status, count in totals.items() if count]
+    return ["| delivery | count |", "|---|---|", *rows]
+
+
+def _artifact(name: str, lines: list[str], *, description: str, key: str | None = None) -> None:
+    """A markdown artifact, keyed `digest-<list>` (lowercase letters, digits and dashes)
+    unless `key` says otherwise, so each list's runs line up in Prefect's UI."""
+    key = key or "digest-" + (re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "list")
+    create_markdown_artifact(markdown="\n".join(lines), key=key, description=description)

@@ -22,6 +22,7 @@ _EXPORTS = {
     "SummaryNote": "issues",
     "Unsubscribed": "readers",
     "add_subscriber": "readers",
+    "check_smtp": "sending",
     "compose_issue": "issues",
     "draft_digest": "content",
     "dry_run": "sending",

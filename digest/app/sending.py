@@ -91,6 +91,21 @@ def smtp_target(settings: Settings) -> Iterator[SmtpTarget]:
     yield SmtpTarget(local, f"Delivered to the capture server on 127.0.0.1:{smtp.port}.")
 
 
+def check_smtp(smtp: SmtpSettings) -> None:
+    """Connect, log in and hang up: ServerUnavailable, naming the server and the cause,
+    when the server cannot be used at all (refused, unknown host, TLS, login). A flow
+    run asks once before its send batches, so a dead server is reported once."""
+
+    async def check() -> None:
+        connection = Connection(smtp)
+        try:
+            await connection.check()
+        finally:
+            await connection.close()
+
+    run(check())
+
+
 def plan_send(
     settings: Settings,
     chosen: ListSettings,

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
-from digest.cli import Failed, ListOption, app, chosen_list, command, err, errors, open_store, out, state
+from digest.cli import (
+    Failed,
+    ListOption,
+    app,
+    chosen_list,
+    command,
+    err,
+    errors,
+    open_store,
+    out,
+    report_error,
+    state,
+)
 from digest.cli.show import print_delivery, print_run
 
 
@@ -19,19 +34,32 @@ def run(
     ] = False,
 ) -> None:
     """The whole job as the Prefect flow `daily-digest`, in-process (no server to set up):
-    gather the sources, summarise, render and send each list's digest."""
+    gather the sources, summarise, render and send each list's digest.
+
+    A configured SMTP server is checked first: one that cannot be used (refused, unknown
+    host, TLS, login) is reported in one line naming it, with exit status 2, before any
+    work. A run that fails (exit 1) says why in one line; -v shows the flow's log."""
     with errors():
         import os
 
         settings = state.settings
         if list_name:
             settings.list(list_name)
+        if settings.smtp.host and not dry_run:
+            from digest.app import check_smtp
+
+            check_smtp(settings.smtp)  # ServerUnavailable: one line, exit 2, in seconds
         # The temporary server's telemetry heartbeat races its own start-up on SQLite.
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         from flows.daily_digest import daily_digest
 
         config = str(state.config.resolve()) if state.config else None
-        results = daily_digest(list_name=list_name, dry_run=dry_run, config=config)
+        with _only_our_log_lines():
+            final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, return_state=True)
+        if not final.is_completed():
+            report_error(final.message or f"the flow run ended {final.name}")
+            raise typer.Exit(1)
+        results = cast(dict[str, dict], final.result())
         print_run(results)
         if not dry_run and not settings.smtp.host and any(r.get("sent") for r in results.values()):
             out.print(
@@ -42,6 +70,33 @@ def run(
         out.print(f"See the digest in a browser: {command('preview --serve')} (or --output digest.html)", markup=False)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
+
+
+@contextmanager
+def _only_our_log_lines() -> Iterator[None]:
+    """Without -v, stderr shows what the flow itself warns about (a source that failed)
+    and not Prefect's account of each task run; the run's log in Prefect keeps it all.
+    With -v, everything."""
+    if logging.getLogger().getEffectiveLevel() <= logging.INFO:
+        yield
+        return
+    import flows
+
+    ours = str(Path(flows.__file__).resolve().parent)
+
+    def keep(record: logging.LogRecord) -> bool:
+        if not record.name.startswith("prefect"):
+            return True
+        return record.levelno >= logging.WARNING and record.pathname.startswith(ours)
+
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(keep)
 
 
 @app.command()

@@ -87,6 +87,7 @@ def test_signing_key_from_a_secret_block_and_the_artifact(tmp_path, server):
     from prefect.blocks.system import Secret
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
     from digest.subscribers import read_token
     from flows.daily_digest import daily_digest
@@ -103,9 +104,10 @@ def test_signing_key_from_a_secret_block_and_the_artifact(tmp_path, server):
     assert read_token(token, secret="key-from-a-prefect-block").list_name == "daily"
 
     async def artifacts():
-        async with get_client() as client:
+        async with get_client() as client:  # every run leaves one: the newest is this run's
             return await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["digest-daily"]))
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["digest-daily"])),
+                sort=ArtifactSort.CREATED_DESC,
             )
 
     [artifact, *_] = asyncio.run(artifacts())
