@@ -1,17 +1,24 @@
-"""Content quality and speed: extraction F1, summary ROUGE, extract + summarise pages per second.
+"""Content quality and speed: extraction F1 and titles, summary ROUGE and checks, pages per second.
 
 usage: python bench/quality.py [--data DIR] [--json OUT] [--only PART] [--workers N] [--speed-runs N]
 
 DIR is the shared data folder (default ``<repo>/../shared/data``). Three parts
 (``--only extraction|summaries|speed``, repeatable; all three by default):
 
-- extraction: ``DIR/extraction/`` scored as in ``bench/extraction.py`` (the
-  ScrapingHub article extraction benchmark's metric): our extractor,
-  trafilatura's defaults, trafilatura with favor_precision, readability-lxml.
+- extraction: each set of ``bench/extraction.py`` that is present
+  (``DIR/extraction/``, ``DIR/extraction-web/readability/`` and
+  ``.../portals/``), scored as there (the ScrapingHub article extraction
+  benchmark's metric): our extractor on the HTML, our scrape classifier on
+  the plain-text scrapes of the two web sets, trafilatura's defaults,
+  trafilatura with favor_precision, readability-lxml; for our two paths the
+  share of pages whose title is the page's headline (``bench/titles.py``);
+  then every article our two paths found is summarised by the default and
+  its sentences checked (``bench/summary_checks.py``).
 - summaries: ``DIR/summaries/summaries.jsonl`` scored as in
   ``bench/summaries.py``: ROUGE-1/2/Lsum F x 100 (rouge-score, Porter
-  stemming), 3 sentences, for our default, LEAD-3 and each sumy algorithm.
-- speed: every page of ``DIR/extraction/`` through ``extract_html`` then
+  stemming), 3 sentences, for our default, LEAD-3 and each sumy algorithm,
+  and the default's gain over LEAD-3 with a paired bootstrap interval.
+- speed: every page of the extraction sets through ``extract_html`` then
   ``summarize`` (the default, 3 sentences) on a pool of N worker processes
   (default 2), each a fresh interpreter ("spawn"). Each worker first runs
   both steps on two built-in pages, one of them with a body short enough to
@@ -20,15 +27,18 @@ DIR is the shared data folder (default ``<repo>/../shared/data``). Three parts
   and the wall-clock time from the first hand-out to the last result gives
   pages per second. The pass is repeated ``--speed-runs`` times (default
   3), each with a fresh pool, and the median run is the figure. Each page's
-  own time (extract + summarise, in its worker), best of its runs as with
-  timeit, gives the slowest article. CPU times (the worker's, every thread
-  included) are printed too: unlike wall-clock times they do not grow when
-  other programs take the cores. "cpu share" is the workers' CPU time over
-  workers x wall-clock time: well under 100% when something else ran.
+  own time (extract + summarise, in its worker; extraction alone beside it),
+  best of its runs as with timeit, gives the median and slowest page per
+  set. CPU times (the worker's, every thread included) are printed too:
+  unlike wall-clock times they do not grow when other programs take the
+  cores. "cpu share" is the workers' CPU time over workers x wall-clock
+  time: well under 100% when something else ran.
 
 It also prints the figures of the quality gate (``tests/unit/test_quality_gate.py``)
-on its fixed subsets: 1 page in 3 of the extraction set and 1 article in 2
-of the summaries set.
+on its fixed subsets: 1 page in 3 of each extraction set for the HTML path,
+every page of the web sets for the text-scrape path and its titles, the
+summary checks on the articles of both, and 1 article in 2 of the summaries
+set.
 
 Writes every table's rows, per-page and per-article scores (ids and numbers
 only, no text from the data) and the speed runs to OUT (default
@@ -61,6 +71,7 @@ if str(REPO) not in sys.path:
 from bench import (  # noqa: E402
     extraction as extraction_bench,
     summaries as summaries_bench,
+    summary_checks,
 )
 from digest.extract.html import extract_html  # noqa: E402
 from digest.summarize.algorithms import DEFAULT_ALGORITHM, summarize  # noqa: E402
@@ -70,8 +81,10 @@ log = logging.getLogger("bench.quality")
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_JSON = REPO / "docs" / "benchmarks-quality.json"
 PARTS = ("extraction", "summaries", "speed")
-OURS = "ours"
+OURS = extraction_bench.OURS
+OURS_TEXT = extraction_bench.OURS_TEXT
 DEFAULT_ROW = f"{DEFAULT_ALGORITHM} (default)"
+WEB_SETS = ("readability", "portals")
 
 # The quality gate's fixed subsets (sorted page ids; articles in file order, which is id order).
 GATE_PAGE_STEP = 3
@@ -90,9 +103,20 @@ def gate_articles(items: list[summaries_bench.Item]) -> list[summaries_bench.Ite
 
 
 def gate_extraction(data: Path) -> dict:
-    """Our extractor's F1 on the gate's pages."""
+    """Our extractor's F1 on the gate's pages of the extraction set."""
     samples = gate_pages(extraction_bench.load_samples(data))
     return _extraction_gate(extraction_bench.run_system(extraction_bench.ours, samples))
+
+
+def gate_web(data: Path, name: str) -> dict:
+    """A web set: the HTML path on 1 page in 3, the text-scrape path on every page, and the summary checks on both."""
+    samples = extraction_bench.load_samples(data, name)
+    pages = gate_pages(samples)
+    html_found: list[extraction_bench.Extracted] = []
+    text_found: list[extraction_bench.Extracted] = []
+    html = extraction_bench.run_system(extraction_bench.ours, pages, keep=html_found)
+    text = extraction_bench.run_system(extraction_bench.ours_text, samples, keep=text_found)
+    return _web_gate(pages, html, html_found, samples, text, text_found)
 
 
 def gate_summaries(data: Path) -> dict:
@@ -101,9 +125,28 @@ def gate_summaries(data: Path) -> dict:
     return _summaries_gate(items, summaries_bench.run_system(DEFAULT_ALGORITHM, items, summaries_bench.make_scorer()))
 
 
-def _extraction_gate(results: list[extraction_bench.PageResult]) -> dict:
-    row = extraction_bench.summarise(OURS, results)
-    return {"pages": len(results), "f1": row.f1, "errors": row.errors}
+def _extraction_gate(results: list[extraction_bench.PageResult], system: str = OURS) -> dict:
+    row = extraction_bench.summarise(system, results)
+    return {"pages": len(results), "f1": row.f1, "title": row.title, "errors": row.errors}
+
+
+def _web_gate(
+    html_samples: list[extraction_bench.Sample],
+    html: list[extraction_bench.PageResult],
+    html_found: list[extraction_bench.Extracted],
+    text_samples: list[extraction_bench.Sample],
+    text: list[extraction_bench.PageResult],
+    text_found: list[extraction_bench.Extracted],
+) -> dict:
+    checks = summary_checks.check_articles(
+        [(s.id, f.article) for s, f in zip(html_samples, html_found, strict=True)]
+        + [(s.id, f.article) for s, f in zip(text_samples, text_found, strict=True)]
+    )
+    return {
+        "html": _extraction_gate(html),
+        "text": _extraction_gate(text, OURS_TEXT),
+        "checks": {k: v for k, v in checks.as_dict().items() if k != "pages"},
+    }
 
 
 def _summaries_gate(items: list[summaries_bench.Item], results: list[summaries_bench.ArticleResult]) -> dict:
@@ -115,21 +158,52 @@ def _summaries_gate(items: list[summaries_bench.Item], results: list[summaries_b
 
 
 def run_extraction(data: Path) -> dict:
-    samples = extraction_bench.load_samples(data)
-    rows, per_page = [], {}
-    for name, extractor in extraction_bench.systems().items():
-        results = extraction_bench.run_system(extractor, samples)
-        rows.append(extraction_bench.summarise(name, results))
-        per_page[name] = results
-    print(extraction_bench.format_table(rows, len(samples)))
-    ours = per_page[OURS]
-    gate_ids = {s.id for s in gate_pages(samples)}
-    return {
-        "pages": len(samples),
-        "rows": [asdict(r) for r in rows],
-        "per_page_ours": [asdict(r) for r in ours],
-        "gate": _extraction_gate([r for r in ours if r.id in gate_ids]),
-    }
+    payload: dict = {}
+    checks: dict[str, summary_checks.CheckCounts] = {}
+    for name in extraction_bench.SETS:
+        if not (extraction_bench.set_folder(data, name) / "ground-truth.json").is_file():
+            print(f"{name}: not present, skipped")
+            continue
+        samples = extraction_bench.load_samples(data, name)
+        rows, per_page, found = [], {}, {}
+        for system, extractor in extraction_bench.systems(samples).items():
+            keep: list[extraction_bench.Extracted] | None = [] if system in (OURS, OURS_TEXT) else None
+            results = extraction_bench.run_system(extractor, samples, keep=keep)
+            rows.append(extraction_bench.summarise(system, results))
+            per_page[system] = results
+            if keep is not None:
+                found[system] = keep
+        print(extraction_bench.format_table(rows, len(samples), name=name), end="\n\n")
+        for system, kept in found.items():
+            path = "html" if system == OURS else "text"
+            checks[f"{name}, {path}"] = summary_checks.check_articles(
+                (s.id, f.article) for s, f in zip(samples, kept, strict=True)
+            )
+        entry: dict = {
+            "pages": len(samples),
+            "rows": [asdict(r) for r in rows],
+            "per_page_ours": [asdict(r) for r in per_page[OURS]],
+        }
+        gate = gate_pages(samples)
+        gate_ids = {s.id for s in gate}
+        if name == "extraction":
+            entry["gate"] = _extraction_gate([r for r in per_page[OURS] if r.id in gate_ids])
+        else:
+            entry["per_page_ours_text"] = [asdict(r) for r in per_page[OURS_TEXT]]
+            html_pairs = [(s, r, f) for s, r, f in zip(samples, per_page[OURS], found[OURS], strict=True)]
+            html_pairs = [p for p in html_pairs if p[0].id in gate_ids]
+            entry["gate"] = _web_gate(
+                [p[0] for p in html_pairs],
+                [p[1] for p in html_pairs],
+                [p[2] for p in html_pairs],
+                samples,
+                per_page[OURS_TEXT],
+                found[OURS_TEXT],
+            )
+        payload[name] = entry
+    print(summary_checks.format_checks(checks))
+    payload["summary_checks"] = {label: counts.as_dict() for label, counts in checks.items()}
+    return payload
 
 
 def run_summaries(data: Path) -> dict:
@@ -142,13 +216,16 @@ def run_summaries(data: Path) -> dict:
         per_article[label] = results
     print(summaries_bench.format_table(rows, items))
     default = per_article[DEFAULT_ROW]
+    lead = per_article["LEAD-3"]
+    gains = [summaries_bench.paired_gain(default, lead, metric) for metric in summaries_bench.METRICS]
+    print(summaries_bench.format_gains(gains, label="default over LEAD-3"))
     gate_items = gate_articles(items)
     gate_ids = {item.id for item in gate_items}
-    lead = per_article["LEAD-3"]
     return {
         "articles": len(items),
         "sentences": summaries_bench.SENTENCES,
         "rows": [asdict(r) for r in rows],
+        "gain_over_lead3": [asdict(g) for g in gains],
         # Scores only: the sentences are the publishers' text.
         "per_article_default": [
             {"id": r.id, "rouge1": r.rouge1, "rouge2": r.rouge2, "rougeLsum": r.rougeLsum, "ms": r.ms, "error": r.error}
@@ -194,10 +271,12 @@ WARM_UP_PAGES = (
 @dataclass(frozen=True, slots=True)
 class PageTime:
     id: str
-    ms: float
+    ms: float  # extract + summarise
     cpu_ms: float
     worker: int
     error: str = ""
+    extract_ms: float = 0.0  # extraction alone
+    set: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,11 +296,14 @@ class SpeedRun:
     errors: int
 
 
-def extract_and_summarise(html: bytes, url: str) -> None:
-    """The work timed per page: what the pipeline does with a fetched HTML page."""
+def extract_and_summarise(html: bytes, url: str) -> float:
+    """The work timed per page: what the pipeline does with a fetched HTML page. Returns the seconds extraction took."""
+    started = time.perf_counter()
     article = extract_html(html, url=url)
+    extracted = time.perf_counter() - started
     if article is not None:
         summarize(article)
+    return extracted
 
 
 def _warm_up(barrier) -> int:
@@ -233,21 +315,21 @@ def _warm_up(barrier) -> int:
     return os.getpid()
 
 
-def _timed_page(task: tuple[str, str, bytes]) -> PageTime:
-    page_id, url, html = task
+def _timed_page(task: tuple[str, str, str, bytes]) -> PageTime:
+    name, page_id, url, html = task
     started, cpu_started = time.perf_counter(), time.process_time()
-    error = ""
+    error, extract_s = "", 0.0
     try:
-        extract_and_summarise(html, url)
+        extract_s = extract_and_summarise(html, url)
     except Exception as exc:  # noqa: BLE001 -- a bench reports every failure and goes on
         error = f"{type(exc).__name__}: {exc}"
         log.debug("%s", traceback.format_exc())
     ms, cpu_ms = (time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000
-    return PageTime(page_id, ms, cpu_ms, os.getpid(), error)
+    return PageTime(page_id, ms, cpu_ms, os.getpid(), error, extract_s * 1000, name)
 
 
-def speed_run(samples: list[extraction_bench.Sample], workers: int) -> tuple[SpeedRun, list[PageTime]]:
-    tasks = [(s.id, s.url, s.html) for s in samples]
+def speed_run(samples: list[tuple[str, extraction_bench.Sample]], workers: int) -> tuple[SpeedRun, list[PageTime]]:
+    tasks = [(name, s.id, s.url, s.html) for name, s in samples]
     # Fresh interpreters, not forks of this process and everything it holds.
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -279,7 +361,12 @@ def speed_run(samples: list[extraction_bench.Sample], workers: int) -> tuple[Spe
 
 
 def run_speed(data: Path, *, workers: int, runs: int) -> dict:
-    samples = extraction_bench.load_samples(data)
+    samples = [
+        (name, sample)
+        for name in extraction_bench.SETS
+        if (extraction_bench.set_folder(data, name) / "ground-truth.json").is_file()
+        for sample in extraction_bench.load_samples(data, name)
+    ]
     load_before = os.getloadavg()
     results = [speed_run(samples, workers) for _ in range(runs)]
     load_after = os.getloadavg()
@@ -287,20 +374,27 @@ def run_speed(data: Path, *, workers: int, runs: int) -> dict:
     median_rate = statistics.median(r.pages_per_second for r in speed_runs)
     # Each page's time is its best of the runs, as timeit does: a page slowed
     # by another program in one run is not slow.
-    best: dict[str, PageTime] = {}
+    best: dict[tuple[str, str], PageTime] = {}
     for _, times in results:
         for t in times:
-            if t.id not in best or t.ms < best[t.id].ms:
-                best[t.id] = t
+            key = (t.set, t.id)
+            if key not in best or t.ms < best[key].ms:
+                best[key] = t
     slowest = sorted(best.values(), key=lambda t: -t.ms)
+    per_set = {name: _page_times([t for t in best.values() if t.set == name]) for name in dict(samples)}
+    per_set["all"] = _page_times(list(best.values()))
     print(format_speed(speed_runs, median_rate, slowest[0]))
+    print(format_page_times(per_set, runs))
     return {
         "workers": workers,
         "runs": [asdict(r) for r in speed_runs],
         "median_pages_per_second": median_rate,
+        "per_set_best_of_runs": per_set,
         "slowest": {
             "id": slowest[0].id,
+            "set": slowest[0].set,
             "ms": slowest[0].ms,
+            "extract_ms": slowest[0].extract_ms,
             "cpu_ms": slowest[0].cpu_ms,
             "of": "best of each page's runs",
         },
@@ -308,6 +402,36 @@ def run_speed(data: Path, *, workers: int, runs: int) -> dict:
         "load_average_before": load_before,
         "load_average_after": load_after,
     }
+
+
+def _page_times(times: list[PageTime]) -> dict:
+    extract = sorted(t.extract_ms for t in times)
+    total = sorted(t.ms for t in times)
+    slowest = max(times, key=lambda t: t.extract_ms)
+    return {
+        "pages": len(times),
+        "extract_p50_ms": statistics.median(extract),
+        "extract_p95_ms": extract[min(len(extract) - 1, round(0.95 * (len(extract) - 1)))],
+        "extract_max_ms": slowest.extract_ms,
+        "extract_slowest_id": slowest.id,
+        "extract_over_150_ms": sum(ms > 150 for ms in extract),
+        "total_p50_ms": statistics.median(total),
+        "total_max_ms": total[-1],
+    }
+
+
+def format_page_times(per_set: dict[str, dict], runs: int) -> str:
+    header = (
+        f"{'set':<12} {'pages':>5} {'extract p50':>11} {'p95':>6} {'max':>6} {'>150 ms':>7}  "
+        f"{'+ summary p50':>13} {'max':>6}  slowest extraction"
+    )
+    lines = [f"per page, best of {runs} runs (ms)", header, "-" * len(header)]
+    lines.extend(
+        f"{name:<12} {t['pages']:5d} {t['extract_p50_ms']:11.1f} {t['extract_p95_ms']:6.1f} {t['extract_max_ms']:6.1f} "
+        f"{t['extract_over_150_ms']:7d}  {t['total_p50_ms']:13.1f} {t['total_max_ms']:6.1f}  {t['extract_slowest_id'][:24]}"
+        for name, t in per_set.items()
+    )
+    return "\n".join(lines)
 
 
 def format_speed(runs: list[SpeedRun], median_rate: float, slowest: PageTime) -> str:
@@ -326,7 +450,8 @@ def format_speed(runs: list[SpeedRun], median_rate: float, slowest: PageTime) ->
         )
     lines.append(f"median {median_rate:.1f} pages/s")
     lines.append(
-        f"slowest page, best of {len(runs)} runs: {slowest.id} {slowest.ms:.1f} ms (cpu {slowest.cpu_ms:.1f} ms)"
+        f"slowest page, best of {len(runs)} runs: {slowest.set} {slowest.id} {slowest.ms:.1f} ms "
+        f"(extraction {slowest.extract_ms:.1f} ms, cpu {slowest.cpu_ms:.1f} ms)"
     )
     return "\n".join(lines)
 
@@ -391,9 +516,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def format_gate(payload: dict) -> str:
     lines = ["quality gate subsets (tests/unit/quality_floors.json)"]
-    if "extraction" in payload:
-        gate = payload["extraction"]["gate"]
+    extraction = payload.get("extraction", {})
+    if "extraction" in extraction:
+        gate = extraction["extraction"]["gate"]
         lines.append(f"  extraction, 1 page in {GATE_PAGE_STEP} ({gate['pages']} pages): F1 {gate['f1']:.4f}")
+    for name in WEB_SETS:
+        if name not in extraction:
+            continue
+        gate = extraction[name]["gate"]
+        html, text, checks = gate["html"], gate["text"], gate["checks"]
+        lines.append(
+            f"  {name}, HTML 1 page in {GATE_PAGE_STEP} ({html['pages']} pages): F1 {html['f1']:.4f}; "
+            f"text scrapes ({text['pages']} pages): F1 {text['f1']:.4f}, title {text['title']:.3f}"
+        )
+        lines.append(
+            f"    summary checks ({checks['articles']} articles, {checks['sentences']} sentences): "
+            + ", ".join(f"{c} {checks[c]}" for c in summary_checks.CHECKS)
+        )
     if "summaries" in payload:
         gate = payload["summaries"]["gate"]
         lead = payload["summaries"]["gate_lead3"]
@@ -407,8 +546,10 @@ def format_gate(payload: dict) -> str:
 
 def _our_errors(payload: dict) -> int:
     errors = 0
-    if "extraction" in payload:
-        errors += next(r["errors"] for r in payload["extraction"]["rows"] if r["system"] == OURS)
+    for name in extraction_bench.SETS:
+        if name in payload.get("extraction", {}):
+            rows = payload["extraction"][name]["rows"]
+            errors += sum(r["errors"] for r in rows if r["system"] in (OURS, OURS_TEXT))
     if "summaries" in payload:
         errors += next(r["errors"] for r in payload["summaries"]["rows"] if r["system"] == DEFAULT_ROW)
     if "speed" in payload:

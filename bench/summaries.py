@@ -18,6 +18,12 @@ Time is wall time per article for one ``summarize_text`` call (tokenising
 included), after one warm-up call that loads the Punkt model. Each article
 runs once: a repeat would find its words already in the stemmer's memo.
 
+It also prints the default's gain over LEAD-3 with a paired bootstrap
+interval: the articles are resampled with replacement (10,000 times, a fixed
+seed) and the mean per-article difference is taken each time; the 2.5th and
+97.5th percentiles bound the 95% interval. Wins, losses and ties count the
+articles where the default's ROUGE-1 is above, below or equal to LEAD-3's.
+
 Exits 1 when our default raised on any article.
 """
 
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import random
 import re
 import sys
 import time
@@ -132,6 +139,48 @@ def summarise(system: str, items: list[Item], results: list[ArticleResult]) -> R
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Gain:
+    """The mean per-article gain of one system over another, x 100, with its paired bootstrap interval."""
+
+    metric: str
+    gain: float
+    low: float
+    high: float
+    wins: int
+    losses: int
+    ties: int
+
+
+def paired_gain(
+    ours: list[ArticleResult], baseline: list[ArticleResult], metric: str, *, resamples: int = 10_000, seed: int = 16
+) -> Gain:
+    differences = [100 * (getattr(a, metric) - getattr(b, metric)) for a, b in zip(ours, baseline, strict=True)]
+    n = len(differences)
+    if not n:
+        return Gain(metric, 0.0, 0.0, 0.0, 0, 0, 0)
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choices(differences, k=n)) / n for _ in range(resamples))
+    return Gain(
+        metric=metric,
+        gain=sum(differences) / n,
+        low=means[int(0.025 * resamples)],
+        high=means[int(0.975 * resamples) - 1],
+        wins=sum(d > 1e-9 for d in differences),
+        losses=sum(d < -1e-9 for d in differences),
+        ties=sum(abs(d) <= 1e-9 for d in differences),
+    )
+
+
+def format_gains(gains: list[Gain], *, label: str) -> str:
+    lines = [f"{label}: mean gain per article, 95% paired bootstrap interval"]
+    lines.extend(
+        f"  {g.metric:<9} {g.gain:+6.2f}  [{g.low:+.2f}, {g.high:+.2f}]  wins {g.wins}, losses {g.losses}, ties {g.ties}"
+        for g in gains
+    )
+    return "\n".join(lines)
+
+
 # --- running --------------------------------------------------------------
 
 
@@ -214,13 +263,18 @@ def main(argv: list[str] | None = None) -> int:
     items = load_items(args.data, args.limit)
     scorer = make_scorer()
     rows, details = [], {}
+    kept: dict[str, list[ArticleResult]] = {}
     for label, algorithm in SYSTEMS.items():
         if args.only and algorithm not in args.only:
             continue
         results = run_system(algorithm, items, scorer)
         rows.append(summarise(label, items, results))
         details[label] = [asdict(r) for r in results]
+        kept[label] = results
     print(format_table(rows, items))
+    default, lead = kept.get(f"{DEFAULT_ALGORITHM} (default)"), kept.get("LEAD-3")
+    if default and lead:
+        print(format_gains([paired_gain(default, lead, m) for m in METRICS], label="default over LEAD-3"))
     if args.json:
         payload = {
             "data": str(args.data),
