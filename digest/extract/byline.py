@@ -216,6 +216,17 @@ _BYLINE = re.compile(
     r"|author:?)\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
+# A wire story's credits at its foot: "(Reporting by A and B; Editing by C)".
+# The reporters and writers are its authors; the editors are not.
+_CREDIT_LINE = re.compile(
+    r"^\(?\s*(?:(?:additional |further )?(?:reporting|writing|written|reported)(?: and \w+)? by\s)", re.IGNORECASE
+)
+_CREDIT_PLACE = re.compile(r"\s+in\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
+_CREDIT = re.compile(
+    r"(?:^|[;,.(]\s*|\band\s)(?:additional |further )?(?:reporting|writing|written|reported)(?: and \w+)? by\s+"
+    r"(?P<names>[^;()]+)",
+    re.IGNORECASE,
+)
 _DATED_BYLINE = re.compile(
     r"^(?:posted|published|written|filed)(?:\s+(?:on|at))?[\s,|·]*by\s+(?P<rest>.+)$", re.IGNORECASE
 )
@@ -243,6 +254,16 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
 def _names_in(rest: str) -> tuple[str, ...]:
     head = _NAME_CUT.split(rest, maxsplit=1)[0]
     return tuple(part for part in _NAME_SPLIT.split(head.strip()) if is_name(part, max_tokens=5))
+
+
+def credit_names(text: str) -> tuple[str, ...]:
+    """The reporters and writers a credit line names ("Reporting by A in Oslo; Editing by B" gives A)."""
+    if not _CREDIT_LINE.match(text):
+        return ()
+    names: list[str] = []
+    for match in _CREDIT.finditer(text):
+        names.extend(_names_in(_CREDIT_PLACE.sub("", match["names"])))
+    return tuple(dict.fromkeys(names))
 
 
 def byline_names(text: str) -> tuple[str, ...]:
@@ -282,6 +303,9 @@ _DATE_PATTERNS = (
         rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s*,?\s+(?P<year>\d{{4}})\b{_TIME}",
         re.IGNORECASE,
     ),
+    # 08/15/2012 (read month first, unless the first number cannot be a month) and 15.08.2012.
+    re.compile(rf"\b(?P<first>\d{{1,2}})/(?P<other>\d{{1,2}})/(?P<year>\d{{4}})\b{_TIME}", re.IGNORECASE),
+    re.compile(rf"\b(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.(?P<year>\d{{4}})\b{_TIME}", re.IGNORECASE),
 )
 _YEAR = re.compile(r"(?:1[89]|2\d)\d\d")
 _MONTHS = {
@@ -328,7 +352,44 @@ _DATE_WORDS = frozenset(
         "pm",
         "a.m.",
         "p.m.",
+        "et",
+        "pt",
+        "ct",
+        "est",
+        "edt",
+        "pst",
+        "pdt",
+        "cst",
+        "cdt",
+        "bst",
+        "cet",
+        "cest",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
     ]
+)
+
+
+# A time written before its date: "4:42 PM on 11/03/2024", "02:30 PM ET, 08/15/2012".
+_TIME_BEFORE = re.compile(
+    r"\b(?P<hour>\d{1,2})[:.](?P<minute>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?\s*(?P<tz>UTC|GMT|[ECMP][SD]?T|BST|CES?T)?"
+    r"\s*(?:on\s+|,\s*)?$",
+    re.IGNORECASE,
 )
 
 
@@ -341,12 +402,31 @@ def find_dates(text: str) -> list[tuple[datetime, tuple[int, int]]]:
             if any(s <= match.start() < e for _, (s, e) in found):
                 continue
             if (moment := _to_datetime(match)) is not None:
-                found.append((moment, match.span()))
+                span = match.span()
+                if not match.groupdict().get("hour") and (before := _TIME_BEFORE.search(text, 0, span[0])):
+                    moment = _at_time(moment, before)
+                    span = (before.start(), span[1])
+                found.append((moment, span))
     return sorted(found, key=lambda item: item[1])
+
+
+def _at_time(day: datetime, time: re.Match[str]) -> datetime:
+    hour, minute = int(time["hour"]), int(time["minute"])
+    ampm = (time["ampm"] or "").replace(".", "").lower()
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return day
+    return day.replace(hour=hour, minute=minute) - _utc_offset(time["tz"])
 
 
 def _to_datetime(match: re.Match[str]) -> datetime | None:
     groups = match.groupdict()
+    if groups.get("first"):
+        first, other = int(groups["first"]), int(groups["other"])
+        groups["month"], groups["day"] = (str(other), str(first)) if first > 12 else (str(first), str(other))
     month = int(groups["month"]) if groups.get("month") else _MONTHS[groups["mon"][:3].lower()]
     hour, minute = int(groups["hour"] or 0), int(groups["minute"] or 0)
     ampm = (groups.get("ampm") or "").replace(".", "").lower()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from digest.extract.byline import TEASER_BYLINE, byline_names, is_date_line, is_name
-from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, title_ratio, unquoted
+from digest.extract.byline import TEASER_BYLINE, byline_names, credit_names, is_date_line, is_name
+from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, count_words, title_ratio, unquoted
 
 _CODE_START = re.compile(
     r"^(?:\$ |> |>>> |# |// |-- |#include\b|from \S+ import\b"
@@ -71,6 +71,20 @@ _SECTION = re.compile(
     r"|summary|in brief|what you need to know|load more(?: comments| stories)?"
     r"|show more(?: comments| replies)?"
     r"|(?:\d+|one|two|three) (?:responses?|thoughts|replies)(?: (?:to|on)\b.*)?",
+    re.IGNORECASE,
+)
+# The heading or footer of a reader-comment section, and its empty-thread notices.
+_THREAD = re.compile(
+    r"(?:there (?:are|is) )?(?:\d[\d,.]*k?|no|one|two|three|four|five) (?:comments?|responses?|replies|thoughts"
+    r"|reactions)(?: (?:to|on)\b.*| so far| yet(?: on this (?:post|article|story))?)?"
+    r"|(?:reader |user |your )?comments?(?: \(\d[\d,]*(?: of \d[\d,]*)?\)| \d[\d,]*)?"
+    r"|(?:be the first to (?:comment|reply)|(?:be the first to |please )?(?:leave|post|add|write|submit|make)"
+    r" (?:a |your |the first )?(?:comment|reply|response)(?: to \S.*)?)"
+    r"|(?:view|show|load|see|read|hide) (?:all )?(?:the )?(?:\d[\d,]* )?(?:more |older |newer )?comments?(?: \(\d+\))?"
+    r"|(?:join|start|continue) the (?:conversation|discussion)|comments? (?:are|is) (?:now )?closed"
+    r"|(?:please )?(?:sign|log) ?in to (?:post a |leave a |add a |make a )?(?:comment|reply)"
+    r"|you must be logged in to post a comment|cancel reply|comment policy|refresh comments"
+    r"|(?:newest|oldest|top|best) (?:first|comments)|sort comments by",
     re.IGNORECASE,
 )
 _LEGAL = _Cue(
@@ -151,6 +165,10 @@ _COMMENT_TOKENS = frozenset(
         "helpful",
         "vote",
         "votes",
+        "abuse",
+        "cancel",
+        "quote",
+        "recommend",
     ]
 )
 _RELATIVE_TIME = _Cue(
@@ -158,7 +176,9 @@ _RELATIVE_TIME = _Cue(
     r"\b(?:(?:\d+|an?|one)\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?"
     r"|weeks?|mo|months?|y|yrs?|years?)\s+ago|just now)\b|^sort by\b",
 )
-_COMMENTER_SAYS = re.compile(r"^\S.{0,40}\s(?:says|said|wrote|commented|replied):$", re.IGNORECASE)
+_COMMENTER_SAYS = re.compile(
+    r"^\S.{0,60}\s(?:says|said|wrote|writes|commented|replied|replies)(?: to \S.{0,40})?\s?:$", re.IGNORECASE
+)
 _META_SHORT = re.compile(
     r"^(?:\d+\s*[-–]?\s*min(?:ute)?s?\s+(?:read|listen)|reading time\b|listen to (?:this )?"
     r"(?:article|story)|(?:staff|senior|contributing) (?:writer|reporter|editor|correspondent)"
@@ -180,7 +200,22 @@ _AD = re.compile(
     r"|article continues (?:below|after (?:the )?advertisement)|skip advert)",
     re.IGNORECASE,
 )
-_MENU_SEPARATOR = re.compile(r"\s[|›»>/·•]\s")
+_MENU_SEPARATOR = re.compile(r"\s[|›»>/·•▪◦]\s")
+# A list item that opens with a clock time, a date or a slide counter is an
+# entry of a live feed, a timeline box or a gallery, not the article's text.
+_STAMPED_ITEM = re.compile(
+    r"^(?:\d{1,2}[:h.]\d{2}\b(?!\s*(?:%|percent))|\d{1,2}/\d{1,3}\s+\D"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}\s*:)",
+    re.IGNORECASE,
+)
+# A footnote set under the text: "^22 Sometimes known as...", "[3] See ...".
+_FOOTNOTE = re.compile(r"^(?:\^\d{1,3}|\[\d{1,3}\]|\d{1,3}\.\s*\^)\s*\S")
+# The author's biography under a story: "Ana Ruiz is a senior reporter for ...".
+_AUTHOR_BIO = re.compile(
+    r"^[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3} (?:is|was|has been) (?:an? |the )?(?:[\w-]+ ){0,4}"
+    r"(?:reporter|writer|editor|producer|correspondent|columnist|contributor|journalist|author|critic"
+    r"|photographer|intern|fellow)\b",
+)
 
 
 def _is_code(text: str) -> bool:
@@ -190,14 +225,15 @@ def _is_code(text: str) -> bool:
     return symbols >= 3 and symbols / len(text) >= 0.1
 
 
-def _is_cta(text: str, low: str, words: list[str]) -> bool:
+def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> bool:
     if any(q in text for q in '"“'):
         text = unquoted(text)
         low = text.lower()
     appeals = _APPEAL.count(text, low)
     second = _SECOND_PERSON.count(text, low)
-    imperative = words[0].lower().strip(".,:!?\"'“‘") in _IMPERATIVES
-    n = len(words)
+    # A list item opening with a verb is a step of instructions as often as an appeal.
+    imperative = not item and words[0].lower().strip(".,:!?\"'“‘") in _IMPERATIVES
+    n = count_words(text)
     if not (appeals or second or imperative):
         return False
     plural = len(_FIRST_PLURAL.findall(text))
@@ -214,7 +250,7 @@ def _is_cta(text: str, low: str, words: list[str]) -> bool:
 
 
 def _is_comment_meta(text: str, low: str) -> bool:
-    if _RELATIVE_TIME.search(text, low) or (text.endswith(":") and _COMMENTER_SAYS.match(text)):
+    if _RELATIVE_TIME.search(text, low) or (text.endswith(":") and _COMMENTER_SAYS.match(text) is not None):
         return True
     tokens = re.findall(r"[a-z]+", low)
     return bool(tokens) and all(t in _COMMENT_TOKENS for t in tokens)
@@ -226,10 +262,10 @@ def _is_meta(text: str, low: str, n: int) -> bool:
     return n <= 40 and (_CREDITS.match(text) is not None or _CONTACT.search(text, low))
 
 
-def _is_menu(text: str, words: list[str]) -> bool:
-    if len(words) <= 3 and not TERMINAL.search(text):
+def _is_menu(text: str, words: list[str], n: int) -> bool:
+    if n <= 3 and not TERMINAL.search(text):
         return True
-    if len(words) <= 6 and text.isupper():
+    if n <= 6 and text.isupper():
         return True
     parts = _MENU_SEPARATOR.split(text)
     return len(parts) > 1 and all(len(p.split()) <= 4 for p in parts)
@@ -239,14 +275,35 @@ def _section_label(text: str) -> str:
     return re.sub(r"[\s:()\d]+$", "", text).strip()
 
 
+def _is_thread(text: str) -> bool:
+    """A comment section's heading, or a notice made of them ("No comments yet. Be the first to comment.")."""
+    parts = re.split(r"(?<=[.!?])\s+", text)
+    return all(_THREAD.fullmatch(part.strip(" .!:»›>|-–—")) is not None for part in parts)
+
+
 def classify(text: str) -> Kind:
+    """The kind of one block; a list item's marker is set aside while the cues are read."""
+    bullet = BULLET.match(text)
+    if bullet is None:
+        return _classify(text)
+    kind = _classify(text[bullet.end() :], item=True)
+    if kind in (Kind.PROSE, Kind.SENTENCE, Kind.FRAGMENT, Kind.NAV, Kind.NAME):
+        return Kind.BULLET if count_words(text) > 6 else Kind.NAV
+    return kind
+
+
+def _classify(text: str, *, item: bool = False) -> Kind:
     words = text.split()
-    n = len(words)
+    if not words:
+        return Kind.NAV
+    n = count_words(text)
     low = text.lower()
     if _is_code(text):
         return Kind.CODE
     if n <= 80 and _CAPTION.search(text, low):
         return Kind.CAPTION
+    if n <= 12 and _is_thread(text):
+        return Kind.THREAD
     if n <= 12 and _SECTION.fullmatch(_section_label(text)):
         return Kind.SECTION
     if n <= 6 and _AD.fullmatch(text):
@@ -257,25 +314,30 @@ def classify(text: str) -> Kind:
         return Kind.DATE
     if n <= 8 and _is_comment_meta(text, low):
         return Kind.COMMENT
-    if _is_cta(text, low, words):
+    if _is_cta(text, low, words, item=item):
         return Kind.CTA
     if n <= 20 and byline_names(text):
         return Kind.BYLINE
+    if n <= 40 and credit_names(text):
+        return Kind.BYLINE
+    if item and _STAMPED_ITEM.match(text):
+        return Kind.TEASER
+    if _FOOTNOTE.match(text) or (n <= 60 and _AUTHOR_BIO.match(text)):
+        return Kind.META
     if n <= 6 and (m := TEASER_BYLINE.match(text)) and is_name(m["name"]):
         return Kind.TEASER
     if _is_meta(text, low, n):
         return Kind.META
     if is_name(text):
         return Kind.NAME
-    if BULLET.match(text):
-        return Kind.BULLET if n > 6 else Kind.NAV
-    if _is_menu(text, words):
+    if item:
+        return Kind.PROSE  # the caller decides between a list item and a link
+    if _is_menu(text, words, n):
         return Kind.NAV
-    return _prose_kind(text, words)
+    return _prose_kind(text, words, n)
 
 
-def _prose_kind(text: str, words: list[str]) -> Kind:
-    n = len(words)
+def _prose_kind(text: str, words: list[str], n: int) -> Kind:
     if TERMINAL.search(text) or text.endswith(":"):
         headline_like = title_ratio(words) >= 0.75 and n <= 20
         if n >= 8 and not headline_like:

@@ -10,14 +10,14 @@ date. With no headline, the title falls back to the first sentence of the body.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from digest.extract.byline import byline_names, find_dates
-from digest.extract.scrape_lines import Block, Kind
+from digest.extract.scrape_lines import BULLET, Block, Kind, title_ratio
 
 _HEADER_WINDOW = 15
-_HEADLINE_WINDOW = 8
 _TITLE_MAX_CHARS = 90
 
 
@@ -27,6 +27,259 @@ class Header:
     standfirst: str = ""
     authors: tuple[str, ...] = ()
     published: datetime | None = None
+
+
+# --- the headline --------------------------------------------------------------
+#
+# The headline is one of the lines above the body, often many lines above it
+# (menus, share buttons, captions and related links sit between). Each line
+# that could be a headline is scored: how many of its words the body's opening
+# repeats (a headline names what the story is about; a menu item, a caption
+# credit or a site name rarely does), its shape (a line without a full stop, a
+# question), a byline or dateline beside it, and a small cost for distance.
+
+_HEADLINE_WINDOW = 45
+_HEADLINE_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.NAME, Kind.PROSE, Kind.TEASER, Kind.BYLINE})
+_HEADLINE_MIN_WORDS = 2
+_HEADLINE_MAX_WORDS = 30
+_HEADER_KINDS = frozenset({Kind.BYLINE, Kind.DATE, Kind.NAME, Kind.META})
+_BODY_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
+_BODY_TERMS_WORDS = 600
+_LEAD_WORDS = 80
+# A candidate this close to the best score but higher up the page wins: captions
+# and standfirsts repeat the story's words too, and they sit under the headline.
+_HIGHER_MARGIN = 0.1
+_MIN_SCORE = 0.3
+_LENGTH_BONUS = 0.03
+_COMMON_ON_PAGE = 3
+_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "they",
+        "we",
+        "you",
+        "i",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "my",
+        "not",
+        "no",
+        "yes",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "than",
+        "then",
+        "so",
+        "if",
+        "into",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "up",
+        "out",
+        "more",
+        "most",
+        "new",
+        "says",
+        "said",
+        "say",
+        "how",
+        "why",
+        "what",
+        "when",
+        "where",
+        "who",
+        "which",
+        "there",
+        "here",
+        "all",
+        "also",
+        "just",
+        "only",
+        "its",
+        "it's",
+        "since",
+        "les",
+        "des",
+        "une",
+        "est",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "der",
+        "die",
+        "das",
+        "und",
+        "den",
+        "mit",
+        "von",
+        "del",
+        "los",
+        "las",
+        "por",
+        "para",
+        "con",
+        "que",
+    ]
+)
+_TERM = re.compile(r"[^\W_]+")
+_UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]+")
+_MENU_MARKS = re.compile(r"[»›|]|\bhome\s*page\b|\bsearch\b", re.IGNORECASE)
+
+
+def _terms(text: str) -> list[str]:
+    """Content words, cut to their first five letters (a crude stem); two-character pieces of unspaced scripts."""
+    terms: list[str] = []
+    for word in _TERM.findall(text.casefold()):
+        if _UNSPACED_RUN.fullmatch(word):
+            terms.extend(word[i : i + 2] for i in range(len(word) - 1))
+        elif word not in _STOP_WORDS and (len(word) > 2 or word.isdigit()):
+            terms.append(word[:5])
+    return terms
+
+
+def _body_terms(paragraphs: list[str]) -> tuple[set[str], set[str]]:
+    """The terms of the body's lead (its first paragraphs, about 80 words) and of its first 600 words."""
+    lead: set[str] = set()
+    terms: set[str] = set()
+    words = 0
+    for paragraph in paragraphs:
+        if words < _LEAD_WORDS:
+            lead.update(_terms(paragraph))
+        terms.update(_terms(paragraph))
+        words += len(paragraph.split())
+        if words >= _BODY_TERMS_WORDS:
+            break
+    return lead, terms
+
+
+def _shape(block: Block) -> float:
+    text = block.text.rstrip("\"'”’)»")
+    if block.kind is Kind.FRAGMENT:
+        return 0.25
+    if block.kind is Kind.TEASER:
+        return 0.15
+    if block.kind in (Kind.SENTENCE, Kind.PROSE):
+        if text[-1:] in "?!？！":
+            return 0.15
+        headline_like = title_ratio(block.text.split()) >= 0.75 and not text.endswith(".")
+        return 0.1 if headline_like else -0.3 if block.kind is Kind.PROSE else -0.2
+    if block.kind is Kind.BYLINE:
+        return -0.3  # "Name · date" under a teaser; a headline only when nothing better
+    return 0.0  # a name-like line: a headline in title case, or a person's name
+
+
+def _headline_score(
+    blocks: list[Block],
+    i: int,
+    body_start: int,
+    body_terms: tuple[set[str], set[str]],
+    distance: int,
+    page_terms: Counter[str],
+) -> float:
+    block = blocks[i]
+    terms = _terms(block.text)
+    if not terms:
+        return -1.0
+    lead, body = body_terms
+    unique = set(terms)
+    # A headline's words come back in the story's first lines; a site name's or a menu's only by
+    # chance. Words found all over the page above the story (the site's and its town's name) say little.
+    overlap = sum(
+        (1.0 if term in lead else 0.5 if term in body else 0.0) * min(1.0, _COMMON_ON_PAGE / page_terms[term])
+        for term in unique
+    ) / len(unique)
+    score = overlap + _LENGTH_BONUS * min(len(unique), 8) + _shape(block) - 0.004 * distance
+    if len(unique) < 0.75 * len(terms):
+        score -= 0.3  # words said twice: a picture's alt text run into its caption
+    nearby = [b.kind for b in blocks[max(0, i - 2) : i] + blocks[i + 1 : min(body_start, i + 4)]]
+    if any(kind in _HEADER_KINDS for kind in nearby):
+        score += 0.15  # a byline or dateline beside it
+    if _MENU_MARKS.search(block.text):
+        score -= 0.3
+    if len(unique) == 1:
+        score -= 0.2  # one word is a label, not a headline
+    return score
+
+
+def _is_candidate(block: Block) -> bool:
+    if block.kind not in _HEADLINE_KINDS or not _HEADLINE_MIN_WORDS <= block.words <= _HEADLINE_MAX_WORDS:
+        return False
+    text = block.text
+    return not (text.endswith(":") or BULLET.match(text) or _BY.match(text))
+
+
+_BY = re.compile(r"^(?:by|posted by|written by|par|por|von|di)\s", re.IGNORECASE)
+
+
+def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) -> int | None:
+    body_terms = _body_terms(paragraphs)
+    page_terms: Counter[str] = Counter()
+    for block in blocks[max(0, body_start - _HEADLINE_WINDOW) : body_start]:
+        page_terms.update(set(_terms(block.text)))
+    scored: list[tuple[float, int]] = []
+    distance = 0
+    for i in range(body_start - 1, max(0, body_start - _HEADLINE_WINDOW) - 1, -1):
+        block = blocks[i]
+        if block.kind is Kind.REPLY:
+            break  # the comments of another story above
+        if _is_candidate(block):
+            scored.append((_headline_score(blocks, i, body_start, body_terms, distance, page_terms), i))
+        if block.kind is not Kind.NAV:
+            distance += 1
+    if not scored:
+        return None
+    best = max(score for score, _ in scored)
+    if best < _MIN_SCORE:
+        return None
+    return min(i for score, i in scored if score >= best - _HIGHER_MARGIN)
+
+
+# --- the rest of the header ----------------------------------------------------
 
 
 def _anchor(blocks: list[Block], body_start: int) -> int | None:
@@ -41,33 +294,6 @@ def _anchor(blocks: list[Block], body_start: int) -> int | None:
     return None
 
 
-def _is_headline(block: Block) -> bool:
-    text = block.text
-    if block.kind is Kind.FRAGMENT:
-        return block.words >= 3 and len(text) >= 12 and not text.endswith(":")
-    if block.kind is Kind.SENTENCE:
-        return text.rstrip("\"'”’)")[-1:] in "?!"
-    return block.kind is Kind.NAME and block.words >= 3
-
-
-def _headline_index(blocks: list[Block], below: int) -> int | None:
-    for i in range(below - 1, max(0, below - _HEADLINE_WINDOW) - 1, -1):
-        block = blocks[i]
-        if _is_headline(block) and not (block.kind is Kind.NAME and i + 1 == below):
-            return i - 1 if _is_unpunctuated_deck(blocks, i) else i
-        if block.kind in (Kind.LEGAL, Kind.COMMENT, Kind.REPLY):
-            return None
-    return None
-
-
-def _is_unpunctuated_deck(blocks: list[Block], i: int) -> bool:
-    """A long fragment right under a shorter one is the dek, the shorter one the headline."""
-    if i == 0 or blocks[i].kind is not Kind.FRAGMENT or blocks[i - 1].kind is not Kind.FRAGMENT:
-        return False
-    above, deck = blocks[i - 1], blocks[i]
-    return _is_headline(above) and deck.words >= 10 and deck.words >= 1.5 * above.words
-
-
 def _standfirst(region: list[Block]) -> str:
     """The dek: prose between headline and body, or an unpunctuated line right under it."""
     if region and region[0].kind is Kind.FRAGMENT and region[0].words >= 6:
@@ -75,14 +301,13 @@ def _standfirst(region: list[Block]) -> str:
     return next((b.text for b in region if b.kind in (Kind.PROSE, Kind.SENTENCE) and b.words >= 6), "")
 
 
-def read_header(blocks: list[Block], body_start: int) -> Header:
+def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:
+    headline = headline_index(blocks, body_start, paragraphs)
     anchor = _anchor(blocks, body_start)
-    headline = None if anchor is None else _headline_index(blocks, anchor)
-    if headline is None:
-        headline = _headline_index(blocks, body_start)
     if headline is None and anchor is None:
         return Header()
     low = headline + 1 if headline is not None else anchor
+    assert low is not None
     region = blocks[low:body_start]
     standfirst = _standfirst(region)
     bylines = (byline_names(b.text) for b in region if b.kind is Kind.BYLINE)

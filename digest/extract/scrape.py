@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 
+from digest.extract.byline import credit_names
 from digest.extract.cues import classify
 from digest.extract.headline import fallback_title, read_header
-from digest.extract.scrape_body import body, body_start, densest_run, trim, weights
-from digest.extract.scrape_lines import Block, Kind, normalise, split_blocks
+from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
+from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_blocks
 from digest.models import Article
 
 log = logging.getLogger(__name__)
@@ -28,54 +29,132 @@ __all__ = ["extract_scrape"]
 
 
 def _blocks(text: str) -> list[Block]:
-    blocks = [Block(text=t, kind=classify(t), words=len(t.split())) for t in split_blocks(normalise(text))]
-    return _mark_replies(blocks)
+    blocks = [Block(text=t, kind=classify(t), words=count_words(t)) for t in split_blocks(normalise(text))]
+    return _mark_threads(_mark_replies(_mark_link_pairs(blocks)))
 
 
-_COMMENT_HEAD_KINDS = frozenset({Kind.NAME, Kind.DATE, Kind.NAV})
+def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
+    """A headline right under the same headline is a linked teaser (its picture's link, then its title's)."""
+    out = list(blocks)
+    for i in range(1, len(blocks)):
+        block = blocks[i]
+        if (
+            block.kind in (Kind.FRAGMENT, Kind.BULLET, Kind.NAV, Kind.SENTENCE)
+            and block.words >= 3
+            and _unmarked(block.text) == _unmarked(blocks[i - 1].text)
+        ):
+            out[i] = _as(block, Kind.TEASER)
+    return out
+
+
+def _unmarked(text: str) -> str:
+    return BULLET.sub("", text, count=1).casefold()
+
+
+_COMMENT_HEAD_KINDS = frozenset({Kind.NAME, Kind.DATE, Kind.NAV, Kind.BYLINE, Kind.TEASER})
+_PROSE_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE})
+# A reader's comment is short: a longer run framed this way is an article under a dateline.
+_REPLY_MAX_BLOCKS = 5
 
 
 def _mark_replies(blocks: list[Block]) -> list[Block]:
     """Prose framed by comment furniture (handle, timestamp, Reply/Like) is a reader's comment."""
     kinds = [b.kind for b in blocks]
     out = list(blocks)
-    for i, block in enumerate(blocks):
-        if block.kind not in (Kind.PROSE, Kind.SENTENCE) or i == 0:
+    i = 0
+    while i < len(blocks):
+        if kinds[i] not in _PROSE_KINDS:
+            i += 1
             continue
-        prev, before = kinds[i - 1], kinds[i - 2] if i > 1 else None
-        after = kinds[i + 1] if i + 1 < len(kinds) else None
+        end = i
+        while end + 1 < len(blocks) and kinds[end + 1] in _PROSE_KINDS:
+            end += 1
+        prev = kinds[i - 1] if i > 0 else None
+        before = kinds[i - 2] if i > 1 else None
+        after = kinds[end + 1] if end + 1 < len(kinds) else None
         framed = (
             prev is Kind.COMMENT
             or (prev in _COMMENT_HEAD_KINDS and before is Kind.COMMENT)
             or (prev in _COMMENT_HEAD_KINDS and after is Kind.COMMENT)
         )
-        if framed:
-            out[i] = Block(text=block.text, kind=Kind.REPLY, words=block.words)
+        if framed and end - i < _REPLY_MAX_BLOCKS:
+            for j in range(i, end + 1):
+                out[j] = _as(blocks[j], Kind.REPLY)
+        i = end + 1
     return out
+
+
+# A comment section's heading starts a thread when comment furniture follows it soon.
+_THREAD_LOOKAHEAD = 25
+_THREAD_END_KINDS = frozenset({Kind.SECTION, Kind.LEGAL})
+_IN_THREAD_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET, Kind.FRAGMENT, Kind.CODE})
+
+
+def _mark_threads(blocks: list[Block]) -> list[Block]:
+    """Everything under a comment section's heading is the readers', up to the next section or the footer."""
+    out = list(blocks)
+    i = 0
+    while i < len(out):
+        if out[i].kind is not Kind.THREAD or not _thread_follows(out, i):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(out) and out[j].kind not in _THREAD_END_KINDS:
+            if out[j].kind in _IN_THREAD_KINDS:
+                out[j] = _as(out[j], Kind.REPLY)
+            j += 1
+        i = j
+    return out
+
+
+def _thread_follows(blocks: list[Block], heading: int) -> bool:
+    window = blocks[heading + 1 : heading + 1 + _THREAD_LOOKAHEAD]
+    furniture = sum(b.kind in (Kind.COMMENT, Kind.REPLY) for b in window)
+    return furniture >= 2 or any(b.kind is Kind.THREAD for b in window[:3])
+
+
+def _as(block: Block, kind: Kind) -> Block:
+    return Block(text=block.text, kind=kind, words=block.words)
+
+
+# A wire story's credits sit at its foot, just under the last paragraph.
+_CREDITS_WINDOW = 4
+
+
+def _credited(blocks: list[Block], start: int, end: int) -> tuple[str, ...]:
+    """The reporters a credit line at the foot of the body names, for a story without a byline."""
+    for block in blocks[start : min(len(blocks), end + 1 + _CREDITS_WINDOW)]:
+        if block.kind is Kind.BYLINE and (names := credit_names(block.text)):
+            return names
+    return ()
 
 
 def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | None:
     """The article in a plain-text page scrape, or None when there is no body."""
     blocks = _blocks(text or "")
-    span = densest_run(weights(blocks))
-    if span is None or (span := trim(blocks, *span)) is None:
+    run = densest_run(weights(blocks))
+    span = trim(blocks, *run) if run is not None else None
+    listed = span is None
+    if span is None and (span := list_run(blocks)) is None:
         return None
     start, end = span
-    start = body_start(blocks, start, end)
-    paragraphs, warnings = body(blocks, start, end)
+    if not listed:
+        start = body_start(blocks, start, end)
+    paragraphs, warnings = body(blocks, start, end, listed=listed)
     if not paragraphs:
         return None
-    header = read_header(blocks, start)
+    header = read_header(blocks, start, paragraphs)
     title = header.title
     if not title:
         title = fallback_title(paragraphs[0])
         warnings.insert(0, "no headline found")
+    authors = header.authors or _credited(blocks, start, end)
     log.debug("scrape %s: %d of %d blocks are body", url or "<text>", len(paragraphs), len(blocks))
     return Article(
         url=url,
         title=title,
         paragraphs=tuple(paragraphs),
-        authors=header.authors,
+        authors=authors,
         published=header.published,
         standfirst=header.standfirst,
         source=source,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from digest.extract.scrape_lines import BULLET, Block, Kind
+from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind
 
 # Score per kind for the densest-run search; prose scores by length.
 _WEIGHTS: dict[Kind, float] = {
@@ -28,6 +28,7 @@ _WEIGHTS: dict[Kind, float] = {
     Kind.LEGAL: -20,
     Kind.SECTION: -40,
     Kind.COMMENT: -15,
+    Kind.THREAD: -40,
     Kind.REPLY: -10,
     Kind.CODE: -1,
     Kind.AD: -4,
@@ -41,8 +42,14 @@ def _weight(block: Block) -> float:
     if block.kind is Kind.PROSE:
         return min(block.words, 80)
     if block.kind is Kind.BULLET:
+        # A list item that is a paragraph of sentences counts as one; a link's headline barely.
+        if block.words >= _ITEM_PARAGRAPH_WORDS and TERMINAL.search(block.text):
+            return min(block.words, 80)
         return 0.3 * block.words
     return _WEIGHTS[block.kind]
+
+
+_ITEM_PARAGRAPH_WORDS = 25
 
 
 _INTERRUPTION_KINDS = frozenset({Kind.CTA, Kind.AD, Kind.LEGAL})
@@ -68,7 +75,27 @@ def weights(blocks: list[Block]) -> list[float]:
             words = sum(b.words for b in group)
             weights[i:j] = [-(12 + min(words, 30) / 2)] + [0.0] * (j - i - 1)
         i = j
+    for i, block in enumerate(blocks):
+        if block.kind is Kind.PROSE and _isolated(blocks, i):
+            weights[i] *= _ISLAND_FACTOR
     return weights
+
+
+# A paragraph with no text on either side is a teaser under a link or a caption
+# more often than part of the article, which runs paragraph after paragraph.
+_ISLAND_FACTOR = 0.5
+_RUN_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
+# What sits right above an article's first paragraph: its byline or dateline.
+_LEAD_KINDS = _RUN_KINDS | {Kind.NAME, Kind.BYLINE, Kind.DATE}
+
+
+def _isolated(blocks: list[Block], i: int) -> bool:
+    """A paragraph with no text after it and none above it but a headline, link or caption."""
+    before = blocks[i - 1].kind if i > 0 else None
+    after = blocks[i + 1].kind if i + 1 < len(blocks) else None
+    if __import__("os").environ.get("ISOA"):
+        return before not in _RUN_KINDS and after not in _RUN_KINDS
+    return before not in _LEAD_KINDS and after not in _RUN_KINDS
 
 
 # --- body --------------------------------------------------------------------
@@ -98,16 +125,63 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
         return None
     last = prose[-1]
     for i in range(last + 1, end + 1):
-        if blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text):
+        if blocks[i].kind is Kind.BULLET or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
     return prose[0], last
+
+
+# A post that is one list and no paragraphs ("What's new in 1.8": forty items):
+# a run of list items with some words to them, not under a section heading.
+_LIST_MIN_ITEMS = 5
+_LIST_MIN_WORDS = 40
+_LIST_MIN_MEAN_WORDS = 3
+
+
+def list_run(blocks: list[Block]) -> tuple[int, int] | None:
+    """The longest run of list items that reads as a post's content, for a page with no paragraphs."""
+    best: tuple[int, int] | None = None
+    best_words = 0
+    i = 0
+    while i < len(blocks):
+        if not _is_item(blocks[i]):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(blocks) and _is_item(blocks[j + 1]):
+            j += 1
+        items = blocks[i : j + 1]
+        words = sum(b.words for b in items)
+        headed = any(b.kind in (Kind.SECTION, Kind.THREAD) for b in blocks[max(0, i - 2) : i])
+        if (
+            not headed
+            and len(items) >= _LIST_MIN_ITEMS
+            and words >= _LIST_MIN_WORDS
+            and words >= _LIST_MIN_MEAN_WORDS * len(items) + len(items)  # the marker counts as a word
+            and words > best_words
+        ):
+            best, best_words = (i, j), words
+        i = j + 1
+    return best
+
+
+def _is_item(block: Block) -> bool:
+    return block.kind in (Kind.BULLET, Kind.NAV) and BULLET.match(block.text) is not None
+
+
+def _is_caption_name(blocks: list[Block], i: int) -> bool:
+    """A bare name under a photo credit, between paragraphs: who the picture shows, not who wrote the story."""
+    if blocks[i].kind is not Kind.NAME:
+        return False
+    before = blocks[i - 1].kind if i > 0 else None
+    after = blocks[i + 1].kind if i + 1 < len(blocks) else None
+    return before not in _HEADER_KINDS and after not in _HEADER_KINDS and before in (Kind.NAV, Kind.CAPTION)
 
 
 def body_start(blocks: list[Block], start: int, end: int) -> int:
     """Skip a standfirst and byline that the densest run swallowed."""
     cut = None
     for i in range(start, min(end, start + 6) + 1):
-        if blocks[i].kind in _HEADER_KINDS:
+        if blocks[i].kind in _HEADER_KINDS and not _is_caption_name(blocks, i):
             cut = i
     if cut is None:
         return start
@@ -147,10 +221,11 @@ def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
 
 
 def _paragraph(block: Block) -> str:
-    return BULLET.sub("", block.text, count=1) if block.kind is Kind.BULLET else block.text
+    return BULLET.sub("", block.text, count=1) if block.kind in (Kind.BULLET, Kind.NAV) else block.text
 
 
-def body(blocks: list[Block], start: int, end: int) -> tuple[list[str], list[str]]:
+def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> tuple[list[str], list[str]]:
+    """The paragraphs of blocks[start..end]; ``listed``: the body is a list, short items included."""
     pulled = _pull_quotes(blocks, start, end)
     paragraphs: list[str] = []
     seen: set[str] = set()
@@ -159,7 +234,7 @@ def body(blocks: list[Block], start: int, end: int) -> tuple[list[str], list[str
         block = blocks[i]
         if block.kind in _BOILERPLATE_KINDS:
             dropped += 1
-        if block.kind not in _BODY_KINDS or i in pulled:
+        if (block.kind not in _BODY_KINDS and not (listed and _is_item(block))) or i in pulled:
             continue
         key = _fingerprint(block.text)
         if key in seen:

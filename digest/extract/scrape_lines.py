@@ -1,9 +1,10 @@
 """Blocks of a plain-text scrape: where one block ends and the next begins.
 
-Text is normalised (NFC, invisible characters dropped, spaces squeezed), cut
-into blank-line groups, and each group split into lines unless it looks
-hard-wrapped. Also the kinds a block can be and the small line features
-(sentence ends, bullets, title case, quoted speech) the classifier reads.
+Text is normalised (NFC, invisible characters dropped, spaces squeezed, the
+marks a text browser leaves dropped), cut into blank-line groups, and each
+group split into lines unless it looks hard-wrapped. Also the kinds a block
+can be and the small line features (word counts in any script, sentence ends,
+bullets, title case, quoted speech) the classifier reads.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Kind(StrEnum):
     LEGAL = "legal"  # copyright, licences, policies
     SECTION = "section"  # "Related", "Comments", "Read more", ...
     COMMENT = "comment"  # "Reply", "Like (3)", "2 hours ago"
+    THREAD = "thread"  # a comment section's heading: "13 comments", "Leave a reply"
     REPLY = "reply"  # a reader's comment: prose framed by comment furniture
     CODE = "code"
     AD = "ad"  # "Advertisement", "Story continues below"
@@ -46,13 +48,62 @@ class Block:
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
-BULLET = re.compile(r"^(?:[•◦▪▸►‣∙*·-]|\d{1,2}[.)])\s+")
+TERMINAL = re.compile(r"[.!?…。！？][\"'”’)\]」』）]*$")
+BULLET = re.compile(r"^(?:[•◦▪▸►‣∙*·+-]|\d{1,2}[.)])\s+")
+
+# What a text browser's dump (lynx -dump) adds to the page's own text: nested
+# list items marked "+", "o", "#" or "@" under an indent; buttons, form fields,
+# checkboxes and frames; an image's file name where it has no alt text; an
+# inserted-text marker; MathML with its TeX; and, above the page, one line per
+# <link> of its head ("#alternate ...", "#publisher").
+_NESTED_ITEM = re.compile(r"^\s{2,}[*+o#@]\s+(?=\S)")
+_BROWSER_MARKS = re.compile(
+    r"\(BUTTON\)|\[BUTTON Input\](?: \(not implemented\))?|_{4,}|\[[ xX]\](?=\s|$)"
+    r"|\[(?![.…]+\])(?:[^\]\s]*[.;?=/][^\]\s]*)?\]"
+)
+_INSERTED = re.compile(r"\[INS:\s*(.*?)\s*:INS\]")
+_FRAME = re.compile(r"^\s*(?:IFRAME|FRAME):\s")
+_MATH = re.compile(r"\[MATH:.*?:MATH\]")
+_TEX = re.compile(r"\{\\displaystyle\s*(.*?)\s*\}\s*</annotation>")
+_HEAD_LINK = re.compile(r"^#\w")
 
 
 def normalise(text: str) -> list[str]:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-    return [SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    lines: list[str] = []
+    for raw in text.splitlines():
+        if _FRAME.match(raw):
+            continue
+        if not lines and _HEAD_LINK.match(raw):
+            continue  # a <link> of the page's head, listed above its text
+        line = _NESTED_ITEM.sub("* ", raw)
+        if "[" in line or "(" in line or "_" in line:
+            line = _MATH.sub(_tex, _INSERTED.sub(r"\1", line))
+            line = _BROWSER_MARKS.sub(" ", line)
+        line = SPACES.sub(" ", line).strip()
+        if lines or line:
+            lines.append(line)
+    return lines
+
+
+def _tex(match: re.Match[str]) -> str:
+    tex = _TEX.search(match.group())
+    return tex.group(1) if tex else " "
+
+
+# Scripts written without spaces between words: a run of their characters
+# counts as one word for every two characters.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]+")
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``: spaced words, plus one per two characters of a script written without spaces."""
+    words = text.split()
+    if not _UNSPACED.search(text):
+        return len(words)
+    unspaced = sum((len(run) + 1) // 2 for run in _UNSPACED.findall(text))
+    spaced = sum(1 for word in words if not _UNSPACED.fullmatch(word))
+    return spaced + unspaced
 
 
 def split_blocks(lines: list[str]) -> list[str]:
