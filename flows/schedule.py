@@ -1,0 +1,326 @@
+"""`digest schedule`: the digest on its schedules, on one machine, in one command.
+
+Each configured list that has a `schedule` becomes its own deployment of the
+`daily-digest` flow (`daily-digest/list-NAME`, parameters `list_name` and the config
+file's absolute path), on its cron in its timezone; `--gather-every` adds the `gather`
+flow on an interval (`gather/every-Ns`). They are served by Prefect's Runner, what
+`prefect.serve` uses: each run is a subprocess of this one, with its environment.
+
+Prefect's temporary server cannot schedule (its scheduler does not run), so with no
+PREFECT_API_URL configured this process uses the Prefect server answering on
+127.0.0.1:PREFECT_SERVER_API_PORT (4200), or starts one there (its UI included) for as
+long as it serves. A SIGINT or SIGTERM stops the runner (in-flight runs are cancelled,
+the schedules paused), then what was started here, in reverse order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
+
+from digest.config import ListSettings, Settings
+from digest.errors import ConfigError, DigestError
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+log = logging.getLogger(__name__)
+
+SERVER_START_TIMEOUT = 180.0  # seconds; a first start creates the database, slowly on a loaded machine
+SERVER_STOP_TIMEOUT = 20.0
+
+
+class NothingScheduled(ConfigError):
+    """No configured list has a schedule (or not the one asked for)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """One deployment `digest schedule` serves."""
+
+    flow: str  # "daily-digest" or "gather"
+    name: str  # the deployment's name
+    list: ListSettings | None = None  # for daily-digest: the list it sends
+    interval: int = 0  # for gather: seconds between runs
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.flow}/{self.name}"
+
+
+def plan(settings: Settings, *, only: str | None = None, gather_every: int = 0) -> list[Served]:
+    """The deployments to serve: one per list with a schedule (only `only`, when given),
+    and the gather flow every `gather_every` seconds when more than 0."""
+    lists = [settings.list(only)] if only else list(settings.lists)
+    where = settings.path or "the config"
+    if not lists:
+        raise NothingScheduled(f"no [lists.NAME] section in {where}: nothing to send, so nothing to schedule")
+    scheduled = [entry for entry in lists if entry.schedule.strip()]
+    if not scheduled:
+        which = f"list {only} has" if only else "no list has"
+        raise NothingScheduled(
+            f'{which} a schedule: add schedule = "0 7 * * *" (a cron expression; timezone = "..." '
+            f"if not UTC) to [lists.{lists[0].name}] in {where}"
+        )
+    served = [Served("daily-digest", f"list-{entry.name}", list=entry) for entry in scheduled]
+    if gather_every > 0:
+        served.append(Served("gather", f"every-{gather_every}s", interval=gather_every))
+    return served
+
+
+@dataclass(frozen=True, slots=True)
+class PrefectApi:
+    url: str  # the API, e.g. http://127.0.0.1:4200/api
+    ui: str  # where the UI is, when the server serves one; "" when unknown
+    started: bool  # started by this process, for as long as it serves
+
+
+@contextlib.contextmanager
+def prefect_api(*, check: Callable[[], None] = lambda: None) -> Iterator[PrefectApi]:
+    """The Prefect API to serve against: PREFECT_API_URL when configured; else a Prefect
+    server already answering on 127.0.0.1:PREFECT_SERVER_API_PORT; else one started here
+    (on that port, or any free one if it is taken) until the block ends. Inside the
+    block, this process and the runs it starts use that API. `check` is called while
+    the server starts, to interrupt the wait by raising."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    settings = get_current_settings()
+    configured = settings.api.url
+    if configured:
+        _check_api(configured)
+        yield PrefectApi(configured, settings.ui_url or "", started=False)
+        return
+    port = settings.server.api.port or 4200
+    if _healthy(f"http://127.0.0.1:{port}/api"):
+        api = PrefectApi(f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}", started=False)
+        with temporary_settings(updates={PREFECT_API_URL: api.url}):
+            yield api
+        return
+    if not _free(port):
+        port = _free_port()
+    with (
+        _prefect_server(port, home=Path(settings.home), check=check) as api,
+        temporary_settings(updates={PREFECT_API_URL: api.url}),
+    ):
+        yield api
+
+
+@contextlib.contextmanager
+def _prefect_server(port: int, *, home: Path, check: Callable[[], None]) -> Iterator[PrefectApi]:
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "digest-schedule-server.log"
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+    }
+    env.pop("PREFECT_API_URL", None)
+    with log_path.open("wb") as server_log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            # Its own session: a Ctrl-C in the terminal reaches this process only, which
+            # stops the runner (it needs the server to pause the schedules) before the server.
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads yet: only prctl runs there
+        )
+    api = PrefectApi(f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}", started=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(api.url):
+            check()
+            if process.poll() is not None:
+                raise DigestError(
+                    f"the Prefect server did not start (exit status {process.returncode}); its log: {log_path}"
+                )
+            if time.monotonic() > deadline:
+                raise DigestError(
+                    f"the Prefect server did not answer on {api.url} within {SERVER_START_TIMEOUT:g} s; "
+                    f"its log: {log_path}"
+                )
+            time.sleep(0.25)
+        yield api
+    finally:
+        _stop(process)
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it runs: a SIGTERM when this process dies, even by
+    SIGKILL, so no Prefect server is left behind (Linux; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
+    try:
+        process.wait(timeout=SERVER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _healthy(api_url: str) -> bool:
+    import httpx
+
+    try:
+        response = httpx.get(f"{api_url.rstrip('/')}/health", timeout=2)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def _check_api(api_url: str) -> None:
+    if not _healthy(api_url):
+        raise DigestError(f"the Prefect API at {api_url} (PREFECT_API_URL) does not answer; is its server running?")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As the server will bind it: a port a closed connection left in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Stopped(Exception):
+    """A SIGINT or SIGTERM arrived during the start-up."""
+
+
+@dataclass
+class Signals:
+    """SIGINT and SIGTERM, for the life of the command. The first one ends the start-up
+    at its next step (`check`) or, once the runner's event loop runs, asks the runner
+    to stop gracefully; a second SIGINT interrupts at once (KeyboardInterrupt)."""
+
+    received: str = ""  # "SIGINT" or "SIGTERM", once one arrived
+    _wake: Callable[[], None] | None = None  # set while the event loop runs
+    _previous: dict[int, Any] = field(default_factory=dict)
+
+    def __enter__(self) -> Signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self.handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def handle(self, number: int, _frame: FrameType | None = None) -> None:
+        if self.received:
+            return  # a second SIGTERM: the stop is under way
+        self.received = signal.Signals(number).name
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C acts at once
+        if self._wake is not None:
+            self._wake()
+
+    def check(self) -> None:
+        """Stopped, once a signal arrived: the start-up asks between its steps (an
+        exception raised from the handler itself could land inside any library)."""
+        if self.received:
+            raise Stopped(self.received)
+
+
+def serve(
+    served: list[Served],
+    *,
+    config: Path,
+    signals: Signals,
+    on_ready: Callable[[list[Served]], None] = lambda _: None,
+) -> bool:
+    """Register the deployments and run them on their schedules until a signal stops
+    the runner; True when the runner served (and so paused the schedules on its way
+    out). Runs the flows with `config` (an absolute path)."""
+    import asyncio
+
+    from prefect.runner import Runner
+    from prefect.schedules import Cron, Interval
+
+    from flows.daily_digest import daily_digest, gather_flow
+
+    signals.check()
+    runner = Runner(name="digest-schedule", pause_on_shutdown=True)
+    for entry in served:
+        if entry.list is not None:
+            deployment = daily_digest.to_deployment(
+                name=entry.name,
+                schedule=Cron(entry.list.schedule.strip(), timezone=entry.list.timezone or "UTC"),
+                parameters={"list_name": entry.list.name, "config": str(config)},
+                description=f"The digest of list {entry.list.name}, served by `digest schedule`.",
+            )
+        else:
+            deployment = gather_flow.to_deployment(
+                name=entry.name,
+                schedule=Interval(entry.interval),
+                parameters={"config": str(config)},
+                description="Gather the sources into the store, served by `digest schedule`.",
+            )
+        runner.add_deployment(cast("RunnerDeployment", deployment))  # called from sync code: not a coroutine
+    # Runner.start() installs `runner.handle_sigterm` for SIGTERM: ours, so both signals
+    # take the same way out.
+    runner.handle_sigterm = signals.handle  # type: ignore[method-assign]
+    signals.check()
+    on_ready(served)
+    return asyncio.run(_run_until_signalled(runner, signals))
+
+
+async def _run_until_signalled(runner: Any, signals: Signals) -> bool:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    # A signal handler runs between two bytecodes of this thread: it only wakes the loop.
+    def wake() -> None:
+        loop.call_soon_threadsafe(stop.set)
+
+    signals._wake = wake
+    try:
+        if signals.received:
+            return False
+        running = asyncio.ensure_future(runner.start())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if running.done():  # the runner returned by itself (or failed: raised here)
+            await running
+            return True
+        while not runner.started and not running.done():  # noqa: ASYNC110 - Runner offers no event for it
+            await asyncio.sleep(0.05)  # a signal during its start-up
+        served = bool(runner.started)
+        if runner.started and not runner.stopping:
+            # What Runner does on SIGTERM: stop polling and cancel the runs in flight;
+            # start() then returns, pausing the schedules on its way out.
+            await runner.astop()
+        await running
+        return served
+    finally:
+        signals._wake = lambda: None  # what is left is the way out: let it finish
