@@ -9,6 +9,7 @@ for its confirmation or already on the list, so the form tells nobody who reads 
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -68,7 +69,9 @@ def request_subscription(
     now = now or datetime.now(UTC)
     secret = signing_secret(settings, store=store)
     limits = settings.web
-    client_hits = store.count_hit(f"client/{opaque(client, secret=secret, purpose='client')}", at=now, window=_HOUR)
+    client_hits = store.count_hit(
+        f"client/{opaque(_client_network(client), secret=secret, purpose='client')}", at=now, window=_HOUR
+    )
     if client_hits > limits.client_limit:
         raise TooManyRequests("too many subscribe requests from this address", retry_after=_seconds_left(now))
     if trap.strip():
@@ -142,6 +145,18 @@ def _list_of(settings: Settings, name: str) -> ListSettings:
         return public_list(settings, name)
     except LookupError:
         raise TokenError("this link is for a list that is not served here") from None
+
+
+def _client_network(client: str) -> str:
+    """What one client is for the limit: its IPv4 address, or its IPv6 /64 (one host
+    can use a whole /64, one address after another)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 def _seconds_left(now: datetime) -> int:

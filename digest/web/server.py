@@ -19,23 +19,28 @@ log = logging.getLogger(__name__)
 
 
 class WebServer:
-    """The service on `host`:`port` (0: any free port), in a thread of its own:
-    `start()`, `url`, `stop()`, or use it as a context manager."""
+    """The service on `host`:`port` (default: [web] host and port; port 0: any free
+    one), in a thread of its own: `start()`, `url`, `stop()`, or use it as a context
+    manager. The socket is bound at once, so a port in use is a DigestError here."""
 
     def __init__(
         self,
         settings: Settings,
         *,
-        host: str = "127.0.0.1",
-        port: int = 8080,
+        host: str | None = None,
+        port: int | None = None,
         proxy_headers: bool = False,
         store: Store | None = None,
     ) -> None:
         self.settings = settings
-        self.host = host
-        self.socket = bind(host, port)
+        self.host = host = host if host is not None else settings.web.host
+        self.socket = bind(host, port if port is not None else settings.web.port)
         self.port = self.socket.getsockname()[1]
-        app = create_app(settings, store=store)
+        try:
+            app = create_app(settings, store=store)
+        except BaseException:
+            self.socket.close()
+            raise
         self.server = uvicorn.Server(_config(app, host=host, port=self.port, proxy_headers=proxy_headers))
         self._thread: threading.Thread | None = None
 
@@ -82,12 +87,12 @@ def serve_web(
     host = host if host is not None else settings.web.host
     sock = bind(host, settings.web.port if port is None else port)
     bound = sock.getsockname()[1]
-    app = create_app(settings)
-    server = uvicorn.Server(_config(app, host=host, port=bound, proxy_headers=proxy_headers))
-    if on_ready is not None:
-        shown = f"[{host}]" if ":" in host else host
-        on_ready(f"http://{shown}:{bound}")
     try:
+        app = create_app(settings)
+        server = uvicorn.Server(_config(app, host=host, port=bound, proxy_headers=proxy_headers))
+        if on_ready is not None:
+            shown = f"[{host}]" if ":" in host else host
+            on_ready(f"http://{shown}:{bound}")
         server.run(sockets=[sock])
     finally:
         sock.close()

@@ -1,0 +1,123 @@
+"""The service's pure pieces: token kinds that cannot stand in for each other, the
+clients a rate limit counts, the setup warnings, and an issue made public."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.app.subscribing import _client_network
+from digest.app.web import web_warnings
+from digest.config import parse_settings
+from digest.errors import TokenError
+from digest.mail.compose import compose
+from digest.mail.render import render_digest
+from digest.mail.webview import public_html
+from digest.models import Article, Summary
+from digest.subscribers import make_token
+from digest.tokens import (
+    TokenExpired,
+    make_confirm_token,
+    make_form_token,
+    make_preferences_token,
+    read_confirm_token,
+    read_form_token,
+    read_preferences_token,
+)
+from tests.helpers import DAY
+
+SECRET = "pieces-secret"
+
+
+def test_a_token_of_one_kind_is_never_valid_as_another():
+    unsubscribe = make_token(secret=SECRET, list_name="daily", key="a@example.org", version=1)
+    preferences = make_preferences_token(secret=SECRET, key="a@example.org", issued_at=100)
+    for token in (unsubscribe, preferences):
+        with pytest.raises(TokenError, match="signature does not match"):
+            read_confirm_token(token, secret=SECRET, now=100, max_age=10)
+    with pytest.raises(TokenError, match="signature does not match"):
+        read_preferences_token(unsubscribe, secret=SECRET, now=100, max_age=10)
+    assert read_preferences_token(preferences, secret=SECRET, now=105, max_age=10) == "a@example.org"
+
+
+def test_links_expire_and_links_from_the_future_are_refused():
+    confirm = make_confirm_token(
+        secret=SECRET, list_name="daily", email="a@example.org", name="", version=0, issued_at=1000
+    )
+    assert read_confirm_token(confirm, secret=SECRET, now=1000 + 3600, max_age=3600).email == "a@example.org"
+    with pytest.raises(TokenExpired):
+        read_confirm_token(confirm, secret=SECRET, now=1000 + 3601, max_age=3600)
+    with pytest.raises(TokenError, match="future"):
+        read_confirm_token(confirm, secret=SECRET, now=1000 - 3600, max_age=3600)
+
+
+def test_a_form_token_is_for_one_cookie():
+    token = make_form_token(secret=SECRET, nonce="n" * 24, issued_at=50)
+    read_form_token(token, secret=SECRET, nonce="n" * 24, now=60, max_age=100)
+    for nonce in ("m" * 24, "", "ñ" * 24):
+        with pytest.raises(TokenError):
+            read_form_token(token, secret=SECRET, nonce=nonce, now=60, max_age=100)
+
+
+@pytest.mark.parametrize(
+    ("client", "counted_as"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_a_client_is_its_ipv4_address_or_its_ipv6_64(client, counted_as):
+    assert _client_network(client) == counted_as
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://news.example.org", True),
+        ("http://192.0.2.1:8080", True),
+        ("https://news.example.org", False),
+        ("http://127.0.0.1:8080", False),
+        ("http://localhost:8080", False),
+        ("http://[::1]:8080", False),
+        ("", False),
+    ],
+)
+def test_a_plain_http_base_url_off_loopback_is_warned_about(tmp_path, base_url, warned):
+    settings = parse_settings({"web": {"base_url": base_url}}, base_dir=tmp_path)
+    assert bool(web_warnings(settings)) is warned
+
+
+def test_list_links_follow_the_base_url_unless_given(tmp_path):
+    settings = parse_settings(
+        {
+            "web": {"base_url": "https://news.example.org/"},
+            "lists": {"a": {}, "b": {"view_url": "", "unsubscribe_url": "https://other.example/u?t={token}"}},
+        },
+        base_dir=tmp_path,
+    )
+    a, b = settings.lists
+    assert a.unsubscribe_url == "https://news.example.org/unsubscribe?token={token}"
+    assert a.view_url == "https://news.example.org/issues/{issue}"
+    assert (b.view_url, b.unsubscribe_url) == ("", "https://other.example/u?t={token}")
+
+
+@pytest.mark.parametrize("bad", ["ftp://news.example.org", "news.example.org", "https://x.example/?a=1", "https://"])
+def test_a_base_url_that_is_not_an_http_address_is_a_config_error(tmp_path, bad):
+    from digest.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"web\.base_url"):
+        parse_settings({"web": {"base_url": bad}}, base_dir=tmp_path)
+
+
+def test_the_public_issue_keeps_the_content_and_drops_every_personal_field():
+    article = Article(url="https://news.example.org/1", title="A <b>title</b>", paragraphs=("Body.",), source="s")
+    digest = compose([Summary(article, ("Body sentence.",), "lead")], list_name="daily", title="Daily", day=DAY)
+    rendered = render_digest(digest)
+    page = public_html(rendered, footer_html='Our footer <a href="https://news.example.org/lists/daily/archive">x</a>')
+    assert "A &lt;b&gt;title&lt;/b&gt;" in page and "Body sentence." in page
+    assert "Our footer" in page and "Unsubscribe" not in page and "View in your browser" not in page
+    assert 'href=""' not in page
+    for _, marker in rendered.markers:
+        assert marker not in page
