@@ -380,7 +380,10 @@ class _Job:
             with app.smtp_target(self.settings) as target:
                 capture_port = None if self.settings.smtp.host else target.settings.port
                 if ranges:
-                    smtp_check_task(self.config, capture_port)
+                    # In the task runner's thread, as the batches are: a SIGTERM (the run being
+                    # cancelled) then finds this thread waiting, not inside an event loop that
+                    # would swallow Prefect's TerminationSignal.
+                    smtp_check_task.submit(self.config, capture_port).result()
                 futures = send_batch.map(self.config, chosen.name, issue_id, ranges, capture_port=capture_port)
                 futures.wait()
         finally:

@@ -289,7 +289,21 @@ def serve(
     runner.handle_sigterm = signals.handle  # type: ignore[method-assign]
     signals.check()
     on_ready(served)
-    return asyncio.run(_run_until_signalled(runner, signals))
+    try:
+        return asyncio.run(_run_until_signalled(runner, signals))
+    finally:
+        _drain()
+
+
+def _drain() -> None:
+    """Send what the runner logged and the events it made while the Prefect server is still
+    up: after it stops, Prefect's workers would each print a failure at exit."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=5)
 
 
 async def _run_until_signalled(runner: Any, signals: Signals) -> bool:
