@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -54,8 +52,8 @@ def run(
         from flows.daily_digest import daily_digest
 
         config = str(state.config.resolve()) if state.config else None
-        with _only_our_log_lines():
-            final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, return_state=True)
+        _show_only_our_log_lines()
+        final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, return_state=True)
         if not final.is_completed():
             report_error(final.message or f"the flow run ended {final.name}")
             raise typer.Exit(1)
@@ -72,13 +70,12 @@ def run(
             raise typer.Exit(1)
 
 
-@contextmanager
-def _only_our_log_lines() -> Iterator[None]:
+def _show_only_our_log_lines() -> None:
     """Without -v, stderr shows what the flow itself warns about (a source that failed)
     and not Prefect's account of each task run; the run's log in Prefect keeps it all.
+    For the rest of the command: Prefect stops its temporary server at exit, and says so.
     With -v, everything."""
     if logging.getLogger().getEffectiveLevel() <= logging.INFO:
-        yield
         return
     import flows
 
@@ -89,14 +86,8 @@ def _only_our_log_lines() -> Iterator[None]:
             return True
         return record.levelno >= logging.WARNING and record.pathname.startswith(ours)
 
-    handlers = list(logging.getLogger().handlers)
-    for handler in handlers:
+    for handler in logging.getLogger().handlers:
         handler.addFilter(keep)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            handler.removeFilter(keep)
 
 
 @app.command()

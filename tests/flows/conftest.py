@@ -24,3 +24,25 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if flows in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("prefect"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def readme_early(request, tmp_path_factory):
+    """The README's long-running commands for test_readme.py, started with the first flow
+    test when that file is to run: `digest schedule` on a fresh clone, whose list then fires
+    while the other flow tests run (its cron names a minute about two minutes ahead), and
+    the `prefect server start` of the work-pool steps, up by the time they come. The tests
+    there only check, and stop them; whatever is left is stopped here."""
+    started: dict = {}
+    if not any(item.path.name == "test_readme.py" for item in request.session.items):
+        yield started
+        return
+    from tests.flows import readme
+
+    try:
+        started["schedule"] = readme.start_schedule(tmp_path_factory.mktemp("readme-schedule"))
+        started["work_pool"] = readme.start_work_pool(tmp_path_factory.mktemp("readme-work-pool"))
+        yield started
+    finally:
+        for entry in started.values():
+            entry.clone.stop_all()

@@ -1,0 +1,93 @@
+"""The README's "Scheduling with Prefect" section, word for word on a fresh clone (see
+tests/flows/readme.py for what a clone is and the two things a test changes): the one
+command, `digest schedule`, with a list whose schedule fires during the test run and a
+run asked for by hand, both delivering into its capture server; and the work-pool steps
+(`prefect server start`, a work pool, `prefect deploy --all`, a worker) sending the demo
+through a capture server the worker's flow run starts itself.
+
+The long-running commands start with the first flow test (tests/flows/conftest.py), so the
+schedule fires and the Prefect server comes up while the other flow tests run."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.flows.readme import block_with, completed, line_with, maildir_messages, port_free
+
+pytestmark = pytest.mark.slow
+
+SUBSCRIBERS = 12  # rows in seeds/subscribers.csv
+
+
+def recipients(messages) -> list[str]:
+    return sorted(
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["To"].addresses[0].addr_spec
+        for path in messages
+    )
+
+
+def test_digest_schedule_fires_sends_and_stops_cleanly(readme_early):
+    started = readme_early["schedule"]
+    clone, schedule = started.clone, started.process
+    schedule.wait_for("Ctrl-C stops", timeout=240)
+    assert f"Prefect UI: http://127.0.0.1:{clone.prefect_port} (started here)" in schedule.output()
+    assert "daily-digest/list-daily: '" in schedule.output()
+
+    # "To send a list's digest now, from another shell": as the README writes it.
+    clone.run(line_with(block_with("deployment run 'daily-digest/list-"), "deployment run"))
+
+    # The run asked for and the one the schedule fired, each Completed; the first of them
+    # sends the digest, the other finds nothing new.
+    wait = max(0.0, (started.fires_at - datetime.now(UTC)).total_seconds()) + 120
+    runs = clone.wait_for_runs(
+        "daily-digest/list-daily",
+        lambda runs: {r["auto_scheduled"] for r in completed(runs)} == {True, False},
+        timeout=wait,
+    )
+    fired = [r for r in completed(runs) if r["auto_scheduled"]]
+    assert fired[0]["expected_start_time"].startswith(started.fires_at.strftime("%Y-%m-%dT%H:%M:00"))
+    messages = maildir_messages(clone.path / "seeds" / "mail")
+    assert len(messages) == SUBSCRIBERS
+    assert len(set(recipients(messages))) == SUBSCRIBERS
+
+    began = time.monotonic()
+    code = schedule.interrupt(signal.SIGINT)
+    output = schedule.output()
+    assert code == 130, output
+    assert time.monotonic() - began < 60
+    assert output.strip().splitlines()[-1] == (
+        "digest schedule: stopped by SIGINT: schedules paused; stopped the Prefect server and the capture server."
+    )
+    assert "Traceback" not in output
+    assert port_free(clone.prefect_port) and port_free(clone.smtp_port)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(schedule.process.pid, 0)  # nothing of it is left: no server, no run
+
+
+def test_the_work_pool_steps_send_the_demo_from_a_fresh_clone(readme_early):
+    started = readme_early["work_pool"]
+    clone = started.clone
+    steps = block_with("work-pool create")
+    clone.wait_healthy()
+    for line in steps[1:]:
+        if "worker start" in line:
+            clone.start(line)
+        else:
+            clone.run(line)
+
+    runs = clone.wait_for_runs("daily-digest/manual", lambda runs: bool(completed(runs)), timeout=240)
+    assert len(runs) == 1
+    # With no [smtp] host, the worker's flow run started its own capture server: the
+    # demo's Maildir in the checkout it ran in.
+    messages = maildir_messages(clone.path / "mail")
+    assert len(recipients(messages)) == len(set(recipients(messages))) == SUBSCRIBERS
+    [schedule] = clone.deployment("daily-digest/daily")["schedules"]
+    assert schedule["schedule"]["cron"] == "0 7 * * *" and schedule["active"]
+    clone.stop_all()
