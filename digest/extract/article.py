@@ -16,6 +16,7 @@ import lxml.html
 from digest.errors import ExtractError
 from digest.extract.charset import CHARSET_SNIFF_BYTES as _CHARSET_SNIFF_BYTES, declared_charset as _declared_charset
 from digest.extract.html import extract_html
+from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape import extract_scrape
 from digest.models import Article, Page
 from digest.urls import redact_url
@@ -79,7 +80,7 @@ def fragment_paragraphs(html: str) -> tuple[str, ...]:
         for el in root.iter(*_BLOCKS)
         if not el.xpath(f"ancestor::{'|ancestor::'.join(_BLOCKS)}")
     ]
-    blocks = [b for b in blocks if b]
+    blocks = [strip_footnote_markers(b) for b in blocks if b]
     return tuple(blocks) if blocks else _plain_paragraphs(root.text_content())
 
 

@@ -256,6 +256,184 @@ def _names_in(rest: str) -> tuple[str, ...]:
     return tuple(part for part in _NAME_SPLIT.split(head.strip()) if is_name(part, max_tokens=5))
 
 
+# Words that end a person's name in a byline: a job, a desk, an employer, a
+# date, a credential ("Tom Gillespie News reporter", "Ana Ruiz, CNN Business",
+# "Joe Wee Monday", "Ilana Muhlstein, MS, RDN"). A byline entry that is one of
+# these alone, or that starts with one, names no person.
+_BYLINE_STOP_WORDS = frozenset(
+    [
+        "writer",
+        "reporter",
+        "editor",
+        "editors",
+        "correspondent",
+        "columnist",
+        "contributor",
+        "contributing",
+        "producer",
+        "staff",
+        "desk",
+        "team",
+        "bureau",
+        "service",
+        "services",
+        "wire",
+        "wires",
+        "news",
+        "newsroom",
+        "media",
+        "press",
+        "group",
+        "inc",
+        "ltd",
+        "llc",
+        "corp",
+        "co",
+        "company",
+        "publishing",
+        "network",
+        "agency",
+        "associated",
+        "international",
+        "editorial",
+        "online",
+        "digital",
+        "magazine",
+        "newspaper",
+        "times",
+        "post",
+        "journal",
+        "herald",
+        "tribune",
+        "daily",
+        "weekly",
+        "nast",
+        "is",
+        "was",
+        "has",
+        "the",
+        "senior",
+        "chief",
+        "national",
+        "political",
+        "sports",
+        "business",
+        "games",
+        "auto",
+        "science",
+        "health",
+        "opinion",
+        "analysis",
+        "edited",
+        "published",
+        "updated",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "ms",
+        "md",
+        "phd",
+        "rdn",
+        "ma",
+        "mba",
+        "rn",
+        "ap",
+        "afp",
+        "upi",
+        "reuters",
+        "cnn",
+        "bbc",
+        "dpa",
+        "efe",
+        "ansa",
+        "username",
+        "admin",
+        "administrator",
+        "webmaster",
+        "our",
+        "your",
+    ]
+)
+# Words that end an organisation's name: an entry cut at one is no person.
+_ORGANISATION_ENDS = frozenset(
+    [
+        "media",
+        "group",
+        "inc",
+        "ltd",
+        "llc",
+        "corp",
+        "co",
+        "company",
+        "publishing",
+        "network",
+        "agency",
+        "nast",
+        "press",
+        "newspapers",
+        "bureau",
+        "wire",
+        "wires",
+        "services",
+        "service",
+    ]
+)
+_BYLINE_PREFIX = re.compile(r"^(?:(?:analysis|text|words|story|photos?|report) )?by\s+", re.IGNORECASE)
+
+
+def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The people among byline entries: each cut at its first job, desk, employer or date word.
+
+    An entry that names only an organisation (the publisher, an agency, the
+    site: ``not_names``, casefolded words), a job or a date is dropped; so is
+    a one-word entry beside a full name (a place or a desk split off by a comma).
+    """
+    found: list[str] = []
+    for entry in entries:
+        name = _BYLINE_PREFIX.sub("", " ".join(entry.split()))
+        if (person := _person(name.split(), not_names=not_names)) is not None:
+            found.append(person)
+    if any(len(name.split()) > 1 for name in found):
+        found = [name for name in found if len(name.split()) > 1]
+    return tuple(dict.fromkeys(found))
+
+
+def _person(words: list[str], *, not_names: frozenset[str]) -> str | None:
+    shouting = " ".join(words).isupper()  # "LISA MASCARO": capitals are no sign of an acronym
+    kept: list[str] = []
+    cut = None
+    for word in words:
+        bare = word.strip(".,;:()").casefold()
+        acronym = not shouting and word.isupper() and 1 < len(word) <= 4
+        if bare in _BYLINE_STOP_WORDS or bare in not_names or acronym:
+            cut = bare
+            break
+        kept.append(word.strip(",;:"))
+    if not kept or (cut is not None and (len(kept) == 1 or cut in _ORGANISATION_ENDS)):
+        return None  # "CNN Business", "Meridian House Media": an organisation
+    if cut is not None and len(kept) > 2:
+        # "Ben Silverman Games Editor": the desk before the job goes too.
+        kept = kept[:3] if len(kept[1].rstrip(".")) == 1 else kept[:2]
+    person = " ".join(kept)
+    return person.title() if person.isupper() and len(kept) > 1 else person
+
+
 def credit_names(text: str) -> tuple[str, ...]:
     """The reporters and writers a credit line names ("Reporting by A in Oslo; Editing by B" gives A)."""
     if not _CREDIT_LINE.match(text):

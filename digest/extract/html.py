@@ -3,11 +3,12 @@
 trafilatura does the heavy lifting (body, title, authors, date, image,
 description); this module decodes the bytes, picks the extraction mode and
 cleans the paragraphs it returns. The configuration was chosen by measurement
-on the shared extraction benchmark (see ``bench/extraction.py``).
+on the shared extraction benchmarks (see ``bench/extraction.py``).
 
 The cascade of extraction modes lives here; beside it, ``charset`` decodes
-the bytes, ``html_meta`` reads and cleans the metadata and ``html_paragraphs``
-cleans the body's paragraphs.
+the bytes, ``html_meta`` reads and cleans the metadata, ``html_paragraphs``
+cleans the body's paragraphs and ``html_render`` renders a page whose markup
+the parser cannot read as plain text, for the scrape classifier.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import trafilatura
 from lxml.etree import LxmlError
 
 from digest.errors import ExtractError
+from digest.extract.byline import credit_names
 from digest.extract.charset import decode_html
 from digest.extract.html_meta import (
     absolute_http_url,
@@ -31,33 +33,54 @@ from digest.extract.html_meta import (
 from digest.extract.html_paragraphs import (
     clean_paragraphs,
     looks_like_body,
+    prose_chars,
     split_paragraphs,
 )
+from digest.extract.html_render import render_text
+from digest.extract.scrape import extract_scrape
 from digest.models import Article
 
 log = logging.getLogger(__name__)
 
 __all__ = ["extract_html"]
 
-# Measured on the shared benchmark: favor_precision with comments left out
+# Measured on the shared benchmarks: favor_precision with comments left out
 # beats trafilatura's defaults. A precision-mode body shorter than this is
 # often a paywall notice, a share widget or a misread page; the slower modes
-# are then tried (see _extract).
+# are then tried (see _body_paragraphs).
 _TINY_BODY_CHARS = 500
+# A precision body this much shorter than the text of the page's <p> elements
+# may be one paragraph of a longer story (a review under its verdict box): the
+# fast balanced mode is tried and kept when it holds the same text and more.
+_SHORT_SHARE = 0.35
+_SHORT_CHECK_MAX_CHARS = 2500
+_MORE_PROSE = 1.5
+_SAME_TEXT_SHARE = 0.8
+# Below this a body is too thin to trust: a text rendering of the page is read too.
+_THIN_BODY_CHARS = 250
+# A wire story's credits ("Reporting by ...") sit in its last paragraphs.
+_CREDITS_TAIL = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    paragraphs: tuple[str, ...] = ()
+    credited: tuple[str, ...] = ()  # reporters named by a credit line the cleanup dropped
 
 
 @dataclass(frozen=True, slots=True)
 class _Extraction:
     """What this module needs from trafilatura, as plain values."""
 
-    text: str
+    body: _Body
     url: str
     title: str
-    sitename: str
     authors: str
+    sitename: str
     date: str
     image: str
     description: str
+    warnings: tuple[str, ...] = ()
 
 
 def extract_html(html: str | bytes, *, url: str = "", source: str = "") -> Article | None:
@@ -74,19 +97,15 @@ def extract_html(html: str | bytes, *, url: str = "", source: str = "") -> Artic
     if found is None:
         log.debug("no article body found in %s", url or "<html>")
         return None
-    title = clean_title(found.title, sitename=found.sitename)
-    paragraphs = clean_paragraphs(split_paragraphs(found.text), title=title, description=found.description)
-    if not looks_like_body(paragraphs):
-        log.debug("only boilerplate found in %s", url or "<html>")
-        return None
-    warnings: list[str] = [] if title else ["no headline found"]
+    title, paragraphs = found.title, found.body.paragraphs
+    warnings: list[str] = [*([] if title else ["no headline found"]), *found.warnings]
     published = parse_date(found.date, warnings=warnings)
     url = url or found.url
     return Article(
         url=url,
         title=title,
         paragraphs=paragraphs,
-        authors=split_authors(found.authors),
+        authors=split_authors(found.authors, sitename=found.sitename) or found.body.credited,
         published=published,
         image=absolute_http_url(found.image, base=url),
         standfirst=standfirst(found.description, paragraphs=paragraphs, title=title),
@@ -95,48 +114,131 @@ def extract_html(html: str | bytes, *, url: str = "", source: str = "") -> Artic
     )
 
 
-# --- trafilatura ----------------------------------------------------------
+# --- the cascade -----------------------------------------------------------
 
 
 def _extract(text: str, *, url: str) -> _Extraction | None:
     """Parse once, read the metadata once, then find the body.
 
-    The body comes from the cheapest mode that finds one: precision mode
-    without trafilatura's comparison against readability and jusText first;
-    when that finds a tiny body (a paywall notice, a share widget, or a page
-    its main extractor misreads), precision mode with the comparison; when
-    that is tiny too, the balanced mode, kept when it finds much more.
+    The body comes from the cheapest trafilatura mode that finds one (see
+    _body_paragraphs). When the parser gives no body, or a thin one (broken
+    markup: a truncated doctype, an early ``</html>``), the scrape classifier
+    reads a text rendering of the page, and its body is kept when it is more.
     """
     try:
         tree = trafilatura.load_html(text)
         metadata = read_metadata(tree, url=url) if tree is not None else None
     except (TypeError, ValueError):
-        return None  # as trafilatura's own entry points do with a page they cannot read
+        tree = metadata = None  # as trafilatura's own entry points do with a page they cannot read
     except (LxmlError, RecursionError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}") from exc
-    if metadata is None:
-        return None
-    base = url or metadata.url or ""
-    body = _body(tree, url=base, precision=True, fast=True)
-    if len(body) < _TINY_BODY_CHARS:
-        body = _body(tree, url=base, precision=True, fast=False)
-    if len(body) < _TINY_BODY_CHARS:
-        balanced = _body(tree, url=base, precision=False, fast=False)
-        if len(balanced) > 2 * len(body):
-            log.debug("precision mode found %d chars, using balanced mode for %s", len(body), url)
-            body = balanced
-    if not body.strip():
+    sitename = (metadata.sitename or "") if metadata else ""
+    title = clean_title(metadata.title or "", sitename=sitename) if metadata else ""
+    description = (metadata.description or "") if metadata else ""
+    body = _Body()
+    if tree is not None and metadata is not None:
+        body = _body_paragraphs(tree, url=url or metadata.url or "", title=title, description=description)
+    warnings: tuple[str, ...] = ()
+    if not looks_like_body(body.paragraphs) or _chars(body.paragraphs) < _THIN_BODY_CHARS:
+        rendered = extract_scrape(render_text(text), url=url)
+        if rendered is not None and _rendering_is_better(rendered.paragraphs, body.paragraphs):
+            log.debug("the parser found %d chars, reading a text rendering of %s", _chars(body.paragraphs), url)
+            paragraphs = clean_paragraphs(list(rendered.paragraphs), title=title, description=description)
+            body = _Body(paragraphs, rendered.authors)
+            title = title or rendered.title
+            warnings = ("body read from a text rendering of the page",)
+    if not looks_like_body(body.paragraphs):
         return None
     return _Extraction(
-        text=body,
-        url=metadata.url or "",
-        title=metadata.title or "",
-        sitename=metadata.sitename or "",
-        authors=metadata.author or "",
-        date=metadata.date or "",
-        image=metadata.image or "",
-        description=metadata.description or "",
+        body=body,
+        url=(metadata.url or "") if metadata else "",
+        title=title,
+        authors=(metadata.author or "") if metadata else "",
+        sitename=sitename,
+        date=(metadata.date or "") if metadata else "",
+        image=(metadata.image or "") if metadata else "",
+        description=description,
+        warnings=warnings,
     )
+
+
+def _body_paragraphs(tree, *, url: str, title: str, description: str) -> _Body:
+    """The cleaned body from the cheapest trafilatura mode that finds one.
+
+    Precision mode runs first without its comparison against readability and
+    jusText. When that body is tiny or reads as no body at all (a menu, a
+    footer), precision mode runs with the comparison, then the balanced mode,
+    kept when it reads as a body and has much more prose or the same text and
+    more prose: never a short bio for a longer post. When the fast body is
+    short next to the text of the page's paragraphs, the fast balanced mode is
+    tried and kept when it holds the same text with more prose.
+    """
+
+    def extract(*, precision: bool, fast: bool) -> _Body:
+        raw = split_paragraphs(_body(tree, url=url, precision=precision, fast=fast))
+        credited = next((names for line in raw[-_CREDITS_TAIL:] if (names := credit_names(line))), ())
+        return _Body(clean_paragraphs(raw, title=title, description=description), credited)
+
+    body = extract(precision=True, fast=True)
+    if _is_tiny(body.paragraphs):
+        full = extract(precision=True, fast=False)
+        if looks_like_body(full.paragraphs) and (
+            not looks_like_body(body.paragraphs) or _chars(full.paragraphs) >= _chars(body.paragraphs)
+        ):
+            body = full
+        if _is_tiny(body.paragraphs):
+            balanced = extract(precision=False, fast=False)
+            if _is_better(balanced.paragraphs, body.paragraphs):
+                log.debug("precision mode found %d chars, using balanced mode for %s", _chars(body.paragraphs), url)
+                body = balanced
+        return body
+    chars = _chars(body.paragraphs)
+    if chars < _SHORT_CHECK_MAX_CHARS and chars < _SHORT_SHARE * _paragraph_text_chars(tree):
+        balanced = extract(precision=False, fast=True)
+        if looks_like_body(balanced.paragraphs) and _extends(body.paragraphs, balanced.paragraphs):
+            log.debug("precision mode found %d chars of a longer page, using balanced mode for %s", chars, url)
+            body = balanced
+    return body
+
+
+def _chars(paragraphs: tuple[str, ...]) -> int:
+    return sum(map(len, paragraphs))
+
+
+def _is_tiny(paragraphs: tuple[str, ...]) -> bool:
+    return _chars(paragraphs) < _TINY_BODY_CHARS or not looks_like_body(paragraphs)
+
+
+def _is_better(candidate: tuple[str, ...], current: tuple[str, ...]) -> bool:
+    """A body, and either the only one, or much more prose, or the same text with more prose."""
+    if not looks_like_body(candidate):
+        return False
+    if not looks_like_body(current):
+        return True
+    much_more = _chars(candidate) > 2 * _chars(current) and prose_chars(candidate) > prose_chars(current)
+    return much_more or _extends(current, candidate)
+
+
+def _extends(current: tuple[str, ...], candidate: tuple[str, ...]) -> bool:
+    """``candidate`` holds most of ``current`` and clearly more prose: the same story, more of it."""
+    kept = set(candidate)
+    shared = sum(len(p) for p in current if p in kept)
+    more_prose = prose_chars(candidate) >= _MORE_PROSE * prose_chars(current)
+    return shared >= _SAME_TEXT_SHARE * _chars(current) and more_prose
+
+
+def _rendering_is_better(rendered: tuple[str, ...], current: tuple[str, ...]) -> bool:
+    if not looks_like_body(current):
+        return True
+    return _chars(rendered) > 2 * _chars(current) and prose_chars(rendered) > prose_chars(current)
+
+
+def _paragraph_text_chars(tree) -> int:
+    """The characters of text in the page's <p> elements, wherever they are."""
+    return sum(len(text) for element in tree.iter("p") for text in element.itertext())
+
+
+# --- trafilatura ----------------------------------------------------------
 
 
 def _body(tree, *, url: str, precision: bool, fast: bool) -> str:

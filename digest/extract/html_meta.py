@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from htmldate import find_date
 
+from digest.extract.byline import person_names
 from digest.extract.html_text import WORD, fold, same_text
 
 try:  # the steps of trafilatura.extract_metadata that read_metadata uses
@@ -117,8 +118,11 @@ def _squash(text: str) -> str:
     return "".join(WORD.findall(text.casefold()))
 
 
-def split_authors(authors: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name.strip() for name in authors.split(";") if name.strip()))
+def split_authors(authors: str, *, sitename: str = "") -> tuple[str, ...]:
+    """The people among the authors trafilatura read ("Condé Nast; Molly Wood" gives Molly Wood)."""
+    entries = [name.strip() for name in authors.split(";") if name.strip()]
+    site = frozenset(fold(sitename).split()) if sitename else frozenset()
+    return person_names(entries, not_names=site)
 
 
 def parse_date(value: str, *, warnings: list[str]) -> datetime | None:

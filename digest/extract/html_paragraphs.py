@@ -3,15 +3,16 @@
 Drops a headline, dek, dateline, byline or reading time repeated at the top,
 lines without words, link sections ("Related", "More from ..." and the links
 under them) and boilerplate (read-more links, credits, appeals, copyright);
-then decides whether what is left looks like a body at all rather than a
-menu or a footer.
+takes the markup out of what is left (a table row's ``| a | b |`` bars,
+footnote numbers glued to words); then decides whether it looks like a body
+at all rather than a menu or a footer.
 """
 
 from __future__ import annotations
 
 import re
 
-from digest.extract.html_text import ends_sentence, fold
+from digest.extract.html_text import ends_sentence, fold, strip_footnote_markers
 
 # A body needs one sentence-like paragraph or, for lists and tables, some bulk;
 # otherwise it is a menu or a footer that the extractor fell back to. Counted
@@ -25,16 +26,38 @@ def looks_like_body(paragraphs: tuple[str, ...]) -> bool:
     return has_sentence or sum(len(p) for p in paragraphs) >= _LIST_BODY_MIN_CHARS
 
 
+# Prose, for comparing two candidate bodies: paragraphs that run to a sentence's end.
+_PROSE_MIN_CHARS = 80
+
+
+def prose_chars(paragraphs: tuple[str, ...]) -> int:
+    return sum(len(p) for p in paragraphs if len(p) >= _PROSE_MIN_CHARS and ends_sentence(p))
+
+
 def split_paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def clean_paragraphs(paragraphs: list[str], *, title: str = "", description: str = "") -> tuple[str, ...]:
-    """Drop what is not body text: a repeated headline, dek or dateline, and boilerplate."""
-    kept = _drop_leading_headers(paragraphs, title=title, description=description)
+    """Drop what is not body text (a repeated headline, dek or dateline, boilerplate) and the markup in the rest."""
+    kept = [_unmarked(p) for p in paragraphs]
+    kept = _drop_leading_headers([p for p in kept if p], title=title, description=description)
     kept = [p for p in kept if _has_words(p)]
     kept = _drop_link_sections(kept)
     return tuple(p for p in kept if not _is_boilerplate(p))
+
+
+# A table row as trafilatura writes it: "| Name | Vote |" (and "|---|---|" under a header).
+_TABLE_ROW = re.compile(r"^\|(?:[^|]*\|)+\s*$")
+CELL_SEPARATOR = " · "
+
+
+def _unmarked(paragraph: str) -> str:
+    """The paragraph as text: a table row's cells without the bars, footnote markers gone."""
+    if _TABLE_ROW.match(paragraph):
+        cells = [cell.strip() for cell in paragraph.strip().strip("|").split("|")]
+        paragraph = CELL_SEPARATOR.join(cell for cell in cells if cell and not set(cell) <= set("-: "))
+    return strip_footnote_markers(paragraph)
 
 
 # Headers repeated at the top of the body sit in its first few paragraphs.

@@ -2,7 +2,8 @@
 
 Texts are compared as their casefolded words (a headline repeated in the
 body, a description that is the first paragraph cut short); a paragraph
-ends a sentence when it ends in terminal punctuation, in any script.
+ends a sentence when it ends in terminal punctuation, in any script;
+footnote markers are taken out of a text.
 """
 
 from __future__ import annotations
@@ -31,3 +32,32 @@ _SENTENCE_END = re.compile(r"[.!?…。！？]\W*$")
 
 def ends_sentence(paragraph: str) -> bool:
     return _SENTENCE_END.search(paragraph.rstrip()) is not None
+
+
+# A footnote number set as a superscript and flattened into the text: glued
+# to the punctuation after a word ("a first-class concept,1 and", "the end.12"),
+# in brackets ("[3]", "[citation needed]"), after a caret ("^22"), or as a
+# superscript digit. "No.1", "p.2" and "Fig.3" are abbreviations with their number.
+_GLUED_FOOTNOTE = re.compile(r"(?<=[^\W\d_])([.,;:!?)\]”’\"]+)\d{1,3}(?=\s|$)")
+_BRACKETED_FOOTNOTE = re.compile(
+    r"(?<=\S)\[(?:\d{1,3}|citation needed|note \d+)\]|(?<=[^\W\d_])\^\d{1,3}\b"
+    r"|(?:(?<=[.,;:!?)\]”’\"])|(?<=[^\W\d_]{4}))[¹²³⁴⁵⁶⁷⁸⁹⁰]+(?=\s|$|[.,;:])"  # not m², mc²
+)
+_NUMBERED_ABBREVIATIONS = frozenset(
+    ["no", "nr", "nos", "vol", "p", "pp", "fig", "figs", "art", "sec", "ch", "chap", "op", "ed", "v", "ver", "iss", "tab", "eq", "ref", "pt", "para", "ex", "cf", "col", "ln", "st", "mk", "gen", "rev", "phase", "level"]
+)  # fmt: skip
+
+
+def strip_footnote_markers(text: str) -> str:
+    if not any(ch.isdigit() or ch == "[" for ch in text) and not any("⁰" <= ch <= "⁹" or ch in "¹²³" for ch in text):
+        return text
+    text = _BRACKETED_FOOTNOTE.sub("", text)
+    return _GLUED_FOOTNOTE.sub(_keep_numbered_abbreviation, text)
+
+
+def _keep_numbered_abbreviation(match: re.Match[str]) -> str:
+    before = match.string[: match.start()]
+    word = re.search(r"[^\W\d_]+$", before)
+    if word and word.group().casefold() in _NUMBERED_ABBREVIATIONS:
+        return match.group()
+    return match.group(1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind
 
 # Score per kind for the densest-run search; prose scores by length.
@@ -221,7 +222,8 @@ def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
 
 
 def _paragraph(block: Block) -> str:
-    return BULLET.sub("", block.text, count=1) if block.kind in (Kind.BULLET, Kind.NAV) else block.text
+    text = BULLET.sub("", block.text, count=1) if block.kind in (Kind.BULLET, Kind.NAV) else block.text
+    return strip_footnote_markers(text)
 
 
 def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> tuple[list[str], list[str]]:

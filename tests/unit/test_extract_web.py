@@ -1,0 +1,206 @@
+"""extract_html on the kinds of page that broke it on the open web: the mode cascade,
+broken markup, table rows, footnote markers, publishers and wire credits as bylines."""
+
+from __future__ import annotations
+
+import pytest
+
+import digest.extract.html as html_module
+from digest.extract.html import extract_html
+from digest.extract.html_meta import split_authors
+from digest.extract.html_paragraphs import clean_paragraphs
+from digest.extract.html_render import render_text
+from digest.extract.html_text import strip_footnote_markers
+
+STORY = [
+    (
+        "The harbour authority in Kestrel Bay approved a plan on Tuesday to dredge the old fishing channel, ending "
+        "three years of argument between the ferry operators and the town's shellfish farmers."
+    ),
+    (
+        "The channel has silted up so badly since the storms of 2021 that the larger ferry can only cross it for two "
+        "hours either side of high water, which has cut the winter timetable almost in half."
+    ),
+    (
+        "Shellfish farmers had warned that dredging would stir up sediment over the oyster beds north of the pier, "
+        "and the approved plan limits the work to the six weeks after the harvest ends in March."
+    ),
+    (
+        "The work will cost about 2.4 million, most of it from a regional transport fund, and the authority expects "
+        "the first sailings on the full timetable to run again by the start of the summer season."
+    ),
+    (
+        "Ferry passengers have complained for two winters about cancelled crossings, and the operators say they have "
+        "lost a fifth of their regular travellers to the longer road around the bay."
+    ),
+]
+BIO = (
+    "Maren Okafor covers the harbour, the ferries and the islands for the Courier. She has lived in Kestrel Bay "
+    "since 2009 and sails whenever the tide allows."
+)
+MENU = "\n".join(
+    ["Home", "News", "Harbour", "Ferries", "Islands", "Sport", "Weather", "Opinion", "Letters", "Obituaries"] * 6
+)
+
+
+def page(body: str, *, head: str = "") -> str:
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Dredging approved | Kestrel Bay Courier</title>"
+        f"<meta property='og:site_name' content='Kestrel Bay Courier'>{head}</head><body>{body}</body></html>"
+    )
+
+
+STORY_PAGE = page("<article><h1>Dredging approved</h1>" + "".join(f"<p>{p}</p>" for p in STORY) + "</article>")
+
+
+@pytest.fixture
+def modes(monkeypatch):
+    """Make trafilatura's modes return the given texts: {(precision, fast): text}."""
+
+    def install(texts: dict[tuple[bool, bool], str]) -> list[tuple[bool, bool]]:
+        calls: list[tuple[bool, bool]] = []
+
+        def fake_body(tree, *, url, precision, fast):
+            calls.append((precision, fast))
+            return texts.get((precision, fast), "")
+
+        monkeypatch.setattr(html_module, "_body", fake_body)
+        return calls
+
+    return install
+
+
+# --- the cascade of modes -------------------------------------------------------
+
+
+LONG_STORY = STORY + [f"{p[:-1]}, the harbour master added in part {n}." for n, p in enumerate(STORY, 2)]
+LONG_PAGE = page("<article>" + "".join(f"<p>{p}</p>" for p in LONG_STORY) + "</article>")
+
+
+def test_one_part_of_a_long_page_takes_the_balanced_mode_that_holds_it(modes):
+    calls = modes({(True, True): "\n".join(STORY[:3]), (False, True): "\n".join(LONG_STORY)})
+    article = extract_html(LONG_PAGE)
+    assert article is not None
+    assert article.paragraphs == tuple(LONG_STORY)
+    assert (False, True) in calls
+
+
+def test_a_long_fast_body_is_kept_when_the_page_has_no_more_text(modes):
+    calls = modes({(True, True): "\n".join(STORY), (False, True): "\n".join([*STORY, BIO])})
+    article = extract_html(STORY_PAGE)
+    assert article is not None
+    assert article.paragraphs == tuple(STORY)
+    assert calls == [(True, True)]
+
+
+def test_a_fast_body_that_is_a_menu_sends_the_cascade_on(modes):
+    modes({(True, True): MENU, (True, False): MENU, (False, False): "\n".join(STORY)})
+    article = extract_html(STORY_PAGE)
+    assert article is not None
+    assert article.paragraphs == tuple(STORY)
+
+
+def test_a_short_bio_never_replaces_the_post(modes):
+    modes({(True, True): "\n".join(STORY[:3]), (True, False): "\n".join(STORY[:3]), (False, False): BIO})
+    article = extract_html(STORY_PAGE)
+    assert article is not None
+    assert article.paragraphs == tuple(STORY[:3])
+
+
+def test_a_thin_body_gives_way_to_the_text_rendering_that_holds_the_story(modes):
+    modes({(True, True): STORY[0][:120], (True, False): STORY[0][:120], (False, False): BIO})
+    article = extract_html(STORY_PAGE)
+    assert article is not None
+    assert article.paragraphs == tuple(STORY)
+    assert "body read from a text rendering of the page" in article.warnings
+
+
+# --- broken markup ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(
+            "<!DOCTYPE html><html><head><title>Dredging approved</title></head></html>\n<body>{body}</body>",
+            id="early-end-of-html",
+        ),
+        pytest.param(
+            "<!DOCTYPE html><html><head><title>Dredging approved</title><!-- ad slot </head><body>{body}</body>",
+            id="unclosed-comment-in-head",
+        ),
+    ],
+)
+def test_broken_markup_is_read_from_a_text_rendering(broken):
+    body = "<h1>Dredging approved</h1>" + "".join(f"<p>{p}</p>" for p in STORY)
+    if "<!-- ad slot" in broken:
+        body = "--> " + body  # the comment closes at last, where a browser would close it
+    article = extract_html(broken.format(body=body))
+    assert article is not None
+    assert article.paragraphs == tuple(STORY)
+
+
+def test_text_rendering_keeps_blocks_and_list_items_apart():
+    text = render_text(
+        "<html><head><title>x</title><script>var a = '<p>no</p>';</script></head>"
+        "<body><h1>Title</h1><p>One &amp; two.</p><ul><li>first</li><li>second</li></ul>"
+        "<p>Line<br>break</p><!-- hidden --></body></html>"
+    )
+    assert text == "Title\n\nOne & two.\n\n  * first\n\n  * second\n\nLine\nbreak"
+
+
+# --- markup in text -----------------------------------------------------------------
+
+
+def test_table_rows_lose_their_bars():
+    rows = ["| Ferry | Crossings |", "|---|---|", "| Kestrel | 12 |", "| Gull | 8 |", STORY[0]]
+    assert clean_paragraphs(rows) == ("Ferry · Crossings", "Kestrel · 12", "Gull · 8", STORY[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a first-class concept,1 and then", "a first-class concept, and then"),
+        ("the channel silted up.12 The ferry", "the channel silted up. The ferry"),
+        ("Dredging[3] began[citation needed].", "Dredging began."),
+        ("the harbour¹ and", "the harbour and"),
+        ("ranked No.1 in the region, see p.2", "ranked No.1 in the region, see p.2"),
+        ("2.4 million in 2019,3 ferries, 10^5 * 300, E=mc²", "2.4 million in 2019,3 ferries, 10^5 * 300, E=mc²"),
+    ],
+)
+def test_footnote_markers_are_removed(text, expected):
+    assert strip_footnote_markers(text) == expected
+
+
+def test_footnote_markers_are_removed_from_the_body():
+    glued = STORY[0].replace("shellfish farmers.", "shellfish farmers.2")
+    assert clean_paragraphs([glued, *STORY[1:]]) == tuple(STORY)
+
+
+# --- bylines --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("authors", "sitename", "expected"),
+    [
+        ("Meridian House Media; Maren Okafor", "", ("Maren Okafor",)),
+        ("Kestrel Bay Courier; Maren Okafor", "Kestrel Bay Courier", ("Maren Okafor",)),
+        ("Maren Okafor Harbour reporter; Ana Ruiz, AP", "", ("Maren Okafor", "Ana Ruiz")),
+        ("Maren Okafor; Washington", "", ("Maren Okafor",)),
+        ("Ben Okafor Games Editor", "", ("Ben Okafor",)),
+        ("Maren Okafor Monday; November", "", ("Maren Okafor",)),
+        ("MAREN OKAFOR", "", ("Maren Okafor",)),
+        ("Associated Press", "", ()),
+        ("Regan", "", ("Regan",)),
+    ],
+)
+def test_bylines_keep_people_not_publishers(authors, sitename, expected):
+    assert split_authors(authors, sitename=sitename) == expected
+
+
+def test_wire_credits_name_the_authors_when_the_page_names_none():
+    credits = "(Reporting by Ines Kowalczyk and Daniel Ferreira; Editing by Mark Oduya)"
+    article = extract_html(page("<article>" + "".join(f"<p>{p}</p>" for p in [*STORY, credits]) + "</article>"))
+    assert article is not None
+    assert article.authors == ("Ines Kowalczyk", "Daniel Ferreira")
+    assert "Reporting by" not in article.text
