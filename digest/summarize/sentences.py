@@ -166,6 +166,7 @@ def build_document(
     headings: Iterable[str] = (),
     max_sentences: int | None = None,
     max_chars: int | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> ObjectDocumentModel:
     """A sumy document of ``paragraphs``, with duplicate sentences removed.
 
@@ -178,7 +179,9 @@ def build_document(
     Reading stops after ``max_sentences`` body sentences or ``max_chars``
     characters of body text, whichever comes first. A paragraph that crosses
     the character budget is tokenised only up to it, and its last sentence
-    there is dropped because it may be cut short.
+    there is dropped because it may be cut short. ``keep``, when given, says
+    which sentences may be picked; the others are left out of the document
+    (they still count towards ``max_sentences``).
     """
     tokenizer = _tokenizer(resolve_language(language))
     seen: set[str] = set()
@@ -204,7 +207,8 @@ def build_document(
             if text in seen:
                 continue
             seen.add(text)
-            sentences.append(Sentence(text, tokenizer))
+            if keep is None or keep(text):
+                sentences.append(Sentence(text, tokenizer))
         if sentences:
             if not doc_paragraphs:
                 sentences = heading_sentences + sentences

@@ -1,0 +1,102 @@
+"""Which sentences of a body may stand in a summary.
+
+A summary sentence has to read on its own in a digest. Never one that is page
+furniture that slipped into the body (a copyright line, an appeal to
+subscribe or sign up, an advertisement's "apply now", a "read more" or "more
+from" line, a list of tags), a line of code, maths or a table row, or a
+fragment that ends in a colon ("...broke the news:"). A sentence that opens
+with a pronoun ("Their", "Them", "He") needs the sentence before it; the
+summariser prefers another of similar score unless that one is picked too.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_candidate", "opens_with_pronoun"]
+
+_FURNITURE = re.compile(
+    r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b"
+    r"|\b(?:subscribe|unsubscribe|sign up|sign in|log in|newsletter|create an account|download (?:the|our) app"
+    r"|follow us|click here|tap here|apply now|shop now|buy now|order now|book now|learn more|find out more"
+    r"|read more|more from|see more|view more|from other authors|share this|share on|advertisement"
+    r"|sponsored (?:content|post|by)|paid (?:content|post)|(?:use|uses|accept) cookies|cookie (?:policy|settings)"
+    r"|privacy policy|terms of (?:use|service)|affiliate links?|earn a commission)\b"
+    r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
+    re.IGNORECASE,
+)
+# An offer rather than news: a rate, a card, a deal and an appeal to act.
+_OFFER = re.compile(
+    r"\b(?:apr|intro(?:ductory)? (?:rate|apr)|cash ?back|annual fee|sign-up bonus|welcome bonus|no fee|free trial"
+    r"|limited time|exclusive offer|promo code|discount code|% off)\b",
+    re.IGNORECASE,
+)
+_CODE_START = re.compile(
+    r"^(?:\$ |>>> |# |// |/\*|--|#include\b|import \w|from \w+ import\b|def \w+\(|class \w+[(:]"
+    r"|(?:const|let|var|val|int|float|public|private|static|func|fn) \w+|SELECT\s|INSERT\s|UPDATE\s|<\w+[ >])"
+)
+_CODE_SYMBOLS = "{}[]<>=;$_\\|`#*&%~^"
+_LATEX = re.compile(r"\\(?:frac|sum|int|sqrt|alpha|beta|gamma|theta|lambda|sigma|mathbb|mathrm|left|right)\b|[_^]\{")
+# Cells run together: "Kestrel · 12 · 2.4m", "| a | b |", box-drawing bars.
+_TABLE = re.compile(r"(?:\s·\s.*){2,}|\|.*\||[│┃┆║┼─]")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*$")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+_PRONOUNS = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "his",
+        "her",
+        "hers",
+        "him",
+        "its",
+        "it",
+        "these",
+        "those",
+        "this",
+        "that",
+        "such",
+        "both",
+        "neither",
+    ]
+)
+_FIRST_WORD = re.compile(r"^[\"'“‘(\[]*([^\W\d_]+)(\W|$)")
+# "It" and "This" open many a sentence that needs nothing before it.
+_SELF_STANDING = re.compile(
+    r"^[\"'“‘]*(?:it (?:is|was|will be|would be|has been|had been|may be|might be|seems|seemed|remains|takes|took"
+    r"|comes|came) (?:\w+ ){0,3}(?:to|that|when|if|for|as|not|likely|unclear|expected|possible|hard|easy|time)\b"
+    r"|this (?:year|week|month|morning|afternoon|evening|weekend|season|summer|spring|winter|autumn|fall|time)\b"
+    r"|that (?:year|week|month|day|night|morning)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_candidate(sentence: str) -> bool:
+    """True when ``sentence`` may stand in a summary: prose, not furniture, code, a table row or a lead-in."""
+    text = sentence.strip()
+    if not text or text.endswith(":") or not _SENTENCE_END.search(text):
+        return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
+    letters = len(_LETTERS.findall(text))
+    if letters < 0.5 * len(text.replace(" ", "")):
+        return False  # mostly digits and symbols: a formula, a score table, a line of code
+    symbols = sum(map(text.count, _CODE_SYMBOLS))
+    if symbols >= 3 and symbols >= 0.05 * len(text):
+        return False
+    if _CODE_START.match(text) or _LATEX.search(text) or _TABLE.search(text):
+        return False
+    return not (_FURNITURE.search(text) or (_OFFER.search(text) and len(_OFFER.findall(text)) >= 2))
+
+
+def opens_with_pronoun(sentence: str) -> bool:
+    """True when ``sentence`` opens with a pronoun that points to the sentence before it."""
+    first = _FIRST_WORD.match(sentence.strip())
+    if first is None or first.group(1).casefold() not in _PRONOUNS:
+        return False
+    if first.group(1).casefold() == "that" and first.group(2) != " ":
+        return False
+    return _SELF_STANDING.match(sentence.strip()) is None

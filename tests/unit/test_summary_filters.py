@@ -1,0 +1,146 @@
+"""Summary sentences read on their own: never furniture, code, a table row, a lead-in, or a dangling pronoun."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.extract.html import extract_html
+from digest.models import Article
+from digest.summarize.algorithms import PositionCentralitySummarizer, summarize
+from digest.summarize.filters import is_candidate, opens_with_pronoun
+
+STORY = [
+    (
+        "The harbour authority in Kestrel Bay approved a plan on Tuesday to dredge the old fishing channel, ending "
+        "three years of argument between the ferry operators and the shellfish farmers."
+    ),
+    (
+        "The channel has silted up so badly since the storms of 2021 that the larger ferry can only cross it for two "
+        "hours either side of high water, which has cut the winter timetable almost in half."
+    ),
+    (
+        "Shellfish farmers had warned that dredging would stir up sediment over the oyster beds north of the pier, "
+        "and the approved plan limits the dredging of the channel to the six weeks after the harvest ends."
+    ),
+    (
+        "The dredging will cost about 2.4 million, most of it from a regional transport fund, and the authority "
+        "expects the ferry timetable to run in full again by the start of the summer season."
+    ),
+]
+
+FURNITURE = [
+    "© 2024 Kestrel Bay Courier. All rights reserved.",
+    "Sign up for our harbour newsletter to get the ferry timetable and dredging news in your inbox.",
+    "Read more stories about the harbour, the ferry and the channel from other authors.",
+    "Get a 0% intro APR on ferry tickets for 15 months with the Voyager card, and no annual fee. Apply now.",
+    "Tags: harbour, ferry, channel, dredging, shellfish.",
+]
+CODE_AND_TABLES = [
+    "channel_depth = (high_water - silt) / 2; if (channel_depth < 3) { cancel(ferry); }",
+    "Ferry · Crossings · Channel depth · Dredging cost",
+    "| Kestrel | 12 | 2.4 |",
+    r"The depth follows d = \frac{h}{2} + \sum_{i} s_i for the channel.",
+    "2.4m / 12 / 6 / 2021 / 3.5 / 2.0",
+]
+LEAD_IN = "The harbour master broke the news about the channel dredging and the ferry timetable to the farmers:"
+
+
+def article(paragraphs: list[str]) -> Article:
+    return Article(url="https://courier.example/dredging", title="Dredging approved", paragraphs=tuple(paragraphs))
+
+
+@pytest.mark.parametrize("sentence", [*FURNITURE, *CODE_AND_TABLES, LEAD_IN])
+def test_furniture_code_tables_and_lead_ins_are_no_candidates(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize("sentence", STORY)
+def test_prose_is_a_candidate(sentence):
+    assert is_candidate(sentence)
+
+
+def test_summary_never_picks_furniture_code_tables_or_lead_ins_even_when_they_repeat_the_story():
+    # Each bad line repeats the story's words, so centrality alone would like it.
+    body = [
+        STORY[0],
+        *FURNITURE[:2],
+        STORY[1],
+        *CODE_AND_TABLES,
+        LEAD_IN,
+        STORY[2],
+        FURNITURE[2],
+        STORY[3],
+        FURNITURE[3],
+    ]
+    picked = summarize(article(body), sentences=5).sentences
+    assert set(picked) <= set(STORY)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pointing"),
+    [
+        ("Their boats cannot cross the bar at low water.", True),
+        ("They had warned about the sediment for years.", True),
+        ("“Them and the council never listened,” she said.", True),
+        ("This means the ferry will run in full by June.", True),
+        ("It was approved by seven votes to two.", True),
+        ("It is not clear who will pay for the testing.", False),
+        ("This year the harvest ends in March.", False),
+        ("The farmers had warned about the sediment.", False),
+        ("Theirs is a small town.", True),
+        ("That was the last straw for the farmers.", True),
+    ],
+)
+def test_opening_pronouns(sentence, pointing):
+    assert opens_with_pronoun(sentence) is pointing
+
+
+def test_a_sentence_with_a_dangling_pronoun_gives_way_to_one_of_similar_score(monkeypatch):
+    body = [
+        STORY[0],
+        (
+            "The ferry operators said the dredging of the channel was overdue and the timetable would return to full "
+            "service once the work ends."
+        ),
+        "Crossings to the islands were cancelled on most winter days when the tide was low.",
+        (
+            "Their boats have missed two winters of crossings because of the silted channel, and the ferry timetable "
+            "was cut almost in half."
+        ),
+        (
+            "Ferry passengers said the channel work could not come soon enough after two winters of cancelled "
+            "crossings and a timetable cut in half."
+        ),
+    ]
+    picked = summarize(article(body), sentences=2).sentences
+    assert not any(s.startswith("Their") for s in picked)
+    # Without the rule, it would have been picked: the two were close.
+    monkeypatch.setattr(PositionCentralitySummarizer, "pronoun_penalty", 0.0)
+    assert any(s.startswith("Their") for s in summarize(article(body), sentences=2).sentences)
+
+
+def test_a_pronoun_may_stay_when_the_sentence_it_points_to_is_picked():
+    body = [
+        "Kestrel Bay's two ferry operators run six crossings a day between the harbour and the islands in summer.",
+        "Their boats have missed two winters of crossings because of the silted channel in Kestrel Bay harbour.",
+    ]
+    assert summarize(article(body), sentences=2).sentences == tuple(body)
+
+
+def test_a_body_of_nothing_but_fragments_still_gets_its_lead():
+    body = ["Ferry · Crossings · Depth", "Kestrel · 12 · 3.5", "Gull · 8 · 2.0"]
+    assert summarize(article(body), sentences=2).sentences == tuple(body[:2])
+
+
+def test_summaries_of_extracted_pages_carry_no_footnote_markers():
+    glued = [
+        STORY[0].replace("farmers.", "farmers.1"),
+        STORY[1].replace("half.", "half,2 officials said."),
+        STORY[2],
+        STORY[3],
+    ]
+    html = "<html><head><title>Dredging approved</title></head><body><article>" + "".join(f"<p>{p}</p>" for p in glued)
+    extracted = extract_html(html + "</article></body></html>")
+    assert extracted is not None
+    picked = summarize(extracted, sentences=3).sentences
+    assert picked and not any(".1" in s or ",2" in s for s in picked)
