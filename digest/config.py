@@ -99,6 +99,29 @@ class DeliverySettings:
     lease: float = 300.0  # seconds a sender's claim lasts; a crashed run's claims are sent again after it
     retry_delay: float = 300.0  # seconds before a later run retries a deferred message
     maildir: str = "mail"  # where the local capture server keeps what it receives
+    # The envelope sender's base: each message goes out from bounces+<signed token>@domain
+    # (VERP), naming its issue and reader, so a bounce is matched without guessing.
+    bounce_address: str = ""
+    soft_bounce_limit: int = 3  # temporary failures (4.x.x) within soft_bounce_days that mark a reader bounced
+    soft_bounce_days: float = 14.0
+
+
+@dataclass(frozen=True, slots=True)
+class DkimSettings:
+    """DKIM signing of every message (RFC 6376). Empty domain: messages go out unsigned."""
+
+    domain: str = ""  # d=, the domain that vouches for the mail; align it with the lists' From
+    selector: str = ""  # s=: the key's DNS record is selector._domainkey.domain
+    key_file: str = ""  # PEM private key, RSA (2048 bits is the default of `digest dkim keygen`) or Ed25519
+    key: str = field(default="", repr=False)  # the PEM itself; better DIGEST_DKIM_KEY or a Prefect Secret block
+    # An optional second signature with an Ed25519 key (RFC 8463), under its own selector.
+    ed25519_selector: str = ""
+    ed25519_key_file: str = ""
+    ed25519_key: str = field(default="", repr=False)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +183,7 @@ class Settings:
     unsubscribe: UnsubscribeSettings = UnsubscribeSettings()
     delivery: DeliverySettings = DeliverySettings()
     web: WebSettings = WebSettings()
+    dkim: DkimSettings = DkimSettings()
     sources: tuple[Source, ...] = ()
     lists: tuple[ListSettings, ...] = ()
 
@@ -188,6 +212,7 @@ _SCALAR_SECTIONS: dict[str, type] = {
     "unsubscribe": UnsubscribeSettings,
     "delivery": DeliverySettings,
     "web": WebSettings,
+    "dkim": DkimSettings,
 }
 _TABLE_SECTIONS = ("sources", "lists")
 
@@ -206,6 +231,7 @@ _AT_LEAST = {
     "delivery.retry_delay": 0,
     "web.client_limit": 1,
     "web.address_limit": 1,
+    "delivery.soft_bounce_limit": 1,
 }
 _AT_MOST = {"smtp.port": 65535, "web.port": 65535}
 _POSITIVE = {
@@ -217,9 +243,10 @@ _POSITIVE = {
     "delivery.lease",
     "web.confirm_hours",
     "web.preferences_days",
+    "delivery.soft_bounce_days",
 }
 # Named in errors, never shown: a mistyped secret must not end up in a log.
-_SECRETS = {"smtp.password", "unsubscribe.secret"}
+_SECRETS = {"smtp.password", "unsubscribe.secret", "dkim.key", "dkim.ed25519_key"}
 # A list's name goes into the List-Id and Message-ID headers and into issue ids.
 _LIST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -291,6 +318,8 @@ def parse_settings(
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
     _check_base_url(scalars["web"].base_url)
+    _check_bounce_address(scalars["delivery"].bounce_address)
+    scalars["dkim"] = _dkim(scalars["dkim"], base_dir=base_dir, overrides=overrides.get("dkim", {}))
     sources = tuple(_source(name, table, base_dir) for name, table in _table(raw.get("sources", {}), "sources").items())
     names = {s.name for s in sources}
     web_url = scalars["web"].public_url
@@ -422,6 +451,57 @@ def _check_base_url(url: str) -> None:
         raise ConfigError(
             f"web.base_url: expected an http(s) URL with no query, such as https://news.example.org, got {url!r}"
         )
+
+
+# The VERP token (digest.mail.verp) takes up to 38 characters after the "+".
+_VERP_ROOM = 64 - 1 - 38
+
+
+def _check_bounce_address(address: str) -> None:
+    if not address:
+        return
+    from digest.subscribers import is_envelope_address
+
+    local, _, domain = address.rpartition("@")
+    if not (address.isascii() and is_envelope_address(address)) or "+" in local or not domain:
+        raise ConfigError(
+            f"delivery.bounce_address: expected a plain ASCII address without '+', such as "
+            f"bounces@example.org, got {address!r}"
+        )
+    if len(local) > _VERP_ROOM:
+        raise ConfigError(
+            f"delivery.bounce_address: the part before @ may have at most {_VERP_ROOM} characters "
+            f"(the signed token takes the rest of 64), got {len(local)}"
+        )
+
+
+def _dkim(dkim: DkimSettings, *, base_dir: Path, overrides: Mapping[str, str]) -> DkimSettings:
+    """Checked names, and key files made absolute (from the config's folder, or the current
+    folder for a path given in the environment). The key itself is read when signing."""
+    from digest.mail.dkim import check_name
+
+    values: dict[str, str] = {}
+    for key in ("key_file", "ed25519_key_file"):
+        path = getattr(dkim, key)
+        if path:
+            folder = Path.cwd() if key in overrides else base_dir
+            values[key] = str((folder / Path(path).expanduser()).resolve())
+    if dkim.domain:
+        values["domain"] = check_name(dkim.domain, where="dkim.domain", dotted=True)
+        if not dkim.selector:
+            raise ConfigError(
+                "dkim.selector: needed with dkim.domain (the key's DNS name is SELECTOR._domainkey.DOMAIN)"
+            )
+        values["selector"] = check_name(dkim.selector, where="dkim.selector", dotted=False)
+        if dkim.ed25519_selector:
+            values["ed25519_selector"] = check_name(dkim.ed25519_selector, where="dkim.ed25519_selector", dotted=False)
+            if values["ed25519_selector"] == values["selector"]:
+                raise ConfigError("dkim.ed25519_selector: must differ from dkim.selector (each key has its own record)")
+        elif dkim.ed25519_key_file or dkim.ed25519_key:
+            raise ConfigError("dkim.ed25519_selector: needed with an Ed25519 key (its own DNS record)")
+    elif dkim.selector or dkim.key_file or dkim.ed25519_selector or dkim.ed25519_key_file:
+        raise ConfigError("dkim.domain: needed to sign (the d= of the signature, e.g. example.org)")
+    return replace(dkim, **values)
 
 
 def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_url: str) -> ListSettings:

@@ -85,10 +85,14 @@ def _settings(config: str | None, _run_id: str) -> Settings:
     settings = load_settings(config, environ=os.environ)
     password = settings.smtp.password or _secret_block("digest-smtp-password")
     secret = settings.unsubscribe.secret or _secret_block("digest-unsubscribe-secret")
+    dkim = settings.dkim
+    if dkim.enabled and not (dkim.key or dkim.key_file):
+        dkim = replace(dkim, key=_secret_block("digest-dkim-key"))
     return replace(
         settings,
         smtp=replace(settings.smtp, password=password),
         unsubscribe=replace(settings.unsubscribe, secret=secret),
+        dkim=dkim,
     )
 
 

@@ -16,7 +16,12 @@ _TRIES = 2  # a dropped connection or a 4xx is tried once more on a fresh connec
 def send_one(settings: Settings, *, envelope_from: str, recipient: str, data: bytes) -> str:
     """Send `data` (CRLF line ends, not dot-stuffed) to `recipient`; where the mail went
     when it was the capture server, else "". DeliveryError when it was not sent."""
+    from digest.app.deliverability import message_signer
     from digest.app.sending import smtp_target
+
+    signer = message_signer(settings)
+    if signer is not None:
+        data = signer.sign_message(data)
 
     async def go(smtp: SmtpSettings) -> Outcome:
         connection = Connection(smtp)

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from pathlib import Path
 
+from digest.app.deliverability import bounce_verp, envelope_sender, message_signer, warn_alignment
 from digest.app.issues import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
 from digest.config import ListSettings, Settings, SmtpSettings
 from digest.delivery.connection import Connection, Outcome
@@ -159,6 +159,8 @@ def send_list(
     issue_id = plan.issue.rendered.digest.issue_id
     recipient_for = recipient_factory(chosen, secret=signing_secret(settings, store=store))
     stop = stop if stop is not None else Stop()
+    signer, verp = message_signer(settings), bounce_verp(settings, store=store)
+    warn_alignment(settings, chosen)
     with smtp_target(settings) as target:
         report = run(
             deliver_issue(
@@ -173,6 +175,8 @@ def send_list(
                 on_batch=on_progress,
                 stop=stop,
                 accept_uncertain=accept_uncertain,
+                signer=signer,
+                verp=verp,
             ),
             stop=stop,
         )
@@ -195,7 +199,11 @@ def send_proof(
         return None
     target_address = new_subscriber(address).email
     factory = MessageFactory(
-        rendered, sender=chosen.sender, reply_to=chosen.reply_to, view_url=view_url(chosen, rendered.digest.issue_id)
+        rendered,
+        sender=chosen.sender,
+        reply_to=chosen.reply_to,
+        view_url=view_url(chosen, rendered.digest.issue_id),
+        signer=message_signer(settings),
     )
     data = factory.build(
         Recipient(email=target_address, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test"))
@@ -204,7 +212,7 @@ def send_proof(
     async def go(smtp: SmtpSettings) -> Outcome:
         connection = Connection(smtp)
         try:
-            return await connection.send(parseaddr(chosen.sender)[1], target_address, data)
+            return await connection.send(envelope_sender(settings, chosen), target_address, data)
         finally:
             await connection.close()
 
@@ -262,6 +270,8 @@ def send_range(
             view_url=view_url(chosen, issue_id),
             options=delivery_options(settings.delivery, defer=retry_delay),
             subscribers=subscribers,
+            signer=message_signer(settings),
+            verp=bounce_verp(settings, store=store),
         )
     )
 

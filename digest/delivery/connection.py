@@ -149,6 +149,7 @@ class Connection:
         self.smtputf8 = False
         self.eightbitmime = False
         self._checked_sender = ""  # the last MAIL FROM address found valid
+        self._verp_base: tuple[str, str] | None = None  # its part up to "+" and its "@domain", if it has a "+"
 
     async def open(self) -> _ReplyReader:
         if self._reader is not None:
@@ -226,14 +227,18 @@ class Connection:
     async def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
         """One message to one recipient. `message` has CRLF line ends and is not yet
         dot-stuffed."""
-        # The sender is the same for every message of a run: checked once per connection.
-        for address in (recipient,) if sender == self._checked_sender else (sender, recipient):
+        # The sender is the same for every message of a run, or differs only by its VERP
+        # token (bounces+<token>@domain): checked in full once per connection.
+        for address in (recipient,) if self._sender_known(sender) else (sender, recipient):
             if not is_envelope_address(address):
                 return Outcome(
                     DeliveryStatus.FAILED,
                     error=f"{address!r} cannot be an envelope address (not in the form normalise_email gives)",
                 )
-        self._checked_sender = sender
+        if sender != self._checked_sender:
+            self._checked_sender = sender
+            local, _, domain = sender.rpartition("@")
+            self._verp_base = (local.partition("+")[0] + "+", "@" + domain) if "+" in local else None
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -296,6 +301,18 @@ class Connection:
         if reply.code != 250:
             return await self._refused(reply, reader)
         return Outcome(DeliveryStatus.SENT, code=250)
+
+    def _sender_known(self, sender: str) -> bool:
+        """The sender was checked on this connection, or is a VERP sender whose base (the
+        part before "+", the domain) was, with a token of ASCII letters, digits and "-"
+        that keeps the local part within 64 octets: a few string tests, not the full rule."""
+        if sender == self._checked_sender:
+            return True
+        base = self._verp_base
+        if base is None or not (sender.startswith(base[0]) and sender.endswith(base[1])):
+            return False
+        token = sender[len(base[0]) : len(sender) - len(base[1])]
+        return bool(token) and token.isascii() and token.replace("-", "").isalnum() and len(base[0]) + len(token) <= 64
 
     async def _refused(self, reply: Reply, reader: _ReplyReader) -> Outcome:
         outcome = _judge(reply)

@@ -39,7 +39,9 @@ from digest.delivery.connection import Outcome
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
 from digest.delivery.pace import RateLimiter
 from digest.delivery.pool import Sender, SmtpPool
+from digest.mail.dkim import DkimSigner
 from digest.mail.message import MessageError, MessageFactory, Recipient
+from digest.mail.verp import Verp
 from digest.models import DeliveryResult, DeliveryStatus, OutgoingMessage, Subscriber
 from digest.store import Claim, Store, StoredIssue
 
@@ -65,16 +67,21 @@ async def deliver_issue(
     subscribers: tuple[int, int] | None = None,
     stop: Stop | None = None,
     accept_uncertain: bool = False,
+    signer: DkimSigner | None = None,
+    verp: Verp | None = None,
 ) -> DeliveryReport:
     """Send what the ledger still owes for `issue` through `transport` (default: a pool of
     `options.connections` connections to `smtp`); close the issue when nothing is owed
-    (and nothing is uncertain, unless `accept_uncertain`)."""
+    (and nothing is uncertain, unless `accept_uncertain`). With `signer` every message is
+    DKIM-signed; with `verp` each goes out from its own bounce address, naming the issue
+    and the reader."""
     if transport is None:
         if smtp is None:
             raise TypeError("deliver_issue needs smtp settings or a transport")
         transport = SmtpPool(smtp, connections=options.connections, tls_context=tls_context)
     issue_id = issue.rendered.digest.issue_id
-    factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url)
+    factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url, signer=signer)
+    envelope = verp.for_issue(issue_id) if verp is not None else None
     run = SendRun(
         issue_id,
         store,
@@ -99,7 +106,7 @@ async def deliver_issue(
     writer = OutcomeWriter(run, claims, on_batch)
     heartbeat = asyncio.ensure_future(renew_leases(run, claims))
     try:
-        await asyncio.gather(*(_worker(transport, run, claims, writer) for _ in range(transport.concurrency)))
+        await asyncio.gather(*(_worker(transport, run, claims, writer, envelope) for _ in range(transport.concurrency)))
     finally:
         heartbeat.cancel()
         await transport.close()
@@ -162,7 +169,13 @@ def _may_send(claims: Claims, run: SendRun, subscriber_id: int) -> Callable[[], 
     return lambda: claims.holds(subscriber_id) and not run.stop
 
 
-async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: OutcomeWriter) -> None:
+async def _worker(
+    transport: Sender,
+    run: SendRun,
+    claims: Claims,
+    writer: OutcomeWriter,
+    envelope: Callable[[int], str] | None = None,
+) -> None:
     while not run.stop and not run.server_down:
         claim = await claims.next()
         if claim is None:
@@ -170,7 +183,7 @@ async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: Outco
         sid = claim.subscriber.id
         result = None
         if claims.holds(sid):  # else its lease could not be renewed in time: the row may be someone else's
-            result = await _deliver_one(claim, run, transport, may_send=_may_send(claims, run, sid))
+            result = await _deliver_one(claim, run, transport, may_send=_may_send(claims, run, sid), envelope=envelope)
         if result is None:
             claims.skipped.append(claim)  # not sent: released (or deferred) when the run ends
             continue
@@ -180,13 +193,20 @@ async def _worker(transport: Sender, run: SendRun, claims: Claims, writer: Outco
 
 
 async def _deliver_one(
-    claim: Claim, run: SendRun, transport: Sender, *, may_send: Callable[[], bool]
+    claim: Claim,
+    run: SendRun,
+    transport: Sender,
+    *,
+    may_send: Callable[[], bool],
+    envelope: Callable[[int], str] | None = None,
 ) -> DeliveryResult | None:
     """The message's outcome, or None when it was not sent because the run is stopping
-    or the claim is no longer safely held."""
+    or the claim is no longer safely held. `envelope` gives the envelope sender of a
+    reader's copy (their bounce address); by default it is the list's sender."""
     subscriber = claim.subscriber
+    sender = run.sender if envelope is None else envelope(subscriber.id)
     try:
-        message = OutgoingMessage(run.sender, (subscriber.email,), run.factory.build(run.recipient_for(subscriber)))
+        message = OutgoingMessage(sender, (subscriber.email,), run.factory.build(run.recipient_for(subscriber)))
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
     outcome = Outcome(DeliveryStatus.DEFERRED)

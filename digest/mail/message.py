@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr, unquote
+from typing import Any
 
 from digest.errors import DigestError, SubscriberError
+from digest.mail.dkim import DkimSigner, relaxed_body, relaxed_line
 from digest.mail.render import clean, personal_fields, substitute
 from digest.models import RenderedDigest
 from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
@@ -49,9 +51,11 @@ class MessageFactory:
         list_id: str = "",
         reply_to: str = "",
         view_url: str = "",
+        signer: DkimSigner | None = None,
     ) -> None:
         self.rendered = rendered
         self.view_url = view_url
+        self.signer = signer
         name, address = _split_address(sender)
         if not (address.isascii() and is_envelope_address(address)):
             raise MessageError(
@@ -90,6 +94,10 @@ class MessageFactory:
         self._closing = f"--{self.boundary}--\r\n".encode()
         self._text = _EncodedPart(rendered.text, rendered.markers, as_html=False)
         self._html = _EncodedPart(rendered.html, rendered.markers, as_html=True)
+        # For DKIM: the shared headers' canonical forms and the body's fixed pieces, once.
+        shared = [*lines, "MIME-Version: 1.0", f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"']
+        self._shared_canonical = [relaxed_line(line) for line in shared]
+        self._canonical_heads = tuple(relaxed_body(head) for head in self._part_heads)
 
     def build(self, recipient: Recipient) -> bytes:
         """The whole message for one recipient, as bytes. The recipient's address is
@@ -112,6 +120,8 @@ class MessageFactory:
             if fields["unsubscribe_url"]:
                 lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        if self.signer is not None:
+            return self._signed(self.signer, head, lines, fields)
         return b"".join(
             (
                 self._shared_headers,
@@ -122,6 +132,37 @@ class MessageFactory:
                 b"\r\n",
                 self._part_heads[1],
                 self._html.encode(fields),
+                b"\r\n",
+                self._closing,
+            )
+        )
+
+    def _signed(self, signer: DkimSigner, head: bytes, lines: list[str], fields: Mapping[str, str]) -> bytes:
+        """The message with its DKIM-Signature lines on top. The body hash is taken over
+        canonical pieces: the fixed ones made once per digest, the personal lines here.
+        Quoted-printable never ends a line with a space or tab and every piece ends at a
+        line end (or before the CRLF that closes its part), so canonicalising the pieces
+        one by one gives the canonical body."""
+        hasher = hashlib.sha256(self._canonical_heads[0])
+        text = self._text.encode_hashed(fields, hasher)
+        hasher.update(b"\r\n")
+        hasher.update(self._canonical_heads[1])
+        html = self._html.encode_hashed(fields, hasher)
+        hasher.update(b"\r\n")
+        hasher.update(self._closing)
+        headers = [*self._shared_canonical, *(relaxed_line(line) for line in lines)]
+        signature = signer.signature(headers, hasher.digest())
+        return b"".join(
+            (
+                signature,
+                self._shared_headers,
+                head,
+                b"\r\n",
+                self._part_heads[0],
+                text,
+                b"\r\n",
+                self._part_heads[1],
+                html,
                 b"\r\n",
                 self._closing,
             )
@@ -161,12 +202,26 @@ class _EncodedPart:
                 static.append(line)
         if static:
             self.segments.append(_quoted_printable("".join(static)))
+        self.canonical = [relaxed_body(s) if isinstance(s, bytes) else None for s in self.segments]
 
     def encode(self, fields: Mapping[str, str]) -> bytes:
         return b"".join(
             s if isinstance(s, bytes) else _quoted_printable(substitute(s, self.markers, fields, as_html=self.as_html))
             for s in self.segments
         )
+
+    def encode_hashed(self, fields: Mapping[str, str], hasher: Any) -> bytes:
+        """`encode`, feeding the canonical form (relaxed, RFC 6376) of each piece to `hasher`."""
+        out = []
+        for segment, canonical in zip(self.segments, self.canonical, strict=True):
+            if canonical is None:
+                encoded = _quoted_printable(substitute(segment, self.markers, fields, as_html=self.as_html))  # type: ignore[arg-type]
+                out.append(encoded)
+                hasher.update(relaxed_body(encoded))
+            else:
+                out.append(segment)  # type: ignore[arg-type]
+                hasher.update(canonical)
+        return b"".join(out)
 
 
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a phrase that needs no quotes

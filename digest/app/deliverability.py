@@ -1,0 +1,266 @@
+"""Deliverability use cases: the DKIM signer and the bounce addresses a send uses, a new
+DKIM key, and the DNS records the operator should publish for the configured lists."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+from digest.config import DkimSettings, ListSettings, Settings
+from digest.errors import ConfigError
+from digest.mail.dkim import (
+    DkimError,
+    DkimKey,
+    DkimSigner,
+    aligned,
+    check_name,
+    dns_value,
+    generate_private_key,
+    load_private_key,
+    private_pem,
+    zone_line,
+)
+from digest.mail.verp import Verp
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+KEY_SECRET_BLOCK = "digest-dkim-key"  # the Prefect Secret block the flows read the key from
+
+
+def dkim_keys(dkim: DkimSettings) -> list[DkimKey]:
+    """The configured keys (the main one first, then the Ed25519 one if any); none when
+    DKIM is not configured. DkimError, naming the setting and never the key, when a key
+    is missing or unusable."""
+    if not dkim.enabled:
+        return []
+    keys = [
+        DkimKey(
+            dkim.domain,
+            dkim.selector,
+            _load(dkim.key, dkim.key_file, where="dkim.key_file", env="DIGEST_DKIM_KEY", block=KEY_SECRET_BLOCK),
+        )
+    ]
+    if dkim.ed25519_selector:
+        key = _load(
+            dkim.ed25519_key, dkim.ed25519_key_file, where="dkim.ed25519_key_file", env="DIGEST_DKIM_ED25519_KEY"
+        )
+        keys.append(DkimKey(dkim.domain, dkim.ed25519_selector, key))
+        if keys[1].algorithm != "ed25519-sha256":
+            raise DkimError("dkim.ed25519_key_file: not an Ed25519 key")
+    if keys[0].algorithm != "rsa-sha256":
+        log.warning("dkim: the main key is %s; most receivers verify only rsa-sha256", keys[0].algorithm)
+    return keys
+
+
+def _load(text: str, path: str, *, where: str, env: str, block: str = "") -> object:
+    if text:
+        return load_private_key(text, where=env)
+    if not path:
+        also = f" or the Prefect Secret block {block}" if block else ""
+        raise DkimError(f"{where}: no DKIM key: set {where}, {env}{also}")
+    try:
+        data = Path(path).read_bytes()
+        mode = Path(path).stat().st_mode
+    except OSError as exc:
+        raise DkimError(f"{where}: cannot read {path}: {exc.strerror or exc}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning("%s: %s can be read by others (mode %o); chmod 600 it", where, path, stat.S_IMODE(mode))
+    return load_private_key(data, where=f"{where} {path}")
+
+
+def message_signer(settings: Settings) -> DkimSigner | None:
+    """The signer every message of a send goes through; None without [dkim]."""
+    keys = dkim_keys(settings.dkim)
+    return DkimSigner(keys) if keys else None
+
+
+def bounce_verp(settings: Settings, *, store: Store) -> Verp | None:
+    """The bounce addresses of `[delivery] bounce_address`, signed with the store's secret
+    (the one the unsubscribe links use; VERP tokens have a context of their own)."""
+    from digest.app.readers import signing_secret
+
+    address = settings.delivery.bounce_address
+    return Verp(address, secret=signing_secret(settings, store=store)) if address else None
+
+
+def envelope_sender(settings: Settings, chosen: ListSettings) -> str:
+    """The envelope sender of a message that names no reader (a confirmation, a test):
+    the bounce address itself, else the list's sender."""
+    return settings.delivery.bounce_address or parseaddr(chosen.sender)[1]
+
+
+def alignment_warnings(settings: Settings, lists: list[ListSettings] | None = None) -> list[str]:
+    """One line per list whose From domain does not align with the DKIM domain (DMARC
+    then fails on DKIM) or, with a bounce address, whose envelope domain does not (SPF
+    then does not count for DMARC)."""
+    warnings = []
+    dkim = settings.dkim
+    bounce_domain = settings.delivery.bounce_address.rpartition("@")[2]
+    for entry in settings.lists if lists is None else lists:
+        domain = parseaddr(entry.sender)[1].rpartition("@")[2].lower()
+        if not domain:
+            continue
+        if dkim.enabled and not aligned(domain, dkim.domain):
+            warnings.append(
+                f"list {entry.name}: its From domain {domain} does not align with the DKIM domain {dkim.domain}; "
+                "DMARC will fail (sign with d= the From domain or a parent of it)"
+            )
+        if bounce_domain and not aligned(domain, bounce_domain):
+            warnings.append(
+                f"list {entry.name}: its From domain {domain} does not align with the bounce domain "
+                f"{bounce_domain}; SPF will not count for DMARC"
+            )
+    return warnings
+
+
+def warn_alignment(settings: Settings, chosen: ListSettings) -> None:
+    for warning in alignment_warnings(settings, [chosen]):
+        log.warning("%s", warning)
+
+
+# ---------------------------------------------------------------- keys and DNS
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    path: Path
+    record_name: str  # selector._domainkey.domain
+    record: str  # the TXT record's text
+    algorithm: str
+
+    @property
+    def zone(self) -> str:
+        return zone_line(self.record_name, self.record)
+
+
+def generate_dkim_key(
+    *, domain: str, selector: str, key_file: Path | None = None, ed25519: bool = False, force: bool = False
+) -> NewKey:
+    """A new private key written to `key_file` (default `SELECTOR.DOMAIN.pem` here) with
+    mode 0600, never over an existing file unless `force`; and the DNS record to publish."""
+    domain = check_name(domain, where="--domain", dotted=True)
+    selector = check_name(selector, where="--selector", dotted=False)
+    path = key_file or Path(f"{selector}.{domain}.pem")
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; not overwritten (--force replaces it, and the old key's record with it)")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder")
+    key = generate_private_key(ed25519=ed25519)
+    _write_private(path, private_pem(key), force=force)
+    signing = DkimKey(domain, selector, key)
+    return NewKey(path, signing.record_name, dns_value(key), signing.algorithm)
+
+
+def _write_private(path: Path, data: bytes, *, force: bool) -> None:
+    """Write a file only its owner can read: created with mode 0600 (never wider for a
+    moment); with `force`, written beside it and renamed over the old one."""
+    target = path if not force else path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"{target} exists; not overwritten (--force replaces it)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask did
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        if target != path:
+            target.replace(path)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord:
+    name: str
+    kind: str  # TXT, MX
+    value: str
+    note: str = ""
+
+    @property
+    def zone(self) -> str:
+        if self.kind == "TXT":
+            return zone_line(self.name, self.value)
+        return f"{self.name}. IN {self.kind} {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAdvice:
+    records: tuple[DnsRecord, ...]
+    warnings: tuple[str, ...]
+
+
+def dns_records(settings: Settings) -> DnsAdvice:
+    """Every record the operator should publish for the configured lists: the DKIM keys'
+    (read from the configured keys), an SPF suggestion for each envelope domain and a
+    starting DMARC policy (p=none, with reports) for each From domain."""
+    records: list[DnsRecord] = []
+    warnings = list(alignment_warnings(settings))
+    try:
+        keys = dkim_keys(settings.dkim)
+    except DkimError as exc:
+        keys = []
+        warnings.append(f"no DKIM record: {exc}")
+    if not settings.dkim.enabled:
+        warnings.append("no DKIM record: set [dkim] domain, selector and key_file (digest dkim keygen makes a key)")
+    records.extend(
+        DnsRecord(key.record_name, "TXT", dns_value(key.private_key), f"DKIM public key ({key.algorithm})")
+        for key in keys
+    )
+    from_domains = _unique(parseaddr(entry.sender)[1].rpartition("@")[2].lower() for entry in settings.lists)
+    bounce = settings.delivery.bounce_address
+    envelope_domains = [bounce.rpartition("@")[2].lower()] if bounce else from_domains
+    relay = settings.smtp.host
+    if relay:
+        mechanism = f"ip{6 if ':' in relay else 4}:{relay}" if _is_ip(relay) else f"a:{relay}"
+        spf = f"v=spf1 mx {mechanism} ~all"
+        spf_note = f"SPF: who may send for this envelope domain (the relay {relay}; add your provider's include:)"
+    else:
+        spf = "v=spf1 mx ~all"
+        spf_note = (
+            "SPF: no [smtp] host is set (the local capture server); add the host that sends, e.g. a:smtp.example.org"
+        )
+    records.extend(DnsRecord(domain, "TXT", spf, spf_note) for domain in envelope_domains if domain)
+    if bounce:
+        domain = bounce.rpartition("@")[2].lower()
+        records.append(
+            DnsRecord(
+                domain,
+                "MX",
+                f"10 bounces-host.{domain}.",
+                f"route {domain} to the host running `digest bounces listen` (bounces-host is yours to name)",
+            )
+        )
+    records.extend(
+        DnsRecord(
+            f"_dmarc.{domain}",
+            "TXT",
+            f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}; adkim=r; aspf=r",
+            "DMARC: start at p=none and read the reports; then p=quarantine, then p=reject",
+        )
+        for domain in from_domains
+    )
+    return DnsAdvice(tuple(records), tuple(warnings))
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True

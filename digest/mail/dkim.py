@@ -1,0 +1,348 @@
+"""DKIM signatures (RFC 6376): rsa-sha256 (RFC 8301) and ed25519-sha256 (RFC 8463),
+relaxed/relaxed canonicalisation. Pure: keys in, header lines out.
+
+The signing itself is OpenSSL's, through `cryptography`. A message of ours is signed
+without being parsed again: `MessageFactory` hands over each header's canonical form
+and the body hash, which it computes from body pieces whose canonical forms are made
+once per digest (only the personalised lines are canonicalised per message).
+`sign_message` signs any other message from its bytes.
+
+Every signed header is also over-signed: `h=` names it once more than the message has
+it, so a header added on the way (a second From, a Subject, a List-Unsubscribe the
+message did not have) breaks the signature instead of riding on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from digest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+    PrivateKey = RSAPrivateKey | Ed25519PrivateKey
+
+# What every message of ours carries (Reply-To when the list has one), in the order of h=.
+SIGNED_HEADERS = (
+    "from",
+    "reply-to",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "list-id",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+)
+RSA_BITS = 2048
+MIN_RSA_BITS = 1024  # RFC 8301: verifiers must refuse shorter keys
+_WSP = re.compile(rb"[ \t]+")
+_WSP_TEXT = re.compile(r"[ \t]+")
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+class DkimError(ConfigError):
+    """A DKIM key or setting that cannot be used; the message names where it came from,
+    never the key itself."""
+
+
+# ---------------------------------------------------------------- canonicalisation
+
+
+def relaxed_header(name: str, value: str | bytes) -> bytes:
+    """`name:value` CRLF in the relaxed form: the name lower-cased, the value unfolded,
+    runs of spaces and tabs made one space, and none at either end."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "surrogateescape")
+    if "\n" in value:
+        value = value.replace("\r\n", "").replace("\n", "")
+    if "\t" in value or "  " in value:
+        value = _WSP_TEXT.sub(" ", value)
+    return f"{name.strip(' ').lower()}:{value.strip(' ')}\r\n".encode("utf-8", "surrogateescape")
+
+
+def relaxed_line(line: str) -> tuple[str, bytes]:
+    """(lower-cased name, relaxed form) of a whole header field `Name: value`."""
+    name, _, value = line.partition(":")
+    name = name.strip(" \t")
+    return name.lower(), relaxed_header(name, value)
+
+
+def relaxed_body(data: bytes) -> bytes:
+    """A body, or a piece of one that ends at a line end or next to one that starts with
+    one: runs of spaces and tabs made one space, none before a line end. (Empty lines at
+    the very end are the caller's to drop; ours never has any.)"""
+    if b"\t" in data or b"  " in data:
+        data = _WSP.sub(b" ", data)
+    if b" \r\n" in data:
+        data = data.replace(b" \r\n", b"\r\n")
+    return data
+
+
+def body_hash(canonical: bytes) -> bytes:
+    return hashlib.sha256(canonical).digest()
+
+
+# ---------------------------------------------------------------- keys
+
+
+class DkimKey:
+    """A private key and where its public half is published: `selector._domainkey.domain`."""
+
+    __slots__ = ("_sign", "algorithm", "domain", "private_key", "selector")
+
+    def __init__(self, domain: str, selector: str, private_key: Any) -> None:
+        self.domain = domain
+        self.selector = selector
+        self.private_key = private_key
+        if _is_ed25519(private_key):
+            self.algorithm = "ed25519-sha256"
+            # RFC 8463: PureEdDSA over the SHA-256 hash of the data.
+            self._sign = lambda data: private_key.sign(hashlib.sha256(data).digest())
+        else:
+            self.algorithm = "rsa-sha256"
+            scheme = _rsa_scheme()
+            self._sign = lambda data: private_key.sign(data, *scheme)
+
+    def __repr__(self) -> str:
+        return f"DkimKey(domain={self.domain!r}, selector={self.selector!r}, algorithm={self.algorithm!r})"
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
+
+    def sign(self, data: bytes) -> bytes:
+        """The signature of the header hash input `data`."""
+        return self._sign(data)
+
+
+def _is_ed25519(key: Any) -> bool:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return isinstance(key, Ed25519PrivateKey)
+
+
+_SCHEME: tuple[Any, Any] | None = None
+
+
+def _rsa_scheme() -> tuple[Any, Any]:
+    global _SCHEME  # noqa: PLW0603 - made once: the padding and hash objects cost a little each time
+    if _SCHEME is None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        _SCHEME = (padding.PKCS1v15(), hashes.SHA256())
+    return _SCHEME
+
+
+def check_name(value: str, *, where: str, dotted: bool) -> str:
+    """A selector (`dotted` False allows one or more labels too) or a domain, lower-cased;
+    DkimError naming `where` otherwise."""
+    text = value.strip().lower().rstrip(".")
+    labels = text.split(".")
+    if not text or len(text) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise DkimError(f"{where}: {value!r} is not a DNS name (letters, digits, '-', '_' and dots)")
+    if dotted and len(labels) < 2:
+        raise DkimError(f"{where}: {value!r} is not a domain (e.g. example.org)")
+    return text
+
+
+def load_private_key(data: str | bytes, *, where: str) -> Any:
+    """An RSA (at least 1024 bits) or Ed25519 private key from PEM (PKCS#8 or PKCS#1). A
+    PEM pasted into an environment variable with literal `\\n` for its line ends works too.
+    DkimError names `where` and the problem, never the text."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
+    text = text.strip().replace("\\n", "\n")
+    if "-----BEGIN" not in text:
+        raise DkimError(f"{where}: not a PEM private key (no -----BEGIN line)")
+    try:
+        key = serialization.load_pem_private_key(text.encode("ascii", "replace"), password=None)
+    except (ValueError, TypeError) as exc:
+        reason = "it is encrypted; give it without a passphrase" if "password" in str(exc).lower() else "unreadable"
+        raise DkimError(f"{where}: not a usable private key ({reason})") from None
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise DkimError(f"{where}: an RSA key of {key.key_size} bits; DKIM needs at least {MIN_RSA_BITS}")
+        return key
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key
+    raise DkimError(f"{where}: a {type(key).__name__}; DKIM keys are RSA or Ed25519")
+
+
+def generate_private_key(*, ed25519: bool = False, bits: int = RSA_BITS) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ed25519 as ed, rsa
+
+    if ed25519:
+        return ed.Ed25519PrivateKey.generate()
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def private_pem(key: Any) -> bytes:
+    """The key as unencrypted PKCS#8 PEM."""
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def public_key_value(key: Any) -> str:
+    """The `p=` of the key's DNS record: the public key, base64 (RSA as its DER
+    SubjectPublicKeyInfo, Ed25519 as its 32 raw bytes, RFC 8463)."""
+    from cryptography.hazmat.primitives import serialization
+
+    public = key.public_key()
+    if _is_ed25519(key):
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    else:
+        raw = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def dns_value(key: Any) -> str:
+    """The TXT record's text: `v=DKIM1; k=rsa; p=...` (k=ed25519 for an Ed25519 key)."""
+    kind = "ed25519" if _is_ed25519(key) else "rsa"
+    return f"v=DKIM1; k={kind}; p={public_key_value(key)}"
+
+
+def zone_line(name: str, text: str) -> str:
+    """A zone-file TXT line for `name`, the text cut into strings of at most 255
+    characters (a DNS TXT string's limit; resolvers join them)."""
+    parts = [text[i : i + 255] for i in range(0, len(text), 255)] or [""]
+    quoted = " ".join(f'"{part}"' for part in parts)
+    return f"{name}. IN TXT ( {quoted} )" if len(parts) > 1 else f"{name}. IN TXT {quoted}"
+
+
+# ---------------------------------------------------------------- signing
+
+
+class DkimSigner:
+    """Signs messages with one key or more (each its own DKIM-Signature, the first key's
+    on top). `signature(headers, body_hash)` is the hot path; `sign_message` the general one."""
+
+    def __init__(self, keys: Sequence[DkimKey], *, headers: Sequence[str] = SIGNED_HEADERS) -> None:
+        if not keys:
+            raise DkimError("dkim: no key to sign with")
+        self.keys = tuple(keys)
+        self.headers = tuple(dict.fromkeys(h.lower() for h in headers))
+        self._wanted = frozenset(self.headers)
+        self._h_tags: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}
+        self._sig_templates: dict[str, list[tuple[tuple[str, str, str], tuple[bytes, bytes, bytes]]]] = {}
+
+    @property
+    def domain(self) -> str:
+        return self.keys[0].domain
+
+    def signature(self, headers: Sequence[tuple[str, bytes]], body_digest: bytes, *, now: int | None = None) -> bytes:
+        """The DKIM-Signature header lines (CRLF ends) for a message whose header fields,
+        top to bottom, are `headers` as (lower-cased name, relaxed form) and whose
+        canonical body hashes (SHA-256) to `body_digest`."""
+        instances: dict[str, list[bytes]] = {}
+        wanted = self._wanted
+        for name, canonical in headers:
+            if name in wanted:
+                instances.setdefault(name, []).append(canonical)
+        counts = tuple(len(instances.get(name, ())) for name in self.headers)
+        h_tag, names = self._h_tag(counts)
+        if max(counts) <= 1:  # ours: each header once at most, over-signed entries add nothing
+            signed = b"".join(instances[name][0] for name in self.headers if name in instances)
+        else:
+            # Each name of h= takes the bottom-most instance not used yet; an over-signed
+            # one finds none and adds nothing (RFC 6376 5.4.2).
+            used: dict[str, int] = {}
+            pieces: list[bytes] = []
+            for name in names:
+                found = instances.get(name, ())
+                taken = used.get(name, 0)
+                if taken < len(found):
+                    pieces.append(found[len(found) - 1 - taken])
+                used[name] = taken + 1
+            signed = b"".join(pieces)
+        bh = base64.b64encode(body_digest).decode("ascii")
+        stamp = str(int(time.time()) if now is None else now)
+        stamp_bytes, bh_bytes = stamp.encode("ascii"), bh.encode("ascii")
+        out = []
+        for key, (raw, relaxed) in zip(self.keys, self._templates(h_tag), strict=True):
+            data = b"".join((signed, relaxed[0], stamp_bytes, relaxed[1], bh_bytes, relaxed[2]))
+            b = base64.b64encode(key.sign(data)).decode("ascii")
+            folded = "\r\n\t ".join([b[i : i + 72] for i in range(0, len(b), 72)])
+            out.append(raw[0] + stamp + raw[1] + bh + raw[2] + folded + "\r\n")
+        return "".join(out).encode("ascii")
+
+    def _templates(self, h_tag: str) -> list[tuple[tuple[str, str, str], tuple[bytes, bytes, bytes]]]:
+        """Per key, the DKIM-Signature header as written and in its relaxed form with an
+        empty b= (what the header hash ends with), cut where t= and bh= go."""
+        cached = self._sig_templates.get(h_tag)
+        if cached is None:
+            cached = []
+            for key in self.keys:
+                head = (
+                    f"DKIM-Signature: v=1; a={key.algorithm}; c=relaxed/relaxed;\r\n\td={key.domain};"
+                    f" s={key.selector}; t=\x00;\r\n\th={h_tag};\r\n\tbh=\x00;\r\n\tb="
+                )
+                relaxed = relaxed_header("dkim-signature", head.partition(":")[2])[:-2]
+                first, second, third = head.split("\x00")
+                a, b, c = relaxed.split(b"\x00")
+                cached.append(((first, second, third), (a, b, c)))
+            self._sig_templates[h_tag] = cached
+        return cached
+
+    def _h_tag(self, counts: tuple[int, ...]) -> tuple[str, tuple[str, ...]]:
+        """h= for these counts of each signed header: each name once more than present."""
+        cached = self._h_tags.get(counts)
+        if cached is None:
+            names = tuple(name for name, n in zip(self.headers, counts, strict=True) for _ in range(n + 1))
+            lines, line = [], ""
+            for name in names:
+                piece = f"{name}:"
+                if line and len(line) + len(piece) > 64:
+                    lines.append(line)
+                    line = ""
+                line += piece
+            lines.append(line)
+            cached = ("\r\n\t".join(lines)[:-1], names)
+            self._h_tags[counts] = cached
+        return cached
+
+    def sign_message(self, message: bytes, *, now: int | None = None) -> bytes:
+        """`message` (CRLF line ends) with its DKIM-Signature header lines on top."""
+        head, separator, body = message.partition(b"\r\n\r\n")
+        if not separator:
+            head, body = message, b""
+        headers = [relaxed_line(field.decode("utf-8", "surrogateescape")) for field in _fields(head + b"\r\n")]
+        canonical = relaxed_body(body).rstrip(b" \t\r\n")  # no empty lines at the end (RFC 6376 3.4.4)
+        canonical = canonical + b"\r\n" if canonical else b""
+        return self.signature(headers, body_hash(canonical), now=now) + message
+
+
+def _fields(head: bytes) -> Iterable[bytes]:
+    """The header block's fields, each with its folded lines (and without its last CRLF)."""
+    current = b""
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and current:
+            current += b"\r\n" + line
+            continue
+        if current:
+            yield current
+        current = line
+    if current:
+        yield current
+
+
+def aligned(from_domain: str, dkim_domain: str) -> bool:
+    """Whether a From domain aligns with the signing domain in DMARC's relaxed mode, as far
+    as can be told without the public suffix list: the same domain, or one inside the other."""
+    a, b = from_domain.lower().rstrip("."), dkim_domain.lower().rstrip(".")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
