@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from digest.models import DeliveryResult, DeliveryStatus, Subscriber, SubscriberStatus
 from digest.store.base import StoreBase, aware
 from digest.store.issues import OWED
-from digest.store.schema import deliveries_table, meta_table, subscribers_table
+from digest.store.schema import OWED_PREDICATE, deliveries_table, meta_table, subscribers_table
 from digest.store.subscribers import SUBSCRIBER_COLUMNS, subscriber_from_row
 
 _IDS_PER_STATEMENT = 500  # well under SQLite's limit on bound parameters
@@ -140,6 +140,7 @@ class LedgerMixin(StoreBase):
             .where(
                 d.c.issue_id == issue_id,
                 in_range,
+                sa.text(OWED_PREDICATE),
                 sa.or_(
                     d.c.status == DeliveryStatus.PENDING.value,
                     sa.and_(d.c.status == DeliveryStatus.DEFERRED.value, d.c.next_attempt_at <= due_by),

@@ -591,7 +591,8 @@ def test_retry_delay_is_a_setting_and_the_due_time_is_shown(tmp_path, smtp_serve
     smtp_server.faults.transient_rcpt = {emails[0]: 5}
     result = digest_cli("--config", config, "send")
     assert result.returncode == 1
-    assert "1 deferred: the next try is due at" in result.stdout and "(in 29 min" in result.stdout
+    assert "1 deferred (last reason: 451" in result.stdout and "the next try is due at" in result.stdout
+    assert "(in 29 min" in result.stdout
 
 
 def test_rows_in_flight_at_another_live_sender_are_not_a_failure(tmp_path, smtp_server):
