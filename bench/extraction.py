@@ -66,7 +66,6 @@ class Sample:
     html: bytes
     truth: str
     scrape: str = ""  # the page as a plain-text scrape, when the set has one
-    headlines: frozenset[str] = frozenset()  # the page's headline, folded (bench/titles.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +237,6 @@ def load_samples(data: Path, name: str = "extraction") -> list[Sample]:
                 html=html,
                 truth=entry["articleBody"],
                 scrape=scrape.read_text(encoding="utf-8") if scrape.is_file() else "",
-                headlines=page_headlines(html),
             )
         )
     return samples
@@ -256,8 +254,8 @@ def run_system(extractor: Extractor, samples: list[Sample], *, keep: list[Extrac
         ms = (time.perf_counter() - started) * 1000
         precision, recall, exact = page_scores(found.text, sample.truth)
         title_ok = None
-        if sample.headlines and extractor in (ours, ours_text):
-            title_ok = title_matches(found.title, sample.headlines)
+        if extractor in (ours, ours_text) and (headlines := page_headlines(sample.html)):
+            title_ok = title_matches(found.title, headlines)
         results.append(PageResult(sample.id, precision, recall, exact, ms, error, title_ok))
         if keep is not None:
             keep.append(found)

@@ -1,8 +1,11 @@
-"""The quality gate: extraction F1 and summary ROUGE on fixed subsets of ../shared/data.
+"""The quality gate: extraction F1, titles, summary ROUGE and summary checks on fixed subsets of ../shared/data.
 
 Runs the code of ``bench/quality.py`` (our extractor on 1 page in 3 of the
-extraction set, the default summariser on 1 article in 2 of the summaries
-set) and fails when a score falls below its floor in ``quality_floors.json``.
+extraction set; on each web extraction set, the HTML path on 1 page in 3, the
+text-scrape path and its titles on every page, and the summary sentence checks
+on the articles of both; the default summariser on 1 article in 2 of the
+summaries set) and fails when a score falls below its floor in
+``quality_floors.json``, or a check fails more often than its ceiling there.
 The floors sit a little under the figures measured when they were set (the
 file's "measured" entries, from ``python bench/quality.py``). Skipped when
 the shared data, rouge-score or trafilatura is missing.
@@ -56,4 +59,26 @@ def test_summary_rouge_stays_above_its_floors(quality, shared_data):
     for metric in ("rouge1", "rouge2"):
         assert measured[metric] >= floor[metric], (
             f"{metric} {measured[metric]:.2f} fell below its floor {floor[metric]}"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["readability", "portals"])
+def test_web_extraction_titles_and_summary_checks_stay_within_their_floors(quality, shared_data, name):
+    _require(shared_data / "extraction-web" / name / "ground-truth.json")
+    floor = FLOORS["web"][name]
+
+    measured = quality.gate_web(shared_data, name)
+
+    for path in ("html", "text"):
+        assert measured[path]["pages"] == floor[path]["pages"], "the gate's pages changed: measure again"
+        assert measured[path]["errors"] == 0
+        assert measured[path]["f1"] >= floor[path]["f1"], (
+            f"{name} {path} F1 {measured[path]['f1']:.4f} fell below its floor {floor[path]['f1']}"
+        )
+    title = measured["text"]["title"]
+    assert title >= floor["text"]["title"], f"{name} text-scrape titles {title:.3f} fell below {floor['text']['title']}"
+    for check, ceiling in floor["checks"].items():
+        assert measured["checks"][check] <= ceiling, (
+            f"{name}: {measured['checks'][check]} summary sentences fail {check}, more than {ceiling}"
         )
