@@ -28,11 +28,11 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session", autouse=True)
 def readme_early(request, tmp_path_factory):
-    """The README's long-running commands for test_readme.py, started with the first flow
-    test when that file is to run: `digest schedule` on a fresh clone, whose list then fires
-    while the other flow tests run (its cron names a minute about two minutes ahead), and
-    the `prefect server start` of the work-pool steps, up by the time they come. The tests
-    there only check, and stop them; whatever is left is stopped here."""
+    """The README's scheduling steps for test_readme.py, started with the first flow test
+    when that file is to run, so that their waits (a Prefect server starting, a schedule
+    firing) pass while the other flow tests run: `digest schedule` on a fresh clone, with its
+    list sent every minute, and the work-pool steps on another, followed in a thread. The
+    tests there check what came of them, and stop them; whatever is left is stopped here."""
     started: dict = {}
     if not any(item.path.name == "test_readme.py" for item in request.session.items):
         yield started

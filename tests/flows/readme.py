@@ -23,9 +23,9 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -135,8 +135,8 @@ class Clone:
             "PREFECT_HOME": str(where / "prefect-home"),
             "PREFECT_SERVER_API_PORT": str(prefect_port),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # a served run starts within a second of its time
-            "PREFECT_WORKER_QUERY_SECONDS": "1",  # a worker picks a run up within a second
+            "PREFECT_RUNNER_POLL_FREQUENCY": "2",  # a served run starts within 2 s of its time
+            "PREFECT_WORKER_QUERY_SECONDS": "2",  # a worker picks a run up within 2 s
             "DIGEST_SMTP_PORT": str(smtp_port),
         }
         return cls(path, prefect_port, smtp_port, env)
@@ -262,30 +262,51 @@ def _venv(clone: Path) -> None:
 @dataclass
 class Started:
     clone: Clone
-    process: Background
-    fires_at: datetime | None = None  # for `digest schedule`: when the list's cron fires
+    process: Background | None = None  # `digest schedule`
+    steps: threading.Thread | None = None  # the work-pool steps, followed in the background
+    failure: list[BaseException] = field(default_factory=list)  # what stopped the steps
+
+    def finish_steps(self, *, timeout: float) -> None:
+        assert self.steps is not None
+        self.steps.join(timeout)
+        assert not self.steps.is_alive(), f"the README's work-pool steps did not finish in {timeout:g} s"
+        if self.failure:
+            raise self.failure[0]
 
 
-def start_schedule(where: Path, *, lead: float = 100.0) -> Started:
+def start_schedule(where: Path) -> Started:
     """The README's `digest schedule`, on a fresh clone, with DIGEST_CONFIG naming a copy of
-    the demo config (beside it, so its relative paths hold) whose cron fires once, at the
-    first minute at least `lead` seconds from now (the time to start a Prefect server)."""
+    the demo config (beside it, so its relative paths hold) whose list is sent every minute."""
     clone = Clone.make(where)
     demo = clone.path / "seeds" / "digest.toml"
     text = demo.read_text(encoding="utf-8")
-    fires_at = (datetime.now(UTC) + timedelta(seconds=lead + 59)).replace(second=0, microsecond=0)
-    scheduled = text.replace('schedule = "0 7 * * *"', f'schedule = "{fires_at.minute} {fires_at.hour} * * *"')
+    scheduled = text.replace('schedule = "0 7 * * *"', 'schedule = "* * * * *"')
     assert scheduled != text, 'the demo\'s [lists.daily] has no schedule = "0 7 * * *"'
-    config = demo.with_name("scheduled.toml")
+    config = demo.with_name("every-minute.toml")
     config.write_text(scheduled, encoding="utf-8")
     clone.env["DIGEST_CONFIG"] = str(config)
     line = line_with(block_with("digest schedule"), "digest schedule")
-    return Started(clone, clone.start(line), fires_at)
+    return Started(clone, process=clone.start(line))
 
 
 def start_work_pool(where: Path) -> Started:
-    """The first command of the README's work-pool steps: `prefect server start`."""
+    """The README's work-pool steps on a fresh clone, one after the other in a thread: the
+    servers in the background, each other command run to its end (exit 0)."""
     clone = Clone.make(where)
-    first = block_with("work-pool create")[0]
-    assert "prefect server start" in first, first
-    return Started(clone, clone.start(first))
+    started = Started(clone)
+
+    def follow() -> None:
+        try:
+            for line in block_with("work-pool create"):
+                if "server start" in line or "worker start" in line:
+                    clone.start(line)
+                    if "server start" in line:
+                        clone.wait_healthy()
+                else:
+                    clone.run(line)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test, which raises it
+            started.failure.append(exc)
+
+    started.steps = threading.Thread(target=follow, name="readme-work-pool", daemon=True)
+    started.steps.start()
+    return started

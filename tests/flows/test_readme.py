@@ -15,7 +15,6 @@ import email.policy
 import os
 import signal
 import time
-from datetime import UTC, datetime
 
 import pytest
 
@@ -38,24 +37,20 @@ def test_digest_schedule_fires_sends_and_stops_cleanly(readme_early):
     clone, schedule = started.clone, started.process
     schedule.wait_for("Ctrl-C stops", timeout=240)
     assert f"Prefect UI: http://127.0.0.1:{clone.prefect_port} (started here)" in schedule.output()
-    assert "daily-digest/list-daily: '" in schedule.output()
+    assert "daily-digest/list-daily: '* * * * *', next run " in schedule.output()
 
     # "To send a list's digest now, from another shell": as the README writes it.
     clone.run(line_with(block_with("deployment run 'daily-digest/list-"), "deployment run"))
 
-    # The run asked for and the one the schedule fired, each Completed; the first of them
-    # sends the digest, the other finds nothing new.
-    wait = max(0.0, (started.fires_at - datetime.now(UTC)).total_seconds()) + 120
-    runs = clone.wait_for_runs(
+    # The run asked for and a run the schedule fired, each Completed: the first of all sent
+    # the digest, the others found nothing new.
+    clone.wait_for_runs(
         "daily-digest/list-daily",
         lambda runs: {r["auto_scheduled"] for r in completed(runs)} == {True, False},
-        timeout=wait,
+        timeout=150,
     )
-    fired = [r for r in completed(runs) if r["auto_scheduled"]]
-    assert fired[0]["expected_start_time"].startswith(started.fires_at.strftime("%Y-%m-%dT%H:%M:00"))
     messages = maildir_messages(clone.path / "seeds" / "mail")
-    assert len(messages) == SUBSCRIBERS
-    assert len(set(recipients(messages))) == SUBSCRIBERS
+    assert len(recipients(messages)) == len(set(recipients(messages))) == SUBSCRIBERS
 
     began = time.monotonic()
     code = schedule.interrupt(signal.SIGINT)
@@ -74,14 +69,7 @@ def test_digest_schedule_fires_sends_and_stops_cleanly(readme_early):
 def test_the_work_pool_steps_send_the_demo_from_a_fresh_clone(readme_early):
     started = readme_early["work_pool"]
     clone = started.clone
-    steps = block_with("work-pool create")
-    clone.wait_healthy()
-    for line in steps[1:]:
-        if "worker start" in line:
-            clone.start(line)
-        else:
-            clone.run(line)
-
+    started.finish_steps(timeout=300)
     runs = clone.wait_for_runs("daily-digest/manual", lambda runs: bool(completed(runs)), timeout=240)
     assert len(runs) == 1
     # With no [smtp] host, the worker's flow run started its own capture server: the
