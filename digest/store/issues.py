@@ -103,6 +103,7 @@ class IssuesMixin(StoreBase):
                     ["issue_id", "subscriber_id", "status", "attempts", "updated_at"], owed
                 )
             )
+            self.refresh_statistics(conn, "deliveries")
         return True
 
     def issue(self, issue_id: str) -> StoredIssue | None:

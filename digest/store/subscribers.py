@@ -45,6 +45,7 @@ class SubscribersMixin(StoreBase):
         unsubscribed or bounced one active again and bumps their token version. Each
         reader added or made active again is recorded in the history with `source`."""
         added = present = 0
+        refresh_at = 1000  # then 4x as many: a handful of ANALYZEs even for a million readers
         t = subscribers_table
         with self.engine.begin() as conn:
             for chunk in chunks(subscribers, 1000):
@@ -78,6 +79,9 @@ class SubscribersMixin(StoreBase):
                 if fresh:
                     conn.execute(sa.insert(t), fresh)
                 added += len(fresh)
+                if added >= refresh_at:
+                    self.refresh_statistics(conn, "subscribers", "subscriber_events")
+                    refresh_at *= 4
                 events = [_event(list_name, n.key, SubscriberChange.SUBSCRIBED, source, at) for n in newcomers]
                 for new in unique:
                     row = existing.get(new.key)
