@@ -125,6 +125,7 @@ def _prefect_server(port: int, *, home: Path, check: Callable[[], None]) -> Iter
         "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
     }
     env.pop("PREFECT_API_URL", None)
+    die_with_parent = _die_with_parent()
     with log_path.open("wb") as server_log:
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -135,7 +136,7 @@ def _prefect_server(port: int, *, home: Path, check: Callable[[], None]) -> Iter
             # Its own session: a Ctrl-C in the terminal reaches this process only, which
             # stops the runner (it needs the server to pause the schedules) before the server.
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads yet: only prctl runs there
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - one C call, resolved beforehand
         )
     api = PrefectApi(f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}", started=True)
     try:
@@ -157,15 +158,21 @@ def _prefect_server(port: int, *, home: Path, check: Callable[[], None]) -> Iter
         _stop(process)
 
 
-def _die_with_parent() -> None:
-    """In the server's process, before it runs: a SIGTERM when this process dies, even by
-    SIGKILL, so no Prefect server is left behind (Linux; elsewhere nothing)."""
+def _die_with_parent() -> Callable[[], None] | None:
+    """What the server's process runs before the server: ask for a SIGTERM when this
+    process dies, even by SIGKILL, so no Prefect server is left behind. Linux's prctl,
+    looked up here (not between fork and exec); None elsewhere."""
     try:
         import ctypes
 
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+    def ask() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return ask
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -190,8 +197,17 @@ def _healthy(api_url: str) -> bool:
 
 
 def _check_api(api_url: str) -> None:
-    if not _healthy(api_url):
-        raise DigestError(f"the Prefect API at {api_url} (PREFECT_API_URL) does not answer; is its server running?")
+    """Any HTTP answer will do (an API with authentication may refuse /health itself);
+    none at all is reported in one line."""
+    import httpx
+
+    try:
+        httpx.get(f"{api_url.rstrip('/')}/health", timeout=10)
+    except httpx.HTTPError as exc:
+        raise DigestError(
+            f"the Prefect API at {api_url} (PREFECT_API_URL) does not answer ({type(exc).__name__}); "
+            "is its server running?"
+        ) from None
 
 
 def _free(port: int) -> bool:
