@@ -1,0 +1,61 @@
+"""`digest schedule` before it serves: what it would serve, and the one-line refusals.
+(test_readme.py runs it for real: a schedule that fires, a capture server, Ctrl-C.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_settings
+from flows.schedule import NothingScheduled, plan
+from tests.helpers import digest_cli
+
+CONFIG = """
+[sources.notes]
+path = "notes"
+[lists.daily]
+from = "Daily <daily@example.org>"
+schedule = "0 7 * * *"
+timezone = "Europe/London"
+[lists.weekly]
+from = "Weekly <weekly@example.org>"
+"""
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    (tmp_path / "notes").mkdir()
+    path = tmp_path / "digest.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_each_list_with_a_schedule_is_a_deployment_and_gather_on_request(config):
+    settings = load_settings(config, environ={})
+    served = plan(settings)
+    assert [s.full_name for s in served] == ["daily-digest/list-daily"]
+    assert served[0].list is not None and served[0].list.timezone == "Europe/London"
+    served = plan(settings, gather_every=3600)
+    assert [s.full_name for s in served] == ["daily-digest/list-daily", "gather/every-3600s"]
+    with pytest.raises(NothingScheduled, match=r"^list weekly has a schedule"):
+        plan(settings, only="weekly")
+
+
+def test_no_list_scheduled_is_one_line_and_exit_2(config):
+    config.write_text(CONFIG.replace('schedule = "0 7 * * *"\n', ""))
+    result = digest_cli("--config", str(config), "schedule", cwd=config.parent)
+    assert result.returncode == 2
+    assert result.stderr == (
+        'digest: error: no list has a schedule: add schedule = "0 7 * * *" (a cron expression; '
+        f'timezone = "..." if not UTC) to [lists.daily] in {config}\n'
+    )
+
+
+def test_a_prefect_api_that_does_not_answer_is_one_line(config):
+    result = digest_cli(
+        "--config", str(config), "schedule", cwd=config.parent, env={"PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    )
+    assert result.returncode == 2, result
+    assert result.stderr.startswith("digest: error: the Prefect API at http://127.0.0.1:9/api (PREFECT_API_URL)")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
