@@ -191,6 +191,7 @@ class SubscriberChange(StrEnum):
     RENAMED = "renamed"
     REMOVED = "removed"
     CONFIRMATION_SENT = "confirmation sent"  # asked to subscribe on the web; not on the list until confirmed
+    SOFT_BOUNCE = "soft bounce"  # a temporary failure (4.x.x), counted; enough of them make the reader bounced
 
 
 class ChangeSource(StrEnum):
@@ -201,6 +202,8 @@ class ChangeSource(StrEnum):
     EMAIL_CONFIRMATION = "email confirmation"  # the link in the confirmation message
     OPERATOR = "operator"  # the command line
     IMPORT = "import"  # a CSV import, or the list's configured readers
+    BOUNCE = "bounce"  # a delivery status notification, or a bounce another way (digest bounces)
+    COMPLAINT = "complaint"  # a feedback-loop report (ARF): the reader marked the digest as spam
 
 
 @dataclass(frozen=True, slots=True)

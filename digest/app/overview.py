@@ -1,6 +1,7 @@
 """One view of the state, as `mailq` is for Postfix: per list, its readers, its unsent
 articles, its open and last issues with what their ledgers owe and when, and its next
-scheduled run; per source, its last success and its last error.
+scheduled run, and what bounces and complaints did to its readers; per source, its last
+success and its last error.
 
 A few aggregate queries, whatever the number of subscribers: nothing here walks the
 ledger or the subscribers row by row.
@@ -9,7 +10,7 @@ ledger or the subscribers row by row.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +19,7 @@ from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
 from digest.store.issues import OWED, IssueHead
 from digest.store.ledger import LedgerOverview
+from digest.store.subscribers import BounceCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class ListState:
     schedule: str = ""  # the list's cron expression; empty: not scheduled
     timezone: str = "UTC"
     next_run: datetime | None = None  # in UTC; None when not scheduled
+    bounces: BounceCounts = field(default_factory=BounceCounts)  # what bounce and complaint intake recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,7 @@ def status(settings: Settings, *, store: Store, list_name: str | None = None, no
     now = now or datetime.now(UTC)
     chosen = [settings.list(list_name)] if list_name else list(settings.lists)
     readers = store.subscriber_counts([c.name for c in chosen])
+    bounces = store.bounce_counts([c.name for c in chosen])
     heads = {c.name: store.issue_heads(c.name) for c in chosen}
     ids = [h.issue_id for pair in heads.values() for h in pair if h is not None]
     ledgers = store.ledger_overview(ids, now=now)
@@ -108,6 +112,7 @@ def status(settings: Settings, *, store: Store, list_name: str | None = None, no
                 schedule=entry.schedule.strip(),
                 timezone=entry.timezone,
                 next_run=next_run(entry, now=now),
+                bounces=bounces[entry.name],
             )
         )
     sources = settings.sources_for(list_name) if list_name else settings.sources

@@ -298,4 +298,4 @@ def main() -> None:
 
 
 # The commands register themselves on `app`.
-from digest.cli import content, database, operate, readers, schedule, sending, web  # noqa: E402,F401
+from digest.cli import bounces, content, database, dkim, operate, readers, schedule, sending, web  # noqa: E402,F401

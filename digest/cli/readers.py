@@ -89,6 +89,22 @@ def subscribers_unsubscribe(email: EmailArgument, list_name: ListOption = None) 
         out.print(f"{email}: unsubscribed from {chosen.name}", markup=False)
 
 
+@subscribers_app.command("reactivate")
+def subscribers_reactivate(email: EmailArgument, list_name: ListOption = None) -> None:
+    """Make a bounced, complaining or unsubscribed reader active again: they get the next
+    issue. Recorded in their history as the operator's decision."""
+    with errors():
+        from digest.app.bounces import reactivate_subscriber
+
+        chosen = chosen_list(list_name)
+        with open_store() as store:
+            before = reactivate_subscriber(chosen, email, store=store)
+        if before is SubscriberStatus.ACTIVE:
+            out.print(f"{email}: already active on {chosen.name}", markup=False)
+        else:
+            out.print(f"{email}: active again on {chosen.name} (was {before.value})", markup=False)
+
+
 @subscribers_app.command("list")
 def subscribers_list(
     list_name: ListOption = None,
@@ -98,14 +114,18 @@ def subscribers_list(
         typer.Option("--json", help="One JSON object per line: email, name, status, changed_at (ISO 8601, UTC)."),
     ] = False,
 ) -> None:
-    """List subscribers with their status."""
+    """List subscribers with their status; a reader a bounce or a complaint stopped also
+    shows when and why (in JSON, `source` and `reason`)."""
     with errors():
         from digest.app import subscribers
 
         chosen = chosen_list(list_name)
         count = 0
         with open_store() as store:
+            # Readers a bounce or a complaint stopped: why, and when.
+            stopped = store.stop_reasons(chosen.name) if status is not SubscriberStatus.ACTIVE else {}
             for subscriber in subscribers(chosen, store=store, status=status.value if status else None):
+                why = stopped.get(subscriber.key)
                 if as_json:
                     document = {
                         "email": subscriber.email,
@@ -113,9 +133,14 @@ def subscribers_list(
                         "status": subscriber.status.value,
                         "changed_at": _iso(subscriber.changed_at),
                     }
+                    if why is not None:
+                        document |= {"source": why.source.value, "reason": why.detail}
                     print(json.dumps(document, ensure_ascii=False))
                 else:
-                    print(f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}")
+                    line = f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}"
+                    if why is not None:
+                        line += f"\t{_iso(why.at)}\t{why.source.value}: {why.detail}"
+                    print(line)
                 count += 1
         err.print(f"{count} subscriber(s)", markup=False, style="dim")
 

@@ -162,6 +162,13 @@ def _print_list(entry: ListState, *, now: datetime) -> None:
     title = f" — {entry.title}" if entry.title and entry.title != entry.name else ""
     out.print(f"[bold]{escape(entry.name)}[/]{escape(title)}")
     out.print(f"  {readers} · {entry.unsent_articles} unsent article(s) · {schedule}", markup=False)
+    b = entry.bounces
+    if b.hard or b.soft or b.complaints:
+        last = f" · last {b.last_at:%Y-%m-%d %H:%M} UTC" if b.last_at else ""
+        out.print(
+            f"  bounces: {b.hard} hard, {b.soft} soft · complaints: {b.complaints}{last}",
+            markup=False,
+        )
     issues = [(label, i) for label, i in (("open", entry.open_issue), ("last", entry.last_issue)) if i]
     if not issues:
         out.print("  no issue yet", markup=False)
@@ -278,6 +285,12 @@ def status_document(view: Overview) -> dict:
                 "schedule": entry.schedule or None,
                 "timezone": entry.timezone,
                 "next_run": _iso(entry.next_run),
+                "bounces": {
+                    "hard": entry.bounces.hard,
+                    "soft": entry.bounces.soft,
+                    "complaints": entry.bounces.complaints,
+                    "last_at": _iso(entry.bounces.last_at),
+                },
                 "open_issue": _issue_document(entry.open_issue),
                 "last_issue": _issue_document(entry.last_issue),
             }

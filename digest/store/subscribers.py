@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -28,6 +29,16 @@ class Confirmation(StrEnum):
     CONFIRMED = "confirmed"  # the reader is active now
     ALREADY_ACTIVE = "already active"  # nothing to do
     OUTDATED = "outdated"  # the link was used, or the reader changed since it was sent
+
+
+@dataclass(frozen=True, slots=True)
+class BounceCounts:
+    """What bounce and complaint intake recorded for a list."""
+
+    hard: int = 0  # readers marked bounced (a permanent failure, or too many temporary ones)
+    soft: int = 0  # temporary failures counted
+    complaints: int = 0  # readers unsubscribed by a feedback-loop report
+    last_at: datetime | None = None  # the newest of them
 
 
 class SubscribersMixin(StoreBase):
@@ -121,11 +132,13 @@ class SubscribersMixin(StoreBase):
         at: datetime,
         source: ChangeSource = ChangeSource.OPERATOR,
         version: int | None = None,
+        detail: str = "",
     ) -> bool:
         """Whether the subscriber is on the list (at `version`, when given: a token's).
-        A change of status is recorded with `source`; becoming active again bumps the
-        token version, so links sent before cannot undo it. Setting the status a reader
-        already has changes and records nothing, so a repeated click is harmless."""
+        A change of status is recorded with `source` (and `detail`, e.g. a bounce's
+        reason); becoming active again bumps the token version, so links sent before
+        cannot undo it. Setting the status a reader already has changes and records
+        nothing, so a repeated click is harmless."""
         t = subscribers_table
         with self.engine.begin() as conn:
             row = conn.execute(
@@ -147,7 +160,7 @@ class SubscribersMixin(StoreBase):
             if changed:
                 conn.execute(
                     sa.insert(subscriber_events_table).values(
-                        _event(list_name, key, _STATUS_CHANGES[status], source, at)
+                        _event(list_name, key, _STATUS_CHANGES[status], source, at, detail)
                     )
                 )
         return True
@@ -307,6 +320,164 @@ class SubscribersMixin(StoreBase):
                 )
             )
         return True
+
+    # ------------------------------------------------------------ bounces and complaints
+
+    def subscriber_by_id(self, subscriber_id: int) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(sa.select(subscribers_table).where(subscribers_table.c.id == subscriber_id))
+                .mappings()
+                .first()
+            )
+        return subscriber_from_row(row) if row else None
+
+    def issues_owed_to(self, subscriber_id: int) -> list[str]:
+        """The ids of the issues with a ledger row for this subscriber, newest first."""
+        d = deliveries_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(d.c.issue_id).where(d.c.subscriber_id == subscriber_id).order_by(d.c.updated_at.desc())
+            )
+            return [r.issue_id for r in rows]
+
+    def record_soft_bounce(
+        self, list_name: str, key: str, *, at: datetime, detail: str, limit: int, within: timedelta
+    ) -> int:
+        """Record a temporary failure for an active reader and count theirs within `within`
+        (since they last became active, if later); at `limit` the reader is marked bounced,
+        in the same transaction. The count, 0 when the reader is not active (nothing is
+        recorded then)."""
+        t, e = subscribers_table, subscriber_events_table
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(t.c.id, t.c.status, t.c.version).where(t.c.list_name == list_name, t.c.key == key)
+            ).first()
+            if row is None or row.status != SubscriberStatus.ACTIVE.value:
+                return 0
+            conn.execute(
+                sa.insert(e).values(
+                    _event(list_name, key, SubscriberChange.SOFT_BOUNCE, ChangeSource.BOUNCE, at, detail)
+                )
+            )
+            became_active = conn.execute(
+                sa.select(sa.func.max(e.c.at)).where(
+                    e.c.list_name == list_name,
+                    e.c.key == key,
+                    e.c.change.in_([SubscriberChange.SUBSCRIBED.value, SubscriberChange.RESUBSCRIBED.value]),
+                )
+            ).scalar_one_or_none()
+            since = at - within
+            if became_active is not None and aware(became_active) > since:
+                since = aware(became_active)
+            count = conn.execute(
+                sa.select(sa.func.count()).where(
+                    e.c.list_name == list_name,
+                    e.c.key == key,
+                    e.c.change == SubscriberChange.SOFT_BOUNCE.value,
+                    e.c.at >= since,
+                )
+            ).scalar_one()
+            if count >= limit:
+                changed = conn.execute(
+                    sa.update(t)
+                    .where(t.c.id == row.id, t.c.status == row.status, t.c.version == row.version)
+                    .values(status=SubscriberStatus.BOUNCED.value, updated_at=at)
+                ).rowcount
+                if changed:
+                    days = within.total_seconds() / 86400
+                    note = f"{count} temporary failures within {days:g} days; the last: {detail}"
+                    conn.execute(
+                        sa.insert(e).values(
+                            _event(list_name, key, SubscriberChange.BOUNCED, ChangeSource.BOUNCE, at, note)
+                        )
+                    )
+            return count
+
+    def bounce_counts(self, list_names: Sequence[str]) -> dict[str, BounceCounts]:
+        """Per list, what bounce and complaint intake recorded: readers marked bounced,
+        temporary failures counted, complaints, and the newest of them. One query."""
+        e = subscriber_events_table
+        found: dict[str, dict[str, int]] = {name: {} for name in list_names}
+        latest: dict[str, datetime] = {}
+        if not found:
+            return {}
+        kind = sa.case(
+            (e.c.source == ChangeSource.COMPLAINT.value, "complaints"),
+            (e.c.change == SubscriberChange.SOFT_BOUNCE.value, "soft"),
+            else_="hard",
+        )
+        query = (
+            sa.select(e.c.list_name, kind.label("kind"), sa.func.count(), sa.func.max(e.c.at))
+            .where(
+                e.c.list_name.in_(list(found)),
+                sa.or_(
+                    sa.and_(
+                        e.c.source == ChangeSource.COMPLAINT.value,
+                        e.c.change == SubscriberChange.UNSUBSCRIBED.value,
+                    ),
+                    sa.and_(
+                        e.c.source == ChangeSource.BOUNCE.value,
+                        e.c.change.in_([SubscriberChange.BOUNCED.value, SubscriberChange.SOFT_BOUNCE.value]),
+                    ),
+                ),
+            )
+            .group_by(e.c.list_name, kind)
+        )
+        with self.engine.connect() as conn:
+            for list_name, name, n, last in conn.execute(query):
+                found[list_name][name] = n
+                moment = aware(last)
+                if list_name not in latest or moment > latest[list_name]:
+                    latest[list_name] = moment
+        return {
+            name: BounceCounts(
+                hard=counts.get("hard", 0),
+                soft=counts.get("soft", 0),
+                complaints=counts.get("complaints", 0),
+                last_at=latest.get(name),
+            )
+            for name, counts in found.items()
+        }
+
+    def stop_reasons(self, list_name: str) -> dict[str, SubscriberEvent]:
+        """For each reader of the list whom a bounce or a complaint stopped (their status
+        is still what it made it), that change: its time, source and reason."""
+        e, t = subscriber_events_table, subscribers_table
+        status_changes = [
+            c.value
+            for c in (
+                SubscriberChange.SUBSCRIBED,
+                SubscriberChange.RESUBSCRIBED,
+                SubscriberChange.UNSUBSCRIBED,
+                SubscriberChange.BOUNCED,
+            )
+        ]
+        query = (
+            sa.select(e)
+            .join(t, sa.and_(t.c.list_name == e.c.list_name, t.c.key == e.c.key))
+            .where(
+                e.c.list_name == list_name,
+                e.c.change.in_(status_changes),
+                t.c.status != SubscriberStatus.ACTIVE.value,
+            )
+            .order_by(e.c.at, e.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        last = {r["key"]: r for r in rows}  # each reader's latest change of status
+        return {
+            key: SubscriberEvent(
+                list_name=r["list_name"],
+                key=key,
+                at=aware(r["at"]),
+                change=SubscriberChange(r["change"]),
+                source=ChangeSource(r["source"]),
+                detail=r["detail"],
+            )
+            for key, r in last.items()
+            if r["source"] in (ChangeSource.BOUNCE.value, ChangeSource.COMPLAINT.value)
+        }
 
     def _retired_versions(self, conn, list_name: str, keys: Sequence[str]) -> dict[str, int]:
         """The last token version of removed subscribers, by key (kept as a hash of the key)."""

@@ -1,0 +1,278 @@
+"""Bounce and complaint intake: what comes back to the bounce address changes readers.
+
+- A permanent failure (5.x.x) marks the reader bounced at once; a temporary one (4.x.x)
+  is counted, and `[delivery] soft_bounce_limit` of them within `soft_bounce_days`
+  (since the reader last became active) marks them bounced.
+- A complaint (an ARF feedback-loop report) unsubscribes the reader.
+- The reader is named by the signed VERP token of the bounce address, which also names
+  the issue; a message without one is matched by the failing address (a DSN's
+  recipient, or what flufl.bounce finds in a non-standard bounce). A complaint without
+  one must quote a Message-ID we made for that reader.
+- Every change is recorded in the reader's history with the reason and the time
+  (source `bounce` or `complaint`). A reader stopped this way gets nothing more until
+  the operator reactivates them (`digest subscribers reactivate`).
+- A malformed message, one whose VERP token does not verify (forged), and one that is
+  no bounce or complaint of ours (unrelated) are counted and change nobody.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from digest.app.deliverability import bounce_verp
+from digest.config import ListSettings, Settings
+from digest.errors import SubscriberError
+from digest.mail.bounces import MAX_MESSAGE, Failure, Kind, Problem, Report, read_report
+from digest.mail.verp import ForgedBounce, Verp
+from digest.models import ChangeSource, Subscriber, SubscriberStatus
+from digest.store import Store
+from digest.subscribers import normalise_email
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    BOUNCED = "bounced"  # a reader marked bounced
+    SOFT = "soft bounce"  # a temporary failure counted (the reader may be bounced by it too)
+    COMPLAINT = "complaint"  # a reader unsubscribed
+    UNCHANGED = "unchanged"  # ours, but the reader was already stopped
+    MALFORMED = "malformed"
+    FORGED = "forged"
+    UNRELATED = "unrelated"
+
+
+IGNORED = (Outcome.MALFORMED, Outcome.FORGED, Outcome.UNRELATED)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    list_name: str
+    email: str
+    outcome: Outcome
+    reason: str
+    status: SubscriberStatus  # the reader's status after it
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What one message did."""
+
+    outcome: Outcome
+    changes: tuple[Change, ...] = ()
+    detail: str = ""  # why it was ignored
+    source: str = ""  # the file it came from, if any
+
+
+@dataclass
+class IntakeReport:
+    messages: int = 0
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    changes: list[Change] = field(default_factory=list)
+    ignored: list[Handled] = field(default_factory=list)
+
+    def add(self, handled: Handled) -> None:
+        self.messages += 1
+        self.outcomes[handled.outcome] += 1
+        self.changes.extend(handled.changes)
+        if handled.outcome in IGNORED:
+            self.ignored.append(handled)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.outcomes[o]} {o.value}" for o in Outcome if self.outcomes[o])
+        return f"{self.messages} message(s)" + (f": {counts}" if counts else "")
+
+
+class Intake:
+    """Applies bounce and complaint messages to one store, with one settings' limits."""
+
+    def __init__(self, settings: Settings, *, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.verp: Verp | None = bounce_verp(settings, store=store)
+        self.limit = settings.delivery.soft_bounce_limit
+        self.window = timedelta(days=settings.delivery.soft_bounce_days)
+
+    def handle(self, data: bytes, *, envelope_to: tuple[str, ...] = (), now: datetime | None = None) -> Handled:
+        """Read one message and apply it; never raises for what the message holds (a
+        StoreError still does: the store is down, the message should be tried again)."""
+        now = now or datetime.now(UTC)
+        report = read_report(data, envelope_to=envelope_to)
+        if report.problem is Problem.MALFORMED:
+            return Handled(Outcome.MALFORMED, detail=report.detail)
+        try:
+            ref = self.verp.find(report.verp_candidates) if self.verp is not None else None
+        except ForgedBounce as exc:
+            return Handled(Outcome.FORGED, detail=str(exc))
+        if report.problem is Problem.UNRELATED:
+            return Handled(Outcome.UNRELATED, detail=report.detail)
+        if ref is not None:
+            subscriber = self.store.subscriber_by_id(ref.subscriber_id)
+            issue = next((i for i in self.store.issues_owed_to(ref.subscriber_id) if ref.is_issue(i)), None)
+            if subscriber is None or issue is None:
+                return Handled(Outcome.UNRELATED, detail="its reader or issue is no longer in the store")
+            # One message, one reader: the strongest thing the report says.
+            failure = min(report.failures, key=lambda f: _STRENGTH[f.kind])
+            return self._apply([(subscriber, issue)], failure, now=now)
+        return self._by_address(report, now=now)
+
+    def _by_address(self, report: Report, *, now: datetime) -> Handled:
+        changes: list[Change] = []
+        unchanged = False
+        for failure in report.failures:
+            try:
+                key = normalise_email(failure.address).key
+            except SubscriberError:
+                continue
+            targets: list[tuple[Subscriber, str]] = []
+            for subscriber in self.store.subscriptions(key):
+                issue = self._quoted_issue(report, subscriber)
+                if failure.kind is Kind.COMPLAINT and issue is None:
+                    continue  # a complaint names its message: one of ours for this reader, or nothing
+                targets.append((subscriber, issue or ""))
+            if not targets:
+                continue
+            handled = self._apply(targets, failure, now=now)
+            changes.extend(handled.changes)
+            unchanged = unchanged or handled.outcome is Outcome.UNCHANGED
+        if changes:
+            return Handled(_outcome_of(changes), tuple(changes))
+        if unchanged:
+            return Handled(Outcome.UNCHANGED)
+        return Handled(Outcome.UNRELATED, detail="no reader of ours in it")
+
+    def _quoted_issue(self, report: Report, subscriber: Subscriber) -> str | None:
+        """The issue whose Message-ID for this reader the report quotes, if any."""
+        quoted = report.original.message_id.strip("<> ")
+        if not quoted:
+            return None
+        for issue in self.store.issues_owed_to(subscriber.id):
+            digest = hashlib.sha256(f"{issue}\n{subscriber.key}".encode()).hexdigest()[:24]
+            if quoted.partition("@")[0].endswith(f".{digest}"):
+                return issue
+        return None
+
+    def _apply(
+        self, targets: list[tuple[Subscriber, str]], failure: Failure, *, now: datetime | None = None
+    ) -> Handled:
+        now = now or datetime.now(UTC)
+        changes = []
+        for subscriber, issue in targets:
+            if subscriber.status is not SubscriberStatus.ACTIVE:
+                continue
+            reason = failure.reason + (f" (issue {issue})" if issue else "")
+            if failure.kind is Kind.TEMPORARY:
+                count = self.store.record_soft_bounce(
+                    subscriber.list_name, subscriber.key, at=now, detail=reason, limit=self.limit, within=self.window
+                )
+                if not count:
+                    continue
+                status = SubscriberStatus.BOUNCED if count >= self.limit else SubscriberStatus.ACTIVE
+                changes.append(Change(subscriber.list_name, subscriber.email, Outcome.SOFT, reason, status))
+                continue
+            complaint = failure.kind is Kind.COMPLAINT
+            status = SubscriberStatus.UNSUBSCRIBED if complaint else SubscriberStatus.BOUNCED
+            self.store.set_subscriber_status(
+                subscriber.list_name,
+                subscriber.key,
+                status,
+                at=now,
+                source=ChangeSource.COMPLAINT if complaint else ChangeSource.BOUNCE,
+                version=subscriber.version,
+                detail=reason,
+            )
+            outcome = Outcome.COMPLAINT if complaint else Outcome.BOUNCED
+            changes.append(Change(subscriber.list_name, subscriber.email, outcome, reason, status))
+        if not changes:
+            return Handled(Outcome.UNCHANGED)
+        return Handled(_outcome_of(changes), tuple(changes))
+
+
+_STRENGTH = {Kind.COMPLAINT: 0, Kind.PERMANENT: 1, Kind.TEMPORARY: 2}
+
+
+def _outcome_of(changes: list[Change]) -> Outcome:
+    for outcome in (Outcome.COMPLAINT, Outcome.BOUNCED, Outcome.SOFT):
+        if any(c.outcome is outcome for c in changes):
+            return outcome
+    return Outcome.UNCHANGED
+
+
+# ---------------------------------------------------------------- files and Maildirs
+
+
+def message_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+    """Each message file under `paths`, with whether it is an unseen message of a Maildir
+    (to be marked seen once handled): a Maildir's messages not yet seen (`new/`, and
+    `cur/` without the S flag), a folder's files, or the file itself."""
+    for path in paths:
+        if path.is_dir() and (path / "new").is_dir() and (path / "cur").is_dir():
+            for sub in ("new", "cur"):
+                for item in sorted((path / sub).iterdir()):
+                    if item.is_file() and not (sub == "cur" and "S" in item.name.rpartition(":2,")[2]):
+                        yield item, True
+        elif path.is_dir():
+            for item in sorted(path.iterdir()):
+                if item.is_file() and not item.name.startswith("."):
+                    yield item, False
+        else:
+            yield path, False
+
+
+def mark_seen(path: Path) -> None:
+    """Move a Maildir message to cur/ with the S (seen) flag, so it is not read twice."""
+    base, _, flags = path.name.partition(":2,")
+    flags = "".join(sorted(set(flags) | {"S"}))
+    target = path.parent.parent / "cur" / f"{base}:2,{flags}"
+    path.replace(target)
+
+
+def process_paths(settings: Settings, paths: Iterable[Path], *, store: Store) -> IntakeReport:
+    """Handle every message file under `paths` (files, folders of files, Maildirs); the
+    unseen messages of a Maildir are marked seen once handled, so a second run skips them."""
+    intake = Intake(settings, store=store)
+    report = IntakeReport()
+    for path, maildir in message_files(paths):
+        try:
+            if path.stat().st_size > MAX_MESSAGE:
+                handled = Handled(Outcome.MALFORMED, detail=f"over {MAX_MESSAGE // (1024 * 1024)} MiB")
+            else:
+                handled = intake.handle(path.read_bytes())
+        except OSError as exc:
+            handled = Handled(Outcome.MALFORMED, detail=f"cannot read: {exc.strerror or exc}")
+        report.add(Handled(handled.outcome, handled.changes, handled.detail, str(path)))
+        if maildir:
+            try:
+                mark_seen(path)
+            except OSError as exc:
+                log.warning("%s: cannot mark it seen: %s", path, exc.strerror or exc)
+    return report
+
+
+# ---------------------------------------------------------------- the operator's way back
+
+
+def reactivate_subscriber(chosen: ListSettings, email: str, *, store: Store) -> SubscriberStatus:
+    """Make a bounced, complaining or unsubscribed reader active again (the operator's
+    decision, recorded as such); their status before. SubscriberError when the address is
+    not on the list."""
+    key = normalise_email(email).key
+    subscriber = store.subscriber(chosen.name, key)
+    if subscriber is None:
+        raise SubscriberError(f"{email}: not on {chosen.name}")
+    if subscriber.status is not SubscriberStatus.ACTIVE:
+        store.set_subscriber_status(
+            chosen.name,
+            key,
+            SubscriberStatus.ACTIVE,
+            at=datetime.now(UTC),
+            source=ChangeSource.OPERATOR,
+            detail=f"reactivated (was {subscriber.status.value})",
+        )
+    return subscriber.status

@@ -1,0 +1,85 @@
+"""`digest bounces`: bounce and complaint intake, from message files or a Maildir
+(`process`) or as a small SMTP receiver for the bounce domain (`listen`)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from digest.cli import Failed, app, err, errors, open_store, out, state
+
+bounces_app = typer.Typer(help="Bounce and complaint intake.", no_args_is_help=True)
+app.add_typer(bounces_app, name="bounces")
+
+
+@bounces_app.command("process")
+def process(
+    paths: Annotated[list[Path], typer.Argument(help="Message files, folders of them, or Maildirs.", metavar="PATH")],
+) -> None:
+    """Read bounces (DSNs and non-standard ones) and feedback-loop complaints: a permanent
+    failure marks the reader bounced, temporary ones count towards [delivery]
+    soft_bounce_limit, a complaint unsubscribes. A Maildir's messages are marked seen.
+    Malformed, forged and unrelated messages are counted and change nobody."""
+    with errors():
+        from digest.app.bounces import process_paths
+
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise Failed(f"{missing[0]}: no such file or folder")
+        with open_store() as store:
+            report = process_paths(state.settings, paths, store=store)
+        for change in report.changes:  # tab-separated, for scripts: list, email, what, status now, reason
+            print(f"{change.list_name}\t{change.email}\t{change.outcome.value}\t{change.status.value}\t{change.reason}")
+        for ignored in report.ignored:
+            err.print(f"{ignored.source}: {ignored.outcome.value}: {ignored.detail}", markup=False, style="dim")
+        err.print(report.summary(), markup=False)
+
+
+@bounces_app.command("listen")
+def listen(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")] = 2526,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Receive bounces and complaints over SMTP for the bounce domain ([delivery]
+    bounce_address, and the lists' From domains) and apply them as `bounces process` does.
+    Route the bounce domain's mail here (its MX, or a transport in your mail server)."""
+    with errors():
+        from digest.app.bounces import Intake
+        from digest.delivery.bounce_listener import BounceListener
+        from digest.delivery.sink import _on_sigterm, address
+
+        settings = state.settings
+        bounce = settings.delivery.bounce_address
+        domains = [bounce.rpartition("@")[2]] if bounce else []
+        domains += [parseaddr(entry.sender)[1].rpartition("@")[2] for entry in settings.lists]
+        stopping = threading.Event()
+        previous = _on_sigterm(stopping.set)
+        with open_store() as store:
+            intake = Intake(settings, store=store)
+
+            def handle(data: bytes, recipients: tuple[str, ...]) -> str:
+                return intake.handle(data, envelope_to=recipients).outcome.value
+
+            listener = BounceListener(handle, domains=domains, host=host, port=port)
+            try:
+                with listener:
+                    where = address(host, listener.port)
+                    shown = ", ".join(dict.fromkeys(d.lower() for d in domains if d)) or "any domain"
+                    out.print(f"Taking bounces and complaints on {where} for {shown} (Ctrl-C to stop)", markup=False)
+                    stopping.wait()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
+        counts = listener.counts
+        shown = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+        err.print(
+            f"bounce listener stopped: {sum(counts.values())} message(s)" + (f": {shown}" if shown else ""),
+            markup=False,
+        )

@@ -1,0 +1,124 @@
+"""A small SMTP receiver for the bounce domain (aiosmtpd): every message it is given goes
+to a handler (bounce and complaint intake, digest.app.bounces) with its envelope
+recipients.
+
+It takes mail only for its domains (550 for any other: it relays nothing), answers 250
+for every message it read, whatever the handler made of it (a forged or unrelated
+message is counted and dropped, not bounced back), and 451 when the handler could not
+record it (the store is down), so the sending server tries again later. The handler
+runs in a worker thread, one message at a time; nothing it raises stops the receiver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from digest.delivery.sink import SERVER_HOSTNAME, _bind, _BoundController, address
+from digest.errors import DeliveryError, DigestError
+
+log = logging.getLogger(__name__)
+
+DATA_SIZE_LIMIT = 10 * 1024 * 1024  # a bounce is small
+Handler = Callable[[bytes, tuple[str, ...]], str]  # (message, envelope recipients) -> what became of it
+
+
+class _Intake:
+    def __init__(self, handle: Handler, domains: Iterable[str]) -> None:
+        self._handle = handle
+        self._domains = {d.lower().rstrip(".") for d in domains if d}
+        self._lock = threading.Lock()
+        self.counts: dict[str, int] = {}
+
+    def _count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        domain = address.rpartition("@")[2].lower().rstrip(".")
+        if self._domains and domain not in self._domains:
+            return "550 5.7.1 Relaying denied: this server takes mail for its bounce domain only"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        recipients = tuple(str(r) for r in envelope.rcpt_tos)
+        try:
+            outcome = await asyncio.to_thread(self._locked, data, recipients)
+        except DigestError as exc:
+            self._count("deferred")
+            log.warning("bounce intake could not record a message (the sender will retry): %s", exc)
+            return "451 4.3.0 Cannot record the message now, try again later"
+        except Exception:
+            self._count("malformed")
+            log.exception("bounce intake failed on a message; it is dropped")
+            return "250 OK"
+        self._count(outcome)
+        log.info("bounce intake: a message from %s: %s", envelope.mail_from or "<>", outcome)
+        return "250 OK"
+
+    def _locked(self, data: bytes, recipients: tuple[str, ...]) -> str:
+        with self._lock:
+            return self._handle(data, recipients)
+
+
+class BounceListener:
+    """`with BounceListener(handle, domains=[...], port=0) as listener:` serves on
+    `listener.port` until the block ends."""
+
+    def __init__(self, handle: Handler, *, domains: Iterable[str] = (), host: str = "127.0.0.1", port: int = 2526):
+        self.host = host
+        self._port = port
+        self._intake = _Intake(handle, domains)
+        self._controller: _BoundController | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many messages ended each way (an intake outcome, or `deferred`)."""
+        return dict(self._intake.counts)
+
+    def start(self) -> BounceListener:
+        try:
+            sock = _bind(self.host, self._port)
+        except DeliveryError as exc:
+            raise DeliveryError(str(exc).replace("capture sink", "bounce listener")) from None
+        self._port = sock.getsockname()[1]
+        controller = _BoundController(
+            self._intake,
+            sock=sock,
+            server_hostname=SERVER_HOSTNAME.replace("sink", "bounces"),
+            ready_timeout=5.0,
+            data_size_limit=DATA_SIZE_LIMIT,
+            enable_SMTPUTF8=True,
+        )
+        try:
+            controller.start()
+        except Exception as err:
+            controller.stop(no_assert=True)
+            sock.close()
+            raise DeliveryError(f"bounce listener failed to start on {address(self.host, self._port)}: {err}") from err
+        self._controller = controller
+        log.info("bounce listener on %s", address(self.host, self._port))
+        return self
+
+    def stop(self) -> None:
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def __enter__(self) -> BounceListener:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()

@@ -1,0 +1,491 @@
+"""Bounce and complaint intake on a real store (SQLite and PostgreSQL): DSNs (RFC 3464) to
+the VERP address of a message really sent, permanent and temporary; ARF complaints (RFC
+5965) quoting it; real-world non-standard bounces (flufl.bounce's samples); forged,
+malformed and unrelated messages; a Maildir through `digest bounces process`; the
+listener over SMTP on loopback; and the next send, which skips whoever was stopped."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.app import recipient_factory
+from digest.app.bounces import Intake, Outcome, process_paths, reactivate_subscriber
+from digest.config import ListSettings, Settings, SmtpSettings, parse_settings
+from digest.delivery.bounce_listener import BounceListener
+from digest.delivery.send import deliver_issue
+from digest.mail.verp import Verp
+from digest.models import ChangeSource, DeliveryStatus, SubscriberChange, SubscriberStatus
+from digest.store import Store
+from tests.helpers import FAST, LIST, REPO, SECRET, digest_cli, save_issue, subscribe
+from tests.smtp_server import RecordingSMTPServer
+
+SAMPLES = REPO / "tests" / "data" / "bounces"
+
+
+def settings_for(store: Store, **delivery: object) -> Settings:
+    table = {"bounce_address": "bounces@example.org", "soft_bounce_limit": 2, "soft_bounce_days": 7, **delivery}
+    return parse_settings(
+        {
+            "store": {"url": store.url},
+            "unsubscribe": {"secret": SECRET},
+            "delivery": table,
+            "lists": {"daily": {"title": "The Daily", "from": LIST.sender}},
+        },
+        base_dir=REPO,
+    )
+
+
+async def send_issue(store: Store, verp: Verp | None, issue=None) -> tuple[str, dict[str, bytes], dict[str, str]]:
+    """Send the open issue (or a new one) to the list's active readers through a real SMTP
+    server; (issue id, each reader's message, each reader's envelope sender)."""
+    issue = issue or save_issue(store)
+    with RecordingSMTPServer() as server:
+        await deliver_issue(
+            issue,
+            store=store,
+            smtp=SmtpSettings(host=server.host, port=server.port, security="none", timeout=5),
+            sender=LIST.sender,
+            recipient_for=recipient_factory(LIST, secret=SECRET),
+            options=FAST,
+            verp=verp,
+        )
+        copies = {a.recipient: a for a in server.accepted}
+    return (
+        issue.rendered.digest.issue_id,
+        {r: a.data for r, a in copies.items()},
+        {r: a.mail_from for r, a in copies.items()},
+    )
+
+
+def dsn(to: str, recipient: str, *, status: str = "5.1.1", action: str = "failed", original: bytes = b"") -> bytes:
+    """A DSN as Postfix writes it, delivered to `to` (the VERP address, or another)."""
+    diagnostic = {
+        "5": f"smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User unknown in virtual mailbox table",
+        "4": f"smtp; 452 4.2.2 <{recipient}>: Mailbox full",
+        "2": "smtp; 250 2.0.0 Ok: queued as 9A1B2C",
+    }[status[0]]
+    headers = original.split(b"\r\n\r\n")[0].decode("utf-8", "replace") if original else f"To: {recipient}"
+    return f"""Return-Path: <>
+Delivered-To: {to}
+Received: by mx.example.org (Postfix) id 4XyZ12; Tue, 24 Nov 2026 07:05:00 +0000 (UTC)
+Date: Tue, 24 Nov 2026 07:05:00 +0000 (UTC)
+From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+Subject: {"Undelivered Mail Returned to Sender" if action == "failed" else "Delayed Mail (still being retried)"}
+To: {to}
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+\tboundary="4XyZ12.1795590300/mx.example.net"
+Message-Id: <20261124070500.4XyZ12@mx.example.net>
+
+This is a MIME-encapsulated message.
+
+--4XyZ12.1795590300/mx.example.net
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.net.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+--4XyZ12.1795590300/mx.example.net
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+X-Postfix-Queue-ID: 4XyZ12
+X-Postfix-Sender: rfc822; {to}
+Arrival-Date: Tue, 24 Nov 2026 07:00:01 +0000 (UTC)
+
+Final-Recipient: rfc822; {recipient}
+Original-Recipient: rfc822;{recipient}
+Action: {action}
+Status: {status}
+Remote-MTA: dns; mail.example.com
+Diagnostic-Code: {diagnostic}
+
+--4XyZ12.1795590300/mx.example.net
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+
+{headers}
+
+--4XyZ12.1795590300/mx.example.net--
+""".replace("\n", "\r\n").encode()
+
+
+def arf(original: bytes, *, return_path: str = "", feedback: str = "abuse", rcpt: str = "") -> bytes:
+    """A feedback-loop report as RFC 5965 (appendix B) shows one, quoting `original` as the
+    receiving provider stored it (with its Return-Path when given)."""
+    quoted = (f"Return-Path: <{return_path}>\r\n".encode() if return_path else b"") + original
+    head = f"""From: <feedback@fbl.example.net>
+Date: Tue, 24 Nov 2026 09:40:36 +0000
+Subject: FW: The Daily
+To: <fbl@example.org>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report;
+\tboundary="part1_13d.2e68ed54_boundary"
+
+--part1_13d.2e68ed54_boundary
+Content-Type: text/plain; charset="US-ASCII"
+Content-Transfer-Encoding: 7bit
+
+This is an email abuse report for an email message received from IP 192.0.2.1 on
+Tue, 24 Nov 2026 07:00:00 +0000.
+
+--part1_13d.2e68ed54_boundary
+Content-Type: message/feedback-report
+
+Feedback-Type: {feedback}
+User-Agent: SomeGenerator/1.0
+Version: 1
+Original-Mail-From: <{return_path or "digest@example.org"}>
+{f"Original-Rcpt-To: <{rcpt}>" if rcpt else "X-Note: recipient redacted"}
+Arrival-Date: Tue, 24 Nov 2026 07:00:00 +0000
+Reporting-MTA: dns; mail.example.net
+Source-IP: 192.0.2.1
+
+--part1_13d.2e68ed54_boundary
+Content-Type: message/rfc822
+Content-Disposition: inline
+
+""".replace("\n", "\r\n").encode()
+    return head + quoted + b"\r\n--part1_13d.2e68ed54_boundary--\r\n"
+
+
+def status_of(store: Store, email: str) -> SubscriberStatus:
+    subscriber = store.subscriber("daily", email)
+    assert subscriber is not None
+    return subscriber.status
+
+
+def history(store: Store, email: str):
+    return store.subscriber_history(email, list_name="daily")
+
+
+@pytest.fixture
+async def sent(store):
+    """Five readers sent one issue with VERP senders: (store, settings, issue id, messages, senders)."""
+    settings = settings_for(store)
+    emails = subscribe(store, 5)
+    verp = Verp("bounces@example.org", secret=SECRET)
+    issue_id, messages, senders = await send_issue(store, verp)
+    assert sorted(messages) == sorted(emails)
+    return store, settings, issue_id, messages, senders
+
+
+async def test_a_permanent_failure_bounces_the_reader_at_once(sent):
+    store, settings, issue_id, messages, senders = sent
+    reader = "reader0@example.org"
+    handled = Intake(settings, store=store).handle(dsn(senders[reader], reader, original=messages[reader]))
+    assert handled.outcome is Outcome.BOUNCED
+    assert status_of(store, reader) is SubscriberStatus.BOUNCED
+    last = history(store, reader)[-1]
+    assert (last.change, last.source) == (SubscriberChange.BOUNCED, ChangeSource.BOUNCE)
+    assert last.detail.startswith("5.1.1 smtp; 550 5.1.1 <reader0@example.org>: Recipient address rejected")
+    assert last.detail.endswith(f"(issue {issue_id})")
+    assert datetime.now(UTC) - last.at < timedelta(minutes=1)
+    # The same DSN again changes nothing more.
+    again = Intake(settings, store=store).handle(dsn(senders[reader], reader))
+    assert again.outcome is Outcome.UNCHANGED and len(history(store, reader)) == 2
+    assert all(status_of(store, f"reader{i}@example.org") is SubscriberStatus.ACTIVE for i in range(1, 5))
+
+
+async def test_temporary_failures_count_until_the_limit(sent):
+    store, settings, _, _, senders = sent
+    intake = Intake(settings, store=store)
+    reader, other = "reader1@example.org", "reader2@example.org"
+    first = intake.handle(dsn(senders[reader], reader, status="4.2.2", action="delayed"))
+    assert first.outcome is Outcome.SOFT and first.changes[0].status is SubscriberStatus.ACTIVE
+    assert status_of(store, reader) is SubscriberStatus.ACTIVE
+    assert intake.handle(dsn(senders[other], other, status="4.2.2", action="delayed")).outcome is Outcome.SOFT
+    # The second within soft_bounce_days (limit 2) marks the reader bounced.
+    second = intake.handle(dsn(senders[reader], reader, status="4.4.7", action="failed"))
+    assert second.outcome is Outcome.SOFT and second.changes[0].status is SubscriberStatus.BOUNCED
+    assert status_of(store, reader) is SubscriberStatus.BOUNCED
+    assert status_of(store, other) is SubscriberStatus.ACTIVE
+    changes = [(e.change, e.source) for e in history(store, reader)]
+    assert changes[1:] == [
+        (SubscriberChange.SOFT_BOUNCE, ChangeSource.BOUNCE),
+        (SubscriberChange.SOFT_BOUNCE, ChangeSource.BOUNCE),
+        (SubscriberChange.BOUNCED, ChangeSource.BOUNCE),
+    ]
+    assert history(store, reader)[-1].detail.startswith("2 temporary failures within 7 days; the last: 4.4.7")
+    # Older ones do not count: a temporary failure 8 days later starts again.
+    later = intake.handle(dsn(senders[other], other, status="4.2.2"), now=datetime.now(UTC) + timedelta(days=8))
+    assert later.changes[0].status is SubscriberStatus.ACTIVE
+
+
+async def test_a_complaint_unsubscribes_the_reader(sent):
+    store, settings, issue_id, messages, senders = sent
+    reader = "reader3@example.org"
+    report = arf(messages[reader], return_path=senders[reader], rcpt=reader)
+    handled = Intake(settings, store=store).handle(report)
+    assert handled.outcome is Outcome.COMPLAINT
+    assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
+    last = history(store, reader)[-1]
+    assert (last.change, last.source) == (SubscriberChange.UNSUBSCRIBED, ChangeSource.COMPLAINT)
+    assert last.detail == (
+        f"abuse report from SomeGenerator/1.0, message arrived Tue, 24 Nov 2026 07:00:00 +0000 (issue {issue_id})"
+    )
+    counts = store.bounce_counts(["daily"])["daily"]
+    assert (counts.hard, counts.soft, counts.complaints) == (0, 0, 1) and counts.last_at is not None
+
+
+async def test_a_complaint_without_verp_must_quote_our_message_for_that_reader(sent):
+    store, settings, _, messages, _ = sent
+    intake = Intake(settings, store=store)
+    reader = "reader4@example.org"
+    # The provider kept no Return-Path: the reader's To and our Message-ID for them identify it.
+    assert intake.handle(arf(messages["reader2@example.org"], rcpt=reader)).outcome is Outcome.UNRELATED
+    assert intake.handle(arf(messages[reader], feedback="not-spam")).outcome is Outcome.UNRELATED
+    assert status_of(store, reader) is SubscriberStatus.ACTIVE
+    assert intake.handle(arf(messages[reader])).outcome is Outcome.COMPLAINT
+    assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
+
+
+async def test_forged_malformed_and_unrelated_messages_change_nobody(sent, tmp_path):
+    store, settings, issue_id, _, senders = sent
+    reader = "reader0@example.org"
+    verp = senders[reader]
+    other_secret = Verp("bounces@example.org", secret="not-ours").address(
+        store.subscriber("daily", reader).id, issue_id
+    )
+    local, _, domain = verp.partition("@")
+    cases = {
+        "forged": dsn(other_secret, reader),
+        "altered": dsn(local[:-1] + ("a" if local[-1] != "a" else "b") + "@" + domain, reader),
+        "malformed token": dsn("bounces+1-zz-zz@example.org", reader),
+        "empty": b"",
+        "binary": bytes(range(256)) * 40,
+        "no headers": b"\r\n\r\njust a body\r\n",
+        "truncated": dsn(verp, reader)[:300],
+        "a letter": b"From: friend@example.net\r\nTo: bounces@example.org\r\nSubject: hi\r\n\r\nHow are you?\r\n",
+        "auto-reply": (
+            f"From: {reader}\r\nTo: {verp}\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\n"
+            "I am away until Monday.\r\n"
+        ).encode(),
+        "delivered notice": dsn(verp, reader, status="2.0.0", action="delivered"),
+        "not our reader": dsn("bounces@example.org", "stranger@example.net"),
+        "broken mime": b'Content-Type: multipart/report; report-type=delivery-status; boundary="x"\r\n\r\n--x\r\n'
+        b"Content-Type: message/delivery-status\r\n\r\nAction: failed\r\nStatus: 5.1.1\r\n",
+    }
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name, data in cases.items():
+        (folder / f"{name}.eml").write_bytes(data)
+    (folder / "huge.eml").write_bytes(b"x" * (10 * 1024 * 1024 + 1))
+    report = process_paths(settings, [folder], store=store)
+    outcomes = {Path(h.source).stem: h.outcome for h in report.ignored}
+    assert outcomes == {
+        "a letter": Outcome.UNRELATED,
+        "altered": Outcome.FORGED,
+        "auto-reply": Outcome.UNRELATED,
+        "binary": Outcome.MALFORMED,
+        "broken mime": Outcome.UNRELATED,
+        "delivered notice": Outcome.UNRELATED,
+        "empty": Outcome.MALFORMED,
+        "forged": Outcome.FORGED,
+        "huge": Outcome.MALFORMED,
+        "malformed token": Outcome.FORGED,
+        "no headers": Outcome.MALFORMED,
+        "not our reader": Outcome.UNRELATED,
+        "truncated": Outcome.UNRELATED,  # its headers name our reader, but it says nothing more
+    }
+    assert report.changes == [] and report.messages == len(cases) + 1
+    assert all(status_of(store, f"reader{i}@example.org") is SubscriberStatus.ACTIVE for i in range(5))
+    assert all(len(history(store, f"reader{i}@example.org")) == 1 for i in range(5))
+
+
+@pytest.mark.parametrize(
+    ("sample", "address", "outcome"),
+    [
+        ("dsn_13.txt", "userx@example.com", Outcome.BOUNCED),  # a DSN wrapped by a list manager
+        ("dsn_05.txt", "userx@example.cz", Outcome.SOFT),  # delayed, 4.4.1
+        ("dsn_17.txt", "userx@example.fi", Outcome.SOFT),  # a mangled DSN: flufl.bounce reads it
+        ("postfix_01.txt", "xxxxx@local.ie", Outcome.BOUNCED),  # Postfix before DSNs
+        ("qmail_01.txt", "userx@example.de", Outcome.BOUNCED),
+        ("exim_01.txt", "userx@its.example.nl", Outcome.BOUNCED),
+        ("yahoo_01.txt", "userx@example.com", Outcome.BOUNCED),
+        ("microsoft_01.txt", "userx@example.COM", Outcome.BOUNCED),
+        ("simple_03.txt", "userx@example.za", Outcome.SOFT),  # a delay warning
+    ],
+)
+def test_real_world_bounces_without_verp_are_matched_by_address(sqlite_store, sample, address, outcome):
+    from digest.subscribers import new_subscriber
+
+    store = sqlite_store
+    store.add_subscribers(
+        "daily", [new_subscriber(address), new_subscriber("bystander@example.org")], at=datetime.now(UTC)
+    )
+    store.add_subscribers("weekly", [new_subscriber(address)], at=datetime.now(UTC))
+    report = process_paths(settings_for(store, soft_bounce_limit=3), [SAMPLES / sample], store=store)
+    assert report.outcomes[outcome] == 1, report
+    changed = {(c.list_name, c.email.lower()) for c in report.changes}
+    assert changed == {("daily", address.lower()), ("weekly", address.lower())}  # the address is dead everywhere
+    expected = SubscriberStatus.BOUNCED if outcome is Outcome.BOUNCED else SubscriberStatus.ACTIVE
+    assert store.subscriber("daily", address.lower()).status is expected
+    assert store.subscriber("daily", "bystander@example.org").status is SubscriberStatus.ACTIVE
+
+
+async def test_the_next_send_skips_whoever_was_stopped_until_the_operator_reactivates(sent):
+    store, settings, issue_id, messages, senders = sent
+    intake = Intake(settings, store=store)
+    intake.handle(dsn(senders["reader0@example.org"], "reader0@example.org"))
+    intake.handle(arf(messages["reader1@example.org"], return_path=senders["reader1@example.org"]))
+    verp = Verp("bounces@example.org", secret=SECRET)
+    daily = ListSettings(name="daily", title="The Daily", sender=LIST.sender)
+    issue = save_issue(store, n_articles=3, list_settings=daily)  # another day's articles, same list
+    next_id, received, _ = await send_issue(store, verp, issue)
+    assert next_id != issue_id
+    assert sorted(received) == [f"reader{i}@example.org" for i in (2, 3, 4)]
+    assert store.ledger_totals(next_id)[DeliveryStatus.SENT] == 3
+
+    assert reactivate_subscriber(daily, "reader0@example.org", store=store) is SubscriberStatus.BOUNCED
+    last = history(store, "reader0@example.org")[-1]
+    assert (last.change, last.source, last.detail) == (
+        SubscriberChange.RESUBSCRIBED,
+        ChangeSource.OPERATOR,
+        "reactivated (was bounced)",
+    )
+    assert status_of(store, "reader0@example.org") is SubscriberStatus.ACTIVE
+    assert store.stop_reasons("daily").keys() == {"reader1@example.org"}
+
+
+def test_a_maildir_through_the_cli_then_status_and_the_list_show_it(sqlite_store, tmp_path):
+    import asyncio
+
+    store = sqlite_store
+    subscribe(store, 3)
+    verp = Verp("bounces@example.org", secret=SECRET)
+    _, messages, senders = asyncio.run(send_issue(store, verp))
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1.M1P1Q1.mx").write_bytes(dsn(senders["reader0@example.org"], "reader0@example.org"))
+    (maildir / "new" / "2.M2P1Q2.mx").write_bytes(
+        arf(messages["reader1@example.org"], return_path=senders["reader1@example.org"])
+    )
+    (maildir / "new" / "3.M3P1Q3.mx").write_bytes(b"\x00\xff garbage")
+    (maildir / "cur" / "0.M0P1Q0.mx:2,S").write_bytes(dsn(senders["reader2@example.org"], "reader2@example.org"))
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f"""
+[store]
+url = {json.dumps(store.url)}
+
+[unsubscribe]
+secret = "{SECRET}"
+
+[delivery]
+bounce_address = "bounces@example.org"
+
+[lists.daily]
+title = "The Daily"
+from = "The Daily <digest@example.org>"
+"""
+    )
+    result = digest_cli("--config", str(config), "bounces", "process", str(maildir), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("daily\treader0@example.org\tbounced\tbounced\t5.1.1 smtp; 550 5.1.1")
+    assert lines[1].startswith("daily\treader1@example.org\tcomplaint\tunsubscribed\tabuse report")
+    assert "3 message(s): 1 bounced, 1 complaint, 1 malformed" in result.stderr
+    assert sorted(p.name for p in (maildir / "cur").iterdir()) == [
+        "0.M0P1Q0.mx:2,S",
+        "1.M1P1Q1.mx:2,S",
+        "2.M2P1Q2.mx:2,S",
+        "3.M3P1Q3.mx:2,S",
+    ]
+    again = digest_cli("--config", str(config), "bounces", "process", str(maildir), cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr.strip() == "0 message(s)"
+    assert status_of(store, "reader2@example.org") is SubscriberStatus.ACTIVE  # it was read before
+
+    status = digest_cli("--config", str(config), "status", "--json", cwd=tmp_path)
+    [daily] = json.loads(status.stdout)["lists"]
+    assert daily["subscribers"] == {"active": 1, "unsubscribed": 1, "bounced": 1}
+    assert daily["bounces"]["hard"] == 1 and daily["bounces"]["complaints"] == 1 and daily["bounces"]["soft"] == 0
+    assert daily["bounces"]["last_at"].endswith("Z")
+    human = digest_cli("--config", str(config), "status", cwd=tmp_path)
+    assert "  bounces: 1 hard, 0 soft · complaints: 1 · last " in human.stdout
+
+    listed = digest_cli("--config", str(config), "subscribers", "list", "--json", cwd=tmp_path)
+    rows = {r["email"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    assert rows["reader0@example.org"]["source"] == "bounce"
+    assert rows["reader0@example.org"]["reason"].startswith("5.1.1 smtp; 550")
+    assert rows["reader1@example.org"]["source"] == "complaint"
+    assert set(rows["reader2@example.org"]) == {"email", "name", "status", "changed_at"}
+    plain = digest_cli("--config", str(config), "subscribers", "list", cwd=tmp_path).stdout
+    assert "reader0@example.org\tReader 0\tbounced\t20" in plain and "\tbounce: 5.1.1 smtp; 550" in plain
+
+
+async def test_the_listener_takes_bounces_over_smtp_and_survives_anything(sent):
+    store, settings, _, messages, senders = sent
+    intake = Intake(settings, store=store)
+
+    def handle(data: bytes, recipients: tuple[str, ...]) -> str:
+        return intake.handle(data, envelope_to=recipients).outcome.value
+
+    reader, complainer = "reader0@example.org", "reader1@example.org"
+    with BounceListener(handle, domains=["example.org"], port=0) as listener:
+        with smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+            # The VERP address is the envelope recipient; the DSN's own To says nothing useful.
+            report = dsn("postmaster@example.org", reader).replace(b"Delivered-To: postmaster@example.org\r\n", b"")
+            client.sendmail("", [senders[reader]], report)
+            client.sendmail("", ["fbl@example.org"], arf(messages[complainer], return_path=senders[complainer]))
+            client.sendmail("", ["bounces@example.org"], b"\x00\x01\x02 not a message")
+            client.sendmail("", ["bounces@example.org"], dsn(senders[reader].replace("bounces+", "bounces+9"), reader))
+            refused = client.sendmail("", ["bounces@example.org", "victim@example.net"], b"Subject: x\r\n\r\nx\r\n")
+            assert refused == {
+                "victim@example.net": (550, b"5.7.1 Relaying denied: this server takes mail for its bounce domain only")
+            }
+        counts = listener.counts
+    assert counts == {"bounced": 1, "complaint": 1, "malformed": 1, "forged": 1, "unrelated": 1}
+    assert status_of(store, reader) is SubscriberStatus.BOUNCED
+    assert status_of(store, complainer) is SubscriberStatus.UNSUBSCRIBED
+    assert all(status_of(store, f"reader{i}@example.org") is SubscriberStatus.ACTIVE for i in (2, 3, 4))
+
+
+def test_digest_bounces_listen_end_to_end(sqlite_store, tmp_path):
+    import asyncio
+
+    store = sqlite_store
+    subscribe(store, 2)
+    _, _, senders = asyncio.run(send_issue(store, Verp("bounces@example.org", secret=SECRET)))
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f'[store]\nurl = {json.dumps(store.url)}\n[unsubscribe]\nsecret = "{SECRET}"\n'
+        '[delivery]\nbounce_address = "bounces@example.org"\n'
+        '[lists.daily]\nfrom = "The Daily <digest@example.org>"\n'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "--config", str(config), "bounces", "listen", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Taking bounces and complaints on 127.0.0.1:"), line + process.stderr.read()
+        port = int(line.split("127.0.0.1:")[1].split()[0])
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail(
+                "", [senders["reader1@example.org"]], dsn(senders["reader1@example.org"], "reader1@example.org")
+            )
+            client.sendmail("", ["bounces@example.org"], b"garbage")
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "bounce listener stopped: 2 message(s): 1 bounced, 1 malformed" in err
+    assert status_of(store, "reader1@example.org") is SubscriberStatus.BOUNCED
+    assert status_of(store, "reader0@example.org") is SubscriberStatus.ACTIVE
