@@ -288,7 +288,10 @@ def classify(text: str) -> Kind:
         return _classify(text)
     kind = _classify(text[bullet.end() :], item=True)
     if kind in (Kind.PROSE, Kind.SENTENCE, Kind.FRAGMENT, Kind.NAV, Kind.NAME):
-        return Kind.BULLET if count_words(text) > 6 else Kind.NAV
+        # A numbered item is part of a list the text counts through (a ranking,
+        # steps); a short item under a plain marker is a menu's link.
+        numbered = text[:1].isdigit()
+        return Kind.BULLET if numbered or count_words(text) > 6 else Kind.NAV
     return kind
 
 

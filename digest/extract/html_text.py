@@ -48,8 +48,11 @@ _NUMBERED_ABBREVIATIONS = frozenset(
 )  # fmt: skip
 
 
+_MAY_HAVE_MARKER = re.compile(r"[^\W\d_][.,;:!?)\]”’\"]+\d|\[|\^\d|[¹²³⁴⁵⁶⁷⁸⁹⁰]")
+
+
 def strip_footnote_markers(text: str) -> str:
-    if not any(ch.isdigit() or ch == "[" for ch in text) and not any("⁰" <= ch <= "⁹" or ch in "¹²³" for ch in text):
+    if _MAY_HAVE_MARKER.search(text) is None:
         return text
     text = _BRACKETED_FOOTNOTE.sub("", text)
     return _GLUED_FOOTNOTE.sub(_keep_numbered_abbreviation, text)

@@ -40,7 +40,16 @@ _LATEX = re.compile(r"\\(?:frac|sum|int|sqrt|alpha|beta|gamma|theta|lambda|sigma
 # Cells run together: "Kestrel · 12 · 2.4m", "| a | b |", box-drawing bars.
 _TABLE = re.compile(r"(?:\s·\s.*){2,}|\|.*\||[│┃┆║┼─]")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*$")
-_LETTERS = re.compile(r"[^\W\d_]")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+# Python's re has no literal prefilter for alternations: a few substring tests
+# on the lowercased sentence decide whether the furniture patterns run at all.
+_FURNITURE_TRIGGERS = (
+    "©", "(c)", "copyright", "rights reserved", "subscri", "sign ", "log in", "newsletter", "account", "download",
+    "follow us", "click", "tap here", " now", "learn more", "find out", "read more", "more from", "see more",
+    "view more", "other authors", "share", "advertisement", "sponsored", "paid ", "cookie", "privacy", "terms of",
+    "affiliate", "commission", "tag", "filed under", "categor", "posted in", "related", "topics", "more:",
+)  # fmt: skip
+_OFFER_TRIGGERS = ("apr", "fee", "bonus", "cash", "trial", "limited", "exclusive", "code", "% off", "rate")
 
 _PRONOUNS = frozenset(
     [
@@ -81,15 +90,22 @@ def is_candidate(sentence: str) -> bool:
     text = sentence.strip()
     if not text or text.endswith(":") or not _SENTENCE_END.search(text):
         return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
-    letters = len(_LETTERS.findall(text))
+    letters = len(_NOT_LETTERS.sub("", text))
     if letters < 0.5 * len(text.replace(" ", "")):
         return False  # mostly digits and symbols: a formula, a score table, a line of code
     symbols = sum(map(text.count, _CODE_SYMBOLS))
     if symbols >= 3 and symbols >= 0.05 * len(text):
         return False
-    if _CODE_START.match(text) or _LATEX.search(text) or _TABLE.search(text):
+    if _CODE_START.match(text):
         return False
-    return not (_FURNITURE.search(text) or (_OFFER.search(text) and len(_OFFER.findall(text)) >= 2))
+    if ("\\" in text or "{" in text) and _LATEX.search(text):
+        return False
+    if any(mark in text for mark in "·|│┃┆║┼─") and _TABLE.search(text):
+        return False
+    low = text.lower()
+    if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
+        return False
+    return not (any(trigger in low for trigger in _OFFER_TRIGGERS) and len(_OFFER.findall(text)) >= 2)
 
 
 def opens_with_pronoun(sentence: str) -> bool:
