@@ -29,6 +29,7 @@ _OWED = (DeliveryStatus.PENDING, DeliveryStatus.DEFERRED, DeliveryStatus.SENDING
 class SmtpTarget:
     settings: SmtpSettings
     note: str = ""  # where the mail went, when it is the local capture server
+    started: bool = False  # the capture server was started here, for as long as the block runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def smtp_target(settings: Settings) -> Iterator[SmtpTarget]:
         maildir = Path(settings.delivery.maildir)
         with CaptureSink(maildir=maildir, port=smtp.port) as sink:
             note = f"Captured in the Maildir {maildir.resolve()} (digest preview --serve lists it; any mail reader opens it)."
-            yield SmtpTarget(replace(local, port=sink.port), note)
+            yield SmtpTarget(replace(local, port=sink.port), note, started=True)
         return
     yield SmtpTarget(local, f"Delivered to the capture server on 127.0.0.1:{smtp.port}.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -36,7 +37,8 @@ def schedule(
 
     Uses the Prefect server at PREFECT_API_URL, else the one on 127.0.0.1:4200
     (PREFECT_SERVER_API_PORT), else starts one there, with its UI, for as long as it
-    runs. With no [smtp] host it runs the local capture SMTP server too. Ctrl-C (exit
+    runs. With no [smtp] host it runs the local capture SMTP server too, and with a
+    [web] base_url the subscriber web service. Ctrl-C (exit
     130) or SIGTERM (exit 0) stops all it started. Exits 2 when no list has a schedule."""
     from flows.schedule import Signals, Stopped
 
@@ -61,9 +63,15 @@ def _schedule(signals: Signals, done: list[str], *, list_name: str | None, gathe
     _quiet_prefect_bookkeeping()
     stopped: list[str] = []
     try:
-        with prefect_api(check=signals.check) as api, smtp_target(settings) as target:
+        with prefect_api(check=signals.check) as api, smtp_target(settings) as target, ExitStack() as stack:
             if api.started:
                 stopped.append("the Prefect server")
+            if settings.web.configured:
+                from digest.web import WebServer
+
+                web = stack.enter_context(WebServer(settings))
+                stopped.append("the web service")
+                out.print(f"Subscriber pages on {web.url} (links name {settings.web.public_url}).", markup=False)
             if settings.smtp.host:
                 where = f"Sending through {settings.smtp.host}:{settings.smtp.port}"
             else:
@@ -71,7 +79,7 @@ def _schedule(signals: Signals, done: list[str], *, list_name: str | None, gathe
                 # DIGEST_SMTP_PORT: 0 meant "any free port", now this one).
                 os.environ["DIGEST_SMTP_PORT"] = str(target.settings.port)
                 where = f"Sending to the capture server already on 127.0.0.1:{target.settings.port}"
-                if target.note.startswith("Captured"):
+                if target.started:
                     stopped.append("the capture server")
                     maildir = Path(settings.delivery.maildir).resolve()
                     where = f"Capturing mail on 127.0.0.1:{target.settings.port} into the Maildir {maildir}"
@@ -80,7 +88,7 @@ def _schedule(signals: Signals, done: list[str], *, list_name: str | None, gathe
                 done.append("schedules paused")
     finally:
         if stopped:
-            done.append(f"stopped {' and '.join(stopped)}")
+            done.append(f"stopped {', '.join(stopped[:-1])}{' and ' if len(stopped) > 1 else ''}{stopped[-1]}")
 
 
 def _ready(served: list[Served], api: PrefectApi, where: str) -> None:

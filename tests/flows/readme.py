@@ -123,13 +123,14 @@ class Clone:
     env: dict[str, str]
     exports: list[str] = field(default_factory=list)  # the `export` lines run so far
     background: list[Background] = field(default_factory=list)
+    web_port: int = 0
 
     @classmethod
     def make(cls, where: Path) -> Clone:
         path = where / "clone"
         subprocess.run(["git", "clone", "--quiet", str(REPO), str(path)], check=True, timeout=60)
         _venv(path)
-        prefect_port, smtp_port = free_port(), free_port()
+        prefect_port, smtp_port, web_port = free_port(), free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "PREFECT_"))}
         env |= {
             "PREFECT_HOME": str(where / "prefect-home"),
@@ -138,8 +139,9 @@ class Clone:
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",  # a served run starts within 2 s of its time
             "PREFECT_WORKER_QUERY_SECONDS": "2",  # a worker picks a run up within 2 s
             "DIGEST_SMTP_PORT": str(smtp_port),
+            "DIGEST_WEB_PORT": str(web_port),  # the demo's subscriber pages, started by digest schedule
         }
-        return cls(path, prefect_port, smtp_port, env)
+        return cls(path, prefect_port, smtp_port, env, web_port=web_port)
 
     @property
     def api(self) -> str:

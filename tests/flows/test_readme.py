@@ -58,10 +58,12 @@ def test_digest_schedule_fires_sends_and_stops_cleanly(readme_early):
     assert code == 130, output
     assert time.monotonic() - began < 60
     assert output.strip().splitlines()[-1] == (
-        "digest schedule: stopped by SIGINT: schedules paused; stopped the Prefect server and the capture server."
+        "digest schedule: stopped by SIGINT: schedules paused; "
+        "stopped the Prefect server, the capture server and the web service."
     )
+    assert "Subscriber pages on http://127.0.0.1:" in output
     assert "Traceback" not in output
-    assert port_free(clone.prefect_port) and port_free(clone.smtp_port)
+    assert port_free(clone.prefect_port) and port_free(clone.smtp_port) and port_free(clone.web_port)
     with pytest.raises(ProcessLookupError):
         os.killpg(schedule.process.pid, 0)  # nothing of it is left: no server, no run
 
