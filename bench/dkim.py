@@ -1,0 +1,153 @@
+"""DKIM signing cost: messages built per second with and without signatures, and the
+delivery bench's sender (ledger included) unsigned and signed, in turns, in one run.
+
+usage: python bench/dkim.py [--build N] [--recipients N] [--rounds N] [--connections N]
+
+- build: `MessageFactory.build` for N recipients of the delivery bench's 12-item digest,
+  unsigned, RSA-2048, Ed25519, both; CPU µs a message (best of the rounds);
+- send: `deliver_issue` into the delivery bench's sink (Postfix's `smtp-sink` when
+  installed, else aiosmtpd in its own process) with VERP senders, unsigned and signed,
+  each variant `--rounds` times in turns; the best rate of each, its ratio to the
+  unsigned rate of the same run, and this process's CPU µs a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.delivery import LIST, NOW, Sink, make_rendered  # noqa: E402
+from digest.app import recipient_factory  # noqa: E402
+from digest.config import SmtpSettings  # noqa: E402
+from digest.delivery.send import DeliveryOptions, deliver_issue, run  # noqa: E402
+from digest.mail.dkim import DkimKey, DkimSigner, generate_private_key  # noqa: E402
+from digest.mail.message import MessageFactory, Recipient  # noqa: E402
+from digest.mail.verp import Verp  # noqa: E402
+from digest.models import DeliveryStatus  # noqa: E402
+from digest.store import Store  # noqa: E402
+from digest.subscribers import NewSubscriber  # noqa: E402
+
+
+def variants() -> list[tuple[str, DkimSigner | None]]:
+    rsa = DkimKey("example.org", "rsa", generate_private_key())
+    ed = DkimKey("example.org", "ed", generate_private_key(ed25519=True))
+    return [
+        ("unsigned", None),
+        ("rsa-sha256", DkimSigner([rsa])),
+        ("ed25519-sha256", DkimSigner([ed])),
+        ("rsa + ed25519", DkimSigner([rsa, ed])),
+    ]
+
+
+def build_rows(rendered, n: int, rounds: int, signers) -> list[tuple[str, float]]:
+    recipients = [
+        Recipient(
+            email=f"reader{i}@example.org",
+            name=f"Reader Number {i}" if i % 3 else "Zoë Łukasiewicz",
+            unsubscribe_url=f"https://digest.example.org/unsubscribe?token=tok{i:08d}",
+            unsubscribe_mailto="mailto:unsubscribe@example.org",
+        )
+        for i in range(n)
+    ]
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, signer in signers:
+            factory = MessageFactory(
+                rendered, sender=LIST.sender, view_url="https://digest.example.org/v", signer=signer
+            )
+            factory.build(recipients[0])
+            start = time.process_time()
+            for recipient in recipients:
+                factory.build(recipient)
+            cost = (time.process_time() - start) / n * 1e6
+            best[name] = min(best.get(name, cost), cost)
+    return [(name, best[name]) for name, _ in signers]
+
+
+async def send(digest, rendered, n: int, port: int, connections: int, db: Path, signer, verp) -> float:
+    with Store(f"sqlite:///{db}") as store:
+        store.add_subscribers(
+            "daily",
+            (
+                NewSubscriber(email=f"r{i}@example.org", key=f"r{i}@example.org", name=f"Reader {i}", attributes={})
+                for i in range(n)
+            ),
+            at=NOW,
+        )
+        store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
+        issue = store.issue(digest.issue_id)
+        start = time.perf_counter()
+        report = await deliver_issue(
+            issue,
+            store=store,
+            smtp=SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=30),
+            sender=LIST.sender,
+            recipient_for=recipient_factory(LIST, secret="bench"),
+            options=DeliveryOptions(connections=connections, batch=1000),
+            signer=signer,
+            verp=verp,
+        )
+        elapsed = time.perf_counter() - start
+    assert report.totals[DeliveryStatus.SENT] == n, report.totals
+    return elapsed
+
+
+def send_rows(digest, rendered, n: int, rounds: int, connections: int, signers) -> list[tuple[str, float, float]]:
+    verp = Verp("bounces@example.org", secret="bench")
+    runs = [("unsigned, no VERP", None, None), *((name, signer, verp) for name, signer in signers)]
+    best: dict[str, tuple[float, float]] = {}
+    sink = Sink()
+    try:
+        with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
+            for _ in range(rounds):
+                for name, signer, envelope in runs:
+                    (Path(tmp) / "b.db").unlink(missing_ok=True)
+                    cpu = time.process_time()
+                    seconds = run(
+                        send(digest, rendered, n, sink.port, connections, Path(tmp) / "b.db", signer, envelope)
+                    )
+                    cpu_us = (time.process_time() - cpu) / n * 1e6
+                    if name not in best or n / seconds > best[name][0]:
+                        best[name] = (n / seconds, cpu_us)
+    finally:
+        sink.close()
+    print(f"sink: {sink.kind}; {connections} connections; {os.cpu_count()} cores")
+    return [(name, *best[name]) for name, _, _ in runs]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", type=int, default=2_000, help="recipients of the build rows (0: none)")
+    parser.add_argument("--recipients", type=int, default=10_000, help="recipients of the send rows (0: none)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each row, in turns; the best counts")
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+
+    digest, rendered = make_rendered()
+    signers = variants()
+    if args.build:
+        rows = build_rows(rendered, args.build, args.rounds, signers)
+        plain = rows[0][1]
+        print(f"build, {args.build:,} messages of about {len(rendered.html) / 1024:.0f} KB HTML, best of {args.rounds}")
+        print(f"{'variant':<18} {'CPU µs/msg':>11} {'signing µs':>11}")
+        for name, cost in rows:
+            print(f"{name:<18} {cost:>11.0f} {cost - plain:>11.0f}")
+    if args.recipients:
+        rows2 = send_rows(digest, rendered, args.recipients, args.rounds, args.connections, signers)
+        unsigned = rows2[1][1]
+        print(f"send, {args.recipients:,} recipients, VERP senders but the first row, best of {args.rounds}, in turns")
+        print(f"{'variant':<18} {'msg/s':>8} {'x unsigned':>11} {'CPU µs/msg':>11}")
+        for name, rate, cpu_us in rows2:
+            print(f"{name:<18} {rate:>8,.0f} {rate / unsigned:>11.2f} {cpu_us:>11.0f}")
+
+
+if __name__ == "__main__":
+    main()
