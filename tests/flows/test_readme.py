@@ -59,7 +59,7 @@ def test_digest_schedule_fires_sends_and_stops_cleanly(readme_early):
     assert time.monotonic() - began < 60
     assert output.strip().splitlines()[-1] == (
         "digest schedule: stopped by SIGINT: schedules paused; "
-        "stopped the Prefect server, the capture server and the web service."
+        "stopped the Prefect server, the web service and the capture server."
     )
     assert "Subscriber pages on http://127.0.0.1:" in output
     assert "Traceback" not in output
