@@ -245,6 +245,11 @@ class DkimSigner:
     def domain(self) -> str:
         return self.keys[0].domain
 
+    @property
+    def rsa(self) -> bool:
+        """Whether a key is RSA: a signature then costs most of a message's time."""
+        return any(key.algorithm == "rsa-sha256" for key in self.keys)
+
     def signature(self, headers: Sequence[tuple[str, bytes]], body_digest: bytes, *, now: int | None = None) -> bytes:
         """The DKIM-Signature header lines (CRLF ends) for a message whose header fields,
         top to bottom, are `headers` as (lower-cased name, relaxed form) and whose
