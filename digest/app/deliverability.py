@@ -197,6 +197,7 @@ class DnsRecord:
 class DnsAdvice:
     records: tuple[DnsRecord, ...]
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what to set up that is not a record
 
 
 def dns_records(settings: Settings) -> DnsAdvice:
@@ -230,16 +231,24 @@ def dns_records(settings: Settings) -> DnsAdvice:
             "SPF: no [smtp] host is set (the local capture server); add the host that sends, e.g. a:smtp.example.org"
         )
     records.extend(DnsRecord(domain, "TXT", spf, spf_note) for domain in envelope_domains if domain)
+    notes: list[str] = []
     if bounce:
         domain = bounce.rpartition("@")[2].lower()
-        records.append(
-            DnsRecord(
-                domain,
-                "MX",
-                f"10 bounces-host.{domain}.",
-                f"route {domain} to the host running `digest bounces listen` (bounces-host is yours to name)",
+        if domain in from_domains:
+            # The From domain's own mail must not go to the listener: route only this address.
+            notes.append(
+                f"route {bounce} (and {bounce.partition('@')[0]}+*@{domain}) to `digest bounces listen` in the mail "
+                f"server of {domain}, or give bounces a subdomain of their own (bounces@bounces.{domain})"
             )
-        )
+        else:
+            records.append(
+                DnsRecord(
+                    domain,
+                    "MX",
+                    f"10 bounces-host.{domain}.",
+                    f"route {domain} to the host running `digest bounces listen` (bounces-host is yours to name)",
+                )
+            )
     records.extend(
         DnsRecord(
             f"_dmarc.{domain}",
@@ -249,7 +258,7 @@ def dns_records(settings: Settings) -> DnsAdvice:
         )
         for domain in from_domains
     )
-    return DnsAdvice(tuple(records), tuple(warnings))
+    return DnsAdvice(tuple(records), tuple(warnings), tuple(notes))
 
 
 def _unique(values: Iterable[str]) -> list[str]:

@@ -58,3 +58,5 @@ def dns() -> None:
             if record.note:
                 out.print(f"; {record.note}", markup=False)
             out.print(record.zone, markup=False)
+        for note in advice.notes:
+            out.print(f"; {note}", markup=False)

@@ -164,16 +164,19 @@ def test_what_the_capture_server_keeps_verifies(signed_config, tmp_path):
     assert (
         '_dmarc.example.org. IN TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.org; adkim=r; aspf=r"' in text
     )
-    assert "example.org. IN MX 10 bounces-host.example.org." in text
+    assert " IN MX " not in text  # the From domain's own mail must not go to the listener
+    assert "; route bounces@example.org (and bounces+*@example.org) to `digest bounces listen`" in text
     assert dns.stderr == ""  # everything aligns
 
 
 def test_dns_warns_about_a_from_domain_that_does_not_align(signed_config, tmp_path):
     config, _ = signed_config
     text = config.read_text().replace('from = "The Daily <digest@example.org>"', 'from = "The Daily <news@other.net>"')
+    text = text.replace('bounce_address = "bounces@example.org"', 'bounce_address = "b@bounces.example.org"')
     config.write_text(text.replace("[smtp]\n", '[smtp]\nhost = "192.0.2.25"\n'))
     result = digest_cli("--config", str(config), "dns", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "its From domain other.net does not align with the DKIM domain example.org" in result.stderr
     assert "_dmarc.other.net. IN TXT" in result.stdout
-    assert 'example.org. IN TXT "v=spf1 mx ip4:192.0.2.25 ~all"' in result.stdout
+    assert 'bounces.example.org. IN TXT "v=spf1 mx ip4:192.0.2.25 ~all"' in result.stdout
+    assert "bounces.example.org. IN MX 10 bounces-host.bounces.example.org." in result.stdout
