@@ -65,7 +65,7 @@ _SECTION = re.compile(
     r"|most (?:read|popular|viewed|shared)|trending(?: now)?|top stories|(?:\d+ )?comments?"
     r"|leave a (?:comment|reply)|join the (?:conversation|discussion)|discussion"
     r"|share(?: this(?: post| article| story| page)?)?|tags?|topics?|filed under|see all"
-    r"|view all|about the author|further reading|in other news|editor'?s picks"
+    r"|view all|see also|about the author|further reading|in other news|editor'?s picks"
     r"|what to read next|sponsored content|from around the web|(?:table of )?contents"
     r"|in this (?:article|post|story)|on this page|key points|highlights|at a glance"
     r"|summary|in brief|what you need to know|load more(?: comments| stories)?"

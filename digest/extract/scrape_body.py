@@ -43,10 +43,11 @@ def _weight(block: Block) -> float:
     if block.kind is Kind.PROSE:
         return min(block.words, 80)
     if block.kind is Kind.BULLET:
-        # A list item that is a paragraph of sentences counts as one; a link's headline barely.
-        if block.words >= _ITEM_PARAGRAPH_WORDS and TERMINAL.search(block.text):
-            return min(block.words, 80)
-        return 0.3 * block.words
+        # A list item that is a paragraph of sentences counts as one, a shorter sentence a little;
+        # a linked headline (no sentence end) neither helps nor costs: lists of them follow stories.
+        if not TERMINAL.search(block.text):
+            return 0.0
+        return min(block.words, 80) if block.words >= _ITEM_PARAGRAPH_WORDS else 0.3 * block.words
     return _WEIGHTS[block.kind]
 
 
@@ -120,13 +121,13 @@ _EDITORIAL_NOTE = re.compile(r"^(?:correction|clarification|update|editor['’]s
 
 
 def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
-    """Start at the first paragraph; end at the last one or a closing editorial note."""
+    """Start at the first paragraph; end at the last one, a list item that ends like a sentence or a closing note."""
     prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.PROSE]
     if not prose:
         return None
     last = prose[-1]
     for i in range(last + 1, end + 1):
-        if blocks[i].kind is Kind.BULLET or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
+        if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
     return prose[0], last
 
@@ -176,6 +177,11 @@ def _is_caption_name(blocks: list[Block], i: int) -> bool:
     before = blocks[i - 1].kind if i > 0 else None
     after = blocks[i + 1].kind if i + 1 < len(blocks) else None
     return before not in _HEADER_KINDS and after not in _HEADER_KINDS and before in (Kind.NAV, Kind.CAPTION)
+
+
+def _is_sentence_item(block: Block) -> bool:
+    """A list item that ends like a sentence: the text's own list, not a list of linked headlines."""
+    return block.kind is Kind.BULLET and TERMINAL.search(block.text) is not None
 
 
 def body_start(blocks: list[Block], start: int, end: int) -> int:

@@ -186,6 +186,27 @@ def test_teaser_links_after_the_story_are_not_the_body():
     assert article.paragraphs == tuple(ARTICLE)
 
 
+def test_a_long_list_of_linked_headlines_after_the_story_is_not_the_body():
+    headlines = [
+        "Lifeboat crew rescues two kayakers off Gull Point after a strong ebb tide",
+        "New bakery opens in the old customs house with a wood-fired oven",
+        "School choir heads to the national final with a programme of sea shanties",
+        "Storm warning issued for the northern isles as winds reach gale force",
+        "Council confirms the library will reopen on Monday after roof repairs",
+        "Police close the coast road at Gull Point after a rock fall near the quarry",
+        "Ferry operator adds extra sailings for the festival weekend in the harbour",
+        "Harbour master retires after thirty years of keeping the channel open",
+        "Islanders vote to keep the old post office as a community shop",
+        "Oyster festival returns to the quay for the first time since 2019",
+    ]
+    text = page(
+        "Channel Dredging Gets Green Light", BODY, "You Might Also Like", "\n".join(f"  * {h}" for h in headlines * 2)
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.paragraphs == tuple(ARTICLE)
+
+
 def test_timestamped_feed_items_are_not_the_body():
     feed = "\n".join(
         f"  * {stamp} {line}"
