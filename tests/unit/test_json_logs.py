@@ -3,6 +3,7 @@ in hand, and no secret from a URL."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import logging.config
@@ -34,8 +35,10 @@ def test_a_line_has_the_documented_keys_and_the_context_ids():
         "list": "daily",
         "issue": "daily-20261124-abc",
     }
-    # Outside the context, no ids; a record's own extra= gives them too.
-    assert set(json.loads(JsonFormatter().format(record("x")))) == {"time", "level", "logger", "message"}
+    # Outside any context (a fresh one: another test may have set this process's run id),
+    # no ids; a record's own extra= gives them too.
+    bare = contextvars.Context().run(JsonFormatter().format, record("x"))
+    assert set(json.loads(bare)) == {"time", "level", "logger", "message"}
     line = json.loads(JsonFormatter().format(record("x", list="weekly", issue="weekly-1")))
     assert (line["list"], line["issue"]) == ("weekly", "weekly-1")
 
