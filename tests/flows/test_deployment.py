@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import integrity, sent_in_ledger
-from tests.flows.test_daily_digest import SUBSCRIBERS, write_config
+from tests.flows.test_daily_digest import write_config
 from tests.smtp_server import Faults, RecordingSMTPServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,26 +100,6 @@ def deployment(tmp_path_factory, prefect_harness):
         if worker is not None:
             stop(worker)
         smtp.stop()
-
-
-def test_deploy_and_run_the_manual_deployment(deployment):
-    output = deployment.prefect(
-        "deployment",
-        "run",
-        "daily-digest/manual",
-        "--watch",
-        "--watch-interval",
-        "1",
-        "--watch-timeout",
-        "180",
-        timeout=240,
-    )
-    assert "Completed" in output, output
-    assert len(deployment.smtp.accepted) == SUBSCRIBERS
-    assert all(len(copies) == 1 for copies in deployment.smtp.by_recipient().values())
-
-    daily = deployment.prefect("deployment", "inspect", "daily-digest/daily")
-    assert re.search(r"'cron': '0 7 \* \* \*'", daily), daily
 
 
 def test_a_flow_run_killed_mid_send_loses_nothing_when_the_deployment_runs_again(deployment, tmp_path):
