@@ -1,7 +1,7 @@
 """prefect.yaml for real: `prefect deploy --all` against the session's Prefect server (the
-test harness runs a real one on loopback), a process worker, and the manual deployment
-run to Completed into a real SMTP server; then a flow run killed mid-send and the
-deployment run again."""
+test harness runs a real one on loopback) and a process worker; a flow run of the manual
+deployment killed mid-send, then the deployment run again. (test_readme.py runs the
+README's work pool steps to a delivered digest.)"""
 
 from __future__ import annotations
 
