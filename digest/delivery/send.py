@@ -77,7 +77,7 @@ async def deliver_issue(
     `options.connections` connections to `smtp`); close the issue when nothing is owed
     (and nothing is uncertain, unless `accept_uncertain`). With `signer` every message is
     DKIM-signed, on `signing_threads` threads beside the event loop (default: a core but
-    one, for an RSA key: OpenSSL signs without holding the GIL); with `verp` each goes
+    one with an RSA key, whose signing leaves the GIL); with `verp` each goes
     out from its own bounce address, naming the issue and the reader."""
     if transport is None:
         if smtp is None:
@@ -175,10 +175,10 @@ async def deliver_issue(
 
 
 def _signing_threads(signer: DkimSigner | None, threads: int | None) -> ThreadPoolExecutor | None:
-    """Threads to build and sign messages on. An RSA signature costs several times the rest
-    of a message's work and OpenSSL computes it without the GIL, so on a machine with a
-    core to spare it is made there while the event loop sends; an Ed25519 one is too cheap
-    to be worth the hand-off."""
+    """Threads to sign messages on. The body hash and the signatures are computed in C
+    without the GIL, and an RSA signature costs several times the rest of a message's
+    work, so with an RSA key and a core to spare they are made there while the event loop
+    sends. An Ed25519 signature is too cheap for the hand-off to pay (bench/dkim.py)."""
     if signer is None:
         return None
     if threads is None:
@@ -228,7 +228,7 @@ async def _deliver_one(
     """The message's outcome, or None when it was not sent because the run is stopping
     or the claim is no longer safely held. `envelope` gives the envelope sender of a
     reader's copy (their bounce address); by default it is the list's sender. With
-    `signing`, the message is built (and signed) on one of its threads."""
+    `signing`, the message's signatures are made on one of its threads."""
     subscriber = claim.subscriber
     sender = run.sender if envelope is None else envelope(subscriber.id)
     try:
@@ -236,7 +236,10 @@ async def _deliver_one(
         if signing is None:
             data = run.factory.build(recipient)
         else:
-            data = await asyncio.get_running_loop().run_in_executor(signing, run.factory.build, recipient)
+            # Everything but the signature here; the signature on a signing thread, where
+            # OpenSSL computes it without the GIL while this loop sends other messages.
+            unsigned = run.factory.prepare(recipient)
+            data = unsigned.complete(await asyncio.get_running_loop().run_in_executor(signing, unsigned.sign))
         message = OutgoingMessage(sender, (subscriber.email,), data)
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))

@@ -18,7 +18,7 @@ import base64
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from digest.errors import ConfigError
@@ -45,8 +45,8 @@ SIGNED_HEADERS = (
 )
 RSA_BITS = 2048
 MIN_RSA_BITS = 1024  # RFC 8301: verifiers must refuse shorter keys
-_WSP = re.compile(rb"[ \t]+")
-_WSP_TEXT = re.compile(r"[ \t]+")
+_WSP = re.compile(rb"[ \t]{2,}|\t")  # runs to shorten: a single space stays as it is
+_WSP_TEXT = re.compile(r"[ \t]{2,}|\t")
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
@@ -82,14 +82,12 @@ def relaxed_body(data: bytes) -> bytes:
     one: runs of spaces and tabs made one space, none before a line end. (Empty lines at
     the very end are the caller's to drop; ours never has any.)"""
     if b"\t" in data or b"  " in data:
-        data = _WSP.sub(b" ", data)
+        rest = data.lstrip(b" ")
+        # An indented line with no other run (most personal lines): the indent becomes one space.
+        data = _WSP.sub(b" ", data) if b"\t" in rest or b"  " in rest else b" " + rest
     if b" \r\n" in data:
         data = data.replace(b" \r\n", b"\r\n")
     return data
-
-
-def body_hash(canonical: bytes) -> bytes:
-    return hashlib.sha256(canonical).digest()
 
 
 # ---------------------------------------------------------------- keys
@@ -228,9 +226,58 @@ def zone_line(name: str, text: str) -> str:
 # ---------------------------------------------------------------- signing
 
 
+class Unsigned:
+    """Signatures still to be made: `sign()` hashes the canonical body and makes them,
+    nearly all in C that leaves the GIL (hashlib's SHA-256 of a large buffer, OpenSSL's
+    signatures), so a caller may run it on another thread;
+    `lines(signed)` writes the header lines, `complete` the whole message when `rest`
+    holds what follows them."""
+
+    __slots__ = ("body", "keys", "rest", "signed", "stamp", "templates")
+
+    def __init__(
+        self,
+        keys: Sequence[DkimKey],
+        templates: Sequence[tuple[tuple[str, str, str], tuple[bytes, bytes, bytes]]],
+        signed: bytes,
+        stamp: str,
+        body: bytes,
+        rest: tuple[bytes, ...] = (),
+    ) -> None:
+        self.keys = keys
+        self.templates = templates
+        self.signed = signed  # the signed header fields, relaxed, in h= order
+        self.stamp = stamp
+        self.body = body  # the canonical body (relaxed)
+        self.rest = rest
+
+    def sign(self) -> tuple[str, list[bytes]]:
+        """(bh, each key's signature)."""
+        bh = base64.b64encode(hashlib.sha256(self.body).digest()).decode("ascii")
+        stamp, bh_bytes = self.stamp.encode("ascii"), bh.encode("ascii")
+        signatures = [
+            key.sign(b"".join((self.signed, relaxed[0], stamp, relaxed[1], bh_bytes, relaxed[2])))
+            for key, (_, relaxed) in zip(self.keys, self.templates, strict=True)
+        ]
+        return bh, signatures
+
+    def lines(self, signed: tuple[str, list[bytes]]) -> bytes:
+        bh, signatures = signed
+        out = []
+        for (raw, _), signature in zip(self.templates, signatures, strict=True):
+            b = base64.b64encode(signature).decode("ascii")
+            folded = "\r\n\t ".join([b[i : i + 72] for i in range(0, len(b), 72)])
+            out.append(raw[0] + self.stamp + raw[1] + bh + raw[2] + folded + "\r\n")
+        return "".join(out).encode("ascii")
+
+    def complete(self, signed: tuple[str, list[bytes]] | None = None) -> bytes:
+        """The signed message (signing here unless `signed` is given, what `sign` made)."""
+        return b"".join((self.lines(self.sign() if signed is None else signed), *self.rest))
+
+
 class DkimSigner:
     """Signs messages with one key or more (each its own DKIM-Signature, the first key's
-    on top). `signature(headers, body_hash)` is the hot path; `sign_message` the general one."""
+    on top). `prepare_once` (or `signature`) is the hot path; `sign_message` the general one."""
 
     def __init__(self, keys: Sequence[DkimKey], *, headers: Sequence[str] = SIGNED_HEADERS) -> None:
         if not keys:
@@ -239,6 +286,7 @@ class DkimSigner:
         self.headers = tuple(dict.fromkeys(h.lower() for h in headers))
         self._wanted = frozenset(self.headers)
         self._h_tags: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}
+        self._plans: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
         self._sig_templates: dict[str, list[tuple[tuple[str, str, str], tuple[bytes, bytes, bytes]]]] = {}
 
     @property
@@ -247,13 +295,19 @@ class DkimSigner:
 
     @property
     def rsa(self) -> bool:
-        """Whether a key is RSA: a signature then costs most of a message's time."""
+        """Whether a key is RSA: its signature then costs most of a message's time."""
         return any(key.algorithm == "rsa-sha256" for key in self.keys)
 
-    def signature(self, headers: Sequence[tuple[str, bytes]], body_digest: bytes, *, now: int | None = None) -> bytes:
+    def signature(self, headers: Sequence[tuple[str, bytes]], body: bytes, *, now: int | None = None) -> bytes:
         """The DKIM-Signature header lines (CRLF ends) for a message whose header fields,
         top to bottom, are `headers` as (lower-cased name, relaxed form) and whose
-        canonical body hashes (SHA-256) to `body_digest`."""
+        canonical body is `body`."""
+        unsigned = self.prepare(headers, body, now=now)
+        return unsigned.lines(unsigned.sign())
+
+    def prepare(self, headers: Sequence[tuple[str, bytes]], body: bytes, *, now: int | None = None) -> Unsigned:
+        """What `signature` signs, before the signing: the costly part is left to
+        `Unsigned.sign`, which a caller may run on another thread."""
         instances: dict[str, list[bytes]] = {}
         wanted = self._wanted
         for name, canonical in headers:
@@ -275,16 +329,25 @@ class DkimSigner:
                     pieces.append(found[len(found) - 1 - taken])
                 used[name] = taken + 1
             signed = b"".join(pieces)
-        bh = base64.b64encode(body_digest).decode("ascii")
+        return self._unsigned(signed, h_tag, body, now)
+
+    def prepare_once(self, fields: Mapping[str, bytes], body: bytes, *, now: int | None = None) -> Unsigned:
+        """`prepare` for a message that has each header at most once, given as a mapping
+        from lower-cased name to relaxed form (in the message's order): the hot path,
+        with the h= tag and the order of the signed fields made once per set of names."""
+        shape = tuple(fields)
+        plan = self._plans.get(shape)
+        if plan is None:
+            counts = tuple(int(name in fields) for name in self.headers)
+            h_tag, _ = self._h_tag(counts)
+            plan = (h_tag, tuple(name for name in self.headers if name in fields))
+            self._plans[shape] = plan
+        h_tag, order = plan
+        return self._unsigned(b"".join([fields[name] for name in order]), h_tag, body, now)
+
+    def _unsigned(self, signed: bytes, h_tag: str, body: bytes, now: int | None) -> Unsigned:
         stamp = str(int(time.time()) if now is None else now)
-        stamp_bytes, bh_bytes = stamp.encode("ascii"), bh.encode("ascii")
-        out = []
-        for key, (raw, relaxed) in zip(self.keys, self._templates(h_tag), strict=True):
-            data = b"".join((signed, relaxed[0], stamp_bytes, relaxed[1], bh_bytes, relaxed[2]))
-            b = base64.b64encode(key.sign(data)).decode("ascii")
-            folded = "\r\n\t ".join([b[i : i + 72] for i in range(0, len(b), 72)])
-            out.append(raw[0] + stamp + raw[1] + bh + raw[2] + folded + "\r\n")
-        return "".join(out).encode("ascii")
+        return Unsigned(self.keys, self._templates(h_tag), signed, stamp, body)
 
     def _templates(self, h_tag: str) -> list[tuple[tuple[str, str, str], tuple[bytes, bytes, bytes]]]:
         """Per key, the DKIM-Signature header as written and in its relaxed form with an
@@ -329,7 +392,7 @@ class DkimSigner:
         headers = [relaxed_line(field.decode("utf-8", "surrogateescape")) for field in _fields(head + b"\r\n")]
         canonical = relaxed_body(body).rstrip(b" \t\r\n")  # no empty lines at the end (RFC 6376 3.4.4)
         canonical = canonical + b"\r\n" if canonical else b""
-        return self.signature(headers, body_hash(canonical), now=now) + message
+        return self.signature(headers, canonical, now=now) + message
 
 
 def _fields(head: bytes) -> Iterable[bytes]:

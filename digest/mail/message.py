@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr, unquote
-from typing import Any
 
 from digest.errors import DigestError, SubscriberError
-from digest.mail.dkim import DkimSigner, relaxed_body, relaxed_line
+from digest.mail.dkim import DkimSigner, Unsigned, relaxed_body, relaxed_line
 from digest.mail.render import clean, personal_fields, substitute
 from digest.models import RenderedDigest
 from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
@@ -96,32 +95,20 @@ class MessageFactory:
         self._html = _EncodedPart(rendered.html, rendered.markers, as_html=True)
         # For DKIM: the shared headers' canonical forms and the body's fixed pieces, once.
         shared = [*lines, "MIME-Version: 1.0", f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"']
-        self._shared_canonical = [relaxed_line(line) for line in shared]
+        self._shared_canonical = dict(relaxed_line(line) for line in shared)
         self._canonical_heads = tuple(relaxed_body(head) for head in self._part_heads)
 
     def build(self, recipient: Recipient) -> bytes:
         """The whole message for one recipient, as bytes. The recipient's address is
         written as normalise_email gives it."""
         address = recipient_address(recipient.email)
-        email = address.email
         fields = personal_fields(
-            name=recipient.name, email=email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
+            name=recipient.name, email=address.email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
         )
-        # Per-recipient headers are formatted by hand: the email package's header
-        # registry costs about a millisecond a message, this a few microseconds.
-        lines = [
-            f"To: {_mailbox(fields['name'], email, header='To', checked=True)}",
-            f"Date: {formatdate(localtime=False, usegmt=True)}",
-            f"Message-ID: {self._message_id(address.key)}",
-        ]
-        unsubscribe = [f"<{u}>" for u in (fields["unsubscribe_url"], _mailto(recipient.unsubscribe_mailto)) if u]
-        if unsubscribe:
-            lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
-            if fields["unsubscribe_url"]:
-                lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+        lines = self._personal_lines(recipient, address, fields)
         head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
         if self.signer is not None:
-            return self._signed(self.signer, head, lines, fields)
+            return self._unsigned(self.signer, head, lines, fields).complete()
         return b"".join(
             (
                 self._shared_headers,
@@ -137,36 +124,62 @@ class MessageFactory:
             )
         )
 
-    def _signed(self, signer: DkimSigner, head: bytes, lines: list[str], fields: Mapping[str, str]) -> bytes:
-        """The message with its DKIM-Signature lines on top. The body hash is taken over
+    def _personal_lines(self, recipient: Recipient, address: EmailAddress, fields: Mapping[str, str]) -> list[str]:
+        # Per-recipient headers are formatted by hand: the email package's header
+        # registry costs about a millisecond a message, this a few microseconds.
+        lines = [
+            f"To: {_mailbox(fields['name'], address.email, header='To', checked=True)}",
+            f"Date: {formatdate(localtime=False, usegmt=True)}",
+            f"Message-ID: {self._message_id(address.key)}",
+        ]
+        unsubscribe = [f"<{u}>" for u in (fields["unsubscribe_url"], _mailto(recipient.unsubscribe_mailto)) if u]
+        if unsubscribe:
+            lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
+            if fields["unsubscribe_url"]:
+                lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+        return lines
+
+    def prepare(self, recipient: Recipient) -> Unsigned:
+        """`build` but for the signatures, which `Unsigned.sign` makes (on another thread
+        if the caller likes: OpenSSL leaves the GIL while it signs) and `complete` puts on
+        top. Only for a factory with a signer."""
+        if self.signer is None:
+            raise ValueError("prepare needs a factory with a signer")
+        address = recipient_address(recipient.email)
+        fields = personal_fields(
+            name=recipient.name, email=address.email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
+        )
+        lines = self._personal_lines(recipient, address, fields)
+        head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        return self._unsigned(self.signer, head, lines, fields)
+
+    def _unsigned(self, signer: DkimSigner, head: bytes, lines: list[str], fields: Mapping[str, str]) -> Unsigned:
+        """The message with its DKIM-Signature lines still to make. The body hash is taken over
         canonical pieces: the fixed ones made once per digest, the personal lines here.
         Quoted-printable never ends a line with a space or tab and every piece ends at a
         line end (or before the CRLF that closes its part), so canonicalising the pieces
         one by one gives the canonical body."""
-        hasher = hashlib.sha256(self._canonical_heads[0])
-        text = self._text.encode_hashed(fields, hasher)
-        hasher.update(b"\r\n")
-        hasher.update(self._canonical_heads[1])
-        html = self._html.encode_hashed(fields, hasher)
-        hasher.update(b"\r\n")
-        hasher.update(self._closing)
-        headers = [*self._shared_canonical, *(relaxed_line(line) for line in lines)]
-        signature = signer.signature(headers, hasher.digest())
-        return b"".join(
-            (
-                signature,
-                self._shared_headers,
-                head,
-                b"\r\n",
-                self._part_heads[0],
-                text,
-                b"\r\n",
-                self._part_heads[1],
-                html,
-                b"\r\n",
-                self._closing,
-            )
+        canonical = [self._canonical_heads[0]]
+        text = self._text.encode_canonical(fields, canonical)
+        canonical += (b"\r\n", self._canonical_heads[1])
+        html = self._html.encode_canonical(fields, canonical)
+        canonical += (b"\r\n", self._closing)
+        headers = self._shared_canonical.copy()
+        headers.update(relaxed_line(line) for line in lines)  # each header once: names are not repeated
+        unsigned = signer.prepare_once(headers, b"".join(canonical))
+        unsigned.rest = (
+            self._shared_headers,
+            head,
+            b"\r\n",
+            self._part_heads[0],
+            text,
+            b"\r\n",
+            self._part_heads[1],
+            html,
+            b"\r\n",
+            self._closing,
         )
+        return unsigned
 
     def message_id(self, email: str) -> str:
         """Stable per (issue, recipient): a resent copy carries the same id, so a
@@ -202,7 +215,7 @@ class _EncodedPart:
                 static.append(line)
         if static:
             self.segments.append(_quoted_printable("".join(static)))
-        self.canonical = [relaxed_body(s) if isinstance(s, bytes) else None for s in self.segments]
+        self.parts = [(s, relaxed_body(s) if isinstance(s, bytes) else None) for s in self.segments]
 
     def encode(self, fields: Mapping[str, str]) -> bytes:
         return b"".join(
@@ -210,17 +223,18 @@ class _EncodedPart:
             for s in self.segments
         )
 
-    def encode_hashed(self, fields: Mapping[str, str], hasher: Any) -> bytes:
-        """`encode`, feeding the canonical form (relaxed, RFC 6376) of each piece to `hasher`."""
+    def encode_canonical(self, fields: Mapping[str, str], canonical: list[bytes]) -> bytes:
+        """`encode`, adding the canonical form (relaxed, RFC 6376) of each piece to `canonical`."""
         out = []
-        for segment, canonical in zip(self.segments, self.canonical, strict=True):
-            if canonical is None:
-                encoded = _quoted_printable(substitute(segment, self.markers, fields, as_html=self.as_html))  # type: ignore[arg-type]
+        markers, as_html = self.markers, self.as_html
+        for segment, relaxed in self.parts:
+            if relaxed is None:
+                encoded = _quoted_printable(substitute(segment, markers, fields, as_html=as_html))  # type: ignore[arg-type]
                 out.append(encoded)
-                hasher.update(relaxed_body(encoded))
+                canonical.append(relaxed_body(encoded))
             else:
                 out.append(segment)  # type: ignore[arg-type]
-                hasher.update(canonical)
+                canonical.append(relaxed)
         return b"".join(out)
 
 

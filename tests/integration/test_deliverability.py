@@ -180,3 +180,22 @@ def test_dns_warns_about_a_from_domain_that_does_not_align(signed_config, tmp_pa
     assert "_dmarc.other.net. IN TXT" in result.stdout
     assert 'bounces.example.org. IN TXT "v=spf1 mx ip4:192.0.2.25 ~all"' in result.stdout
     assert "bounces.example.org. IN MX 10 bounces-host.bounces.example.org." in result.stdout
+
+
+def test_a_missing_key_stops_the_send_before_anything_goes_out(signed_config, tmp_path):
+    config, _ = signed_config
+    config.write_text(config.read_text().replace('key_file = "rsa1.example.org.pem"\n', ""))
+    result = digest_cli("--config", str(config), "send", cwd=tmp_path, env={"DIGEST_DKIM_KEY": ""})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "digest: error: dkim.key_file: no DKIM key: set dkim.key_file, DIGEST_DKIM_KEY "
+        "or the Prefect Secret block digest-dkim-key"
+    )
+    assert not (tmp_path / "mail" / "new").exists() or not list((tmp_path / "mail" / "new").iterdir())
+    broken = tmp_path / "rsa1.example.org.pem"
+    config.write_text(config.read_text().replace("[dkim]\n", '[dkim]\nkey_file = "rsa1.example.org.pem"\n'))
+    secret = broken.read_text()
+    broken.write_text(secret[:300] + "AAAA" + secret[304:])
+    result = digest_cli("--config", str(config), "send", cwd=tmp_path)
+    assert result.returncode == 2 and "not a usable private key" in result.stderr
+    assert secret[100:140] not in result.stderr + result.stdout

@@ -4,10 +4,12 @@ public key handed to it in place of DNS; the VERP bounce addresses; the [dkim] s
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
 
 import dkim
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from digest.app import render_for_list
 from digest.app.deliverability import alignment_warnings, dkim_keys
@@ -263,3 +265,11 @@ def test_a_forged_or_altered_verp_address_is_refused(change):
     verp = Verp("bounces@example.org", secret="s3cret")
     with pytest.raises(ForgedBounce):
         verp.read(change(verp.address(12, "daily-2026-11-24")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b" ", b"\t", b"a", b"=", b"\r\n", b"  "]), max_size=40))
+def test_relaxed_body_pieces_canonicalise_as_the_rfc_says(pieces):
+    data = b"".join(pieces)
+    reference = re.sub(rb"[ \t]+", b" ", data).replace(b" \r\n", b"\r\n")
+    assert relaxed_body(data) == reference
