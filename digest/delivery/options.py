@@ -73,7 +73,9 @@ class DeliveryReport:
     def owed(self) -> int:
         """Deliveries still owed that no live sender is working on."""
         t = self.totals
-        return t[DeliveryStatus.PENDING] + t[DeliveryStatus.DEFERRED] + t[DeliveryStatus.SENDING] - self.elsewhere
+        return max(
+            0, t[DeliveryStatus.PENDING] + t[DeliveryStatus.DEFERRED] + t[DeliveryStatus.SENDING] - self.elsewhere
+        )
 
 
 class Stop:

@@ -153,6 +153,9 @@ async def deliver_issue(
     def report() -> DeliveryReport:
         now = _now()
         capped = not complete and bool(options.per_hour) and store.hourly_used(issue_id, now=now) >= options.per_hour
+        # Another sender's claims first, the totals after: a row it records in between is
+        # then counted as done, never as owed by nobody.
+        elsewhere = store.in_flight_elsewhere(issue_id, owner=run.owner, now=now)
         ledger = store.ledger_overview([issue_id], now=now)[issue_id]
         return DeliveryReport(
             issue_id=issue_id,
@@ -164,7 +167,7 @@ async def deliver_issue(
             rate=run.limiter.rate,
             stopped=run.server_down or run.stop.reason,
             released=released,
-            elsewhere=store.in_flight_elsewhere(issue_id, owner=run.owner, now=now),
+            elsewhere=elsewhere,
             lost=run.lost,
             next_due=None if complete else store.next_due(issue_id),
             last_deferral=ledger.last_deferral,
