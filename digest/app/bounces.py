@@ -31,7 +31,7 @@ from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError
 from digest.mail.bounces import MAX_MESSAGE, Failure, Kind, Problem, Report, read_report
 from digest.mail.verp import ForgedBounce, Verp
-from digest.models import ChangeSource, Subscriber, SubscriberStatus
+from digest.models import ChangeSource, Subscriber, SubscriberChange, SubscriberStatus
 from digest.store import Store
 from digest.subscribers import normalise_email
 
@@ -169,7 +169,13 @@ class Intake:
             reason = failure.reason + (f" (issue {issue})" if issue else "")
             if failure.kind is Kind.TEMPORARY:
                 count = self.store.record_soft_bounce(
-                    subscriber.list_name, subscriber.key, at=now, detail=reason, limit=self.limit, within=self.window
+                    subscriber.list_name,
+                    subscriber.key,
+                    at=now,
+                    detail=reason,
+                    limit=self.limit,
+                    within=self.window,
+                    issue_id=issue,
                 )
                 if not count:
                     continue
@@ -256,6 +262,29 @@ def process_paths(settings: Settings, paths: Iterable[Path], *, store: Store) ->
 
 
 # ---------------------------------------------------------------- the operator's way back
+
+
+_STATUS_CHANGES = (
+    SubscriberChange.SUBSCRIBED,
+    SubscriberChange.RESUBSCRIBED,
+    SubscriberChange.UNSUBSCRIBED,
+    SubscriberChange.BOUNCED,
+)
+
+
+def mail_stopped(store: Store, *, list_name: str, key: str) -> bool:
+    """Whether what came back from the address stops mail to it on the list: it bounced
+    (on any list: the mailbox is dead), or its reader complained about this list. Only
+    the operator lifts that (`reactivate_subscriber`); no page or link does, and nothing,
+    a confirmation message included, is sent to it until then."""
+    subscriptions = store.subscriptions(key)
+    if any(s.status is SubscriberStatus.BOUNCED for s in subscriptions):
+        return True
+    here = next((s for s in subscriptions if s.list_name == list_name), None)
+    if here is None or here.status is not SubscriberStatus.UNSUBSCRIBED:
+        return False
+    changes = [e for e in store.subscriber_history(key, list_name=list_name, limit=50) if e.change in _STATUS_CHANGES]
+    return bool(changes) and changes[-1].source is ChangeSource.COMPLAINT
 
 
 def reactivate_subscriber(chosen: ListSettings, email: str, *, store: Store) -> SubscriberStatus:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from digest.app.bounces import mail_stopped
 from digest.app.readers import signing_secret
-from digest.app.web import NotFound, epoch_seconds
+from digest.app.web import MailStopped, NotFound, epoch_seconds
 from digest.config import Settings
 from digest.models import ChangeSource, Subscriber, SubscriberStatus
 from digest.store import Store
@@ -28,6 +29,7 @@ class ListChoice:
     list_name: str
     title: str
     status: SubscriberStatus
+    stopped: bool = False  # it bounced or complained: only the operator can restart it
 
     @property
     def active(self) -> bool:
@@ -58,7 +60,8 @@ def change_preferences(
     now: datetime | None = None,
 ) -> Preferences:
     """Make the change and return the preferences after it. A change to a list the reader
-    is not on is NotFound; setting what is already so changes nothing."""
+    is not on is NotFound; setting what is already so changes nothing; coming back to a
+    list where the address bounced or complained is MailStopped."""
     now = now or datetime.now(UTC)
     key = _key(settings, token, store=store, now=now)
     mine = _rows(settings, key, store=store)
@@ -72,6 +75,8 @@ def change_preferences(
         if list_name not in {r.list_name for r in mine}:
             raise NotFound(f"not on a list {list_name!r}")
         status = SubscriberStatus.UNSUBSCRIBED if change is PreferenceChange.UNSUBSCRIBE else SubscriberStatus.ACTIVE
+        if status is SubscriberStatus.ACTIVE and mail_stopped(store, list_name=list_name, key=key):
+            raise MailStopped(f"{list_name}: mail to this address came back; only the list's owner can restart it")
         store.set_subscriber_status(list_name, key, status, at=now, source=source)
     return _view(settings, key, store=store)
 
@@ -103,5 +108,13 @@ def _view(settings: Settings, key: str, *, store: Store) -> Preferences:
     return Preferences(
         email=rows[0].email,
         name=rows[0].name,
-        lists=tuple(ListChoice(r.list_name, titles[r.list_name], r.status) for r in rows),
+        lists=tuple(
+            ListChoice(
+                r.list_name,
+                titles[r.list_name],
+                r.status,
+                stopped=r.status is not SubscriberStatus.ACTIVE and mail_stopped(store, list_name=r.list_name, key=key),
+            )
+            for r in rows
+        ),
     )

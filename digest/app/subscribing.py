@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from digest.app.bounces import mail_stopped
 from digest.app.mailing import send_one
 from digest.app.readers import signing_secret
-from digest.app.web import LinkUsed, TooManyRequests, epoch_seconds, opaque, public_list, web_links
+from digest.app.web import LinkUsed, MailStopped, TooManyRequests, epoch_seconds, opaque, public_list, web_links
 from digest.config import ListSettings, Settings
 from digest.errors import TokenError
 from digest.mail.confirmation import confirmation_message
@@ -34,6 +35,7 @@ class Requested(StrEnum):
     SENT = "sent"  # a confirmation message went out
     HELD = "held"  # the address had its fill of confirmation messages this hour
     TRAPPED = "trapped"  # the honeypot field was filled in: a bot
+    STOPPED = "stopped"  # the address bounced or complained: nothing is sent to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ def request_subscription(
     )
     if address_hits > limits.address_limit:
         return Requested.HELD
+    if mail_stopped(store, list_name=chosen.name, key=reader.key):
+        return Requested.STOPPED
     token = make_confirm_token(
         secret=secret,
         list_name=chosen.name,
@@ -120,7 +124,8 @@ def read_confirmation(settings: Settings, token: str, *, store: Store, now: date
 
 def confirm_subscription(settings: Settings, token: str, *, store: Store, now: datetime | None = None) -> Confirmed:
     """Follow a confirmation link: the reader becomes active on the list. LinkUsed when
-    the link was followed before (or the reader changed since it was sent)."""
+    the link was followed before (or the reader changed since it was sent); MailStopped
+    when the address has bounced or complained since."""
     now = now or datetime.now(UTC)
     secret = signing_secret(settings, store=store)
     claims = read_confirm_token(
@@ -128,6 +133,8 @@ def confirm_subscription(settings: Settings, token: str, *, store: Store, now: d
     )
     chosen = _list_of(settings, claims.list_name)
     reader = new_subscriber(claims.email, name=claims.name)
+    if mail_stopped(store, list_name=chosen.name, key=reader.key):
+        raise MailStopped(f"{reader.email}: mail to it came back; only the list's owner can restart it")
     outcome = store.confirm_subscriber(chosen.name, reader, version=claims.version, at=now)
     if outcome is Confirmation.OUTDATED:
         raise LinkUsed("this confirmation link has been used already, or is out of date")

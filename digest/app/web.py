@@ -30,6 +30,10 @@ class LinkUsed(TokenError):
     """A well-signed link that has done its work already (or was overtaken by a later change)."""
 
 
+class MailStopped(DigestError):
+    """The address bounced or its reader complained: only the list's operator can restart it."""
+
+
 @dataclass(frozen=True, slots=True)
 class WebLinks:
     """Absolute links to the service's pages, from its public address (never from a

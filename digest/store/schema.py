@@ -135,6 +135,7 @@ subscriber_events_table = sa.Table(
     sa.Column("change", sa.String(30), nullable=False),
     sa.Column("source", sa.String(30), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("issue_id", sa.String(200)),  # the issue a bounce was about, when known
     sa.Index("ix_subscriber_events_key", "key", "at"),
 )
 

@@ -342,12 +342,21 @@ class SubscribersMixin(StoreBase):
             return [r.issue_id for r in rows]
 
     def record_soft_bounce(
-        self, list_name: str, key: str, *, at: datetime, detail: str, limit: int, within: timedelta
+        self,
+        list_name: str,
+        key: str,
+        *,
+        at: datetime,
+        detail: str,
+        limit: int,
+        within: timedelta,
+        issue_id: str = "",
     ) -> int:
         """Record a temporary failure for an active reader and count theirs within `within`
         (since they last became active, if later); at `limit` the reader is marked bounced,
-        in the same transaction. The count, 0 when the reader is not active (nothing is
-        recorded then)."""
+        in the same transaction. The failures are counted by message: those that name the
+        same issue (a delay warning, then the final failure) count once. The count, 0 when
+        the reader is not active (nothing is recorded then)."""
         t, e = subscribers_table, subscriber_events_table
         with self.engine.begin() as conn:
             row = conn.execute(
@@ -357,7 +366,7 @@ class SubscribersMixin(StoreBase):
                 return 0
             conn.execute(
                 sa.insert(e).values(
-                    _event(list_name, key, SubscriberChange.SOFT_BOUNCE, ChangeSource.BOUNCE, at, detail)
+                    _event(list_name, key, SubscriberChange.SOFT_BOUNCE, ChangeSource.BOUNCE, at, detail, issue_id)
                 )
             )
             became_active = conn.execute(
@@ -370,8 +379,9 @@ class SubscribersMixin(StoreBase):
             since = at - within
             if became_active is not None and aware(became_active) > since:
                 since = aware(became_active)
+            message = sa.case((e.c.issue_id != "", e.c.issue_id), else_="#" + sa.cast(e.c.id, sa.String))
             count = conn.execute(
-                sa.select(sa.func.count()).where(
+                sa.select(sa.func.count(sa.distinct(message))).where(
                     e.c.list_name == list_name,
                     e.c.key == key,
                     e.c.change == SubscriberChange.SOFT_BOUNCE.value,
@@ -556,7 +566,13 @@ def subscriber_from_row(row) -> Subscriber:
 
 
 def _event(
-    list_name: str, key: str, change: SubscriberChange, source: ChangeSource, at: datetime, detail: str = ""
+    list_name: str,
+    key: str,
+    change: SubscriberChange,
+    source: ChangeSource,
+    at: datetime,
+    detail: str = "",
+    issue_id: str | None = None,
 ) -> dict:
     return {
         "list_name": list_name,
@@ -565,6 +581,7 @@ def _event(
         "change": change.value,
         "source": source.value,
         "detail": detail,
+        "issue_id": issue_id or None,
     }
 
 

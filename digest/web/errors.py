@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from digest.app.web import LinkUsed, NotFound, TooManyRequests
+from digest.app.web import LinkUsed, MailStopped, NotFound, TooManyRequests
 from digest.errors import DeliveryError, StoreError, SubscriberError, TokenError
 from digest.tokens import TokenExpired
 from digest.web.csrf import CrossSiteRequest
@@ -66,6 +66,15 @@ async def used_link(request: Request, exc: Exception) -> Response:
     )
 
 
+async def mail_stopped(request: Request, exc: Exception) -> Response:
+    return error_page(
+        request,
+        409,
+        "This address cannot be restarted here",
+        "Mail to it came back undelivered, or was reported as spam. The list's owner can restart it.",
+    )
+
+
 async def bad_input(request: Request, exc: Exception) -> Response:
     return error_page(request, 400, "Bad request", "The form could not be read. Go back and try again.")
 
@@ -104,6 +113,7 @@ HANDLERS = {
     NotFound: not_found,
     TokenExpired: expired_link,
     LinkUsed: used_link,
+    MailStopped: mail_stopped,
     TokenError: invalid_link,
     SubscriberError: bad_input,
     BadForm: bad_input,

@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from digest.app import recipient_factory
+from digest.app import recipient_factory, render_for_list
 from digest.app.bounces import Intake, Outcome, process_paths, reactivate_subscriber
 from digest.config import ListSettings, Settings, SmtpSettings, parse_settings
 from digest.delivery.bounce_listener import BounceListener
 from digest.delivery.send import deliver_issue
+from digest.mail.compose import compose
 from digest.mail.verp import Verp
-from digest.models import ChangeSource, DeliveryStatus, SubscriberChange, SubscriberStatus
+from digest.models import Article, ChangeSource, DeliveryStatus, SubscriberChange, SubscriberStatus, Summary
 from digest.store import Store
-from tests.helpers import FAST, LIST, REPO, SECRET, digest_cli, save_issue, subscribe
+from tests.helpers import DAY, FAST, LIST, NOW, REPO, SECRET, digest_cli, save_issue, subscribe
 from tests.smtp_server import RecordingSMTPServer
 
 SAMPLES = REPO / "tests" / "data" / "bounces"
@@ -199,6 +200,25 @@ async def test_a_permanent_failure_bounces_the_reader_at_once(sent):
     assert all(status_of(store, f"reader{i}@example.org") is SubscriberStatus.ACTIVE for i in range(1, 5))
 
 
+def next_issue(store: Store, *, days: int = 1):
+    """An issue of the list `days` after the helpers' one, with articles of its own."""
+    summaries = []
+    for i in range(2):
+        article = Article(
+            url=f"https://news.example.org/{days}/{i}",
+            title=f"Later {i}",
+            paragraphs=(f"Later {i}. " * 50,),
+            source="s",
+        )
+        store.add_article(article, gathered_at=NOW + timedelta(days=days))
+        summaries.append(Summary(article=article, sentences=(f"Later {i}.",), algorithm="lead"))
+    digest = compose(summaries, list_name=LIST.name, title=LIST.title, day=DAY + timedelta(days=days))
+    store.save_issue(
+        render_for_list(digest, LIST), article_urls=[i.article.url for i in digest.items], at=NOW + timedelta(days=days)
+    )
+    return store.issue(digest.issue_id)
+
+
 async def test_temporary_failures_count_until_the_limit(sent):
     store, settings, _, _, senders = sent
     intake = Intake(settings, store=store)
@@ -207,8 +227,9 @@ async def test_temporary_failures_count_until_the_limit(sent):
     assert first.outcome is Outcome.SOFT and first.changes[0].status is SubscriberStatus.ACTIVE
     assert status_of(store, reader) is SubscriberStatus.ACTIVE
     assert intake.handle(dsn(senders[other], other, status="4.2.2", action="delayed")).outcome is Outcome.SOFT
-    # The second within soft_bounce_days (limit 2) marks the reader bounced.
-    second = intake.handle(dsn(senders[reader], reader, status="4.4.7", action="failed"))
+    # A failure of the next issue is the second within soft_bounce_days (limit 2): bounced.
+    _, _, later = await send_issue(store, Verp("bounces@example.org", secret=SECRET), issue=next_issue(store))
+    second = intake.handle(dsn(later[reader], reader, status="4.4.7", action="failed"))
     assert second.outcome is Outcome.SOFT and second.changes[0].status is SubscriberStatus.BOUNCED
     assert status_of(store, reader) is SubscriberStatus.BOUNCED
     assert status_of(store, other) is SubscriberStatus.ACTIVE
@@ -220,8 +241,26 @@ async def test_temporary_failures_count_until_the_limit(sent):
     ]
     assert history(store, reader)[-1].detail.startswith("2 temporary failures within 7 days; the last: 4.4.7")
     # Older ones do not count: a temporary failure 8 days later starts again.
-    later = intake.handle(dsn(senders[other], other, status="4.2.2"), now=datetime.now(UTC) + timedelta(days=8))
-    assert later.changes[0].status is SubscriberStatus.ACTIVE
+    later_on = intake.handle(dsn(senders[other], other, status="4.2.2"), now=datetime.now(UTC) + timedelta(days=8))
+    assert later_on.changes[0].status is SubscriberStatus.ACTIVE
+
+
+async def test_the_reports_of_one_message_count_once(sent):
+    """Delay warnings, then the final failure of the same message, and the same report
+    read twice, are one temporary failure: only another message's counts again."""
+    store, settings, issue_id, _, senders = sent
+    intake = Intake(settings, store=store)
+    reader = "reader1@example.org"
+    reports = [("delayed", "4.2.2"), ("delayed", "4.2.2"), ("failed", "4.4.7"), ("failed", "4.4.7")]
+    for action, status in reports:
+        handled = intake.handle(dsn(senders[reader], reader, status=status, action=action))
+        assert handled.outcome is Outcome.SOFT and handled.changes[0].status is SubscriberStatus.ACTIVE
+    soft = [e for e in history(store, reader) if e.change is SubscriberChange.SOFT_BOUNCE]
+    assert len(soft) == len(reports) and all(e.detail.endswith(f"(issue {issue_id})") for e in soft)
+    _, _, later = await send_issue(store, Verp("bounces@example.org", secret=SECRET), issue=next_issue(store))
+    handled = intake.handle(dsn(later[reader], reader, status="4.2.2", action="delayed"))
+    assert handled.changes[0].status is SubscriberStatus.BOUNCED
+    assert history(store, reader)[-1].detail.startswith("2 temporary failures within 7 days")
 
 
 async def test_a_complaint_unsubscribes_the_reader(sent):

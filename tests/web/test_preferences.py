@@ -88,3 +88,30 @@ def test_expired_forged_and_unknown_preferences_links(service):
         assert browser.get(f"/preferences?token={forged}").status_code == 400
         nobody = browser.get(_link("nobody@example.org"))
     assert nobody.status_code == 200 and "on no list" in nobody.text
+
+
+def test_a_list_where_the_address_bounced_cannot_be_restarted_from_preferences(service):
+    from datetime import UTC, datetime
+
+    from digest.models import SubscriberStatus
+
+    service.subscribe("rhea@example.org")
+    service.subscribe("rhea@example.org", list_name="weekly")
+    service.store.set_subscriber_status(
+        "daily", "rhea@example.org", SubscriberStatus.BOUNCED, at=datetime.now(UTC), source=ChangeSource.BOUNCE
+    )
+    service.store.set_subscriber_status(
+        "weekly", "rhea@example.org", SubscriberStatus.UNSUBSCRIBED, at=datetime.now(UTC), source=ChangeSource.PAGE
+    )
+    link = _link("rhea@example.org")
+    with service.client() as browser:
+        page = browser.get(link)
+        assert "only the list's owner can restart it" in page.text and "Subscribe again" not in page.text
+        refused = _change(browser, link, action="resubscribe", list="daily")
+        assert refused.status_code == 409 and "cannot be restarted here" in refused.text
+        # The weekly list was left by the reader, but the mailbox bounced: no way back there either.
+        assert _change(browser, link, action="resubscribe", list="weekly").status_code == 409
+    assert (service.status("rhea@example.org"), service.status("rhea@example.org", "weekly")) == (
+        "bounced",
+        "unsubscribed",
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from digest.app.subscribing import confirm_subscription
 from digest.app.web import epoch_seconds
-from digest.models import ChangeSource, SubscriberChange
+from digest.models import ChangeSource, SubscriberChange, SubscriberStatus
 from digest.tokens import TokenExpired, make_confirm_token
 from tests.web.service import SECRET, confirm_url, form_token
 
@@ -173,3 +173,44 @@ def test_the_confirmation_message_escapes_the_name_and_no_header_comes_from_the_
     html = message.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert re.search(r"Hello &lt;script&gt;alert\(&#39;x&#39;\)&lt;/script&gt; Bcc", html)
+
+
+def _stop(service, email: str, status: SubscriberStatus, source: ChangeSource, list_name: str = "daily") -> None:
+    service.store.set_subscriber_status(
+        list_name, email, status, at=datetime.now(UTC), source=source, detail="5.1.1 user unknown"
+    )
+
+
+def test_an_address_that_bounced_or_complained_gets_no_confirmation_message(service):
+    """Mail stopped by a bounce (on any list) or a complaint (on this list) is never
+    restarted from the form: the answer is the same, and nothing is sent."""
+    service.subscribe("gone@example.org", "spam@example.org", "left@example.org", "elsewhere@example.org")
+    service.subscribe("elsewhere@example.org", list_name="weekly")
+    _stop(service, "gone@example.org", SubscriberStatus.BOUNCED, ChangeSource.BOUNCE)
+    _stop(service, "spam@example.org", SubscriberStatus.UNSUBSCRIBED, ChangeSource.COMPLAINT)
+    _stop(service, "left@example.org", SubscriberStatus.UNSUBSCRIBED, ChangeSource.PAGE)
+    _stop(service, "elsewhere@example.org", SubscriberStatus.BOUNCED, ChangeSource.BOUNCE, list_name="weekly")
+    with service.client() as browser:
+        answers = {who: _subscribe(browser, f"{who}@example.org").text for who in ("gone", "spam", "left", "elsewhere")}
+    assert len(set(answers.values())) == 1
+    assert service.messages_to("gone@example.org") == [] and service.messages_to("spam@example.org") == []
+    assert service.messages_to("elsewhere@example.org") == []  # its mailbox bounced on the weekly list
+    assert len(service.messages_to("left@example.org")) == 1  # an unsubscribe by the reader is theirs to undo
+    assert service.status("gone@example.org") == "bounced" and service.status("spam@example.org") == "unsubscribed"
+
+
+def test_a_confirmation_link_followed_after_a_bounce_does_not_restart_the_address(service):
+    with service.client() as browser:
+        _subscribe(browser, "late@example.org")
+        url = confirm_url(service.last_message_to("late@example.org"))
+        _confirm(browser, url)
+        service.store.set_subscriber_status(
+            "daily", "late@example.org", SubscriberStatus.UNSUBSCRIBED, at=datetime.now(UTC), source=ChangeSource.PAGE
+        )
+        _subscribe(browser, "late@example.org")
+        again = confirm_url(service.last_message_to("late@example.org"))
+        _stop(service, "late@example.org", SubscriberStatus.BOUNCED, ChangeSource.BOUNCE)
+        page = browser.get(again)
+        done = browser.post(again, data={"form_token": form_token(page.text)})
+    assert done.status_code == 409 and "cannot be restarted here" in done.text
+    assert service.status("late@example.org") == "bounced"
