@@ -1,5 +1,5 @@
 """Fixtures every test folder shares: a SQLite file store and a real HTTP server on
-127.0.0.1 (tests/integration overrides `store` to run on PostgreSQL too)."""
+127.0.0.1 (`each_store` runs on PostgreSQL too; tests/integration makes it its `store`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,18 @@ def sqlite_store(tmp_path):
 @pytest.fixture
 def store(sqlite_store):
     return sqlite_store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def each_store(request, tmp_path):
+    """A fresh store on a SQLite file, and again in a new schema on the local PostgreSQL."""
+    if request.param == "sqlite":
+        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
+            yield s
+        return
+    for url in postgres_schema_url():
+        with Store(url) as s:
+            yield s
 
 
 @pytest.fixture

@@ -10,21 +10,14 @@ from datetime import timedelta
 import pytest
 
 from digest.models import ChangeSource, SubscriberChange, SubscriberStatus
-from digest.store import Confirmation, Store
+from digest.store import Confirmation
 from digest.subscribers import new_subscriber
-from tests.fixtures import postgres_schema_url
 from tests.helpers import NOW
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as s:
-            yield s
-        return
-    for url in postgres_schema_url():
-        with Store(url) as s:
-            yield s
+@pytest.fixture
+def store(each_store):
+    return each_store
 
 
 def test_concurrent_hits_are_all_counted_and_old_windows_go(store):
