@@ -446,13 +446,44 @@ def credit_names(text: str) -> tuple[str, ...]:
 
 def byline_names(text: str) -> tuple[str, ...]:
     if match := _BYLINE.match(text):
-        return _names_in(match["rest"])
+        # "By Ana Ruiz BBC News, Lima": the person before the employer and the place.
+        return _names_in(match["rest"]) or _people_before_desk(match["rest"])
     if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
         return _names_in(match["rest"])
     parts = _BYLINE_SEPARATOR.split(text)
     if len(parts) > 1 and is_name(parts[0]):
         return (parts[0],)
     return ()
+
+
+def _people_before_desk(rest: str) -> tuple[str, ...]:
+    head = _NAME_CUT.split(rest, maxsplit=1)[0]
+    people = person_names(_NAME_SPLIT.split(head.strip()))
+    return tuple(person for person in people if is_name(person))
+
+
+# A word that opens a phrase, not a name: "By the end of May", "By now".
+_BY_PHRASE_STARTS = frozenset(["the", "a", "an", "this", "that", "now", "then", "far", "way", "all", "some", "most"])
+
+
+def is_byline(text: str) -> bool:
+    """A byline, whether or not it names a person: "By Gazette editors", "Posted by marek, Ilse on 2021-03-05"."""
+    if byline_names(text):
+        return True
+    if (match := _BYLINE.match(text)) is not None and text[:3].lower() == "by ":
+        credited = match["rest"].split()
+        # Its own line: no sentence ends it, and a name or a publisher's capital opens it.
+        return (
+            len(credited) <= 8
+            and credited[0][:1].isupper()
+            and credited[0].lower() not in _BY_PHRASE_STARTS
+            and text.rstrip()[-1:] not in ".!?"
+        )
+    if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
+        # "Posted by" names the poster, a site's user name as often as a person's.
+        handles = match["rest"].split()
+        return len(handles) <= 12 and handles[0][:1].isalnum() and handles[0].lower() not in _BY_PHRASE_STARTS
+    return False
 
 
 # --- dates -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from digest.extract.byline import TEASER_BYLINE, byline_names, credit_names, is_date_line, is_name
+from digest.extract.byline import TEASER_BYLINE, credit_names, is_byline, is_date_line, is_name
 from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, count_words, title_ratio, unquoted
 
 _CODE_START = re.compile(
@@ -319,7 +319,7 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.COMMENT
     if _is_cta(text, low, words, item=item):
         return Kind.CTA
-    if n <= 20 and byline_names(text):
+    if n <= 20 and is_byline(text):
         return Kind.BYLINE
     if n <= 40 and credit_names(text):
         return Kind.BYLINE

@@ -49,6 +49,7 @@ _LEAD_WORDS = 80
 # A candidate this close to the best score but higher up the page wins: captions
 # and standfirsts repeat the story's words too, and they sit under the headline.
 _HIGHER_MARGIN = 0.1
+_HIGHER_REACH = 10  # lines (not counting menu items): as far as a headline's captions and dek reach
 _MIN_SCORE = 0.3
 _LENGTH_BONUS = 0.03
 _COMMON_ON_PAGE = 3
@@ -239,11 +240,42 @@ def _headline_score(
     nearby = [b.kind for b in blocks[max(0, i - 2) : i] + blocks[i + 1 : min(body_start, i + 4)]]
     if any(kind in _HEADER_KINDS for kind in nearby):
         score += 0.15  # a byline or dateline beside it
-    if _MENU_MARKS.search(block.text):
+    if _is_dek(blocks, i, body_start):
+        score -= 0.2
+    elif _is_dek(blocks, i + 1, body_start):
+        score += 0.1
+    if _MENU_MARKS.search(block.text) or _glued(block.text):
         score -= 0.3
     if len(unique) == 1:
         score -= 0.2  # one word is a label, not a headline
     return score
+
+
+_DEK_MIN_WORDS = 12
+_DEK_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.PROSE})
+
+
+def _is_dek(blocks: list[Block], i: int, body_start: int) -> bool:
+    """A long line right under a shorter headline-shaped line is the story's dek (its standfirst)."""
+    if not 0 < i < body_start:
+        return False
+    dek, over = blocks[i], blocks[i - 1]
+    return (
+        dek.kind in _DEK_KINDS
+        and dek.words >= _DEK_MIN_WORDS
+        and over.kind in (Kind.FRAGMENT, Kind.NAME)
+        and 3 <= over.words < dek.words / 1.5
+        and not over.text.endswith(":")
+    )
+
+
+# Links written without spaces between them ("energyclimateAll topics"): a tag list or a menu.
+_GLUED_CASE = re.compile(r"[^\W\d_]{4}(?<=[a-zß-ÿ]{4})(?=[A-ZÀ-Þ])")
+_GLUED_LENGTH = 20
+
+
+def _glued(text: str) -> bool:
+    return len(_GLUED_CASE.findall(text)) >= 2 or any(len(word) >= _GLUED_LENGTH for word in _TERM.findall(text))
 
 
 def _is_candidate(block: Block) -> bool:
@@ -256,27 +288,98 @@ def _is_candidate(block: Block) -> bool:
 _BY = re.compile(r"^(?:by|posted by|written by|par|por|von|di)\s", re.IGNORECASE)
 
 
+# The story's byline sits under its headline (and dek): what lies between it and
+# the body is the dek, a picture's caption, a subheading, never the headline.
+_BYLINE_REACH = 12
+_UNDER_BYLINE = 0.4
+_OVER_BYLINE = 0.15
+
+
+def _story_byline(blocks: list[Block], body_start: int) -> int | None:
+    """The byline nearest above the body, when a headline-shaped line sits right over it (or over its date)."""
+    seen = 0
+    for i in range(body_start - 1, 0, -1):
+        if seen > _BYLINE_REACH:
+            return None
+        if blocks[i].kind is Kind.BYLINE:
+            over = i - 1 if blocks[i - 1].kind is not Kind.DATE else i - 2
+            return i if over >= 0 and _is_candidate(blocks[over]) else None
+        if blocks[i].kind is not Kind.NAV:
+            seen += 1
+    return None
+
+
+_REPEATED = 0.2
+# Menus, share buttons and a chart's axis labels can fill hundreds of lines between
+# the headline and the body: only the lines that are not menu items count to the window.
+_WINDOW_MAX_BLOCKS = 250
+
+
+def _window_top(blocks: list[Block], body_start: int) -> int:
+    counted = 0
+    low = max(0, body_start - _WINDOW_MAX_BLOCKS)
+    for i in range(body_start - 1, low - 1, -1):
+        if blocks[i].kind is not Kind.NAV:
+            counted += 1
+            if counted == _HEADLINE_WINDOW:
+                return i
+    return low
+
+
+def _repeated_lines(region: list[Block]) -> set[str]:
+    """Headline-shaped lines said twice, apart: not a teaser's two links, one under the other."""
+    seen: dict[str, int] = {}
+    repeated: set[str] = set()
+    for i, block in enumerate(region):
+        if not _is_candidate(block) or block.words < 3:
+            continue
+        if block.text in seen and i - seen[block.text] > 1:
+            repeated.add(block.text)
+        seen.setdefault(block.text, i)
+    return repeated
+
+
 def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) -> int | None:
-    body_terms = _body_terms(paragraphs)
-    page_terms: Counter[str] = Counter()
-    for block in blocks[max(0, body_start - _HEADLINE_WINDOW) : body_start]:
-        page_terms.update(set(_terms(block.text)))
-    scored: list[tuple[float, int]] = []
-    distance = 0
-    for i in range(body_start - 1, max(0, body_start - _HEADLINE_WINDOW) - 1, -1):
-        block = blocks[i]
-        if block.kind is Kind.REPLY:
-            break  # the comments of another story above
-        if _is_candidate(block):
-            scored.append((_headline_score(blocks, i, body_start, body_terms, distance, page_terms), i))
-        if block.kind is not Kind.NAV:
-            distance += 1
+    scored = scored_candidates(blocks, body_start, paragraphs)
     if not scored:
         return None
     best = max(score for score, _ in scored)
     if best < _MIN_SCORE:
         return None
-    return min(i for score, i in scored if score >= best - _HIGHER_MARGIN)
+    winner = max(scored)[1]
+    close = (i for score, i in scored if score >= best - _HIGHER_MARGIN and i < winner)
+    higher = [i for i in close if sum(b.kind is not Kind.NAV for b in blocks[i:winner]) <= _HIGHER_REACH]
+    return min(higher, default=winner)
+
+
+def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str]) -> list[tuple[float, int]]:
+    """Each line above the body that could be the headline, with its score."""
+    body_terms = _body_terms(paragraphs)
+    byline = _story_byline(blocks, body_start)
+    page_terms: Counter[str] = Counter()
+    top = _window_top(blocks, body_start)
+    for block in blocks[top:body_start]:
+        page_terms.update(set(_terms(block.text)))
+    scored: list[tuple[float, int]] = []
+    distance = 0
+    repeated = _repeated_lines(blocks[top:body_start])
+    for i in range(body_start - 1, top - 1, -1):
+        block = blocks[i]
+        if block.kind is Kind.REPLY:
+            break  # the comments of another story above
+        if _is_candidate(block):
+            score = _headline_score(blocks, i, body_start, body_terms, distance, page_terms)
+            if block.text in repeated:
+                score += _REPEATED  # the headline over the page and again over the story
+            if byline is not None:
+                if i > byline:
+                    score -= _UNDER_BYLINE
+                elif i >= byline - 2 and block.words < _DEK_MIN_WORDS + 3:
+                    score += _OVER_BYLINE  # a longer line there is the dek, under the headline
+            scored.append((score, i))
+        if block.kind is not Kind.NAV:
+            distance += 1
+    return scored
 
 
 # --- the rest of the header ----------------------------------------------------

@@ -1,0 +1,139 @@
+"""The headline of a plain-text scrape, one kind of wrong choice per test.
+
+Each scrape is invented, in the style of ``lynx -dump -nolist``: headings as
+plain lines between blank lines, list items as ``  * ``. Each puts a line that
+is easy to take for the headline (a caption, a dek, a subheading, a tag list,
+a chart's label) where real pages put one, beside the real headline.
+"""
+
+from __future__ import annotations
+
+from digest.extract.byline import byline_names
+from digest.extract.cues import classify
+from digest.extract.scrape import extract_scrape
+from digest.extract.scrape_lines import Kind
+
+MENU = "\n".join(f"  * {item}" for item in ("Home", "World", "Business", "Science", "Sport", "Weather"))
+SHARE = "\n".join(f"  * {item}" for item in ("Facebook", "Twitter", "Email", "Print"))
+
+TIDAL_BODY = """\
+Orkney's harbour towns are betting that tidal turbines can cut their power bills in half, and the first two machines went into the water at Stromness this week after three years of delays.
+
+The turbines sit on the seabed at the mouth of the harbour, where the tide runs fastest. Each one is about the size of a bus and turns slowly enough, the engineers say, for seals to swim past it without harm.
+
+Councillors expect the pair to supply about a fifth of the town's electricity by the spring, and a third machine has been ordered for the autumn if the winter storms do not damage the first two.
+"""
+
+
+def _title(scrape: str) -> str:
+    article = extract_scrape(scrape)
+    assert article is not None
+    return article.title
+
+
+# --- a byline that names a desk or a place ---------------------------------------
+
+
+def test_byline_with_a_desk_and_place_is_a_byline():
+    assert classify("By Mara Lindqvist BBC News, Stromness") is Kind.BYLINE
+    assert byline_names("By Mara Lindqvist BBC News, Stromness") == ("Mara Lindqvist",)
+    assert classify("By Gazette editors") is Kind.BYLINE
+
+
+def test_posted_by_handles_is_a_byline():
+    assert classify("Posted by marek, JonasK, Ilse on 2021-03-05, all posts") is Kind.BYLINE
+
+
+def test_caption_under_the_byline_is_not_the_headline():
+    scrape = f"""{MENU}
+
+{SHARE}
+
+Orkney harbour towns bet on the tide
+
+By Mara Lindqvist BBC News, Stromness
+
+Engineers lower the first two tidal turbines into Stromness harbour this week
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Orkney harbour towns bet on the tide"
+
+
+def test_subheading_under_the_byline_is_not_the_headline():
+    scrape = f"""{MENU}
+
+Weekly notes #41 - spring is here
+
+Posted by marek, JonasK, Ilse on 2021-03-05, all posts
+
+Two turbines in Stromness harbour (marek)
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Weekly notes #41 - spring is here"
+
+
+# --- a dek under the headline ------------------------------------------------------
+
+
+def test_long_dek_under_the_headline_is_not_the_headline():
+    scrape = f"""{MENU}
+
+Tidal power comes to Stromness
+
+The harbour's first two turbines went into the water this week, and the council hopes they will cut the town's power bills by half
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Tidal power comes to Stromness"
+
+
+# --- a tag list run together -------------------------------------------------------
+
+
+def test_tags_run_together_are_not_the_headline():
+    scrape = f"""{MENU}
+
+Tidal power comes to Stromness
+
+tidal powerturbinesstromness harbourorkney councilpower billsAll topics
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Tidal power comes to Stromness"
+
+
+# --- a headline far above the body -------------------------------------------------
+
+
+def test_headline_above_a_long_score_box_is_found():
+    score_box = "\n".join(["Verdict", "Pros", *(f"  * {w}" for w in ("Quiet", "Cheap", "Tidy")), "Cons"])
+    axis = "\n".join(f"’{year:02d}" for year in range(60))
+    scrape = f"""{MENU}
+
+Tidal turbine review: quiet, cheap and slow
+
+By Mara Lindqvist
+
+{score_box}
+
+{axis}
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Tidal turbine review: quiet, cheap and slow"
+
+
+def test_the_same_headline_twice_is_the_headline():
+    scrape = f"""{MENU}
+
+Harbour towns of the north
+
+Stromness turns to the tide
+
+Ola Rendall at the harbour. Photograph: Ana Ruiz
+
+Orkney's harbour towns are betting that tidal turbines in the water at Stromness will cut their power bills
+
+By Mara Lindqvist (reporting) and Ana Ruiz (photography)
+
+Stromness turns to the tide
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Stromness turns to the tide"
