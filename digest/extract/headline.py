@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.extract.byline import byline_names, find_dates
-from digest.extract.scrape_lines import BULLET, Block, Kind, title_ratio
+from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
 _HEADER_WINDOW = 15
 _TITLE_MAX_CHARS = 90
@@ -39,7 +39,8 @@ class Header:
 # question), a byline or dateline beside it, and a small cost for distance.
 
 _HEADLINE_WINDOW = 45
-_HEADLINE_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.NAME, Kind.PROSE, Kind.TEASER, Kind.BYLINE})
+# An appeal's shape ("Get your ...") is a how-to headline's too: the story's words tell them apart.
+_HEADLINE_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.NAME, Kind.PROSE, Kind.TEASER, Kind.BYLINE, Kind.CTA})
 _HEADLINE_MIN_WORDS = 2
 _HEADLINE_MAX_WORDS = 30
 _HEADER_KINDS = frozenset({Kind.BYLINE, Kind.DATE, Kind.NAME, Kind.META})
@@ -211,6 +212,8 @@ def _shape(block: Block) -> float:
         return 0.1 if headline_like else -0.3 if block.kind is Kind.PROSE else -0.2
     if block.kind is Kind.BYLINE:
         return -0.3  # "Name · date" under a teaser; a headline only when nothing better
+    if block.kind is Kind.CTA:
+        return -0.2 if not TERMINAL.search(text) else -0.5
     return 0.0  # a name-like line: a headline in title case, or a person's name
 
 

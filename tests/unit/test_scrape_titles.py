@@ -137,3 +137,30 @@ Stromness turns to the tide
 
 {TIDAL_BODY}"""
     assert _title(scrape) == "Stromness turns to the tide"
+
+
+# --- a headline in an appeal's shape -------------------------------------------------
+
+
+def test_how_to_headline_shaped_like_an_appeal_is_the_headline():
+    scrape = f"""{MENU}
+
+Get your tidal turbines through the winter storms
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Get your tidal turbines through the winter storms"
+
+
+def test_newsletter_appeal_above_the_body_is_not_the_headline():
+    scrape = f"""{MENU}
+
+Tidal power comes to Stromness
+
+Sign up for our newsletter and get the news in your inbox
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Tidal power comes to Stromness"
+
+
+def test_a_table_row_printed_by_a_terminal_is_code_not_a_headline():
+    assert classify("12 │ 2.4873951240050256 │ t │ t │ f") is Kind.CODE
