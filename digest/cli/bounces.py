@@ -51,14 +51,14 @@ def listen(
     with errors():
         from digest.app.bounces import Intake
         from digest.delivery.bounce_listener import BounceListener
-        from digest.delivery.sink import _on_sigterm, address
+        from digest.delivery.listener import address, on_sigterm
 
         settings = state.settings
         bounce = settings.delivery.bounce_address
         domains = [bounce.rpartition("@")[2]] if bounce else []
         domains += [parseaddr(entry.sender)[1].rpartition("@")[2] for entry in settings.lists]
         stopping = threading.Event()
-        previous = _on_sigterm(stopping.set)
+        previous = on_sigterm(stopping.set)
         with open_store() as store:
             intake = Intake(settings, store=store)
 

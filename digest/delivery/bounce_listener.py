@@ -15,16 +15,16 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from digest.delivery.sink import SERVER_HOSTNAME, _bind, _BoundController, address
-from digest.errors import DeliveryError, DigestError
+from digest.delivery.listener import LocalSmtpServer, address
+from digest.errors import DigestError
 
 log = logging.getLogger(__name__)
 
 DATA_SIZE_LIMIT = 10 * 1024 * 1024  # a bounce is small
+SERVER_HOSTNAME = "digest-bounces.localhost"
 Handler = Callable[[bytes, tuple[str, ...]], str]  # (message, envelope recipients) -> what became of it
 
 
@@ -69,56 +69,27 @@ class _Intake:
             return self._handle(data, recipients)
 
 
-class BounceListener:
+class BounceListener(LocalSmtpServer):
     """`with BounceListener(handle, domains=[...], port=0) as listener:` serves on
     `listener.port` until the block ends."""
 
-    def __init__(self, handle: Handler, *, domains: Iterable[str] = (), host: str = "127.0.0.1", port: int = 2526):
-        self.host = host
-        self._port = port
-        self._intake = _Intake(handle, domains)
-        self._controller: _BoundController | None = None
+    what = "bounce listener"
 
-    @property
-    def port(self) -> int:
-        return self._port
+    def __init__(self, handle: Handler, *, domains: Iterable[str] = (), host: str = "127.0.0.1", port: int = 2526):
+        super().__init__(host=host, port=port, server_hostname=SERVER_HOSTNAME, data_size_limit=DATA_SIZE_LIMIT)
+        self._intake = _Intake(handle, domains)
 
     @property
     def counts(self) -> dict[str, int]:
         """How many messages ended each way (an intake outcome, or `deferred`)."""
         return dict(self._intake.counts)
 
+    def handler(self) -> _Intake:
+        return self._intake
+
     def start(self) -> BounceListener:
-        try:
-            sock = _bind(self.host, self._port)
-        except DeliveryError as exc:
-            raise DeliveryError(str(exc).replace("capture sink", "bounce listener")) from None
-        self._port = sock.getsockname()[1]
-        controller = _BoundController(
-            self._intake,
-            sock=sock,
-            server_hostname=SERVER_HOSTNAME.replace("sink", "bounces"),
-            ready_timeout=5.0,
-            data_size_limit=DATA_SIZE_LIMIT,
-            enable_SMTPUTF8=True,
-        )
-        try:
-            controller.start()
-        except Exception as err:
-            controller.stop(no_assert=True)
-            sock.close()
-            raise DeliveryError(f"bounce listener failed to start on {address(self.host, self._port)}: {err}") from err
-        self._controller = controller
-        log.info("bounce listener on %s", address(self.host, self._port))
+        started = self._controller is None
+        super().start()
+        if started:
+            log.info("bounce listener on %s", address(self.host, self.port))
         return self
-
-    def stop(self) -> None:
-        controller, self._controller = self._controller, None
-        if controller is not None:
-            controller.stop()
-
-    def __enter__(self) -> BounceListener:
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()

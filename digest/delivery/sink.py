@@ -12,7 +12,6 @@ import logging
 import mailbox
 import re
 import signal
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +20,10 @@ from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from digest.delivery.listener import LocalSmtpServer, address, on_sigterm
 from digest.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -33,7 +31,6 @@ log = logging.getLogger(__name__)
 ENVELOPE_HEADER = "X-Digest-Envelope-To"
 DATA_SIZE_LIMIT = 50 * 1024 * 1024
 SERVER_HOSTNAME = "digest-sink.localhost"
-_READY_TIMEOUT = 5.0
 _KEY_ORDER = re.compile(r"^(\d+)\.M(\d+)P\d+Q(\d+)\.")
 
 
@@ -83,37 +80,6 @@ def _envelope_line(rcpt: str) -> bytes:
     return f"{ENVELOPE_HEADER}: {rcpt}\n".encode("utf-8", "surrogateescape")
 
 
-class _BoundController(Controller):
-    """A Controller serving on a socket we bound ourselves.
-
-    Binding up front gives the real port before the thread starts (aiosmtpd's
-    own readiness probe would otherwise dial port 0) and turns "address in use"
-    into an immediate error instead of a ready_timeout wait.
-    """
-
-    def __init__(self, handler: Any, *, sock: socket.socket, **kwargs: Any) -> None:
-        host, port = sock.getsockname()[:2]
-        super().__init__(handler, hostname=host, port=port, **kwargs)
-        self._sock = sock
-
-    def _create_server(self):
-        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(100)
-    except OSError as err:
-        sock.close()
-        reason = err.strerror or str(err)
-        raise DeliveryError(f"capture sink cannot listen on {address(host, port)}: {reason}") from err
-    return sock
-
-
 def _open_maildir(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,64 +89,25 @@ def _open_maildir(path: Path) -> None:
         raise DeliveryError(f"capture sink cannot create Maildir {path}: {reason}") from err
 
 
-class _NoBodyLogs(logging.Filter):
-    """aiosmtpd logs every DATA line at DEBUG; message bodies must never reach the logs."""
+class CaptureSink(LocalSmtpServer):
+    """Accepts every message and files it in `maildir`."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("DATA readline")
+    what = "capture sink"
 
-
-_aiosmtpd_log = logging.getLogger("mail.log")
-if not any(isinstance(f, _NoBodyLogs) for f in _aiosmtpd_log.filters):
-    _aiosmtpd_log.addFilter(_NoBodyLogs())
-
-
-class CaptureSink:
     def __init__(self, *, maildir: Path, host: str = "127.0.0.1", port: int = 2525) -> None:
+        super().__init__(host=host, port=port, server_hostname=SERVER_HOSTNAME, data_size_limit=DATA_SIZE_LIMIT)
         self.maildir = Path(maildir)
-        self.host = host
-        self._port = port
-        self._controller: _BoundController | None = None
 
-    @property
-    def port(self) -> int:
-        return self._port
+    def handler(self) -> _MaildirHandler:
+        _open_maildir(self.maildir)
+        return _MaildirHandler(self.maildir)
 
     def start(self) -> CaptureSink:
-        if self._controller is not None:
-            return self
-        _open_maildir(self.maildir)
-        sock = _bind(self.host, self._port)
-        self._port = sock.getsockname()[1]
-        controller = _BoundController(
-            _MaildirHandler(self.maildir),
-            sock=sock,
-            server_hostname=SERVER_HOSTNAME,  # skips socket.getfqdn(), which can block on DNS
-            ready_timeout=_READY_TIMEOUT,
-            data_size_limit=DATA_SIZE_LIMIT,
-            enable_SMTPUTF8=True,
-        )
-        try:
-            controller.start()
-        except Exception as err:
-            controller.stop(no_assert=True)
-            sock.close()
-            raise DeliveryError(f"capture sink failed to start on {address(self.host, self._port)}: {err}") from err
-        self._controller = controller
-        log.info("capture sink listening on %s:%d, filing into %s", self.host, self._port, self.maildir)
+        started = self._controller is None
+        super().start()
+        if started:
+            log.info("capture sink listening on %s, filing into %s", address(self.host, self.port), self.maildir)
         return self
-
-    def stop(self) -> None:
-        controller, self._controller = self._controller, None
-        if controller is not None:
-            controller.stop()
-            log.info("capture sink on %s:%d stopped", self.host, self._port)
-
-    def __enter__(self) -> CaptureSink:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def serve_sink(
@@ -194,7 +121,7 @@ def serve_sink(
     address (`host:port`, the real port when `port` is 0) once the sink is listening, and
     not at all when it cannot listen (a DeliveryError naming the address and the cause)."""
     stopping = threading.Event()
-    previous = _on_sigterm(stopping.set)
+    previous = on_sigterm(stopping.set)
     try:
         with CaptureSink(maildir=maildir, host=host, port=port) as sink:
             if on_ready is not None:
@@ -205,18 +132,6 @@ def serve_sink(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-def address(host: str, port: int) -> str:
-    """`host:port`, with an IPv6 address in brackets (`[::1]:2525`)."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _on_sigterm(callback) -> Any:
-    """Install a SIGTERM handler; returns the old one, or None off the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, lambda signum, frame: callback())
 
 
 def captured(maildir: Path) -> list[CapturedMessage]:
