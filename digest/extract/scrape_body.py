@@ -95,8 +95,6 @@ def _isolated(blocks: list[Block], i: int) -> bool:
     """A paragraph with no text after it and none above it but a headline, link or caption."""
     before = blocks[i - 1].kind if i > 0 else None
     after = blocks[i + 1].kind if i + 1 < len(blocks) else None
-    if __import__("os").environ.get("ISOA"):
-        return before not in _RUN_KINDS and after not in _RUN_KINDS
     return before not in _LEAD_KINDS and after not in _RUN_KINDS
 
 
