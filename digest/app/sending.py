@@ -3,8 +3,8 @@ when no SMTP server is configured (the local capture server)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -13,10 +13,11 @@ from pathlib import Path
 
 from digest.app.deliverability import bounce_verp, envelope_sender, message_signer, warn_alignment
 from digest.app.issues import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
+from digest.app.mailing import send_one
 from digest.config import ListSettings, Settings, SmtpSettings
-from digest.delivery.connection import Connection, Outcome
+from digest.delivery.connection import Connection
 from digest.delivery.send import DeliveryReport, Stop, deliver_issue, delivery_options, run
-from digest.errors import DeliveryError, DigestError
+from digest.errors import DigestError
 from digest.mail.message import MessageFactory, Recipient
 from digest.models import DeliveryStatus, RenderedDigest, SubscriberStatus
 from digest.store import Store, StoredIssue
@@ -200,28 +201,13 @@ def send_proof(
         return None
     target_address = new_subscriber(address).email
     factory = MessageFactory(
-        rendered,
-        sender=chosen.sender,
-        reply_to=chosen.reply_to,
-        view_url=view_url(chosen, rendered.digest.issue_id),
-        signer=message_signer(settings),
+        rendered, sender=chosen.sender, reply_to=chosen.reply_to, view_url=view_url(chosen, rendered.digest.issue_id)
     )
     data = factory.build(
         Recipient(email=target_address, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test"))
     )
-
-    async def go(smtp: SmtpSettings) -> Outcome:
-        connection = Connection(smtp)
-        try:
-            return await connection.send(envelope_sender(settings, chosen), target_address, data)
-        finally:
-            await connection.close()
-
-    with smtp_target(settings) as target:
-        outcome = asyncio.run(go(target.settings))
-    if outcome.status is not DeliveryStatus.SENT:
-        raise DeliveryError(f"test message to {target_address} not sent: {outcome.error}")
-    return ProofSent(target_address, rendered.subject, target.note)
+    note = send_one(settings, envelope_from=envelope_sender(settings, chosen), recipient=target_address, data=data)
+    return ProofSent(target_address, rendered.subject, note)
 
 
 def _issue_or_next(
@@ -252,11 +238,11 @@ def send_range(
     *,
     store: Store,
     smtp: SmtpSettings,
-    subscribers: tuple[int, int],
+    subscribers: tuple[int, int] | None,
     retry_delay: float = 0.0,
 ) -> DeliveryReport:
-    """One range of an issue's ledger (one send batch of the flow); deferred rows are due
-    again after `retry_delay` (the flow retries the batch itself)."""
+    """One range of an issue's ledger (one send batch of the flow; None: all of it);
+    deferred rows are due again after `retry_delay` (the flow retries the batch itself)."""
     issue = store.issue(issue_id)
     if issue is None:
         raise DigestError(f"no issue {issue_id!r}")
@@ -282,3 +268,28 @@ def finish_issue(issue_id: str, *, store: Store) -> tuple[bool, dict[DeliverySta
     uncertain; (closed, the ledger totals)."""
     complete = store.complete_issue(issue_id, at=_now())
     return complete, store.ledger_totals(issue_id)
+
+
+def send_share(
+    settings: Settings,
+    chosen: ListSettings,
+    issue_id: str,
+    *,
+    store: Store,
+    smtp: SmtpSettings,
+    retry_delay: float = 0.0,
+    poll: float = 1.0,
+) -> DeliveryReport:
+    """One of several senders of the same issue (each in its own process, on any machine
+    that reaches the store): send whatever can be claimed, until nothing is left that
+    another live sender holds. Rows another sender holds are waited for, and taken once
+    its lease runs out (it died), so the senders still alive finish the issue between
+    them. Deferred rows are due again after `retry_delay`."""
+    while True:
+        report = send_range(
+            settings, chosen, issue_id, store=store, smtp=smtp, subscribers=None, retry_delay=retry_delay
+        )
+        if report.stopped or not report.elsewhere:
+            return report
+        while store.ledger_overview([issue_id], now=_now())[issue_id].in_flight:
+            time.sleep(poll)  # another sender's claims: sent by it, or free once its lease runs out

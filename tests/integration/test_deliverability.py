@@ -16,6 +16,7 @@ from digest.app.deliverability import generate_dkim_key
 from digest.delivery.send import deliver_issue
 from digest.mail.dkim import DkimKey, DkimSigner, generate_private_key, load_private_key
 from digest.mail.verp import Verp
+from digest.models import DeliveryStatus
 from tests.helpers import FAST, LIST, SECRET, digest_cli, save_issue, subscribe
 from tests.unit.test_dkim import verified
 
@@ -167,6 +168,24 @@ def test_what_the_capture_server_keeps_verifies(signed_config, tmp_path):
     assert " IN MX " not in text  # the From domain's own mail must not go to the listener
     assert "; route bounces@example.org (and bounces+*@example.org) to `digest bounces listen`" in text
     assert dns.stderr == ""  # everything aligns
+
+
+def test_a_test_message_goes_out_signed_to_one_address_outside_the_ledger(signed_config, tmp_path, sqlite_store):
+    config, issue_id = signed_config
+    result = digest_cli("--config", str(config), "send", "--test-to", "Proof@Example.org", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    files = sorted((tmp_path / "mail" / "new").iterdir())
+    assert len(files) == 1 and "Proof@example.org" in result.stdout
+    data = files[0].read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    keys = [
+        DkimKey("example.org", s, load_private_key((tmp_path / f"{s}.example.org.pem").read_bytes(), where="t"))
+        for s in ("rsa1", "ed1")
+    ]
+    assert verified(data, *keys) == [True, True]
+    message = email.message_from_bytes(data)
+    assert message["X-Digest-Envelope-To"] == "Proof@example.org" and message["To"] == "Proof@example.org"
+    totals = sqlite_store.ledger_totals(issue_id)
+    assert totals.get(DeliveryStatus.SENT, 0) == 0 and totals[DeliveryStatus.PENDING] == 3  # the readers are still owed
 
 
 def test_dns_warns_about_a_from_domain_that_does_not_align(signed_config, tmp_path):
