@@ -18,6 +18,7 @@ from digest.config import ListSettings, Settings, SmtpSettings
 from digest.delivery.connection import Connection
 from digest.delivery.send import DeliveryReport, Stop, deliver_issue, delivery_options, run
 from digest.errors import DigestError
+from digest.logs import log_context
 from digest.mail.message import MessageFactory, Recipient
 from digest.models import DeliveryStatus, RenderedDigest, SubscriberStatus
 from digest.store import Store, StoredIssue
@@ -163,7 +164,7 @@ def send_list(
     stop = stop if stop is not None else Stop()
     signer, verp = message_signer(settings), bounce_verp(settings, store=store)
     warn_alignment(settings, chosen)
-    with smtp_target(settings) as target:
+    with log_context(list=chosen.name, issue=issue_id), smtp_target(settings) as target:
         report = run(
             deliver_issue(
                 plan.issue,
@@ -246,21 +247,22 @@ def send_range(
     issue = store.issue(issue_id)
     if issue is None:
         raise DigestError(f"no issue {issue_id!r}")
-    return run(
-        deliver_issue(
-            issue,
-            store=store,
-            smtp=smtp,
-            sender=chosen.sender,
-            reply_to=chosen.reply_to,
-            recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
-            view_url=view_url(chosen, issue_id),
-            options=delivery_options(settings.delivery, defer=retry_delay),
-            subscribers=subscribers,
-            signer=message_signer(settings),
-            verp=bounce_verp(settings, store=store),
+    with log_context(list=chosen.name, issue=issue_id):
+        return run(
+            deliver_issue(
+                issue,
+                store=store,
+                smtp=smtp,
+                sender=chosen.sender,
+                reply_to=chosen.reply_to,
+                recipient_for=recipient_factory(chosen, secret=signing_secret(settings, store=store)),
+                view_url=view_url(chosen, issue_id),
+                options=delivery_options(settings.delivery, defer=retry_delay),
+                subscribers=subscribers,
+                signer=message_signer(settings),
+                verp=bounce_verp(settings, store=store),
+            )
         )
-    )
 
 
 def finish_issue(issue_id: str, *, store: Store) -> tuple[bool, dict[DeliveryStatus, int]]:

@@ -71,6 +71,8 @@ class _NoBodyLogs(logging.Filter):
 _aiosmtpd_log = logging.getLogger("mail.log")
 if not any(isinstance(f, _NoBodyLogs) for f in _aiosmtpd_log.filters):
     _aiosmtpd_log.addFilter(_NoBodyLogs())
+# Its INFO lines are a line or two per connection ("connection lost"), hundreds in a -v send.
+_aiosmtpd_log.setLevel(logging.WARNING)
 
 
 class LocalSmtpServer:

@@ -11,7 +11,8 @@ from digest.delivery.send import DeliveryOptions
 from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
 from digest.subscribers import new_subscriber, read_token
-from tests.helpers import NOW, SECRET, save_issue, send, subscribe
+from tests.helpers import LIST, NOW, REPO, SECRET, save_issue, send, subscribe
+from tests.smtp_server import RecordingSMTPServer
 
 
 async def test_every_active_subscriber_gets_exactly_one_message(store, smtp_server):
@@ -223,3 +224,44 @@ async def test_import_counts_added_and_present(store):
     again = [*people[:10], new_subscriber("p0@EXAMPLE.org"), new_subscriber("new@example.org")]
     assert store.add_subscribers("daily", again, at=NOW) == (1, 10)
     assert store.count_subscribers("daily") == 2501
+
+
+def test_what_a_send_logs_names_its_list_and_issue(store, caplog):
+    """Every record logged while an issue is sent carries the list and issue ids, so the
+    JSON log lines of a run can be told apart by list and issue."""
+    import logging
+
+    from digest.app import send_list
+    from digest.config import parse_settings
+    from digest.logs import current_ids
+    from tests.smtp_server import Faults
+
+    subscribe(store, 3)
+    issue = save_issue(store)
+    seen: list[tuple[str, dict]] = []
+
+    class Ids(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.getMessage(), dict(current_ids())))
+
+    handler = Ids(logging.INFO)
+    logging.getLogger("digest").addHandler(handler)
+    try:
+        with RecordingSMTPServer(Faults(reject={"reader1@example.org": 550})) as server:
+            settings = parse_settings(
+                {
+                    "store": {"url": store.url},
+                    "smtp": {"host": server.host, "port": server.port, "security": "none"},
+                    "unsubscribe": {"secret": SECRET},
+                    "lists": {"daily": {"title": LIST.title, "from": LIST.sender, "postal_address": "1 Main St"}},
+                },
+                base_dir=REPO,
+            )
+            result = send_list(settings, settings.list("daily"), store=store)
+    finally:
+        logging.getLogger("digest").removeHandler(handler)
+    assert result.report is not None and result.report.totals[DeliveryStatus.SENT] == 2
+    failed = [ids for message, ids in seen if "reader1@example.org" in message]
+    assert failed and all(
+        ids.get("list") == "daily" and ids.get("issue") == issue.rendered.digest.issue_id for ids in failed
+    )
