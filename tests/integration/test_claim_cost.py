@@ -1,0 +1,109 @@
+"""A claim reads a bounded number of rows whatever the size of the ledger: the owed rows
+are found through the partial index `ix_deliveries_owed`, never by reading past every row
+already sent. Measured as work done, not time: SQLite's virtual-machine steps for one
+claim, and the rows PostgreSQL's plan reads (EXPLAIN ANALYZE), with 2,000 rows in the
+ledger and with 40,000, 200 of them owed each time, and with 20,000 all owed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from digest.config import ListSettings
+from digest.models import DeliveryStatus
+from digest.store import Store, deliveries_table
+from tests.helpers import LIST, NOW, save_issue, subscribe
+
+OWED = 200
+CLAIM = 100
+
+
+def ledger_of(store: Store, total: int, *, owed: int = OWED) -> str:
+    """An issue of its own list of `total` readers, all sent but the last `owed`."""
+    name = f"list{total}-{owed}"
+    subscribe(store, total, list_name=name, prefix=name)
+    issue_id = save_issue(store, list_settings=ListSettings(name=name, title=name, sender=LIST.sender))
+    issue_id = issue_id.rendered.digest.issue_id
+    d = deliveries_table
+    with store.engine.begin() as conn:
+        cutoff = conn.execute(
+            sa.select(d.c.subscriber_id)
+            .where(d.c.issue_id == issue_id)
+            .order_by(d.c.subscriber_id)
+            .offset(total - owed)
+            .limit(1)
+        ).scalar_one()
+        conn.execute(
+            sa.update(d)
+            .where(d.c.issue_id == issue_id, d.c.subscriber_id < cutoff)
+            .values(status=DeliveryStatus.SENT.value, sent_at=NOW, attempts=1)
+        )
+    return issue_id
+
+
+def sqlite_steps(store: Store, issue_id: str) -> int:
+    """Virtual-machine steps (in hundreds) SQLite runs for one claim of CLAIM rows."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    def install(conn, cursor, statement, parameters, context, executemany):
+        conn.connection.driver_connection.set_progress_handler(count, 100)
+
+    sa.event.listen(store.engine, "before_cursor_execute", install)
+    try:
+        claimed = store.claim(issue_id, limit=CLAIM, lease=60, now=NOW + timedelta(minutes=1))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", install)
+        with store.engine.connect() as conn:
+            conn.connection.driver_connection.set_progress_handler(None, 100)
+    assert len(claimed) == CLAIM
+    return steps[0]
+
+
+def postgres_rows_read(store: Store, issue_id: str) -> int:
+    """Rows the claim's plan reads: each scan node's rows out plus those its filter removed."""
+    statement = store._claim_statement(
+        issue_id,
+        limit=CLAIM,
+        lease=60,
+        now=NOW + timedelta(minutes=1),
+        owner="t",
+        subscribers=None,
+        deferred_due=None,
+    )
+    compiled = statement.compile(store.engine, compile_kwargs={"literal_binds": True})
+    with store.engine.connect() as conn:
+        transaction = conn.begin()
+        plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}").scalar_one()
+        transaction.rollback()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    rows, nodes = 0, [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        if "Scan" in node["Node Type"] and node.get("Relation Name") == "deliveries":
+            rows += node["Actual Rows"] * node.get("Actual Loops", 1) + node.get("Rows Removed by Filter", 0)
+        nodes.extend(node.get("Plans", []))
+    return rows
+
+
+def test_a_claim_finds_the_owed_rows_without_reading_the_sent_ones(each_store):
+    store = each_store
+    ledgers = {
+        "small": ledger_of(store, 2_000),
+        "large": ledger_of(store, 40_000),  # 39,800 sent before the owed rows
+        "fresh": ledger_of(store, 20_000, owed=20_000),  # nothing sent yet: the first claim of a big list
+    }
+    if store.engine.dialect.name == "sqlite":
+        work = {name: sqlite_steps(store, issue_id) for name, issue_id in ledgers.items()}
+    else:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE deliveries")  # the sent rows' old versions gone, as autovacuum does
+        work = {name: postgres_rows_read(store, issue_id) for name, issue_id in ledgers.items()}
+        assert max(work.values()) <= 4 * CLAIM, work
+    # Reading past the sent rows, or sorting every owed one, would be 10 to 20 times the work.
+    assert work["large"] < 1.5 * work["small"] + 20 and work["fresh"] < 1.5 * work["small"] + 20, work
