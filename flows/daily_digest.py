@@ -1,5 +1,7 @@
-"""The Prefect flows: `daily-digest` (gather, summarise, compose, send, finalise) and
-`gather` (sources into the store, to run more often than the digest).
+"""The Prefect flows: `daily-digest` (gather, summarise, compose, send, finalise),
+`gather` (sources into the store, to run more often than the digest) and `send-batch`
+(one share of a digest's sending, for any worker of the pool, when a `daily-digest` run
+is spread over workers).
 
 Every task is a thin wrapper over one use case of `digest.app` and passes plain values
 (paths, ids, ranges, summary sentences), never article bodies, so a task can run on
@@ -18,22 +20,30 @@ markdown artifact per list (key `digest-<list>`) saying what it did, or why not.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import re
 import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+
 from digest import app
+from digest.app.sending import send_share
 from digest.config import ListSettings, Settings, SmtpSettings, load_settings
 from digest.errors import ConfigError, DeliveryError, DigestError
 from digest.mail.render import personal_fields, personalise
@@ -42,6 +52,57 @@ from digest.store import Store
 
 SEND_BATCH = 1000
 SUMMARY_BATCH = 50
+# A spread run (`spread` > 0) hands its sending to runs of this deployment (prefect.yaml),
+# which any worker of the pool picks up.
+SEND_DEPLOYMENT = "send-batch/pool"
+# Seconds a send-batch run still running once nothing is owed has to end before it is taken for dead.
+SPREAD_GRACE = 10.0
+SPREAD_STALL = 60.0  # seconds with no live claim and no change in the ledger: the run sends what is left itself
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _WorkClock:
+    """The time this process spends on the digest's own work (the tasks' bodies, and a
+    spread run's wait for its send batches): the rest of a run's time is Prefect's."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._since = 0.0
+        self._total = 0.0
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        with self._lock:
+            if not self._busy:
+                self._since = time.monotonic()
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+                if not self._busy:
+                    self._total += time.monotonic() - self._since
+
+    def seconds(self) -> float:
+        """The work so far, overlapping tasks counted once."""
+        with self._lock:
+            return self._total + (time.monotonic() - self._since if self._busy else 0.0)
+
+
+WORK = _WorkClock()
+
+
+def _timed(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def timed(*args: P.args, **kwargs: P.kwargs) -> R:
+        with WORK.busy():
+            return fn(*args, **kwargs)
+
+    return timed
 
 
 class StillOwed(DigestError):
@@ -139,6 +200,7 @@ def _retry_deferred_only(_task: Any, _task_run: Any, state: State) -> bool:
 
 
 @task(name="gather", retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=_retry_unless_expected)
+@_timed
 def gather_task(config: str | None) -> dict[str, dict]:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
@@ -153,6 +215,7 @@ def gather_task(config: str | None) -> dict[str, dict]:
 
 
 @task(name="pending-articles")
+@_timed
 def pending_task(config: str | None, list_name: str) -> list[int]:
     settings = settings_for(config)
     chosen = settings.list(list_name)
@@ -162,6 +225,7 @@ def pending_task(config: str | None, list_name: str) -> list[int]:
 
 
 @task(name="summarise-batch")
+@_timed
 def summarize_batch(config: str | None, list_name: str, article_ids: list[int]) -> list[app.SummaryNote]:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
@@ -169,6 +233,7 @@ def summarize_batch(config: str | None, list_name: str, article_ids: list[int]) 
 
 
 @task(name="compose-render")
+@_timed
 def compose_task(config: str | None, list_name: str, notes: list[app.SummaryNote], max_items: int | None) -> str | None:
     settings = settings_for(config)
     chosen = settings.list(list_name)
@@ -180,6 +245,7 @@ def compose_task(config: str | None, list_name: str, notes: list[app.SummaryNote
 
 
 @task(name="open-issue")
+@_timed
 def open_issue_task(config: str | None, list_name: str) -> str | None:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
@@ -188,6 +254,7 @@ def open_issue_task(config: str | None, list_name: str) -> str | None:
 
 
 @task(name="send-ranges")
+@_timed
 def ranges_task(config: str | None, issue_id: str, size: int) -> list[tuple[int, int]]:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
@@ -204,6 +271,7 @@ def _smtp(settings: Settings, capture_port: int | None) -> SmtpSettings:
 
 
 @task(name="smtp-check")
+@_timed
 def smtp_check_task(config: str | None, capture_port: int | None = None) -> str:
     """Connect, log in and hang up, once before the send batches: a server that cannot be
     used is reported here, once, and no batch waits on it."""
@@ -220,6 +288,7 @@ _server_down_lock = threading.Lock()
 
 
 @task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_deferred_only)
+@_timed
 def send_batch(
     config: str | None, list_name: str, issue_id: str, subscribers: tuple[int, int], capture_port: int | None = None
 ) -> dict[str, int]:
@@ -261,7 +330,24 @@ def _note_server_down(run_id: str, reason: str) -> None:
         _server_down.setdefault(run_id, reason)
 
 
+@task(name="send-share", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_deferred_only)
+@_timed
+def send_share_task(config: str | None, list_name: str, issue_id: str) -> dict[str, int]:
+    """Send what this worker can claim of the issue, beside the other send batches, until
+    nothing is left that a live one holds. Raises StillOwed while deliveries the server
+    deferred are owed (retried), DeliveryError when the server cannot be used."""
+    settings = settings_for(config)
+    with Store(settings.store.url) as store, app.smtp_target(settings) as target:
+        report = send_share(settings, settings.list(list_name), issue_id, store=store, smtp=target.settings)
+    if report.stopped:
+        raise DeliveryError(f"{report.stopped} ({report.owed} deliveries wait for the next run)")
+    if report.owed:
+        raise StillOwed(f"{report.owed} deliveries of issue {issue_id} deferred by the server")
+    return {status.value: n for status, n in report.this_run.items() if n}
+
+
 @task(name="finalise")
+@_timed
 def finalise_task(config: str | None, issue_id: str) -> dict[str, int]:
     """Close the issue (marking its articles sent to the list) once nothing is owed."""
     settings = settings_for(config)
@@ -295,6 +381,20 @@ def gather_flow(config: str | None = None) -> dict[str, dict] | State:
     return sources
 
 
+@flow(name="send-batch", log_prints=True)
+def send_batch_flow(list_name: str, issue_id: str) -> dict[str, int] | State:
+    """One send batch of a spread `daily-digest` run, on whichever worker of the pool
+    takes it: send the issue beside the other batches (through the ledger's leased
+    claims), until nothing is left that a live batch holds; a batch whose worker died is
+    finished by the others once its lease runs out. The settings are the worker's own
+    (DIGEST_CONFIG, else ./digest.toml in its checkout): the same lists and store on
+    every worker."""
+    try:
+        return send_share_task(None, list_name, issue_id)
+    except DigestError as exc:
+        return Failed(message=f"{list_name}: {exc}")
+
+
 @flow(name="daily-digest", log_prints=True)
 def daily_digest(
     list_name: str | None = None,
@@ -303,10 +403,13 @@ def daily_digest(
     min_new: int = 1,
     gather_first: bool = True,
     config: str | None = None,
+    spread: int = 0,
 ) -> dict[str, dict] | State:
     """Gather, then for each list (or `list_name`): summarise the new articles in batches,
-    compose and render once, send in subscriber batches, and finalise. Ends Failed, with
-    the one-line reason as its message, when a list could not be sent."""
+    compose and render once, send in subscriber batches, and finalise. With `spread`, the
+    sending goes to that many runs of the `send-batch/pool` deployment, which the work
+    pool's workers take (on any machine that reaches the store). Ends Failed, with the
+    one-line reason as its message, when a list could not be sent."""
     try:
         settings = settings_for(config)
         lists = [settings.list(list_name)] if list_name else list(settings.lists)
@@ -317,7 +420,7 @@ def daily_digest(
         name, key = (list_name, None) if list_name else ("daily-digest", "daily-digest")
         _artifact(name, [f"# {name}: failed", "", str(exc)], description=f"failed: {exc}", key=key)
         return Failed(message=str(exc))
-    job = _Job(settings, config, max_items=max_items, dry_run=dry_run, min_new=max(min_new, 1))
+    job = _Job(settings, config, max_items=max_items, dry_run=dry_run, min_new=max(min_new, 1), spread=max(spread, 0))
     results: dict[str, dict] = {}
     failures: list[str] = []
     for index, chosen in enumerate(lists):
@@ -347,6 +450,7 @@ class _Job:
     max_items: int | None
     dry_run: bool
     min_new: int
+    spread: int = 0  # send-batch runs to hand the sending to; 0: sent by this run
     issue_id: str | None = None  # the issue of the list in hand, once known
 
     def run(self, chosen: ListSettings) -> dict | None:
@@ -372,7 +476,7 @@ class _Job:
         elif self.dry_run:
             self.note(chosen, f"dry run: issue {issue_id} is unfinished; nothing sent")
             return None
-        totals = self.send(chosen, issue_id)
+        totals = self.send_spread(chosen, issue_id) if self.spread else self.send(chosen, issue_id)
         self.sent(chosen, issue_id, totals)
         logger.info("%s: issue %s: %s", name, issue_id, ", ".join(f"{k} {v}" for k, v in totals.items() if v) or "-")
         return totals
@@ -404,6 +508,49 @@ class _Job:
             raise next((p for p in expected if isinstance(p, DeliveryError)), expected[0])
         return totals
 
+    def send_spread(self, chosen: ListSettings, issue_id: str) -> dict[str, int]:
+        """Hand the sending to `spread` send-batch runs and wait for them. A batch whose
+        worker died leaves its claims to the others after their lease; what no batch sent
+        (no worker took them, or every one failed) this run sends itself."""
+        from prefect.deployments import run_deployment
+        from prefect.exceptions import ObjectNotFound
+
+        logger = get_run_logger()
+        parameters = {"list_name": chosen.name, "issue_id": issue_id}
+        try:
+            runs = [
+                cast(
+                    "FlowRun",
+                    run_deployment(
+                        SEND_DEPLOYMENT,
+                        parameters=parameters,
+                        timeout=0,
+                        as_subflow=True,
+                        flow_run_name=f"{chosen.name}-batch-{index + 1}",
+                    ),
+                )
+                for index in range(self.spread)
+            ]
+        except ObjectNotFound:
+            raise ConfigError(
+                f"spread: no deployment {SEND_DEPLOYMENT} on the Prefect server: deploy prefect.yaml "
+                "(prefect deploy --all) and start a worker of its pool"
+            ) from None
+        logger.info("%s: issue %s handed to %d send-batch run(s)", chosen.name, issue_id, len(runs))
+        with WORK.busy():
+            ended = _await_batches(self.settings, issue_id, [run.id for run in runs])
+        for name, state in ended:
+            if not state.is_completed():
+                logger.warning(
+                    "%s: send-batch run %s ended %s: %s", chosen.name, name, state.name, state.message or "-"
+                )
+        with Store(self.settings.store.url) as store:
+            owed = store.count_owed(issue_id)
+        if owed:
+            logger.warning("%s: %d deliveries no send batch sent: sending them here", chosen.name, owed)
+            return self.send(chosen, issue_id)
+        return finalise_task(self.config, issue_id)
+
     def note(self, chosen: ListSettings, what: str) -> None:
         get_run_logger().info("%s: %s", chosen.name, what)
         _artifact(chosen.name, [f"# {chosen.title or chosen.name}", "", what], description=what)
@@ -434,6 +581,50 @@ class _Job:
         lines += ["", "## The digest (text version)", "", "```", text.strip(), "```"]
         lines += ["", f"Preview in a browser: `digest preview --list {chosen.name} --serve`."]
         _artifact(chosen.name, lines, description=issue.rendered.subject)
+
+
+def _await_batches(settings: Settings, issue_id: str, run_ids: list[Any]) -> list[tuple[str, State]]:
+    """Wait for the send-batch runs, or for the ledger to owe nothing (then a run still
+    going after SPREAD_GRACE is taken for dead: its worker went away), or for no progress
+    and no live claim in SPREAD_STALL. Runs not ended by then are marked: Cancelled if
+    they never started, Crashed if they did. Each run's name and final state."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled, Crashed
+
+    done_at: float | None = None
+    mark: tuple = ()
+    changed = time.monotonic()
+    with get_client(sync_client=True) as client, Store(settings.store.url) as store:
+        while True:
+            runs = [client.read_flow_run(run_id) for run_id in run_ids]
+            ledger = store.ledger_overview([issue_id], now=datetime.now(UTC))[issue_id]
+            now = time.monotonic()
+            if (tuple(ledger.totals.values()), ledger.in_flight) != mark:
+                mark, changed = (tuple(ledger.totals.values()), ledger.in_flight), now
+            if all(r.state is not None and r.state.is_final() for r in runs) and not ledger.in_flight:
+                break
+            if not ledger.owed:
+                done_at = done_at if done_at is not None else now
+                if now - done_at > SPREAD_GRACE:
+                    break
+            elif not ledger.in_flight and now - changed > SPREAD_STALL:
+                break
+            time.sleep(1)
+        ended: list[tuple[str, State]] = []
+        for run in runs:
+            state = run.state
+            if state is None or not state.is_final():
+                if state is not None and state.is_running():
+                    state = Crashed(
+                        message="still running when its digest run ended: its worker went away (or it hangs)"
+                    )
+                else:
+                    state = Cancelled(
+                        message="not started when its digest run ended (nothing left to send, or no worker free)"
+                    )
+                client.set_flow_run_state(run.id, state, force=True)
+            ended.append((run.name, state))
+    return ended
 
 
 def _ledger_table(totals: dict) -> list[str]:

@@ -98,7 +98,7 @@ def prefect_api(*, check: Callable[[], None] = lambda: None) -> Iterator[Prefect
     settings = get_current_settings()
     configured = settings.api.url
     if configured:
-        _check_api(configured)
+        check_api(configured)
         yield PrefectApi(configured, settings.ui_url or "", started=False)
         return
     port = settings.server.api.port or 4200
@@ -196,7 +196,7 @@ def _healthy(api_url: str) -> bool:
     return response.status_code == 200
 
 
-def _check_api(api_url: str) -> None:
+def check_api(api_url: str) -> None:
     """Any HTTP answer will do (an API with authentication may refuse /health itself);
     none at all is reported in one line."""
     import httpx

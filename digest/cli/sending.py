@@ -30,16 +30,29 @@ def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Gather and summarise; compose nothing, send nothing.")
     ] = False,
+    spread: Annotated[
+        int,
+        typer.Option(
+            "--spread",
+            min=0,
+            help="Hand the sending to N runs of the send-batch/pool deployment, for the work pool's workers "
+            "(needs PREFECT_API_URL and a shared store).",
+        ),
+    ] = 0,
 ) -> None:
-    """The whole job as the Prefect flow `daily-digest`, in-process (no server to set up):
-    gather the sources, summarise, render and send each list's digest.
+    """The whole job as the Prefect flow `daily-digest`, in-process: gather the sources,
+    summarise, render and send each list's digest. It runs on the Prefect server at
+    PREFECT_API_URL when that is set (its runs show there), else on Prefect's temporary
+    local server (nothing to set up); it ends by saying how long Prefect itself took.
 
     A configured SMTP server is checked first: one that cannot be used (refused, unknown
     host, TLS, login) is reported in one line naming it, with exit status 2, before any
     work. A run that fails (exit 1) says why in one line; -v shows the flow's log."""
     with errors():
         import os
+        import time
 
+        began = time.monotonic()
         settings = state.settings
         if list_name:
             settings.list(list_name)
@@ -47,13 +60,17 @@ def run(
             from digest.app import check_smtp
 
             check_smtp(settings.smtp)  # ServerUnavailable: one line, exit 2, in seconds
+        server = _prefect_server(spread)
         # The temporary server's telemetry heartbeat races its own start-up on SQLite.
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        from flows.daily_digest import daily_digest
+        from flows.daily_digest import WORK, daily_digest
 
         config = str(state.config.resolve()) if state.config else None
         _show_only_our_log_lines()
-        final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, return_state=True)
+        work = WORK.seconds()
+        final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, spread=spread, return_state=True)
+        elapsed = time.monotonic() - began
+        prefect = f"Prefect: {max(elapsed - (WORK.seconds() - work), 0.0):.1f} s of {elapsed:.1f} s ({server})."
         if not final.is_completed():
             report_error(final.message or f"the flow run ended {final.name}")
             raise typer.Exit(1)
@@ -66,8 +83,28 @@ def run(
                 markup=False,
             )
         out.print(f"See the digest in a browser: {command('preview --serve')} (or --output digest.html)", markup=False)
+        out.print(prefect, markup=False)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
+
+
+def _prefect_server(spread: int) -> str:
+    """Where the flow runs: the Prefect server at PREFECT_API_URL (which must answer),
+    else Prefect's temporary one, started and stopped in this process."""
+    from prefect.settings import get_current_settings
+
+    from flows.schedule import check_api
+
+    url = get_current_settings().api.url
+    if url:
+        check_api(url)  # one line, exit 2, when nothing answers there
+        return f"the server at {url}"
+    if spread:
+        raise Failed(
+            "--spread hands the sending to the workers of a Prefect server: set PREFECT_API_URL to its API "
+            "(README: Beyond one machine)"
+        )
+    return "its temporary server, started and stopped here"
 
 
 def _show_only_our_log_lines() -> None:
