@@ -528,3 +528,61 @@ def test_digest_bounces_listen_end_to_end(sqlite_store, tmp_path):
     assert "bounce listener stopped: 2 message(s): 1 bounced, 1 malformed" in err
     assert status_of(store, "reader1@example.org") is SubscriberStatus.BOUNCED
     assert status_of(store, "reader0@example.org") is SubscriberStatus.ACTIVE
+
+
+async def test_a_real_postfix_bounces_to_the_listener_and_the_readers_are_stopped(sqlite_store):
+    """Our sender hands the issue to a real Postfix, whose remote server refuses one
+    reader for good (550) and another for now (452); Postfix's own DSNs go to the VERP
+    addresses, which it routes to the bounce listener, and the intake acts on them."""
+    import asyncio
+    import threading
+
+    from digest.subscribers import new_subscriber
+    from tests.postfix import postfix
+    from tests.smtp_server import Faults
+
+    store = sqlite_store
+    readers = ["ann@ok.example", "gone@dead.example", "full@busy.example"]
+    store.add_subscribers("daily", [new_subscriber(a) for a in readers], at=NOW)
+    issue = save_issue(store)
+    intake = Intake(settings_for(store, soft_bounce_limit=2), store=store)
+    handled: list[str] = []
+    both = threading.Event()
+
+    def handle(data: bytes, recipients: tuple[str, ...]) -> str:
+        handled.append(intake.handle(data, envelope_to=recipients).outcome.value)
+        if len(handled) >= 2:
+            both.set()
+        return handled[-1]
+
+    faults = Faults(reject={"gone@dead.example": 550, "full@busy.example": 452})
+    with (
+        RecordingSMTPServer(faults) as internet,
+        BounceListener(handle, domains=["example.org"], port=0) as listener,
+        postfix(relay_port=internet.port, bounce_domain="example.org", bounce_port=listener.port) as mta,
+    ):
+        report = await deliver_issue(
+            issue,
+            store=store,
+            smtp=SmtpSettings(host="127.0.0.1", port=mta.port, security="none", timeout=10),
+            sender=LIST.sender,
+            recipient_for=recipient_factory(LIST, secret=SECRET),
+            options=FAST,
+            verp=Verp("bounces@example.org", secret=SECRET),
+        )
+        assert report.totals[DeliveryStatus.SENT] == 3  # Postfix took all three
+        await asyncio.to_thread(both.wait, 30)
+        log = mta.log()
+    assert sorted(handled) == ["bounced", "soft bounce"], log[-2000:]
+    assert [a.recipient for a in internet.accepted] == ["ann@ok.example"]
+    assert store.subscriber("daily", "gone@dead.example").status is SubscriberStatus.BOUNCED
+    assert store.subscriber("daily", "full@busy.example").status is SubscriberStatus.ACTIVE
+    assert store.subscriber("daily", "ann@ok.example").status is SubscriberStatus.ACTIVE
+    gone = store.subscriber_history("gone@dead.example", list_name="daily")[-1]
+    assert (
+        gone.source is ChangeSource.BOUNCE
+        and gone.detail.startswith("5.1.1")
+        and issue.rendered.digest.issue_id in gone.detail
+    )
+    full = store.subscriber_history("full@busy.example", list_name="daily")[-1]
+    assert full.change is SubscriberChange.SOFT_BOUNCE and full.detail.startswith("4.")
