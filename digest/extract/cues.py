@@ -19,8 +19,8 @@ _CODE_START = re.compile(
     r"|func|fn|pub|package|SELECT|UPDATE|INSERT|CREATE|ALTER|DROP)\s)"
 )
 _YAML_LINE = re.compile(r"^[a-z_][\w.-]*:(?:\s*[\w\"'./:@-]+)?$")
-# With the bars of a table a terminal printed ("12 │ 2.48 │ t"): a query's output.
-_CODE_CHARS = '{}[]()<>=;$_/\\|`#*&%~^"│┃║┼'
+# With the bars and rules of a table a terminal printed ("12 │ 2.48 │ t"): a query's output.
+_CODE_CHARS = '{}[]()<>=;$_/\\|`#*&%~^"│┃║┼─━═'
 
 
 class _Cue:

@@ -15,12 +15,13 @@ kinds), ``cues`` (the classifier), ``byline`` (names and dates),
 from __future__ import annotations
 
 import logging
+import re
 
 from digest.extract.byline import credit_names
 from digest.extract.cues import classify
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
-from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_blocks
+from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
 from digest.models import Article
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,20 @@ __all__ = ["extract_scrape"]
 
 
 def _blocks(text: str) -> list[Block]:
-    blocks = [Block(text=t, kind=classify(t), words=count_words(t)) for t in split_blocks(normalise(text))]
-    return _mark_threads(_mark_replies(_mark_link_pairs(blocks)))
+    blocks: list[Block] = []
+    for group in split_groups(normalise(text)):
+        blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
+    return _mark_outline(_mark_threads(_mark_replies(_mark_link_pairs(blocks))))
+
+
+_CODE_COMPANIONS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.SENTENCE, Kind.DATE})
+
+
+def _preformatted(group: list[Block]) -> list[Block]:
+    """Lines printed together with a line of code are its listing (a keyword, a value, a closing bracket)."""
+    if len(group) < 2 or not any(b.kind is Kind.CODE for b in group):
+        return group
+    return [_as(b, Kind.CODE) if b.kind in _CODE_COMPANIONS and not BULLET.match(b.text) else b for b in group]
 
 
 def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
@@ -111,6 +124,58 @@ def _thread_follows(blocks: list[Block], heading: int) -> bool:
     window = blocks[heading + 1 : heading + 1 + _THREAD_LOOKAHEAD]
     furniture = sum(b.kind in (Kind.COMMENT, Kind.REPLY) for b in window)
     return furniture >= 2 or any(b.kind is Kind.THREAD for b in window[:3])
+
+
+# A table of contents: at least this many list items in a row, most of them
+# said again further down as the headings of the article's sections.
+_OUTLINE_MIN_ITEMS = 3
+_HEADING_MAX_WORDS = 12
+_OUTLINE_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)")
+_OUTLINE_HEADS = re.compile(r"(?:table of )?contents?", re.IGNORECASE)
+
+
+def _mark_outline(blocks: list[Block]) -> list[Block]:
+    """List items that name the sections below them, and their "Contents" heading, are an outline."""
+    last_heading = _last_heading_prefixes(blocks)
+    out = list(blocks)
+    i = 0
+    while i < len(blocks):
+        if not _is_list_item(blocks[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(blocks) and _is_list_item(blocks[j]):
+            j += 1
+        if j - i >= _OUTLINE_MIN_ITEMS:
+            items = [_words(_OUTLINE_NUMBER.sub("", _unmarked(b.text))) for b in blocks[i:j]]
+            named = sum(bool(item) and last_heading.get(item, -1) > j for item in items)
+            if named * 3 >= 2 * (j - i):
+                for k in range(i, j):
+                    out[k] = _as(blocks[k], Kind.OUTLINE)
+                if i > 0 and _OUTLINE_HEADS.fullmatch(_unmarked(blocks[i - 1].text).strip(" :")):
+                    out[i - 1] = _as(blocks[i - 1], Kind.OUTLINE)
+        i = j
+    return out
+
+
+def _last_heading_prefixes(blocks: list[Block]) -> dict[str, int]:
+    """Each short line's leading words (a heading may carry a suffix such as an "edit" link), to its last place."""
+    last: dict[str, int] = {}
+    for i, block in enumerate(blocks):
+        if block.words > _HEADING_MAX_WORDS or _is_list_item(block):
+            continue
+        words = _words(block.text).split()
+        for n in range(1, len(words) + 1):
+            last[" ".join(words[:n])] = i
+    return last
+
+
+def _is_list_item(block: Block) -> bool:
+    return block.kind in (Kind.NAV, Kind.BULLET) and BULLET.match(block.text) is not None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _as(block: Block, kind: Kind) -> Block:

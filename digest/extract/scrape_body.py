@@ -4,7 +4,7 @@ Each block gets a score by kind (prose by its length; a box of appeals or ads
 costs as one unit); the densest run of blocks is the maximum-sum subarray of
 those scores, trimmed to start at the first paragraph and end at the last one
 or a closing editorial note, past a swallowed standfirst and byline. Inside
-it, pull quotes and repeated paragraphs are dropped.
+it, pull quotes and repeated short blocks (headlines, captions) are dropped.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ _WEIGHTS: dict[Kind, float] = {
     Kind.REPLY: -10,
     Kind.CODE: -1,
     Kind.AD: -4,
+    # The article's own outline sits between its introduction and its sections.
+    Kind.OUTLINE: 0,
 }
 _BODY_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
 _HEADER_KINDS = frozenset({Kind.BYLINE, Kind.NAME, Kind.DATE})
@@ -77,6 +79,15 @@ def weights(blocks: list[Block]) -> list[float]:
             words = sum(b.words for b in group)
             weights[i:j] = [-(12 + min(words, 30) / 2)] + [0.0] * (j - i - 1)
         i = j
+    i = 0
+    while i < len(blocks):
+        # A listing costs as one block: a long one would otherwise cut a tutorial in two.
+        j = i
+        while j < len(blocks) and blocks[j].kind is Kind.CODE:
+            j += 1
+        if j > i + 1:
+            weights[i:j] = [_WEIGHTS[Kind.CODE] * 2] + [0.0] * (j - i - 1)
+        i = max(j, i + 1)
     for i, block in enumerate(blocks):
         if block.kind is Kind.PROSE and _isolated(blocks, i):
             weights[i] *= _ISLAND_FACTOR
@@ -230,23 +241,44 @@ def _paragraph(block: Block) -> str:
     return strip_footnote_markers(text)
 
 
+# What a page repeats as furniture is short: a headline, a caption, a linked title.
+# A paragraph the page prints twice inside the article's own run is the text it gives.
+_REPEATABLE_WORDS = 25
+
+
+def _is_long_paragraph(block: Block) -> bool:
+    return block.kind is Kind.PROSE and block.words >= _REPEATABLE_WORDS
+
+
 def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> tuple[list[str], list[str]]:
-    """The paragraphs of blocks[start..end]; ``listed``: the body is a list, short items included."""
+    """The paragraphs of blocks[start..end]; ``listed``: the body is a list, short items included.
+
+    A code listing between the paragraphs is one paragraph, its lines kept.
+    """
     pulled = _pull_quotes(blocks, start, end)
     paragraphs: list[str] = []
     seen: set[str] = set()
     dropped = 0
+    listing: list[str] = []
     for i in range(start, end + 1):
         block = blocks[i]
+        if block.kind is Kind.CODE:
+            listing.append(block.text)
+            continue
+        if listing:
+            paragraphs.append("\n".join(listing))
+            listing = []
         if block.kind in _BOILERPLATE_KINDS:
             dropped += 1
         if (block.kind not in _BODY_KINDS and not (listed and _is_item(block))) or i in pulled:
             continue
         key = _fingerprint(block.text)
-        if key in seen:
+        if key in seen and not _is_long_paragraph(block):
             continue
         seen.add(key)
         paragraphs.append(_paragraph(block))
+    if listing:
+        paragraphs.append("\n".join(listing))
     warnings = []
     if dropped:
         warnings.append(f"dropped {dropped} call-to-action/boilerplate block(s) inside the body")

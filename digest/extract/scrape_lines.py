@@ -35,6 +35,7 @@ class Kind(StrEnum):
     REPLY = "reply"  # a reader's comment: prose framed by comment furniture
     CODE = "code"
     AD = "ad"  # "Advertisement", "Story continues below"
+    OUTLINE = "outline"  # the page's own table of contents: items repeated later as its headings
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +109,20 @@ def count_words(text: str) -> int:
 
 def split_blocks(lines: list[str]) -> list[str]:
     """Blank-line groups, each split into lines unless they look hard-wrapped."""
-    blocks: list[str] = []
+    return [block for group in split_groups(lines) for block in group]
+
+
+def split_groups(lines: list[str]) -> list[list[str]]:
+    """The blocks of each blank-line group: lines printed together (a paragraph, a list, preformatted text)."""
+    groups: list[list[str]] = []
     group: list[str] = []
     for line in [*lines, ""]:
         if line:
             group.append(line)
         elif group:
-            blocks.extend(_unwrap(group))
+            groups.append(_unwrap(group))
             group = []
-    return blocks
+    return groups
 
 
 def _unwrap(group: list[str]) -> list[str]:

@@ -1,0 +1,115 @@
+"""extract_scrape: where the body starts and ends, and what inside it is the text.
+
+Each scrape here is made up, in the style of a text-browser dump
+(``lynx -dump -nolist``): one paragraph a line, blank lines between blocks,
+list items as "  * ", preformatted text as lines with no blank line between.
+"""
+
+from __future__ import annotations
+
+from digest.extract.scrape import extract_scrape
+
+PARAGRAPHS = [
+    (
+        "The county library service opened its new reading room in the old corn exchange on Saturday, "
+        "four years after the building was saved from demolition by a campaign of local residents."
+    ),
+    (
+        "The room seats sixty people under the restored glass roof, and the library has moved its local "
+        "history collection there from a basement store where damp had damaged several parish registers."
+    ),
+    (
+        "Volunteers spent most of last winter cataloguing maps, photographs and trade directories, and "
+        "the library says about a third of the collection can now be searched from its website."
+    ),
+    (
+        "The reading room will open six days a week, with late evenings on Thursdays, and the library is "
+        "looking for more volunteers to help visitors find their way around the older records."
+    ),
+]
+
+
+def page(*parts: str) -> str:
+    return "\n\n".join(parts) + "\n"
+
+
+def body_of(text: str) -> list[str]:
+    article = extract_scrape(text)
+    assert article is not None
+    return list(article.paragraphs)
+
+
+def test_a_paragraph_the_page_prints_twice_stays_twice():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        PARAGRAPHS[0],
+        PARAGRAPHS[2],
+    )
+    assert body_of(scrape) == [PARAGRAPHS[0], PARAGRAPHS[1], PARAGRAPHS[0], PARAGRAPHS[2]]
+
+
+def test_a_short_line_said_twice_in_the_body_is_kept_once():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        "Volunteers wanted at the library.",
+        PARAGRAPHS[1],
+        "Volunteers wanted at the library.",
+        PARAGRAPHS[2],
+    )
+    assert body_of(scrape).count("Volunteers wanted at the library.") == 1
+
+
+def test_a_table_of_contents_between_the_introduction_and_the_sections_does_not_cut_the_body():
+    scrape = page(
+        "Reading room guide",
+        PARAGRAPHS[0],
+        "Contents",
+        "  * 1 The room\n  * 2 The collection\n  * 2.1 Maps and registers\n  * 3 Opening hours",
+        "The room[edit]",
+        PARAGRAPHS[1],
+        "The collection[edit]",
+        PARAGRAPHS[2],
+        "Maps and registers[edit]",
+        "Parish registers are kept in the strongroom.",
+        "Opening hours[edit]",
+        PARAGRAPHS[3],
+    )
+    paragraphs = body_of(scrape)
+    assert paragraphs[0] == PARAGRAPHS[0]
+    assert PARAGRAPHS[3] in paragraphs
+    assert not any("Maps and registers" in p for p in paragraphs)
+
+
+SETUP = [
+    (
+        "The catalogue can be queried from the command line, which is how the volunteers checked the "
+        "new records before the room opened to the public."
+    ),
+    "First count the records of each parish:",
+    (
+        "Each parish should have at least one register; a parish with none was left out by mistake and "
+        "goes back on the list for the next round of cataloguing."
+    ),
+    (
+        "The same query with a date range shows which decades are missing, and the volunteers used it to "
+        "decide which boxes to open first when the store was emptied."
+    ),
+]
+LISTING = "SELECT parish, count(*)\nFROM registers\nGROUP BY parish;\n\n  parish  │ count\n──────────┼──────\n  Ashby   │ 14\n  Brigg   │ 9"
+
+
+def test_a_code_listing_inside_a_tutorial_is_one_paragraph_and_does_not_cut_the_body():
+    scrape = page(
+        "Counting the registers",
+        PARAGRAPHS[0],
+        SETUP[0],
+        SETUP[1],
+        LISTING,
+        SETUP[2],
+        SETUP[3],
+    )
+    listing = "SELECT parish, count(*)\nFROM registers\nGROUP BY parish;\nparish │ count\n──────────┼──────\nAshby │ 14\nBrigg │ 9"
+    assert body_of(scrape) == [PARAGRAPHS[0], *SETUP[:2], listing, *SETUP[2:]]
