@@ -171,6 +171,8 @@ class ListSettings:
     subscribers: str = ""  # a CSV imported once, while the list has no subscribers (the demo's)
     schedule: str = ""  # a cron expression for `digest schedule`; empty: not scheduled
     timezone: str = "UTC"  # the zone the schedule is read in, e.g. "Europe/London"
+    # In every message's footer (CAN-SPAM); needed to send through an SMTP server.
+    postal_address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +329,12 @@ def parse_settings(
         _list(name, table, names, base_dir, web_url=web_url)
         for name, table in _table(raw.get("lists", {}), "lists").items()
     )
+    if smtp.host:  # beyond the local capture server: mail that must say where the sender is
+        for entry in lists:
+            if not entry.postal_address.strip():
+                raise ConfigError(
+                    f"lists.{entry.name}.postal_address: required when sending through an SMTP server (CAN-SPAM)"
+                )
     return Settings(path=path, sources=sources, lists=lists, **scalars)
 
 

@@ -92,6 +92,8 @@ def build_preview(
             digest,
             subject_template=list_settings.subject,
             view_link=bool(list_settings.view_url.strip()),
+            postal_address=list_settings.postal_address,
+            sender=list_settings.sender,
             env=make_environment(templates_dir),
         )
     factory = MessageFactory(

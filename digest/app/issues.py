@@ -65,7 +65,13 @@ def next_digest(
 
 
 def render_for_list(digest: Digest, list_settings: ListSettings) -> RenderedDigest:
-    return render_digest(digest, subject_template=list_settings.subject, view_link=bool(list_settings.view_url.strip()))
+    return render_digest(
+        digest,
+        subject_template=list_settings.subject,
+        view_link=bool(list_settings.view_url.strip()),
+        postal_address=list_settings.postal_address,
+        sender=list_settings.sender,
+    )
 
 
 def prepare_issue(

@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import textwrap
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ from digest.text import has_format_characters, remove_invisible
 log = logging.getLogger(__name__)
 
 DEFAULT_SUBJECT = "{list} — {date}: {top}{more}"
+# The default when the From name already says the list's name: the inbox shows it beside the subject.
+SHORT_SUBJECT = "{date}: {top}{more}"
+SUBJECT_MAX = 80  # characters; longer subjects are cut in the inbox list and read as spam
 PERSONAL_FIELDS = ("greeting", "name", "email", "unsubscribe_url", "view_url")
 CLIP_WARN_BYTES = 100 * 1024  # Gmail clips HTML beyond about 102 KB
 TEXT_WIDTH = 72
@@ -49,11 +53,12 @@ class _ItemView:
     meta: str
     image: str | None
     sentences: tuple[str, ...]
+    anchor: str  # the id "In this issue" links to
 
 
 @dataclass(frozen=True, slots=True)
 class _Section:
-    label: str
+    label: str  # "": no heading (the stories right after the lead)
     items: tuple[_ItemView, ...]
 
 
@@ -71,20 +76,32 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
 
 def render_digest(
-    digest: Digest, *, subject_template: str = "", view_link: bool = True, env: jinja2.Environment | None = None
+    digest: Digest,
+    *,
+    subject_template: str = "",
+    view_link: bool = True,
+    postal_address: str = "",
+    sender: str = "",
+    env: jinja2.Environment | None = None,
 ) -> RenderedDigest:
     """The digest's HTML (CSS inlined) and text, with markers for the personal fields.
-    `view_link`: whether the footer offers "View in your browser" (a list with a view_url)."""
+    `view_link`: whether the footer offers "View in your browser" (a list with a view_url).
+    `postal_address`: the list's, in every footer (one line per line). `sender`: the From
+    header; when its name already says the list's title, the default subject leaves it out."""
     env = env or make_environment()
-    subject = make_subject(digest, template=subject_template or DEFAULT_SUBJECT)
+    subject = make_subject(digest, template=subject_template or DEFAULT_SUBJECT, from_name=sender_name(sender))
     nonce = secrets.token_hex(6)
     markers = tuple((name, f"X{nonce}{name.replace('_', '').upper()}X") for name in PERSONAL_FIELDS)
+    views = [_item_view(item, anchor=f"item-{index}") for index, item in enumerate(digest.items, 1)]
     context = {
         "digest": digest,
         "subject": subject,
         "date_label": f"{digest.day:%A}, {digest.day.day} {digest.day:%B %Y}",
         "preheader": _preheader(digest),
-        "sections": _sections(digest.items),
+        "contents": views if len(views) > 1 else [],
+        "lead": views[0] if views else None,
+        "sections": _sections(digest.items[1:], views[1:]),
+        "postal_lines": postal_lines(postal_address),
         "personal": dict(markers),
         "view_link": view_link,
     }
@@ -157,25 +174,101 @@ def substitute(text: str, markers: tuple[tuple[str, str], ...], fields: Mapping[
     return text
 
 
-def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT) -> str:
-    """Fill the subject template; {list}, {date}, {top}, {count}, {others}, {more}."""
-    top = digest.items[0].article.title if digest.items else "no new articles"
+def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT, from_name: str = "") -> str:
+    """Fill the subject template; {list}, {date}, {top}, {count}, {others}, {more}. The
+    default template leaves the list's title out when `from_name` already says it. At most
+    SUBJECT_MAX characters: the top headline (else the whole subject) is cut at a word with
+    an ellipsis."""
+    title = clean(digest.title)
+    if template == DEFAULT_SUBJECT and _says(from_name, title):
+        template = SHORT_SUBJECT
     others = len(digest.items) - 1 + digest.more if digest.items else 0
-    values = {
-        "list": digest.title,
+    values: dict[str, object] = {
+        "list": title,
         "date": f"{digest.day.day} {digest.day:%b %Y}",
-        "top": top,
+        "top": clean(digest.items[0].article.title) if digest.items else "no new articles",
         "count": len(digest.items),
         "others": others,
         "more": f" (+{others} more)" if others > 0 else "",
     }
+    subject = _fill(template, values)
+    if len(subject) > SUBJECT_MAX and "{top}" in template:
+        room = SUBJECT_MAX - (len(_fill(template, {**values, "top": "x"})) - 1)
+        if room >= 20:  # else cutting the headline alone would leave too little of it
+            subject = _fill(template, {**values, "top": shorten(str(values["top"]), room)})
+    return shorten(subject, SUBJECT_MAX)
+
+
+def sender_name(sender: str) -> str:
+    """The display name of a From value ("Name <address>"), or ""."""
+    value = clean(sender)
+    if value.endswith(">") and "<" in value:
+        return value[:-1].rpartition("<")[0].strip().strip('"').strip()
+    return ""
+
+
+def _says(name: str, title: str) -> bool:
+    """Whether the display name already names the list (as whole words, in any case)."""
+    name, title = " ".join(name.casefold().split()), " ".join(title.casefold().split())
+    return bool(name and title) and re.search(rf"(?<!\w){re.escape(title)}(?!\w)", name) is not None
+
+
+def _fill(template: str, values: Mapping[str, object]) -> str:
     try:
         subject = template.format_map(values)
     except (KeyError, IndexError, ValueError) as exc:
         raise ConfigError(
             f"subject template {template!r}: {_one_line(exc)}; use {{list}}, {{date}}, {{top}}, {{count}}, {{others}}, {{more}}"
         ) from None
-    return " ".join(clean(subject).split())[:250]
+    return " ".join(clean(subject).split())
+
+
+def shorten(text: str, limit: int, *, placeholder: str = "…") -> str:
+    """`text` in at most `limit` characters: cut at the last space that keeps at least half
+    of it, else between two characters (never inside a character made of several code
+    points: an accent, an emoji sequence, a flag), then `placeholder`."""
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - len(placeholder))
+    space = text.rfind(" ", 0, room + 1)
+    cut = space if space >= room // 2 else _grapheme_start(text, room)
+    return text[:cut].rstrip(" ,;:-–—·") + placeholder
+
+
+def _grapheme_start(text: str, index: int) -> int:
+    """The largest position <= `index` that does not fall inside a grapheme cluster."""
+    while 0 < index < len(text) and _continues(text, index):
+        index -= 1
+    return index
+
+
+def _continues(text: str, index: int) -> bool:
+    """Whether text[index] belongs to the cluster of the character before it."""
+    char, before = text[index], text[index - 1]
+    code = ord(char)
+    if before == "\u200d" or char in "\u200c\u200d" or unicodedata.combining(char):
+        return True
+    if unicodedata.category(char) in ("Mn", "Me", "Mc"):
+        return True
+    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:  # variation selectors
+        return True
+    if 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:  # skin tones, tag characters
+        return True
+    if _regional(char):  # a flag is a pair: the cut may fall after an even run only
+        run = 0
+        while index - 1 - run >= 0 and _regional(text[index - 1 - run]):
+            run += 1
+        return run % 2 == 1
+    return 0x1100 <= ord(before) <= 0x115F and 0x1160 <= code <= 0x11FF  # Hangul jamo syllable
+
+
+def _regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def postal_lines(address: str) -> tuple[str, ...]:
+    """The postal address as the footer shows it: one cleaned line per line of the value."""
+    return tuple(line for line in (clean(part) for part in (address or "").splitlines()) if line)
 
 
 def clean(text: str) -> str:
@@ -194,19 +287,29 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def _sections(items: tuple[DigestItem, ...]) -> list[_Section]:
-    sections: list[_Section] = []
-    for item in items:
-        view = _item_view(item)
+def _sections(items: tuple[DigestItem, ...], views: list[_ItemView]) -> list[_Section]:
+    """The stories after the lead, by section. A section of one story gets no heading of
+    its own: it folds into the section before it, or, first after the lead, into a group
+    without a heading (its source is in its meta line either way)."""
+    runs: list[tuple[str, list[_ItemView]]] = []
+    for item, view in zip(items, views, strict=True):
         label = clean(item.source_label) or "Articles"
-        if sections and sections[-1].label == label:
-            sections[-1] = _Section(label, (*sections[-1].items, view))
+        if runs and runs[-1][0] == label:
+            runs[-1][1].append(view)
         else:
-            sections.append(_Section(label, (view,)))
+            runs.append((label, [view]))
+    sections: list[_Section] = []
+    for label, group in runs:
+        if len(group) > 1:
+            sections.append(_Section(label, tuple(group)))
+        elif sections:
+            sections[-1] = _Section(sections[-1].label, (*sections[-1].items, *group))
+        else:
+            sections.append(_Section("", tuple(group)))
     return sections
 
 
-def _item_view(item: DigestItem) -> _ItemView:
+def _item_view(item: DigestItem, *, anchor: str) -> _ItemView:
     article = item.article
     meta = [clean(item.source_label), clean(", ".join(article.authors))]
     if article.published:
@@ -218,6 +321,7 @@ def _item_view(item: DigestItem) -> _ItemView:
         meta=" · ".join(m for m in meta if m),
         image=safe_url(article.image),
         sentences=tuple(clean(s) for s in item.sentences if clean(s)),
+        anchor=anchor,
     )
 
 

@@ -1,5 +1,6 @@
 """The preview in a real headless Chromium: no horizontal overflow at 375 px, every
-title visible at 600 and 375 px. Screenshots are saved under the test's tmp dir."""
+title visible at 600 and 375 px, light text on a dark ground when the reader's client
+asks for the dark scheme. Screenshots are saved under the test's tmp dir."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from tests.browser.chromium import Browser, find_chromium
 from tests.seeded import seeded_digest
 
 LAYOUT = """(() => {
-  const titles = [...document.querySelectorAll('.item-title')].map(h => {
+  const titles = [...document.querySelectorAll('.lead-title, .item-title')].map(h => {
     const r = h.getBoundingClientRect();
     const s = getComputedStyle(h);
     return {text: h.textContent.trim(), visible: r.width > 0 && r.height > 0 && s.visibility !== 'hidden'
@@ -18,6 +19,33 @@ LAYOUT = """(() => {
   });
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, titles};
 })()"""
+
+# The colours a reader sees: the computed ones, as [r, g, b] for each part.
+COLOURS = """(() => {
+  const rgb = value => value.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const at = selector => getComputedStyle(document.querySelector(selector));
+  return {
+    dark: matchMedia('(prefers-color-scheme: dark)').matches,
+    body: rgb(at('body').backgroundColor),
+    container: rgb(at('.container').backgroundColor),
+    lead: rgb(at('.lead').backgroundColor),
+    texts: ['.masthead-title', '.greeting', '.lead-title a', '.item-title a', '.summary li'].map(
+      s => [s, rgb(at(s).color)]),
+    quiet: ['.item-meta', '.footer', '.postal-address'].map(s => [s, rgb(at(s).color)]),
+  };
+})()"""
+
+
+def luminance(rgb):
+    """WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white)."""
+    channels = [c / 255 for c in rgb]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +103,7 @@ def test_index_page_shows_both_frames(browser, preview, tmp_path):
     finally:
         page.close()
     assert sorted(round(w) for w in frames) == [377, 602]  # 375 and 600 plus the 1 px borders
-    assert subject.startswith("The Daily Digest")
+    assert subject.startswith("24 Nov 2026: ")  # the From name says the list's, so the subject does not
     assert reload_script_ran and not refused
     violations = [
         e["params"]["entry"]["text"]
@@ -83,3 +111,28 @@ def test_index_page_shows_both_frames(browser, preview, tmp_path):
         if e.get("method") == "Log.entryAdded" and e["params"]["entry"]["source"] == "security"
     ]
     assert not violations
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_email_reads_in_the_light_and_the_dark_scheme(browser, preview, scheme, tmp_path):
+    server, _digest = preview
+    page = browser.new_page()
+    try:
+        page.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": scheme}])
+        page.open(server.url + "email.html", width=600)
+        colours = page.evaluate(COLOURS)
+        page.screenshot(tmp_path / f"email-{scheme}.png")
+    finally:
+        page.close()
+    assert colours["dark"] is (scheme == "dark")
+    grounds = [colours["body"], colours["container"], colours["lead"]]
+    if scheme == "dark":
+        assert all(luminance(g) < 0.05 for g in grounds), grounds
+        assert all(luminance(c) > 0.6 for _, c in colours["texts"]), colours["texts"]
+    else:
+        assert all(luminance(g) > 0.8 for g in grounds), grounds
+        assert all(luminance(c) < 0.05 for _, c in colours["texts"]), colours["texts"]
+    for selector, colour in colours["texts"]:
+        assert contrast(colour, colours["container"]) >= 7, (scheme, selector)  # WCAG AAA
+    for selector, colour in colours["quiet"]:
+        assert contrast(colour, colours["container"]) >= 4.5, (scheme, selector)  # WCAG AA

@@ -58,6 +58,7 @@ path = "{REPO / "seeds" / "pages"}"
 [lists.daily]
 title = "The Daily Digest"
 from = "The Daily Digest <digest@example.org>"
+postal_address = "1 Test Street, Testville"
 """,
         encoding="utf-8",
     )

@@ -505,6 +505,7 @@ path = "{REPO / "seeds" / "pages"}"
 [lists.daily]
 title = "The Daily"
 from = "The Daily <digest@example.org>"
+postal_address = "1 Test Street, Testville"
 """,
         encoding="utf-8",
     )

@@ -442,7 +442,7 @@ def secret_run(tmp_path, port: int, *, username: str = "digest-user", attempts: 
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nusername = "{username}"\ntimeout = 10\n'
         f"[delivery]\nconnections = 2\nattempts = {attempts}\n"
         f'[sources.pages]\npath = "{REPO / "seeds" / "pages"}"\n'
-        '[lists.daily]\nfrom = "Daily <digest@example.org>"\n'
+        '[lists.daily]\nfrom = "Daily <digest@example.org>"\npostal_address = "1 Test Street"\n'
     )
     people = tmp_path / "people.csv"
     people.write_text("email,name\n" + "".join(f"r{i}@example.org,Reader {i}\n" for i in range(5)))

@@ -33,6 +33,7 @@ feed = "{SEEDS_DIR / "feeds" / "river-valley-news.xml"}"
 [lists.daily]
 title = "Flow Digest"
 from = "Flow Digest <digest@example.org>"
+postal_address = "1 Test Street, Testville"
 subscribers = "{SEEDS_DIR / "subscribers.csv"}"
 """)
     return str(config)

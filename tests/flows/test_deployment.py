@@ -167,6 +167,7 @@ path = "{REPO / "seeds" / "pages"}"
 [lists.daily]
 title = "Crash Digest"
 from = "Crash Digest <digest@example.org>"
+postal_address = "1 Test Street, Testville"
 subscribers = "{people}"
 """)
     return str(config), str(db)

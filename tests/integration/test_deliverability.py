@@ -192,6 +192,9 @@ def test_dns_warns_about_a_from_domain_that_does_not_align(signed_config, tmp_pa
     config, _ = signed_config
     text = config.read_text().replace('from = "The Daily <digest@example.org>"', 'from = "The Daily <news@other.net>"')
     text = text.replace('bounce_address = "bounces@example.org"', 'bounce_address = "b@bounces.example.org"')
+    text = text.replace(
+        'from = "The Daily <news@other.net>"\n', 'from = "The Daily <news@other.net>"\npostal_address = "1 Main St"\n'
+    )
     config.write_text(text.replace("[smtp]\n", '[smtp]\nhost = "192.0.2.25"\n'))
     result = digest_cli("--config", str(config), "dns", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

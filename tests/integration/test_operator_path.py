@@ -30,7 +30,8 @@ def write_config(folder: Path, *, subscribers: str = "") -> Path:
         '[store]\nurl = "sqlite:///state/digest.db"\n'
         '[delivery]\nmaildir = "state/mail"\n'
         f'[sources.saved]\npath = "{REPO / "seeds" / "html"}"\n'
-        '[lists.daily]\ntitle = "Daily"\nfrom = "Daily <digest@example.org>"\n' + line
+        '[lists.daily]\ntitle = "Daily"\nfrom = "Daily <digest@example.org>"\n'
+        'postal_address = "1 Test Street, Testville"\n' + line
     )
     (folder / "state").mkdir(exist_ok=True)
     return config

@@ -30,7 +30,8 @@ def write_config(folder: Path, *, store_url: str, smtp_port: int = 2525, web: st
     config.write_text(
         f'[store]\nurl = "{store_url}"\n\n[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\n\n'
         f"[web]\n{web}\n\n"
-        '[lists.daily]\ntitle = "The Daily"\nfrom = "The Daily <digest@example.org>"\n',
+        '[lists.daily]\ntitle = "The Daily"\nfrom = "The Daily <digest@example.org>"\n'
+        'postal_address = "1 Test Street, Testville"\n',
         encoding="utf-8",
     )
     return config
