@@ -29,6 +29,7 @@ from tests.helpers import DAY, NOW
 from tests.smtp_server import RecordingSMTPServer
 
 SECRET = "web-test-secret"
+POSTAL = "The Daily, 1 Example Street, Exampleton"
 _articles = itertools.count(1)
 _clients = itertools.count(1)
 
@@ -47,8 +48,8 @@ def web_settings(store_url: str, smtp_port: int, *, port: int, **web: object) ->
         "unsubscribe": {"secret": SECRET},
         "web": {"base_url": f"http://127.0.0.1:{port}", "client_limit": 1000, "address_limit": 3, **web},
         "lists": {
-            "daily": {"title": "The Daily", "from": "The Daily <digest@example.org>"},
-            "weekly": {"title": "The Weekly", "from": "The Weekly <weekly@example.org>"},
+            "daily": {"title": "The Daily", "from": "The Daily <digest@example.org>", "postal_address": POSTAL},
+            "weekly": {"title": "The Weekly", "from": "The Weekly <weekly@example.org>", "postal_address": POSTAL},
         },
     }
     return parse_settings(raw, base_dir=Path.cwd())
