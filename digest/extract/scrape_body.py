@@ -221,6 +221,23 @@ def _is_wholly_quoted(text: str) -> bool:
 _ATTRIBUTION = re.compile(r"^[—–-]\s*[A-Z]")
 
 
+_SUBHEADING_KINDS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME})
+_SUBHEADING_MAX_WORDS = 12
+
+
+def _is_subheading(blocks: list[Block], i: int, start: int, end: int) -> bool:
+    """A short line without a sentence's end between paragraphs of the body: the heading of what follows."""
+    block = blocks[i]
+    return (
+        start < i < end
+        and block.kind in _SUBHEADING_KINDS
+        and block.words <= _SUBHEADING_MAX_WORDS
+        and BULLET.match(block.text) is None
+        and blocks[i + 1].kind in _BODY_KINDS
+        and blocks[i - 1].kind in _BODY_KINDS | {Kind.CODE}
+    )
+
+
 def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
     """Quotes set apart from the text: repeated from a paragraph, or signed with a dash."""
     prints = {i: _fingerprint(blocks[i].text) for i in range(start, end + 1)}
@@ -250,6 +267,14 @@ def _is_long_paragraph(block: Block) -> bool:
     return block.kind is Kind.PROSE and block.words >= _REPEATABLE_WORDS
 
 
+# A formula's TeX, which a text browser prints for the page's maths: the
+# article's text reads without it, unlike a code listing.
+_FORMULA = re.compile(
+    r"\\(?:displaystyle|mathsf|mathbb|mathbf|mathrm|mathcal|text|d?frac|sqrt|quad|qquad|overline|begin"
+    r"|left|right|sum|prod|int|cdot|ldots|langle|rangle|alpha|beta|gamma|lambda|sigma|ast|dagger|iff)\b"
+)
+
+
 def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> tuple[list[str], list[str]]:
     """The paragraphs of blocks[start..end]; ``listed``: the body is a list, short items included.
 
@@ -263,14 +288,17 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
     for i in range(start, end + 1):
         block = blocks[i]
         if block.kind is Kind.CODE:
-            listing.append(block.text)
+            if not _FORMULA.search(block.text):
+                listing.append(block.text)
             continue
         if listing:
             paragraphs.append("\n".join(listing))
             listing = []
         if block.kind in _BOILERPLATE_KINDS:
             dropped += 1
-        if (block.kind not in _BODY_KINDS and not (listed and _is_item(block))) or i in pulled:
+        if i in pulled or not (
+            block.kind in _BODY_KINDS or (listed and _is_item(block)) or _is_subheading(blocks, i, start, end)
+        ):
             continue
         key = _fingerprint(block.text)
         if key in seen and not _is_long_paragraph(block):

@@ -80,7 +80,8 @@ def test_a_table_of_contents_between_the_introduction_and_the_sections_does_not_
     paragraphs = body_of(scrape)
     assert paragraphs[0] == PARAGRAPHS[0]
     assert PARAGRAPHS[3] in paragraphs
-    assert not any("Maps and registers" in p for p in paragraphs)
+    assert "Maps and registers" not in paragraphs  # the outline's item; its heading below stays
+    assert "Maps and registers[edit]" in paragraphs
 
 
 SETUP = [
@@ -113,3 +114,29 @@ def test_a_code_listing_inside_a_tutorial_is_one_paragraph_and_does_not_cut_the_
     )
     listing = "SELECT parish, count(*)\nFROM registers\nGROUP BY parish;\nparish │ count\n──────────┼──────\nAshby │ 14\nBrigg │ 9"
     assert body_of(scrape) == [PARAGRAPHS[0], *SETUP[:2], listing, *SETUP[2:]]
+
+
+def test_a_subheading_between_paragraphs_stays_with_its_section():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "What the volunteers found",
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+        "Photo gallery",
+    )
+    assert body_of(scrape) == [*PARAGRAPHS[:2], "What the volunteers found", *PARAGRAPHS[2:]]
+
+
+def test_a_formula_printed_as_tex_is_not_a_code_listing():
+    scrape = page(
+        "Counting the registers",
+        PARAGRAPHS[0],
+        SETUP[0],
+        "The share of registers catalogued is",
+        "{\\displaystyle p={\\frac {c}{n}}}",
+        SETUP[2],
+        SETUP[3],
+    )
+    assert not any("displaystyle" in p for p in body_of(scrape))
