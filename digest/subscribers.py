@@ -7,6 +7,7 @@ store. email_validator types never leave this module.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import ATEXT, CASE_INSENSITIVE_MAILBOX_NAMES
 
 from digest.errors import SubscriberError, TokenError
 from digest.text import remove_invisible
@@ -47,6 +49,12 @@ class NewSubscriber:
 class RowError:
     line: int  # 1-based physical line where the record starts; the header is line 1
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    line: int  # 1-based physical line where the record starts
+    subscriber: NewSubscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +143,9 @@ def normalise_email(address: str) -> EmailAddress:
     stripped = address.strip(" ")
     if not stripped:
         raise SubscriberError("no email address")
+    quick = _quick_address(stripped)
+    if quick is not None:
+        return quick
     bad = _bad_character(stripped)
     if bad:
         raise SubscriberError(f"not an email address: {_shown(address)} (it contains {bad}, a control character)")
@@ -155,9 +166,64 @@ def normalise_email(address: str) -> EmailAddress:
     return EmailAddress(email, unicodedata.normalize("NFC", email.casefold()))
 
 
+# The commonest address, plain ASCII: a dot-atom local part (email_validator's own
+# characters) at a domain of ASCII letters, digits, dots and hyphens.
+_PLAIN_ADDRESS = re.compile(rf"([{ATEXT}]+(?:\.[{ATEXT}]+)*)@([A-Za-z0-9.-]+)")
+_CASE_INSENSITIVE = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+_ENVELOPE_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def _quick_address(address: str) -> EmailAddress | None:
+    """normalise_email's answer for a plain ASCII address, without its full check when the
+    domain was checked before; None when in any doubt (the full check then decides, with
+    its reasons). The same answer: email_validator takes an ASCII dot-atom local part as
+    it is (lower-casing only the RFC 2142 mailbox names, left to the full check), checks
+    the domain on its own (cached below), and then the lengths, checked here in the same
+    octets; and such an address is an envelope address if its domain is one and the
+    lengths fit (is_envelope_address)."""
+    match = _PLAIN_ADDRESS.fullmatch(address)
+    if match is None or len(address) > 254:
+        return None
+    local, domain = match.groups()
+    if len(local) > 64 or local.lower() in _CASE_INSENSITIVE:
+        return None
+    checked = _checked_domain(domain)
+    if checked is None:
+        return None
+    ascii_domain, unicode_octets = checked
+    email = f"{local}@{ascii_domain}"
+    if len(email) > 254 or len(local) + 1 + unicode_octets > 254:
+        return None
+    return EmailAddress(email, email.lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> tuple[str, int] | None:
+    """(the domain in lower-case ASCII, the octets of its Unicode form) if email_validator
+    takes it and it can go into an envelope; None if not. Bounded: a file of a million
+    readers has few domains."""
+    try:
+        valid = validate_email(
+            f"a@{domain}",
+            check_deliverability=False,
+            allow_display_name=False,
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
+    except EmailNotValidError:
+        return None
+    ascii_domain = valid.ascii_domain.lower()
+    if not _ENVELOPE_DOMAIN.fullmatch(ascii_domain):
+        return None
+    return ascii_domain, len(valid.domain.encode("utf-8"))
+
+
 def _clean_text(text: str) -> str:
     """Control characters out: whitespace ones become a space, the rest go; so do
     invisible format characters such as bidi controls (see digest.text)."""
+    if text.isascii() and text.isprintable():  # nothing to take out
+        return text.strip()
     kept = []
     for char in remove_invisible(text):
         category = unicodedata.category(char)
@@ -253,17 +319,19 @@ def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv
         yield first, row, last
 
 
-def parse_subscriber_csv(text: str | Iterable[str]) -> ImportResult:
-    """Parse a subscriber CSV (text, or an iterable of lines such as an open file).
+def read_subscriber_csv(source: str | Iterable[str]) -> Iterator[CsvRow | RowError]:
+    """Read a subscriber CSV (text, or an iterable of lines such as an open file) one
+    record at a time: a CsvRow for each good row, a RowError for each bad one, in the
+    order of the file; memory does not grow with it.
 
-    The first non-blank row is the header; it needs an `email` column, may
-    have `name` (both case-insensitive), and any other column becomes an
-    attribute under its header spelling. Blank lines are skipped. Bad rows
-    and duplicates (same key; the first wins) become RowErrors with the line
-    their record starts on. Raises SubscriberError only for a missing or
-    unusable header.
+    The first non-blank row is the header; it needs an `email` column, may have `name`
+    (both case-insensitive), and any other column becomes an attribute under its header
+    spelling. Blank lines are skipped. The header is read before this returns: a missing
+    or unusable one raises SubscriberError here. Duplicates are not looked for (that
+    needs every key seen so far): parse_subscriber_csv does it in memory, an import in
+    the store.
     """
-    records = _records(text)
+    records = _records(source)
     columns = None
     for line, row, _ in records:
         if isinstance(row, csv.Error):
@@ -273,14 +341,14 @@ def parse_subscriber_csv(text: str | Iterable[str]) -> ImportResult:
             break
     if columns is None:
         raise SubscriberError("cannot import subscribers (the file is empty): the header has no 'email' column")
+    return _rows(records, columns)
 
-    subscribers: list[NewSubscriber] = []
-    errors: list[RowError] = []
-    first_seen: dict[str, int] = {}
+
+def _rows(records: Iterator[tuple[int, list[str] | csv.Error, int]], columns: _Columns) -> Iterator[CsvRow | RowError]:
     for line, row, last in records:
         if isinstance(row, csv.Error):
             hint = " (is a quote left open?)" if last > line else ""
-            errors.append(RowError(line, f"unreadable row ({row}){hint}"))
+            yield RowError(line, f"unreadable row ({row}){hint}")
             continue
         if _is_blank(row):
             continue
@@ -288,12 +356,35 @@ def parse_subscriber_csv(text: str | Iterable[str]) -> ImportResult:
             subscriber = _row_subscriber(row, columns)
         except SubscriberError as error:
             hint = " (is a quote left open?)" if last > line and len(row) != columns.width else ""
-            errors.append(RowError(line, f"{error}{hint}"))
+            yield RowError(line, f"{error}{hint}")
             continue
+        yield CsvRow(line, subscriber)
+
+
+def duplicate_row(line: int, first: int, email: str) -> RowError:
+    """The error for a row whose subscriber an earlier row of the same file (`first`) gave."""
+    return RowError(line, f"duplicate of line {first}: {_shown(email)}")
+
+
+def parse_subscriber_csv(text: str | Iterable[str]) -> ImportResult:
+    """Parse a whole subscriber CSV in memory (see read_subscriber_csv for the format).
+
+    Bad rows and duplicates (same key; the first wins) become RowErrors with the line
+    their record starts on. Raises SubscriberError only for a missing or unusable
+    header. For a large file, read_subscriber_csv streams it.
+    """
+    subscribers: list[NewSubscriber] = []
+    errors: list[RowError] = []
+    first_seen: dict[str, int] = {}
+    for item in read_subscriber_csv(text):
+        if isinstance(item, RowError):
+            errors.append(item)
+            continue
+        subscriber = item.subscriber
         if subscriber.key in first_seen:
-            errors.append(RowError(line, f"duplicate of line {first_seen[subscriber.key]}: {_shown(subscriber.email)}"))
+            errors.append(duplicate_row(item.line, first_seen[subscriber.key], subscriber.email))
             continue
-        first_seen[subscriber.key] = line
+        first_seen[subscriber.key] = item.line
         subscribers.append(subscriber)
     return ImportResult(subscribers=tuple(subscribers), errors=tuple(errors))
 

@@ -5,7 +5,7 @@ unsubscribe page), list them, and show what happened to one of them."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,20 +14,23 @@ from digest.errors import SubscriberError, TokenError
 from digest.models import ChangeSource, Subscriber, SubscriberEvent, SubscriberStatus
 from digest.store import Store
 from digest.subscribers import (
-    ImportResult,
     NewSubscriber,
+    RowError,
+    duplicate_row,
     new_subscriber,
     normalise_email,
-    parse_subscriber_csv,
+    read_subscriber_csv,
     read_token,
 )
+
+IMPORT_CHUNK = 5000  # rows read, checked and staged at a time: what an import holds in memory
 
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    parsed: ImportResult  # the rows read, and the bad ones with their line numbers
     added: int = 0
-    present: int = 0
+    present: int = 0  # already on the list: their status stays
+    bad: int = 0  # rows reported to `on_error`, duplicates within the file included
     imported: bool = False  # False: bad rows and no --skip-invalid, so nothing was written
 
 
@@ -49,13 +52,55 @@ class UnsubscribeLink:
     version: int  # the token's, which is the reader's
 
 
-def import_subscribers(chosen: ListSettings, text: str, *, store: Store, skip_invalid: bool = False) -> Imported:
-    """All or nothing: with a bad row, nothing is imported unless `skip_invalid`."""
-    parsed = parse_subscriber_csv(text)
-    if parsed.errors and not skip_invalid:
-        return Imported(parsed)
-    added, present = store.add_subscribers(chosen.name, parsed.subscribers, at=_now(), source=ChangeSource.IMPORT)
-    return Imported(parsed, added, present, imported=True)
+def import_subscribers(
+    chosen: ListSettings,
+    source: str | Iterable[str],
+    *,
+    store: Store,
+    skip_invalid: bool = False,
+    on_error: Callable[[RowError], None] | None = None,
+    chunk: int = IMPORT_CHUNK,
+) -> Imported:
+    """Import a subscriber CSV (text, or an open file read line by line), streaming: memory
+    does not grow with the file. All or nothing: the import is one transaction, so with a
+    bad row (duplicates within the file included) nothing is written unless `skip_invalid`,
+    and neither is anything after a failure half-way (an unreadable file, a store error).
+    Every bad row goes to `on_error` in line order, as it is found. Readers already on
+    the list are counted as present and keep their status (an unsubscribed or bounced
+    reader stays so); importing the same file again adds nobody. A missing or unusable
+    header raises SubscriberError before the store is touched."""
+    rows = read_subscriber_csv(source)
+    pending: list[RowError] = []  # the current chunk's bad rows, reported with its duplicates
+    bad = 0
+
+    def chunks() -> Iterator[list[tuple[int, NewSubscriber]]]:
+        batch: list[tuple[int, NewSubscriber]] = []
+        for row in rows:
+            if isinstance(row, RowError):
+                pending.append(row)
+            else:
+                batch.append((row.line, row.subscriber))
+            if len(batch) + len(pending) >= chunk:
+                yield batch
+                batch = []
+        yield batch
+
+    def report(duplicates: list) -> None:
+        nonlocal bad
+        errors = sorted([*pending, *(duplicate_row(*d) for d in duplicates)], key=lambda e: e.line)
+        pending.clear()
+        bad += len(errors)
+        if on_error is not None:
+            for error in errors:
+                on_error(error)
+
+    def keep() -> bool:
+        return skip_invalid or not bad
+
+    added, present = store.import_subscribers(
+        chosen.name, chunks(), at=_now(), source=ChangeSource.IMPORT, on_chunk=report, keep=keep
+    )
+    return Imported(added, present, bad, imported=keep())
 
 
 def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> tuple[NewSubscriber, bool]:

@@ -28,25 +28,26 @@ def subscribers_import(
         bool, typer.Option("--skip-invalid", help="Import the good rows even if some are bad.")
     ] = False,
 ) -> None:
-    """Import subscribers from a CSV file: all or nothing unless --skip-invalid."""
+    """Import subscribers from a CSV file: all or nothing unless --skip-invalid. The file
+    is read a chunk at a time, so a large one takes no more memory than a small one."""
     with errors():
         from digest.app import import_subscribers
 
         chosen = chosen_list(list_name)
+
+        def report(error) -> None:
+            err.print(f"{file}:{error.line}: {error.reason}", markup=False)
+
         try:
-            text = file.read_text(encoding="utf-8-sig")
+            with file.open(encoding="utf-8-sig", newline="") as lines, open_store() as store:
+                result = import_subscribers(chosen, lines, store=store, skip_invalid=skip_invalid, on_error=report)
         except FileNotFoundError:
             raise Failed(f"{file}: no such file") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise Failed(f"{file}: cannot read as UTF-8 text: {exc}") from None
-        with open_store() as store:
-            result = import_subscribers(chosen, text, store=store, skip_invalid=skip_invalid)
-        bad = result.parsed.errors
-        for error in bad:
-            err.print(f"{file}:{error.line}: {error.reason}", markup=False)
+            raise Failed(f"{file}: cannot read as UTF-8 text: {exc}; nothing imported") from None
         if not result.imported:
-            raise Failed(f"{len(bad)} bad row(s); nothing imported (use --skip-invalid to import the rest)")
-        out.print(f"{chosen.name}: {result.added} added, {result.present} already subscribed, {len(bad)} skipped")
+            raise Failed(f"{result.bad} bad row(s); nothing imported (use --skip-invalid to import the rest)")
+        out.print(f"{chosen.name}: {result.added} added, {result.present} already subscribed, {result.bad} skipped")
 
 
 @subscribers_app.command("add")
