@@ -173,7 +173,7 @@ class SubscribersMixin(StoreBase):
         found = conn.exec_driver_sql(
             f"SELECT key, line FROM temp.import_rows WHERE key IN ({marks})", tuple(row[0] for row in rows)
         )
-        earlier: dict[str, int] = dict(found.tuples().all())
+        earlier: dict[str, int] = dict(found.all())
         if earlier:
             rows, repeated = [r for r in rows if r[0] not in earlier], [r for r in rows if r[0] in earlier]
         if rows:

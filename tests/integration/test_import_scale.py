@@ -57,6 +57,8 @@ def test_bad_rows_and_duplicates_across_chunks_are_reported_in_line_order(store)
     assert errors[1].reason == "duplicate of line 2: 'ANA@example.org'"
     assert (result.added, result.present, result.bad, result.imported) == (0, 0, 5, False)
     assert emails(store) == []  # all or nothing: the chunks staged before the bad rows are gone too
+    again, _ = run(store, CSV, skip_invalid=True)  # nothing staged is left over on the connection
+    assert (again.added, again.present) == (5, 0)
 
 
 def test_skip_invalid_imports_the_first_of_each_address_in_file_order(store):
