@@ -36,6 +36,7 @@ from digest.extract.html_paragraphs import (
     prose_chars,
     split_paragraphs,
 )
+from digest.extract.html_prepare import prepare_tree, unmark
 from digest.extract.html_render import render_text
 from digest.extract.scrape import extract_scrape
 from digest.models import Article
@@ -137,6 +138,7 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     description = (metadata.description or "") if metadata else ""
     body = _Body()
     if tree is not None and metadata is not None:
+        prepare_tree(tree)
         body = _body_paragraphs(tree, url=url or metadata.url or "", title=title, description=description)
     warnings: tuple[str, ...] = ()
     if not looks_like_body(body.paragraphs) or _chars(body.paragraphs) < _THIN_BODY_CHARS:
@@ -255,5 +257,5 @@ def _body(tree, *, url: str, precision: bool, fast: bool) -> str:
         )
     except (LxmlError, ValueError, TypeError, RecursionError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}") from exc
-    text = getattr(document, "text", None) or ""
+    text = unmark(getattr(document, "text", None) or "")
     return text if text.strip() else ""

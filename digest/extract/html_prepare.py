@@ -1,0 +1,122 @@
+"""The parsed page made ready for trafilatura: what nobody sees goes, repeats stay apart.
+
+Hidden blocks (the ``hidden`` attribute, an inline ``display: none`` or
+``visibility: hidden`` on a paragraph, list, section...) are not on the page a
+reader sees, so they go, unless they hold nearly all of the page's text (a page
+that reveals its article with a script). Hidden inline elements stay: they are
+another rendering of the text around them (MathML beside its image), which
+trafilatura handles.
+
+trafilatura drops a paragraph that repeats the one before it: one element
+taken twice by overlapping candidates is an artifact of its extraction. But a
+page can print the same text in two elements of its own (a refrain, a
+repeated subheading), and that text is the page's. Each further copy gets an
+invisible mark (a run of zero-width spaces, one longer for each copy) so no
+two copies compare equal; ``unmark`` takes the marks out of the text after.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from lxml import etree
+
+REPEAT_MARK = "\u200b"
+
+# The elements whose own text is a paragraph; a container of them is not compared itself.
+# List items and table cells are left out: a menu or a table repeats them, no author.
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "div", "dd")
+_CONTAINERS = frozenset(["div", "blockquote", "dd"])
+_BLOCK_SET = frozenset([*_BLOCKS, "ul", "ol", "dl", "table", "section", "article", "figure", "form"])
+
+_HIDEABLE_BLOCKS = frozenset(
+    ["p", "div", "section", "article", "aside", "header", "footer", "nav", "main", "ul", "ol", "li", "dl", "dd",
+     "dt", "table", "figure", "figcaption", "form", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
+)  # fmt: skip
+_MAY_BE_HIDDEN = etree.XPath("//*[@hidden or @style]")
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+# Hidden text beyond this share of the page's is the article waiting for a script, not furniture.
+_HIDDEN_MAX_SHARE = 0.8
+
+
+def prepare_tree(tree) -> None:
+    """Drop the hidden elements of ``tree`` and mark its repeated blocks (in place)."""
+    drop_hidden(tree)
+    mark_repeated_blocks(tree)
+
+
+def drop_hidden(tree) -> int:
+    """Remove the blocks a reader does not see; the number removed."""
+    hidden = [element for element in _MAY_BE_HIDDEN(tree) if element.tag in _HIDEABLE_BLOCKS and _is_hidden(element)]
+    hidden_set = set(hidden)
+    outermost = [element for element in hidden if not any(a in hidden_set for a in element.iterancestors())]
+    hidden_chars = sum(len(text.strip()) for element in outermost for text in element.itertext())
+    if not outermost or hidden_chars > _HIDDEN_MAX_SHARE * _text_chars(tree):
+        return 0
+    for element in outermost:
+        _remove_keeping_tail(element)
+    return len(outermost)
+
+
+def mark_repeated_blocks(tree) -> int:
+    """Mark each further copy of a block's text in ``tree`` (in place); the number marked."""
+    copies: dict[str, list] = defaultdict(list)
+    for element in tree.iter(*_BLOCKS):
+        if element.tag in _CONTAINERS and any(child.tag in _BLOCK_SET for child in element):
+            continue
+        text = "".join(element.itertext()).strip()
+        if text:
+            copies[text].append(element)
+    marked = 0
+    for elements in copies.values():
+        for count, element in enumerate(elements[1:], start=1):
+            _append_text(element, REPEAT_MARK * count)
+            marked += 1
+    return marked
+
+
+# A mark ends its element's text; a zero-width space inside a run of text is the page's own.
+_MARKS = re.compile(REPEAT_MARK + r"+(?=\s|$)")
+
+
+def unmark(text: str) -> str:
+    return _MARKS.sub("", text) if REPEAT_MARK in text else text
+
+
+def _is_hidden(element) -> bool:
+    if element.get("hidden") is not None:
+        return True
+    style = element.get("style")
+    return bool(style) and _HIDING_STYLE.search(style) is not None
+
+
+def _text_chars(tree) -> int:
+    body = tree.find(".//body")
+    return sum(len(text.strip()) for text in (body if body is not None else tree).itertext())
+
+
+def _remove_keeping_tail(element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _append_text(element, text: str) -> None:
+    if len(element):
+        last = element[-1]
+        last.tail = _before_trailing_space(last.tail or "", text)
+    else:
+        element.text = _before_trailing_space(element.text or "", text)
+
+
+def _before_trailing_space(text: str, mark: str) -> str:
+    stripped = text.rstrip()
+    return stripped + mark + text[len(stripped) :]

@@ -1,0 +1,83 @@
+"""Kinds of HTML page the extraction used to get wrong, each as a small invented page."""
+
+from __future__ import annotations
+
+from digest.extract.html import extract_html
+from digest.extract.html_prepare import REPEAT_MARK
+
+REFRAIN = (
+    "We will walk the towpath every morning until the canal is open again, whatever the weather and whoever "
+    "tells us that the barges are never coming back to this stretch of water."
+)
+VERSES = (
+    (
+        "The first winter the lock gates rotted, and the council said there was no money to replace them before "
+        "the spring, so the boats that had wintered in the basin stayed where they were."
+    ),
+    (
+        "By the second winter the towpath had gone to brambles, and the only people who still used it were the "
+        "dog walkers and a man who fished from the broken mooring rings every Sunday."
+    ),
+    (
+        "In the third winter a volunteer group cleared the path, rebuilt two of the gates with timber from a "
+        "demolished warehouse and asked the trust to send an inspector before the summer."
+    ),
+)
+
+
+def _page(body: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>The towpath walkers | Canal Notes</title></head>
+<body>
+  <nav><ul><li><a href="/">Home</a></li><li><a href="/walks">Walks</a></li></ul></nav>
+  <article>
+    <h1>The towpath walkers</h1>
+    {body}
+  </article>
+  <footer><p>Canal Notes is written by volunteers.</p></footer>
+</body></html>"""
+
+
+def _body(paragraphs: tuple[str, ...]) -> str:
+    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def test_a_paragraph_the_page_prints_again_stays_each_time():
+    # The refrain closes every verse; consecutive copies are the author's, not an extraction artifact.
+    paragraphs = (VERSES[0], REFRAIN, REFRAIN, VERSES[1], REFRAIN, VERSES[2], REFRAIN)
+    found = extract_html(_page(_body(paragraphs)), url="https://canal.example/towpath")
+    assert found is not None
+    assert found.paragraphs == paragraphs
+    assert all(REPEAT_MARK not in p for p in found.paragraphs)
+
+
+def test_hidden_blocks_are_not_the_article():
+    hidden = (
+        "<p hidden>Subscribers can read the full minutes of every meeting of the towpath group in our archive, "
+        "which is updated each month.</p>\n"
+        '<div style="color: grey; display: none"><p>Your session has expired, please sign in again to keep '
+        "reading this story and the rest of the archive.</p></div>\n"
+        '<ul style="visibility:hidden"><li>Share on the canal forum</li><li>Print this walk</li></ul>'
+    )
+    page = _page(f"<p>{VERSES[0]}</p>\n{hidden}\n<p>{VERSES[1]}</p>\n<p>{VERSES[2]}</p>")
+    found = extract_html(page, url="https://canal.example/h")
+    assert found is not None
+    assert found.paragraphs == VERSES
+
+
+def test_a_page_that_hides_nearly_all_its_text_keeps_it():
+    # The article waits for a script to show it: hiding it is no sign that it is not the article.
+    found = extract_html(_page(f'<div style="display:none">{_body(VERSES)}</div>'), url="https://canal.example/s")
+    assert found is not None
+    assert found.paragraphs == VERSES
+
+
+def test_hidden_inline_text_stays_with_its_sentence():
+    sentence = (
+        'The gate is <span class="formula"><span style="display: none">x squared</span>'
+        '<img src="x2.png" alt="x squared"></span> metres wide at the top, and the trust says it will last another '
+        "forty years if it is painted every spring."
+    )
+    found = extract_html(_page(_body((*VERSES, sentence))), url="https://canal.example/i")
+    assert found is not None
+    assert "metres wide at the top" in found.text
