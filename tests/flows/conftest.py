@@ -31,18 +31,31 @@ def readme_early(request, tmp_path_factory):
     """The README's scheduling steps for test_readme.py, started with the first flow test
     when that file is to run, so that their waits (a Prefect server starting, a schedule
     firing) pass while the other flow tests run: `digest schedule` on a fresh clone, with its
-    list sent every minute, and the work-pool steps on another, followed in a thread. The
-    tests there check what came of them, and stop them; whatever is left is stopped here."""
+    list sent every minute, and the work-pool steps on another, followed in a thread; and
+    test_workers.py's Prefect server on PostgreSQL. The tests there check what came of them,
+    and stop them; whatever is left is stopped here."""
     started: dict = {}
-    if not any(item.path.name == "test_readme.py" for item in request.session.items):
-        yield started
-        return
-    from tests.flows import readme
-
+    names = {item.path.name for item in request.session.items}
+    two_workers = any(
+        item.path.name == "test_workers.py" and "two_workers" in item.name for item in request.session.items
+    )
     try:
-        started["schedule"] = readme.start_schedule(tmp_path_factory.mktemp("readme-schedule"))
-        started["work_pool"] = readme.start_work_pool(tmp_path_factory.mktemp("readme-work-pool"))
+        if "test_readme.py" in names:
+            from tests.flows import readme
+
+            started["schedule"] = readme.start_schedule(tmp_path_factory.mktemp("readme-schedule"))
+            started["work_pool"] = readme.start_work_pool(tmp_path_factory.mktemp("readme-work-pool"))
+        if two_workers:
+            # The "Beyond one machine" set-up of test_workers.py, up to its Prefect server on
+            # PostgreSQL, whose start (half a minute of migrations) then passes meanwhile too.
+            from tests.flows.test_workers import Cluster
+
+            try:
+                started["workers"] = Cluster.begin(tmp_path_factory.mktemp("workers"))
+            except Exception:  # noqa: BLE001 - the test starts it again, and fails saying why
+                started["workers"] = None
         yield started
     finally:
         for entry in started.values():
-            entry.clone.stop_all()
+            if entry is not None:
+                entry.stop()

@@ -268,6 +268,9 @@ class Started:
     steps: threading.Thread | None = None  # the work-pool steps, followed in the background
     failure: list[BaseException] = field(default_factory=list)  # what stopped the steps
 
+    def stop(self) -> None:
+        self.clone.stop_all()
+
     def finish_steps(self, *, timeout: float) -> None:
         assert self.steps is not None
         self.steps.join(timeout)

@@ -1,12 +1,13 @@
 """Sending spread over Prefect workers: the README's "Beyond one machine" set-up, run as
-written (hosts, databases and the port made local, see SUBSTITUTIONS): a Prefect server
-backed by PostgreSQL, two process workers each in its own checkout (a copy of this working
-tree with its own .venv, PREFECT_HOME and digest.toml), one PostgreSQL store, and
-`digest run --spread 2`, whose two send-batch runs the two workers take. One worker is
-killed (SIGKILL, its whole process tree) mid-send; the run completes on the other.
+written (hosts, databases and the port made local: see Cluster): a Prefect server backed by
+PostgreSQL, two process workers each in its own checkout (a copy of this working tree with
+its own .venv, PREFECT_HOME and digest.toml), one PostgreSQL store, and `digest run
+--spread 2`, whose two send-batch runs the two workers take. One worker is killed
+(SIGKILL, its whole process tree) mid-send; the run completes on the other.
 
-And `digest run` on the Prefect server at PREFECT_API_URL: its flow run is there, and it
-says how long Prefect itself took."""
+Also, on the session's Prefect server: `digest run` uses the server at PREFECT_API_URL
+and says how long Prefect itself took; a spread run with no send-batch deployment fails
+in one line; one whose batches no worker takes sends the issue itself."""
 
 from __future__ import annotations
 
@@ -111,23 +112,77 @@ def checkout(where: Path, name: str, env: dict[str, str]) -> Host:
     return Host(path, env | {"PREFECT_HOME": str(where / f"{name}-prefect-home")})
 
 
-@contextlib.contextmanager
-def scratch_databases(*names: str):
-    """New databases on the local PostgreSQL, dropped afterwards."""
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    pytest.importorskip("asyncpg", reason="the Prefect server on PostgreSQL needs asyncpg (the test extra)")
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+class Cluster:
+    """The README's set-up on this machine: two scratch PostgreSQL databases (Prefect's and
+    the store), a capture SMTP server, three checkouts (the server's host and two worker
+    hosts) and the Prefect server, started by `begin` (the first flow test starts it, see
+    tests/flows/conftest.py, so that its minute of migrations passes meanwhile) and all
+    of it stopped and dropped by `stop`."""
+
+    def __init__(self, where: Path) -> None:
+        suffix = uuid.uuid4().hex[:10]
+        self.prefect_db, self.store_db, self.port = f"prefect_workers_{suffix}", f"digest_workers_{suffix}", free_port()
+        self.store_url = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{self.store_db}"
+        self.api = f"http://127.0.0.1:{self.port}/api"
+        self.lines = readme_lines(
+            {
+                "prefect@db-host:5432/prefect": f"postgres@127.0.0.1:5432/{self.prefect_db}",
+                "digest@db-host:5432/digest": f"postgres@127.0.0.1:5432/{self.store_db}",
+                "prefect-host:4200": f"127.0.0.1:{self.port}",
+                "--host 0.0.0.0": "--host 127.0.0.1",
+            }
+        )
+        self.smtp = RecordingSMTPServer()
+        self.databases: list[str] = []
+        self.began = time.monotonic()
+        env = host_env(self.port)
+        self.hosts = [checkout(where, name, env) for name in ("server", "first", "second")]
+
+    @classmethod
+    def begin(cls, where: Path) -> Cluster | None:
+        """Started up to the Prefect server's start (not waited for); None where PostgreSQL
+        or asyncpg is missing."""
+        try:
+            import asyncpg  # noqa: F401
+        except ImportError:
+            return None
+        if not postgres_reachable():
+            return None
+        cluster = cls(where)
+        try:
+            admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                for name in (cluster.prefect_db, cluster.store_db):
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                    cluster.databases.append(name)
+            admin.dispose()
+            cluster.smtp.start()
+            for host in cluster.hosts[1:]:
+                write_digest_toml(host, cluster.smtp)
+            cluster.hosts[0].start(cluster.lines[0])
+        except BaseException:
+            cluster.stop()
+            raise
+        return cluster
+
+    def wait_healthy(self, *, timeout: float = 180) -> None:
+        [server] = self.hosts[0].background
+        deadline = time.monotonic() + timeout
+        while not _healthy(self.api):
+            assert server.process.poll() is None, server.output()
+            assert time.monotonic() < deadline, f"the Prefect server did not start in {timeout:g} s"
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        stop_all(self.hosts)
+        self.smtp.stop()
+        if self.databases:
+            admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                for name in self.databases:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+            self.databases = []
 
 
 def write_digest_toml(host: Host, smtp: RecordingSMTPServer) -> None:
@@ -256,15 +311,6 @@ def host_env(port: int) -> dict[str, str]:
     }
 
 
-def start_server(host: Host, line: str, api: str) -> None:
-    running = host.start(line)
-    deadline = time.monotonic() + 180
-    while not _healthy(api):
-        assert running.process.poll() is None, running.output()
-        assert time.monotonic() < deadline, "the Prefect server did not start in 180 s"
-        time.sleep(0.25)
-
-
 @dataclass
 class Kill:
     at: int  # messages accepted at the kill
@@ -280,7 +326,7 @@ def kill_one_mid_send(run: Background, victim: Background, smtp: RecordingSMTPSe
         assert run.process.poll() is None, run.output()
         assert len(smtp.accepted) < READERS, "the send finished before a worker could be killed"
         assert time.monotonic() < deadline, f"{len(smtp.accepted)} sent, {run.output()}"
-        time.sleep(0.05)
+        time.sleep(0.1)
     assert descendants(victim.process.pid), "the worker to kill runs no flow run"
     at = len(smtp.accepted)
     kill_flow_runs(victim.process.pid)
@@ -293,58 +339,44 @@ def kill_one_mid_send(run: Background, victim: Background, smtp: RecordingSMTPSe
     return Kill(at, claimed, claimed & {a.recipient for a in list(smtp.accepted)})
 
 
-def test_two_workers_send_one_run_and_it_completes_when_one_is_killed_mid_send(tmp_path):
+def test_two_workers_send_one_run_and_it_completes_when_one_is_killed_mid_send(tmp_path, readme_early):
     began = time.monotonic()
     phases: dict[str, str] = {}
 
     def phase(name: str) -> None:
         phases[name] = f"{time.monotonic() - began:.1f} s"
 
-    suffix = uuid.uuid4().hex[:10]
-    prefect_db, store_db, port = f"prefect_workers_{suffix}", f"digest_workers_{suffix}", free_port()
-    lines = readme_lines(
-        {
-            "prefect@db-host:5432/prefect": f"postgres@127.0.0.1:5432/{prefect_db}",
-            "digest@db-host:5432/digest": f"postgres@127.0.0.1:5432/{store_db}",
-            "prefect-host:4200": f"127.0.0.1:{port}",
-            "--host 0.0.0.0": "--host 127.0.0.1",
-        }
-    )
-    env = host_env(port)
-    store_url = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{store_db}"
-    smtp = RecordingSMTPServer().start()
-    hosts: list[Host] = []
-    with scratch_databases(prefect_db, store_db):
-        try:
-            hosts += [checkout(tmp_path, name, env) for name in ("server", "first", "second")]
-            server, first, second = hosts
-            for host in (first, second):
-                write_digest_toml(host, smtp)
-            start_server(server, lines[0], f"http://127.0.0.1:{port}/api")
-            phase("server up")
-            workers, run = [], None
-            for line in lines[1:]:
-                if line.startswith("export "):
-                    first.run(line)
-                    second.run(line)
-                elif "worker start" in line:
-                    workers += [first.start(line), second.start(line)]
-                elif "digest run" in line:
-                    run = first.start(line)
-                else:
-                    first.run(line, timeout=180)
-                    phase(line.split()[1])
-            assert run is not None and len(workers) == 2, lines
-            kill = kill_one_mid_send(run, workers[1], smtp, store_url)
-            phase("killed")
-            code = run.process.wait(timeout=240)
-            phase("run ended")
-            output = run.output()
-            assert code == 0, output
-        finally:
-            stop_all(hosts)
-            smtp.stop()
+    cluster = readme_early.pop("workers", None) or Cluster.begin(tmp_path)
+    if cluster is None:
+        pytest.skip("PostgreSQL (127.0.0.1:5432) or asyncpg is missing")
+    phases["started before the test"] = f"{began - cluster.began:.1f} s"
+    smtp, store_url = cluster.smtp, cluster.store_url
+    try:
+        cluster.wait_healthy()
+        phase("server up")
+        _, first, second = cluster.hosts
+        workers, run = [], None
+        for line in cluster.lines[1:]:
+            if line.startswith("export "):
+                first.run(line)
+                second.run(line)
+            elif "worker start" in line:
+                workers += [first.start(line), second.start(line)]
+            elif "digest run" in line:
+                run = first.start(line)
+            else:
+                first.run(line, timeout=180)
+                phase(line.split()[1])
+        assert run is not None and len(workers) == 2, cluster.lines
+        kill = kill_one_mid_send(run, workers[1], smtp, store_url)
+        phase("killed")
+        code = run.process.wait(timeout=240)
+        phase("run ended")
+        output = run.output()
+        assert code == 0, output
         rows = ledger(store_url)
+    finally:
+        cluster.stop()
 
     copies = Counter(a.recipient for a in smtp.accepted)
     assert set(copies) == {f"reader{i}@example.org" for i in range(READERS)}  # every reader got the digest
@@ -354,7 +386,7 @@ def test_two_workers_send_one_run_and_it_completes_when_one_is_killed_mid_send(t
     assert statuses == {"sent": READERS}, statuses  # the ledger agrees with the server
     assert len(smtp.accepted) == READERS + len(kill.in_flight)
     assert "Traceback" not in output and re.search(
-        rf"^Prefect: [0-9.]+ s of [0-9.]+ s \(the server at http://127.0.0.1:{port}/api\)\.$", output, re.M
+        rf"^Prefect: [0-9.]+ s of [0-9.]+ s \(the server at {re.escape(cluster.api)}\)\.$", output, re.M
     )
     report(
         "two workers, one killed mid-send",
@@ -406,14 +438,16 @@ def test_digest_run_refuses_a_spread_without_a_prefect_server_and_a_server_that_
     assert smtp.accepted == []
 
 
-def test_a_spread_run_with_no_send_batch_deployment_fails_in_one_line(tmp_path):
-    from flows.daily_digest import daily_digest
+def test_a_spread_run_with_no_send_batch_deployment_fails_in_one_line(tmp_path, monkeypatch):
+    import flows.daily_digest as module
 
+    absent = f"send-batch/absent-{uuid.uuid4().hex[:8]}"  # the session's server may have send-batch/pool
+    monkeypatch.setattr(module, "SEND_DEPLOYMENT", absent)
     with RecordingSMTPServer() as smtp:
-        state = daily_digest(config=write_config(tmp_path, smtp), spread=2, return_state=True)
+        state = module.daily_digest(config=write_config(tmp_path, smtp), spread=2, return_state=True)
     assert state.is_failed()
     assert state.message == (
-        "daily: spread: no deployment send-batch/pool on the Prefect server: deploy prefect.yaml "
+        f"daily: spread: no deployment {absent} on the Prefect server: deploy prefect.yaml "
         "(prefect deploy --all) and start a worker of its pool"
     )
     assert smtp.accepted == []
@@ -426,13 +460,15 @@ def test_a_spread_run_sends_itself_what_no_worker_took(tmp_path, monkeypatch):
 
     import flows.daily_digest as module
 
+    name = f"unserved-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(module, "SEND_DEPLOYMENT", f"send-batch/{name}")
     monkeypatch.setattr(module, "SPREAD_STALL", 1.0)
-    deployment_id = module.send_batch_flow.to_deployment(name="pool").apply()
+    deployment_id = module.send_batch_flow.to_deployment(name=name).apply()
     try:
         with RecordingSMTPServer() as smtp:
             result = module.daily_digest(config=write_config(tmp_path, smtp), spread=2)
         with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(limit=10)
+            runs = client.read_flow_runs(limit=50)
             batches = [r for r in runs if r.deployment_id == deployment_id]
     finally:
         with get_client(sync_client=True) as client:
