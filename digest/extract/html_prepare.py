@@ -52,7 +52,7 @@ def drop_hidden(tree) -> int:
     hidden_set = set(hidden)
     outermost = [element for element in hidden if not any(a in hidden_set for a in element.iterancestors())]
     hidden_chars = sum(len(text.strip()) for element in outermost for text in element.itertext())
-    if not outermost or hidden_chars > _HIDDEN_MAX_SHARE * _text_chars(tree):
+    if not outermost or not _has_text_beyond(tree, hidden_chars / _HIDDEN_MAX_SHARE):
         return 0
     for element in outermost:
         _remove_keeping_tail(element)
@@ -91,9 +91,15 @@ def _is_hidden(element) -> bool:
     return bool(style) and _HIDING_STYLE.search(style) is not None
 
 
-def _text_chars(tree) -> int:
+def _has_text_beyond(tree, chars: float) -> bool:
+    """Whether the page's text runs past ``chars`` characters (counted only as far as needed)."""
     body = tree.find(".//body")
-    return sum(len(text.strip()) for text in (body if body is not None else tree).itertext())
+    seen = 0
+    for text in (body if body is not None else tree).itertext():
+        seen += len(text.strip())
+        if seen > chars:
+            return True
+    return False
 
 
 def _remove_keeping_tail(element) -> None:
