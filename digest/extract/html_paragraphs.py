@@ -2,7 +2,7 @@
 
 Drops a headline, dek, dateline, byline or reading time repeated at the top,
 lines without words, link sections ("Related", "More from ..." and the links
-under them) and boilerplate (read-more links, credits, appeals, copyright);
+under them), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate (read-more links, credits, appeals, copyright);
 takes the markup out of what is left (a table row's ``| a | b |`` bars,
 footnote numbers glued to words); then decides whether it looks like a body
 at all rather than a menu or a footer.
@@ -44,6 +44,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", description: str
     kept = _drop_leading_headers([p for p in kept if p], title=title, description=description)
     kept = [p for p in kept if _has_words(p)]
     kept = _drop_link_sections(kept)
+    kept = _drop_slideshow_captions(kept)
     return tuple(p for p in kept if not _is_boilerplate(p))
 
 
@@ -201,6 +202,53 @@ def _is_link_section_heading(paragraph: str) -> bool:
 
 def _is_link_like(paragraph: str) -> bool:
     return paragraph.startswith("- ") or not ends_sentence(paragraph)
+
+
+# A slide's caption starts with its counter, "3/50" or "3 of 50"; a slideshow's counters count
+# through its slides toward one total. A few lines between two slides (a credit) go with them.
+_SLIDE_COUNTER = re.compile(r"^(?:- )?(\d{1,3}) ?(?:/|of) ?(\d{1,3})\b")
+_SLIDESHOW_MIN_SLIDES = 3
+_BETWEEN_SLIDES_MAX = 2
+
+
+def _drop_slideshow_captions(paragraphs: list[str]) -> list[str]:
+    counters = [_slide_counter(p) for p in paragraphs]
+    dropped: set[int] = set()
+    start = 0
+    while start < len(paragraphs):
+        run = _slideshow_from(counters, start)
+        if len(run) >= _SLIDESHOW_MIN_SLIDES:
+            dropped.update(range(run[0], run[-1] + 1))
+            start = run[-1] + 1
+        else:
+            start += 1
+    return [p for i, p in enumerate(paragraphs) if i not in dropped]
+
+
+def _slideshow_from(counters: list[tuple[int, int] | None], start: int) -> list[int]:
+    """The indexes of the slides of a slideshow whose first slide is at ``start`` (empty when none)."""
+    first = counters[start]
+    if first is None:
+        return []
+    slides, (number, total) = [start], first
+    index = start + 1
+    while index < len(counters) and index - slides[-1] <= _BETWEEN_SLIDES_MAX + 1:
+        counter = counters[index]
+        if counter is not None:
+            if counter[1] != total or counter[0] <= number:
+                break
+            slides.append(index)
+            number = counter[0]
+        index += 1
+    return slides
+
+
+def _slide_counter(paragraph: str) -> tuple[int, int] | None:
+    match = _SLIDE_COUNTER.match(paragraph)
+    if match is None:
+        return None
+    number, total = int(match[1]), int(match[2])
+    return (number, total) if 0 < number <= total else None
 
 
 _BOILERPLATE = re.compile(

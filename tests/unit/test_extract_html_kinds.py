@@ -81,3 +81,33 @@ def test_hidden_inline_text_stays_with_its_sentence():
     found = extract_html(_page(_body((*VERSES, sentence))), url="https://canal.example/i")
     assert found is not None
     assert "metres wide at the top" in found.text
+
+
+SLIDES = (
+    ("Lock keepers", "The last lock keepers on the canal worked in pairs, one at each end of the flight."),
+    ("The basin", "Boats wintered in the basin beside the old warehouse until the gates were rebuilt."),
+    ("Brambles", "Volunteers cleared two miles of brambles from the towpath in a single weekend."),
+    ("New gates", "The new gates were made from timber saved from a demolished warehouse nearby."),
+    ("Inspection", "The trust sent an inspector in June, who passed the gates after a day of tests."),
+)
+
+
+def test_a_slideshows_numbered_captions_are_not_the_article():
+    # A gallery inside the story: each slide's caption starts with its counter ("3/5"), counting through.
+    slides = "\n".join(
+        f'<li><h2><span class="counter">{i}/{len(SLIDES)}</span> {title}</h2><p>{caption}</p></li>'
+        for i, (title, caption) in enumerate(SLIDES, start=1)
+    )
+    page = _page(f"<p>{VERSES[0]}</p>\n<ul class='legends'>{slides}</ul>\n<p>{VERSES[1]}</p>\n<p>{VERSES[2]}</p>")
+    found = extract_html(page, url="https://canal.example/g")
+    assert found is not None
+    assert found.paragraphs == VERSES
+
+
+def test_a_list_with_numbers_of_its_own_stays():
+    # Scores and fractions are no slide counter: they do not count through the list.
+    results = ("3/4 of the locks were repaired by June.", "2/3 of the volunteers came back the next year.")
+    items = "".join(f"<li>{r}</li>" for r in results)
+    found = extract_html(_page(f"{_body(VERSES)}<ul>{items}</ul>"), url="https://canal.example/l")
+    assert found is not None
+    assert found.text.count("of the") >= 2
