@@ -229,6 +229,38 @@ class Clone:
             time.sleep(0.5)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
+    found, queue = [], list(children.get(pid, []))
+    while queue:
+        found.append(queue.pop())
+        queue.extend(children.get(found[-1], []))
+    return found
+
+
+def no_run_under_way(pid: int, *, timeout: float = 120) -> None:
+    """Wait until no flow run's process is under `pid` (Prefect's runner starts each in a
+    process of its own) and no every-minute run is about to start. A Ctrl-C goes to the
+    whole process group, and a run's process caught starting or exiting prints Python's
+    KeyboardInterrupt traceback: its own, not the command's."""
+    deadline = time.monotonic() + timeout
+    while True:
+        running = []
+        for child in descendants(pid):
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+                if b"multiprocessing" in command or b"prefect.engine" in command:
+                    running.append(child)
+        if not running and 5 <= time.localtime().tm_sec <= 50:
+            return
+        assert time.monotonic() < deadline, f"a flow run still under way after {timeout:g} s: {running}"
+        time.sleep(0.2)
+
+
 def completed(runs: list[dict]) -> list[dict]:
     return [r for r in runs if r["state"]["type"] == "COMPLETED"]
 

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from digest.config import ListSettings
 from tests.conftest import POSTGRES_URL, postgres_reachable
-from tests.flows.readme import Background, _healthy, _venv, block_with, free_port
+from tests.flows.readme import Background, _healthy, _venv, block_with, descendants, free_port
 from tests.flows.test_daily_digest import SEEDS_DIR
 from tests.flows.test_deployment import kill_flow_runs
 from tests.helpers import digest_cli, report
@@ -260,18 +260,6 @@ def senders(rows: list[sa.Row]) -> dict[str, datetime]:
             until = row.claimed_until.replace(tzinfo=UTC) if row.claimed_until.tzinfo is None else row.claimed_until
             held[row.claimed_by] = max(held.get(row.claimed_by, until), until)
     return held
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError):
-            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
-    found, queue = [], list(children.get(pid, []))
-    while queue:
-        found.append(queue.pop())
-        queue.extend(children.get(found[-1], []))
-    return found
 
 
 def stop_all(hosts: list[Host]) -> None:
