@@ -210,6 +210,24 @@ def check_api(api_url: str) -> None:
         ) from None
 
 
+def server_for_run(*, spread: int) -> str:
+    """Where `digest run` runs its flow: the Prefect server at PREFECT_API_URL (which
+    must answer), else Prefect's temporary one, started and stopped in that process.
+    A spread run needs a real server: its batches go to the workers of its pool."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if url:
+        check_api(url)  # one line, exit 2, when nothing answers there
+        return f"the server at {url}"
+    if spread:
+        raise ConfigError(
+            "--spread hands the sending to the workers of a Prefect server: set PREFECT_API_URL to its API "
+            "(README: Beyond one machine)"
+        )
+    return "its temporary server, started and stopped here"
+
+
 def _free(port: int) -> bool:
     with socket.socket() as probe:
         # As the server will bind it: a port a closed connection left in TIME_WAIT is free.

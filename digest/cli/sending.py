@@ -60,7 +60,9 @@ def run(
             from digest.app import check_smtp
 
             check_smtp(settings.smtp)  # ServerUnavailable: one line, exit 2, in seconds
-        server = _prefect_server(spread)
+        from flows.schedule import server_for_run
+
+        server = server_for_run(spread=spread)
         # The temporary server's telemetry heartbeat races its own start-up on SQLite.
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         from flows.daily_digest import WORK, daily_digest
@@ -86,25 +88,6 @@ def run(
         out.print(prefect, markup=False)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
-
-
-def _prefect_server(spread: int) -> str:
-    """Where the flow runs: the Prefect server at PREFECT_API_URL (which must answer),
-    else Prefect's temporary one, started and stopped in this process."""
-    from prefect.settings import get_current_settings
-
-    from flows.schedule import check_api
-
-    url = get_current_settings().api.url
-    if url:
-        check_api(url)  # one line, exit 2, when nothing answers there
-        return f"the server at {url}"
-    if spread:
-        raise Failed(
-            "--spread hands the sending to the workers of a Prefect server: set PREFECT_API_URL to its API "
-            "(README: Beyond one machine)"
-        )
-    return "its temporary server, started and stopped here"
 
 
 def _show_only_our_log_lines() -> None:
