@@ -114,42 +114,19 @@ class Background:
 
 
 @dataclass
-class Clone:
-    """A fresh clone with its .venv, and the shell environment the README's commands run in."""
+class Shell:
+    """A folder of the project and a shell in it: the README's commands run there, after
+    the `export` lines run so far; long-running ones in the background, each in its own
+    process group with its output in a file."""
 
     path: Path
-    prefect_port: int
-    smtp_port: int
     env: dict[str, str]
     exports: list[str] = field(default_factory=list)  # the `export` lines run so far
     background: list[Background] = field(default_factory=list)
-    web_port: int = 0
-
-    @classmethod
-    def make(cls, where: Path) -> Clone:
-        path = where / "clone"
-        subprocess.run(["git", "clone", "--quiet", str(REPO), str(path)], check=True, timeout=60)
-        _venv(path)
-        prefect_port, smtp_port, web_port = free_port(), free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "PREFECT_"))}
-        env |= {
-            "PREFECT_HOME": str(where / "prefect-home"),
-            "PREFECT_SERVER_API_PORT": str(prefect_port),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_RUNNER_POLL_FREQUENCY": "2",  # a served run starts within 2 s of its time
-            "PREFECT_WORKER_QUERY_SECONDS": "2",  # a worker picks a run up within 2 s
-            "DIGEST_SMTP_PORT": str(smtp_port),
-            "DIGEST_WEB_PORT": str(web_port),  # the demo's subscriber pages, started by digest schedule
-        }
-        return cls(path, prefect_port, smtp_port, env, web_port=web_port)
-
-    @property
-    def api(self) -> str:
-        return f"http://127.0.0.1:{self.prefect_port}/api"
 
     def command(self, line: str) -> str:
-        """The README's line as this clone runs it: its own Prefect port."""
-        return line.replace(f"127.0.0.1:{README_PORT}", f"127.0.0.1:{self.prefect_port}")
+        """The README's line as this shell runs it."""
+        return line
 
     def script(self, line: str) -> str:
         return "\n".join([*self.exports, self.command(line)])
@@ -170,7 +147,7 @@ class Clone:
         return result
 
     def start(self, line: str) -> Background:
-        log = self.path.parent / f"background-{len(self.background)}.log"
+        log = self.path.parent / f"{self.path.name}-background-{len(self.background)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
                 ["bash", "-c", self.script(line)],
@@ -191,6 +168,41 @@ class Clone:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     running.interrupt(timeout=30)
             running.kill()
+
+
+@dataclass
+class Clone(Shell):
+    """A fresh clone with its .venv, and the shell environment the README's commands run in."""
+
+    prefect_port: int = 0
+    smtp_port: int = 0
+    web_port: int = 0
+
+    @classmethod
+    def make(cls, where: Path) -> Clone:
+        path = where / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(REPO), str(path)], check=True, timeout=60)
+        _venv(path)
+        prefect_port, smtp_port, web_port = free_port(), free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "PREFECT_"))}
+        env |= {
+            "PREFECT_HOME": str(where / "prefect-home"),
+            "PREFECT_SERVER_API_PORT": str(prefect_port),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_RUNNER_POLL_FREQUENCY": "2",  # a served run starts within 2 s of its time
+            "PREFECT_WORKER_QUERY_SECONDS": "2",  # a worker picks a run up within 2 s
+            "DIGEST_SMTP_PORT": str(smtp_port),
+            "DIGEST_WEB_PORT": str(web_port),  # the demo's subscriber pages, started by digest schedule
+        }
+        return cls(path, env, prefect_port=prefect_port, smtp_port=smtp_port, web_port=web_port)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.prefect_port}/api"
+
+    def command(self, line: str) -> str:
+        """The README's line as this clone runs it: its own Prefect port."""
+        return line.replace(f"127.0.0.1:{README_PORT}", f"127.0.0.1:{self.prefect_port}")
 
     def wait_healthy(self, *, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout

@@ -20,16 +20,15 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from digest.config import ListSettings
 from tests.conftest import POSTGRES_URL, postgres_reachable
-from tests.flows.readme import Background, _healthy, _venv, block_with, descendants, free_port
+from tests.flows.readme import Background, Shell, _healthy, _venv, block_with, descendants, free_port
 from tests.flows.test_daily_digest import SEEDS_DIR
 from tests.flows.test_deployment import kill_flow_runs
 from tests.helpers import digest_cli, report
@@ -44,56 +43,10 @@ RATE = 25  # messages per second, per send batch: the kill lands mid-send
 BATCH = 20  # the most a batch claims at once, so the most a killed one holds
 LEASE = 3  # seconds: the killed batch's claims are taken over after it
 KILL_AT = 60  # messages accepted before the kill (with both batches sending)
-# A list sent through an SMTP server names its postal address, where the settings know the key.
-POSTAL = 'postal_address = "1 Test Street, Testville"' if "postal_address" in ListSettings.__dataclass_fields__ else ""
+POSTAL = 'postal_address = "1 Test Street, Testville"'  # a list sent through an SMTP server names one
 
 
-@dataclass
-class Host:
-    """A checkout of the project and a shell in it: the README's commands run there, after
-    the `export` lines run so far."""
-
-    path: Path
-    env: dict[str, str]
-    exports: list[str] = field(default_factory=list)
-    background: list[Background] = field(default_factory=list)
-
-    def script(self, line: str) -> str:
-        return "\n".join([*self.exports, line])
-
-    def run(self, line: str, *, timeout: float = 120) -> str:
-        if line.startswith("export "):
-            self.exports.append(line)
-        result = subprocess.run(
-            ["bash", "-c", self.script(line)],
-            cwd=self.path,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert result.returncode == 0, f"{line!r}:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
-
-    def start(self, line: str) -> Background:
-        log = self.path.parent / f"{self.path.name}-{len(self.background)}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                ["bash", "-c", self.script(line)],
-                cwd=self.path,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        running = Background(line, process, log)
-        self.background.append(running)
-        return running
-
-
-def checkout(where: Path, name: str, env: dict[str, str]) -> Host:
+def checkout(where: Path, name: str, env: dict[str, str]) -> Shell:
     """A copy of this working tree (tracked and new files), with a .venv of its own that
     runs its code (tests/flows/readme.py), as on another host."""
     path = where / name
@@ -109,7 +62,7 @@ def checkout(where: Path, name: str, env: dict[str, str]) -> Host:
             (path / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, path / relative)
     _venv(path)
-    return Host(path, env | {"PREFECT_HOME": str(where / f"{name}-prefect-home")})
+    return Shell(path, env | {"PREFECT_HOME": str(where / f"{name}-prefect-home")})
 
 
 class Cluster:
@@ -185,7 +138,7 @@ class Cluster:
             self.databases = []
 
 
-def write_digest_toml(host: Host, smtp: RecordingSMTPServer) -> None:
+def write_digest_toml(host: Shell, smtp: RecordingSMTPServer) -> None:
     """The host's digest.toml (the store comes from DIGEST_STORE_URL): the same list on
     every host, sent at a pace that a kill can land in."""
     (host.path / "readers.csv").write_text(
@@ -262,7 +215,7 @@ def senders(rows: list[sa.Row]) -> dict[str, datetime]:
     return held
 
 
-def stop_all(hosts: list[Host]) -> None:
+def stop_all(hosts: list[Shell]) -> None:
     for host in reversed(hosts):
         for running in reversed(host.background):
             stop(running)
