@@ -18,6 +18,7 @@ from digest.errors import StoreError
 from digest.store.archive import ArchiveEntry, ArchiveMixin
 from digest.store.articles import ArticlesMixin, StoredArticle, content_hash
 from digest.store.base import create_engine, first_line, guard_methods
+from digest.store.imports import ImportsMixin
 from digest.store.issues import IssuesMixin, StoredIssue
 from digest.store.ledger import Claim, LedgerMixin
 from digest.store.limits import LimitsMixin
@@ -61,7 +62,9 @@ __all__ = [
 ]
 
 
-class Store(SourcesMixin, ArticlesMixin, SubscribersMixin, IssuesMixin, LedgerMixin, ArchiveMixin, LimitsMixin):
+class Store(
+    SourcesMixin, ArticlesMixin, SubscribersMixin, ImportsMixin, IssuesMixin, LedgerMixin, ArchiveMixin, LimitsMixin
+):
     """Opening a store brings its schema to the newest migration."""
 
     def __init__(self, url: str) -> None:
