@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from tests.flows.readme import block_with, completed, line_with, maildir_messages, no_run_under_way, port_free
+from tests.flows.readme import block_with, completed, line_with, maildir_messages, port_free, run_under_way
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_digest_schedule_fires_sends_and_stops_cleanly(readme_early):
     messages = maildir_messages(clone.path / "seeds" / "mail")
     assert len(recipients(messages)) == len(set(recipients(messages))) == SUBSCRIBERS
 
-    no_run_under_way(schedule.process.pid)
+    run_under_way(schedule.process.pid)
     began = time.monotonic()
     code = schedule.interrupt(signal.SIGINT)
     output = schedule.output()
