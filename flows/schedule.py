@@ -324,9 +324,35 @@ def serve(
     signals.check()
     on_ready(served)
     try:
-        return asyncio.run(_run_until_signalled(runner, signals))
+        with _runs_deaf_to_ctrl_c():
+            return asyncio.run(_run_until_signalled(runner, signals))
     finally:
         _drain()
+
+
+@contextlib.contextmanager
+def _runs_deaf_to_ctrl_c() -> Iterator[None]:
+    """The runner starts each flow run as a spawned process in this one's process group,
+    so the terminal's Ctrl-C reaches the run too, and a run caught starting or exiting
+    prints Python's KeyboardInterrupt traceback. A run spawned with SIGINT blocked (the
+    mask survives the exec, and Python leaves it so) hears only the runner, which stops
+    it with SIGTERM on the way out."""
+    from multiprocessing.context import SpawnProcess
+
+    spawn = SpawnProcess._Popen
+
+    def spawn_blocking_sigint(process: Any) -> Any:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return spawn(process)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    SpawnProcess._Popen = staticmethod(spawn_blocking_sigint)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        SpawnProcess._Popen = spawn  # type: ignore[method-assign]
 
 
 def _drain() -> None:

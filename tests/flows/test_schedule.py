@@ -59,3 +59,33 @@ def test_a_prefect_api_that_does_not_answer_is_one_line(config):
     assert result.returncode == 2, result
     assert result.stderr.startswith("digest: error: the Prefect API at http://127.0.0.1:9/api (PREFECT_API_URL)")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def _nap(started) -> None:
+    import time
+
+    started.set()
+    time.sleep(1.5)
+
+
+@pytest.mark.parametrize("deaf", [False, True])
+def test_a_flow_run_process_does_not_hear_the_terminals_ctrl_c(deaf):
+    """`digest schedule`'s runner spawns each flow run in its process group, so a Ctrl-C at
+    the terminal reaches the run too: spawned with SIGINT blocked, it finishes (or is
+    stopped by the runner) instead of dying with a KeyboardInterrupt traceback."""
+    import contextlib
+    import multiprocessing
+    import os
+    import signal
+
+    from flows.schedule import _runs_deaf_to_ctrl_c
+
+    context = multiprocessing.get_context("spawn")
+    started = context.Event()
+    with _runs_deaf_to_ctrl_c() if deaf else contextlib.nullcontext():
+        process = context.Process(target=_nap, args=(started,))
+        process.start()
+    assert started.wait(30)
+    os.kill(process.pid, signal.SIGINT)
+    process.join(30)
+    assert process.exitcode == (0 if deaf else 1)  # 1: KeyboardInterrupt, with its traceback
