@@ -24,6 +24,7 @@ Exactly once, nothing lost:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
@@ -41,7 +42,7 @@ from digest.delivery.connection import Outcome
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
 from digest.delivery.pace import RateLimiter
 from digest.delivery.pool import Sender, SmtpPool
-from digest.mail.dkim import DkimSigner
+from digest.mail.dkim import DkimSigner, Signed, Unsigned, sign_all
 from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.mail.verp import Verp
 from digest.models import DeliveryResult, DeliveryStatus, OutgoingMessage, Subscriber
@@ -76,8 +77,9 @@ async def deliver_issue(
     """Send what the ledger still owes for `issue` through `transport` (default: a pool of
     `options.connections` connections to `smtp`); close the issue when nothing is owed
     (and nothing is uncertain, unless `accept_uncertain`). With `signer` every message is
-    DKIM-signed, on `signing_threads` threads beside the event loop (default: a core but
-    one with an RSA key, whose signing leaves the GIL); with `verp` each goes
+    DKIM-signed, its body hash and signatures made on `signing_threads` threads beside
+    the event loop, several messages a hand-off (default: one a core with an RSA key,
+    none with Ed25519 alone; 0: on the loop's thread); with `verp` each goes
     out from its own bounce address, naming the issue and the reader."""
     if transport is None:
         if smtp is None:
@@ -117,7 +119,7 @@ async def deliver_issue(
     finally:
         heartbeat.cancel()
         if signing is not None:
-            signing.shutdown(wait=False)
+            signing.shutdown()
         await transport.close()
         left = claims.leftovers()
         if run.server_down:
@@ -177,16 +179,74 @@ async def deliver_issue(
     return await run.patiently("reading the ledger totals", report)
 
 
-def _signing_threads(signer: DkimSigner | None, threads: int | None) -> ThreadPoolExecutor | None:
-    """Threads to sign messages on. The body hash and the signatures are computed in C
-    without the GIL, and an RSA signature costs several times the rest of a message's
-    work, so with an RSA key and a core to spare they are made there while the event loop
-    sends. An Ed25519 signature is too cheap for the hand-off to pay (bench/dkim.py)."""
+def _signing_threads(signer: DkimSigner | None, threads: int | None) -> Signing | None:
+    """Where messages are signed: on threads beside the event loop, or (None) inline.
+    The body hash and the signatures are computed in C without the GIL, so with an RSA
+    key (whose signature costs about twice the rest of a message's work) they go to a
+    thread a core, in batches, and the loop keeps only the Python part of each message:
+    every core the loop and the server leave idle signs. An Ed25519 signature alone is
+    made inline: even batched, the hand-off cost more CPU than it saved (bench/dkim.py)."""
     if signer is None:
         return None
     if threads is None:
-        threads = (os.cpu_count() or 1) - 1 if signer.rsa else 0
-    return ThreadPoolExecutor(threads, thread_name_prefix="dkim") if threads > 0 else None
+        threads = (os.cpu_count() or 1) if signer.rsa else 0
+    return Signing(threads) if threads > 0 else None
+
+
+class Signing:
+    """Signs prepared messages on `threads` threads, several per hand-off: what the
+    workers prepared in one turn of the event loop, or while every thread was busy, goes
+    to the free threads in one call each (shared out evenly), so the hand-off (a
+    thread woken, the loop woken with the result) is paid once a batch, not once a
+    message."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="dkim")
+        self.waiting: list[tuple[Unsigned, asyncio.Future[Signed]]] = []
+        self.busy = 0
+        self.batches = 0  # handed off so far, and the messages in them
+        self.signed = 0
+        self._flush_due = False
+
+    def sign(self, unsigned: Unsigned) -> asyncio.Future[Signed]:
+        """The message's signatures, once a thread has made them."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Signed] = loop.create_future()
+        self.waiting.append((unsigned, future))
+        if not self._flush_due:
+            self._flush_due = True
+            loop.call_soon(self._flush)  # after the other workers' turns: they may add theirs
+        return future
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        free = self.threads - self.busy
+        while self.waiting and free > 0:
+            size = -(-len(self.waiting) // free)
+            batch, self.waiting = self.waiting[:size], self.waiting[size:]
+            free -= 1
+            self.busy += 1
+            self.batches += 1
+            self.signed += len(batch)
+            done = asyncio.get_running_loop().run_in_executor(self.executor, sign_all, [u for u, _ in batch])
+            done.add_done_callback(functools.partial(self._done, batch))
+
+    def _done(self, batch: list[tuple[Unsigned, asyncio.Future[Signed]]], done: asyncio.Future[list[Signed]]) -> None:
+        self.busy -= 1
+        error = done.exception() if not done.cancelled() else asyncio.CancelledError()
+        for index, (_, future) in enumerate(batch):
+            if future.done():  # its worker was cancelled
+                continue
+            if error is None:
+                future.set_result(done.result()[index])
+            else:
+                future.set_exception(error)
+        if self.waiting:
+            self._flush()
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False)
 
 
 def _may_send(claims: Claims, run: SendRun, subscriber_id: int) -> Callable[[], bool]:
@@ -199,7 +259,7 @@ async def _worker(
     claims: Claims,
     writer: OutcomeWriter,
     envelope: Callable[[int], str] | None = None,
-    signing: ThreadPoolExecutor | None = None,
+    signing: Signing | None = None,
 ) -> None:
     while not run.stop and not run.server_down:
         claim = await claims.next()
@@ -226,7 +286,7 @@ async def _deliver_one(
     *,
     may_send: Callable[[], bool],
     envelope: Callable[[int], str] | None = None,
-    signing: ThreadPoolExecutor | None = None,
+    signing: Signing | None = None,
 ) -> DeliveryResult | None:
     """The message's outcome, or None when it was not sent because the run is stopping
     or the claim is no longer safely held. `envelope` gives the envelope sender of a
@@ -239,10 +299,11 @@ async def _deliver_one(
         if signing is None:
             data = run.factory.build(recipient)
         else:
-            # Everything but the signature here; the signature on a signing thread, where
-            # OpenSSL computes it without the GIL while this loop sends other messages.
+            # Everything but the body hash and the signatures here; those on a signing
+            # thread, while this loop sends other messages. The claim is checked again
+            # below, after the signature: one lost meanwhile is not sent.
             unsigned = run.factory.prepare(recipient)
-            data = unsigned.complete(await asyncio.get_running_loop().run_in_executor(signing, unsigned.sign))
+            data = unsigned.complete(await signing.sign(unsigned))
         message = OutgoingMessage(sender, (subscriber.email,), data)
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))

@@ -3,8 +3,10 @@ public key handed to it in place of DNS; the VERP bounce addresses; the [dkim] s
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
+import threading
 from datetime import date
 
 import dkim
@@ -14,6 +16,11 @@ from hypothesis import given, settings, strategies as st
 from digest.app import render_for_list
 from digest.app.deliverability import alignment_warnings, dkim_keys
 from digest.config import parse_settings
+from digest.delivery.claims import SendRun
+from digest.delivery.connection import Outcome
+from digest.delivery.options import DeliveryOptions, Stop
+from digest.delivery.pace import RateLimiter
+from digest.delivery.send import Signing, _deliver_one
 from digest.errors import ConfigError
 from digest.mail.compose import compose
 from digest.mail.dkim import (
@@ -26,10 +33,12 @@ from digest.mail.dkim import (
     load_private_key,
     private_pem,
     relaxed_body,
+    sign_all,
 )
 from digest.mail.message import MessageFactory, Recipient
 from digest.mail.verp import ForgedBounce, Verp, issue_tag
-from digest.models import Article, Summary
+from digest.models import Article, DeliveryStatus, OutgoingMessage, Subscriber, Summary
+from digest.store import Claim
 from tests.helpers import LIST
 
 
@@ -147,6 +156,64 @@ def test_headers_added_on_the_way_that_are_not_signed_do_not_matter():
     message = factory(DkimSigner([rsa, ed])).build(READERS[0])
     travelled = b"Received: from x by y; Tue, 24 Nov 2026 07:00:00 +0000\r\nReturn-Path: <b@example.org>\r\n" + message
     assert verified(travelled, rsa, ed) == [True, True]
+
+
+async def test_signing_on_threads_in_batches_gives_signatures_that_verify():
+    rsa, ed = keys()
+    made = factory(DkimSigner([rsa, ed]))
+    signing = Signing(2)
+    try:
+        prepared = [made.prepare(reader) for reader in READERS * 2]
+        signed = await asyncio.gather(*(signing.sign(unsigned) for unsigned in prepared))
+    finally:
+        signing.shutdown()
+    assert signing.signed == 8 and signing.batches == 2  # made in one turn of the loop: 4 a thread
+    for unsigned, signatures, reader in zip(prepared, signed, READERS * 2, strict=True):
+        message = unsigned.complete(signatures)
+        assert verified(message, rsa, ed) == [True, True]
+        assert f"<{reader.email}>".encode() in message or f"To: {reader.email}".encode() in message
+    assert sign_all(prepared[:2])[0][0] == signed[0][0]  # the same body hash as one by one
+
+
+async def test_a_claim_lost_while_its_signature_is_made_is_not_sent():
+    """The claim is checked after the signature, right before the message goes: a claim
+    whose lease ran short (or another sender took) while its signature was made is
+    neither sent nor counted."""
+    rsa, _ = keys()
+    made = factory(DkimSigner([rsa]))
+    sent: list[OutgoingMessage] = []
+
+    class Transport:
+        concurrency = 1
+
+        async def send(self, message: OutgoingMessage) -> Outcome:
+            sent.append(message)
+            return Outcome(DeliveryStatus.SENT, 250)
+
+    run = SendRun(
+        "issue", None, made, made.envelope_from, lambda s: Recipient(s.email), DeliveryOptions(), RateLimiter(0), Stop()
+    )
+    signing = Signing(1)
+    held = threading.Event()
+    signing.executor.submit(held.wait)  # the signing thread is busy: the signature waits
+    claim = Claim(Subscriber(1, "daily", "ana@example.org", "ana@example.org"), attempts=1)
+    holds = [True]
+    try:
+        task = asyncio.ensure_future(_deliver_one(claim, run, Transport(), may_send=lambda: holds[0], signing=signing))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not task.done() and signing.busy == 1
+        holds[0] = False  # the lease could not be renewed meanwhile
+        held.set()
+        assert await task is None
+        assert sent == []
+        holds[0] = True  # and one still held is sent, signed
+        result = await _deliver_one(claim, run, Transport(), may_send=lambda: holds[0], signing=signing)
+    finally:
+        held.set()
+        signing.shutdown()
+    assert result is not None and result.status is DeliveryStatus.SENT
+    assert verified(sent[0].data, rsa) == [True]
 
 
 def test_sign_message_signs_any_message_and_refolding_is_harmless():
