@@ -203,16 +203,7 @@ def _naive_child(n: int, port: int, results) -> None:
 def _ours_child(store_url: str, n: int, port: int, connections: int, results) -> None:
     digest, rendered = make_rendered()
     with Store(store_url) as store:
-        store.add_subscribers(
-            "daily",
-            (
-                NewSubscriber(email=f"r{i}@example.org", key=f"r{i}@example.org", name=f"Reader {i}", attributes={})
-                for i in range(n)
-            ),
-            at=NOW,
-        )
-        store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
-        issue = store.issue(digest.issue_id)
+        issue = saved_issue(store, digest, rendered, readers=n)
         smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=30)
         before = _cpu_self()
         start = time.perf_counter()
@@ -230,6 +221,20 @@ def _ours_child(store_url: str, n: int, port: int, connections: int, results) ->
         cpu = _cpu_self() - before
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results.put((seconds, cpu, report.totals[DeliveryStatus.SENT], rss))
+
+
+def saved_issue(store: Store, digest, rendered, *, readers: int):
+    """`readers` subscribers on the list and the issue saved, owed to each of them."""
+    store.add_subscribers(
+        "daily",
+        (
+            NewSubscriber(email=f"r{i}@example.org", key=f"r{i}@example.org", name=f"Reader {i}", attributes={})
+            for i in range(readers)
+        ),
+        at=NOW,
+    )
+    store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
+    return store.issue(digest.issue_id)
 
 
 def in_child(target, *args) -> tuple[float, float, int, float]:

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.delivery import LIST, NOW, Sink, make_rendered  # noqa: E402
+from bench.delivery import LIST, Sink, make_rendered, saved_issue  # noqa: E402
 from digest.app import recipient_factory  # noqa: E402
 from digest.config import SmtpSettings  # noqa: E402
 from digest.delivery.send import DeliveryOptions, deliver_issue, run  # noqa: E402
@@ -37,7 +37,6 @@ from digest.mail.message import MessageFactory, Recipient  # noqa: E402
 from digest.mail.verp import Verp  # noqa: E402
 from digest.models import DeliveryStatus  # noqa: E402
 from digest.store import Store  # noqa: E402
-from digest.subscribers import NewSubscriber  # noqa: E402
 
 
 def variants() -> list[tuple[str, DkimSigner | None]]:
@@ -81,16 +80,7 @@ async def send(
 ) -> tuple[float, float, float]:
     """Seconds, CPU seconds of this process and of the event loop's thread, of the send alone."""
     with Store(f"sqlite:///{db}") as store:
-        store.add_subscribers(
-            "daily",
-            (
-                NewSubscriber(email=f"r{i}@example.org", key=f"r{i}@example.org", name=f"Reader {i}", attributes={})
-                for i in range(n)
-            ),
-            at=NOW,
-        )
-        store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=NOW)
-        issue = store.issue(digest.issue_id)
+        issue = saved_issue(store, digest, rendered, readers=n)
         start, cpu, loop_cpu = time.perf_counter(), time.process_time(), time.thread_time()
         report = await deliver_issue(
             issue,

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated
@@ -51,32 +49,23 @@ def listen(
     with errors():
         from digest.app.bounces import Intake
         from digest.delivery.bounce_listener import BounceListener
-        from digest.delivery.listener import address, on_sigterm
 
         settings = state.settings
         bounce = settings.delivery.bounce_address
         domains = [bounce.rpartition("@")[2]] if bounce else []
         domains += [parseaddr(entry.sender)[1].rpartition("@")[2] for entry in settings.lists]
-        stopping = threading.Event()
-        previous = on_sigterm(stopping.set)
         with open_store() as store:
             intake = Intake(settings, store=store)
 
             def handle(data: bytes, recipients: tuple[str, ...]) -> str:
                 return intake.handle(data, envelope_to=recipients).outcome.value
 
+            def ready(where: str) -> None:
+                shown = ", ".join(dict.fromkeys(d.lower() for d in domains if d)) or "any domain"
+                out.print(f"Taking bounces and complaints on {where} for {shown} (Ctrl-C to stop)", markup=False)
+
             listener = BounceListener(handle, domains=domains, host=host, port=port)
-            try:
-                with listener:
-                    where = address(host, listener.port)
-                    shown = ", ".join(dict.fromkeys(d.lower() for d in domains if d)) or "any domain"
-                    out.print(f"Taking bounces and complaints on {where} for {shown} (Ctrl-C to stop)", markup=False)
-                    stopping.wait()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                if previous is not None:
-                    signal.signal(signal.SIGTERM, previous)
+            listener.serve_until_stopped(on_ready=ready)
         counts = listener.counts
         shown = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
         err.print(

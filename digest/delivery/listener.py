@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
@@ -125,6 +126,23 @@ class LocalSmtpServer:
         if controller is not None:
             controller.stop()
             log.info("%s on %s stopped", self.what, address(self.host, self._port))
+
+    def serve_until_stopped(self, *, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in the foreground until Ctrl-C or SIGTERM. `on_ready` gets the address
+        (`host:port`, the real port when the port was 0) once it listens, and is not
+        called when it cannot listen (a DeliveryError naming the address and the cause)."""
+        stopping = threading.Event()
+        previous = on_sigterm(stopping.set)
+        try:
+            with self:
+                if on_ready is not None:
+                    on_ready(address(self.host, self.port))
+                stopping.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import mailbox
 import re
-import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +21,7 @@ from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from digest.delivery.listener import LocalSmtpServer, address, on_sigterm
+from digest.delivery.listener import LocalSmtpServer, address
 from digest.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -117,21 +115,9 @@ def serve_sink(
     port: int = 2525,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Run a capture sink in the foreground until Ctrl-C or SIGTERM. `on_ready` gets the
-    address (`host:port`, the real port when `port` is 0) once the sink is listening, and
-    not at all when it cannot listen (a DeliveryError naming the address and the cause)."""
-    stopping = threading.Event()
-    previous = on_sigterm(stopping.set)
-    try:
-        with CaptureSink(maildir=maildir, host=host, port=port) as sink:
-            if on_ready is not None:
-                on_ready(address(sink.host, sink.port))
-            stopping.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    """Run a capture sink in the foreground until Ctrl-C or SIGTERM (see
+    LocalSmtpServer.serve_until_stopped)."""
+    CaptureSink(maildir=maildir, host=host, port=port).serve_until_stopped(on_ready=on_ready)
 
 
 def captured(maildir: Path) -> list[CapturedMessage]:
