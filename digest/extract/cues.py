@@ -219,6 +219,10 @@ _AUTHOR_BIO = re.compile(
 )
 
 
+# A chart printed as text: each axis label and value on a line of its own ("$900", "6.6%", "’17").
+_CHART_NUMBER = re.compile(r"[$€£¥+−-]?[’'‘]?\d[\d.,]*\s?%?")
+
+
 def _is_code(text: str) -> bool:
     if _CODE_START.match(text) or _YAML_LINE.match(text):
         return True
@@ -302,6 +306,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.NAV
     n = count_words(text)
     low = text.lower()
+    if not item and n == 1 and _CHART_NUMBER.fullmatch(text):
+        return Kind.FIGURE
     if _is_code(text):
         return Kind.CODE
     if n <= 80 and _CAPTION.search(text, low):

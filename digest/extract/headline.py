@@ -45,6 +45,8 @@ _HEADLINE_MIN_WORDS = 2
 _HEADLINE_MAX_WORDS = 30
 _HEADER_KINDS = frozenset({Kind.BYLINE, Kind.DATE, Kind.NAME, Kind.META})
 _BODY_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
+# Lines a page prints by the dozen (menu items, a chart's labels): no measure of how far the headline is.
+_UNCOUNTED_KINDS = frozenset({Kind.NAV, Kind.FIGURE})
 _BODY_TERMS_WORDS = 600
 _LEAD_WORDS = 80
 # A candidate this close to the best score but higher up the page wins: captions
@@ -307,7 +309,7 @@ def _story_byline(blocks: list[Block], body_start: int) -> int | None:
         if blocks[i].kind is Kind.BYLINE:
             over = i - 1 if blocks[i - 1].kind is not Kind.DATE else i - 2
             return i if over >= 0 and _is_candidate(blocks[over]) else None
-        if blocks[i].kind is not Kind.NAV:
+        if blocks[i].kind not in _UNCOUNTED_KINDS:
             seen += 1
     return None
 
@@ -322,7 +324,7 @@ def _window_top(blocks: list[Block], body_start: int) -> int:
     counted = 0
     low = max(0, body_start - _WINDOW_MAX_BLOCKS)
     for i in range(body_start - 1, low - 1, -1):
-        if blocks[i].kind is not Kind.NAV:
+        if blocks[i].kind not in _UNCOUNTED_KINDS:
             counted += 1
             if counted == _HEADLINE_WINDOW:
                 return i
@@ -351,7 +353,7 @@ def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) 
         return None
     winner = max(scored)[1]
     close = (i for score, i in scored if score >= best - _HIGHER_MARGIN and i < winner)
-    higher = [i for i in close if sum(b.kind is not Kind.NAV for b in blocks[i:winner]) <= _HIGHER_REACH]
+    higher = [i for i in close if sum(b.kind not in _UNCOUNTED_KINDS for b in blocks[i:winner]) <= _HIGHER_REACH]
     return min(higher, default=winner)
 
 
@@ -380,7 +382,7 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
                 elif i >= byline - 2 and block.words < _DEK_MIN_WORDS + 3:
                     score += _OVER_BYLINE  # a longer line there is the dek, under the headline
             scored.append((score, i))
-        if block.kind is not Kind.NAV:
+        if block.kind not in _UNCOUNTED_KINDS:
             distance += 1
     return scored
 

@@ -36,7 +36,7 @@ def _blocks(text: str) -> list[Block]:
     return _mark_outline(_mark_threads(_mark_replies(_mark_link_pairs(blocks))))
 
 
-_CODE_COMPANIONS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.SENTENCE, Kind.DATE})
+_CODE_COMPANIONS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.SENTENCE, Kind.DATE, Kind.FIGURE})
 
 
 def _preformatted(group: list[Block]) -> list[Block]:
@@ -48,13 +48,17 @@ def _preformatted(group: list[Block]) -> list[Block]:
 
 def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
     """A headline right under the same headline is a linked teaser (its picture's link, then its title's)."""
+    keys = [_unmarked(b.text) for b in blocks]
     out = list(blocks)
     for i in range(1, len(blocks)):
         block = blocks[i]
         if (
             block.kind in (Kind.FRAGMENT, Kind.BULLET, Kind.NAV, Kind.SENTENCE)
-            and block.words >= 3
-            and _unmarked(block.text) == _unmarked(blocks[i - 1].text)
+            and len(keys[i].split()) >= 3
+            and keys[i] == keys[i - 1]
+            # Said three times or more, it is one caption under each picture of a set, not a link pair.
+            and (i < 2 or keys[i - 2] != keys[i])
+            and (i + 1 >= len(keys) or keys[i + 1] != keys[i])
         ):
             out[i] = _as(block, Kind.TEASER)
     return out

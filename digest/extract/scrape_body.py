@@ -35,6 +35,8 @@ _WEIGHTS: dict[Kind, float] = {
     Kind.AD: -4,
     # The article's own outline sits between its introduction and its sections.
     Kind.OUTLINE: 0,
+    # A chart between the paragraphs prints a line per label: each costs little, or the chart cuts the story.
+    Kind.FIGURE: -1,
 }
 _BODY_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
 _HEADER_KINDS = frozenset({Kind.BYLINE, Kind.NAME, Kind.DATE})

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     CODE = "code"
     AD = "ad"  # "Advertisement", "Story continues below"
     OUTLINE = "outline"  # the page's own table of contents: items repeated later as its headings
+    FIGURE = "figure"  # a number alone on a line: a chart's axis label or value
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,3 +140,52 @@ def test_a_formula_printed_as_tex_is_not_a_code_listing():
         SETUP[3],
     )
     assert not any("displaystyle" in p for p in body_of(scrape))
+
+
+def test_a_chart_between_paragraphs_does_not_cut_the_body():
+    axis = ["1,200", "900", "600", "300", "0", "’19", "’20", "’21", "’22", "’23", "’24"]
+    values = ["$412", "$530", "$655", "$790", "$1,020", "12.5%"]
+    scrape = page(
+        "Library visits by year",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "Visits to the reading room",
+        *axis,
+        *values,
+        "*Projected",
+        "Source: County library service",
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+    )
+    paragraphs = body_of(scrape)
+    assert paragraphs[0] == PARAGRAPHS[0]
+    assert paragraphs[-1] == PARAGRAPHS[3]
+    assert not set(axis + values) & set(paragraphs)
+
+
+def test_one_caption_under_each_picture_of_a_set_does_not_cut_the_body():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        PARAGRAPHS[2],
+        "  * A view of the reading room\n  * A view of the reading room\n  * A view of the reading room",
+        PARAGRAPHS[3],
+    )
+    assert body_of(scrape)[-1] == PARAGRAPHS[3]
+
+
+def test_a_two_word_link_said_twice_is_no_linked_teaser():
+    closing = (
+        "The corn exchange was built in 1862 and later served as a cinema, "
+        "a dance hall and a furniture warehouse before it closed."
+    )
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        PARAGRAPHS[2],
+        "  * Reading room\n  * Reading room",
+        closing,
+    )
+    assert body_of(scrape)[-1] == closing
