@@ -50,6 +50,9 @@ def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
     """A headline right under the same headline is a linked teaser (its picture's link, then its title's)."""
     keys = [_unmarked(b.text) for b in blocks]
     out = list(blocks)
+    for i, block in enumerate(blocks):
+        if block.kind in (Kind.BULLET, Kind.NAV) and BULLET.match(block.text) and _opens_twice(keys[i]):
+            out[i] = _as(block, Kind.TEASER)
     for i in range(1, len(blocks)):
         block = blocks[i]
         if (
@@ -62,6 +65,12 @@ def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
         ):
             out[i] = _as(block, Kind.TEASER)
     return out
+
+
+def _opens_twice(text: str) -> bool:
+    """A line that opens with the same words twice: a teaser's picture link and title link run together."""
+    words = text.split()
+    return any(words[:k] == words[k : 2 * k] for k in range(2, len(words) // 2 + 1))
 
 
 def _unmarked(text: str) -> str:

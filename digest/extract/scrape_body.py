@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from digest.extract.html_text import strip_footnote_markers
-from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind
+from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
 # Score per kind for the densest-run search; prose scores by length.
 _WEIGHTS: dict[Kind, float] = {
@@ -49,7 +49,7 @@ def _weight(block: Block) -> float:
     if block.kind is Kind.BULLET:
         # A list item that is a paragraph of sentences counts as one, a shorter sentence a little;
         # a linked headline (no sentence end) neither helps nor costs: lists of them follow stories.
-        if not TERMINAL.search(block.text):
+        if not _is_sentence_item(block):
             return 0.0
         return min(block.words, 80) if block.words >= _ITEM_PARAGRAPH_WORDS else 0.3 * block.words
     return _WEIGHTS[block.kind]
@@ -93,6 +93,13 @@ def weights(blocks: list[Block]) -> list[float]:
     for i, block in enumerate(blocks):
         if block.kind is Kind.PROSE and _isolated(blocks, i):
             weights[i] *= _ISLAND_FACTOR
+        elif block.kind in (Kind.SECTION, Kind.THREAD):
+            # Under "You might also like", a long item without a full stop is a linked headline.
+            j = i + 1
+            while j < len(blocks) and _is_item(blocks[j]):
+                if not TERMINAL.search(blocks[j].text):
+                    weights[j] = min(weights[j], 0.0)
+                j += 1
     return weights
 
 
@@ -191,8 +198,19 @@ def _is_caption_name(blocks: list[Block], i: int) -> bool:
 
 
 def _is_sentence_item(block: Block) -> bool:
-    """A list item that ends like a sentence: the text's own list, not a list of linked headlines."""
-    return block.kind is Kind.BULLET and TERMINAL.search(block.text) is not None
+    """A list item that reads as a sentence: the text's own list, not a list of linked headlines."""
+    return block.kind is Kind.BULLET and (TERMINAL.search(block.text) is not None or _reads_as_sentence(block.text))
+
+
+# A list post's items often end without a full stop: an item this long, in sentence case, is still a sentence.
+# A linked headline is shorter, or capitalises its words; a script without capitals gives no such sign.
+_SENTENCE_ITEM_WORDS = 12
+
+
+def _reads_as_sentence(text: str) -> bool:
+    words = BULLET.sub("", text, count=1).split()
+    cased = [w for w in words if w[:1].lower() != w[:1].upper()]
+    return len(words) >= _SENTENCE_ITEM_WORDS and len(cased) >= 0.6 * len(words) and title_ratio(words) < 0.5
 
 
 def body_start(blocks: list[Block], start: int, end: int) -> int:

@@ -189,3 +189,42 @@ def test_a_two_word_link_said_twice_is_no_linked_teaser():
         closing,
     )
     assert body_of(scrape)[-1] == closing
+
+
+NOTES_ITEMS = [
+    "  * The catalogue now lists every parish register by decade, so a missing decade shows up at a glance",
+    "  * Volunteers finished scanning the tithe maps, and the scans can be ordered at the front desk from Monday",
+    "  * The strongroom's new shelving holds twice as many boxes as the old racks in the basement did",
+    "  * Our thanks to the history society for lending the two trade directories we were missing",
+    "  * Late opening on Thursdays moves to Wednesdays in the summer, when the evening classes stop",
+]
+
+
+def test_a_post_of_list_items_without_full_stops_is_read_as_its_items():
+    scrape = page(
+        "Reading room notes: week 12",
+        "Posted by the reading room team",
+        PARAGRAPHS[0],
+        "\n".join(NOTES_ITEMS[:3]),
+        "Thanks",
+        "\n".join(NOTES_ITEMS[3:]),
+        "Previous post",
+        "© County library service",
+    )
+    paragraphs = body_of(scrape)
+    assert paragraphs[0] == PARAGRAPHS[0]
+    assert paragraphs[-1] == NOTES_ITEMS[-1].removeprefix("  * ")
+
+
+def test_teasers_that_print_their_headline_twice_are_not_the_body():
+    teasers = [
+        "Is the old corn exchange the best reading room in the county? Is the old corn exchange the best reading room in the county?",
+        "What did the volunteers find in the damp basement store? What did the volunteers find in the damp basement store?",
+        "Who saved the building from demolition four years ago? Who saved the building from demolition four years ago?",
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        *PARAGRAPHS,
+        "\n".join(f"  * {t}" for t in teasers),
+    )
+    assert body_of(scrape) == PARAGRAPHS
