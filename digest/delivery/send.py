@@ -181,10 +181,10 @@ async def deliver_issue(
 
 def _signing_threads(signer: DkimSigner | None, threads: int | None) -> Signing | None:
     """Where messages are signed: on threads beside the event loop, or (None) inline.
-    The body hash and the signatures are computed in C without the GIL, so with an RSA
-    key (whose signature costs about twice the rest of a message's work) they go to a
-    thread a core, in batches, and the loop keeps only the Python part of each message:
-    every core the loop and the server leave idle signs. An Ed25519 signature alone is
+    An RSA signature is made by OpenSSL without the GIL (digest.mail.openssl), so with an
+    RSA key (whose signature costs about twice the rest of a message's work) the
+    signatures go to a thread a core, in batches, and the loop keeps the rest of each
+    message: every core the loop and the server leave idle signs. An Ed25519 signature alone is
     made inline: even batched, the hand-off cost more CPU than it saved (bench/dkim.py)."""
     if signer is None:
         return None
@@ -203,21 +203,24 @@ class Signing:
     def __init__(self, threads: int) -> None:
         self.threads = threads
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="dkim")
-        self.waiting: list[tuple[Unsigned, asyncio.Future[Signed]]] = []
+        self.waiting: list[tuple[Unsigned, list[bytes], asyncio.Future[list[bytes]]]] = []
         self.busy = 0
         self.batches = 0  # handed off so far, and the messages in them
         self.signed = 0
         self._flush_due = False
 
-    def sign(self, unsigned: Unsigned) -> asyncio.Future[Signed]:
-        """The message's signatures, once a thread has made them."""
+    async def sign(self, unsigned: Unsigned) -> Signed:
+        """The message's signatures, once a thread has made them. The body hash and what
+        each key signs are made here: a signing thread then takes the GIL back once a
+        message, after its signature."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Signed] = loop.create_future()
-        self.waiting.append((unsigned, future))
+        bh, inputs = unsigned.inputs()
+        future: asyncio.Future[list[bytes]] = loop.create_future()
+        self.waiting.append((unsigned, inputs, future))
         if not self._flush_due:
             self._flush_due = True
             loop.call_soon(self._flush)  # after the other workers' turns: they may add theirs
-        return future
+        return bh, await future
 
     def _flush(self) -> None:
         self._flush_due = False
@@ -229,13 +232,18 @@ class Signing:
             self.busy += 1
             self.batches += 1
             self.signed += len(batch)
-            done = asyncio.get_running_loop().run_in_executor(self.executor, sign_all, [u for u, _ in batch])
+            work = [(unsigned, inputs) for unsigned, inputs, _ in batch]
+            done = asyncio.get_running_loop().run_in_executor(self.executor, sign_all, work)
             done.add_done_callback(functools.partial(self._done, batch))
 
-    def _done(self, batch: list[tuple[Unsigned, asyncio.Future[Signed]]], done: asyncio.Future[list[Signed]]) -> None:
+    def _done(
+        self,
+        batch: list[tuple[Unsigned, list[bytes], asyncio.Future[list[bytes]]]],
+        done: asyncio.Future[list[list[bytes]]],
+    ) -> None:
         self.busy -= 1
         error = done.exception() if not done.cancelled() else asyncio.CancelledError()
-        for index, (_, future) in enumerate(batch):
+        for index, (_, _, future) in enumerate(batch):
             if future.done():  # its worker was cancelled
                 continue
             if error is None:
@@ -299,8 +307,8 @@ async def _deliver_one(
         if signing is None:
             data = run.factory.build(recipient)
         else:
-            # Everything but the body hash and the signatures here; those on a signing
-            # thread, while this loop sends other messages. The claim is checked again
+            # Everything but the signatures here; those on a signing thread, while this
+            # loop sends other messages. The claim is checked again
             # below, after the signature: one lost meanwhile is not sent.
             unsigned = run.factory.prepare(recipient)
             data = unsigned.complete(await signing.sign(unsigned))

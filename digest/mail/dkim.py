@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from digest.errors import ConfigError
+from digest.mail.openssl import gil_free_rsa
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -109,7 +110,7 @@ class DkimKey:
         else:
             self.algorithm = "rsa-sha256"
             scheme = _rsa_scheme()
-            self._sign = lambda data: private_key.sign(data, *scheme)
+            self._sign = gil_free_rsa(private_key) or (lambda data: private_key.sign(data, *scheme))
 
     def __repr__(self) -> str:
         return f"DkimKey(domain={self.domain!r}, selector={self.selector!r}, algorithm={self.algorithm!r})"
@@ -230,11 +231,11 @@ Signed = tuple[str, list[bytes]]  # what Unsigned.sign makes: bh, and each key's
 
 
 class Unsigned:
-    """Signatures still to be made: `sign()` hashes the canonical body and makes them,
-    nearly all in C that leaves the GIL (hashlib's SHA-256 of a large buffer, OpenSSL's
-    signatures), so a caller may run it on another thread;
-    `lines(signed)` writes the header lines, `complete` the whole message when `rest`
-    holds what follows them."""
+    """Signatures still to be made: `inputs()` hashes the canonical body and writes what
+    each key signs (cheap: the hash is C over one buffer), `signatures(inputs)` makes the
+    signatures (the costly part: with an RSA key, OpenSSL without the GIL, so a caller may
+    run it on another thread), `sign()` does both; `lines(signed)` writes the header lines,
+    `complete` the whole message when `rest` holds what follows them."""
 
     __slots__ = ("body", "keys", "rest", "signed", "stamp", "templates")
 
@@ -254,15 +255,22 @@ class Unsigned:
         self.body = body  # the canonical body (relaxed)
         self.rest = rest
 
-    def sign(self) -> Signed:
-        """(bh, each key's signature)."""
+    def inputs(self) -> tuple[str, list[bytes]]:
+        """(bh, what each key signs: the header hash input)."""
         bh = base64.b64encode(hashlib.sha256(self.body).digest()).decode("ascii")
         stamp, bh_bytes = self.stamp.encode("ascii"), bh.encode("ascii")
-        signatures = [
-            key.sign(b"".join((self.signed, relaxed[0], stamp, relaxed[1], bh_bytes, relaxed[2])))
-            for key, (_, relaxed) in zip(self.keys, self.templates, strict=True)
+        return bh, [
+            b"".join((self.signed, relaxed[0], stamp, relaxed[1], bh_bytes, relaxed[2]))
+            for _, relaxed in self.templates
         ]
-        return bh, signatures
+
+    def signatures(self, inputs: Sequence[bytes]) -> list[bytes]:
+        return [key.sign(data) for key, data in zip(self.keys, inputs, strict=True)]
+
+    def sign(self) -> Signed:
+        """(bh, each key's signature)."""
+        bh, inputs = self.inputs()
+        return bh, self.signatures(inputs)
 
     def lines(self, signed: Signed) -> bytes:
         bh, signatures = signed
@@ -278,10 +286,10 @@ class Unsigned:
         return b"".join((self.lines(self.sign() if signed is None else signed), *self.rest))
 
 
-def sign_all(batch: Sequence[Unsigned]) -> list[Signed]:
-    """`sign()` of each message, in one call: a signing thread is handed several at a
-    time, so the hand-off is paid once for them all."""
-    return [unsigned.sign() for unsigned in batch]
+def sign_all(batch: Sequence[tuple[Unsigned, Sequence[bytes]]]) -> list[list[bytes]]:
+    """`signatures(inputs)` of each message, in one call: a signing thread is handed
+    several at a time, so the hand-off is paid once for them all."""
+    return [unsigned.signatures(inputs) for unsigned, inputs in batch]
 
 
 class DkimSigner:
