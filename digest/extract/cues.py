@@ -74,6 +74,22 @@ _SECTION = re.compile(
     r"|(?:\d+|one|two|three) (?:responses?|thoughts|replies)(?: (?:to|on)\b.*)?",
     re.IGNORECASE,
 )
+# A section heading over other stories: what sits right under it is their teasers.
+_OTHER_STORIES = re.compile(
+    r"related(?: (?:articles?|stories|coverage|posts?|reading|content|news))?"
+    r"|latest(?: news| stories| posts| headlines)?|more (?:from|in|on|about|stories|news)\b.*"
+    r"|recommended(?: for you| reading| stories)?|you (?:might|may) (?:also )?(?:like|enjoy)"
+    r"|popular(?: now| stories)?|most (?:read|popular|viewed|shared)|trending(?: now)?|top stories"
+    r"|in other news|editor'?s picks|what to read next|sponsored content|from around the web",
+    re.IGNORECASE,
+)
+
+
+def heads_other_stories(text: str) -> bool:
+    """A section heading such as "Related coverage" or "Most read", over teasers of other stories."""
+    return _OTHER_STORIES.fullmatch(_section_label(BULLET.sub("", text, count=1))) is not None
+
+
 # The heading or footer of a reader-comment section, and its empty-thread notices.
 _THREAD = re.compile(
     r"(?:there (?:are|is) )?(?:\d[\d,.]*k?|no|one|two|three|four|five) (?:comments?|responses?|replies|thoughts"

@@ -18,7 +18,7 @@ import logging
 import re
 
 from digest.extract.byline import credit_names
-from digest.extract.cues import classify
+from digest.extract.cues import classify, heads_other_stories
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
@@ -33,7 +33,7 @@ def _blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
-    return _mark_outline(_mark_threads(_mark_replies(_mark_link_pairs(blocks))))
+    return _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
 
 
 _CODE_COMPANIONS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.SENTENCE, Kind.DATE, Kind.FIGURE})
@@ -71,6 +71,22 @@ def _opens_twice(text: str) -> bool:
     """A line that opens with the same words twice: a teaser's picture link and title link run together."""
     words = text.split()
     return any(words[:k] == words[k : 2 * k] for k in range(2, len(words) // 2 + 1))
+
+
+_TEASER_TEXT_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
+
+
+def _mark_other_stories(blocks: list[Block]) -> list[Block]:
+    """Paragraphs right under "Related coverage" or "Most read" are other stories' headlines and blurbs."""
+    out = list(blocks)
+    for i, block in enumerate(blocks):
+        if block.kind is not Kind.SECTION or not heads_other_stories(block.text):
+            continue
+        j = i + 1
+        while j < len(blocks) and blocks[j].kind in _TEASER_TEXT_KINDS:
+            out[j] = _as(blocks[j], Kind.TEASER)
+            j += 1
+    return out
 
 
 def _unmarked(text: str) -> str:

@@ -228,3 +228,22 @@ def test_teasers_that_print_their_headline_twice_are_not_the_body():
         "\n".join(f"  * {t}" for t in teasers),
     )
     assert body_of(scrape) == PARAGRAPHS
+
+
+def test_paragraphs_right_under_a_related_coverage_heading_are_teasers():
+    teasers = [
+        (
+            "Mill museum wins lottery grant The county's last working water mill will reopen as a museum "
+            "next spring after a grant paid for a new wheel and repairs to the millrace."
+        ),
+        (
+            "Night buses return to the market towns Three routes cut during the pandemic will run again on "
+            "Friday and Saturday nights from September, the council said on Tuesday."
+        ),
+        (
+            "Swimming pool closes for the summer for repairs The leisure centre's main pool needs new tiles "
+            "and filters, and lessons will move to the school pool in the meantime."
+        ),
+    ]
+    scrape = page("Corn exchange reading room opens", *PARAGRAPHS, "Related coverage", *teasers, "Print")
+    assert body_of(scrape) == PARAGRAPHS
