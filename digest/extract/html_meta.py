@@ -9,8 +9,10 @@ when it is not the title or the first paragraph again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -35,6 +37,18 @@ except ImportError:  # pragma: no cover -- another trafilatura layout
     _METADATA_STEPS = False
 else:
     _METADATA_STEPS = True
+
+try:  # what find_author mirrors, to check it still has the same expressions
+    from trafilatura.json_metadata import normalize_authors
+    from trafilatura.xml import delete_element
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+except ImportError:  # pragma: no cover -- another trafilatura layout
+    _AUTHOR_SEARCH_MIRRORED = False
+else:
+    _AUTHOR_SEARCH_MIRRORED = (
+        hashlib.sha256("\n".join(x.path for x in [*AUTHOR_XPATHS, *AUTHOR_DISCARD_XPATHS]).encode()).hexdigest()
+        == "bd5f280624916a837f627a558a6f87d6ebde80d97a00908c8a856c7b7b9eae82"  # trafilatura 2.3.1
+    )
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +80,7 @@ def read_metadata(tree, *, url: str):
     if not metadata.title:
         metadata.title = extract_title(tree)
     if not metadata.author:
-        metadata.author = extract_author(tree)
+        metadata.author = find_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url or None)
     metadata.date = find_date(tree, **_DATE_PARAMS, url=metadata.url)
@@ -80,6 +94,150 @@ def read_metadata(tree, *, url: str):
         metadata.sitename = match[1]
     metadata.clean_and_trim()
     return metadata
+
+
+# --- the author search in the page ---------------------------------------------
+
+# trafilatura's author search (extract_author) copies the whole tree, prunes it
+# with XPath expressions whose regular expressions call back into Python for
+# each element, then runs three more such expressions over all of it: 5 ms on a
+# median page, 0.2 s on a 1 MB one. find_author gives the same answer from one
+# walk over the elements with the same tests written in Python, copying only the
+# elements it reads. The tests mirror trafilatura 2.3.1's AUTHOR_XPATHS and
+# AUTHOR_DISCARD_XPATHS; with other expressions, trafilatura's own search runs.
+_AUTHOR_TAGS = frozenset(["a", "address", "div", "link", "p", "span", "strong"])
+_AUTHOR_TESTIDS = frozenset(["AuthorCard", "AuthorURL"])
+_AUTHOR_NAME_CLASS = re.compile("author-?name|AuthorName|authorName")
+_BYLINE_TAGS = frozenset(["a", "div", "h3", "h4", "p", "span"])
+_BYLINE_CLASSES = frozenset(["byline", "username", "byl", "BBL"])
+_BYLINE_ID = re.compile("author|zuozhe|bianji|xiaobian")
+_BYLINE_CLASS = re.compile("author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
+_ANY_AUTHOR_ID = re.compile("[Aa]uthor")
+_ANY_AUTHOR_CLASS = re.compile("[Aa]uthor|screenname|writer|[Bb]yline")
+_NOT_AUTHOR_TAGS = frozenset(["a", "div", "section", "span"])
+_NOT_AUTHOR_CLASSES = frozenset(["comments", "title", "date"])
+_NOT_AUTHOR_ID = re.compile("^comments|comment-?list|ProductReviews")
+_NOT_AUTHOR_CLASS = re.compile(
+    "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)|print"
+    "|category|meta-date|meta-reviewer"
+)
+_NOT_AUTHOR_ANYWHERE = frozenset(["time", "figure"])
+_AUTHOR_MAX_CHARS = 120
+# Every class or id those tests pick holds one of these (of "author" or "Author", "uthor"; of "byline"
+# or "Byline", "yline"; of "zuozhe" and "xiaobian", "bian"): the other elements are passed over at once.
+_MAY_NAME_AUTHOR_CLASS = re.compile(
+    "uthor|byl|yline|username|BBL|channel-name|zuozhe|bian|submitted-by|posted-by|journalist-name|screenname|writer"
+    "|omment|title|date|sidebar|is-hidden|quote|embedly-instagram|article-|print|category|meta-reviewer"
+)
+_MAY_NAME_AUTHOR_ID = re.compile("uthor|zuozhe|bian|omment|ProductReviews")
+_AUTHOR_OR_NOT_TAGS = frozenset(["author", "time", "figure"])
+
+
+def find_author(tree) -> str | None:
+    """The author named in the page's markup, as ``trafilatura.metadata.extract_author`` finds it.
+
+    Elements in comments, sidebars, dates and figures are left out (with the
+    text inside them); the candidates are taken from the most specific markup
+    (``rel="author"``, an author-name class) to the loosest (any class naming an
+    author, a writer or a byline), each kind in document order, and the first
+    whose text has 3 to 119 characters gives the name.
+    """
+    if not _AUTHOR_SEARCH_MIRRORED or tree.find(".//rel") is not None:  # rel='me' tests a <rel> child
+        return extract_author(tree)
+    discarded: set = set()
+    candidates: tuple[list, list, list] = ([], [], [])
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        # passed over at once unless one of the tests may pick it (never when one does)
+        get = element.get
+        cls, ident = get("class"), get("id")
+        if not (
+            (cls and _MAY_NAME_AUTHOR_CLASS.search(cls))
+            or (ident and _MAY_NAME_AUTHOR_ID.search(ident))
+            or tag in _AUTHOR_OR_NOT_TAGS
+            or get("itemprop") is not None
+            or get("rel") is not None
+            or get("data-testid") is not None
+            or get("data-component") is not None
+        ):
+            continue
+        for rank in _author_ranks(element, tag):
+            candidates[rank].append(element)
+        if element is not tree and _is_not_author(element, tag):
+            discarded.add(element)
+    for kind in candidates:
+        for element in kind:
+            if element in discarded or any(a in discarded for a in element.iterancestors()):
+                continue  # pruned with its section
+            content = _pruned_text(element, discarded)
+            if content and 2 < len(content) < _AUTHOR_MAX_CHARS:
+                return normalize_authors(None, content)
+    return None
+
+
+def _author_ranks(element, tag: str) -> tuple[int, ...]:
+    """Which of the three kinds of author markup ``element`` is (none, one or several)."""
+    get = element.get
+    cls, ident, itemprop = get("class") or "", get("id") or "", get("itemprop") or ""
+    ranks: list[int] = []
+    if tag == "author" or (
+        tag in _AUTHOR_TAGS
+        and (
+            get("rel") == "author"
+            or ident == "author"
+            or cls == "author"
+            or itemprop == "author name"
+            or get("data-testid") in _AUTHOR_TESTIDS
+            or _AUTHOR_NAME_CLASS.search(cls) is not None
+        )
+    ):
+        ranks.append(0)
+    if tag in _BYLINE_TAGS and (
+        cls in _BYLINE_CLASSES
+        or "author" in itemprop
+        or _BYLINE_ID.search(ident) is not None
+        or _BYLINE_CLASS.search(cls) is not None
+    ):
+        ranks.append(1)
+    if (
+        "Byline" in (get("data-component") or "")
+        or "author" in itemprop
+        or _ANY_AUTHOR_ID.search(ident) is not None
+        or _ANY_AUTHOR_CLASS.search(cls) is not None
+    ):
+        ranks.append(2)
+    return tuple(ranks)
+
+
+def _is_not_author(element, tag: str) -> bool:
+    """An element the author search prunes: a comment section, a sidebar, a date, a figure."""
+    if tag in _NOT_AUTHOR_ANYWHERE:
+        return True
+    if tag not in _NOT_AUTHOR_TAGS:
+        return False
+    get = element.get
+    cls, ident = get("class") or "", get("id") or ""
+    return (
+        ident == "comments"
+        or cls in _NOT_AUTHOR_CLASSES
+        or _NOT_AUTHOR_ID.search(ident) is not None
+        or _NOT_AUTHOR_CLASS.search(cls) is not None
+        or "Figure" in (get("data-component") or "")
+    )
+
+
+def _pruned_text(element, discarded: set) -> str:
+    """The text of ``element`` once the pruned elements inside it are gone (their tails stay)."""
+    if not any(d in discarded for d in element.iterdescendants()):
+        return " ".join(" ".join(element.itertext()).split())
+    copy = deepcopy(element)
+    pruned = [d for d in copy.iterdescendants() if isinstance(d.tag, str) and _is_not_author(d, d.tag)]
+    pruned.sort(key=lambda d: d.tag in _NOT_AUTHOR_ANYWHERE)  # as trafilatura: sections, then dates and figures
+    for d in pruned:
+        delete_element(d)
+    return " ".join(" ".join(copy.itertext()).split())
 
 
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·•»]{1,2}\s+")
