@@ -254,8 +254,18 @@ def _is_subheading(blocks: list[Block], i: int, start: int, end: int) -> bool:
         and block.words <= _SUBHEADING_MAX_WORDS
         and BULLET.match(block.text) is None
         and blocks[i + 1].kind in _BODY_KINDS
-        and blocks[i - 1].kind in _BODY_KINDS | {Kind.CODE}
+        and (blocks[i - 1].kind in _BODY_KINDS | {Kind.CODE} or _under_a_picture(blocks, i, start))
     )
+
+
+def _under_a_picture(blocks: list[Block], i: int, start: int) -> bool:
+    """A heading under the caption that closes the section above; not a quote's signature, nor a line
+    the page prints elsewhere (the headline again, under the lead picture)."""
+    captioned = i - 2 >= start and blocks[i - 1].kind in (Kind.FRAGMENT, Kind.CAPTION)
+    if not captioned or blocks[i - 2].kind not in _BODY_KINDS:
+        return False
+    key = _fingerprint(blocks[i].text)
+    return not _ATTRIBUTION.match(blocks[i].text) and sum(_fingerprint(b.text) == key for b in blocks) == 1
 
 
 def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:

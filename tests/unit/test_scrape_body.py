@@ -247,3 +247,22 @@ def test_paragraphs_right_under_a_related_coverage_heading_are_teasers():
     ]
     scrape = page("Corn exchange reading room opens", *PARAGRAPHS, "Related coverage", *teasers, "Print")
     assert body_of(scrape) == PARAGRAPHS
+
+
+def test_a_subheading_under_a_pictures_caption_stays_with_its_section():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "The restored glass roof over the reading room",
+        "What the volunteers found",
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+        "Pictures from the opening",
+        "  — Ana Ruiz (@anaruiz) 4 May 2024",
+        PARAGRAPHS[0],
+    )
+    paragraphs = body_of(scrape)
+    assert "What the volunteers found" in paragraphs
+    assert "The restored glass roof over the reading room" not in paragraphs
+    assert not any(p.startswith("—") for p in paragraphs)
