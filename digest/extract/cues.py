@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from digest.extract.byline import TEASER_BYLINE, credit_names, is_byline, is_date_line, is_name
-from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, count_words, title_ratio, unquoted
+from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, count_words, title_ratio, unquoted, unspaced_share
 
 _CODE_START = re.compile(
     r"^(?:\$ |> |>>> |# |// |-- |#include\b|from \S+ import\b"
@@ -363,10 +363,19 @@ def _classify(text: str, *, item: bool = False) -> Kind:
     return _prose_kind(text, words, n)
 
 
+_UNMARKED_SENTENCE_WORDS = 8
+
+
 def _prose_kind(text: str, words: list[str], n: int) -> Kind:
     if TERMINAL.search(text) or text.endswith(":"):
         headline_like = title_ratio(words) >= 0.75 and n <= 20
         if n >= 8 and not headline_like:
             return Kind.PROSE
         return Kind.SENTENCE if n >= 2 else Kind.NAV
-    return Kind.PROSE if n >= 30 else Kind.FRAGMENT
+    if n >= 30:
+        return Kind.PROSE
+    # A writer in a script without spaces often breaks the line at a pause, with no end mark:
+    # sixteen characters or more of it read as a sentence (a menu item or a label is shorter).
+    if n >= _UNMARKED_SENTENCE_WORDS and unspaced_share(text) >= 0.6:
+        return Kind.SENTENCE
+    return Kind.FRAGMENT

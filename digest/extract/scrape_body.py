@@ -138,11 +138,17 @@ def densest_run(weights: list[float]) -> tuple[int, int] | None:
 _EDITORIAL_NOTE = re.compile(r"^(?:correction|clarification|update|editor['’]s note)\b", re.IGNORECASE)
 
 
+_MIN_SENTENCES = 4
+
+
 def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
     """Start at the first paragraph; end at the last one, a list item that ends like a sentence or a closing note."""
     prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.PROSE]
     if not prose:
-        return None
+        # A text of short lines, each a sentence (a poem, a post in a script without spaces).
+        prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.SENTENCE]
+        if len(prose) < _MIN_SENTENCES:
+            return None
     last = prose[-1]
     for i in range(last + 1, end + 1):
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):

@@ -68,6 +68,8 @@ _FRAME = re.compile(r"^\s*(?:IFRAME|FRAME):\s")
 _MATH = re.compile(r"\[MATH:.*?:MATH\]")
 _TEX = re.compile(r"\{\\displaystyle\s*(.*?)\s*\}\s*</annotation>")
 _HEAD_LINK = re.compile(r"^#\w")
+# A picture whose alt text is its file name: "12-IMG_3886.jpg".
+_IMAGE_FILE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?)$", re.IGNORECASE)
 
 
 def normalise(text: str) -> list[str]:
@@ -83,6 +85,8 @@ def normalise(text: str) -> list[str]:
             line = _MATH.sub(_tex, _INSERTED.sub(r"\1", line))
             line = _BROWSER_MARKS.sub(" ", line)
         line = SPACES.sub(" ", line).strip()
+        if _IMAGE_FILE.match(line):
+            continue
         if lines or line:
             lines.append(line)
     return lines
@@ -106,6 +110,12 @@ def count_words(text: str) -> int:
     unspaced = sum((len(run) + 1) // 2 for run in _UNSPACED.findall(text))
     spaced = sum(1 for word in words if not _UNSPACED.fullmatch(word))
     return spaced + unspaced
+
+
+def unspaced_share(text: str) -> float:
+    """The share of the text's characters in a script written without spaces."""
+    chars = len(text.replace(" ", ""))
+    return sum(map(len, _UNSPACED.findall(text))) / chars if chars else 0.0
 
 
 def split_blocks(lines: list[str]) -> list[str]:

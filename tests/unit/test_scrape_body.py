@@ -266,3 +266,30 @@ def test_a_subheading_under_a_pictures_caption_stays_with_its_section():
     assert "What the volunteers found" in paragraphs
     assert "The restored glass roof over the reading room" not in paragraphs
     assert not any(p.startswith("—") for p in paragraphs)
+
+
+def test_pictures_named_by_their_file_names_do_not_cut_the_body():
+    gallery = [f"{n:02d}-IMG_{2040 + n}.jpg" for n in range(1, 9)]
+    scrape = page("Corn exchange reading room opens", PARAGRAPHS[0], PARAGRAPHS[1], *gallery, PARAGRAPHS[2])
+    assert body_of(scrape) == PARAGRAPHS[:3]
+
+
+BLOG_LINES = [
+    "週末去了老穀物交易所改建的閱讀室 屋頂的玻璃在陽光下閃閃發亮",
+    "館員說整修花了四年 當地居民的請願讓這棟建築免於被拆除",
+    "閱讀室可以坐六十個人 地方史的資料也從潮濕的地下室搬到這裡",
+    "志工們花了一整個冬天整理地圖和老照片 現在三分之一可以在網站上查詢",
+    "每週開放六天 星期四晚上還會延長開放時間",
+    "下次想再來看看教區的登記簿 順便在附近的咖啡店坐一下",
+]
+
+
+def test_lines_without_end_marks_in_a_script_without_spaces_are_the_text():
+    scrape = page(
+        "  * 首頁\n  * 旅遊\n  * 美食\n  * 親子",
+        "閱讀室一日遊",
+        *BLOG_LINES,
+        "上一篇\n下一篇",
+        "© 2024 小城散步",
+    )
+    assert body_of(scrape) == BLOG_LINES
