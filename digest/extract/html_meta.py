@@ -261,10 +261,34 @@ def clean_title(title: str, *, sitename: str) -> str:
     return "".join(part + sep for part, sep in zip(parts, [*separators, ""], strict=True))
 
 
+_AFFIX_SEPARATOR = re.compile(r"\s*[|:\-–—·•»]+\s*")
+_AFFIX_SEPARATOR_CHARS = frozenset("|:-–—·•»")
+
+
 def _strip_site_affix(title: str, *, sitename: str) -> str:
-    site = re.escape(sitename)
-    stripped = re.sub(rf"^{site}\s*[|:\-–—·•»]+\s*|\s*[|:\-–—·•»]+\s*{site}$", "", title, flags=re.IGNORECASE)
-    return stripped or title
+    r"""``title`` without a leading "Site | " and a trailing " | Site" (the site's name in any case).
+
+    What ``re.sub(rf"^{site}\s*[|:-–—·•»]+\s*|\s*[|:-–—·•»]+\s*{site}$", "", title, flags=re.I)``
+    gives, without compiling that pattern for each site (0.6 ms a page): only the name is compiled.
+    """
+    site = re.compile(re.escape(sitename), re.IGNORECASE)
+    start, end = 0, len(title)
+    if site.match(title) and (separator := _AFFIX_SEPARATOR.match(title, len(sitename))):
+        start = separator.end()
+    suffix = end - len(sitename)
+    if suffix >= start and site.fullmatch(title, suffix):
+        # the separator run before the name: spaces, one or more separators, spaces (from ``start`` on)
+        cut = suffix
+        while cut > start and title[cut - 1].isspace():
+            cut -= 1
+        marks = cut
+        while marks > start and title[marks - 1] in _AFFIX_SEPARATOR_CHARS:
+            marks -= 1
+        if marks < cut:
+            while marks > start and title[marks - 1].isspace():
+                marks -= 1
+            end = marks
+    return title[start:end] or title
 
 
 def _names_site(part: str, site: str) -> bool:

@@ -269,3 +269,32 @@ def test_the_author_search_mirrors_the_installed_trafilatura():
     from digest.extract.html_meta import _AUTHOR_SEARCH_MIRRORED
 
     assert _AUTHOR_SEARCH_MIRRORED
+
+
+@pytest.mark.parametrize(
+    ("title", "sitename"),
+    [
+        ("Dredging approved | Kestrel Bay Courier", "Kestrel Bay Courier"),
+        ("KESTREL BAY COURIER: Dredging approved", "Kestrel Bay Courier"),
+        ("Kestrel Bay Courier » Dredging approved – Kestrel Bay Courier", "Kestrel Bay Courier"),
+        ("Kestrel Bay Courier | Kestrel Bay Courier", "Kestrel Bay Courier"),
+        ("Kestrel Bay Courier", "Kestrel Bay Courier"),
+        ("Dredging approved  —·  Courier", "Courier"),
+        ("Dredging approved Courier", "Courier"),
+        ("Courier-Dredging approved -Courier", "Courier"),
+        ("Dredging | approved |Courier", "Courier"),
+        ("The ſtrand | The Strand", "The Strand"),
+        ("News | ", "News"),
+        ("Ferry news | The Courier Weekly", "Courier"),
+    ],
+)
+def test_the_site_name_affix_comes_off_as_the_pattern_takes_it(title, sitename):
+    """_strip_site_affix gives what one substitution with a pattern built from the site's name gives."""
+    import re
+
+    from digest.extract.html_meta import _strip_site_affix
+
+    site = re.escape(sitename)
+    pattern = rf"^{site}\s*[|:\-–—·•»]+\s*|\s*[|:\-–—·•»]+\s*{site}$"
+    expected = re.sub(pattern, "", title, flags=re.IGNORECASE) or title
+    assert _strip_site_affix(title, sitename=sitename) == expected
