@@ -61,9 +61,11 @@ def drop_hidden(tree) -> int:
 
 def mark_repeated_blocks(tree) -> int:
     """Mark each further copy of a block's text in ``tree`` (in place); the number marked."""
+    # the elements with a block among their children, found from the blocks (not from each child of each container)
+    holding_blocks = {element.getparent() for element in tree.iter(*_BLOCK_SET)}
     copies: dict[str, list] = defaultdict(list)
     for element in tree.iter(*_BLOCKS):
-        if element.tag in _CONTAINERS and any(child.tag in _BLOCK_SET for child in element):
+        if element.tag in _CONTAINERS and element in holding_blocks:
             continue
         text = "".join(element.itertext()).strip()
         if text:

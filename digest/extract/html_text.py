@@ -58,9 +58,15 @@ def strip_footnote_markers(text: str) -> str:
     return _GLUED_FOOTNOTE.sub(_keep_numbered_abbreviation, text)
 
 
+# The abbreviations are short: the word before a marker is read from this many characters before it
+# (a longer run of letters is no abbreviation either way), not from the whole paragraph again at each marker.
+_WORD_WINDOW = 40
+_LAST_WORD = re.compile(r"[^\W\d_]+$")
+
+
 def _keep_numbered_abbreviation(match: re.Match[str]) -> str:
-    before = match.string[: match.start()]
-    word = re.search(r"[^\W\d_]+$", before)
+    before = match.string[max(0, match.start() - _WORD_WINDOW) : match.start()]
+    word = _LAST_WORD.search(before)
     if word and word.group().casefold() in _NUMBERED_ABBREVIATIONS:
         return match.group()
     return match.group(1)

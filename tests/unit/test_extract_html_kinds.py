@@ -116,3 +116,24 @@ def test_a_list_with_numbers_of_its_own_stays():
     found = extract_html(_page(f"{_body(VERSES)}<ul>{items}</ul>"), url="https://canal.example/l")
     assert found is not None
     assert all(result in found.text for result in results)
+
+
+def test_each_further_copy_of_a_block_is_marked_but_not_the_containers_holding_blocks():
+    import lxml.html
+
+    from digest.extract.html_prepare import mark_repeated_blocks
+
+    tree = lxml.html.document_fromstring(
+        "<html><body><div><p>The towpath</p></div><div class='card'><p>The towpath</p></div>"
+        "<div>The <b>towpath</b></div><blockquote><span>The towpath</span></blockquote>"
+        "<section><div><h2>Walks</h2><ul><li>The towpath</li></ul></div></section></body></html>"
+    )
+    # four copies of the text in blocks of their own; the divs around the paragraphs and the list are not blocks
+    assert mark_repeated_blocks(tree) == 3
+    texts = ["".join(e.itertext()) for e in tree.iter("p", "blockquote")] + ["".join(tree.find(".//div[b]").itertext())]
+    assert texts == [
+        "The towpath",
+        "The towpath" + REPEAT_MARK,
+        "The towpath" + REPEAT_MARK * 3,
+        "The towpath" + REPEAT_MARK * 2,
+    ]

@@ -298,3 +298,10 @@ def test_the_site_name_affix_comes_off_as_the_pattern_takes_it(title, sitename):
     pattern = rf"^{site}\s*[|:\-–—·•»]+\s*|\s*[|:\-–—·•»]+\s*{site}$"
     expected = re.sub(pattern, "", title, flags=re.IGNORECASE) or title
     assert _strip_site_affix(title, sitename=sitename) == expected
+
+
+def test_footnote_markers_deep_in_a_long_paragraph_go_and_numbered_abbreviations_stay():
+    sentence = "The channel was dredged in 1998,4 as the survey in Fig.3 shows, and again in 2012.7 "
+    text = sentence * 30 + "Supercalifragilisticexpialidociousnessesxyz.5 and vol.2 stay"
+    expected = "The channel was dredged in 1998,4 as the survey in Fig.3 shows, and again in 2012.7 " * 30
+    assert strip_footnote_markers(text) == expected + "Supercalifragilisticexpialidociousnessesxyz. and vol.2 stay"
