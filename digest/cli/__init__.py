@@ -29,6 +29,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
@@ -60,6 +61,11 @@ class _Digest(TyperGroup):
             if not _reader_gone(sys.stdout):
                 raise  # some other pipe or socket: not ours to explain away
             _stdout_closed()
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failure no command foresaw: one line, never a traceback
+            report_error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:500]}")
+            raise typer.Exit(1) from None
 
 
 def _plain_help(command: Any) -> None:

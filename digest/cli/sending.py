@@ -60,17 +60,34 @@ def run(
             from digest.app import check_smtp
 
             check_smtp(settings.smtp)  # ServerUnavailable: one line, exit 2, in seconds
+        # Before Prefect reads its settings. The temporary server's telemetry heartbeat races
+        # its own start-up on SQLite, and on a busy machine the server takes longer to answer
+        # than Prefect's 20 s.
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(TEMPORARY_SERVER_WAIT))
         from flows.schedule import server_for_run
 
         server = server_for_run(spread=spread)
-        # The temporary server's telemetry heartbeat races its own start-up on SQLite.
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         from flows.daily_digest import WORK, daily_digest
 
         config = str(state.config.resolve()) if state.config else None
         _show_only_our_log_lines()
         work = WORK.seconds()
-        final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, spread=spread, return_state=True)
+        try:
+            final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, spread=spread, return_state=True)
+        except RuntimeError as exc:  # Prefect itself, before or around the run: the run's own failures are its state
+            if isinstance(exc, typer.Exit | typer.Abort):
+                raise
+            hint = (
+                ""
+                if os.environ.get("PREFECT_API_URL")
+                else (
+                    " Its temporary server must answer within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS "
+                    f"({os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS']} s): raise it on a busy "
+                    "machine, or set PREFECT_API_URL to a running server."
+                )
+            )
+            raise Failed(f"Prefect: {_first_sentence(exc)}{hint}") from None
         elapsed = time.monotonic() - began
         prefect = f"Prefect: {max(elapsed - (WORK.seconds() - work), 0.0):.1f} s of {elapsed:.1f} s ({server})."
         if not final.is_completed():
@@ -88,6 +105,16 @@ def run(
         out.print(prefect, markup=False)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
+
+
+TEMPORARY_SERVER_WAIT = 90  # seconds Prefect's temporary server may take to answer
+
+
+def _first_sentence(exc: Exception) -> str:
+    """Prefect's error without the server's output it appends."""
+    text = " ".join(str(exc).split())
+    end = text.find(". ")
+    return text[: end + 1] if end > 0 else text
 
 
 def _show_only_our_log_lines() -> None:

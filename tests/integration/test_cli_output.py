@@ -90,3 +90,16 @@ def test_run_logs_prefect_lines_as_json(tmp_path):
     assert tasks and all(line["task_run_id"] and line["flow_run_id"] for line in tasks)
     assert any("dry run" in line["message"] for line in flow)
     assert time.monotonic() - started < 300
+
+
+def test_a_temporary_prefect_server_that_does_not_answer_in_time_is_one_line(tmp_path):
+    """Prefect's temporary server failing to start (a busy machine) ends `digest run` with
+    one line naming the setting that bounds the wait, not Prefect's traceback."""
+    env = {"PREFECT_API_URL": "", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"}
+    result = digest_cli("run", "--dry-run", cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("digest: error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("digest: error: Prefect: Timed out while attempting to connect")
+    assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (0 s)" in errors[0]
