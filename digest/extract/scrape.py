@@ -193,7 +193,9 @@ def _last_heading_prefixes(blocks: list[Block]) -> dict[str, int]:
     for i, block in enumerate(blocks):
         if block.words > _HEADING_MAX_WORDS or _is_list_item(block):
             continue
-        words = _words(block.text).split()
+        # At most a heading's length: a line of many "words" by this count (letters between
+        # marks, with no spaces) would otherwise cost the square of their number.
+        words = _words(block.text).split()[:_HEADING_MAX_WORDS]
         for n in range(1, len(words) + 1):
             last[" ".join(words[:n])] = i
     return last

@@ -377,3 +377,16 @@ Thanks for reading!
     assert article is not None
     assert article.paragraphs[-1].startswith("Correction:")
     assert "Thanks for reading" not in article.text
+
+
+def test_a_line_of_many_marks_costs_a_headings_worth_of_prefixes():
+    """A line such as `<b><b><b>…` scraped as text is one word by its spaces and 40,000 by
+    its letters; its leading words are taken up to a heading's length, not all of them
+    (which cost the square of their number: 13 s for this line)."""
+    from digest.extract.scrape import _HEADING_MAX_WORDS, _last_heading_prefixes
+    from digest.extract.scrape_lines import Block, Kind
+
+    line = Block(text="<b>" * 20000 + "x" + "</b>" * 20000, kind=Kind.FRAGMENT, words=1)
+    prefixes = _last_heading_prefixes([line])
+    assert 0 < len(prefixes) <= _HEADING_MAX_WORDS
+    assert extract_scrape(line.text) is None
