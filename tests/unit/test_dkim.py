@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
+import sys
 import threading
 from datetime import date
 
@@ -20,7 +22,7 @@ from digest.delivery.claims import SendRun
 from digest.delivery.connection import Outcome
 from digest.delivery.options import DeliveryOptions, Stop
 from digest.delivery.pace import RateLimiter
-from digest.delivery.send import Signing, _deliver_one
+from digest.delivery.send import SIGNED_AHEAD, SIGNING_NICENESS, Signing, _deliver_one, _workers
 from digest.errors import ConfigError
 from digest.mail.compose import compose
 from digest.mail.dkim import (
@@ -341,3 +343,31 @@ def test_relaxed_body_pieces_canonicalise_as_the_rfc_says(pieces):
     data = b"".join(pieces)
     reference = re.sub(rb"[ \t]+", b" ", data).replace(b" \r\n", b"\r\n")
     assert relaxed_body(data) == reference
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority") or sys.platform != "linux", reason="per-thread priority is Linux's")
+def test_signing_threads_yield_the_cores_to_the_event_loop():
+    """Each signing thread runs at a lower priority than the thread that made it: the
+    event loop, which every message goes through, is not kept waiting by signatures."""
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    signing = Signing(2)
+    try:
+        theirs = {
+            signing.executor.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())).result()
+            for _ in range(4)
+        }
+    finally:
+        signing.shutdown()
+    assert theirs == {min(mine + SIGNING_NICENESS, 19)}
+
+
+def test_with_signing_threads_workers_wait_for_signatures_beside_those_at_the_connections():
+    class Transport:
+        concurrency = 8
+
+    assert _workers(Transport(), None) == 8
+    signing = Signing(2)
+    try:
+        assert _workers(Transport(), signing) == 8 + 2 * SIGNED_AHEAD
+    finally:
+        signing.shutdown()
