@@ -14,11 +14,10 @@ the parser cannot read as plain text, for the scrape classifier.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 import trafilatura
-from lxml.etree import LxmlError, XPath
+from lxml.etree import LxmlError
 
 from digest.errors import ExtractError
 from digest.extract.byline import credit_names
@@ -242,70 +241,6 @@ def _paragraph_text_chars(tree) -> int:
 
 
 # --- trafilatura ----------------------------------------------------------
-
-# trafilatura's expressions test an element's id and class with EXSLT regular
-# expressions, a call into Python for each element, whether it has the
-# attribute or not, each building a "smart" string that knows its element:
-# about a third of the time a pass takes. Each test of an attribute against a
-# pattern that cannot match an empty string becomes the same test behind a
-# check that the attribute is there (``@id and re:test(@id, ...)``, which
-# libxml2 evaluates lazily), compiled without smart strings (the expressions
-# give elements, never strings). The same elements come out, in the same order.
-_EXPRESSION_LISTS = (
-    "BODY_XPATH",
-    "COMMENTS_XPATH",
-    "COMMENTS_DISCARD_XPATH",
-    "DISCARD_IMAGE_ELEMENTS",
-    "OVERALL_DISCARD_XPATH",
-    "PRECISION_DISCARD_XPATH",
-    "RAW_TREE_PRUNE_XPATH",
-    "REMOVE_COMMENTS_AND_LISTS_XPATH",
-    "REMOVE_COMMENTS_XPATH",
-    "TEASER_DISCARD_XPATH",
-)
-_REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
-_ATTRIBUTE_TEST = re.compile(r"re:test\((@[\w:-]+),\s*'([^']*)'\)")
-# (original, replacement) for each expression replaced, for the tests
-REPLACED_EXPRESSIONS: list[tuple[XPath, XPath]] = []
-
-
-def guarded_expression(path: str) -> str:
-    """``path`` with each ``re:test(@attr, 'pattern')`` evaluated only when the element has ``attr``.
-
-    Left as it is when ``pattern`` matches an empty string (a missing attribute
-    is tested as one) or does not compile.
-    """
-
-    def guard(match: re.Match[str]) -> str:
-        attribute, pattern = match.groups()
-        try:
-            matches_nothing = re.search(pattern, "") is None
-        except re.error:
-            return match.group()
-        return f"({attribute} and {match.group()})" if matches_nothing else match.group()
-
-    return _ATTRIBUTE_TEST.sub(guard, path)
-
-
-def _speed_up_trafilatura_expressions() -> None:
-    try:
-        from trafilatura import xpaths
-    except ImportError:  # pragma: no cover -- another trafilatura layout
-        return
-    for name in _EXPRESSION_LISTS:
-        expressions = getattr(xpaths, name, None)
-        if not isinstance(expressions, list):
-            continue
-        for index, expression in enumerate(expressions):
-            path = getattr(expression, "path", "")
-            if not isinstance(expression, XPath) or "re:test(" not in path or "text()" in path or "/@" in path:
-                continue  # only the expressions that select elements by testing their attributes
-            replacement = XPath(guarded_expression(path), namespaces=_REGEX_NS, smart_strings=False)
-            expressions[index] = replacement  # the lists are shared by trafilatura's modules: replaced in place
-            REPLACED_EXPRESSIONS.append((expression, replacement))
-
-
-_speed_up_trafilatura_expressions()
 
 
 def _body(tree, *, url: str, precision: bool, fast: bool) -> str:

@@ -305,36 +305,3 @@ def test_footnote_markers_deep_in_a_long_paragraph_go_and_numbered_abbreviations
     text = sentence * 30 + "Supercalifragilisticexpialidociousnessesxyz.5 and vol.2 stay"
     expected = "The channel was dredged in 1998,4 as the survey in Fig.3 shows, and again in 2012.7 " * 30
     assert strip_footnote_markers(text) == expected + "Supercalifragilisticexpialidociousnessesxyz. and vol.2 stay"
-
-
-# --- trafilatura's expressions, cheaper -----------------------------------------------
-
-
-def test_a_regex_test_of_an_attribute_is_guarded_only_when_a_missing_attribute_cannot_match():
-    from digest.extract.html import guarded_expression
-
-    path = "//*[re:test(@class, 'share|social') or re:test(@id, '^$|x?') or re:test(@id|@class, 'cookie')]"
-    assert guarded_expression(path) == (
-        "//*[(@class and re:test(@class, 'share|social')) or re:test(@id, '^$|x?') or re:test(@id|@class, 'cookie')]"
-    )
-
-
-def test_the_cheaper_expressions_select_what_trafilaturas_select():
-    import lxml.html
-
-    from digest.extract.html import REPLACED_EXPRESSIONS
-
-    assert REPLACED_EXPRESSIONS, "no expression replaced: trafilatura's layout changed, measure again"
-    classes = ["", "share-buttons", "social", "comments-area", "sidebar", "post-content", "entry-content", "author",
-               "newsletter", "related-posts", "cookie-banner", "article-body", "footer", "nav", "jp-relatedposts",
-               "widget", "main-content", "comment-list", "teaser", "image-caption", "commentlist", "disqus_thread",
-               "mvp-post-add-box", "infinite-scroll", "story-body", "post-body", "comments", "respond", "byline"]  # fmt: skip
-    blocks = "".join(
-        f"<{tag} class='{cls}' id='{cls.split('-')[0]}'><p>Paragraph {n} in a {cls or 'plain'} {tag}.</p>"
-        f"<span class='{cls}'>a span</span><ul id='{cls}'><li class='{cls}'>an item</li></ul></{tag}>"
-        f"<{tag}><p>No attributes here, {n}.</p></{tag}>"
-        for n, (tag, cls) in enumerate((tag, cls) for tag in ("div", "section", "article", "aside") for cls in classes)
-    )
-    tree = lxml.html.document_fromstring(f"<html><body><main id='content'>{blocks}</main></body></html>")
-    for original, replacement in REPLACED_EXPRESSIONS:
-        assert replacement(tree) == original(tree), original.path
