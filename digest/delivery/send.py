@@ -194,15 +194,15 @@ def _workers(transport: Sender, signing: Signing | None) -> int:
 
 def _signing_threads(signer: DkimSigner | None, threads: int | None) -> Signing | None:
     """Where messages are signed: on threads beside the event loop, or (None) inline.
-    Signatures are made by OpenSSL without the GIL (digest.mail.openssl), so they go to
-    signing threads, in batches, and the loop keeps the rest of each message: with an
-    RSA key (whose signature costs about twice the rest of a message's work) a thread a
-    core, so that every core the loop and the server leave idle signs; with Ed25519
-    alone, one thread."""
+    An RSA signature is made by OpenSSL without the GIL (digest.mail.openssl), so with an
+    RSA key (whose signature costs about twice the rest of a message's work) the
+    signatures go to a thread a core, in batches, and the loop keeps the rest of each
+    message: every core the loop and the server leave idle signs. An Ed25519 signature alone is
+    made inline: even batched, the hand-off cost more CPU than it saved (bench/dkim.py)."""
     if signer is None:
         return None
     if threads is None:
-        threads = (os.cpu_count() or 1) if signer.rsa else 1
+        threads = (os.cpu_count() or 1) if signer.rsa else 0
     return Signing(threads) if threads > 0 else None
 
 

@@ -1,11 +1,11 @@
-"""DKIM signatures (RSA, Ed25519) made by the system's OpenSSL without holding the GIL.
+"""RSA signatures made by the system's OpenSSL without holding the GIL.
 
 `cryptography` keeps the GIL while it signs, so signing threads take turns with each
 other and with the event loop: an RSA-2048 signature (about 0.9 ms) is time in which
 no other Python runs. The same OpenSSL call made through ctypes lets the GIL go, so
-each signing thread has a core. The signatures are identical (PKCS#1 v1.5 and Ed25519
-are deterministic); where no usable libcrypto is found, `gil_free_signer` returns None
-and the caller signs through `cryptography`.
+each signing thread has a core. The signatures are identical (PKCS#1 v1.5 is
+deterministic); where no usable libcrypto is found, `gil_free_rsa` returns None and
+the caller signs through `cryptography`.
 """
 
 from __future__ import annotations
@@ -70,15 +70,15 @@ def _library() -> tuple[Any, Any] | None:
     return _load()
 
 
-class _Key:
-    """A private key held by libcrypto: rsa-sha256 (PKCS#1 v1.5) or PureEdDSA (Ed25519)."""
+class _RsaKey:
+    """An RSA private key held by libcrypto, signing with rsa-sha256 (PKCS#1 v1.5)."""
 
-    def __init__(self, lib: Any, digest_sign: Any, pkey: int, *, size: int, rsa: bool) -> None:
+    def __init__(self, lib: Any, digest_sign: Any, pkey: int, size: int) -> None:
         self._lib = lib
         self._digest_sign = digest_sign
         self._pkey = pkey
         self._size = size
-        self._md = lib.EVP_sha256() if rsa else None  # Ed25519 hashes inside the algorithm
+        self._md = lib.EVP_sha256()
         weakref.finalize(self, lib.EVP_PKEY_free, pkey)
 
     def sign(self, data: bytes) -> bytes:
@@ -93,17 +93,16 @@ class _Key:
                 self._digest_sign(ctx, out, ctypes.byref(length), data, len(data)) != 1
             ):
                 lib.ERR_clear_error()
-                raise ValueError("OpenSSL: the signature failed")
+                raise ValueError("OpenSSL: the RSA signature failed")
             return out.raw[: length.value]
         finally:
             lib.EVP_MD_CTX_free(ctx)
 
 
-def gil_free_signer(private_key: Any) -> Callable[[bytes], bytes] | None:
-    """`sign(data) -> signature` for a `cryptography` RSA (rsa-sha256) or Ed25519 private
-    key, made by libcrypto with the GIL released; None when no usable libcrypto is loaded."""
+def gil_free_rsa(private_key: Any) -> Callable[[bytes], bytes] | None:
+    """`sign(data) -> rsa-sha256 signature` for a `cryptography` RSA private key, made by
+    libcrypto with the GIL released; None when no usable libcrypto is loaded."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
     loaded = _library()
     if loaded is None:
@@ -117,5 +116,4 @@ def gil_free_signer(private_key: Any) -> Callable[[bytes], bytes] | None:
     if not pkey:
         lib.ERR_clear_error()
         return None
-    is_rsa = isinstance(private_key, rsa.RSAPrivateKey)
-    return _Key(lib, digest_sign, pkey, size=private_key.key_size // 8 if is_rsa else 64, rsa=is_rsa).sign
+    return _RsaKey(lib, digest_sign, pkey, private_key.key_size // 8).sign
