@@ -484,6 +484,27 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _merged(path: Path, payload: dict) -> dict:
+    """`payload` over what `path` holds: a run of some parts (--only) keeps the others' last
+    figures, each part with the date and machine it was measured on."""
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = {}
+    stamp = {key: payload[key] for key in ("date", "machine", "data")}
+    merged = {**earlier, **payload}
+    measured = dict(earlier.get("measured", {}))
+    for part in PARTS:
+        if part not in earlier and part not in payload:
+            continue
+        if part in payload:
+            measured[part] = stamp
+        elif part not in measured:
+            measured[part] = {key: earlier.get(key) for key in ("date", "machine", "data")}
+    merged["measured"] = measured
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
@@ -524,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     if "extraction" in payload or "summaries" in payload:
         print(format_gate(payload))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    args.json.write_text(json.dumps(_merged(args.json, payload), indent=1) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json}")
     return 1 if _our_errors(payload) else 0
 

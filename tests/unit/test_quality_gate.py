@@ -82,3 +82,16 @@ def test_web_extraction_titles_and_summary_checks_stay_within_their_floors(quali
         assert measured["checks"][check] <= ceiling, (
             f"{name}: {measured['checks'][check]} summary sentences fail {check}, more than {ceiling}"
         )
+
+
+def test_a_run_of_some_parts_keeps_the_others_last_figures(tmp_path):
+    from bench.quality import _merged
+
+    record = tmp_path / "quality.json"
+    first = {"date": "2026-11-01", "machine": {"cpus": 2}, "data": "d", "extraction": {"f1": 0.9}, "speed": {"p50": 30}}
+    record.write_text(json.dumps(_merged(record, first)))
+    later = {"date": "2026-11-29", "machine": {"cpus": 2}, "data": "d", "speed": {"p50": 20}}
+    merged = _merged(record, later)
+    assert merged["extraction"] == {"f1": 0.9} and merged["speed"] == {"p50": 20}
+    assert merged["measured"]["extraction"]["date"] == "2026-11-01"
+    assert merged["measured"]["speed"]["date"] == "2026-11-29"
