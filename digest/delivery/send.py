@@ -78,7 +78,7 @@ async def deliver_issue(
     """Send what the ledger still owes for `issue` through `transport` (default: a pool of
     `options.connections` connections to `smtp`); close the issue when nothing is owed
     (and nothing is uncertain, unless `accept_uncertain`). With `signer` every message is
-    DKIM-signed, its body hash and signatures made on `signing_threads` threads beside
+    DKIM-signed, its signatures made on `signing_threads` threads beside
     the event loop, several messages a hand-off (default: one a core with an RSA key,
     none with Ed25519 alone; 0: on the loop's thread); with `verp` each goes
     out from its own bounce address, naming the issue and the reader."""
