@@ -209,20 +209,40 @@ def _is_link_like(paragraph: str) -> bool:
 _SLIDE_COUNTER = re.compile(r"^(?:- )?(\d{1,3}) ?(?:/|of) ?(\d{1,3})\b")
 _SLIDESHOW_MIN_SLIDES = 3
 _BETWEEN_SLIDES_MAX = 2
+# Numbered paragraphs (not list items: a list of teasers) that hold most of the text, with no
+# more than an intro line before them, are the story itself (a thread written "1/5 ...", a
+# photo essay told in its captions), not a gallery after it: a gallery of fifty teasers can
+# outweigh the short story above it.
+_STORY_MIN_SHARE = 0.6
+_STORY_MAX_CHARS_BEFORE = 300
 
 
 def _drop_slideshow_captions(paragraphs: list[str]) -> list[str]:
     counters = [_slide_counter(p) for p in paragraphs]
-    dropped: set[int] = set()
+    slides: set[int] = set()
     start = 0
     while start < len(paragraphs):
         run = _slideshow_from(counters, start)
         if len(run) >= _SLIDESHOW_MIN_SLIDES:
-            dropped.update(range(run[0], run[-1] + 1))
+            slides.update(range(run[0], run[-1] + 1))
             start = run[-1] + 1
         else:
             start += 1
-    return [p for i, p in enumerate(paragraphs) if i not in dropped]
+    if not slides:
+        return paragraphs
+    before = sum(map(len, paragraphs[: min(slides)]))
+    share = sum(len(paragraphs[i]) for i in slides) / sum(map(len, paragraphs))
+    listed = any(paragraphs[i].startswith("- ") for i in slides if counters[i])
+    if share > _STORY_MIN_SHARE and before <= _STORY_MAX_CHARS_BEFORE and not listed:
+        return [_without_counter(p) if i in slides and counters[i] else p for i, p in enumerate(paragraphs)]
+    return [p for i, p in enumerate(paragraphs) if i not in slides]
+
+
+def _without_counter(paragraph: str) -> str:
+    match = _SLIDE_COUNTER.match(paragraph)
+    if match is None:
+        return paragraph
+    return paragraph[: match.start(1)] + paragraph[match.end(2) :].lstrip(" .:)-")
 
 
 def _slideshow_from(counters: list[tuple[int, int] | None], start: int) -> list[int]:

@@ -104,6 +104,32 @@ def test_a_slideshows_numbered_captions_are_not_the_article():
     assert found.paragraphs == VERSES
 
 
+def test_a_story_told_as_a_numbered_thread_is_the_article_without_its_counters():
+    # "1/5 ...", "2/5 ...": counted like a slideshow, but the numbered parts are the whole story.
+    thread = (
+        "The canal trust met on Tuesday to decide the future of the old lock keeper's cottage.",
+        "Members heard that the roof had failed over the winter and that the walls were sound.",
+        "A bid from the rowing club to use the ground floor as a boathouse was read out in full.",
+        "The trust voted eleven to two to repair the roof first and let the ground floor next year.",
+        "Work on the roof starts in March, paid for from the sale of timber from the towpath.",
+    )
+    items = "".join(f"<p>{i}/{len(thread)} {part}</p>" for i, part in enumerate(thread, start=1))
+    found = extract_html(_page(items), url="https://canal.example/t")
+    assert found is not None
+    assert found.paragraphs == thread
+
+
+def test_a_numbered_gallery_of_teasers_longer_than_the_story_above_it_is_still_dropped():
+    teasers = "".join(
+        f"<li>{i}/12 Elsewhere on the waterways: the {name} reopens its towpath after a winter of repairs by volunteers"
+        " and the trust's own crews, with new fencing along the cutting and a ramp at the bottom lock.</li>"
+        for i, name in enumerate(["Grand Union", "Kennet", "Avon", "Leeds and Liverpool"] * 3, start=1)
+    )
+    found = extract_html(_page(f"{_body(VERSES)}<ul class='gallery'>{teasers}</ul>"), url="https://canal.example/s")
+    assert found is not None
+    assert found.paragraphs == VERSES
+
+
 def test_a_list_with_numbers_of_its_own_stays():
     # Fractions and measures are no slide counters: they do not count up through the list toward one total.
     results = (
