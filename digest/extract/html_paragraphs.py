@@ -242,7 +242,10 @@ def _without_counter(paragraph: str) -> str:
     match = _SLIDE_COUNTER.match(paragraph)
     if match is None:
         return paragraph
-    return paragraph[: match.start(1)] + paragraph[match.end(2) :].lstrip(" .:)-")
+    return paragraph[: match.start(1)] + _AFTER_COUNTER.sub("", paragraph[match.end(2) :], count=1)
+
+
+_AFTER_COUNTER = re.compile(r"^\s*(?:[.:)\-–—]\s+)?")  # "1/5. ", "1/5 - ", "1/5 "; not the sign of "-3°C"
 
 
 def _slideshow_from(counters: list[tuple[int, int] | None], start: int) -> list[int]:

@@ -119,6 +119,16 @@ def test_a_story_told_as_a_numbered_thread_is_the_article_without_its_counters()
     assert found.paragraphs == thread
 
 
+def test_a_counter_comes_off_with_its_separator_but_not_the_text_after_it():
+    from digest.extract.html_paragraphs import _without_counter
+
+    assert _without_counter("1/5. The trust met.") == "The trust met."
+    assert _without_counter("2/5 - Members heard.") == "Members heard."
+    assert _without_counter("3 of 5 The vote.") == "The vote."
+    assert _without_counter("4/5 -3°C overnight froze the lock.") == "-3°C overnight froze the lock."
+    assert _without_counter("- 5/5 Work starts in March.") == "- Work starts in March."
+
+
 def test_a_numbered_gallery_of_teasers_longer_than_the_story_above_it_is_still_dropped():
     teasers = "".join(
         f"<li>{i}/12 Elsewhere on the waterways: the {name} reopens its towpath after a winter of repairs by volunteers"
