@@ -207,6 +207,7 @@ def _is_link_like(paragraph: str) -> bool:
 # A slide's caption starts with its counter, "3/50" or "3 of 50"; a slideshow's counters count
 # through its slides toward one total. A few lines between two slides (a credit) go with them.
 _SLIDE_COUNTER = re.compile(r"^(?:- )?(\d{1,3}) ?(?:/|of) ?(\d{1,3})\b")
+_AFTER_COUNTER = re.compile(r"^\s*(?:[.:)\-–—]\s+)?")  # "1/5. ", "1/5 - ", "1/5 "; not the sign of "-3°C"
 _SLIDESHOW_MIN_SLIDES = 3
 _BETWEEN_SLIDES_MAX = 2
 # Numbered paragraphs (not list items: a list of teasers) that hold most of the text, with no
@@ -243,9 +244,6 @@ def _without_counter(paragraph: str) -> str:
     if match is None:
         return paragraph
     return paragraph[: match.start(1)] + _AFTER_COUNTER.sub("", paragraph[match.end(2) :], count=1)
-
-
-_AFTER_COUNTER = re.compile(r"^\s*(?:[.:)\-–—]\s+)?")  # "1/5. ", "1/5 - ", "1/5 "; not the sign of "-3°C"
 
 
 def _slideshow_from(counters: list[tuple[int, int] | None], start: int) -> list[int]:
