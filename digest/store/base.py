@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import NoReturn, overload
@@ -120,7 +122,26 @@ def create_engine(url: str) -> sa.Engine:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# Connections switching a new file to WAL at the same instant: SQLite answers all but one
+# "database is locked" at once (waiting could deadlock), not after the busy timeout.
+_WAL_SWITCH_SECONDS = 10.0
+
+
+def _switch_to_wal(cursor) -> None:
+    deadline = time.monotonic() + _WAL_SWITCH_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)

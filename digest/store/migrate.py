@@ -83,8 +83,8 @@ def upgrade(engine: sa.Engine) -> str:
                 _locked_upgrade(engine, target)
                 break
             except OperationalError as exc:
-                # Another process holding the write lock past the busy timeout, or
-                # switching the new file to WAL at the same instant: try again.
+                # Another process held the write lock past the busy timeout: try again.
+                # (Two switching a new file to WAL at once is handled as each connects.)
                 if "locked" not in str(exc) or attempt == _SQLITE_ATTEMPTS:
                     raise
                 time.sleep(0.1 * attempt)

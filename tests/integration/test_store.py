@@ -95,3 +95,36 @@ def test_an_older_store_gets_the_indexes_added_since(store):
     with Store(store.url) as reopened:
         assert "ix_deliveries_sent_at" in indexes(reopened)
     Store(store.url).close()  # and opening again with it present is fine
+
+
+def test_connections_opening_a_new_sqlite_file_at_the_same_instant_all_get_wal(tmp_path):
+    """Two connections switching a new file to WAL at once: SQLite answers one of them
+    "database is locked" at once, without waiting out the busy timeout."""
+    import threading
+
+    from digest.store.base import create_engine
+
+    errors: list[str] = []
+    modes: list[str] = []
+    for n in range(40):
+        url = f"sqlite:///{tmp_path / f'new-{n}.db'}"
+        barrier = threading.Barrier(6)
+
+        def connect(url=url, barrier=barrier) -> None:
+            engine = create_engine(url)
+            barrier.wait()
+            try:
+                with engine.connect() as conn:
+                    modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+            except Exception as exc:  # noqa: BLE001 - every failure is collected and shown
+                errors.append(str(exc).splitlines()[0])
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=connect) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert set(modes) == {"wal"}
