@@ -7,8 +7,9 @@ import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
-def prefect_harness():
+def prefect_harness(request):
     """One temporary Prefect server for every flow test: it takes seconds to start."""
+    _check_grouped(request.session)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from prefect.testing.utilities import prefect_test_harness
 
@@ -17,6 +18,7 @@ def prefect_harness():
         yield
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks into the node ids
 def pytest_collection_modifyitems(items):
     """With pytest-xdist's --dist loadgroup, the flow tests share one worker and so one
     Prefect server."""
@@ -24,6 +26,21 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if flows in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("prefect"))
+
+
+def _check_grouped(session) -> None:
+    """Under --dist loadgroup the flow tests come to one worker, with the group in their ids.
+    Without it each worker would start its own Prefect server and the README's schedule."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    flows = Path(__file__).parent
+    loose = [item.nodeid for item in session.items if flows in item.path.parents and "@prefect" not in item.nodeid]
+    if loose:
+        pytest.fail(
+            f"--dist loadgroup did not group the flow tests ({loose[0]} and {len(loose) - 1} more): "
+            "pytest-xdist cannot suffix this pytest's node ids (pytest-xdist#1386)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
