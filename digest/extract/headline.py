@@ -344,6 +344,38 @@ def _repeated_lines(region: list[Block]) -> set[str]:
     return repeated
 
 
+# A reference page's lead opens by defining its subject, which is the page's title: "Mozilla
+# is a ...", "New Zealand (Māori: Aotearoa) is a ...", "In mathematics, a Hermitian matrix
+# (or ...) is a ...". A title that short reads as a menu item, and an infobox can stand
+# between it and the lead.
+_DEFINITION = re.compile(
+    r"(?:In [^,.]{1,40},\s+)?(?:(?:A|An|The|a|an|the)\s+)?(?P<subject>[A-Z0-9][^()\n.!?]{0,60}?)\s*"
+    r"(?:\([^()]*\)\s*)?(?:is|are|was|were)\s+(?:a|an|the|one)\s"
+)
+_DEFINED_MAX_WORDS = 6
+_LEAD_SENTENCES = 2  # a hatnote ("For ..., see ...") can come before the lead
+
+
+def _defined_subject(paragraphs: list[str]) -> str:
+    """The subject the lead defines, folded to its words; "" when the lead defines nothing."""
+    for paragraph in paragraphs[:_LEAD_SENTENCES]:
+        if found := _DEFINITION.match(paragraph):
+            return " ".join(_TERM.findall(found["subject"].casefold()))
+    return ""
+
+
+def _defined_title(blocks: list[Block], body_start: int, paragraphs: list[str]) -> int | None:
+    """The nearest short line above the body that is the subject the lead defines."""
+    subject = _defined_subject(paragraphs)
+    if not subject:
+        return None
+    for i in range(body_start - 1, max(0, body_start - _WINDOW_MAX_BLOCKS) - 1, -1):
+        block = blocks[i]
+        if block.words <= _DEFINED_MAX_WORDS and " ".join(_TERM.findall(block.text.casefold())) == subject:
+            return None if BULLET.match(block.text) else i
+    return None
+
+
 def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) -> int | None:
     scored = scored_candidates(blocks, body_start, paragraphs)
     if not scored:
@@ -412,8 +444,11 @@ def _standfirst(region: list[Block]) -> str:
 def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:
     headline = headline_index(blocks, body_start, paragraphs)
     anchor = _anchor(blocks, body_start)
+    # A defined subject is the title, but the other header lines are read under the headline as
+    # before: what stands under the subject's line is an infobox, not a dek and a byline.
+    defined = _defined_title(blocks, body_start, paragraphs)
     if headline is None and anchor is None:
-        return Header()
+        return Header(title=blocks[defined].text) if defined is not None else Header()
     low = headline + 1 if headline is not None else anchor
     assert low is not None
     region = blocks[low:body_start]
@@ -424,7 +459,7 @@ def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> 
         authors = next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ())
     dated = (b for b in region if b.kind in (Kind.BYLINE, Kind.DATE, Kind.META))
     published = next((found[0][0] for b in dated if (found := find_dates(b.text))), None)
-    title = blocks[headline].text if headline is not None else ""
+    title = blocks[defined].text if defined is not None else blocks[headline].text if headline is not None else ""
     return Header(title=title, standfirst=standfirst, authors=authors, published=published)
 
 

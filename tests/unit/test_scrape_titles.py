@@ -164,3 +164,72 @@ Sign up for our newsletter and get the news in your inbox
 
 def test_a_table_row_printed_by_a_terminal_is_code_not_a_headline():
     assert classify("12 │ 2.4873951240050256 │ t │ t │ f") is Kind.CODE
+
+
+# --- a reference page: a title of a word or two, far above the lead that defines it ----------
+
+FACT_BOX = "\n".join(
+    f" {label}  {value}"
+    for label, value in (
+        ("Type", "Tidal stream generator"),
+        ("Location", "Stromness harbour, Orkney"),
+        ("Operator", "Orkney Tidal Energy Partnership"),
+        ("Installed", "March 2026"),
+        ("Capacity", "2 x 1.2 MW"),
+    )
+)
+
+SALTIRE_LEAD = """\
+The Saltire turbine (Orcadian: the Sautire) is a tidal stream generator moored at the mouth of Stromness harbour in Orkney. Two of them were installed in the spring of 2026 after three years of delays.
+
+Each machine sits on the seabed where the tide runs fastest, and turns slowly enough for seals to swim past it without harm. The pair supply about a fifth of the town's electricity.
+
+A third machine was ordered for the autumn, if the winter storms do not damage the first two.
+"""
+
+
+def test_a_short_title_is_the_subject_the_lead_defines():
+    scrape = f"""{MENU}
+
+Saltire turbine
+
+From the Orkney Encyclopedia, the free reference
+Jump to: navigation, search
+
+{FACT_BOX}
+
+{SALTIRE_LEAD}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Saltire turbine"
+    assert article.standfirst == ""
+    assert article.paragraphs[0].startswith("The Saltire turbine")
+
+
+def test_one_word_title_and_a_lead_in_a_field():
+    lead = SALTIRE_LEAD.replace(
+        "The Saltire turbine (Orcadian: the Sautire) is", "In engineering, a Saltire (or tide mill) is"
+    )
+    scrape = f"""{MENU}
+
+Saltire
+
+From the Orkney Encyclopedia, the free reference
+
+Tidal machine of the Orkney harbours
+
+{lead}"""
+    assert _title(scrape) == "Saltire"
+
+
+def test_a_menu_item_that_opens_a_news_lead_is_not_its_title():
+    # "Business is ..." opens the story but defines nothing; the headline stays the headline.
+    lead = TIDAL_BODY.replace("Orkney's harbour towns are betting", "Business is booming as Orkney's harbour towns bet")
+    scrape = f"""{MENU}
+
+Orkney harbour towns bet on the tide
+
+By Mara Lindqvist BBC News, Stromness
+
+{lead}"""
+    assert _title(scrape) == "Orkney harbour towns bet on the tide"
