@@ -309,9 +309,27 @@ def _story_byline(blocks: list[Block], body_start: int) -> int | None:
         if blocks[i].kind is Kind.BYLINE:
             over = i - 1 if blocks[i - 1].kind is not Kind.DATE else i - 2
             return i if over >= 0 and _is_candidate(blocks[over]) else None
+        if blocks[i].kind is Kind.DATE and (name := _name_over(blocks, i)) is not None:
+            return name if name > 0 and _is_candidate(blocks[name - 1]) else None
         if blocks[i].kind not in _UNCOUNTED_KINDS:
             seen += 1
     return None
+
+
+# A blog's byline is often the author's bare name over a date line ("Oct 18, 2019 · 8 min
+# read"), with a follow button between.
+_NAME_REACH = 3
+
+
+def _name_over(blocks: list[Block], date: int) -> int | None:
+    """The top of the run of author's names just over a date line, skipping buttons."""
+    name = None
+    for j in range(date - 1, max(-1, date - 1 - _NAME_REACH), -1):
+        if blocks[j].kind is Kind.NAME:
+            name = j
+        elif blocks[j].kind is not Kind.CTA or name is not None:
+            break
+    return name
 
 
 _REPEATED = 0.2

@@ -233,3 +233,26 @@ By Mara Lindqvist BBC News, Stromness
 
 {lead}"""
     assert _title(scrape) == "Orkney harbour towns bet on the tide"
+
+
+# --- a blog's byline: the author's bare name over a date line, a button between ------------
+
+
+def test_a_subheading_under_a_name_and_date_is_not_the_headline():
+    scrape = f"""Harbour Engineering
+Sign in
+
+Power from the sea in Stromness (three years in the making)
+
+Mara Lindqvist
+Mara Lindqvist
+(BUTTON) Follow
+Oct 18, 2025 · 8 min read
+
+Why tidal turbines in Orkney harbours?
+
+{TIDAL_BODY}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Power from the sea in Stromness (three years in the making)"
+    assert article.authors == ("Mara Lindqvist",)
