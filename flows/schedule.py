@@ -332,14 +332,17 @@ def serve(
 
 @contextlib.contextmanager
 def _runs_deaf_to_ctrl_c() -> Iterator[None]:
-    """The runner starts each flow run as a spawned process in this one's process group,
-    so the terminal's Ctrl-C reaches the run too, and a run caught starting or exiting
-    prints Python's KeyboardInterrupt traceback. A run spawned with SIGINT blocked (the
-    mask survives the exec, and Python leaves it so) hears only the runner, which stops
-    it with SIGTERM on the way out."""
+    """The runner starts each flow run as a process in this one's process group (`python -m
+    prefect.engine`, or a spawned process for a flow it holds in memory), so the terminal's
+    Ctrl-C reaches the run too, and a run caught starting or exiting prints Python's
+    KeyboardInterrupt traceback. A run started with SIGINT blocked (the mask survives the
+    exec, and Python leaves it so) hears only the runner, which stops it with SIGTERM on
+    the way out."""
     from multiprocessing.context import SpawnProcess
 
+    starter = _engine_starter()
     spawn = SpawnProcess._Popen
+    run_engine = starter.run_process
 
     def spawn_blocking_sigint(process: Any) -> Any:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -348,11 +351,46 @@ def _runs_deaf_to_ctrl_c() -> Iterator[None]:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
+    async def run_engine_blocking_sigint(*args: Any, task_status: Any = None, **kwargs: Any) -> Any:
+        if task_status is None:  # no moment to unblock before the run ends: leave it be
+            return await run_engine(*args, **kwargs)
+        handler = kwargs.pop("task_status_handler", None)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        blocked = True
+
+        def unblock() -> None:
+            nonlocal blocked
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+                blocked = False
+
+        def opened(process: Any) -> Any:
+            unblock()  # the child has its mask: this thread hears Ctrl-C again
+            return handler(process) if handler is not None else process.pid
+
+        try:
+            return await run_engine(*args, task_status=task_status, task_status_handler=opened, **kwargs)
+        finally:
+            unblock()
+
     SpawnProcess._Popen = staticmethod(spawn_blocking_sigint)  # type: ignore[method-assign,assignment]
+    starter.run_process = run_engine_blocking_sigint
     try:
         yield
     finally:
         SpawnProcess._Popen = spawn  # type: ignore[method-assign]
+        starter.run_process = run_engine
+
+
+def _engine_starter() -> Any:
+    """The module whose `run_process` starts `python -m prefect.engine` for the runner: the
+    engine starter's (its documented point of override), or the runner's own before it."""
+    import importlib
+
+    try:
+        return importlib.import_module("prefect.runner._starter_engine")
+    except ImportError:  # Prefect before the runner's starters
+        return importlib.import_module("prefect.runner.runner")
 
 
 def _drain() -> None:

@@ -89,3 +89,38 @@ def test_a_flow_run_process_does_not_hear_the_terminals_ctrl_c(deaf):
     os.kill(process.pid, signal.SIGINT)
     process.join(30)
     assert process.exitcode == (0 if deaf else 1)  # 1: KeyboardInterrupt, with its traceback
+
+
+@pytest.mark.parametrize("deaf", [False, True])
+def test_a_flow_run_started_as_prefect_engine_does_not_hear_the_terminals_ctrl_c(deaf):
+    """The runner starts a served deployment's run as `python -m prefect.engine`, in its
+    process group too: started with SIGINT blocked, the run is not killed by a Ctrl-C that
+    lands while it starts (its import would print a KeyboardInterrupt traceback)."""
+    import contextlib
+    import functools
+    import os
+    import signal
+    import sys
+
+    import anyio
+    from prefect.runner import _starter_engine
+
+    from flows.schedule import _runs_deaf_to_ctrl_c
+
+    async def interrupted() -> int:
+        async with anyio.create_task_group() as group:
+            start = functools.partial(
+                _starter_engine.run_process,
+                command=[sys.executable, "-c", "import time; time.sleep(1.5)"],
+                task_status_handler=lambda process: process,
+            )
+            process = await group.start(start)
+            os.kill(process.pid, signal.SIGINT)
+        return process.returncode
+
+    with _runs_deaf_to_ctrl_c() if deaf else contextlib.nullcontext():
+        code = anyio.run(interrupted)
+    if deaf:
+        assert code == 0
+    else:
+        assert code != 0  # killed by the signal, or a KeyboardInterrupt with its traceback
