@@ -294,8 +294,9 @@ _BY = re.compile(r"^(?:by|posted by|written by|par|por|von|di)\s", re.IGNORECASE
 
 
 # The story's byline sits under its headline (and dek): what lies between it and
-# the body is the dek, a picture's caption, a subheading, never the headline.
-_BYLINE_REACH = 12
+# the body is the dek, a picture's caption, a subheading, a video player, never the
+# headline. It is looked for as far up as the headline is.
+_BYLINE_REACH = _HEADLINE_WINDOW
 _UNDER_BYLINE = 0.4
 _OVER_BYLINE = 0.15
 
@@ -452,11 +453,24 @@ def _anchor(blocks: list[Block], body_start: int) -> int | None:
     return None
 
 
+# A dek sits right under the headline and its byline; prose farther down (past a video
+# player, a gallery) is the player's or the gallery's.
+_DEK_REACH = 8
+
+
 def _standfirst(region: list[Block]) -> str:
     """The dek: prose between headline and body, or an unpunctuated line right under it."""
     if region and region[0].kind is Kind.FRAGMENT and region[0].words >= 6:
         return region[0].text
-    return next((b.text for b in region if b.kind in (Kind.PROSE, Kind.SENTENCE) and b.words >= 6), "")
+    counted = 0
+    for block in region:
+        if block.kind in (Kind.PROSE, Kind.SENTENCE) and block.words >= 6:
+            return block.text
+        if block.kind not in _UNCOUNTED_KINDS and block.kind is not Kind.CTA:  # share buttons are no distance
+            counted += 1
+            if counted > _DEK_REACH:
+                break
+    return ""
 
 
 def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:

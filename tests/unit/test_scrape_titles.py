@@ -256,3 +256,52 @@ Why tidal turbines in Orkney harbours?
     assert article is not None
     assert article.title == "Power from the sea in Stromness (three years in the making)"
     assert article.authors == ("Mara Lindqvist",)
+
+
+# --- a video player between the byline and the story --------------------------------------
+
+PLAYER = """Full Screen
+
+Closed Captions
+
+Type Size
+
+Style Options
+
+Captions will look like this
+
+  * 100% (opaque)
+  * 75% (transparency)
+  * 50% (transparency)
+  * 25% (transparency)
+
+Captions will look like this
+
+Video Not Available
+
+Unfortunately, this video is not available in your region.
+
+Tidal turbines lowered into Stromness harbour
+
+Now watching
+
+Next video starts in : 7 Play
+
+Tidal turbines lowered into Stromness harbour"""
+
+
+def test_a_video_players_title_under_the_byline_is_not_the_headline():
+    scrape = f"""{MENU}
+
+Orkney harbour towns bet on the tide
+
+By Mara Lindqvist March 11, 2025 3:46 PM
+
+{PLAYER}
+
+{TIDAL_BODY}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Orkney harbour towns bet on the tide"
+    assert article.authors == ("Mara Lindqvist",)
+    assert article.standfirst == ""  # the player's notice is no dek
