@@ -369,7 +369,7 @@ def _repeated_lines(region: list[Block]) -> set[str]:
 # between it and the lead.
 _DEFINITION = re.compile(
     r"(?:In [^,.]{1,40},\s+)?(?:(?:A|An|The|a|an|the)\s+)?(?P<subject>[A-Z0-9][^()\n.!?]{0,60}?)\s*"
-    r"(?:\([^()]*\)\s*)?(?:is|are|was|were)\s+(?:a|an|the|one)\s"
+    r"(?:\([^()]{0,200}\)\s*)?(?:is|are|was|were)\s+(?:a|an|the|one)\s"
 )
 _DEFINED_MAX_WORDS = 6
 _LEAD_SENTENCES = 2  # a hatnote ("For ..., see ...") can come before the lead
