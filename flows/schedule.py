@@ -351,27 +351,35 @@ def _runs_deaf_to_ctrl_c() -> Iterator[None]:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
+    # Runs started at once (two deployments due the same minute) share the event loop's
+    # thread: SIGINT stays blocked there from the first start until the last child is open.
+    starting: dict[str, Any] = {"runs": 0, "mask": set()}
+
     async def run_engine_blocking_sigint(*args: Any, task_status: Any = None, **kwargs: Any) -> Any:
         if task_status is None:  # no moment to unblock before the run ends: leave it be
             return await run_engine(*args, **kwargs)
         handler = kwargs.pop("task_status_handler", None)
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        blocked = True
+        if starting["runs"] == 0:
+            starting["mask"] = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        starting["runs"] += 1
+        released = False
 
-        def unblock() -> None:
-            nonlocal blocked
-            if blocked:
-                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-                blocked = False
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                starting["runs"] -= 1
+                if starting["runs"] == 0:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, starting["mask"])
 
         def opened(process: Any) -> Any:
-            unblock()  # the child has its mask: this thread hears Ctrl-C again
+            release()  # the child has its mask
             return handler(process) if handler is not None else process.pid
 
         try:
             return await run_engine(*args, task_status=task_status, task_status_handler=opened, **kwargs)
         finally:
-            unblock()
+            release()
 
     SpawnProcess._Popen = staticmethod(spawn_blocking_sigint)  # type: ignore[method-assign,assignment]
     starter.run_process = run_engine_blocking_sigint
