@@ -78,7 +78,7 @@ def read_metadata(tree, *, url: str):
     except Exception as exc:  # noqa: BLE001 -- trafilatura guards its JSON-LD reader the same way
         log.debug("JSON-LD metadata failed: %s", exc)
     if not metadata.title:
-        metadata.title = extract_title(tree)
+        metadata.title = page_title(tree)
     if not metadata.author:
         metadata.author = find_author(tree)
     if not metadata.url:
@@ -94,6 +94,33 @@ def read_metadata(tree, *, url: str):
         metadata.sitename = match[1]
     metadata.clean_and_trim()
     return metadata
+
+
+def page_title(tree) -> str | None:
+    """The title read from the page itself, when no meta tag names it: trafilatura's choice
+    (a lone <h1>, else the <title>, ...), except that a lone <h1> the <title> does not name
+    (as a whole or as one of its parts) and that shares no word with a heading the <title>
+    does name is the site's or the section's name over the page ("Health Center" over the
+    story): such a heading is the headline."""
+    title = extract_title(tree)
+    headings = tree.findall(".//h1")
+    element = tree.find(".//title")
+    if len(headings) != 1 or element is None:
+        return title
+    whole = " ".join(element.text_content().split())
+    named = {fold(part) for part in (whole, *_TITLE_SEPARATOR.split(whole))} - {""}
+    h1 = fold(headings[0].text_content())
+    if h1 in named:
+        return title
+    lone = _content_words(h1)
+    texts = (" ".join(heading.text_content().split()) for heading in tree.iter("h2", "h3"))
+    found = [text for text in texts if fold(text) in named and not lone & _content_words(fold(text))]
+    # The headline is the longest: the site's name can be a heading and a part of the <title> too.
+    return max(found, key=lambda text: len(text.split())) if found else title
+
+
+def _content_words(folded: str) -> set[str]:
+    return {word for word in folded.split() if len(word) > 3}  # not "and", "the", "of"
 
 
 # --- the author search in the page ---------------------------------------------

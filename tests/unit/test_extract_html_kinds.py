@@ -173,3 +173,33 @@ def test_each_further_copy_of_a_block_is_marked_but_not_the_containers_holding_b
         "The towpath" + REPEAT_MARK * 3,
         "The towpath" + REPEAT_MARK * 2,
     ]
+
+
+# --- the page's one <h1> is the section's name, the headline an <h2> -------------------------
+
+
+def _sectioned(h1: str, title: str) -> str:
+    paragraphs = "".join(f"<p>{verse}</p>" for verse in VERSES)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body>
+  <header><h3>Canal Notes</h3><h1>{h1}</h1><nav><a href="/">Home</a> <a href="/walks">Walks</a></nav></header>
+  <article>
+    <h2>The towpath walkers</h2>
+    {paragraphs}
+  </article>
+  <aside><h3>More from Canal Notes</h3><p>Old boats, new owners.</p></aside>
+</body></html>"""
+
+
+def test_a_section_name_in_the_lone_h1_is_not_the_title():
+    for title in ("The towpath walkers", "The towpath walkers | Walks | Canal Notes"):
+        article = extract_html(_sectioned("Waterways Health Centre", title))
+        assert article is not None
+        assert article.title == "The towpath walkers", title
+
+
+def test_a_lone_h1_the_title_names_stays_the_title():
+    article = extract_html(_sectioned("Towpath walkers return", "Towpath walkers return | Canal Notes"))
+    assert article is not None
+    assert article.title == "Towpath walkers return"
