@@ -101,7 +101,8 @@ def page_title(tree) -> str | None:
     (a lone <h1>, else the <title>, ...), except that a lone <h1> the <title> does not name
     (as a whole or as one of its parts) and that shares no word with a heading the <title>
     does name is the site's or the section's name over the page ("Health Center" over the
-    story): such a heading is the headline."""
+    story): such a heading is the headline; with none, a <title> longer than the <h1> and
+    without a word of it is."""
     title = extract_title(tree)
     headings = tree.findall(".//h1")
     element = tree.find(".//title")
@@ -115,12 +116,23 @@ def page_title(tree) -> str | None:
     lone = _content_words(h1)
     texts = (" ".join(heading.text_content().split()) for heading in tree.iter("h2", "h3"))
     found = [text for text in texts if fold(text) in named and not lone & _content_words(fold(text))]
-    # The headline is the longest: the site's name can be a heading and a part of the <title> too.
-    return max(found, key=lambda text: len(text.split())) if found else title
+    if found:
+        # The headline is the longest: the site's name can be a heading and a part of the <title> too.
+        return max(found, key=lambda text: len(text.split()))
+    # No heading holds the headline, but the <title> does, in a part longer than the <h1>
+    # and without a word of it: the <h1> is the site's name ("엔터 미디어" over "... - Entermedia").
+    longest = max((part.split() for part in _TITLE_SEPARATOR.split(whole)), key=len, default=[])
+    if len(longest) >= _TITLE_MIN_WORDS and len(longest) > len(h1.split()) and not lone & _content_words(fold(whole)):
+        return whole  # clean_title takes the site's name off
+    return title
+
+
+_TITLE_MIN_WORDS = 4
+_SMALL_WORDS = frozenset(["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"])
 
 
 def _content_words(folded: str) -> set[str]:
-    return {word for word in folded.split() if len(word) > 3}  # not "and", "the", "of"
+    return set(folded.split()) - _SMALL_WORDS
 
 
 # --- the author search in the page ---------------------------------------------

@@ -203,3 +203,26 @@ def test_a_lone_h1_the_title_names_stays_the_title():
     article = extract_html(_sectioned("Towpath walkers return", "Towpath walkers return | Canal Notes"))
     assert article is not None
     assert article.title == "Towpath walkers return"
+
+
+def _site_name_over(title: str, h1: str = "Harbour Post") -> str:
+    paragraphs = "".join(f"<p>{verse}</p>" for verse in VERSES)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body>
+  <header><h1>{h1}</h1></header>
+  <div class="story"><div class="headline">The towpath walkers bring the canal back</div>{paragraphs}</div>
+</body></html>"""
+
+
+def test_a_site_name_in_the_lone_h1_gives_way_to_the_title_element():
+    article = extract_html(_site_name_over("The towpath walkers bring the canal back - Waterways"))
+    assert article is not None
+    assert article.title.startswith("The towpath walkers bring the canal back")
+
+
+def test_a_lone_h1_stays_when_the_title_element_is_only_a_name():
+    for title in ("Waterways", "Waterways | Canal Notes"):
+        article = extract_html(_site_name_over(title, h1="The towpath walkers bring the canal back"))
+        assert article is not None
+        assert article.title == "The towpath walkers bring the canal back", title
