@@ -379,8 +379,12 @@ def _defined_subject(paragraphs: list[str]) -> str:
     """The subject the lead defines, folded to its words; "" when the lead defines nothing."""
     for paragraph in paragraphs[:_LEAD_SENTENCES]:
         if found := _DEFINITION.match(paragraph):
-            return " ".join(_TERM.findall(found["subject"].casefold()))
+            return _folded(found["subject"])
     return ""
+
+
+def _folded(text: str) -> str:
+    return " ".join(_TERM.findall(text.casefold()))
 
 
 def _defined_title(blocks: list[Block], body_start: int, paragraphs: list[str]) -> int | None:
@@ -390,7 +394,7 @@ def _defined_title(blocks: list[Block], body_start: int, paragraphs: list[str]) 
         return None
     for i in range(body_start - 1, max(0, body_start - _WINDOW_MAX_BLOCKS) - 1, -1):
         block = blocks[i]
-        if block.words <= _DEFINED_MAX_WORDS and " ".join(_TERM.findall(block.text.casefold())) == subject:
+        if block.words <= _DEFINED_MAX_WORDS and _folded(block.text) == subject:
             return None if BULLET.match(block.text) else i
     return None
 

@@ -22,6 +22,7 @@ from htmldate import find_date
 
 from digest.extract.byline import person_names
 from digest.extract.html_text import WORD, fold, same_text
+from digest.extract.scrape_lines import SMALL_WORDS
 
 try:  # the steps of trafilatura.extract_metadata that read_metadata uses
     from trafilatura.metadata import (
@@ -114,8 +115,12 @@ def page_title(tree) -> str | None:
     if h1 in named:
         return title
     lone = _content_words(h1)
-    texts = (" ".join(heading.text_content().split()) for heading in tree.iter("h2", "h3"))
-    found = [text for text in texts if fold(text) in named and not lone & _content_words(fold(text))]
+    found = []
+    for heading in tree.iter("h2", "h3"):
+        text = " ".join(heading.text_content().split())
+        folded = fold(text)
+        if folded in named and not lone & _content_words(folded):
+            found.append(text)
     if found:
         # The headline is the longest: the site's name can be a heading and a part of the <title> too.
         return max(found, key=lambda text: len(text.split()))
@@ -128,11 +133,10 @@ def page_title(tree) -> str | None:
 
 
 _TITLE_MIN_WORDS = 4
-_SMALL_WORDS = frozenset(["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"])
 
 
 def _content_words(folded: str) -> set[str]:
-    return set(folded.split()) - _SMALL_WORDS
+    return set(folded.split()) - SMALL_WORDS
 
 
 # --- the author search in the page ---------------------------------------------

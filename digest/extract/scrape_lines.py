@@ -171,7 +171,8 @@ def _joins(prev: str, line: str, *, width: int, wrapped: bool) -> bool:
 
 # --- line features ----------------------------------------------------------
 
-_SMALL_WORDS = frozenset(
+# Words a title leaves in lower case; no sign of what a line is about.
+SMALL_WORDS = frozenset(
     [
         "a",
         "an",
@@ -203,7 +204,7 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
 def title_ratio(words: list[str]) -> float:
     considered = [w.lstrip("\"'“‘(") for w in words]
-    considered = [w for w in considered if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
+    considered = [w for w in considered if w[:1].isalpha() and w.lower() not in SMALL_WORDS]
     if not considered:
         return 0.0
     return sum(w[0].isupper() for w in considered) / len(considered)
