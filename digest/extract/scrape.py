@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 
-from digest.extract.byline import credit_names
+from digest.extract.byline import credit_names, is_name
 from digest.extract.cues import classify, heads_other_stories
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
@@ -33,7 +34,53 @@ def _blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
+    blocks = _mark_item_bylines(blocks)
     return _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
+
+
+def _mark_item_bylines(blocks: list[Block]) -> list[Block]:
+    """A list item that is a bare name, right over a date line, is the story's byline
+    printed as a list ("* Ana Ruiz", "* Friday 25 December 2015", "* 3 comments")."""
+    out = blocks
+    for i in range(len(blocks) - 1):
+        block = blocks[i]
+        if block.kind is Kind.NAV and blocks[i + 1].kind is Kind.DATE and BULLET.match(block.text):
+            name = BULLET.sub("", block.text, count=1)
+            if is_name(name):
+                if out is blocks:
+                    out = list(blocks)
+                out[i] = Block(text=name, kind=Kind.NAME, words=count_words(name))
+    return out
+
+
+# A slide of a picture gallery: "1/50 Title", "Photo 3 of 12", at the head of a line.
+_SLIDE = re.compile(
+    r"^(?:[•◦▪▸►‣∙*·+-]\s+)?(?:(?:image|photo|picture|slide)\s+)?(\d{1,3})\s*(?:/|\bof\b)\s*(\d{1,3})\s+\S",
+    re.IGNORECASE,
+)
+_GALLERY_MIN_SLIDES = 3
+_SLIDE_KINDS = frozenset({Kind.TEASER, Kind.BULLET, Kind.NAV, Kind.FRAGMENT})
+
+
+def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
+    """The paragraphs under a gallery's slides are captions: a gallery beside a short story can
+    hold more prose than the story. ``blocks`` itself when the page has no gallery."""
+    slides: list[tuple[int, int]] = []  # (block, slides in its gallery)
+    for i, block in enumerate(blocks):
+        if block.kind in _SLIDE_KINDS and (m := _SLIDE.match(block.text)) and 0 < int(m[1]) <= int(m[2]):
+            slides.append((i, int(m[2])))
+    counts = Counter(total for _, total in slides)
+    out = blocks
+    for i, total in slides:
+        if counts[total] < _GALLERY_MIN_SLIDES:
+            continue
+        j = i + 1
+        while j < len(blocks) and blocks[j].kind in _PROSE_KINDS:
+            if out is blocks:
+                out = list(blocks)
+            out[j] = _as(blocks[j], Kind.CAPTION)
+            j += 1
+    return out
 
 
 _CODE_COMPANIONS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.SENTENCE, Kind.DATE, Kind.FIGURE})
@@ -225,15 +272,27 @@ def _credited(blocks: list[Block], start: int, end: int) -> tuple[str, ...]:
     return ()
 
 
-def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | None:
-    """The article in a plain-text page scrape, or None when there is no body."""
-    blocks = _blocks(text or "")
+def _body_span(blocks: list[Block]) -> tuple[tuple[int, int], bool] | None:
+    """The body's first and last block, and whether it is a list post's items."""
     run = densest_run(weights(blocks))
     span = trim(blocks, *run) if run is not None else None
-    listed = span is None
-    if span is None and (span := list_run(blocks)) is None:
+    if span is not None:
+        return span, False
+    span = list_run(blocks)
+    return (span, True) if span is not None else None
+
+
+def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | None:
+    """The article in a plain-text page scrape, or None when there is no body."""
+    plain = _blocks(text or "")
+    blocks = _mark_gallery_captions(plain)
+    found = _body_span(blocks)
+    if found is None and blocks is not plain:
+        # Nothing beside the gallery: its captions are the page's text.
+        blocks, found = plain, _body_span(plain)
+    if found is None:
         return None
-    start, end = span
+    (start, end), listed = found
     if not listed:
         start = body_start(blocks, start, end)
     paragraphs, warnings = body(blocks, start, end, listed=listed)

@@ -293,3 +293,62 @@ def test_lines_without_end_marks_in_a_script_without_spaces_are_the_text():
         "© 2024 小城散步",
     )
     assert body_of(scrape) == BLOG_LINES
+
+
+SLIDES = [
+    ("Harbour at first light", "fishing boats"),
+    ("The old ferry terminal", "ferry passengers"),
+    ("Market day on the quay", "stallholders"),
+    ("The lifeboat crew at practice", "volunteer crews"),
+    ("Gulls over the fish dock", "dock workers"),
+    ("Evening on the sea wall", "walkers and their dogs"),
+]
+
+
+def caption(title: str, who: str) -> str:
+    return (
+        f"{title}: {who.capitalize()} gathered along the harbour on a bright morning while the tide turned, "
+        f"and the photographer followed {who} from the slipway to the end of the sea wall and back again, "
+        "past the chandlery, the boatyards and the sheds where nets are still mended by hand in the winter "
+        "months before the boats go out again in the spring."
+    )
+
+
+def gallery(*, numbering: str = "{k}/{n}") -> list[str]:
+    parts = ["Harbour life in pictures"]
+    for k, (title, who) in enumerate(SLIDES, start=1):
+        parts += [f"  * {numbering.format(k=k, n=len(SLIDES))} {title}", caption(title, who)]
+    return parts
+
+
+def test_a_gallery_with_more_prose_than_the_story_is_not_the_body():
+    """Under each slide ("1/6 Title") sits its caption; together they can outweigh a short
+    story, but they are the gallery's, not the story's."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        *gallery(),
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == PARAGRAPHS[:2]
+    assert article.title == "Corn exchange reading room opens"
+
+
+def test_a_gallery_counted_in_words_is_a_gallery_too():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        *gallery(numbering="Photo {k} of {n}"),
+    )
+    assert body_of(scrape) == PARAGRAPHS[:2]
+
+
+def test_a_page_that_is_only_a_gallery_keeps_its_captions():
+    scrape = page("Harbour life in pictures", *gallery()[1:], "Copyright 2026 The Harbour Gazette")
+    body = body_of(scrape)
+    assert body[0] == caption(*SLIDES[0])
+    assert len(body) >= len(SLIDES) - 1

@@ -258,6 +258,25 @@ Why tidal turbines in Orkney harbours?
     assert article.authors == ("Mara Lindqvist",)
 
 
+def test_a_byline_printed_as_a_list_names_the_author():
+    scrape = f"""{MENU}
+
+Tidal turbines go into the water at Stromness
+
+Three years late, the first two machines are turning
+
+  * Mara Lindqvist
+  * Friday 25 December 2025
+  * 0 comments
+
+{TIDAL_BODY}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Tidal turbines go into the water at Stromness"
+    assert article.authors == ("Mara Lindqvist",)
+    assert article.published is not None and article.published.day == 25
+
+
 # --- a video player between the byline and the story --------------------------------------
 
 PLAYER = """Full Screen
