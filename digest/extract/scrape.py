@@ -124,13 +124,16 @@ _TEASER_TEXT_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.BULLET})
 
 
 def _mark_other_stories(blocks: list[Block]) -> list[Block]:
-    """Paragraphs right under "Related coverage" or "Most read" are other stories' headlines and blurbs."""
+    """Paragraphs or list items right under "Related coverage" or "Most read" are other stories'
+    headlines and blurbs."""
     out = list(blocks)
     for i, block in enumerate(blocks):
         if block.kind is not Kind.SECTION or not heads_other_stories(block.text):
             continue
         j = i + 1
-        while j < len(blocks) and blocks[j].kind in _TEASER_TEXT_KINDS:
+        # One form all through: a list of headlines ends where paragraphs start (the story under the box).
+        listed = j < len(blocks) and _is_list_item(blocks[j])
+        while j < len(blocks) and blocks[j].kind in _TEASER_TEXT_KINDS and _is_list_item(blocks[j]) == listed:
             out[j] = _as(blocks[j], Kind.TEASER)
             j += 1
     return out

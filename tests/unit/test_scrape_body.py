@@ -352,3 +352,29 @@ def test_a_page_that_is_only_a_gallery_keeps_its_captions():
     body = body_of(scrape)
     assert body[0] == caption(*SLIDES[0])
     assert len(body) >= len(SLIDES) - 1
+
+
+def test_a_list_of_other_stories_ends_where_the_story_under_it_starts():
+    """A "Most Popular" box of numbered headlines printed right above the story's first
+    paragraph: its items are teasers, the paragraphs under them are the story."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz | Special to the Gazette",
+        "Most Popular",
+        "\n".join(
+            f" {k}. {title}"
+            for k, title in enumerate(
+                [
+                    "Council approves new cycle lanes on the ring road",
+                    "Harbour ferry timetable changes from Monday",
+                    "Two arrested after break-in at the garden centre",
+                ],
+                start=1,
+            )
+        ),
+        *PARAGRAPHS,
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == PARAGRAPHS
+    assert article.title == "Corn exchange reading room opens"
