@@ -115,7 +115,19 @@ def _isolated(blocks: list[Block], i: int) -> bool:
     """A paragraph with no text after it and none above it but a headline, link or caption."""
     before = blocks[i - 1].kind if i > 0 else None
     after = blocks[i + 1].kind if i + 1 < len(blocks) else None
+    if before is Kind.NAME and _ends_link_list(blocks, i - 1):
+        before = Kind.NAV  # the last of a list of links (partners, sites), not a byline
     return before not in _LEAD_KINDS and after not in _RUN_KINDS
+
+
+_MENU_KINDS = frozenset({Kind.NAME, Kind.NAV})
+# A list of links: this many names or menu items in a row, at least (a heading and a
+# picture's label over a name are not one).
+_LINK_LIST_MIN = 4
+
+
+def _ends_link_list(blocks: list[Block], i: int) -> bool:
+    return i + 1 >= _LINK_LIST_MIN and all(b.kind in _MENU_KINDS for b in blocks[i + 1 - _LINK_LIST_MIN : i + 1])
 
 
 # --- body --------------------------------------------------------------------

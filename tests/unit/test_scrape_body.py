@@ -378,3 +378,28 @@ def test_a_list_of_other_stories_ends_where_the_story_under_it_starts():
     assert article is not None
     assert list(article.paragraphs) == PARAGRAPHS
     assert article.title == "Corn exchange reading room opens"
+
+
+def test_a_footer_paragraph_under_a_list_of_partner_sites_is_not_the_story():
+    """The last name of a list of links (partner sites) over a long footer paragraph is no
+    byline: the paragraph counts half, as any paragraph with no text around it, and the
+    short story under its headline, byline and date wins."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Gazette Staff",
+        "November 20, 2025 10:43",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "Harbour Hotels\nCounty Ferries\nGreen Valley Farms\nNorthern Radio Service\nLakeside Media",
+        (
+            "The Gazette reader service centre can be contacted with any questions or requests about "
+            "subscriptions, deliveries and back issues by telephone on weekdays between seven and two, "
+            "by fax or by email, and the centre is staffed by a team who will answer every message within "
+            "two working days, except on public holidays and during the summer break in August."
+        ),
+        "Copyright © 2025 The Gazette. All rights reserved. Terms of Use. Privacy Policy.",
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == PARAGRAPHS[:2]
+    assert article.title == "Corn exchange reading room opens"
