@@ -35,7 +35,8 @@ def _blocks(text: str) -> list[Block]:
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
     blocks = _mark_item_bylines(blocks)
-    return _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
+    blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
+    return _mark_inline_boxes(blocks)
 
 
 def _mark_item_bylines(blocks: list[Block]) -> list[Block]:
@@ -137,6 +138,43 @@ def _mark_other_stories(blocks: list[Block]) -> list[Block]:
             out[j] = _as(blocks[j], Kind.TEASER)
             j += 1
     return out
+
+
+# A box of links to other stories between two paragraphs: a heading and a few items.
+_BOX_MAX_ITEMS = 6
+_READ_MORE = re.compile(r"(?:read|see) (?:more|also|next)|also read", re.IGNORECASE)
+
+
+def _mark_inline_boxes(blocks: list[Block]) -> list[Block]:
+    """A "Related articles" box printed between two paragraphs of the story is an
+    interruption, like an appeal box, not the story's end: its heading and items cost as one."""
+    out = blocks
+    for i, block in enumerate(blocks):
+        if block.kind is not Kind.SECTION or i == 0 or blocks[i - 1].kind not in _PROSE_KINDS:
+            continue
+        label = _unmarked(block.text).strip(" :")
+        if not (heads_other_stories(block.text) or _READ_MORE.fullmatch(label)):
+            continue
+        j = i + 1
+        marker = _marker(blocks[j].text) if j < len(blocks) else None
+        while j < len(blocks) and j - i <= _BOX_MAX_ITEMS and marker and _marker(blocks[j].text) == marker:
+            j += 1
+        if j == i + 1 or j - i > _BOX_MAX_ITEMS or j >= len(blocks) or blocks[j].kind not in _PROSE_KINDS:
+            continue
+        if out is blocks:
+            out = list(blocks)
+        for k in range(i, j):
+            out[k] = _as(blocks[k], Kind.CTA)
+    return out
+
+
+def _marker(text: str) -> str | None:
+    """A list item's marker ("*", "+", or "n." as one kind), None for a line that is no item."""
+    found = BULLET.match(text)
+    if found is None:
+        return None
+    mark = found.group().strip()
+    return "n." if mark[0].isdigit() else mark
 
 
 def _unmarked(text: str) -> str:

@@ -403,3 +403,29 @@ def test_a_footer_paragraph_under_a_list_of_partner_sites_is_not_the_story():
     assert article is not None
     assert list(article.paragraphs) == PARAGRAPHS[:2]
     assert article.title == "Corn exchange reading room opens"
+
+
+def test_a_box_of_related_articles_between_paragraphs_does_not_end_the_story():
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        PARAGRAPHS[0],
+        "Related articles",
+        "  * Council approves new cycle lanes on the ring road\n  * Harbour ferry timetable changes from Monday",
+        PARAGRAPHS[1],
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+    )
+    assert body_of(scrape) == PARAGRAPHS
+
+
+def test_a_list_under_a_related_heading_at_the_foot_stays_out():
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        *PARAGRAPHS,
+        "Related articles",
+        "  * Council approves new cycle lanes on the ring road\n  * Harbour ferry timetable changes from Monday",
+        "Copyright © 2025 The Gazette. All rights reserved.",
+    )
+    assert body_of(scrape) == PARAGRAPHS
