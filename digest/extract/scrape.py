@@ -36,7 +36,26 @@ def _blocks(text: str) -> list[Block]:
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
     blocks = _mark_item_bylines(blocks)
     blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
-    return _mark_inline_boxes(blocks)
+    return _mark_tag_lines(_mark_inline_boxes(blocks))
+
+
+_TAGS_HEADING = re.compile(r"(?:tags?|tagged(?: with)?|topics?|keywords?|labels?|categories|filed under)", re.IGNORECASE)
+
+
+def _mark_tag_lines(blocks: list[Block]) -> list[Block]:
+    """The line under a "Tags" or "Topics" heading is the post's tag list, however long."""
+    out = blocks
+    for i in range(len(blocks) - 1):
+        if blocks[i].kind is not Kind.SECTION or blocks[i + 1].kind not in _TAG_LINE_KINDS:
+            continue
+        if _TAGS_HEADING.fullmatch(_unmarked(blocks[i].text).strip(" :")):
+            if out is blocks:
+                out = list(blocks)
+            out[i + 1] = _as(blocks[i + 1], Kind.META)
+    return out
+
+
+_TAG_LINE_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE, Kind.FRAGMENT})
 
 
 def _mark_item_bylines(blocks: list[Block]) -> list[Block]:

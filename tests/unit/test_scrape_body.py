@@ -429,3 +429,27 @@ def test_a_list_under_a_related_heading_at_the_foot_stays_out():
         "Copyright © 2025 The Gazette. All rights reserved.",
     )
     assert body_of(scrape) == PARAGRAPHS
+
+
+def test_the_line_under_a_tags_heading_is_the_tag_list_not_the_story():
+    words = (
+        "archive bicycles books bridges buses canal cinema council culture cycling education ferries "
+        "festival gardens harbour health heritage history housing library markets museum music parks "
+        "planning police rail recycling roads schools sport theatre tourism trains volunteers weather"
+    )
+    tags = f"{words} {words}"
+    scrape = page(
+        "  * Home\n  * News\n  * Sport",
+        "Tags",
+        tags,
+        "Archive",
+        "  * 2025\n  * 2024",
+        "Corn exchange reading room opens",
+        "05/10/2025 - Posted in: Culture",
+        PARAGRAPHS[0],
+        "Facebook Twitter Email",
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == [PARAGRAPHS[0]]
+    assert article.title == "Corn exchange reading room opens"
