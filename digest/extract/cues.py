@@ -58,6 +58,28 @@ _CAPTION = _Cue(
     r"|\b(?:(?:photo|photograph|image|illustration)s?:\s+(?-i:[A-Z])|getty images|shutterstock"
     r"|istock(?:photo)?|alamy|ap photo|via getty|(?:reuters|afp|epa)\s?/)",
 )
+# "Related" and "You may also like" on sites in other languages (Portuguese, Spanish, French,
+# German, Italian, Dutch): the headings of other stories' teasers.
+_OTHER_STORIES_ELSEWHERE = (
+    r"|voc[êe] (?:tamb[ée]m )?(?:pode|poder[áa]) gostar"
+    r"|(?:not[íi]cias|mat[ée]rias|artigos|posts) relacionad[oa]s|relacionad[oa]s|mais lid[oa]s"
+    r"|(?:tambi[ée]n )?te (?:puede|podr[íi]a) (?:interesar|gustar)"
+    r"|(?:noticias|art[íi]culos) relacionad[oa]s|lo m[áa]s (?:le[íi]do|visto)|m[áa]s le[íi]d[oa]s"
+    r"|vous aimerez (?:aussi|[ée]galement)|(?:articles?|sujets?) (?:similaires|li[ée]s)"
+    r"|sur le m[êe]me (?:sujet|th[èe]me)|les plus lus"
+    r"|das k[öo]nnte sie auch interessieren|(?:auch|ebenfalls) interessant"
+    r"|weitere (?:artikel|nachrichten|beitr[äa]ge)|meistgelesene?"
+    r"|potrebbe (?:interessarti|piacerti)|articoli correlati|(?:i )?pi[ùu] lett[ie]"
+    r"|meer nieuws|gerelateerde artikelen"
+)
+# "Read more", "Read also" (here and elsewhere): a heading over a link or two, often between
+# two paragraphs of the story, not over a list of teasers.
+_READ_ALSO = re.compile(
+    r"(?:read|see) (?:more|next|this next|also)|also read"
+    r"|(?:leia|veja) (?:tamb[ée]m|mais)|lee (?:tambi[ée]n|m[áa]s)|(?:[àa] )?lire aussi|mehr zum thema"
+    r"|leggi anche|lees ook",
+    re.IGNORECASE,
+)
 _SECTION = re.compile(
     r"related(?: (?:articles?|stories|coverage|posts?|reading|content|news|links))?"
     r"|latest(?: news| stories| posts| headlines)?|more(?: (?:from|in|on|about|stories|news)\b.*)?"
@@ -71,7 +93,10 @@ _SECTION = re.compile(
     r"|in this (?:article|post|story)|on this page|key points|highlights|at a glance"
     r"|summary|in brief|what you need to know|load more(?: comments| stories)?"
     r"|show more(?: comments| replies)?"
-    r"|(?:\d+|one|two|three) (?:responses?|thoughts|replies)(?: (?:to|on)\b.*)?",
+    r"|(?:\d+|one|two|three) (?:responses?|thoughts|replies)(?: (?:to|on)\b.*)?"
+    + _OTHER_STORIES_ELSEWHERE
+    + "|"
+    + _READ_ALSO.pattern,
     re.IGNORECASE,
 )
 # A section heading over other stories: what sits right under it is their teasers.
@@ -80,9 +105,15 @@ _OTHER_STORIES = re.compile(
     r"|latest(?: news| stories| posts| headlines)?|more (?:from|in|on|about|stories|news)\b.*"
     r"|recommended(?: for you| reading| stories)?|you (?:might|may) (?:also )?(?:like|enjoy)"
     r"|popular(?: now| stories)?|most (?:read|popular|viewed|shared)|trending(?: now)?|top stories"
-    r"|in other news|editor'?s picks|what to read next|sponsored content|from around the web",
+    r"|in other news|editor'?s picks|what to read next|sponsored content|from around the web"
+    + _OTHER_STORIES_ELSEWHERE,
     re.IGNORECASE,
 )
+
+
+def heads_read_also(text: str) -> bool:
+    """A "Read more" or "Read also" heading (in English or another language)."""
+    return _READ_ALSO.fullmatch(_section_label(BULLET.sub("", text, count=1))) is not None
 
 
 def heads_other_stories(text: str) -> bool:
@@ -293,7 +324,7 @@ def _is_menu(text: str, words: list[str], n: int) -> bool:
 
 
 def _section_label(text: str) -> str:
-    return re.sub(r"[\s:()\d]+$", "", text).strip()
+    return re.sub(r"[\s:()\d.…]+$", "", text).strip()
 
 
 def _is_thread(text: str) -> bool:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 
 from digest.extract.byline import credit_names, is_name
-from digest.extract.cues import classify, heads_other_stories
+from digest.extract.cues import classify, heads_other_stories, heads_read_also
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
@@ -39,7 +39,9 @@ def _blocks(text: str) -> list[Block]:
     return _mark_tag_lines(_mark_inline_boxes(blocks))
 
 
-_TAGS_HEADING = re.compile(r"(?:tags?|tagged(?: with)?|topics?|keywords?|labels?|categories|filed under)", re.IGNORECASE)
+_TAGS_HEADING = re.compile(
+    r"(?:tags?|tagged(?: with)?|topics?|keywords?|labels?|categories|filed under)", re.IGNORECASE
+)
 
 
 def _mark_tag_lines(blocks: list[Block]) -> list[Block]:
@@ -147,37 +149,54 @@ def _mark_other_stories(blocks: list[Block]) -> list[Block]:
     """Paragraphs or list items right under "Related coverage" or "Most read" are other stories'
     headlines and blurbs."""
     out = list(blocks)
+    said = Counter(block.text for block in blocks)
     for i, block in enumerate(blocks):
         if block.kind is not Kind.SECTION or not heads_other_stories(block.text):
             continue
         j = i + 1
+        while j < len(blocks) and _is_widget(blocks[j], said):
+            j += 1
         # One form all through: a list of headlines ends where paragraphs start (the story under the box).
         listed = j < len(blocks) and _is_list_item(blocks[j])
-        while j < len(blocks) and blocks[j].kind in _TEASER_TEXT_KINDS and _is_list_item(blocks[j]) == listed:
-            out[j] = _as(blocks[j], Kind.TEASER)
+        while j < len(blocks):
+            if blocks[j].kind in _TEASER_TEXT_KINDS and _is_list_item(blocks[j]) == listed:
+                out[j] = _as(blocks[j], Kind.TEASER)
+            elif not _is_widget(blocks[j], said):
+                break
             j += 1
     return out
 
 
-# A box of links to other stories between two paragraphs: a heading and a few items.
+# A line printed this many times on the page, such as the share buttons under each teaser.
+_WIDGET_REPEATS = 3
+
+
+def _is_widget(block: Block, said: Counter[str]) -> bool:
+    return block.kind in (Kind.FRAGMENT, Kind.NAV, Kind.CTA) and said[block.text] >= _WIDGET_REPEATS
+
+
+# A box of links to other stories between two paragraphs: a heading and a few items, or
+# under "Read also" one linked headline.
 _BOX_MAX_ITEMS = 6
-_READ_MORE = re.compile(r"(?:read|see) (?:more|also|next)|also read", re.IGNORECASE)
+_LINKED_HEADLINE_MAX_WORDS = 25
 
 
 def _mark_inline_boxes(blocks: list[Block]) -> list[Block]:
-    """A "Related articles" box printed between two paragraphs of the story is an
-    interruption, like an appeal box, not the story's end: its heading and items cost as one."""
+    """A "Related articles" or "Read also" box printed between two paragraphs of the story is
+    an interruption, like an appeal box, not the story's end: its heading and items cost as one."""
     out = blocks
     for i, block in enumerate(blocks):
         if block.kind is not Kind.SECTION or i == 0 or blocks[i - 1].kind not in _PROSE_KINDS:
             continue
-        label = _unmarked(block.text).strip(" :")
-        if not (heads_other_stories(block.text) or _READ_MORE.fullmatch(label)):
+        read_also = heads_read_also(block.text)
+        if not (read_also or heads_other_stories(block.text)):
             continue
         j = i + 1
         marker = _marker(blocks[j].text) if j < len(blocks) else None
         while j < len(blocks) and j - i <= _BOX_MAX_ITEMS and marker and _marker(blocks[j].text) == marker:
             j += 1
+        if j == i + 1 and read_also and j < len(blocks) and blocks[j].words <= _LINKED_HEADLINE_MAX_WORDS:
+            j += 1  # one linked headline
         if j == i + 1 or j - i > _BOX_MAX_ITEMS or j >= len(blocks) or blocks[j].kind not in _PROSE_KINDS:
             continue
         if out is blocks:

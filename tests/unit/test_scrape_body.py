@@ -453,3 +453,35 @@ def test_the_line_under_a_tags_heading_is_the_tag_list_not_the_story():
     assert article is not None
     assert list(article.paragraphs) == [PARAGRAPHS[0]]
     assert article.title == "Corn exchange reading room opens"
+
+
+def test_a_read_also_link_between_paragraphs_does_not_end_the_story():
+    """ "Read also" (here in Italian) over one linked headline, printed between two paragraphs."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "Leggi anche",
+        "The county archive will move to the old station building next year",
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+    )
+    assert body_of(scrape) == PARAGRAPHS
+
+
+def test_teasers_under_a_related_heading_in_another_language_are_not_the_story():
+    """ "Você pode gostar..." ("You may also like") over other posts, each under the same share
+    buttons: together they hold more text than the post, but they are its neighbours."""
+    share = "Whatsapp Facebook Pinterest Download"
+    teasers = [
+        f"{paragraph} The volunteers meet every Thursday evening in the reading room." for paragraph in PARAGRAPHS
+    ]
+    scrape = page(
+        "The reading room",
+        share,
+        PARAGRAPHS[0],
+        "Você pode gostar...",
+        *[part for teaser in teasers for part in (share, teaser)],
+        "Copyright © 2025 The Gazette",
+    )
+    assert body_of(scrape) == [PARAGRAPHS[0]]
