@@ -165,7 +165,34 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
     for i in range(last + 1, end + 1):
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
-    return prose[0], last
+    return prose[0], _introduced_list_end(blocks, last)
+
+
+def _introduced_list_end(blocks: list[Block], last: int) -> int:
+    """Past the list a last paragraph ending in a colon introduces ("Here are the deals:")."""
+    items = _introduced_items(blocks, last)
+    return items[-1] if items else last
+
+
+def _introduced_items(blocks: list[Block], i: int) -> list[int]:
+    """The items of the list that the paragraph ``blocks[i]`` introduces with a colon, however
+    short or oddly classified ("8) Magnum P.I. – Complete Collection"), past the bare links
+    printed under them."""
+    if blocks[i].kind not in _PROSE_KINDS or not blocks[i].text.rstrip().endswith(":"):
+        return []
+    items = []
+    j = i + 1
+    while j < len(blocks) and (BULLET.match(blocks[j].text) or _BARE_LINK.fullmatch(blocks[j].text)):
+        if BULLET.match(blocks[j].text):
+            items.append(j)
+        j += 1
+    return items
+
+
+_PROSE_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE})
+
+
+_BARE_LINK = re.compile(r"https?://\S+")
 
 
 # A post that is one list and no paragraphs ("What's new in 1.8": forty items):
@@ -301,8 +328,8 @@ def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
     return pulled
 
 
-def _paragraph(block: Block) -> str:
-    text = BULLET.sub("", block.text, count=1) if block.kind in (Kind.BULLET, Kind.NAV) else block.text
+def _paragraph(block: Block, *, item: bool = False) -> str:
+    text = BULLET.sub("", block.text, count=1) if item or block.kind in (Kind.BULLET, Kind.NAV) else block.text
     return strip_footnote_markers(text)
 
 
@@ -329,6 +356,7 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
     A code listing between the paragraphs is one paragraph, its lines kept.
     """
     pulled = _pull_quotes(blocks, start, end)
+    introduced = {j for i in range(start, end + 1) for j in _introduced_items(blocks, i)}
     paragraphs: list[str] = []
     seen: set[str] = set()
     dropped = 0
@@ -345,14 +373,17 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
         if block.kind in _BOILERPLATE_KINDS:
             dropped += 1
         if i in pulled or not (
-            block.kind in _BODY_KINDS or (listed and _is_item(block)) or _is_subheading(blocks, i, start, end)
+            block.kind in _BODY_KINDS
+            or (listed and _is_item(block))
+            or i in introduced
+            or _is_subheading(blocks, i, start, end)
         ):
             continue
         key = _fingerprint(block.text)
         if key in seen and not _is_long_paragraph(block):
             continue
         seen.add(key)
-        paragraphs.append(_paragraph(block))
+        paragraphs.append(_paragraph(block, item=i in introduced))
     if listing:
         paragraphs.append("\n".join(listing))
     warnings = []

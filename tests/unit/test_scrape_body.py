@@ -485,3 +485,29 @@ def test_teasers_under_a_related_heading_in_another_language_are_not_the_story()
         "Copyright © 2025 The Gazette",
     )
     assert body_of(scrape) == [PARAGRAPHS[0]]
+
+
+def test_the_list_a_last_paragraph_introduces_with_a_colon_is_the_story_too():
+    """ "Here are the ones not to miss:" then short numbered items, each with its link on a
+    line of its own: short as they are, and one of them shaped like a byline, they are the text."""
+    items = [
+        "1) Harbour Lights (boxed set, 4 DVD)",
+        "http://example.org/d/1",
+        "2) Ana Ruiz – The Complete Recordings",
+        "http://example.org/d/2",
+        "3) The Corn Exchange: a history",
+        "http://example.org/d/3",
+        "4) Reading lamp, brass",
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "The library shop has put a few things on sale for the opening, and here are the ones not to miss:",
+        "\n".join(items),
+        "Copyright © 2025 The Gazette. All rights reserved.",
+    )
+    body = body_of(scrape)
+    assert body[:2] == PARAGRAPHS[:2]
+    for item in ("Harbour Lights (boxed set, 4 DVD)", "Ana Ruiz – The Complete Recordings", "Reading lamp, brass"):
+        assert item in body
