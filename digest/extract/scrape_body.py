@@ -90,8 +90,9 @@ def weights(blocks: list[Block]) -> list[float]:
         if j > i + 1:
             weights[i:j] = [_WEIGHTS[Kind.CODE] * 2] + [0.0] * (j - i - 1)
         i = max(j, i + 1)
+    cards = _card_blurbs(blocks)
     for i, block in enumerate(blocks):
-        if block.kind is Kind.PROSE and _isolated(blocks, i):
+        if block.kind is Kind.PROSE and (_isolated(blocks, i) or i in cards):
             weights[i] *= _ISLAND_FACTOR
         elif block.kind in (Kind.SECTION, Kind.THREAD):
             # Under "You might also like", a long item without a full stop is a linked headline.
@@ -118,6 +119,20 @@ def _isolated(blocks: list[Block], i: int) -> bool:
     if before is Kind.NAME and _ends_link_list(blocks, i - 1):
         before = Kind.NAV  # the last of a list of links (partners, sites), not a byline
     return before not in _LEAD_KINDS and after not in _RUN_KINDS
+
+
+def _card_blurbs(blocks: list[Block]) -> set[int]:
+    """Lone paragraphs each under its own name or date line, twice or more: the blurbs of
+    teaser cards (headline, author, date, blurb), not stories, however like a story's
+    opening each one looks."""
+    lone = {
+        i
+        for i in range(1, len(blocks))
+        if blocks[i].kind is Kind.PROSE
+        and blocks[i - 1].kind in _HEADER_KINDS
+        and (i + 1 == len(blocks) or blocks[i + 1].kind not in _RUN_KINDS)
+    }
+    return lone if len(lone) >= 2 else set()
 
 
 _MENU_KINDS = frozenset({Kind.NAME, Kind.NAV})

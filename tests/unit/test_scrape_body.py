@@ -511,3 +511,29 @@ def test_the_list_a_last_paragraph_introduces_with_a_colon_is_the_story_too():
     assert body[:2] == PARAGRAPHS[:2]
     for item in ("Harbour Lights (boxed set, 4 DVD)", "Ana Ruiz – The Complete Recordings", "Reading lamp, brass"):
         assert item in body
+
+
+def test_teaser_cards_each_with_author_date_and_blurb_are_not_the_story():
+    """Under the story, cards of other stories: a picture, a headline, an author, a date and a
+    one-paragraph blurb each. Each blurb sits under a date as a story's first paragraph does;
+    lone and repeated, they are blurbs."""
+    blurb = (
+        "The harbour board has approved plans for a new ferry terminal, and work on the slipway is "
+        "expected to start in the spring if the weather allows and the contractors can be found in time, "
+        "the board said in a statement on Tuesday evening after a meeting that ran late into the night."
+    )
+    cards = []
+    for n, (title, author) in enumerate(
+        [("Ferry terminal approved", "Mara Lindqvist"), ("Sea wall repairs begin", "Tom Gill")], start=1
+    ):
+        cards += [f"  * picture-{n}.jpg", title, author, "Wednesday November 20, 2025", blurb]
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "Opinion\nCulture\nLibraries\nHeritage\nVolunteers",
+        "More from the Gazette",
+        *cards,
+    )
+    assert body_of(scrape) == PARAGRAPHS[:2]
