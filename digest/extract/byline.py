@@ -232,6 +232,29 @@ _DATED_BYLINE = re.compile(
 )
 _DATED_PREFIX = re.compile(r"^(?:posted|published|written|filed)\b.*\bby\s", re.IGNORECASE)
 _BYLINE_SEPARATOR = re.compile(r"\s+[·•|—–]\s+")
+_DATE_THEN_BY = re.compile(r"^(?P<when>.+?)[\s,|·•—–-]+(?:by|von|por|par)\s+(?P<rest>\S.*)$", re.IGNORECASE)
+_WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+    ]
+)
+_DATE_WORDS = _WEEKDAYS | {"on", "at", "updated", "published", "posted"}
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 _NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published)\s+")
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
@@ -450,6 +473,9 @@ def byline_names(text: str) -> tuple[str, ...]:
         return _names_in(match["rest"]) or _people_before_desk(match["rest"])
     if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
         return _names_in(match["rest"])
+    if (match := _DATE_THEN_BY.match(text)) and _only_a_date(match["when"]):
+        # "Monday November 18, 2019 7:45 am PST by Joe Rossignol", "Nov 18, 2019 | By Ana Ruiz"
+        return _names_in(match["rest"])
     parts = _BYLINE_SEPARATOR.split(text)
     if len(parts) > 1 and is_name(parts[0]):
         return (parts[0],)
@@ -662,6 +688,14 @@ def _utc_offset(tz: str | None) -> timedelta:
     sign = -1 if tz[0] == "-" else 1
     digits = tz[1:].replace(":", "")
     return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def _only_a_date(text: str) -> bool:
+    """A date (with its weekday, time and zone), and nothing else."""
+    if not find_dates(text):
+        return False
+    rest = re.findall(r"[^\W\d_]+", _without_dates(text).lower())
+    return all(word in _DATE_WORDS for word in rest)
 
 
 def _without_dates(text: str) -> str:

@@ -44,6 +44,19 @@ def test_posted_by_handles_is_a_byline():
     assert classify("Posted by marek, JonasK, Ilse on 2021-03-05, all posts") is Kind.BYLINE
 
 
+def test_a_date_then_by_a_name_is_a_byline():
+    for line, name in [
+        ("Monday November 18, 2025 7:45 am PST by Mara Lindqvist", "Mara Lindqvist"),
+        ("Nov 18, 2025 | By Mara Lindqvist", "Mara Lindqvist"),
+        ("18.11.2025 von Jonas Keller", "Jonas Keller"),
+    ]:
+        assert classify(line) is Kind.BYLINE, line
+        assert byline_names(line) == (name,)
+    # a date in a sentence, or "by" naming no person, is no byline
+    assert byline_names("In 2025 by contrast the council spent more on the harbour") == ()
+    assert byline_names("November 18, 2025 by the harbour board") == ()
+
+
 def test_caption_under_the_byline_is_not_the_headline():
     scrape = f"""{MENU}
 
