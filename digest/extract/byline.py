@@ -234,26 +234,9 @@ _DATED_PREFIX = re.compile(r"^(?:posted|published|written|filed)\b.*\bby\s", re.
 _BYLINE_SEPARATOR = re.compile(r"\s+[·•|—–]\s+")
 _DATE_THEN_BY = re.compile(r"^(?P<when>.+?)[\s,|·•—–-]+(?:by|von|por|par)\s+(?P<rest>\S.*)$", re.IGNORECASE)
 _WEEKDAYS = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-    ]
-)
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+     "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
+)  # fmt: skip
 _DATE_WORDS = _WEEKDAYS | {"on", "at", "updated", "published", "posted"}
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 _NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published)\s+")
