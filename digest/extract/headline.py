@@ -287,10 +287,13 @@ def _is_candidate(block: Block) -> bool:
     if block.kind not in _HEADLINE_KINDS or not _HEADLINE_MIN_WORDS <= block.words <= _HEADLINE_MAX_WORDS:
         return False
     text = block.text
-    return not (text.endswith(":") or BULLET.match(text) or _BY.match(text))
+    return not (text.endswith(":") or BULLET.match(text) or _BY.match(text) or _STAMPED.match(text))
 
 
 _BY = re.compile(r"^(?:by|posted by|written by|par|por|von|di)\s", re.IGNORECASE)
+# A line that opens with a clock time or a numeric date is a timestamp ("21:17 18.11.2019Get
+# short URL"), whatever is glued to it.
+_STAMPED = re.compile(r"^(?:\d{1,2}:\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b)")
 
 
 # The story's byline sits under its headline (and dek): what lies between it and

@@ -290,6 +290,24 @@ Three years late, the first two machines are turning
     assert article.published is not None and article.published.day == 25
 
 
+def test_a_timestamp_over_the_byline_is_not_the_headline():
+    """A time and date with a button's label glued to it sit right over the byline."""
+    scrape = f"""{MENU}
+
+Mara's Turbines
+
+© REUTERS / POOL
+
+Columnists
+
+21:17 18.11.2025Get short URL
+
+by Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Mara's Turbines"
+
+
 # --- a video player between the byline and the story --------------------------------------
 
 PLAYER = """Full Screen
