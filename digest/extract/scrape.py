@@ -75,33 +75,43 @@ def _mark_item_bylines(blocks: list[Block]) -> list[Block]:
     return out
 
 
-# A slide of a picture gallery: "1/50 Title", "Photo 3 of 12", at the head of a line.
+# A slide of a picture gallery: "1/50 Title", "Photo 3 of 12", at the head of a line; or
+# glued to its caption ("1of4Grass Valley's ...": the caption printed again with the counter).
 _SLIDE = re.compile(
-    r"^(?:[•◦▪▸►‣∙*·+-]\s+)?(?:(?:image|photo|picture|slide)\s+)?(\d{1,3})\s*(?:/|\bof\b)\s*(\d{1,3})\s+\S",
+    r"^(?:[•◦▪▸►‣∙*·+-]\s+)?(?:(?:image|photo|picture|slide)\s+)?(\d{1,3})\s*(?:/|of)\s*(\d{1,3})"
+    r"(?:\s+(?=\S)|(?=[^\W\d_]))",
     re.IGNORECASE,
 )
 _GALLERY_MIN_SLIDES = 3
-_SLIDE_KINDS = frozenset({Kind.TEASER, Kind.BULLET, Kind.NAV, Kind.FRAGMENT})
+_SLIDE_KINDS = frozenset({Kind.TEASER, Kind.BULLET, Kind.NAV, Kind.FRAGMENT, Kind.PROSE, Kind.SENTENCE})
 
 
 def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
-    """The paragraphs under a gallery's slides are captions: a gallery beside a short story can
-    hold more prose than the story. ``blocks`` itself when the page has no gallery."""
-    slides: list[tuple[int, int]] = []  # (block, slides in its gallery)
+    """The paragraphs under a gallery's slides are captions, as are the slides' own lines
+    when the counter is glued to the caption (and the caption printed just before them):
+    a gallery beside a short story can hold more prose than the story. ``blocks`` itself
+    when the page has no gallery."""
+    slides: list[tuple[int, int, int]] = []  # (block, slides in its gallery, where its caption starts)
     for i, block in enumerate(blocks):
         if block.kind in _SLIDE_KINDS and (m := _SLIDE.match(block.text)) and 0 < int(m[1]) <= int(m[2]):
-            slides.append((i, int(m[2])))
-    counts = Counter(total for _, total in slides)
+            slides.append((i, int(m[2]), m.end()))
+    counts = Counter(total for _, total, _ in slides)
     out = blocks
-    for i, total in slides:
+    for i, total, caption in slides:
         if counts[total] < _GALLERY_MIN_SLIDES:
             continue
-        j = i + 1
-        while j < len(blocks) and blocks[j].kind in _PROSE_KINDS:
-            if out is blocks:
-                out = list(blocks)
-            out[j] = _as(blocks[j], Kind.CAPTION)
-            j += 1
+        if out is blocks:
+            out = list(blocks)
+        text = blocks[i].text
+        if text[caption - 1].isspace():
+            j = i + 1
+            while j < len(blocks) and blocks[j].kind in _PROSE_KINDS:
+                out[j] = _as(blocks[j], Kind.CAPTION)
+                j += 1
+        else:
+            out[i] = _as(blocks[i], Kind.CAPTION)
+            if i > 0 and blocks[i - 1].text.strip() == text[caption:].strip():
+                out[i - 1] = _as(blocks[i - 1], Kind.CAPTION)
     return out
 
 

@@ -537,3 +537,19 @@ def test_teaser_cards_each_with_author_date_and_blurb_are_not_the_story():
         *cards,
     )
     assert body_of(scrape) == PARAGRAPHS[:2]
+
+
+def test_captions_printed_again_with_a_glued_slide_counter_are_captions():
+    """A gallery over the story prints each caption, then again with its counter glued on
+    ("1of3The harbour ..."): long sentences both, but captions, not the story's opening."""
+    captions = [caption(title, who) for title, who in SLIDES[:3]]
+    gallery_lines = [line for n, text in enumerate(captions, start=1) for line in (text, f"{n}of3{text}")]
+    scrape = page(
+        "Corn exchange reading room opens",
+        "Facebook Twitter Email",
+        *gallery_lines,
+        "  *\n  *",
+        "By Ana Ruiz",
+        *PARAGRAPHS,
+    )
+    assert body_of(scrape) == PARAGRAPHS
