@@ -9,6 +9,7 @@ bullets, title case, quoted speech) the classifier reads.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -84,12 +85,28 @@ def normalise(text: str) -> list[str]:
         if "[" in line or "(" in line or "_" in line:
             line = _MATH.sub(_tex, _INSERTED.sub(r"\1", line))
             line = _BROWSER_MARKS.sub(" ", line)
+        if "&" in line:
+            line = _LEFT_ENTITY.sub(_entity, line)
         line = SPACES.sub(" ", line).strip()
         if _IMAGE_FILE.match(line):
             continue
         if lines or line:
             lines.append(line)
     return lines
+
+
+# An entity the page escaped twice, so that the browser printed it ("Trump&#39;s",
+# "Here &mdash; and"): the character it stands for. "&lt;" and "&gt;" stay, which a page
+# about markup prints on purpose.
+_LEFT_ENTITY = re.compile(
+    r"&(?:#\d{2,7}|#x[0-9a-fA-F]{2,6}|amp|quot|apos|nbsp|[mn]dash|[lr][sd]quo|[sb]dquo|hellip|middot|bull|copy|reg"
+    r"|trade|euro|pound|eacute|egrave|agrave|ccedil|uuml|ouml|auml|szlig);"
+)
+
+
+def _entity(match: re.Match[str]) -> str:
+    text = html.unescape(match.group())
+    return text if text.isprintable() or text == "\xa0" else match.group()
 
 
 def _tex(match: re.Match[str]) -> str:

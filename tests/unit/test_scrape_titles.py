@@ -11,7 +11,7 @@ from __future__ import annotations
 from digest.extract.byline import byline_names
 from digest.extract.cues import classify
 from digest.extract.scrape import extract_scrape
-from digest.extract.scrape_lines import Kind
+from digest.extract.scrape_lines import Kind, normalise
 
 MENU = "\n".join(f"  * {item}" for item in ("Home", "World", "Business", "Science", "Sport", "Weather"))
 SHARE = "\n".join(f"  * {item}" for item in ("Facebook", "Twitter", "Email", "Print"))
@@ -306,6 +306,29 @@ by Mara Lindqvist
 
 {TIDAL_BODY}"""
     assert _title(scrape) == "Mara's Turbines"
+
+
+def test_entities_the_page_escaped_twice_are_the_characters_they_stand_for():
+    scrape = f"""{MENU}
+
+Tidal turbines go in at Stromness &mdash; three years late
+
+By Mara Lindqvist
+
+Orkney&#39;s harbour towns say the machines will cut bills in half, and the council&#8217;s engineers agree.
+
+{TIDAL_BODY}
+
+A page about markup prints &lt;p&gt; on purpose."""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Tidal turbines go in at Stromness — three years late"
+    assert article.paragraphs[0] == (
+        "Orkney's harbour towns say the machines will cut bills in half, and the council’s engineers agree."
+    )
+    assert normalise("A page about markup prints &lt;p&gt; on purpose, and AT&amp;T &#0;") == [
+        "A page about markup prints &lt;p&gt; on purpose, and AT&T &#0;"
+    ]
 
 
 # --- a video player between the byline and the story --------------------------------------
