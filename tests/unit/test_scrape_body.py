@@ -33,6 +33,14 @@ def page(*parts: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def assert_story(scrape: str, paragraphs: list[str]) -> None:
+    """The scrape's article is the reading-room story: its headline and these paragraphs."""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == paragraphs
+    assert article.title == "Corn exchange reading room opens"
+
+
 def body_of(text: str) -> list[str]:
     article = extract_scrape(text)
     assert article is not None
@@ -331,10 +339,7 @@ def test_a_gallery_with_more_prose_than_the_story_is_not_the_body():
         PARAGRAPHS[1],
         *gallery(),
     )
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert list(article.paragraphs) == PARAGRAPHS[:2]
-    assert article.title == "Corn exchange reading room opens"
+    assert_story(scrape, PARAGRAPHS[:2])
 
 
 def test_a_gallery_counted_in_words_is_a_gallery_too():
@@ -374,10 +379,7 @@ def test_a_list_of_other_stories_ends_where_the_story_under_it_starts():
         ),
         *PARAGRAPHS,
     )
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert list(article.paragraphs) == PARAGRAPHS
-    assert article.title == "Corn exchange reading room opens"
+    assert_story(scrape, PARAGRAPHS)
 
 
 def test_a_footer_paragraph_under_a_list_of_partner_sites_is_not_the_story():
@@ -399,10 +401,7 @@ def test_a_footer_paragraph_under_a_list_of_partner_sites_is_not_the_story():
         ),
         "Copyright © 2025 The Gazette. All rights reserved. Terms of Use. Privacy Policy.",
     )
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert list(article.paragraphs) == PARAGRAPHS[:2]
-    assert article.title == "Corn exchange reading room opens"
+    assert_story(scrape, PARAGRAPHS[:2])
 
 
 def test_a_box_of_related_articles_between_paragraphs_does_not_end_the_story():
@@ -449,10 +448,7 @@ def test_the_line_under_a_tags_heading_is_the_tag_list_not_the_story():
         PARAGRAPHS[0],
         "Facebook Twitter Email",
     )
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert list(article.paragraphs) == [PARAGRAPHS[0]]
-    assert article.title == "Corn exchange reading room opens"
+    assert_story(scrape, [PARAGRAPHS[0]])
 
 
 def test_a_read_also_link_between_paragraphs_does_not_end_the_story():
