@@ -323,6 +323,16 @@ def _is_menu(text: str, words: list[str], n: int) -> bool:
     return len(parts) > 1 and all(len(p.split()) <= 4 for p in parts)
 
 
+# A picture's share text or a post's tags: "... for the Holidays #ad #canning #jam #pearjam".
+_HASHTAG = re.compile(r"#[^\W\d_][\w-]*")
+_HASHTAGS_MIN = 3
+
+
+def _is_hashtagged(words: list[str]) -> bool:
+    tags = sum(1 for word in words if _HASHTAG.fullmatch(word))
+    return tags >= _HASHTAGS_MIN and 3 * tags >= len(words)
+
+
 def _section_label(text: str) -> str:
     return re.sub(r"[\s:()\d.…]+$", "", text).strip()
 
@@ -359,6 +369,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.CODE
     if n <= 80 and _CAPTION.search(text, low):
         return Kind.CAPTION
+    if "#" in text and _is_hashtagged(words):
+        return Kind.META
     if n <= 12 and _is_thread(text):
         return Kind.THREAD
     if n <= 12 and _SECTION.fullmatch(_section_label(text)):

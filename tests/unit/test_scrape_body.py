@@ -549,3 +549,10 @@ def test_captions_printed_again_with_a_glued_slide_counter_are_captions():
         *PARAGRAPHS,
     )
     assert body_of(scrape) == PARAGRAPHS
+
+
+def test_a_pictures_share_text_with_hashtags_is_not_a_paragraph():
+    share = "The Reading Room at the Corn Exchange #ad #library #heritage #reading #volunteers #books #maps"
+    pin = f"{share} {share} {share}"  # the picture's share text, printed over and over
+    scrape = page("Corn exchange reading room opens", PARAGRAPHS[0], pin, PARAGRAPHS[1], pin, PARAGRAPHS[2])
+    assert body_of(scrape) == PARAGRAPHS[:3]
