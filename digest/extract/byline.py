@@ -238,6 +238,8 @@ _WEEKDAYS = frozenset(
      "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
 )  # fmt: skip
 _DATE_WORDS = _WEEKDAYS | {"on", "at", "updated", "published", "posted"}
+# A dated byline is short; the pattern's cost grows with the square of a long line of separators.
+_DATED_BYLINE_MAX_CHARS = 160
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 _NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published)\s+")
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
@@ -456,7 +458,7 @@ def byline_names(text: str) -> tuple[str, ...]:
         return _names_in(match["rest"]) or _people_before_desk(match["rest"])
     if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
         return _names_in(match["rest"])
-    if (match := _DATE_THEN_BY.match(text)) and _only_a_date(match["when"]):
+    if len(text) <= _DATED_BYLINE_MAX_CHARS and (match := _DATE_THEN_BY.match(text)) and _only_a_date(match["when"]):
         # "Monday November 18, 2019 7:45 am PST by Joe Rossignol", "Nov 18, 2019 | By Ana Ruiz"
         return _names_in(match["rest"])
     parts = _BYLINE_SEPARATOR.split(text)
