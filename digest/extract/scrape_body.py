@@ -184,8 +184,9 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
 
 
 def _introduced_list_end(blocks: list[Block], last: int) -> int:
-    """Past the list a last paragraph ending in a colon introduces ("Here are the deals:")."""
-    items = _introduced_items(blocks, last)
+    """Past the list a last paragraph, or a line right under it, introduces with a colon
+    ("Here are the deals:", "The tour dates:")."""
+    items = _introduced_items(blocks, last) or (_introduced_items(blocks, last + 1) if last + 1 < len(blocks) else [])
     return items[-1] if items else last
 
 
@@ -201,10 +202,20 @@ def _introduced_items(blocks: list[Block], i: int) -> list[int]:
         if BULLET.match(blocks[j].text):
             items.append(j)
         j += 1
-    return items
+    if items:
+        return items
+    # Or lines with no marker: a schedule, a results table ("June 9 -- Coral Sky Amphitheatre, ..."),
+    # three or more, each of a few words (a menu's one-word links are not a list the text gives).
+    j = i + 1
+    while j < len(blocks) and blocks[j].kind in _LINE_ITEM_KINDS and blocks[j].words >= _LINE_ITEM_MIN_WORDS:
+        j += 1
+    return list(range(i + 1, j)) if j - i - 1 >= _LINE_ITEMS_MIN else []
 
 
 _PROSE_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE})
+_LINE_ITEM_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.DATE, Kind.NAME, Kind.NAV, Kind.FIGURE})
+_LINE_ITEM_MIN_WORDS = 3
+_LINE_ITEMS_MIN = 3
 
 
 _BARE_LINK = re.compile(r"https?://\S+")

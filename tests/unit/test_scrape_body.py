@@ -556,3 +556,21 @@ def test_a_pictures_share_text_with_hashtags_is_not_a_paragraph():
     pin = f"{share} {share} {share}"  # the picture's share text, printed over and over
     scrape = page("Corn exchange reading room opens", PARAGRAPHS[0], pin, PARAGRAPHS[1], pin, PARAGRAPHS[2])
     assert body_of(scrape) == PARAGRAPHS[:3]
+
+
+def test_a_schedule_a_colon_introduces_is_the_story_too_without_list_markers():
+    dates = [
+        "June 9 -- Corn Exchange, Stromness",
+        "June 10 -- Town Hall, Kirkwall",
+        "June 14 -- Harbour Theatre, Lerwick",
+        "June 17 -- Pier Arts Centre, Stromness",
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        "The travelling exhibition of the old parish maps will stop at:",
+        "\n".join(dates),
+        "  * Home\n  * About",
+    )
+    assert body_of(scrape)[-4:] == dates
