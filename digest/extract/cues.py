@@ -54,6 +54,10 @@ _CAPTION = _Cue(
     r"|screenshot|main image)\s*(?:by\b|:)"
     r"|^an?\s+(?:photo|photograph|image|picture|file photo|screenshot|illustration)\s+"
     r"(?:of|shows|showing|taken)\b"
+    r"|^(?:file\s*[-–—:]\s*)?in (?:this|these|a|an) (?:[\w.,]+ ){0,5}?"
+    r"(?:photos?|photographs?|images?|pictures?|screenshots?|still|video frame)"
+    r"(?:,|\s+(?:provided|released|taken|made|issued|shot|from|by|courtesy|obtained|posted|distributed)\b)"
+    r"|^this (?:\w+ )?(?:photo|photograph|image|picture|screenshot) (?:shows|taken|provided|released|made)\b"
     r"|/\s?(?:ap|afp|reuters|epa|getty|xinhua|anadolu)\b"
     r"|\b(?:(?:photo|photograph|image|illustration)s?:\s+(?-i:[A-Z])|getty images|shutterstock"
     r"|istock(?:photo)?|alamy|ap photo|via getty|(?:reuters|afp|epa)\s?/)",
@@ -149,14 +153,14 @@ _LEGAL = _Cue(
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
-    "|advertis|sponsored|spam|give",
+    "|advertis|sponsored|spam|give|click|difference",
     r"\b(?:subscrib\w*|sign(?:ing|ed)? up|newsletters?|inbox|donat\w*|chip in"
     r"|contribut\w+ (?:to us|today|now)|become a (?:member|subscriber|supporter|patron)"
     r"|membership|support (?:our|us|independent|local|quality|this)\b"
     r"|reader[- ](?:supported|funded)"
     r"|paywalls?|log ?in|sign ?in|create an account|free trial|download (?:the|our) app"
     r"|follow us|share (?:this|on|via)|unsubscrib\w*|email address|enter your email|cookies?"
-    r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give)\b",
+    r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give|click here|make a difference)\b",
 )
 _SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
 # Case-sensitive on purpose: "US" the country is not "us".

@@ -574,3 +574,23 @@ def test_a_schedule_a_colon_introduces_is_the_story_too_without_list_markers():
         "  * Home\n  * About",
     )
     assert body_of(scrape)[-4:] == dates
+
+
+def test_agency_photo_captions_and_a_click_here_appeal_are_not_paragraphs():
+    ap_caption = (
+        "In this Oct. 8, 2025 file photo, volunteers carry boxes of parish registers into the reading "
+        "room at the old corn exchange in Stromness, Orkney, Scotland."
+    )
+    provided = "This photo provided by the county library shows the restored glass roof of the reading room."
+    appeal = "Do you rely on the Gazette's reporting? Click here to support it."
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        ap_caption,
+        provided,
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+        appeal,
+    )
+    assert body_of(scrape) == PARAGRAPHS
