@@ -96,6 +96,7 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
         if block.kind in _SLIDE_KINDS and (m := _SLIDE.match(block.text)) and 0 < int(m[1]) <= int(m[2]):
             slides.append((i, int(m[2]), m.end()))
     counts = Counter(total for _, total, _ in slides)
+    at_slide = {i for i, _, _ in slides}
     out = blocks
     for i, total, caption in slides:
         if counts[total] < _GALLERY_MIN_SLIDES:
@@ -103,13 +104,15 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
         if out is blocks:
             out = list(blocks)
         text = blocks[i].text
+        if blocks[i].kind in _PROSE_KINDS:
+            out[i] = _as(blocks[i], Kind.CAPTION)  # a caption with its counter
         if text[caption - 1].isspace():
-            j = i + 1
-            while j < len(blocks) and blocks[j].kind in _PROSE_KINDS:
+            j = i + 1  # its captions run to the next slide
+            while j < len(blocks) and blocks[j].kind in _PROSE_KINDS and j not in at_slide:
                 out[j] = _as(blocks[j], Kind.CAPTION)
                 j += 1
         else:
-            out[i] = _as(blocks[i], Kind.CAPTION)
+            out[i] = _as(blocks[i], Kind.CAPTION)  # the counter glued to the caption
             if i > 0 and blocks[i - 1].text.strip() == text[caption:].strip():
                 out[i - 1] = _as(blocks[i - 1], Kind.CAPTION)
     return out

@@ -212,6 +212,18 @@ def _introduced_items(blocks: list[Block], i: int) -> list[int]:
     return list(range(i + 1, j)) if j - i - 1 >= _LINE_ITEMS_MIN else []
 
 
+def _introduced_in(blocks: list[Block], start: int, end: int) -> set[int]:
+    """The items of every list a paragraph of blocks[start..end] introduces with a colon, read
+    in one pass: an item is not read again as the introduction of another list."""
+    introduced: set[int] = set()
+    i = start
+    while i <= end:
+        items = _introduced_items(blocks, i)
+        introduced.update(items)
+        i = max(items, default=i) + 1
+    return introduced
+
+
 _PROSE_KINDS = frozenset({Kind.PROSE, Kind.SENTENCE})
 _LINE_ITEM_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.DATE, Kind.NAME, Kind.NAV, Kind.FIGURE})
 _LINE_ITEM_MIN_WORDS = 3
@@ -382,7 +394,7 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
     A code listing between the paragraphs is one paragraph, its lines kept.
     """
     pulled = _pull_quotes(blocks, start, end)
-    introduced = {j for i in range(start, end + 1) for j in _introduced_items(blocks, i)}
+    introduced = _introduced_in(blocks, start, end)
     paragraphs: list[str] = []
     seen: set[str] = set()
     dropped = 0

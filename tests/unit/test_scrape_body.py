@@ -594,3 +594,26 @@ def test_agency_photo_captions_and_a_click_here_appeal_are_not_paragraphs():
         appeal,
     )
     assert body_of(scrape) == PARAGRAPHS
+
+
+def test_lines_that_each_end_in_a_colon_are_read_once_not_once_each(monkeypatch):
+    """Thousands of short lines ending in a colon, each introducing the ones under it: the
+    lists are read in one pass, not once from each line (which cost the square of their number)."""
+    from digest.extract import scrape_body
+    from digest.extract.scrape_lines import Block, Kind
+
+    calls = []
+    read = scrape_body._introduced_items
+    monkeypatch.setattr(scrape_body, "_introduced_items", lambda blocks, i: calls.append(i) or read(blocks, i))
+    blocks = [Block(text=f"Results of round {i} are:", kind=Kind.SENTENCE, words=5) for i in range(2000)]
+    paragraphs, _ = scrape_body.body(blocks, 0, len(blocks) - 1)
+    assert len(paragraphs) == 2000
+    assert len(calls) <= 2
+
+
+def test_a_slide_whose_line_is_its_caption_is_a_caption():
+    """ "1/3 The harbour ..." with the whole caption on the slide's line: every slide, the
+    first one too, is a caption."""
+    slides = [f"{k}/3 {caption(title, who)}" for k, (title, who) in enumerate(SLIDES[:3], start=1)]
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0], PARAGRAPHS[1], *slides)
+    assert_story(scrape, PARAGRAPHS[:2])
