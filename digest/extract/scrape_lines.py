@@ -106,7 +106,8 @@ _LEFT_ENTITY = re.compile(
 
 def _entity(match: re.Match[str]) -> str:
     text = html.unescape(match.group())
-    return text if text.isprintable() or text == "\xa0" else match.group()
+    printable = (text.isprintable() or text == "\xa0") and text not in ("<", ">")  # "&#60;" as "&lt;"
+    return text if printable else match.group()
 
 
 def _tex(match: re.Match[str]) -> str:

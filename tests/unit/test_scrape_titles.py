@@ -326,8 +326,8 @@ A page about markup prints &lt;p&gt; on purpose."""
     assert article.paragraphs[0] == (
         "Orkney's harbour towns say the machines will cut bills in half, and the council’s engineers agree."
     )
-    assert normalise("A page about markup prints &lt;p&gt; on purpose, and AT&amp;T &#0;") == [
-        "A page about markup prints &lt;p&gt; on purpose, and AT&T &#0;"
+    assert normalise("A page about markup prints &lt;p&gt; and &#60;b&#62; on purpose, and AT&amp;T &#0;") == [
+        "A page about markup prints &lt;p&gt; and &#60;b&#62; on purpose, and AT&T &#0;"
     ]
 
 
