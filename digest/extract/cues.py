@@ -338,7 +338,15 @@ def _is_hashtagged(words: list[str]) -> bool:
 
 
 def _section_label(text: str) -> str:
-    return re.sub(r"[\s:()\d.…]+$", "", text).strip()
+    """The text less a trailing count, colon or dots ("Comments (12)", "Read more..."). Read
+    from the end by hand: a pattern anchored at the end costs the square of a long run."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1].isdecimal() or text[end - 1] in _LABEL_TAIL):
+        end -= 1
+    return text[:end].strip()
+
+
+_LABEL_TAIL = frozenset(":().…")
 
 
 def _is_thread(text: str) -> bool:

@@ -44,6 +44,13 @@ def test_posted_by_handles_is_a_byline():
     assert classify("Posted by marek, JonasK, Ilse on 2021-03-05, all posts") is Kind.BYLINE
 
 
+def test_a_section_label_is_read_without_its_count_colon_or_dots():
+    for label in ("You may also like...", "Related…", "Tags:", "Read more (3)"):
+        assert classify(label) is Kind.SECTION, label
+    # a long run of dots or digits is read from the end once, not from every place in it
+    assert classify("." * 5000 + "x") is not Kind.SECTION
+
+
 def test_a_date_then_by_a_name_is_a_byline():
     for line, name in [
         ("Monday November 18, 2025 7:45 am PST by Mara Lindqvist", "Mara Lindqvist"),
