@@ -677,14 +677,15 @@ def _utc_offset(tz: str | None) -> timedelta:
 
 def _only_a_date(text: str) -> bool:
     """A date (with its weekday, time and zone), and nothing else."""
-    if not find_dates(text):
+    dates = find_dates(text)
+    if not dates:
         return False
-    rest = re.findall(r"[^\W\d_]+", _without_dates(text).lower())
+    rest = re.findall(r"[^\W\d_]+", _without_dates(text, dates).lower())
     return all(word in _DATE_WORDS for word in rest)
 
 
-def _without_dates(text: str) -> str:
-    for _, (start, end) in reversed(find_dates(text)):
+def _without_dates(text: str, dates: list[tuple[datetime, tuple[int, int]]] | None = None) -> str:
+    for _, (start, end) in reversed(find_dates(text) if dates is None else dates):
         text = f"{text[:start]} {text[end:]}"
     return SPACES.sub(" ", text).strip()
 
