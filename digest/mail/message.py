@@ -23,7 +23,7 @@ from email.header import Header
 from email.utils import formatdate, parseaddr, unquote
 
 from digest.errors import DigestError, SubscriberError
-from digest.mail.dkim import DkimSigner, Unsigned, relaxed_body, relaxed_line
+from digest.mail.dkim import DkimSigner, Unsigned, relaxed_line
 from digest.mail.render import clean, personal_fields, substitute
 from digest.models import RenderedDigest
 from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
@@ -93,10 +93,10 @@ class MessageFactory:
         self._closing = f"--{self.boundary}--\r\n".encode()
         self._text = _EncodedPart(rendered.text, rendered.markers, as_html=False)
         self._html = _EncodedPart(rendered.html, rendered.markers, as_html=True)
-        # For DKIM: the shared headers' canonical forms and the body's fixed pieces, once.
+        # For DKIM: the shared headers' canonical forms, once. The body needs none: it is
+        # written in its canonical form (_quoted_printable).
         shared = [*lines, "MIME-Version: 1.0", f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"']
         self._shared_canonical = dict(relaxed_line(line) for line in shared)
-        self._canonical_heads = tuple(relaxed_body(head) for head in self._part_heads)
 
     def build(self, recipient: Recipient) -> bytes:
         """The whole message for one recipient, as bytes. The recipient's address is
@@ -109,19 +109,17 @@ class MessageFactory:
         head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
         if self.signer is not None:
             return self._unsigned(self.signer, head, lines, fields).complete()
-        return b"".join(
-            (
-                self._shared_headers,
-                head,
-                b"\r\n",
-                self._part_heads[0],
-                self._text.encode(fields),
-                b"\r\n",
-                self._part_heads[1],
-                self._html.encode(fields),
-                b"\r\n",
-                self._closing,
-            )
+        return b"".join((self._shared_headers, head, b"\r\n", *self._body_pieces(fields)))
+
+    def _body_pieces(self, fields: Mapping[str, str]) -> tuple[bytes, ...]:
+        return (
+            self._part_heads[0],
+            self._text.encode(fields),
+            b"\r\n",
+            self._part_heads[1],
+            self._html.encode(fields),
+            b"\r\n",
+            self._closing,
         )
 
     def _personal_lines(self, recipient: Recipient, address: EmailAddress, fields: Mapping[str, str]) -> list[str]:
@@ -154,31 +152,15 @@ class MessageFactory:
         return self._unsigned(self.signer, head, lines, fields)
 
     def _unsigned(self, signer: DkimSigner, head: bytes, lines: list[str], fields: Mapping[str, str]) -> Unsigned:
-        """The message with its DKIM-Signature lines still to make. The body hash is taken over
-        canonical pieces: the fixed ones made once per digest, the personal lines here.
-        Quoted-printable never ends a line with a space or tab and every piece ends at a
-        line end (or before the CRLF that closes its part), so canonicalising the pieces
-        one by one gives the canonical body."""
-        canonical = [self._canonical_heads[0]]
-        text = self._text.encode_canonical(fields, canonical)
-        canonical += (b"\r\n", self._canonical_heads[1])
-        html = self._html.encode_canonical(fields, canonical)
-        canonical += (b"\r\n", self._closing)
+        """The message with its DKIM-Signature lines still to make. Its body is already in
+        the relaxed canonical form (quoted-printable lines with no runs of spaces or tabs
+        and none at a line's end; MIME lines with none at all), so the body hash is taken
+        over the bytes that are sent."""
+        body = b"".join(self._body_pieces(fields))
         headers = self._shared_canonical.copy()
         headers.update(relaxed_line(line) for line in lines)  # each header once: names are not repeated
-        unsigned = signer.prepare_once(headers, b"".join(canonical))
-        unsigned.rest = (
-            self._shared_headers,
-            head,
-            b"\r\n",
-            self._part_heads[0],
-            text,
-            b"\r\n",
-            self._part_heads[1],
-            html,
-            b"\r\n",
-            self._closing,
-        )
+        unsigned = signer.prepare_once(headers, body)
+        unsigned.rest = (self._shared_headers, head, b"\r\n", body)
         return unsigned
 
     def message_id(self, email: str) -> str:
@@ -215,27 +197,12 @@ class _EncodedPart:
                 static.append(line)
         if static:
             self.segments.append(_quoted_printable("".join(static)))
-        self.parts = [(s, relaxed_body(s) if isinstance(s, bytes) else None) for s in self.segments]
 
     def encode(self, fields: Mapping[str, str]) -> bytes:
         return b"".join(
             s if isinstance(s, bytes) else _quoted_printable(substitute(s, self.markers, fields, as_html=self.as_html))
             for s in self.segments
         )
-
-    def encode_canonical(self, fields: Mapping[str, str], canonical: list[bytes]) -> bytes:
-        """`encode`, adding the canonical form (relaxed, RFC 6376) of each piece to `canonical`."""
-        out = []
-        markers, as_html = self.markers, self.as_html
-        for segment, relaxed in self.parts:
-            if relaxed is None:
-                encoded = _quoted_printable(substitute(segment, markers, fields, as_html=as_html))  # type: ignore[arg-type]
-                out.append(encoded)
-                canonical.append(relaxed_body(encoded))
-            else:
-                out.append(segment)  # type: ignore[arg-type]
-                canonical.append(relaxed)
-        return b"".join(out)
 
 
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a phrase that needs no quotes
@@ -329,8 +296,21 @@ def _mailto(value: str) -> str:
 
 
 def _quoted_printable(text: str) -> bytes:
+    """Quoted-printable (CRLF line ends) already in DKIM's relaxed body form, so a
+    message's body is hashed as it is sent: every tab and each space after another are
+    written as =09 and =20. They go into the encoder as 0xFE and 0xFF, bytes UTF-8 never
+    holds, which it escapes in three characters as it would the spaces, so its lines keep
+    their lengths."""
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    runs = b"\t" in data or b"  " in data
+    if runs:
+        data = _SPACE_AFTER_SPACE.sub(b"\xff", data.replace(b"\t", b"\xfe"))
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    if runs:
+        encoded = encoded.replace(b"=FF", b"=20").replace(b"=FE", b"=09")
     # Our boundary starts with "=_", which quoted-printable can never produce; a line
     # starting with "." is dot-stuffed by the SMTP client.
     return encoded.replace(b"\n", b"\r\n")
+
+
+_SPACE_AFTER_SPACE = re.compile(rb"(?<= ) ")

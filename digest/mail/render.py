@@ -130,7 +130,15 @@ def inline_css(raw_html: str) -> str:
         allow_network=False,
         cssutils_logging_level=logging.CRITICAL,
     )
-    return premailer.transform(pretty_print=False)
+    html = premailer.transform(pretty_print=False)
+    # The template's indentation only makes the message bigger: a line break alone is the
+    # same whitespace to HTML, but in <pre> (or a white-space style) it is not.
+    if "<pre" in html or "<textarea" in html or "white-space" in html:
+        return html
+    return _INDENT.sub("\n", html)
+
+
+_INDENT = re.compile(r"\n[ \t]+")
 
 
 # "Whitfield, Grace" as address books and exports write it; not "Smith, Jr." or "Acme, Inc.".

@@ -381,3 +381,26 @@ def test_an_ed25519_signature_is_the_one_openssl_makes():
     _, ed = keys()
     for data in (b"", b"dkim-signature:v=1; a=ed25519-sha256; b=", os.urandom(700)):
         assert ed.sign(data) == ed.private_key.sign(hashlib.sha256(data).digest())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "a", "é", "=", ".", "\n", "  ", "x" * 30]), max_size=60).map("".join))
+def test_quoted_printable_output_is_already_canonical(text):
+    """The body is hashed as it is sent: quoted-printable writes the second space of a run
+    and every tab as escapes, keeps lines within 76 characters and decodes to the text."""
+    import binascii
+
+    from digest.mail.message import _quoted_printable
+
+    encoded = _quoted_printable(text)
+    assert relaxed_body(encoded) == encoded
+    assert all(len(line) <= 76 for line in encoded.split(b"\r\n"))
+    decoded = binascii.a2b_qp(encoded.replace(b"\r\n", b"\n")).decode("utf-8")
+    assert decoded == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_message_body_is_its_own_canonical_form():
+    rsa, _ = keys()
+    reader = Recipient("ana@example.org", "Ana   de\tSouza", "https://news.example.org/u?token=a  b")
+    body = factory(DkimSigner([rsa])).build(reader).partition(b"\r\n\r\n")[2]
+    assert relaxed_body(body) == body
