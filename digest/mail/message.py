@@ -112,12 +112,14 @@ class MessageFactory:
         return b"".join((self._shared_headers, head, b"\r\n", *self._body_pieces(fields)))
 
     def _body_pieces(self, fields: Mapping[str, str]) -> tuple[bytes, ...]:
+        values = "".join(fields.values())  # a run across two values only costs a needless check
+        spaced = "\t" in values or "  " in values
         return (
             self._part_heads[0],
-            self._text.encode(fields),
+            self._text.encode(fields, spaced=spaced),
             b"\r\n",
             self._part_heads[1],
-            self._html.encode(fields),
+            self._html.encode(fields, spaced=spaced),
             b"\r\n",
             self._closing,
         )
@@ -197,10 +199,16 @@ class _EncodedPart:
                 static.append(line)
         if static:
             self.segments.append(_quoted_printable("".join(static)))
+        self.runs = {s for s in self.segments if isinstance(s, str) and ("\t" in s or "  " in s)}
 
-    def encode(self, fields: Mapping[str, str]) -> bytes:
+    def encode(self, fields: Mapping[str, str], *, spaced: bool = True) -> bytes:
+        """The part for these values; `spaced` False: no value holds a tab or a run of
+        spaces, so only lines of the template that do need their runs escaped."""
+        markers, as_html, runs = self.markers, self.as_html, self.runs
         return b"".join(
-            s if isinstance(s, bytes) else _quoted_printable(substitute(s, self.markers, fields, as_html=self.as_html))
+            s
+            if isinstance(s, bytes)
+            else _quoted_printable(substitute(s, markers, fields, as_html=as_html), spaced=spaced or s in runs)
             for s in self.segments
         )
 
@@ -295,14 +303,14 @@ def _mailto(value: str) -> str:
     return value if value.startswith("mailto:") and "<" not in value and ">" not in value else ""
 
 
-def _quoted_printable(text: str) -> bytes:
+def _quoted_printable(text: str, *, spaced: bool = True) -> bytes:
     """Quoted-printable (CRLF line ends) already in DKIM's relaxed body form, so a
     message's body is hashed as it is sent: every tab and each space after another are
     written as =09 and =20. They go into the encoder as 0xFE and 0xFF, bytes UTF-8 never
     holds, which it escapes in three characters as it would the spaces, so its lines keep
-    their lengths."""
+    their lengths. `spaced` False: the caller knows the text has neither."""
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    runs = b"\t" in data or b"  " in data
+    runs = spaced and (b"\t" in data or b"  " in data)
     if runs:
         data = _SPACE_AFTER_SPACE.sub(b"\xff", data.replace(b"\t", b"\xfe"))
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)

@@ -404,3 +404,14 @@ def test_a_message_body_is_its_own_canonical_form():
     reader = Recipient("ana@example.org", "Ana   de\tSouza", "https://news.example.org/u?token=a  b")
     body = factory(DkimSigner([rsa])).build(reader).partition(b"\r\n\r\n")[2]
     assert relaxed_body(body) == body
+
+
+def test_personal_lines_with_runs_in_the_template_are_canonical_whatever_the_values():
+    from digest.mail.message import _EncodedPart
+
+    part = _EncodedPart("static  line\n  Hi MARK,\nby MAIL\n", (("name", "MARK"), ("email", "MAIL")), as_html=False)
+    plain = part.encode({"name": "Ana", "email": "a@example.org"}, spaced=False)
+    assert relaxed_body(plain) == plain
+    assert b" =20Hi Ana," in plain
+    spaced = part.encode({"name": "Ana\t  B", "email": "a  b@example.org"})
+    assert relaxed_body(spaced) == spaced
