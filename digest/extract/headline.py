@@ -268,7 +268,7 @@ def _is_dek(blocks: list[Block], i: int, body_start: int) -> bool:
     return (
         dek.kind in _DEK_KINDS
         and dek.words >= _DEK_MIN_WORDS
-        and over.kind in (Kind.FRAGMENT, Kind.NAME)
+        and over.kind in (Kind.FRAGMENT, Kind.NAME, Kind.TEASER)
         and 3 <= over.words < dek.words / 1.5
         and not over.text.endswith(":")
     )

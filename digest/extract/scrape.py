@@ -18,7 +18,7 @@ import logging
 import re
 from collections import Counter
 
-from digest.extract.byline import credit_names, is_name
+from digest.extract.byline import byline_names, credit_names, is_name
 from digest.extract.cues import classify, heads_other_stories, heads_read_also
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
@@ -34,7 +34,7 @@ def _blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
-    blocks = _mark_item_bylines(blocks)
+    blocks = _mark_labelled_bylines(_mark_item_bylines(blocks))
     blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
     return _mark_tag_lines(_mark_inline_boxes(blocks))
 
@@ -72,6 +72,30 @@ def _mark_item_bylines(blocks: list[Block]) -> list[Block]:
                 if out is blocks:
                     out = list(blocks)
                 out[i] = Block(text=name, kind=Kind.NAME, words=count_words(name))
+    return out
+
+
+# A label printed on its own line over the author's name ("Author:" then "Ana Ruiz").
+_AUTHOR_LABEL = re.compile(
+    r"(?:authors?|by|written by|posted by|autor(?:es|a|in)?|auteurs?|autore|verfasser|door)\s*:", re.IGNORECASE
+)
+_LABELLED_KINDS = frozenset({Kind.NAME, Kind.FRAGMENT, Kind.TEASER, Kind.NAV})
+_LABELLED_MAX_WORDS = 8
+
+
+def _mark_labelled_bylines(blocks: list[Block]) -> list[Block]:
+    """The line under an author label is the byline: "By" and the names, when it holds any."""
+    out = blocks
+    for i in range(len(blocks) - 1):
+        below = blocks[i + 1]
+        if below.kind not in _LABELLED_KINDS or below.words > _LABELLED_MAX_WORDS:
+            continue
+        if blocks[i].words <= 3 and _AUTHOR_LABEL.fullmatch(_unmarked(blocks[i].text).strip()):
+            byline = f"By {BULLET.sub('', below.text, count=1).strip()}"
+            if byline_names(byline):
+                if out is blocks:
+                    out = list(blocks)
+                out[i + 1] = Block(text=byline, kind=Kind.BYLINE, words=count_words(byline))
     return out
 
 

@@ -385,3 +385,61 @@ By Mara Lindqvist March 11, 2025 3:46 PM
     assert article.title == "Orkney harbour towns bet on the tide"
     assert article.authors == ("Mara Lindqvist",)
     assert article.standfirst == ""  # the player's notice is no dek
+
+
+def test_a_name_under_an_author_label_is_the_byline_not_the_headline():
+    scrape = f"""{MENU}
+
+Orkney harbour towns bet on the tide
+
+Two harbours want the turbines that tested in their waters to stay there for good.
+
+Author:
+
+Mara Lindqvist, Harbour Reporter
+
+Publish date:
+
+Mar 11, 2025
+
+{TIDAL_BODY}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Orkney harbour towns bet on the tide"
+    assert article.authors == ("Mara Lindqvist",)
+
+
+def test_a_headline_printed_twice_as_a_link_is_still_over_its_dek():
+    """The dek under the headline's second (linked) copy, printed again under the byline, is
+    no headline, however many of the story's words it shares."""
+    scrape = f"""{MENU}
+
+News
+
+Three weekends worth the ferry
+
+Three weekends worth the ferry
+
+Our picks for the harbour towns this winter, with what the tidal turbines cost and when the boats run.
+
+Author:
+
+Mara Lindqvist, Harbour Reporter
+
+Publish date:
+
+Mar 11, 2025
+
+Ana Ruiz/Orkney Press
+
+Our picks for the harbour towns this winter, with what the tidal turbines cost and when the boats run.
+
+  *
+  *
+  *
+
+{TIDAL_BODY}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Three weekends worth the ferry"
+    assert article.authors == ("Mara Lindqvist",)
