@@ -410,9 +410,30 @@ def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) 
     if best < _MIN_SCORE:
         return None
     winner = max(scored)[1]
-    close = (i for score, i in scored if score >= best - _HIGHER_MARGIN and i < winner)
+    below = next((i for score, i in scored if i == winner + 1 and score >= best - _HIGHER_MARGIN), None)
+    if below is not None and _is_kicker(blocks, winner, below, body_start):
+        winner = below
+    close = (
+        i
+        for score, i in scored
+        if score >= best - _HIGHER_MARGIN and i < winner and not _is_kicker(blocks, i, winner, body_start)
+    )
     higher = [i for i in close if sum(b.kind not in _UNCOUNTED_KINDS for b in blocks[i:winner]) <= _HIGHER_REACH]
     return min(higher, default=winner)
+
+
+def _is_kicker(blocks: list[Block], i: int, winner: int, body_start: int) -> bool:
+    """A short line (half the words or fewer) right over a headline that stands on its byline
+    or dateline is the kicker (the section or topic printed over it), not the headline."""
+    return (
+        i == winner - 1
+        and winner + 1 < body_start
+        and blocks[winner + 1].kind in _HEADER_KINDS
+        and blocks[i].words <= min(_KICKER_MAX_WORDS, blocks[winner].words // 2)
+    )
+
+
+_KICKER_MAX_WORDS = 6
 
 
 def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str]) -> list[tuple[float, int]]:

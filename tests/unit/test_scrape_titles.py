@@ -443,3 +443,25 @@ Our picks for the harbour towns this winter, with what the tidal turbines cost a
     assert article is not None
     assert article.title == "Three weekends worth the ferry"
     assert article.authors == ("Mara Lindqvist",)
+
+
+def test_a_kicker_over_the_headline_is_not_the_headline():
+    """A short topic line over a headline that stands on its byline is the kicker, even when
+    it shares more of the story's words."""
+    scrape = f"""{MENU}
+
+Ferry timetables for the winter: what changes on the Stromness route
+
+Orkney Harbour Tidal Turbines
+
+Two machines go in after three years of waiting
+
+By Mara Lindqvist
+
+March 11, 2025 3:46 PM
+
+{TIDAL_BODY}"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Two machines go in after three years of waiting"
+    assert article.authors == ("Mara Lindqvist",)
