@@ -249,7 +249,7 @@ _CONTACT = _Cue(
 )
 _AD = re.compile(
     r"(?:advertisement|advert|sponsored|ad|story continues below(?: advertisement)?"
-    r"|article continues (?:below|after (?:the )?advertisement)|skip advert)",
+    r"|article continues (?:below|after (?:the )?advertisement)|continue reading below|skip advert)",
     re.IGNORECASE,
 )
 _MENU_SEPARATOR = re.compile(r"\s[|›»>/·•▪◦]\s")

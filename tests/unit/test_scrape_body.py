@@ -617,3 +617,16 @@ def test_a_slide_whose_line_is_its_caption_is_a_caption():
     slides = [f"{k}/3 {caption(title, who)}" for k, (title, who) in enumerate(SLIDES[:3], start=1)]
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0], PARAGRAPHS[1], *slides)
     assert_story(scrape, PARAGRAPHS[:2])
+
+
+def test_an_ad_slots_continue_reading_below_is_neither_body_nor_author():
+    scrape = page(
+        "Corn exchange reading room opens",
+        PARAGRAPHS[0],
+        "Continue Reading Below",
+        *PARAGRAPHS[1:],
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == PARAGRAPHS
+    assert article.authors == ()
