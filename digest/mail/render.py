@@ -7,6 +7,7 @@ premailer runs once per digest and never per recipient.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -162,8 +163,14 @@ def personal_fields(*, name: str, email: str, unsubscribe_url: str, view_url: st
         "name": name,
         "email": clean(email),
         "unsubscribe_url": safe_url(unsubscribe_url) or "",
-        "view_url": safe_url(view_url) or "",
+        "view_url": _shared_url(view_url),
     }
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_url(url: str) -> str:
+    """`safe_url` of a URL every reader's copy shares (the issue's web view): checked once."""
+    return safe_url(url) or ""
 
 
 def personalise(rendered: RenderedDigest, fields: Mapping[str, str]) -> tuple[str, str]:
