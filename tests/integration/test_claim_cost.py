@@ -47,8 +47,8 @@ def ledger_of(store: Store, total: int, *, owed: int = OWED) -> str:
     return issue_id
 
 
-def sqlite_steps(store: Store, issue_id: str) -> int:
-    """Virtual-machine steps (in hundreds) SQLite runs for one claim of CLAIM rows."""
+def sqlite_steps(store: Store, call) -> int:
+    """Virtual-machine steps (in hundreds) SQLite runs for `call`'s statements."""
     steps = [0]
 
     def count() -> int:
@@ -60,17 +60,26 @@ def sqlite_steps(store: Store, issue_id: str) -> int:
 
     sa.event.listen(store.engine, "before_cursor_execute", install)
     try:
-        claimed = store.claim(issue_id, limit=CLAIM, lease=60, now=NOW + timedelta(minutes=1))
+        call()
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", install)
         with store.engine.connect() as conn:
             conn.connection.driver_connection.set_progress_handler(None, 100)
-    assert len(claimed) == CLAIM
     return steps[0]
 
 
+def claim_steps(store: Store, issue_id: str) -> int:
+    """SQLite's steps (in hundreds) for one claim of CLAIM rows."""
+    claimed: list = []
+    steps = sqlite_steps(
+        store, lambda: claimed.extend(store.claim(issue_id, limit=CLAIM, lease=60, now=NOW + timedelta(minutes=1)))
+    )
+    assert len(claimed) == CLAIM
+    return steps
+
+
 def postgres_rows_read(store: Store, issue_id: str) -> int:
-    """Rows the claim's plan reads: each scan node's rows out plus those its filter removed."""
+    """Rows of the ledger the claim's plan reads."""
     statement = store._claim_statement(
         issue_id,
         limit=CLAIM,
@@ -85,6 +94,12 @@ def postgres_rows_read(store: Store, issue_id: str) -> int:
         transaction = conn.begin()
         plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}").scalar_one()
         transaction.rollback()
+    return deliveries_rows_read(plan)
+
+
+def deliveries_rows_read(plan) -> int:
+    """What an EXPLAIN (ANALYZE, FORMAT JSON) plan read of the ledger: each scan node's rows
+    out plus those its filter removed."""
     plan = json.loads(plan) if isinstance(plan, str) else plan
     rows, nodes = 0, [plan[0]["Plan"]]
     while nodes:
@@ -103,7 +118,7 @@ def test_a_claim_finds_the_owed_rows_without_reading_the_sent_ones(each_store):
         "fresh": ledger_of(store, 20_000, owed=20_000),  # nothing sent yet: the first claim of a big list
     }
     if store.engine.dialect.name == "sqlite":
-        work = {name: sqlite_steps(store, issue_id) for name, issue_id in ledgers.items()}
+        work = {name: claim_steps(store, issue_id) for name, issue_id in ledgers.items()}
     else:
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE deliveries")  # the sent rows' old versions gone, as autovacuum does
@@ -129,23 +144,7 @@ def statement_work(store: Store, call) -> int:
     or the rows PostgreSQL's plans read (each statement explained, with ANALYZE, in a
     transaction rolled back, before it runs for real)."""
     if store.engine.dialect.name == "sqlite":
-        steps = [0]
-
-        def count() -> int:
-            steps[0] += 1
-            return 0
-
-        def install(conn, cursor, statement, parameters, context, executemany):
-            conn.connection.driver_connection.set_progress_handler(count, 100)
-
-        sa.event.listen(store.engine, "before_cursor_execute", install)
-        try:
-            call()
-        finally:
-            sa.event.remove(store.engine, "before_cursor_execute", install)
-            with store.engine.connect() as conn:
-                conn.connection.driver_connection.set_progress_handler(None, 100)
-        return steps[0]
+        return sqlite_steps(store, call)
     updates: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
@@ -163,15 +162,8 @@ def statement_work(store: Store, call) -> int:
             transaction = conn.begin()
             cursor = conn.connection.driver_connection.cursor()
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            plan = cursor.fetchone()[0]
+            rows += deliveries_rows_read(cursor.fetchone()[0])
             transaction.rollback()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            nodes = [plan[0]["Plan"]]
-            while nodes:
-                node = nodes.pop()
-                if "Scan" in node["Node Type"] and node.get("Relation Name") == "deliveries":
-                    rows += node["Actual Rows"] * node.get("Actual Loops", 1) + node.get("Rows Removed by Filter", 0)
-                nodes.extend(node.get("Plans", []))
     return rows
 
 
