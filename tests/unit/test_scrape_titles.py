@@ -12,6 +12,7 @@ from digest.extract.byline import byline_names
 from digest.extract.cues import classify
 from digest.extract.scrape import extract_scrape
 from digest.extract.scrape_lines import Kind, normalise
+from digest.models import Article
 
 MENU = "\n".join(f"  * {item}" for item in ("Home", "World", "Business", "Science", "Sport", "Weather"))
 SHARE = "\n".join(f"  * {item}" for item in ("Facebook", "Twitter", "Email", "Print"))
@@ -23,6 +24,15 @@ The turbines sit on the seabed at the mouth of the harbour, where the tide runs 
 
 Councillors expect the pair to supply about a fifth of the town's electricity by the spring, and a third machine has been ordered for the autumn if the winter storms do not damage the first two.
 """
+
+
+def assert_header(scrape: str, *, title: str, authors: tuple[str, ...]) -> Article:
+    """The scrape's article, once its headline and authors are these."""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == title
+    assert article.authors == authors
+    return article
 
 
 def _title(scrape: str) -> str:
@@ -272,10 +282,9 @@ Oct 18, 2025 · 8 min read
 Why tidal turbines in Orkney harbours?
 
 {TIDAL_BODY}"""
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert article.title == "Power from the sea in Stromness (three years in the making)"
-    assert article.authors == ("Mara Lindqvist",)
+    assert_header(
+        scrape, title="Power from the sea in Stromness (three years in the making)", authors=("Mara Lindqvist",)
+    )
 
 
 def test_a_byline_printed_as_a_list_names_the_author():
@@ -290,10 +299,7 @@ Three years late, the first two machines are turning
   * 0 comments
 
 {TIDAL_BODY}"""
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert article.title == "Tidal turbines go into the water at Stromness"
-    assert article.authors == ("Mara Lindqvist",)
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
     assert article.published is not None and article.published.day == 25
 
 
@@ -380,10 +386,7 @@ By Mara Lindqvist March 11, 2025 3:46 PM
 {PLAYER}
 
 {TIDAL_BODY}"""
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert article.title == "Orkney harbour towns bet on the tide"
-    assert article.authors == ("Mara Lindqvist",)
+    article = assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
     assert article.standfirst == ""  # the player's notice is no dek
 
 
@@ -403,10 +406,7 @@ Publish date:
 Mar 11, 2025
 
 {TIDAL_BODY}"""
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert article.title == "Orkney harbour towns bet on the tide"
-    assert article.authors == ("Mara Lindqvist",)
+    assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
 
 
 def test_a_headline_printed_twice_as_a_link_is_still_over_its_dek():
@@ -439,10 +439,7 @@ Our picks for the harbour towns this winter, with what the tidal turbines cost a
   *
 
 {TIDAL_BODY}"""
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert article.title == "Three weekends worth the ferry"
-    assert article.authors == ("Mara Lindqvist",)
+    assert_header(scrape, title="Three weekends worth the ferry", authors=("Mara Lindqvist",))
 
 
 def test_a_kicker_over_the_headline_is_not_the_headline():
@@ -461,7 +458,4 @@ By Mara Lindqvist
 March 11, 2025 3:46 PM
 
 {TIDAL_BODY}"""
-    article = extract_scrape(scrape)
-    assert article is not None
-    assert article.title == "Two machines go in after three years of waiting"
-    assert article.authors == ("Mara Lindqvist",)
+    assert_header(scrape, title="Two machines go in after three years of waiting", authors=("Mara Lindqvist",))
