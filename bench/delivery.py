@@ -274,8 +274,8 @@ def drop_schema(schema: str | None) -> None:
     engine.dispose()
 
 
-def smtp_source(port: int, n: int, size: int, *, reuse: bool) -> tuple[float, float, int, None]:
-    """(seconds, CPU seconds of smtp-source, messages, no RSS) for n messages over 16 sessions."""
+def smtp_source(port: int, n: int, size: int, *, reuse: bool, sessions: int = 16) -> tuple[float, float, int, None]:
+    """(seconds, CPU seconds of smtp-source, messages, no RSS) for n messages over `sessions` sessions."""
     tool = postfix_tool("smtp-source") or "smtp-source"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -284,7 +284,7 @@ def smtp_source(port: int, n: int, size: int, *, reuse: bool) -> tuple[float, fl
             tool,
             *(["-d"] if reuse else []),
             "-s",
-            "16",
+            str(sessions),
             "-m",
             str(n),
             "-l",

@@ -245,3 +245,4 @@ class OutgoingMessage:
     envelope_from: str
     recipients: tuple[str, ...]
     data: bytes  # the whole message, CRLF line ends, not dot-stuffed
+    dot_free: bool = False  # no line of data starts with ".": SMTP's dot-stuffing would change nothing

@@ -18,13 +18,14 @@ import re
 import socket
 import ssl
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiosmtplib
 
 from digest.config import SmtpSettings
 from digest.errors import ServerUnavailable
-from digest.models import DeliveryStatus
+from digest.models import DeliveryStatus, OutgoingMessage
 from digest.subscribers import is_envelope_address
 
 _MAX_REPLY = 64 * 1024
@@ -63,6 +64,9 @@ class _ReplyReader(asyncio.Protocol):
         self._replies: deque[Reply] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._lost: str | None = None
+        # MAIL, RCPT and DATA of the next message, written after the last message's data
+        # and before its reply: their replies are still to read.
+        self.presented: bytes | None = None
         transport.set_protocol(self)
 
     def data_received(self, data: bytes) -> None:
@@ -217,7 +221,7 @@ class Connection:
         reader, self._reader = self._reader, None
         if reader is None:
             return
-        if not reader._lost:
+        if not reader._lost and reader.presented is None:  # else a QUIT would be read as a reply, or as message text
             try:
                 reader.write(b"QUIT\r\n")
                 await reader.reply(min(self.settings.timeout, 2))
@@ -225,21 +229,28 @@ class Connection:
                 pass
         reader.close()
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
+    async def send(
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        dot_free: bool = False,
+        following: Callable[[], OutgoingMessage | None] | None = None,
+    ) -> Outcome:
         """One message to one recipient. `message` has CRLF line ends and is not yet
-        dot-stuffed."""
-        # The sender is the same for every message of a run, or differs only by its VERP
-        # token (bounces+<token>@domain): checked in full once per connection.
-        for address in (recipient,) if self._sender_known(sender) else (sender, recipient):
-            if not is_envelope_address(address):
-                return Outcome(
-                    DeliveryStatus.FAILED,
-                    error=f"{address!r} cannot be an envelope address (not in the form normalise_email gives)",
-                )
-        if sender != self._checked_sender:
-            self._checked_sender = sender
-            local, _, domain = sender.rpartition("@")
-            self._verp_base = (local.partition("+")[0] + "+", "@" + domain) if "+" in local else None
+        dot-stuffed; `dot_free`: its sender vouches that no line starts with ".", so it
+        goes out unscanned. `following`, with PIPELINING, gives the message this
+        connection sends next, if one waits: its MAIL, RCPT and DATA go out in the same
+        write as this message's data (RFC 2920 allows message text first in a group), and
+        its send reads their replies."""
+        refused = self._bad_address(sender, recipient)
+        if refused is not None:
+            return refused
+        if self._reader is not None and self._reader.presented not in (None, self._commands(sender, recipient)):
+            # Another message's envelope went out ahead (the one meant to follow was
+            # cancelled): only dropping the connection gets out of its DATA.
+            self._drop()
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -251,29 +262,24 @@ class Connection:
                 reconnect=True,
                 unreachable=True,
             )
-        mail_options = ""
-        if not (sender.isascii() and recipient.isascii()):
-            if not self.smtputf8:
-                needing = sender if not sender.isascii() else recipient
-                return Outcome(DeliveryStatus.FAILED, error=f"server does not offer SMTPUTF8, needed for {needing!r}")
-            # The headers then carry UTF-8 too (RFC 6532).
-            mail_options = " SMTPUTF8" + (" BODY=8BITMIME" if self.eightbitmime else "")
+        commands = self._commands(sender, recipient)
+        if isinstance(commands, Outcome):
+            return commands
+        presented, reader.presented = reader.presented, None
         timeout = self.settings.timeout
-        commands = (
-            f"MAIL FROM:<{sender}>{mail_options}\r\n".encode(),
-            f"RCPT TO:<{recipient}>\r\n".encode(),
-            b"DATA\r\n",
-        )
         replies: list[Reply] = []
         try:
             if self.pipelining:
-                reader.write(b"".join(commands))
-            for command in commands:
-                if not self.pipelining:
+                if presented is None:
+                    reader.write(commands)
+                while len(replies) < 3:  # one by one: those read before a loss count
+                    replies.append(await reader.reply(timeout))
+            else:
+                for command in commands.splitlines(keepends=True):
                     reader.write(command)
-                replies.append(await reader.reply(timeout))
-                if not self.pipelining and replies[-1].code >= 400:
-                    break
+                    replies.append(await reader.reply(timeout))
+                    if replies[-1].code >= 400:
+                        break
         except _Lost as exc:
             refusal = next((r for r in replies if r.code >= 300), None)
             if refusal is None:
@@ -294,14 +300,57 @@ class Connection:
                 outcome.reconnect = True
                 return outcome
             return await self._refused(refusal, reader)
+        next_commands = self._following(following) if following is not None and self.pipelining else None
         try:
-            reader.write(_dot_stuffed(message))
+            reader.write(_dot_stuffed(message, dot_free=dot_free, then=next_commands or b""))
+            reader.presented = next_commands
             reply = await reader.reply(timeout)
         except _Lost as exc:
             return Outcome(DeliveryStatus.UNCERTAIN, error=f"no reply after DATA: {exc}", reconnect=True)
         if reply.code != 250:
+            if reader.presented is not None:
+                return _judge(reply)  # the transaction ended with its data: no RSET, the next one is open
             return await self._refused(reply, reader)
         return Outcome(DeliveryStatus.SENT, code=250)
+
+    def _bad_address(self, sender: str, recipient: str) -> Outcome | None:
+        """The failure of an envelope address that cannot be one, or None."""
+        # The sender is the same for every message of a run, or differs only by its VERP
+        # token (bounces+<token>@domain): checked in full once per connection.
+        for address in (recipient,) if self._sender_known(sender) else (sender, recipient):
+            if not is_envelope_address(address):
+                return Outcome(
+                    DeliveryStatus.FAILED,
+                    error=f"{address!r} cannot be an envelope address (not in the form normalise_email gives)",
+                )
+        if sender != self._checked_sender:
+            self._checked_sender = sender
+            local, _, domain = sender.rpartition("@")
+            self._verp_base = (local.partition("+")[0] + "+", "@" + domain) if "+" in local else None
+        return None
+
+    def _commands(self, sender: str, recipient: str) -> bytes | Outcome:
+        """MAIL, RCPT and DATA for this envelope on the open connection, or the failure
+        that keeps it from going out."""
+        mail_options = ""
+        if not (sender.isascii() and recipient.isascii()):
+            if not self.smtputf8:
+                needing = sender if not sender.isascii() else recipient
+                return Outcome(DeliveryStatus.FAILED, error=f"server does not offer SMTPUTF8, needed for {needing!r}")
+            # The headers then carry UTF-8 too (RFC 6532).
+            mail_options = " SMTPUTF8" + (" BODY=8BITMIME" if self.eightbitmime else "")
+        return f"MAIL FROM:<{sender}>{mail_options}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode()
+
+    def _following(self, following: Callable[[], OutgoingMessage | None]) -> bytes | None:
+        """The commands of the message to send next, when one waits and can go out."""
+        message = following()
+        if message is None or len(message.recipients) != 1:
+            return None
+        sender, recipient = message.envelope_from, message.recipients[0]
+        if self._bad_address(sender, recipient) is not None:
+            return None  # its own send says why
+        commands = self._commands(sender, recipient)
+        return commands if isinstance(commands, bytes) else None
 
     def _sender_known(self, sender: str) -> bool:
         """The sender was checked on this connection, or is a VERP sender whose base (the
@@ -345,13 +394,17 @@ def _judge(reply: Reply) -> Outcome:
 _LINE_DOT = re.compile(rb"\r\n\.")
 
 
-def _dot_stuffed(message: bytes) -> bytes:
-    if not message.endswith(b"\r\n"):
-        message += b"\r\n"
+def _dot_stuffed(message: bytes, *, dot_free: bool = False, then: bytes = b"") -> bytes:
+    """`message` as DATA sends it, with the line that ends it (and `then`, what is written
+    after it); `dot_free`: no line needs another dot, which spares a scan of the whole
+    message."""
+    ending = b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"
+    if dot_free:
+        return b"".join((message, ending, then))
     stuffed = _LINE_DOT.sub(b"\r\n..", message)
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed
-    return stuffed + b".\r\n"
+    return b"".join((stuffed, ending, then))
 
 
 def connect_failure(exc: BaseException, *, timeout: float) -> str:

@@ -4,12 +4,18 @@ became of each; the SMTP pool is the one that talks to a server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
+from collections import deque
 from typing import Protocol
 
 from digest.config import SmtpSettings
 from digest.delivery.connection import Connection, Outcome
 from digest.models import DeliveryStatus, OutgoingMessage
+
+# Messages handed to the pool per connection: one being sent, one more waiting, whose
+# envelope can go out with the message before it (see Connection.send's `following`).
+_WAITING_PER_CONNECTION = 2
 
 
 class Sender(Protocol):
@@ -22,32 +28,86 @@ class Sender(Protocol):
     async def close(self) -> None: ...
 
 
+_Item = tuple[OutgoingMessage, "asyncio.Future[Outcome]"]
+
+
 class SmtpPool:
-    """Up to `connections` reused SMTP connections to one server. A connection whose
-    send failed in a way that may have left it unusable (a transient refusal, a lost
-    reply) is closed, so a retry goes out on a fresh one."""
+    """Up to `connections` reused SMTP connections to one server, each worked by a task
+    of its own that takes the messages in the order they were handed over. A connection
+    whose send failed in a way that may have left it unusable (a transient refusal, a
+    lost reply) is closed, so a retry goes out on a fresh one."""
 
     def __init__(
         self, settings: SmtpSettings, *, connections: int = 8, tls_context: ssl.SSLContext | None = None
     ) -> None:
         self.settings = settings
-        self.concurrency = max(1, connections)
-        self._all = [Connection(settings, tls_context=tls_context) for _ in range(self.concurrency)]
-        self._idle: asyncio.Queue[Connection] = asyncio.Queue()
-        for connection in self._all:
-            self._idle.put_nowait(connection)
+        count = max(1, connections)
+        self.concurrency = count * _WAITING_PER_CONNECTION
+        self._all = [Connection(settings, tls_context=tls_context) for _ in range(count)]
+        self._queue: deque[_Item] = deque()
+        self._ready: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def send(self, message: OutgoingMessage) -> Outcome:
         if len(message.recipients) != 1:
             raise ValueError("the SMTP pool sends one recipient per message")
-        connection = await self._idle.get()
+        if not self._tasks:
+            self._ready = asyncio.Event()
+            self._tasks = [asyncio.create_task(self._work(connection)) for connection in self._all]
+        assert self._ready is not None
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.append((message, future))
+        self._ready.set()
+        return await future
+
+    def _next(self) -> _Item | None:
+        """The oldest message whose sender still waits for it."""
+        while self._queue:
+            item = self._queue.popleft()
+            if not item[1].done():  # else its sender was cancelled
+                return item
+        return None
+
+    async def _work(self, connection: Connection) -> None:
+        assert self._ready is not None
+        item: _Item | None = None
+        following: _Item | None = None
+
+        def take() -> OutgoingMessage | None:
+            nonlocal following
+            following = self._next()
+            return following[0] if following is not None else None
+
         try:
-            outcome = await connection.send(message.envelope_from, message.recipients[0], message.data)
-            if outcome.reconnect or outcome.status is DeliveryStatus.DEFERRED:
-                await connection.close()
-            return outcome
-        finally:
-            self._idle.put_nowait(connection)
+            while True:
+                item, following = following, None
+                if item is None or item[1].done():
+                    item = self._next()
+                if item is None:
+                    self._ready.clear()
+                    await self._ready.wait()
+                    continue
+                message, future = item
+                try:
+                    outcome = await connection.send(
+                        message.envelope_from,
+                        message.recipients[0],
+                        message.data,
+                        dot_free=message.dot_free,
+                        following=take,
+                    )
+                    if outcome.reconnect or outcome.status is DeliveryStatus.DEFERRED:
+                        await connection.close()
+                except Exception as exc:  # noqa: BLE001 - raised to the message's sender (ServerUnavailable)
+                    if not future.done():
+                        future.set_exception(exc)
+                    continue
+                if not future.done():
+                    future.set_result(outcome)
+        finally:  # cancelled with the pool: whoever still waits is told
+            for pending in (item, following):
+                if pending is not None:
+                    pending[1].cancel()
 
     async def check(self) -> None:
         """Open the first connection now, or raise ServerUnavailable: a server that cannot
@@ -55,4 +115,12 @@ class SmtpPool:
         await self._all[0].check()
 
     async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        while self._queue:
+            self._queue.popleft()[1].cancel()
         await asyncio.gather(*(c.close() for c in self._all), return_exceptions=True)

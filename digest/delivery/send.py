@@ -337,7 +337,7 @@ async def _deliver_one(
             # below, after the signature: one lost meanwhile is not sent.
             unsigned = run.factory.prepare(recipient)
             data = unsigned.complete(await signing.sign(unsigned))
-        message = OutgoingMessage(sender, (subscriber.email,), data)
+        message = OutgoingMessage(sender, (subscriber.email,), data, dot_free=run.factory.dot_free)
     except MessageError as exc:
         return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
     outcome = Outcome(DeliveryStatus.DEFERRED)

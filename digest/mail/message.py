@@ -86,6 +86,11 @@ class MessageFactory:
             "\r\n".join(lines)
             + f'\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="{self.boundary}"\r\n'
         ).encode("utf-8")
+        # No line of a message starts with ".": headers fold with a blank, the personal ones
+        # are checked as they are written (_head), the MIME lines are ours and the body's
+        # quoted-printable writes a leading "." as =2E. The SMTP client then has nothing to
+        # dot-stuff and need not scan each copy for it.
+        self.dot_free = b"\n." not in self._shared_headers
         self._part_heads = tuple(
             f'--{self.boundary}\r\nContent-Type: text/{kind}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
@@ -107,7 +112,7 @@ class MessageFactory:
             name=recipient.name, email=address.email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
         )
         lines = self._personal_lines(recipient, address, fields)
-        head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        head = _head(lines)
         if self.signer is not None:
             return self._unsigned(self.signer, head, lines, fields).complete()
         return b"".join((self._shared_headers, head, b"\r\n", *self._body_pieces(fields)))
@@ -151,8 +156,7 @@ class MessageFactory:
             name=recipient.name, email=address.email, unsubscribe_url=recipient.unsubscribe_url, view_url=self.view_url
         )
         lines = self._personal_lines(recipient, address, fields)
-        head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-        return self._unsigned(self.signer, head, lines, fields)
+        return self._unsigned(self.signer, _head(lines), lines, fields)
 
     def _unsigned(self, signer: DkimSigner, head: bytes, lines: list[str], fields: Mapping[str, str]) -> Unsigned:
         """The message with its DKIM-Signature lines still to make. Its body is already in
@@ -218,6 +222,16 @@ class _EncodedPart:
 
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a phrase that needs no quotes
 _PLAIN_MAX = 64  # longer display names are encoded words, which fold
+
+
+def _head(lines: list[str]) -> bytes:
+    """The personal header lines as bytes: a line starting with "." would be a value's line
+    break let through, so it is refused rather than sent (see MessageFactory.dot_free)."""
+    head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    if b"\n." in head:
+        name = next(line for line in lines if "\n." in line).partition(":")[0]
+        raise MessageError(f"{name}: a folded line of the header would start with '.'")
+    return head
 
 
 def recipient_address(text: str) -> EmailAddress:
@@ -329,9 +343,40 @@ def _quoted_printable(text: str, *, spaced: bool = True) -> bytes:
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
     if runs:
         encoded = encoded.replace(b"=FF", b"=20").replace(b"=FE", b"=09")
-    # Our boundary starts with "=_", which quoted-printable can never produce; a line
-    # starting with "." is dot-stuffed by the SMTP client.
+    # Our boundary starts with "=_", which quoted-printable can never produce.
+    if _MAY_NOT_FIT.search(encoded):
+        encoded = _fitted(encoded)
     return encoded.replace(b"\n", b"\r\n")
+
+
+def _fitted(encoded: bytes) -> bytes:
+    """Quoted-printable lines (LF ends) with a leading "." written =2E, so no line of the
+    body needs SMTP's dot-stuffing (which would otherwise scan every copy sent), and none
+    longer than 76 characters, with a soft break where one is (never inside an escape:
+    every "=" starts one, or is the soft break that ends a line)."""
+    out: list[bytes] = []
+    for encoded_line in encoded.split(b"\n"):
+        rest = encoded_line
+        while True:
+            if rest.startswith(b"."):
+                rest = b"=2E" + rest[1:]
+            if len(rest) <= _QP_LINE:
+                break
+            cut = _QP_LINE - 1  # room for the soft break's "="
+            if rest[cut - 1 : cut] == b"=":
+                cut -= 1
+            elif rest[cut - 2 : cut - 1] == b"=":
+                cut -= 2
+            out.append(rest[:cut] + b"=")
+            rest = rest[cut:]
+        out.append(rest)
+    return b"\n".join(out)
+
+
+_QP_LINE = 76  # RFC 2045's longest encoded line
+# A line that starts with "." or ends in an escaped blank: binascii lets the escape take
+# a full line to 77 characters.
+_MAY_NOT_FIT = re.compile(rb"(?:^|\n)\.|=(?:20|09)(?:\n|$)")
 
 
 _SPACE_AFTER_SPACE = re.compile(rb"(?<= ) ")

@@ -10,7 +10,8 @@ import pytest
 
 from digest.config import SmtpSettings
 from digest.delivery.connection import Connection, Outcome
-from digest.models import DeliveryStatus
+from digest.delivery.pool import SmtpPool
+from digest.models import DeliveryStatus, OutgoingMessage
 
 MESSAGE = b"Subject: hi\r\n\r\n.leading dot\r\nbody\r\n"
 Script = Callable[[bytes], list[bytes]]  # a command line -> reply chunks to write
@@ -19,10 +20,14 @@ Script = Callable[[bytes], list[bytes]]  # a command line -> reply chunks to wri
 class ScriptedServer:
     """Speaks just enough SMTP; `answer` decides each reply, `chunks` how the bytes go out."""
 
-    def __init__(self, answer: Callable[[bytes], bytes], *, pipelining: bool = True, split: bool = False) -> None:
+    def __init__(
+        self, answer: Callable[[bytes], bytes], *, pipelining: bool = True, split: bool = False, peek: bool = False
+    ) -> None:
         self.answer = answer
         self.pipelining = pipelining
         self.split = split  # write each reply a byte at a time
+        self.peek = peek  # before answering a message, wait a little for what the client sends unprompted
+        self.ahead: list[bytes] = []  # what came so, after each message
         self.reads: list[bytes] = []  # what arrived, one entry per read() call
         self.commands: list[bytes] = []
         self.messages: list[bytes] = []
@@ -81,6 +86,12 @@ class ScriptedServer:
                             body = pending + await reader.readuntil(b"\r\n.\r\n")
                             pending = b""
                             self.messages.append(body)
+                            if self.peek:
+                                try:
+                                    pending = await asyncio.wait_for(reader.read(65536), 0.2)
+                                except TimeoutError:
+                                    pending = b""
+                                self.ahead.append(pending)
                             replies += self.answer(b"<body>")
                 if replies:
                     await self._write(writer, replies)
@@ -213,3 +224,84 @@ async def test_a_reply_that_never_comes_retires_the_connection():
     assert second.status is DeliveryStatus.SENT
     assert sum(1 for c in server.commands if c.startswith(b"EHLO")) == 2
     assert server.commands.count(b"QUIT") == 1  # only the second connection's
+
+
+THREE = ("to0@example.org", "to1@example.org", "to2@example.org")
+
+
+async def pooled(server: ScriptedServer, recipients: tuple[str, ...] = THREE, *, cancel: str = "") -> list:
+    """Start `server`, hand every message to a one-connection pool at once (withdrawing
+    the one to `cancel` as the first message is answered), close both; each message's
+    outcome, None for the withdrawn one."""
+    await server.start()
+    pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5), connections=1)
+    try:
+        sends = [
+            asyncio.ensure_future(pool.send(OutgoingMessage("from@example.org", (r,), MESSAGE))) for r in recipients
+        ]
+        if cancel:
+            answer = server.answer
+
+            def cancelling(line: bytes) -> bytes:
+                if line == b"<body>" and len(server.messages) == 1:
+                    sends[recipients.index(cancel)].cancel()
+                return answer(line)
+
+            server.answer = cancelling
+        await asyncio.wait(sends)
+        await pool.close()
+    finally:
+        await server.stop()
+    return [None if s.cancelled() else s.result() for s in sends]
+
+
+def envelope(recipient: str) -> bytes:
+    return f"MAIL FROM:<from@example.org>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode()
+
+
+async def test_the_next_envelope_goes_out_with_the_message_before_it():
+    """RFC 2920: message text may open a group, so the next message's MAIL, RCPT and
+    DATA follow a message's data in the same write: one round trip a message, not two."""
+    server = ScriptedServer(accept_all, peek=True)
+    outcomes = await pooled(server)
+    assert [o.status for o in outcomes] == [DeliveryStatus.SENT] * 3
+    assert envelope("to0@example.org") in server.reads
+    assert server.ahead == [envelope("to1@example.org"), envelope("to2@example.org"), b""]
+    assert server.messages == [b"Subject: hi\r\n\r\n..leading dot\r\nbody\r\n.\r\n"] * 3
+    assert server.commands[-1] == b"QUIT"
+
+
+async def test_a_refused_message_ends_its_transaction_and_the_next_one_goes_on_without_rset():
+    bodies = iter([b"554 5.7.1 content refused\r\n", b"250 ok\r\n", b"250 ok\r\n"])
+
+    def answer(line: bytes) -> bytes:
+        return next(bodies) if line == b"<body>" else accept_all(line)
+
+    server = ScriptedServer(answer)
+    outcomes = await pooled(server)
+    assert [o.status for o in outcomes] == [DeliveryStatus.FAILED, DeliveryStatus.SENT, DeliveryStatus.SENT]
+    assert outcomes[0].code == 554 and b"RSET" not in server.commands
+
+
+async def test_a_server_that_hangs_up_after_a_message_costs_the_next_one_nothing():
+    """A 421 after the data: the next message's envelope went out on that connection, so it
+    is dropped (a QUIT would be taken as that message's text) and the message goes out on
+    a new one."""
+    bodies = iter([b"421 4.3.2 shutting down\r\n", b"250 ok\r\n", b"250 ok\r\n"])
+
+    def answer(line: bytes) -> bytes:
+        return next(bodies) if line == b"<body>" else accept_all(line)
+
+    server = ScriptedServer(answer)
+    outcomes = await pooled(server)
+    assert [o.status for o in outcomes] == [DeliveryStatus.DEFERRED, DeliveryStatus.SENT, DeliveryStatus.SENT]
+    assert len(server.messages) == 3 and all(m.startswith(b"Subject: hi") for m in server.messages)
+    assert sum(c.startswith(b"EHLO") for c in server.commands) == 2
+
+
+async def test_a_message_withdrawn_after_its_envelope_went_ahead_is_not_sent():
+    server = ScriptedServer(accept_all)
+    outcomes = await pooled(server, cancel="to1@example.org")
+    assert outcomes[0].status is DeliveryStatus.SENT and outcomes[1] is None
+    assert outcomes[2].status is DeliveryStatus.SENT
+    assert len(server.messages) == 2  # to1's DATA was answered 354 and left without text

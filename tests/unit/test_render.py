@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import re
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from digest.errors import ConfigError
 from digest.mail.compose import compose
@@ -215,6 +217,28 @@ def test_header_injection_in_names_and_addresses_is_refused_or_neutralised():
         factory.build(Recipient(email="not-an-address"))
     with pytest.raises(MessageError):
         MessageFactory(render_digest(make_digest()), sender="nobody")
+
+
+@functools.cache
+def dotted_factory() -> MessageFactory:
+    """A digest whose text has lines that start with a dot: titles, summaries and the cap's "...and 2 more"."""
+    sentence = ".5 per cent.\n.\n..Leading dots. " * 8
+    digest = make_digest(22, title=".NET " + sentence, sentences=(sentence,))  # capped at 20
+    return MessageFactory(render_digest(digest), sender="d@example.org")
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(st.sampled_from(". \t\r\na=é"), max_size=90), token=st.text(st.sampled_from(".a\n"), max_size=90))
+def test_no_line_of_a_message_starts_with_a_dot(name, token):
+    """The factory writes a leading "." as =2E (body) and folds headers with a blank, so
+    its messages go out without SMTP's dot-stuffing scan: a line "." alone would end the
+    DATA there, and what followed would be read as commands."""
+    factory = dotted_factory()
+    assert factory.dot_free
+    raw = factory.build(Recipient(email="a@example.org", name=name, unsubscribe_url=f"https://e.org/u?t={token}"))
+    assert not raw.startswith(b".") and b"\n." not in raw
+    text = parse(raw).get_body(("plain",)).get_content()
+    assert "\n...and 2 more" in text and "\n.NET .5 per cent." in text
 
 
 @pytest.mark.parametrize(

@@ -23,3 +23,10 @@ def test_every_line_that_starts_with_a_dot_gets_another(message):
 
 def test_a_bare_line_feed_does_not_start_a_line():
     assert _dot_stuffed(b"a\n.b\r\n.c") == b"a\n.b\r\n..c\r\n.\r\n"
+
+
+def test_a_message_its_sender_vouches_for_goes_out_unscanned():
+    """The message factory writes no line that starts with a dot and says so: its copies
+    get only the line that ends the data, not a scan."""
+    assert _dot_stuffed(b"a\r\nb", dot_free=True) == b"a\r\nb\r\n.\r\n"
+    assert _dot_stuffed(b"a\r\nb\r\n", dot_free=True) == b"a\r\nb\r\n.\r\n"
