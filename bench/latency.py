@@ -17,7 +17,6 @@ import asyncio
 import multiprocessing
 import sys
 import tempfile
-import time
 from collections import deque
 from functools import partial
 from pathlib import Path
@@ -27,24 +26,18 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.delivery import (  # noqa: E402
-    LIST,
     Sink,
+    _ours_child,
     free_port,
     in_child,
     make_rendered,
     message_size,
     postfix_tool,
-    saved_issue,
     smtp_source,
     store_url,
     wait_for_port,
 )
-from digest.app import recipient_factory  # noqa: E402
-from digest.config import SmtpSettings  # noqa: E402
 from digest.delivery.connection import Connection  # noqa: E402
-from digest.delivery.send import DeliveryOptions, deliver_issue, run  # noqa: E402
-from digest.models import DeliveryStatus  # noqa: E402
-from digest.store import Store  # noqa: E402
 
 
 def _proxy(port: int, target: int, delay: float) -> None:
@@ -93,22 +86,7 @@ def _proxy(port: int, target: int, delay: float) -> None:
 def _ours(store: str, n: int, port: int, connections: int, ahead: bool, results) -> None:
     if not ahead:
         Connection._following = lambda self, following: None  # type: ignore[method-assign]
-    digest, rendered = make_rendered()
-    with Store(store) as opened:
-        issue = saved_issue(opened, digest, rendered, readers=n)
-        start = time.perf_counter()
-        report = run(
-            deliver_issue(
-                issue,
-                store=opened,
-                smtp=SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=30),
-                sender=LIST.sender,
-                recipient_for=recipient_factory(LIST, secret="bench"),
-                options=DeliveryOptions(connections=connections, batch=1000),
-            )
-        )
-        seconds = time.perf_counter() - start
-    results.put((seconds, 0.0, report.totals[DeliveryStatus.SENT], None))
+    _ours_child(store, n, port, connections, results)
 
 
 def main() -> None:

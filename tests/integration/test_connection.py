@@ -271,13 +271,18 @@ async def test_the_next_envelope_goes_out_with_the_message_before_it():
     assert server.commands[-1] == b"QUIT"
 
 
-async def test_a_refused_message_ends_its_transaction_and_the_next_one_goes_on_without_rset():
-    bodies = iter([b"554 5.7.1 content refused\r\n", b"250 ok\r\n", b"250 ok\r\n"])
+def answering_messages(first: bytes) -> ScriptedServer:
+    """A server that answers the first message's text with `first`, every other line as accept_all."""
+    answers = iter([first])
 
     def answer(line: bytes) -> bytes:
-        return next(bodies) if line == b"<body>" else accept_all(line)
+        return next(answers, b"250 ok\r\n") if line == b"<body>" else accept_all(line)
 
-    server = ScriptedServer(answer)
+    return ScriptedServer(answer)
+
+
+async def test_a_refused_message_ends_its_transaction_and_the_next_one_goes_on_without_rset():
+    server = answering_messages(b"554 5.7.1 content refused\r\n")
     outcomes = await pooled(server)
     assert [o.status for o in outcomes] == [DeliveryStatus.FAILED, DeliveryStatus.SENT, DeliveryStatus.SENT]
     assert outcomes[0].code == 554 and b"RSET" not in server.commands
@@ -287,12 +292,7 @@ async def test_a_server_that_hangs_up_after_a_message_costs_the_next_one_nothing
     """A 421 after the data: the next message's envelope went out on that connection, so it
     is dropped (a QUIT would be taken as that message's text) and the message goes out on
     a new one."""
-    bodies = iter([b"421 4.3.2 shutting down\r\n", b"250 ok\r\n", b"250 ok\r\n"])
-
-    def answer(line: bytes) -> bytes:
-        return next(bodies) if line == b"<body>" else accept_all(line)
-
-    server = ScriptedServer(answer)
+    server = answering_messages(b"421 4.3.2 shutting down\r\n")
     outcomes = await pooled(server)
     assert [o.status for o in outcomes] == [DeliveryStatus.DEFERRED, DeliveryStatus.SENT, DeliveryStatus.SENT]
     assert len(server.messages) == 3 and all(m.startswith(b"Subject: hi") for m in server.messages)
