@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from digest.config import SmtpSettings
 from digest.delivery.connection import Connection, Outcome
@@ -14,6 +15,7 @@ from digest.delivery.pool import SmtpPool
 from digest.models import DeliveryStatus, OutgoingMessage
 
 MESSAGE = b"Subject: hi\r\n\r\n.leading dot\r\nbody\r\n"
+HANG_UP = b"<hang up>"  # an answer that closes the connection instead
 Script = Callable[[bytes], list[bytes]]  # a command line -> reply chunks to write
 
 
@@ -28,6 +30,7 @@ class ScriptedServer:
         self.split = split  # write each reply a byte at a time
         self.peek = peek  # before answering a message, wait a little for what the client sends unprompted
         self.ahead: list[bytes] = []  # what came so, after each message
+        self.answered: list[tuple[bytes, bytes]] = []  # (the last RCPT, the reply) for each message's text
         self.reads: list[bytes] = []  # what arrived, one entry per read() call
         self.commands: list[bytes] = []
         self.messages: list[bytes] = []
@@ -79,6 +82,9 @@ class ScriptedServer:
                         return
                     else:
                         reply = self.answer(line)
+                        if reply == HANG_UP:
+                            await self._write(writer, replies)
+                            return
                         replies += reply
                         if verb == b"DATA" and reply.startswith(b"354"):
                             await self._write(writer, replies)
@@ -92,7 +98,13 @@ class ScriptedServer:
                                 except TimeoutError:
                                     pending = b""
                                 self.ahead.append(pending)
-                            replies += self.answer(b"<body>")
+                            reply = self.answer(b"<body>")
+                            rcpt = next((c for c in reversed(self.commands) if c.startswith(b"RCPT")), b"")
+                            self.answered.append((rcpt, reply))
+                            if reply == HANG_UP:
+                                await self._write(writer, replies)
+                                return
+                            replies += reply
                 if replies:
                     await self._write(writer, replies)
         except asyncio.IncompleteReadError as exc:
@@ -229,15 +241,19 @@ async def test_a_reply_that_never_comes_retires_the_connection():
 THREE = ("to0@example.org", "to1@example.org", "to2@example.org")
 
 
-async def pooled(server: ScriptedServer, recipients: tuple[str, ...] = THREE, *, cancel: str = "") -> list:
+async def pooled(
+    server: ScriptedServer, recipients: tuple[str, ...] = THREE, *, cancel: str = "", own_text: bool = False
+) -> list:
     """Start `server`, hand every message to a one-connection pool at once (withdrawing
     the one to `cancel` as the first message is answered), close both; each message's
-    outcome, None for the withdrawn one."""
+    outcome, None for the withdrawn one. `own_text`: each message's Subject names its recipient."""
     await server.start()
     pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=server.port, security="none", timeout=5), connections=1)
     try:
+        texts = [f"Subject: {r}\r\n\r\nbody\r\n".encode() if own_text else MESSAGE for r in recipients]
         sends = [
-            asyncio.ensure_future(pool.send(OutgoingMessage("from@example.org", (r,), MESSAGE))) for r in recipients
+            asyncio.ensure_future(pool.send(OutgoingMessage("from@example.org", (r,), text, dot_free=own_text)))
+            for r, text in zip(recipients, texts, strict=True)
         ]
         if cancel:
             answer = server.answer
@@ -297,6 +313,7 @@ async def test_a_server_that_hangs_up_after_a_message_costs_the_next_one_nothing
     assert [o.status for o in outcomes] == [DeliveryStatus.DEFERRED, DeliveryStatus.SENT, DeliveryStatus.SENT]
     assert len(server.messages) == 3 and all(m.startswith(b"Subject: hi") for m in server.messages)
     assert sum(c.startswith(b"EHLO") for c in server.commands) == 2
+    assert sum(b"QUIT" in read for read in server.reads) == 1  # only the second connection's
 
 
 async def test_a_message_withdrawn_after_its_envelope_went_ahead_is_not_sent():
@@ -305,3 +322,34 @@ async def test_a_message_withdrawn_after_its_envelope_went_ahead_is_not_sent():
     assert outcomes[0].status is DeliveryStatus.SENT and outcomes[1] is None
     assert outcomes[2].status is DeliveryStatus.SENT
     assert len(server.messages) == 2  # to1's DATA was answered 354 and left without text
+
+
+REPLIES = [b"250 ok\r\n", b"451 4.3.0 later\r\n", b"550 5.1.1 no\r\n", b"421 4.3.2 closing\r\n", HANG_UP]
+
+
+@settings(max_examples=60, deadline=None)
+@given(script=st.lists(st.sampled_from(REPLIES), max_size=30), count=st.integers(1, 6))
+def test_what_a_pipelined_pool_reports_is_what_the_server_did(script, count):
+    """Whatever the server answers to each command and text, or where it hangs up, with
+    envelopes sent ahead: a message reported sent was taken once with 250, one reported
+    failed or deferred was not taken, and no command ever lands in a message's text."""
+    answers = iter(script)
+
+    def answer(line: bytes) -> bytes:
+        reply = next(answers, b"250 ok\r\n")
+        if line.startswith(b"DATA") and reply == b"250 ok\r\n":
+            return b"354 go ahead\r\n"
+        return reply
+
+    server = ScriptedServer(answer)
+    recipients = tuple(f"to{i}@example.org" for i in range(count))
+    outcomes = asyncio.run(pooled(server, recipients, own_text=True))
+    taken = [rcpt for rcpt, reply in server.answered if reply.startswith(b"250")]
+    for recipient, outcome in zip(recipients, outcomes, strict=True):
+        rcpt = f"RCPT TO:<{recipient}>".encode()
+        if outcome.status is DeliveryStatus.SENT:
+            assert taken.count(rcpt) == 1
+        elif outcome.status is not DeliveryStatus.UNCERTAIN:
+            assert rcpt not in taken
+    for text, (rcpt, _) in zip(server.messages, server.answered, strict=True):
+        assert text == f"Subject: {rcpt[9:-1].decode()}\r\n\r\nbody\r\n.\r\n".encode()
