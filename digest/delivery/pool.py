@@ -45,19 +45,21 @@ class SmtpPool:
         self.concurrency = count * _WAITING_PER_CONNECTION
         self._all = [Connection(settings, tls_context=tls_context) for _ in range(count)]
         self._queue: deque[_Item] = deque()
-        self._ready: asyncio.Event | None = None
+        self._idle: deque[asyncio.Future[None]] = deque()  # a waiting task's wake-up, one per task
         self._tasks: list[asyncio.Task[None]] = []
 
     async def send(self, message: OutgoingMessage) -> Outcome:
         if len(message.recipients) != 1:
             raise ValueError("the SMTP pool sends one recipient per message")
         if not self._tasks:
-            self._ready = asyncio.Event()
             self._tasks = [asyncio.create_task(self._work(connection)) for connection in self._all]
-        assert self._ready is not None
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.append((message, future))
-        self._ready.set()
+        while self._idle:  # one waiting task, not all: a busy one takes it otherwise
+            wake = self._idle.popleft()
+            if not wake.done():
+                wake.set_result(None)
+                break
         return await future
 
     def _next(self) -> _Item | None:
@@ -69,7 +71,7 @@ class SmtpPool:
         return None
 
     async def _work(self, connection: Connection) -> None:
-        assert self._ready is not None
+        loop = asyncio.get_running_loop()
         item: _Item | None = None
         following: _Item | None = None
 
@@ -84,8 +86,9 @@ class SmtpPool:
                 if item is None or item[1].done():
                     item = self._next()
                 if item is None:
-                    self._ready.clear()
-                    await self._ready.wait()
+                    wake = loop.create_future()
+                    self._idle.append(wake)
+                    await wake
                     continue
                 message, future = item
                 try:
