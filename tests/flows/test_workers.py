@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from digest.config import SmtpSettings
+from digest.delivery.pool import SmtpPool
 from tests.conftest import POSTGRES_URL, postgres_reachable
 from tests.flows.readme import Background, Shell, _healthy, _venv, block_with, descendants, free_port
 from tests.flows.test_daily_digest import SEEDS_DIR
@@ -41,6 +43,8 @@ READERS = 300
 CONNECTIONS = 2
 RATE = 25  # messages per second, per send batch: the kill lands mid-send
 BATCH = 20  # the most a batch claims at once
+# A sender's workers: its pool takes more messages at once than it has connections.
+WORKERS = SmtpPool(SmtpSettings(), connections=CONNECTIONS).concurrency
 LEASE = 3  # seconds: the killed batch's claims are taken over after it
 KILL_AT = 60  # messages accepted before the kill (with both batches sending)
 POSTAL = 'postal_address = "1 Test Street, Testville"'  # a list sent through an SMTP server names one
@@ -323,9 +327,9 @@ def test_two_workers_send_one_run_and_it_completes_when_one_is_killed_mid_send(t
     assert set(copies) == {f"reader{i}@example.org" for i in range(READERS)}  # every reader got the digest
     twice = {reader for reader, n in copies.items() if n > 1}
     assert twice == kill.in_flight and max(copies.values()) <= 2
-    # What a killed batch can hold: a new claim of BATCH taken while CONNECTIONS were still
-    # queued, the messages at its connections, and those sent but not yet recorded.
-    assert len(kill.claimed) <= BATCH + 2 * CONNECTIONS + len(kill.in_flight), kill
+    # What a killed batch can hold: a new claim of BATCH taken while WORKERS were still
+    # queued, the messages at its workers, and those sent but not yet recorded.
+    assert len(kill.claimed) <= BATCH + 2 * WORKERS + len(kill.in_flight), kill
     statuses = Counter(row.status for row in rows)
     assert statuses == {"sent": READERS}, statuses  # the ledger agrees with the server
     assert len(smtp.accepted) == READERS + len(kill.in_flight)
