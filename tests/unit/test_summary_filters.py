@@ -119,6 +119,27 @@ def test_a_sentence_with_a_dangling_pronoun_gives_way_to_one_of_similar_score(mo
     assert any(s.startswith("Their") for s in summarize(article(body), sentences=2).sentences)
 
 
+def test_a_dangling_pronoun_gives_way_even_to_a_sentence_that_scores_a_little_lower(monkeypatch):
+    # "She" leads the sentences that elaborate on the story, but the name it stands for is in
+    # the sentence before it, which the summary would leave out.
+    body = [
+        STORY[0],
+        "Mara Quist has skippered the island ferry for nineteen years.",
+        "She says the silted channel has cost the ferry two winters of crossings and cut the timetable almost in half.",
+        "Shellfish farmers had warned that dredging would stir up sediment over the oyster beds north of the pier.",
+        "The approved plan limits the dredging of the channel to the six weeks after the oyster harvest ends.",
+        "Work on the channel is due to start in March, and the ferry timetable should return to full service by summer.",
+    ]
+
+    def dangling(picked: tuple[str, ...]) -> list[str]:
+        return [s for s in picked if s.startswith("She") and body[body.index(s) - 1] not in picked]
+
+    assert not dangling(summarize(article(body), sentences=2).sentences)
+    # A penalty that only breaks near-ties keeps it: it scored ahead of the others.
+    monkeypatch.setattr(PositionCentralitySummarizer, "pronoun_penalty", 0.1)
+    assert dangling(summarize(article(body), sentences=2).sentences)
+
+
 def test_a_pronoun_may_stay_when_the_sentence_it_points_to_is_picked():
     body = [
         "Kestrel Bay's two ferry operators run six crossings a day between the harbour and the islands in summer.",
