@@ -11,6 +11,7 @@ only :func:`load_settings` does, and only when the caller passes ``environ``.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -412,6 +413,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if number is None:
             label = "a whole number" if kind is int else "a number"
             raise ConfigError(f"{where}: expected {label}, got {value!r}")
+        if not math.isfinite(number):  # float("nan") and float("inf") parse, but no setting means them
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
         if number < 0:
             raise ConfigError(f"{where}: must not be negative, got {value!r}")
         return number

@@ -138,7 +138,9 @@ class SubscribersMixin(StoreBase):
         A change of status is recorded with `source` (and `detail`, e.g. a bounce's
         reason); becoming active again bumps the token version, so links sent before
         cannot undo it. Setting the status a reader already has changes and records
-        nothing, so a repeated click is harmless."""
+        nothing, so a repeated click is harmless. A bounced reader's status is changed
+        only by the operator: anything else (the reader leaving the list, a complaint)
+        leaves the bounce standing and records nothing, so no page or link can undo it."""
         t = subscribers_table
         with self.engine.begin() as conn:
             row = conn.execute(
@@ -146,7 +148,9 @@ class SubscribersMixin(StoreBase):
             ).first()
             if row is None or (version is not None and row.version != version):
                 return False
-            if row.status == status.value:
+            if row.status == status.value or (
+                row.status == SubscriberStatus.BOUNCED.value and source is not ChangeSource.OPERATOR
+            ):
                 return True
             values: dict = {"status": status.value, "updated_at": at}
             if status is SubscriberStatus.ACTIVE:

@@ -20,7 +20,7 @@ FEED_ENTRIES = 20
 
 def _page_number(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:  # not "²", which isdigit() takes
         raise NotFound(f"no page {raw[:20]!r}")
     return int(raw)
 

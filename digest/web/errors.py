@@ -35,7 +35,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if status == 404:
         return await not_found(request, exc)
     if status == 405:
-        return error_page(request, 405, "Not allowed", "This page does not take that kind of request.")
+        response = error_page(request, 405, "Not allowed", "This page does not take that kind of request.")
+        if allowed := (exc.headers or {}).get("Allow"):  # RFC 9110 15.5.6: say which methods it takes
+            response.headers["Allow"] = allowed
+        return response
     return error_page(request, status, "Bad request", "The request could not be understood.")
 
 

@@ -11,7 +11,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from digest.errors import DigestError
 
@@ -29,15 +29,18 @@ class BadForm(DigestError, ValueError):
 async def read_body(request: Request, *, limit: int) -> bytes:
     """The body, or BodyTooLarge as soon as it (or its Content-Length) goes over `limit`."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"the request body is over {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"the request body is over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(f"the request body is over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BadForm("the client went away before the end of the request body") from None
     return b"".join(chunks)
 
 

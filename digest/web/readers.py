@@ -31,14 +31,19 @@ FROM_PAGE = ("via", "page")  # added by the unsubscribe page's own button
 
 
 def _lists(request: Request) -> list[str]:
-    """The lists a token may be for here: the one the URL names, or any list served."""
+    """The lists a token may be for here: the one the URL names, if served, or any list
+    served. A link for a list no longer served is refused before anything changes, as at
+    the URL without a list."""
+    served = [entry.name for entry in settings_of(request).lists]
     named = request.path_params.get("list_name")
-    return [named] if named is not None else [entry.name for entry in settings_of(request).lists]
+    if named is None:
+        return served
+    return [named] if named in served else []
 
 
 def _title(request: Request, list_name: str) -> str:
-    entry = next(e for e in settings_of(request).lists if e.name == list_name)
-    return entry.title or entry.name
+    entry = next((e for e in settings_of(request).lists if e.name == list_name), None)
+    return (entry.title or entry.name) if entry is not None else list_name
 
 
 def _preferences_url(request: Request, key: str) -> str:

@@ -74,6 +74,7 @@ def test_unknown_lists_issues_and_pages_are_not_found(service, published):
             "/lists/weekly/archive?page=999",
             "/lists/weekly/archive?page=-1",
             "/lists/weekly/archive?page=abc",
+            "/lists/weekly/archive?page=%C2%B2",  # "²": a digit to str.isdigit, not to int()
             "/no/such/page",
         ):
             response = browser.get(path)

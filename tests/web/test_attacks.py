@@ -4,7 +4,9 @@ stack trace in any response, whatever breaks."""
 
 from __future__ import annotations
 
+import logging
 import socket
+import time
 
 import pytest
 
@@ -205,3 +207,26 @@ def test_a_flood_of_subscribe_requests_is_limited_and_nothing_is_sent_beyond_the
     assert all(int(a.headers["retry-after"]) > 0 for a in answers[5:])
     assert len({a.recipient for a in service.smtp.accepted if a.recipient.startswith("flood")}) == 5
     assert other.status_code == 200  # another client is not held back
+
+
+def test_a_client_that_hangs_up_mid_body_is_no_server_error(service, caplog):
+    port = int(service.url.rsplit(":", 1)[1])
+    with caplog.at_level(logging.INFO, logger="digest.web"):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /unsubscribe?token=x HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 100\r\n\r\nList-Unsu"
+            )
+        deadline = time.monotonic() + 10
+        while not any("/unsubscribe" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    answered = [r for r in caplog.records if "/unsubscribe" in r.getMessage()]
+    assert answered, "the request was never answered"
+    assert all(r.levelno < logging.ERROR and not r.exc_info for r in answered), [r.getMessage() for r in answered]
+
+
+def test_a_method_a_page_does_not_take_is_answered_with_the_ones_it_does(service):
+    with service.client() as browser:
+        response = browser.put("/health")
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET"}

@@ -115,3 +115,26 @@ def test_a_list_where_the_address_bounced_cannot_be_restarted_from_preferences(s
         "bounced",
         "unsubscribed",
     )
+
+
+def test_leaving_a_list_where_the_address_bounced_keeps_the_bounce(service):
+    from datetime import UTC, datetime
+
+    from digest.models import SubscriberStatus
+
+    service.subscribe("uma@example.org")
+    service.publish(titles=("Bounced",))
+    one_click = unsubscribe_url(service.last_message_to("uma@example.org"))
+    service.store.set_subscriber_status(
+        "daily", "uma@example.org", SubscriberStatus.BOUNCED, at=datetime.now(UTC), source=ChangeSource.BOUNCE
+    )
+    link = _link("uma@example.org")
+    with service.client() as browser:
+        # The reader leaves (a one-click unsubscribe, then the page's buttons), then tries to come back.
+        assert browser.post(one_click, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+        assert _change(browser, link, action="unsubscribe", list="daily").status_code == 200
+        assert _change(browser, link, action="unsubscribe-all").status_code == 200
+        assert _change(browser, link, action="resubscribe", list="daily").status_code == 409
+    assert service.status("uma@example.org") == "bounced"
+    changes = [(e.change, e.source) for e in service.store.subscriber_history("uma@example.org")]
+    assert changes[-1] == (SubscriberChange.BOUNCED, ChangeSource.BOUNCE)

@@ -123,10 +123,16 @@ def test_forged_altered_outdated_and_other_list_tokens_are_refused_alike(service
         assert client.post("/lists/daily/unsubscribe", params={"token": weekly}, data=ONE_CLICK).status_code == 400
         bodies.add(client.get("/lists/daily/unsubscribe", params={"token": weekly}).text)
         assert client.post("/lists/weekly/unsubscribe", params={"token": weekly}, data=ONE_CLICK).status_code == 200
+        # A list on the store but no longer served here, at its own URL: refused before any change.
+        service.subscribe("frank@example.org", list_name="retired")
+        retired = _token(list_name="retired")
+        assert client.post("/lists/retired/unsubscribe", params={"token": retired}, data=ONE_CLICK).status_code == 400
+        bodies.add(client.get("/lists/retired/unsubscribe", params={"token": retired}).text)
     # One page for all of them: nothing tells whether an address is on a list.
     assert len(bodies) == 1 and "not valid" in bodies.pop()
     assert service.status("frank@example.org") == "active"
     assert service.status("frank@example.org", "weekly") == "unsubscribed"
+    assert service.status("frank@example.org", "retired") == "active"
 
 
 def test_a_link_outdated_by_a_resubscribe_is_refused(service):
