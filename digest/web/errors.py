@@ -36,7 +36,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return await not_found(request, exc)
     if status == 405:
         response = error_page(request, 405, "Not allowed", "This page does not take that kind of request.")
-        if allowed := (exc.headers or {}).get("Allow"):  # RFC 9110 15.5.6: say which methods it takes
+        headers = exc.headers if isinstance(exc, HTTPException) else None
+        if allowed := (headers or {}).get("Allow"):  # RFC 9110 15.5.6: say which methods it takes
             response.headers["Allow"] = allowed
         return response
     return error_page(request, status, "Bad request", "The request could not be understood.")
