@@ -145,23 +145,44 @@ def split_groups(lines: list[str]) -> list[list[str]]:
     """The blocks of each blank-line group: lines printed together (a paragraph, a list, preformatted text)."""
     groups: list[list[str]] = []
     group: list[str] = []
+    wrap = wrap_width(lines)
     for line in [*lines, ""]:
         if line:
             group.append(line)
         elif group:
-            groups.append(_unwrap(group))
+            groups.append(_unwrap(group, wrap=wrap))
             group = []
     return groups
 
 
-def _unwrap(group: list[str]) -> list[str]:
+# A text browser wraps at a fixed width (lynx: 74 columns less the indent), so most
+# long lines of a wrapped dump end within a few characters of one length.
+_WRAP_WIDTHS = (40, 120)
+_WRAP_SHARE = 0.3
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width the text was wrapped at, if it was: the length (95th percentile) that
+    many of its lines of any length come close to. None for text with a line a paragraph."""
+    lengths = sorted(len(line) for line in lines if len(line) >= 20)
+    if len(lengths) < 8:
+        return None
+    width = lengths[int(0.95 * (len(lengths) - 1))]
+    if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]:
+        return None
+    near = sum(1 for n in lengths if n >= 0.8 * width)
+    return width if near >= _WRAP_SHARE * len(lengths) else None
+
+
+def _unwrap(group: list[str], *, wrap: int | None = None) -> list[str]:
     width = max(map(len, group))
-    # Two lines are too few to tell a wrapped paragraph from two stacked items.
+    # Two lines are too few to tell a wrapped paragraph from two stacked items, unless
+    # the text as a whole is wrapped and the second line's first word would not have fit.
     wrapped = len(group) > 2 and 50 <= width <= 120 and _looks_wrapped(group[:-1], width)
     out: list[str] = []
     text = last = group[0]
     for line in group[1:]:
-        if _joins(last, line, width=width, wrapped=wrapped):
+        if _joins(last, line, width=width, wrapped=wrapped) or _pushed_over(last, line, wrap):
             text = f"{text} {line}"
         else:
             out.append(text)
@@ -169,6 +190,14 @@ def _unwrap(group: list[str]) -> list[str]:
         last = line
     out.append(text)
     return out
+
+
+def _pushed_over(prev: str, line: str, wrap: int | None) -> bool:
+    """Whether ``line`` starts with a word the wrap pushed off a full ``prev``: the two
+    are one paragraph, whatever the case of that word ("…a ton on" / "Friday on…")."""
+    if wrap is None or len(prev) < 0.75 * wrap or BULLET.match(line):
+        return False
+    return len(prev) + 1 + len(line.split(" ", 1)[0]) > wrap
 
 
 def _looks_wrapped(lines: list[str], width: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -349,6 +350,62 @@ will cost 4.2 million.
     assert len(article.paragraphs) == 2
     assert article.paragraphs[0].endswith("will drive customers away.")
     assert "along the length" in article.paragraphs[0]
+
+
+def test_a_two_line_paragraph_whose_second_line_opens_with_a_capital_or_a_number_is_one_paragraph():
+    # A text browser's dump, wrapped at 74 columns less the indent: a wrap may push a day,
+    # a name or a number to the next line, and two lines alone do not show the wrap.
+    paragraphs = [
+        (
+            "The city council voted 7-2 on Tuesday to build protected cycle lanes along the length of Harbour Road, "
+            "despite objections from shop owners who say the loss of parking spaces will drive customers away."
+        ),
+        (
+            "Ferry passengers waited an average of forty minutes at the terminal on Friday while the contractors "
+            "moved their equipment off the quay road."
+        ),
+        (
+            "The average bus journey along the whole length of Harbour Road took up 12 minutes in March, against a "
+            "target of nine minutes."
+        ),
+        (
+            "Construction is expected to start in the spring and last about six months, according to the city's "
+            "transport department, which puts the cost at 4.2 million."
+        ),
+        (
+            "Shop owners on the east side of the road said they would meet again on Monday to decide whether to ask "
+            "the council to look at it again."
+        ),
+    ]
+    dump = ["               Harbour Road cycle lanes approved after long debate", ""]
+    for paragraph in paragraphs:
+        dump += ["   " + line for line in textwrap.wrap(paragraph, 71)] + [""]
+    assert {line[3] for line in dump if line[3:4].strip()} >= {"F", "1", "M"}  # lines that open so
+    article = extract_scrape("\n".join(dump))
+    assert article is not None
+    assert article.paragraphs == tuple(paragraphs)
+
+
+def test_short_lines_of_a_wrapped_dump_stay_apart():
+    # Lines that end well before the wrap are not joined, whatever follows them.
+    lines = [
+        "   Harbour Road cycle lanes approved",
+        "",
+        *[
+            "   The city council voted 7-2 on Tuesday to build protected cycle lanes",
+            "   along the length of Harbour Road, despite objections from shop owners",
+            "   who say the loss of parking spaces will drive customers away.",
+            "",
+        ]
+        * 3,
+        "   Related stories",
+        "   Ferry timetable cut again",
+        "   Quay road closed for repairs",
+        "",
+    ]
+    article = extract_scrape("\n".join(lines))
+    assert article is not None
+    assert not any("Ferry timetable" in p for p in article.paragraphs)
 
 
 def test_unpunctuated_dek_under_headline():
