@@ -80,8 +80,14 @@ def _drop_leading_headers(paragraphs: list[str], *, title: str, description: str
 
 
 def _is_headline(paragraph: str, *, title: str, description: str) -> bool:
-    """The page title repeated, perhaps reworded ("HS Roundup" / "High School Roundup")."""
-    if not title or ends_sentence(paragraph) or len(paragraph.split()) > 30 or len(paragraph) > 250:
+    """The page title repeated, perhaps reworded ("HS Roundup" / "High School Roundup").
+    Repeated word for word, it is the headline even when it ends like a sentence
+    ("Old bridge to close again!", "Is the bridge safe?")."""
+    if not title or len(paragraph.split()) > 30 or len(paragraph) > 250:
+        return False
+    if fold(paragraph) == fold(title):
+        return True
+    if ends_sentence(paragraph):
         return False
     words, title_words = set(fold(paragraph).split()), set(fold(title).split())
     if not words or not title_words:

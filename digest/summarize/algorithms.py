@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -335,13 +336,19 @@ def _summarize_paragraphs(
     if sentences == 0 or not any(p.strip() for p in paragraphs):
         return ()
     language = resolve_language(language)
+    # The headline printed again at the top of the body is no summary of it.
+    headline = _folded(headings[0]) if headings else ""
+
+    def keep(text: str) -> bool:
+        return is_candidate(text) and not (headline and _folded(text) == headline)
+
     document = build_document(
         paragraphs,
         language=language,
         headings=headings,
         max_sentences=MAX_SENTENCES,
         max_chars=MAX_CHARS,
-        keep=None if algorithm == "lead" else is_candidate,  # LEAD-n stays the plain baseline
+        keep=None if algorithm == "lead" else keep,  # LEAD-n stays the plain baseline
     )
     if not document.sentences:
         # Nothing reads as a summary sentence (a list, a table, a page of
@@ -364,6 +371,13 @@ def _summarize_paragraphs(
         # sumy's algorithms nothing to rate; the lead is all that is left.
         picked = document.sentences[:sentences]
     return tuple(str(s) for s in picked)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _folded(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def summarize_text(

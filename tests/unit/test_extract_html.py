@@ -180,6 +180,17 @@ def test_clean_paragraphs_drops_headers_and_boilerplate():
     assert clean_paragraphs(paragraphs, title="Council backs riverside park plan") == BODY[:3]
 
 
+@pytest.mark.parametrize(
+    "title", ["Council backs riverside park plan!", "Will the riverside park open by spring?", "Park plan (at last!)"]
+)
+def test_the_headline_repeated_at_the_top_goes_whatever_it_ends_with(title):
+    assert clean_paragraphs([title, *BODY[:2]], title=title) == BODY[:2]
+    # A sentence of the body that shares the headline's words stays.
+    assert clean_paragraphs([BODY[0], title.rstrip("!?)") + " is the question.", BODY[1]], title=title)[1].endswith(
+        "question."
+    )
+
+
 def test_clean_paragraphs_keeps_a_lede_that_repeats_the_description():
     lede = BODY[0]
     assert clean_paragraphs([lede, BODY[1]], title="Park plan", description=lede) == (lede, BODY[1])

@@ -165,3 +165,11 @@ def test_summaries_of_extracted_pages_carry_no_footnote_markers():
     assert extracted is not None
     picked = summarize(extracted, sentences=3).sentences
     assert picked and not any(".1" in s or ",2" in s for s in picked)
+
+
+def test_the_headline_printed_again_in_the_body_is_never_a_summary_sentence():
+    headline = "Kestrel Bay Will Dredge Its Old Fishing Channel at Last (Finally!)"
+    body = [headline, *STORY]
+    story = Article(url="https://courier.example/dredging", title=headline, paragraphs=tuple(body))
+    picked = summarize(story, sentences=3).sentences
+    assert headline not in picked and len(picked) == 3
