@@ -136,16 +136,21 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     sitename = (metadata.sitename or "") if metadata else ""
     title = clean_title(metadata.title or "", sitename=sitename) if metadata else ""
     description = (metadata.description or "") if metadata else ""
+    authors = (metadata.author or "") if metadata else ""
     body = _Body()
     if tree is not None and metadata is not None:
         prepare_tree(tree)
-        body = _body_paragraphs(tree, url=url or metadata.url or "", title=title, description=description)
+        body = _body_paragraphs(
+            tree, url=url or metadata.url or "", title=title, description=description, authors=authors
+        )
     warnings: tuple[str, ...] = ()
     if not looks_like_body(body.paragraphs) or _chars(body.paragraphs) < _THIN_BODY_CHARS:
         rendered = extract_scrape(render_text(text), url=url)
         if rendered is not None and _rendering_is_better(rendered.paragraphs, body.paragraphs):
             log.debug("the parser found %d chars, reading a text rendering of %s", _chars(body.paragraphs), url)
-            paragraphs = clean_paragraphs(list(rendered.paragraphs), title=title, description=description)
+            paragraphs = clean_paragraphs(
+                list(rendered.paragraphs), title=title, description=description, authors=authors
+            )
             body = _Body(paragraphs, rendered.authors)
             title = title or rendered.title
             warnings = ("body read from a text rendering of the page",)
@@ -155,7 +160,7 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
         body=body,
         url=(metadata.url or "") if metadata else "",
         title=title,
-        authors=(metadata.author or "") if metadata else "",
+        authors=authors,
         sitename=sitename,
         date=(metadata.date or "") if metadata else "",
         image=(metadata.image or "") if metadata else "",
@@ -164,7 +169,7 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     )
 
 
-def _body_paragraphs(tree, *, url: str, title: str, description: str) -> _Body:
+def _body_paragraphs(tree, *, url: str, title: str, description: str, authors: str = "") -> _Body:
     """The cleaned body from the cheapest trafilatura mode that finds one.
 
     Precision mode runs first without its comparison against readability and
@@ -179,7 +184,7 @@ def _body_paragraphs(tree, *, url: str, title: str, description: str) -> _Body:
     def extract(*, precision: bool, fast: bool) -> _Body:
         raw = split_paragraphs(_body(tree, url=url, precision=precision, fast=fast))
         credited = next((names for line in raw[-_CREDITS_TAIL:] if (names := credit_names(line))), ())
-        return _Body(clean_paragraphs(raw, title=title, description=description), credited)
+        return _Body(clean_paragraphs(raw, title=title, description=description, authors=authors), credited)
 
     body = extract(precision=True, fast=True)
     if _is_tiny(body.paragraphs):

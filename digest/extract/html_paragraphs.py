@@ -11,6 +11,7 @@ at all rather than a menu or a footer.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from digest.extract.html_text import ends_sentence, fold, strip_footnote_markers
 
@@ -38,10 +39,15 @@ def split_paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def clean_paragraphs(paragraphs: list[str], *, title: str = "", description: str = "") -> tuple[str, ...]:
-    """Drop what is not body text (a repeated headline, dek or dateline, boilerplate) and the markup in the rest."""
+def clean_paragraphs(
+    paragraphs: list[str], *, title: str = "", description: str = "", authors: str = ""
+) -> tuple[str, ...]:
+    """Drop what is not body text (a repeated headline, dek, dateline, byline or section
+    label, boilerplate) and the markup in the rest. ``authors``: the names the page's
+    metadata gives, as one string."""
     kept = [_unmarked(p) for p in paragraphs]
-    kept = _drop_leading_headers([p for p in kept if p], title=title, description=description)
+    header = _Header(title, description, frozenset(fold(name) for name in _NAMES.split(authors) if name.strip()))
+    kept = _drop_leading_headers([p for p in kept if p], header)
     kept = [p for p in kept if _has_words(p)]
     kept = _drop_link_sections(kept)
     kept = _drop_slideshow_captions(kept)
@@ -65,13 +71,29 @@ def _unmarked(paragraph: str) -> str:
 _HEADER_WINDOW = 3
 
 
-def _drop_leading_headers(paragraphs: list[str], *, title: str, description: str) -> list[str]:
-    checks = [_is_headline, _is_dek, _is_dateline, _is_byline, _is_reading_time]
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What the page says of itself above the body, to recognise it repeated there."""
+
+    title: str
+    description: str
+    authors: frozenset[str]  # folded
+
+
+# Names in an author string: "A; B", "A, B", "A and B", "A & B".
+_NAMES = re.compile(r"\s*(?:[;,&|/]|\band\b)\s*", re.IGNORECASE)
+
+
+def _drop_leading_headers(paragraphs: list[str], header: _Header) -> list[str]:
+    checks = [_is_headline, _is_dek, _is_dateline, _is_byline, _is_author_name, _is_reading_time]
     kept: list[str] = []
     for index, paragraph in enumerate(paragraphs):
         hit = None
         if index < _HEADER_WINDOW:
-            hit = next((c for c in checks if c(paragraph, title=title, description=description)), None)
+            hit = next((c for c in checks if c(paragraph, header)), None)
+            following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
+            if hit is None and _is_headline in checks and _is_kicker(paragraph, following, header):
+                continue
         if hit is None:
             kept.append(paragraph)
         else:
@@ -79,10 +101,11 @@ def _drop_leading_headers(paragraphs: list[str], *, title: str, description: str
     return kept
 
 
-def _is_headline(paragraph: str, *, title: str, description: str) -> bool:
+def _is_headline(paragraph: str, header: _Header) -> bool:
     """The page title repeated, perhaps reworded ("HS Roundup" / "High School Roundup").
     Repeated word for word, it is the headline even when it ends like a sentence
     ("Old bridge to close again!", "Is the bridge safe?")."""
+    title = header.title
     if not title or len(paragraph.split()) > 30 or len(paragraph) > 250:
         return False
     if fold(paragraph) == fold(title):
@@ -97,8 +120,9 @@ def _is_headline(paragraph: str, *, title: str, description: str) -> bool:
     return shared >= 0.6 * smaller and shared >= 0.4 * larger
 
 
-def _is_dek(paragraph: str, *, title: str, description: str) -> bool:
+def _is_dek(paragraph: str, header: _Header) -> bool:
     """The page description shown as a subheading (a dek ends without a full stop)."""
+    description = header.description
     return bool(description) and fold(paragraph) == fold(description) and not ends_sentence(paragraph)
 
 
@@ -106,7 +130,7 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NUMBER = re.compile(r"\d+")
 
 
-def _is_dateline(paragraph: str, *, title: str, description: str) -> bool:
+def _is_dateline(paragraph: str, header: _Header) -> bool:
     """A line that is just a date/time, perhaps with a short label ("Published by ...")."""
     return (
         len(paragraph.split()) <= 15
@@ -120,8 +144,30 @@ def _is_dateline(paragraph: str, *, title: str, description: str) -> bool:
 _BYLINE = re.compile(r"^(?:by|von|par|por|di)\s+\S+", re.IGNORECASE)
 
 
-def _is_byline(paragraph: str, *, title: str, description: str) -> bool:
+def _is_byline(paragraph: str, header: _Header) -> bool:
     return len(paragraph.split()) <= 8 and bool(_BYLINE.match(paragraph)) and not ends_sentence(paragraph)
+
+
+def _is_author_name(paragraph: str, header: _Header) -> bool:
+    """An author's name alone on its line: the byline without its "By"."""
+    return len(paragraph) <= 80 and fold(paragraph) in header.authors
+
+
+# A section's name printed over the headline ("Interviews", "World News"): a few words,
+# no sentence, no number. A short line elsewhere may be the body's own heading.
+_KICKER_WORDS = 3
+_KICKER_CHARS = 32
+
+
+def _is_kicker(paragraph: str, following: str, header: _Header) -> bool:
+    words = fold(paragraph).split()
+    return (
+        0 < len(words) <= _KICKER_WORDS
+        and len(paragraph) <= _KICKER_CHARS
+        and not ends_sentence(paragraph)
+        and not any(ch.isdigit() for ch in paragraph)
+        and _is_headline(following, header)
+    )
 
 
 _READING_TIME = re.compile(
@@ -131,7 +177,7 @@ _READING_TIME = re.compile(
 )
 
 
-def _is_reading_time(paragraph: str, *, title: str, description: str) -> bool:
+def _is_reading_time(paragraph: str, header: _Header) -> bool:
     return len(paragraph.split()) <= 8 and bool(_READING_TIME.match(paragraph))
 
 

@@ -191,6 +191,16 @@ def test_the_headline_repeated_at_the_top_goes_whatever_it_ends_with(title):
     )
 
 
+def test_a_section_label_over_the_headline_and_the_authors_name_go_but_a_short_heading_stays():
+    title = "Council backs riverside park plan"
+    top = ["Interviews", title, "Dana Whitcombe", *BODY[:2]]
+    assert clean_paragraphs(top, title=title, authors="Dana Whitcombe; Ali Rahman") == BODY[:2]
+    # Without the author named in the metadata, a name is not known to be one.
+    assert clean_paragraphs(top, title=title)[0] == "Dana Whitcombe"
+    # A short heading of the body, with no headline under it, is the body's.
+    assert clean_paragraphs(["Background", *BODY[:2]], title=title) == ("Background", *BODY[:2])
+
+
 def test_clean_paragraphs_keeps_a_lede_that_repeats_the_description():
     lede = BODY[0]
     assert clean_paragraphs([lede, BODY[1]], title="Park plan", description=lede) == (lede, BODY[1])
