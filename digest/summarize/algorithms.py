@@ -22,6 +22,8 @@ sentences are picked, which gives the same answer.
 
 Language: an unsupported ``language`` falls back to English with a logged
 warning (see :func:`digest.summarize.sentences.resolve_language`); it never raises.
+A text clearly in another supported language (by its stop words) is summarised
+in that language instead (:func:`digest.summarize.sentences.detect_language`).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from digest.summarize.filters import is_candidate, opens_with_pronoun
 from digest.summarize.sentences import (
     DEFAULT_LANGUAGE,
     build_document,
-    resolve_language,
+    detect_language,
     split_paragraphs,
     stemmer_for,
     stop_words_for,
@@ -335,7 +337,7 @@ def _summarize_paragraphs(
         raise ValueError(f"sentences must be >= 0, got {sentences}")
     if sentences == 0 or not any(p.strip() for p in paragraphs):
         return ()
-    language = resolve_language(language)
+    language = detect_language("\n".join(paragraphs[:_DETECT_PARAGRAPHS]), default=language)
     # The headline printed again at the top of the body is no summary of it.
     headline = _folded(headings[0]) if headings else ""
 
@@ -374,6 +376,7 @@ def _summarize_paragraphs(
 
 
 _WORD = re.compile(r"\w+")
+_DETECT_PARAGRAPHS = 20  # the language is read from the opening words (detect_language reads 400)
 
 
 def _folded(text: str) -> str:

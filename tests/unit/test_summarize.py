@@ -21,7 +21,13 @@ from digest.summarize.algorithms import (
     summarize,
     summarize_text,
 )
-from digest.summarize.sentences import build_document, split_paragraphs, split_sentences, split_words
+from digest.summarize.sentences import (
+    build_document,
+    detect_language,
+    split_paragraphs,
+    split_sentences,
+    split_words,
+)
 
 SHORT = "The council approved the plan on Monday. Work starts in May."
 
@@ -261,6 +267,28 @@ def test_sentences_are_exact_substrings():
     assert all(p in text for p in parts)
 
 
+@pytest.mark.parametrize("language", ["english", "french", "spanish"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Les classes n’ont pas de professeur. « On fait avec les moyens du bord », regrette une principale.",
+            ("Les classes n’ont pas de professeur.", "« On fait avec les moyens du bord », regrette une principale."),
+        ),
+        (
+            "Die Bahn streicht Züge. „Wir bedauern das“, sagte ein Sprecher.",
+            ("Die Bahn streicht Züge.", "„Wir bedauern das“, sagte ein Sprecher."),
+        ),
+        (
+            "El puente cerrará en marzo. ¿Habrá otra ruta? El ayuntamiento no lo dice.",
+            ("El puente cerrará en marzo.", "¿Habrá otra ruta?", "El ayuntamiento no lo dice."),
+        ),
+    ],
+)
+def test_an_opening_quotation_mark_starts_the_next_sentence(text, expected, language):
+    assert split_sentences(text, language=language) == expected
+
+
 def test_words_skip_numbers_and_punctuation():
     assert split_words("Don't panic: 42 well-known élan, 3rd!") == ("Don't", "panic", "well-known", "élan", "rd")
 
@@ -348,3 +376,25 @@ def test_default_is_an_alias_for_the_default_algorithm():
     assert summarize(article, algorithm="default").algorithm == DEFAULT_ALGORITHM
     with pytest.raises(UnknownAlgorithm, match="choose one of: default, "):
         resolve_algorithm("nope")
+
+
+GERMAN = (
+    "Die Deutsche Bahn wird ab dem 14. Oktober auf der Strecke zwischen Köln und Düsseldorf zahlreiche "
+    "Verbindungen streichen. Grund ist die Sanierung von drei Eisenbahnbrücken in Leverkusen, die seit "
+    "Jahren als marode gelten. Betroffen sind vor allem die Linien RE 1 und RE 5, die in der Hauptverkehrszeit "
+    "nur noch stündlich fahren. Fernzüge werden über Wuppertal umgeleitet und brauchen etwa zwanzig Minuten "
+    "länger. Die Arbeiten sollen bis zum 3. März dauern, teilte ein Sprecher der Bahn mit."
+)
+
+
+def test_a_story_clearly_in_another_language_is_split_and_summarised_in_it():
+    assert detect_language(GERMAN, default="english") == "german"
+    assert detect_language(LONG, default="english") == "english"
+    assert detect_language(LONG, default="german") == "english"  # clearly English, whatever the list says
+    assert detect_language("", default="fr") == "french"
+    picked = summarize_text(GERMAN, sentences=2, language="english")
+    assert picked[0] == (
+        "Die Deutsche Bahn wird ab dem 14. Oktober auf der Strecke zwischen Köln und Düsseldorf zahlreiche "
+        "Verbindungen streichen."
+    )
+    assert not any(s.endswith(("14.", "3.")) for s in picked)
