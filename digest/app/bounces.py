@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -27,9 +26,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from digest.app.deliverability import bounce_verp
+from digest.app.readers import signing_secret
 from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError
 from digest.mail.bounces import MAX_MESSAGE, Failure, Kind, Problem, Report, read_report
+from digest.mail.message import message_id_digest
 from digest.mail.verp import ForgedBounce, Verp
 from digest.models import ChangeSource, Subscriber, SubscriberChange, SubscriberStatus
 from digest.store import Store
@@ -96,6 +97,7 @@ class Intake:
         self.settings = settings
         self.store = store
         self.verp: Verp | None = bounce_verp(settings, store=store)
+        self.id_secret = signing_secret(settings, store=store)
         self.limit = settings.delivery.soft_bounce_limit
         self.window = timedelta(days=settings.delivery.soft_bounce_days)
 
@@ -153,7 +155,7 @@ class Intake:
         if not quoted:
             return None
         for issue in self.store.issues_owed_to(subscriber.id):
-            digest = hashlib.sha256(f"{issue}\n{subscriber.key}".encode()).hexdigest()[:24]
+            digest = message_id_digest(issue, subscriber.key, secret=self.id_secret)
             if quoted.partition("@")[0].endswith(f".{digest}"):
                 return issue
         return None

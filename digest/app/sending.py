@@ -180,6 +180,7 @@ def send_list(
                 accept_uncertain=accept_uncertain,
                 signer=signer,
                 verp=verp,
+                id_secret=signing_secret(settings, store=store),
             ),
             stop=stop,
         )
@@ -261,6 +262,7 @@ def send_range(
                 subscribers=subscribers,
                 signer=message_signer(settings),
                 verp=bounce_verp(settings, store=store),
+                id_secret=signing_secret(settings, store=store),
             )
         )
 

@@ -74,6 +74,7 @@ async def deliver_issue(
     signer: DkimSigner | None = None,
     verp: Verp | None = None,
     signing_threads: int | None = None,
+    id_secret: str = "",
 ) -> DeliveryReport:
     """Send what the ledger still owes for `issue` through `transport` (default: a pool of
     `options.connections` connections to `smtp`); close the issue when nothing is owed
@@ -81,13 +82,16 @@ async def deliver_issue(
     DKIM-signed, its signatures made on `signing_threads` threads beside
     the event loop, several messages a hand-off (default: one a core with an RSA key,
     none with Ed25519 alone; 0: on the loop's thread); with `verp` each goes
-    out from its own bounce address, naming the issue and the reader."""
+    out from its own bounce address, naming the issue and the reader; `id_secret` keys the
+    Message-IDs (see message_id_digest)."""
     if transport is None:
         if smtp is None:
             raise TypeError("deliver_issue needs smtp settings or a transport")
         transport = SmtpPool(smtp, connections=options.connections, tls_context=tls_context)
     issue_id = issue.rendered.digest.issue_id
-    factory = MessageFactory(issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url, signer=signer)
+    factory = MessageFactory(
+        issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url, signer=signer, id_secret=id_secret
+    )
     envelope = verp.for_issue(issue_id) if verp is not None else None
     signing = _signing_threads(signer, signing_threads)
     run = SendRun(

@@ -28,6 +28,7 @@ from digest.mail.dkim import DkimSigner, Unsigned, relaxed_line
 from digest.mail.render import clean, personal_fields, substitute
 from digest.models import RenderedDigest
 from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
+from digest.tokens import mac, secret_bytes
 
 
 class MessageError(DigestError, ValueError):
@@ -52,10 +53,12 @@ class MessageFactory:
         reply_to: str = "",
         view_url: str = "",
         signer: DkimSigner | None = None,
+        id_secret: str = "",
     ) -> None:
         self.rendered = rendered
         self.view_url = view_url
         self.signer = signer
+        self.id_secret = id_secret  # keys the Message-IDs (message_id_digest)
         name, address = _split_address(sender)
         if not (address.isascii() and is_envelope_address(address)):
             raise MessageError(
@@ -180,8 +183,18 @@ class MessageFactory:
 
     def _message_id(self, key: str) -> str:
         issue_id = self.rendered.digest.issue_id
-        digest = hashlib.sha256(f"{issue_id}\n{key}".encode()).hexdigest()[:24]
+        digest = message_id_digest(issue_id, key, secret=self.id_secret)
         return f"<{_dot_atom(issue_id) or 'issue'}.{digest}@{self.domain}>"
+
+
+def message_id_digest(issue_id: str, key: str, *, secret: str = "") -> str:
+    """The part of a reader's Message-ID that stands for them and the issue. With
+    `secret` it is a MAC, so only we can make the Message-ID of another reader's copy:
+    a complaint quoting one is a complaint about a message we sent that reader."""
+    payload = f"{issue_id}\n{key}".encode("utf-8", "surrogatepass")
+    if secret:
+        return mac(secret_bytes(secret), payload, context=b"digest message-id").hex()[:24]
+    return hashlib.sha256(payload).hexdigest()[:24]
 
 
 class _EncodedPart:

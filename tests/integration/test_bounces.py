@@ -6,7 +6,9 @@ listener over SMTP on loopback; and the next send, which skips whoever was stopp
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import smtplib
 import subprocess
 import sys
@@ -56,6 +58,7 @@ async def send_issue(store: Store, verp: Verp | None, issue=None) -> tuple[str, 
             recipient_for=recipient_factory(LIST, secret=SECRET),
             options=FAST,
             verp=verp,
+            id_secret=SECRET,  # as the application sends: the secret of settings_for
         )
         copies = {a.recipient: a for a in server.accepted}
     return (
@@ -289,6 +292,21 @@ async def test_a_complaint_without_verp_must_quote_our_message_for_that_reader(s
     assert status_of(store, reader) is SubscriberStatus.ACTIVE
     assert intake.handle(arf(messages[reader])).outcome is Outcome.COMPLAINT
     assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
+
+
+async def test_a_complaint_quoting_a_message_id_made_without_our_secret_changes_nobody(sent):
+    store, settings, issue_id, messages, _ = sent
+    reader = "reader1@example.org"
+    ours = messages[reader]
+    # Everything in a Message-ID but its MAC is public (the issue id is in every copy and
+    # the archive): one made the way anyone could make it must not stop someone's mail.
+    made_up = hashlib.sha256(f"{issue_id}\n{reader}".encode()).hexdigest()[:24]
+    guessed = re.sub(rb"Message-ID: <([^.>]+)\.[0-9a-f]{24}@", rb"Message-ID: <\1." + made_up.encode() + b"@", ours)
+    assert guessed != ours
+    intake = Intake(settings, store=store)
+    assert intake.handle(arf(guessed)).outcome is Outcome.UNRELATED
+    assert status_of(store, reader) is SubscriberStatus.ACTIVE
+    assert intake.handle(arf(ours)).outcome is Outcome.COMPLAINT
 
 
 async def test_forged_malformed_and_unrelated_messages_change_nobody(sent, tmp_path):
