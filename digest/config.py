@@ -320,6 +320,7 @@ def parse_settings(
     smtp = scalars["smtp"]
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
+    _check_smtp_host(smtp.host)
     _check_base_url(scalars["web"].base_url)
     _check_bounce_address(scalars["delivery"].bounce_address)
     scalars["dkim"] = _dkim(scalars["dkim"], base_dir=base_dir, overrides=overrides.get("dkim", {}))
@@ -337,6 +338,17 @@ def parse_settings(
                     f"lists.{entry.name}.postal_address: required when sending through an SMTP server (CAN-SPAM)"
                 )
     return Settings(path=path, sources=sources, lists=lists, **scalars)
+
+
+# A host name, an IPv4 address or an IPv6 one (bracketed or not): no scheme, user or path.
+_SMTP_HOST = re.compile(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+(?:%\w+)?\]?")
+
+
+def _check_smtp_host(host: str) -> None:
+    if host and not _SMTP_HOST.fullmatch(host.strip()):
+        # Not shown: a value such as smtp://user:password@host holds a secret.
+        shown = "a URL" if "://" in host or "@" in host else repr(host[:60])
+        raise ConfigError(f"smtp.host: expected a host name or IP address (the port goes in smtp.port), got {shown}")
 
 
 # sqlite:///relative.db (three slashes and no fourth); not :memory: or a file: URI.

@@ -33,6 +33,7 @@ from typer.exceptions import TyperException
 
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
+from digest.urls import redact_urls
 
 if TYPE_CHECKING:
     from digest.config import ListSettings
@@ -153,8 +154,9 @@ class _Console(Console):
         raise typer.Exit(PIPE_CLOSED)
 
 
-out = _Console(highlight=False, soft_wrap=True)
-err = _Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes: a file or host named "x:smile:y" is printed as it is.
+out = _Console(highlight=False, soft_wrap=True, emoji=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class LogFormat(StrEnum):
@@ -203,7 +205,7 @@ def report_error(message: str, *, prefix: str = "digest: error: ") -> None:
     if state.log_format == LogFormat.JSON:
         logging.getLogger("digest.cli").error("%s", message)
     else:
-        err.print(f"{prefix}{message}", markup=False)
+        err.print(f"{prefix}{redact_urls(message)}", markup=False)  # as the log formatters do
 
 
 def chosen_list(list_name: str | None) -> ListSettings:

@@ -165,3 +165,11 @@ def test_bad_rows_are_one_line_each_and_nothing_is_imported(tmp_path):
 def test_an_unreadable_csv_path_is_one_clear_line(tmp_path, target):
     path = tmp_path / target
     one_clear_line(run_with(tmp_path, "", "subscribers", "import", str(path)), str(path))
+
+
+def test_an_error_line_prints_names_as_they_are_and_no_password_of_a_url(tmp_path):
+    odd = tmp_path / "x:smile:y.csv"  # rich would print :smile: as an emoji
+    one_clear_line(run_with(tmp_path, "", "subscribers", "import", str(odd)), str(odd))
+    leaked = run_with(tmp_path, "", "status", env={"DIGEST_STORE_URL": "postgresql://digest:SeCrEt@127.0.0.1:1/digest"})
+    line = one_clear_line(leaked, "127.0.0.1")
+    assert "SeCrEt" not in line

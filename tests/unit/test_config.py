@@ -63,6 +63,8 @@ def test_password_is_not_in_repr():
         ({"smtp": {"port": "abc"}}, {}, "smtp.port: expected a whole number, got 'abc'"),
         ({"smtp": {"port": 1.5}}, {}, "smtp.port: expected a whole number"),
         ({"smtp": {"port": -1}}, {}, "smtp.port: must not be negative"),
+        ({"smtp": {"host": "smtp://u:SeCrEt@mail.example.org"}}, {}, "smtp.host: expected a host name or IP address"),
+        ({"smtp": {"host": "mail.example.org:587"}}, {}, "smtp.host: expected a host name or IP address"),
         ({"web": {"confirm_hours": float("nan")}}, {}, "web.confirm_hours: expected a finite number, got nan"),
         ({}, {"DIGEST_WEB_PREFERENCES_DAYS": "inf"}, "web.preferences_days: expected a finite number, got 'inf'"),
         ({}, {"DIGEST_DELIVERY_LEASE": "-Infinity"}, "delivery.lease: expected a finite number"),
@@ -86,6 +88,12 @@ def test_bad_config_names_the_key(raw, environ, message):
         parse(raw, environ)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+    assert "SeCrEt" not in str(info.value)
+
+
+@pytest.mark.parametrize("host", ["mail.example.org", "127.0.0.1", "::1", "[2001:db8::25]", "smtp-relay_1.local"])
+def test_smtp_hosts_that_are_hosts_load(host):
+    assert parse({"smtp": {"host": host}, "lists": {}}).smtp.host == host
 
 
 def test_bad_toml_is_reported_with_the_path(tmp_path):
