@@ -43,6 +43,10 @@ class SendRun:
     server_down: str = ""  # the reason, once the circuit opened
     lost: int = 0
 
+    def ending(self) -> bool:
+        """Whether the run is stopping: asked to, or its server is down."""
+        return bool(self.stop) or bool(self.server_down)
+
     async def patiently(self, what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A store call, retried with backoff while the database is unreachable, for up
         to `store_patience` seconds. The call itself runs on the event loop: a worker

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 
 
 class RateLimiter:
@@ -27,14 +28,17 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self._recent: deque[float] = deque(maxlen=64)  # start times of the last sends
 
-    async def wait(self) -> None:
+    async def wait(self, *, until: Callable[[], bool] | None = None) -> None:
+        """Until the next message may go; at once when `until()` turns true (the run is
+        stopping: the messages queued behind this one need not wait out the pace)."""
         if self.rate <= 0:
             self._recent.append(time.monotonic())
             return
         async with self._lock:
             now = time.monotonic()
             if self._next > now:
-                await asyncio.sleep(self._next - now)
+                if await nap(self._next - now, until=until):
+                    return
                 now = time.monotonic()
             self._next = max(self._next, now) + 1 / self.rate
             self._recent.append(now)
@@ -60,3 +64,22 @@ class RateLimiter:
     def speed_up(self) -> None:
         if self.rate > 0 and self.rate < self.ceiling:
             self.rate = min(self.rate * self.RECOVERY, self.ceiling)
+
+
+# How often a long wait looks at whether it should end early.
+NAP_CHECK = 0.25
+
+
+async def nap(seconds: float, *, until: Callable[[], bool] | None = None) -> bool:
+    """Sleep `seconds`, or less when `until()` turns true (looked at every NAP_CHECK
+    seconds); whether it did."""
+    if until is None:
+        await asyncio.sleep(seconds)
+        return False
+    deadline = time.monotonic() + seconds
+    while not until():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(left, NAP_CHECK))
+    return True

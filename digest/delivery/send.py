@@ -41,7 +41,7 @@ from digest.config import SmtpSettings
 from digest.delivery.claims import Claims, OutcomeWriter, SendRun, renew_leases
 from digest.delivery.connection import Outcome
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
-from digest.delivery.pace import RateLimiter
+from digest.delivery.pace import RateLimiter, nap
 from digest.delivery.pool import Sender, SmtpPool
 from digest.mail.dkim import DkimSigner, Signed, Unsigned, sign_all
 from digest.mail.message import MessageError, MessageFactory, Recipient
@@ -347,7 +347,7 @@ async def _deliver_one(
     outcome = Outcome(DeliveryStatus.DEFERRED)
     tries = throttles = 0
     while tries < run.options.attempts:
-        await run.limiter.wait()
+        await run.limiter.wait(until=run.ending)
         if not may_send() or run.server_down:
             return None
         outcome = await transport.send(message)
@@ -379,7 +379,8 @@ async def _deliver_one(
             if tries >= run.options.attempts:
                 break
             delay = run.options.backoff * 2 ** (tries - 1)
-        await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+        if await nap(delay * random.uniform(0.8, 1.2), until=run.ending):
+            break  # deferred: the run is ending
     if outcome.status is DeliveryStatus.DEFERRED:
         log.info("deferred %s: %s", subscriber.email, outcome.error)
         return DeliveryResult(subscriber.id, outcome.status, outcome.code, outcome.error, retry_after=run.options.defer)
