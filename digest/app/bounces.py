@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -215,22 +215,33 @@ def _outcome_of(changes: list[Change]) -> Outcome:
 # ---------------------------------------------------------------- files and Maildirs
 
 
-def message_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+def message_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool, str]]:
     """Each message file under `paths`, with whether it is an unseen message of a Maildir
     (to be marked seen once handled): a Maildir's messages not yet seen (`new/`, and
-    `cur/` without the S flag), a folder's files, or the file itself."""
+    `cur/` without the S flag), a folder's files, or the file itself. The third value
+    is why a folder could not be listed ("" for a file to read)."""
     for path in paths:
         if path.is_dir() and (path / "new").is_dir() and (path / "cur").is_dir():
             for sub in ("new", "cur"):
-                for item in sorted((path / sub).iterdir()):
-                    if item.is_file() and not (sub == "cur" and "S" in item.name.rpartition(":2,")[2]):
-                        yield item, True
+                for item, problem in _listed(path / sub):
+                    if problem or (item.is_file() and not (sub == "cur" and "S" in item.name.rpartition(":2,")[2])):
+                        yield item, not problem, problem
         elif path.is_dir():
-            for item in sorted(path.iterdir()):
-                if item.is_file() and not item.name.startswith("."):
-                    yield item, False
+            for item, problem in _listed(path):
+                if problem or (item.is_file() and not item.name.startswith(".")):
+                    yield item, False, problem
         else:
-            yield path, False
+            yield path, False, ""
+
+
+def _listed(folder: Path) -> Iterator[tuple[Path, str]]:
+    try:
+        items = sorted(folder.iterdir())
+    except OSError as exc:
+        yield folder, f"cannot list the folder: {exc.strerror or exc}"
+        return
+    for item in items:
+        yield item, ""
 
 
 def mark_seen(path: Path) -> None:
@@ -241,20 +252,33 @@ def mark_seen(path: Path) -> None:
     path.replace(target)
 
 
-def process_paths(settings: Settings, paths: Iterable[Path], *, store: Store) -> IntakeReport:
+def process_paths(
+    settings: Settings,
+    paths: Iterable[Path],
+    *,
+    store: Store,
+    on_handled: Callable[[Handled], None] | None = None,
+) -> IntakeReport:
     """Handle every message file under `paths` (files, folders of files, Maildirs); the
-    unseen messages of a Maildir are marked seen once handled, so a second run skips them."""
+    unseen messages of a Maildir are marked seen once handled, so a second run skips them.
+    `on_handled` hears of each message as soon as it is applied (a run cut short has
+    told of every change it made)."""
     intake = Intake(settings, store=store)
     report = IntakeReport()
-    for path, maildir in message_files(paths):
+    for path, maildir, problem in message_files(paths):
         try:
-            if path.stat().st_size > MAX_MESSAGE:
+            if problem:
+                handled = Handled(Outcome.MALFORMED, detail=problem)
+            elif path.stat().st_size > MAX_MESSAGE:
                 handled = Handled(Outcome.MALFORMED, detail=f"over {MAX_MESSAGE // (1024 * 1024)} MiB")
             else:
                 handled = intake.handle(path.read_bytes())
         except OSError as exc:
             handled = Handled(Outcome.MALFORMED, detail=f"cannot read: {exc.strerror or exc}")
-        report.add(Handled(handled.outcome, handled.changes, handled.detail, str(path)))
+        handled = Handled(handled.outcome, handled.changes, handled.detail, str(path))
+        report.add(handled)
+        if on_handled is not None:
+            on_handled(handled)
         if maildir:
             try:
                 mark_seen(path)

@@ -24,17 +24,24 @@ def process(
     soft_bounce_limit, a complaint unsubscribes. A Maildir's messages are marked seen.
     Malformed, forged and unrelated messages are counted and change nobody."""
     with errors():
-        from digest.app.bounces import process_paths
+        from digest.app.bounces import IGNORED, Handled, process_paths
 
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise Failed(f"{missing[0]}: no such file or folder")
+
+        def tell(handled: Handled) -> None:
+            # As each message is applied, so that a run cut short has told of what it changed.
+            for change in handled.changes:  # tab-separated, for scripts: list, email, what, status now, reason
+                print(
+                    f"{change.list_name}\t{change.email}\t{change.outcome.value}\t{change.status.value}\t{change.reason}",
+                    flush=True,
+                )
+            if handled.outcome in IGNORED:
+                err.print(f"{handled.source}: {handled.outcome.value}: {handled.detail}", markup=False, style="dim")
+
         with open_store() as store:
-            report = process_paths(state.settings, paths, store=store)
-        for change in report.changes:  # tab-separated, for scripts: list, email, what, status now, reason
-            print(f"{change.list_name}\t{change.email}\t{change.outcome.value}\t{change.status.value}\t{change.reason}")
-        for ignored in report.ignored:
-            err.print(f"{ignored.source}: {ignored.outcome.value}: {ignored.detail}", markup=False, style="dim")
+            report = process_paths(state.settings, paths, store=store, on_handled=tell)
         err.print(report.summary(), markup=False)
 
 

@@ -604,3 +604,30 @@ async def test_a_real_postfix_bounces_to_the_listener_and_the_readers_are_stoppe
     )
     full = store.subscriber_history("full@busy.example", list_name="daily")[-1]
     assert full.change is SubscriberChange.SOFT_BOUNCE and full.detail.startswith("4.")
+
+
+def test_a_folder_that_cannot_be_listed_is_counted_and_the_changes_before_it_are_told(
+    sqlite_store, tmp_path, monkeypatch
+):
+    from digest.subscribers import new_subscriber
+
+    store = sqlite_store
+    store.add_subscribers("daily", [new_subscriber("userx@example.com")], at=datetime.now(UTC))
+    maildir = tmp_path / "bounces"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):
+        # As for a folder its owner made unreadable (the tests run as root, which reads all).
+        if self == maildir / "new":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    told = []
+    report = process_paths(settings_for(store), [SAMPLES / "dsn_13.txt", maildir], store=store, on_handled=told.append)
+    assert [h.outcome for h in told] == [Outcome.BOUNCED, Outcome.MALFORMED]
+    assert told[0].changes and told[0].changes[0].email.lower() == "userx@example.com"
+    assert told[1].source == str(maildir / "new") and "cannot list the folder: Permission denied" in told[1].detail
+    assert report.messages == 2 and len(report.changes) == 1
