@@ -12,7 +12,8 @@ taken twice by overlapping candidates is an artifact of its extraction. But a
 page can print the same text in two elements of its own (a refrain, a
 repeated subheading), and that text is the page's. Each further copy gets an
 invisible mark (a run of zero-width spaces, one longer for each copy) so no
-two copies compare equal; ``unmark`` takes the marks out of the text after.
+two copies compare equal; ``unmark`` takes the marks out of the text after. Only
+the first MAX_MARKED_COPIES further copies are marked.
 """
 
 from __future__ import annotations
@@ -72,11 +73,16 @@ def mark_repeated_blocks(tree) -> int:
             copies[text].append(element)
     marked = 0
     for elements in copies.values():
-        for count, element in enumerate(elements[1:], start=1):
+        # Marks grow by one a copy, so marking every copy of a block printed thousands of
+        # times would add their square in characters (gigabytes); past the first few, a
+        # copy is the template's, not the author's, and trafilatura may drop it.
+        for count, element in enumerate(elements[1 : MAX_MARKED_COPIES + 1], start=1):
             _append_text(element, REPEAT_MARK * count)
             marked += 1
     return marked
 
+
+MAX_MARKED_COPIES = 20
 
 # A mark ends its element's text; a zero-width space inside a run of text is the page's own.
 _MARKS = re.compile(REPEAT_MARK + r"+(?=\s|$)")

@@ -226,3 +226,19 @@ def test_a_lone_h1_stays_when_the_title_element_is_only_a_name():
         article = extract_html(_site_name_over(title, h1="The towpath walkers bring the canal back"))
         assert article is not None
         assert article.title == "The towpath walkers bring the canal back", title
+
+
+def test_a_page_of_thousands_of_copies_of_one_block_marks_only_a_few():
+    import lxml.html
+
+    from digest.extract.html_prepare import MAX_MARKED_COPIES, mark_repeated_blocks
+
+    copies = 20_000
+    tree = lxml.html.document_fromstring("<html><body>" + "<p>a b c</p>" * copies + "</body></html>")
+    before = sum(len(t) for t in tree.itertext())
+    # Marking every copy with a longer mark added copies^2 / 2 characters (200 million here).
+    assert mark_repeated_blocks(tree) == MAX_MARKED_COPIES
+    assert sum(len(t) for t in tree.itertext()) - before == MAX_MARKED_COPIES * (MAX_MARKED_COPIES + 1) // 2
+    # The whole extraction: seconds and about 100 MB (it took minutes and gigabytes).
+    found = extract_html("<html><body><article>" + "<p>a b c d e f g.</p>" * copies + "</article></body></html>")
+    assert found is not None and REPEAT_MARK not in found.text
