@@ -56,9 +56,11 @@ class _Intake:
             self._count("deferred")
             log.warning("bounce intake could not record a message (the sender will retry): %s", exc)
             return "451 4.3.0 Cannot record the message now, try again later"
-        except Exception:
+        except Exception as exc:
             self._count("malformed")
-            log.exception("bounce intake failed on a message; it is dropped")
+            # One line; the traceback only with -v (debug), never in the operator's face.
+            log.error("bounce intake failed on a message; it is dropped: %s: %s", type(exc).__name__, exc)
+            log.debug("bounce intake failure", exc_info=True)
             return "250 OK"
         self._count(outcome)
         log.info("bounce intake: a message from %s: %s", envelope.mail_from or "<>", outcome)

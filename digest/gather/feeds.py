@@ -17,10 +17,10 @@ import logging
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html import escape, unescape
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -280,13 +280,14 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
     if len(summary) > len(content):
         content = summary
     title = " ".join(str(raw.get("title") or "").split())
-    if not link and not content:
+    url = _item_url(base, link)
+    if not url and not content:
         return None
     return FeedEntry(
-        url=_text(urljoin(base, link)) if link else "",
+        url=_text(url),
         title=_text(title),
         # dict.get skips feedparser's deprecated published->updated key aliasing.
-        published=_struct_time(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")),
+        published=_plausible(_struct_time(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed"))),
         authors=tuple(_text(a) for a in _authors(raw)),
         content_html=_text(content),
     )
@@ -327,7 +328,7 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
     for item in items:
         if not isinstance(item, dict):
             continue
-        link = str(item.get("url") or item.get("external_url") or "")
+        link = _item_url(url, str(item.get("url") or item.get("external_url") or ""))
         content = str(item.get("content_html") or "") or _escape_text(
             str(item.get("content_text") or item.get("summary") or "")
         )
@@ -339,9 +340,9 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
         names = tuple(str(a.get("name")).strip() for a in authors if isinstance(a, dict) and a.get("name"))
         entries.append(
             FeedEntry(
-                url=urljoin(url, link) if link else "",
+                url=link,
                 title=" ".join(str(item.get("title") or "").split()),
-                published=_iso_date(item.get("date_published") or item.get("date_modified")),
+                published=_plausible(_iso_date(item.get("date_published") or item.get("date_modified"))),
                 authors=names,
                 content_html=content,
             )
@@ -399,4 +400,31 @@ def _iso_date(value) -> datetime | None:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):  # 9999-12-31T23:00-05:00 is past datetime's last day in UTC
+        return None
+
+
+def _item_url(base: str, link: str) -> str:
+    """The item's link made absolute, or "" when no URL parser would read it (a port
+    that is no number, an unclosed IPv6 bracket): one bad link is that item's problem."""
+    if not link:
+        return ""
+    try:
+        joined = urljoin(base, link)
+        urlsplit(joined).port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError:
+        return ""
+    return joined
+
+
+# A publication date outside these is a feed's mistake: shown, it would say "31 Dec 9999".
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_AHEAD = timedelta(days=2)  # time zones and clocks a little ahead
+
+
+def _plausible(when: datetime | None) -> datetime | None:
+    if when is None or when < _EARLIEST or when > datetime.now(UTC) + _AHEAD:
+        return None
+    return when

@@ -78,7 +78,7 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     except SourceError as exc:
         return _failed(source, str(exc), store=store), []
     except Exception as exc:  # a bug or a library surprise must not stop the other sources
-        log.exception("source %s failed unexpectedly", source.name)
+        log.debug("source %s failed unexpectedly", source.name, exc_info=True)  # the traceback with -v only
         return _failed(source, f"unexpected {type(exc).__name__}: {_one_line(exc)}", store=store), []
     new = [a for a in outcome.articles if store.add_article(a, gathered_at=now)]
     seen = outcome.seen + len(outcome.articles) - len(new)

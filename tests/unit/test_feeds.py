@@ -119,3 +119,53 @@ def test_an_html_page_that_links_its_feed_names_it():
     message = str(caught.value)
     assert message.startswith("not a feed (an HTML page); the page names its feed: https://example.org/feed.xml?a=1")
     assert "s3cret" not in message
+
+
+BAD_LINKS = ["http://127.0.0.1:notaport/x", "http://[::1/x", "https://example.org:99999/y"]
+
+
+@pytest.mark.parametrize("bad", BAD_LINKS)
+def test_an_item_with_a_link_no_url_parser_reads_does_not_lose_the_others(bad):
+    rss = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>R</title>
+<item><title>Good</title><link>https://example.org/good</link><description>Fine.</description></item>
+<item><title>Bad</title><link>{bad}</link></item>
+<item><title>Bad with text</title><link>{bad}</link><description>Its own text.</description></item>
+</channel></rss>""".encode()
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {"id": "1", "url": "https://example.org/good", "content_html": "<p>Fine.</p>"},
+            {"id": "2", "url": bad},
+            {"id": "3", "url": bad, "content_html": "<p>Its own text.</p>"},
+        ],
+    }
+    for feed in (parse_feed(rss), parse_feed(json.dumps(doc).encode(), content_type="application/feed+json")):
+        assert [e.url for e in feed.entries] == ["https://example.org/good", ""]
+        assert "Its own text." in feed.entries[1].content_html
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:00:00+01:00",
+        "2999-01-01T00:00:00Z",
+        "Fri, 31 Dec 9999 23:59:59 -0500",
+    ],
+)
+def test_a_date_out_of_range_or_far_ahead_is_unknown(date):
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"id": "1", "url": "https://example.org/a", "content_html": "<p>x</p>", "date_published": date}],
+    }
+    assert parse_feed(json.dumps(doc).encode(), content_type="application/feed+json").entries[0].published is None
+    rss = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>R</title><item><title>A</title>
+<link>https://example.org/a</link><pubDate>{date}</pubDate></item></channel></rss>""".encode()
+    assert parse_feed(rss).entries[0].published is None
+
+
+def test_canonical_url_of_a_url_with_a_bad_port_does_not_raise():
+    from digest.urls import canonical_url
+
+    for bad in BAD_LINKS:
+        assert canonical_url(bad)
