@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.exceptions import FailedRun
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
@@ -116,7 +117,12 @@ class _ExpectedErrorsWithoutTraceback(logging.Filter):
     console and in the run's log alike. Unexpected errors keep theirs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], DigestError):
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, FailedRun):
+            # The engine of a deployment's run raises this when the flow returns Failed (our
+            # one-line reason) and logs it as an "unexpected exception", with a traceback.
+            record.msg, record.args = "the run ended Failed: %s", (error,)
+        if isinstance(error, (DigestError, FailedRun)):
             record.exc_info = None
             record.exc_text = None
         return True

@@ -98,6 +98,32 @@ def test_a_flow_run_fails_at_once_with_the_server_and_the_cause_as_its_message(d
     assert "failed" in artifact and f"127.0.0.1:{port}" in artifact
 
 
+@pytest.mark.filterwarnings("ignore:Logger 'prefect.flow_runs' attempted to send logs")  # no run id: a bare logger
+def test_a_deployment_run_that_ends_failed_is_logged_by_the_engine_in_one_line(dead_smtp):
+    # A deployment's run goes through the engine's entry point, which raises FailedRun for a
+    # flow that returns Failed and logs it as an "unexpected exception" with a traceback.
+    from prefect.exceptions import FailedRun
+    from prefect.flow_engine import run_flow
+
+    from flows.daily_digest import daily_digest
+
+    config, port = dead_smtp
+    engine = logging.getLogger("prefect.flow_runs")  # Prefect's, which does not propagate to the root
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    engine.addHandler(handler)
+    try:
+        with pytest.raises(FailedRun):
+            run_flow(daily_digest, parameters={"config": config}, error_logger=engine)
+    finally:
+        engine.removeHandler(handler)
+    messages = [r.getMessage() for r in records]
+    ended = [r for r in records if "ended Failed" in r.getMessage()]
+    assert ended and all(r.exc_info is None for r in records), messages
+    assert f"127.0.0.1:{port}" in ended[0].getMessage() and "\n" not in ended[0].getMessage()
+
+
 def test_a_send_batch_that_finds_the_server_gone_is_not_retried(dead_smtp, monkeypatch):
     """The check before the batches passes (as if the server died just after it): the
     batch finds out, fails once, and Prefect does not try it again 5 s later."""
