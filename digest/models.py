@@ -173,7 +173,7 @@ class Subscriber:
     id: int
     list_name: str
     email: str
-    key: str  # the duplicate key: the domain case-folded
+    key: str  # the duplicate key: the whole address case-folded
     name: str = ""
     attributes: tuple[tuple[str, str], ...] = ()
     status: SubscriberStatus = SubscriberStatus.ACTIVE

@@ -592,10 +592,10 @@ class _Job:
 def _await_batches(settings: Settings, issue_id: str, run_ids: list[Any]) -> list[tuple[str, State]]:
     """Wait for the send-batch runs, or for the ledger to owe nothing (then a run still
     going after SPREAD_GRACE is taken for dead: its worker went away), or for no progress
-    and no live claim in SPREAD_STALL. Runs not ended by then are marked: Cancelled if
-    they never started, Crashed if they did. Each run's name and final state."""
+    and no live claim in SPREAD_STALL; a run a worker has taken but not started gets twice
+    the grace. Runs not ended by then are marked: Cancelled if no worker took them (unless
+    one takes it as it is marked), Crashed if one did. Each run's name and last state."""
     from prefect.client.orchestration import get_client
-    from prefect.states import Cancelled, Crashed
 
     done_at: float | None = None
     mark: tuple = ()
@@ -611,7 +611,10 @@ def _await_batches(settings: Settings, issue_id: str, run_ids: list[Any]) -> lis
                 break
             if not ledger.owed:
                 done_at = done_at if done_at is not None else now
-                if now - done_at > SPREAD_GRACE:
+                # A run a worker has taken (Pending) is starting: it gets a second grace to
+                # start, find nothing owed and end, rather than be marked under it.
+                starting = any(r.state is not None and r.state.is_pending() for r in runs)
+                if now - done_at > SPREAD_GRACE * (2 if starting else 1):
                     break
             elif not ledger.in_flight and now - changed > SPREAD_STALL:
                 break
@@ -620,17 +623,32 @@ def _await_batches(settings: Settings, issue_id: str, run_ids: list[Any]) -> lis
         for run in runs:
             state = run.state
             if state is None or not state.is_final():
-                if state is not None and state.is_running():
-                    state = Crashed(
-                        message="still running when its digest run ended: its worker went away (or it hangs)"
-                    )
-                else:
-                    state = Cancelled(
-                        message="not started when its digest run ended (nothing left to send, or no worker free)"
-                    )
-                client.set_flow_run_state(run.id, state, force=True)
+                state = _mark_unended(client, run.id, state)
             ended.append((run.name, state))
     return ended
+
+
+def _mark_unended(client: Any, run_id: Any, state: State | None) -> State:
+    """Crashed for a run a worker took (Running, or Pending past twice the grace), forced;
+    Cancelled for one nobody took, not forced, so that a worker taking it as it is marked
+    keeps it (the state it then has is returned)."""
+    from prefect.client.schemas.responses import SetStateStatus
+    from prefect.states import Cancelled, Crashed
+
+    crashed: State
+    if state is not None and state.is_running():
+        crashed = Crashed(message="still running when its digest run ended: its worker went away (or it hangs)")
+    elif state is not None and state.is_pending():
+        crashed = Crashed(message="taken by a worker that never started it: the worker went away")
+    else:
+        cancelled: State = Cancelled(
+            message="not started when its digest run ended (nothing left to send, or no worker free)"
+        )
+        if client.set_flow_run_state(run_id, cancelled).status is SetStateStatus.ACCEPT:
+            return cancelled
+        return client.read_flow_run(run_id).state or cancelled
+    client.set_flow_run_state(run_id, crashed, force=True)
+    return crashed
 
 
 def _ledger_table(totals: dict) -> list[str]:
