@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
 from premailer import Premailer
@@ -293,12 +293,21 @@ def clean(text: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL if it is an absolute http(s) URL without whitespace or controls, else None."""
+    """The URL if it is an absolute http(s) URL without whitespace or controls, else None.
+    A user name or password in it (https://user:secret@host/) is taken out: it is never
+    the reader's, and a digest would hand it to every reader."""
     if not url or _CONTROL_OR_SPACE.search(url) or has_format_characters(url):
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
+    if "@" in parts.netloc:
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)) if host else None
     return url
 
 

@@ -112,6 +112,18 @@ def test_only_http_links_survive():
         assert url not in html
 
 
+@pytest.mark.parametrize(
+    "url", ["https://user:s3cretpass@news.example.org/story", "https://t0ken@news.example.org/story", "http://[::1/x"]
+)
+def test_a_user_or_password_in_a_story_link_never_reaches_the_reader(url):
+    rendered = render_digest(make_digest(1, url=url))
+    html, text = personalise(rendered, fields())
+    for secret in ("s3cretpass", "t0ken", "[::1"):
+        assert secret not in html and secret not in text
+    if "example.org" in url:
+        assert "https://news.example.org/story" in html
+
+
 def test_personalisation_is_substitution_after_inlining():
     rendered = render_digest(make_digest())
     html_a, text_a = personalise(rendered, fields(name='Bob <b>"&', email="bob@example.org"))
