@@ -73,7 +73,12 @@ def read_path(location: str | Path, *, source: str = "") -> PathRead:
     if path.is_file():
         return PathRead(pages=(read_page(path, source=source),))
     pages, failures = [], []
+    root = path.resolve()
     for child in sorted(p for p in path.rglob("*") if p.is_file() and content_type_for(p)):
+        if not child.resolve().is_relative_to(root):
+            # A link out of the folder (to /etc/passwd, a private page): not the source's to read.
+            failures.append(Failure(item=str(child), reason=f"{child}: a link to a file outside {path}; not read"))
+            continue
         try:
             pages.append(read_page(child, source=source))
         except SourceError as exc:

@@ -559,3 +559,20 @@ async def test_a_page_in_the_charset_its_meta_declares_has_no_warning(store, htt
     report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store)
     [article] = report.new_articles
     assert article.title == "Caf\u00e9" and article.warnings == ()
+
+
+def test_a_link_out_of_a_scrape_folder_is_not_read(tmp_path):
+    from digest.gather.files import read_path
+
+    folder, outside = tmp_path / "scrapes", tmp_path / "private"
+    folder.mkdir()
+    outside.mkdir()
+    story = "Harbour Road cycle lanes approved\n\n" + "The council voted on Tuesday to build the lanes. " * 20
+    (folder / "story.txt").write_text(story)
+    (outside / "diary.txt").write_text("My private diary\n\n" + "Nobody should read this page of mine. " * 20)
+    (folder / "diary.txt").symlink_to(outside / "diary.txt")
+    (folder / "inside.txt").symlink_to(folder / "story.txt")  # a link within the folder is the folder's
+    read = read_path(folder)
+    assert [p.url.rsplit("/", 1)[1] for p in read.pages] == ["story.txt", "story.txt"]  # the link read as its file
+    assert [f.item for f in read.failures] == [str(folder / "diary.txt")]
+    assert "outside" in read.failures[0].reason
