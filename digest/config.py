@@ -236,7 +236,14 @@ _AT_LEAST = {
     "web.address_limit": 1,
     "delivery.soft_bounce_limit": 1,
 }
-_AT_MOST = {"smtp.port": 65535, "web.port": 65535}
+_AT_MOST = {
+    "smtp.port": 65535,
+    "web.port": 65535,
+    "delivery.soft_bounce_days": 36_500,
+    "web.preferences_days": 36_500,
+    "web.confirm_hours": 876_000,
+}
+_NUMBER_MAX = 1_000_000_000
 _POSITIVE = {
     "smtp.timeout",
     "fetch.connect_timeout",
@@ -427,6 +434,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected {label}, got {value!r}")
         if not math.isfinite(number):  # float("nan") and float("inf") parse, but no setting means them
             raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        if number > _NUMBER_MAX:  # past any sensible setting, and past what a timedelta holds
+            raise ConfigError(f"{where}: must be at most {_NUMBER_MAX:,}, got {value!r}")
         if number < 0:
             raise ConfigError(f"{where}: must not be negative, got {value!r}")
         return number
@@ -558,7 +567,24 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
     values.setdefault("unsubscribe_url", f"{web_url}/unsubscribe?token={{token}}")
     values.setdefault("view_url", f"{web_url}/issues/{{issue}}")
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
+    for key, label in (("sender", "from"), ("reply_to", "reply_to")):
+        if values.get(key):
+            _check_mailbox(values[key], f"{where}.{label}")
     return ListSettings(name=name, sources=tuple(raw_sources), **values)
+
+
+def _check_mailbox(value: str, where: str) -> None:
+    """`Name <address>` or a bare address, as a message's From or Reply-To can carry it."""
+    from email.utils import parseaddr
+
+    from digest.subscribers import is_envelope_address
+
+    text = " ".join(value.split())
+    bracketed = text.endswith(">") and "<" in text  # the name is all before the last "<", as the message reads it
+    address = text[:-1].rpartition("<")[2].strip() if bracketed else parseaddr(text)[1]
+    if not (address.isascii() and is_envelope_address(address)):
+        hint = "; an internationalised domain goes in its xn-- form" if not address.isascii() else ""
+        raise ConfigError(f"{where}: no email address in {value[:80]!r} (expected Name <name@example.org>{hint})")
 
 
 def _check_schedule(schedule: str, timezone: str, where: str) -> None:
@@ -567,7 +593,7 @@ def _check_schedule(schedule: str, timezone: str, where: str) -> None:
 
     try:
         zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones
         raise ConfigError(
             f"{where}.timezone: unknown time zone {timezone!r} (an IANA name such as 'Europe/London')"
         ) from None
