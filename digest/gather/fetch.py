@@ -79,9 +79,10 @@ def make_client(settings: FetchSettings, *, transport: httpx.AsyncBaseTransport 
 class Fetcher:
     """Fetches pages through a client, at most `per_host` at once for each host."""
 
-    def __init__(self, client: httpx.AsyncClient, *, settings: FetchSettings) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, settings: FetchSettings, deadline: float | None = None) -> None:
         self.client = client
         self.settings = settings
+        self.deadline = deadline  # the gather's end, on the event loop's clock
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
 
     async def fetch(

@@ -44,7 +44,8 @@ async def gather(
 ) -> GatherReport:
     """Gather every source concurrently; store and report the articles not seen before.
     A source still running at `settings.gather_timeout` is stopped and recorded as failed."""
-    fetcher = Fetcher(client, settings=settings)
+    deadline = asyncio.get_running_loop().time() + settings.gather_timeout
+    fetcher = Fetcher(client, settings=settings, deadline=deadline)
     tasks = [asyncio.create_task(_gather_one(source, fetcher=fetcher, store=store)) for source in sources]
     try:
         if tasks:
@@ -115,12 +116,51 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     entries = feed.entries[: source.max_items]
     known = store.known_urls(e.url for e in entries if e.url)
     fresh = [e for e in entries if e.url not in known]
-    results = await asyncio.gather(*(_entry_article(e, source=source, fetcher=fetcher) for e in fresh))
+    results = await _entries_by_deadline(fresh, source=source, fetcher=fetcher)
     articles = tuple(a for a in results if isinstance(a, Article))
     failures = tuple(f for f in results if isinstance(f, Failure))
     if feed.warning:
         failures = (Failure(item=redact_url(source.location), reason=feed.warning), *failures)
     return _Outcome(articles=articles, failures=failures, seen=len(entries) - len(fresh), validators=fetched.validators)
+
+
+# A feed's entries stop this long before the gather's deadline (at most), so that what
+# they found is stored before the deadline stops the source itself.
+_ENTRY_MARGIN = 1.0
+
+
+async def _entries_by_deadline(
+    entries: Sequence[FeedEntry], *, source: Source, fetcher: Fetcher
+) -> list[Article | Failure]:
+    """Each entry's article or failure. Entries still going near the gather's deadline (a
+    linked page that drips) fail on their own; the feed keeps what the others found."""
+    tasks = [asyncio.ensure_future(_entry_article(e, source=source, fetcher=fetcher)) for e in entries]
+    if not tasks:
+        return []
+    timeout = None
+    if fetcher.deadline is not None:
+        left = fetcher.deadline - asyncio.get_running_loop().time()
+        timeout = max(left - min(_ENTRY_MARGIN, left / 10), 0.0)
+    try:
+        await asyncio.wait(tasks, timeout=timeout)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    late = f"not finished within the {fetcher.settings.gather_timeout:g} s gather deadline"
+    results: list[Article | Failure] = []
+    for entry, task in zip(entries, tasks, strict=True):
+        if task.cancelled():
+            results.append(Failure(item=_item_name(entry, source), reason=late))
+        elif (error := task.exception()) is not None:
+            raise error  # not the deadline: the source's own failure, as ever
+        else:
+            results.append(task.result())
+    return results
+
+
+def _item_name(entry: FeedEntry, source: Source) -> str:
+    return redact_url(entry.url) if entry.url else entry.title or redact_url(source.location)
 
 
 async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) -> Article | Failure:
@@ -134,7 +174,7 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
             published=entry.published,
         )
 
-    item = redact_url(entry.url) if entry.url else entry.title or redact_url(source.location)
+    item = _item_name(entry, source)
     if not entry.url or await asyncio.to_thread(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
         article = await asyncio.to_thread(from_feed)
         return article or Failure(item=item, reason="feed entry has no text")

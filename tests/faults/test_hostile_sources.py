@@ -307,6 +307,24 @@ async def test_gather_as_a_whole_has_a_deadline(store, http_server):
     assert elapsed < 3
 
 
+async def test_a_feed_keeps_what_it_finished_when_its_links_outlast_the_gather_deadline(store, http_server):
+    settings = FetchSettings(
+        read_timeout=30, connect_timeout=5, total_timeout=30, gather_timeout=2.0, allow_private=True
+    )
+    async with dripping_server(headers_first=True) as slow_url:
+        full = pages.rss([("The full story", http_server.url("/full"))], full_content=True)
+        teasers = pages.rss([(f"Slow {i}", f"{slow_url}slow-{i}") for i in range(3)])
+        # One feed: the full item and three teasers whose pages drip a byte at a time.
+        items = full.split(b"<item>", 1)[1].split(b"</channel>")[0]
+        http_server.routes["/feed"] = Route(teasers.replace(b"</channel>", b"<item>" + items + b"</channel>"))
+        source = Source(name="feed", kind=SourceKind.FEED, location=http_server.url("/feed"))
+        report = by_name(await asyncio.wait_for(run([source], store, settings), 10))["feed"]
+    assert report.ok and report.new == 1, report
+    slow = [f for f in report.failures if "slow-" in f.item]
+    assert len(slow) == 3 and all("not finished within the 2 s gather deadline" in f.reason for f in slow)
+    assert store.known_urls([http_server.url("/full")])
+
+
 # --- 11. links and redirects to private addresses --------------------------------
 
 
