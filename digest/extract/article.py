@@ -37,7 +37,8 @@ def extract_article(page: Page) -> Article | None:
         html, warning = _declared_text(page)
         article = extract_html(html, url=page.url, source=page.source)
     else:
-        article = extract_scrape(decode_text(page), url=page.url, source=page.source)
+        text, warning = read_text(page)
+        article = extract_scrape(text, url=page.url, source=page.source)
     if article and warning:
         article = replace(article, warnings=(*article.warnings, warning))
     return _with_hints(article, page) if article else None
@@ -85,16 +86,33 @@ def fragment_paragraphs(html: str) -> tuple[str, ...]:
 
 
 def decode_text(page: Page) -> str:
-    charset = _charset(page.content_type)
+    return read_text(page)[0]
+
+
+_TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def read_text(page: Page) -> tuple[str, str | None]:
+    """A text page's text, and a warning when its encoding had to be guessed. A byte-order
+    mark decides (a UTF-16 file saved by an editor); then the declared charset, then
+    UTF-8; then windows-1252, the commonest encoding of text saved before UTF-8 (bytes it
+    has no character for replaced), with a warning. NUL bytes without a UTF-16 mark or
+    charset are a binary file, not text."""
     body = page.body
+    for bom, codec in _TEXT_BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(codec, "replace"), None
+    charset = _charset(page.content_type)
     if b"\x00" in body[:4096] and not charset.startswith("utf-16"):
         raise ExtractError("binary content, not a text page")
-    for encoding in dict.fromkeys(e for e in (charset, "utf-8-sig") if e):
+    for encoding in dict.fromkeys(e for e in (charset, "utf-8") if e and _known(e)):
         try:
-            return body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
+            return body.decode(encoding), None
+        except UnicodeDecodeError:
             continue
-    raise ExtractError(f"undecodable bytes: not valid {charset or 'UTF-8'} text")
+    warning = f"not valid {charset or 'UTF-8'} text; read as windows-1252 (a guess)"
+    log.warning("%s: %s", redact_url(page.url), warning)
+    return body.decode("windows-1252", "replace"), warning
 
 
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")

@@ -447,3 +447,31 @@ def test_a_line_of_many_marks_costs_a_headings_worth_of_prefixes():
     prefixes = _last_heading_prefixes([line])
     assert 0 < len(prefixes) <= _HEADING_MAX_WORDS
     assert extract_scrape(line.text) is None
+
+
+@pytest.mark.parametrize(
+    ("encoding", "content_type", "warned"),
+    [
+        ("utf-16", "text/plain", False),  # an editor's UTF-16, with its byte-order mark
+        ("utf-8-sig", "text/plain", False),
+        ("cp1252", "text/plain", True),  # text saved before UTF-8
+        ("cp1252", "text/plain; charset=utf-8", True),  # and mislabelled
+    ],
+)
+def test_a_text_scrape_in_another_encoding_is_read(encoding, content_type, warned):
+    from digest.extract.article import extract_article
+    from digest.models import Page
+
+    text = (
+        "Café owners welcome the new cycle lanes\n\n"
+        + "Owners of the café on Harbour Road said the lanes would bring trade. " * 8
+    )
+    page = Page(
+        url="file:///scrapes/cafe.txt",
+        body=text.encode(encoding),
+        content_type=content_type,
+        fetched_at=datetime.now(UTC),
+    )
+    article = extract_article(page)
+    assert article is not None and "Café" in article.title and "café" in article.paragraphs[0]
+    assert any("windows-1252" in w for w in article.warnings) is warned
