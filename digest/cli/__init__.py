@@ -45,7 +45,27 @@ class _Digest(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         _plain_help(self)
-        return super().main(*args, **kwargs)
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        # Click's own errors (an unknown option, a value out of range) as one line, like
+        # every other error: typer would draw a box around them below a usage line.
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except Exception as exc:
+            # Click's exceptions (typer's own copy of click in newer typer): known by shape.
+            message, exit_code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                return super().main(*args, **kwargs)  # `digest` alone: the help, as ever
+            if type(exc).__name__ == "Abort":
+                report_error("aborted")
+                sys.exit(1)
+            if message is None or not isinstance(exit_code, int):
+                raise
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{_command_path(ctx)} --help')" if ctx is not None and exit_code == 2 else ""
+            report_error(f"{' '.join(message().split())}{hint}")
+            sys.exit(exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -67,6 +87,15 @@ class _Digest(TyperGroup):
         except Exception as exc:  # noqa: BLE001 - a failure no command foresaw: one line, never a traceback
             report_error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:500]}")
             raise typer.Exit(1) from None
+
+
+def _command_path(ctx: Any) -> str:
+    """`digest send`, however the program was started (`python -m digest.cli` included)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["digest", *reversed(names)])
 
 
 def _plain_help(command: Any) -> None:

@@ -173,3 +173,21 @@ def test_an_error_line_prints_names_as_they_are_and_no_password_of_a_url(tmp_pat
     leaked = run_with(tmp_path, "", "status", env={"DIGEST_STORE_URL": "postgresql://digest:SeCrEt@127.0.0.1:1/digest"})
     line = one_clear_line(leaked, "127.0.0.1")
     assert "SeCrEt" not in line
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (
+            ("summarize", "--sentences", "0", "x.html"),
+            ("--sentences", "greater than or equal to 1", "summarize --help"),
+        ),
+        (("frobnicate",), ("No such command 'frobnicate'",)),
+        (("send", "--bogus"), ("No such option: --bogus", "digest send --help")),
+        (("subscribers", "list", "--list"), ("--list", "requires an argument")),
+    ],
+)
+def test_a_mistyped_command_or_option_is_one_clear_line(tmp_path, args, needles):
+    result = run_with(tmp_path, "", *args)
+    one_clear_line(result, *needles)
+    assert result.stdout == ""
