@@ -282,11 +282,15 @@ def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str
 def load_settings(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
     path = find_config(explicit, environ=environ)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: an editor's byte-order mark is not TOML's ("Invalid statement" at 1:1).
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: not UTF-8 text (save the file as UTF-8)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     # The embedded demo is read-only where it is installed: its store and Maildir live in
     # the current folder. Any other file's relative paths follow the file.
     data_dir = Path.cwd() if path == DEMO_CONFIG else path.parent

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
+from digest.errors import SubscriberError
 from digest.models import SubscriberStatus
 
 EmailArgument = Annotated[str, typer.Argument(help="The subscriber's address.", metavar="EMAIL")]
@@ -43,8 +44,14 @@ def subscribers_import(
                 result = import_subscribers(chosen, lines, store=store, skip_invalid=skip_invalid, on_error=report)
         except FileNotFoundError:
             raise Failed(f"{file}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Failed(f"{file}: cannot read as UTF-8 text: {exc}; nothing imported") from None
+        except UnicodeDecodeError:
+            raise Failed(
+                f"{file}:{_first_line_not_utf8(file)}: not UTF-8 text (save the file as UTF-8); nothing imported"
+            ) from None
+        except OSError as exc:
+            raise Failed(f"{file}: cannot read: {exc.strerror or exc}; nothing imported") from None
+        except SubscriberError as exc:  # the header: the file is named, as for its rows
+            raise Failed(f"{file}: {exc}") from None
         if not result.imported:
             raise Failed(f"{result.bad} bad row(s); nothing imported (use --skip-invalid to import the rest)")
         out.print(f"{chosen.name}: {result.added} added, {result.present} already subscribed, {result.bad} skipped")
@@ -195,3 +202,18 @@ def unsubscribe(
         with open_store() as store:
             done = unsubscribe_by_token(state.settings, token, store=store)
         out.print(f"{done.email}: unsubscribed from {done.list_name}", markup=False)
+
+
+def _first_line_not_utf8(path: Path) -> int | str:
+    """The number of the first line that is not UTF-8, read a line at a time (a decoding
+    error only tells a position within the block being read)."""
+    try:
+        with path.open("rb") as raw:
+            for number, line in enumerate(raw, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    except OSError:
+        pass
+    return "?"

@@ -129,7 +129,7 @@ def test_a_mistyped_secret_is_named_but_never_shown(tmp_path, extra):
         (b"name,city\nAna,Millbrook\n", ["no 'email' column"]),
         (b"email,email\na@example.org,b@example.org\n", ["more than once"]),
         (b"\xff\xfe\x00e\x00m\x00a\x00i\x00l", ["UTF-8"]),
-        (b"email\ncaf\xe9@example.org\n", ["UTF-8"]),
+        (b"email\nana@example.org\ncaf\xe9@example.org\n", ["people.csv:3: not UTF-8"]),
         (bytes(range(256)) * 4, ["UTF-8"]),
     ],
     ids=["empty", "no-email-column", "repeated-column", "utf16", "latin1", "binary"],
@@ -138,7 +138,7 @@ def test_unusable_csv_is_one_clear_line(tmp_path, content, needles):
     people = tmp_path / "people.csv"
     people.write_bytes(content)
     result = run_with(tmp_path, "", "subscribers", "import", str(people))
-    one_clear_line(result, *needles)
+    one_clear_line(result, str(people), *needles)  # the file named, whatever is wrong with it
 
 
 def test_bad_rows_are_one_line_each_and_nothing_is_imported(tmp_path):

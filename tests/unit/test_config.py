@@ -109,6 +109,15 @@ def test_bad_toml_is_reported_with_the_path(tmp_path):
         load_settings(bad)
 
 
+def test_a_config_with_a_byte_order_mark_loads_and_one_not_in_utf8_names_its_line(tmp_path):
+    config = tmp_path / "digest.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + '[lists.daily]\ntitle = "Café"\n'.encode())
+    assert load_settings(config).list("daily").title == "Café"
+    config.write_bytes('[lists.daily]\n\ntitle = "Café"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"digest.toml, line 3: not UTF-8 text"):
+        load_settings(config)
+
+
 def test_paths_are_relative_to_the_config_file(tmp_path):
     (tmp_path / "digest.toml").write_text(
         '[sources.local]\npath = "pages"\n[lists.daily]\nfrom = "D <d@example.org>"\n'
