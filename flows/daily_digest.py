@@ -481,7 +481,7 @@ class _Job:
                 return {"sent": 0, "new": len(ids)}
         elif self.dry_run:
             self.note(chosen, f"dry run: issue {issue_id} is unfinished; nothing sent")
-            return None
+            return {"dry_run": True, "unfinished": issue_id}
         totals = self.send_spread(chosen, issue_id) if self.spread else self.send(chosen, issue_id)
         self.sent(chosen, issue_id, totals)
         logger.info("%s: issue %s: %s", name, issue_id, ", ".join(f"{k} {v}" for k, v in totals.items() if v) or "-")

@@ -134,7 +134,11 @@ def print_run(results: dict) -> None:
     for column in ("list", "sent", "deferred", "failed", "uncertain", "skipped", "note"):
         table.add_column(column, justify="left" if column in ("list", "note") else "right")
     for name, totals in results.items():
-        if "new" in totals:
+        if "unfinished" in totals:
+            table.add_row(
+                name, "", "", "", "", "", f"issue {totals['unfinished']} is unfinished: nothing sent (dry run)"
+            )
+        elif "new" in totals:
             note = f"{totals['new']} new article(s)" + (" (dry run)" if totals.get("dry_run") else ": nothing to send")
             table.add_row(name, "", "", "", "", "", note)
         else:

@@ -172,3 +172,12 @@ def test_a_run_with_nothing_new_leaves_an_artifact_that_says_so(tmp_path):
     artifact = newest_artifact("digest-daily")
     assert "nothing new: 7 new article(s), fewer than min_new (100); nothing sent" in artifact
     assert server.accepted == []
+
+
+def test_a_dry_run_over_an_unfinished_issue_says_so(dead_smtp):
+    from flows.daily_digest import daily_digest
+
+    config, _ = dead_smtp
+    assert daily_digest(config=config, return_state=True).is_failed()  # the issue stays open, owed
+    result = daily_digest(config=config, dry_run=True, gather_first=False)
+    assert result["daily"]["dry_run"] and result["daily"]["unfinished"].startswith("daily-")

@@ -74,3 +74,12 @@ def test_help_into_a_closed_pipe_ends_quietly():
         os.close(write)
     assert result.returncode == 141, result
     assert result.stderr == b""
+
+
+def test_the_run_table_says_a_dry_run_found_an_unfinished_issue(capsys):
+    from digest.cli.show import print_run
+
+    print_run({"daily": {"dry_run": True, "unfinished": "daily-20261130-ab12"}})
+    assert "issue daily-20261130-ab12 is unfinished: nothing sent (dry run)" in " ".join(
+        capsys.readouterr().out.split()
+    )
