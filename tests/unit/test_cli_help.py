@@ -80,6 +80,5 @@ def test_the_run_table_says_a_dry_run_found_an_unfinished_issue(capsys):
     from digest.cli.show import print_run
 
     print_run({"daily": {"dry_run": True, "unfinished": "daily-20261130-ab12"}})
-    assert "issue daily-20261130-ab12 is unfinished: nothing sent (dry run)" in " ".join(
-        capsys.readouterr().out.split()
-    )
+    cells = " ".join(capsys.readouterr().out.replace("│", " ").replace("┃", " ").split())  # wrapped cells, joined
+    assert "issue daily-20261130-ab12 is unfinished: nothing sent (dry run)" in cells
