@@ -211,11 +211,15 @@ _NOT_NAME_WORDS = frozenset(
         "world's",
     ]
 )
+# "By" in the languages whose pages we meet most: German, French, Spanish and Portuguese,
+# Italian, Dutch, Swedish and Norwegian, Danish.
+_BY = r"(?:by|von|par|por|di|door|av|af)"
 _BYLINE = re.compile(
-    r"^(?:by|posted by|written by|words by|words and \w+ by|story by|text by|reported by"
-    r"|author:?)\s+(?P<rest>.+)$",
+    rf"^(?:{_BY}|posted by|written by|words by|words and \w+ by|story by|text by|reported by|interview by"
+    r"|interviewed by|author:?)\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
+_PLAIN_BY = re.compile(rf"^(?:{_BY}|interview by|interviewed by)\s", re.IGNORECASE)
 # A wire story's credits at its foot: "(Reporting by A and B; Editing by C)".
 # The reporters and writers are its authors; the editors are not.
 _CREDIT_LINE = re.compile(
@@ -402,7 +406,9 @@ _ORGANISATION_ENDS = frozenset(
         "service",
     ]
 )
-_BYLINE_PREFIX = re.compile(r"^(?:(?:analysis|text|words|story|photos?|report) )?by\s+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(
+    rf"^(?:(?:(?:analysis|text|words|story|photos?|report|interview|interviewed) )?by|{_BY})\s+", re.IGNORECASE
+)
 
 
 def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset()) -> tuple[str, ...]:
@@ -481,7 +487,7 @@ def is_byline(text: str) -> bool:
     """A byline, whether or not it names a person: "By Gazette editors", "Posted by marek, Ilse on 2021-03-05"."""
     if byline_names(text):
         return True
-    if (match := _BYLINE.match(text)) is not None and text[:3].lower() == "by ":
+    if (match := _BYLINE.match(text)) is not None and _PLAIN_BY.match(text):
         credited = match["rest"].split()
         # Its own line: no sentence ends it, and a name or a publisher's capital opens it.
         return (

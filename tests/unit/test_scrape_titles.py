@@ -54,6 +54,25 @@ def test_posted_by_handles_is_a_byline():
     assert classify("Posted by marek, JonasK, Ilse on 2021-03-05, all posts") is Kind.BYLINE
 
 
+def test_a_byline_in_another_language_or_for_an_interview_names_the_person():
+    for line, name in [
+        ("Von Katrin Bauer | 03.09.2025, 14:22 Uhr | Lesezeit: 3 Minuten", "Katrin Bauer"),
+        ("Par Claire Fontaine — Publié le 4 septembre 2025 à 06h45", "Claire Fontaine"),
+        ("Por Lucía Ortega", "Lucía Ortega"),
+        ("Interview by Jonah Feld | February 20, 2025", "Jonah Feld"),
+    ]:
+        assert classify(line) is Kind.BYLINE, line
+        assert byline_names(line) == (name,), line
+    # the same words opening a sentence are no byline
+    for sentence in ("Par ailleurs, le conseil a voté le projet.", "Von Anfang an war klar, dass es teuer wird."):
+        assert byline_names(sentence) == (), sentence
+    scrape = f"{MENU}\n\nLibraries are the last place you can be without buying anything\n\n"
+    scrape += "Interview by Jonah Feld | February 20, 2025\n\n" + TIDAL_BODY
+    assert_header(
+        scrape, title="Libraries are the last place you can be without buying anything", authors=("Jonah Feld",)
+    )
+
+
 def test_a_section_label_is_read_without_its_count_colon_or_dots():
     for label in ("You may also like...", "Related…", "Tags:", "Read more (3)"):
         assert classify(label) is Kind.SECTION, label
