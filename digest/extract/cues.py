@@ -153,14 +153,17 @@ _LEGAL = _Cue(
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
-    "|advertis|sponsored|spam|give|click|difference",
+    "|advertis|sponsored|spam|give|click|difference|javascript|browser",
     r"\b(?:subscrib\w*|sign(?:ing|ed)? up|newsletters?|inbox|donat\w*|chip in"
     r"|contribut\w+ (?:to us|today|now)|become a (?:member|subscriber|supporter|patron)"
     r"|membership|support (?:our|us|independent|local|quality|this)\b"
     r"|reader[- ](?:supported|funded)"
     r"|paywalls?|log ?in|sign ?in|create an account|free trial|download (?:the|our) app"
     r"|follow us|share (?:this|on|via)|unsubscrib\w*|email address|enter your email|cookies?"
-    r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give|click here|make a difference)\b",
+    r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give|click here|make a difference"
+    # what a page shows a browser it cannot run in: no part of the story
+    r"|enable javascript|javascript (?:is |must be )?(?:disabled|required|turned off|enabled)"
+    r"|requires? javascript|(?:update|upgrade) your browser|browser (?:is )?(?:not supported|out of date))\b",
 )
 _SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
 # Case-sensitive on purpose: "US" the country is not "us".

@@ -222,6 +222,12 @@ def test_article_shape(path):
             id="appeals-only",
         ),
         pytest.param("Breaking News\n\nLive Updates\n\nWatch Now", id="headlines-only"),
+        pytest.param("Loading…\n\nYou need to enable JavaScript to run this app.", id="script-only-page"),
+        pytest.param(
+            "The Harbour Gazette\n\nJavaScript is disabled in your browser.\n\n"
+            "Please enable JavaScript or update your browser to read this page.",
+            id="browser-notice",
+        ),
     ],
 )
 def test_no_article(text):
