@@ -17,7 +17,7 @@ app.add_typer(bounces_app, name="bounces")
 
 @bounces_app.command("process")
 def process(
-    paths: Annotated[list[Path], typer.Argument(help="Message files, folders of them, or Maildirs.", metavar="PATH")],
+    given: Annotated[list[str], typer.Argument(help="Message files, folders of them, or Maildirs.", metavar="PATH")],
 ) -> None:
     """Read bounces (DSNs and non-standard ones) and feedback-loop complaints: a permanent
     failure marks the reader bounced, temporary ones count towards [delivery]
@@ -26,6 +26,9 @@ def process(
     with errors():
         from digest.app.bounces import IGNORED, Handled, process_paths
 
+        if any(not p.strip() for p in given):  # as a Path, "" would be ".": every file of the current folder
+            raise Failed("an empty PATH: give a message file, a folder of them or a Maildir")
+        paths = [Path(p) for p in given]
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise Failed(f"{missing[0]}: no such file or folder")

@@ -464,6 +464,12 @@ from = "The Daily <digest@example.org>"
     ]
     again = digest_cli("--config", str(config), "bounces", "process", str(maildir), cwd=tmp_path)
     assert again.returncode == 0 and again.stderr.strip() == "0 message(s)"
+    # An empty PATH (a shell variable left unset) is not the current folder.
+    empty = digest_cli("--config", str(config), "bounces", "process", "", cwd=tmp_path)
+    assert (
+        empty.returncode == 2
+        and empty.stderr.strip() == "digest: error: an empty PATH: give a message file, a folder of them or a Maildir"
+    )
     assert status_of(store, "reader2@example.org") is SubscriberStatus.ACTIVE  # it was read before
 
     status = digest_cli("--config", str(config), "status", "--json", cwd=tmp_path)
