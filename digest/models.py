@@ -92,6 +92,7 @@ class SourceReport:
     not_modified: bool = False
     error: str | None = None
     failures: tuple[Failure, ...] = ()
+    warnings: tuple[Failure, ...] = ()  # read, but not as it should be (an encoding guessed, fields cut)
 
     @property
     def ok(self) -> bool:

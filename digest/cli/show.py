@@ -77,10 +77,12 @@ def print_gather(report: GatherReport) -> None:
             status = "ok"
         if item.failures:
             status += f" [yellow]({len(item.failures)} item(s) failed)[/]"
+        if item.warnings:
+            status += f" [yellow]({len(item.warnings)} warning(s))[/]"
         table.add_row(item.source, str(item.new), str(item.seen), status)
     out.print(table)
     for item in report.sources:
-        for failure in item.failures:
+        for failure in (*item.warnings, *item.failures):
             where, why = redact_url(failure.item), redact_urls(failure.reason)
             out.print(f"  [yellow]{escape(item.source)}[/]: {escape(where)}: {escape(why)}")
 

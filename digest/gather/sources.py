@@ -34,6 +34,7 @@ FULL_CONTENT_WORDS = 150
 class _Outcome:
     articles: tuple[Article, ...] = ()
     failures: tuple[Failure, ...] = ()
+    warnings: tuple[Failure, ...] = ()
     seen: int = 0
     not_modified: bool = False
     validators: Validators | None = None
@@ -86,7 +87,12 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     validators = outcome.validators or Validators()
     store.record_source_success(source.name, at=now, etag=validators.etag, last_modified=validators.last_modified)
     report = SourceReport(
-        source=source.name, new=len(new), seen=seen, not_modified=outcome.not_modified, failures=outcome.failures
+        source=source.name,
+        new=len(new),
+        seen=seen,
+        not_modified=outcome.not_modified,
+        failures=outcome.failures,
+        warnings=outcome.warnings,
     )
     return report, new
 
@@ -119,9 +125,14 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     results = await _entries_by_deadline(fresh, source=source, fetcher=fetcher)
     articles = tuple(a for a in results if isinstance(a, Article))
     failures = tuple(f for f in results if isinstance(f, Failure))
-    if feed.warning:
-        failures = (Failure(item=redact_url(source.location), reason=feed.warning), *failures)
-    return _Outcome(articles=articles, failures=failures, seen=len(entries) - len(fresh), validators=fetched.validators)
+    warnings = (Failure(item=redact_url(source.location), reason=feed.warning),) if feed.warning else ()
+    return _Outcome(
+        articles=articles,
+        failures=failures,
+        warnings=warnings,
+        seen=len(entries) - len(fresh),
+        validators=fetched.validators,
+    )
 
 
 # A feed's entries stop this long before the gather's deadline (at most), so that what
