@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 from digest.config import ListSettings
 from digest.host_policy import HostPolicy
 from digest.mail.message import MessageFactory, Recipient
-from digest.mail.render import TEMPLATES_DIR, make_environment, render_digest
+from digest.mail.render import TEMPLATES_DIR, clean, make_environment, render_digest, safe_url
 from digest.models import Digest, RenderedDigest
 
 log = logging.getLogger(__name__)
@@ -270,10 +270,10 @@ def _index(server: PreviewServer, version: str, preview: Preview, nonce: str) ->
     rendered = preview.rendered
     rows = "".join(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            html.escape(item.source_label),
-            html.escape(item.article.title),
-            html.escape(item.article.url),
-            "<br>".join(html.escape(w) for w in item.article.warnings) or "&mdash;",
+            html.escape(clean(item.source_label)),
+            html.escape(clean(item.article.title)),
+            html.escape(safe_url(item.article.url) or ""),  # as the digest links it: no user or password
+            "<br>".join(html.escape(clean(w)) for w in item.article.warnings) or "&mdash;",
         )
         for item in rendered.digest.items
     )

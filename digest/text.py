@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["has_format_characters", "remove_invisible"]
+__all__ = ["has_format_characters", "printable", "remove_invisible"]
 
 _KEPT = frozenset(
     "\u200c\u200d"  # ZWNJ, ZWJ
@@ -32,6 +32,17 @@ def remove_invisible(text: str) -> str:
         return text
     parts = _TAG_SEQUENCE.split(text)  # odd items are flag sequences, kept whole
     return "".join(part if i % 2 else _drop_format(part) for i, part in enumerate(parts))
+
+
+# Characters no XML document may hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF),
+# and the C1 controls and DEL, which no reader shows: a title with one would break a feed.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` fit for any page or XML document: without invisible format characters,
+    controls (but tab and line breaks) and the two noncharacters XML forbids."""
+    return _UNPRINTABLE.sub("", remove_invisible(text))
 
 
 def has_format_characters(text: str) -> bool:

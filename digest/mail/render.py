@@ -39,7 +39,7 @@ TEXT_WIDTH = 72
 
 # Controls and line separators become a space; format characters (bidi controls,
 # zero-width ones) are removed by category in digest.text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 

@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from digest.config import TEMPLATES_DIR
 from digest.mail.render import safe_url
+from digest.text import printable
 
 # Our own pages load nothing but our stylesheet and post only to us; nothing may frame them.
 PAGE_POLICY = (
@@ -37,9 +39,18 @@ def environment() -> jinja2.Environment:
         ),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_printable,
     )
     env.filters["safe_url"] = safe_url
     return env
+
+
+def _printable(value: Any) -> Any:
+    """Every value a template prints, without what no page or XML document may hold (a
+    title with a control character made the Atom feed ill-formed). Markup stays Markup."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:

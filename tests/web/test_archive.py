@@ -5,6 +5,7 @@ an Atom feed of the archive."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import feedparser
 import pytest
@@ -92,3 +93,32 @@ def test_an_issue_not_yet_sent_to_anyone_is_not_shown(service, published):
     with service.client() as browser:
         assert browser.get(f"/issues/{digest.issue_id}").status_code == 404
         assert digest.issue_id not in browser.get("/lists/daily/archive").text
+
+
+def test_the_atom_feed_stays_well_formed_and_shows_no_password_whatever_the_titles(service, published):
+    import lxml.etree
+
+    from digest.app import render_for_list, send_list
+
+    hostile = "Ctl \x01\x02\x08\x0b\x1b[31m, \ufffe and \uffff, \u202egnp.exe\u202c <b>tag</b>"
+    article = Article(
+        url="https://user:hunter2secret@news.example.org/story?a=1&b=2",
+        title=hostile,
+        paragraphs=("Body of the story, long enough to read.",),
+        source="s",
+    )
+    service.store.add_article(article, gathered_at=NOW)
+    chosen = service.list("weekly")  # a list whose issues are all sent: a new one may open
+    later = DAY + timedelta(days=30)
+    summary = Summary(article, (hostile + " sentence.",), "lead")
+    digest = compose([summary], list_name="weekly", title="The Weekly", day=later)
+    at = NOW + timedelta(days=30)
+    assert service.store.save_issue(render_for_list(digest, chosen), article_urls=[article.url], at=at)
+    assert send_list(service.settings, chosen, store=service.store, issue_id=digest.issue_id).ok
+    with service.client() as reader:
+        body = reader.get("/lists/weekly/feed.atom").content
+    lxml.etree.fromstring(body)  # raises on a character XML forbids
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.bozo_exception
+    assert b"hunter2secret" not in body and "https://news.example.org/story?a=1" in feed.entries[0].content[0].value
+    assert "\u202e" not in body.decode() and "gnp.exe" in body.decode()
