@@ -579,13 +579,9 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
 
 def _check_mailbox(value: str, where: str) -> None:
     """`Name <address>` or a bare address, as a message's From or Reply-To can carry it."""
-    from email.utils import parseaddr
+    from digest.subscribers import is_envelope_address, mailbox_parts
 
-    from digest.subscribers import is_envelope_address
-
-    text = " ".join(value.split())
-    bracketed = text.endswith(">") and "<" in text  # the name is all before the last "<", as the message reads it
-    address = text[:-1].rpartition("<")[2].strip() if bracketed else parseaddr(text)[1]
+    address = (mailbox_parts(value) or ("", ""))[1]  # as the message reads it
     if not (address.isascii() and is_envelope_address(address)):
         hint = "; an internationalised domain goes in its xn-- form" if not address.isascii() else ""
         raise ConfigError(f"{where}: no email address in {value[:80]!r} (expected Name <name@example.org>{hint})")

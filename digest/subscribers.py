@@ -117,6 +117,21 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ENVELOPE_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
 
 
+def mailbox_parts(value: str) -> tuple[str, str] | None:
+    """(display name, address) of `Name <address>` (the name is all before the last "<")
+    or of a bare address written as one word; None for anything else (words after an
+    address, two addresses), which email.utils.parseaddr would glue into one."""
+    from email.utils import unquote
+
+    text = " ".join(value.split())
+    if text.endswith(">") and "<" in text:
+        name, _, address = text[:-1].rpartition("<")
+        return unquote(name.strip()), address.strip()
+    if not text or " " in text or "," in text or "<" in text or ">" in text:
+        return None
+    return "", text
+
+
 def is_envelope_address(address: str) -> bool:
     """Whether `address` can go into MAIL FROM or RCPT TO as it is (RFC 5321 and 6531
     limits: 64 octets before the @, 254 in all)."""

@@ -21,13 +21,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
-from email.utils import formatdate, parseaddr, unquote
+from email.utils import formatdate
 
 from digest.errors import DigestError, SubscriberError
 from digest.mail.dkim import DkimSigner, Unsigned, relaxed_line
 from digest.mail.render import clean, personal_fields, substitute
 from digest.models import RenderedDigest
-from digest.subscribers import EmailAddress, is_envelope_address, normalise_email
+from digest.subscribers import EmailAddress, is_envelope_address, mailbox_parts, normalise_email
 from digest.tokens import mac, secret_bytes
 
 
@@ -287,13 +287,11 @@ def _then(phrase: str, rest: str) -> str:
 
 
 def _split_address(value: str) -> tuple[str, str]:
-    """(display name, address) of "Name <address>" or a bare address. The name is taken
-    as everything before the last "<", so text in it cannot confuse the parse."""
-    value = clean(value)
-    if value.endswith(">") and "<" in value:
-        name, _, address = value[:-1].rpartition("<")
-        return unquote(name.strip()), address.strip()
-    return parseaddr(value)
+    """(display name, address) of "Name <address>" or a bare address (one word). The name
+    is taken as everything before the last "<", so text in it cannot confuse the parse.
+    Anything else ("news@example.org Daily", two addresses) gives no address, not one
+    glued from its words."""
+    return mailbox_parts(clean(value)) or ("", "")
 
 
 def _plain(text: str) -> bool:
@@ -324,8 +322,10 @@ def _unstructured(text: str, *, header: str) -> str:
 
 
 def _dot_atom(text: str) -> str:
-    """Text made safe for a Message-ID or List-Id label: atom characters and dots only."""
-    return re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+", "-", text).strip("-.")[:200]
+    """Text made safe for a Message-ID or List-Id label: atom characters and single dots
+    (a dot-atom has no empty part: "a..b" is no label)."""
+    atoms = re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+", "-", text)
+    return re.sub(r"\.{2,}", ".", atoms).strip("-.")[:200].rstrip(".")
 
 
 _SHARED = ("Date:", "List-Unsubscribe-Post:")

@@ -362,6 +362,7 @@ def _wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | 
         initial_indent=indent if first is None else first,
         subsequent_indent=indent,
         break_on_hyphens=False,
+        break_long_words=False,  # a long URL or word cut in two no longer works or reads
     )
 
 

@@ -269,3 +269,24 @@ def test_no_line_of_a_message_starts_with_a_dot(name, token):
 def test_the_greeting_says_a_name_written_last_name_first_in_speaking_order(name, greeting):
     fields = personal_fields(name=name, email="g@example.org", unsubscribe_url="", view_url="")
     assert fields["greeting"] == greeting
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["news@example.org Daily", "news@example.org\r\nBcc: x@example.net", "a@example.org, b@example.org", "Daily"],
+)
+def test_a_sender_that_is_not_one_address_is_refused_not_glued(sender):
+    # email.utils.parseaddr reads "news@example.org Daily" as "news@example.orgDaily".
+    with pytest.raises(MessageError, match="no ASCII email address"):
+        MessageFactory(render_digest(make_digest(1)), sender=sender)
+    factory = MessageFactory(render_digest(make_digest(1)), sender='"Daily, <News>" <news@example.org>')
+    assert factory.envelope_from == "news@example.org"
+
+
+def test_list_labels_are_dot_atoms_and_long_words_stay_whole_in_the_text_part():
+    rendered = render_digest(make_digest(1, title="B" * 300, sentences=("See https://example.org/" + "p" * 90,)))
+    factory = MessageFactory(rendered, sender="D <news@example.org>", list_id="daily..news..example.org.")
+    message = parse(factory.build(Recipient(email="ana@example.org")))
+    assert message["List-Id"].endswith("<daily.news.example.org>")
+    text = message.get_body(("plain",)).get_content()
+    assert "B" * 300 in text and "https://example.org/" + "p" * 90 in text
