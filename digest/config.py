@@ -571,10 +571,27 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
     values.setdefault("unsubscribe_url", f"{web_url}/unsubscribe?token={{token}}")
     values.setdefault("view_url", f"{web_url}/issues/{{issue}}")
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
+    for key in ("unsubscribe_url", "view_url"):
+        _check_link_template(values[key], f"{where}.{key}")
     for key, label in (("sender", "from"), ("reply_to", "reply_to")):
         if values.get(key):
             _check_mailbox(values[key], f"{where}.{label}")
     return ListSettings(name=name, sources=tuple(raw_sources), **values)
+
+
+# A link each message carries, before its token: a header line (List-Unsubscribe) holds
+# at most 998 characters, and a URL cannot be folded.
+_LINK_TEMPLATE_MAX = 800
+
+
+def _check_link_template(value: str, where: str) -> None:
+    if not value:
+        return  # "": no such link in the messages
+    scheme = value.split(":", 1)[0].lower()
+    if scheme not in ("http", "https") or any(c.isspace() or c in '<>"' for c in value):
+        raise ConfigError(f'{where}: expected an http(s) URL without spaces or <, >, " (got {value[:80]!r})')
+    if len(value) > _LINK_TEMPLATE_MAX:
+        raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
 
 
 def _check_mailbox(value: str, where: str) -> None:

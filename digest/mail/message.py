@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate
+from urllib.parse import quote
 
 from digest.errors import DigestError, SubscriberError
 from digest.mail.dkim import DkimSigner, Unsigned, relaxed_line
@@ -141,7 +142,8 @@ class MessageFactory:
             f"Date: {_date(int(time.time()))}",
             f"Message-ID: {self._message_id(address.key)}",
         ]
-        unsubscribe = [f"<{u}>" for u in (fields["unsubscribe_url"], _mailto(recipient.unsubscribe_mailto)) if u]
+        links = (_ascii_url(fields["unsubscribe_url"]), _mailto(recipient.unsubscribe_mailto))
+        unsubscribe = [f"<{u}>" for u in links if u]
         if unsubscribe:
             lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
             if fields["unsubscribe_url"]:
@@ -336,6 +338,12 @@ _relaxed_shared = functools.lru_cache(maxsize=8)(relaxed_line)
 def _date(second: int) -> str:
     """The Date header's value for this second (the messages of a second share it)."""
     return formatdate(second, usegmt=True)
+
+
+def _ascii_url(url: str) -> str:
+    """The URL as a header may carry it: characters outside ASCII percent-encoded (an IRI
+    made a URI, RFC 3987), as a browser sends it."""
+    return url if url.isascii() else re.sub(r"[^\x00-\x7f]+", lambda m: quote(m.group(), safe=""), url)
 
 
 def _mailto(value: str) -> str:

@@ -296,8 +296,8 @@ def safe_url(url: str | None) -> str | None:
     """The URL if it is an absolute http(s) URL without whitespace or controls, else None.
     A user name or password in it (https://user:secret@host/) is taken out: it is never
     the reader's, and a digest would hand it to every reader."""
-    if not url or _CONTROL_OR_SPACE.search(url) or has_format_characters(url):
-        return None
+    if not url or _CONTROL_OR_SPACE.search(url) or has_format_characters(url) or any(c in url for c in '<>"'):
+        return None  # '<', '>' and '"' are never a URL's own: in a header they would end it
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is no number

@@ -63,6 +63,9 @@ def test_password_is_not_in_repr():
         ({"smtp": {"port": "abc"}}, {}, "smtp.port: expected a whole number, got 'abc'"),
         ({"smtp": {"port": 1.5}}, {}, "smtp.port: expected a whole number"),
         ({"smtp": {"port": -1}}, {}, "smtp.port: must not be negative"),
+        ({"lists": {"d": {"unsubscribe_url": "https://e.org/u>,<https://x"}}}, {}, "lists.d.unsubscribe_url: expected"),
+        ({"lists": {"d": {"view_url": "https://e.org/" + "v" * 900}}}, {}, "lists.d.view_url: 914 characters"),
+        ({"lists": {"d": {"unsubscribe_url": "mailto:u@e.org"}}}, {}, "lists.d.unsubscribe_url: expected an http(s)"),
         ({"delivery": {"soft_bounce_days": 1e12}}, {}, "delivery.soft_bounce_days: must be at most"),
         ({"delivery": {"lease": 1e300}}, {}, "delivery.lease: must be at most 1,000,000,000"),
         ({"lists": {"d": {"timezone": "America"}}}, {}, "lists.d.timezone: unknown time zone 'America'"),
@@ -95,6 +98,10 @@ def test_bad_config_names_the_key(raw, environ, message):
     assert message in str(info.value)
     assert "\n" not in str(info.value)
     assert "SeCrEt" not in str(info.value)
+
+
+def test_an_empty_view_url_means_no_link():
+    assert parse({"lists": {"d": {"view_url": ""}}}).list("d").view_url == ""
 
 
 @pytest.mark.parametrize("host", ["mail.example.org", "127.0.0.1", "::1", "[2001:db8::25]", "smtp-relay_1.local"])

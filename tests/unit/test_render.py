@@ -290,3 +290,14 @@ def test_list_labels_are_dot_atoms_and_long_words_stay_whole_in_the_text_part():
     assert message["List-Id"].endswith("<daily.news.example.org>")
     text = message.get_body(("plain",)).get_content()
     assert "B" * 300 in text and "https://example.org/" + "p" * 90 in text
+
+
+def test_the_list_unsubscribe_header_carries_one_ascii_link_or_none():
+    rendered = render_digest(make_digest(1))
+    factory = MessageFactory(rendered, sender="D <news@example.org>")
+    smuggled = factory.build(
+        Recipient(email="a@example.org", unsubscribe_url="https://e.org/u>,<https://evil.example/x")
+    )
+    assert b"evil.example" not in smuggled.split(b"\r\n\r\n")[0]
+    iri = parse(factory.build(Recipient(email="a@example.org", unsubscribe_url="https://e.org/désabonner?t=1")))
+    assert iri["List-Unsubscribe"] == "<https://e.org/d%C3%A9sabonner?t=1>"
