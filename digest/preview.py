@@ -246,6 +246,13 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
                     )
             return None
 
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """The server's own errors (a method it does not take, a line or header too long)
+            as plain text with the same headers as every page."""
+            reason = " ".join((message or self.responses.get(code, ("error",))[0]).split())[:200]
+            self.close_connection = True
+            self._send(code, _Response("text/plain; charset=utf-8", f"{code} {reason}\n"), head=self.command == "HEAD")
+
         def _send(self, status: int, response: _Response, *, head: bool) -> None:
             data = response.body.encode("utf-8")
             self.send_response(status)

@@ -66,6 +66,26 @@ def test_only_its_own_routes(server):
         assert "root:" not in body
 
 
+def test_the_servers_own_errors_carry_every_pages_headers(server):
+    running, _ = server
+    host, port = running.httpd.server_address[:2]
+    for method, path, headers in (
+        ("POST", "/", {}),
+        ("OPTIONS", "*", {}),
+        ("GET", "/" + "x" * 70_000, {}),
+        ("GET", "/", {"X-Big": "y" * 70_000}),
+    ):
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request(method, path, headers=headers)
+        response = conn.getresponse()
+        body = response.read().decode()
+        assert response.status >= 400, (method, path[:20])
+        assert response.getheader("Content-Security-Policy") and response.getheader("X-Frame-Options") == "DENY"
+        assert response.getheader("X-Content-Type-Options") == "nosniff"
+        assert response.getheader("Content-Type").startswith("text/plain") and "<" not in body
+        conn.close()
+
+
 def test_binds_to_loopback_by_default(seeded):
     digest, daily = seeded
     running = PreviewServer(digest, daily, port=0)
