@@ -118,7 +118,7 @@ def stop_words_for(language: str) -> frozenset[str]:
 # catches a tenth of it (English news: at most 0.3 of its own share, on 187 stories).
 _DETECT_WORDS = 400
 _DETECT_MIN_SHARE = 0.2
-_DETECT_LEAD = 2.0
+_DETECT_LEAD = 1.5
 
 
 @functools.cache
@@ -128,7 +128,7 @@ def _stop_word_lists() -> tuple[tuple[str, frozenset[str]], ...]:
 
 def detect_language(text: str, *, default: str = DEFAULT_LANGUAGE) -> str:
     """``default`` (resolved), unless the text is clearly in another supported language:
-    one whose stop words make a fifth of its first words and twice the share the default's
+    one whose stop words make a fifth of its first words and 1.5 times the share the default's
     do. A German story in an English list is then split at German sentence ends ("ab dem
     14. Oktober" is one sentence) and stemmed as German."""
     default = resolve_language(default)
