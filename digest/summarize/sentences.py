@@ -62,8 +62,10 @@ def _is_supported(language: str) -> bool:
     if language not in punkt.available_languages():
         return False
     try:
-        Stemmer(language)
-    except LookupError:
+        # sumy makes a Greek or Polish stemmer without the package it needs and raises
+        # ValueError only when it first stems a word: try one.
+        Stemmer(language)("words")
+    except (LookupError, ValueError, ImportError):
         return False
     return True
 

@@ -398,3 +398,20 @@ def test_a_story_clearly_in_another_language_is_split_and_summarised_in_it():
         "Verbindungen streichen."
     )
     assert not any(s.endswith(("14.", "3.")) for s in picked)
+
+
+POLISH = (
+    "Rada miasta zdecydowała we wtorek, że stary most zostanie zamknięty na sześć miesięcy. "
+    "Inżynierowie mówią, że remont jest konieczny od wielu lat i nie można go dłużej odkładać. "
+    "Kierowcy będą musieli jeździć objazdem przez centrum, co wydłuży podróż o kilka minut. "
+    "Właściciele sklepów obawiają się, że stracą klientów w czasie remontu. "
+    "Prace mają się zakończyć przed końcem roku, jeśli pogoda na to pozwoli."
+)
+
+
+def test_a_language_whose_stemmer_is_missing_is_no_language_to_summarise_in(caplog):
+    # sumy knows Polish and Greek but stems them only with packages we do not install.
+    assert detect_language(POLISH, default="english") == "english"
+    with caplog.at_level(logging.WARNING, logger="digest.summarize.sentences"):
+        assert len(summarize_text(POLISH, sentences=2, language="polish")) == 2
+    assert "not supported" in caplog.text
