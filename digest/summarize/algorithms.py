@@ -365,8 +365,8 @@ def _summarize_paragraphs(
         # its ranking is then arbitrary but harmless.
         with np.errstate(divide="ignore", invalid="ignore"):
             picked = _summarizer(algorithm, language)(document, sentences)
-    except (ArithmeticError, np.linalg.LinAlgError) as exc:
-        logger.warning("%s failed on this text (%s); using the lead sentences", algorithm, exc)
+    except Exception as exc:  # noqa: BLE001 - one story's summary must not stop the digest: its lead will do
+        logger.warning("%s failed on this text (%s: %s); using the lead sentences", algorithm, type(exc).__name__, exc)
         picked = ()
     if not picked:
         # Text without content words (numbers, stop words only) gives some of

@@ -415,3 +415,19 @@ def test_a_language_whose_stemmer_is_missing_is_no_language_to_summarise_in(capl
     with caplog.at_level(logging.WARNING, logger="digest.summarize.sentences"):
         assert len(summarize_text(POLISH, sentences=2, language="polish")) == 2
     assert "not supported" in caplog.text
+
+
+def test_an_algorithm_that_raises_on_one_story_gives_its_lead_not_an_error(monkeypatch, caplog):
+    from digest.summarize import algorithms
+
+    def broken(algorithm, language):
+        def summarizer(document, count):
+            raise ValueError("a stemmer without its package")
+
+        return summarizer
+
+    monkeypatch.setattr(algorithms, "_summarizer", broken)
+    with caplog.at_level(logging.WARNING, logger=algorithms.__name__):
+        picked = summarize_text(LONG, sentences=2)
+    assert len(picked) == 2 and LONG.startswith(picked[0])
+    assert "ValueError: a stemmer without its package" in caplog.text
