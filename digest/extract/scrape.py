@@ -315,7 +315,22 @@ def _mark_threads(blocks: list[Block]) -> list[Block]:
 def _thread_follows(blocks: list[Block], heading: int) -> bool:
     window = blocks[heading + 1 : heading + 1 + _THREAD_LOOKAHEAD]
     furniture = sum(b.kind in (Kind.COMMENT, Kind.REPLY) for b in window)
-    return furniture >= 2 or any(b.kind is Kind.THREAD for b in window[:3])
+    if furniture >= 2:
+        return True
+    # Two thread lines in a row ("Comments", "Load more comments") with no reader's line
+    # under them: a thread only when what follows is not a story (a headline over prose).
+    return any(b.kind is Kind.THREAD for b in window[:3]) and not _story_follows(window)
+
+
+def _story_follows(window: list[Block]) -> bool:
+    """A headline (a fragment) right above two paragraphs, before any comment furniture."""
+    kinds = [b.kind for b in window if b.kind is not Kind.THREAD]
+    for k in range(len(kinds) - 2):
+        if kinds[k] in (Kind.COMMENT, Kind.REPLY):
+            return False
+        if kinds[k] is Kind.FRAGMENT and kinds[k + 1] is Kind.PROSE and kinds[k + 2] is Kind.PROSE:
+            return True
+    return False
 
 
 # A table of contents: at least this many list items in a row, most of them

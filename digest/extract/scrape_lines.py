@@ -195,9 +195,16 @@ def _unwrap(group: list[str], *, wrap: int | None = None) -> list[str]:
 def _pushed_over(prev: str, line: str, wrap: int | None) -> bool:
     """Whether ``line`` starts with a word the wrap pushed off a full ``prev``: the two
     are one paragraph, whatever the case of that word ("…a ton on" / "Friday on…")."""
-    if wrap is None or len(prev) < 0.75 * wrap or BULLET.match(line):
+    if wrap is None or len(prev) < 0.75 * wrap:
+        return False
+    if BULLET.match(line) and not (_NUMBERED.match(line) and not TERMINAL.search(prev)):
+        # A list item; but "73. The gap…" under a line cut mid-sentence is the number the
+        # wrap pushed down, not item 73.
         return False
     return len(prev) + 1 + len(line.split(" ", 1)[0]) > wrap
+
+
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
 
 
 def _looks_wrapped(lines: list[str], width: int) -> bool:

@@ -481,3 +481,47 @@ def test_a_text_scrape_in_another_encoding_is_read(encoding, content_type, warne
     article = extract_article(page)
     assert article is not None and "Café" in article.title and "café" in article.paragraphs[0]
     assert any("windows-1252" in w for w in article.warnings) is warned
+
+
+def _dump(headline: str, paragraphs: list[str]) -> str:
+    """A text browser's dump: the headline, then each paragraph wrapped at 71 columns."""
+    lines = [f"   {headline}", ""]
+    for paragraph in paragraphs:
+        lines += ["   " + line for line in textwrap.wrap(paragraph, 71)] + [""]
+    return "\n".join(lines)
+
+
+FINES = [
+    (
+        "The Millbrook Public Library board voted unanimously on Monday night to end overdue fines for good, "
+        "making permanent a pilot programme that began two years ago."
+    ),
+    (
+        "During the pilot the library saw nineteen hundred blocked cardholders return, and the share of books "
+        "brought back on time rose a little."
+    ),
+    (
+        "Fines had brought in about eighteen thousand dollars a year, less than one percent of the budget, "
+        "the library's director told the board."
+    ),
+]
+
+
+def test_a_comment_heading_above_the_story_does_not_take_the_story_for_comments():
+    # A page that prints its comment box first ("Comments", "Load more comments") and the story under it.
+    text = "Comments\n\n   Load more comments\n\n" + _dump("Library board votes to end late fines for good", FINES)
+    article = extract_scrape(text)
+    assert article is not None and article.title == "Library board votes to end late fines for good"
+    assert article.paragraphs == tuple(FINES)
+
+
+def test_a_number_the_wrap_pushed_to_the_start_of_a_line_is_no_list_item():
+    paragraph = (
+        "Ferreira explains that measurements based on the cosmic microwave background predict an expansion rate of about 67 "
+        "kilometres per second per megaparsec, while measurements using nearby supernovae give about 73. "
+        "The gap is now far larger than the stated uncertainties of either method."
+    )
+    text = _dump("Why the Hubble tension will not go away", [FINES[0], paragraph, FINES[1]])
+    assert any(line.startswith("   73. ") for line in text.splitlines())  # the case under test
+    article = extract_scrape(text)
+    assert article is not None and paragraph in article.paragraphs
