@@ -252,7 +252,9 @@ _CONTACT = _Cue(
 )
 _AD = re.compile(
     r"(?:advertisement|advert|sponsored|ad|story continues below(?: advertisement)?"
-    r"|article continues (?:below|after (?:the )?advertisement)|continue reading below|skip advert)",
+    r"|article continues (?:below|after (?:the )?advertisement)|continue reading below|skip advert|back to top\W*"
+    # the same label in the languages of the pages we meet most
+    r"|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|advertentie|reclame|reklama|annons|annonce)",
     re.IGNORECASE,
 )
 _MENU_SEPARATOR = re.compile(r"\s[|›»>/·•▪◦]\s")

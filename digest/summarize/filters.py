@@ -21,7 +21,11 @@ _FURNITURE = re.compile(
     r"|follow us|click here|tap here|apply now|shop now|buy now|order now|book now|learn more|find out more"
     r"|read more|more from|see more|view more|from other authors|share this|share on|advertisement"
     r"|sponsored (?:content|post|by)|paid (?:content|post)|(?:use|uses|accept) cookies|cookie (?:policy|settings)"
-    r"|privacy policy|terms of (?:use|service)|affiliate links?|earn a commission)\b"
+    r"|privacy policy|terms of (?:use|service)|affiliate links?|earn a commission"
+    # a paywall's or a sponsor's words, not the story's
+    r"|for paid subscribers|paid subscription|free account|(?:continue|keep) reading (?:with|below|for free)"
+    r"|brought to you by"
+    r"|this (?:episode|post|newsletter|video) is sponsored|back to top)\b"
     r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
     re.IGNORECASE,
 )
@@ -48,6 +52,8 @@ _FURNITURE_TRIGGERS = (
     "follow us", "click", "tap here", " now", "learn more", "find out", "read more", "more from", "see more",
     "view more", "other authors", "share", "advertisement", "sponsored", "paid ", "cookie", "privacy", "terms of",
     "affiliate", "commission", "tag", "filed under", "categor", "posted in", "related", "topics", "more:",
+    "free account", "reading with", "reading below", "reading for", "brought to you", "sponsor",
+    "back to top",
 )  # fmt: skip
 _OFFER_TRIGGERS = ("apr", "fee", "bonus", "cash", "trial", "limited", "exclusive", "code", "% off", "rate")
 

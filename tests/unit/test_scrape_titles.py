@@ -478,3 +478,9 @@ March 11, 2025 3:46 PM
 
 {TIDAL_BODY}"""
     assert_header(scrape, title="Two machines go in after three years of waiting", authors=("Mara Lindqvist",))
+
+
+def test_an_advertisement_label_in_another_language_is_an_ad():
+    for label in ("REKLAMA", "Anzeige", "Publicidad", "Publicité", "Back to top ↑", "Continue reading below"):
+        assert classify(label) is Kind.AD, label
+    assert classify("Reklama w Polsce rośnie szybciej niż kiedykolwiek przedtem.") is not Kind.AD

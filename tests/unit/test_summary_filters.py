@@ -34,6 +34,9 @@ FURNITURE = [
     "Read more stories about the harbour, the ferry and the channel from other authors.",
     "Get a 0% intro APR on ferry tickets for 15 months with the Voyager card, and no annual fee. Apply now.",
     "Tags: harbour, ferry, channel, dredging, shellfish.",
+    "This post is for paid subscribers.",
+    "Continue reading with a free account to see the rest of the harbour report.",
+    "This episode is brought to you by Stellar Sleep, the mattress for deep rest.",
 ]
 CODE_AND_TABLES = [
     "channel_depth = (high_water - silt) / 2; if (channel_depth < 3) { cancel(ferry); }",
@@ -173,3 +176,15 @@ def test_the_headline_printed_again_in_the_body_is_never_a_summary_sentence():
     story = Article(url="https://courier.example/dredging", title=headline, paragraphs=tuple(body))
     picked = summarize(story, sentences=3).sentences
     assert headline not in picked and len(picked) == 3
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The council voted to keep reading rooms open on Sundays at the harbour library.",
+        "Children who keep reading on holiday do better at school, the ferry survey found.",
+        "The festival's sponsors include the Harbour Trust and two of the ferry operators.",
+    ],
+)
+def test_news_that_shares_words_with_a_paywall_or_a_sponsor_read_is_a_candidate(sentence):
+    assert is_candidate(sentence)
