@@ -21,6 +21,23 @@ _NAME_TOKEN = re.compile(
     r"|[A-Z][a-z]*[A-Z][a-zà-öø-ÿ]+"
     r"|[A-Z]\.(?:[A-Z]\.)?|Jr\.?|Sr\.?|II|III|IV"
 )
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _is_name_token(token: str) -> bool:
+    """A capitalised word of a name, in any cased script: "Ana", "O'Neil", "McDonald",
+    "Jean-Luc", and "Wiśniewski", "Łukasz", "Dvořák", "Öztürk" too; "J." and "Jr"."""
+    if _NAME_TOKEN.fullmatch(token):
+        return True
+    if token.isascii():
+        return False  # the pattern above is the ASCII rule
+    parts = token.split("-")
+    return all(
+        _LETTERS.fullmatch(part) is not None and part[0].isupper() and any(c.islower() for c in part[1:])
+        for part in parts
+    )
+
+
 _PARTICLES = frozenset(
     ["de", "da", "van", "von", "der", "den", "del", "la", "le", "bin", "al", "di", "du", "dos", "das", "ter", "ten"]
 )
@@ -213,10 +230,13 @@ _NOT_NAME_WORDS = frozenset(
 )
 # "By" in the languages whose pages we meet most: German, French, Spanish and Portuguese,
 # Italian, Dutch, Swedish and Norwegian, Danish.
-_BY = r"(?:by|von|par|por|di|door|av|af)"
+_BY = r"(?:by|von|par|por|di|door|av|af|بقلم)"
+# "Author:" in the same languages: German, Spanish, Portuguese and Polish "Autor", French
+# "Auteur", Italian "Autore", Dutch "Auteur", Swedish "Författare".
+_AUTHOR = r"(?:author|autor|autorin|auteur|autore|författare)"
 _BYLINE = re.compile(
     rf"^(?:{_BY}|posted by|written by|words by|words and \w+ by|story by|text by|reported by|interview by"
-    r"|interviewed by|author:?)\s+(?P<rest>.+)$",
+    rf"|interviewed by|{_AUTHOR}:?)\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 _PLAIN_BY = re.compile(rf"^(?:{_BY}|interview by|interviewed by)\s", re.IGNORECASE)
@@ -258,7 +278,7 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
     for token in tokens:
         if token in _PARTICLES:
             continue
-        if not _NAME_TOKEN.fullmatch(token) or token.rstrip(".").lower() in _NOT_NAME_WORDS:
+        if not _is_name_token(token) or token.rstrip(".").lower() in _NOT_NAME_WORDS:
             return False
     return True
 
@@ -407,7 +427,8 @@ _ORGANISATION_ENDS = frozenset(
     ]
 )
 _BYLINE_PREFIX = re.compile(
-    rf"^(?:(?:(?:analysis|text|words|story|photos?|report|interview|interviewed) )?by|{_BY})\s+", re.IGNORECASE
+    rf"^(?:(?:(?:analysis|text|words|story|photos?|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:)\s*",
+    re.IGNORECASE,
 )
 
 

@@ -60,9 +60,11 @@ def test_a_byline_in_another_language_or_for_an_interview_names_the_person():
         ("Par Claire Fontaine — Publié le 4 septembre 2025 à 06h45", "Claire Fontaine"),
         ("Por Lucía Ortega", "Lucía Ortega"),
         ("Interview by Jonah Feld | February 20, 2025", "Jonah Feld"),
+        ("Autor: Krzysztof Wiśniewski", "Krzysztof Wiśniewski"),  # a name outside Latin-1
+        ("By Łukasz Żak and Zoë Dvořák", "Łukasz Żak|Zoë Dvořák"),
     ]:
         assert classify(line) is Kind.BYLINE, line
-        assert byline_names(line) == (name,), line
+        assert byline_names(line) == tuple(name.split("|")), line
     # the same words opening a sentence are no byline
     for sentence in ("Par ailleurs, le conseil a voté le projet.", "Von Anfang an war klar, dass es teuer wird."):
         assert byline_names(sentence) == (), sentence
