@@ -261,7 +261,6 @@ _WEEKDAYS = frozenset(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
      "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
 )  # fmt: skip
-_DATE_WORDS = _WEEKDAYS | {"on", "at", "updated", "published", "posted"}
 # A dated byline is short; the pattern's cost grows with the square of a long line of separators.
 _DATED_BYLINE_MAX_CHARS = 160
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
@@ -564,8 +563,10 @@ _TZ_HOURS = {
     "MST": -7, "MDT": -6, "MT": -7, "PST": -8, "PDT": -7, "PT": -8,
 }  # fmt: skip
 # Words that may sit beside a date on a dateline without making it prose.
-_DATE_WORDS = frozenset(
+_DATE_WORDS = _WEEKDAYS | frozenset(
     [
+        "h",  # 08h30
+        "uhr",  # 14:22 Uhr
         "published",
         "updated",
         "posted",
@@ -726,5 +727,11 @@ def is_date_line(text: str) -> bool:
         rest.append(text[cursor:start])
         cursor = end
     rest.append(text[cursor:])
+    if _LABEL.fullmatch(rest[0].strip()):
+        rest[0] = ""  # "Data publikacji: 02.09.2024": a label in any language, before the date
     leftover = re.findall(r"[A-Za-z][A-Za-z.]*", " ".join(rest))
     return all(word.lower().rstrip(":") in _DATE_WORDS for word in leftover)
+
+
+# A date's label: up to three words and a colon ("Published:", "Data publikacji:").
+_LABEL = re.compile(r"(?:[^\W\d_]+\s+){0,2}[^\W\d_]+\s*:")

@@ -280,6 +280,8 @@ Email
         ("Updated Mar 7, 2022 10:15 AM EST", datetime(2022, 3, 7, 15, 15, tzinfo=UTC)),
         ("Published: Aug. 14, 2023, 6:05 p.m.", datetime(2023, 8, 14, 18, 5, tzinfo=UTC)),
         ("2022-03-07T09:30:00+02:00", datetime(2022, 3, 7, 7, 30, tzinfo=UTC)),
+        ("Data publikacji: 07.03.2022, 14:05", datetime(2022, 3, 7, 14, 5, tzinfo=UTC)),  # a label in any language
+        ("17/03/2022 08h30", datetime(2022, 3, 17, tzinfo=UTC)),  # a day past 12 comes first
         ("Monday", None),
     ],
 )
