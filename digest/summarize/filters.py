@@ -29,6 +29,12 @@ _FURNITURE = re.compile(
     r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
     re.IGNORECASE,
 )
+# A newsletter's greeting: "Hi all, and welcome to issue 142."
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|greetings)\b[^.!?]{0,30}[,!]|\bwelcome to (?:issue|edition|episode|this week's|the latest)\b",
+    re.IGNORECASE,
+)
+_GREETING_STARTS = ("hi", "hello", "hey", "dear", "greetings")
 # An offer rather than news: a rate, a card, a deal and an appeal to act.
 _OFFER = re.compile(
     r"\b(?:apr|intro(?:ductory)? (?:rate|apr)|cash ?back|annual fee|sign-up bonus|welcome bonus|no fee|free trial"
@@ -110,6 +116,8 @@ def is_candidate(sentence: str) -> bool:
         return False
     low = text.lower()
     if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
+        return False
+    if (low.startswith(_GREETING_STARTS) or "welcome to" in low) and _GREETING.search(text):
         return False
     return not (any(trigger in low for trigger in _OFFER_TRIGGERS) and len(_OFFER.findall(text)) >= 2)
 

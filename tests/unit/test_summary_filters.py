@@ -37,6 +37,8 @@ FURNITURE = [
     "This post is for paid subscribers.",
     "Continue reading with a free account to see the rest of the harbour report.",
     "This episode is brought to you by Stellar Sleep, the mattress for deep rest.",
+    "Hi all, and welcome to issue 142 of the harbour letter.",
+    "Welcome to this week's roundup of ferry and harbour news.",
 ]
 CODE_AND_TABLES = [
     "channel_depth = (high_water - silt) / 2; if (channel_depth < 3) { cancel(ferry); }",
@@ -184,6 +186,8 @@ def test_the_headline_printed_again_in_the_body_is_never_a_summary_sentence():
         "The council voted to keep reading rooms open on Sundays at the harbour library.",
         "Children who keep reading on holiday do better at school, the ferry survey found.",
         "The festival's sponsors include the Harbour Trust and two of the ferry operators.",
+        "Hikers welcome the new harbour trail, which opened on Monday after two years of work.",
+        "The dear old ferry returns to service on Monday, the operator said in a statement.",
     ],
 )
 def test_news_that_shares_words_with_a_paywall_or_a_sponsor_read_is_a_candidate(sentence):
