@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -53,8 +54,15 @@ def save_issue(store: Store, *, n_articles: int = 2, list_settings: ListSettings
 
 
 async def send(
-    store: Store, issue, server: RecordingSMTPServer, options: DeliveryOptions = FAST, *, timeout: float = 5
+    store: Store,
+    issue,
+    server: RecordingSMTPServer,
+    options: DeliveryOptions = FAST,
+    *,
+    timeout: float = 5,
+    **extra: Any,
 ):
+    """`deliver_issue` of LIST's issue through `server`; `extra` (stop, verp, id_secret...) passed on."""
     smtp = SmtpSettings(host=server.host, port=server.port, security="none", timeout=timeout)
     return await deliver_issue(
         issue,
@@ -63,6 +71,7 @@ async def send(
         sender=LIST.sender,
         recipient_for=recipient_factory(LIST, secret=SECRET),
         options=options,
+        **extra,
     )
 
 

@@ -216,11 +216,7 @@ async def test_a_run_tries_each_message_at_most_attempts_times_even_with_no_defe
 
 @pytest.mark.parametrize("wait", ["pace", "backoff"])
 async def test_a_stop_ends_a_slow_send_without_waiting_out_its_pace_or_backoff(store, smtp_server, wait):
-    from digest.app import recipient_factory
-    from digest.config import SmtpSettings
     from digest.delivery.options import Stop
-    from digest.delivery.send import deliver_issue
-    from tests.helpers import LIST, SECRET
 
     emails = subscribe(store, 6)
     if wait == "pace":  # one message every 30 s: the queue behind the first waits minutes
@@ -231,15 +227,7 @@ async def test_a_stop_ends_a_slow_send_without_waiting_out_its_pace_or_backoff(s
     stop = Stop()
     asyncio.get_running_loop().call_later(1.0, stop.request, "stopped by SIGTERM")
     report_ = await asyncio.wait_for(
-        deliver_issue(
-            save_issue(store),
-            store=store,
-            smtp=SmtpSettings(host=smtp_server.host, port=smtp_server.port, security="none", timeout=5),
-            sender=LIST.sender,
-            recipient_for=recipient_factory(LIST, secret=SECRET),
-            options=options,
-            stop=stop,
-        ),
+        send(store, save_issue(store), smtp_server, options, stop=stop),
         timeout=15,  # without heeding the stop: 150 s of pace, or 60 s of backoff
     )
     assert report_.stopped == "stopped by SIGTERM"

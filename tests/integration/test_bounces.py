@@ -26,7 +26,7 @@ from digest.mail.compose import compose
 from digest.mail.verp import Verp
 from digest.models import Article, ChangeSource, DeliveryStatus, SubscriberChange, SubscriberStatus, Summary
 from digest.store import Store
-from tests.helpers import DAY, FAST, LIST, NOW, REPO, SECRET, digest_cli, save_issue, subscribe
+from tests.helpers import DAY, FAST, LIST, NOW, REPO, SECRET, digest_cli, save_issue, send, subscribe
 from tests.smtp_server import RecordingSMTPServer
 
 SAMPLES = REPO / "tests" / "data" / "bounces"
@@ -50,16 +50,7 @@ async def send_issue(store: Store, verp: Verp | None, issue=None) -> tuple[str, 
     server; (issue id, each reader's message, each reader's envelope sender)."""
     issue = issue or save_issue(store)
     with RecordingSMTPServer() as server:
-        await deliver_issue(
-            issue,
-            store=store,
-            smtp=SmtpSettings(host=server.host, port=server.port, security="none", timeout=5),
-            sender=LIST.sender,
-            recipient_for=recipient_factory(LIST, secret=SECRET),
-            options=FAST,
-            verp=verp,
-            id_secret=SECRET,  # as the application sends: the secret of settings_for
-        )
+        await send(store, issue, server, verp=verp, id_secret=SECRET)  # the secret of settings_for, as sent
         copies = {a.recipient: a for a in server.accepted}
     return (
         issue.rendered.digest.issue_id,
