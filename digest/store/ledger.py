@@ -95,7 +95,20 @@ class LedgerMixin(StoreBase):
                 .mappings()
                 .all()
             )
-        return [Claim(subscriber=subscriber_from_row(r), attempts=attempts[r["id"]]) for r in rows]
+            # A reader who left (or bounced) since the run began gets nothing more: their row
+            # is skipped here, as skip_inactive does at the start of a run.
+            left = [r["id"] for r in rows if r["status"] != SubscriberStatus.ACTIVE.value]
+            if left:
+                conn.execute(
+                    sa.update(deliveries_table)
+                    .where(deliveries_table.c.issue_id == issue_id, deliveries_table.c.subscriber_id.in_(left))
+                    .values(status=DeliveryStatus.SKIPPED.value, updated_at=now)
+                )
+        return [
+            Claim(subscriber=subscriber_from_row(r), attempts=attempts[r["id"]])
+            for r in rows
+            if r["status"] == SubscriberStatus.ACTIVE.value
+        ]
 
     def hourly_used(self, issue_id: str, *, now: datetime) -> int:
         """What the hourly cap counts: messages sent in the hour before `now` (any issue),

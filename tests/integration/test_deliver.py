@@ -265,3 +265,24 @@ def test_what_a_send_logs_names_its_list_and_issue(store, caplog):
     assert failed and all(
         ids.get("list") == "daily" and ids.get("issue") == issue.rendered.digest.issue_id for ids in failed
     )
+
+
+async def test_a_reader_who_leaves_during_a_send_gets_nothing_more(store, smtp_server):
+    from digest.models import ChangeSource
+
+    emails = subscribe(store, 30)
+    issue = save_issue(store)
+    leaving = emails[-1]  # the last to be claimed
+    left: list[str] = []
+
+    def after_batch(*_: object) -> None:
+        if not left:  # the first batch is sent: the reader unsubscribes now, mid-send
+            store.set_subscriber_status(
+                "daily", leaving, SubscriberStatus.UNSUBSCRIBED, at=datetime.now(UTC), source=ChangeSource.ONE_CLICK
+            )
+            left.append(leaving)
+
+    report = await send(store, issue, smtp_server, DeliveryOptions(connections=1, batch=5), on_batch=after_batch)
+    assert left and report.complete
+    assert leaving not in smtp_server.by_recipient()
+    assert len(smtp_server.accepted) == 29 and report.totals[DeliveryStatus.SKIPPED] == 1
