@@ -319,7 +319,10 @@ def _row_subscriber(row: list[str], columns: _Columns) -> NewSubscriber:
 
 
 def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv.Error, int]]:
-    """(first line, row or the csv error, last line) for each record, streaming."""
+    """(first line, row or the csv error, last line) for each record, streaming. After a
+    csv error (a field over csv.field_size_limit(), say) nothing more is read: the reader
+    would go on from inside the broken record, and take the rest of a quoted field for
+    rows of their own (addresses nobody gave)."""
     # strict: an unclosed quote is an error at the end, not a field that silently eats the file.
     reader = csv.reader(_lines(source), skipinitialspace=True, strict=True)
     last = 0
@@ -328,8 +331,9 @@ def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv
             row: list[str] | csv.Error = next(reader)
         except StopIteration:
             return
-        except csv.Error as error:  # e.g. a field over csv.field_size_limit(); reading goes on
-            row = error
+        except csv.Error as error:
+            yield last + 1, csv.Error(f"{error}; nothing after it is read"), reader.line_num
+            return
         first, last = last + 1, reader.line_num
         yield first, row, last
 

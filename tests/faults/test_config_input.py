@@ -191,3 +191,14 @@ def test_a_mistyped_command_or_option_is_one_clear_line(tmp_path, args, needles)
     result = run_with(tmp_path, "", *args)
     one_clear_line(result, *needles)
     assert result.stdout == ""
+
+
+def test_a_field_too_long_to_read_does_not_turn_the_rest_of_its_quotes_into_readers(tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text(
+        'email,name\nana@example.org,"' + "x" * 140_000 + '\ninjected@example.org,Injected\ntail"\nbo@example.org,Bo\n'
+    )
+    result = run_with(tmp_path, "", "subscribers", "import", str(people), "--skip-invalid")
+    assert "nothing after it is read" in result.stderr, result.stderr
+    listed = run_with(tmp_path, "", "subscribers", "list")
+    assert "injected@example.org" not in listed.stdout
