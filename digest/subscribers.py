@@ -318,13 +318,33 @@ def _row_subscriber(row: list[str], columns: _Columns) -> NewSubscriber:
     )
 
 
+class _CountedLines:
+    """The lines the csv reader reads, counted, with the parity of the quotes seen since
+    the last record ended (odd: inside a quoted field)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.count = 0
+        self.open_quote = False
+
+    def __iter__(self) -> _CountedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        self.open_quote ^= line.count('"') % 2 == 1
+        return line
+
+
 def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv.Error, int]]:
     """(first line, row or the csv error, last line) for each record, streaming. After a
-    csv error (a field over csv.field_size_limit(), say) nothing more is read: the reader
-    would go on from inside the broken record, and take the rest of a quoted field for
-    rows of their own (addresses nobody gave)."""
+    csv error inside a quoted field (one over csv.field_size_limit(), say), the lines up to
+    the quote's end belong to the broken record: the reader would take them for records of
+    their own (addresses nobody gave), so they are passed over with it."""
+    lines = _CountedLines(_lines(source))
     # strict: an unclosed quote is an error at the end, not a field that silently eats the file.
-    reader = csv.reader(_lines(source), skipinitialspace=True, strict=True)
+    reader = csv.reader(lines, skipinitialspace=True, strict=True)
     last = 0
     while True:
         try:
@@ -332,9 +352,11 @@ def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv
         except StopIteration:
             return
         except csv.Error as error:
-            yield last + 1, csv.Error(f"{error}; nothing after it is read"), reader.line_num
-            return
-        first, last = last + 1, reader.line_num
+            row = error
+            while lines.open_quote and next(lines, None) is not None:
+                pass  # the rest of the broken record's quoted field
+        lines.open_quote = False
+        first, last = last + 1, lines.count
         yield first, row, last
 
 
