@@ -5,6 +5,7 @@ transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -16,6 +17,12 @@ from digest.models import ChangeSource, SubscriberChange, SubscriberStatus
 from digest.store.base import StoreBase
 from digest.store.schema import subscribers_table
 from digest.store.subscribers import _retired_key
+
+
+def _import_lock(list_name: str) -> int:
+    """The pg_advisory_xact_lock key of a list's imports (a signed 64-bit number)."""
+    digest = hashlib.sha256(f"digest import\n{list_name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class Duplicate(NamedTuple):
@@ -190,6 +197,10 @@ class ImportsMixin(StoreBase):
             return conn.execute(statement, params).rowcount
 
         if postgres:
+            # Imports to one list apply one at a time: a second one's UPDATE would not see
+            # the first's uncommitted readers, and its INSERT would then skip them (ON
+            # CONFLICT DO NOTHING), losing its names and attributes without a word.
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_import_lock(list_name))))
             conn.exec_driver_sql("ANALYZE import_rows")  # a temporary table has no statistics otherwise
             forms = {"json": "CAST(r.attributes AS JSON)", "empty": "CAST('{}' AS JSON)"}
             present = run(_UPDATE_PRESENT % forms)

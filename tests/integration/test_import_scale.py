@@ -185,3 +185,29 @@ def test_reading_the_file_leaves_the_store_free_for_other_writers(store):
     assert store.import_subscribers("daily", chunks, at=datetime.now(UTC), on_chunk=write_elsewhere) == (2, 0)
     assert seen == [1, 1]
     assert store.count_subscribers("other") == 2 and store.count_subscribers("daily") == 2
+
+
+def test_two_imports_of_one_list_at_once_lose_nothing(store):
+    """Both stage their rows, then apply at the same moment: the second sees the first's
+    readers (as already subscribed) and gives them its names, instead of adding nobody."""
+    import threading
+
+    staged = [threading.Event(), threading.Event()]
+    results: list[tuple[int, int]] = []
+
+    def one_import(mine: int, name: str) -> None:
+        def keep() -> bool:  # both are staged before either applies
+            staged[mine].set()
+            return staged[1 - mine].wait(10)
+
+        chunks = [[(i + 2, new_subscriber(f"r{i}@example.org", name=name)) for i in range(300)]]
+        results.append(store.import_subscribers("daily", chunks, at=datetime.now(UTC), keep=keep))
+
+    threads = [threading.Thread(target=one_import, args=(n, f"Name {n}")) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [(0, 300), (300, 0)]
+    # Every reader has the name of the import applied last, none a mix or a lost one.
+    assert len({s.name for s in store.iter_subscribers("daily")}) == 1
