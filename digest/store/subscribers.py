@@ -506,10 +506,16 @@ class SubscribersMixin(StoreBase):
     ) -> Iterator[Subscriber]:
         """Stream a list's subscribers in id order, `batch` rows per query: memory stays flat."""
         last = 0
+        if self.engine.dialect.name == "sqlite":
+            # "+": not by the (list_name, key) index, which gives the list's rows out of id
+            # order, so every page would read and sort the whole list; by the ids instead.
+            on_list = sa.text("+subscribers.list_name = :on_list").bindparams(on_list=list_name)
+        else:
+            on_list = subscribers_table.c.list_name == list_name
         while True:
             query = (
                 sa.select(subscribers_table)
-                .where(subscribers_table.c.list_name == list_name, subscribers_table.c.id > last)
+                .where(on_list, subscribers_table.c.id > last)
                 .order_by(subscribers_table.c.id)
                 .limit(batch)
             )

@@ -206,3 +206,22 @@ def test_an_outcome_written_costs_the_same_however_many_claims_are_in_flight(eac
     for step in ("record", "renew", "release"):
         # Reading every row in flight would be 100 times the work.
         assert work["many"][step] < 1.5 * work["few"][step] + 20, (step, work)
+
+
+def test_a_page_of_a_lists_readers_costs_the_same_however_long_the_list(tmp_path):
+    """`subscribers list` pages through a list by id: on SQLite a page read by the
+    (list_name, key) index had to read and sort the whole list (7 minutes for 2 million)."""
+    import itertools
+
+    from digest.subscribers import new_subscriber
+
+    cost = {}
+    for readers in (1_000, 10_000):
+        with Store(f"sqlite:///{tmp_path / f'{readers}.db'}") as store:
+            people = [new_subscriber(f"r{i:06d}@example.org") for i in range(readers)]
+            store.add_subscribers("daily", people, at=NOW)
+            store.add_subscribers("other", people[:500], at=NOW)
+            cost[readers] = sqlite_steps(
+                store, lambda s=store: list(itertools.islice(s.iter_subscribers("daily", batch=100), 100))
+            )
+    assert cost[10_000] < 2 * cost[1_000], cost
