@@ -506,6 +506,7 @@ class SubscribersMixin(StoreBase):
     ) -> Iterator[Subscriber]:
         """Stream a list's subscribers in id order, `batch` rows per query: memory stays flat."""
         last = 0
+        on_list: sa.ColumnElement[bool] | sa.TextClause
         if self.engine.dialect.name == "sqlite":
             # "+": not by the (list_name, key) index, which gives the list's rows out of id
             # order, so every page would read and sort the whole list; by the ids instead.
