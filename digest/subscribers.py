@@ -262,7 +262,8 @@ def new_subscriber(email: str, *, name: str = "", attributes: Mapping[str, str] 
         email=address,
         key=key,
         name=clean_name(name),
-        attributes=MappingProxyType({k: _clean_text(v) for k, v in (attributes or {}).items()}),
+        # Names as values: a header cell's NUL or bidi control is no part of a column's name.
+        attributes=MappingProxyType({_clean_text(k): _clean_text(v) for k, v in (attributes or {}).items()}),
     )
 
 
@@ -291,7 +292,7 @@ def _is_blank(row: list[str]) -> bool:
 
 
 def _columns(header: list[str], line: int) -> _Columns:
-    names = [cell.strip() for cell in header]
+    names = [_clean_text(cell) for cell in header]  # a NUL or bidi control is no part of a name
     folded = [name.casefold() for name in names]
     where = f"cannot import subscribers (line {line})"
     for i, (name, fold) in enumerate(zip(names, folded, strict=True)):

@@ -405,3 +405,10 @@ def test_read_token_raises_only_token_error(text, secret):
 def test_token_round_trip_property(list_name, key, version, secret):
     value = make_token(secret=secret, list_name=list_name, key=key, version=version)
     assert read_token(value, secret=secret) == TokenClaims(list_name, key, version)
+
+
+def test_a_header_cells_controls_are_no_part_of_the_column_name():
+    result = parse_subscriber_csv("email,ci\x00ty,\u202eplan\nana@example.org,Millbrook,gold\n")
+    assert dict(result.subscribers[0].attributes) == {"city": "Millbrook", "plan": "gold"}
+    with pytest.raises(SubscriberError, match="the column 'city' more than once"):
+        parse_subscriber_csv("email,city,ci\u200bty\nana@example.org,a,b\n")  # the same name once cleaned
