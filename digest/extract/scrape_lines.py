@@ -195,7 +195,7 @@ def _unwrap(group: list[str], *, wrap: int | None = None) -> list[str]:
 def _pushed_over(prev: str, line: str, wrap: int | None) -> bool:
     """Whether ``line`` starts with a word the wrap pushed off a full ``prev``: the two
     are one paragraph, whatever the case of that word ("…a ton on" / "Friday on…")."""
-    if wrap is None or len(prev) < 0.75 * wrap:
+    if wrap is None or len(prev) < 0.75 * wrap or _CREDIT_END.search(prev):
         return False
     if BULLET.match(line) and not (_NUMBERED.match(line) and not TERMINAL.search(prev)):
         # A list item; but "73. The gap…" under a line cut mid-sentence is the number the
@@ -213,9 +213,20 @@ def _looks_wrapped(lines: list[str], width: int) -> bool:
     return len(full) >= 0.6 * len(lines) and len(open_ended) >= len(full) / 2
 
 
+# A caption ends with its credit: "… since 1972. Image: Hannah Price", "(AP Photo/Jo Lee)".
+_CREDIT_END = re.compile(
+    r"(?:\b(?:images?|photos?|photographs?|pictures?|illustrations?|credits?)\s*:\s*[^\W\d_][\w.'’ -]{1,40}"
+    r"|\([^()]*\b(?:photo|image|credit)s?\b[^()]*\))$",
+    re.IGNORECASE,
+)
+_LABEL_WORDS = 3  # "Advertisement", "Continue reading below": a label of its own, not a paragraph's end
+
+
 def _joins(prev: str, line: str, *, width: int, wrapped: bool) -> bool:
-    if BULLET.match(line):
-        return False
+    if BULLET.match(line) or _CREDIT_END.search(prev):
+        return False  # a list item; or the line after a caption, which ends with its credit
+    if TERMINAL.search(prev) and len(line.split()) <= _LABEL_WORDS and not TERMINAL.search(line):
+        return False  # a sentence ended the line, and a label (no sentence) stands under it
     if wrapped:
         return len(prev) >= 0.75 * width
     # Otherwise only a long open line continued by a lowercase start: a headline

@@ -527,3 +527,23 @@ def test_a_number_the_wrap_pushed_to_the_start_of_a_line_is_no_list_item():
     assert any(line.startswith("   73. ") for line in text.splitlines())  # the case under test
     article = extract_scrape(text)
     assert article is not None and paragraph in article.paragraphs
+
+
+def test_a_dump_without_blank_lines_between_blocks_keeps_the_caption_and_labels_apart():
+    # Blocks in <div>s, not <p>s: a text browser prints them one under the other, no blank line.
+    caption = "The shop has traded on the high street since 1972. Image: Hannah Price"
+    lines = ["   Harrow & Vine, the high street's last bookshop, to close after 52 years", ""]
+    body = [
+        caption,
+        *textwrap.wrap(FINES[0], 71),
+        *textwrap.wrap('"We have tried everything," Carol Dunmore said. "Events, a café, online orders."', 71),
+        "Advertisement",
+        "Continue reading below",
+        *textwrap.wrap(FINES[1], 71),
+        *textwrap.wrap(FINES[2], 71),
+    ]
+    article = extract_scrape("\n".join(lines + ["   " + line for line in body]))
+    assert article is not None
+    assert article.paragraphs[0] == FINES[0]  # not glued to the caption above it (and lost with it)
+    assert any(p.startswith('"We have tried everything,"') and p.endswith('orders."') for p in article.paragraphs)
+    assert not any("Advertisement" in p or "Image: Hannah Price" in p for p in article.paragraphs)
