@@ -42,6 +42,7 @@ class SendPlan:
     owed: int
     reopened_failed: int = 0
     reopened_uncertain: int = 0
+    deferred: int = 0  # of the owed, deferred by the server: each goes when its retry is due
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +134,9 @@ def plan_send(
     current = stored.rendered.digest.issue_id
     failed = store.reopen(current, [DeliveryStatus.FAILED], at=now) if resend_failed else 0
     uncertain = store.reopen(current, [DeliveryStatus.UNCERTAIN], at=now) if resend_uncertain else 0
-    owed = sum(n for s, n in store.ledger_totals(current).items() if s in _OWED)
-    return SendPlan(stored, owed, failed, uncertain)
+    totals = store.ledger_totals(current)
+    owed = sum(n for s, n in totals.items() if s in _OWED)
+    return SendPlan(stored, owed, failed, uncertain, deferred=totals[DeliveryStatus.DEFERRED])
 
 
 def send_list(

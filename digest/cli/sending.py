@@ -231,9 +231,10 @@ def _send_with_progress(use, settings, chosen, *, store, **options):
                     "did arrive gets a second one",
                     markup=False,
                 )
+            waiting = f" ({plan.deferred} of them deferred: each goes when its retry is due)" if plan.deferred else ""
             out.print(
                 f"Sending {plan.issue.rendered.subject!r} (issue {plan.issue.rendered.digest.issue_id}) "
-                f"to {plan.owed} subscriber(s)",
+                f"to {plan.owed} subscriber(s){waiting}",
                 markup=False,
             )
             progress.update(task, total=plan.owed)
