@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["has_format_characters", "printable", "remove_invisible"]
+__all__ = ["fold", "has_format_characters", "printable", "remove_invisible"]
 
 _KEPT = frozenset(
     "\u200c\u200d"  # ZWNJ, ZWJ
@@ -37,6 +37,15 @@ def remove_invisible(text: str) -> str:
 # Characters no XML document may hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF),
 # and the C1 controls and DEL, which no reader shows: a title with one would break a feed.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """The words of `text`, case-folded, one space apart: what two spellings of one
+    headline have in common ("Old bridge to close again!" and "old bridge to close again")."""
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def printable(text: str) -> str:

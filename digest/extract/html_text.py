@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 
+from digest.text import fold
+
 WORD = re.compile(r"\w+")
 _SAME_TEXT_SHARE = 0.8
-
-
-def fold(text: str) -> str:
-    return " ".join(WORD.findall(text.casefold()))
 
 
 def same_text(a: str, b: str) -> bool:

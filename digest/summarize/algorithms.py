@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +58,7 @@ from digest.summarize.sentences import (
     stemmer_for,
     stop_words_for,
 )
+from digest.text import fold
 
 __all__ = [
     "ALGORITHMS",
@@ -339,10 +339,10 @@ def _summarize_paragraphs(
         return ()
     language = detect_language("\n".join(paragraphs[:_DETECT_PARAGRAPHS]), default=language)
     # The headline printed again at the top of the body is no summary of it.
-    headline = _folded(headings[0]) if headings else ""
+    headline = fold(headings[0]) if headings else ""
 
     def keep(text: str) -> bool:
-        return is_candidate(text) and not (headline and _folded(text) == headline)
+        return is_candidate(text) and not (headline and fold(text) == headline)
 
     document = build_document(
         paragraphs,
@@ -375,12 +375,7 @@ def _summarize_paragraphs(
     return tuple(str(s) for s in picked)
 
 
-_WORD = re.compile(r"\w+")
 _DETECT_PARAGRAPHS = 20  # the language is read from the opening words (detect_language reads 400)
-
-
-def _folded(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 def summarize_text(

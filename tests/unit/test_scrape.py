@@ -385,11 +385,9 @@ def test_a_two_line_paragraph_whose_second_line_opens_with_a_capital_or_a_number
             "the council to look at it again."
         ),
     ]
-    dump = ["               Harbour Road cycle lanes approved after long debate", ""]
-    for paragraph in paragraphs:
-        dump += ["   " + line for line in textwrap.wrap(paragraph, 71)] + [""]
-    assert {line[3] for line in dump if line[3:4].strip()} >= {"F", "1", "M"}  # lines that open so
-    article = extract_scrape("\n".join(dump))
+    dump = _dump("Harbour Road cycle lanes approved after long debate", paragraphs)
+    assert {line[3] for line in dump.splitlines() if line[3:4].strip()} >= {"F", "1", "M"}  # lines that open so
+    article = extract_scrape(dump)
     assert article is not None
     assert article.paragraphs == tuple(paragraphs)
 
