@@ -257,10 +257,21 @@ _DATED_BYLINE = re.compile(
 _DATED_PREFIX = re.compile(r"^(?:posted|published|written|filed)\b.*\bby\s", re.IGNORECASE)
 _BYLINE_SEPARATOR = re.compile(r"\s+[·•|—–]\s+")
 _DATE_THEN_BY = re.compile(r"^(?P<when>.+?)[\s,|·•—–-]+(?:by|von|por|par)\s+(?P<rest>\S.*)$", re.IGNORECASE)
-_WEEKDAYS = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-     "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
-)  # fmt: skip
+
+
+def _word_set(*groups: str) -> frozenset[str]:
+    return frozenset(word for group in groups for word in group.split())
+
+
+_WEEKDAYS = _word_set(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun",
+    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag",
+    "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "lunes martes miércoles miercoles jueves viernes sábado sabado domingo",
+    "segunda terça terca quarta quinta sexta feira",
+    "lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica",
+    "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
+)
 # A dated byline is short; the pattern's cost grows with the square of a long line of separators.
 _DATED_BYLINE_MAX_CHARS = 160
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
@@ -525,12 +536,32 @@ def is_byline(text: str) -> bool:
 
 # --- dates -------------------------------------------------------------------
 
-_MONTH = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+# Month names a dateline may use, by language (English, German, French, Spanish, Portuguese,
+# Italian, Dutch), with their usual abbreviations; a name in two languages means the same month.
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        [
+            "january jan januar jänner janvier janv enero ene janeiro gennaio gen januari",
+            "february feb februar février fevrier févr fevr febrero fevereiro fev febbraio februari",
+            "march mar märz mär maerz mars marzo março marco maart mrt",
+            "april apr avril avr abril abr aprile",
+            "may mai mayo maio maggio mag mei",
+            "june jun juni juin junio junho giugno giu",
+            "july jul juli juillet juil julio julho luglio lug",
+            "august aug août aout agosto ago augustus",
+            "september sep sept septembre septiembre setiembre setembro set settembre",
+            "october oct oktober okt octobre octubre outubro ottobre ott",
+            "november nov novembre noviembre novembro",
+            "december dec dezember dez décembre decembre diciembre dic dezembro dicembre",
+        ],
+        1,
+    )
+    for name in names.split()
+}
+_MONTH = "(?P<mon>" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
 _TIME = (
-    r"(?:,?\s*(?:at\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:,?\s*(?:(?:at|um|à|a\s+las|alle|às|om)\s+)?(?P<hour>\d{1,2})(?:[:.]|h(?=\d))(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?P<tz>UTC|GMT|Z|[ECMP][SD]T|[ECMP]T|BST|CES?T|JST|AEST"
     r"|[+-]\d{2}:?\d{2})\b)?)?"
 )
@@ -545,8 +576,9 @@ _DATE_PATTERNS = (
         rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b{_TIME}",
         re.IGNORECASE,
     ),
+    # "7 March 2022", "14. Oktober 2026", "1er mars 2026", "3 de marzo de 2026".
     re.compile(
-        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s*,?\s+(?P<year>\d{{4}})\b{_TIME}",
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?{_MONTH}\s*,?\s+(?:del?\s+)?(?P<year>\d{{4}})\b{_TIME}",
         re.IGNORECASE,
     ),
     # 08/15/2012 (read month first, unless the first number cannot be a month) and 15.08.2012.
@@ -554,82 +586,24 @@ _DATE_PATTERNS = (
     re.compile(rf"\b(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.(?P<year>\d{{4}})\b{_TIME}", re.IGNORECASE),
 )
 _YEAR = re.compile(r"(?:1[89]|2\d)\d\d")
-_MONTHS = {
-    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
-}
 _TZ_HOURS = {
     "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "JST": 9, "AEST": 10,
     "EST": -5, "EDT": -4, "ET": -5, "CST": -6, "CDT": -5, "CT": -6,
     "MST": -7, "MDT": -6, "MT": -7, "PST": -8, "PDT": -7, "PT": -8,
 }  # fmt: skip
 # Words that may sit beside a date on a dateline without making it prose.
-_DATE_WORDS = _WEEKDAYS | frozenset(
-    [
-        "h",  # 08h30
-        "uhr",  # 14:22 Uhr
-        "published",
-        "updated",
-        "posted",
-        "last",
-        "modified",
-        "on",
-        "at",
-        "date",
-        "edited",
-        "first",
-        "created",
-        "originally",
-        "min",
-        "mins",
-        "minute",
-        "minutes",
-        "read",
-        "reading",
-        "time",
-        "hours",
-        "hour",
-        "ago",
-        "days",
-        "day",
-        "issue",
-        "print",
-        "edition",
-        "gmt",
-        "utc",
-        "am",
-        "pm",
-        "a.m.",
-        "p.m.",
-        "et",
-        "pt",
-        "ct",
-        "est",
-        "edt",
-        "pst",
-        "pdt",
-        "cst",
-        "cdt",
-        "bst",
-        "cet",
-        "cest",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-    ]
+_DATE_WORDS = _WEEKDAYS | _word_set(
+    "h uhr",  # 08h30, 14:22 Uhr
+    "published updated posted last modified on at date edited first created originally",
+    "min mins minute minutes read reading time hours hour ago days day issue print edition",
+    "gmt utc am pm a.m. p.m. et pt ct est edt pst pdt cst cdt bst cet cest",
+    # the same labels in German, French, Spanish, Portuguese, Italian and Dutch
+    "am um stand aktualisiert veröffentlicht zuletzt",
+    "le à publié mis jour modifié",
+    "el a las de del publicado actualizado",
+    "em às atualizado",
+    "il alle ore pubblicato aggiornato",
+    "op om gepubliceerd bijgewerkt",
 )
 
 
@@ -675,7 +649,7 @@ def _to_datetime(match: re.Match[str]) -> datetime | None:
     if groups.get("first"):
         first, other = int(groups["first"]), int(groups["other"])
         groups["month"], groups["day"] = (str(other), str(first)) if first > 12 else (str(first), str(other))
-    month = int(groups["month"]) if groups.get("month") else _MONTHS[groups["mon"][:3].lower()]
+    month = int(groups["month"]) if groups.get("month") else _MONTH_NAMES[groups["mon"].lower()]
     hour, minute = int(groups["hour"] or 0), int(groups["minute"] or 0)
     ampm = (groups.get("ampm") or "").replace(".", "").lower()
     if ampm == "pm" and hour < 12:
@@ -729,7 +703,7 @@ def is_date_line(text: str) -> bool:
     rest.append(text[cursor:])
     if _LABEL.fullmatch(rest[0].strip()):
         rest[0] = ""  # "Data publikacji: 02.09.2024": a label in any language, before the date
-    leftover = re.findall(r"[A-Za-z][A-Za-z.]*", " ".join(rest))
+    leftover = re.findall(r"[^\W\d_][^\W\d]*\.?", " ".join(rest))
     return all(word.lower().rstrip(":") in _DATE_WORDS for word in leftover)
 
 

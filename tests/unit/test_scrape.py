@@ -281,7 +281,7 @@ Email
         ("Published: Aug. 14, 2023, 6:05 p.m.", datetime(2023, 8, 14, 18, 5, tzinfo=UTC)),
         ("2022-03-07T09:30:00+02:00", datetime(2022, 3, 7, 7, 30, tzinfo=UTC)),
         ("Data publikacji: 07.03.2022, 14:05", datetime(2022, 3, 7, 14, 5, tzinfo=UTC)),  # a label in any language
-        ("17/03/2022 08h30", datetime(2022, 3, 17, tzinfo=UTC)),  # a day past 12 comes first
+        ("17/03/2022 08h30", datetime(2022, 3, 17, 8, 30, tzinfo=UTC)),  # a day past 12 comes first
         ("Monday", None),
     ],
 )
@@ -545,3 +545,90 @@ def test_a_dump_without_blank_lines_between_blocks_keeps_the_caption_and_labels_
     assert article.paragraphs[0] == FINES[0]  # not glued to the caption above it (and lost with it)
     assert any(p.startswith('"We have tried everything,"') and p.endswith('orders."') for p in article.paragraphs)
     assert not any("Advertisement" in p or "Image: Hannah Price" in p for p in article.paragraphs)
+
+
+FOREIGN_PAGE = """Menü
+Nachrichten
+{headline}
+{byline}
+{dateline}
+{first}
+{second}
+{third}
+Teilen:
+Facebook
+E-Mail
+"""
+
+
+@pytest.mark.parametrize(
+    ("headline", "byline", "dateline", "paragraphs", "expected"),
+    [
+        (
+            "Hafenarbeiter beenden Streik nach Lohneinigung",
+            "Von Katrin Bauer",
+            "Montag, 14. Oktober 2026, 08:30 Uhr",
+            [
+                (
+                    "Die Hafenarbeiter in Valdemar sind am Montag an die Arbeit zurückgekehrt, nachdem die Gewerkschaft "
+                    "ein neues Angebot angenommen hatte."
+                ),
+                "Die Einigung sieht eine Erhöhung um neun Prozent über zwei Jahre vor, teilte die Gewerkschaft mit.",
+                "Reedereien hatten gewarnt, der Stillstand koste die Region jeden Tag Millionen.",
+            ],
+            datetime(2026, 10, 14, 8, 30, tzinfo=UTC),
+        ),
+        (
+            "Les dockers reprennent le travail après un accord salarial",
+            "Par Claire Dubois",
+            "Publié le 1er mars 2026 à 14h05",
+            [
+                (
+                    "Les dockers de Valdemar ont repris le travail lundi après avoir accepté une nouvelle offre "
+                    "salariale, mettant fin à neuf jours de grève."
+                ),
+                "L'accord prévoit une hausse de neuf pour cent sur deux ans, selon le syndicat.",
+                "Les armateurs avaient averti que l'arrêt coûtait des millions chaque jour à la région.",
+            ],
+            datetime(2026, 3, 1, 14, 5, tzinfo=UTC),
+        ),
+        (
+            "Los estibadores vuelven al trabajo tras un acuerdo salarial",
+            "Por Lucía Romero",
+            "Actualizado el 3 de marzo de 2026",
+            [
+                (
+                    "Los estibadores de Valdemar volvieron al trabajo el lunes tras aceptar una nueva oferta salarial "
+                    "que pone fin a nueve días de huelga."
+                ),
+                "El acuerdo prevé una subida del nueve por ciento en dos años, según el sindicato.",
+                "Las navieras habían advertido de que el paro costaba millones cada día a la región.",
+            ],
+            datetime(2026, 3, 3, tzinfo=UTC),
+        ),
+        (
+            "I portuali tornano al lavoro dopo l'accordo",
+            "Di Marco Rossi",
+            "Pubblicato il 5 maggio 2026 alle 9:10",
+            [
+                (
+                    "I portuali di Valdemar sono tornati al lavoro lunedì dopo aver accettato una nuova offerta "
+                    "salariale, ponendo fine a nove giorni di sciopero."
+                ),
+                "L'accordo prevede un aumento del nove per cento in due anni, ha detto il sindacato.",
+                "Gli armatori avevano avvertito che il blocco costava milioni ogni giorno alla regione.",
+            ],
+            datetime(2026, 5, 5, 9, 10, tzinfo=UTC),
+        ),
+    ],
+)
+def test_a_dateline_in_another_language_is_read_and_kept_out_of_the_story(
+    headline, byline, dateline, paragraphs, expected
+):
+    text = FOREIGN_PAGE.format(headline=headline, byline=byline, dateline=dateline, first=paragraphs[0],
+                               second=paragraphs[1], third=paragraphs[2])  # fmt: skip
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == headline
+    assert article.published == expected
+    assert article.paragraphs == tuple(paragraphs)
