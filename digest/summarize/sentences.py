@@ -13,6 +13,7 @@ crosses a paragraph break.
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import logging
@@ -51,10 +52,41 @@ _ENDS_IN_QUESTION_RE = re.compile(r"[?!][\"'\u2019\u201d)\]]*\s*$")
 _OPENING_LEFT_BEHIND = re.compile(r"(?<=[.!?…])\s+([«„‚“‘¿¡(\[]\s*)$")
 
 
+# Abbreviations the bundled models do not know, lower case without their final period: titles
+# before a name and the usual short forms of news text. Punkt still ends a sentence at one when
+# the next word is one that starts sentences. Words that also end sentences ("no", "min", "in")
+# are not here: see _NUMBERED.
+_SHARED_ABBREVIATIONS = "dr prof st mt nr ca etc vs cf approx jr sr"
+_ABBREVIATIONS = {
+    "english": "gov govs sgt capt cmdr det rev revd supt insp pres maj cpl pvt adm gen lt col sen rep atty "
+    "dept univ assn messrs mr mrs ms mx ave blvd e.g i.e a.k.a",
+    "german": "z b d h u a o ä s v vgl bzw usw ggf evtl inkl zzgl abs str hr fr mio mrd jh jhd bspw sog dt",
+    "french": "p ex m mm mme mmes mlle mlles pr st ste env av bd janv févr avr juil",
+    "spanish": "sr sra sras srta dra lic ing ud uds pág núm aprox av avda gral dña",
+    "portuguese": "sr sra srs srta dra profa av pág ex núm aprox",
+    "italian": "sig sigg sig.ra dott dott.ssa ing avv sen ecc pag",
+    "dutch": "dhr mevr mr ir ing drs bijv bv nl o.a m.a.w enz blz",
+}
+# A unit after a number, or a numbered thing's label, before a number: "11 hr. 20 min.", "No. 10".
+_NUMBERED = re.compile(
+    r"(?:\d\s*(?:hrs?|mins?|secs?|ft|sq|yrs?|mos?|wks?|kg|km|lbs?|oz|mi)|\b(?:No|Nos|Nr|Fig|Figs|Vol|Art|pp?))\.$"
+)
+_STARTS_WITH_NUMBER = re.compile(r"\s*\d")
+# A title before a name never ends a sentence, even when the name is also a word that often
+# starts one ("Mt. Hood", "Gov. Brown"), which Punkt takes for a new sentence.
+_TITLE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Mt|Gov|Sgt|Capt|Cmdr|Det|Rev|Revd|Supt|Insp|Pres|Maj|Cpl|Pvt|Adm|Lt|Col|Sen|Rep"
+    r"|Atty|Messrs|Hr|Fr|Sr|Sra|Srta|Dra|Lic|Mme|Mlle|Pr|Sig|Dott|Avv|Dhr|Mevr)\.$"
+)
+_STARTS_WITH_CAPITAL = re.compile(r"\s*[^\W\d_]")
+
+
 @functools.cache
 def _sentence_splitter(language: str) -> punkt.PunktSentenceTokenizer:
     # load_model caches too, but the tokenizer object itself is worth keeping.
-    return punkt.PunktSentenceTokenizer(punkt.load_model(language))
+    params = copy.deepcopy(punkt.load_model(language))
+    params.abbrev_types.update(f"{_SHARED_ABBREVIATIONS} {_ABBREVIATIONS.get(language, '')}".split())
+    return punkt.PunktSentenceTokenizer(params)
 
 
 @functools.cache
@@ -159,8 +191,14 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
         if not piece.strip():
             continue
         # '"Really?" she asked.' comes back as two pieces; a piece that opens
-        # in lower case continues the previous sentence.
-        if spans and piece.lstrip()[:1].islower() and _ENDS_IN_QUESTION_RE.search(text, spans[-1][0], spans[-1][1]):
+        # in lower case continues the previous sentence, and so does a number
+        # after a unit or a label ("11 hr. 20 min.", "No. 10"), and a name after
+        # a title.
+        if spans and (
+            (piece.lstrip()[:1].islower() and _ENDS_IN_QUESTION_RE.search(text, spans[-1][0], spans[-1][1]))
+            or (_STARTS_WITH_NUMBER.match(piece) and _NUMBERED.search(text, spans[-1][0], spans[-1][1]))
+            or (_STARTS_WITH_CAPITAL.match(piece) and _TITLE.search(text, spans[-1][0], spans[-1][1]))
+        ):
             spans[-1][1] = end
         else:
             spans.append([start, end])

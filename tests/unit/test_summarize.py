@@ -431,3 +431,52 @@ def test_an_algorithm_that_raises_on_one_story_gives_its_lead_not_an_error(monke
         picked = summarize_text(LONG, sentences=2)
     assert len(picked) == 2 and LONG.startswith(picked[0])
     assert "ValueError: a stemmer without its package" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (
+            "english",
+            (
+                "Gov. Gavin Newsom signed the bill on Monday. Sgt. Ana Ruiz and Capt. Joe Byrne led the search "
+                "up Mt. Hood. The battery lasted 11 hr. 20 min., short of the 15 hours promised. The Rev. Ellen "
+                "Park spoke at No. 10 for approx. 40 minutes."
+            ),
+            [
+                "Gov. Gavin Newsom signed the bill on Monday.",
+                "Sgt. Ana Ruiz and Capt. Joe Byrne led the search up Mt. Hood.",
+                "The battery lasted 11 hr. 20 min., short of the 15 hours promised.",
+                "The Rev. Ellen Park spoke at No. 10 for approx. 40 minutes.",
+            ],
+        ),
+        (
+            "english",
+            "The answer was no. Then the meeting ended. The test took ten min. The results came later.",
+            ["The answer was no.", "Then the meeting ended.", "The test took ten min.", "The results came later."],
+        ),
+        (
+            "german",
+            (
+                "Die Regel gilt in Städten wie z. B. Berlin und Hamburg, d. h. in großen Städten. Der Bundestag hat "
+                "sie am Donnerstag beschlossen, u. a. mit den Stimmen der Union."
+            ),
+            [
+                "Die Regel gilt in Städten wie z. B. Berlin und Hamburg, d. h. in großen Städten.",
+                "Der Bundestag hat sie am Donnerstag beschlossen, u. a. mit den Stimmen der Union.",
+            ],
+        ),
+        (
+            "spanish",
+            "La Sra. García anunció el martes la reducción de la jornada. El Dr. Pérez y la Lic. Ramos la apoyan.",
+            ["La Sra. García anunció el martes la reducción de la jornada.", "El Dr. Pérez y la Lic. Ramos la apoyan."],
+        ),
+        (
+            "french",
+            "Certaines villes, p. ex. Lyon, ont déjà changé de règle. Mme Dubois et M. Martin s'y opposent.",
+            ["Certaines villes, p. ex. Lyon, ont déjà changé de règle.", "Mme Dubois et M. Martin s'y opposent."],
+        ),
+    ],
+)
+def test_an_abbreviation_does_not_end_a_sentence(language, text, expected):
+    assert list(split_sentences(text, language=language)) == expected
