@@ -491,6 +491,7 @@ def _check_base_url(url: str) -> None:
 
 # The VERP token (digest.mail.verp) takes up to 38 characters after the "+".
 _VERP_ROOM = 64 - 1 - 38
+_MAX_PATH_CHARS = 4096  # PATH_MAX on Linux: a longer "file name" is something else
 
 
 def _check_bounce_address(address: str) -> None:
@@ -519,6 +520,10 @@ def _dkim(dkim: DkimSettings, *, base_dir: Path, overrides: Mapping[str, str]) -
     values: dict[str, str] = {}
     for key in ("key_file", "ed25519_key_file"):
         path = getattr(dkim, key)
+        if "-----BEGIN" in path or "\n" in path or len(path) > _MAX_PATH_CHARS:
+            # A key pasted where its file's name goes: never echoed, it is the secret.
+            env = "DIGEST_DKIM_KEY" if key == "key_file" else "DIGEST_DKIM_ED25519_KEY"
+            raise ConfigError(f"dkim.{key}: holds a key, not a file name; give the key itself in {env}")
         if path:
             folder = Path.cwd() if key in overrides else base_dir
             values[key] = str((folder / Path(path).expanduser()).resolve())

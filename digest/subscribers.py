@@ -132,6 +132,13 @@ def mailbox_parts(value: str) -> tuple[str, str] | None:
     return "", text
 
 
+def mailbox_address(value: str) -> str:
+    """The address of a sender setting (`Name <address>` or a bare address) as the message's
+    From reads it; "" when there is none. email.utils.parseaddr reads the "Smith" of
+    "Smith, John <digest@example.org>" as the address."""
+    return (mailbox_parts(value) or ("", ""))[1]
+
+
 def is_envelope_address(address: str) -> bool:
     """Whether `address` can go into MAIL FROM or RCPT TO as it is (RFC 5321 and 6531
     limits: 64 octets before the @, 254 in all)."""

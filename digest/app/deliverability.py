@@ -3,12 +3,12 @@ DKIM key, and the DNS records the operator should publish for the configured lis
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 
 from digest.config import DkimSettings, ListSettings, Settings
@@ -27,6 +27,7 @@ from digest.mail.dkim import (
 )
 from digest.mail.verp import Verp
 from digest.store import Store
+from digest.subscribers import mailbox_address
 
 log = logging.getLogger(__name__)
 
@@ -37,25 +38,32 @@ def dkim_keys(dkim: DkimSettings) -> list[DkimKey]:
     """The configured keys (the main one first, then the Ed25519 one if any); none when
     DKIM is not configured. DkimError, naming the setting and never the key, when a key
     is missing or unusable."""
-    if not dkim.enabled:
-        return []
-    keys = [
-        DkimKey(
-            dkim.domain,
-            dkim.selector,
-            _load(dkim.key, dkim.key_file, where="dkim.key_file", env="DIGEST_DKIM_KEY", block=KEY_SECRET_BLOCK),
-        )
-    ]
-    if dkim.ed25519_selector:
-        key = _load(
-            dkim.ed25519_key, dkim.ed25519_key_file, where="dkim.ed25519_key_file", env="DIGEST_DKIM_ED25519_KEY"
-        )
-        keys.append(DkimKey(dkim.domain, dkim.ed25519_selector, key))
-        if keys[1].algorithm != "ed25519-sha256":
-            raise DkimError("dkim.ed25519_key_file: not an Ed25519 key")
-    if keys[0].algorithm != "rsa-sha256":
+    keys = [load() for load in _key_loaders(dkim)]
+    if keys and keys[0].algorithm != "rsa-sha256":
         log.warning("dkim: the main key is %s; most receivers verify only rsa-sha256", keys[0].algorithm)
     return keys
+
+
+def _key_loaders(dkim: DkimSettings) -> list[Callable[[], DkimKey]]:
+    """One loader per configured key, so that `digest dns` can show the keys that load
+    when another does not."""
+    if not dkim.enabled:
+        return []
+
+    def main() -> DkimKey:
+        key = _load(dkim.key, dkim.key_file, where="dkim.key_file", env="DIGEST_DKIM_KEY", block=KEY_SECRET_BLOCK)
+        return DkimKey(dkim.domain, dkim.selector, key)
+
+    def second() -> DkimKey:
+        where, env = "dkim.ed25519_key_file", "DIGEST_DKIM_ED25519_KEY"
+        key = DkimKey(
+            dkim.domain, dkim.ed25519_selector, _load(dkim.ed25519_key, dkim.ed25519_key_file, where=where, env=env)
+        )
+        if key.algorithm != "ed25519-sha256":
+            raise DkimError(f"{env if dkim.ed25519_key else where}: not an Ed25519 key")
+        return key
+
+    return [main, second] if dkim.ed25519_selector else [main]
 
 
 def _load(text: str, path: str, *, where: str, env: str, block: str = "") -> object:
@@ -92,7 +100,7 @@ def bounce_verp(settings: Settings, *, store: Store) -> Verp | None:
 def envelope_sender(settings: Settings, chosen: ListSettings) -> str:
     """The envelope sender of a message that names no reader (a confirmation, a test):
     the bounce address itself, else the list's sender."""
-    return settings.delivery.bounce_address or parseaddr(chosen.sender)[1]
+    return settings.delivery.bounce_address or mailbox_address(chosen.sender)
 
 
 def alignment_warnings(settings: Settings, lists: list[ListSettings] | None = None) -> list[str]:
@@ -103,7 +111,7 @@ def alignment_warnings(settings: Settings, lists: list[ListSettings] | None = No
     dkim = settings.dkim
     bounce_domain = settings.delivery.bounce_address.rpartition("@")[2]
     for entry in settings.lists if lists is None else lists:
-        domain = parseaddr(entry.sender)[1].rpartition("@")[2].lower()
+        domain = mailbox_address(entry.sender).rpartition("@")[2].lower()
         if not domain:
             continue
         if dkim.enabled and not aligned(domain, dkim.domain):
@@ -138,6 +146,9 @@ class NewKey:
     def zone(self) -> str:
         return zone_line(self.record_name, self.record)
 
+    def lines(self) -> list[str]:
+        return txt_lines(self.record_name, self.record)
+
 
 def generate_dkim_key(
     *, domain: str, selector: str, key_file: Path | None = None, ed25519: bool = False, force: bool = False
@@ -163,9 +174,15 @@ def _write_private(path: Path, data: bytes, *, force: bool) -> None:
     target = path if not force else path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "a file of that name is in the way" if isinstance(exc, FileExistsError) else exc.strerror or exc
+        raise ConfigError(f"cannot make the folder {path.parent}: {reason}") from None
+    try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise ConfigError(f"{target} exists; not overwritten (--force replaces it)") from None
+        if target == path:
+            raise ConfigError(f"{path} exists; not overwritten (--force replaces it)") from None
+        raise ConfigError(f"cannot write {path}: {target.name} is in the way (left by another keygen?)") from None
     except OSError as exc:
         raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
@@ -192,6 +209,19 @@ class DnsRecord:
             return zone_line(self.name, self.value)
         return f"{self.name}. IN {self.kind} {self.value}"
 
+    def lines(self) -> list[str]:
+        """The zone-file line, and a long TXT value once more as one text for a DNS panel."""
+        return txt_lines(self.name, self.value) if self.kind == "TXT" else [self.zone]
+
+
+def txt_lines(name: str, value: str) -> list[str]:
+    """A TXT record's zone-file line; for a value over 255 characters (cut into strings
+    there, which a DNS panel would store with their quotes), also the value as one text."""
+    lines = [zone_line(name, value)]
+    if len(value) > 255:
+        lines.append(f"; in a DNS panel, {name} TXT is this one text: {value}")
+    return lines
+
 
 @dataclass(frozen=True, slots=True)
 class DnsAdvice:
@@ -206,23 +236,32 @@ def dns_records(settings: Settings) -> DnsAdvice:
     starting DMARC policy (p=none, with reports) for each From domain."""
     records: list[DnsRecord] = []
     warnings = list(alignment_warnings(settings))
-    try:
-        keys = dkim_keys(settings.dkim)
-    except DkimError as exc:
-        keys = []
-        warnings.append(f"no DKIM record: {exc}")
+    keys = []
+    for load in _key_loaders(settings.dkim):
+        try:
+            keys.append(load())
+        except DkimError as exc:
+            warnings.append(f"no DKIM record: {exc}")
     if not settings.dkim.enabled:
         warnings.append("no DKIM record: set [dkim] domain, selector and key_file (digest dkim keygen makes a key)")
     records.extend(
         DnsRecord(key.record_name, "TXT", dns_value(key.private_key), f"DKIM public key ({key.algorithm})")
         for key in keys
     )
-    from_domains = _unique(parseaddr(entry.sender)[1].rpartition("@")[2].lower() for entry in settings.lists)
+    from_domains = _unique(mailbox_address(entry.sender).rpartition("@")[2].lower() for entry in settings.lists)
     bounce = settings.delivery.bounce_address
     envelope_domains = [bounce.rpartition("@")[2].lower()] if bounce else from_domains
-    relay = settings.smtp.host
-    if relay:
-        mechanism = f"ip{6 if ':' in relay else 4}:{relay}" if _is_ip(relay) else f"a:{relay}"
+    relay = settings.smtp.host.strip("[]")
+    address = _ip(relay)
+    if address is not None and not address.is_global:
+        # A relay on this machine or the LAN: the address mail leaves from is another one.
+        spf = "v=spf1 mx ~all"
+        spf_note = (
+            f"SPF: the relay {relay} is a private address; add the public address your mail leaves "
+            "from (ip4:/ip6:) or your provider's include:"
+        )
+    elif relay:
+        mechanism = f"ip{address.version}:{relay}" if address is not None else f"a:{relay}"
         spf = f"v=spf1 mx {mechanism} ~all"
         spf_note = f"SPF: who may send for this envelope domain (the relay {relay}; add your provider's include:)"
     else:
@@ -265,11 +304,8 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return True
+        return None

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.utils import parseaddr
 from pathlib import Path
 
 from digest.app.readers import signing_secret  # noqa: F401 - part of this module's API
@@ -19,7 +18,7 @@ from digest.mail.message import Recipient
 from digest.mail.render import render_digest
 from digest.models import Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
 from digest.store import Store, StoredArticle, StoredIssue
-from digest.subscribers import make_token, parse_subscriber_csv
+from digest.subscribers import mailbox_address, make_token, parse_subscriber_csv
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +127,7 @@ def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime
 
 def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[Subscriber], Recipient]:
     """Per-subscriber envelope data: the address, the name and a signed unsubscribe link."""
-    sender_domain = parseaddr(list_settings.sender)[1].rpartition("@")[2] or "localhost"
+    sender_domain = mailbox_address(list_settings.sender).rpartition("@")[2] or "localhost"
     mailto = list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe"
 
     def recipient_for(subscriber: Subscriber) -> Recipient:

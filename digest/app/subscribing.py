@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from digest.app.bounces import mail_stopped
+from digest.app.deliverability import envelope_sender
 from digest.app.mailing import send_one
 from digest.app.readers import signing_secret
 from digest.app.web import LinkUsed, MailStopped, TooManyRequests, epoch_seconds, opaque, public_list, web_links
@@ -101,6 +102,7 @@ def request_subscription(
         list_title=chosen.title or chosen.name,
         confirm_url=web_links(settings).confirm(token),
         hours=round(limits.confirm_hours),
+        envelope_from=envelope_sender(settings, chosen),
     )
     send_one(settings, envelope_from=envelope_from, recipient=reader.email, data=data)
     store.record_subscriber_event(

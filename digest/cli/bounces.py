@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated
 
@@ -59,11 +58,12 @@ def listen(
     with errors():
         from digest.app.bounces import Intake
         from digest.delivery.bounce_listener import BounceListener
+        from digest.subscribers import mailbox_address
 
         settings = state.settings
         bounce = settings.delivery.bounce_address
         domains = [bounce.rpartition("@")[2]] if bounce else []
-        domains += [parseaddr(entry.sender)[1].rpartition("@")[2] for entry in settings.lists]
+        domains += [mailbox_address(entry.sender).rpartition("@")[2] for entry in settings.lists]
         with open_store() as store:
             intake = Intake(settings, store=store)
 

@@ -32,7 +32,8 @@ def keygen(
         made = generate_dkim_key(domain=domain, selector=selector, key_file=key_file, ed25519=ed25519, force=force)
         err.print(f"wrote the {made.algorithm} private key to {made.path} (mode 0600)", markup=False)
         out.print(f"; publish this TXT record, then sign with it ({made.algorithm}):", markup=False)
-        out.print(made.zone, markup=False)
+        for line in made.lines():
+            out.print(line, markup=False)
         setting = "ed25519_selector" if ed25519 else "selector"
         file_setting = "ed25519_key_file" if ed25519 else "key_file"
         out.print(
@@ -57,6 +58,7 @@ def dns() -> None:
         for record in advice.records:
             if record.note:
                 out.print(f"; {record.note}", markup=False)
-            out.print(record.zone, markup=False)
+            for line in record.lines():
+                out.print(line, markup=False)
         for note in advice.notes:
             out.print(f"; {note}", markup=False)

@@ -9,14 +9,16 @@ can add a header. multipart/alternative, text then HTML, UTF-8, quoted-printable
 from __future__ import annotations
 
 import functools
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid
 
 import jinja2
 
 from digest.config import TEMPLATES_DIR
 from digest.mail.render import clean
+from digest.subscribers import mailbox_parts
 
 GREETING_NAME_CHARS = 60  # the form is no way to mail a paragraph to a stranger
 
@@ -32,9 +34,10 @@ def _environment() -> jinja2.Environment:
 
 
 def confirmation_message(
-    *, sender: str, to: str, name: str, list_title: str, confirm_url: str, hours: int
+    *, sender: str, to: str, name: str, list_title: str, confirm_url: str, hours: int, envelope_from: str = ""
 ) -> tuple[str, bytes]:
-    """(the envelope sender, the whole message) asking `to` to open `confirm_url`."""
+    """(the envelope sender, the whole message) asking `to` to open `confirm_url`. The
+    envelope sender is `envelope_from` (the bounce address), else the sender's address."""
     name = clean(name)
     if len(name) > GREETING_NAME_CHARS:
         name = name[: GREETING_NAME_CHARS - 1].rstrip() + "…"
@@ -49,13 +52,15 @@ def confirmation_message(
     environment = _environment()
     text = environment.get_template("confirm.txt.j2").render(context)
     html = environment.get_template("confirm.html.j2").render(context)
-    envelope_from = parseaddr(sender)[1]
+    sender_name, sender_address = mailbox_parts(clean(sender)) or ("", "")
+    envelope_from = envelope_from or sender_address
     message = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
-    message["From"] = clean(sender)
+    # An Address, not the setting's text: a name with a comma is then quoted, not a second mailbox.
+    message["From"] = Address(sender_name, addr_spec=sender_address)
     message["To"] = to
     message["Subject"] = f"Confirm your subscription to {title}"
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=envelope_from.rpartition("@")[2] or "localhost")
+    message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")

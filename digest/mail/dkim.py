@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     PrivateKey = RSAPrivateKey | Ed25519PrivateKey
 
-# What every message of ours carries (Reply-To when the list has one), in the order of h=.
+# What every message of ours carries (Reply-To when the list has one), in the order of h=,
+# then headers a message of ours never has.
 SIGNED_HEADERS = (
     "from",
     "reply-to",
@@ -43,6 +44,18 @@ SIGNED_HEADERS = (
     "list-id",
     "list-unsubscribe",
     "list-unsubscribe-post",
+    # Never in ours, so over-signed as absent (RFC 6376 5.4.1, 8.15): added on the way they
+    # would show "on behalf of", more recipients, a thread or list links under our signature.
+    "cc",
+    "sender",
+    "in-reply-to",
+    "references",
+    "list-help",
+    "list-subscribe",
+    "list-post",
+    "list-owner",
+    "list-archive",
+    "content-transfer-encoding",
 )
 RSA_BITS = 2048
 MIN_RSA_BITS = 1024  # RFC 8301: verifiers must refuse shorter keys

@@ -137,6 +137,12 @@ def test_a_changed_body_or_header_fails_verification():
         b"From: Someone Else <ceo@example.org>\r\n",
         b"Reply-To: phisher@example.net\r\n",
         b"List-Unsubscribe: <https://evil.example.net/>\r\n",
+        b"Cc: someone@example.net\r\n",
+        b"Sender: Someone Else <ceo@example.org>\r\n",
+        b"In-Reply-To: <thread@example.net>\r\n",
+        b"References: <thread@example.net>\r\n",
+        b"List-Post: <mailto:post@example.net>\r\n",
+        b"Content-Transfer-Encoding: base64\r\n",
     ],
 )
 def test_over_signed_headers_cannot_be_added(added):
