@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from digest.app.bounces import mail_stopped
 from digest.app.readers import signing_secret
+from digest.app.subscribing import request_subscription
 from digest.app.web import MailStopped, NotFound, epoch_seconds
 from digest.config import Settings
 from digest.models import ChangeSource, Subscriber, SubscriberStatus
@@ -57,11 +58,17 @@ def change_preferences(
     store: Store,
     list_name: str = "",
     name: str = "",
+    client: str = "",
     now: datetime | None = None,
 ) -> Preferences:
     """Make the change and return the preferences after it. A change to a list the reader
     is not on is NotFound; setting what is already so changes nothing; coming back to a
-    list where the address bounced or complained is MailStopped."""
+    list where the address bounced or complained is MailStopped.
+
+    Coming back to a list the reader left mails the address a confirmation link, as the
+    subscribe form does (`client` is the requesting address, for its limits): this link
+    may come from an old copy of a digest that someone else holds, and only the mailbox
+    can put the address back on a list."""
     now = now or datetime.now(UTC)
     key = _key(settings, token, store=store, now=now)
     mine = _rows(settings, key, store=store)
@@ -74,10 +81,16 @@ def change_preferences(
     else:
         if list_name not in {r.list_name for r in mine}:
             raise NotFound(f"not on a list {list_name!r}")
-        status = SubscriberStatus.UNSUBSCRIBED if change is PreferenceChange.UNSUBSCRIBE else SubscriberStatus.ACTIVE
-        if status is SubscriberStatus.ACTIVE and mail_stopped(store, list_name=list_name, key=key):
-            raise MailStopped(f"{list_name}: mail to this address came back; only the list's owner can restart it")
-        store.set_subscriber_status(list_name, key, status, at=now, source=source)
+        if change is PreferenceChange.UNSUBSCRIBE:
+            store.set_subscriber_status(list_name, key, SubscriberStatus.UNSUBSCRIBED, at=now, source=source)
+        else:
+            if mail_stopped(store, list_name=list_name, key=key):
+                raise MailStopped(f"{list_name}: mail to this address came back; only the list's owner can restart it")
+            row = next(r for r in mine if r.list_name == list_name)
+            if row.status is not SubscriberStatus.ACTIVE:
+                request_subscription(
+                    settings, settings.list(list_name), email=row.email, name=row.name, client=client, store=store, now=now
+                )
     return _view(settings, key, store=store)
 
 

@@ -15,6 +15,7 @@ from digest.web.context import (
     FORM_LIMIT,
     ONE_CLICK_LIMIT,
     blocking,
+    client_address,
     links_of,
     secret_of,
     secure_cookies,
@@ -113,13 +114,14 @@ async def change_preferences_page(request: Request) -> Response:
         store=store_of(request),
         list_name=form.get("list", ""),
         name=form.get("name", ""),
+        client=client_address(request),
     )
     return _preferences(request, found, notice=_NOTICES[change])
 
 
 _NOTICES = {
     PreferenceChange.UNSUBSCRIBE: "You are unsubscribed from that list.",
-    PreferenceChange.RESUBSCRIBE: "You are subscribed again.",
+    PreferenceChange.RESUBSCRIBE: "We sent you a message: open its link to get that list again.",
     PreferenceChange.UNSUBSCRIBE_ALL: "You are unsubscribed from every list.",
     PreferenceChange.RENAME: "Your name is saved.",
 }

@@ -8,7 +8,7 @@ import re
 from digest.app.web import epoch_seconds
 from digest.models import ChangeSource, SubscriberChange
 from digest.tokens import make_preferences_token
-from tests.web.service import SECRET, form_token, unsubscribe_url
+from tests.web.service import SECRET, confirm_url, form_token, unsubscribe_url
 
 
 def _link(key: str, *, age: int = 0) -> str:
@@ -47,7 +47,11 @@ def test_unsubscribe_one_resubscribe_unsubscribe_all_and_rename(service):
             "unsubscribed",
         )
         assert "Subscribe again" in done.text
-        _change(browser, link, action="resubscribe", list="weekly")
+        again = _change(browser, link, action="resubscribe", list="weekly")
+        assert again.status_code == 200 and "We sent you a message" in again.text
+        # Only the mailbox brings the reader back: the link in the message it got.
+        assert service.status("quinn@example.org", "weekly") == "unsubscribed"
+        _confirm(browser, confirm_url(service.last_message_to("quinn@example.org")))
         assert service.status("quinn@example.org", "weekly") == "active"
         _change(browser, link, action="unsubscribe-all")
         assert {service.status("quinn@example.org", n) for n in ("daily", "weekly")} == {"unsubscribed"}
@@ -57,7 +61,8 @@ def test_unsubscribe_one_resubscribe_unsubscribe_all_and_rename(service):
     assert service.store.subscriber("weekly", "quinn@example.org").name == "<img src=x onerror=alert(1)> Quinn  Bcc: x"
     history = [(e.list_name, e.change, e.source) for e in service.store.subscriber_history("quinn@example.org")]
     assert (("weekly", SubscriberChange.UNSUBSCRIBED, ChangeSource.PAGE)) in history
-    assert (("weekly", SubscriberChange.RESUBSCRIBED, ChangeSource.PAGE)) in history
+    assert (("weekly", SubscriberChange.CONFIRMATION_SENT, ChangeSource.PAGE)) in history
+    assert (("weekly", SubscriberChange.RESUBSCRIBED, ChangeSource.EMAIL_CONFIRMATION)) in history
     assert (("daily", SubscriberChange.RENAMED, ChangeSource.PAGE)) in history
 
 
@@ -68,8 +73,31 @@ def test_resubscribing_outdates_the_unsubscribe_links_sent_before(service):
     with service.client() as browser:
         assert browser.post(old, data={"List-Unsubscribe": "One-Click"}).status_code == 200
         _change(browser, _link("rae@example.org"), action="resubscribe", list="daily")
+        _confirm(browser, confirm_url(service.last_message_to("rae@example.org")))
         assert browser.post(old, data={"List-Unsubscribe": "One-Click"}).status_code == 400
     assert service.status("rae@example.org") == "active"
+
+
+def _confirm(client, url: str) -> None:
+    page = client.get(url)
+    assert client.post(url, data={"form_token": form_token(page.text)}).status_code == 200
+
+
+def test_someone_holding_an_old_copy_cannot_put_a_reader_who_left_back_on_the_list(service):
+    service.subscribe("vic@example.org")
+    service.publish(titles=("Old copy",))
+    old_copy = unsubscribe_url(service.last_message_to("vic@example.org"))
+    with service.client() as reader:
+        assert reader.post(old_copy, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    before = len(service.messages_to("vic@example.org"))
+    with service.client() as stranger:
+        page = stranger.get(old_copy)
+        link = re.search(r'href="([^"]+/preferences\?token=[^"]+)"', page.text).group(1)
+        assert _change(stranger, link, action="resubscribe", list="daily").status_code == 200
+    assert service.status("vic@example.org") == "unsubscribed"
+    # The mailbox got a confirmation link, which the stranger does not see.
+    assert len(service.messages_to("vic@example.org")) == before + 1
+    assert "/confirm?token=" in service.last_message_to("vic@example.org").get_body(("plain",)).get_content()
 
 
 def test_a_list_the_reader_is_not_on_and_an_unknown_change_are_refused(service):
