@@ -136,6 +136,7 @@ class WebSettings:
     preferences_days: float = 30.0  # how long a preferences link works
     client_limit: int = 20  # subscribe requests per client address per hour
     address_limit: int = 3  # confirmation messages per address per hour
+    confirmation_limit: int = 500  # confirmation messages per hour in all: the form is no mail relay
 
     @property
     def public_url(self) -> str:
@@ -234,6 +235,7 @@ _AT_LEAST = {
     "delivery.retry_delay": 0,
     "web.client_limit": 1,
     "web.address_limit": 1,
+    "web.confirmation_limit": 1,
     "delivery.soft_bounce_limit": 1,
 }
 _AT_MOST = {

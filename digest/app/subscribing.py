@@ -10,7 +10,8 @@ for its confirmation or already on the list, so the form tells nobody who reads 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -26,6 +27,8 @@ from digest.models import ChangeSource, SubscriberChange
 from digest.store import Confirmation, Store
 from digest.subscribers import new_subscriber
 from digest.tokens import make_confirm_token, make_preferences_token, read_confirm_token
+
+log = logging.getLogger(__name__)
 
 _HOUR = timedelta(hours=1)
 
@@ -55,6 +58,18 @@ class Confirmed:
     preferences_token: str
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmationMail:
+    """A confirmation message ready to send (send_confirmation)."""
+
+    list_name: str
+    key: str
+    recipient: str
+    envelope_from: str
+    data: bytes = field(repr=False)
+    at: datetime
+
+
 def request_subscription(
     settings: Settings,
     chosen: ListSettings,
@@ -66,9 +81,32 @@ def request_subscription(
     store: Store,
     now: datetime | None = None,
 ) -> Requested:
-    """Mail `email` a link that subscribes it to the list. TooManyRequests when `client`
-    (the requesting address) is over its limit; SubscriberError for an address the rule
-    refuses. `trap` is the honeypot field: people leave it empty."""
+    """Mail `email` a link that subscribes it to the list: prepare_subscription, then
+    send_confirmation here and now."""
+    requested, mail = prepare_subscription(
+        settings, chosen, email=email, name=name, trap=trap, client=client, store=store, now=now
+    )
+    if mail is not None:
+        send_confirmation(settings, mail, store=store)
+    return requested
+
+
+def prepare_subscription(
+    settings: Settings,
+    chosen: ListSettings,
+    *,
+    email: str,
+    name: str = "",
+    trap: str = "",
+    client: str,
+    store: Store,
+    now: datetime | None = None,
+) -> tuple[Requested, ConfirmationMail | None]:
+    """What a subscribe request does, and the message to send when it sends one.
+    TooManyRequests when `client` (the requesting address) is over its limit;
+    SubscriberError for an address the rule refuses. `trap` is the honeypot field: people
+    leave it empty. The name is kept in the link (it is the reader's once they confirm),
+    never written into the message: the form is no way to mail a stranger a text."""
     now = now or datetime.now(UTC)
     secret = signing_secret(settings, store=store)
     limits = settings.web
@@ -78,15 +116,23 @@ def request_subscription(
     if client_hits > limits.client_limit:
         raise TooManyRequests("too many subscribe requests from this address", retry_after=_seconds_left(now))
     if trap.strip():
-        return Requested.TRAPPED
+        return Requested.TRAPPED, None
     reader = new_subscriber(email, name=name)
     address_hits = store.count_hit(
-        f"address/{opaque(reader.key, secret=secret, purpose='address')}", at=now, window=_HOUR
+        f"address/{opaque(mailbox_of(reader.key), secret=secret, purpose='address')}", at=now, window=_HOUR
     )
     if address_hits > limits.address_limit:
-        return Requested.HELD
+        return Requested.HELD, None
     if mail_stopped(store, list_name=chosen.name, key=reader.key):
-        return Requested.STOPPED
+        return Requested.STOPPED, None
+    all_hits = store.count_hit("confirmations", at=now, window=_HOUR)
+    if all_hits > limits.confirmation_limit:
+        if all_hits == limits.confirmation_limit + 1:
+            log.warning(
+                "web: %d confirmation messages in the last hour (web.confirmation_limit); holding the rest",
+                limits.confirmation_limit,
+            )
+        return Requested.HELD, None
     token = make_confirm_token(
         secret=secret,
         list_name=chosen.name,
@@ -98,17 +144,30 @@ def request_subscription(
     envelope_from, data = confirmation_message(
         sender=chosen.sender,
         to=reader.email,
-        name=reader.name,
         list_title=chosen.title or chosen.name,
         confirm_url=web_links(settings).confirm(token),
         hours=round(limits.confirm_hours),
         envelope_from=envelope_sender(settings, chosen),
     )
-    send_one(settings, envelope_from=envelope_from, recipient=reader.email, data=data)
+    return Requested.SENT, ConfirmationMail(chosen.name, reader.key, reader.email, envelope_from, data, now)
+
+
+def send_confirmation(settings: Settings, mail: ConfirmationMail, *, store: Store) -> None:
+    """Send a prepared confirmation message and record it. DeliveryError when it was not sent."""
+    send_one(settings, envelope_from=mail.envelope_from, recipient=mail.recipient, data=mail.data)
     store.record_subscriber_event(
-        chosen.name, reader.key, SubscriberChange.CONFIRMATION_SENT, source=ChangeSource.PAGE, at=now
+        mail.list_name, mail.key, SubscriberChange.CONFIRMATION_SENT, source=ChangeSource.PAGE, at=mail.at
     )
-    return Requested.SENT
+
+
+def mailbox_of(key: str) -> str:
+    """The mailbox an address reaches, for the per-address limit: "ana+news@" and "ana@" are
+    one mailbox at most providers, and Gmail ignores dots ("a.n.a@gmail.com")."""
+    local, _, domain = key.rpartition("@")
+    local = local.partition("+")[0] or local
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
 
 
 def read_confirmation(settings: Settings, token: str, *, store: Store, now: datetime | None = None) -> ConfirmationLink:

@@ -1,9 +1,9 @@
 """The message that asks a new reader to confirm a subscription (double opt-in).
 
-Pure: text in, bytes out. What the reader typed (the name) goes only into the bodies,
-escaped in the HTML part and shortened; the headers carry the address as the address
-rule gives it, the list's sender and a fixed subject, so nothing typed into the form
-can add a header. multipart/alternative, text then HTML, UTF-8, quoted-printable, CRLF.
+Pure: text in, bytes out. Of what was typed into the form only the address is in it, as
+the address rule gives it; the rest is the list's sender and title and a fixed subject,
+so nothing typed into the form can add a header or a line of text. multipart/alternative,
+text then HTML, UTF-8, quoted-printable, CRLF.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from digest.config import TEMPLATES_DIR
 from digest.mail.render import clean
 from digest.subscribers import mailbox_parts
 
-GREETING_NAME_CHARS = 60  # the form is no way to mail a paragraph to a stranger
-
 
 @functools.cache
 def _environment() -> jinja2.Environment:
@@ -34,16 +32,14 @@ def _environment() -> jinja2.Environment:
 
 
 def confirmation_message(
-    *, sender: str, to: str, name: str, list_title: str, confirm_url: str, hours: int, envelope_from: str = ""
+    *, sender: str, to: str, list_title: str, confirm_url: str, hours: int, envelope_from: str = ""
 ) -> tuple[str, bytes]:
     """(the envelope sender, the whole message) asking `to` to open `confirm_url`. The
-    envelope sender is `envelope_from` (the bounce address), else the sender's address."""
-    name = clean(name)
-    if len(name) > GREETING_NAME_CHARS:
-        name = name[: GREETING_NAME_CHARS - 1].rstrip() + "…"
+    envelope sender is `envelope_from` (the bounce address), else the sender's address.
+    Nothing in it comes from the form but the address: not even the name typed there."""
     title = clean(list_title)
     context = {
-        "greeting": f"Hello {name}," if name else "Hello,",
+        "greeting": "Hello,",
         "email": to,
         "list_title": title,
         "confirm_url": confirm_url,

@@ -1,8 +1,10 @@
 """Rate limits kept in the store, so every process of the web service counts against the
-same limit: fixed windows, one counter row per (bucket, window), added to atomically."""
+same limit: one counter row per (bucket, fixed window), added to atomically, read as a
+sliding window (the previous window's count weighs by how much of it is still inside)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,17 +16,21 @@ from digest.store.schema import rate_limits_table
 
 class LimitsMixin(StoreBase):
     def count_hit(self, bucket: str, *, at: datetime, window: timedelta) -> int:
-        """Count one hit on `bucket` (at most 80 characters: a name and a hash) in the
-        window of length `window` that holds `at`; the hits in that window so far, this
-        one included. Counters of windows that are over are dropped as it goes."""
+        """Count one hit on `bucket` (at most 80 characters: a name and a hash) at `at`; the
+        hits in the `window` up to `at`, this one included, estimated from two fixed windows
+        (so that a burst across a window's edge counts as one burst). Counters no longer
+        needed are dropped as it goes."""
         seconds = max(1, int(window.total_seconds()))
-        start = int(at.timestamp()) // seconds * seconds
-        key = f"{bucket}@{start}"
-        expires = datetime.fromtimestamp(start + seconds, tz=at.tzinfo)
+        moment = at.timestamp()
+        start = int(moment) // seconds * seconds
+        expires = datetime.fromtimestamp(start + 2 * seconds, tz=at.tzinfo)  # it weighs on the next window too
         t = rate_limits_table
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t).where(t.c.expires_at < at))
-            return _add_one(conn, key, expires)
+            hits = _add_one(conn, f"{bucket}@{start}", expires)
+            before = conn.execute(sa.select(t.c.hits).where(t.c.bucket == f"{bucket}@{start - seconds}")).scalar()
+        still_inside = 1 - (moment - start) / seconds
+        return hits + math.ceil((before or 0) * still_inside)
 
 
 def _add_one(conn: sa.Connection, key: str, expires: datetime) -> int:

@@ -24,6 +24,7 @@ from digest.config import Settings
 from digest.store import Store
 from digest.web import archive, readers, subscribe
 from digest.web.errors import HANDLERS, server_error
+from digest.web.outbox import Outbox
 from digest.web.pages import PAGE_POLICY
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
         try:
             yield
         finally:
+            app.state.outbox.close()
             if own:
                 opened.close()
 
@@ -116,4 +118,5 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
     app.state.settings = settings
     app.state.store = opened
     app.state.secret = signing_secret(settings, store=opened)
+    app.state.outbox = Outbox(settings, opened)
     return app

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from digest.app.web import WebLinks, web_links
 from digest.config import Settings
 from digest.store import Store
+from digest.web.outbox import Outbox
 
 T = TypeVar("T")
 
@@ -29,6 +30,10 @@ def store_of(request: Request) -> Store:
 
 def secret_of(request: Request) -> str:
     return request.app.state.secret
+
+
+def outbox_of(request: Request) -> Outbox:
+    return request.app.state.outbox
 
 
 def links_of(request: Request) -> WebLinks:

@@ -41,6 +41,7 @@ class WebServer:
         except BaseException:
             self.socket.close()
             raise
+        self.app = app
         self.server = uvicorn.Server(_config(app, host=host, port=self.port, proxy_headers=proxy_headers))
         self._thread: threading.Thread | None = None
 

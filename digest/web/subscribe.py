@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from digest.app.subscribing import confirm_subscription, read_confirmation, request_subscription
+from digest.app.subscribing import confirm_subscription, prepare_subscription, read_confirmation
 from digest.app.web import public_list
 from digest.config import ListSettings
 from digest.errors import SubscriberError
@@ -14,6 +14,7 @@ from digest.web.context import (
     blocking,
     client_address,
     links_of,
+    outbox_of,
     secret_of,
     secure_cookies,
     settings_of,
@@ -57,8 +58,8 @@ async def subscribe(request: Request) -> Response:
     check_form(request, form, secret=secret_of(request), public_url=settings.web.public_url)
     email, name = form.get("email", "")[:320], form.get("name", "")[:1000]
     try:
-        await blocking(
-            request_subscription,
+        _, mail = await blocking(
+            prepare_subscription,
             settings,
             chosen,
             email=email,
@@ -70,6 +71,8 @@ async def subscribe(request: Request) -> Response:
     except SubscriberError:
         error = "That is not an email address we can send to. Check it and try again."
         return _form(request, chosen, status=400, error=error, email=email, name=name)
+    if mail is not None:
+        outbox_of(request).post(mail)
     return page(request, "subscribe_sent.html.j2", {"list_title": chosen.title or chosen.name})
 
 

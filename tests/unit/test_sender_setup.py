@@ -42,7 +42,7 @@ def test_a_sender_whose_name_has_a_comma_is_read_as_one_mailbox_everywhere(tmp_p
     assert not dns_records(settings).warnings or all("smith" not in w.lower() for w in dns_records(settings).warnings)
 
     envelope, data = confirmation_message(
-        sender=chosen.sender, to="ana@example.net", name="", list_title="Daily", confirm_url="https://x/c", hours=48
+        sender=chosen.sender, to="ana@example.net", list_title="Daily", confirm_url="https://x/c", hours=48
     )
     message = email.message_from_bytes(data, policy=policy.default)
     assert envelope == "digest@example.org"
@@ -56,7 +56,6 @@ def test_the_confirmation_message_goes_out_from_the_bounce_address(tmp_path):
     envelope, data = confirmation_message(
         sender=chosen.sender,
         to="ana@example.net",
-        name="Ana",
         list_title="Daily",
         confirm_url="https://x/c",
         hours=48,

@@ -108,7 +108,12 @@ class Service:
         assert found is not None
         return found
 
+    def settle(self) -> None:
+        """Wait for the confirmation messages the service sends after its answers."""
+        assert self.server.app.state.outbox.wait(timeout=30), "confirmation messages still being sent"
+
     def messages_to(self, address: str) -> list[EmailMessage]:
+        self.settle()
         return [
             email.message_from_bytes(a.data, policy=policy.default)  # type: ignore[misc]
             for a in self.smtp.accepted

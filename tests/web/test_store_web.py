@@ -25,8 +25,11 @@ def test_concurrent_hits_are_all_counted_and_old_windows_go(store):
     with ThreadPoolExecutor(8) as pool:
         counts = list(pool.map(lambda _: store.count_hit("client/abc", at=NOW, window=hour), range(80)))
     assert sorted(counts) == list(range(1, 81))  # every hit saw its own count: none lost, none twice
-    assert store.count_hit("client/abc", at=NOW + hour, window=hour) == 1  # a new window
-    assert store.count_hit("client/other", at=NOW + 3 * hour, window=hour) == 1
+    # The window slides: the burst still counts just after the hour turns, and less as it goes by.
+    assert store.count_hit("client/abc", at=NOW + hour, window=hour) == 1 + 80
+    assert store.count_hit("client/abc", at=NOW + hour * 1.75, window=hour) == 2 + 20
+    assert store.count_hit("client/abc", at=NOW + hour * 2.5, window=hour) == 1 + 1  # ceil(2 * 0.5)
+    assert store.count_hit("client/other", at=NOW + 5 * hour, window=hour) == 1
     import sqlalchemy as sa
 
     from digest.store import rate_limits_table
