@@ -13,6 +13,7 @@ import pytest
 from digest.app.web import epoch_seconds
 from digest.errors import StoreError
 from digest.tokens import make_form_token
+from tests.smtp_server import Faults, RecordingSMTPServer
 from tests.web.service import SECRET, form_token, start_service, stop_service
 
 NEVER = ("Traceback", 'File "', "sqlite:", "postgresql", "Exception", SECRET)
@@ -230,3 +231,57 @@ def test_a_method_a_page_does_not_take_is_answered_with_the_ones_it_does(service
         response = browser.put("/health")
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET"}
+
+
+def test_tagged_and_dotted_forms_of_one_mailbox_share_its_limit(service):
+    with service.client() as bot:
+        token = _form(bot)
+        for i in range(8):
+            assert _post(bot, token, f"victim+{i}@example.net").status_code == 200
+            dotted = "".join(c + ("." if i >> n & 1 else "") for n, c in enumerate("victi")) + "m"
+            assert _post(bot, token, f"{dotted}@gmail.com").status_code == 200
+    service.settle()
+    tagged = [a for a in service.smtp.accepted if a.recipient.endswith("@example.net")]
+    dotted = [a for a in service.smtp.accepted if a.recipient.endswith("@gmail.com")]
+    assert (len(tagged), len(dotted)) == (3, 3), [a.recipient for a in tagged]  # address_limit: 3 an hour
+
+
+def test_a_mail_server_that_hangs_or_refuses_delays_no_page_and_changes_no_answer(tmp_path):
+    from digest.web.server import WebServer
+    from tests.web.service import free_port, web_settings
+
+    hang = socket.create_server(("127.0.0.1", 0))  # accepts, then never says a word
+    hang.listen(64)
+    port = free_port()
+    settings = web_settings(f"sqlite:///{tmp_path / 'digest.db'}", hang.getsockname()[1], port=port)
+    try:
+        with WebServer(settings, port=port, proxy_headers=True) as server:
+            answers = []
+            started = time.monotonic()
+            for i in range(6):
+                with _client(server.url, f"198.51.100.{i + 1}") as browser:
+                    answers.append(_post(browser, _form(browser), f"slow{i}@example.org"))
+            with _client(server.url, "198.51.100.99") as reader:
+                archive = reader.get("/lists/daily/archive")
+            elapsed = time.monotonic() - started
+    finally:
+        hang.close()
+    assert [a.status_code for a in answers] == [200] * 6 and archive.status_code == 200
+    assert len({a.text for a in answers}) == 1
+    assert elapsed < 10, f"pages waited for the mail server: {elapsed:.1f} s"  # its timeout is 10 s a try
+
+    with RecordingSMTPServer(Faults(reject={"nosuch@example.org": 5})) as smtp:
+        settings = web_settings(f"sqlite:///{tmp_path / 'digest2.db'}", smtp.port, port=free_port())
+        with WebServer(settings, port=settings.web.port, proxy_headers=True) as server:
+            with _client(server.url, "198.51.100.7") as browser:
+                token = _form(browser)
+                refused, taken = _post(browser, token, "nosuch@example.org"), _post(browser, token, "real@example.org")
+            server.app.state.outbox.wait(timeout=30)
+    assert (refused.status_code, taken.status_code) == (200, 200) and refused.text == taken.text
+    assert [a.recipient for a in smtp.accepted] == ["real@example.org"]
+
+
+def _client(url: str, ip: str):
+    import httpx
+
+    return httpx.Client(base_url=url, headers={"X-Forwarded-For": ip}, follow_redirects=False, timeout=30)
