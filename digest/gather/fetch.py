@@ -91,10 +91,10 @@ class Fetcher:
         """Fetch `url`. `configured` is the URL the operator configured that led here (a
         feed's, for its entries' links): requests may stay on its origin even when that
         is a private address. None: `url` itself was configured; "": nothing was."""
-        headers = {}
-        if validators and validators.etag:
+        headers: dict[str, str] = {}
+        if validators and validators.etag and _sendable(validators.etag):
             headers["If-None-Match"] = validators.etag
-        if validators and validators.last_modified:
+        if validators and validators.last_modified and _sendable(validators.last_modified):
             headers["If-Modified-Since"] = validators.last_modified
         host = (urlsplit(url).hostname or "").lower()
         trusted = _origin(url if configured is None else configured)
@@ -109,7 +109,8 @@ class Fetcher:
                         if response.status_code == 304:
                             return Fetched(page=None, validators=validators or Validators())
                         if response.status_code >= 400:
-                            raise FetchError(f"HTTP {response.status_code} {response.reason_phrase or ''}".strip())
+                            reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
+                            raise FetchError(f"HTTP {response.status_code} {reason}".strip())
                         waiting_for = "response not complete"
                         body = await self._read_capped(response)
             except TimeoutError:
@@ -127,13 +128,14 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(f"{_describe_transport_error(exc)}") from None
         page = Page(
-            url=str(response.url),
+            url=_without_userinfo(response.url),
             body=body,
             content_type=response.headers.get("Content-Type", ""),
             fetched_at=datetime.now(UTC),
             source=source,
         )
-        found = Validators(etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"))
+        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        found = Validators(etag if _sendable(etag) else None, modified if _sendable(modified) else None)
         return Fetched(page=page, validators=found)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
@@ -333,6 +335,22 @@ def _describe_transport_error(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {text}"
     return f"{type(exc).__name__}: {text}"
+
+
+_REASON_CHARS = 200  # a server's reason phrase, as far as an error quotes it
+_VALIDATOR_CHARS = 1000
+
+
+def _sendable(value: str | None) -> bool:
+    """A validator that can go back in a request header as it came: printable ASCII.
+    Another is never kept, or every later request of the source would fail."""
+    return value is not None and 0 < len(value) <= _VALIDATOR_CHARS and value.isascii() and value.isprintable()
+
+
+def _without_userinfo(url: httpx.URL) -> str:
+    """The URL a page was read from, without a user name or password a redirect put in it:
+    the page's URL is stored, printed and linked."""
+    return str(url.copy_with(userinfo=b"")) if url.userinfo else str(url)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -85,7 +85,11 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     new = [a for a in outcome.articles if store.add_article(a, gathered_at=now)]
     seen = outcome.seen + len(outcome.articles) - len(new)
     validators = outcome.validators or Validators()
-    store.record_source_success(source.name, at=now, etag=validators.etag, last_modified=validators.last_modified)
+    if outcome.failures:
+        # Not modified next time would pass over the items that failed now: fetch it whole again.
+        store.record_source_success(source.name, at=now, forget_validators=True)
+    else:
+        store.record_source_success(source.name, at=now, etag=validators.etag, last_modified=validators.last_modified)
     report = SourceReport(
         source=source.name,
         new=len(new),

@@ -69,10 +69,18 @@ class SourcesMixin(StoreBase):
         return states
 
     def record_source_success(
-        self, name: str, *, at: datetime, etag: str | None = None, last_modified: str | None = None
+        self,
+        name: str,
+        *,
+        at: datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        forget_validators: bool = False,
     ) -> None:
+        """A read of the source: its new validators when given (the old ones stay when
+        neither is), none at all with `forget_validators`."""
         values: dict[str, object] = {"last_success": at, "last_error": None, "last_error_at": None}
-        if etag is not None or last_modified is not None:
+        if etag is not None or last_modified is not None or forget_validators:
             values |= {"etag": etag, "last_modified": last_modified}
         self._upsert_source(name, values)
 

@@ -594,3 +594,58 @@ def test_a_link_out_of_a_scrape_folder_is_not_read(tmp_path):
     assert [p.url.rsplit("/", 1)[1] for p in read.pages] == ["story.txt", "story.txt"]  # the link read as its file
     assert [f.item for f in read.failures] == [str(folder / "diary.txt")]
     assert "outside" in read.failures[0].reason
+
+
+# --- what a source's answers leave behind ------------------------------------------
+
+
+async def test_items_that_failed_are_fetched_again_though_the_feed_is_not_modified(store, http_server):
+    answers = iter([Route(b"busy", status=503, content_type="text/plain")])
+    http_server.routes["/flaky"] = lambda _: next(answers, Route(pages.article_html("The flaky story")))
+    feed = teaser_feed(http_server.url("/flaky")).replace(b"<description>A short teaser.</description>", b"")
+    http_server.routes["/feed"] = Route(feed, content_type="application/rss+xml")
+    http_server.routes["/feed"].etag = '"v1"'
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    first = by_name(await run([source], store))["f"]
+    assert first.ok and first.failures and first.new == 0
+    second = by_name(await run([source], store))["f"]
+    assert second.new == 1 and not second.failures, second
+    assert http_server.hits("/flaky") == 2
+    third = by_name(await run([source], store))["f"]
+    assert third.not_modified  # all read: the validator is kept again
+
+
+async def test_a_validator_that_cannot_be_sent_back_is_not_kept(store, http_server):
+    http_server.routes["/p"] = Route(pages.article_html("Café"), headers={"ETag": 'W/"caf\xe9"'})
+    source = Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))
+    for _ in range(2):
+        assert by_name(await run([source], store))["p"].ok
+    assert store.source_state("p").etag is None
+
+
+async def test_a_redirect_that_adds_a_password_leaves_it_out_of_the_stored_url(store, http_server):
+    http_server.routes["/landing?token=abc"] = Route(pages.article_html("Landed"))
+    target = http_server.url("/landing?token=abc").replace("http://", "http://reader:hunter2@")
+    http_server.routes["/go"] = Route(redirect_to=target)
+    report = by_name(await run([Source(name="r", kind=SourceKind.PAGE, location=http_server.url("/go"))], store))
+    assert report["r"].new == 1
+    [stored] = store.unsent_articles("daily")
+    assert "hunter2" not in stored.article.url and "reader" not in stored.article.url
+    assert stored.article.url.endswith("/landing?token=abc")
+
+
+async def test_a_server_reason_phrase_is_quoted_short(store):
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 404 " + b"Not Found because " * 5000 + b"\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(session, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+        report = by_name(await run([Source(name="long", kind=SourceKind.PAGE, location=url)], store))
+    finally:
+        server.close()
+    assert report["long"].error.startswith("HTTP 404 Not Found because")
+    assert len(report["long"].error) < 250 and len(store.source_state("long").last_error) < 250
