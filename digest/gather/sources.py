@@ -19,6 +19,7 @@ from digest.extract.article import article_from_fragment, extract_article, fragm
 from digest.gather.feeds import FeedEntry, parse_feed
 from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators
 from digest.gather.files import read_feed_file, read_path
+from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
 from digest.urls import is_http_url, redact_url, redact_urls
@@ -75,6 +76,7 @@ def _failed(source: Source, reason: str, *, store: Store) -> SourceReport:
 
 async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tuple[SourceReport, list[Article]]:
     now = datetime.now(UTC)
+    begin_source()
     try:
         outcome = await _READERS[source.kind](source, fetcher=fetcher, store=store)
     except SourceError as exc:
@@ -109,14 +111,14 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         )
     else:
         fetched = Fetched(
-            page=await asyncio.to_thread(read_feed_file, Path(source.location), source=source.name),
+            page=await off_loop(read_feed_file, Path(source.location), source=source.name),
             validators=Validators(),
         )
     if fetched.page is None:
         return _Outcome(not_modified=True, validators=fetched.validators)
     # Parsing and extraction run in worker threads: on the event loop, a big feed or page
     # would stall every other source's connection until its timeout fired.
-    feed = await asyncio.to_thread(
+    feed = await off_loop(
         parse_feed,
         fetched.page.body,
         url=fetched.page.url,
@@ -190,8 +192,8 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         )
 
     item = _item_name(entry, source)
-    if not entry.url or await asyncio.to_thread(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
-        article = await asyncio.to_thread(from_feed)
+    if not entry.url or await off_loop(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
+        article = await off_loop(from_feed)
         return article or Failure(item=item, reason="feed entry has no text")
     # Links may stay on the feed's configured origin; a local feed file has none.
     configured = source.location if is_http_url(source.location) else ""
@@ -200,7 +202,7 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         if fetched.page is None:  # sent without validators, so the server has no 304 to give
             raise SourceError(f"{redact_url(entry.url)}: no page in the response")
         page = replace(fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors)
-        article = await asyncio.to_thread(extract_article, page)
+        article = await off_loop(extract_article, page)
         problem = "no article body found on the page"
     except AddressRefused as exc:  # the feed's teaser would carry the refused link into the digest
         return Failure(item=item, reason=str(exc))
@@ -208,7 +210,7 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         article, problem = None, str(exc)
     if article is None:
         # The linked page failed us; the feed's own teaser beats losing the entry.
-        article = await asyncio.to_thread(from_feed)
+        article = await off_loop(from_feed)
         if article is not None:
             return replace(article, warnings=(*article.warnings, f"used the feed text: {problem}"))
         return Failure(item=item, reason=problem)
@@ -222,16 +224,16 @@ async def _read_page(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     )
     if fetched.page is None:
         return _Outcome(not_modified=True, validators=fetched.validators)
-    article = await asyncio.to_thread(_extract_or_raise, fetched.page)
+    article = await off_loop(_extract_or_raise, fetched.page)
     return _Outcome(articles=(article,), validators=fetched.validators)
 
 
 async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:
-    read = await asyncio.to_thread(read_path, source.location, source=source.name)
+    read = await off_loop(read_path, source.location, source=source.name)
     articles, failures = [], list(read.failures)
     for page in read.pages:
         try:
-            articles.append(await asyncio.to_thread(_extract_or_raise, page))
+            articles.append(await off_loop(_extract_or_raise, page))
         except DigestError as exc:
             failures.append(Failure(item=redact_url(page.url), reason=str(exc)))
     if not articles and failures and len(read.pages) <= 1:

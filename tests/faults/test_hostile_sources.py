@@ -649,3 +649,29 @@ async def test_a_server_reason_phrase_is_quoted_short(store):
         server.close()
     assert report["long"].error.startswith("HTTP 404 Not Found because")
     assert len(report["long"].error) < 250 and len(store.source_state("long").last_error) < 250
+
+
+def test_heavy_pages_hold_neither_the_report_past_the_deadline_nor_a_light_source(tmp_path, http_server):
+    import tomllib
+
+    from digest.app.content import gather_sources
+    from digest.config import parse_settings
+    from digest.store import Store
+
+    paragraphs = "".join(
+        f"<p>Paragraph {i} tells of a different thing, number {i * 7}, today.</p>" for i in range(40_000)
+    )
+    heavy = f"<html><head><title>Heavy</title></head><body><article>{paragraphs}</article></body></html>"
+    for n in range(3):
+        http_server.routes[f"/heavy{n}"] = Route(heavy.encode())
+    http_server.routes["/light"] = Route(pages.article_html("A light page"))
+    sources = "".join(f'[sources.heavy{n}]\npage = "{http_server.url(f"/heavy{n}")}"\n' for n in range(3))
+    text = f'[fetch]\nallow_private = true\ngather_timeout = 1.5\n{sources}[sources.light]\npage = "{http_server.url("/light")}"\n'
+    settings = parse_settings(tomllib.loads(text), base_dir=tmp_path)
+    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
+        started = time.monotonic()
+        report = by_name(gather_sources(settings, store=store))
+        elapsed = time.monotonic() - started
+    assert report["light"].ok and report["light"].new == 1
+    assert all("gather deadline" in report[f"heavy{n}"].error for n in range(3))
+    assert elapsed < 4, f"the report came {elapsed:.1f} s after a 1.5 s deadline"
