@@ -512,7 +512,7 @@ def test_db_upgrade_command_names_the_revision(tmp_path):
     assert f"is at revision {HEAD}" in result.stdout and str(tmp_path / "digest.db") in result.stdout
 
 
-def test_subscribers_from_before_the_address_rule_get_its_keys_and_case_twins_merge(tmp_path):
+def test_subscribers_from_before_the_address_rule_get_its_keys_and_case_twins_merge(empty_url):
     """Rows written with the old rule (case kept in the key, a Unicode domain) get the
     rule's address and key; two spellings of one reader become one row, and the
     unsubscribed spelling wins."""
@@ -521,8 +521,7 @@ def test_subscribers_from_before_the_address_rule_get_its_keys_and_case_twins_me
     from digest.store import Store, deliveries_table, subscribers_table
     from digest.store.migrate import upgrade
 
-    url = f"sqlite:///{tmp_path / 'digest.db'}"
-    with Store(url) as store:
+    with Store(empty_url) as store:
         engine = store.engine
         now = "2026-11-01 00:00:00"
         with engine.begin() as conn:

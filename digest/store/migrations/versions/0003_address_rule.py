@@ -59,10 +59,11 @@ def upgrade() -> None:
         chunk = gone[start : start + 500]
         conn.execute(sa.delete(deliveries).where(deliveries.c.subscriber_id.in_(chunk)))
         conn.execute(sa.delete(subscribers).where(subscribers.c.id.in_(chunk)))
-    # Keys first go to a value no row can hold, so a swap of two keys never collides.
+    # Keys first go to a value no row can hold (no address starts with a space; PostgreSQL
+    # text holds no NUL), so a swap of two keys never collides.
     for sid, values in changes.items():
         if "key" in values:
-            conn.execute(sa.update(subscribers).where(subscribers.c.id == sid).values(key=f"\x00migrating {sid}"))
+            conn.execute(sa.update(subscribers).where(subscribers.c.id == sid).values(key=f" migrating {sid}"))
     for sid, values in changes.items():
         conn.execute(sa.update(subscribers).where(subscribers.c.id == sid).values(**values))
 
