@@ -322,7 +322,8 @@ def _row_subscriber(row: list[str], columns: _Columns) -> NewSubscriber:
     return new_subscriber(
         row[columns.email],
         name=row[columns.name] if columns.name is not None else "",
-        attributes={heading: row[i].strip() for i, heading in columns.attributes},
+        # A blank cell says nothing (as a blank name): the stored value stays.
+        attributes={heading: value for i, heading in columns.attributes if (value := row[i].strip())},
     )
 
 

@@ -54,7 +54,7 @@ _staged = sa.Table(
 _UPDATE_PRESENT = """
 UPDATE subscribers AS s SET
     name = CASE WHEN r.name <> '' THEN r.name ELSE s.name END,
-    attributes = COALESCE(%(json)s, s.attributes),
+    attributes = COALESCE(%(merged)s, s.attributes),
     updated_at = :at
 FROM import_rows AS r
 WHERE s.list_name = CAST(:list_name AS TEXT) AND s.key = r.key
@@ -202,7 +202,12 @@ class ImportsMixin(StoreBase):
             # CONFLICT DO NOTHING), losing its names and attributes without a word.
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_import_lock(list_name))))
             conn.exec_driver_sql("ANALYZE import_rows")  # a temporary table has no statistics otherwise
-            forms = {"json": "CAST(r.attributes AS JSON)", "empty": "CAST('{}' AS JSON)"}
+            forms = {
+                "json": "CAST(r.attributes AS JSON)",
+                "empty": "CAST('{}' AS JSON)",
+                # The file's attributes over the stored ones: a blank cell keeps its value.
+                "merged": "CAST(CAST(s.attributes AS JSONB) || CAST(r.attributes AS JSONB) AS JSON)",
+            }
             present = run(_UPDATE_PRESENT % forms)
             # One statement: the history gets exactly the rows this INSERT added.
             added = run(
@@ -211,7 +216,7 @@ class ImportsMixin(StoreBase):
             if added:
                 self.refresh_statistics(conn, "subscribers", "subscriber_events")
             return added, present
-        forms = {"json": "r.attributes", "empty": "'{}'"}
+        forms = {"json": "r.attributes", "empty": "'{}'", "merged": "json_patch(s.attributes, r.attributes)"}
         # The UPDATE takes the write lock; nobody else adds to the list until the commit, so
         # the newcomers' history can be written first, from the same condition.
         present = run(_UPDATE_PRESENT % forms)

@@ -64,7 +64,7 @@ class SubscribersMixin(StoreBase):
                 existing = {
                     r.key: r
                     for r in conn.execute(
-                        sa.select(t.c.id, t.c.key, t.c.status).where(
+                        sa.select(t.c.id, t.c.key, t.c.status, t.c.attributes).where(
                             t.c.list_name == list_name, t.c.key.in_([n.key for n in unique])
                         )
                     )
@@ -100,8 +100,8 @@ class SubscribersMixin(StoreBase):
                         continue
                     present += 1
                     values = {"name": new.name or t.c.name, "updated_at": at}
-                    if new.attributes:
-                        values["attributes"] = dict(new.attributes)
+                    if new.attributes:  # over the stored ones: an attribute not given keeps its value
+                        values["attributes"] = {**(row.attributes or {}), **dict(new.attributes)}
                     if resubscribe and row.status != SubscriberStatus.ACTIVE.value:
                         values |= {"status": SubscriberStatus.ACTIVE.value, "version": t.c.version + 1}
                         events.append(_event(list_name, new.key, SubscriberChange.RESUBSCRIBED, source, at))

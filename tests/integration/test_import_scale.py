@@ -211,3 +211,19 @@ def test_two_imports_of_one_list_at_once_lose_nothing(store):
     assert sorted(results) == [(0, 300), (300, 0)]
     # Every reader has the name of the import applied last, none a mix or a lost one.
     assert len({s.name for s in store.iter_subscribers("daily")}) == 1
+
+
+def test_a_blank_attribute_cell_keeps_the_stored_value_and_a_given_one_replaces_it(store):
+    first, _ = run(store, "email,name,city,plan\nana@example.org,Ann,Paris,gold\nbob@example.org,Bob,,\n")
+    assert (first.added, dict(store.subscriber("daily", "bob@example.org").attributes)) == (2, {})
+    again, errors = run(store, "email,name,city,plan\nANA@example.org,,,\n")
+    assert (again.present, errors) == (1, [])
+    ana = store.subscriber("daily", "ana@example.org")
+    assert (ana.name, dict(ana.attributes)) == ("Ann", {"city": "Paris", "plan": "gold"})
+    run(store, "email,city,plan\nana@example.org,Lyon,\n")
+    assert dict(store.subscriber("daily", "ana@example.org").attributes) == {"city": "Lyon", "plan": "gold"}
+    # The same through `subscribers add`'s path.
+    store.add_subscribers(
+        "daily", [new_subscriber("ana@example.org", attributes={"plan": "silver"})], at=datetime.now(UTC)
+    )
+    assert dict(store.subscriber("daily", "ana@example.org").attributes) == {"city": "Lyon", "plan": "silver"}
