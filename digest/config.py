@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from digest.errors import ConfigError
 from digest.models import Source, SourceKind
@@ -374,7 +375,9 @@ def _absolute_sqlite(url: str, folder: Path) -> str:
     if not match:
         return url
     prefix, database, query = match.groups()
-    return f"{prefix}{(folder / Path(database).expanduser()).resolve()}{query or ''}"
+    path = (folder / Path(unquote(database)).expanduser()).resolve()
+    # Escaped: a "?" or "%" in a folder's name would otherwise end or change the path.
+    return f"{prefix}{quote(str(path), safe='/')}{query or ''}"
 
 
 def _environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:

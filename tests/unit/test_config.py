@@ -166,6 +166,17 @@ def test_urls_that_are_not_relative_files_are_kept(url):
     assert parse({"store": {"url": url}}).store.url == url
 
 
+@pytest.mark.parametrize("folder", ["news?a", "pct%41", "with space", "é#x"])
+def test_a_relative_store_stays_in_its_config_folder_whatever_the_folder_is_called(tmp_path, folder):
+    import sqlalchemy as sa
+
+    home = tmp_path / folder
+    home.mkdir()
+    (home / "digest.toml").write_text('[store]\nurl = "sqlite:///digest.db"\n')
+    url = load_settings(home / "digest.toml").store.url
+    assert sa.engine.make_url(url).database == str(home / "digest.db")
+
+
 def test_a_relative_sqlite_url_keeps_its_query_and_driver():
     url = parse({"store": {"url": "sqlite+pysqlite:///d.db?timeout=5"}}).store.url
     assert url == "sqlite+pysqlite:////cfg/d.db?timeout=5"
