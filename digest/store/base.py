@@ -117,7 +117,24 @@ def create_engine(url: str) -> sa.Engine:
     engine = sa.create_engine(url, future=True, **engine_options(url))
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "connect", _postgres_lock_timeout)
     return engine
+
+
+# How long a statement waits for a lock another session holds (a VACUUM FULL, an index
+# built by hand, a transaction left open) before it fails, as SQLite's busy timeout does;
+# PostgreSQL's default is to wait for ever. A lock_timeout set on the role or the URL stays.
+POSTGRES_LOCK_TIMEOUT = "30s"
+
+
+def _postgres_lock_timeout(dbapi_conn, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    if cursor.fetchone()[0] in ("0", "0ms"):
+        cursor.execute(f"SET lock_timeout = '{POSTGRES_LOCK_TIMEOUT}'")
+    cursor.close()
+    dbapi_conn.commit()  # or the pool's rollback on check-in would undo the SET
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

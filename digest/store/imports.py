@@ -200,6 +200,7 @@ class ImportsMixin(StoreBase):
             # Imports to one list apply one at a time: a second one's UPDATE would not see
             # the first's uncommitted readers, and its INSERT would then skip them (ON
             # CONFLICT DO NOTHING), losing its names and attributes without a word.
+            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")  # an import waits for the one before it
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_import_lock(list_name))))
             conn.exec_driver_sql("ANALYZE import_rows")  # a temporary table has no statistics otherwise
             forms = {

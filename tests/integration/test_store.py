@@ -128,3 +128,30 @@ def test_connections_opening_a_new_sqlite_file_at_the_same_instant_all_get_wal(t
             thread.join()
     assert errors == []
     assert set(modes) == {"wal"}
+
+
+@pytest.mark.postgres
+def test_a_lock_another_session_holds_fails_a_statement_after_the_lock_timeout(monkeypatch):
+    """PostgreSQL would wait for ever; the store waits as long as SQLite's busy timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sqlalchemy as sa
+
+    from digest.store import base
+    from digest.subscribers import new_subscriber
+    from tests.fixtures import postgres_schema_url
+    from tests.helpers import NOW
+
+    monkeypatch.setattr(base, "POSTGRES_LOCK_TIMEOUT", "1s", raising=False)
+    for url in postgres_schema_url():
+        with Store(url) as store, store.engine.connect() as other:
+            store.add_subscribers("daily", [new_subscriber("ana@example.org")], at=NOW)
+            other.execute(sa.text("LOCK TABLE subscribers IN ACCESS EXCLUSIVE MODE"))  # held until the end
+            with ThreadPoolExecutor(1) as pool:
+                waiting = pool.submit(store.count_subscribers, "daily")
+                try:
+                    with pytest.raises(StoreError, match="lock timeout"):
+                        waiting.result(timeout=10)
+                finally:
+                    other.rollback()  # a store that waits for ever gets its answer now, and the test fails
+            assert store.count_subscribers("daily") == 1
