@@ -42,6 +42,7 @@ class SendRun:
     unreachable: int = 0  # connections in a row that could not be opened
     server_down: str = ""  # the reason, once the circuit opened
     lost: int = 0
+    failure: Exception | None = None  # what a worker raised: raised again once every outcome is written
 
     def ending(self) -> bool:
         """Whether the run is stopping: asked to, or its server is down."""

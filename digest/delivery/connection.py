@@ -254,6 +254,10 @@ class Connection:
         try:
             reader = await self.open()
         except aiosmtplib.SMTPAuthenticationError as exc:
+            if exc.code < 500:  # "454 temporary authentication failure": a server that cannot take mail now
+                return Outcome(
+                    DeliveryStatus.DEFERRED, exc.code, self._login_refused(exc), reconnect=True, unreachable=True
+                )
             raise ServerUnavailable(self._login_refused(exc)) from None
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             return Outcome(

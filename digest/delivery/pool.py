@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import ssl
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from digest.config import SmtpSettings
@@ -18,17 +19,23 @@ from digest.models import DeliveryStatus, OutgoingMessage
 _WAITING_PER_CONNECTION = 2
 
 
+# What `send` answers for a message whose `may_send` said no when its turn came.
+NOT_SENT = Outcome(DeliveryStatus.DEFERRED, error="not sent: its claim was lost while it waited")
+
+
 class Sender(Protocol):
-    """Where messages go. `concurrency` is how many messages it takes at once."""
+    """Where messages go. `concurrency` is how many messages it takes at once. With
+    `may_send`, the message goes out only if it still says yes when its turn comes (a
+    claim can be lost while the message waits for a connection); else NOT_SENT."""
 
     concurrency: int
 
-    async def send(self, message: OutgoingMessage) -> Outcome: ...
+    async def send(self, message: OutgoingMessage, *, may_send: Callable[[], bool] | None = None) -> Outcome: ...
 
     async def close(self) -> None: ...
 
 
-_Item = tuple[OutgoingMessage, "asyncio.Future[Outcome]"]
+_Item = tuple[OutgoingMessage, "asyncio.Future[Outcome]", Callable[[], bool] | None]
 
 
 class SmtpPool:
@@ -48,13 +55,13 @@ class SmtpPool:
         self._idle: deque[asyncio.Future[None]] = deque()  # a waiting task's wake-up, one per task
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def send(self, message: OutgoingMessage) -> Outcome:
+    async def send(self, message: OutgoingMessage, *, may_send: Callable[[], bool] | None = None) -> Outcome:
         if len(message.recipients) != 1:
             raise ValueError("the SMTP pool sends one recipient per message")
         if not self._tasks:
             self._tasks = [asyncio.create_task(self._work(connection)) for connection in self._all]
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.append((message, future))
+        self._queue.append((message, future, may_send))
         while self._idle:  # one waiting task, not all: a busy one takes it otherwise
             wake = self._idle.popleft()
             if not wake.done():
@@ -63,11 +70,16 @@ class SmtpPool:
         return await future
 
     def _next(self) -> _Item | None:
-        """The oldest message whose sender still waits for it."""
+        """The oldest message whose sender still waits for it and that may still be sent,
+        checked now, just before it goes out."""
         while self._queue:
             item = self._queue.popleft()
-            if not item[1].done():  # else its sender was cancelled
-                return item
+            if item[1].done():  # its sender was cancelled
+                continue
+            if item[2] is not None and not item[2]():
+                item[1].set_result(NOT_SENT)
+                continue
+            return item
         return None
 
     async def _work(self, connection: Connection) -> None:
@@ -83,6 +95,9 @@ class SmtpPool:
         try:
             while True:
                 item, following = following, None
+                if item is not None and not item[1].done() and item[2] is not None and not item[2]():
+                    item[1].set_result(NOT_SENT)  # its envelope went out with the message before: dropped below
+                    item = None
                 if item is None or item[1].done():
                     item = self._next()
                 if item is None:
@@ -90,7 +105,7 @@ class SmtpPool:
                     self._idle.append(wake)
                     await wake
                     continue
-                message, future = item
+                message, future, _ = item
                 try:
                     outcome = await connection.send(
                         message.envelope_from,

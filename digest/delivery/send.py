@@ -42,7 +42,8 @@ from digest.delivery.claims import Claims, OutcomeWriter, SendRun, renew_leases
 from digest.delivery.connection import Outcome
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
 from digest.delivery.pace import RateLimiter, nap
-from digest.delivery.pool import Sender, SmtpPool
+from digest.delivery.pool import NOT_SENT, Sender, SmtpPool
+from digest.errors import ServerUnavailable
 from digest.mail.dkim import DkimSigner, Signed, Unsigned, sign_all
 from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.mail.verp import Verp
@@ -153,6 +154,8 @@ async def deliver_issue(
                     now=_now(),
                     owner=run.owner,
                 )
+    if run.failure is not None:
+        raise run.failure
     complete = await run.patiently(
         "closing the issue", store.complete_issue, issue_id, at=_now(), accept_uncertain=accept_uncertain
     )
@@ -305,9 +308,17 @@ async def _worker(
         sid = claim.subscriber.id
         result = None
         if claims.holds(sid):  # else its lease could not be renewed in time: the row may be someone else's
-            result = await _deliver_one(
-                claim, run, transport, may_send=_may_send(claims, run, sid), envelope=envelope, signing=signing
-            )
+            try:
+                result = await _deliver_one(
+                    claim, run, transport, may_send=_may_send(claims, run, sid), envelope=envelope, signing=signing
+                )
+            except Exception as exc:  # noqa: BLE001 -- raised again once the run has ended
+                # The other workers finish the messages they have and every outcome is
+                # written before the error is raised (deliver_issue); this claim's row
+                # waits for its lease, as after a crash: the message may have gone out.
+                run.failure = run.failure or exc
+                run.stop.request(f"{type(exc).__name__}: {exc}")
+                return
         if result is None:
             claims.skipped.append(claim)  # not sent: released (or deferred) when the run ends
             continue
@@ -330,27 +341,19 @@ async def _deliver_one(
     reader's copy (their bounce address); by default it is the list's sender. With
     `signing`, the message's signatures are made on one of its threads."""
     subscriber = claim.subscriber
-    sender = run.sender if envelope is None else envelope(subscriber.id)
-    try:
-        recipient = run.recipient_for(subscriber)
-        if signing is None:
-            data = run.factory.build(recipient)
-        else:
-            # Everything but the signatures here; those on a signing thread, while this
-            # loop sends other messages. The claim is checked again
-            # below, after the signature: one lost meanwhile is not sent.
-            unsigned = run.factory.prepare(recipient)
-            data = unsigned.complete(await signing.sign(unsigned))
-        message = OutgoingMessage(sender, (subscriber.email,), data, dot_free=run.factory.dot_free)
-    except MessageError as exc:
-        return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
+    message = await _message(claim, run, envelope=envelope, signing=signing)
+    if isinstance(message, DeliveryResult):
+        return message
     outcome = Outcome(DeliveryStatus.DEFERRED)
     tries = throttles = 0
     while tries < run.options.attempts:
         await run.limiter.wait(until=run.ending)
         if not may_send() or run.server_down:
             return None
-        outcome = await transport.send(message)
+        answer = await _send(transport, message, run, may_send=may_send)
+        if answer is None:
+            return None
+        outcome = answer
         if outcome.unreachable:
             run.unreachable += 1
             if run.unreachable >= max(1, run.options.circuit) and not run.server_down:
@@ -387,6 +390,42 @@ async def _deliver_one(
     if outcome.status is not DeliveryStatus.SENT:
         log.warning("%s to %s: %s", outcome.status.value, subscriber.email, outcome.error)
     return DeliveryResult(subscriber.id, outcome.status, outcome.code, outcome.error)
+
+
+async def _message(
+    claim: Claim, run: SendRun, *, envelope: Callable[[int], str] | None, signing: Signing | None
+) -> OutgoingMessage | DeliveryResult:
+    """The reader's copy, or its failure when it cannot be written (a bad address)."""
+    subscriber = claim.subscriber
+    sender = run.sender if envelope is None else envelope(subscriber.id)
+    try:
+        recipient = run.recipient_for(subscriber)
+        if signing is None:
+            data = run.factory.build(recipient)
+        else:
+            # Everything but the signatures here; those on a signing thread, while this
+            # loop sends other messages. The claim is checked again before the message
+            # goes out, after the signature: one lost meanwhile is not sent.
+            unsigned = run.factory.prepare(recipient)
+            data = unsigned.complete(await signing.sign(unsigned))
+    except MessageError as exc:
+        return DeliveryResult(subscriber.id, DeliveryStatus.FAILED, error=str(exc))
+    return OutgoingMessage(sender, (subscriber.email,), data, dot_free=run.factory.dot_free)
+
+
+async def _send(
+    transport: Sender, message: OutgoingMessage, run: SendRun, *, may_send: Callable[[], bool]
+) -> Outcome | None:
+    """The server's answer, or None when the message did not go out: its claim was lost
+    while it waited for a connection, or the login was refused for good (the run stops)."""
+    try:
+        outcome = await transport.send(message, may_send=may_send)
+    except ServerUnavailable as exc:  # raised before anything of this message was written
+        if not run.server_down:
+            run.server_down = str(exc)
+            log.warning("%s; stopping this run", exc)
+        return None
+    return None if outcome is NOT_SENT else outcome
 
 
 def run(coroutine: Coroutine[Any, Any, T], *, stop: Stop | None = None) -> T:

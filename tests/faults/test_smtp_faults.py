@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from digest.delivery.send import DeliveryOptions
 from digest.models import DeliveryStatus
 from digest.store import deliveries_table, subscribers_table
 from tests.faults.conftest import NOW, report, save_issue, send, subscribe
-from tests.smtp_server import ANY
+from tests.smtp_server import ANY, _BoundController
 
 SEED = 7
 SUBSCRIBERS = 2000
@@ -232,3 +233,70 @@ async def test_a_stop_ends_a_slow_send_without_waiting_out_its_pace_or_backoff(s
     )
     assert report_.stopped == "stopped by SIGTERM"
     assert sum(smtp_server.copies(e) for e in emails) <= 1
+
+
+class _FlakyLogin:
+    """A server that ends each session after `per_session` messages (421) and, from its
+    `refuse_from`th connection on, answers AUTH with `code`."""
+
+    def __init__(self, *, per_session: int, refuse_from: int, code: str) -> None:
+        self.per_session, self.refuse_from, self.code = per_session, refuse_from, code
+        self.connections = 0
+        self.accepted: list[str] = []
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        if self.connections >= self.refuse_from:
+            return AuthResult(success=False, handled=False, message=self.code)
+        return AuthResult(success=True)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.messages = 0
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server, session, envelope):
+        session.messages += 1
+        if session.messages > self.per_session:
+            server.transport.close()  # ends the session: the client reconnects and logs in again
+            return "421 4.3.2 closing this session"
+        self.accepted.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.mark.parametrize(
+    ("code", "stopped"),
+    [("454 4.7.0 Temporary authentication failure", "SMTP server unreachable"), ("535 5.7.8 No", "refused (535)")],
+)
+async def test_a_login_refused_on_a_reconnect_mid_send_ends_the_run_with_every_outcome_written(store, code, stopped):
+    from digest.app import recipient_factory
+    from digest.config import SmtpSettings
+    from digest.delivery.send import deliver_issue
+    from tests.helpers import LIST, SECRET
+
+    emails = subscribe(store, 120)
+    issue = save_issue(store)
+    flaky = _FlakyLogin(per_session=10, refuse_from=3, code=code)
+    sock = socket.create_server(("127.0.0.1", 0))
+    controller = _BoundController(flaky, sock=sock, server_hostname="flaky.localhost",
+                                  authenticator=flaky.authenticate, auth_require_tls=False)  # fmt: skip
+    controller.start()
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=sock.getsockname()[1], security="none",
+                            timeout=5, username="u", password="p")  # fmt: skip
+        result = await deliver_issue(
+            issue, store=store, smtp=smtp, sender=LIST.sender, recipient_for=recipient_factory(LIST, secret=SECRET),
+            options=DeliveryOptions(connections=2, batch=50, attempts=2, backoff=0.001, defer=0.0, circuit=3),
+        )  # fmt: skip
+    finally:
+        controller.stop()
+    states = ledger(store, issue.rendered.digest.issue_id)
+    sent = {email for email, (status, _, _) in states.items() if status == "sent"}
+    accepted = len(flaky.accepted)
+    assert sent == set(flaky.accepted) and accepted == len(set(flaky.accepted)) >= 10
+    assert not [e for e, (status, _, _) in states.items() if status == "sending"]  # nothing held by a dead run
+    assert stopped in result.stopped
+    uncertain = result.totals[DeliveryStatus.UNCERTAIN]  # a message whose reply the closed session lost
+    assert len(states) == len(emails) and result.owed == len(emails) - accepted - uncertain

@@ -195,7 +195,7 @@ async def test_a_claim_lost_while_its_signature_is_made_is_not_sent():
     class Transport:
         concurrency = 1
 
-        async def send(self, message: OutgoingMessage) -> Outcome:
+        async def send(self, message: OutgoingMessage, *, may_send=None) -> Outcome:
             sent.append(message)
             return Outcome(DeliveryStatus.SENT, 250)
 
