@@ -116,6 +116,7 @@ class DkimSettings:
     selector: str = ""  # s=: the key's DNS record is selector._domainkey.domain
     key_file: str = ""  # PEM private key, RSA (2048 bits is the default of `digest dkim keygen`) or Ed25519
     key: str = field(default="", repr=False)  # the PEM itself; better DIGEST_DKIM_KEY or a Prefect Secret block
+    key_origin: str = "DIGEST_DKIM_KEY"  # where `key` came from, for errors
     # An optional second signature with an Ed25519 key (RFC 8463), under its own selector.
     ed25519_selector: str = ""
     ed25519_key_file: str = ""

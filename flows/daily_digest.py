@@ -50,6 +50,7 @@ from digest.errors import ConfigError, DeliveryError, DigestError
 from digest.mail.render import personal_fields, personalise
 from digest.models import DeliveryStatus
 from digest.store import Store
+from flows.secrets import with_secret_blocks
 
 SEND_BATCH = 1000
 SUMMARY_BATCH = 50
@@ -149,28 +150,7 @@ def settings_for(config: str | None) -> Settings:
 
 @lru_cache(maxsize=8)
 def _settings(config: str | None, _run_id: str) -> Settings:
-    settings = load_settings(config, environ=os.environ)
-    password = settings.smtp.password or _secret_block("digest-smtp-password")
-    secret = settings.unsubscribe.secret or _secret_block("digest-unsubscribe-secret")
-    dkim = settings.dkim
-    if dkim.enabled and not (dkim.key or dkim.key_file):
-        dkim = replace(dkim, key=_secret_block("digest-dkim-key"))
-    return replace(
-        settings,
-        smtp=replace(settings.smtp, password=password),
-        unsubscribe=replace(settings.unsubscribe, secret=secret),
-        dkim=dkim,
-    )
-
-
-def _secret_block(name: str) -> str:
-    from prefect.blocks.system import Secret
-
-    try:
-        block = cast(Secret, Secret.load(name))  # called from sync code: the block itself, not a coroutine
-        return block.get()
-    except (ValueError, RuntimeError):  # no such block: the setting stays as configured
-        return ""
+    return with_secret_blocks(load_settings(config, environ=os.environ))
 
 
 def _retry_unless_expected(_task: Any, _task_run: Any, state: State) -> bool:

@@ -51,7 +51,10 @@ def _key_loaders(dkim: DkimSettings) -> list[Callable[[], DkimKey]]:
         return []
 
     def main() -> DkimKey:
-        key = _load(dkim.key, dkim.key_file, where="dkim.key_file", env="DIGEST_DKIM_KEY", block=KEY_SECRET_BLOCK)
+        key = _load(
+            dkim.key, dkim.key_file, where="dkim.key_file", env="DIGEST_DKIM_KEY", block=KEY_SECRET_BLOCK,
+            origin=dkim.key_origin,
+        )  # fmt: skip
         return DkimKey(dkim.domain, dkim.selector, key)
 
     def second() -> DkimKey:
@@ -66,9 +69,9 @@ def _key_loaders(dkim: DkimSettings) -> list[Callable[[], DkimKey]]:
     return [main, second] if dkim.ed25519_selector else [main]
 
 
-def _load(text: str, path: str, *, where: str, env: str, block: str = "") -> object:
+def _load(text: str, path: str, *, where: str, env: str, block: str = "", origin: str = "") -> object:
     if text:
-        return load_private_key(text, where=env)
+        return load_private_key(text, where=origin or env)
     if not path:
         also = f" or the Prefect Secret block {block}" if block else ""
         raise DkimError(f"{where}: no DKIM key: set {where}, {env}{also}")

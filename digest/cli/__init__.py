@@ -205,7 +205,13 @@ class _State:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config, environ=os.environ)
+            settings = load_settings(self.config, environ=os.environ)
+            if os.environ.get("PREFECT_API_URL"):
+                from flows.secrets import missing, with_secret_blocks
+
+                if missing(settings):  # the blocks the flows read: the same keys here
+                    settings = with_secret_blocks(settings)
+            self._settings = settings
         return self._settings
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import SEEDS_DIR
+from tests.helpers import digest_cli
 from tests.smtp_server import RecordingSMTPServer
 
 SUBSCRIBERS = 12  # rows in seeds/subscribers.csv
@@ -98,11 +99,18 @@ def test_signing_key_from_a_secret_block_and_the_artifact(tmp_path, server):
     Secret(value="key-from-a-prefect-block").save("digest-unsubscribe-secret", overwrite=True)
     try:
         daily_digest(config=str(config))
+        message = email.message_from_bytes(server.accepted[0].data, policy=email.policy.default)
+        token = message["List-Unsubscribe"].split("token=")[1].split(">")[0]
+        assert read_token(token, secret="key-from-a-prefect-block").list_name == "daily"
+        # The commands that check links read the same block when they talk to the server.
+        from prefect.settings import PREFECT_API_URL
+
+        unsubscribed = digest_cli(
+            "--config", str(config), "unsubscribe", token, env={"PREFECT_API_URL": PREFECT_API_URL.value()}
+        )
+        assert unsubscribed.returncode == 0, unsubscribed.stderr
     finally:
         asyncio.run(_delete_block("secret", "digest-unsubscribe-secret"))
-    message = email.message_from_bytes(server.accepted[0].data, policy=email.policy.default)
-    token = message["List-Unsubscribe"].split("token=")[1].split(">")[0]
-    assert read_token(token, secret="key-from-a-prefect-block").list_name == "daily"
 
     async def artifacts():
         async with get_client() as client:  # every run leaves one: the newest is this run's

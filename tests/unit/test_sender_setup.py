@@ -120,3 +120,18 @@ def test_keygen_into_a_folder_that_is_a_file_says_so(tmp_path):
     for force in (False, True):
         with pytest.raises(ConfigError, match=r"cannot make the folder .*afile: a file of that name is in the way"):
             generate_dkim_key(domain="example.org", selector="s1", key_file=tmp_path / "afile" / "x.pem", force=force)
+
+
+def test_a_bad_key_from_a_secret_block_is_named_by_its_block(tmp_path):
+    from dataclasses import replace
+
+    from digest.app.deliverability import dkim_keys
+
+    settings = _settings(tmp_path, '[dkim]\ndomain = "example.org"\nselector = "s1"\n', sender="digest@example.org")
+    dkim = replace(
+        settings.dkim,
+        key="-----BEGIN PRIVATE KEY-----\nnot a key\n",
+        key_origin="the Prefect Secret block digest-dkim-key",
+    )
+    with pytest.raises(ConfigError, match=r"^the Prefect Secret block digest-dkim-key: not a usable private key"):
+        dkim_keys(dkim)
