@@ -84,7 +84,9 @@ def deployment(tmp_path_factory, prefect_harness):
     env.pop("PREFECT_PROFILES_PATH", None)
     worker = None
     try:
-        setup = Deployment(env, smtp, worker=None)  # type: ignore[arg-type]
+        # Deployed as the README says, without DIGEST_PROJECT_DIR: the worker's own names its checkout.
+        deploying = {k: v for k, v in env.items() if k != "DIGEST_PROJECT_DIR"}
+        setup = Deployment(deploying, smtp, worker=None)  # type: ignore[arg-type]
         setup.prefect("work-pool", "create", "digest-pool", "--type", "process")
         setup.prefect("deploy", "--all")
         worker_log = (tmp_path / "worker.log").open("w")
@@ -191,3 +193,16 @@ def kill_flow_runs(worker_pid: int) -> list[int]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return found
+
+
+def test_the_deployments_leave_the_checkout_to_each_workers_own_environment(deployment):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_deployment_by_name("daily-digest/manual")
+
+    [step] = asyncio.run(read()).pull_steps
+    assert step["prefect.deployments.steps.set_working_directory"]["directory"] == "{{ $DIGEST_PROJECT_DIR }}"
