@@ -301,13 +301,21 @@ def send_batch(
             _note_server_down(run_id, str(exc))
             raise
         owed = store.count_owed(issue_id, subscribers=subscribers)
+        held, until = store.held_claims(issue_id, subscribers=subscribers, now=datetime.now(UTC))
     counts = {status.value: n for status, n in report.this_run.items() if n}
     if report.stopped:
         # A batch of a flow run is stopped by nothing but the circuit: the server went away.
         _note_server_down(run_id, report.stopped)
         raise DeliveryError(f"{report.stopped} ({owed} deliveries of subscribers {subscribers} wait for the next run)")
-    if owed:
-        raise StillOwed(f"{owed} deliveries of subscribers {subscribers} deferred by the server")
+    if owed > held:
+        raise StillOwed(f"{owed - held} deliveries of subscribers {subscribers} deferred by the server")
+    if held:
+        # Another sender's claims (a `digest send`, another run, or one that died: its lease
+        # then runs out): tried again after the retry delays, as a deferral is.
+        raise StillOwed(
+            f"{held} deliveries of subscribers {subscribers} are held by another sender's claims "
+            f"until {until:%Y-%m-%d %H:%M:%S} UTC, when their lease runs out"
+        )
     return counts
 
 

@@ -243,6 +243,23 @@ class LedgerMixin(StoreBase):
                 )
             ).scalar_one()
 
+    def held_claims(
+        self, issue_id: str, *, subscribers: tuple[int, int] | None = None, now: datetime
+    ) -> tuple[int, datetime | None]:
+        """(deliveries of the issue claimed by a sender whose lease has not run out, when the
+        last of those leases runs out), within `subscribers` when given."""
+        d = deliveries_table
+        query = sa.select(sa.func.count(), sa.func.max(d.c.claimed_until)).where(
+            d.c.issue_id == issue_id, d.c.status == DeliveryStatus.SENDING.value, d.c.claimed_until >= now
+        )
+        if subscribers is not None:
+            query = query.where(d.c.subscriber_id.between(*subscribers))
+        with self.engine.connect() as conn:
+            count, until = conn.execute(query).one()
+        if until is None:
+            return count, None
+        return count, aware(until) if not isinstance(until, str) else aware(datetime.fromisoformat(until))
+
     def subscriber_id_ranges(self, issue_id: str, *, size: int) -> list[tuple[int, int]]:
         """The issue's deliveries cut into id ranges of about `size` rows, for send batches."""
         d = deliveries_table

@@ -130,3 +130,22 @@ async def _delete_block(block_type: str, name: str) -> None:
     async with get_client() as client:
         block = await client.read_block_document_by_name(name=name, block_type_slug=block_type)
         await client.delete_block_document(block.id)
+
+
+def test_a_batch_whose_rows_another_sender_holds_says_so_and_blames_no_server(tmp_path, server):
+    from datetime import UTC, datetime
+
+    from digest.config import load_settings
+    from digest.store import Store
+    from flows.daily_digest import StillOwed, send_batch
+    from tests.helpers import save_issue, subscribe
+
+    config = write_config(tmp_path, server)
+    with Store(load_settings(config).store.url) as store:
+        subscribe(store, 5)
+        issue_id = save_issue(store).rendered.digest.issue_id
+        [(first, last)] = store.subscriber_id_ranges(issue_id, size=1000)
+        store.claim(issue_id, limit=5, lease=300, now=datetime.now(UTC), owner="a-send-killed-a-moment-ago")
+    with pytest.raises(StillOwed, match=r"5 deliveries of subscribers .* held by another sender's claims until "):
+        send_batch.fn(config, "daily", issue_id, (first, last))
+    assert not server.accepted
