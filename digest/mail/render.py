@@ -51,10 +51,14 @@ class RenderError(DigestError, ValueError):
 class _ItemView:
     title: str
     url: str | None
-    meta: str
+    meta_parts: tuple[str, ...]  # source, authors, date, reading time: each its own direction
     image: str | None
     sentences: tuple[str, ...]
     anchor: str  # the id "In this issue" links to
+
+    @property
+    def meta(self) -> str:
+        return " · ".join(self.meta_parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +346,7 @@ def _item_view(item: DigestItem, *, anchor: str) -> _ItemView:
     return _ItemView(
         title=clean(article.title) or "(untitled)",
         url=safe_url(article.url),
-        meta=" · ".join(m for m in meta if m),
+        meta_parts=tuple(m for m in meta if m),
         image=safe_url(article.image),
         sentences=tuple(clean(s) for s in item.sentences if clean(s)),
         anchor=anchor,

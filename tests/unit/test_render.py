@@ -301,3 +301,13 @@ def test_the_list_unsubscribe_header_carries_one_ascii_link_or_none():
     assert b"evil.example" not in smuggled.split(b"\r\n\r\n")[0]
     iri = parse(factory.build(Recipient(email="a@example.org", unsubscribe_url="https://e.org/désabonner?t=1")))
     assert iri["List-Unsubscribe"] == "<https://e.org/d%C3%A9sabonner?t=1>"
+
+
+def test_right_to_left_stories_take_their_own_direction_and_the_meta_parts_stay_apart():
+    hebrew = make_digest(2, title="הכנסת אישרה את התקציב", sentences=("הכנסת אישרה את התקציב ברוב קטן.",))
+    html = render_digest(hebrew).html
+    assert re.search(r'<h2 class="(lead|item)-title" dir="auto"', html)
+    assert re.search(r'<li dir="auto"[^>]*>הכנסת אישרה את התקציב ברוב קטן\.</li>', html)
+    # "נועה כהן · 11 Aug 2024" would read the date's day into the name: each part is isolated.
+    assert re.search(r'<span dir="auto"[^>]*>Ann Lee</span> · <span dir="auto"[^>]*>20 Nov 2026</span>', html)
+    assert re.search(r'<li dir="auto"[^>]*><a href="#', html)  # "In this issue"
