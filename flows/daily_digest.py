@@ -25,6 +25,7 @@ import functools
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 from digest import app
 from digest.app.sending import send_share
 from digest.config import ListSettings, Settings, SmtpSettings, load_settings
+from digest.delivery.options import Stop
 from digest.errors import ConfigError, DeliveryError, DigestError
 from digest.mail.render import personal_fields, personalise
 from digest.models import DeliveryStatus
@@ -273,6 +275,51 @@ _server_down: dict[str, str] = {}
 _server_down_lock = threading.Lock()
 
 
+# One stop for the whole process: SIGTERM or SIGINT asks every send of it to end gracefully,
+# each recording what went out and releasing the rest. Python delivers a signal to the main
+# thread only, and the sends run on the task runner's threads.
+SIGNALLED = Stop()
+
+
+_GRACEFUL: list[bool] = []  # inside graceful_stop(): a signal stops the sending and nothing else
+
+
+def stop_sending_on_signals() -> None:
+    """On the main thread: SIGTERM and SIGINT first stop the sending, then do what they did
+    before (in a worker's flow run process, Prefect's cancellation; the threads sending then
+    finish their messages and release their claims before the process exits). Inside
+    graceful_stop() (`digest run`), they only stop the sending: the run then ends as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = None if _GRACEFUL else signal.getsignal(sig)
+
+        def handler(number: int, frame: Any, previous: Any = previous) -> None:
+            SIGNALLED.request(f"stopped by {signal.Signals(number).name}")
+            if callable(previous):
+                previous(number, frame)
+            elif number == signal.SIGINT:
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C acts at once
+
+        signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def graceful_stop() -> Iterator[None]:
+    """For a flow run in this process (`digest run`): SIGTERM or a first Ctrl-C stops the
+    sending gracefully and the run ends as usual (Prefect's temporary server is stopped as
+    at any end); a second Ctrl-C interrupts at once."""
+    _GRACEFUL.append(True)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop_sending_on_signals()
+    try:
+        yield
+    finally:
+        _GRACEFUL.pop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @task(name="send-batch", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=_retry_deferred_only)
 @_timed
 def send_batch(
@@ -286,6 +333,8 @@ def send_batch(
         down = _server_down.get(run_id)
     if down:
         raise DeliveryError(down)
+    if SIGNALLED:
+        return {}  # the run is stopping: this batch's rows wait for the next run
     settings = settings_for(config)
     with Store(settings.store.url) as store:
         try:
@@ -296,6 +345,7 @@ def send_batch(
                 store=store,
                 smtp=_smtp(settings, capture_port),
                 subscribers=subscribers,
+                stop=SIGNALLED,
             )
         except DeliveryError as exc:
             _note_server_down(run_id, str(exc))
@@ -303,8 +353,10 @@ def send_batch(
         owed = store.count_owed(issue_id, subscribers=subscribers)
         held, until = store.held_claims(issue_id, subscribers=subscribers, now=datetime.now(UTC))
     counts = {status.value: n for status, n in report.this_run.items() if n}
+    if SIGNALLED:
+        return counts  # stopped by a signal: what is owed waits for the next run
     if report.stopped:
-        # A batch of a flow run is stopped by nothing but the circuit: the server went away.
+        # Else only the circuit stops a batch of a flow run: the server went away.
         _note_server_down(run_id, report.stopped)
         raise DeliveryError(f"{report.stopped} ({owed} deliveries of subscribers {subscribers} wait for the next run)")
     if owed > held:
@@ -332,7 +384,11 @@ def send_share_task(config: str | None, list_name: str, issue_id: str) -> dict[s
     deferred are owed (retried), DeliveryError when the server cannot be used."""
     settings = settings_for(config)
     with Store(settings.store.url) as store, app.smtp_target(settings) as target:
-        report = send_share(settings, settings.list(list_name), issue_id, store=store, smtp=target.settings)
+        report = send_share(
+            settings, settings.list(list_name), issue_id, store=store, smtp=target.settings, stop=SIGNALLED
+        )
+    if SIGNALLED:
+        return {status.value: n for status, n in report.this_run.items() if n}
     if report.stopped:
         raise DeliveryError(f"{report.stopped} ({report.owed} deliveries wait for the next run)")
     if report.owed:
@@ -383,6 +439,7 @@ def send_batch_flow(list_name: str, issue_id: str) -> dict[str, int] | State:
     finished by the others once its lease runs out. The settings are the worker's own
     (DIGEST_CONFIG, else ./digest.toml in its checkout): the same lists and store on
     every worker."""
+    stop_sending_on_signals()
     try:
         return send_share_task(None, list_name, issue_id)
     except DigestError as exc:
@@ -404,6 +461,7 @@ def daily_digest(
     sending goes to that many runs of the `send-batch/pool` deployment, which the work
     pool's workers take (on any machine that reaches the store). Ends Failed, with the
     one-line reason as its message, when a list could not be sent."""
+    stop_sending_on_signals()
     try:
         settings = settings_for(config)
         lists = [settings.list(list_name)] if list_name else list(settings.lists)
@@ -418,6 +476,8 @@ def daily_digest(
     results: dict[str, dict] = {}
     failures: list[str] = []
     for index, chosen in enumerate(lists):
+        if SIGNALLED:
+            break  # the lists not begun wait for the next run
         try:
             result = job.run(chosen)
         except DigestError as exc:

@@ -244,9 +244,11 @@ def send_range(
     smtp: SmtpSettings,
     subscribers: tuple[int, int] | None,
     retry_delay: float = 0.0,
+    stop: Stop | None = None,
 ) -> DeliveryReport:
     """One range of an issue's ledger (one send batch of the flow; None: all of it);
-    deferred rows are due again after `retry_delay` (the flow retries the batch itself)."""
+    deferred rows are due again after `retry_delay` (the flow retries the batch itself).
+    `stop`, once requested, ends the send gracefully (every outcome written)."""
     issue = store.issue(issue_id)
     if issue is None:
         raise DigestError(f"no issue {issue_id!r}")
@@ -265,6 +267,7 @@ def send_range(
                 signer=message_signer(settings),
                 verp=bounce_verp(settings, store=store),
                 id_secret=signing_secret(settings, store=store),
+                stop=stop,
             )
         )
 
@@ -285,6 +288,7 @@ def send_share(
     smtp: SmtpSettings,
     retry_delay: float = 0.0,
     poll: float = 1.0,
+    stop: Stop | None = None,
 ) -> DeliveryReport:
     """One of several senders of the same issue (each in its own process, on any machine
     that reaches the store): send whatever can be claimed, until nothing is left that
@@ -293,9 +297,9 @@ def send_share(
     them. Deferred rows are due again after `retry_delay`."""
     while True:
         report = send_range(
-            settings, chosen, issue_id, store=store, smtp=smtp, subscribers=None, retry_delay=retry_delay
+            settings, chosen, issue_id, store=store, smtp=smtp, subscribers=None, retry_delay=retry_delay, stop=stop
         )
         if report.stopped or not report.elsewhere:
             return report
-        while store.ledger_overview([issue_id], now=_now())[issue_id].in_flight:
+        while store.ledger_overview([issue_id], now=_now())[issue_id].in_flight and not stop:
             time.sleep(poll)  # another sender's claims: sent by it, or free once its lease runs out

@@ -68,13 +68,16 @@ def run(
         from flows.schedule import server_for_run
 
         server = server_for_run(spread=spread)
-        from flows.daily_digest import WORK, daily_digest
+        from flows.daily_digest import SIGNALLED, WORK, daily_digest, graceful_stop
 
         config = str(state.config.resolve()) if state.config else None
         _show_only_our_log_lines()
         work = WORK.seconds()
         try:
-            final = daily_digest(list_name=list_name, dry_run=dry_run, config=config, spread=spread, return_state=True)
+            with graceful_stop():
+                final = daily_digest(
+                    list_name=list_name, dry_run=dry_run, config=config, spread=spread, return_state=True
+                )
         except RuntimeError as exc:  # Prefect itself, before or around the run: the run's own failures are its state
             if isinstance(exc, typer.Exit | typer.Abort):
                 raise
@@ -103,6 +106,9 @@ def run(
             )
         out.print(f"See the digest in a browser: {command('preview --serve')} (or --output digest.html)", markup=False)
         out.print(prefect, markup=False)
+        if SIGNALLED:
+            err.print(f"digest: {SIGNALLED.reason}: every outcome recorded, the rest left for the next run", markup=False)
+            raise typer.Exit(130 if SIGNALLED.reason.endswith("SIGINT") else 143)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
 

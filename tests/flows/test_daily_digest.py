@@ -149,3 +149,53 @@ def test_a_batch_whose_rows_another_sender_holds_says_so_and_blames_no_server(tm
     with pytest.raises(StillOwed, match=r"5 deliveries of subscribers .* held by another sender's claims until "):
         send_batch.fn(config, "daily", issue_id, (first, last))
     assert not server.accepted
+
+
+def test_sigterm_to_digest_run_stops_the_send_gracefully(tmp_path):
+    """A service manager's stop: the sends record what went out and release the rest, the
+    run ends with 143, and nothing is left claimed by a run that is gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import sqlalchemy as sa
+    from prefect.settings import PREFECT_API_URL
+
+    from digest.config import load_settings
+    from digest.store import Store, deliveries_table, subscribers_table
+    from tests.helpers import REPO
+    from tests.smtp_server import Faults
+
+    readers = tmp_path / "readers.csv"
+    readers.write_text("email\n" + "".join(f"reader{i}@example.org\n" for i in range(400)))
+    slow = RecordingSMTPServer(Faults(delay=0.05)).start()
+    try:
+        config = write_config(tmp_path, slow)
+        Path(config).write_text(Path(config).read_text().replace(str(SEEDS_DIR / "subscribers.csv"), str(readers)))
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+        environment["PREFECT_API_URL"] = PREFECT_API_URL.value()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "digest.cli", "--config", config, "run"],
+            cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while len(slow.accepted) < 20 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        _, err = process.communicate(timeout=60)
+        took = time.monotonic() - stopped_at
+    finally:
+        slow.stop()
+    assert process.returncode == 143, err
+    assert "stopped by SIGTERM" in err and "Traceback" not in err
+    assert took < 20, f"the run took {took:.1f} s to stop"
+    accepted = {a.recipient for a in slow.accepted}
+    assert 20 <= len(accepted) < 400
+    with Store(load_settings(config).store.url) as store, store.engine.connect() as conn:
+        d, s = deliveries_table, subscribers_table
+        rows = conn.execute(sa.select(s.c.email, d.c.status).join(s, s.c.id == d.c.subscriber_id)).all()
+    assert {email for email, status in rows if status == "sent"} == accepted
+    assert not [email for email, status in rows if status == "sending"]  # released, not left to a lease
