@@ -210,7 +210,16 @@ class _State:
                 from flows.secrets import missing, with_secret_blocks
 
                 if missing(settings):  # the blocks the flows read: the same keys here
-                    settings = with_secret_blocks(settings)
+                    try:
+                        settings = with_secret_blocks(settings)
+                    except Exception as exc:  # noqa: BLE001 -- Prefect's client: any transport error
+                        # Said with -v only: a command that needs Prefect says so in its own one line.
+                        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                        logging.getLogger("digest.cli").info(
+                            "cannot read the Prefect Secret blocks at PREFECT_API_URL (%s): "
+                            "using the config's and the environment's values only",
+                            redact_urls(reason),
+                        )
             self._settings = settings
         return self._settings
 
