@@ -46,7 +46,12 @@ DEFAULT_LANGUAGE = "english"
 
 # A word starts with a letter and continues with letters, apostrophes or
 # hyphens ("don't", "well-known"); digits and punctuation are not words.
-_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*")
+# Chinese and Japanese put no spaces between words: each character counts as one (enough for
+# the overlap of words the summarisers measure), and a run of Latin letters stops at one.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W\d_])(?:(?![{_CJK}])[^\W\d_]|['-])*")
+# Where a Chinese or Japanese sentence ends (no space follows it): its mark and closing quotes.
+_CJK_SENTENCE_END = re.compile(r"[。！？]+[」』）》〉”’\"]*")
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 _ENDS_IN_QUESTION_RE = re.compile(r"[?!][\"'\u2019\u201d)\]]*\s*$")
 _OPENING_LEFT_BEHIND = re.compile(r"(?<=[.!?…])\s+([«„‚“‘¿¡(\[]\s*)$")
@@ -202,12 +207,24 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
             spans[-1][1] = end
         else:
             spans.append([start, end])
+    spans = [piece for start, end in spans for piece in _cjk_sentences(text, start, end)]
     for this, following in itertools.pairwise(spans):
         # Punkt may leave the next sentence's opening mark at the end of this one
         # ("...professeur. «" / "On fait ... »"): it goes with what it opens.
         if opening := _OPENING_LEFT_BEHIND.search(text, this[0], this[1]):
             this[1], following[0] = opening.start(), opening.start(1)
     return tuple(text[start:end].strip() for start, end in spans)
+
+
+def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:
+    """The span cut after each Chinese or Japanese sentence end inside it (Punkt knows none)."""
+    pieces, cursor = [], start
+    for mark in _CJK_SENTENCE_END.finditer(text, start, end):
+        if mark.end() < end and text[cursor : mark.end()].strip():
+            pieces.append([cursor, mark.end()])
+            cursor = mark.end()
+    pieces.append([cursor, end])
+    return pieces
 
 
 def split_words(sentence: str) -> tuple[str, ...]:

@@ -480,3 +480,21 @@ def test_an_algorithm_that_raises_on_one_story_gives_its_lead_not_an_error(monke
 )
 def test_an_abbreviation_does_not_end_a_sentence(language, text, expected):
     assert list(split_sentences(text, language=language)) == expected
+
+
+def test_chinese_and_japanese_are_split_at_their_sentence_ends_and_counted_by_character():
+    chinese = "上海市15日发布新规，限制外卖骑手的工作时长。新规将于10月1日起施行。专家认为这一做法值得推广！但成本会转嫁给消费者吗？"
+    assert split_sentences(chinese) == (
+        "上海市15日发布新规，限制外卖骑手的工作时长。",
+        "新规将于10月1日起施行。",
+        "专家认为这一做法值得推广！",
+        "但成本会转嫁给消费者吗？",
+    )
+    japanese = "東京都は1日、新しい条例を発表した。「来年から施行する」と知事は述べた。反対意見も多い。"
+    assert split_sentences(japanese) == (
+        "東京都は1日、新しい条例を発表した。",
+        "「来年から施行する」と知事は述べた。",
+        "反対意見も多い。",
+    )
+    assert len(split_words("新规将于10月1日起施行。")) == 9  # 新规将于 月 日起施行: one word a character
+    assert split_words("The iPhone用 case") == ("The", "iPhone", "用", "case")
