@@ -89,7 +89,13 @@ def change_preferences(
             row = next(r for r in mine if r.list_name == list_name)
             if row.status is not SubscriberStatus.ACTIVE:
                 request_subscription(
-                    settings, settings.list(list_name), email=row.email, name=row.name, client=client, store=store, now=now
+                    settings,
+                    settings.list(list_name),
+                    email=row.email,
+                    name=row.name,
+                    client=client,
+                    store=store,
+                    now=now,
                 )
     return _view(settings, key, store=store)
 

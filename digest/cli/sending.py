@@ -107,7 +107,9 @@ def run(
         out.print(f"See the digest in a browser: {command('preview --serve')} (or --output digest.html)", markup=False)
         out.print(prefect, markup=False)
         if SIGNALLED:
-            err.print(f"digest: {SIGNALLED.reason}: every outcome recorded, the rest left for the next run", markup=False)
+            err.print(
+                f"digest: {SIGNALLED.reason}: every outcome recorded, the rest left for the next run", markup=False
+            )
             raise typer.Exit(130 if SIGNALLED.reason.endswith("SIGINT") else 143)
         if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
