@@ -360,14 +360,50 @@ def _preheader(digest: Digest) -> str:
 
 
 def _wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | None = None) -> str:
+    first = indent if first is None else first
+    if _WIDE.search(text):
+        return _wrap_wide(text, width, indent=indent, first=first)
     return textwrap.fill(
         text,
         width=width,
-        initial_indent=indent if first is None else first,
+        initial_indent=first,
         subsequent_indent=indent,
         break_on_hyphens=False,
         break_long_words=False,  # a long URL or word cut in two no longer works or reads
     )
+
+
+# Chinese, Japanese and Korean characters take two columns, and Chinese and Japanese lines may
+# break between any two of them (but not before a closing mark or after an opening one).
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_WIDE_TOKENS = re.compile(
+    r"\s+|[「『（《〈“‘]*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][、。，．！？：；」』）》〉”’ー]*|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap_wide(text: str, width: int, *, indent: str, first: str) -> str:
+    """textwrap.fill by columns on screen, breaking between wide characters too (a word in
+    Latin letters, a URL, is still never cut)."""
+    lines: list[str] = []
+    line, used, space = first, _columns(first), False
+    for token in _WIDE_TOKENS.findall(" ".join(text.split())):
+        if token.isspace():
+            space = True
+            continue
+        needed = _columns(token) + (1 if space and line.strip() else 0)
+        if line.strip() and used + needed > width:
+            lines.append(line)
+            line, used = indent + token, _columns(indent) + _columns(token)
+        else:
+            line += (" " if space and line.strip() else "") + token
+            used += needed
+        space = False
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def _one_line(exc: BaseException) -> str:

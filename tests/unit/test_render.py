@@ -311,3 +311,15 @@ def test_right_to_left_stories_take_their_own_direction_and_the_meta_parts_stay_
     # "נועה כהן · 11 Aug 2024" would read the date's day into the name: each part is isolated.
     assert re.search(r'<span dir="auto"[^>]*>Ann Lee</span> · <span dir="auto"[^>]*>20 Nov 2026</span>', html)
     assert re.search(r'<li dir="auto"[^>]*><a href="#', html)  # "In this issue"
+
+
+def test_the_text_twin_wraps_chinese_by_columns_and_never_cuts_a_link():
+    import unicodedata
+
+    sentence = "上海市发布新规，要求外卖平台为骑手缴纳保险，新规将于十月一日起施行。" * 3
+    rendered = render_digest(make_digest(1, title="骑手保险新规", sentences=(sentence,)))
+    _, text = personalise(rendered, fields())
+    columns = [sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in text.splitlines()]
+    assert max(columns) <= 72
+    assert "https://e.org/0\n" in text  # the link whole, on its own line
+    assert sentence[:10] in text.replace("\n", "").replace(" ", "")
