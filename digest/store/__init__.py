@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from digest.errors import StoreError
 from digest.store.archive import ArchiveEntry, ArchiveMixin
 from digest.store.articles import ArticlesMixin, StoredArticle, content_hash
-from digest.store.base import create_engine, first_line, guard_methods
+from digest.store.base import create_engine, first_line, guard_methods, url_problem
 from digest.store.imports import ImportsMixin
 from digest.store.issues import IssuesMixin, StoredIssue
 from digest.store.ledger import Claim, LedgerMixin
@@ -71,8 +71,8 @@ class Store(
         self.url = url
         try:
             self.engine = create_engine(url)
-        except (SQLAlchemyError, ModuleNotFoundError) as exc:
-            raise StoreError(f"cannot open store {redact_url(url)}: {first_line(exc)}") from None
+        except (SQLAlchemyError, ModuleNotFoundError, ValueError) as exc:
+            raise StoreError(f"cannot open store {redact_url(url)}: {url_problem(exc)}") from None
         try:
             upgrade(self.engine)
         except SQLAlchemyError as exc:

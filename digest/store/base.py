@@ -103,6 +103,14 @@ def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def url_problem(exc: BaseException) -> str:
+    """Why a store URL could not be used, in words: a ValueError from parsing it says only
+    "invalid literal for int() with base 10: '54x2'"."""
+    if isinstance(exc, ValueError) and not isinstance(exc, sa.exc.SQLAlchemyError):
+        return f"not a usable store URL ({first_line(exc)}): check its host, port and database"
+    return first_line(exc)
+
+
 def engine_options(url: str) -> dict:
     if url in ("sqlite://", "sqlite:///:memory:"):
         # One shared connection, or every checkout would see its own empty database.

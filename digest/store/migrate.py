@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from digest.errors import StoreError
-from digest.store.base import create_engine, first_line
+from digest.store.base import create_engine, first_line, url_problem
 from digest.store.schema import issues_table, meta_table
 from digest.urls import redact_url
 
@@ -38,8 +38,8 @@ def upgrade_store(url: str) -> str:
     """Run the store's migrations up to the newest; the revision reached."""
     try:
         engine = create_engine(url)
-    except (SQLAlchemyError, ModuleNotFoundError) as exc:
-        raise StoreError(f"cannot open store {redact_url(url)}: {first_line(exc)}") from None
+    except (SQLAlchemyError, ModuleNotFoundError, ValueError) as exc:
+        raise StoreError(f"cannot open store {redact_url(url)}: {url_problem(exc)}") from None
     try:
         return upgrade(engine)
     except SQLAlchemyError as exc:

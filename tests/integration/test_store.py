@@ -155,3 +155,14 @@ def test_a_lock_another_session_holds_fails_a_statement_after_the_lock_timeout(m
                 finally:
                     other.rollback()  # a store that waits for ever gets its answer now, and the test fails
             assert store.count_subscribers("daily") == 1
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://u:hunter2@127.0.0.1:54x2/db", "sqlite:///x.db?timeout=soon"])
+def test_a_store_url_that_cannot_be_parsed_is_one_line_naming_it(url, tmp_path, monkeypatch):
+    from digest.store.migrate import upgrade_store
+
+    monkeypatch.chdir(tmp_path)
+    for opening in (Store, upgrade_store):
+        with pytest.raises(StoreError, match=r"cannot open store .*not a usable store URL") as caught:
+            opening(url)
+        assert "hunter2" not in str(caught.value)
