@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -294,6 +295,27 @@ def _lines(source: str | Iterable[str]) -> Iterator[str]:
         first = False
 
 
+def _delimited(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
+    """The file's delimiter, and its lines: a comma, unless the header names its `email`
+    column only when split at semicolons or tabs (a spreadsheet saved where the comma is
+    the decimal mark), or an Excel "sep=;" line says which (it then reads as a blank line,
+    so the line numbers stay the file's)."""
+    seen: list[str] = []
+    for line in lines:
+        seen.append(line)
+        if line.strip():
+            break
+    header = seen[-1].strip() if seen else ""
+    if re.fullmatch(r"sep=.", header, re.IGNORECASE):
+        seen[-1] = "\n"
+        return header[4], itertools.chain(seen, lines)
+    for delimiter in (",", ";", "\t"):
+        cells = next(csv.reader([header], delimiter=delimiter, skipinitialspace=True), [])
+        if "email" in (_clean_text(cell).casefold() for cell in cells):
+            return delimiter, itertools.chain(seen, lines)
+    return ",", itertools.chain(seen, lines)
+
+
 def _is_blank(row: list[str]) -> bool:
     return all(not cell.strip() for cell in row)
 
@@ -351,9 +373,10 @@ def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv
     csv error inside a quoted field (one over csv.field_size_limit(), say), the lines up to
     the quote's end belong to the broken record: the reader would take them for records of
     their own (addresses nobody gave), so they are passed over with it."""
-    lines = _CountedLines(_lines(source))
+    delimiter, text = _delimited(_lines(source))
+    lines = _CountedLines(text)
     # strict: an unclosed quote is an error at the end, not a field that silently eats the file.
-    reader = csv.reader(lines, skipinitialspace=True, strict=True)
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True, strict=True)
     last = 0
     while True:
         try:

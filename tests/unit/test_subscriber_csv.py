@@ -113,3 +113,22 @@ def test_the_quick_path_agrees_on_generated_addresses(local, domain):
 def test_names_of_printable_ascii_are_cleaned_as_before(name):
     slow = "".join(" " if c.isspace() and not c.isprintable() else c for c in name if c.isprintable() or c.isspace())
     assert clean_name(name) == slow.strip()[:200].rstrip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email;name;city\nana@example.org;Ana;Paris, 7e\nbob@example.org;Bob;Lyon\n",
+        "Email\tName\tcity\nana@example.org\tAna\tParis, 7e\nbob@example.org\tBob\tLyon\n",
+        'sep=;\r\n"email";"name";"city"\r\nana@example.org;Ana;"Paris, 7e"\r\nbob@example.org;Bob;Lyon\r\n',
+    ],
+    ids=["semicolons", "tabs", "excel sep line"],
+)
+def test_a_spreadsheet_saved_with_semicolons_or_tabs_is_read(text):
+    rows = list(read_subscriber_csv(text))
+    assert [(r.subscriber.email, r.subscriber.name, dict(r.subscriber.attributes)) for r in rows] == [
+        ("ana@example.org", "Ana", {"city": "Paris, 7e"}),
+        ("bob@example.org", "Bob", {"city": "Lyon"}),
+    ]
+    first_data_line = 3 if text.startswith("sep=") else 2
+    assert rows[0].line == first_data_line
