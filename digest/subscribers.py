@@ -310,7 +310,10 @@ def _delimited(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
         seen[-1] = "\n"
         return header[4], itertools.chain(seen, lines)
     for delimiter in (",", ";", "\t"):
-        cells = next(csv.reader([header], delimiter=delimiter, skipinitialspace=True), [])
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter, skipinitialspace=True), [])
+        except csv.Error:  # not a header at all: the reader says so, with its line
+            break
         if "email" in (_clean_text(cell).casefold() for cell in cells):
             return delimiter, itertools.chain(seen, lines)
     return ",", itertools.chain(seen, lines)
