@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -417,4 +418,9 @@ def summarize(
         language=language,
     )
     logger.debug("summarised %s with %s: %d sentences", article.url, algorithm, len(picked))
+    # A list item's own marker ("- ", "• ", "3. ") would stand beside the digest's bullet.
+    picked = tuple(unmarked for sentence in picked if (unmarked := _LIST_MARKER.sub("", sentence, count=1)))
     return Summary(article=article, sentences=picked, algorithm=algorithm)
+
+
+_LIST_MARKER = re.compile(r"^(?:[-–—•·*▪◦►‣]|\d{1,2}[.)])\s+")

@@ -84,6 +84,7 @@ _TITLE = re.compile(
     r"|Atty|Messrs|Hr|Fr|Sr|Sra|Srta|Dra|Lic|Mme|Mlle|Pr|Sig|Dott|Avv|Dhr|Mevr)\.$"
 )
 _STARTS_WITH_CAPITAL = re.compile(r"\s*[^\W\d_]")
+_LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")  # "3." before a list item's text: no sentence of its own
 
 
 @functools.cache
@@ -203,6 +204,7 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
             (piece.lstrip()[:1].islower() and _ENDS_IN_QUESTION_RE.search(text, spans[-1][0], spans[-1][1]))
             or (_STARTS_WITH_NUMBER.match(piece) and _NUMBERED.search(text, spans[-1][0], spans[-1][1]))
             or (_STARTS_WITH_CAPITAL.match(piece) and _TITLE.search(text, spans[-1][0], spans[-1][1]))
+            or _LIST_NUMBER.fullmatch(text, spans[-1][0], spans[-1][1]) is not None
         ):
             spans[-1][1] = end
         else:

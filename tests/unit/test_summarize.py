@@ -498,3 +498,19 @@ def test_chinese_and_japanese_are_split_at_their_sentence_ends_and_counted_by_ch
     )
     assert len(split_words("新规将于10月1日起施行。")) == 9  # 新规将于 月 日起施行: one word a character
     assert split_words("The iPhone用 case") == ("The", "iPhone", "用", "case")
+
+
+def test_a_list_items_own_marker_does_not_reach_the_summary():
+    body = (
+        "The city council approved a budget of 412 million dollars on Tuesday after a long debate.",
+        "- Bus fares stay the same, but monthly passes drop to 60 dollars from 75 dollars.",
+        "• The parks department hires forty seasonal workers for the summer months ahead.",
+        "3. Parking meters downtown run until eight in the evening instead of six.",
+    )
+    article = Article(url="https://e.org/b", title="Budget", paragraphs=body, source="s")
+    sentences = summarize(article, sentences=4, algorithm="lead").sentences
+    assert sentences[1:] == (
+        "Bus fares stay the same, but monthly passes drop to 60 dollars from 75 dollars.",
+        "The parks department hires forty seasonal workers for the summer months ahead.",
+        "Parking meters downtown run until eight in the evening instead of six.",
+    )
