@@ -256,7 +256,7 @@ def dns_records(settings: Settings) -> DnsAdvice:
     envelope_domains = [bounce.rpartition("@")[2].lower()] if bounce else from_domains
     relay = settings.smtp.host.strip("[]")
     address = _ip(relay)
-    if address is not None and not address.is_global:
+    if address is not None and _on_this_network(address):
         # A relay on this machine or the LAN: the address mail leaves from is another one.
         spf = "v=spf1 mx ~all"
         spf_note = (
@@ -305,6 +305,17 @@ def dns_records(settings: Settings) -> DnsAdvice:
 
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+_LAN = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
+def _on_this_network(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """This machine or its LAN: an address the rest of the internet never sees mail from."""
+    lan = any(address.version == net.version and address in net for net in _LAN)
+    return lan or address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

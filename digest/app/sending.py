@@ -4,6 +4,7 @@ when no SMTP server is configured (the local capture server)."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from digest.app.mailing import send_one
 from digest.config import ListSettings, Settings, SmtpSettings
 from digest.delivery.connection import Connection
 from digest.delivery.send import DeliveryReport, Stop, deliver_issue, delivery_options, run
-from digest.errors import DigestError
+from digest.errors import DeliveryError, DigestError
 from digest.logs import log_context
 from digest.mail.message import MessageFactory, Recipient
 from digest.models import DeliveryStatus, RenderedDigest, SubscriberStatus
@@ -75,24 +76,84 @@ class ProofSent:
 @contextmanager
 def smtp_target(settings: Settings) -> Iterator[SmtpTarget]:
     """The configured SMTP server; with no host, the local capture server (one already
-    listening on the port, or one started here for as long as the block runs)."""
+    listening on the port, or one started here for as long as the block runs: shared by
+    every thread of this process that asks meanwhile)."""
     smtp = settings.smtp
     if smtp.host:
         yield SmtpTarget(smtp)
         return
     local = replace(smtp, host="127.0.0.1", security="none", username="", password="")
-    try:
-        with socket.create_connection(("127.0.0.1", smtp.port), timeout=0.5):
-            pass
-    except OSError:
-        from digest.delivery.sink import CaptureSink
+    maildir = Path(settings.delivery.maildir)
+    note = f"Captured in the Maildir {maildir.resolve()} (digest preview --serve lists it; any mail reader opens it)."
+    deadline = time.monotonic() + _CAPTURE_WAIT
+    while True:
+        with _shared_capture(maildir, smtp.port) as started:
+            if started is not None:
+                yield SmtpTarget(replace(local, port=started), note, started=True)
+                return
+        if _smtp_listens(smtp.port):
+            yield SmtpTarget(local, f"Delivered to the capture server on 127.0.0.1:{smtp.port}.")
+            return
+        if time.monotonic() > deadline:  # a port taken by a program that is not a capture server
+            raise DeliveryError(
+                f"capture server on 127.0.0.1:{smtp.port}: the port is taken by a program that does not "
+                "speak SMTP; stop it, or set [smtp] port to a free one"
+            )
+        time.sleep(0.1)
 
-        maildir = Path(settings.delivery.maildir)
-        with CaptureSink(maildir=maildir, port=smtp.port) as sink:
-            note = f"Captured in the Maildir {maildir.resolve()} (digest preview --serve lists it; any mail reader opens it)."
-            yield SmtpTarget(replace(local, port=sink.port), note, started=True)
+
+_CAPTURE_WAIT = 3.0  # seconds for another process's capture server, just started, to greet
+_captures: dict[int, list] = {}  # port -> [the capture server this process runs, its users]
+_captures_lock = threading.Lock()
+
+
+@contextmanager
+def _shared_capture(maildir: Path, port: int) -> Iterator[int | None]:
+    """This process's capture server on `port` (started now, unless another thread's is
+    running), its port; None when the port is taken by someone else."""
+    from digest.delivery.sink import CaptureSink
+
+    with _captures_lock:
+        entry = _captures.get(port)
+        if entry is None:
+            if _port_taken(port):
+                entry = None
+            else:
+                try:
+                    entry = _captures[port] = [CaptureSink(maildir=maildir, port=port).start(), 0]
+                except DeliveryError:  # another process took it a moment ago
+                    entry = None
+        if entry is not None:
+            entry[1] += 1
+    if entry is None:
+        yield None
         return
-    yield SmtpTarget(local, f"Delivered to the capture server on 127.0.0.1:{smtp.port}.")
+    try:
+        yield entry[0].port
+    finally:
+        with _captures_lock:
+            entry[1] -= 1
+            if entry[1] == 0:
+                _captures.pop(port, None)
+                entry[0].stop()
+
+
+def _port_taken(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _smtp_listens(port: int) -> bool:
+    """Whether what listens on the port greets as an SMTP server does ("220 ...")."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+            sock.settimeout(2.0)
+            return sock.recv(4).startswith(b"220")
+    except OSError:
+        return False
 
 
 def check_smtp(smtp: SmtpSettings) -> None:

@@ -146,3 +146,49 @@ def test_serve_sink_runs_until_sigterm(tmp_path: Path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _demo_settings(tmp_path: Path, port: int):
+    import tomllib
+
+    from digest.config import parse_settings
+
+    text = f'[smtp]\nport = {port}\n[delivery]\nmaildir = "{tmp_path / "mail"}"\n'
+    return parse_settings(tomllib.loads(text), base_dir=tmp_path)
+
+
+def test_messages_sent_at_once_by_threads_of_one_process_share_one_capture_server(tmp_path: Path):
+    """The web service's confirmation messages, say, with no [smtp] host: each thread used
+    to start its own capture server on the port, and all but one failed to listen."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digest.app.mailing import send_one
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = _demo_settings(tmp_path, port)
+    data = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: hi\r\n\r\nbody\r\n"
+
+    def send(n: int) -> str:
+        return send_one(settings, envelope_from="d@example.org", recipient=f"r{n}@example.org", data=data)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, range(24)))
+    assert len(captured(tmp_path / "mail")) == 24
+
+
+def test_a_capture_port_taken_by_a_program_that_is_not_smtp_says_so_at_once(tmp_path: Path):
+    from digest.app.sending import smtp_target
+
+    with socket.socket() as other:  # accepts, and never greets
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        settings = _demo_settings(tmp_path, other.getsockname()[1])
+        started = time.monotonic()
+        with (
+            pytest.raises(DeliveryError, match=r"the port is taken by a program that does not speak SMTP"),
+            smtp_target(settings),
+        ):
+            pass
+    assert time.monotonic() - started < 15

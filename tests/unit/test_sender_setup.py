@@ -84,7 +84,7 @@ def test_a_key_pasted_where_its_file_name_goes_is_refused_and_never_echoed(tmp_p
     ("host", "mechanism", "note"),
     [
         ("[2a00:1450:4001::1]", "ip6:2a00:1450:4001::1", "the relay 2a00:1450:4001::1"),
-        ("192.0.2.10", None, "is a private address"),  # documentation range: not global
+        ("172.16.5.4", None, "is a private address"),
         ("10.0.0.5", None, "is a private address"),
         ("127.0.0.1", None, "is a private address"),
         ("smtp.example.org", "a:smtp.example.org", "the relay smtp.example.org"),
