@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from digest.app.archive import archive, public_issue
 from digest.app.web import NotFound
 from digest.config import TEMPLATES_DIR
 from digest.mail.webview import public_html
 from digest.web.context import blocking, links_of, settings_of, store_of
-from digest.web.pages import ISSUE_POLICY, PUBLIC, page, render
+from digest.web.pages import ISSUE_POLICY, page, public_response, render
 
 FEED_ENTRIES = 20
 
@@ -27,7 +27,7 @@ def _page_number(request: Request) -> int:
 
 async def index(request: Request) -> Response:
     lists = [(entry.name, entry.title or entry.name) for entry in settings_of(request).lists]
-    return page(request, "index.html.j2", {"lists": lists, "links": links_of(request)}, headers=PUBLIC)
+    return page(request, "index.html.j2", {"lists": lists, "links": links_of(request)}, public=True)
 
 
 async def archive_page(request: Request) -> Response:
@@ -38,7 +38,7 @@ async def archive_page(request: Request) -> Response:
         store=store_of(request),
         page=_page_number(request),
     )
-    return page(request, "archive.html.j2", {"archive": found, "links": links_of(request)}, headers=PUBLIC)
+    return page(request, "archive.html.j2", {"archive": found, "links": links_of(request)}, public=True)
 
 
 async def feed(request: Request) -> Response:
@@ -47,19 +47,21 @@ async def feed(request: Request) -> Response:
     )
     updated = found.entries[0].created_at if found.entries else datetime(2000, 1, 1, tzinfo=UTC)
     body = render("feed.xml.j2", {"archive": found, "links": links_of(request), "updated": updated})
-    return Response(body, media_type="application/atom+xml; charset=utf-8", headers=PUBLIC)
+    return public_response(request, body, media_type="application/atom+xml; charset=utf-8")
 
 
 async def issue_page(request: Request) -> Response:
     found = await blocking(public_issue, settings_of(request), request.path_params["issue_id"], store=store_of(request))
     footer = render("issue_footer.html.j2", {"found": found, "links": links_of(request)})
     body = public_html(found.issue.rendered, footer_html=footer)
-    return HTMLResponse(body, headers={**PUBLIC, "Content-Security-Policy": ISSUE_POLICY})
+    return public_response(
+        request, body, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": ISSUE_POLICY}
+    )
 
 
 async def stylesheet(request: Request) -> Response:
     css = (TEMPLATES_DIR / "web" / "web.css").read_text(encoding="utf-8")
-    return Response(css, media_type="text/css; charset=utf-8", headers=PUBLIC)
+    return public_response(request, css, media_type="text/css; charset=utf-8")
 
 
 async def health(request: Request) -> Response:

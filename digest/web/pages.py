@@ -4,6 +4,7 @@ into responses that carry the same security headers, and the error page."""
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,13 +65,31 @@ def page(
     *,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
-) -> HTMLResponse:
-    """A page of the service; the request gives the templates its path (for the forms)."""
+    public: bool = False,
+) -> Response:
+    """A page of the service; the request gives the templates its path (for the forms).
+    A public page (the index, an archive) may be cached and indexed, and answers a
+    conditional GET; any other is personal: never cached, never indexed."""
     body = render(template, {"path": _path_and_query(request), **(context or {})})
+    if public:
+        return public_response(request, body, media_type="text/html; charset=utf-8", headers=headers)
     return HTMLResponse(body, status_code=status, headers={**PRIVATE, **(headers or {})})
 
 
-def error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> HTMLResponse:
+def public_response(
+    request: Request, body: str, *, media_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A public resource with an ETag of its content: a client (a feed reader polling every
+    few minutes) that has it gets 304 and no body."""
+    tag = '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:24] + '"'
+    all_headers = {**PUBLIC, **(headers or {}), "ETag": tag}
+    asked = request.headers.get("if-none-match", "")
+    if asked.strip() == "*" or tag in (t.strip().removeprefix("W/") for t in asked.split(",")):
+        return Response(status_code=304, headers=all_headers)
+    return Response(body, media_type=media_type, headers=all_headers)
+
+
+def error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> Response:
     headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else {}
     return page(
         request,

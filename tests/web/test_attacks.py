@@ -285,3 +285,17 @@ def _client(url: str, ip: str):
     import httpx
 
     return httpx.Client(base_url=url, headers={"X-Forwarded-For": ip}, follow_redirects=False, timeout=30)
+
+
+def test_public_pages_answer_a_conditional_get_and_may_be_indexed(service):
+    service.publish(titles=("Feed story",))
+    with service.client() as reader:
+        for path in ("/lists/daily/feed.atom", "/lists/daily/archive", "/", f"/issues/{service.sent_issues[-1]}"):
+            first = reader.get(path)
+            assert first.status_code == 200 and first.headers["etag"], path
+            assert "noindex" not in first.headers.get("x-robots-tag", ""), path
+            again = reader.get(path, headers={"If-None-Match": first.headers["etag"]})
+            assert (again.status_code, again.content) == (304, b""), path
+            assert reader.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+        personal = reader.get("/lists/daily/subscribe")
+    assert personal.headers["x-robots-tag"] == "noindex" and "etag" not in personal.headers
