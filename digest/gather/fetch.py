@@ -11,6 +11,8 @@ FetchError with a one-line reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import ipaddress
 import logging
 import socket
@@ -76,8 +78,22 @@ def make_client(settings: FetchSettings, *, transport: httpx.AsyncBaseTransport 
     )
 
 
+# Fetches one source may have going at once (a quarter of the client's connections, at least
+# two), set per source by `begin_source_fetches`: a feed whose many links all answer slowly then
+# cannot hold every connection of the pool while the other sources wait for one.
+_SOURCE_FETCHES: contextvars.ContextVar[asyncio.Semaphore | None] = contextvars.ContextVar(
+    "source_fetches", default=None
+)
+
+
+def begin_source_fetches(settings: FetchSettings) -> None:
+    """Give the calling task (one source's, and the tasks it starts) its share of fetches."""
+    _SOURCE_FETCHES.set(asyncio.Semaphore(max(2, settings.concurrency // 4)))
+
+
 class Fetcher:
-    """Fetches pages through a client, at most `per_host` at once for each host."""
+    """Fetches pages through a client, at most `per_host` at once for each host, and at
+    most a source's share at once for each source (`begin_source_fetches`)."""
 
     def __init__(self, client: httpx.AsyncClient, *, settings: FetchSettings, deadline: float | None = None) -> None:
         self.client = client
@@ -99,7 +115,7 @@ class Fetcher:
         host = (urlsplit(url).hostname or "").lower()
         trusted = _origin(url if configured is None else configured)
         deadline = self.settings.total_timeout
-        async with self._hosts[host]:
+        async with _SOURCE_FETCHES.get() or contextlib.nullcontext(), self._hosts[host]:
             waiting_for = "no response"
             try:
                 async with asyncio.timeout(deadline):

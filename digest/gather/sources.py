@@ -17,7 +17,7 @@ from digest.config import FetchSettings
 from digest.errors import DigestError, SourceError
 from digest.extract.article import article_from_fragment, extract_article, fragment_paragraphs
 from digest.gather.feeds import FeedEntry, parse_feed
-from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators
+from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators, begin_source_fetches
 from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
@@ -77,6 +77,7 @@ def _failed(source: Source, reason: str, *, store: Store) -> SourceReport:
 async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tuple[SourceReport, list[Article]]:
     now = datetime.now(UTC)
     begin_source()
+    begin_source_fetches(fetcher.settings)
     try:
         outcome = await _READERS[source.kind](source, fetcher=fetcher, store=store)
     except SourceError as exc:

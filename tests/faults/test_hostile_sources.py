@@ -675,3 +675,45 @@ def test_heavy_pages_hold_neither_the_report_past_the_deadline_nor_a_light_sourc
     assert report["light"].ok and report["light"].new == 1
     assert all("gather deadline" in report[f"heavy{n}"].error for n in range(3))
     assert elapsed < 4, f"the report came {elapsed:.1f} s after a 1.5 s deadline"
+
+
+async def test_a_feed_of_slow_links_cannot_hold_every_connection_while_another_source_waits(store, http_server):
+    """20 links on 5 hosts that drip their bodies, against a pool of 16 connections: the
+    other feed's story still gets a connection, because one source has at most its share."""
+
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n<p>")
+            for _ in range(600):
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    servers = [await asyncio.start_server(drip, f"127.0.0.{n}", 0) for n in range(2, 7)]
+    links = [
+        f"http://127.0.0.{n}:{servers[n - 2].sockets[0].getsockname()[1]}/s{i}" for n in range(2, 7) for i in range(4)
+    ]
+    http_server.routes["/hostile"] = Route(teaser_feed(*links), content_type="application/rss+xml")
+    http_server.routes["/story"] = Route(pages.article_html("The story that waited"))
+    good = teaser_feed(http_server.url("/story")).replace(b"<description>A short teaser.</description>", b"")
+    # The good feed answers once the hostile links are all under way.
+    http_server.routes["/good"] = Route(good, content_type="application/rss+xml", delay=1.5)
+    settings = FetchSettings(
+        read_timeout=3, connect_timeout=3, total_timeout=30, gather_timeout=8, concurrency=16, per_host=4,
+        allow_private=True,
+    )  # fmt: skip
+    sources = [
+        Source(name="hostile", kind=SourceKind.FEED, location=http_server.url("/hostile")),
+        Source(name="good", kind=SourceKind.FEED, location=http_server.url("/good")),
+    ]
+    try:
+        report = by_name(await run(sources, store, settings))
+    finally:
+        for server in servers:
+            server.close()
+    assert report["good"].new == 1 and not report["good"].failures, report["good"]
