@@ -89,7 +89,9 @@ _PRONOUNS = frozenset(
 _FIRST_WORD = re.compile(r"^[\"'“‘(\[]*([^\W\d_]+)(\W|$)")
 # "It" and "This" open many a sentence that needs nothing before it.
 _SELF_STANDING = re.compile(
-    r"^[\"'“‘]*(?:it (?:is|was|will be|would be|has been|had been|may be|might be|seems|seemed|remains|takes|took"
+    # not "It is expected to cut emissions": the thing expected is in the sentence before
+    r"^[\"'“‘]*(?!it (?:is|was|will be) (?:\w+ )?expected to\b)"
+    r"(?:it (?:is|was|will be|would be|has been|had been|may be|might be|seems|seemed|remains|takes|took"
     r"|comes|came) (?:\w+ ){0,3}(?:to|that|when|if|for|as|not|likely|unclear|expected|possible|hard|easy|time)\b"
     r"|this (?:year|week|month|morning|afternoon|evening|weekend|season|summer|spring|winter|autumn|fall|time)\b"
     r"|that (?:year|week|month|day|night|morning)\b)",
@@ -97,11 +99,17 @@ _SELF_STANDING = re.compile(
 )
 
 
+# An interview's labels: "Q: Why fibre, and why now?" is the interviewer's line, not news.
+_INTERVIEW_LABEL = re.compile(r"^(?:Q|A|Question|Answer)\s*[:.]\s", re.IGNORECASE)
+
+
 def is_candidate(sentence: str) -> bool:
     """True when ``sentence`` may stand in a summary: prose, not furniture, code, a table row or a lead-in."""
     text = sentence.strip()
     if not text or text.endswith(":") or not _SENTENCE_END.search(text):
         return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
+    if _INTERVIEW_LABEL.match(text):
+        return False
     letters = len(_NOT_LETTERS.sub("", text))
     if letters < 0.5 * len(text.replace(" ", "")):
         return False  # mostly digits and symbols: a formula, a score table, a line of code

@@ -229,6 +229,24 @@ def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:
     return pieces
 
 
+_OPENING_QUOTES = "“„«「『\""
+_CLOSING_QUOTES = "”»」』\""
+
+
+def _unclosed_quote(paragraph: str) -> int | None:
+    """Where a quotation opens that the paragraph does not close (the newspaper way of
+    saying the quote goes on in the next one), or None."""
+    opened: int | None = None
+    for index, mark in enumerate(paragraph):
+        if mark == '"':
+            opened = index if opened is None else None
+        elif mark in _OPENING_QUOTES:
+            opened = index
+        elif mark in _CLOSING_QUOTES:
+            opened = None
+    return opened
+
+
 def split_words(sentence: str) -> tuple[str, ...]:
     return tuple(_WORD_RE.findall(sentence))
 
@@ -297,12 +315,15 @@ def build_document(
             else:
                 budget -= len(paragraph)
         sentences = []
+        open_from = _unclosed_quote(paragraph)
         for text in texts:
             if max_sentences is not None and len(seen) >= max_sentences:
                 break
             if text in seen:
                 continue
             seen.add(text)
+            if open_from is not None and text[:1] in _OPENING_QUOTES and paragraph.find(text) >= open_from:
+                continue  # a quotation the next paragraph goes on with: its end and its speaker are there
             if keep is None or keep(text):
                 sentences.append(Sentence(text, tokenizer))
         if sentences:

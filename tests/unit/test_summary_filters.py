@@ -192,3 +192,34 @@ def test_the_headline_printed_again_in_the_body_is_never_a_summary_sentence():
 )
 def test_news_that_shares_words_with_a_paywall_or_a_sponsor_read_is_a_candidate(sentence):
     assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Q: Why fibre, and why now?",
+        "A. Because the copper network is forty years old.",
+        "Question: What did the council decide on Tuesday night?",
+    ],
+)
+def test_interview_labels_are_no_candidates(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize("algorithm", ["default", "lead"])
+def test_a_quotation_that_goes_on_in_the_next_paragraph_is_not_cut_out_of_it(algorithm):
+    body = (
+        "The health board voted on Monday to close the clinic in Marrow Bay at the end of the year.",
+        "“If you close it, you are telling us that our health does not matter. We will have to drive an hour.",
+        "We will not accept that,” said Ruth Okoye, who chairs the residents' group.",
+        "The board said the clinic sees fewer than ten patients a day and costs too much to staff.",
+        "A public meeting is planned for next week in the village hall, the board said on Monday.",
+    )
+    article = Article(url="https://e.org/c", title="Clinic to close", paragraphs=body, source="s")
+    picked = summarize(article, sentences=3, algorithm=algorithm).sentences
+    assert not [s for s in picked if s.startswith("“")], picked
+
+
+def test_a_thing_expected_to_do_something_is_a_pronoun_pointing_back():
+    assert opens_with_pronoun("It is expected to cut carbon emissions by 150,000 tonnes a year.")
+    assert not opens_with_pronoun("It is expected that prices will rise in the spring.")
