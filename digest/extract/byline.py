@@ -442,6 +442,10 @@ _BYLINE_PREFIX = re.compile(
 )
 
 
+_ENTRY_SEPARATOR = re.compile(r"\s+[·•|—–]\s+")
+_SEPARATOR_MARKS = " ·•|—–/"
+
+
 def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The people among byline entries: each cut at its first job, desk, employer or date word.
 
@@ -450,9 +454,11 @@ def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset())
     a one-word entry beside a full name (a place or a desk split off by a comma).
     """
     found: list[str] = []
-    for entry in entries:
-        name = _BYLINE_PREFIX.sub("", " ".join(entry.split()))
-        if (person := _person(name.split(), not_names=not_names)) is not None:
+    # "山田太郎 ·", "Anna Schmidt | Staff": a meta line's separators part entries and end none.
+    parts = [part for entry in entries for part in _ENTRY_SEPARATOR.split(entry)]
+    for entry in parts:
+        name = _BYLINE_PREFIX.sub("", " ".join(entry.split())).strip(_SEPARATOR_MARKS)
+        if name and (person := _person(name.split(), not_names=not_names)) is not None:
             found.append(person)
     if any(len(name.split()) > 1 for name in found):
         found = [name for name in found if len(name.split()) > 1]

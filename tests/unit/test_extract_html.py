@@ -204,3 +204,19 @@ def test_a_section_label_over_the_headline_and_the_authors_name_go_but_a_short_h
 def test_clean_paragraphs_keeps_a_lede_that_repeats_the_description():
     lede = BODY[0]
     assert clean_paragraphs([lede, BODY[1]], title="Park plan", description=lede) == (lede, BODY[1])
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("山田太郎 ·", ("山田太郎",)),
+        ("محمد علي |", ("محمد علي",)),
+        ("Anna Schmidt ·", ("Anna Schmidt",)),
+        ("Anna Schmidt · Staff Writer", ("Anna Schmidt",)),
+        ("Ann Lee; Bo Chen", ("Ann Lee", "Bo Chen")),
+    ],
+)
+def test_an_author_written_with_the_meta_lines_separator_keeps_none_of_it(written, expected):
+    from digest.extract.html_meta import split_authors
+
+    assert split_authors(written) == expected
