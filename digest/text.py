@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "has_format_characters", "printable", "remove_invisible"]
+__all__ = ["columns", "fold", "has_format_characters", "joins_without_space", "printable", "remove_invisible"]
 
 _KEPT = frozenset(
     "\u200c\u200d"  # ZWNJ, ZWJ
@@ -61,3 +61,20 @@ def has_format_characters(text: str) -> bool:
 
 def _drop_format(text: str) -> str:
     return "".join(char for char in text if char in _KEPT or unicodedata.category(char) not in _DROPPED)
+
+
+# Characters a terminal or a text mail reader shows two columns wide (East Asian Wide and
+# Fullwidth: CJK, Hangul, fullwidth forms), and those of the two scripts that put no space
+# between words (Chinese and Japanese).
+WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_UNSPACED = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60]")
+
+
+def columns(text: str) -> int:
+    """How many columns ``text`` takes on screen."""
+    return len(text) if text.isascii() else len(text) + len(WIDE.findall(text))
+
+
+def joins_without_space(before: str, after: str) -> bool:
+    """Whether a line break between these two is no space: inside Chinese or Japanese text."""
+    return bool(before and after and _UNSPACED.match(before[-1]) and _UNSPACED.match(after[0]))

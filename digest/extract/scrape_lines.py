@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from digest.text import joins_without_space
+
 
 class Kind(StrEnum):
     PROSE = "prose"  # a paragraph: long enough, ends like a sentence
@@ -183,7 +185,7 @@ def _unwrap(group: list[str], *, wrap: int | None = None) -> list[str]:
     text = last = group[0]
     for line in group[1:]:
         if _joins(last, line, width=width, wrapped=wrapped) or _pushed_over(last, line, wrap):
-            text = f"{text} {line}"
+            text = f"{text}{line}" if joins_without_space(text, line) else f"{text} {line}"
         else:
             out.append(text)
             text = line
@@ -229,6 +231,9 @@ def _joins(prev: str, line: str, *, width: int, wrapped: bool) -> bool:
         return False  # a sentence ended the line, and a label (no sentence) stands under it
     if wrapped:
         return len(prev) >= 0.75 * width
+    if joins_without_space(prev, line):
+        # Chinese or Japanese, broken anywhere: a full line that ends no sentence goes on.
+        return len(prev) >= 0.75 * width and not TERMINAL.search(prev)
     # Otherwise only a long open line continued by a lowercase start: a headline
     # followed by its standfirst must stay two blocks.
     return len(prev) >= 50 and not TERMINAL.search(prev) and line[:1].islower()

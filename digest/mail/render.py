@@ -25,7 +25,7 @@ from premailer import Premailer
 from digest.config import TEMPLATES_DIR
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestItem, RenderedDigest
-from digest.text import has_format_characters, remove_invisible
+from digest.text import WIDE, columns, has_format_characters, remove_invisible
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,7 @@ def _preheader(digest: Digest) -> str:
 
 def _wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | None = None) -> str:
     first = indent if first is None else first
-    if _WIDE.search(text):
+    if WIDE.search(text):
         return _wrap_wide(text, width, indent=indent, first=first)
     return textwrap.fill(
         text,
@@ -373,31 +373,26 @@ def _wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | 
     )
 
 
-# Chinese, Japanese and Korean characters take two columns, and Chinese and Japanese lines may
-# break between any two of them (but not before a closing mark or after an opening one).
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+# Chinese and Japanese lines may break between any two characters (but not before a closing
+# mark or after an opening one).
 _WIDE_TOKENS = re.compile(
     r"\s+|[「『（《〈“‘]*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][、。，．！？：；」』）》〉”’ー]*|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 )
-
-
-def _columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _wrap_wide(text: str, width: int, *, indent: str, first: str) -> str:
     """textwrap.fill by columns on screen, breaking between wide characters too (a word in
     Latin letters, a URL, is still never cut)."""
     lines: list[str] = []
-    line, used, space = first, _columns(first), False
+    line, used, space = first, columns(first), False
     for token in _WIDE_TOKENS.findall(" ".join(text.split())):
         if token.isspace():
             space = True
             continue
-        needed = _columns(token) + (1 if space and line.strip() else 0)
+        needed = columns(token) + (1 if space and line.strip() else 0)
         if line.strip() and used + needed > width:
             lines.append(line)
-            line, used = indent + token, _columns(indent) + _columns(token)
+            line, used = indent + token, columns(indent) + columns(token)
         else:
             line += (" " if space and line.strip() else "") + token
             used += needed

@@ -229,8 +229,8 @@ def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:
     return pieces
 
 
-_OPENING_QUOTES = "“„«「『\""
-_CLOSING_QUOTES = "”»」』\""
+_OPENING_QUOTES = '“„«「『"'
+_CLOSING_QUOTES = '”»」』"'
 
 
 def _unclosed_quote(paragraph: str) -> int | None:

@@ -632,3 +632,22 @@ def test_a_dateline_in_another_language_is_read_and_kept_out_of_the_story(
     assert article.title == headline
     assert article.published == expected
     assert article.paragraphs == tuple(paragraphs)
+
+
+def test_chinese_and_japanese_lines_a_text_browser_broke_are_joined_without_a_space():
+    text = (
+        "   Home World Sport\n\n"
+        "上海发布新规：外卖平台须为骑手缴纳工伤保险\n\n"
+        "   上海市人力资源和社会保障局15日发布新规，要求外卖平台为所有骑手缴纳职业伤害保险。新规将于2024年10月1日起施行，预计覆盖全市约40万名骑\n"
+        "   手。\n\n"
+        "   据统计，去年上海外卖骑手的事故率比前年上升了12.5%。一位骑手告诉记者：以前受了伤只能自己扛，现在终于有保障了。平台企业表\n"
+        "   示将积极配合。\n\n"
+        "   専門家は、都市部での再生可能エネルギーの普及に弾みがつくと期待している。住宅メーカーが建てる延べ床面積2000平方メートル未満の延べ\n"
+        "   床面積の住宅で、年間約4万棟が該当する見込みだ。\n"
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.paragraphs[0].endswith("预计覆盖全市约40万名骑手。")
+    assert article.paragraphs[1].endswith("平台企业表示将积极配合。")
+    assert "延べ床面積の住宅" in article.paragraphs[2] and "延べ 床" not in article.paragraphs[2]
+    assert "手。" not in article.paragraphs
