@@ -505,9 +505,19 @@ def byline_names(text: str) -> tuple[str, ...]:
         # "Monday November 18, 2019 7:45 am PST by Joe Rossignol", "Nov 18, 2019 | By Ana Ruiz"
         return _names_in(match["rest"])
     parts = _BYLINE_SEPARATOR.split(text)
-    if len(parts) > 1 and is_name(parts[0]):
+    if len(parts) > 1 and (is_name(parts[0]) or (_uncased_name(parts[0]) and all(map(_only_a_date, parts[1:])))):
         return (parts[0],)
     return ()
+
+
+def _uncased_name(text: str) -> bool:
+    """A name in a script without capitals (Hebrew, Arabic...), which only its place tells:
+    two to four words of letters alone, beside a date ("דנה לוי · 2024-08-11"). One word
+    (a Chinese name written without spaces) is not told from a section's label."""
+    words = text.split()
+    if not 2 <= len(words) <= 4 or len(text) > 40:
+        return False
+    return all(_LETTERS.fullmatch(word) for word in words) and not any(c.isupper() or c.islower() for c in text)
 
 
 def _people_before_desk(rest: str) -> tuple[str, ...]:

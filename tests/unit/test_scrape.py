@@ -651,3 +651,18 @@ def test_chinese_and_japanese_lines_a_text_browser_broke_are_joined_without_a_sp
     assert article.paragraphs[1].endswith("平台企业表示将积极配合。")
     assert "延べ床面積の住宅" in article.paragraphs[2] and "延べ 床" not in article.paragraphs[2]
     assert "手。" not in article.paragraphs
+
+
+def test_a_name_in_a_script_without_capitals_beside_a_date_is_the_byline():
+    text = (
+        "משרד הבריאות מזהיר מפני גל חום חריג השבוע\n\n"
+        "דנה לוי · 2024-08-11\n\n"
+        "משרד הבריאות פרסם היום אזהרה לקראת גל חום חריג שצפוי להגיע לאזור המרכז כבר מחר בבוקר, והמליץ להימנע משהייה בחוץ.\n\n"
+        "לפי התחזית, הטמפרטורות יגיעו לארבעים מעלות ויותר בחלק מהאזורים, ובמיוחד בבקעת הירדן ובערבה.\n\n"
+        "בתי החולים הונחו להיערך לקבלת מטופלים רבים מהרגיל, ובמיוחד קשישים וילדים קטנים.\n"
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == ("דנה לוי",)
+    assert article.published == datetime(2024, 8, 11, tzinfo=UTC)
+    assert article.paragraphs[0].startswith("משרד הבריאות פרסם היום")
