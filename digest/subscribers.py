@@ -306,9 +306,10 @@ def _delimited(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
         if line.strip():
             break
     header = seen[-1].strip() if seen else ""
-    if re.fullmatch(r"sep=.", header, re.IGNORECASE):
+    directive = seen[-1].rstrip("\r\n").lstrip(" ") if seen else ""
+    if re.fullmatch(r"sep=.", directive, re.IGNORECASE):
         seen[-1] = "\n"
-        return header[4], itertools.chain(seen, lines)
+        return directive[4], itertools.chain(seen, lines)
     for delimiter in (",", ";", "\t"):
         try:
             cells = next(csv.reader([header], delimiter=delimiter, skipinitialspace=True), [])

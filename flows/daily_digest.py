@@ -345,7 +345,7 @@ def send_batch(
                 store=store,
                 smtp=_smtp(settings, capture_port),
                 subscribers=subscribers,
-                stop=SIGNALLED,
+                stop=Stop(parent=SIGNALLED),  # a signal stops it; its own failure stops it alone
             )
         except DeliveryError as exc:
             _note_server_down(run_id, str(exc))
@@ -385,7 +385,7 @@ def send_share_task(config: str | None, list_name: str, issue_id: str) -> dict[s
     settings = settings_for(config)
     with Store(settings.store.url) as store, app.smtp_target(settings) as target:
         report = send_share(
-            settings, settings.list(list_name), issue_id, store=store, smtp=target.settings, stop=SIGNALLED
+            settings, settings.list(list_name), issue_id, store=store, smtp=target.settings, stop=Stop(parent=SIGNALLED)
         )
     if SIGNALLED:
         return {status.value: n for status, n in report.this_run.items() if n}

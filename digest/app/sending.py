@@ -121,8 +121,10 @@ def _shared_capture(maildir: Path, port: int) -> Iterator[int | None]:
             else:
                 try:
                     entry = _captures[port] = [CaptureSink(maildir=maildir, port=port).start(), 0]
-                except DeliveryError:  # another process took it a moment ago
-                    entry = None
+                except DeliveryError:
+                    if not _port_taken(port):
+                        raise  # not the port: the Maildir, say
+                    entry = None  # another process took it a moment ago
         if entry is not None:
             entry[1] += 1
     if entry is None:

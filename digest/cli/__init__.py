@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -206,25 +208,54 @@ class _State:
     def settings(self) -> Settings:
         if self._settings is None:
             settings = load_settings(self.config, environ=os.environ)
-            if os.environ.get("PREFECT_API_URL"):
-                from flows.secrets import missing, with_secret_blocks
-
-                if missing(settings):  # the blocks the flows read: the same keys here
-                    try:
-                        settings = with_secret_blocks(settings)
-                    except Exception as exc:  # noqa: BLE001 -- Prefect's client: any transport error
-                        # Said with -v only: a command that needs Prefect says so in its own one line.
-                        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                        logging.getLogger("digest.cli").info(
-                            "cannot read the Prefect Secret blocks at PREFECT_API_URL (%s): "
-                            "using the config's and the environment's values only",
-                            redact_urls(reason),
-                        )
+            if os.environ.get("PREFECT_API_URL") and _command() in _NEEDS_SECRETS:
+                settings = _with_secret_blocks(settings)
             self._settings = settings
         return self._settings
 
 
 state = _State()
+
+# The commands that sign or check links, log in to the server or sign mail: they read the
+# Prefect Secret blocks the flows read, for what the config and the environment leave out.
+_NEEDS_SECRETS = frozenset({"web", "unsubscribe", "send", "run", "dns", "bounces", "schedule"})
+_BLOCKS_WAIT = 10.0  # seconds for the Prefect API to give the blocks
+
+
+def _command() -> str:
+    context = click.get_current_context(silent=True)
+    return (context.find_root().invoked_subcommand or "") if context is not None else ""
+
+
+def _with_secret_blocks(settings: Settings) -> Settings:
+    """`settings` with the blocks' secrets where it lacks them, read within _BLOCKS_WAIT
+    (a Prefect API that never answers does not hold the command); else as they are, said
+    with -v only (a command that needs Prefect says so in its own one line)."""
+    from flows.secrets import missing, with_secret_blocks
+
+    if not missing(settings):
+        return settings
+    found: list[Settings] = []
+    failed: list[str] = []
+
+    def read() -> None:
+        try:
+            found.append(with_secret_blocks(settings))
+        except Exception as exc:  # noqa: BLE001 -- Prefect's client: any transport error
+            failed.append(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+
+    reader = threading.Thread(target=read, name="digest-secret-blocks", daemon=True)
+    reader.start()
+    reader.join(_BLOCKS_WAIT)
+    if found:
+        return found[0]
+    reason = failed[0] if failed else f"no answer within {_BLOCKS_WAIT:g} s"
+    logging.getLogger("digest.cli").info(
+        "cannot read the Prefect Secret blocks at PREFECT_API_URL (%s): using the config's and the "
+        "environment's values only",
+        redact_urls(reason),
+    )
+    return settings
 
 
 class Failed(Exception):

@@ -79,14 +79,21 @@ class DeliveryReport:
 
 
 class Stop:
-    """A request to end a run gracefully, with its reason (the first one wins)."""
+    """A request to end a run gracefully, with its reason (the first one wins). With a
+    `parent` (a process's signal stop), the run also stops when the parent is asked to;
+    a request made to the run stops the run only."""
 
-    def __init__(self) -> None:
-        self.reason = ""
+    def __init__(self, parent: Stop | None = None) -> None:
+        self._reason = ""
+        self.parent = parent
+
+    @property
+    def reason(self) -> str:
+        return self._reason or (self.parent.reason if self.parent is not None else "")
 
     def request(self, reason: str) -> None:
-        if not self.reason:
-            self.reason = reason
+        if not self._reason:
+            self._reason = reason
             log.warning("stopping: %s", reason)
 
     def __bool__(self) -> bool:

@@ -418,9 +418,10 @@ def summarize(
         language=language,
     )
     logger.debug("summarised %s with %s: %d sentences", article.url, algorithm, len(picked))
-    # A list item's own marker ("- ", "• ", "3. ") would stand beside the digest's bullet.
+    # A list item's own marker ("- ", "• ") would stand beside the digest's bullet. A number
+    # stays: "1. FC Köln" and "3. Oktober" open sentences too.
     picked = tuple(unmarked for sentence in picked if (unmarked := _LIST_MARKER.sub("", sentence, count=1)))
     return Summary(article=article, sentences=picked, algorithm=algorithm)
 
 
-_LIST_MARKER = re.compile(r"^(?:[-–—•·*▪◦►‣]|\d{1,2}[.)])\s+")
+_LIST_MARKER = re.compile(r"^[-–—•·*▪◦►‣]\s+")

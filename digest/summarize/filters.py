@@ -100,7 +100,7 @@ _SELF_STANDING = re.compile(
 
 
 # An interview's labels: "Q: Why fibre, and why now?" is the interviewer's line, not news.
-_INTERVIEW_LABEL = re.compile(r"^(?:Q|A|Question|Answer)\s*[:.]\s", re.IGNORECASE)
+_INTERVIEW_LABEL = re.compile(r"^(?:Q|A|Question|Answer)\s*:\s")  # not "A. J. Smith said"
 
 
 def is_candidate(sentence: str) -> bool:

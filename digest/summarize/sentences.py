@@ -61,12 +61,12 @@ _OPENING_LEFT_BEHIND = re.compile(r"(?<=[.!?…])\s+([«„‚“‘¿¡(\[]\s*)
 # before a name and the usual short forms of news text. Punkt still ends a sentence at one when
 # the next word is one that starts sentences. Words that also end sentences ("no", "min", "in")
 # are not here: see _NUMBERED.
-_SHARED_ABBREVIATIONS = "dr prof st mt nr ca etc vs cf approx jr sr"
+_SHARED_ABBREVIATIONS = "dr prof st mt nr ca vs cf approx jr"
 _ABBREVIATIONS = {
     "english": "gov govs sgt capt cmdr det rev revd supt insp pres maj cpl pvt adm gen lt col sen rep atty "
     "dept univ assn messrs mr mrs ms mx ave blvd e.g i.e a.k.a",
-    "german": "z b d h u a o ä s v vgl bzw usw ggf evtl inkl zzgl abs str hr fr mio mrd jh jhd bspw sog dt",
-    "french": "p ex m mm mme mmes mlle mlles pr st ste env av bd janv févr avr juil",
+    "german": "vgl bzw ggf evtl inkl zzgl abs str mio mrd jh jhd bspw sog dt",
+    "french": "mm mme mmes mlle mlles pr st ste env av bd janv févr avr juil",
     "spanish": "sr sra sras srta dra lic ing ud uds pág núm aprox av avda gral dña",
     "portuguese": "sr sra srs srta dra profa av pág ex núm aprox",
     "italian": "sig sigg sig.ra dott dott.ssa ing avv sen ecc pag",
@@ -81,9 +81,14 @@ _STARTS_WITH_NUMBER = re.compile(r"\s*\d")
 # starts one ("Mt. Hood", "Gov. Brown"), which Punkt takes for a new sentence.
 _TITLE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Mt|Gov|Sgt|Capt|Cmdr|Det|Rev|Revd|Supt|Insp|Pres|Maj|Cpl|Pvt|Adm|Lt|Col|Sen|Rep"
-    r"|Atty|Messrs|Hr|Fr|Sr|Sra|Srta|Dra|Lic|Mme|Mlle|Pr|Sig|Dott|Avv|Dhr|Mevr)\.$"
+    r"|Atty|Messrs|M|Sra|Srta|Dra|Lic|Mme|Mlle|Pr|Sig|Dott|Avv|Dhr|Mevr)\.$"
 )
 _STARTS_WITH_CAPITAL = re.compile(r"\s*[^\W\d_]")
+# Abbreviations of two letters with a space inside ("z. B.", "d. h.", "u. a.", "p. ex."): a
+# sentence never ends inside one (single letters alone would end none: "Plan B. Dann...").
+_SPLIT_ABBREVIATION = re.compile(
+    r"\b(?:z\.\s?B|d\.\s?h|u\.\s?a|o\.\s?ä|s\.\s?o|u\.\s?U|v\.\s?a|i\.\s?d\.\s?R|p\.\s?ex)\."
+)
 _LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")  # "3." before a list item's text: no sentence of its own
 
 
@@ -209,6 +214,7 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
             spans[-1][1] = end
         else:
             spans.append([start, end])
+    spans = _rejoin_split_abbreviations(text, spans)
     spans = [piece for start, end in spans for piece in _cjk_sentences(text, start, end)]
     for this, following in itertools.pairwise(spans):
         # Punkt may leave the next sentence's opening mark at the end of this one
@@ -216,6 +222,19 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
         if opening := _OPENING_LEFT_BEHIND.search(text, this[0], this[1]):
             this[1], following[0] = opening.start(), opening.start(1)
     return tuple(text[start:end].strip() for start, end in spans)
+
+
+def _rejoin_split_abbreviations(text: str, spans: list[list[int]]) -> list[list[int]]:
+    inside = [match.span() for match in _SPLIT_ABBREVIATION.finditer(text)] if ". " in text else []
+    if not inside:
+        return spans
+    joined: list[list[int]] = []
+    for span in spans:
+        if joined and any(start < joined[-1][1] <= end for start, end in inside):
+            joined[-1][1] = span[1]
+        else:
+            joined.append(span)
+    return joined
 
 
 def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:

@@ -142,3 +142,24 @@ def test_the_summarize_help_names_every_algorithm():
     result = digest("summarize", "--help", env={"COLUMNS": "300"})
     assert "--list-algorithms" not in result.stdout
     assert all(name in result.stdout for name in ALGORITHMS)
+
+
+def test_a_prefect_api_that_never_answers_holds_no_command(tmp_path):
+    """The commands that need no secret never ask Prefect; those that do wait a bounded time."""
+    import socket
+    import time
+
+    from tests.helpers import digest_cli
+
+    with socket.create_server(("127.0.0.1", 0)) as hole:  # takes connections, never answers
+        env = {"PREFECT_API_URL": f"http://127.0.0.1:{hole.getsockname()[1]}/api"}
+        started = time.monotonic()
+        status = digest_cli("status", cwd=tmp_path, env=env, timeout=60)
+        quick = time.monotonic() - started
+        started = time.monotonic()
+        refused = digest_cli("unsubscribe", "not-a-token", cwd=tmp_path, env=env, timeout=60)
+        bounded = time.monotonic() - started
+    assert status.returncode == 0, status.stderr
+    assert quick < 8, f"status took {quick:.1f} s"
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert bounded < 25, f"unsubscribe took {bounded:.1f} s"

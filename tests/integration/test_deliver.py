@@ -286,3 +286,14 @@ async def test_a_reader_who_leaves_during_a_send_gets_nothing_more(store, smtp_s
     assert left and report.complete
     assert leaving not in smtp_server.by_recipient()
     assert len(smtp_server.accepted) == 29 and report.totals[DeliveryStatus.SKIPPED] == 1
+
+
+def test_a_runs_own_stop_leaves_the_process_stop_alone_and_a_process_stop_reaches_every_run():
+    from digest.delivery.options import Stop
+
+    process = Stop()
+    first, second = Stop(parent=process), Stop(parent=process)
+    first.request("RuntimeError: one message could not be built")
+    assert first and not second and not process  # one batch's failure is that batch's
+    process.request("stopped by SIGTERM")
+    assert second.reason == "stopped by SIGTERM" and first.reason.startswith("RuntimeError")

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -192,3 +193,17 @@ def test_a_capture_port_taken_by_a_program_that_is_not_smtp_says_so_at_once(tmp_
         ):
             pass
     assert time.monotonic() - started < 15
+
+
+def test_a_capture_maildir_that_cannot_be_made_is_said_as_such(tmp_path: Path):
+    from digest.app.sending import smtp_target
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "afile").write_text("a file where the Maildir's folder should go")
+    settings = _demo_settings(tmp_path, port)
+    settings = replace(settings, delivery=replace(settings.delivery, maildir=str(tmp_path / "afile" / "mail")))
+    with pytest.raises(DeliveryError, match=r"Maildir") as caught, smtp_target(settings):
+        pass
+    assert "does not speak SMTP" not in str(caught.value)

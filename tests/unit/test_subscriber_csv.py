@@ -121,8 +121,9 @@ def test_names_of_printable_ascii_are_cleaned_as_before(name):
         "email;name;city\nana@example.org;Ana;Paris, 7e\nbob@example.org;Bob;Lyon\n",
         "Email\tName\tcity\nana@example.org\tAna\tParis, 7e\nbob@example.org\tBob\tLyon\n",
         'sep=;\r\n"email";"name";"city"\r\nana@example.org;Ana;"Paris, 7e"\r\nbob@example.org;Bob;Lyon\r\n',
+        "sep=\t\nemail\tname\tcity\nana@example.org\tAna\tParis, 7e\nbob@example.org\tBob\tLyon\n",
     ],
-    ids=["semicolons", "tabs", "excel sep line"],
+    ids=["semicolons", "tabs", "excel sep line", "excel sep tab"],
 )
 def test_a_spreadsheet_saved_with_semicolons_or_tabs_is_read(text):
     rows = list(read_subscriber_csv(text))

@@ -512,5 +512,26 @@ def test_a_list_items_own_marker_does_not_reach_the_summary():
     assert sentences[1:] == (
         "Bus fares stay the same, but monthly passes drop to 60 dollars from 75 dollars.",
         "The parks department hires forty seasonal workers for the summer months ahead.",
-        "Parking meters downtown run until eight in the evening instead of six.",
+        "3. Parking meters downtown run until eight in the evening instead of six.",  # a number may open a sentence
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "pieces"),
+    [
+        ("english", "We bought wine, cheese, etc. She left early.", 2),
+        ("english", "The house went to John Smith Sr. The family left the town in May.", 2),
+        ("german", "Wir brauchen Plan B. Dann gehen wir nach Hause.", 2),
+        ("german", "Die Sitzung ist am Fr. Die Stadt lädt alle ein.", 2),
+        ("french", "Le mur mesure 3 m. Le reste du jardin est vide.", 2),
+        ("english", "The answer was no. Then the meeting ended.", 2),
+    ],
+)
+def test_a_sentence_that_ends_in_a_word_like_an_abbreviation_still_ends(language, text, pieces):
+    assert len(split_sentences(text, language=language)) == pieces
+
+
+def test_a_german_ordinal_opening_a_sentence_stays():
+    body = ("1. FC Köln gewinnt das Derby gegen Gladbach mit zwei zu null vor vollem Haus.",)
+    article = Article(url="https://e.org/k", title="Derby", paragraphs=body, source="s")
+    assert summarize(article, sentences=1, algorithm="lead").sentences == body

@@ -198,7 +198,7 @@ def test_news_that_shares_words_with_a_paywall_or_a_sponsor_read_is_a_candidate(
     "sentence",
     [
         "Q: Why fibre, and why now?",
-        "A. Because the copper network is forty years old.",
+        "A: Because the copper network is forty years old.",
         "Question: What did the council decide on Tuesday night?",
     ],
 )
@@ -223,3 +223,7 @@ def test_a_quotation_that_goes_on_in_the_next_paragraph_is_not_cut_out_of_it(alg
 def test_a_thing_expected_to_do_something_is_a_pronoun_pointing_back():
     assert opens_with_pronoun("It is expected to cut carbon emissions by 150,000 tonnes a year.")
     assert not opens_with_pronoun("It is expected that prices will rise in the spring.")
+
+
+def test_an_initial_is_no_interview_label():
+    assert is_candidate("A. J. Smith said the plan would work across the whole region.")
