@@ -3,7 +3,7 @@
 The demo delivers here when no SMTP host is configured. Each delivered copy
 becomes one Maildir file per envelope recipient, with an
 ``X-Digest-Envelope-To:`` header line prepended so a reader can tell who it
-was for.
+was for, and a ``Return-Path:`` naming the envelope sender (the bounce address).
 """
 
 from __future__ import annotations
@@ -59,8 +59,11 @@ class _MaildirHandler:
         body = content.replace(b"\r\n", b"\n")
         box = mailbox.Maildir(self._maildir, factory=None, create=False)
         try:
+            # The envelope sender as an MTA files it (Return-Path), so the bounce address of
+            # each copy (VERP) can be read from the Maildir.
+            sender = f"Return-Path: <{envelope.mail_from or ''}>\n".encode("utf-8", "surrogateescape")
             for rcpt in envelope.rcpt_tos:
-                box.add(_envelope_line(rcpt) + body)
+                box.add(_envelope_line(rcpt) + sender + body)
         except OSError as err:
             log.error("capture sink cannot write to %s: %s", self._maildir, err)
             return "451 4.3.0 Cannot store message"

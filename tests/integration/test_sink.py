@@ -83,7 +83,7 @@ async def test_stored_copy_starts_with_envelope_header(sink: CaptureSink):
     stored = next((sink.maildir / "new").iterdir()).read_bytes()
 
     assert copy.envelope_to == "ann@example.org"
-    assert stored.startswith(b"X-Digest-Envelope-To: ann@example.org\n")
+    assert stored.startswith(b"X-Digest-Envelope-To: ann@example.org\nReturn-Path: <digest@example.org>\n")
     assert b"\r\n" not in stored
     assert b"Today's stories." in stored
 
