@@ -170,8 +170,11 @@ _STOP_WORDS = frozenset(
         "que",
     ]
 )
-_TERM = re.compile(r"[^\W_]+")
-_UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]+")
+_UNSPACED_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED_CHARS}]+")
+# A run of a script written without spaces is a term of its own, apart from the digits or
+# Latin letters glued to it ("2030年までに…": "2030" and "年までに…").
+_TERM = re.compile(f"[{_UNSPACED_CHARS}]+|(?:(?![{_UNSPACED_CHARS}])[^\\W_])+")
 _MENU_MARKS = re.compile(r"[»›|]|\bhome\s*page\b|\bsearch\b", re.IGNORECASE)
 
 

@@ -666,3 +666,16 @@ def test_a_name_in_a_script_without_capitals_beside_a_date_is_the_byline():
     assert article.authors == ("דנה לוי",)
     assert article.published == datetime(2024, 8, 11, tzinfo=UTC)
     assert article.paragraphs[0].startswith("משרד הבריאות פרסם היום")
+
+
+def test_a_japanese_headline_with_a_year_in_it_is_the_title():
+    text = (
+        "   Home World Sport\n\n"
+        "東京都、2030年までに新築住宅への太陽光パネル設置を義務化\n\n"
+        "   東京都は1日、2025年4月から新築住宅への太陽光パネルの設置を義務化する条例を施行すると発表した。\n\n"
+        "   小池百合子知事は記者会見で「脱炭素社会の実現に向けた大きな一歩だ」と述べた。一方、住宅価格の上昇を懸念する声もある。\n\n"
+        "   専門家は、都市部での再生可能エネルギーの普及に弾みがつくと期待している。都は今後、効果を検証する方針だ。\n"
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "東京都、2030年までに新築住宅への太陽光パネル設置を義務化"
