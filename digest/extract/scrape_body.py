@@ -176,11 +176,13 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
         prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.SENTENCE]
         if len(prose) < _MIN_SENTENCES:
             return None
-    last = prose[-1]
+    first, last = prose[0], prose[-1]
+    while first > start and _is_sentence_item(blocks[first - 1]):
+        first -= 1  # the steps of a method, the points of a list, right above the paragraph
     for i in range(last + 1, end + 1):
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
-    return prose[0], _introduced_list_end(blocks, last)
+    return first, _introduced_list_end(blocks, last)
 
 
 def _introduced_list_end(blocks: list[Block], last: int) -> int:

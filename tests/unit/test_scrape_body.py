@@ -630,3 +630,23 @@ def test_an_ad_slots_continue_reading_below_is_neither_body_nor_author():
     assert article is not None
     assert list(article.paragraphs) == PARAGRAPHS
     assert article.authors == ()
+
+
+def test_the_steps_of_a_method_right_above_the_closing_paragraph_stay_in_the_body():
+    text = (
+        "   Home News Opinion Subscribe\n\n"
+        "Slow-Roasted Tomato Soup\n\n"
+        "   By Nina Park | 2024-09-15\n\n"
+        "Method\n\n"
+        "    1. Heat the oven to 150C. Spread the tomatoes, onion and garlic on a tray and drizzle with oil.\n"
+        "    2. Roast for 2 hours, until soft and slightly charred at the edges.\n"
+        "    3. Blend with the stock until smooth and season to taste.\n\n"
+        "   The soup freezes well for up to three months, and tastes better on the second day.\n\n"
+        "  Most read\n\n"
+        "     * Council approves new budget\n"
+        "     * High school wins title\n"
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.paragraphs[0].startswith("Heat the oven to 150C.")
+    assert article.paragraphs[-1].startswith("The soup freezes well")
