@@ -347,7 +347,7 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
         return "<p>No capture Maildir configured.</p>"
     from digest.delivery.sink import captured
 
-    messages = captured(server.maildir)
+    messages = captured(server.maildir, newest=limit)
     if not messages:
         return f"<p>Nothing captured yet in {html.escape(str(server.maildir))}.</p>"
     rows = "".join(
@@ -360,7 +360,7 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
         for m in reversed(messages[-limit:])
     )
     return (
-        f"<p>{len(messages)} message(s) in {html.escape(str(server.maildir))}</p>"
+        f"<p>The newest {len(messages)} message(s) in {html.escape(str(server.maildir))}</p>"
         f"<table><tr><th>date</th><th>to</th><th>subject</th><th>bytes</th></tr>{rows}</table>"
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import mailbox
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,21 +124,42 @@ def serve_sink(
     CaptureSink(maildir=maildir, host=host, port=port).serve_until_stopped(on_ready=on_ready)
 
 
-def captured(maildir: Path) -> list[CapturedMessage]:
-    """Every stored copy in ``maildir``, oldest first (newest last)."""
+def captured(maildir: Path, *, newest: int | None = None) -> list[CapturedMessage]:
+    """The stored copies in ``maildir``, oldest first (newest last): every one, or the
+    ``newest`` N. Only regular files inside the Maildir are read (a symlink out of it, a
+    device or a FIFO is passed over), each header block up to HEADER_LIMIT bytes; a file
+    that cannot be read or parsed (moved away meanwhile, a broken header) is skipped."""
     path = Path(maildir)
-    if not path.is_dir():
-        return []
-    box = mailbox.Maildir(path, factory=None, create=False)
-    messages = [_read(box, key) for key in box.keys()]  # noqa: SIM118 - iterating a Maildir reads messages
-    return sorted(messages, key=lambda m: _order(m.key))
+    keys: list[tuple[tuple, str, Path]] = []
+    for folder in ("new", "cur"):
+        try:
+            entries = list(os.scandir(path / folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
+                continue
+            key = entry.name.split(":2,", 1)[0]
+            keys.append((_order(key), key, Path(entry.path)))
+    keys.sort()
+    if newest is not None:
+        keys = keys[-newest:] if newest > 0 else []
+    messages = []
+    for _, key, file in keys:
+        try:
+            messages.append(_read(file, key))
+        except (OSError, ValueError, IndexError, TypeError, LookupError):
+            continue  # gone meanwhile, or a header the email package cannot parse
+    return messages
 
 
-def _read(box: mailbox.Maildir, key: str) -> CapturedMessage:
-    with box.get_file(key) as fp:
+HEADER_LIMIT = 64 * 1024  # bytes of a captured copy's header block read for the listing
+
+
+def _read(file: Path, key: str) -> CapturedMessage:
+    with file.open("rb") as fp:
         head = _header_block(fp)
-        fp.seek(0, 2)
-        size = fp.tell()
+        size = os.fstat(fp.fileno()).st_size
     headers = BytesHeaderParser(policy=default_policy).parsebytes(head)
     return CapturedMessage(
         key=key,
@@ -150,12 +172,11 @@ def _read(box: mailbox.Maildir, key: str) -> CapturedMessage:
 
 
 def _header_block(fp) -> bytes:
-    lines = []
-    for line in fp:
-        if line in (b"\n", b"\r\n"):
-            break
-        lines.append(line)
-    return b"".join(lines)
+    """The header lines, up to the blank line or HEADER_LIMIT bytes (a file of one endless line
+    is no header)."""
+    data = fp.read(HEADER_LIMIT)
+    end = min((i for i in (data.find(b"\n\n"), data.find(b"\r\n\r\n")) if i >= 0), default=len(data))
+    return data[:end] + b"\n"
 
 
 def _str_or_none(value: object) -> str | None:

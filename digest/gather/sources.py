@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,7 +18,7 @@ from digest.config import FetchSettings
 from digest.errors import DigestError, SourceError
 from digest.extract.article import article_from_fragment, extract_article, fragment_paragraphs
 from digest.gather.feeds import FeedEntry, parse_feed
-from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators, begin_source_fetches
+from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators, begin_source_fetches, is_public_address
 from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
@@ -85,7 +86,8 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     except Exception as exc:  # a bug or a library surprise must not stop the other sources
         log.debug("source %s failed unexpectedly", source.name, exc_info=True)  # the traceback with -v only
         return _failed(source, f"unexpected {type(exc).__name__}: {_one_line(exc)}", store=store), []
-    new = [a for a in outcome.articles if store.add_article(a, gathered_at=now)]
+    articles = [_image_checked(a, settings=fetcher.settings) for a in outcome.articles]
+    new = [a for a in articles if store.add_article(a, gathered_at=now)]
     seen = outcome.seen + len(outcome.articles) - len(new)
     validators = outcome.validators or Validators()
     if outcome.failures:
@@ -102,6 +104,22 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
         warnings=outcome.warnings,
     )
     return report, new
+
+
+def _image_checked(article: Article, *, settings: FetchSettings) -> Article:
+    """The article without its lead image when that is on this machine or a private network
+    (an address, or localhost): every reader's mail client would fetch it, from their own
+    network ("http://192.168.1.1/apply.cgi?action=Reboot"). Kept with `allow_private`."""
+    if not article.image or settings.allow_private:
+        return article
+    host = (urlsplit(article.image).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return replace(article, image=None)
+    try:
+        public = is_public_address(host)
+    except ValueError:
+        return article  # a name: where it leads is the reader's resolver's business
+    return article if public else replace(article, image=None)
 
 
 async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:

@@ -309,10 +309,19 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    if "@" in parts.netloc:
-        host = parts.netloc.rpartition("@")[2]
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)) if host else None
-    return url
+    netloc = parts.netloc.rpartition("@")[2]  # without a user name or password
+    if not netloc:
+        return None
+    if not netloc.isascii():
+        # "аpple.com" with a Cyrillic а reads as apple.com: the reader sees the name the link
+        # goes to (xn--pple-43d.com), as browsers show a name in mixed scripts.
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if netloc == parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _sections(items: tuple[DigestItem, ...], views: list[_ItemView]) -> list[_Section]:

@@ -717,3 +717,23 @@ async def test_a_feed_of_slow_links_cannot_hold_every_connection_while_another_s
         for server in servers:
             server.close()
     assert report["good"].new == 1 and not report["good"].failures, report["good"]
+
+
+@pytest.mark.parametrize(
+    ("image", "kept"),
+    [
+        ("http://192.168.1.1/apply.cgi?submit_button=Management&action=Reboot", False),
+        ("http://[::1]/pixel.gif", False),
+        ("http://localhost/pixel.gif", False),
+        ("https://images.example.org/park.jpg", True),
+    ],
+)
+async def test_a_lead_image_on_a_private_network_never_reaches_the_readers(store, http_server, image, kept):
+    page = pages.article_html("The park reopens").replace(
+        b"</head>", f'<meta property="og:image" content="{image}"></head>'.encode()
+    )
+    http_server.routes["/p"] = Route(page)
+    report = by_name(await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store))
+    assert report["p"].new == 1
+    [stored] = store.unsent_articles("daily")
+    assert (stored.article.image == image) is kept and (stored.article.image is None) is not kept

@@ -207,3 +207,21 @@ def test_a_capture_maildir_that_cannot_be_made_is_said_as_such(tmp_path: Path):
     with pytest.raises(DeliveryError, match=r"Maildir") as caught, smtp_target(settings):
         pass
     assert "does not speak SMTP" not in str(caught.value)
+
+
+def test_the_listing_reads_only_the_maildirs_own_files_and_passes_over_broken_ones(tmp_path: Path):
+    box = tmp_path / "mail"
+    for folder in ("new", "cur", "tmp"):
+        (box / folder).mkdir(parents=True)
+    good = b"X-Digest-Envelope-To: ann@example.org\nSubject: Good\nMessage-ID: <g@example.org>\n\nbody\n"
+    (box / "new" / "1700000000.M1P1Q1.host").write_bytes(good)
+    (box / "new" / "1700000001.M1P1Q2.host").write_bytes(b"Subject: Bad\nMessage-ID: <<<>>>\n\nbody\n")
+    secret = tmp_path / "outside.txt"
+    secret.write_text("Subject: SECRET-OUTSIDE-FILE\n\n")
+    (box / "new" / "1700000002.M1P1Q3.host").symlink_to(secret)
+    (box / "new" / "1700000003.M1P1Q4.host").symlink_to("/dev/zero")
+    (box / "cur" / "1700000004.M1P1Q5.host:2,S").write_bytes(b"a" * 1_000_000)  # one endless line
+    listed = captured(box)
+    assert [m.subject for m in listed if m.subject] == ["Good"]
+    assert "SECRET-OUTSIDE-FILE" not in {m.subject for m in listed}
+    assert [m.key for m in captured(box, newest=1)] == ["1700000004.M1P1Q5.host"]

@@ -323,3 +323,18 @@ def test_the_text_twin_wraps_chinese_by_columns_and_never_cuts_a_link():
     assert max(columns) <= 72
     assert "https://e.org/0\n" in text  # the link whole, on its own line
     assert sentence[:10] in text.replace("\n", "").replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://аpple.com/security", "https://xn--pple-43d.com/security"),  # a Cyrillic а
+        ("https://bücher.de/neu", "https://xn--bcher-kva.de/neu"),
+        ("https://xn--pypal-4ve.com/", "https://xn--pypal-4ve.com/"),
+        ("https://example.org/a?b=1", "https://example.org/a?b=1"),
+    ],
+)
+def test_a_link_shows_the_host_it_goes_to_in_ascii(url, shown):
+    from digest.mail.render import safe_url
+
+    assert safe_url(url) == shown
