@@ -121,7 +121,12 @@ class Intake:
                 return Handled(Outcome.UNRELATED, detail="its reader or issue is no longer in the store")
             # One message, one reader: the strongest thing the report says.
             failure = min(report.failures, key=lambda f: _STRENGTH[f.kind])
-            return self._apply([(subscriber, issue)], failure, now=now)
+            targets = [(subscriber, issue)]
+            if failure.kind is Kind.PERMANENT:
+                # The mailbox is gone: stopped on every list it is on, as a bounce without a token is.
+                others = self.store.subscriptions(subscriber.key)
+                targets += [(other, "") for other in others if other.list_name != subscriber.list_name]
+            return self._apply(targets, failure, now=now)
         return self._by_address(report, now=now)
 
     def _by_address(self, report: Report, *, now: datetime) -> Handled:

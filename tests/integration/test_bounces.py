@@ -26,6 +26,7 @@ from digest.mail.compose import compose
 from digest.mail.verp import Verp
 from digest.models import Article, ChangeSource, DeliveryStatus, SubscriberChange, SubscriberStatus, Summary
 from digest.store import Store
+from digest.subscribers import new_subscriber
 from tests.helpers import DAY, FAST, LIST, NOW, REPO, SECRET, digest_cli, save_issue, send, subscribe
 from tests.smtp_server import RecordingSMTPServer
 
@@ -628,3 +629,19 @@ def test_a_folder_that_cannot_be_listed_is_counted_and_the_changes_before_it_are
     assert told[0].changes and told[0].changes[0].email.lower() == "userx@example.com"
     assert told[1].source == str(maildir / "new") and "cannot list the folder: Permission denied" in told[1].detail
     assert report.messages == 2 and len(report.changes) == 1
+
+
+async def test_a_permanent_failure_with_a_verp_token_stops_the_address_on_every_list(sent):
+    """The token names the list of the copy that bounced, but the mailbox is gone for every list."""
+    store, settings, _, messages, senders = sent
+    reader = "reader1@example.org"
+    store.add_subscribers("weekly", [new_subscriber(reader.upper())], at=NOW)
+    store.add_subscribers("weekly", [new_subscriber("reader2@example.org")], at=NOW)
+    handled = Intake(settings, store=store).handle(dsn(senders[reader], reader, original=messages[reader]))
+    assert handled.outcome is Outcome.BOUNCED
+    assert {(c.list_name, c.status) for c in handled.changes} == {
+        ("daily", SubscriberStatus.BOUNCED),
+        ("weekly", SubscriberStatus.BOUNCED),
+    }
+    assert store.subscriber("weekly", reader).status is SubscriberStatus.BOUNCED
+    assert store.subscriber("weekly", "reader2@example.org").status is SubscriberStatus.ACTIVE
