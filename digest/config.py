@@ -206,8 +206,13 @@ class Settings:
         raise ConfigError(f"unknown list {name!r}; configured: {', '.join(x.name for x in self.lists) or 'none'}")
 
     def sources_for(self, list_name: str) -> tuple[Source, ...]:
+        """The list's sources in its own order (its `sources`, which is also the order of its
+        sections), or every source in the config's order."""
         wanted = self.list(list_name).sources
-        return tuple(s for s in self.sources if not wanted or s.name in wanted)
+        if not wanted:
+            return self.sources
+        by_name = {s.name: s for s in self.sources}
+        return tuple(by_name[name] for name in wanted if name in by_name)
 
 
 _SCALAR_SECTIONS: dict[str, type] = {

@@ -212,3 +212,13 @@ def test_list_schedule_and_timezone():
         parse({"lists": {"daily": {"schedule": "0 7 * *"}}})
     with pytest.raises(ConfigError, match=r"lists\.daily\.timezone: unknown time zone 'Mars/Olympus'"):
         parse({"lists": {"daily": {"timezone": "Mars/Olympus"}}})
+
+
+def test_a_lists_sources_come_in_its_own_order():
+    settings = parse(
+        {
+            "sources": {"alpha": {"feed": "a.xml"}, "beta": {"feed": "b.xml"}, "gamma": {"feed": "c.xml"}},
+            "lists": {"daily": {"from": "D <d@example.org>", "sources": ["gamma", "alpha"]}},
+        }
+    )
+    assert [s.name for s in settings.sources_for("daily")] == ["gamma", "alpha"]
