@@ -76,7 +76,8 @@ def change_preferences(
     if change is PreferenceChange.RENAME:
         store.rename_subscriber(key, clean_name(name), at=now, source=source)
     elif change is PreferenceChange.UNSUBSCRIBE_ALL:
-        for row in mine:
+        # Every list, those no longer served here too: the reader asked for no more mail.
+        for row in store.subscriptions(key):
             store.set_subscriber_status(row.list_name, key, SubscriberStatus.UNSUBSCRIBED, at=now, source=source)
     else:
         if list_name not in {r.list_name for r in mine}:

@@ -31,15 +31,12 @@ ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058: the body of the POST
 FROM_PAGE = ("via", "page")  # added by the unsubscribe page's own button
 
 
-def _lists(request: Request) -> list[str]:
-    """The lists a token may be for here: the one the URL names, if served, or any list
-    served. A link for a list no longer served is refused before anything changes, as at
-    the URL without a list."""
-    served = [entry.name for entry in settings_of(request).lists]
+def _lists(request: Request) -> list[str] | None:
+    """The lists a token may be for here: the one the URL names, or (None) any. A link for a
+    list no longer in the config still unsubscribes its reader, who should get no more mail
+    from a list whatever became of it."""
     named = request.path_params.get("list_name")
-    if named is None:
-        return served
-    return [named] if named in served else []
+    return None if named is None else [named]
 
 
 def _title(request: Request, list_name: str) -> str:

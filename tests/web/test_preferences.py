@@ -166,3 +166,11 @@ def test_leaving_a_list_where_the_address_bounced_keeps_the_bounce(service):
     assert service.status("uma@example.org") == "bounced"
     changes = [(e.change, e.source) for e in service.store.subscriber_history("uma@example.org")]
     assert changes[-1] == (SubscriberChange.BOUNCED, ChangeSource.BOUNCE)
+
+
+def test_unsubscribe_all_covers_a_list_no_longer_served_too(service):
+    service.subscribe("ivy@example.org")
+    service.subscribe("ivy@example.org", list_name="retired")
+    with service.client() as browser:
+        assert _change(browser, _link("ivy@example.org"), action="unsubscribe-all").status_code == 200
+    assert {service.status("ivy@example.org", n) for n in ("daily", "retired")} == {"unsubscribed"}
