@@ -219,7 +219,7 @@ state = _State()
 # The commands that sign or check links, log in to the server or sign mail: they read the
 # Prefect Secret blocks the flows read, for what the config and the environment leave out.
 _NEEDS_SECRETS = frozenset({"web", "unsubscribe", "send", "run", "dns", "bounces", "schedule"})
-_BLOCKS_WAIT = 10.0  # seconds for the Prefect API to give the blocks
+_BLOCKS_WAIT = 15.0  # seconds for the Prefect API to give the blocks
 
 
 def _command() -> str:
@@ -231,10 +231,11 @@ def _with_secret_blocks(settings: Settings) -> Settings:
     """`settings` with the blocks' secrets where it lacks them, read within _BLOCKS_WAIT
     (a Prefect API that never answers does not hold the command); else as they are, said
     with -v only (a command that needs Prefect says so in its own one line)."""
-    from flows.secrets import missing, with_secret_blocks
+    from flows.secrets import load_client, missing, with_secret_blocks
 
     if not missing(settings):
         return settings
+    load_client()  # Prefect's own import, seconds on a busy machine: not the API's wait
     found: list[Settings] = []
     failed: list[str] = []
 
