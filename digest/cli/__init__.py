@@ -26,7 +26,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -202,6 +201,7 @@ ListOption = Annotated[str | None, typer.Option("--list", "-l", help="The list (
 class _State:
     config: Path | None = None
     log_format: str = "human"
+    command: str = ""  # the top-level command, as the root callback saw it
     _settings: Settings | None = None
 
     @property
@@ -223,8 +223,8 @@ _BLOCKS_WAIT = 15.0  # seconds for the Prefect API to give the blocks
 
 
 def _command() -> str:
-    context = click.get_current_context(silent=True)
-    return (context.find_root().invoked_subcommand or "") if context is not None else ""
+    """The top-level command being run ("bounces" for `digest bounces process`)."""
+    return state.command
 
 
 def _with_secret_blocks(settings: Settings) -> Settings:
@@ -309,6 +309,7 @@ def open_store() -> Iterator[Store]:
 
 @app.callback()
 def _main(
+    context: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option("--config", "-c", help="Path to digest.toml (default: $DIGEST_CONFIG, ./digest.toml, the demo)."),
@@ -325,6 +326,7 @@ def _main(
 ) -> None:
     _configure_logging(verbose=verbose, log_format=log_format.value)
     state.config, state.log_format = config, log_format.value
+    state.command = context.invoked_subcommand or ""
 
 
 # What extraction calls; their records ("discarding data: ...") repeat what our own
