@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -138,17 +138,20 @@ class Claims:
         for sid in ids:
             self.valid.pop(sid, None)
 
-    def renewed(self, held: set[int], asked: list[int], *, until: float) -> None:
+    def renewed(
+        self, held: set[int], asked: list[int], *, until: float, removed: AbstractSet[int] = frozenset()
+    ) -> None:
         for sid in asked:
             if sid not in self.valid:
                 continue  # its outcome was written meanwhile
             if sid in held:
                 self.valid[sid] = until
             elif sid in self.unsent:
-                # Taken by another sender after our lease ran out: never send it.
+                # Taken by another sender after our lease ran out, or its reader removed: never send it.
                 self.valid.pop(sid)
                 self.unsent.discard(sid)
-                self.run.lost += 1
+                if sid not in removed:
+                    self.run.lost += 1
 
     def leftovers(self) -> list[Claim]:
         """Held claims that were never sent (a stop, an open circuit)."""
@@ -213,10 +216,14 @@ class OutcomeWriter:
                     run.stop.request(str(self.failure))
                     return
                 if written < len(batch):
-                    run.lost += len(batch) - written
-                    log.warning(
-                        "%d outcome(s) not recorded: their claims had passed to another sender", len(batch) - written
-                    )
+                    present = run.store.deliveries_present(run.issue_id, [r.subscriber_id for r in batch])
+                    taken = sum(1 for r in batch if r.subscriber_id in present) - written
+                    removed = len(batch) - written - taken
+                    run.lost += taken
+                    if taken:
+                        log.warning("%d outcome(s) not recorded: their claims had passed to another sender", taken)
+                    if removed:
+                        log.info("%d outcome(s) not recorded: their readers were removed during the send", removed)
                 self.claims.written([r.subscriber_id for r in batch])
                 if self.on_written:
                     self.on_written(len(batch))
@@ -235,10 +242,12 @@ async def renew_leases(run: SendRun, claims: Claims) -> None:
         started = time.monotonic()
         try:
             held = run.store.renew(run.issue_id, asked, owner=run.owner, lease=lease, now=_now())
+            missing = [sid for sid in asked if sid not in held]
+            removed = set(missing) - run.store.deliveries_present(run.issue_id, missing) if missing else set()
         except StoreError as exc:
             log.warning("cannot renew the leases of %d claim(s): %s", len(asked), exc)
             continue
-        claims.renewed(held, asked, until=started + lease)
+        claims.renewed(held, asked, until=started + lease, removed=removed)
 
 
 def _now() -> datetime:

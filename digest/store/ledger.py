@@ -228,6 +228,20 @@ class LedgerMixin(StoreBase):
                 held.update(r.subscriber_id for r in rows)
         return held
 
+    def deliveries_present(self, issue_id: str, subscriber_ids: Iterable[int]) -> set[int]:
+        """Which of these readers still have a row for the issue (a reader removed during a
+        send has none: their claim was not taken by another sender)."""
+        d = deliveries_table
+        present: set[int] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks_of(list(subscriber_ids)):
+                present.update(
+                    conn.execute(
+                        sa.select(d.c.subscriber_id).where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(chunk))
+                    ).scalars()
+                )
+        return present
+
     def in_flight_elsewhere(self, issue_id: str, *, owner: str, now: datetime) -> int:
         """Deliveries of the issue claimed by another sender whose lease has not run out."""
         d = deliveries_table

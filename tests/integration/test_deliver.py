@@ -297,3 +297,25 @@ def test_a_runs_own_stop_leaves_the_process_stop_alone_and_a_process_stop_reache
     assert first and not second and not process  # one batch's failure is that batch's
     process.request("stopped by SIGTERM")
     assert second.reason == "stopped by SIGTERM" and first.reason.startswith("RuntimeError")
+
+
+def test_a_claim_whose_reader_was_removed_is_dropped_without_counting_it_taken(store):
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from digest.delivery.claims import Claims
+    from tests.helpers import save_issue, subscribe
+
+    subscribe(store, 3)
+    issue_id = save_issue(store).rendered.digest.issue_id
+    ids = sorted(c.subscriber.id for c in store.claim(issue_id, limit=3, lease=60, now=datetime.now(UTC), owner="me"))
+    store.remove_subscriber("daily", "reader1@example.org")
+    present = store.deliveries_present(issue_id, ids)
+    assert len(present) == 2
+    run = SimpleNamespace(lost=0, options=SimpleNamespace(lease=60.0))
+    claims = Claims(run, subscribers=None, deferred_due=datetime.now(UTC))
+    claims.valid = dict.fromkeys(ids, 1e12)
+    claims.unsent = set(ids)
+    removed = set(ids) - present
+    claims.renewed(set(present), ids, until=2e12, removed=removed)
+    assert run.lost == 0 and claims.unsent == present
