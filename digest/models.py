@@ -205,6 +205,7 @@ class ChangeSource(StrEnum):
     IMPORT = "import"  # a CSV import, or the list's configured readers
     BOUNCE = "bounce"  # a delivery status notification, or a bounce another way (digest bounces)
     COMPLAINT = "complaint"  # a feedback-loop report (ARF): the reader marked the digest as spam
+    MAIL = "mail"  # a message to the List-Unsubscribe mailto address, as a mail client sends it
 
 
 @dataclass(frozen=True, slots=True)

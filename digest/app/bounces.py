@@ -18,17 +18,20 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from enum import StrEnum
 from pathlib import Path
 
 from digest.app.deliverability import bounce_verp
-from digest.app.readers import signing_secret
+from digest.app.readers import signing_secret, unsubscribe_by_token
 from digest.config import ListSettings, Settings
-from digest.errors import SubscriberError
+from digest.errors import SubscriberError, TokenError
 from digest.mail.bounces import MAX_MESSAGE, Failure, Kind, Problem, Report, read_report
 from digest.mail.message import message_id_digest
 from digest.mail.verp import ForgedBounce, Verp
@@ -43,6 +46,7 @@ class Outcome(StrEnum):
     BOUNCED = "bounced"  # a reader marked bounced
     SOFT = "soft bounce"  # a temporary failure counted (the reader may be bounced by it too)
     COMPLAINT = "complaint"  # a reader unsubscribed
+    UNSUBSCRIBED = "unsubscribed"  # a reader's own request to the List-Unsubscribe mailto address
     UNCHANGED = "unchanged"  # ours, but the reader was already stopped
     MALFORMED = "malformed"
     FORGED = "forged"
@@ -105,6 +109,8 @@ class Intake:
         """Read one message and apply it; never raises for what the message holds (a
         StoreError still does: the store is down, the message should be tried again)."""
         now = now or datetime.now(UTC)
+        if (token := unsubscribe_request(data)) is not None:
+            return self._unsubscribe(token)
         report = read_report(data, envelope_to=envelope_to)
         if report.problem is Problem.MALFORMED:
             return Handled(Outcome.MALFORMED, detail=report.detail)
@@ -128,6 +134,16 @@ class Intake:
                 targets += [(other, "") for other in others if other.list_name != subscriber.list_name]
             return self._apply(targets, failure, now=now)
         return self._by_address(report, now=now)
+
+    def _unsubscribe(self, token: str) -> Handled:
+        """A reader's mail to the List-Unsubscribe mailto address: its subject's token, as the link."""
+        try:
+            done = unsubscribe_by_token(self.settings, token, store=self.store, source=ChangeSource.MAIL)
+        except TokenError as exc:
+            return Handled(Outcome.FORGED, detail=f"unsubscribe request: {exc}")
+        change = Change(done.list_name, done.email, Outcome.UNSUBSCRIBED, "unsubscribe request by mail",
+                        SubscriberStatus.UNSUBSCRIBED)  # fmt: skip
+        return Handled(Outcome.UNSUBSCRIBED, (change,))
 
     def _by_address(self, report: Report, *, now: datetime) -> Handled:
         changes: list[Change] = []
@@ -208,6 +224,22 @@ class Intake:
 
 
 _STRENGTH = {Kind.COMPLAINT: 0, Kind.PERMANENT: 1, Kind.TEMPORARY: 2}
+
+
+# What a mail client sends for "mailto:unsubscribe@…?subject=unsubscribe%20TOKEN": a subject of
+# "unsubscribe" and the token (a reply may add "Re:").
+_UNSUBSCRIBE_SUBJECT = re.compile(r"^(?:re:\s*)*unsubscribe\s+([A-Za-z0-9_.=-]{16,400})\s*$", re.IGNORECASE)
+
+
+def unsubscribe_request(data: bytes) -> str | None:
+    """The token of a reader's unsubscribe request by mail, else None (a bounce, a complaint)."""
+    head = data[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    try:
+        subject = BytesHeaderParser(policy=compat32).parsebytes(head).get("Subject", "")
+    except (ValueError, IndexError, TypeError, LookupError):
+        return None
+    match = _UNSUBSCRIBE_SUBJECT.match(" ".join(str(subject).split()))
+    return match[1] if match else None
 
 
 def _outcome_of(changes: list[Change]) -> Outcome:

@@ -128,7 +128,9 @@ def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime
 def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[Subscriber], Recipient]:
     """Per-subscriber envelope data: the address, the name and a signed unsubscribe link."""
     sender_domain = mailbox_address(list_settings.sender).rpartition("@")[2] or "localhost"
-    mailto = list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe"
+    # Ours, unless the list names a mailbox of its own: the subject carries the reader's
+    # signed token, which `digest bounces` (process or listen) applies as the link would.
+    mailto = list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{sender_domain}?subject=unsubscribe%20{{token}}"
 
     def recipient_for(subscriber: Subscriber) -> Recipient:
         token = make_token(
@@ -138,7 +140,7 @@ def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[
             email=subscriber.email,
             name=subscriber.name,
             unsubscribe_url=list_settings.unsubscribe_url.replace("{token}", token),
-            unsubscribe_mailto=mailto,
+            unsubscribe_mailto=mailto.replace("{token}", token),
         )
 
     return recipient_for

@@ -645,3 +645,32 @@ async def test_a_permanent_failure_with_a_verp_token_stops_the_address_on_every_
     }
     assert store.subscriber("weekly", reader).status is SubscriberStatus.BOUNCED
     assert store.subscriber("weekly", "reader2@example.org").status is SubscriberStatus.ACTIVE
+
+
+async def test_a_request_to_the_list_unsubscribe_mailto_address_unsubscribes_its_reader(sent):
+    """What Apple Mail or Outlook sends for the mailto in List-Unsubscribe: a message to that
+    address with its subject, which carries the reader's token."""
+    import email
+    import re
+    from email import policy
+    from urllib.parse import unquote
+
+    store, settings, _, messages, _ = sent
+    reader = "reader3@example.org"
+    header = str(email.message_from_bytes(messages[reader], policy=policy.default)["List-Unsubscribe"])
+    mailto = re.search(r"<mailto:([^>]+)>", header)[1]
+    address, _, query = mailto.partition("?")
+    subject = unquote(query.removeprefix("subject="))
+    request = f"From: {reader}\r\nTo: {address}\r\nSubject: {subject}\r\n\r\n\r\n".encode()
+    handled = Intake(settings, store=store).handle(request, envelope_to=(address,))
+    assert handled.outcome is Outcome.UNSUBSCRIBED
+    assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
+    assert (history(store, reader)[-1].change, history(store, reader)[-1].source) == (
+        SubscriberChange.UNSUBSCRIBED,
+        ChangeSource.MAIL,
+    )
+    forged = request.replace(
+        subject.encode(), b"unsubscribe WyJkYWlseSIsInJlYWRlcjRAZXhhbXBsZS5vcmciLDFd.AAAAAAAAAAAAAAAAAAAAAA"
+    )
+    assert Intake(settings, store=store).handle(forged).outcome is Outcome.FORGED
+    assert status_of(store, "reader4@example.org") is SubscriberStatus.ACTIVE
