@@ -35,7 +35,7 @@ def test_a_sender_whose_name_has_a_comma_is_read_as_one_mailbox_everywhere(tmp_p
 
     reader = Subscriber(id=1, list_name="daily", email="ana@example.net", key="ana@example.net")
     recipient = recipient_factory(chosen, secret="s" * 32)(reader)
-    assert recipient.unsubscribe_mailto == "mailto:unsubscribe@example.org?subject=unsubscribe"
+    assert recipient.unsubscribe_mailto.startswith("mailto:unsubscribe@example.org?subject=unsubscribe%20")
 
     names = {record.name for record in dns_records(settings).records}
     assert names == {"example.org", "_dmarc.example.org"}
