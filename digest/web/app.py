@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -104,7 +105,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
         try:
             yield
         finally:
-            app.state.outbox.close()
+            # Sends under way finish (up to the SMTP timeout): off the event loop, which may
+            # still be closing connections.
+            await run_in_threadpool(app.state.outbox.close)
             if own:
                 opened.close()
 
