@@ -208,7 +208,7 @@ class _State:
     def settings(self) -> Settings:
         if self._settings is None:
             settings = load_settings(self.config, environ=os.environ)
-            if os.environ.get("PREFECT_API_URL") and _command() in _NEEDS_SECRETS:
+            if os.environ.get("PREFECT_API_URL") and self.command in _NEEDS_SECRETS:
                 settings = _with_secret_blocks(settings)
             self._settings = settings
         return self._settings
@@ -220,11 +220,6 @@ state = _State()
 # Prefect Secret blocks the flows read, for what the config and the environment leave out.
 _NEEDS_SECRETS = frozenset({"web", "unsubscribe", "send", "run", "dns", "bounces", "schedule"})
 _BLOCKS_WAIT = 15.0  # seconds for the Prefect API to give the blocks
-
-
-def _command() -> str:
-    """The top-level command being run ("bounces" for `digest bounces process`)."""
-    return state.command
 
 
 def _with_secret_blocks(settings: Settings) -> Settings:

@@ -215,7 +215,8 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
         else:
             spans.append([start, end])
     spans = _rejoin_split_abbreviations(text, spans)
-    spans = [piece for start, end in spans for piece in _cjk_sentences(text, start, end)]
+    if _CJK_SENTENCE_END.search(text):  # most paragraphs hold no Chinese or Japanese sentence end
+        spans = [piece for start, end in spans for piece in _cjk_sentences(text, start, end)]
     for this, following in itertools.pairwise(spans):
         # Punkt may leave the next sentence's opening mark at the end of this one
         # ("...professeur. «" / "On fait ... »"): it goes with what it opens.
