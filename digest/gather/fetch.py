@@ -20,7 +20,6 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import anyio
 import httpcore
@@ -112,23 +111,36 @@ class Fetcher:
             headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified and _sendable(validators.last_modified):
             headers["If-Modified-Since"] = validators.last_modified
-        host = (urlsplit(url).hostname or "").lower()
         trusted = _origin(url if configured is None else configured)
         deadline = self.settings.total_timeout
-        async with _SOURCE_FETCHES.get() or contextlib.nullcontext(), self._hosts[host]:
+        async with _SOURCE_FETCHES.get() or contextlib.nullcontext():
             waiting_for = "no response"
             try:
                 async with asyncio.timeout(deadline):
-                    async with self.client.stream(
+                    request = self.client.build_request(
                         "GET", url, headers=headers, extensions={TRUSTED_ORIGIN: trusted}
-                    ) as response:
-                        if response.status_code == 304:
-                            return Fetched(page=None, validators=validators or Validators())
-                        if response.status_code >= 400:
-                            reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
-                            raise FetchError(f"HTTP {response.status_code} {reason}".strip())
-                        waiting_for = "response not complete"
-                        body = await self._read_capped(response)
+                    )
+                    # Redirects are followed here, each hop under its own host's limit: a
+                    # redirector's links (a feed proxy's, a shortener's) all lead to one site.
+                    for _ in range(self.settings.max_redirects + 1):
+                        async with self._hosts[(request.url.host or "").lower()]:
+                            response = await self.client.send(request, stream=True, follow_redirects=False)
+                            try:
+                                if response.next_request is not None:
+                                    request = response.next_request
+                                    continue
+                                if response.status_code == 304:
+                                    return Fetched(page=None, validators=validators or Validators())
+                                if response.status_code >= 400:
+                                    reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
+                                    raise FetchError(f"HTTP {response.status_code} {reason}".strip())
+                                waiting_for = "response not complete"
+                                body = await self._read_capped(response)
+                                break
+                            finally:
+                                await response.aclose()
+                    else:
+                        raise httpx.TooManyRedirects("too many redirects", request=request)
             except TimeoutError:
                 raise FetchError(f"{waiting_for} within {deadline:g} s") from None
             except FetchError:

@@ -241,6 +241,43 @@ async def test_per_host_limit_caps_concurrent_requests(http_server, store):
     assert in_flight["max"] == 2
 
 
+async def test_per_host_limit_holds_for_the_site_a_redirector_leads_to(http_server, store):
+    """A feed whose links go through a redirector host (a feed proxy, a link shortener) to
+    one site: the site's limit applies to the hops that reach it, not the redirector's."""
+    import threading
+    import time
+
+    lock = threading.Lock()
+    in_flight = {"now": 0, "max": 0}
+
+    def slow_page(handler):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        time.sleep(0.15)
+        with lock:
+            in_flight["now"] -= 1
+        return Route(pages.article_html(f"Story at {handler.path}"))
+
+    direct = [http_server.url(f"/s/{i}") for i in range(4)]
+    # the same server under another host name: the redirector
+    redirected = [f"http://localhost:{http_server.port}/r/{i}" for i in range(4, 8)]
+    http_server.routes["/feed.xml"] = Route(
+        pages.rss([(f"t{i}", link) for i, link in enumerate(direct + redirected)]), content_type="application/rss+xml"
+    )
+    for i in range(8):
+        http_server.routes[f"/s/{i}"] = slow_page
+    for i in range(4, 8):
+        http_server.routes[f"/r/{i}"] = Route(redirect_to=http_server.url(f"/s/{i}"))
+    report = await run(
+        [Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed.xml"))],
+        store,
+        FetchSettings(per_host=2, allow_private=True),
+    )
+    assert by_name(report)["f"].new == 8
+    assert in_flight["max"] == 2
+
+
 def test_dns_failures_are_named():
     import httpx
 
