@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.app.issues import next_digest
+from digest.app.issues import issue_day, next_digest
 from digest.config import DEMO_CONFIG, ListSettings, Settings, load_settings
 from digest.errors import SourceError
 from digest.gather.fetch import Fetcher, make_client
@@ -69,7 +69,7 @@ def raw_article(page: Page) -> Article | None:
 def draft_digest(settings: Settings, chosen: ListSettings, *, store: Store) -> Draft:
     """The digest the next run would send; with nothing new, the list's last issue;
     with an empty store, the demo's seeds gathered into memory."""
-    day = datetime.now(UTC).date()
+    day = issue_day(chosen, datetime.now(UTC))
     if not store.count_articles():
         demo = load_settings(DEMO_CONFIG, environ={})
         with Store("sqlite://") as memory:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from digest.app.readers import signing_secret  # noqa: F401 - part of this module's API
 from digest.config import ListSettings, Settings
@@ -71,6 +72,12 @@ def render_for_list(digest: Digest, list_settings: ListSettings) -> RenderedDige
         postal_address=list_settings.postal_address,
         sender=list_settings.sender,
     )
+
+
+def issue_day(list_settings: ListSettings, now: datetime) -> date:
+    """The date of an issue made at `now`: the day it is where the list is read (its
+    `timezone`), so a morning list in Auckland is not dated the evening before."""
+    return now.astimezone(ZoneInfo(list_settings.timezone)).date()
 
 
 def prepare_issue(
@@ -182,4 +189,6 @@ def compose_issue(
         for n in notes
         if n.article_id in by_id
     ]
-    return prepare_issue(settings, list_settings, store=store, day=now.date(), now=now, summaries=summaries)
+    return prepare_issue(
+        settings, list_settings, store=store, day=issue_day(list_settings, now), now=now, summaries=summaries
+    )

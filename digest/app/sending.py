@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest.app.deliverability import bounce_verp, envelope_sender, message_signer, warn_alignment
-from digest.app.issues import next_digest, prepare_issue, recipient_factory, render_for_list, signing_secret, view_url
+from digest.app.issues import (
+    issue_day,
+    next_digest,
+    prepare_issue,
+    recipient_factory,
+    render_for_list,
+    signing_secret,
+    view_url,
+)
 from digest.app.mailing import send_one
 from digest.config import ListSettings, Settings, SmtpSettings
 from digest.delivery.connection import Connection
@@ -191,7 +199,7 @@ def plan_send(
         if stored is None or stored.rendered.digest.list_name != chosen.name:
             raise DigestError(f"no issue {issue_id!r} for list {chosen.name}")
     else:
-        stored = prepare_issue(settings, chosen, store=store, day=now.date(), now=now)
+        stored = prepare_issue(settings, chosen, store=store, day=issue_day(chosen, now), now=now)
         if stored is None:
             return None
     current = stored.rendered.digest.issue_id
@@ -287,7 +295,7 @@ def _issue_or_next(
         return found.rendered
     if issue_id:
         raise DigestError(f"no issue {issue_id!r} for list {chosen.name}")
-    digest = next_digest(settings, chosen, store=store, day=_now().date())
+    digest = next_digest(settings, chosen, store=store, day=issue_day(chosen, _now()))
     if not digest.empty:
         return render_for_list(digest, chosen)
     last = store.last_issue(chosen.name) if or_last else None

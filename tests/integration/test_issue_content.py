@@ -1,0 +1,50 @@
+"""What goes into an issue over the days: its date, which stories, and each once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from digest.app import sending
+from digest.app.sending import plan_send
+from digest.config import Settings, SummarySettings
+from digest.models import Article
+from tests.helpers import LIST, subscribe
+
+
+@pytest.fixture
+def store(sqlite_store):
+    return sqlite_store
+
+
+def story(n: int, *, source: str = "s", url: str | None = None) -> Article:
+    return Article(
+        url=f"https://news.example.org/{n}" if url is None else url,
+        title=f"Story {n}",
+        paragraphs=(f"The council met on day {n} and approved the plan. " * 8,),
+        source=source,
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "instant", "day"),
+    [
+        ("Pacific/Auckland", datetime(2026, 11, 30, 18, 0, tzinfo=UTC), date(2026, 12, 1)),  # 07:00 on the 1st
+        ("America/Los_Angeles", datetime(2026, 12, 1, 3, 0, tzinfo=UTC), date(2026, 11, 30)),  # 19:00 on the 30th
+        ("UTC", datetime(2026, 12, 1, 3, 0, tzinfo=UTC), date(2026, 12, 1)),
+    ],
+)
+def test_an_issue_is_dated_by_the_day_where_its_list_is_read(store, monkeypatch, zone, instant, day):
+    chosen = replace(LIST, timezone=zone)
+    settings = Settings(lists=(chosen,), summary=SummarySettings(algorithm="lead"))
+    subscribe(store, 1)
+    store.add_article(story(1), gathered_at=instant)
+    monkeypatch.setattr(sending, "_now", lambda: instant)
+    plan = plan_send(settings, chosen, store=store)
+    assert plan is not None
+    digest = plan.issue.rendered.digest
+    assert digest.day == day
+    assert day.strftime("%Y%m%d") in digest.issue_id
+    assert f"{day.day} {day:%b %Y}" in plan.issue.rendered.subject
