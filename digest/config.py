@@ -100,6 +100,9 @@ class DeliverySettings:
     attempts: int = 3
     lease: float = 300.0  # seconds a sender's claim lasts; a crashed run's claims are sent again after it
     retry_delay: float = 300.0  # seconds before a later run retries a deferred message
+    # Days a deferred message is retried before it counts as failed (a soft bounce); once
+    # the list's next issue has news to carry, it replaces the old issue's deferrals sooner.
+    retry_days: float = 5.0
     maildir: str = "mail"  # where the local capture server keeps what it receives
     # The envelope sender's base: each message goes out from bounces+<signed token>@domain
     # (VERP), naming its issue and reader, so a bounce is matched without guessing.
@@ -249,6 +252,7 @@ _AT_MOST = {
     "smtp.port": 65535,
     "web.port": 65535,
     "delivery.soft_bounce_days": 36_500,
+    "delivery.retry_days": 36_500,
     "web.preferences_days": 36_500,
     "web.confirm_hours": 876_000,
 }
@@ -263,6 +267,7 @@ _POSITIVE = {
     "web.confirm_hours",
     "web.preferences_days",
     "delivery.soft_bounce_days",
+    "delivery.retry_days",
 }
 # Named in errors, never shown: a mistyped secret must not end up in a log.
 _SECRETS = {"smtp.password", "unsubscribe.secret", "dkim.key", "dkim.ed25519_key"}

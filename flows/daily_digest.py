@@ -237,7 +237,7 @@ def compose_task(config: str | None, list_name: str, notes: list[app.SummaryNote
 def open_issue_task(config: str | None, list_name: str) -> str | None:
     settings = settings_for(config)
     with Store(settings.store.url) as store:
-        issue = store.open_issue(list_name)
+        issue = app.unfinished_issue(settings, settings.list(list_name), store=store, now=datetime.now(UTC))
     return issue.rendered.digest.issue_id if issue else None
 
 

@@ -33,6 +33,7 @@ _EXPORTS = {
     "pending_articles": "issues",
     "plan_send": "sending",
     "prepare_issue": "issues",
+    "unfinished_issue": "issues",
     "raw_article": "content",
     "read_source": "content",
     "recipient_factory": "issues",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from digest.errors import NoReaders, SubscriberError
 from digest.mail.compose import compose
 from digest.mail.message import Recipient
 from digest.mail.render import render_digest
-from digest.models import Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
+from digest.models import DeliveryStatus, Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
 from digest.store import Store, StoredArticle, StoredIssue
 from digest.subscribers import mailbox_address, make_token, parse_subscriber_csv
 
@@ -92,7 +92,7 @@ def prepare_issue(
     """The issue to send: an unfinished one of this list if there is one (a rerun after a
     crash sends the same content), else a new one from the unsent articles. None when
     there is nothing new."""
-    unfinished = store.open_issue(list_settings.name)
+    unfinished = unfinished_issue(settings, list_settings, store=store, now=now)
     if unfinished is not None:
         log.info("resuming issue %s", unfinished.rendered.digest.issue_id)
         return unfinished
@@ -114,6 +114,46 @@ def prepare_issue(
         # Composed at the same moment by another sender: everyone sends the winner's issue.
         return store.issue(digest.issue_id) or store.open_issue(list_settings.name)
     return store.issue(digest.issue_id)
+
+
+def unfinished_issue(
+    settings: Settings, list_settings: ListSettings, *, store: Store, now: datetime
+) -> StoredIssue | None:
+    """The list's unfinished issue, to resume; None when there is none, or when all it
+    still owes are deferrals (a full mailbox, a server that keeps saying "later") that
+    have had `retry_days`, or that the next issue replaces: news is waiting for the list.
+    Those are then given up (failed, each counted as a soft bounce) and the issue is
+    complete, so one reader's mailbox never holds back everyone's next issue."""
+    issue = store.open_issue(list_settings.name)
+    if issue is None:
+        return None
+    issue_id = issue.rendered.digest.issue_id
+    totals = store.ledger_totals(issue_id)
+    owed_otherwise = sum(totals[s] for s in (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN))
+    if owed_otherwise or not totals[DeliveryStatus.DEFERRED]:
+        return issue
+    delivery = settings.delivery
+    expired = now - issue.created_at >= timedelta(days=delivery.retry_days)
+    sources = [s.name for s in settings.sources_for(list_settings.name)]
+    # The issue's own articles count as unsent until it is complete.
+    news = store.count_unsent_articles(list_settings.name, sources=sources) > len(issue.rendered.digest.items)
+    if not expired and not news:
+        return issue
+    given_up = store.give_up_deferred(issue_id, now=now)
+    for list_name, key, reason in given_up:
+        store.record_soft_bounce(
+            list_name,
+            key,
+            at=now,
+            detail=f"{reason} (issue {issue_id}, given up)",
+            limit=delivery.soft_bounce_limit,
+            within=timedelta(days=delivery.soft_bounce_days),
+            issue_id=issue_id,
+        )
+    store.complete_issue(issue_id, at=now)
+    why = f"after {delivery.retry_days:g} days" if expired else "the next issue has news to carry"
+    log.warning("issue %s: %d deferred deliveries given up (%s)", issue_id, len(given_up), why)
+    return store.open_issue(list_settings.name)
 
 
 def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime) -> int:

@@ -333,6 +333,30 @@ class LedgerMixin(StoreBase):
                     written += result.rowcount
         return written
 
+    def give_up_deferred(self, issue_id: str, *, now: datetime) -> list[tuple[str, str, str]]:
+        """Mark the issue's deferred deliveries failed, each keeping its last reason; the
+        (list, subscriber key, last reason) of each, for the soft-bounce count."""
+        d, s = deliveries_table, subscribers_table
+        deferred = d.c.issue_id == issue_id, d.c.status == DeliveryStatus.DEFERRED.value
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(d.c.subscriber_id, s.c.list_name, s.c.key, d.c.last_error)
+                .join(s, s.c.id == d.c.subscriber_id)
+                .where(*deferred)
+            ).all()
+            for chunk in _chunks_of([r.subscriber_id for r in rows]):
+                conn.execute(
+                    sa.update(d)
+                    .where(*deferred, d.c.subscriber_id.in_(chunk))
+                    .values(
+                        status=DeliveryStatus.FAILED.value,
+                        last_error=sa.func.coalesce(d.c.last_error, "deferred") + " (given up)",
+                        next_attempt_at=None,
+                        updated_at=now,
+                    )
+                )
+        return [(r.list_name, r.key, r.last_error or "deferred") for r in rows]
+
     def count_owed(self, issue_id: str, *, subscribers: tuple[int, int] | None = None) -> int:
         d = deliveries_table
         query = (

@@ -7,7 +7,9 @@ Each test compares what the SMTP server really accepted with the ledger."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -476,7 +478,9 @@ def test_uncertain_rows_keep_the_issue_open_until_settled(tmp_path):
         assert store.ledger_totals(issue_id)[DeliveryStatus.PENDING] == 1
 
 
-def write_config(tmp_path, smtp_server, *, rate: float = 0, lease: float = 30, extra: str = "") -> str:
+def write_config(
+    tmp_path, smtp_server, *, rate: float = 0, lease: float = 30, extra: str = "", pages=REPO / "seeds" / "pages"
+) -> str:
     config = tmp_path / "digest.toml"
     config.write_text(
         f"""
@@ -500,7 +504,7 @@ rate = {rate}
 {extra}
 
 [sources.pages]
-path = "{REPO / "seeds" / "pages"}"
+path = "{pages}"
 
 [lists.daily]
 title = "The Daily"
@@ -573,6 +577,34 @@ def test_uncertain_deliveries_are_settled_by_the_operator(tmp_path, smtp_server)
     assert settled.returncode == 0, settled.stdout + settled.stderr
     assert "2 uncertain deliveries will be sent again" in settled.stdout and "issue complete" in settled.stdout
     assert all(smtp_server.copies(e) == 1 for e in emails[2:])
+
+
+@pytest.mark.slow
+def test_one_full_mailbox_never_holds_back_the_next_issue(tmp_path, smtp_server):
+    """A reader whose server keeps deferring (452, mailbox full) keeps the issue open for
+    retries, until the next issue has news: the old deferral is then given up (failed,
+    one soft bounce) and every reader gets the new issue."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    seed_pages = sorted((REPO / "seeds" / "pages").glob("*.txt"))
+    shutil.copy(seed_pages[0], pages)
+    config = write_config(tmp_path, smtp_server, extra="retry_delay = 0\nattempts = 1", pages=pages)
+    full, *others = import_readers(tmp_path, config, 3)
+    smtp_server.faults.reject = {full: 452}
+    first = digest_cli("--config", config, "send")
+    assert first.returncode == 1 and "1 deferred" in first.stdout, first.stdout + first.stderr
+    retried = digest_cli("--config", config, "send")  # nothing new: the same issue, retried
+    assert "1 deferred" in retried.stdout and "nothing new" not in retried.stdout, retried.stdout
+    assert smtp_server.attempts[full] == 2
+    shutil.copy(seed_pages[1], pages)
+    assert digest_cli("--config", config, "gather").returncode == 0
+    third = digest_cli("--config", config, "send")
+    assert all(smtp_server.copies(e) == 2 for e in others), third.stdout + third.stderr
+    history = digest_cli("--config", config, "subscribers", "history", full)
+    assert "soft" in history.stdout and "given up" in history.stdout, history.stdout
+    status = digest_cli("--config", config, "status", "--json")
+    lists = json.loads(status.stdout)["lists"]
+    assert lists[0]["last_issue"]["deliveries"]["failed"] == 1
 
 
 @pytest.mark.slow

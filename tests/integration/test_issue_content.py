@@ -48,3 +48,36 @@ def test_an_issue_is_dated_by_the_day_where_its_list_is_read(store, monkeypatch,
     assert digest.day == day
     assert day.strftime("%Y%m%d") in digest.issue_id
     assert f"{day.day} {day:%b %Y}" in plan.issue.rendered.subject
+
+
+def test_deferrals_are_retried_for_retry_days_then_given_up_as_soft_bounces(store):
+    from datetime import timedelta
+
+    from digest.app import unfinished_issue
+    from digest.config import DeliverySettings
+    from digest.models import DeliveryResult, DeliveryStatus
+    from tests.helpers import NOW, save_issue
+
+    settings = Settings(lists=(LIST,), delivery=DeliverySettings(retry_days=2))
+    subscribe(store, 2)
+    issue = save_issue(store)
+    issue_id = issue.rendered.digest.issue_id
+    first, second = (s.id for s in store.iter_subscribers("daily"))
+    store.claim(issue_id, limit=2, lease=60, now=NOW, owner="a")
+    store.record(
+        issue_id,
+        [
+            DeliveryResult(first, DeliveryStatus.SENT, 250, ""),
+            DeliveryResult(second, DeliveryStatus.DEFERRED, 452, "452 4.2.2 Mailbox full"),
+        ],
+        now=NOW,
+    )
+    assert unfinished_issue(settings, LIST, store=store, now=NOW + timedelta(days=1)) is not None
+    assert unfinished_issue(settings, LIST, store=store, now=NOW + timedelta(days=2)) is None
+    totals = store.ledger_totals(issue_id)
+    assert (totals[DeliveryStatus.SENT], totals[DeliveryStatus.FAILED], totals[DeliveryStatus.DEFERRED]) == (1, 1, 0)
+    assert store.issue(issue_id).completed_at is not None
+    events = [
+        e for e in store.subscriber_history("reader1@example.org", list_name="daily") if "given up" in (e.detail or "")
+    ]
+    assert events and "Mailbox full" in events[0].detail
