@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from digest.app.readers import signing_secret  # noqa: F401 - part of this module's API
 from digest.config import ListSettings, Settings
 from digest.errors import NoReaders, SubscriberError
+from digest.identity import article_key
 from digest.mail.compose import compose
 from digest.mail.message import Recipient
 from digest.mail.render import render_digest
@@ -110,7 +111,7 @@ def prepare_issue(
     if digest.empty:
         return None
     rendered = render_for_list(digest, list_settings)
-    if not store.save_issue(rendered, article_urls=[item.article.url for item in digest.items], at=now):
+    if not store.save_issue(rendered, article_urls=[article_key(item.article) for item in digest.items], at=now):
         # Composed at the same moment by another sender: everyone sends the winner's issue.
         return store.issue(digest.issue_id) or store.open_issue(list_settings.name)
     return store.issue(digest.issue_id)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from digest.identity import article_key, stored_key
 from digest.models import Digest, DigestItem, Source, Summary
-from digest.urls import canonical_url
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -48,7 +48,7 @@ def compose(
         for s in kept
     )
     return Digest(
-        issue_id=issue_id(list_name, day, [s.article.url for s in kept]),
+        issue_id=issue_id(list_name, day, [article_key(s.article) for s in kept]),
         list_name=list_name,
         title=title or list_name,
         day=day,
@@ -57,10 +57,10 @@ def compose(
     )
 
 
-def issue_id(list_name: str, day: date, urls: Sequence[str]) -> str:
-    """Stable for the same list, day and articles, so composing again after a crash
-    gives the same issue and its delivery ledger carries on."""
-    digest = hashlib.sha256("\n".join(canonical_url(u) for u in urls).encode()).hexdigest()[:10]
+def issue_id(list_name: str, day: date, keys: Sequence[str]) -> str:
+    """Stable for the same list, day and articles (their keys, or URLs), so composing
+    again after a crash gives the same issue and its delivery ledger carries on."""
+    digest = hashlib.sha256("\n".join(stored_key(k) for k in keys).encode()).hexdigest()[:10]
     return f"{list_name}-{day:%Y%m%d}-{digest}"
 
 
@@ -68,7 +68,7 @@ def _dedupe(summaries: Sequence[Summary]) -> list[Summary]:
     seen: set[str] = set()
     unique = []
     for summary in summaries:
-        key = canonical_url(summary.article.url)
+        key = article_key(summary.article)
         if key not in seen:
             seen.add(key)
             unique.append(summary)

@@ -7,8 +7,6 @@ so a failed run loses nothing from the next digest.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from digest.identity import article_key, content_hash, key_twins, stored_key
 from digest.models import Article
 from digest.store.base import StoreBase, aware
 from digest.store.schema import article_sends_table, articles_table
@@ -29,34 +28,32 @@ class StoredArticle:
     gathered_at: datetime
 
 
-def content_hash(article: Article) -> str:
-    """Hash of the normalised title and body, so re-published copies at another URL match."""
-    text = "\n".join((article.title, *article.paragraphs))
-    normalised = re.sub(r"\s+", " ", text).strip().casefold()
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
-
-
 class ArticlesMixin(StoreBase):
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """The subset of `urls` whose canonical form is already stored."""
-        by_key = {canonical_url(u): u for u in urls}
+        """The subset of `urls` already stored (as written, by canonical form, or over the
+        other of http and https)."""
+        by_key: dict[str, set[str]] = {}
+        for url in urls:
+            for key in key_twins(canonical_url(url)):
+                by_key.setdefault(key, set()).add(url)
         found: set[str] = set()
         keys = list(by_key)
         with self.engine.connect() as conn:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 rows = conn.execute(sa.select(articles_table.c.url_key).where(articles_table.c.url_key.in_(chunk)))
-                found.update(by_key[r.url_key] for r in rows)
+                for row in rows:
+                    found.update(by_key[row.url_key])
         return found
 
     def add_article(self, article: Article, *, gathered_at: datetime) -> bool:
         """Store the article if it is new; True when it was."""
-        key = canonical_url(article.url)
+        key = article_key(article)
         digest = content_hash(article)
         with self.engine.begin() as conn:
             exists = conn.execute(
                 sa.select(articles_table.c.id)
-                .where(sa.or_(articles_table.c.url_key == key, articles_table.c.content_hash == digest))
+                .where(sa.or_(articles_table.c.url_key.in_(key_twins(key)), articles_table.c.content_hash == digest))
                 .limit(1)
             ).first()
             if exists:
@@ -115,7 +112,7 @@ class ArticlesMixin(StoreBase):
             self._mark_sent(conn, list_name, urls, issue_id=issue_id, at=at)
 
     def _mark_sent(self, conn, list_name: str, urls: Iterable[str], *, issue_id: str, at: datetime) -> None:
-        keys = sorted({canonical_url(u) for u in urls})
+        keys = sorted({stored_key(u) for u in urls})
         if not keys:
             return
         ids = sorted(

@@ -81,3 +81,75 @@ def test_deferrals_are_retried_for_retry_days_then_given_up_as_soft_bounces(stor
         e for e in store.subscriber_history("reader1@example.org", list_name="daily") if "given up" in (e.detail or "")
     ]
     assert events and "Mailbox full" in events[0].detail
+
+
+RSS = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Notes</title><link>https://notes.example.org/</link>
+<description>Notes</description>{items}</channel></rss>"""
+LINKLESS_ITEM = """<item><title>Note {n}</title><guid isPermaLink="false">note-{n}</guid>
+<description>&lt;p&gt;{body}&lt;/p&gt;</description></item>"""
+
+
+async def gather_feed(path, store):
+    from digest.config import FetchSettings
+    from digest.gather.fetch import make_client
+    from digest.gather.sources import gather
+    from digest.models import Source, SourceKind
+
+    settings = FetchSettings()
+    async with make_client(settings) as client:
+        report = await gather(
+            [Source(name="notes", kind=SourceKind.FEED, location=str(path))],
+            client=client,
+            store=store,
+            settings=settings,
+        )
+    return report.sources[0]
+
+
+async def test_feed_items_without_a_link_are_each_their_own_story_and_each_sent_once(store, tmp_path, monkeypatch):
+    """Items with only a GUID (or nothing) have no URL: each is kept by its content, not
+    all under one empty key where every item after the first counted as seen."""
+    feed = tmp_path / "notes.xml"
+
+    def write(count: int) -> None:
+        body = "The reading room reopens on Monday with longer hours and a new children's corner. " * 6
+        items = "".join(LINKLESS_ITEM.format(n=n, body=f"Note {n}. {body}") for n in range(count))
+        feed.write_text(RSS.format(items=items), encoding="utf-8")
+
+    write(2)
+    first = await gather_feed(feed, store)
+    assert (first.new, first.seen) == (2, 0)
+    subscribe(store, 1)
+    settings = Settings(lists=(LIST,), summary=SummarySettings(algorithm="lead"))
+    monkeypatch.setattr(sending, "_now", lambda: datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
+    plan = plan_send(settings, LIST, store=store)
+    assert sorted(i.article.title for i in plan.issue.rendered.digest.items) == ["Note 0", "Note 1"]
+    assert (
+        store.complete_issue(plan.issue.rendered.digest.issue_id, at=datetime(2026, 11, 30, 7, 1, tzinfo=UTC)) is False
+    )
+    for subscriber in store.iter_subscribers("daily"):
+        store.claim(plan.issue.rendered.digest.issue_id, limit=1, lease=60, now=datetime.now(UTC), owner="t")
+        store.record(plan.issue.rendered.digest.issue_id, [_sent(subscriber.id)], now=datetime.now(UTC))
+    assert store.complete_issue(plan.issue.rendered.digest.issue_id, at=datetime(2026, 11, 30, 7, 2, tzinfo=UTC))
+
+    write(3)
+    second = await gather_feed(feed, store)
+    assert (second.new, second.seen) == (1, 2)
+    monkeypatch.setattr(sending, "_now", lambda: datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    plan = plan_send(settings, LIST, store=store)
+    assert [i.article.title for i in plan.issue.rendered.digest.items] == ["Note 2"]
+
+
+def _sent(subscriber_id: int):
+    from digest.models import DeliveryResult, DeliveryStatus
+
+    return DeliveryResult(subscriber_id, DeliveryStatus.SENT, 250, "")
+
+
+def test_the_same_page_over_http_and_https_is_one_story(store):
+    assert store.add_article(story(1, url="https://news.example.org/library-wing/"), gathered_at=datetime.now(UTC))
+    twin = replace(story(2, url="http://news.example.org/library-wing/?utm_source=planet"), title="Library wing")
+    assert not store.add_article(twin, gathered_at=datetime.now(UTC))
+    assert store.known_urls(["http://News.example.org/library-wing/"]) == {"http://News.example.org/library-wing/"}
+    assert store.count_articles() == 1
