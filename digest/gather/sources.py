@@ -144,7 +144,7 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         content_type=fetched.page.content_type,
         max_field_chars=fetcher.settings.max_field_chars,
     )
-    entries = feed.entries[: source.max_items]
+    entries = newest(feed.entries, source.max_items)
     known = store.known_urls(e.url for e in entries if e.url)
     fresh = [e for e in entries if e.url not in known]
     results = await _entries_by_deadline(fresh, source=source, fetcher=fetcher)
@@ -158,6 +158,18 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         seen=len(entries) - len(fresh),
         validators=fetched.validators,
     )
+
+
+def newest(entries: Sequence[FeedEntry], count: int) -> Sequence[FeedEntry]:
+    """The `count` newest entries, in the feed's order. By date when every entry has one
+    (a feed may list its oldest first, and its newest would never be read); else the
+    feed's first, as most feeds list their newest first."""
+    if len(entries) <= count:
+        return entries
+    if any(e.published is None for e in entries):
+        return entries[:count]
+    chosen = set(sorted(range(len(entries)), key=lambda i: entries[i].published, reverse=True)[:count])
+    return [e for i, e in enumerate(entries) if i in chosen]
 
 
 # A feed's entries stop this long before the gather's deadline (at most), so that what

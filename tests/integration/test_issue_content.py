@@ -90,7 +90,7 @@ LINKLESS_ITEM = """<item><title>Note {n}</title><guid isPermaLink="false">note-{
 <description>&lt;p&gt;{body}&lt;/p&gt;</description></item>"""
 
 
-async def gather_feed(path, store):
+async def gather_feed(path, store, *, max_items: int = 50):
     from digest.config import FetchSettings
     from digest.gather.fetch import make_client
     from digest.gather.sources import gather
@@ -99,7 +99,7 @@ async def gather_feed(path, store):
     settings = FetchSettings()
     async with make_client(settings) as client:
         report = await gather(
-            [Source(name="notes", kind=SourceKind.FEED, location=str(path))],
+            [Source(name="notes", kind=SourceKind.FEED, location=str(path), max_items=max_items)],
             client=client,
             store=store,
             settings=settings,
@@ -153,3 +153,23 @@ def test_the_same_page_over_http_and_https_is_one_story(store):
     assert not store.add_article(twin, gathered_at=datetime.now(UTC))
     assert store.known_urls(["http://News.example.org/library-wing/"]) == {"http://News.example.org/library-wing/"}
     assert store.count_articles() == 1
+
+
+DATED_ITEM = """<item><title>Note {n}</title><guid isPermaLink="false">note-{n}</guid>
+<pubDate>{date}</pubDate><description>&lt;p&gt;{body}&lt;/p&gt;</description></item>"""
+
+
+async def test_a_feed_listed_oldest_first_gives_its_newest_items_up_to_the_cap(store, tmp_path):
+    from email.utils import format_datetime
+
+    feed = tmp_path / "notes.xml"
+    body = "The reading room reopens on Monday with longer hours and a new children's corner. " * 6
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    items = "".join(
+        DATED_ITEM.format(n=n, date=format_datetime(start.replace(day=1 + n)), body=f"Note {n}. {body}")
+        for n in range(12)  # oldest first
+    )
+    feed.write_text(RSS.format(items=items), encoding="utf-8")
+    report = await gather_feed(feed, store, max_items=5)
+    assert report.new == 5
+    assert sorted(int(s.article.title.split()[1]) for s in store.unsent_articles("daily")) == [7, 8, 9, 10, 11]
