@@ -23,6 +23,8 @@ from html import escape, unescape
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import lxml.etree
+import lxml.html
 
 from digest.errors import FeedError
 from digest.urls import redact_url
@@ -273,13 +275,16 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
         link = str(raw["id"])
     content = ""
     for item in raw.get("content", []) or []:
-        value = str(item.get("value") or "")
+        value = _as_html(str(item.get("value") or ""), item.get("type"))
         if len(value) > len(content):
             content = value
-    summary = str(raw.get("summary") or "")
+    summary = _as_html(str(raw.get("summary") or ""), (raw.get("summary_detail") or {}).get("type"))
     if len(summary) > len(content):
         content = summary
-    title = " ".join(str(raw.get("title") or "").split())
+    title = str(raw.get("title") or "")
+    if "html" in str((raw.get("title_detail") or {}).get("type") or ""):
+        title = _html_text(title)  # "Don&#8217;t panic", "<em>Tom</em> &amp; Jerry"
+    title = " ".join(title.split())
     url = _item_url(base, link)
     if not url and not content:
         return None
@@ -291,6 +296,22 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
         authors=tuple(_text(a) for a in _authors(raw)),
         content_html=_text(content),
     )
+
+
+def _as_html(value: str, kind: object) -> str:
+    """A feed's text as HTML: plain text (Atom's type="text") has its `<` and `&` escaped,
+    or its words in angle brackets would be read as tags and lost."""
+    return escape(value, quote=False) if str(kind or "") == "text/plain" else value
+
+
+def _html_text(value: str) -> str:
+    """The text an HTML title shows: tags gone, entities decoded."""
+    if "<" not in value and "&" not in value:
+        return value
+    try:
+        return lxml.html.fragment_fromstring(value, create_parent="div").text_content()
+    except (lxml.etree.ParserError, ValueError):
+        return unescape(re.sub(r"<[^>]*>", " ", value))
 
 
 def _authors(raw: dict) -> tuple[str, ...]:

@@ -169,3 +169,29 @@ def test_canonical_url_of_a_url_with_a_bad_port_does_not_raise():
 
     for bad in BAD_LINKS:
         assert canonical_url(bad)
+
+
+RSS_TITLES = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
+<item><title><![CDATA[Don&#8217;t panic]]></title><link>https://e.org/1</link></item>
+<item><title><![CDATA[Tom &amp; Jerry <em>return</em>]]></title><link>https://e.org/2</link></item>
+<item><title>AT&amp;T says 5 &lt; 6</title><link>https://e.org/3</link></item>
+</channel></rss>"""
+
+ATOM_TYPES = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>
+<entry><title type="html">&lt;em&gt;Emphasised&lt;/em&gt; title &amp;amp; more</title>
+<link href="https://e.org/5"/><id>x</id><summary type="text">Use the &lt;details&gt; element for that</summary></entry>
+</feed>"""
+
+
+def test_titles_marked_as_html_reach_readers_as_text():
+    titles = [e.title for e in parse_feed(RSS_TITLES).entries]
+    assert titles == ["Don\u2019t panic", "Tom & Jerry return", "AT&T says 5 < 6"]
+    (entry,) = parse_feed(ATOM_TYPES).entries
+    assert entry.title == "Emphasised title & more"
+
+
+def test_a_plain_text_summary_keeps_its_words_in_angle_brackets():
+    from digest.extract.article import fragment_paragraphs
+
+    (entry,) = parse_feed(ATOM_TYPES).entries
+    assert fragment_paragraphs(entry.content_html) == ("Use the <details> element for that",)
