@@ -24,14 +24,25 @@ from digest.subscribers import mailbox_address, make_token, parse_subscriber_csv
 
 log = logging.getLogger(__name__)
 
-# Summarising more than the cap would show is wasted work; a little slack lets
-# compose count what it leaves out without summarising all of it.
-_SLACK = 200
+# Summarising more than the cap would show is wasted work; a little slack makes up for
+# the copies compose drops. What it leaves out is counted in the store.
+_SLACK = 20
 
 
 def pending_articles(settings: Settings, list_settings: ListSettings, *, store: Store) -> list[StoredArticle]:
+    """The articles the next issue chooses from: the newest gathered of each source of the
+    list (a backlog of one source neither hides fresh news nor crowds out the others),
+    oldest first."""
     sources = [s.name for s in settings.sources_for(list_settings.name)]
-    return store.unsent_articles(list_settings.name, sources=sources, limit=list_settings.max_items + _SLACK)
+    limit = list_settings.max_items + _SLACK
+    found = {
+        a.id: a
+        for source in sources or [None]
+        for a in store.unsent_articles(
+            list_settings.name, sources=[source] if source else None, limit=limit, newest_first=True
+        )
+    }
+    return [found[i] for i in sorted(found)]
 
 
 def summarize_all(stored: list[StoredArticle], settings: Settings) -> list[Summary]:
@@ -54,6 +65,7 @@ def next_digest(
     (the flow summarises in parallel batches)."""
     if summaries is None:
         summaries = summarize_all(pending_articles(settings, list_settings, store=store), settings)
+    sources = [s.name for s in settings.sources_for(list_settings.name)]
     return compose(
         summaries,
         list_name=list_settings.name,
@@ -62,6 +74,7 @@ def next_digest(
         sources=settings.sources_for(list_settings.name),
         max_items=list_settings.max_items,
         show_images=list_settings.show_images,
+        unsent=store.count_unsent_articles(list_settings.name, sources=sources),
     )
 
 

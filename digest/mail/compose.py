@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -22,23 +23,20 @@ def compose(
     sources: Sequence[Source] = (),
     max_items: int = 20,
     show_images: bool = False,
+    unsent: int | None = None,
 ) -> Digest:
-    """Order by section (the order of `sources`; unknown sources last, by name), then
-    newest first; keep `max_items` and count the rest in `more`. Nothing new gives an
-    empty digest: the caller decides whether to send it."""
+    """Keep the newest `max_items`, taken from each section in turn so that one busy
+    source cannot crowd out the others; order them by section (the order of `sources`;
+    unknown sources last, by name), then newest first. `more` counts what was left out:
+    of `unsent`, the articles waiting in all, when given, else of `summaries`. Nothing
+    new gives an empty digest: the caller decides whether to send it."""
     order = {source.name: index for index, source in enumerate(sources)}
     labels = {source.name: source.label for source in sources}
     unique = _dedupe(summaries)
-    ranked = sorted(
-        unique,
-        key=lambda s: (
-            order.get(s.article.source, len(order)),
-            s.article.source,
-            -(s.article.published or _OLDEST).timestamp(),
-            s.article.title,
-        ),
+    kept = sorted(
+        _newest_by_turns(unique, max(0, max_items)),
+        key=lambda s: (order.get(s.article.source, len(order)), s.article.source, *_recency(s)),
     )
-    kept = ranked[: max(0, max_items)]
     items = tuple(
         DigestItem(
             article=s.article if show_images else replace(s.article, image=None),
@@ -53,7 +51,7 @@ def compose(
         title=title or list_name,
         day=day,
         items=items,
-        more=len(ranked) - len(kept),
+        more=max(0, (len(unique) if unsent is None else max(unsent, len(unique))) - len(kept)),
     )
 
 
@@ -62,6 +60,25 @@ def issue_id(list_name: str, day: date, keys: Sequence[str]) -> str:
     again after a crash gives the same issue and its delivery ledger carries on."""
     digest = hashlib.sha256("\n".join(stored_key(k) for k in keys).encode()).hexdigest()[:10]
     return f"{list_name}-{day:%Y%m%d}-{digest}"
+
+
+def _recency(summary: Summary) -> tuple[float, str]:
+    return -(summary.article.published or _OLDEST).timestamp(), summary.article.title
+
+
+def _newest_by_turns(summaries: Sequence[Summary], count: int) -> list[Summary]:
+    """Up to `count`, the newest of each section in turn."""
+    sections: dict[str, deque[Summary]] = {}
+    for summary in sorted(summaries, key=_recency):
+        sections.setdefault(summary.article.source, deque()).append(summary)
+    kept: list[Summary] = []
+    while len(kept) < count and sections:
+        for source, queue in list(sections.items()):
+            if len(kept) < count:
+                kept.append(queue.popleft())
+            if not queue:
+                del sections[source]
+    return kept
 
 
 def _dedupe(summaries: Sequence[Summary]) -> list[Summary]:

@@ -81,11 +81,17 @@ class ArticlesMixin(StoreBase):
         return True
 
     def unsent_articles(
-        self, list_name: str, *, sources: Sequence[str] | None = None, limit: int | None = None
+        self,
+        list_name: str,
+        *,
+        sources: Sequence[str] | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
     ) -> list[StoredArticle]:
-        """Stored articles not yet sent to `list_name`, oldest gathered first."""
+        """Stored articles not yet sent to `list_name`, oldest gathered first (or newest)."""
         sent = sa.select(article_sends_table.c.article_id).where(article_sends_table.c.list_name == list_name)
-        query = sa.select(articles_table).where(articles_table.c.id.not_in(sent)).order_by(articles_table.c.id)
+        order = articles_table.c.id.desc() if newest_first else articles_table.c.id
+        query = sa.select(articles_table).where(articles_table.c.id.not_in(sent)).order_by(order)
         if sources:
             query = query.where(articles_table.c.source.in_(list(sources)))
         if limit is not None:

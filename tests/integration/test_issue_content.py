@@ -173,3 +173,32 @@ async def test_a_feed_listed_oldest_first_gives_its_newest_items_up_to_the_cap(s
     report = await gather_feed(feed, store, max_items=5)
     assert report.new == 5
     assert sorted(int(s.article.title.split()[1]) for s in store.unsent_articles("daily")) == [7, 8, 9, 10, 11]
+
+
+def test_a_backlog_neither_hides_fresh_news_nor_crowds_out_other_sections(store, monkeypatch):
+    """A source with 30 old stories and another with 3 fresh ones, a cap of 10: the issue
+    takes each section's newest in turn, and counts all it left out."""
+    from datetime import timedelta
+
+    from digest.models import Source, SourceKind
+
+    sources = (
+        Source(name="archive", kind=SourceKind.PATH, location="/a"),
+        Source(name="fresh", kind=SourceKind.PATH, location="/b"),
+    )
+    chosen = replace(LIST, max_items=10)
+    settings = Settings(lists=(chosen,), sources=sources, summary=SummarySettings(algorithm="lead"))
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    for n in range(30):
+        article = replace(story(n, source="archive"), published=start + timedelta(hours=n))
+        store.add_article(article, gathered_at=start)
+    for n in range(100, 103):
+        article = replace(story(n, source="fresh"), published=start + timedelta(days=59, hours=n))
+        store.add_article(article, gathered_at=start + timedelta(days=59))
+    subscribe(store, 1)
+    monkeypatch.setattr(sending, "_now", lambda: start + timedelta(days=60))
+    digest = plan_send(settings, chosen, store=store).issue.rendered.digest
+    titles = [i.article.title for i in digest.items]
+    assert titles[:7] == [f"Story {n}" for n in range(29, 22, -1)]  # the archive's newest, newest first
+    assert titles[7:] == ["Story 102", "Story 101", "Story 100"]
+    assert digest.more == 23
