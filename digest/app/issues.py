@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,13 +35,15 @@ def pending_articles(settings: Settings, list_settings: ListSettings, *, store: 
     oldest first."""
     sources = [s.name for s in settings.sources_for(list_settings.name)]
     limit = list_settings.max_items + _SLACK
-    found = {
-        a.id: a
-        for source in sources or [None]
-        for a in store.unsent_articles(
+    found: dict[int, StoredArticle] = {}
+    for source in sources or [None]:
+        for unsent in store.unsent_articles(
             list_settings.name, sources=[source] if source else None, limit=limit, newest_first=True
-        )
-    }
+        ):
+            if source and unsent.article.source not in sources:
+                # stored by a source this list does not read: shown in this one's section
+                unsent = replace(unsent, article=replace(unsent.article, source=source))  # noqa: PLW2901
+            found.setdefault(unsent.id, unsent)
     return [found[i] for i in sorted(found)]
 
 

@@ -146,6 +146,8 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     )
     entries = newest(feed.entries, source.max_items)
     known = store.known_urls(e.url for e in entries if e.url)
+    if known:
+        store.add_source(known, source.name)
     fresh = [e for e in entries if e.url not in known]
     results = await _entries_by_deadline(fresh, source=source, fetcher=fetcher)
     articles = tuple(a for a in results if isinstance(a, Article))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from digest.identity import article_key, content_hash, key_twins, stored_key
 from digest.models import Article
 from digest.store.base import StoreBase, aware
-from digest.store.schema import article_sends_table, articles_table
+from digest.store.schema import article_sends_table, article_sources_table, articles_table
 from digest.urls import canonical_url
 
 
@@ -57,10 +57,11 @@ class ArticlesMixin(StoreBase):
                 .limit(1)
             ).first()
             if exists:
+                _add_source(conn, exists.id, article.source)
                 return False
             try:
                 with conn.begin_nested():
-                    conn.execute(
+                    inserted = conn.execute(
                         sa.insert(articles_table).values(
                             url_key=key,
                             content_hash=digest,
@@ -76,9 +77,22 @@ class ArticlesMixin(StoreBase):
                             gathered_at=gathered_at,
                         )
                     )
+                    _add_source(conn, inserted.inserted_primary_key[0], article.source)
             except IntegrityError:  # a concurrent gather stored the same URL first
                 return False
         return True
+
+    def add_source(self, urls: Iterable[str], source: str) -> None:
+        """Note that `source` carries the stored articles at `urls` too (a feed's entries
+        already known): its lists get them, whichever source stored them first."""
+        keys = sorted({k for url in urls for k in key_twins(canonical_url(url))})
+        with self.engine.begin() as conn:
+            for start in range(0, len(keys), 500):
+                ids = conn.execute(
+                    sa.select(articles_table.c.id).where(articles_table.c.url_key.in_(keys[start : start + 500]))
+                ).scalars()
+                for article_id in ids:
+                    _add_source(conn, article_id, source)
 
     def unsent_articles(
         self,
@@ -93,7 +107,7 @@ class ArticlesMixin(StoreBase):
         order = articles_table.c.id.desc() if newest_first else articles_table.c.id
         query = sa.select(articles_table).where(articles_table.c.id.not_in(sent)).order_by(order)
         if sources:
-            query = query.where(articles_table.c.source.in_(list(sources)))
+            query = query.where(articles_table.c.id.in_(_of_sources(sources)))
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -104,7 +118,7 @@ class ArticlesMixin(StoreBase):
         sent = sa.select(article_sends_table.c.article_id).where(article_sends_table.c.list_name == list_name)
         query = sa.select(sa.func.count()).select_from(articles_table).where(articles_table.c.id.not_in(sent))
         if sources:
-            query = query.where(articles_table.c.source.in_(list(sources)))
+            query = query.where(articles_table.c.id.in_(_of_sources(sources)))
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
 
@@ -140,6 +154,21 @@ class ArticlesMixin(StoreBase):
             ]
             if rows:
                 conn.execute(sa.insert(article_sends_table), rows)
+
+
+def _of_sources(sources: Sequence[str]) -> sa.Select:
+    return sa.select(article_sources_table.c.article_id).where(article_sources_table.c.source.in_(list(sources)))
+
+
+def _add_source(conn: sa.Connection, article_id: int, source: str) -> None:
+    t = article_sources_table
+    known = sa.select(t.c.article_id).where(t.c.article_id == article_id, t.c.source == source)
+    if conn.execute(known).first() is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(t).values(article_id=article_id, source=source))
+        except IntegrityError:  # a concurrent gather noted it first
+            pass
 
 
 def _stored(row: sa.RowMapping) -> StoredArticle:

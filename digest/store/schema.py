@@ -39,6 +39,15 @@ articles_table = sa.Table(
     sa.Column("gathered_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Every source an article was found in: the first stored it (`articles.source`), others
+# that carried the same story later are added here, so each of their lists gets it.
+article_sources_table = sa.Table(
+    "article_sources",
+    metadata,
+    sa.Column("source", sa.String(200), primary_key=True),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+)
+
 article_sends_table = sa.Table(
     "article_sends",
     metadata,

@@ -202,3 +202,68 @@ def test_a_backlog_neither_hides_fresh_news_nor_crowds_out_other_sections(store,
     assert titles[:7] == [f"Story {n}" for n in range(29, 22, -1)]  # the archive's newest, newest first
     assert titles[7:] == ["Story 102", "Story 101", "Story 100"]
     assert digest.more == 23
+
+
+def test_a_story_two_sources_carry_reaches_the_lists_of_both(store, tmp_path):
+    """Two feeds carry one story (one over http, one over https); list `beta` reads only
+    the second. The story is stored once, and both lists get it, each in its own section."""
+    import asyncio
+
+    from digest.models import Source, SourceKind
+
+    body = "The reading room reopens on Monday with longer hours and a new children's corner. " * 6
+    item = "<item><title>{title}</title><link>{link}</link><description>&lt;p&gt;{body}&lt;/p&gt;</description></item>"
+    feeds = {
+        "a": item.format(title="Shared story", link="https://e.org/shared", body=body),
+        "b": item.format(title="Shared story", link="http://e.org/shared", body=body)
+        + item.format(title="Only B", link="https://e.org/only-b", body="Only B. " + body),
+    }
+    sources = []
+    for name, items in feeds.items():
+        path = tmp_path / f"{name}.xml"
+        path.write_text(RSS.format(items=items), encoding="utf-8")
+        sources.append(Source(name=name, kind=SourceKind.FEED, location=str(path)))
+    for source in sources:
+        asyncio.run(gather_one(source, store))
+    daily, beta = replace(LIST, sources=("a",)), replace(LIST, name="beta", sources=("b",))
+    settings = Settings(lists=(daily, beta), sources=tuple(sources), summary=SummarySettings(algorithm="lead"))
+    from digest.app import pending_articles
+
+    assert [(s.article.title, s.article.source) for s in pending_articles(settings, daily, store=store)] == [
+        ("Shared story", "a")
+    ]
+    assert sorted((s.article.title, s.article.source) for s in pending_articles(settings, beta, store=store)) == [
+        ("Only B", "b"),
+        ("Shared story", "b"),
+    ]
+
+
+def test_a_renamed_source_keeps_its_unsent_articles(store, tmp_path):
+    import asyncio
+
+    from digest.models import Source, SourceKind
+
+    path = tmp_path / "river.xml"
+    body = "The reading room reopens on Monday with longer hours and a new children's corner. " * 6
+    items = "".join(
+        f"<item><title>River {n}</title><link>https://e.org/river/{n}</link>"
+        f"<description>&lt;p&gt;River {n}. {body}&lt;/p&gt;</description></item>"
+        for n in range(3)
+    )
+    path.write_text(RSS.format(items=items), encoding="utf-8")
+    asyncio.run(gather_one(Source(name="river", kind=SourceKind.FEED, location=str(path)), store))
+    renamed = Source(name="river-news", kind=SourceKind.FEED, location=str(path))
+    report = asyncio.run(gather_one(renamed, store))
+    assert (report.new, report.seen) == (0, 3)
+    assert store.count_unsent_articles("daily", sources=["river-news"]) == 3
+
+
+async def gather_one(source, store):
+    from digest.config import FetchSettings
+    from digest.gather.fetch import make_client
+    from digest.gather.sources import gather
+
+    settings = FetchSettings()
+    async with make_client(settings) as client:
+        report = await gather([source], client=client, store=store, settings=settings)
+    return report.sources[0]

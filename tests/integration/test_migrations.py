@@ -300,7 +300,7 @@ def schema_differences(engine: sa.Engine) -> list:
 
 def test_a_new_store_is_built_by_the_migrations_and_matches_the_tables(empty_url):
     with Store(empty_url) as store:
-        assert migrate.current_revision(store.engine) == HEAD == "0006_event_issue"
+        assert migrate.current_revision(store.engine) == HEAD == "0007_article_sources"
         assert schema_differences(store.engine) == []
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == set(metadata.tables) | {"alembic_version"}
@@ -550,3 +550,26 @@ def test_subscribers_from_before_the_address_rule_get_its_keys_and_case_twins_me
         ("Anna@example.org", "anna@example.org", "unsubscribed"),
         ("bob@xn--bcher-kva.de", "bob@xn--bcher-kva.de", "active"),
     ]
+
+
+def test_articles_from_before_article_sources_keep_their_source(empty_url):
+    """A store at 0006 with articles: after the upgrade each belongs to the source that
+    stored it, so no list loses its unsent articles."""
+    import sqlalchemy as sa
+
+    from digest.models import Article
+    from digest.store import Store
+    from digest.store.migrate import upgrade
+
+    with Store(empty_url) as store:
+        for n, source in enumerate(["river", "river", "wire"]):
+            article = Article(url=f"https://e.org/{n}", title=f"Story {n}", paragraphs=(f"Body {n}.",), source=source)
+            store.add_article(article, gathered_at=NOW)
+        engine = store.engine
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE article_sources"))
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0006_event_issue'"))
+        upgrade(engine)
+        assert migrate.current_revision(engine) == HEAD
+        assert [a.article.title for a in store.unsent_articles("daily", sources=["river"])] == ["Story 0", "Story 1"]
+        assert store.count_unsent_articles("daily", sources=["wire"]) == 1
