@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.config import ListSettings, Settings
@@ -131,18 +131,62 @@ def status(settings: Settings, *, store: Store, list_name: str | None = None, no
 
 
 def next_run(entry: ListSettings, *, now: datetime) -> datetime | None:
-    """When the list's cron schedule next fires after `now` (in UTC), read in its timezone;
-    None when the list is not scheduled or the schedule cannot be read (the config check
-    refuses such a schedule before it gets here)."""
-    if not entry.schedule.strip():
+    """When the list's scheduled run next starts after `now` (in UTC); None when the list is
+    not scheduled or the schedule cannot be read (the config check refuses such a schedule
+    before it gets here).
+
+    `digest schedule` hands the cron expression and the timezone to Prefect, so this is
+    Prefect's reading of them: the expression is matched against the wall clock of the
+    zone, and each matching wall time runs at its first occurrence. A run stays at its
+    local time across a change of clocks; a wall time the clocks skip in spring runs at
+    the instant it has on the clock before the change (01:30 in London on the last Sunday
+    of March runs at 01:30 GMT, 02:30 BST), and one they repeat in autumn runs once, the
+    first time (01:30 BST, 00:30 UTC)."""
+    schedule = entry.schedule.strip()
+    if not schedule:
         return None
-    from cronsim import CronSim, CronSimError
+    from cronsim import CronSimError
 
     try:
-        zone = ZoneInfo(entry.timezone or "UTC")
-        return next(CronSim(entry.schedule.strip(), now.astimezone(zone))).astimezone(UTC)
-    except (CronSimError, ZoneInfoNotFoundError, ValueError, StopIteration):
+        return _next_start(schedule, ZoneInfo(entry.timezone or "UTC"), after=now)
+    except (CronSimError, ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def _next_start(expression: str, zone: ZoneInfo, *, after: datetime) -> datetime | None:
+    """The first instant after `after` at which a wall time matching `expression` falls in
+    `zone`, each wall time placed at its first occurrence (fold=0); None if none in 50 years."""
+    from cronsim import CronSim
+
+    after = after.astimezone(UTC)
+    # Wall times are tried from `after` read with the smaller of its offset and the offset
+    # a day before: just after a spring-forward, the wall times the clocks skipped still
+    # fall after `after` although they read before its wall time.
+    offset = min(_offset(after.astimezone(zone)), _offset((after - timedelta(days=1)).astimezone(zone)))
+    best: datetime | None = None
+    until: datetime | None = None
+    for wall in CronSim(expression, after.replace(tzinfo=None) + offset):  # naive: wall times, no DST rule
+        if until is not None and wall >= until:
+            break
+        first = wall.replace(tzinfo=zone, fold=0)
+        at = first.astimezone(UTC)
+        if at <= after:
+            continue  # before `after`, or the second occurrence of a repeated wall time
+        if best is not None:
+            best = min(best, at)
+            continue
+        best = at
+        # A skipped wall time is placed with the offset before the change, so the wall
+        # times after the change, for as long as the skip, read later but may fall earlier.
+        skipped = _offset(wall.replace(tzinfo=zone, fold=1)) - _offset(first)
+        if skipped <= timedelta(0):
+            break
+        until = wall + skipped
+    return best
+
+
+def _offset(moment: datetime) -> timedelta:
+    return moment.utcoffset() or timedelta(0)
 
 
 def _issue_state(head: IssueHead | None, ledgers: Mapping[str, LedgerOverview]) -> IssueState | None:
