@@ -625,6 +625,17 @@ def _check_mailbox(value: str, where: str) -> None:
         raise ConfigError(f"{where}: no email address in {value[:80]!r} (expected Name <name@example.org>{hint})")
 
 
+# Cron forms beyond the common five fields (seconds, last day, nth weekday...) that the
+# scheduler (Prefect's) and the status's next run (cronsim) do not read alike.
+_CRON_EXTENSION = re.compile(r"#|\?|(?<![A-Z])L(?![A-Z])|LW|\dW")
+
+
+def plain_cron(schedule: str) -> bool:
+    """Five fields, none of the extensions (L, W, #, ?) the scheduler and cronsim read apart."""
+    fields = schedule.split()
+    return len(fields) == 5 and not any(_CRON_EXTENSION.search(f.upper()) for f in fields)
+
+
 def _check_schedule(schedule: str, timezone: str, where: str) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -638,6 +649,11 @@ def _check_schedule(schedule: str, timezone: str, where: str) -> None:
     if schedule:
         from cronsim import CronSim, CronSimError
 
+        if not plain_cron(schedule):
+            raise ConfigError(
+                f"{where}.schedule: not a cron expression of five fields (minute hour day month weekday;"
+                f" L, W, # and ? are read otherwise by the scheduler): {schedule!r}"
+            )
         try:
             CronSim(schedule, datetime.now(zone))
         except CronSimError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digest.config import ListSettings, Settings
+from digest.config import ListSettings, Settings, plain_cron
 from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
 from digest.store.issues import OWED, IssueHead
@@ -143,7 +143,7 @@ def next_run(entry: ListSettings, *, now: datetime) -> datetime | None:
     of March runs at 01:30 GMT, 02:30 BST), and one they repeat in autumn runs once, the
     first time (01:30 BST, 00:30 UTC)."""
     schedule = entry.schedule.strip()
-    if not schedule:
+    if not schedule or not plain_cron(schedule):
         return None
     from cronsim import CronSimError
 

@@ -210,6 +210,19 @@ def test_list_schedule_and_timezone():
     assert parse({"lists": {"daily": {}}}).list("daily").schedule == ""
     with pytest.raises(ConfigError, match=r"lists\.daily\.schedule: not a cron expression .*'0 7 \* \*'"):
         parse({"lists": {"daily": {"schedule": "0 7 * *"}}})
+
+
+@pytest.mark.parametrize(
+    "schedule", ["0 0 7 * * *", "0 7 LW * *", "0 7 * * 5L", "0 7 * * 1#2", "0 7 15W * *", "0 7 ? * 1"]
+)
+def test_cron_forms_the_scheduler_reads_otherwise_are_refused(schedule):
+    with pytest.raises(ConfigError, match=r"lists\.daily\.schedule: not a cron expression of five fields"):
+        parse({"lists": {"daily": {"schedule": schedule}}})
+
+
+@pytest.mark.parametrize("schedule", ["0 7 * * MON-FRI", "30 6 1 JUL *", "*/15 * * * WED", "0 7 1,15 * *"])
+def test_common_cron_forms_with_names_are_accepted(schedule):
+    assert parse({"lists": {"daily": {"schedule": schedule}}}).list("daily").schedule == schedule
     with pytest.raises(ConfigError, match=r"lists\.daily\.timezone: unknown time zone 'Mars/Olympus'"):
         parse({"lists": {"daily": {"timezone": "Mars/Olympus"}}})
 
