@@ -158,6 +158,9 @@ class WebSettings:
 
 
 DEFAULT_WEB = WebSettings()
+# The web service's routes the lists' links default to, under its public address.
+_UNSUBSCRIBE_ROUTE = "/unsubscribe?token={token}"
+_VIEW_ROUTE = "/issues/{issue}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +175,10 @@ class ListSettings:
     show_images: bool = False
     # {token} is the subscriber's unsubscribe token, {issue} the digest issue id. In a
     # config file both default to routes of the web service at [web] base_url.
-    unsubscribe_url: str = f"{DEFAULT_WEB.public_url}/unsubscribe?token={{token}}"
+    # Sent through an [smtp] host they must be on a host readers reach, the unsubscribe link https.
+    unsubscribe_url: str = f"{DEFAULT_WEB.public_url}{_UNSUBSCRIBE_ROUTE}"
     unsubscribe_mailto: str = ""  # empty: unsubscribe@<sender domain>
-    view_url: str = f"{DEFAULT_WEB.public_url}/issues/{{issue}}"
+    view_url: str = f"{DEFAULT_WEB.public_url}{_VIEW_ROUTE}"
     subscribers: str = ""  # a CSV imported once, while the list has no subscribers (the demo's)
     schedule: str = ""  # a cron expression for `digest schedule`; empty: not scheduled
     timezone: str = "UTC"  # the zone the schedule is read in, e.g. "Europe/London"
@@ -362,6 +366,8 @@ def parse_settings(
                 raise ConfigError(
                     f"lists.{entry.name}.postal_address: required when sending through an SMTP server (CAN-SPAM)"
                 )
+        for entry in lists:
+            _check_reader_links(entry, scalars["web"])
     return Settings(path=path, sources=sources, lists=lists, **scalars)
 
 
@@ -589,8 +595,8 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
     if values.get("subscribers"):
         values["subscribers"] = str((base_dir / Path(values["subscribers"]).expanduser()).resolve())
     # Links the email carries go to the web service unless the list names other ones.
-    values.setdefault("unsubscribe_url", f"{web_url}/unsubscribe?token={{token}}")
-    values.setdefault("view_url", f"{web_url}/issues/{{issue}}")
+    values.setdefault("unsubscribe_url", f"{web_url}{_UNSUBSCRIBE_ROUTE}")
+    values.setdefault("view_url", f"{web_url}{_VIEW_ROUTE}")
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
     for key in ("unsubscribe_url", "view_url"):
         _check_link_template(values[key], f"{where}.{key}")
@@ -613,6 +619,43 @@ def _check_link_template(value: str, where: str) -> None:
         raise ConfigError(f'{where}: expected an http(s) URL without spaces or <, >, " (got {value[:80]!r})')
     if len(value) > _LINK_TEMPLATE_MAX:
         raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
+
+
+def _check_reader_links(entry: ListSettings, web: WebSettings) -> None:
+    """A list's links as mail beyond the capture server carries them: on a host readers can
+    reach, and the unsubscribe link https (RFC 8058 one-click unsubscribe needs it)."""
+    from urllib.parse import urlsplit
+
+    from digest.urls import is_public_host
+
+    derived = {"unsubscribe_url": _UNSUBSCRIBE_ROUTE, "view_url": _VIEW_ROUTE}
+    for key, route in derived.items():
+        url = getattr(entry, key)
+        if not url:
+            continue  # no such link in the messages
+        if url == f"{web.public_url}{route}":  # the list's default: the web service's route
+            if not web.base_url:
+                raise ConfigError(
+                    f"web.base_url: required when sending through an SMTP server (the links of lists.{entry.name} "
+                    f"would go to {web.public_url}, which readers cannot reach)"
+                )
+            where, shown = "web.base_url", web.base_url
+        else:
+            where, shown = f"lists.{entry.name}.{key}", url[:80]
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:  # an unclosed IPv6 bracket
+            host = ""
+        if key == "unsubscribe_url" and not url.lower().startswith("https:"):
+            raise ConfigError(
+                f"{where}: {shown} is not https; mail sent through an SMTP server needs an https unsubscribe link "
+                "(RFC 8058)"
+            )
+        if not is_public_host(host):
+            raise ConfigError(
+                f"{where}: {shown} is on a local or private host, which readers of mail sent through an "
+                "SMTP server cannot reach"
+            )
 
 
 def _check_mailbox(value: str, where: str) -> None:

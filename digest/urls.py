@@ -3,6 +3,7 @@ redacted for printing."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -45,6 +46,22 @@ def file_url(path: Path) -> str:
 
 def is_http_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in _DEFAULT_PORTS
+
+
+# Names that only resolve on the machine or its own network.
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def is_public_host(host: str) -> bool:
+    """Whether people elsewhere on the internet could reach `host` (a URL's hostname): not
+    a loopback, private or link-local address, nor localhost, a name with no dot or one
+    under a suffix kept for local networks."""
+    host = host.strip("[]").rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    return "." in host and not f".{host}".endswith(_LOCAL_SUFFIXES)
 
 
 _SECRET_WORDS = (

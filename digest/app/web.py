@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from digest.config import ListSettings, Settings
 from digest.errors import DigestError, TokenError
+from digest.urls import is_public_host
 
 
 class NotFound(DigestError, LookupError):
@@ -77,6 +78,11 @@ def web_warnings(settings: Settings) -> list[str]:
     url = settings.web.public_url
     parts = urlsplit(url)
     warnings = []
+    if settings.smtp.host and not is_public_host(parts.hostname or ""):
+        warnings.append(
+            f"web.base_url {url} is on a local or private host: the confirmation messages sent through "
+            "smtp.host link there, and readers cannot reach it"
+        )
     if parts.scheme != "https" and not _loopback(parts.hostname or ""):
         warnings.append(
             f"web.base_url {url} is not https: RFC 8058 wants one-click unsubscribe links to be HTTPS, "

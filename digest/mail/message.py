@@ -146,7 +146,7 @@ class MessageFactory:
         unsubscribe = [f"<{u}>" for u in links if u]
         if unsubscribe:
             lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
-            if fields["unsubscribe_url"]:
+            if fields["unsubscribe_url"][:6].lower() == "https:":  # RFC 8058: one-click needs HTTPS
                 lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         return lines
 

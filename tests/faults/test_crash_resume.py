@@ -32,6 +32,8 @@ def write_config(tmp_path, smtp_server) -> tuple[str, str]:
 [store]
 url = "sqlite:///{db}"
 
+[web]
+base_url = "https://news.example.org"
 [smtp]
 host = "127.0.0.1"
 port = {smtp_server.port}

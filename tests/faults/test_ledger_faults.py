@@ -487,6 +487,8 @@ def write_config(
 [store]
 url = "sqlite:///{tmp_path / "digest.db"}"
 
+[web]
+base_url = "https://news.example.org"
 [smtp]
 host = "127.0.0.1"
 port = {smtp_server.port}

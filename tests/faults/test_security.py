@@ -439,6 +439,7 @@ def secret_run(tmp_path, port: int, *, username: str = "digest-user", attempts: 
     config = tmp_path / "digest.toml"
     config.write_text(
         f'[store]\nurl = "sqlite:///{tmp_path / "digest.db"}"\n'
+        '[web]\nbase_url = "https://news.example.org"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nusername = "{username}"\ntimeout = 10\n'
         f"[delivery]\nconnections = 2\nattempts = {attempts}\n"
         f'[sources.pages]\npath = "{REPO / "seeds" / "pages"}"\n'

@@ -20,6 +20,8 @@ def write_config(tmp_path: Path, server: RecordingSMTPServer) -> str:
     config.write_text(f"""
 [store]
 url = "sqlite:///{tmp_path / "digest.db"}"
+[web]
+base_url = "https://news.example.org"
 [smtp]
 host = "127.0.0.1"
 port = {server.port}

@@ -154,6 +154,8 @@ def crash_config(tmp_path: Path, smtp: RecordingSMTPServer) -> tuple[str, str]:
     config.write_text(f"""
 [store]
 url = "sqlite:///{db}"
+[web]
+base_url = "https://news.example.org"
 [smtp]
 host = "127.0.0.1"
 port = {smtp.port}

@@ -17,6 +17,8 @@ from tests.flows.test_daily_digest import write_config
 from tests.helpers import digest_cli
 from tests.smtp_server import RecordingSMTPServer
 
+PUBLIC_WEB = {"DIGEST_WEB_BASE_URL": "https://news.example.org"}  # where readers' links go, sent through a server
+
 
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
@@ -70,7 +72,9 @@ def newest_artifact(key: str) -> str:
 def test_digest_run_names_an_unreachable_smtp_server_in_one_line_within_seconds(tmp_path):
     port = closed_port()
     started = time.monotonic()
-    result = digest_cli("run", cwd=tmp_path, env={"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(port)})
+    result = digest_cli(
+        "run", cwd=tmp_path, env={"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(port), **PUBLIC_WEB}
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 2, result
     assert result.stdout == ""

@@ -149,6 +149,8 @@ def write_digest_toml(host: Shell, smtp: RecordingSMTPServer) -> None:
         "email,name\n" + "".join(f"reader{i}@example.org,Reader {i}\n" for i in range(READERS))
     )
     (host.path / "digest.toml").write_text(f"""
+[web]
+base_url = "https://news.example.org"
 [smtp]
 host = "127.0.0.1"
 port = {smtp.port}
@@ -175,6 +177,8 @@ def write_config(tmp_path: Path, smtp: RecordingSMTPServer) -> str:
     config.write_text(f"""
 [store]
 url = "sqlite:///{tmp_path / "digest.db"}"
+[web]
+base_url = "https://news.example.org"
 [smtp]
 host = "127.0.0.1"
 port = {smtp.port}

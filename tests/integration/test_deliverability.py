@@ -195,7 +195,8 @@ def test_dns_warns_about_a_from_domain_that_does_not_align(signed_config, tmp_pa
     text = text.replace(
         'from = "The Daily <news@other.net>"\n', 'from = "The Daily <news@other.net>"\npostal_address = "1 Main St"\n'
     )
-    config.write_text(text.replace("[smtp]\n", '[smtp]\nhost = "192.0.2.25"\n'))
+    text = text.replace("[smtp]\n", '[web]\nbase_url = "https://news.example.org"\n[smtp]\nhost = "192.0.2.25"\n')
+    config.write_text(text)
     result = digest_cli("--config", str(config), "dns", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "its From domain other.net does not align with the DKIM domain example.org" in result.stderr

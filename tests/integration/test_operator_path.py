@@ -20,6 +20,7 @@ from tests.smtp_server import Faults, RecordingSMTPServer
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURE = {"DIGEST_SMTP_PORT": "0"}  # the local capture server on any free port
+PUBLIC_WEB = {"DIGEST_WEB_BASE_URL": "https://news.example.org"}  # where readers' links go, sent through a server
 
 
 def write_config(folder: Path, *, subscribers: str = "") -> Path:
@@ -97,6 +98,7 @@ def test_two_senders_started_at_the_same_instant_share_one_issue(tmp_path, postg
         env = {
             "DIGEST_STORE_URL": postgres_url,
             "DIGEST_SMTP_HOST": smtp.host,
+            "DIGEST_WEB_BASE_URL": "https://news.example.org",
             "DIGEST_SMTP_PORT": str(smtp.port),
             "DIGEST_DELIVERY_BATCH": "5",
         }
@@ -151,7 +153,7 @@ def test_an_unusable_smtp_server_is_one_line_in_seconds_and_defers_nobody(tmp_pa
     listener.listen(8)  # accepts and never speaks
     with RecordingSMTPServer() as smtp:
         port = {"closed": _closed_port(), "smtp": smtp.port, "silent": listener.getsockname()[1]}[server]
-        env = {"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(port)}
+        env = {"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(port), **PUBLIC_WEB}
         env |= {"DIGEST_SMTP_SECURITY": security, "DIGEST_SMTP_TIMEOUT": "1"}
         assert digest("--config", str(config), "gather").returncode == 0
         assert digest("--config", str(config), "subscribers", "add", "ann@example.org").returncode == 0
@@ -173,6 +175,7 @@ def test_the_closing_table_says_why_rows_are_deferred_or_failed_and_when_they_ar
     faults = Faults(transient_rcpt={"bob@example.org": 99}, reject={"eve@example.org": 550})
     with RecordingSMTPServer(faults) as smtp:
         env = {"DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(smtp.port), "DIGEST_DELIVERY_ATTEMPTS": "1"}
+        env |= PUBLIC_WEB
         assert digest("--config", str(config), "gather").returncode == 0
         for reader in ("ann@example.org", "bob@example.org", "eve@example.org"):
             assert digest("--config", str(config), "subscribers", "add", reader).returncode == 0

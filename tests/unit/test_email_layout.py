@@ -101,14 +101,71 @@ def test_a_list_sending_through_an_smtp_server_needs_a_postal_address():
     # The local capture server: nothing leaves the machine.
     assert parse_settings({"lists": lists}, base_dir=Path("/cfg")).list("news").postal_address == ""
     settings = parse_settings(
-        {"smtp": {"host": "smtp.example.org"}, "lists": {"news": {"postal_address": "1 Main St\nTown"}}},
+        {
+            "smtp": {"host": "smtp.example.org"},
+            "web": PUBLIC_WEB,
+            "lists": {"news": {"postal_address": "1 Main St\nTown"}},
+        },
         base_dir=Path("/cfg"),
     )
     assert settings.list("news").postal_address == "1 Main St\nTown"
 
 
+PUBLIC_WEB = {"base_url": "https://news.example.org"}
+POSTAL = {"postal_address": "1 Main St"}
+
+
+@pytest.mark.parametrize(
+    ("web", "links", "message"),
+    [
+        ({}, {}, "web.base_url: required when sending through an SMTP server"),
+        ({"base_url": "http://news.example.org"}, {}, "web.base_url: http://news.example.org is not https"),
+        ({"base_url": "https://127.0.0.1"}, {}, "web.base_url: https://127.0.0.1 is on a local"),
+        ({"base_url": "https://10.0.0.5"}, {}, "web.base_url: https://10.0.0.5 is on a local"),
+        ({"base_url": "https://intranet:8443"}, {}, "web.base_url: https://intranet:8443 is on a local"),
+        (
+            {},
+            {"unsubscribe_url": "http://e.org/u?t={token}"},
+            "lists.news.unsubscribe_url: http://e.org/u?t={token} is not https",
+        ),
+        (
+            PUBLIC_WEB,
+            {"unsubscribe_url": "https://localhost/u?t={token}"},
+            "lists.news.unsubscribe_url: https://localhost/u?t={token} is on",
+        ),
+        (
+            PUBLIC_WEB,
+            {"view_url": "http://192.168.1.2/i/{issue}"},
+            "lists.news.view_url: http://192.168.1.2/i/{issue} is on",
+        ),
+    ],
+)
+def test_a_list_sending_through_an_smtp_server_needs_links_readers_can_reach(web, links, message):
+    lists = {"news": {**POSTAL, **links}}
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"smtp": {"host": "smtp.example.org"}, "web": web, "lists": lists}, base_dir=Path("/cfg"))
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+    # The local capture server: nothing leaves the machine.
+    assert parse_settings({"web": web, "lists": lists}, base_dir=Path("/cfg")).list("news")
+
+
+@pytest.mark.parametrize(
+    ("web", "links"),
+    [
+        (PUBLIC_WEB, {}),
+        ({}, {"unsubscribe_url": "https://e.org/u?t={token}", "view_url": "http://e.org/i/{issue}"}),
+        ({}, {"unsubscribe_url": "", "view_url": ""}),
+    ],
+)
+def test_links_readers_can_reach_may_go_through_an_smtp_server(web, links):
+    lists = {"news": {**POSTAL, **links}}
+    settings = parse_settings({"smtp": {"host": "smtp.example.org"}, "web": web, "lists": lists}, base_dir=Path("/cfg"))
+    assert settings.list("news").postal_address == "1 Main St"
+
+
 def test_the_demo_has_a_fictional_postal_address_and_may_send_through_a_server():
-    settings = load_settings(DEMO_CONFIG, environ={"DIGEST_SMTP_HOST": "smtp.example.org"})
+    environ = {"DIGEST_SMTP_HOST": "smtp.example.org", "DIGEST_WEB_BASE_URL": "https://news.example.org"}
+    settings = load_settings(DEMO_CONFIG, environ=environ)
     address = settings.list("daily").postal_address
     assert "Example" in address and len(address.splitlines()) >= 2
 

@@ -338,3 +338,15 @@ def test_a_link_shows_the_host_it_goes_to_in_ascii(url, shown):
     from digest.mail.render import safe_url
 
     assert safe_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "one_click"),
+    [("https://e.org/u?t=1", True), ("HTTPS://e.org/u?t=1", True), ("http://e.org/u?t=1", False), ("", False)],
+)
+def test_only_an_https_unsubscribe_link_is_offered_as_one_click(url, one_click):
+    # RFC 8058: the URI of a one-click unsubscribe must be HTTPS.
+    factory = MessageFactory(render_digest(make_digest(1)), sender="D <news@example.org>")
+    message = parse(factory.build(Recipient(email="a@example.org", unsubscribe_url=url)))
+    assert (message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click") is one_click
+    assert (message["List-Unsubscribe-Post"] is None) is not one_click

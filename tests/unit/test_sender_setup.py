@@ -91,7 +91,8 @@ def test_a_key_pasted_where_its_file_name_goes_is_refused_and_never_echoed(tmp_p
     ],
 )
 def test_the_spf_suggestion_is_publishable_and_names_no_private_address(tmp_path, host, mechanism, note):
-    settings = _settings(tmp_path, f'[smtp]\nhost = "{host}"\n', sender="digest@example.org")
+    web = '[web]\nbase_url = "https://news.example.org"\n'
+    settings = _settings(tmp_path, f'[smtp]\nhost = "{host}"\n{web}', sender="digest@example.org")
     [spf] = [r for r in dns_records(settings).records if r.value.startswith("v=spf1")]
     assert spf.value == (f"v=spf1 mx {mechanism} ~all" if mechanism else "v=spf1 mx ~all")
     assert "[" not in spf.value and note in spf.note

@@ -29,7 +29,7 @@ READY = re.compile(r"Serving the subscriber pages on (http://\S+)")
 def write_config(folder: Path, *, store_url: str, smtp_port: int = 2525, web: str = "") -> Path:
     config = folder / "digest.toml"
     config.write_text(
-        f'[store]\nurl = "{store_url}"\n\n[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\n\n'
+        f'[store]\nurl = "{store_url}"\n\n[smtp]\nport = {smtp_port}\n\n'
         f"[web]\n{web}\n\n"
         '[lists.daily]\ntitle = "The Daily"\nfrom = "The Daily <digest@example.org>"\n'
         'postal_address = "1 Test Street, Testville"\n',

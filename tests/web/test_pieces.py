@@ -89,6 +89,20 @@ def test_a_plain_http_base_url_off_loopback_is_warned_about(tmp_path, base_url, 
     assert bool(web_warnings(settings)) is warned
 
 
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [("", True), ("http://127.0.0.1:8080", True), ("https://10.0.0.5", True), ("https://news.example.org", False)],
+)
+def test_confirmation_links_readers_cannot_reach_are_warned_about_when_mail_leaves(tmp_path, base_url, warned):
+    # Lists with links of their own: the confirmation messages still link to base_url.
+    own = {"postal_address": "1 Main St", "unsubscribe_url": "https://e.org/u?t={token}", "view_url": ""}
+    raw = {"smtp": {"host": "smtp.example.org"}, "web": {"base_url": base_url}, "lists": {"a": own}}
+    warnings = web_warnings(parse_settings(raw, base_dir=tmp_path))
+    assert any("readers cannot reach" in w for w in warnings) is warned
+    captured = web_warnings(parse_settings({**raw, "smtp": {}}, base_dir=tmp_path))
+    assert not any("readers cannot reach" in w for w in captured)
+
+
 def test_list_links_follow_the_base_url_unless_given(tmp_path):
     settings = parse_settings(
         {
