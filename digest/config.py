@@ -600,6 +600,7 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
     for key in ("unsubscribe_url", "view_url"):
         _check_link_template(values[key], f"{where}.{key}")
+    _check_mailto(values.get("unsubscribe_mailto", ""), f"{where}.unsubscribe_mailto")
     for key, label in (("sender", "from"), ("reply_to", "reply_to")):
         if values.get(key):
             _check_mailbox(values[key], f"{where}.{label}")
@@ -619,6 +620,28 @@ def _check_link_template(value: str, where: str) -> None:
         raise ConfigError(f'{where}: expected an http(s) URL without spaces or <, >, " (got {value[:80]!r})')
     if len(value) > _LINK_TEMPLATE_MAX:
         raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
+
+
+def _check_mailto(value: str, where: str) -> None:
+    """A mailto: link as List-Unsubscribe carries it: 7-bit (a header without SMTPUTF8),
+    short enough for the header's line, to one address."""
+    from digest.subscribers import is_envelope_address
+
+    if not value:
+        return  # "": unsubscribe@ the sender's domain
+    if not value.startswith("mailto:") or any(c.isspace() or c in '<>"' for c in value):
+        raise ConfigError(f'{where}: expected a mailto: link without spaces or <, >, " (got {value[:80]!r})')
+    if not value.isascii():
+        raise ConfigError(
+            f"{where}: not ASCII (percent-encode it, as in mailto:d%C3%A9sinscription@example.org), got {value[:80]!r}"
+        )
+    if len(value) > _LINK_TEMPLATE_MAX:
+        raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
+    address = unquote(value.removeprefix("mailto:").partition("?")[0])
+    if not is_envelope_address(address):
+        raise ConfigError(
+            f"{where}: expected one address, as in mailto:unsubscribe@example.org?subject=unsubscribe (got {value[:80]!r})"
+        )
 
 
 def _check_reader_links(entry: ListSettings, web: WebSettings) -> None:

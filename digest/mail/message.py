@@ -347,8 +347,16 @@ def _ascii_url(url: str) -> str:
 
 
 def _mailto(value: str) -> str:
+    """The mailto: link as a header carries it: ASCII (others percent-encoded, RFC 6068),
+    or none when it would not fit the header's line (the https link still stands)."""
     value = clean(value)
-    return value if value.startswith("mailto:") and "<" not in value and ">" not in value else ""
+    if not value.startswith("mailto:") or "<" in value or ">" in value:
+        return ""
+    value = _ascii_url(value)
+    return value if len(value) <= _MAILTO_MAX else ""
+
+
+_MAILTO_MAX = 998 - len(" <>,")  # the link's folded line of List-Unsubscribe
 
 
 def _quoted_printable(text: str, *, spaced: bool = True) -> bytes:

@@ -100,6 +100,33 @@ def test_bad_config_names_the_key(raw, environ, message):
     assert "SeCrEt" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("mailto", "message"),
+    [
+        ("mailto:désinscription@example.org?subject=x", "not ASCII (percent-encode it"),
+        ("mailto:u@example.org?subject=" + "x" * 1200, "1229 characters; at most 800"),
+        ("https://example.org/u?t={token}", "expected a mailto: link"),
+        ("mailto:a@example.org,b@example.org", "expected one address"),
+        ("mailto:?subject=unsubscribe", "expected one address"),
+        ("mailto:u@example.org> <x", "expected a mailto: link without spaces"),
+    ],
+    ids=["not-ascii", "too-long", "not-mailto", "two-addresses", "no-address", "brackets"],
+)
+def test_a_bad_unsubscribe_mailto_names_the_key(mailto, message):
+    with pytest.raises(ConfigError) as info:
+        parse({"lists": {"d": {"unsubscribe_mailto": mailto}}})
+    assert str(info.value).startswith("lists.d.unsubscribe_mailto: ") and message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "mailto",
+    ["", "mailto:unsubscribe@example.org?subject=unsubscribe%20{token}", "mailto:d%C3%A9sinscription@example.org"],
+)
+def test_an_unsubscribe_mailto_with_one_ascii_address_loads(mailto):
+    assert parse({"lists": {"d": {"unsubscribe_mailto": mailto}}}).list("d").unsubscribe_mailto == mailto
+
+
 def test_an_empty_view_url_means_no_link():
     assert parse({"lists": {"d": {"view_url": ""}}}).list("d").view_url == ""
 

@@ -350,3 +350,14 @@ def test_only_an_https_unsubscribe_link_is_offered_as_one_click(url, one_click):
     message = parse(factory.build(Recipient(email="a@example.org", unsubscribe_url=url)))
     assert (message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click") is one_click
     assert (message["List-Unsubscribe-Post"] is None) is not one_click
+
+
+def test_the_list_unsubscribe_mailto_goes_out_as_ascii_on_a_line_that_fits():
+    factory = MessageFactory(render_digest(make_digest(1)), sender="D <news@example.org>")
+    mailto = "mailto:désinscription@example.org?subject=unsubscribe"
+    raw = factory.build(Recipient(email="a@example.org", unsubscribe_mailto=mailto))
+    head = raw.split(b"\r\n\r\n")[0]
+    assert head.isascii()
+    assert parse(raw)["List-Unsubscribe"] == "<mailto:d%C3%A9sinscription@example.org?subject=unsubscribe>"
+    long = factory.build(Recipient(email="a@example.org", unsubscribe_mailto="mailto:u@e.org?subject=" + "x" * 1200))
+    assert all(len(line) <= 998 for line in long.split(b"\r\n"))
