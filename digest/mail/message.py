@@ -380,15 +380,19 @@ def _quoted_printable(text: str, *, spaced: bool = True) -> bytes:
 
 def _fitted(encoded: bytes) -> bytes:
     """Quoted-printable lines (LF ends) with a leading "." written =2E, so no line of the
-    body needs SMTP's dot-stuffing (which would otherwise scan every copy sent), and none
-    longer than 76 characters, with a soft break where one is (never inside an escape:
-    every "=" starts one, or is the soft break that ends a line)."""
+    body needs SMTP's dot-stuffing (which would otherwise scan every copy sent), and the
+    "F" of a leading "From " written =46, so an mbox delivery does not make it ">From "
+    and break the body hash (RFC 2049 section 3 (8)); none longer than 76 characters,
+    with a soft break where one is (never inside an escape: every "=" starts one, or is
+    the soft break that ends a line). Neither escape changes the line's canonical form."""
     out: list[bytes] = []
     for encoded_line in encoded.split(b"\n"):
         rest = encoded_line
         while True:
             if rest.startswith(b"."):
                 rest = b"=2E" + rest[1:]
+            elif rest.startswith(b"From "):
+                rest = b"=46" + rest[1:]
             if len(rest) <= _QP_LINE:
                 break
             cut = _QP_LINE - 1  # room for the soft break's "="
@@ -403,9 +407,9 @@ def _fitted(encoded: bytes) -> bytes:
 
 
 _QP_LINE = 76  # RFC 2045's longest encoded line
-# A line that starts with "." or ends in an escaped blank: binascii lets the escape take
-# a full line to 77 characters.
-_MAY_NOT_FIT = re.compile(rb"(?:^|\n)\.|=(?:20|09)(?:\n|$)")
+# A line that starts with "." or "From ", or ends in an escaped blank: binascii lets the
+# escape take a full line to 77 characters.
+_MAY_NOT_FIT = re.compile(rb"(?:^|\n)(?:\.|From )|=(?:20|09)(?:\n|$)")
 
 
 _SPACE_AFTER_SPACE = re.compile(rb"(?<= ) ")

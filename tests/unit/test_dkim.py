@@ -427,3 +427,36 @@ def test_personal_lines_with_runs_in_the_template_are_canonical_whatever_the_val
     assert b" =20Hi Ana," in plain
     spaced = part.encode({"name": "Ana\t  B", "email": "a  b@example.org"})
     assert relaxed_body(spaced) == spaced
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["From ", "From", "F", " ", "\t", "a", "é", ".", "\n", "x" * 30, "x" * 72]), max_size=60
+    ).map("".join)
+)
+def test_no_quoted_printable_line_starts_with_from(text):
+    """An mbox delivery writes a line starting "From " as ">From ", which breaks the body
+    hash: quoted-printable writes its "F" as =46 (RFC 2049 section 3 (8)), still canonical."""
+    import binascii
+
+    from digest.mail.message import _quoted_printable
+
+    encoded = _quoted_printable(text)
+    lines = encoded.split(b"\r\n")
+    assert not any(line.startswith(b"From ") for line in lines)
+    assert relaxed_body(encoded) == encoded and all(len(line) <= 76 for line in lines)
+    assert binascii.a2b_qp(encoded.replace(b"\r\n", b"\n")).decode("utf-8") == text
+
+
+def test_a_signed_message_with_lines_starting_from_survives_an_mbox_delivery():
+    rsa, _ = keys()
+    article = Article(url="https://news.example.org/1", title="From the desk", paragraphs=("Body. " * 80,))
+    summary = Summary(article=article, sentences=("From here on.",), algorithm="lead")
+    rendered = render_for_list(compose([summary], list_name="daily", title="D", day=date(2026, 11, 24)), LIST)
+    reader = Recipient("ana@example.org", "Ana", "https://news.example.org/u?token=a")
+    message = MessageFactory(rendered, sender=LIST.sender, signer=DkimSigner([rsa])).build(reader)
+    body = message.partition(b"\r\n\r\n")[2]
+    assert b"\r\n=46rom the desk" in body
+    mbox = re.sub(rb"(?m)^From ", b">From ", message)  # what an mbox delivery writes
+    assert mbox == message and verified(mbox, rsa) == [True]
