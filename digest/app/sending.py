@@ -269,18 +269,21 @@ def dry_run(settings: Settings, chosen: ListSettings, *, store: Store, issue_id:
 def send_proof(
     settings: Settings, chosen: ListSettings, address: str, *, store: Store, issue_id: str | None = None
 ) -> ProofSent | None:
-    """The list's issue (or the next one) to one address, outside the ledger. None when
+    """The list's issue (or the next one) to one address, outside the ledger: a Message-ID
+    of its own each time, and no unsubscribe link (the address is no reader's). None when
     there is nothing to send."""
     rendered = _issue_or_next(settings, chosen, store=store, issue_id=issue_id, or_last=True)
     if rendered is None:
         return None
     target_address = new_subscriber(address).email
     factory = MessageFactory(
-        rendered, sender=chosen.sender, reply_to=chosen.reply_to, view_url=view_url(chosen, rendered.digest.issue_id)
+        rendered,
+        sender=chosen.sender,
+        reply_to=chosen.reply_to,
+        view_url=view_url(chosen, rendered.digest.issue_id),
+        proof=True,
     )
-    data = factory.build(
-        Recipient(email=target_address, unsubscribe_url=chosen.unsubscribe_url.replace("{token}", "test"))
-    )
+    data = factory.build(Recipient(email=target_address))
     note = send_one(settings, envelope_from=envelope_sender(settings, chosen), recipient=target_address, data=data)
     return ProofSent(target_address, rendered.subject, note)
 

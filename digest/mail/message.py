@@ -55,8 +55,10 @@ class MessageFactory:
         view_url: str = "",
         signer: DkimSigner | None = None,
         id_secret: str = "",
+        proof: bool = False,
     ) -> None:
         self.rendered = rendered
+        self.proof = proof  # each message a test copy: a Message-ID of its own, not the reader's
         self.view_url = view_url
         self.signer = signer
         self.id_secret = id_secret  # keys the Message-IDs (message_id_digest)
@@ -140,7 +142,7 @@ class MessageFactory:
         lines = [
             f"To: {_mailbox(fields['name'], address.email, header='To', checked=True)}",
             f"Date: {_date(int(time.time()))}",
-            f"Message-ID: {self._message_id(address.key)}",
+            f"Message-ID: {self._proof_id() if self.proof else self._message_id(address.key)}",
         ]
         links = (_ascii_url(fields["unsubscribe_url"]), _mailto(recipient.unsubscribe_mailto))
         unsubscribe = [f"<{u}>" for u in links if u]
@@ -187,6 +189,10 @@ class MessageFactory:
         issue_id = self.rendered.digest.issue_id
         digest = message_id_digest(issue_id, key, secret=self.id_secret)
         return f"<{_dot_atom(issue_id) or 'issue'}.{digest}@{self.domain}>"
+
+    def _proof_id(self) -> str:
+        # A provider drops a message whose Message-ID it has seen: a second proof would vanish.
+        return f"<{_dot_atom(self.rendered.digest.issue_id) or 'issue'}.proof.{secrets.token_hex(12)}@{self.domain}>"
 
 
 def message_id_digest(issue_id: str, key: str, *, secret: str = "") -> str:

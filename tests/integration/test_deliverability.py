@@ -5,6 +5,7 @@ and the capture server `digest send` starts), verified by dkimpy with the public
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import socket
 import stat
@@ -186,6 +187,31 @@ def test_a_test_message_goes_out_signed_to_one_address_outside_the_ledger(signed
     assert message["X-Digest-Envelope-To"] == "Proof@example.org" and message["To"] == "Proof@example.org"
     totals = sqlite_store.ledger_totals(issue_id)
     assert totals.get(DeliveryStatus.SENT, 0) == 0 and totals[DeliveryStatus.PENDING] == 3  # the readers are still owed
+
+
+def test_each_proof_has_a_message_id_of_its_own_and_no_unsubscribe_link_that_looks_real(sqlite_store, smtp_server):
+    from digest.app import send_proof
+    from digest.config import parse_settings
+    from tests.helpers import REPO
+
+    save_issue(sqlite_store)
+    raw = {
+        "store": {"url": sqlite_store.url},
+        "smtp": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
+        "web": {"base_url": "https://news.example.org"},
+        "unsubscribe": {"secret": SECRET},
+        "lists": {"daily": {"title": LIST.title, "from": LIST.sender, "postal_address": "1 Main St"}},
+    }
+    settings = parse_settings(raw, base_dir=REPO)
+    for _ in range(2):
+        send_proof(settings, settings.list("daily"), "proof@example.org", store=sqlite_store)
+    first, second = (email.message_from_bytes(a.data, policy=email.policy.default) for a in smtp_server.accepted)
+    # Gmail drops a message whose Message-ID it has seen: the second proof would not arrive.
+    assert first["Message-ID"] != second["Message-ID"]
+    for proof in (first, second):
+        assert proof["List-Unsubscribe-Post"] is None and proof["List-Unsubscribe"] is None
+        text = proof.get_body(("plain",)).get_content() + proof.get_body(("html",)).get_content()
+        assert "token=" not in text  # the reader's link in the footer: a proof's reader has none
 
 
 def test_dns_warns_about_a_from_domain_that_does_not_align(signed_config, tmp_path):
