@@ -17,6 +17,7 @@ from email.utils import formatdate, make_msgid
 import jinja2
 
 from digest.config import TEMPLATES_DIR
+from digest.mail.message import unstructured
 from digest.mail.render import clean
 from digest.subscribers import mailbox_parts
 
@@ -54,10 +55,12 @@ def confirmation_message(
     # An Address, not the setting's text: a name with a comma is then quoted, not a second mailbox.
     message["From"] = Address(sender_name, addr_spec=sender_address)
     message["To"] = to
-    message["Subject"] = f"Confirm your subscription to {title}"
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    return envelope_from, message.as_bytes()
+    # Written by hand: the email package would decode a title that looks like an RFC 2047
+    # encoded word ("=?utf-8?q?=0D=0ABcc:...?=") and write what it stands for.
+    subject = unstructured(f"Confirm your subscription to {title}", header="Subject")
+    return envelope_from, f"Subject: {subject}\r\n".encode() + message.as_bytes()

@@ -83,7 +83,7 @@ class MessageFactory:
                     "(an internationalised domain goes in its xn-- form)"
                 )
             lines.append(f"Reply-To: {_mailbox(reply_name, reply_address, header='Reply-To')}")
-        lines.append(f"Subject: {_unstructured(rendered.subject, header='Subject')}")
+        lines.append(f"Subject: {unstructured(rendered.subject, header='Subject')}")
         title = _phrase(rendered.digest.title, header="List-Id")
         lines.append(f"List-Id: {_then(title, f'<{self.list_id}>') if title else f'<{self.list_id}>'}")
         # The MIME headers are written by hand: a multipart Content-Type would make the
@@ -321,7 +321,7 @@ def _phrase(text: str, *, header: str) -> str:
     return Header(text, "utf-8", header_name=header, maxlinelen=76).encode(linesep="\r\n")
 
 
-def _unstructured(text: str, *, header: str) -> str:
+def unstructured(text: str, *, header: str) -> str:
     """Free text (the subject): folded at spaces when plain ASCII, else encoded words."""
     text = clean(text)
     if _plain(text) and all(len(word) <= 66 for word in text.split()):

@@ -136,3 +136,16 @@ def test_a_bad_key_from_a_secret_block_is_named_by_its_block(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"^the Prefect Secret block digest-dkim-key: not a usable private key"):
         dkim_keys(dkim)
+
+
+@pytest.mark.parametrize(
+    "title", ["=?utf-8?q?Hi=0D=0ABcc:_x@evil.example?=", "Zoë's =?utf-8?q?x?= list", "The Daily", "Long " * 30]
+)
+def test_the_confirmation_subject_carries_the_list_title_literally(title):
+    _, data = confirmation_message(
+        sender="D <d@example.org>", to="ana@example.net", list_title=title, confirm_url="https://x/c", hours=48
+    )
+    message = email.message_from_bytes(data, policy=policy.default)
+    assert message["Bcc"] is None and message.get_all("Subject") == [f"Confirm your subscription to {title}".strip()]
+    head = data.split(b"\r\n\r\n")[0]
+    assert head.isascii() and all(len(line) <= 78 for line in head.split(b"\r\n"))
