@@ -6,6 +6,7 @@ SQLAlchemy rows) never leave their module; stages talk in these.
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -159,8 +160,11 @@ class RenderedDigest:
 
     @property
     def size(self) -> int:
-        """Bytes of HTML, the part Gmail clips beyond 102 KB."""
-        return len(self.html.encode("utf-8"))
+        """Bytes of the HTML part as it is sent (quoted-printable, CRLF line ends), the part
+        Gmail clips beyond 102 KB. Escapes make it bigger than the HTML: an "=" takes 3
+        bytes, an "é" 6."""
+        encoded = binascii.b2a_qp(self.html.replace("\r\n", "\n").encode("utf-8"), istext=True)
+        return len(encoded) + encoded.count(b"\n")
 
 
 class SubscriberStatus(StrEnum):

@@ -15,7 +15,7 @@ import secrets
 import textwrap
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -115,15 +115,13 @@ def render_digest(
         text = env.get_template("digest.txt.j2").render(context)
     except jinja2.TemplateError as exc:
         raise RenderError(f"template error: {_one_line(exc)}") from None
-    inlined = inline_css(raw_html)
-    warnings = []
-    size = len(inlined.encode("utf-8"))
-    if size > CLIP_WARN_BYTES:
-        warnings.append(f"the HTML is {size / 1024:.0f} KB; Gmail clips messages over 102 KB")
-        log.warning("digest %s: %s", digest.issue_id, warnings[-1])
-    return RenderedDigest(
-        digest=digest, subject=subject, html=inlined, text=text, markers=markers, warnings=tuple(warnings)
-    )
+    rendered = RenderedDigest(digest=digest, subject=subject, html=inline_css(raw_html), text=text, markers=markers)
+    size = rendered.size
+    if size <= CLIP_WARN_BYTES:
+        return rendered
+    warning = f"the HTML part is {size / 1024:.0f} KB as sent; Gmail clips messages over 102 KB"
+    log.warning("digest %s: %s", digest.issue_id, warning)
+    return replace(rendered, warnings=(warning,))
 
 
 def inline_css(raw_html: str) -> str:

@@ -173,6 +173,18 @@ def test_size_warning_above_100_kb():
     assert not render_digest(make_digest(2)).warnings
 
 
+def test_the_size_warning_measures_the_html_part_as_sent():
+    # Accented text: each "é" is 2 bytes of UTF-8 and 6 of quoted-printable.
+    sentences = ("Café crème à la française, déjà vu. " * 10,)
+    rendered = render_digest(make_digest(58, sentences=sentences, max_items=58))
+    message = MessageFactory(rendered, sender="d@example.org").build(
+        Recipient(email="a@example.org", unsubscribe_url="https://e.org/u?t=1")
+    )
+    html_part = message.split(b"--=_digest_")[2].partition(b"\r\n\r\n")[2]
+    assert len(rendered.html.encode("utf-8")) < CLIP_WARN_BYTES < len(html_part)
+    assert rendered.size >= len(html_part) - 1024 and any("Gmail clips" in w for w in rendered.warnings)
+
+
 def parse(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)
 
