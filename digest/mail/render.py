@@ -130,6 +130,10 @@ def inline_css(raw_html: str) -> str:
         disable_validation=True,
         strip_important=False,  # the @media overrides need their !important
         remove_classes=False,
+        # premailer copies a CSS width or height into the attribute as it is (height:auto
+        # became height="auto"), where only whole pixels are valid; the templates write
+        # the widths Outlook needs themselves.
+        disable_basic_attributes=["width", "height"],
         allow_network=False,
         cssutils_logging_level=logging.CRITICAL,
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from digest.mail.compose import compose
 from digest.mail.message import MessageFactory, Recipient
 from digest.mail.render import (
     SUBJECT_MAX,
+    inline_css,
     make_subject,
     personal_fields,
     personalise,
@@ -187,6 +189,21 @@ def test_the_email_declares_light_and_dark_schemes_and_styles_the_dark_one():
 
 
 # In this issue, the lead, sections
+
+
+STORIES = [summary(i) for i in range(3)]
+
+
+def test_no_width_or_height_attribute_is_anything_but_a_whole_number_of_pixels():
+    # premailer copies a CSS width or height into an attribute: img { height: auto } made height="auto".
+    pictured = [replace(s, article=replace(s.article, image=f"https://e.org/{i}.png")) for i, s in enumerate(STORIES)]
+    root = document(render_digest(compose(pictured, list_name="d", title="D", day=DAY, show_images=True)).html)
+    assert root.xpath("//img")
+    sizes = [(e.tag, e.get(name)) for e in root.iter("img", "table", "td") for name in ("width", "height")]
+    assert all(value.isdigit() or (tag, value) == ("table", "100%") for tag, value in sizes if value is not None)
+    snippet = document(inline_css('<style>img { height: auto; width: 50% }</style><p><img src="x" width="40"></p>'))
+    [image] = snippet.xpath("//img")
+    assert (image.get("width"), image.get("height")) == ("40", None)
 
 
 def test_in_this_issue_links_to_every_story_in_order():
