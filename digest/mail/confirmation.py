@@ -9,15 +9,16 @@ text then HTML, UTF-8, quoted-printable, CRLF.
 from __future__ import annotations
 
 import functools
+import time
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
-from email.utils import formatdate, make_msgid
+from email.utils import make_msgid
 
 import jinja2
 
 from digest.config import TEMPLATES_DIR
-from digest.mail.message import unstructured
+from digest.mail.message import header_date, unstructured
 from digest.mail.render import clean
 from digest.subscribers import mailbox_parts
 
@@ -55,7 +56,7 @@ def confirmation_message(
     # An Address, not the setting's text: a name with a comma is then quoted, not a second mailbox.
     message["From"] = Address(sender_name, addr_spec=sender_address)
     message["To"] = to
-    message["Date"] = formatdate(usegmt=True)
+    message["Date"] = header_date(int(time.time()))
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")

@@ -20,8 +20,9 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.header import Header
-from email.utils import formatdate
+from email.utils import format_datetime
 from urllib.parse import quote
 
 from digest.errors import DigestError, SubscriberError
@@ -141,7 +142,7 @@ class MessageFactory:
         # registry costs about a millisecond a message, this a few microseconds.
         lines = [
             f"To: {_mailbox(fields['name'], address.email, header='To', checked=True)}",
-            f"Date: {_date(int(time.time()))}",
+            f"Date: {header_date(int(time.time()))}",
             f"Message-ID: {self._proof_id() if self.proof else self._message_id(address.key)}",
         ]
         links = (_ascii_url(fields["unsubscribe_url"]), _mailto(recipient.unsubscribe_mailto))
@@ -341,9 +342,10 @@ _relaxed_shared = functools.lru_cache(maxsize=8)(relaxed_line)
 
 
 @functools.lru_cache(maxsize=2)
-def _date(second: int) -> str:
-    """The Date header's value for this second (the messages of a second share it)."""
-    return formatdate(second, usegmt=True)
+def header_date(second: int) -> str:
+    """The Date header's value for this second (the messages of a second share it), in UTC
+    written +0000: "GMT" is an obsolete zone (RFC 5322 section 4.3)."""
+    return format_datetime(datetime.fromtimestamp(second, UTC))
 
 
 def _ascii_url(url: str) -> str:

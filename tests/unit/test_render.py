@@ -373,3 +373,15 @@ def test_the_list_unsubscribe_mailto_goes_out_as_ascii_on_a_line_that_fits():
     assert parse(raw)["List-Unsubscribe"] == "<mailto:d%C3%A9sinscription@example.org?subject=unsubscribe>"
     long = factory.build(Recipient(email="a@example.org", unsubscribe_mailto="mailto:u@e.org?subject=" + "x" * 1200))
     assert all(len(line) <= 998 for line in long.split(b"\r\n"))
+
+
+def test_the_date_header_gives_utc_as_plus_0000_not_the_obsolete_gmt():
+    from digest.mail.confirmation import confirmation_message
+
+    digest = MessageFactory(render_digest(make_digest(1)), sender="d@example.org").build(Recipient("a@example.org"))
+    _, confirmation = confirmation_message(
+        sender="d@example.org", to="a@example.org", list_title="D", confirm_url="https://e.org/c", hours=1
+    )
+    for raw in (digest, confirmation):
+        [date] = re.findall(rb"\r\nDate: ([^\r]*)\r\n", b"\r\n" + raw.partition(b"\r\n\r\n")[0] + b"\r\n")
+        assert re.fullmatch(rb"[A-Z][a-z]{2}, \d\d? [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000", date), date
