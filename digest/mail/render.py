@@ -36,6 +36,7 @@ SUBJECT_MAX = 80  # characters; longer subjects are cut in the inbox list and re
 PERSONAL_FIELDS = ("greeting", "name", "email", "unsubscribe_url", "view_url")
 CLIP_WARN_BYTES = 100 * 1024  # Gmail clips HTML beyond about 102 KB
 TEXT_WIDTH = 72
+UNTITLED = "(untitled)"  # a story whose headline is blank or invisible, in the subject as in the body
 
 # Controls and line separators become a space; format characters (bidi controls,
 # zero-width ones) are removed by category in digest.text.
@@ -207,7 +208,7 @@ def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT, from_name: 
     values: dict[str, object] = {
         "list": title,
         "date": f"{digest.day.day} {digest.day:%b %Y}",
-        "top": clean(digest.items[0].article.title) if digest.items else "no new articles",
+        "top": (clean(digest.items[0].article.title) or UNTITLED) if digest.items else "no new articles",
         "count": len(digest.items),
         "others": others,
         "more": f" (+{others} more)" if others > 0 else "",
@@ -355,7 +356,7 @@ def _item_view(item: DigestItem, *, anchor: str) -> _ItemView:
         meta.append(f"{article.published.day} {article.published:%b %Y}")
     meta.append(f"{item.reading_minutes} min read")
     return _ItemView(
-        title=clean(article.title) or "(untitled)",
+        title=clean(article.title) or UNTITLED,
         url=safe_url(article.url),
         meta_parts=tuple(m for m in meta if m),
         image=safe_url(article.image),

@@ -4,6 +4,7 @@ import email
 import email.policy
 import functools
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -385,3 +386,13 @@ def test_the_date_header_gives_utc_as_plus_0000_not_the_obsolete_gmt():
     for raw in (digest, confirmation):
         [date] = re.findall(rb"\r\nDate: ([^\r]*)\r\n", b"\r\n" + raw.partition(b"\r\n\r\n")[0] + b"\r\n")
         assert re.fullmatch(rb"[A-Z][a-z]{2}, \d\d? [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000", date), date
+
+
+@pytest.mark.parametrize("headline", ["", "\u200b", " \u200b\u2060 ", "\x00\u200f"])
+def test_a_blank_lead_headline_is_untitled_in_the_subject_as_in_the_body(headline):
+    digest = make_digest(2, title="")
+    lead = digest.items[0]
+    digest = replace(digest, items=(replace(lead, article=replace(lead.article, title=headline)), *digest.items[1:]))
+    rendered = render_digest(digest)
+    assert rendered.subject.endswith(": (untitled) (+1 more)"), rendered.subject
+    assert "(untitled)" in rendered.text
