@@ -645,17 +645,15 @@ def _check_mailto(value: str, where: str) -> None:
 
 
 def _check_reader_links(entry: ListSettings, web: WebSettings) -> None:
-    """A list's links as mail beyond the capture server carries them: on a host readers can
-    reach, and the unsubscribe link https (RFC 8058 one-click unsubscribe needs it)."""
-    from urllib.parse import urlsplit
+    """A list's links as mail beyond the capture server carries them: never to this
+    machine, which no reader's browser reaches (a link that is only http, or on a private
+    network, is the operator's call: `reader_link_warnings` names it at each send)."""
+    from digest.urls import is_loopback_host
 
-    from digest.urls import is_public_host
-
-    derived = {"unsubscribe_url": _UNSUBSCRIBE_ROUTE, "view_url": _VIEW_ROUTE}
-    for key, route in derived.items():
+    for key, route in {"unsubscribe_url": _UNSUBSCRIBE_ROUTE, "view_url": _VIEW_ROUTE}.items():
         url = getattr(entry, key)
-        if not url:
-            continue  # no such link in the messages
+        if not url or not is_loopback_host(_hostname(url)):
+            continue
         if url == f"{web.public_url}{route}":  # the list's default: the web service's route
             if not web.base_url:
                 raise ConfigError(
@@ -665,20 +663,40 @@ def _check_reader_links(entry: ListSettings, web: WebSettings) -> None:
             where, shown = "web.base_url", web.base_url
         else:
             where, shown = f"lists.{entry.name}.{key}", url[:80]
-        try:
-            host = urlsplit(url).hostname or ""
-        except ValueError:  # an unclosed IPv6 bracket
-            host = ""
-        if key == "unsubscribe_url" and not url.lower().startswith("https:"):
-            raise ConfigError(
-                f"{where}: {shown} is not https; mail sent through an SMTP server needs an https unsubscribe link "
-                "(RFC 8058)"
+        raise ConfigError(
+            f"{where}: {shown} is on this machine, which readers of mail sent through an SMTP server cannot reach"
+        )
+
+
+def reader_link_warnings(entry: ListSettings) -> list[str]:
+    """What may keep readers from a list's links: an unsubscribe link that is not https
+    (RFC 8058 one-click, which Gmail and Yahoo want of bulk mail, needs it), a link on a
+    private network (only readers on it can follow it)."""
+    from digest.urls import is_public_host
+
+    warnings = []
+    if entry.unsubscribe_url and not entry.unsubscribe_url.lower().startswith("https:"):
+        warnings.append(
+            f"list {entry.name}: its unsubscribe link {entry.unsubscribe_url[:80]} is not https, so mail carries no "
+            "one-click unsubscribe (RFC 8058), which large mailbox providers want of bulk mail"
+        )
+    for key in ("unsubscribe_url", "view_url"):
+        url = getattr(entry, key)
+        if url and not is_public_host(_hostname(url)):
+            warnings.append(
+                f"list {entry.name}: its {key} {url[:80]} is on a private or local network: only readers on it "
+                "can follow it"
             )
-        if not is_public_host(host):
-            raise ConfigError(
-                f"{where}: {shown} is on a local or private host, which readers of mail sent through an "
-                "SMTP server cannot reach"
-            )
+    return warnings
+
+
+def _hostname(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # an unclosed IPv6 bracket
+        return ""
 
 
 def _check_mailbox(value: str, where: str) -> None:

@@ -52,6 +52,17 @@ def is_http_url(url: str) -> bool:
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether `host` (a URL's hostname) is this machine: localhost or a loopback address."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def is_public_host(host: str) -> bool:
     """Whether people elsewhere on the internet could reach `host` (a URL's hostname): not
     a loopback, private or link-local address, nor localhost, a name with no dot or one

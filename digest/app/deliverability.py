@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.config import DkimSettings, ListSettings, Settings
+from digest.config import DkimSettings, ListSettings, Settings, reader_link_warnings
 from digest.errors import ConfigError
 from digest.mail.dkim import (
     DkimError,
@@ -131,7 +131,9 @@ def alignment_warnings(settings: Settings, lists: list[ListSettings] | None = No
 
 
 def warn_alignment(settings: Settings, chosen: ListSettings) -> None:
-    for warning in alignment_warnings(settings, [chosen]):
+    """Log what may cost the list's mail its delivery or its readers their links."""
+    links = reader_link_warnings(chosen) if settings.smtp.host else []
+    for warning in [*alignment_warnings(settings, [chosen]), *links]:
         log.warning("%s", warning)
 
 

@@ -121,28 +121,17 @@ POSTAL = {"postal_address": "1 Main St"}
     ("web", "links", "message"),
     [
         ({}, {}, "web.base_url: required when sending through an SMTP server"),
-        ({"base_url": "http://news.example.org"}, {}, "web.base_url: http://news.example.org is not https"),
-        ({"base_url": "https://127.0.0.1"}, {}, "web.base_url: https://127.0.0.1 is on a local"),
-        ({"base_url": "https://10.0.0.5"}, {}, "web.base_url: https://10.0.0.5 is on a local"),
-        ({"base_url": "https://intranet:8443"}, {}, "web.base_url: https://intranet:8443 is on a local"),
-        (
-            {},
-            {"unsubscribe_url": "http://e.org/u?t={token}"},
-            "lists.news.unsubscribe_url: http://e.org/u?t={token} is not https",
-        ),
+        ({"base_url": "https://127.0.0.1"}, {}, "web.base_url: https://127.0.0.1 is on this machine"),
+        ({"base_url": "http://localhost:8080"}, {}, "web.base_url: http://localhost:8080 is on this machine"),
         (
             PUBLIC_WEB,
             {"unsubscribe_url": "https://localhost/u?t={token}"},
-            "lists.news.unsubscribe_url: https://localhost/u?t={token} is on",
+            "lists.news.unsubscribe_url: https://localhost/u?t={token} is on this machine",
         ),
-        (
-            PUBLIC_WEB,
-            {"view_url": "http://192.168.1.2/i/{issue}"},
-            "lists.news.view_url: http://192.168.1.2/i/{issue} is on",
-        ),
+        (PUBLIC_WEB, {"view_url": "http://[::1]/i/{issue}"}, "lists.news.view_url: http://[::1]/i/{issue} is on"),
     ],
 )
-def test_a_list_sending_through_an_smtp_server_needs_links_readers_can_reach(web, links, message):
+def test_a_list_sending_through_an_smtp_server_needs_links_off_this_machine(web, links, message):
     lists = {"news": {**POSTAL, **links}}
     with pytest.raises(ConfigError) as error:
         parse_settings({"smtp": {"host": "smtp.example.org"}, "web": web, "lists": lists}, base_dir=Path("/cfg"))
@@ -152,17 +141,26 @@ def test_a_list_sending_through_an_smtp_server_needs_links_readers_can_reach(web
 
 
 @pytest.mark.parametrize(
-    ("web", "links"),
+    ("web", "links", "warnings"),
     [
-        (PUBLIC_WEB, {}),
-        ({}, {"unsubscribe_url": "https://e.org/u?t={token}", "view_url": "http://e.org/i/{issue}"}),
-        ({}, {"unsubscribe_url": "", "view_url": ""}),
+        (PUBLIC_WEB, {}, []),
+        ({}, {"unsubscribe_url": "https://e.org/u?t={token}", "view_url": "http://e.org/i/{issue}"}, []),
+        ({}, {"unsubscribe_url": "", "view_url": ""}, []),
+        ({"base_url": "http://news.example.org"}, {}, ["is not https"]),
+        ({"base_url": "https://10.0.0.5"}, {}, ["unsubscribe_url https://10.0.0.5", "view_url https://10.0.0.5"]),
+        ({"base_url": "https://intranet:8443"}, {}, ["private or local network", "private or local network"]),
     ],
 )
-def test_links_readers_can_reach_may_go_through_an_smtp_server(web, links):
+def test_links_off_this_machine_may_go_through_an_smtp_server_with_a_warning_where_readers_may_not_follow(
+    web, links, warnings
+):
+    from digest.config import reader_link_warnings
+
     lists = {"news": {**POSTAL, **links}}
     settings = parse_settings({"smtp": {"host": "smtp.example.org"}, "web": web, "lists": lists}, base_dir=Path("/cfg"))
     assert settings.list("news").postal_address == "1 Main St"
+    found = reader_link_warnings(settings.list("news"))
+    assert len(found) == len(warnings) and all(w in f for w, f in zip(warnings, found, strict=True)), found
 
 
 def test_the_demo_has_a_fictional_postal_address_and_may_send_through_a_server():
