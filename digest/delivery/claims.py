@@ -85,7 +85,7 @@ class Claims:
 
     async def next(self) -> Claim | None:
         while True:
-            low = max(1, self.run.options.connections)
+            low = self._ahead()
             if len(self.queue) <= low and not self.exhausted and self._refill is None and not self.run.stop:
                 self._refill = asyncio.ensure_future(self._claim_more())
             if self.queue:
@@ -101,7 +101,7 @@ class Claims:
             pace = run.limiter.rate if run.limiter.rate > 0 else run.limiter.observed()
             connections = max(1, options.connections)
             size = int(pace * self.AHEAD) if pace > 0 else connections * 8
-            size = max(connections, min(options.batch, size))
+            size = max(self._ahead(), min(options.batch, size))
             started = time.monotonic()
             claims = await run.patiently(
                 "claiming deliveries",
@@ -126,6 +126,14 @@ class Claims:
             self.exhausted = True
         finally:
             self._refill = None
+
+    def _ahead(self) -> int:
+        """Claims kept ready: one per connection, but under a set rate no more than it sends
+        in AHEAD seconds, so a reader who leaves is not already claimed for long (a slow
+        list held 8 claims, 16 s at one message every 2 s)."""
+        connections = max(1, self.run.options.connections)
+        rate = self.run.limiter.rate
+        return min(connections, max(1, int(rate * self.AHEAD))) if rate > 0 else connections
 
     def holds(self, subscriber_id: int) -> bool:
         """True while the claim has enough lease left to start a message."""

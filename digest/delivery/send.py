@@ -302,6 +302,13 @@ async def _worker(
     signing: Signing | None = None,
 ) -> None:
     while not run.stop and not run.server_down:
+        # Under a set rate the next message's turn comes before its claim is taken: a worker
+        # waiting its turn with a claim in hand would keep a reader who leaves meanwhile owed.
+        paced = run.limiter.rate > 0
+        if paced:
+            await run.limiter.wait(until=run.ending)
+            if run.stop or run.server_down:
+                return
         claim = await claims.next()
         if claim is None:
             return
@@ -310,7 +317,13 @@ async def _worker(
         if claims.holds(sid):  # else its lease could not be renewed in time: the row may be someone else's
             try:
                 result = await _deliver_one(
-                    claim, run, transport, may_send=_may_send(claims, run, sid), envelope=envelope, signing=signing
+                    claim,
+                    run,
+                    transport,
+                    may_send=_may_send(claims, run, sid),
+                    envelope=envelope,
+                    signing=signing,
+                    paced=paced,
                 )
             except Exception as exc:  # noqa: BLE001 -- raised again once the run has ended
                 # The other workers finish the messages they have and every outcome is
@@ -335,11 +348,13 @@ async def _deliver_one(
     may_send: Callable[[], bool],
     envelope: Callable[[int], str] | None = None,
     signing: Signing | None = None,
+    paced: bool = False,
 ) -> DeliveryResult | None:
     """The message's outcome, or None when it was not sent because the run is stopping
     or the claim is no longer safely held. `envelope` gives the envelope sender of a
     reader's copy (their bounce address); by default it is the list's sender. With
-    `signing`, the message's signatures are made on one of its threads."""
+    `signing`, the message's signatures are made on one of its threads. `paced`: its
+    first try's turn under the rate was taken already."""
     subscriber = claim.subscriber
     message = await _message(claim, run, envelope=envelope, signing=signing)
     if isinstance(message, DeliveryResult):
@@ -347,7 +362,8 @@ async def _deliver_one(
     outcome = Outcome(DeliveryStatus.DEFERRED)
     tries = throttles = 0
     while tries < run.options.attempts:
-        await run.limiter.wait(until=run.ending)
+        if tries or throttles or not paced:
+            await run.limiter.wait(until=run.ending)
         if not may_send() or run.server_down:
             return None
         answer = await _send(transport, message, run, may_send=may_send)

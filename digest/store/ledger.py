@@ -70,45 +70,49 @@ class LedgerMixin(StoreBase):
                 limit = min(limit, hourly_cap - self._hourly_used(conn, issue_id, now=now))
                 if limit <= 0:
                     return []
-            attempts = {
-                r.subscriber_id: r.attempts
-                for r in conn.execute(
-                    self._claim_statement(
-                        issue_id,
-                        limit=limit,
-                        lease=lease,
-                        now=now,
-                        owner=owner,
-                        subscribers=subscribers,
-                        deferred_due=deferred_due,
+            while True:
+                attempts = {
+                    r.subscriber_id: r.attempts
+                    for r in conn.execute(
+                        self._claim_statement(
+                            issue_id,
+                            limit=limit,
+                            lease=lease,
+                            now=now,
+                            owner=owner,
+                            subscribers=subscribers,
+                            deferred_due=deferred_due,
+                        )
                     )
+                }
+                if not attempts:
+                    return []
+                rows = (
+                    conn.execute(
+                        sa.select(*SUBSCRIBER_COLUMNS)
+                        .where(subscribers_table.c.id.in_(list(attempts)))
+                        .order_by(subscribers_table.c.id)
+                    )
+                    .mappings()
+                    .all()
                 )
-            }
-            if not attempts:
-                return []
-            rows = (
-                conn.execute(
-                    sa.select(*SUBSCRIBER_COLUMNS)
-                    .where(subscribers_table.c.id.in_(list(attempts)))
-                    .order_by(subscribers_table.c.id)
-                )
-                .mappings()
-                .all()
-            )
-            # A reader who left (or bounced) since the run began gets nothing more: their row
-            # is skipped here, as skip_inactive does at the start of a run.
-            left = [r["id"] for r in rows if r["status"] != SubscriberStatus.ACTIVE.value]
-            if left:
-                conn.execute(
-                    sa.update(deliveries_table)
-                    .where(deliveries_table.c.issue_id == issue_id, deliveries_table.c.subscriber_id.in_(left))
-                    .values(status=DeliveryStatus.SKIPPED.value, updated_at=now)
-                )
-        return [
-            Claim(subscriber=subscriber_from_row(r), attempts=attempts[r["id"]])
-            for r in rows
-            if r["status"] == SubscriberStatus.ACTIVE.value
-        ]
+                # A reader who left (or bounced) since the run began gets nothing more: their row
+                # is skipped here, as skip_inactive does at the start of a run.
+                left = [r["id"] for r in rows if r["status"] != SubscriberStatus.ACTIVE.value]
+                if left:
+                    conn.execute(
+                        sa.update(deliveries_table)
+                        .where(deliveries_table.c.issue_id == issue_id, deliveries_table.c.subscriber_id.in_(left))
+                        .values(status=DeliveryStatus.SKIPPED.value, updated_at=now)
+                    )
+                claimed = [
+                    Claim(subscriber=subscriber_from_row(r), attempts=attempts[r["id"]])
+                    for r in rows
+                    if r["status"] == SubscriberStatus.ACTIVE.value
+                ]
+                # A batch of readers who all left is no end of the ledger: claim the next one.
+                if claimed or not left:
+                    return claimed
 
     def hourly_used(self, issue_id: str, *, now: datetime) -> int:
         """What the hourly cap counts: messages sent in the hour before `now` (any issue),

@@ -320,3 +320,45 @@ def test_a_claim_whose_reader_was_removed_is_dropped_without_counting_it_taken(s
     removed = set(ids) - present
     claims.renewed(set(present), ids, until=2e12, removed=removed)
     assert run.lost == 0 and claims.unsent == present
+
+
+def test_a_claim_passes_over_a_batch_of_readers_who_all_left(store):
+    """Readers who left mid-send are skipped as they are claimed; a claim whose whole batch
+    left takes the next batch instead of answering "nothing left", which ended the send
+    with active readers still owed."""
+    emails = subscribe(store, 30)
+    issue_id = save_issue(store).rendered.digest.issue_id
+    for email_address in emails[:10]:
+        store.set_subscriber_status("daily", email_address, SubscriberStatus.UNSUBSCRIBED, at=NOW)
+    claims = store.claim(issue_id, limit=10, lease=60, now=NOW, owner="a")
+    assert [c.subscriber.email for c in claims] == emails[10:20]
+    totals = store.ledger_totals(issue_id)
+    assert (totals[DeliveryStatus.SKIPPED], totals[DeliveryStatus.SENDING], totals[DeliveryStatus.PENDING]) == (
+        10,
+        10,
+        10,
+    )
+
+
+async def test_a_slow_list_claims_only_what_it_sends_in_a_few_seconds(store, smtp_server):
+    """At one message a second with 8 connections, the rows claimed ahead stay a few
+    seconds' worth: a reader who unsubscribes meanwhile is skipped, not already claimed
+    (8 or more claims, many seconds of sending, before)."""
+    from digest.delivery.options import Stop
+
+    subscribe(store, 12)
+    issue = save_issue(store)
+    issue_id = issue.rendered.digest.issue_id
+    stop = Stop()
+    claimed: list[int] = []
+
+    async def watch() -> None:
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            claimed.append(store.ledger_totals(issue_id)[DeliveryStatus.SENDING])
+        stop.request("enough")
+
+    watcher = asyncio.ensure_future(watch())
+    await send(store, issue, smtp_server, DeliveryOptions(connections=8, rate=1, batch=500), stop=stop)
+    await watcher
+    assert max(claimed) <= 4, claimed
