@@ -179,7 +179,7 @@ async def deliver_issue(
             released=released,
             elsewhere=elsewhere,
             lost=run.lost,
-            next_due=None if complete else store.next_due(issue_id),
+            next_due=None if complete else store.next_due(issue_id, deferred_only=True),
             last_deferral=ledger.last_deferral,
             last_failure=ledger.last_failure,
         )

@@ -383,8 +383,9 @@ class LedgerMixin(StoreBase):
         totals.update({DeliveryStatus(status): count for status, count in rows})
         return totals
 
-    def next_due(self, issue_id: str) -> datetime | None:
-        """When the earliest still-owed delivery becomes claimable, or None if nothing is owed."""
+    def next_due(self, issue_id: str, *, deferred_only: bool = False) -> datetime | None:
+        """When the earliest still-owed delivery (deferred one, with `deferred_only`)
+        becomes claimable, or None if nothing is owed."""
         d = deliveries_table
         when = sa.case(
             (
@@ -396,7 +397,10 @@ class LedgerMixin(StoreBase):
         )
         with self.engine.connect() as conn:
             value = conn.execute(
-                sa.select(sa.func.min(when)).where(d.c.issue_id == issue_id, d.c.status.in_([s.value for s in OWED]))
+                sa.select(sa.func.min(when)).where(
+                    d.c.issue_id == issue_id,
+                    d.c.status.in_([DeliveryStatus.DEFERRED.value] if deferred_only else [s.value for s in OWED]),
+                )
             ).scalar()
         return aware(value) if not isinstance(value, str) else aware(datetime.fromisoformat(value))
 

@@ -362,3 +362,18 @@ async def test_a_slow_list_claims_only_what_it_sends_in_a_few_seconds(store, smt
     await send(store, issue, smtp_server, DeliveryOptions(connections=8, rate=1, batch=500), stop=stop)
     await watcher
     assert max(claimed) <= 4, claimed
+
+
+def test_the_next_try_of_deferred_deliveries_is_their_own_due_time_not_the_pending_ones(store):
+    from datetime import timedelta
+
+    from digest.models import DeliveryResult
+
+    subscribe(store, 3)
+    issue_id = save_issue(store).rendered.digest.issue_id
+    claims = store.claim(issue_id, limit=1, lease=60, now=NOW, owner="a")
+    store.record(
+        issue_id, [DeliveryResult(claims[0].subscriber.id, DeliveryStatus.DEFERRED, 421, "later", 300)], now=NOW
+    )
+    assert store.next_due(issue_id, deferred_only=True) == NOW + timedelta(seconds=300)
+    assert store.next_due(issue_id) < NOW  # two still pending: due now
