@@ -17,10 +17,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -302,26 +304,61 @@ def process_paths(
     told of every change it made)."""
     intake = Intake(settings, store=store)
     report = IntakeReport()
-    for path, maildir, problem in message_files(paths):
-        try:
-            if problem:
-                handled = Handled(Outcome.MALFORMED, detail=problem)
-            elif path.stat().st_size > MAX_MESSAGE:
-                handled = Handled(Outcome.MALFORMED, detail=f"over {MAX_MESSAGE // (1024 * 1024)} MiB")
-            else:
-                handled = intake.handle(path.read_bytes())
-        except OSError as exc:
-            handled = Handled(Outcome.MALFORMED, detail=f"cannot read: {exc.strerror or exc}")
-        handled = Handled(handled.outcome, handled.changes, handled.detail, str(path))
-        report.add(handled)
-        if on_handled is not None:
-            on_handled(handled)
-        if maildir:
-            try:
-                mark_seen(path)
-            except OSError as exc:
-                log.warning("%s: cannot mark it seen: %s", path, exc.strerror or exc)
+    for top in paths:
+        with _reading_alone(top):
+            for path, maildir, problem in message_files([top]):
+                _process_one(intake, report, path, maildir=maildir, problem=problem, on_handled=on_handled)
     return report
+
+
+@contextmanager
+def _reading_alone(path: Path) -> Iterator[None]:
+    """Hold the Maildir's lock while its messages are read and marked seen: a second run
+    started meanwhile (the next cron tick) waits, then finds them seen, instead of
+    counting each soft bounce twice."""
+    if not (path.is_dir() and (path / "new").is_dir() and (path / "cur").is_dir()):
+        yield
+        return
+    try:
+        lock = (path / ".digest-bounces.lock").open("a")
+    except OSError as exc:
+        log.warning("%s: cannot take its lock (%s); reading it anyway", path, exc.strerror or exc)
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _process_one(
+    intake: Intake,
+    report: IntakeReport,
+    path: Path,
+    *,
+    maildir: bool,
+    problem: str,
+    on_handled: Callable[[Handled], None] | None,
+) -> None:
+    if maildir and not path.exists():
+        return  # marked seen by a run before this one
+    try:
+        if problem:
+            handled = Handled(Outcome.MALFORMED, detail=problem)
+        elif path.stat().st_size > MAX_MESSAGE:
+            handled = Handled(Outcome.MALFORMED, detail=f"over {MAX_MESSAGE // (1024 * 1024)} MiB")
+        else:
+            handled = intake.handle(path.read_bytes())
+    except OSError as exc:
+        handled = Handled(Outcome.MALFORMED, detail=f"cannot read: {exc.strerror or exc}")
+    handled = Handled(handled.outcome, handled.changes, handled.detail, str(path))
+    report.add(handled)
+    if on_handled is not None:
+        on_handled(handled)
+    if maildir:
+        try:
+            mark_seen(path)
+        except OSError as exc:
+            log.warning("%s: cannot mark it seen: %s", path, exc.strerror or exc)
 
 
 # ---------------------------------------------------------------- the operator's way back

@@ -674,3 +674,41 @@ async def test_a_request_to_the_list_unsubscribe_mailto_address_unsubscribes_its
     )
     assert Intake(settings, store=store).handle(forged).outcome is Outcome.FORGED
     assert status_of(store, "reader4@example.org") is SubscriberStatus.ACTIVE
+
+
+def test_runs_over_one_maildir_at_once_count_each_soft_bounce_once(sqlite_store, tmp_path):
+    """Three `bounces process` runs over one Maildir at the same time (a cron tick while the
+    last run still reads): each delay warning counts once, so nobody reaches the limit."""
+    import threading
+
+    from digest.app.bounces import process_paths
+
+    emails = subscribe(sqlite_store, 60)
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for n, email_address in enumerate(emails):
+        (maildir / "new" / f"{n}.M{n}P1Q{n}.mx").write_bytes(
+            dsn("bounces@example.org", email_address, status="4.2.2", action="delayed")
+        )
+    settings = settings_for(sqlite_store)  # soft_bounce_limit 2
+    reports, errors = [], []
+
+    def run() -> None:
+        try:
+            with Store(sqlite_store.url) as store:
+                reports.append(process_paths(settings, [maildir], store=store))
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert sum(r.messages for r in reports) == 60
+    assert all(status_of(sqlite_store, e) is SubscriberStatus.ACTIVE for e in emails)
+    assert all(
+        sum(1 for ev in history(sqlite_store, e) if ev.change is SubscriberChange.SOFT_BOUNCE) == 1 for e in emails
+    )
