@@ -55,13 +55,14 @@ def confirmation_message(
     message = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
     # An Address, not the setting's text: a name with a comma is then quoted, not a second mailbox.
     message["From"] = Address(sender_name, addr_spec=sender_address)
-    message["To"] = to
     message["Date"] = header_date(int(time.time()))
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    # Written by hand: the email package would decode a title that looks like an RFC 2047
-    # encoded word ("=?utf-8?q?=0D=0ABcc:...?=") and write what it stands for.
+    # Written by hand: the email package would decode a title or an address that looks like
+    # an RFC 2047 encoded word ("=?utf-8?q?=0D=0ABcc:...?=") and write what it stands for,
+    # or refuse the address. The address is one the address rule has let in.
     subject = unstructured(f"Confirm your subscription to {title}", header="Subject")
-    return envelope_from, f"Subject: {subject}\r\n".encode() + message.as_bytes()
+    head = f"Subject: {subject}\r\nTo: {to}\r\n".encode()
+    return envelope_from, head + message.as_bytes()

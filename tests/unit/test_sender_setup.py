@@ -149,3 +149,16 @@ def test_the_confirmation_subject_carries_the_list_title_literally(title):
     assert message["Bcc"] is None and message.get_all("Subject") == [f"Confirm your subscription to {title}".strip()]
     head = data.split(b"\r\n\r\n")[0]
     assert head.isascii() and all(len(line) <= 78 for line in head.split(b"\r\n"))
+
+
+@pytest.mark.parametrize(
+    "to", ["=?utf-8?q?x?=@example.org", "=?utf-8?q?victim=40bank.example?=@evil.example", "ana@example.net"]
+)
+def test_the_confirmation_is_addressed_to_the_address_as_written(to):
+    """An address the rule lets in that looks like an encoded word is written as it is: the
+    email package decoded it (showing another address) or refused it."""
+    _, data = confirmation_message(
+        sender="D <d@example.org>", to=to, list_title="The Daily", confirm_url="https://x/c", hours=48
+    )
+    head = data.split(b"\r\n\r\n")[0].decode()
+    assert f"\r\nTo: {to}\r\n" in f"\r\n{head}\r\n" and head.count("\r\nTo:") == 1
