@@ -36,7 +36,7 @@ def pending_articles(settings: Settings, list_settings: ListSettings, *, store: 
     sources = [s.name for s in settings.sources_for(list_settings.name)]
     limit = list_settings.max_items + _SLACK
     found: dict[int, StoredArticle] = {}
-    for source in sources or [None]:
+    for source in sources or [""]:
         for unsent in store.unsent_articles(
             list_settings.name, sources=[source] if source else None, limit=limit, newest_first=True
         ):

@@ -168,10 +168,15 @@ def newest(entries: Sequence[FeedEntry], count: int) -> Sequence[FeedEntry]:
     feed's first, as most feeds list their newest first."""
     if len(entries) <= count:
         return entries
-    if any(e.published is None for e in entries):
+    dates = [e.published for e in entries]
+    if any(d is None for d in dates):
         return entries[:count]
-    chosen = set(sorted(range(len(entries)), key=lambda i: entries[i].published, reverse=True)[:count])
+    newest = sorted(range(len(entries)), key=lambda i: dates[i] or _NO_DATE, reverse=True)
+    chosen = set(newest[:count])
     return [e for i, e in enumerate(entries) if i in chosen]
+
+
+_NO_DATE = datetime.min.replace(tzinfo=UTC)
 
 
 # A feed's entries stop this long before the gather's deadline (at most), so that what

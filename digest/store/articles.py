@@ -77,7 +77,9 @@ class ArticlesMixin(StoreBase):
                             gathered_at=gathered_at,
                         )
                     )
-                    _add_source(conn, inserted.inserted_primary_key[0], article.source)
+                    key_row = inserted.inserted_primary_key
+                    if key_row is not None:
+                        _add_source(conn, key_row[0], article.source)
             except IntegrityError:  # a concurrent gather stored the same URL first
                 return False
         return True
