@@ -234,10 +234,15 @@ def compose_task(config: str | None, list_name: str, notes: list[app.SummaryNote
 
 @task(name="open-issue")
 @_timed
-def open_issue_task(config: str | None, list_name: str) -> str | None:
+def open_issue_task(config: str | None, list_name: str, *, settle: bool = True) -> str | None:
+    """The list's unfinished issue; with `settle`, its deferrals the next issue replaces are
+    given up first (`app.unfinished_issue`), else nothing is written (a dry run)."""
     settings = settings_for(config)
     with Store(settings.store.url) as store:
-        issue = app.unfinished_issue(settings, settings.list(list_name), store=store, now=datetime.now(UTC))
+        if settle:
+            issue = app.unfinished_issue(settings, settings.list(list_name), store=store, now=datetime.now(UTC))
+        else:
+            issue = store.open_issue(list_name)
     return issue.rendered.digest.issue_id if issue else None
 
 
@@ -510,7 +515,7 @@ class _Job:
     def run(self, chosen: ListSettings) -> dict | None:
         logger = get_run_logger()
         config, name = self.config, chosen.name
-        self.issue_id = issue_id = open_issue_task(config, name)
+        self.issue_id = issue_id = open_issue_task(config, name, settle=not self.dry_run)
         if issue_id is None:
             ids = pending_task(config, name)
             if len(ids) < self.min_new:

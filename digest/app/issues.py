@@ -137,7 +137,8 @@ def unfinished_issue(
 ) -> StoredIssue | None:
     """The list's unfinished issue, to resume; None when there is none, or when all it
     still owes are deferrals (a full mailbox, a server that keeps saying "later") that
-    have had `retry_days`, or that the next issue replaces: news is waiting for the list.
+    have had `retry_days`, or that the next issue replaces: articles gathered since the
+    issue was made wait for the list.
     Those are then given up (failed, each counted as a soft bounce) and the issue is
     complete, so one reader's mailbox never holds back everyone's next issue."""
     issue = store.open_issue(list_settings.name)
@@ -151,8 +152,8 @@ def unfinished_issue(
     delivery = settings.delivery
     expired = now - issue.created_at >= timedelta(days=delivery.retry_days)
     sources = [s.name for s in settings.sources_for(list_settings.name)]
-    # The issue's own articles count as unsent until it is complete.
-    news = store.count_unsent_articles(list_settings.name, sources=sources) > len(issue.rendered.digest.items)
+    # News: articles gathered since the issue was made (not the ones it left out).
+    news = store.count_unsent_articles(list_settings.name, sources=sources, gathered_after=issue.created_at) > 0
     if not expired and not news:
         return issue
     given_up = store.give_up_deferred(issue_id, now=now)

@@ -115,10 +115,15 @@ class ArticlesMixin(StoreBase):
         with self.engine.connect() as conn:
             return [_stored(row) for row in conn.execute(query).mappings()]
 
-    def count_unsent_articles(self, list_name: str, *, sources: Sequence[str] | None = None) -> int:
-        """How many stored articles (of `sources`, when given) are not yet sent to `list_name`."""
+    def count_unsent_articles(
+        self, list_name: str, *, sources: Sequence[str] | None = None, gathered_after: datetime | None = None
+    ) -> int:
+        """How many stored articles (of `sources`, when given; gathered after
+        `gathered_after`, when given) are not yet sent to `list_name`."""
         sent = sa.select(article_sends_table.c.article_id).where(article_sends_table.c.list_name == list_name)
         query = sa.select(sa.func.count()).select_from(articles_table).where(articles_table.c.id.not_in(sent))
+        if gathered_after is not None:
+            query = query.where(articles_table.c.gathered_at > gathered_after)
         if sources:
             query = query.where(articles_table.c.id.in_(_of_sources(sources)))
         with self.engine.connect() as conn:

@@ -201,3 +201,31 @@ def test_sigterm_to_digest_run_stops_the_send_gracefully(tmp_path):
         rows = conn.execute(sa.select(s.c.email, d.c.status).join(s, s.c.id == d.c.subscriber_id)).all()
     assert {email for email, status in rows if status == "sent"} == accepted
     assert not [email for email, status in rows if status == "sending"]  # released, not left to a lease
+
+
+def test_a_dry_run_leaves_the_open_issue_and_its_deferrals_alone(tmp_path, server):
+    """The dry run's look at the open issue writes nothing: deferrals the next issue would
+    replace stay deferred (the run that sends gives them up)."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.models import Article, DeliveryResult, DeliveryStatus
+    from digest.store import Store
+    from flows.daily_digest import open_issue_task
+    from tests.helpers import LIST, save_issue, subscribe
+
+    config = write_config(tmp_path, server)
+    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
+        subscribe(store, 2)
+        issue_id = save_issue(store, list_settings=LIST).rendered.digest.issue_id
+        first, second = store.claim(issue_id, limit=2, lease=60, now=datetime.now(UTC), owner="a")
+        results = [
+            DeliveryResult(first.subscriber.id, DeliveryStatus.SENT, 250, ""),
+            DeliveryResult(second.subscriber.id, DeliveryStatus.DEFERRED, 452, "452 4.2.2 Mailbox full"),
+        ]
+        store.record(issue_id, results, now=datetime.now(UTC))
+        news = Article(url="https://news.example.org/new", title="New", paragraphs=("New. " * 40,), source="feed")
+        store.add_article(news, gathered_at=datetime.now(UTC) + timedelta(seconds=1))
+    assert open_issue_task.fn(config, "daily", settle=False) == issue_id
+    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
+        assert store.ledger_totals(issue_id)[DeliveryStatus.DEFERRED] == 1
+    assert open_issue_task.fn(config, "daily") is None  # a run that sends gives the deferral up

@@ -267,3 +267,24 @@ async def gather_one(source, store):
     async with make_client(settings) as client:
         report = await gather([source], client=client, store=store, settings=settings)
     return report.sources[0]
+
+
+def test_articles_an_issue_left_out_are_no_news_that_gives_its_deferrals_up(store):
+    """An issue that left stories out ("and N more") keeps retrying its deferrals; only
+    articles gathered after it was made count as the next issue's news."""
+    from datetime import timedelta
+
+    from digest.app import unfinished_issue
+    from digest.models import DeliveryResult, DeliveryStatus
+    from tests.helpers import NOW, save_issue
+
+    settings = Settings(lists=(LIST,))
+    subscribe(store, 1)
+    store.add_article(story(50), gathered_at=NOW - timedelta(hours=1))  # left out of the issue
+    issue = save_issue(store)
+    issue_id = issue.rendered.digest.issue_id
+    (claim,) = store.claim(issue_id, limit=1, lease=60, now=NOW, owner="a")
+    store.record(issue_id, [DeliveryResult(claim.subscriber.id, DeliveryStatus.DEFERRED, 421, "later")], now=NOW)
+    assert unfinished_issue(settings, LIST, store=store, now=NOW + timedelta(minutes=10)) is not None
+    store.add_article(story(51), gathered_at=NOW + timedelta(hours=20))
+    assert unfinished_issue(settings, LIST, store=store, now=NOW + timedelta(hours=21)) is None
