@@ -573,3 +573,42 @@ def test_articles_from_before_article_sources_keep_their_source(empty_url):
         assert migrate.current_revision(engine) == HEAD
         assert [a.article.title for a in store.unsent_articles("daily", sources=["river"])] == ["Story 0", "Story 1"]
         assert store.count_unsent_articles("daily", sources=["wire"]) == 1
+
+
+def test_a_link_less_article_from_before_gets_its_content_key_and_its_issue_still_marks_it_sent(empty_url):
+    import sqlalchemy as sa
+
+    from digest.app import render_for_list
+    from digest.mail.compose import compose
+    from digest.models import Article, Summary
+    from digest.store import Store
+    from digest.store.migrate import upgrade
+    from tests.helpers import LIST
+
+    note = Article(url="", title="Note one", paragraphs=("The reading room reopens on Monday.",), source="notes")
+    with Store(empty_url) as store:
+        store.add_article(note, gathered_at=NOW)
+        digest_ = compose(
+            [Summary(article=note, sentences=(), algorithm="lead")], list_name="daily", title="D", day=DAY
+        )
+        engine = store.engine
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE articles SET url_key = ''"))  # as the code before keyed it
+        store.save_issue(render_for_list(digest_, LIST), article_urls=[""], at=NOW)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE article_sources"))
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0006_event_issue'"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT url_key FROM articles")).scalar_one().startswith("content:")
+        assert store.count_unsent_articles("daily") == 1
+        assert store.complete_issue(digest_.issue_id, at=NOW)
+        assert store.count_unsent_articles("daily") == 0
+        later = replace_title(note, "Note two")
+        assert store.add_article(later, gathered_at=NOW)  # another link-less story is new
+
+
+def replace_title(article, title):
+    from dataclasses import replace
+
+    return replace(article, title=title, paragraphs=(f"{title}: the reading room reopens on Tuesday.",))
