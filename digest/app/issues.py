@@ -15,7 +15,7 @@ from digest.app.readers import signing_secret  # noqa: F401 - part of this modul
 from digest.config import ListSettings, Settings
 from digest.errors import NoReaders, SubscriberError
 from digest.identity import article_key
-from digest.mail.compose import compose
+from digest.mail.compose import compose, newest_by_turns
 from digest.mail.message import Recipient
 from digest.mail.render import render_digest
 from digest.models import DeliveryStatus, Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
@@ -30,21 +30,22 @@ _SLACK = 20
 
 
 def pending_articles(settings: Settings, list_settings: ListSettings, *, store: Store) -> list[StoredArticle]:
-    """The articles the next issue chooses from: the newest gathered of each source of the
-    list (a backlog of one source neither hides fresh news nor crowds out the others),
-    oldest first."""
+    """The articles the next issue chooses from, oldest first: each source's newest in turn
+    (a backlog of one source neither hides fresh news nor crowds out the others), as many
+    as the issue shows and a few more for the copies compose drops."""
     sources = [s.name for s in settings.sources_for(list_settings.name)]
-    limit = list_settings.max_items + _SLACK
-    found: dict[int, StoredArticle] = {}
+    found: list[StoredArticle] = []
     for source in sources or [""]:
         for unsent in store.unsent_articles(
-            list_settings.name, sources=[source] if source else None, limit=limit, newest_first=True
+            list_settings.name, sources=[source] if source else None, limit=list_settings.max_items, newest_first=True
         ):
             if source and unsent.article.source not in sources:
                 # stored by a source this list does not read: shown in this one's section
                 unsent = replace(unsent, article=replace(unsent.article, source=source))  # noqa: PLW2901
-            found.setdefault(unsent.id, unsent)
-    return [found[i] for i in sorted(found)]
+            found.append(unsent)
+    unique = list({s.id: s for s in reversed(found)}.values())  # an article of two sources: the first's
+    chosen = newest_by_turns(unique, list_settings.max_items + _SLACK)
+    return sorted(chosen, key=lambda s: s.id)
 
 
 def summarize_all(stored: list[StoredArticle], settings: Settings) -> list[Summary]:

@@ -7,9 +7,10 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Protocol, TypeVar
 
 from digest.identity import article_key, stored_key
-from digest.models import Digest, DigestItem, Source, Summary
+from digest.models import Article, Digest, DigestItem, Source, Summary
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -34,7 +35,7 @@ def compose(
     labels = {source.name: source.label for source in sources}
     unique = _dedupe(summaries)
     kept = sorted(
-        _newest_by_turns(unique, max(0, max_items)),
+        newest_by_turns(unique, max(0, max_items)),
         key=lambda s: (order.get(s.article.source, len(order)), s.article.source, *_recency(s)),
     )
     items = tuple(
@@ -62,16 +63,25 @@ def issue_id(list_name: str, day: date, keys: Sequence[str]) -> str:
     return f"{list_name}-{day:%Y%m%d}-{digest}"
 
 
-def _recency(summary: Summary) -> tuple[float, str]:
-    return -(summary.article.published or _OLDEST).timestamp(), summary.article.title
+class _Carrying(Protocol):
+    @property
+    def article(self) -> Article: ...
 
 
-def _newest_by_turns(summaries: Sequence[Summary], count: int) -> list[Summary]:
-    """Up to `count`, the newest of each section in turn."""
-    sections: dict[str, deque[Summary]] = {}
-    for summary in sorted(summaries, key=_recency):
-        sections.setdefault(summary.article.source, deque()).append(summary)
-    kept: list[Summary] = []
+Carrying = TypeVar("Carrying", bound=_Carrying)
+
+
+def _recency(item: _Carrying) -> tuple[float, str]:
+    return -(item.article.published or _OLDEST).timestamp(), item.article.title
+
+
+def newest_by_turns(items: Sequence[Carrying], count: int) -> list[Carrying]:
+    """Up to `count` of `items` (summaries, stored articles), the newest of each section
+    (its article's source) in turn: one busy source cannot crowd out the others."""
+    sections: dict[str, deque[Carrying]] = {}
+    for item in sorted(items, key=_recency):
+        sections.setdefault(item.article.source, deque()).append(item)
+    kept: list[Carrying] = []
     while len(kept) < count and sections:
         for source, queue in list(sections.items()):
             if len(kept) < count:

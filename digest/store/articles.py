@@ -106,10 +106,22 @@ class ArticlesMixin(StoreBase):
     ) -> list[StoredArticle]:
         """Stored articles not yet sent to `list_name`, oldest gathered first (or newest)."""
         sent = sa.select(article_sends_table.c.article_id).where(article_sends_table.c.list_name == list_name)
-        order = articles_table.c.id.desc() if newest_first else articles_table.c.id
-        query = sa.select(articles_table).where(articles_table.c.id.not_in(sent)).order_by(order)
-        if sources:
-            query = query.where(articles_table.c.id.in_(_of_sources(sources)))
+        if sources and len(sources) == 1:
+            # One source: read from its entries in article_sources, newest (or oldest) first
+            # by that table's key, so a limit stops the read early however big the store.
+            s, sends = article_sources_table, article_sends_table
+            taken = sa.exists().where(sends.c.list_name == list_name, sends.c.article_id == s.c.article_id)
+            query = (
+                sa.select(articles_table)
+                .join(s, s.c.article_id == articles_table.c.id)
+                .where(s.c.source == sources[0], ~taken)
+                .order_by(s.c.article_id.desc() if newest_first else s.c.article_id)
+            )
+        else:
+            order = articles_table.c.id.desc() if newest_first else articles_table.c.id
+            query = sa.select(articles_table).where(articles_table.c.id.not_in(sent)).order_by(order)
+            if sources:
+                query = query.where(articles_table.c.id.in_(_of_sources(sources)))
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
