@@ -86,15 +86,21 @@ class ArticlesMixin(StoreBase):
 
     def add_source(self, urls: Iterable[str], source: str) -> None:
         """Note that `source` carries the stored articles at `urls` too (a feed's entries
-        already known): its lists get them, whichever source stored them first."""
+        already known): its lists get them, whichever source stored them first. One
+        statement for a feed's entries, none of them read back."""
         keys = sorted({k for url in urls for k in key_twins(canonical_url(url))})
+        a, t = articles_table, article_sources_table
         with self.engine.begin() as conn:
             for start in range(0, len(keys), 500):
-                ids = conn.execute(
-                    sa.select(articles_table.c.id).where(articles_table.c.url_key.in_(keys[start : start + 500]))
-                ).scalars()
-                for article_id in ids:
-                    _add_source(conn, article_id, source)
+                missing = sa.select(sa.literal(source), a.c.id).where(
+                    a.c.url_key.in_(keys[start : start + 500]),
+                    ~sa.exists().where(t.c.article_id == a.c.id, t.c.source == source),
+                )
+                try:
+                    with conn.begin_nested():
+                        conn.execute(sa.insert(t).from_select(["source", "article_id"], missing))
+                except IntegrityError:  # a concurrent gather noted some of them first
+                    pass
 
     def unsent_articles(
         self,
