@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from digest.config import ListSettings, Settings
 from digest.errors import DigestError, TokenError
-from digest.urls import is_public_host
+from digest.urls import is_loopback_host, is_public_host
 
 
 class NotFound(DigestError, LookupError):
@@ -83,21 +82,12 @@ def web_warnings(settings: Settings) -> list[str]:
             f"web.base_url {url} is on a local or private host: the confirmation messages sent through "
             "smtp.host link there, and readers cannot reach it"
         )
-    if parts.scheme != "https" and not _loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback_host(parts.hostname or ""):
         warnings.append(
             f"web.base_url {url} is not https: RFC 8058 wants one-click unsubscribe links to be HTTPS, "
             "and mail providers may ignore the others"
         )
     return warnings
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def opaque(value: str, *, secret: str, purpose: str) -> str:

@@ -210,7 +210,8 @@ async def test_local_folder_source(tmp_path, store):
     assert "no such file or folder" in missing.error
 
 
-async def test_per_host_limit_caps_concurrent_requests(http_server, store):
+def counted_slow_pages():
+    """A route that takes 0.15 s a page, and the most pages it served at once."""
     import threading
     import time
 
@@ -225,6 +226,12 @@ async def test_per_host_limit_caps_concurrent_requests(http_server, store):
         with lock:
             in_flight["now"] -= 1
         return Route(pages.article_html(f"Story at {handler.path}"))
+
+    return in_flight, slow_page
+
+
+async def test_per_host_limit_caps_concurrent_requests(http_server, store):
+    in_flight, slow_page = counted_slow_pages()
 
     links = [http_server.url(f"/s/{i}") for i in range(6)]
     http_server.routes["/feed.xml"] = Route(
@@ -244,20 +251,7 @@ async def test_per_host_limit_caps_concurrent_requests(http_server, store):
 async def test_per_host_limit_holds_for_the_site_a_redirector_leads_to(http_server, store):
     """A feed whose links go through a redirector host (a feed proxy, a link shortener) to
     one site: the site's limit applies to the hops that reach it, not the redirector's."""
-    import threading
-    import time
-
-    lock = threading.Lock()
-    in_flight = {"now": 0, "max": 0}
-
-    def slow_page(handler):
-        with lock:
-            in_flight["now"] += 1
-            in_flight["max"] = max(in_flight["max"], in_flight["now"])
-        time.sleep(0.15)
-        with lock:
-            in_flight["now"] -= 1
-        return Route(pages.article_html(f"Story at {handler.path}"))
+    in_flight, slow_page = counted_slow_pages()
 
     direct = [http_server.url(f"/s/{i}") for i in range(4)]
     # the same server under another host name: the redirector
