@@ -29,11 +29,16 @@ log = logging.getLogger(__name__)
 _SLACK = 20
 
 
+def source_names(settings: Settings, list_settings: ListSettings) -> list[str]:
+    """The names of the list's sources, in its order ([] when the config has none)."""
+    return [s.name for s in settings.sources_for(list_settings.name)]
+
+
 def pending_articles(settings: Settings, list_settings: ListSettings, *, store: Store) -> list[StoredArticle]:
     """The articles the next issue chooses from, oldest first: each source's newest in turn
     (a backlog of one source neither hides fresh news nor crowds out the others), as many
     as the issue shows and a few more for the copies compose drops."""
-    sources = [s.name for s in settings.sources_for(list_settings.name)]
+    sources = source_names(settings, list_settings)
     found: list[StoredArticle] = []
     for source in sources or [""]:
         for unsent in store.unsent_articles(
@@ -68,7 +73,7 @@ def next_digest(
     (the flow summarises in parallel batches)."""
     if summaries is None:
         summaries = summarize_all(pending_articles(settings, list_settings, store=store), settings)
-    sources = [s.name for s in settings.sources_for(list_settings.name)]
+    sources = source_names(settings, list_settings)
     return compose(
         summaries,
         list_name=list_settings.name,
@@ -152,7 +157,7 @@ def unfinished_issue(
         return issue
     delivery = settings.delivery
     expired = now - issue.created_at >= timedelta(days=delivery.retry_days)
-    sources = [s.name for s in settings.sources_for(list_settings.name)]
+    sources = source_names(settings, list_settings)
     # News: articles gathered since the issue was made (not the ones it left out).
     news = store.count_unsent_articles(list_settings.name, sources=sources, gathered_after=issue.created_at) > 0
     if not expired and not news:

@@ -38,6 +38,7 @@ def compose(
         newest_by_turns(unique, max(0, max_items)),
         key=lambda s: (order.get(s.article.source, len(order)), s.article.source, *_recency(s)),
     )
+    waiting = len(unique) if unsent is None else max(unsent, len(unique))
     items = tuple(
         DigestItem(
             article=s.article if show_images else replace(s.article, image=None),
@@ -52,7 +53,7 @@ def compose(
         title=title or list_name,
         day=day,
         items=items,
-        more=max(0, (len(unique) if unsent is None else max(unsent, len(unique))) - len(kept)),
+        more=waiting - len(kept),
     )
 
 
