@@ -50,7 +50,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digest.errors import UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.summarize.filters import is_candidate, opens_with_pronoun
+from digest.summarize.filters import candidates_in_paragraph, opens_with_pronoun
 from digest.summarize.sentences import (
     DEFAULT_LANGUAGE,
     build_document,
@@ -342,8 +342,9 @@ def _summarize_paragraphs(
     # The headline printed again at the top of the body is no summary of it.
     headline = fold(headings[0]) if headings else ""
 
-    def keep(text: str) -> bool:
-        return is_candidate(text) and not (headline and fold(text) == headline)
+    def keep(texts: Sequence[str]) -> list[bool]:
+        flags = candidates_in_paragraph(texts)
+        return [ok and not (headline and fold(text) == headline) for text, ok in zip(texts, flags, strict=True)]
 
     document = build_document(
         paragraphs,

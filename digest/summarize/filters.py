@@ -4,16 +4,21 @@ A summary sentence has to read on its own in a digest. Never one that is page
 furniture that slipped into the body (a copyright line, an appeal to
 subscribe or sign up, an advertisement's "apply now", a "read more" or "more
 from" line, a list of tags), a line of code, maths or a table row, or a
-fragment that ends in a colon ("...broke the news:"). A sentence that opens
-with a pronoun ("Their", "Them", "He") needs the sentence before it; the
-summariser prefers another of similar score unless that one is picked too.
+fragment that ends in a colon ("...broke the news:"). Nor an editor's note, a
+correction or an update: the page shows it to readers, but it speaks about the
+story, not for it, and the sentences after it in its paragraph go on with it.
+
+A sentence that opens with a pronoun ("Their", "Them", "He") needs the
+sentence before it; the summariser prefers another of similar score unless
+that one is picked too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["is_candidate", "opens_with_pronoun"]
+__all__ = ["candidates_in_paragraph", "is_candidate", "is_editorial_note", "opens_with_pronoun"]
 
 _FURNITURE = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b"
@@ -103,12 +108,50 @@ _SELF_STANDING = re.compile(
 _INTERVIEW_LABEL = re.compile(r"^(?:Q|A|Question|Answer)\s*:\s")  # not "A. J. Smith said"
 
 
+# A note's label, perhaps dated, then a colon, a dash or a bar: "Correction:", "Update, June 4, 9:30 a.m.:",
+# "CLARIFICATION (June 4):", "Updated at 6 p.m. ET —". The date's words are capitalised or numbers, so
+# "Correction officers at the jail said: ..." is no label.
+_NOTE_LABEL = re.compile(
+    r"^(?i:editors?['’]?s?\s+note|editor['’]s\s+update|corrections?|clarifications?|updated?|retraction)"
+    r"(?:[\s,()]+(?:[A-Z0-9][\w.:/]*|at|on|a\.m\.|p\.m\.|am|pm))*"
+    r"[\s,()]*(?::|\s[—–-]{1,2}|\s?\|)\s"
+)
+_NOTE_STARTS = ("editor", "correction", "clarification", "update", "retraction")
+# The story speaking of its own versions: "An earlier version of this article...", "This story was updated".
+_REVISION = re.compile(
+    r"\b(?:earlier|previous|prior|original) version of this (?:story|article|report|post|piece|column|page|item)\b"
+    r"|\bthis (?:story|article|report|post|piece|column|page|item|headline) (?:has |had |have )?(?:been |was |were )?"
+    r"(?:updated|corrected|amended|revised|clarified|changed|edited)\b",
+    re.IGNORECASE,
+)
+_REVISION_TRIGGERS = ("version of this", "updated", "corrected", "amended", "revised", "clarified", "changed", "edited")
+
+
+def is_editorial_note(sentence: str) -> bool:
+    """True when ``sentence`` opens an editor's note, a correction or an update, or speaks of the story's versions."""
+    text = sentence.strip()
+    low = text.lower()
+    if low.startswith(_NOTE_STARTS) and _NOTE_LABEL.match(text):
+        return True
+    return any(trigger in low for trigger in _REVISION_TRIGGERS) and _REVISION.search(text) is not None
+
+
+def candidates_in_paragraph(sentences: Sequence[str]) -> list[bool]:
+    """Which of one paragraph's ``sentences`` may stand in a summary: candidates, none from an editorial note on."""
+    flags = []
+    in_note = False
+    for sentence in sentences:
+        in_note = in_note or is_editorial_note(sentence)
+        flags.append(not in_note and is_candidate(sentence))
+    return flags
+
+
 def is_candidate(sentence: str) -> bool:
     """True when ``sentence`` may stand in a summary: prose, not furniture, code, a table row or a lead-in."""
     text = sentence.strip()
     if not text or text.endswith(":") or not _SENTENCE_END.search(text):
         return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
-    if _INTERVIEW_LABEL.match(text):
+    if _INTERVIEW_LABEL.match(text) or is_editorial_note(text):
         return False
     letters = len(_NOT_LETTERS.sub("", text))
     if letters < 0.5 * len(text.replace(" ", "")):

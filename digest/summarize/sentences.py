@@ -18,7 +18,7 @@ import functools
 import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import punkt
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -300,7 +300,7 @@ def build_document(
     headings: Iterable[str] = (),
     max_sentences: int | None = None,
     max_chars: int | None = None,
-    keep: Callable[[str], bool] | None = None,
+    keep: Callable[[Sequence[str]], Sequence[bool]] | None = None,
 ) -> ObjectDocumentModel:
     """A sumy document of ``paragraphs``, with duplicate sentences removed.
 
@@ -313,9 +313,10 @@ def build_document(
     Reading stops after ``max_sentences`` body sentences or ``max_chars``
     characters of body text, whichever comes first. A paragraph that crosses
     the character budget is tokenised only up to it, and its last sentence
-    there is dropped because it may be cut short. ``keep``, when given, says
-    which sentences may be picked; the others are left out of the document
-    (they still count towards ``max_sentences``).
+    there is dropped because it may be cut short. ``keep``, when given, is
+    shown each paragraph's sentences and says which of them may be picked;
+    the others are left out of the document (they still count towards
+    ``max_sentences``).
     """
     tokenizer = _tokenizer(resolve_language(language))
     seen: set[str] = set()
@@ -336,7 +337,8 @@ def build_document(
                 budget -= len(paragraph)
         sentences = []
         open_from = _unclosed_quote(paragraph)
-        for text in texts:
+        kept = keep(texts) if keep is not None else [True] * len(texts)
+        for text, may_pick in zip(texts, kept, strict=True):
             if max_sentences is not None and len(seen) >= max_sentences:
                 break
             if text in seen:
@@ -344,7 +346,7 @@ def build_document(
             seen.add(text)
             if open_from is not None and text[:1] in _OPENING_QUOTES and paragraph.find(text) >= open_from:
                 continue  # a quotation the next paragraph goes on with: its end and its speaker are there
-            if keep is None or keep(text):
+            if may_pick:
                 sentences.append(Sentence(text, tokenizer))
         if sentences:
             if not doc_paragraphs:

@@ -227,3 +227,49 @@ def test_a_thing_expected_to_do_something_is_a_pronoun_pointing_back():
 
 def test_an_initial_is_no_interview_label():
     assert is_candidate("A. J. Smith said the plan would work across the whole region.")
+
+
+EDITORIAL_NOTES = [
+    "Editor's note: A previous version of this article gave the wrong date for the harbour vote.",
+    "Editors’ Note: The ferry operator was given a chance to respond before this story ran.",
+    "Correction: The dredging will cost 2.4 million, not 4.2 million as first reported.",
+    "CLARIFICATION (June 4): Tidewater Lines is a private company, not a council service.",
+    "Update, June 4, 9:30 a.m.: The harbour authority has published the dredging schedule.",
+    "Updated at 6 p.m. ET — The ferry operator answered our questions after this was published.",
+    "An earlier version of this report misspelled the name of the harbour master.",
+    "This article has been amended to correct the cost of the dredging.",
+    "This story was updated on Friday with a response from the shellfish farmers.",
+]
+
+
+@pytest.mark.parametrize("sentence", EDITORIAL_NOTES)
+def test_editorial_notes_and_corrections_are_no_candidates(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Correction officers at the county jail voted on Monday to strike over staffing.",
+        "The update to the ferry timetable takes effect in June, when the channel reopens.",
+        "Updated flood maps show that 300 more homes in Kestrel Bay are at risk.",
+        "An earlier version of the bill had put the cost of the dredging at 4.2 million.",
+        "The harbour authority said the plan has been updated to protect the oyster beds.",
+        "Editors at the Courier met the harbour master on Monday to discuss the dredging.",
+    ],
+)
+def test_news_about_corrections_updates_and_earlier_versions_is_a_candidate(sentence):
+    assert is_candidate(sentence)
+
+
+def test_the_sentences_that_go_on_with_an_editorial_note_in_its_paragraph_are_no_summary_sentences():
+    note = (
+        "Editor's note: An earlier version of this article named the wrong ferry operator in Kestrel Bay. "
+        "The operator of the harbour ferry is Tidewater Lines, not Tideway Ferries. "
+        "The ferry operator's name has been corrected throughout."
+    )
+    picked = summarize(article([note, *STORY]), sentences=3).sentences
+    assert set(picked) <= set(STORY), picked
+    # A note further down, after the story's own paragraphs, is no candidate either.
+    picked = summarize(article([*STORY[:2], note.replace("Editor's note", "Correction"), *STORY[2:]])).sentences
+    assert set(picked) <= set(STORY), picked
