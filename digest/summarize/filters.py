@@ -4,9 +4,16 @@ A summary sentence has to read on its own in a digest. Never one that is page
 furniture that slipped into the body (a copyright line, an appeal to
 subscribe or sign up, an advertisement's "apply now", a "read more" or "more
 from" line, a list of tags), a line of code, maths or a table row, or a
-fragment that ends in a colon ("...broke the news:"). Nor an editor's note, a
-correction or an update: the page shows it to readers, but it speaks about the
-story, not for it, and the sentences after it in its paragraph go on with it.
+fragment that ends in a colon ("...broke the news:").
+
+Nor the page speaking about the story or to its readers rather than telling
+it: an editor's note, a correction or an update (the sentences after it in
+its paragraph go on with it), the publication's appeal for support, or how to
+reach the author (its paragraph is the appeal or the author's box, all of it).
+These are told by who speaks to whom, not by a list of stock phrases: "our
+newsroom" or "reporting like this" with money or support, "we" asking "you",
+"reach her" with a phone, an address or "tips". Quoted or attributed words
+are a source's, and stay.
 
 A sentence that opens with a pronoun ("Their", "Them", "He") needs the
 sentence before it; the summariser prefers another of similar score unless
@@ -18,7 +25,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["candidates_in_paragraph", "is_candidate", "is_editorial_note", "opens_with_pronoun"]
+__all__ = [
+    "candidates_in_paragraph",
+    "is_appeal",
+    "is_author_contact",
+    "is_candidate",
+    "is_editorial_note",
+    "opens_with_pronoun",
+]
 
 _FURNITURE = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b"
@@ -130,19 +144,122 @@ _REVISION_TRIGGERS = ("version of this", "updated", "corrected", "amended", "rev
 def is_editorial_note(sentence: str) -> bool:
     """True when ``sentence`` opens an editor's note, a correction or an update, or speaks of the story's versions."""
     text = sentence.strip()
-    low = text.lower()
+    return _is_editorial_note(text, text.lower())
+
+
+def _is_editorial_note(text: str, low: str) -> bool:
     if low.startswith(_NOTE_STARTS) and _NOTE_LABEL.match(text):
         return True
     return any(trigger in low for trigger in _REVISION_TRIGGERS) and _REVISION.search(text) is not None
 
 
+# The page speaking to its readers rather than telling the story. Words quoted or attributed are a
+# source's, and "found" or "showed" report what the newsroom learned: neither is the page's own appeal.
+_REPORTED = re.compile(
+    r"^['‘]|[\"“”«»]|\b(?:said|says|told|according to|found|finds|showed|shows|revealed|reveals)\b", re.IGNORECASE
+)
+# The publication naming itself: "our newsroom", "this reporting", "journalism like this".
+_SELF = re.compile(
+    r"\bour (?:[\w-]+ ){0,2}?(?:journalism|reporting|newsroom|reporters|journalists|coverage|newspaper"
+    r"|publication|magazine|newsletter|podcast|website|desk|readers|stories)\b"
+    r"|\bthis (?:[\w-]+ )?(?:journalism|reporting|newsroom|newspaper|publication|newsletter|podcast|coverage)\b"
+    r"|\b(?:journalism|reporting|stories|story|coverage|work) like (?:this|ours)\b",
+    re.IGNORECASE,
+)
+# What the publication asks of its readers, when it names itself: money, or support of any kind.
+_MONEY_OR_SUPPORT = re.compile(
+    r"\b(?:support\w*|donat\w*|contribut\w*|gifts?|give|gives|giving|gave|fund|funds|funded|funding|money"
+    r"|paid for|pay for|members?|membership|chip in|favou?r|rel(?:y|ies) on|depends? on|count on|stand with"
+    r"|free to read|free for (?:everyone|all)|possible)\b|[$£€]\s?\d",
+    re.IGNORECASE,
+)
+# ...and when it says only "we" to "you", an ask that is plainly one ("we" and "you" giving, funding and
+# paying are everyday words in a story or a how-to).
+_ASK = re.compile(
+    r"\b(?:support\w*|donat\w*|contribut\w*|gifts?|members?|membership|chip in|favou?r|rel(?:y|ies) on"
+    r"|depends? on|count on|stand with)\b",
+    re.IGNORECASE,
+)
+_WE = re.compile(r"\b(?:we|us|our)\b", re.IGNORECASE)
+_READER = re.compile(r"\b(?:you|your|yours|readers?|everyone who reads?)\b", re.IGNORECASE)
+_THANKS_FOR_READING = re.compile(
+    r"\bthank(?:s| you)\b.{0,20}\bfor (?:reading|listening|watching|your support|supporting)\b", re.IGNORECASE
+)
+# How to reach the author or the newsroom. After a pronoun ("reach her", "he can be contacted") a way of
+# reaching them has to follow, so that "Friends call him the mayor" and "(email me if you know)" stay.
+_CONTACT_STAFF = re.compile(
+    r"\b(?:reach|contact|e-?mail|message|text|call|write to|send)\s+(?:the|our)\s+(?:[\w-]+\s+)?"
+    r"(?:author|reporter|reporters|writer|newsroom|desk|editors?)\b",
+    re.IGNORECASE,
+)
+_CONTACT_PRONOUN = re.compile(
+    r"\b(?:reach|contact|e-?mail|message|text|call|write to|send)\s+(?:him|her|me|us)\b"
+    r"|\b(?:he|she|i|we)\s+(?:can|may)\s+(?:also\s+)?be\s+(?:reached|contacted|emailed)\b",
+    re.IGNORECASE,
+)
+_CONTACT_CHANNEL = re.compile(
+    r"\b(?:phone|telephone|e-?mail|signal|whatsapp|telegram|twitter|instagram|facebook|linkedin|bluesky|mastodon"
+    r"|tips?|story ideas?)\b|\S@\w|\d{3}[-. ]\d{4}\b",
+    re.IGNORECASE,
+)
+_TIP_QUESTION = re.compile(r"^(?:got|have|know)\s+(?:a|an|any)\s+(?:news\s+)?(?:tips?|story ideas?)\b", re.IGNORECASE)
+
+
+# Python's re has no literal prefilter for alternations (see _FURNITURE_TRIGGERS): an appeal always
+# names money or support, or thanks the reader, and a contact line names a way of getting in touch.
+_APPEAL_TRIGGERS = (
+    "support", "donat", "contribut", "gift", "giv", "gave", "fund", "money", "paid for", "pay for", "member",
+    "chip in", "favo", "rely on", "relies on", "depend", "count on", "stand with", "free to read", "free for",
+    "possible", "$", "£", "€", "thank",
+)  # fmt: skip
+_CONTACT_TRIGGERS = ("reach", "contact", "mail", "message", "text", "call", "write to", "send", "tip", "story idea")
+
+
+def is_appeal(sentence: str) -> bool:
+    """True when ``sentence`` is the publication asking its readers for support or thanking them for reading."""
+    text = sentence.strip()
+    return _is_appeal(text, text.lower())
+
+
+def _is_appeal(text: str, low: str) -> bool:
+    if not any(trigger in low for trigger in _APPEAL_TRIGGERS) or _REPORTED.search(text):
+        return False
+    if _THANKS_FOR_READING.search(text):
+        return True
+    if _SELF.search(text):
+        return _MONEY_OR_SUPPORT.search(text) is not None
+    return _WE.search(text) is not None and _READER.search(text) is not None and _ASK.search(text) is not None
+
+
+def is_author_contact(sentence: str) -> bool:
+    """True when ``sentence`` tells the reader how to reach the author or the newsroom."""
+    text = sentence.strip()
+    return _is_author_contact(text, text.lower())
+
+
+def _is_author_contact(text: str, low: str) -> bool:
+    if not any(trigger in low for trigger in _CONTACT_TRIGGERS) or _REPORTED.search(text):
+        return False
+    if _TIP_QUESTION.match(text) or _CONTACT_STAFF.search(text):
+        return True
+    contact = _CONTACT_PRONOUN.search(text)
+    return contact is not None and _CONTACT_CHANNEL.search(text, contact.end()) is not None
+
+
 def candidates_in_paragraph(sentences: Sequence[str]) -> list[bool]:
-    """Which of one paragraph's ``sentences`` may stand in a summary: candidates, none from an editorial note on."""
-    flags = []
-    in_note = False
-    for sentence in sentences:
-        in_note = in_note or is_editorial_note(sentence)
-        flags.append(not in_note and is_candidate(sentence))
+    """Which of one paragraph's ``sentences`` may stand in a summary.
+
+    Each must be a candidate. An appeal or a line on how to reach the author makes its whole paragraph
+    the page's box (the author's bio, the plea for support), and an editorial note takes the sentences
+    after it in its paragraph with it.
+    """
+    flags = [is_candidate(sentence) for sentence in sentences]
+    rejected = [sentence for sentence, ok in zip(sentences, flags, strict=True) if not ok]
+    if any(is_appeal(sentence) or is_author_contact(sentence) for sentence in rejected):
+        return [False] * len(flags)
+    for index, sentence in enumerate(sentences):
+        if not flags[index] and is_editorial_note(sentence):
+            return flags[:index] + [False] * (len(flags) - index)
     return flags
 
 
@@ -151,7 +268,7 @@ def is_candidate(sentence: str) -> bool:
     text = sentence.strip()
     if not text or text.endswith(":") or not _SENTENCE_END.search(text):
         return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
-    if _INTERVIEW_LABEL.match(text) or is_editorial_note(text):
+    if _INTERVIEW_LABEL.match(text):
         return False
     letters = len(_NOT_LETTERS.sub("", text))
     if letters < 0.5 * len(text.replace(" ", "")):
@@ -166,6 +283,8 @@ def is_candidate(sentence: str) -> bool:
     if any(mark in text for mark in "·|│┃┆║┼─") and _TABLE.search(text):
         return False
     low = text.lower()
+    if _is_editorial_note(text, low) or _is_appeal(text, low) or _is_author_contact(text, low):
+        return False  # the page speaking about the story, or to its readers: not what the story says
     if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
         return False
     if (low.startswith(_GREETING_STARTS) or "welcome to" in low) and _GREETING.search(text):

@@ -201,6 +201,18 @@ def test_title_and_standfirst_reach_sumy_as_headings_only():
     assert len(document.paragraphs) == 1
 
 
+def test_keep_sees_each_paragraphs_sentences_together():
+    shown = []
+
+    def keep(texts):
+        shown.append(tuple(texts))
+        return [not text.startswith("Note") for text in texts]
+
+    document = build_document(["One here. Note two.", "Three here."], keep=keep)
+    assert shown == [("One here.", "Note two."), ("Three here.",)]
+    assert [str(s) for s in document.sentences] == ["One here.", "Three here."]
+
+
 # --- caps -----------------------------------------------------------------
 
 

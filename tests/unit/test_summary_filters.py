@@ -273,3 +273,70 @@ def test_the_sentences_that_go_on_with_an_editorial_note_in_its_paragraph_are_no
     # A note further down, after the story's own paragraphs, is no candidate either.
     picked = summarize(article([*STORY[:2], note.replace("Editor's note", "Correction"), *STORY[2:]])).sentences
     assert set(picked) <= set(STORY), picked
+
+
+APPEALS = [
+    "If every reader of the Courier gave the price of a coffee a month, our harbour desk would be paid for.",
+    "Reporting like this costs money, and it is paid for by readers rather than advertisers.",
+    "Independent local reporting like ours takes months of work and real money.",
+    "Thank you for reading the Kestrel Bay Courier to the very end.",
+    "Your donations keep our reporters on the waterfront every week of the year.",
+    "Any gift, however small, helps our newsroom stay independent of the harbour's owners.",
+    "Before you go, we would like to ask you a small favour.",
+    "We depend on readers like you to keep the Courier free to read.",
+]
+AUTHOR_CONTACTS = [
+    "You can reach him with tips on Signal or WhatsApp at 555-0173.",
+    "Send her story ideas by email at m.quist@courier.example.",
+    "She can be contacted by phone on 01632 960123.",
+    "Email the newsroom at harbour@courier.example with questions about this story.",
+    "Contact the reporter on Twitter at @mquist_courier.",
+    "Have a news tip about the harbour or the ferry?",
+]
+
+
+@pytest.mark.parametrize("sentence", APPEALS)
+def test_a_publications_appeal_to_its_readers_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize("sentence", AUTHOR_CONTACTS)
+def test_how_to_reach_the_author_or_the_newsroom_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Donations to the lifeboat charity doubled after the storm, its chairman said.",
+        "The lifeboat station relies on donations from the public for most of its funding.",
+        "The Courier's newsroom moved to a smaller office on the quay last year to cut costs.",
+        "The nonprofit newsroom is funded by its readers and two local foundations.",
+        "Our reporting found that money from the dredging fund was spent on the marina instead.",
+        "If you want to help, the lifeboat charity takes donations online and at the harbour office.",
+        "“We rely on donations from people like you,” the station manager told the meeting.",
+        "Residents can report flooding to the council by phone on 01632 960000 or by email.",
+        "Anyone who saw the collision is asked to call police on 101 or email the incident team.",
+        "Fans follow her on Instagram, where she posts videos from the ferry's wheelhouse.",
+        "Friends call him the harbour's unofficial mayor, and the ferry crews agree.",
+        "The harbour master can be reached only by radio when the ferry is at sea.",
+        "Police said tips from the public had led them to the stolen boat within a day.",
+    ],
+)
+def test_news_about_donations_newsrooms_funding_and_phone_numbers_is_a_candidate(sentence):
+    assert is_candidate(sentence)
+
+
+def test_no_sentence_of_an_appeal_or_of_the_authors_box_is_a_summary_sentence():
+    appeal = (
+        "Independent reporting on the harbour and the ferry has never mattered more. "
+        "Will you stand with us and give what you can?"
+    )
+    box = (
+        "Mara Quist writes about the harbour, the ferry and the islands for the Courier. "
+        "Before that she skippered the island ferry for nineteen years. "
+        "You can reach her with story tips by email at m.quist@courier.example."
+    )
+    body = [STORY[0], STORY[1], appeal, STORY[2], STORY[3], box]
+    picked = summarize(article(body), sentences=5).sentences
+    assert set(picked) <= set(STORY), picked
