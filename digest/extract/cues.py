@@ -45,6 +45,9 @@ class _Cue:
     def count(self, text: str, low: str) -> int:
         return len(self._pattern.findall(text)) if self._armed(low) else 0
 
+    def remove(self, text: str, low: str) -> str:
+        return self._pattern.sub(" ", text) if self._armed(low) else text
+
 
 _CAPTION = _Cue(
     "photo|image|picture|credit|illustration|file|screenshot|getty|shutterstock|istock|alamy|/|reuters|afp|epa",
@@ -227,10 +230,11 @@ _COMMENT_TOKENS = frozenset(
     ]
 )
 _RELATIVE_TIME = _Cue(
-    "ago|just now|sort by",
+    "ago|just now",
     r"\b(?:(?:\d+|an?|one)\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?"
-    r"|weeks?|mo|months?|y|yrs?|years?)\s+ago|just now)\b|^sort by\b",
+    r"|weeks?|mo|months?|y|yrs?|years?)\s+ago|just now)\b",
 )
+_SORT_BY = re.compile(r"^sort by\b", re.IGNORECASE)
 _COMMENTER_SAYS = re.compile(
     r"^\S.{0,60}\s(?:says|said|wrote|writes|commented|replied|replies)(?: to \S.{0,40})?\s?:$", re.IGNORECASE
 )
@@ -310,10 +314,16 @@ def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> boo
     return bool(second and plural and n <= 25)
 
 
+def is_relative_time(text: str) -> bool:
+    """A line dated from now ("3 hours ago", "Posted 14m ago"): a story's stamp or a comment's."""
+    return _RELATIVE_TIME.search(text, text.lower())
+
+
 def _is_comment_meta(text: str, low: str) -> bool:
-    if _RELATIVE_TIME.search(text, low) or (text.endswith(":") and _COMMENTER_SAYS.match(text) is not None):
+    if _SORT_BY.match(text) or (text.endswith(":") and _COMMENTER_SAYS.match(text) is not None):
         return True
-    tokens = re.findall(r"[a-z]+", low)
+    # A comment's buttons may carry its stamp ("Like · Reply · 2h ago"); the stamp alone is no button.
+    tokens = re.findall(r"[a-z]+", _RELATIVE_TIME.remove(low, low))
     return bool(tokens) and all(t in _COMMENT_TOKENS for t in tokens)
 
 
@@ -400,6 +410,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.DATE
     if n <= 8 and _is_comment_meta(text, low):
         return Kind.COMMENT
+    if n <= 8 and _RELATIVE_TIME.search(text, low):
+        return Kind.DATE  # a comment's stamp only among comment furniture, which only the page around it shows
     if _is_cta(text, low, words, item=item):
         return Kind.CTA
     if n <= 20 and is_byline(text):

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 
 from digest.extract.byline import byline_names, credit_names, is_name
-from digest.extract.cues import classify, heads_other_stories, heads_read_also
+from digest.extract.cues import classify, heads_other_stories, heads_read_also, is_relative_time
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
@@ -34,7 +34,7 @@ def _blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
-    blocks = _mark_labelled_bylines(_mark_item_bylines(blocks))
+    blocks = _mark_comment_stamps(_mark_labelled_bylines(_mark_item_bylines(blocks)))
     blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
     return _mark_tag_lines(_mark_inline_boxes(blocks))
 
@@ -254,6 +254,48 @@ def _marker(text: str) -> str | None:
 
 def _unmarked(text: str) -> str:
     return BULLET.sub("", text, count=1).casefold()
+
+
+# How far from a relative time the buttons of its comment sit: above it the last comment's,
+# below it its own, past its author's handle and a paragraph or two.
+_STAMP_BUTTONS_ABOVE = 2
+_STAMP_BUTTONS_BELOW = 3
+# A commenter's handle: one word with a digit or an underscore in it, or all in lower case.
+_HANDLE = re.compile(r"@?(?:\w*[\d_]\w*|[a-z][\w.-]*)")
+
+
+def _mark_comment_stamps(blocks: list[Block]) -> list[Block]:
+    """A relative time ("2 hours ago") is a comment's stamp among comment furniture: beside
+    Reply or Like buttons, under a commenter's handle, or in a comment section. Elsewhere, as
+    under a story's byline or over a live blog's entries, it stays a dateline."""
+    out = blocks
+    for i, block in enumerate(blocks):
+        if block.kind is Kind.DATE and is_relative_time(block.text) and _in_comments(blocks, i):
+            if out is blocks:
+                out = list(blocks)
+            out[i] = _as(block, Kind.COMMENT)
+    return out
+
+
+def _in_comments(blocks: list[Block], i: int) -> bool:
+    near = blocks[max(0, i - _STAMP_BUTTONS_ABOVE) : i] + blocks[i + 1 : i + 1 + _STAMP_BUTTONS_BELOW]
+    if any(b.kind is Kind.COMMENT for b in near):
+        return True
+    if i == 0:
+        return False
+    above = blocks[i - 1]
+    if above.kind is Kind.NAV and _HANDLE.fullmatch(_unmarked(above.text).strip()):
+        return True
+    return above.kind is not Kind.BYLINE and _under_thread_heading(blocks, i)
+
+
+def _under_thread_heading(blocks: list[Block], i: int) -> bool:
+    for j in range(i - 1, max(-1, i - 1 - _THREAD_LOOKAHEAD), -1):
+        if blocks[j].kind is Kind.THREAD:
+            return True
+        if blocks[j].kind in _THREAD_END_KINDS:
+            return False
+    return False
 
 
 _COMMENT_HEAD_KINDS = frozenset({Kind.NAME, Kind.DATE, Kind.NAV, Kind.BYLINE, Kind.TEASER})

@@ -304,7 +304,7 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
     for i in range(start, min(end, start + 6) + 1):
         if blocks[i].kind in _HEADER_KINDS and not _is_caption_name(blocks, i):
             cut = i
-    if cut is None:
+    if cut is None or _stamped_entries(blocks, start, end):
         return start
     leading_prose = sum(blocks[i].kind is Kind.PROSE for i in range(start, cut))
     if leading_prose > 2:
@@ -313,6 +313,19 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
         if blocks[i].kind is Kind.PROSE:
             return i
     return start
+
+
+def _stamped_entries(blocks: list[Block], start: int, end: int) -> bool:
+    """Two or more datelines or bylines each between two paragraphs of the run: the stamps
+    of a live blog's entries (or a timeline's dates), not one header the run swallowed."""
+    stamps = 0
+    for i in range(start + 1, end):
+        if blocks[i].kind in _HEADER_KINDS and blocks[i - 1].kind in _PROSE_KINDS:
+            j = i
+            while j < end and blocks[j].kind in _HEADER_KINDS:
+                j += 1
+            stamps += blocks[j].kind in _PROSE_KINDS
+    return stamps >= 2
 
 
 def _fingerprint(text: str) -> str:

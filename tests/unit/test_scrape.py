@@ -679,3 +679,68 @@ def test_a_japanese_headline_with_a_year_in_it_is_the_title():
     article = extract_scrape(text)
     assert article is not None
     assert article.title == "東京都、2030年までに新築住宅への太陽光パネル設置を義務化"
+
+
+ORCHARD = [
+    (
+        "Growers in the Tamar valley have begun picking apples three weeks earlier than usual after the warmest "
+        "spring on record, and some expect the smallest harvest in a decade."
+    ),
+    (
+        "The growers' association said late frosts in October had killed many blossoms, and that the heat since "
+        "then had left the surviving fruit small and prone to sunburn."
+    ),
+    "Packing sheds have asked seasonal workers to arrive early, but several said they could not find enough staff.",
+]
+
+
+@pytest.mark.parametrize("stamp", ["5 hours ago", "Updated 40 minutes ago", "Posted 2h ago", "an hour ago"])
+def test_a_relative_time_under_the_byline_dates_the_story_and_is_no_comment(stamp):
+    text = "\n\n".join(
+        ["Valley Courier", "Home  Rural  Weather", "Apple harvest starts early after record warm spring",
+         "By Nora Whitfield", stamp, *ORCHARD, "Share this story"]
+    )  # fmt: skip
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Apple harvest starts early after record warm spring"
+    assert article.paragraphs == tuple(ORCHARD)
+
+
+def test_a_live_blogs_entries_stamped_minutes_ago_are_the_story():
+    entries = [
+        (
+            "The last ferry of the night has been cancelled because of the swell, the operator says, and "
+            "passengers are being offered rooms in town."
+        ),
+        (
+            "Waves of more than four metres have been recorded at the harbour entrance, and the coastguard "
+            "has asked boat owners to stay ashore until the morning."
+        ),
+        (
+            "Good evening and welcome to our coverage of the storm moving up the coast. We will bring you "
+            "the warnings, the closures and the forecast as they come in."
+        ),
+    ]
+    text = "\n\n".join(
+        ["Coast Daily", "LIVE", "Storm live: ferries halted as swell builds along the coast",
+         "Updated 12 minutes ago", "Posted 12m ago", entries[0], "Posted 35m ago", entries[1],
+         "Posted 1h ago", entries[2], "Share"]
+    )  # fmt: skip
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Storm live: ferries halted as swell builds along the coast"
+    assert article.paragraphs == tuple(entries)
+
+
+def test_a_relative_time_among_reply_and_like_lines_stamps_a_comment():
+    comment = (
+        "We lost half our early fruit to the October frost as well, and the insurance did not cover any of it. "
+        "Smaller growers will not survive another year like this one."
+    )
+    text = "\n\n".join(
+        ["Apple harvest starts early after record warm spring", "By Nora Whitfield", "March 3, 2025", *ORCHARD,
+         "orchard_pete", "3 hours ago", comment, "Reply", "Like (4)", "Leave a comment"]
+    )  # fmt: skip
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.paragraphs == tuple(ORCHARD)
