@@ -176,13 +176,61 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
         prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.SENTENCE]
         if len(prose) < _MIN_SENTENCES:
             return None
-    first, last = prose[0], prose[-1]
+    end = _before_next_story(blocks, prose[0], end)
+    first, last = prose[0], max(i for i in prose if i <= end)
     while first > start and _is_sentence_item(blocks[first - 1]):
         first -= 1  # the steps of a method, the points of a list, right above the paragraph
     for i in range(last + 1, end + 1):
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
     return first, _introduced_list_end(blocks, last)
+
+
+# A story told before another's header: at least this many paragraphs. Fewer, and the
+# header is the story's own, under a standfirst the run swallowed (see body_start).
+_TOLD_MIN_PARAGRAPHS = 3
+# Two headers or more in one run are a live blog's entries or a weekly edition's articles,
+# not a story and the next.
+_NEXT_STORIES_MAX = 1
+_HEADER_MAX_LINES = 3
+_HEADING_MAX_WORDS = 5
+
+
+def _before_next_story(blocks: list[Block], first: int, end: int) -> int:
+    """The end of the story that starts at ``first``, before the next one the page prints under
+    it (its headline over its own byline or dateline); ``end`` when there is none."""
+    headers = [i for i in range(first + 1, end) if _is_story_header(blocks, i, end)]
+    if not headers or len(headers) > _NEXT_STORIES_MAX:
+        return end
+    told = sum(blocks[i].kind is Kind.PROSE for i in range(first, headers[0]))
+    return headers[0] - 1 if told >= _TOLD_MIN_PARAGRAPHS else end
+
+
+def _is_story_header(blocks: list[Block], i: int, end: int) -> bool:
+    """A headline over a byline (by line, or a name and a date) and a paragraph; or over a
+    dateline alone, under a heading such as "Up next"."""
+    headline = blocks[i]
+    if headline.kind is not Kind.FRAGMENT or headline.words < 3 or BULLET.match(headline.text):
+        return False
+    j = i + 1
+    while j < end and j - i <= _HEADER_MAX_LINES and blocks[j].kind in _HEADER_KINDS:
+        j += 1
+    if blocks[j].kind is not Kind.PROSE:
+        return False
+    kinds = {b.kind for b in blocks[i + 1 : j]}
+    if Kind.BYLINE in kinds or {Kind.NAME, Kind.DATE} <= kinds:
+        return True
+    return Kind.DATE in kinds and _is_heading(blocks[i - 1])
+
+
+def _is_heading(block: Block) -> bool:
+    """A short line over other lines, no sentence: "Up next", "More stories"."""
+    return (
+        block.kind in (Kind.NAV, Kind.SECTION, Kind.FRAGMENT, Kind.CTA)
+        and block.words <= _HEADING_MAX_WORDS
+        and not BULLET.match(block.text)
+        and not TERMINAL.search(block.text)
+    )
 
 
 def _introduced_list_end(blocks: list[Block], last: int) -> int:
@@ -316,15 +364,18 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
 
 
 def _stamped_entries(blocks: list[Block], start: int, end: int) -> bool:
-    """Two or more datelines or bylines each between two paragraphs of the run: the stamps
-    of a live blog's entries (or a timeline's dates), not one header the run swallowed."""
+    """Two or more datelines or bylines each between two paragraphs of the run (an entry's
+    title may stand over one): the stamps of a live blog's entries, or a timeline's dates,
+    not one header the run swallowed."""
     stamps = 0
     for i in range(start + 1, end):
-        if blocks[i].kind in _HEADER_KINDS and blocks[i - 1].kind in _PROSE_KINDS:
-            j = i
-            while j < end and blocks[j].kind in _HEADER_KINDS:
-                j += 1
-            stamps += blocks[j].kind in _PROSE_KINDS
+        if blocks[i].kind not in _HEADER_KINDS or blocks[i - 1].kind in _HEADER_KINDS:
+            continue
+        above = i - 2 if blocks[i - 1].kind is Kind.FRAGMENT else i - 1  # past the entry's title
+        j = i
+        while j < end and blocks[j].kind in _HEADER_KINDS:
+            j += 1
+        stamps += above >= start and blocks[above].kind in _PROSE_KINDS and blocks[j].kind in _PROSE_KINDS
     return stamps >= 2
 
 

@@ -7,6 +7,8 @@ list items as "  * ", preformatted text as lines with no blank line between.
 
 from __future__ import annotations
 
+import pytest
+
 from digest.extract.scrape import extract_scrape
 
 PARAGRAPHS = [
@@ -650,3 +652,51 @@ def test_the_steps_of_a_method_right_above_the_closing_paragraph_stay_in_the_bod
     assert article is not None
     assert article.paragraphs[0].startswith("Heat the oven to 150C.")
     assert article.paragraphs[-1].startswith("The soup freezes well")
+
+
+NIGHT_BUSES = [
+    (
+        "Two bus routes between the market towns will run again on Friday and Saturday nights from September, "
+        "the county council said on Tuesday, three years after they were cut."
+    ),
+    (
+        "The routes will be paid for by a grant from the regional transport fund for two years, after which "
+        "the council will decide whether to keep them running."
+    ),
+    (
+        "Night workers at the hospital and the distribution centre had campaigned for the buses to return, "
+        "saying a taxi home cost them most of a shift's pay."
+    ),
+    "The first bus will leave the bus station at half past eleven and the last at three in the morning.",
+    "A consultation on the timetable runs until the end of July, and the council will hold two drop-in sessions.",
+]
+
+
+@pytest.mark.parametrize("heading", ["Up next", "Keep reading", None])
+def test_the_next_story_printed_under_the_article_is_not_its_body(heading):
+    """Under the story, the page prints the next one whole: its headline, byline, date and
+    paragraphs, more text than the story itself. Its header ends the story."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        "May 3, 2025",
+        *PARAGRAPHS,
+        *([heading] if heading else []),
+        "Night buses to return to the market towns",
+        "By Tom Gill",
+        "May 3, 2025",
+        *NIGHT_BUSES,
+    )
+    assert_story(scrape, PARAGRAPHS)
+
+
+def test_a_live_blogs_entries_each_under_a_title_and_byline_stay_one_story():
+    """Entries of a live blog, each under its own title and byline: not one story and the next."""
+    entries = [
+        ("Doors open to the public", "By Ana Ruiz", PARAGRAPHS[0]),
+        ("Local history collection moves upstairs", "By Tom Gill", PARAGRAPHS[1]),
+        ("Volunteers catalogued maps all winter", "By Ana Ruiz", PARAGRAPHS[2]),
+        ("Opening hours and how to help", "By Tom Gill", PARAGRAPHS[3]),
+    ]
+    scrape = page("Corn exchange reading room opens", "Live updates", *(line for entry in entries for line in entry))
+    assert body_of(scrape) == PARAGRAPHS
