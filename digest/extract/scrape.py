@@ -21,7 +21,7 @@ from collections import Counter
 from digest.extract.byline import byline_names, credit_names, is_name
 from digest.extract.cues import classify, heads_other_stories, heads_read_also, is_relative_time
 from digest.extract.headline import fallback_title, read_header
-from digest.extract.scrape_body import body, body_start, densest_run, list_run, trim, weights
+from digest.extract.scrape_body import body, body_start, densest_run, is_heading, list_run, trim, weights
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
 from digest.models import Article
 
@@ -213,34 +213,90 @@ def _is_widget(block: Block, said: Counter[str]) -> bool:
 
 
 # A box of links to other stories between two paragraphs: a heading and a few items, or
-# under "Read also" one linked headline.
+# under "Read also" one linked headline, or under any heading other stories' headlines each
+# with a line of blurb.
 _BOX_MAX_ITEMS = 6
 _LINKED_HEADLINE_MAX_WORDS = 25
+_TEASERS_MIN = 2
+_TEASERS_MAX = 5
+_TEASER_HEADLINE_WORDS = (4, 20)
+_BLURB_MAX_WORDS = 40
+_SUBHEADING_MAX_WORDS = 12
 
 
 def _mark_inline_boxes(blocks: list[Block]) -> list[Block]:
-    """A "Related articles" or "Read also" box printed between two paragraphs of the story is
-    an interruption, like an appeal box, not the story's end: its heading and items cost as one."""
+    """A "Related articles" or "Read also" box, or a heading over other stories' teasers, printed
+    between two paragraphs of the story is an interruption, like an appeal box, not the story's
+    end: its heading and items cost as one."""
     out = blocks
-    for i, block in enumerate(blocks):
-        if block.kind is not Kind.SECTION or i == 0 or blocks[i - 1].kind not in _PROSE_KINDS:
+    for i in range(1, len(blocks)):
+        if blocks[i - 1].kind not in _PROSE_KINDS:
             continue
-        read_also = heads_read_also(block.text)
-        if not (read_also or heads_other_stories(block.text)):
-            continue
-        j = i + 1
-        marker = _marker(blocks[j].text) if j < len(blocks) else None
-        while j < len(blocks) and j - i <= _BOX_MAX_ITEMS and marker and _marker(blocks[j].text) == marker:
-            j += 1
-        if j == i + 1 and read_also and j < len(blocks) and blocks[j].words <= _LINKED_HEADLINE_MAX_WORDS:
-            j += 1  # one linked headline
-        if j == i + 1 or j - i > _BOX_MAX_ITEMS or j >= len(blocks) or blocks[j].kind not in _PROSE_KINDS:
+        end = _teasers_end(blocks, i) or _inline_box_end(blocks, i)
+        if end is None:
             continue
         if out is blocks:
             out = list(blocks)
-        for k in range(i, j):
+        for k in range(i, end):
             out[k] = _as(blocks[k], Kind.CTA)
     return out
+
+
+def _inline_box_end(blocks: list[Block], i: int) -> int | None:
+    """Past the items under a "Related" or "Read also" heading at ``i`` (a list, or one linked
+    headline), where the story goes on."""
+    block = blocks[i]
+    if block.kind is not Kind.SECTION:
+        return None
+    read_also = heads_read_also(block.text)
+    if not (read_also or heads_other_stories(block.text)):
+        return None
+    j = i + 1
+    marker = _marker(blocks[j].text) if j < len(blocks) else None
+    while j < len(blocks) and j - i <= _BOX_MAX_ITEMS and marker and _marker(blocks[j].text) == marker:
+        j += 1
+    if j == i + 1 and read_also and j < len(blocks) and blocks[j].words <= _LINKED_HEADLINE_MAX_WORDS:
+        j += 1  # one linked headline
+    if j == i + 1 or j - i > _BOX_MAX_ITEMS or j >= len(blocks) or blocks[j].kind not in _PROSE_KINDS:
+        return None  # no box, or one the story does not resume under
+    return j
+
+
+def _teasers_end(blocks: list[Block], i: int) -> int | None:
+    """Past the teasers under a heading at ``i``, whatever it says ("Don't miss", "Worth a
+    look"): two or more headlines, each over a line of blurb. Under the story's last paragraph
+    as well as between two: their blurbs would otherwise read as its closing paragraphs."""
+    if not is_heading(blocks[i]):
+        return None
+    j = i + 1
+    while (
+        j + 1 < len(blocks)
+        and (j - i) // 2 < _TEASERS_MAX
+        and _is_teaser_headline(blocks[j])
+        and blocks[j + 1].kind in _PROSE_KINDS
+        and blocks[j + 1].words <= _BLURB_MAX_WORDS
+    ):
+        j += 2
+    if (j - i) // 2 < _TEASERS_MIN:
+        return None
+    # A story set in short headed sections has the same form: then the pairs are its own.
+    return None if _headed_paragraph(blocks, i - 2) or _headed_paragraph(blocks, j) else j
+
+
+def _is_teaser_headline(block: Block) -> bool:
+    low, high = _TEASER_HEADLINE_WORDS
+    return block.kind is Kind.FRAGMENT and low <= block.words <= high and not BULLET.match(block.text)
+
+
+def _headed_paragraph(blocks: list[Block], i: int) -> bool:
+    """A short line without a sentence's end over a paragraph, at ``i``."""
+    return (
+        0 <= i < len(blocks) - 1
+        and blocks[i].kind in (Kind.FRAGMENT, Kind.NAV)
+        and blocks[i].words <= _SUBHEADING_MAX_WORDS
+        and not BULLET.match(blocks[i].text)
+        and blocks[i + 1].kind in _PROSE_KINDS
+    )
 
 
 def _marker(text: str) -> str | None:

@@ -220,10 +220,10 @@ def _is_story_header(blocks: list[Block], i: int, end: int) -> bool:
     kinds = {b.kind for b in blocks[i + 1 : j]}
     if Kind.BYLINE in kinds or {Kind.NAME, Kind.DATE} <= kinds:
         return True
-    return Kind.DATE in kinds and _is_heading(blocks[i - 1])
+    return Kind.DATE in kinds and is_heading(blocks[i - 1])
 
 
-def _is_heading(block: Block) -> bool:
+def is_heading(block: Block) -> bool:
     """A short line over other lines, no sentence: "Up next", "More stories"."""
     return (
         block.kind in (Kind.NAV, Kind.SECTION, Kind.FRAGMENT, Kind.CTA)

@@ -700,3 +700,71 @@ def test_a_live_blogs_entries_each_under_a_title_and_byline_stay_one_story():
     ]
     scrape = page("Corn exchange reading room opens", "Live updates", *(line for entry in entries for line in entry))
     assert body_of(scrape) == PARAGRAPHS
+
+
+@pytest.mark.parametrize("heading", ["Don't miss", "Related stories", "Worth your time", "Read more"])
+def test_a_box_of_headlines_and_blurbs_between_paragraphs_is_not_the_story(heading):
+    """Between two paragraphs, a heading over other stories' headlines, each with a line of
+    blurb: an interruption of the story, whatever the heading says."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        PARAGRAPHS[0],
+        PARAGRAPHS[1],
+        heading,
+        "Mill museum wins a lottery grant for its new wheel",
+        "The county's last working water mill will reopen as a museum next spring, the trust says.",
+        "Swimming pool to close for the summer for repairs",
+        "Lessons will move to the school pool while the tiles and filters are replaced.",
+        PARAGRAPHS[2],
+        PARAGRAPHS[3],
+    )
+    assert body_of(scrape) == PARAGRAPHS
+
+
+def test_headlines_and_blurbs_under_the_last_paragraph_are_not_its_close():
+    blurbs = [
+        (
+            "The county's last working water mill will reopen as a museum next spring after a grant paid for "
+            "a new wheel and for repairs to the millrace, the trust that runs it said this week."
+        ),
+        (
+            "Lessons will move to the school pool while the tiles and filters are replaced, and the leisure "
+            "centre says the work should be finished before the autumn term begins."
+        ),
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        *PARAGRAPHS,
+        "Before you go",
+        "Mill museum wins a lottery grant for its new wheel",
+        blurbs[0],
+        "Swimming pool to close for the summer for repairs",
+        blurbs[1],
+        "Copyright © 2025 The Gazette. All rights reserved.",
+    )
+    assert body_of(scrape) == PARAGRAPHS
+
+
+def test_a_story_in_short_headed_sections_keeps_a_heading_over_its_subheadings():
+    """A heading over subheadings each with a short paragraph, in a story written that way
+    all through, has the form of a box of teasers but is the story's own."""
+    short = [
+        "The local history collection has moved up from the basement store, where damp had got into it.",
+        "About a third of the maps and trade directories can now be searched from the library's website.",
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        "The building",
+        PARAGRAPHS[0],
+        "What is inside",
+        "The collection moves upstairs",
+        short[0],
+        "Maps and directories go online",
+        short[1],
+        "How to visit",
+        PARAGRAPHS[3],
+    )
+    body = body_of(scrape)
+    assert [p for p in body if p in (*short, PARAGRAPHS[0], PARAGRAPHS[3])] == [PARAGRAPHS[0], *short, PARAGRAPHS[3]]
