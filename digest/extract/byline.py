@@ -1,9 +1,9 @@
 """Names, bylines and dates in a plain-text scrape: who wrote it and when.
 
 Decides whether a line is a bare person's name, which names a byline
-("By X and Y", "Posted by X on DATE", "X · DATE") gives, which dates a line
-holds (as UTC datetimes) and whether a line is a dateline with nothing but a
-date and its labels.
+("By X and Y", "Posted by X on DATE", "X · DATE", "X, Weather Reporter")
+gives, which dates a line holds (as UTC datetimes) and whether a line is a
+dateline with nothing but a date and its labels.
 """
 
 from __future__ import annotations
@@ -275,8 +275,9 @@ _WEEKDAYS = _word_set(
 # A dated byline is short; the pattern's cost grows with the square of a long line of separators.
 _DATED_BYLINE_MAX_CHARS = 160
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
-_NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published)\s+")
-_NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
+# The small words are in lower case or, in a byline set in capitals, in capitals: "In" may be part of a name.
+_NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published|ON|AT|FOR|IN|UPDATED|PUBLISHED)\s+")
+_NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|AND|&)\s+")
 
 
 def is_name(text: str, *, max_tokens: int = 4) -> bool:
@@ -295,7 +296,47 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
 
 def _names_in(rest: str) -> tuple[str, ...]:
     head = _NAME_CUT.split(rest, maxsplit=1)[0]
-    return tuple(part for part in _NAME_SPLIT.split(head.strip()) if is_name(part, max_tokens=5))
+    names = (_named(part) for part in _NAME_SPLIT.split(head.strip()))
+    return tuple(name for name in names if name)
+
+
+def _named(entry: str) -> str:
+    """The person a byline entry names: the whole entry, or the name after a job ("North Coast reporter Ana Ruiz")."""
+    return entry if is_name(entry, max_tokens=5) else _name_after_job(entry)
+
+
+# The jobs a byline gives with the name, before it ("By political reporter Ana Ruiz") or
+# after it ("Ana Ruiz Transport correspondent", "Ana Ruiz, Weather Reporter").
+_JOBS = frozenset(
+    [
+        "reporter",
+        "reporters",
+        "correspondent",
+        "correspondents",
+        "editor",
+        "editors",
+        "writer",
+        "writers",
+        "columnist",
+        "contributor",
+        "producer",
+        "journalist",
+        "critic",
+        "presenter",
+        "analyst",
+    ]
+)
+
+
+def _name_after_job(entry: str) -> str:
+    """The name after the first job word of an entry, "" when none follows it: the words before
+    the job are the desk, often a place ("North Coast", "South-East Asia")."""
+    words = entry.split()
+    for i, word in enumerate(words):
+        if word.strip(".,:").casefold() in _JOBS:
+            name = " ".join(words[i + 1 :])
+            return name if is_name(name) else ""
+    return ""
 
 
 # Words that end a person's name in a byline: a job, a desk, an employer, a
@@ -458,7 +499,7 @@ def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset())
     parts = [part for entry in entries for part in _ENTRY_SEPARATOR.split(entry)]
     for entry in parts:
         name = _BYLINE_PREFIX.sub("", " ".join(entry.split())).strip(_SEPARATOR_MARKS)
-        if name and (person := _person(name.split(), not_names=not_names)) is not None:
+        if name and (person := _name_after_job(name) or _person(name.split(), not_names=not_names)):
             found.append(person)
     if any(len(name.split()) > 1 for name in found):
         found = [name for name in found if len(name.split()) > 1]
@@ -507,7 +548,52 @@ def byline_names(text: str) -> tuple[str, ...]:
     parts = _BYLINE_SEPARATOR.split(text)
     if len(parts) > 1 and (is_name(parts[0]) or (_uncased_name(parts[0]) and all(map(_only_a_date, parts[1:])))):
         return (parts[0],)
-    return ()
+    return _name_with_job(text)
+
+
+_HANDLE = re.compile(r"@\w{2,30}")
+# Words that make a phrase of a job, not a desk's name: "Meet Ana Ruiz, Our New Editor".
+_NOT_DESK_WORDS = frozenset(["a", "an", "the", "our", "your", "my", "his", "her", "their", "new", "former", "as"])
+_DESK_MAX_WORDS = 3
+
+
+def _name_with_job(text: str) -> tuple[str, ...]:
+    """A name then its job or its handle: "Ana Ruiz Transport correspondent", "Ana Ruiz, Weather
+    Reporter", "Ana Ruiz, @anaruiz". Without a comma the job is in lower case: a headline in
+    title case ("Ana Ruiz Named Chief Editor") capitalises it."""
+    name, comma, job = (part.strip() for part in text.partition(","))
+    if comma:
+        return (name,) if is_name(name) and (_HANDLE.fullmatch(job) or _is_job(job.split())) else ()
+    words = text.split()
+    if not words or words[-1] not in _JOBS:
+        return ()
+    people = person_names([text])
+    if len(people) != 1 or not text.startswith(people[0]) or not is_name(people[0]):
+        return ()
+    return people if _is_job(words[len(people[0].split()) :]) else ()
+
+
+def _is_job(words: list[str]) -> bool:
+    """A job with its desk: "senior political correspondent", "Weather Reporter"."""
+    if not words or len(words) > _DESK_MAX_WORDS + 1 or words[-1].casefold() not in _JOBS:
+        return False
+    desk = words[:-1]
+    return all(
+        word.casefold() not in _NOT_DESK_WORDS and (word[:1].isupper() or word.casefold() in _BYLINE_STOP_WORDS)
+        for word in desk
+    )
+
+
+_NAMES_ALONE_MAX = 4
+
+
+def names_alone(text: str) -> tuple[str, ...]:
+    """Two to four names and nothing else on the line: "Ana Ruiz and Tom Reid". Only its place
+    makes it a byline: two capitalised pairs of words are as often a list's item."""
+    parts = _NAME_SPLIT.split(text.strip())
+    if not 2 <= len(parts) <= _NAMES_ALONE_MAX or not all(is_name(part) for part in parts):
+        return ()
+    return tuple(parts)
 
 
 def _uncased_name(text: str) -> bool:

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from digest.extract.byline import byline_names, find_dates
+from digest.extract.byline import byline_names, find_dates, names_alone
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
 _HEADER_WINDOW = 15
@@ -504,6 +504,15 @@ def _standfirst(region: list[Block]) -> str:
     return ""
 
 
+# A line of names alone is a byline right under the headline (or its dek); farther down, a caption.
+_NAMES_REACH = 2
+
+
+def _names_under_headline(region: list[Block]) -> tuple[str, ...]:
+    lines = (names_alone(b.text) for b in region[:_NAMES_REACH] if b.kind is Kind.FRAGMENT)
+    return next((names for names in lines if names), ())
+
+
 def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:
     headline = headline_index(blocks, body_start, paragraphs)
     anchor = _anchor(blocks, body_start)
@@ -518,6 +527,8 @@ def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> 
     standfirst = _standfirst(region)
     bylines = (byline_names(b.text) for b in region if b.kind is Kind.BYLINE)
     authors = next((names for names in bylines if names), ())
+    if not authors and headline is not None:
+        authors = _names_under_headline(region)
     if not authors:
         authors = next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ())
     dated = (b for b in region if b.kind in (Kind.BYLINE, Kind.DATE, Kind.META))

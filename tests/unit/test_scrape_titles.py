@@ -8,7 +8,7 @@ a chart's label) where real pages put one, beside the real headline.
 
 from __future__ import annotations
 
-from digest.extract.byline import byline_names
+from digest.extract.byline import byline_names, names_alone
 from digest.extract.cues import classify
 from digest.extract.scrape import extract_scrape
 from digest.extract.scrape_lines import Kind, normalise
@@ -486,3 +486,65 @@ def test_an_advertisement_label_in_another_language_is_an_ad():
     for label in ("REKLAMA", "Anzeige", "Publicidad", "Publicité", "Back to top ↑", "Continue reading below"):
         assert classify(label) is Kind.AD, label
     assert classify("Reklama w Polsce rośnie szybciej niż kiedykolwiek przedtem.") is not Kind.AD
+
+
+# --- bylines without "By", or with the job before the name -----------------------
+
+
+def test_a_job_or_desk_before_the_name_is_not_the_author():
+    for line, names in [
+        ("By Highlands reporter Ewan MacRae", ("Ewan MacRae",)),
+        ("By political reporter Ewan MacRae", ("Ewan MacRae",)),
+        ("By Western Isles correspondent Ailsa Munro and Tom Reid", ("Ailsa Munro", "Tom Reid")),
+        ("By Senior Energy Correspondent Ailsa Munro", ("Ailsa Munro",)),
+    ]:
+        assert classify(line) is Kind.BYLINE, line
+        assert byline_names(line) == names, line
+
+
+def test_a_name_then_its_job_is_a_byline():
+    for line, name in [
+        ("Mara Lindqvist Energy correspondent", "Mara Lindqvist"),
+        ("Ewan MacRae, Harbour Reporter", "Ewan MacRae"),
+        ("Ailsa Munro, senior political correspondent", "Ailsa Munro"),
+    ]:
+        assert classify(line) is Kind.BYLINE, line
+        assert byline_names(line) == (name,), line
+    # a title-case headline about a job is no byline
+    for headline in ("Jonas Keller Named Chief Editor", "Meet Jonas Keller, Our New Editor"):
+        assert byline_names(headline) == (), headline
+    scrape = f"""{MENU}
+
+Tidal turbines go into the water at Stromness
+
+Mara Lindqvist Energy correspondent
+
+Wed 12 Mar 2025 09.15 GMT
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+
+
+def test_names_alone_on_a_line_under_the_headline_are_the_authors():
+    three = ("Mara Lindqvist", "Ewan MacRae", "Ailsa Munro")
+    assert names_alone("Mara Lindqvist, Ewan MacRae and Ailsa Munro") == three
+    # Alone, such a line is no byline: a list's item in title case reads the same.
+    assert classify("Painted Doors and Brass Lanterns") is not Kind.BYLINE
+    scrape = f"""{MENU}
+
+Tidal turbines go into the water at Stromness
+
+Mara Lindqvist and Ewan MacRae
+
+March 11, 2025
+
+{TIDAL_BODY}"""
+    assert_header(
+        scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist", "Ewan MacRae")
+    )
+
+
+def test_a_byline_in_capitals_is_cut_at_its_employer():
+    assert byline_names("By MARA LINDQVIST FOR ORKNEYTODAY") == ("Mara Lindqvist",)
+    assert byline_names("By MARA LINDQVIST AND EWAN MACRAE FOR ORKNEYTODAY") == ("Mara Lindqvist", "Ewan Macrae")
+    assert byline_names("By Mara Lindqvist for OrkneyToday") == ("Mara Lindqvist",)
