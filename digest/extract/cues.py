@@ -241,6 +241,7 @@ _COMMENTER_SAYS = re.compile(
 _META_SHORT = re.compile(
     r"^(?:\d+\s*[-–]?\s*min(?:ute)?s?\s+(?:read|listen)|reading time\b|listen to (?:this )?"
     r"(?:article|story)|(?:staff|senior|contributing) (?:writer|reporter|editor|correspondent)"
+    r"|(?:from )?staff reports?$"
     r"|updated\b|tags?:|topics?:|filed under\b|posted in\b|categor(?:y|ies):)",
     re.IGNORECASE,
 )
@@ -334,12 +335,16 @@ def _is_meta(text: str, low: str, n: int) -> bool:
 
 
 def _is_menu(text: str, words: list[str], n: int) -> bool:
-    if n <= 3 and not TERMINAL.search(text):
-        return True
-    if n <= 6 and text.isupper():
+    if is_short_label(text, n):
         return True
     parts = _MENU_SEPARATOR.split(text)
     return len(parts) > 1 and all(len(p.split()) <= 4 for p in parts)
+
+
+def is_short_label(text: str, n: int) -> bool:
+    """Three words or fewer without a full stop, or six or fewer in capitals: read alone, a
+    menu's item or a label (a short headline too, which only the lines around it tell)."""
+    return (n <= 3 and not TERMINAL.search(text)) or (n <= 6 and text.isupper())
 
 
 # A picture's share text or a post's tags: "... for the Holidays #ad #canning #jam #pearjam".

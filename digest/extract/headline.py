@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.extract.byline import byline_names, find_dates, names_alone
+from digest.extract.cues import is_short_label
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
 _HEADER_WINDOW = 15
@@ -469,6 +470,37 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
     return scored
 
 
+# A headline of three words, or one in capitals, is classed with menu items when its line is
+# read alone. A menu is a run of such lines: one standing alone right over the byline, the
+# dateline or the story is the headline. Two words alone there are as often a place or a desk.
+_LONE_HEADLINE_MIN_WORDS = 3
+
+
+def _with_lone_headlines(blocks: list[Block], body_start: int) -> list[Block]:
+    """The blocks, with each short line standing alone right over the header or the body read as a fragment."""
+    out = blocks
+    for i in range(body_start):
+        if _is_lone_short_line(blocks, i, body_start):
+            if out is blocks:
+                out = list(blocks)
+            out[i] = Block(text=blocks[i].text, kind=Kind.FRAGMENT, words=blocks[i].words)
+    return out
+
+
+def _is_lone_short_line(blocks: list[Block], i: int, body_start: int) -> bool:
+    block = blocks[i]
+    if block.kind is not Kind.NAV or block.words < _LONE_HEADLINE_MIN_WORDS or BULLET.match(block.text):
+        return False
+    if not is_short_label(block.text, block.words) or _MENU_MARKS.search(block.text):
+        return False  # a menu printed on one line
+    return not _is_plain_menu_item(blocks, i - 1) and (i + 1 == body_start or blocks[i + 1].kind in _HEADER_KINDS)
+
+
+def _is_plain_menu_item(blocks: list[Block], i: int) -> bool:
+    """A menu's link on a line of its own, without a list marker: a menu printed as items ends above a plain line."""
+    return i >= 0 and blocks[i].kind is Kind.NAV and not BULLET.match(blocks[i].text)
+
+
 # --- the rest of the header ----------------------------------------------------
 
 
@@ -514,6 +546,7 @@ def _names_under_headline(region: list[Block]) -> tuple[str, ...]:
 
 
 def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:
+    blocks = _with_lone_headlines(blocks, body_start)
     headline = headline_index(blocks, body_start, paragraphs)
     anchor = _anchor(blocks, body_start)
     # A defined subject is the title, but the other header lines are read under the headline as

@@ -8,6 +8,8 @@ a chart's label) where real pages put one, beside the real headline.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from digest.extract.byline import byline_names, names_alone
 from digest.extract.cues import classify
 from digest.extract.scrape import extract_scrape
@@ -548,3 +550,52 @@ def test_a_byline_in_capitals_is_cut_at_its_employer():
     assert byline_names("By MARA LINDQVIST FOR ORKNEYTODAY") == ("Mara Lindqvist",)
     assert byline_names("By MARA LINDQVIST AND EWAN MACRAE FOR ORKNEYTODAY") == ("Mara Lindqvist", "Ewan Macrae")
     assert byline_names("By Mara Lindqvist for OrkneyToday") == ("Mara Lindqvist",)
+
+
+# --- a short or all-caps headline ------------------------------------------------
+
+
+def test_a_short_headline_alone_over_the_byline_is_the_headline():
+    """Three words without a full stop read as a menu item, but a menu is a run of them: one
+    alone between a caption and the byline is the headline."""
+    scrape = f"""{MENU}
+
+Engineers lower a tidal turbine into the water at Stromness harbour on Tuesday
+
+Stromness harbour turbines
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Stromness harbour turbines", authors=("Mara Lindqvist",))
+
+
+def test_an_all_caps_headline_over_a_staff_byline_and_date_is_the_headline():
+    """Under a menu printed as a list: its items are no run the headline's line belongs to."""
+    scrape = f"""{MENU}
+
+TIDAL TURBINES REACH STROMNESS HARBOUR
+
+Staff report
+
+March 11, 2025
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="TIDAL TURBINES REACH STROMNESS HARBOUR", authors=())
+    assert article.published == datetime(2025, 3, 11, tzinfo=UTC)
+    assert classify("Staff report") is Kind.META
+
+
+def test_a_run_of_short_topic_links_over_the_byline_is_not_the_headline():
+    scrape = f"""{MENU}
+
+Tidal turbines go into the water at Stromness
+
+Orkney tidal power
+Stromness harbour works
+Turbines and tides
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
