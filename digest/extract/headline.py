@@ -4,7 +4,8 @@ Read from the blocks just above the body: the byline or dateline nearest
 above it anchors the search for the headline (a fragment, a question or
 exclamation, or a long name-like line, with an unpunctuated dek told apart);
 between headline and body sit the standfirst, the authors and the publication
-date. With no headline, the title falls back to the first sentence of the body.
+date (which some pages print a line or two over the headline instead). With no
+headline, the title falls back to the first sentence of the body.
 """
 
 from __future__ import annotations
@@ -538,11 +539,39 @@ def _standfirst(region: list[Block]) -> str:
 
 # A line of names alone is a byline right under the headline (or its dek); farther down, a caption.
 _NAMES_REACH = 2
+# Some pages print the byline or the date over the headline ("Posted ..." over the picture
+# and its caption, a blog's "date / category / comments" line): a line or two over it, not
+# as far as the menus, where a date is the site's (today's) or another story's.
+_OVER_HEADLINE_REACH = 2
+_DATED_KINDS = frozenset({Kind.BYLINE, Kind.DATE, Kind.META})
+_DATED_OVER_KINDS = _DATED_KINDS | {Kind.NAV}
 
 
 def _names_under_headline(region: list[Block]) -> tuple[str, ...]:
     lines = (names_alone(b.text) for b in region[:_NAMES_REACH] if b.kind is Kind.FRAGMENT)
     return next((names for names in lines if names), ())
+
+
+def _over_headline(blocks: list[Block], headline: int) -> list[Block]:
+    """The lines right over the headline, nearest first."""
+    return blocks[max(0, headline - _OVER_HEADLINE_REACH) : headline][::-1]
+
+
+def _byline_in(blocks: list[Block]) -> tuple[str, ...]:
+    names = (byline_names(b.text) for b in blocks if b.kind is Kind.BYLINE)
+    return next((found for found in names if found), ())
+
+
+def _authors(region: list[Block], over: list[Block], *, headline: bool) -> tuple[str, ...]:
+    """A byline under the headline; names alone right under it; a byline right over it; a bare name."""
+    authors = _byline_in(region) or (_names_under_headline(region) if headline else ()) or _byline_in(over)
+    return authors or next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ())
+
+
+def _published(region: list[Block], over: list[Block]) -> datetime | None:
+    """The first date under the headline, else the nearest right over it."""
+    dated = [b for b in region if b.kind in _DATED_KINDS] + [b for b in over if b.kind in _DATED_OVER_KINDS]
+    return next((found[0][0] for b in dated if (found := find_dates(b.text))), None)
 
 
 def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:
@@ -557,17 +586,11 @@ def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> 
     low = headline + 1 if headline is not None else anchor
     assert low is not None
     region = blocks[low:body_start]
-    standfirst = _standfirst(region)
-    bylines = (byline_names(b.text) for b in region if b.kind is Kind.BYLINE)
-    authors = next((names for names in bylines if names), ())
-    if not authors and headline is not None:
-        authors = _names_under_headline(region)
-    if not authors:
-        authors = next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ())
-    dated = (b for b in region if b.kind in (Kind.BYLINE, Kind.DATE, Kind.META))
-    published = next((found[0][0] for b in dated if (found := find_dates(b.text))), None)
+    over = _over_headline(blocks, headline) if headline is not None else []
+    authors = _authors(region, over, headline=headline is not None)
+    published = _published(region, over)
     title = blocks[defined].text if defined is not None else blocks[headline].text if headline is not None else ""
-    return Header(title=title, standfirst=standfirst, authors=authors, published=published)
+    return Header(title=title, standfirst=_standfirst(region), authors=authors, published=published)
 
 
 def fallback_title(paragraph: str) -> str:

@@ -599,3 +599,93 @@ By Mara Lindqvist
 
 {TIDAL_BODY}"""
     assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+
+
+# --- a date or byline over the headline ---------------------------------------------
+
+
+def test_a_date_right_over_the_headline_is_the_story_date():
+    scrape = f"""{MENU}
+
+Thursday 4 December 2025
+
+Tidal turbines go into the water at Stromness
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+
+
+def test_a_posted_line_over_a_caption_over_the_headline_is_the_story_date():
+    scrape = f"""{MENU}
+
+Posted Thu 4 Dec 2025 at 6:40am, updated Thu 4 Dec 2025 at 9:05am
+
+A turbine is lowered from the barge at Stromness.(Orkney: Ewan MacRae)
+
+Tidal turbines go into the water at Stromness
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published == datetime(2025, 12, 4, 6, 40, tzinfo=UTC)
+
+
+def test_a_blogs_date_and_category_line_over_the_title_is_the_post_date():
+    scrape = f"""Harbour Notes
+Home About Archive Contact
+
+December 4, 2025 / Energy / 3 Comments
+
+Tidal turbines go into the water at Stromness
+
+Posted by Mara Lindqvist
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+
+
+def test_a_byline_right_over_the_headline_names_the_author():
+    scrape = f"""{MENU}
+
+By Mara Lindqvist
+
+Tidal turbines go into the water at Stromness
+
+December 4, 2025
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+
+
+def test_a_date_far_over_the_headline_is_the_sites_not_the_storys():
+    scrape = f"""Thursday 4 December 2025
+
+{MENU}
+
+Tidal turbines go into the water at Stromness
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published is None
+
+
+def test_the_date_under_the_headline_wins_over_one_above_it():
+    scrape = f"""{MENU}
+
+Monday 1 December 2025
+
+Tidal turbines go into the water at Stromness
+
+By Mara Lindqvist | December 4, 2025
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
