@@ -502,6 +502,39 @@ def _is_plain_menu_item(blocks: list[Block], i: int) -> bool:
     return i >= 0 and blocks[i].kind is Kind.NAV and not BULLET.match(blocks[i].text)
 
 
+# A live blog's entries each open with a timestamp ("2h ago", "14:32", "Posted 14m ago"), most
+# over a heading of their own, and the body's run starts at the first entry: the blog's headline
+# is over the first entry's timestamp, not the entry's heading under it.
+_ENTRY_STAMP = re.compile(
+    r"(?:(?:posted|updated)\s+)?(?:\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago"
+    r"|just now|\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)",
+    re.IGNORECASE,
+)
+_STAMP_MAX_WORDS = 8
+_ENTRY_HEADING_LINES = 1
+_LIVE_MIN_ENTRIES = 3
+
+
+def _is_stamp(block: Block) -> bool:
+    if block.kind is Kind.DATE:
+        return block.words <= _STAMP_MAX_WORDS
+    return _ENTRY_STAMP.fullmatch(block.text) is not None
+
+
+def _first_entry(blocks: list[Block], body_start: int, body_end: int) -> int:
+    """Where a live blog's first entry starts (its timestamp); ``body_start`` for any other story.
+
+    The entries are alike: each timestamp over a heading, or each over its text. A dated
+    story's headline over its text is no entry when the dates in the text open paragraphs."""
+    for stamp in range(body_start - 1, max(-1, body_start - 2 - _ENTRY_HEADING_LINES), -1):
+        if _is_stamp(blocks[stamp]):
+            opening = blocks[stamp + 1].kind
+            last = min(body_end, len(blocks) - 2)
+            later = sum(_is_stamp(blocks[i]) and blocks[i + 1].kind is opening for i in range(body_start, last + 1))
+            return stamp if 1 + later >= _LIVE_MIN_ENTRIES else body_start
+    return body_start
+
+
 # --- the rest of the header ----------------------------------------------------
 
 
@@ -574,9 +607,10 @@ def _published(region: list[Block], over: list[Block]) -> datetime | None:
     return next((found[0][0] for b in dated if (found := find_dates(b.text))), None)
 
 
-def read_header(blocks: list[Block], body_start: int, paragraphs: list[str]) -> Header:
-    blocks = _with_lone_headlines(blocks, body_start)
-    headline = headline_index(blocks, body_start, paragraphs)
+def read_header(blocks: list[Block], body_start: int, paragraphs: list[str], *, body_end: int) -> Header:
+    header_end = _first_entry(blocks, body_start, body_end)
+    blocks = _with_lone_headlines(blocks, header_end)
+    headline = headline_index(blocks, header_end, paragraphs)
     anchor = _anchor(blocks, body_start)
     # A defined subject is the title, but the other header lines are read under the headline as
     # before: what stands under the subject's line is an infobox, not a dek and a byline.

@@ -527,7 +527,7 @@ def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | N
     paragraphs, warnings = body(blocks, start, end, listed=listed)
     if not paragraphs:
         return None
-    header = read_header(blocks, start, paragraphs)
+    header = read_header(blocks, start, paragraphs, body_end=end)
     title = header.title
     if not title:
         title = fallback_title(paragraphs[0])

@@ -689,3 +689,102 @@ By Mara Lindqvist | December 4, 2025
 {TIDAL_BODY}"""
     article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
     assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+
+
+# --- a live blog ---------------------------------------------------------------------
+
+LIVE_ENTRIES = """\
+12 min ago
+Ferries cancelled from Stromness
+
+The morning sailings from Stromness to Scrabster have been cancelled, and the operator says the afternoon crossing will be decided at noon.
+
+Passengers booked on the early boat can change their tickets without charge until the end of the week, the operator said.
+
+40 min ago
+Power cut on Hoy
+
+About three hundred homes on Hoy lost power overnight when a line came down near Lyness, and engineers are waiting for the wind to drop.
+
+The tidal turbines in Stromness harbour were stopped before the storm arrived and came through without damage, their operator said.
+
+1 hr ago
+Schools closed across the islands
+
+Every school in Orkney will stay shut today, the council said, as gusts of more than eighty miles an hour were forecast for the afternoon.
+
+Council staff were asked to work from home where they could, and the recycling collections have been moved to Saturday.
+"""
+
+
+def test_a_live_blogs_title_is_over_its_first_entry_not_the_entrys_heading():
+    scrape = f"""{MENU}
+
+Live: Storm Ingrid batters Orkney
+
+Key points
+
+  * Ferries from Stromness cancelled for the day
+  * Schools closed across the islands
+
+{LIVE_ENTRIES}
+{SHARE}
+"""
+    assert _title(scrape) == "Live: Storm Ingrid batters Orkney"
+
+
+def test_a_dated_title_over_a_story_with_dated_comments_is_no_live_blog():
+    scrape = f"""Harbour Notes
+Home About Archive Contact
+
+December 4, 2025
+
+Tidal turbines go into the water at Stromness
+
+{TIDAL_BODY}
+3 thoughts on "Tidal turbines go into the water at Stromness"
+
+Ewan MacRae
+December 5, 2025 at 8:12 am
+Good to see them in at last, after all the delays we had.
+Reply
+
+Ailsa Munro
+December 5, 2025 at 9:30 am
+Will the harbour stay open to the small boats while they run?
+Reply
+
+Tom Reid
+December 6, 2025 at 7:02 pm
+The old pier looks better with them out there, I think.
+Reply
+"""
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.title == "Tidal turbines go into the water at Stromness"
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+
+
+def test_a_dated_title_over_a_timeline_is_no_live_blog():
+    """Dates over the paragraphs of a timeline are not entries: none has a heading, as the title does."""
+    scrape = f"""{MENU}
+
+December 4, 2025
+
+Tidal turbines go into the water at Stromness
+
+{TIDAL_BODY}
+March 3, 2023
+
+The council first asked for bids to build the turbines, and four companies answered within the month.
+
+June 9, 2024
+
+The winning firm began building the two machines at its yard in Kirkwall, a year later than planned.
+
+October 1, 2025
+
+The machines were towed to Stromness and moored beside the pier to wait for a calm week.
+"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=())
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
