@@ -561,9 +561,10 @@ def _name_with_job(text: str) -> tuple[str, ...]:
     """A name then its job or its handle: "Ana Ruiz Transport correspondent", "Ana Ruiz, Weather
     Reporter", "Ana Ruiz, @anaruiz". Without a comma the job is in lower case: a headline in
     title case ("Ana Ruiz Named Chief Editor") capitalises it."""
-    name, comma, job = (part.strip() for part in text.partition(","))
+    name, comma, job = text.partition(",")
     if comma:
-        return (name,) if is_name(name) and (_HANDLE.fullmatch(job) or _is_job(job.split())) else ()
+        job = job.strip()
+        return (name.strip(),) if (_HANDLE.fullmatch(job) or _is_job(job.split())) and is_name(name) else ()
     words = text.split()
     if not words or words[-1] not in _JOBS:
         return ()
