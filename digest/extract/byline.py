@@ -8,6 +8,7 @@ dateline with nothing but a date and its labels.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -40,7 +41,7 @@ def _is_name_token(token: str) -> bool:
 
 _PARTICLES = frozenset(
     ["de", "da", "van", "von", "der", "den", "del", "la", "le", "bin", "al", "di", "du", "dos", "das", "ter", "ten"]
-)
+) | {"y", "e"}  # "y" and "e" join a compound surname: "José Ortega y Gasset", "Ana Silva e Costa"
 # Capitalised words that appear in menus, section labels and headlines, never in names.
 _NOT_NAME_WORDS = frozenset(
     [
@@ -278,6 +279,23 @@ TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 # The small words are in lower case or, in a byline set in capitals, in capitals: "In" may be part of a name.
 _NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published|ON|AT|FOR|IN|UPDATED|PUBLISHED)\s+")
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|AND|&)\s+")
+# "And" in the languages of _BY: Spanish "y" ("e" before an i- sound), Portuguese and Italian
+# "e" ("ed"), French "et", German "und", Dutch "en", Swedish "och", Danish and Norwegian "og".
+_OTHER_AND = re.compile(r"\s+(?:y|e|ed|et|und|en|och|og)\s+")
+_OTHER_AND_IN_CAPITALS = re.compile(r"\s+(?:Y|E|ED|ET|UND|EN|OCH|OG)\s+")
+
+
+def _split_names(text: str) -> list[str]:
+    return [name for part in _NAME_SPLIT.split(text) for name in _split_other_and(part)]
+
+
+def _split_other_and(text: str) -> list[str]:
+    """Two people joined by another language's "and": "María García y Luis Ortega". The same word
+    joins a compound surname ("José Ortega y Gasset", "Ana Silva e Costa"), so it parts only
+    names of two words or more each."""
+    other_and = _OTHER_AND_IN_CAPITALS if text.isupper() else _OTHER_AND
+    parts = other_and.split(text)
+    return parts if all(len(part.split()) > 1 for part in parts) else [text]
 
 
 def is_name(text: str, *, max_tokens: int = 4) -> bool:
@@ -296,7 +314,7 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
 
 def _names_in(rest: str) -> tuple[str, ...]:
     head = _NAME_CUT.split(rest, maxsplit=1)[0]
-    names = (_named(part) for part in _NAME_SPLIT.split(head.strip()))
+    names = (_named(part) for part in _split_names(head.strip()))
     return tuple(name for name in names if name)
 
 
@@ -354,6 +372,13 @@ _BYLINE_STOP_WORDS = frozenset(
         "contributor",
         "contributing",
         "producer",
+        "journalist",
+        "critic",
+        "presenter",
+        "analyst",
+        "reporters",
+        "correspondents",
+        "writers",
         "staff",
         "desk",
         "team",
@@ -478,7 +503,7 @@ _ORGANISATION_ENDS = frozenset(
     ]
 )
 _BYLINE_PREFIX = re.compile(
-    rf"^(?:(?:(?:analysis|text|words|story|photos?|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:)\s*",
+    rf"^(?:(?:(?:analysis|text|words|story|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:)\s*",
     re.IGNORECASE,
 )
 
@@ -491,19 +516,89 @@ def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset())
     """The people among byline entries: each cut at its first job, desk, employer or date word.
 
     An entry that names only an organisation (the publisher, an agency, the
-    site: ``not_names``, casefolded words), a job or a date is dropped; so is
-    a one-word entry beside a full name (a place or a desk split off by a comma).
+    site: ``not_names``, casefolded words), a job, a date or the pictures'
+    credit is dropped; so is a one-word entry beside a full name (a place or a
+    desk split off by a comma).
     """
     found: list[str] = []
     # "山田太郎 ·", "Anna Schmidt | Staff": a meta line's separators part entries and end none.
     parts = [part for entry in entries for part in _ENTRY_SEPARATOR.split(entry)]
-    for entry in parts:
+    for entry in _writers_credits(parts):
         name = _BYLINE_PREFIX.sub("", " ".join(entry.split())).strip(_SEPARATOR_MARKS)
-        if name and (person := _name_after_job(name) or _person(name.split(), not_names=not_names)):
-            found.append(person)
+        if _is_job_alone(name.split(), after_person=bool(found)):
+            continue
+        people = (
+            _name_after_job(each) or _person(each.split(), not_names=not_names) for each in _split_other_and(name)
+        )
+        found.extend(person for person in people if person)
     if any(len(name.split()) > 1 for name in found):
         found = [name for name in found if len(name.split()) > 1]
     return tuple(dict.fromkeys(found))
+
+
+# The work a credit's label names before its people ("Photos by", "Photography:", "Texto y fotos:"),
+# in the languages of _BY: the writing, or the pictures, whose credit names no author.
+_WRITING = _word_set("text texts words texte texto testo tekst")
+_PICTURES = _word_set(
+    "photo photos photograph photographs photography picture pictures image images illustration illustrations",
+    "illustrated graphics video videos foto fotos fotografie fotografía fotografia fotografías bild bilder",
+)
+_LABEL_JOINS = _word_set("and y e ed et und en och og by von par por di door av af") | {""}
+_LABEL_BY = _word_set("by von par por di door av af")
+
+
+def _writers_credits(entries: list[str]) -> list[str]:
+    """The entries that credit the writing, without their label: a credit for the pictures alone
+    names no author. A label alone ("Text" of "Text; Photos Ana Ruiz", split at its "and")
+    belongs to the next entry's label."""
+    credits: list[str] = []
+    carried: set[str] = set()
+    for entry in entries:
+        words = entry.strip(_SEPARATOR_MARKS).split()
+        works, length = _credit_label(words)
+        if words and length == len(words):
+            carried |= works
+            continue
+        if works:
+            works |= carried
+        carried = set()
+        if not works or works & _WRITING:
+            credits.append(" ".join(words[length:]))
+    return credits
+
+
+def _credit_label(words: list[str]) -> tuple[set[str], int]:
+    """The works a credit's label names, and its length in words: "Photos and text by" gives
+    photos and text, 4."""
+    works: set[str] = set()
+    length = 0
+    for i, word in enumerate(words):
+        bare = word.strip(",:&+/").casefold()
+        if bare in _WRITING or bare in _PICTURES:
+            works.add(bare)
+            length = i + 1
+        elif not works or bare not in _LABEL_JOINS:
+            break
+        elif bare in _LABEL_BY:
+            return works, i + 1
+        if word.endswith(":"):
+            break
+    return works, length
+
+
+_NAME_LIKE_DESK_MAX = 2
+
+
+def _is_job_alone(words: list[str], *, after_person: bool) -> bool:
+    """A job with its desk and no person: "Local Democracy Reporter", "Data Journalist". After a
+    person's entry it is that person's job, split off at a comma, though its desk of two words
+    looks like a name ("Middle East Correspondent"); a longer desk, or one with a stop word in
+    it, starts with a person's name ("Ana Ruiz Harbour reporter", "Tom Gillespie News reporter")."""
+    if not _is_job(words):
+        return False
+    desk = words[:-1]
+    kept = list(itertools.takewhile(lambda word: word.casefold() not in _BYLINE_STOP_WORDS, desk))
+    return not is_name(" ".join(kept)) or (after_person and kept == desk and len(desk) <= _NAME_LIKE_DESK_MAX)
 
 
 def _person(words: list[str], *, not_names: frozenset[str]) -> str | None:
@@ -591,7 +686,7 @@ _NAMES_ALONE_MAX = 4
 def names_alone(text: str) -> tuple[str, ...]:
     """Two to four names and nothing else on the line: "Ana Ruiz and Tom Reid". Only its place
     makes it a byline: two capitalised pairs of words are as often a list's item."""
-    parts = _NAME_SPLIT.split(text.strip())
+    parts = _split_names(text.strip())
     if not 2 <= len(parts) <= _NAMES_ALONE_MAX or not all(is_name(part) for part in parts):
         return ()
     return tuple(parts)
@@ -609,7 +704,7 @@ def _uncased_name(text: str) -> bool:
 
 def _people_before_desk(rest: str) -> tuple[str, ...]:
     head = _NAME_CUT.split(rest, maxsplit=1)[0]
-    people = person_names(_NAME_SPLIT.split(head.strip()))
+    people = person_names(_split_names(head.strip()))
     return tuple(person for person in people if is_name(person))
 
 

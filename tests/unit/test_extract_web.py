@@ -305,3 +305,63 @@ def test_footnote_markers_deep_in_a_long_paragraph_go_and_numbered_abbreviations
     text = sentence * 30 + "Supercalifragilisticexpialidociousnessesxyz.5 and vol.2 stay"
     expected = "The channel was dredged in 1998,4 as the survey in Fig.3 shows, and again in 2012.7 " * 30
     assert strip_footnote_markers(text) == expected + "Supercalifragilisticexpialidociousnessesxyz. and vol.2 stay"
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        ("Maren Okafor; Local Democracy Reporter", ("Maren Okafor",)),
+        ("Maren Okafor; Data Journalist", ("Maren Okafor",)),
+        ("Maren Okafor; Middle East Correspondent", ("Maren Okafor",)),
+        ("Local Democracy Reporter", ()),
+        # a name with its job in one entry, beside another name, is still a person
+        ("Ana Ruiz; Maren Okafor Harbour reporter", ("Ana Ruiz", "Maren Okafor")),
+        ("Ana Ruiz; Tom Gillespie News reporter", ("Ana Ruiz", "Tom Gillespie")),
+    ],
+)
+def test_a_job_split_from_its_name_at_a_comma_is_no_second_author(authors, expected):
+    assert split_authors(authors) == expected
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        ("Maren Okafor; Ana Ruiz; Photos by Ilse Brandt", ("Maren Okafor", "Ana Ruiz")),
+        ("Maren Okafor · Photography Ilse Brandt", ("Maren Okafor",)),
+        ("Story by Maren Okafor; Photographs By Ilse Brandt", ("Maren Okafor",)),
+        ("Illustrations by Ilse Brandt", ()),
+        ("Photo Ilse Brandt", ()),
+        ("Fotos Ilse Brandt; Texto Luis Ortega", ("Luis Ortega",)),
+        # a credit for the writing too names the author, without its label
+        ("Photographs; Text Ilse Brandt", ("Ilse Brandt",)),
+        ("Text; Photos Ilse Brandt", ("Ilse Brandt",)),
+        ("Words; Pictures By Ilse Brandt", ("Ilse Brandt",)),
+        ("Texto y fotos Luis Ortega", ("Luis Ortega",)),
+        ("Photos; Ilse Brandt", ("Ilse Brandt",)),
+        ("Text Ilse Brandt; Photos Ana Ruiz", ("Ilse Brandt",)),
+    ],
+)
+def test_a_credit_for_pictures_names_no_author(authors, expected):
+    assert split_authors(authors) == expected
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        ("María José García y Luis Ortega", ("María José García", "Luis Ortega")),
+        ("Por Ana Ruiz e Isabel Torres", ("Ana Ruiz", "Isabel Torres")),
+        ("Giulia Conti e Marco Rossi", ("Giulia Conti", "Marco Rossi")),
+        ("Claire Martin et Paul Durand", ("Claire Martin", "Paul Durand")),
+        ("Anna Müller und Jonas Weber", ("Anna Müller", "Jonas Weber")),
+        ("Jan van der Berg en Piet de Vries", ("Jan van der Berg", "Piet de Vries")),
+        ("MARÍA GARCÍA Y LUIS ORTEGA", ("María García", "Luis Ortega")),
+        # a compound surname's "y" or "e" joins no two people; nor is an initial "Y" a conjunction
+        ("José Ortega y Gasset", ("José Ortega y Gasset",)),
+        ("Ana Maria Silva e Costa", ("Ana Maria Silva e Costa",)),
+        ("Jane Y Doe", ("Jane Y Doe",)),
+        ("Ye Jun; Ana Ruiz", ("Ye Jun", "Ana Ruiz")),
+        ("Jan van der Berg", ("Jan van der Berg",)),
+    ],
+)
+def test_and_in_another_language_parts_two_authors(authors, expected):
+    assert split_authors(authors) == expected

@@ -788,3 +788,20 @@ The machines were towed to Stromness and moored beside the pier to wait for a ca
 """
     article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=())
     assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+
+
+def test_a_byline_with_and_in_another_language_names_both_authors():
+    for line, names in [
+        ("Por María José García y Luis Ortega", ("María José García", "Luis Ortega")),
+        ("Von Anna Müller und Jonas Weber", ("Anna Müller", "Jonas Weber")),
+        ("Par Claire Martin et Paul Durand", ("Claire Martin", "Paul Durand")),
+        ("Di Giulia Conti e Marco Rossi", ("Giulia Conti", "Marco Rossi")),
+        ("Door Jan van der Berg en Piet de Vries", ("Jan van der Berg", "Piet de Vries")),
+        ("By Tom Ashworth, Local Democracy Reporter", ("Tom Ashworth",)),
+        ("By Ana Ruiz and Tom Reid | Photos by Ilse Brandt", ("Ana Ruiz", "Tom Reid")),
+        ("By Ana Ruiz and Tom Reid, photos by Ilse Brandt", ("Ana Ruiz", "Tom Reid")),
+    ]:
+        assert byline_names(line) == names, line
+    # a compound surname is one person
+    assert byline_names("Por José Ortega y Gasset") == ("José Ortega y Gasset",)
+    assert names_alone("María García y Luis Ortega") == ("María García", "Luis Ortega")
