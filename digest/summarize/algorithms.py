@@ -50,7 +50,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digest.errors import UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.summarize.filters import candidates_in_paragraph, opens_with_pronoun
+from digest.summarize.filters import candidates_in_paragraph, opens_with_pronoun, stands_alone
 from digest.summarize.sentences import (
     DEFAULT_LANGUAGE,
     build_document,
@@ -116,7 +116,10 @@ class PositionCentralitySummarizer(LexRankSummarizer):
        ("They", "Her", "This") loses ``pronoun_penalty`` unless the sentence
        before it is already chosen: on its own it reads as a reference to
        nothing, so any other sentence within about a third of the score range
-       goes first, and only a clear winner stays.
+       goes first, and only a clear winner stays. A sentence holding part of a
+       quotation (one it opens and does not close, or closes and did not open)
+       is never chosen, but it stays in the similarities: it is still the
+       story's text, and the others' ranks do not shift for its absence.
 
     The constants were chosen on half of the CNN/DailyMail bench and checked
     on the other half; see docs/benchmarks.md.
@@ -132,8 +135,9 @@ class PositionCentralitySummarizer(LexRankSummarizer):
     def __call__(self, document: ObjectDocumentModel, sentences_count: int) -> tuple[Sentence, ...]:
         sentences = document.sentences
         count = len(sentences)
+        alone = [stands_alone(str(s)) for s in sentences]
         if count <= sentences_count:
-            return tuple(sentences)
+            return tuple(s for s, ok in zip(sentences, alone, strict=True) if ok)
         similarity = self.similarity_matrix([self._to_words_set(s) for s in sentences])
         following = np.triu(similarity, 1).sum(axis=1)
         preceding = np.tril(similarity, -1).sum(axis=1)
@@ -152,7 +156,7 @@ class PositionCentralitySummarizer(LexRankSummarizer):
             return (not fits[i], -score, i)
 
         chosen: set[int] = set()
-        remaining = set(range(count))
+        remaining = {i for i in range(count) if alone[i]}
         while len(chosen) < sentences_count and remaining:
             best = min(remaining, key=lambda i: rank(i, chosen))
             remaining.discard(best)
@@ -342,9 +346,19 @@ def _summarize_paragraphs(
     # The headline printed again at the top of the body is no summary of it.
     headline = fold(headings[0]) if headings else ""
 
+    # Part of a quotation never stands in a summary. The default summariser still reads it as
+    # the story's text and never picks it; the others would pick it, so they never see it.
+    quotations_as_context = isinstance(_summarizer(algorithm, language), PositionCentralitySummarizer)
+
     def keep(texts: Sequence[str]) -> list[bool]:
+        readable = [quotations_as_context or stands_alone(text) for text in texts]
+        if algorithm == "lead":
+            return readable  # LEAD-n is otherwise the plain baseline
         flags = candidates_in_paragraph(texts)
-        return [ok and not (headline and fold(text) == headline) for text, ok in zip(texts, flags, strict=True)]
+        return [
+            ok and alone and not (headline and fold(text) == headline)
+            for text, ok, alone in zip(texts, flags, readable, strict=True)
+        ]
 
     document = build_document(
         paragraphs,
@@ -352,7 +366,7 @@ def _summarize_paragraphs(
         headings=headings,
         max_sentences=MAX_SENTENCES,
         max_chars=MAX_CHARS,
-        keep=None if algorithm == "lead" else keep,  # LEAD-n stays the plain baseline
+        keep=keep,
     )
     if not document.sentences:
         # Nothing reads as a summary sentence (a list, a table, a page of

@@ -17,13 +17,17 @@ are a source's, and stay.
 
 A sentence that opens with a pronoun ("Their", "Them", "He") needs the
 sentence before it; the summariser prefers another of similar score unless
-that one is picked too.
+that one is picked too. A sentence holding part of a quotation (one it opens
+and does not close, or closes and did not open) does not stand alone: the
+rest of the quotation, or who says it, is in another sentence.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+from digest.summarize.quotes import is_balanced
 
 __all__ = [
     "candidates_in_paragraph",
@@ -32,6 +36,7 @@ __all__ = [
     "is_candidate",
     "is_editorial_note",
     "opens_with_pronoun",
+    "stands_alone",
 ]
 
 _FURNITURE = re.compile(
@@ -290,6 +295,12 @@ def is_candidate(sentence: str) -> bool:
     if (low.startswith(_GREETING_STARTS) or "welcome to" in low) and _GREETING.search(text):
         return False
     return not (any(trigger in low for trigger in _OFFER_TRIGGERS) and len(_OFFER.findall(text)) >= 2)
+
+
+def stands_alone(sentence: str) -> bool:
+    """False when ``sentence`` holds part of a quotation whose rest, or whose speaker, is in another
+    sentence: it closes a quotation that it did not open, or opens one that it does not close."""
+    return is_balanced(sentence)
 
 
 def opens_with_pronoun(sentence: str) -> bool:

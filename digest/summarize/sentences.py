@@ -26,6 +26,8 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.nlp.tokenizers import Tokenizer
 from sumy.utils import get_stop_words, normalize_language
 
+from digest.summarize.quotes import quotation_spans
+
 __all__ = [
     "DEFAULT_LANGUAGE",
     "OfflineTokenizer",
@@ -53,7 +55,8 @@ _WORD_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W\d_])(?:(?![{_CJK}])[^\W\d_
 # Where a Chinese or Japanese sentence ends (no space follows it): its mark and closing quotes.
 _CJK_SENTENCE_END = re.compile(r"[。！？]+[」』）》〉”’\"]*")
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
-_ENDS_IN_QUESTION_RE = re.compile(r"[?!][\"'\u2019\u201d)\]]*\s*$")
+# A question, an exclamation or a quotation's last sentence: a next piece in lower case goes on with it.
+_ENDS_A_QUESTION_OR_QUOTATION = re.compile(r"(?:[?!][\"'\u2019\u201d)\]]*|\.[\"'\u2019\u201d\u00bb]+)\s*$")
 _OPENING_LEFT_BEHIND = re.compile(r"(?<=[.!?…])\s+([«„‚“‘¿¡(\[]\s*)$")
 
 
@@ -90,6 +93,8 @@ _SPLIT_ABBREVIATION = re.compile(
     r"\b(?:z\.\s?B|d\.\s?h|u\.\s?a|o\.\s?ä|s\.\s?o|u\.\s?U|v\.\s?a|i\.\s?d\.\s?R|p\.\s?ex)\."
 )
 _LIST_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s*")  # "3." before a list item's text: no sentence of its own
+_QUOTE_MARK = re.compile(r"[\"'“”„«»「」『』‘’‚‹›]")
+_LONGEST_QUOTATION = 6  # sentences
 
 
 @functools.cache
@@ -201,12 +206,12 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
         piece = text[start:end]
         if not piece.strip():
             continue
-        # '"Really?" she asked.' comes back as two pieces; a piece that opens
-        # in lower case continues the previous sentence, and so does a number
-        # after a unit or a label ("11 hr. 20 min.", "No. 10"), and a name after
-        # a title.
+        # '"Really?" she asked.' comes back as two pieces, and so does 'Its "Slow down." signs
+        # work.'; a piece that opens in lower case continues the previous sentence, and so
+        # does a number after a unit or a label ("11 hr. 20 min.", "No. 10"), and a name
+        # after a title.
         if spans and (
-            (piece.lstrip()[:1].islower() and _ENDS_IN_QUESTION_RE.search(text, spans[-1][0], spans[-1][1]))
+            (piece.lstrip()[:1].islower() and _ENDS_A_QUESTION_OR_QUOTATION.search(text, spans[-1][0], spans[-1][1]))
             or (_STARTS_WITH_NUMBER.match(piece) and _NUMBERED.search(text, spans[-1][0], spans[-1][1]))
             or (_STARTS_WITH_CAPITAL.match(piece) and _TITLE.search(text, spans[-1][0], spans[-1][1]))
             or _LIST_NUMBER.fullmatch(text, spans[-1][0], spans[-1][1]) is not None
@@ -222,7 +227,31 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
         # ("...professeur. «" / "On fait ... »"): it goes with what it opens.
         if opening := _OPENING_LEFT_BEHIND.search(text, this[0], this[1]):
             this[1], following[0] = opening.start(), opening.start(1)
+    if len(spans) > 1 and _QUOTE_MARK.search(text):
+        spans = _join_quotations(text, spans)
     return tuple(text[start:end].strip() for start, end in spans)
+
+
+def _join_quotations(text: str, spans: list[list[int]]) -> list[list[int]]:
+    """The sentences of one quotation as one: '"We will. We must," she said.' is one sentence, so that
+    no half of it stands alone in a summary.
+
+    A quotation longer than _LONGEST_QUOTATION sentences stays in pieces: that long, it is more likely
+    a stray or mistyped mark than one quotation, and joined it would be no summary sentence anyway.
+    """
+    goes_on: set[int] = set()  # sentence k goes on in sentence k + 1
+    for start, end in quotation_spans(text):
+        first = next((k for k, span in enumerate(spans) if span[1] > start), len(spans))
+        last = max((k for k, span in enumerate(spans) if span[0] < end), default=-1)
+        if first < last < first + _LONGEST_QUOTATION:
+            goes_on.update(range(first, last))
+    joined = [spans[0]]
+    for k, span in enumerate(spans[1:]):
+        if k in goes_on:
+            joined[-1][1] = span[1]
+        else:
+            joined.append(span)
+    return joined
 
 
 def _rejoin_split_abbreviations(text: str, spans: list[list[int]]) -> list[list[int]]:
@@ -247,24 +276,6 @@ def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:
             cursor = mark.end()
     pieces.append([cursor, end])
     return pieces
-
-
-_OPENING_QUOTES = '“„«「『"'
-_CLOSING_QUOTES = '”»」』"'
-
-
-def _unclosed_quote(paragraph: str) -> int | None:
-    """Where a quotation opens that the paragraph does not close (the newspaper way of
-    saying the quote goes on in the next one), or None."""
-    opened: int | None = None
-    for index, mark in enumerate(paragraph):
-        if mark == '"':
-            opened = index if opened is None else None
-        elif mark in _OPENING_QUOTES:
-            opened = index
-        elif mark in _CLOSING_QUOTES:
-            opened = None
-    return opened
 
 
 def split_words(sentence: str) -> tuple[str, ...]:
@@ -336,7 +347,6 @@ def build_document(
             else:
                 budget -= len(paragraph)
         sentences = []
-        open_from = _unclosed_quote(paragraph)
         kept = keep(texts) if keep is not None else [True] * len(texts)
         for text, may_pick in zip(texts, kept, strict=True):
             if max_sentences is not None and len(seen) >= max_sentences:
@@ -344,8 +354,6 @@ def build_document(
             if text in seen:
                 continue
             seen.add(text)
-            if open_from is not None and text[:1] in _OPENING_QUOTES and paragraph.find(text) >= open_from:
-                continue  # a quotation the next paragraph goes on with: its end and its speaker are there
             if may_pick:
                 sentences.append(Sentence(text, tokenizer))
         if sentences:

@@ -547,3 +547,95 @@ def test_a_german_ordinal_opening_a_sentence_stays():
     body = ("1. FC Köln gewinnt das Derby gegen Gladbach mit zwei zu null vor vollem Haus.",)
     article = Article(url="https://e.org/k", title="Derby", paragraphs=body, source="s")
     assert summarize(article, sentences=1, algorithm="lead").sentences == body
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (
+            "english",
+            (
+                'The mill reopens in May. "We have the orders. We have the staff," said the owner, Lena Brandt. '
+                "Work starts on Monday."
+            ),
+            (
+                "The mill reopens in May.",
+                '"We have the orders. We have the staff," said the owner, Lena Brandt.',
+                "Work starts on Monday.",
+            ),
+        ),
+        (
+            "english",
+            "Lena Brandt said: “We have the orders. We have the staff. What we lack is a bridge.” Work starts on Monday.",
+            (
+                "Lena Brandt said: “We have the orders. We have the staff. What we lack is a bridge.”",
+                "Work starts on Monday.",
+            ),
+        ),
+        (
+            "english",
+            "‘The orders are in. The Brandts’ crew is ready,’ a welder said. Work starts on Monday.",
+            ("‘The orders are in. The Brandts’ crew is ready,’ a welder said.", "Work starts on Monday."),
+        ),
+        (
+            "english",
+            "“He told us, ‘Pack your tools. The mill is closed.’ So we went home,” a welder said. Nobody came back.",
+            (
+                "“He told us, ‘Pack your tools. The mill is closed.’ So we went home,” a welder said.",
+                "Nobody came back.",
+            ),
+        ),
+        (
+            "german",
+            "„Wir haben die Aufträge. Wir haben die Leute“, sagte die Inhaberin. Im Mai geht es los.",
+            ("„Wir haben die Aufträge. Wir haben die Leute“, sagte die Inhaberin.", "Im Mai geht es los."),
+        ),
+        (
+            "french",
+            "« Nous avons les commandes. Nous avons le personnel », a dit la patronne. Le travail reprend lundi.",
+            ("« Nous avons les commandes. Nous avons le personnel », a dit la patronne.", "Le travail reprend lundi."),
+        ),
+    ],
+)
+def test_a_quotation_of_several_sentences_stays_one_sentence(language, text, expected):
+    assert split_sentences(text, language=language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Apostrophes and an inch mark open and close no quotation.
+        (
+            "The Brandts' mill won't close. Its workers' union isn't worried. The 12\" pipes arrive in May.",
+            ("The Brandts' mill won't close.", "Its workers' union isn't worried.", 'The 12" pipes arrive in May.'),
+        ),
+        (
+            "The Brandts’ mill won’t close. Rock ’n’ roll nights go on. The ’90s hall reopens in May.",
+            ("The Brandts’ mill won’t close.", "Rock ’n’ roll nights go on.", "The ’90s hall reopens in May."),
+        ),
+        (
+            "It was the whistle heard ’round the valley. The mill's siren sounded at noon. Nobody came 'til one.",
+            (
+                "It was the whistle heard ’round the valley.",
+                "The mill's siren sounded at noon.",
+                "Nobody came 'til one.",
+            ),
+        ),
+        # A quotation that ends a sentence inside another one does not end it.
+        (
+            "The town's “Slow down. Kids play here.” signs went up on Monday. Drivers ignored them.",
+            ("The town's “Slow down. Kids play here.” signs went up on Monday.", "Drivers ignored them."),
+        ),
+        # A quotation the paragraph leaves open goes on in the next one, and one it closes began in the one before.
+        (
+            "The vote is on Friday. “We will fight this. We will win.",
+            ("The vote is on Friday.", "“We will fight this. We will win."),
+        ),
+        (
+            "We will not give up. We will win,” said Ruth Okoye. The vote is on Friday.",
+            ("We will not give up. We will win,” said Ruth Okoye.", "The vote is on Friday."),
+        ),
+    ],
+)
+def test_apostrophes_do_not_join_sentences_and_a_quotation_crossing_a_paragraph_break_is_one_piece(text, expected):
+    assert split_sentences(text) == expected

@@ -7,7 +7,7 @@ import pytest
 from digest.extract.html import extract_html
 from digest.models import Article
 from digest.summarize.algorithms import PositionCentralitySummarizer, summarize
-from digest.summarize.filters import is_candidate, opens_with_pronoun
+from digest.summarize.filters import is_candidate, opens_with_pronoun, stands_alone
 
 STORY = [
     (
@@ -340,3 +340,74 @@ def test_no_sentence_of_an_appeal_or_of_the_authors_box_is_a_summary_sentence():
     body = [STORY[0], STORY[1], appeal, STORY[2], STORY[3], box]
     picked = summarize(article(body), sentences=5).sentences
     assert set(picked) <= set(STORY), picked
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        '"We are not giving up on the mill, whatever the bank decides.',
+        'We never said we would sell it," said the owner, Lena Brandt, on Monday.',
+        "“The orders are there, and the staff are ready to start in May.",
+        "The staff are ready to start in May,” said the owner, Lena Brandt.",
+        "The staff are ready to start in May,’ said the owner, Lena Brandt.",
+        "She called the mill “the best employer in the valley, and it always will be.",
+    ],
+)
+def test_a_sentence_with_an_unbalanced_quotation_mark_does_not_stand_alone(sentence):
+    assert not stands_alone(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Brandts' mill won't close before the end of the year, the union said.",
+        "The owners’ lawyers said the workers’ claims would be heard in May.",
+        "“We have the orders,” said the owner, Lena Brandt, on Monday.",
+        "She called the plan ‘a lifeline for the valley’ and said work starts in May.",
+        "“He told us, ‘Pack your tools,’ and we did,” said a welder at the mill.",
+        "Rock 'n' roll nights at the mill hall sold out within an hour, organisers said.",
+        "The mill's new line makes 12\" pipes for half the cost of the old one.",
+        "« Nous avons les commandes », a dit la patronne de la scierie lundi.",
+        "It was the whistle heard ’round the valley when the mill reopened in May.",
+        "그는 기자회견에서 ‘공정한 경쟁’이라는 말을 여러 번 강조했다.",
+    ],
+)
+def test_apostrophes_and_closed_quotations_leave_a_sentence_standing_alone(sentence):
+    assert stands_alone(sentence)
+    assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize("algorithm", ["default", "lexrank", "luhn"])
+def test_a_quotation_of_several_sentences_is_never_cut_in_half_in_a_summary(algorithm):
+    # The quotation's two halves repeat the story's words, so centrality alone would like each of them.
+    body = [
+        "The owner of the Brandt paper mill said on Monday that the mill would reopen in May with sixty workers.",
+        (
+            '"The Brandt paper mill will reopen in May with sixty workers. We never said the mill would close for '
+            'good," said the owner, Lena Brandt. "We have the orders, and we have the staff."'
+        ),
+        "The mill closed in January after a flood damaged its two paper machines and the bridge to the yard.",
+        "The bank that holds the mill's loans agreed last week to delay repayments until the end of the year.",
+    ]
+    picked = summarize(article(body), sentences=3, algorithm=algorithm).sentences
+    assert picked, picked
+    for sentence in picked:
+        assert sentence.count('"') % 2 == 0, picked
+
+
+@pytest.mark.parametrize("algorithm", ["default", "lexrank", "luhn"])
+def test_a_sentence_that_opens_a_quotation_going_on_in_the_next_paragraph_is_no_summary_sentence(algorithm):
+    body = [
+        "The Brandt paper mill in Oberau will reopen in May, the company said on Monday.",
+        (
+            "The owner, Lena Brandt, told the workers on Monday: “The paper mill reopens in May with sixty workers "
+            "and two new paper machines."
+        ),
+        "“We have the orders, and we have the workers. What we do not have yet is a bridge to the yard.”",
+        "The mill closed in January after a flood damaged its paper machines and the bridge to the yard.",
+        "The bank that holds the mill's loans agreed last week to delay repayments until the end of the year.",
+        "Sixty workers will return to the paper mill in May, and the new machines arrive in April.",
+    ]
+    picked = summarize(article(body), sentences=3, algorithm=algorithm).sentences
+    assert len(picked) == 3, picked
+    assert set(picked) <= set(body) - {body[1]}, picked
