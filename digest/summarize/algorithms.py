@@ -50,7 +50,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digest.errors import UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.summarize.filters import candidates_in_paragraph, opens_with_pronoun, stands_alone
+from digest.summarize.filters import candidates_in_paragraph, opens_with_pronoun, stands_alone, transcript_speakers
 from digest.summarize.sentences import (
     DEFAULT_LANGUAGE,
     build_document,
@@ -349,12 +349,13 @@ def _summarize_paragraphs(
     # Part of a quotation never stands in a summary. The default summariser still reads it as
     # the story's text and never picks it; the others would pick it, so they never see it.
     quotations_as_context = isinstance(_summarizer(algorithm, language), PositionCentralitySummarizer)
+    speakers = transcript_speakers(paragraphs)
 
     def keep(texts: Sequence[str]) -> list[bool]:
         readable = [quotations_as_context or stands_alone(text) for text in texts]
         if algorithm == "lead":
             return readable  # LEAD-n is otherwise the plain baseline
-        flags = candidates_in_paragraph(texts)
+        flags = candidates_in_paragraph(texts, speakers)
         return [
             ok and alone and not (headline and fold(text) == headline)
             for text, ok, alone in zip(texts, flags, readable, strict=True)

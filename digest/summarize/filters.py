@@ -25,7 +25,8 @@ rest of the quotation, or who says it, is in another sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 
 from digest.summarize.quotes import is_balanced
 
@@ -35,8 +36,10 @@ __all__ = [
     "is_author_contact",
     "is_candidate",
     "is_editorial_note",
+    "is_transcript_line",
     "opens_with_pronoun",
     "stands_alone",
+    "transcript_speakers",
 ]
 
 _FURNITURE = re.compile(
@@ -53,12 +56,17 @@ _FURNITURE = re.compile(
     r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
     re.IGNORECASE,
 )
-# A newsletter's greeting: "Hi all, and welcome to issue 142."
+# A newsletter's, a show's or a live blog's greeting: "Hi all, and welcome to issue 142.", "Hello and welcome to
+# the show.", "Welcome to Night Shift." (a bare welcome: "Welcome to Kestrel Bay, where..." goes on to tell).
 _GREETING = re.compile(
-    r"^(?:hi|hello|hey|dear|greetings)\b[^.!?]{0,30}[,!]|\bwelcome to (?:issue|edition|episode|this week's|the latest)\b",
+    r"^(?:hi|hello|hey|dear|greetings)\b[^.!?]{0,30}[,!]"
+    r"|^(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening))\b[^.!?]{0,30}?\bwelcome\b"
+    r"|^welcome(?: back)? to\b[^,;:.!?]{0,40}[.!?]$"
+    r"|\bwelcome(?: back)? to (?:issue|edition|episode|this week's|the latest|another (?:episode|edition|issue)"
+    r"|(?:the|this|our|today's) (?:show|podcast|episode|programme|program|broadcast|live (?:coverage|blog)))\b",
     re.IGNORECASE,
 )
-_GREETING_STARTS = ("hi", "hello", "hey", "dear", "greetings")
+_GREETING_STARTS = ("hi", "hello", "hey", "dear", "greetings", "good")
 # An offer rather than news: a rate, a card, a deal and an appeal to act.
 _OFFER = re.compile(
     r"\b(?:apr|intro(?:ductory)? (?:rate|apr)|cash ?back|annual fee|sign-up bonus|welcome bonus|no fee|free trial"
@@ -125,6 +133,17 @@ _SELF_STANDING = re.compile(
 
 # An interview's labels: "Q: Why fibre, and why now?" is the interviewer's line, not news.
 _INTERVIEW_LABEL = re.compile(r"^(?:Q|A|Question|Answer)\s*:\s")  # not "A. J. Smith said"
+
+# A transcript's line opens with a timestamp ("[00:00:04]", "(12:31)", "00:04"), a speaker's name and a colon, or
+# both ("[00:00:04] BEN OKAFOR:", "Ben Okafor (00:04):"). A time of day is no timestamp ("10:30 a.m. is when...").
+_CLOCK = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"
+_TIME_OF_DAY = r"\s*(?:[ap]\.?m\b|[AP]\.?M\b|h\b|hrs?\b|Uhr\b|GMT\b|BST\b|UTC\b|CES?T\b|[ECMP][SD]?T\b)"
+_OPENING_TIMESTAMP = re.compile(rf"^[\[(]?{_CLOCK}[\])]?(?!{_TIME_OF_DAY})(?:\s|$)")
+_SPEAKER_LABEL = re.compile(
+    rf"^(?:[\[(]?{_CLOCK}[\])]?\s*[-–—|]?\s*)?(?P<name>[^\W\d_][\w.'’-]*(?: [\w.'’-]+){{0,3}}?)"
+    rf"(?P<stamp>\s*[\[(]{_CLOCK}[\])])?\s?:\s+\S"
+)
+_NAME_PARTICLES = frozenset(["de", "da", "di", "del", "der", "den", "van", "von", "la", "le", "du", "bin", "al"])
 
 
 # A note's label, perhaps dated, then a colon, a dash or a bar: "Correction:", "Update, June 4, 9:30 a.m.:",
@@ -251,19 +270,56 @@ def _is_author_contact(text: str, low: str) -> bool:
     return contact is not None and _CONTACT_CHANNEL.search(text, contact.end()) is not None
 
 
-def candidates_in_paragraph(sentences: Sequence[str]) -> list[bool]:
+def transcript_speakers(paragraphs: Iterable[str]) -> frozenset[str]:
+    """The names (case-folded) that label the opening of two or more ``paragraphs`` of prose: a transcript's speakers.
+
+    A name and a colon opening one paragraph only may be a dateline ("KESTREL BAY: The harbour..."), and one
+    opening a heading too may be a title ("Star Wars: The Last Jedi").
+    """
+    spoken = (paragraph.strip() for paragraph in paragraphs)
+    names = Counter(_speaker(turn) for turn in spoken if _SENTENCE_END.search(turn))
+    return frozenset(name for name, count in names.items() if name is not None and count >= 2)
+
+
+def is_transcript_line(sentence: str, speakers: Collection[str] = frozenset()) -> bool:
+    """True when ``sentence`` opens with a timestamp, or with the label of one of ``speakers`` (see
+    :func:`transcript_speakers`): someone's spoken words, which need the label to say whose they are."""
+    text = sentence.strip()
+    if text[:1] in "[(0123456789" and _OPENING_TIMESTAMP.match(text):
+        return True
+    label = _speaker_label(text)
+    return label is not None and (label.group("stamp") is not None or label.group("name").casefold() in speakers)
+
+
+def _speaker(text: str) -> str | None:
+    label = _speaker_label(text)
+    return label.group("name").casefold() if label is not None else None
+
+
+def _speaker_label(text: str) -> re.Match[str] | None:
+    label = _SPEAKER_LABEL.match(text) if ":" in text[:80] else None
+    return label if label is not None and _is_name(label.group("name")) else None
+
+
+def _is_name(label: str) -> bool:
+    words = label.split()
+    return 1 <= len(words) <= 4 and all(word[0].isupper() or word in _NAME_PARTICLES for word in words)
+
+
+def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] = frozenset()) -> list[bool]:
     """Which of one paragraph's ``sentences`` may stand in a summary.
 
     Each must be a candidate. An appeal or a line on how to reach the author makes its whole paragraph
     the page's box (the author's bio, the plea for support), and an editorial note takes the sentences
-    after it in its paragraph with it.
+    after it in its paragraph with it, as does a transcript's line (one of ``speakers`` speaking):
+    without its label the reader cannot tell whose words they are, and with it, it is a script.
     """
     flags = [is_candidate(sentence) for sentence in sentences]
     rejected = [sentence for sentence, ok in zip(sentences, flags, strict=True) if not ok]
     if any(is_appeal(sentence) or is_author_contact(sentence) for sentence in rejected):
         return [False] * len(flags)
     for index, sentence in enumerate(sentences):
-        if not flags[index] and is_editorial_note(sentence):
+        if (not flags[index] and is_editorial_note(sentence)) or is_transcript_line(sentence, speakers):
             return flags[:index] + [False] * (len(flags) - index)
     return flags
 
@@ -273,7 +329,7 @@ def is_candidate(sentence: str) -> bool:
     text = sentence.strip()
     if not text or text.endswith(":") or not _SENTENCE_END.search(text):
         return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
-    if _INTERVIEW_LABEL.match(text):
+    if _INTERVIEW_LABEL.match(text) or is_transcript_line(text):
         return False
     letters = len(_NOT_LETTERS.sub("", text))
     if letters < 0.5 * len(text.replace(" ", "")):
@@ -292,7 +348,7 @@ def is_candidate(sentence: str) -> bool:
         return False  # the page speaking about the story, or to its readers: not what the story says
     if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
         return False
-    if (low.startswith(_GREETING_STARTS) or "welcome to" in low) and _GREETING.search(text):
+    if (low.startswith(_GREETING_STARTS) or "welcome" in low) and _GREETING.search(text):
         return False
     return not (any(trigger in low for trigger in _OFFER_TRIGGERS) and len(_OFFER.findall(text)) >= 2)
 

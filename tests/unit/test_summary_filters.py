@@ -7,7 +7,7 @@ import pytest
 from digest.extract.html import extract_html
 from digest.models import Article
 from digest.summarize.algorithms import PositionCentralitySummarizer, summarize
-from digest.summarize.filters import is_candidate, opens_with_pronoun, stands_alone
+from digest.summarize.filters import is_candidate, opens_with_pronoun, stands_alone, transcript_speakers
 
 STORY = [
     (
@@ -411,3 +411,96 @@ def test_a_sentence_that_opens_a_quotation_going_on_in_the_next_paragraph_is_no_
     picked = summarize(article(body), sentences=3, algorithm=algorithm).sentences
     assert len(picked) == 3, picked
     assert set(picked) <= set(body) - {body[1]}, picked
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "[00:12:09] MARA QUIST: The channel silted up after the storms of 2021, and nobody dredged it.",
+        "[1:02:33] Jonas Hale: We asked the harbour authority for the dredging report twice this winter.",
+        "(14:52) So the ferry only runs for two hours either side of high water these days.",
+        "03:17 The ferry crews have been saying this for three winters, and nobody listened to them.",
+        "Mara Quist (00:14:09): The channel silted up after the storms of 2021, and nobody dredged it.",
+    ],
+)
+def test_a_timestamped_transcript_line_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "10:30 a.m. is when the first ferry leaves the harbour on weekdays, the operator said.",
+        "The ferry leaves at 10:30 every weekday and returns at 4:15 in the afternoon.",
+        "KESTREL BAY: The harbour authority approved a plan on Tuesday to dredge the fishing channel.",
+    ],
+)
+def test_a_time_of_day_or_a_dateline_is_no_transcript_label(sentence):
+    assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Welcome to Harbour Hours.",
+        "Hello and welcome to the show.",
+        "Hi everyone, and welcome back to Harbour Hours, the podcast about life on the coast.",
+        "Good evening and welcome to our live coverage of the storm, which reached the coast overnight.",
+        "Welcome back to another episode of the harbour podcast with Mara Quist and Jonas Hale.",
+    ],
+)
+def test_a_show_or_a_live_blog_greeting_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+def test_a_welcome_that_tells_the_story_is_a_candidate():
+    assert is_candidate("Welcome to Kestrel Bay, where the ferry has not run on time for two winters.")
+
+
+SHOW_NOTES = [
+    (
+        "Kestrel Bay's ferry has lost two winters of crossings to a silted channel, and the harbour authority has "
+        "finally approved a plan to dredge it."
+    ),
+    (
+        "Skipper Mara Quist tells Jonas Hale why the channel silted up after the storms of 2021 and what the dredging "
+        "will mean for the island ferry timetable."
+    ),
+]
+TRANSCRIPT = [
+    "JONAS HALE: Welcome to Harbour Hours. My guest today has skippered the Kestrel Bay island ferry for nineteen years.",
+    (
+        "MARA QUIST: Thanks, Jonas. The ferry channel silted up after the storms of 2021, and the harbour authority "
+        "never dredged the channel."
+    ),
+    "JONAS HALE: So the island ferry only crosses the silted channel at high water now?",
+    (
+        "MARA QUIST: Exactly. The island ferry timetable was cut in half, and the dredging of the channel is the only "
+        "way to bring the ferry back."
+    ),
+]
+
+
+def test_the_turns_of_a_transcript_with_speaker_labels_are_no_summary_sentences():
+    picked = summarize(article([*SHOW_NOTES, *TRANSCRIPT]), sentences=3).sentences
+    assert picked, picked
+    assert set(picked) <= set(SHOW_NOTES), picked
+
+
+def test_the_turns_of_a_timestamped_transcript_are_no_summary_sentences():
+    stamped = [f"[00:0{n}:1{n}] {turn}" for n, turn in enumerate(TRANSCRIPT)]
+    picked = summarize(article([*SHOW_NOTES, *stamped]), sentences=3).sentences
+    assert picked, picked
+    assert set(picked) <= set(SHOW_NOTES), picked
+
+
+def test_a_label_that_opens_one_paragraph_only_is_no_speaker():
+    dateline = "KESTREL BAY: The harbour authority approved a plan on Tuesday to dredge the old fishing channel."
+    picked = summarize(article([dateline, *STORY[1:]]), sentences=3).sentences
+    assert dateline in picked, picked
+
+
+def test_the_speakers_of_a_transcript_are_the_names_that_open_two_or_more_turns():
+    assert transcript_speakers([*SHOW_NOTES, *TRANSCRIPT]) == {"jonas hale", "mara quist"}
+    title = ["Harbour Lights: The Musical", "Harbour Lights: The Musical opens at the pier theatre on Friday."]
+    assert transcript_speakers(title) == frozenset()
