@@ -24,7 +24,7 @@ from digest.extract.byline import credit_names
 from digest.extract.charset import decode_html
 from digest.extract.html_meta import (
     absolute_http_url,
-    clean_title,
+    headline,
     parse_date,
     read_metadata,
     split_authors,
@@ -129,12 +129,15 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     try:
         tree = trafilatura.load_html(text)
         metadata = read_metadata(tree, url=url) if tree is not None else None
+        sitename = (metadata.sitename or "") if metadata else ""
+        title = ""
+        if metadata is not None:
+            title = headline(tree, title=metadata.title or "", sitename=sitename, url=url or metadata.url or "")
     except (TypeError, ValueError):
         tree = metadata = None  # as trafilatura's own entry points do with a page they cannot read
+        sitename = title = ""
     except (LxmlError, RecursionError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}") from exc
-    sitename = (metadata.sitename or "") if metadata else ""
-    title = clean_title(metadata.title or "", sitename=sitename) if metadata else ""
     description = (metadata.description or "") if metadata else ""
     authors = (metadata.author or "") if metadata else ""
     body = _Body()

@@ -14,6 +14,7 @@ import logging
 import re
 from copy import deepcopy
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -64,10 +65,12 @@ def read_metadata(tree, *, url: str):
     """trafilatura's metadata pass without the parts we do not use.
 
     The same steps as ``trafilatura.extract_metadata`` (meta tags, JSON-LD,
-    then the page itself for a missing title, author or canonical URL; the
-    date from htmldate; the site name) but not its search for categories,
+    then the page itself for a missing author or canonical URL; the date
+    from htmldate; the site name) but not its search for categories,
     tags and a licence, which costs about 2.5 ms a page on the shared
-    benchmark. With another trafilatura layout, its whole pass is used.
+    benchmark. A title missing from the meta tags is left to ``headline``,
+    which reads the page knowing the site's names. With another trafilatura
+    layout, its whole pass is used.
     """
     if not _METADATA_STEPS:
         return trafilatura.extract_metadata(tree, default_url=url or None, date_config=dict(_DATE_PARAMS))
@@ -78,8 +81,6 @@ def read_metadata(tree, *, url: str):
         metadata = extract_meta_json(tree, metadata)
     except Exception as exc:  # noqa: BLE001 -- trafilatura guards its JSON-LD reader the same way
         log.debug("JSON-LD metadata failed: %s", exc)
-    if not metadata.title:
-        metadata.title = page_title(tree)
     if not metadata.author:
         metadata.author = find_author(tree)
     if not metadata.url:
@@ -97,23 +98,45 @@ def read_metadata(tree, *, url: str):
     return metadata
 
 
-def page_title(tree) -> str | None:
-    """The title read from the page itself, when no meta tag names it: trafilatura's choice
-    (a lone <h1>, else the <title>, ...), except that a lone <h1> the <title> does not name
-    (as a whole or as one of its parts) and that shares no word with a heading the <title>
-    does name is the site's or the section's name over the page ("Health Center" over the
-    story): such a heading is the headline; with none, a <title> longer than the <h1> and
-    without a word of it is."""
-    title = extract_title(tree)
-    headings = tree.findall(".//h1")
+def headline(tree, *, title: str, sitename: str, url: str) -> str:
+    """The article's headline: ``title`` (the meta tags'), else the one the page itself gives,
+    without the site's name (and its section's)."""
+    names = site_names(tree, sitename=sitename, url=url)
+    headings = heading_texts(tree)
+    found = title or page_title(tree, site_names=names, headings=headings) or ""
+    return clean_title(found, site_names=names, headings=headings)
+
+
+def page_title(tree, *, site_names: tuple[str, ...] = (), headings: frozenset[str] = frozenset()) -> str | None:
+    """The title read from the page itself, when no meta tag names it.
+
+    A lone <h1> the <title> names, as a whole or as one of its parts. A lone
+    <h1> the <title> does not name and that shares no word with a heading the
+    <title> does name is the site's or the section's name over the page
+    ("Health Center" over the story): such a heading is the headline; with
+    none, a <title> longer than the <h1> and without a word of it is.
+    Otherwise, and over an <h1> that is the site's logo, the <title> when
+    ``clean_title`` finds the headline in it (a part the page prints as a
+    heading, or what is left without the site's name); else trafilatura's
+    choice (a lone <h1>, the <title>'s first part without a dot...).
+    """
     element = tree.find(".//title")
-    if len(headings) != 1 or element is None:
-        return title
-    whole = " ".join(element.text_content().split())
+    whole = " ".join(element.text_content().split()) if element is not None else ""
+    resolved = bool(whole) and clean_title(whole, site_names=site_names, headings=headings) != whole
+    h1s = tree.findall(".//h1")
+    if len(h1s) != 1 or not whole:
+        return whole if resolved else extract_title(tree)
+    h1 = fold(h1s[0].text_content())
     named = {fold(part) for part in (whole, *_TITLE_SEPARATOR.split(whole))} - {""}
-    h1 = fold(headings[0].text_content())
+    if _is_logo(h1s[0], site_names):
+        return whole if resolved else _headline_under_h1(tree, h1, whole, named)
     if h1 in named:
-        return title
+        return extract_title(tree)
+    return _headline_under_h1(tree, h1, whole, named)
+
+
+def _headline_under_h1(tree, h1: str, whole: str, named: set[str]) -> str | None:
+    """The headline of a page whose lone <h1> (folded: ``h1``) the <title> does not name."""
     lone = _content_words(h1)
     found = []
     for heading in tree.iter("h2", "h3"):
@@ -129,7 +152,7 @@ def page_title(tree) -> str | None:
     longest = max((part.split() for part in _TITLE_SEPARATOR.split(whole)), key=len, default=[])
     if len(longest) >= _TITLE_MIN_WORDS and len(longest) > len(h1.split()) and not lone & _content_words(fold(whole)):
         return whole  # clean_title takes the site's name off
-    return title
+    return extract_title(tree)
 
 
 _TITLE_MIN_WORDS = 4
@@ -283,25 +306,164 @@ def _pruned_text(element, discarded: set) -> str:
     return " ".join(" ".join(copy.itertext()).split())
 
 
-_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·•»]{1,2}\s+")
+# --- the site's names and the page's headings, to tell the headline in a title --------
+
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—―:·•»«/~⁄]{1,2}\s+")
+# A site's name is a few words; a longer text linked to the home page is a teaser or a tagline.
+_SITE_NAME_MAX_WORDS = 6
+# An element holding the site's logo or name, by its class or id.
+_LOGO_MARKUP = re.compile(r"logo|brand|site[-_]?(?:title|name)", re.IGNORECASE)
+_HEADING_TAGS = ("h1", "h2", "h3")
+# The links and <h1>s of the masthead, where a site shows its logo, come first on the page.
+_MASTHEAD_ELEMENTS = 60
 
 
-def clean_title(title: str, *, sitename: str) -> str:
-    """Drop leading or trailing " | Site" / " - Site" parts that name the site."""
+def site_names(tree, *, sitename: str, url: str) -> tuple[str, ...]:
+    """The names the site goes by: its declared one (og:site_name, or what trafilatura made of
+    the <title> or the URL), its host, and its logo's text at the top of the page: a link to
+    its home page (a masthead, the <h1> of a blog theme) or an <h1> marked as the logo."""
+    host = _host(url)
+    names = [sitename, host]
+    # Only the top of the page: walking every link of a large page costs milliseconds.
+    for element in islice(tree.iter("a", "h1"), _MASTHEAD_ELEMENTS):
+        if element.tag == "h1":
+            if _is_logo(element, ()):
+                names.append(" ".join(element.text_content().split()))
+        elif _is_home_page(element.get("href") or "", host=host):
+            names.append(_link_text(element))
+    return tuple(dict.fromkeys(name for name in names if _is_site_name(name)))
+
+
+def heading_texts(tree) -> frozenset[str]:
+    """The page's headings (<h1> to <h3>), folded."""
+    return frozenset(fold(heading.text_content()) for heading in tree.iter(*_HEADING_TAGS)) - {""}
+
+
+def _is_logo(h1, names: tuple[str, ...]) -> bool:
+    """An <h1> that is the site's logo: a link to a home page (of any host: the page may be a
+    copy), a logo's class or id on it or around it, or the site's name."""
+    if any(_is_home_page(link.get("href") or "", host=None) for link in h1.iter("a")):
+        return True
+    parent = h1.getparent()
+    if _has_logo_markup(h1) or (parent is not None and _has_logo_markup(parent)):
+        return True
+    text = fold(h1.text_content())
+    return bool(text) and any(fold(name) == text for name in names)
+
+
+def _has_logo_markup(element) -> bool:
+    return any(_LOGO_MARKUP.search(element.get(name) or "") for name in ("class", "id"))
+
+
+def _is_home_page(href: str, *, host: str | None) -> bool:
+    """A link to the site's home page: "/", or the root of ``host`` (of any host when None)."""
+    href = href.strip()
+    if href in ("/", "./", "/index.html", "/index.php"):
+        return True
+    if not href.startswith(("http://", "https://", "//")):
+        return False
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return False
+    return parts.path in ("", "/") and not parts.query and (host is None or _host(href) == host)
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def _link_text(link) -> str:
+    text = " ".join(link.text_content().split())
+    if text:
+        return text
+    image = link.find(".//img")
+    return " ".join((image.get("alt") or "").split()) if image is not None else ""
+
+
+def _is_site_name(name: str) -> bool:
+    return len(_squash(name)) >= 3 and len(name.split()) <= _SITE_NAME_MAX_WORDS
+
+
+# --- the headline in a title ----------------------------------------------------
+
+
+def clean_title(title: str, *, site_names: tuple[str, ...] = (), headings: frozenset[str] = frozenset()) -> str:
+    """The headline in ``title``: the run of its parts the page prints as a heading, else
+    ``title`` without the leading or trailing parts that name the site (" | Site", "Site: ")
+    and, after the site's name, its section's ("Site » News » Headline")."""
     title = " ".join(title.split())
-    site = _squash(sitename)
-    if len(site) < 3:
-        return title
-    title = _strip_site_affix(title, sitename=" ".join(sitename.split()))
-    parts = _TITLE_SEPARATOR.split(title)
-    separators = _TITLE_SEPARATOR.findall(title)
-    while len(parts) > 1 and _names_site(parts[-1], site):
+    return _heading_in_title(title, headings) or _without_site(title, site_names)
+
+
+def _heading_in_title(title: str, headings: frozenset[str]) -> str | None:
+    """The longest run of the title's parts that is a heading on the page and holds its
+    longest part (a section's or the site's name can be a heading too)."""
+    if not headings:
+        return None
+    bounds = _part_bounds(title)
+    if len(bounds) < 2:
+        return None
+    longest = max(range(len(bounds)), key=lambda i: len(title[slice(*bounds[i])].split()))
+    runs = [
+        title[bounds[first][0] : bounds[last][1]]
+        for first in range(longest + 1)
+        for last in range(longest, len(bounds))
+    ]
+    found = [run for run in runs if fold(run) in headings]
+    return max(found, key=len, default=None)
+
+
+def _part_bounds(title: str) -> list[tuple[int, int]]:
+    """Where each part of the title between its separators starts and ends."""
+    bounds, start = [], 0
+    for separator in _TITLE_SEPARATOR.finditer(title):
+        bounds.append((start, separator.start()))
+        start = separator.end()
+    bounds.append((start, len(title)))
+    return bounds
+
+
+# A section's name between the site's and the headline: a few words, fewer than the headline's.
+_SECTION_MAX_WORDS = 3
+
+
+def _without_site(title: str, site_names: tuple[str, ...]) -> str:
+    sites = [site for site in map(_squash, site_names) if len(site) >= 3]
+    stripped = title
+    for name in site_names:
+        stripped = _strip_site_affix(stripped, sitename=" ".join(name.split()))
+    site_first = not title.startswith(stripped)  # "Site: " came off
+    parts = _TITLE_SEPARATOR.split(stripped)
+    separators = _TITLE_SEPARATOR.findall(stripped)
+    folded = [fold(part) for part in parts]
+    repeated = {part for part in folded if part and folded.count(part) > 1}  # "Site | Headline | Site"
+
+    def names_site(index: int) -> bool:
+        return folded[index] in repeated or any(_names_site(parts[index], site) for site in sites)
+
+    while len(parts) > 1 and names_site(len(parts) - 1):
         parts.pop()
         separators.pop()
-    while len(parts) > 1 and _names_site(parts[0], site):
+        folded.pop()
+    while len(parts) > 1 and names_site(0):
+        parts.pop(0)
+        separators.pop(0)
+        folded.pop(0)
+        site_first = True
+    while site_first and len(parts) > 1 and _is_section(parts[0], parts[1:]):
         parts.pop(0)
         separators.pop(0)
     return "".join(part + sep for part, sep in zip(parts, [*separators, ""], strict=True))
+
+
+def _is_section(part: str, rest: list[str]) -> bool:
+    words = len(part.split())
+    return words <= _SECTION_MAX_WORDS and any(len(other.split()) > words for other in rest)
 
 
 _AFFIX_SEPARATOR = re.compile(r"\s*[|:\-–—·•»]+\s*")

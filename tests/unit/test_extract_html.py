@@ -220,3 +220,27 @@ def test_an_author_written_with_the_meta_lines_separator_keeps_none_of_it(writte
     from digest.extract.html_meta import split_authors
 
     assert split_authors(written) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "site_names", "headings", "expected"),
+    [
+        # the site named by its host, by a name repeated at both ends, by its logo's text
+        ("Park plan approved - Gazette", ("gazette.example",), (), "Park plan approved"),
+        ("Gazette Online | Park plan approved | Gazette Online", (), (), "Park plan approved"),
+        ("River Gazette: Park plan approved", ("River Gazette",), (), "Park plan approved"),
+        # after a leading site name, a section's name goes too; before a trailing one it may be the headline's
+        ("River Gazette » Local » Park plan approved", ("River Gazette",), (), "Park plan approved"),
+        ("Park plan: the vote - at last - River Gazette", ("River Gazette",), (), "Park plan: the vote - at last"),
+        # a heading on the page picks the headline out of the parts
+        ("Weekly | Issue 9 | Park plan approved by council", (), ("park plan approved by council",), None),
+        ("Park plan approved by council | Weekly", (), ("weekly", "park plan approved by council"), None),
+        # a heading that is not the longest part is a section's or the site's name, not the headline
+        ("News | Park plan approved by council", (), ("news",), "News | Park plan approved by council"),
+    ],
+)
+def test_clean_title_keeps_the_headline_of_a_title(title, site_names, headings, expected):
+    from digest.extract.html_meta import clean_title
+
+    found = clean_title(title, site_names=site_names, headings=frozenset(headings))
+    assert found == (expected or "Park plan approved by council")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digest.extract.html import extract_html
 from digest.extract.html_prepare import REPEAT_MARK
 
@@ -242,3 +244,89 @@ def test_a_page_of_thousands_of_copies_of_one_block_marks_only_a_few():
     # The whole extraction: seconds and about 100 MB (it took minutes and gigabytes).
     found = extract_html("<html><body><article>" + "<p>a b c d e f g.</p>" * copies + "</article></body></html>")
     assert found is not None and REPEAT_MARK not in found.text
+
+
+# --- the site's name in the <title>, the <h1> or the og:title is not the headline ---------------
+
+HEADLINE = "Volunteers reopen the flight of locks at Hobb's Mill"
+
+
+def _titled(head: str, body_top: str = "", url: str = "https://lockkeepers.example/2019/05/hobbs-mill") -> str:
+    paragraphs = "".join(f"<p>{verse}</p>" for verse in VERSES)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">{head}<link rel="canonical" href="{url}"></head>
+<body>
+  <div id="top"><a href="/" class="masthead-link">The Lock Keepers</a>
+    <ul class="menu"><li><a href="/walks/">Walks</a></li><li><a href="/news/">News</a></li></ul></div>
+  <div class="story">{body_top}{paragraphs}</div>
+  <div class="footer">The Lock Keepers, a volunteer newsletter since 1987</div>
+</body></html>"""
+
+
+def test_a_logo_in_the_h1_over_a_post_title_in_an_h2_is_not_the_headline():
+    # A classic blog theme: the blog's name in the one <h1>, linked to the home page; the post's title an <h2>.
+    page = _titled(
+        f"<title>The Lock Keepers &raquo; Blog Archive &raquo; {HEADLINE}</title>",
+        f'<h1><a href="https://lockkeepers.example/">The Lock Keepers</a></h1>'
+        f'<h2><a href="https://lockkeepers.example/2019/05/hobbs-mill" rel="bookmark">{HEADLINE}</a></h2>',
+    )
+    article = extract_html(page, url="https://example.net/archive/1234")
+    assert article is not None
+    assert article.title == HEADLINE
+
+
+def test_a_blog_name_in_the_h1_and_before_a_colon_in_the_title_is_not_the_headline():
+    page = _titled(
+        f"<title>Lock Keepers Diary: {HEADLINE}</title>",
+        '<h1 class="title"><a href="https://diary.example/">Lock Keepers Diary</a></h1>'
+        f'<h3 class="post-title entry-title">{HEADLINE}</h3>',
+        url="https://diary.example/2019/05/hobbs-mill.html",
+    )
+    article = extract_html(page, url="https://diary.example/2019/05/hobbs-mill.html")
+    assert article is not None
+    assert article.title == HEADLINE
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        f"The Lock Keepers | {HEADLINE}",
+        f"The Lock Keepers » Walks » {HEADLINE}",
+        f"The Lock Keepers :: News :: {HEADLINE}",
+        f"{HEADLINE} / The Lock Keepers",
+        f"{HEADLINE} :: The Lock Keepers",
+        f"{HEADLINE} ― The Lock Keepers",
+        f"{HEADLINE} ~ The Lock Keepers",
+    ],
+)
+@pytest.mark.parametrize("site_name", [True, False])
+def test_the_site_and_its_section_come_off_a_title_element_whatever_the_separator(title, site_name):
+    # No <h1>: the headline is only in the <title>; the site is named by og:site_name or the home page's link.
+    meta = '<meta property="og:site_name" content="The Lock Keepers">' if site_name else ""
+    article = extract_html(_titled(f"<title>{title}</title>{meta}"), url="https://example.net/s/1")
+    assert article is not None
+    assert article.title == HEADLINE
+
+
+def test_the_site_comes_off_an_og_title_without_og_site_name():
+    head = f'<title>{HEADLINE}</title><meta property="og:title" content="{HEADLINE} - The Lock Keepers">'
+    article = extract_html(_titled(head), url="https://example.net/s/2")
+    assert article is not None
+    assert article.title == HEADLINE
+
+
+def test_a_title_element_part_that_is_a_heading_on_the_page_is_the_headline():
+    # Nothing names the site, but the page prints one part of the <title> as its heading.
+    page = _titled(f"<title>Canal Weekly - Issue 212 - {HEADLINE}</title>", f"<h2>{HEADLINE}</h2>")
+    article = extract_html(page.replace("The Lock Keepers", "Towpath Friends"), url="https://example.net/s/3")
+    assert article is not None
+    assert article.title == HEADLINE
+
+
+def test_separators_inside_the_headline_stay_when_the_site_comes_off():
+    headline = "Lock gates: volunteers finish the work - two years early"
+    head = f'<title>{headline} - The Lock Keepers</title><meta property="og:site_name" content="The Lock Keepers">'
+    for top in ("", f"<h1>{headline}</h1>"):
+        article = extract_html(_titled(head, top), url="https://example.net/s/4")
+        assert article is not None
+        assert article.title == headline, top
