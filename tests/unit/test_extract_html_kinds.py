@@ -330,3 +330,79 @@ def test_separators_inside_the_headline_stay_when_the_site_comes_off():
         article = extract_html(_titled(head, top), url="https://example.net/s/4")
         assert article is not None
         assert article.title == headline, top
+
+
+# --- a standfirst that ends with a full stop is not the body's first paragraph ---------------
+
+DEK = "Two years of weekend work by forty volunteers brought the lock gates back into use."
+
+
+def _with_dek(dek_markup: str, *, byline: str = '<div class="meta-author">By Ruth Hale</div>') -> str:
+    paragraphs = "".join(f"<p>{verse}</p>" for verse in VERSES)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{HEADLINE}</title>
+<meta name="description" content="{DEK}"></head>
+<body>
+  <header><a href="/">The Lock Keepers</a></header>
+  <article>
+    <div class="head"><h1>{HEADLINE}</h1>{dek_markup}{byline}</div>
+    <div class="body">{paragraphs}</div>
+  </article>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "dek_markup",
+    [
+        f'<p class="story-dek">{DEK}</p>',  # marked as a dek
+        f'<div class="head-standfirst">{DEK}</div>',  # marked as a standfirst
+        f"<h2>{DEK}</h2>",  # a subtitle under the headline
+        f"<p>{DEK}</p>",  # unmarked, but between the headline and the byline
+    ],
+)
+def test_a_dek_that_ends_a_sentence_is_the_standfirst_not_the_first_paragraph(dek_markup):
+    article = extract_html(_with_dek(dek_markup), url="https://lockkeepers.example/hobbs-mill")
+    assert article is not None
+    assert article.paragraphs == VERSES
+    assert article.standfirst == DEK
+
+
+def test_a_dek_written_in_another_language_under_a_headline_is_the_standfirst():
+    dek = "Seit zwei Jahren arbeiten vierzig Freiwillige an den Schleusentoren. Nun sind sie fertig."
+    page = _with_dek(f'<p class="vorspann">{dek}</p>', byline='<div class="autor">Von Ruth Hale</div>')
+    article = extract_html(page.replace(DEK, dek), url="https://lockkeepers.example/hobbs-mill")
+    assert article is not None
+    assert article.paragraphs == VERSES
+    assert article.standfirst == dek
+
+
+def test_a_first_paragraph_that_is_the_description_stays_the_body_when_nothing_marks_it_as_a_dek():
+    # Many pages take their description from the first paragraph: that paragraph is the lede.
+    lede = VERSES[0]
+    page = _with_dek("", byline="").replace(DEK, lede)
+    article = extract_html(page, url="https://lockkeepers.example/hobbs-mill")
+    assert article is not None
+    assert article.paragraphs == VERSES
+    assert article.standfirst == ""
+
+
+def test_a_standfirst_that_shares_its_words_with_a_longer_lede_stays_the_standfirst():
+    dek = "Forty volunteers have reopened the locks at Hobb's Mill after two years."
+    lede = (
+        "After two years of weekend work, forty volunteers from the villages along the canal have reopened the "
+        "flight of locks at Hobb's Mill, and the first boats went through on Saturday morning."
+    )
+    page = _with_dek(f"<h2>{dek}</h2>").replace(DEK, dek).replace(f"<p>{VERSES[0]}</p>", f"<p>{lede}</p>")
+    article = extract_html(page, url="https://lockkeepers.example/hobbs-mill")
+    assert article is not None
+    assert article.paragraphs == (lede, *VERSES[1:])
+    assert article.standfirst == dek
+
+
+def test_a_description_that_is_the_lede_cut_short_is_no_standfirst():
+    from digest.extract.html_meta import standfirst
+
+    cut = " ".join(VERSES[0].split()[:20]) + "..."
+    assert standfirst(cut, paragraphs=VERSES, title=HEADLINE) == ""
+    assert standfirst(VERSES[0], paragraphs=VERSES, title=HEADLINE) == ""
+    assert standfirst(DEK, paragraphs=VERSES, title=HEADLINE) == DEK
