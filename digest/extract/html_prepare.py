@@ -1,5 +1,5 @@
-"""The parsed page made ready for trafilatura: what nobody sees goes, so does the
-standfirst, repeats stay apart.
+"""The parsed page made ready for trafilatura: what nobody sees goes, so do the
+standfirst and the photos' captions, repeats stay apart.
 
 Hidden blocks (the ``hidden`` attribute, an inline ``display: none`` or
 ``visibility: hidden`` on a paragraph, list, section...) are not on the page a
@@ -7,6 +7,11 @@ reader sees, so they go, unless they hold nearly all of the page's text (a page
 that reveals its article with a script). Hidden inline elements stay: they are
 another rendering of the text around them (MathML beside its image), which
 trafilatura handles.
+
+A photo's caption (a <figcaption>, an element whose class or id names a
+caption: a caption cell under the photo in a layout table, a caption
+paragraph beside it) describes the picture, not the story; captions go unless
+they hold most of the page's text (a photo essay told in them).
 
 The page's description printed as a standfirst (a dek, a subtitle under the
 headline) is the article's standfirst, not its first paragraph: it goes when
@@ -53,9 +58,11 @@ _HIDDEN_MAX_SHARE = 0.8
 
 
 def prepare_tree(tree, *, description: str = "") -> bool:
-    """Drop the hidden elements of ``tree`` and its standfirst (the page's ``description``
-    printed as a dek), and mark its repeated blocks (in place); whether it found the standfirst."""
+    """Drop the hidden elements of ``tree``, its captions and its standfirst (the page's
+    ``description`` printed as a dek), and mark its repeated blocks (in place); whether it
+    found the standfirst."""
     drop_hidden(tree)
+    drop_captions(tree)
     found = drop_standfirst(tree, description)
     mark_repeated_blocks(tree)
     return found
@@ -72,6 +79,49 @@ def drop_hidden(tree) -> int:
     for element in outermost:
         _remove_keeping_tail(element)
     return len(outermost)
+
+
+# The elements whose class or id names a caption ("wp-caption-text", "tr-caption", "ImageCaption"),
+# and the <figcaption>s. XPath tests the attributes in C: a Python test on each element of a
+# large page costs milliseconds (each element read from lxml.html is a new Python object).
+_CAPTIONS = etree.XPath("//@class[contains(., 'aption')]/.. | //@id[contains(., 'aption')]/.. | //figcaption")
+# A caption is a sentence or two; a longer block with "caption" in its class holds more.
+_CAPTION_MAX_CHARS = 500
+# Captions beyond this share of the page's text are the story (a photo essay), not furniture.
+_CAPTIONS_MAX_SHARE = 0.5
+
+
+def drop_captions(tree) -> int:
+    """Remove the photos' captions; the number removed."""
+    captions = [
+        element
+        for element in _CAPTIONS(tree)
+        if _is_caption(element) and 0 < _text_chars(element, limit=_CAPTION_MAX_CHARS) <= _CAPTION_MAX_CHARS
+    ]
+    caption_set = set(captions)
+    outermost = [element for element in captions if not any(a in caption_set for a in element.iterancestors())]
+    caption_chars = sum(_text_chars(element) for element in outermost)
+    if not outermost or not _has_text_beyond(tree, caption_chars / _CAPTIONS_MAX_SHARE):
+        return 0
+    for element in outermost:
+        _remove_keeping_tail(element)
+    return len(outermost)
+
+
+def _is_caption(element) -> bool:
+    """A <figcaption>, or an element whose class or id says "caption" in any case ("aption" found it)."""
+    marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return element.tag == "figcaption" or "caption" in marks.lower()
+
+
+def _text_chars(element, *, limit: int | None = None) -> int:
+    """The characters of text in ``element``, counted only a little past ``limit``."""
+    chars = 0
+    for text in element.itertext():
+        chars += len(text.strip())
+        if limit is not None and chars > limit:
+            break
+    return chars
 
 
 # A dek's, a subtitle's or a summary's class or id, in the languages met most.
@@ -177,16 +227,6 @@ def _neighbour(element, *, preceding: bool):
 
 def _has_markup(element, markup: re.Pattern[str], attributes: tuple[str, ...]) -> bool:
     return any(markup.search(element.get(name) or "") for name in attributes)
-
-
-def _text_chars(element, *, limit: int | None = None) -> int:
-    """The characters of text in ``element``, counted only a little past ``limit``."""
-    chars = 0
-    for text in element.itertext():
-        chars += len(text.strip())
-        if limit is not None and chars > limit:
-            break
-    return chars
 
 
 def mark_repeated_blocks(tree) -> int:

@@ -406,3 +406,44 @@ def test_a_description_that_is_the_lede_cut_short_is_no_standfirst():
     assert standfirst(cut, paragraphs=VERSES, title=HEADLINE) == ""
     assert standfirst(VERSES[0], paragraphs=VERSES, title=HEADLINE) == ""
     assert standfirst(DEK, paragraphs=VERSES, title=HEADLINE) == DEK
+
+
+# --- a photo's caption is not a paragraph of the story ------------------------------------
+
+CAPTION = (
+    "The lower gate at Hobb's Mill on the morning it reopened, with the volunteers' work boat moored below it "
+    "and the old keeper's cottage behind."
+)
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [
+        # a caption cell under the photo in a layout table (as blog editors write them)
+        (
+            '<table class="photo-with-caption"><tbody><tr><td><img src="/gate.jpg"></td></tr>'
+            f'<tr><td class="photo-caption">{CAPTION}</td></tr></tbody></table>'
+        ),
+        # a figure's caption
+        f'<figure class="wide"><img src="/gate.jpg"><figcaption>{CAPTION}</figcaption></figure>',
+        # a caption paragraph beside the image in a block of its own
+        f'<div class="image-block"><img src="/gate.jpg"><p class="ImageCaption">{CAPTION}</p></div>',
+    ],
+)
+def test_a_photo_caption_in_the_story_is_not_a_paragraph(photo):
+    page = _page(f"<p>{VERSES[0]}</p>{photo}<p>{VERSES[1]}</p><p>{VERSES[2]}</p>")
+    article = extract_html(page, url="https://canal.example/photos")
+    assert article is not None
+    assert article.paragraphs == VERSES
+
+
+def test_a_photo_essay_told_in_its_captions_keeps_them():
+    # The captions are the story: nearly all of the page's text.
+    photos = "".join(
+        f'<table class="photo-with-caption"><tr><td><img src="/{i}.jpg"></td></tr>'
+        f'<tr><td class="photo-caption">{verse}</td></tr></table>'
+        for i, verse in enumerate(VERSES)
+    )
+    article = extract_html(_page(photos), url="https://canal.example/essay")
+    assert article is not None
+    assert article.paragraphs == VERSES
