@@ -153,7 +153,7 @@ def drop_standfirst(tree, description: str) -> bool:
         return False
     wanted, opening = fold(description), fold(" ".join(words[:3]))
     for headline in islice(tree.iter("h1"), _HEADLINES_SEARCHED):
-        for element in islice(_elements_after(headline), _STANDFIRST_WINDOW):
+        for element in islice(elements_after(headline), _STANDFIRST_WINDOW):
             if not isinstance(element.tag, str) or not fold(element.text or "").startswith(opening):
                 continue
             block = _outermost_holding_only(element, wanted)
@@ -173,7 +173,7 @@ def _outermost_holding_only(element, folded_text: str):
     return element
 
 
-def _elements_after(element):
+def elements_after(element):
     """The elements after ``element`` in document order, not counting those inside it."""
     node = element
     while node is not None:

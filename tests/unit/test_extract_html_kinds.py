@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from digest.extract.html import extract_html
@@ -447,3 +449,34 @@ def test_a_photo_essay_told_in_its_captions_keeps_them():
     article = extract_html(_page(photos), url="https://canal.example/essay")
     assert article is not None
     assert article.paragraphs == VERSES
+
+
+# --- a date printed on a line of its own under the headline ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "published"),
+    [
+        ('<p class="stamp">07 Mar, 2022, 09:30 ET</p>', datetime(2022, 3, 7, 14, 30, tzinfo=UTC)),
+        ('<span class="cuando">3 de junio de 2023</span>', datetime(2023, 6, 3, tzinfo=UTC)),
+        ('<div class="when">Updated 09:05 GMT, 12 February 2024</div>', datetime(2024, 2, 12, 9, 5, tzinfo=UTC)),
+    ],
+)
+def test_a_date_printed_under_the_headline_is_the_publication_date(line, published):
+    article = extract_html(_page(f"{line}{_body(VERSES)}"), url="https://canal.example/d")
+    assert article is not None
+    assert article.published == published
+
+
+def test_a_year_in_the_story_is_no_publication_date():
+    story = "The canal closed after the floods of 2018, and the towpath was cut again on 4 May 2019."
+    article = extract_html(_page(_body((story, *VERSES))), url="https://canal.example/n")
+    assert article is not None
+    assert article.published is None
+
+
+def test_a_dateline_with_its_place_over_the_headline_is_the_publication_date():
+    page = _page(_body(VERSES)).replace("<h1>", '<p class="meta">Oxford, 3 de junio de 2023 - 10:15 h</p><h1>')
+    article = extract_html(page, url="https://canal.example/d")
+    assert article is not None
+    assert article.published == datetime(2023, 6, 3, tzinfo=UTC)
