@@ -81,7 +81,6 @@ class _Extraction:
     date: str
     image: str
     description: str
-    standfirst_printed: bool = False  # the page printed the description as a dek, apart from the body
     warnings: tuple[str, ...] = ()
 
 
@@ -110,7 +109,7 @@ def extract_html(html: str | bytes, *, url: str = "", source: str = "") -> Artic
         authors=split_authors(found.authors, sitename=found.sitename) or found.body.credited,
         published=published,
         image=absolute_http_url(found.image, base=url),
-        standfirst=standfirst(found.description, paragraphs=paragraphs, title=title, printed=found.standfirst_printed),
+        standfirst=standfirst(found.description, paragraphs=paragraphs, title=title),
         source=source,
         warnings=tuple(warnings),
     )
@@ -142,9 +141,8 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     description = (metadata.description or "") if metadata else ""
     authors = (metadata.author or "") if metadata else ""
     body = _Body()
-    standfirst_printed = False
     if tree is not None and metadata is not None:
-        standfirst_printed = prepare_tree(tree, description=description)
+        prepare_tree(tree)
         body = _body_paragraphs(
             tree, url=url or metadata.url or "", title=title, description=description, authors=authors
         )
@@ -158,7 +156,6 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
             )
             body = _Body(paragraphs, rendered.authors)
             title = title or rendered.title
-            standfirst_printed = False  # the rendering holds the whole page, the standfirst too
             warnings = ("body read from a text rendering of the page",)
     if not looks_like_body(body.paragraphs):
         return None
@@ -171,7 +168,6 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
         date=(metadata.date or "") if metadata else "",
         image=(metadata.image or "") if metadata else "",
         description=description,
-        standfirst_printed=standfirst_printed,
         warnings=warnings,
     )
 

@@ -587,14 +587,11 @@ def absolute_http_url(link: str, *, base: str) -> str | None:
     return absolute
 
 
-def standfirst(description: str, *, paragraphs: tuple[str, ...], title: str, printed: bool = False) -> str:
-    """The page's description, unless it is the title or the first paragraph again (perhaps cut
-    short). ``printed``: the page printed it as a standfirst, apart from the body, so a first
-    paragraph that shares most of its words is the lede it sums up, not a copy."""
+def standfirst(description: str, *, paragraphs: tuple[str, ...], title: str) -> str:
     description = " ".join(description.split())
     folded = fold(description)
     if not folded or folded == fold(title):
         return ""
-    if not printed and paragraphs and same_text(description, paragraphs[0]):
+    if paragraphs and same_text(description, paragraphs[0]):
         return ""
     return description

@@ -1,5 +1,5 @@
 """The parsed page made ready for trafilatura: what nobody sees goes, so do the
-standfirst and the photos' captions, repeats stay apart.
+photos' captions, repeats stay apart.
 
 Hidden blocks (the ``hidden`` attribute, an inline ``display: none`` or
 ``visibility: hidden`` on a paragraph, list, section...) are not on the page a
@@ -12,12 +12,6 @@ A photo's caption (a <figcaption>, an element whose class or id names a
 caption: a caption cell under the photo in a layout table, a caption
 paragraph beside it) describes the picture, not the story; captions go unless
 they hold most of the page's text (a photo essay told in them).
-
-The page's description printed as a standfirst (a dek, a subtitle under the
-headline) is the article's standfirst, not its first paragraph: it goes when
-the markup says so (a heading, a dek's or a summary's class) or when it
-stands between the headline and the byline. The same text elsewhere, unmarked,
-is the lede the description was taken from, and stays.
 
 trafilatura drops a paragraph that repeats the one before it: one element
 taken twice by overlapping candidates is an artifact of its extraction. But a
@@ -32,12 +26,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from itertools import islice
 
 from lxml import etree
-
-from digest.extract.byline import is_byline
-from digest.text import fold
 
 REPEAT_MARK = "\u200b"
 
@@ -57,15 +47,11 @@ _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hi
 _HIDDEN_MAX_SHARE = 0.8
 
 
-def prepare_tree(tree, *, description: str = "") -> bool:
-    """Drop the hidden elements of ``tree``, its captions and its standfirst (the page's
-    ``description`` printed as a dek), and mark its repeated blocks (in place); whether it
-    found the standfirst."""
+def prepare_tree(tree) -> None:
+    """Drop the hidden elements of ``tree`` and its captions, and mark its repeated blocks (in place)."""
     drop_hidden(tree)
     drop_captions(tree)
-    found = drop_standfirst(tree, description)
     mark_repeated_blocks(tree)
-    return found
 
 
 def drop_hidden(tree) -> int:
@@ -124,55 +110,6 @@ def _text_chars(element, *, limit: int | None = None) -> int:
     return chars
 
 
-# A dek's, a subtitle's or a summary's class or id, in the languages met most.
-_STANDFIRST_MARKUP = re.compile(
-    r"dek|deck|standfirst|sub-?(?:title|head|line)|subt[ií]tulo|sottotitolo|(?<!boot)strap|summary|excerpt"
-    r"|abstract|lead(?!er|ing)|chapo|chapeau|bajada|entradilla|vorspann|anriss",
-    re.IGNORECASE,
-)
-_STANDFIRST_ITEMPROP = re.compile(r"description|alternativeHeadline")
-_BYLINE_MARKUP = re.compile(r"author|autor|byline|by-line|firma|writer|credit", re.IGNORECASE)
-_SUBHEADINGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
-_STANDFIRST_ATTRIBUTES = ("class", "id", "data-testid")
-_BYLINE_ATTRIBUTES = ("class", "id", "data-testid", "itemprop", "rel")
-# A standfirst is a sentence or two; a shorter description is a label the cleanup handles.
-_STANDFIRST_MIN_WORDS = 5
-# The dek follows the headline within a few elements (a kicker, a share bar, wrappers).
-_STANDFIRST_WINDOW = 40
-_HEADLINES_SEARCHED = 3
-# How far up from the standfirst its neighbours (the headline, the byline) are looked for.
-_NEIGHBOUR_LEVELS = 3
-_BYLINE_MAX_CHARS = 120
-
-
-def drop_standfirst(tree, description: str) -> bool:
-    """Remove the page's ``description`` where the page prints it as a standfirst under an <h1>;
-    whether it did."""
-    words = description.split()
-    if len(words) < _STANDFIRST_MIN_WORDS:
-        return False
-    wanted, opening = fold(description), fold(" ".join(words[:3]))
-    for headline in islice(tree.iter("h1"), _HEADLINES_SEARCHED):
-        for element in islice(elements_after(headline), _STANDFIRST_WINDOW):
-            if not isinstance(element.tag, str) or not fold(element.text or "").startswith(opening):
-                continue
-            block = _outermost_holding_only(element, wanted)
-            if fold(block.text_content()) != wanted:
-                continue
-            if _is_marked_standfirst(block) or _stands_between_headline_and_byline(block):
-                _remove_keeping_tail(block)
-                return True
-            return False  # the first copy of the text is the lede
-    return False
-
-
-def _outermost_holding_only(element, folded_text: str):
-    """``element``, or its outermost ancestor whose text is the same (a <p> around a <strong>)."""
-    while (parent := element.getparent()) is not None and fold(parent.text_content()) == folded_text:
-        element = parent
-    return element
-
-
 def elements_after(element):
     """The elements after ``element`` in document order, not counting those inside it."""
     node = element
@@ -180,53 +117,6 @@ def elements_after(element):
         for sibling in node.itersiblings():
             yield from sibling.iter()
         node = node.getparent()
-
-
-def _is_marked_standfirst(element) -> bool:
-    """A subheading, or a standfirst's class on the element or within it (around it, a class
-    such as "text-with-summary" may name the whole body)."""
-    return element.tag in _SUBHEADINGS or any(
-        isinstance(e.tag, str)
-        and (
-            _has_markup(e, _STANDFIRST_MARKUP, _STANDFIRST_ATTRIBUTES)
-            or _STANDFIRST_ITEMPROP.search(e.get("itemprop") or "")
-        )
-        for e in element.iter()
-    )
-
-
-def _stands_between_headline_and_byline(element) -> bool:
-    before = _neighbour(element, preceding=True)
-    after = _neighbour(element, preceding=False)
-    if before is None or after is None:
-        return False
-    headline = before.tag == "h1" or before.find(".//h1") is not None
-    return headline and _is_byline_block(after)
-
-
-def _is_byline_block(element) -> bool:
-    if _text_chars(element, limit=_BYLINE_MAX_CHARS) > _BYLINE_MAX_CHARS:
-        return False  # the body, not a byline
-    return is_byline(" ".join(element.text_content().split())) or any(
-        isinstance(e.tag, str) and _has_markup(e, _BYLINE_MARKUP, _BYLINE_ATTRIBUTES) for e in element.iter()
-    )
-
-
-def _neighbour(element, *, preceding: bool):
-    """The nearest element with text before (or after) ``element``, among its siblings or its parents'."""
-    node = element
-    for _ in range(_NEIGHBOUR_LEVELS):
-        for sibling in node.itersiblings(preceding=preceding):
-            if isinstance(sibling.tag, str) and _text_chars(sibling, limit=0):
-                return sibling
-        node = node.getparent()
-        if node is None:
-            return None
-    return None
-
-
-def _has_markup(element, markup: re.Pattern[str], attributes: tuple[str, ...]) -> bool:
-    return any(markup.search(element.get(name) or "") for name in attributes)
 
 
 def mark_repeated_blocks(tree) -> int:
