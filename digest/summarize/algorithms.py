@@ -50,7 +50,14 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digest.errors import UnknownAlgorithm
 from digest.models import Article, Summary
-from digest.summarize.filters import candidates_in_paragraph, opens_with_pronoun, stands_alone, transcript_speakers
+from digest.summarize.filters import (
+    back_matter_start,
+    candidates_in_paragraph,
+    opens_with_pronoun,
+    stands_alone,
+    strip_dateline,
+    transcript_speakers,
+)
 from digest.summarize.sentences import (
     DEFAULT_LANGUAGE,
     build_document,
@@ -340,6 +347,8 @@ def _summarize_paragraphs(
     algorithm = resolve_algorithm(algorithm)
     if sentences < 0:
         raise ValueError(f"sentences must be >= 0, got {sentences}")
+    # A press release's "About <Company>", disclaimer and contacts, and whatever follows them, are not the story.
+    paragraphs = paragraphs[: back_matter_start(paragraphs)]
     if sentences == 0 or not any(p.strip() for p in paragraphs):
         return ()
     language = detect_language("\n".join(paragraphs[:_DETECT_PARAGRAPHS]), default=language)
@@ -389,7 +398,8 @@ def _summarize_paragraphs(
         # Text without content words (numbers, stop words only) gives some of
         # sumy's algorithms nothing to rate; the lead is all that is left.
         picked = document.sentences[:sentences]
-    return tuple(str(s) for s in picked)
+    # A bullet reads from the story's first word, not from a wire's dateline.
+    return tuple(text for s in picked if (text := strip_dateline(str(s))))
 
 
 _DETECT_PARAGRAPHS = 20  # the language is read from the opening words (detect_language reads 400)

@@ -31,14 +31,17 @@ from collections.abc import Collection, Iterable, Sequence
 from digest.summarize.quotes import is_balanced
 
 __all__ = [
+    "back_matter_start",
     "candidates_in_paragraph",
     "is_appeal",
     "is_author_contact",
     "is_candidate",
     "is_editorial_note",
+    "is_release_boilerplate",
     "is_transcript_line",
     "opens_with_pronoun",
     "stands_alone",
+    "strip_dateline",
     "transcript_speakers",
 ]
 
@@ -163,6 +166,89 @@ _REVISION = re.compile(
     re.IGNORECASE,
 )
 _REVISION_TRIGGERS = ("version of this", "updated", "corrected", "amended", "revised", "clarified", "changed", "edited")
+
+
+# A wire's or a press release's dateline: a place in capitals (perhaps with its region and a date), an agency
+# in parentheses or slashes, then a dash: "OSLO, Feb. 12, 2024 /PRNewswire/ --", "BERGEN (Reuters) -",
+# "SAN DIEGO--(BUSINESS WIRE)--", "(CNN) --", or an agency glued to the story: "(CNN)Blues legend...". The
+# story's first word, capitalised or a number, follows; a lone hyphen needs spaces around it ("COVID-19"), and
+# "NASA - the agency - said" goes on in lower case.
+_PLACE_WORD = r"[^\W\d_](?:[^\W\d_]|[.'’-])*"
+_PLACE = rf"(?P<place>{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,4}})"
+_REGION = r"[A-Z][a-z][\w.'’]*(?:\s+[A-Z][\w.'’]*){0,2}"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_DATE = rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_WEEKDAY}"
+_AGENCY = r"\(\s*[^\W\d_][^()]{0,30}\)|/\s*[^\W\d_][^/]{0,30}/"
+_DASH = r"(?:\s+-\s+|\s*(?:--|[–—―])\s*)"
+_DATELINE = re.compile(
+    rf"^(?:{_PLACE}(?:,\s*(?:{_DATE}|{_REGION}))*(?:{_DASH}?\s*(?:{_AGENCY}))?|{_AGENCY})"
+    rf"(?:{_DASH}|(?<=\)))(?=[\"'“‘]?[A-Z0-9])"
+)
+_RELEASE_LABEL = re.compile(r"^(?i:for immediate release)\b[\s.:—–-]*")
+
+
+def strip_dateline(sentence: str) -> str:
+    """``sentence`` from the story's first word: without a leading release label or a wire's dateline."""
+    text = _RELEASE_LABEL.sub("", sentence, count=1)
+    dateline = _DATELINE.match(text) if text[:1] == "(" or text[:2].isupper() else None
+    if dateline is None or not _in_capitals(dateline.group("place")):
+        return text
+    return text[dateline.end() :]
+
+
+def _in_capitals(place: str | None) -> bool:
+    """True for a dateline's place ("OSLO", "STOCKHOLM and CHICAGO") or none at all ("(CNN) --")."""
+    return place is None or all(word.isupper() for word in place.split() if word != "and")
+
+
+# A press release's back matter: the legal caution about its own forecasts ("forward-looking statements",
+# "could differ materially", "undue reliance"), the release naming itself, its "About <Company>:" box, the
+# media contact line and the wire's "SOURCE <Company>" tag. Reported words ("the regulator said...") stay.
+_DISCLAIMER = re.compile(
+    r"\bforward[- ]looking (?:statements?|information)\b|\b(?:could|may|might|will) differ materially\b"
+    r"|\bundue reliance\b|\bno (?:obligation|duty) to (?:publicly )?(?:update|revise)\b"
+    r"|\bsafe harbou?r (?:provisions?|statement)\b|\bthis (?:press|news) release\b",
+    re.IGNORECASE,
+)
+_DISCLAIMER_TRIGGERS = ("forward", "differ", "reliance", "obligation", "duty", "harbo", "release")
+_COMPANY = r"[A-Z][\w&.,'’-]*(?:\s+(?:[A-Z][\w&.,'’-]*|of|and|&|the|for)){0,6}"
+_ABOUT_LABEL = re.compile(rf"^(?:About|ABOUT)\s+{_COMPANY}\s*:\s")
+_CONTACT_LABEL = re.compile(
+    r"^(?i:(?:(?:media|press|investor|analyst)s?\s+)?(?:contacts?|relations|inquiries|enquiries)\s*:)"
+    r"|^SOURCE\s+[A-Z]"
+)
+# A heading that opens the back matter: every paragraph after it is the release's, not the story's.
+_BACK_MATTER_HEADING = re.compile(
+    rf"(?:About|ABOUT)\s+{_COMPANY}"
+    r"|(?i:(?:cautionary (?:note|statement) (?:regarding|on|about) )?forward[- ]looking statements?"
+    r"|safe harbou?r statement|(?:(?:media|press|investor|analyst)s?\s+)?(?:contacts?|relations|inquiries|enquiries))"
+    r"\s*:?|#{3}"
+)
+
+
+def is_release_boilerplate(sentence: str) -> bool:
+    """True when ``sentence`` is a press release's back matter: its disclaimer, its "About" box or a contact line."""
+    text = sentence.strip()
+    return _is_release_boilerplate(text, text.lower())
+
+
+def _is_release_boilerplate(text: str, low: str) -> bool:
+    if _ABOUT_LABEL.match(text) or _CONTACT_LABEL.match(text):
+        return True
+    if not any(trigger in low for trigger in _DISCLAIMER_TRIGGERS) or _REPORTED.search(text):
+        return False
+    return _DISCLAIMER.search(text) is not None
+
+
+def back_matter_start(paragraphs: Sequence[str]) -> int:
+    """The index of the paragraph that opens a press release's back matter ("About Halvard Marine",
+    "Forward-Looking Statements", "Media Contacts"), or ``len(paragraphs)``. The first paragraph never does."""
+    for index, paragraph in enumerate(paragraphs[1:], start=1):
+        text = paragraph.strip()
+        if _BACK_MATTER_HEADING.fullmatch(text) or _ABOUT_LABEL.match(text):
+            return index
+    return len(paragraphs)
 
 
 def is_editorial_note(sentence: str) -> bool:
@@ -309,14 +395,14 @@ def _is_name(label: str) -> bool:
 def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] = frozenset()) -> list[bool]:
     """Which of one paragraph's ``sentences`` may stand in a summary.
 
-    Each must be a candidate. An appeal or a line on how to reach the author makes its whole paragraph
-    the page's box (the author's bio, the plea for support), and an editorial note takes the sentences
+    Each must be a candidate. An appeal, a line on how to reach the author or a press release's boilerplate
+    makes its whole paragraph the page's box (the author's bio, the plea for support, the disclaimer), and an editorial note takes the sentences
     after it in its paragraph with it, as does a transcript's line (one of ``speakers`` speaking):
     without its label the reader cannot tell whose words they are, and with it, it is a script.
     """
     flags = [is_candidate(sentence) for sentence in sentences]
     rejected = [sentence for sentence, ok in zip(sentences, flags, strict=True) if not ok]
-    if any(is_appeal(sentence) or is_author_contact(sentence) for sentence in rejected):
+    if any(is_appeal(s) or is_author_contact(s) or is_release_boilerplate(s) for s in rejected):
         return [False] * len(flags)
     for index, sentence in enumerate(sentences):
         if (not flags[index] and is_editorial_note(sentence)) or is_transcript_line(sentence, speakers):
@@ -326,7 +412,7 @@ def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] 
 
 def is_candidate(sentence: str) -> bool:
     """True when ``sentence`` may stand in a summary: prose, not furniture, code, a table row or a lead-in."""
-    text = sentence.strip()
+    text = strip_dateline(sentence.strip())
     if not text or text.endswith(":") or not _SENTENCE_END.search(text):
         return False  # a heading, a caption, a table row or a fragment, or a lead-in to a quote or list
     if _INTERVIEW_LABEL.match(text) or is_transcript_line(text):
@@ -346,6 +432,8 @@ def is_candidate(sentence: str) -> bool:
     low = text.lower()
     if _is_editorial_note(text, low) or _is_appeal(text, low) or _is_author_contact(text, low):
         return False  # the page speaking about the story, or to its readers: not what the story says
+    if _is_release_boilerplate(text, low):
+        return False
     if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
         return False
     if (low.startswith(_GREETING_STARTS) or "welcome" in low) and _GREETING.search(text):

@@ -101,6 +101,16 @@ def test_every_algorithm_keeps_the_invariants(algorithm, text):
 
 
 @pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
+def test_every_algorithm_drops_a_wire_dateline_and_keeps_the_rest_of_the_sentence(algorithm):
+    dateline = "LINKÖPING, May 6 (Nordic Press) - "
+    text = dateline + LONG
+    picked = summarize_text(text, sentences=8, algorithm=algorithm)
+    assert all(sentence in text and not sentence.startswith(dateline.strip()) for sentence in picked), picked
+    if algorithm == "lead":
+        assert picked[0] == split_sentences(LONG.split("\n\n", maxsplit=1)[0])[0]
+
+
+@pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_count_is_respected(algorithm, count):
     picked = summarize_text(LONG, sentences=count, algorithm=algorithm)

@@ -504,3 +504,98 @@ def test_the_speakers_of_a_transcript_are_the_names_that_open_two_or_more_turns(
     assert transcript_speakers([*SHOW_NOTES, *TRANSCRIPT]) == {"jonas hale", "mara quist"}
     title = ["Harbour Lights: The Musical", "Harbour Lights: The Musical opens at the pier theatre on Friday."]
     assert transcript_speakers(title) == frozenset()
+
+
+STORY_OPENING = "Halvard Marine said on Monday it would build a ferry yard on the north quay of Kestrel Bay."
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "KESTREL BAY, June 4, 2024 /HarbourWire/ -- ",
+        "OSLO and ABERDEEN, Feb. 12, 2024 /PRNewswire/ -- ",
+        "BERGEN (Nordic Press) - ",
+        "PORTLAND, Maine, March 9 (AP) — ",
+        "(CNN) -- ",
+        "ATLANTA, Georgia (CNN) -- ",
+        "SAN DIEGO--(BUSINESS WIRE)--",
+        "ST. JOHN'S, Newfoundland, Oct. 03, 2023 (GLOBE NEWSWIRE) -- ",
+        "KYIV — ",
+        "(Nordic Press)",
+        "FOR IMMEDIATE RELEASE KESTREL BAY, June 4, 2024 -- ",
+    ],
+)
+def test_a_summary_sentence_reads_from_the_storys_first_word_after_a_dateline(dateline):
+    body = [dateline + STORY_OPENING, *STORY]
+    picked = summarize(article(body), sentences=5).sentences
+    assert STORY_OPENING in picked, picked
+    assert is_candidate(dateline + STORY_OPENING)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "NASA said on Monday that the probe had reached the harbour of Kestrel Bay.",
+        "U.S. officials - who asked not to be named - said the ferry deal was close.",
+        "NATO - the alliance's harbour command - will move to the north quay next year.",
+        "The BBC (British Broadcasting Corporation) - a public broadcaster - filmed the dredging.",
+        "OK -- the ferry runs again from Tuesday.",
+        "Kestrel Bay, June 4 - the ferry ran late again.",
+    ],
+)
+def test_an_ordinary_opening_is_no_dateline(sentence):
+    picked = summarize(article([sentence, *STORY]), sentences=5).sentences
+    assert sentence in picked, picked
+
+
+RELEASE_BOILERPLATE = [
+    "For immediate release.",
+    "About Halvard Marine: Halvard Marine builds electric ferries for island routes across the North Sea.",
+    "This announcement contains forward-looking statements within the meaning of securities laws.",
+    "Actual outcomes could differ materially from those the company expects today.",
+    "Readers should not place undue reliance on these statements, which speak only as of today.",
+    "The company undertakes no obligation to update or revise any of these statements.",
+    "Press contact: Sigrid Vale, +47 22 55 01 99, press@halvard.example.",
+    "Investor Relations: Tom Birk, ir@halvard.example, 555-0142.",
+    "SOURCE Halvard Marine ASA.",
+]
+
+
+@pytest.mark.parametrize("sentence", RELEASE_BOILERPLATE)
+def test_a_press_releases_boilerplate_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The regulator said the company's forward-looking statements had misled small investors.",
+        "Results of the water tests may differ materially between the two ends of the channel, the study found.",
+        "About two hundred people came to the harbour to watch the first ferry leave.",
+        "About Time, the ferry company's first boat, was launched in 1998.",
+        "The statements the ferry company made in March turned out to be wrong.",
+        "The company's results for the year were better than the harbour authority had expected.",
+        "Anyone who saw the collision is asked to call police on 555-0100 or email tips@police.example.",
+        "Source code for the ferry's booking system was published on Monday.",
+    ],
+)
+def test_news_about_statements_results_and_contacts_is_a_candidate(sentence):
+    assert is_candidate(sentence)
+
+
+def test_the_back_matter_of_a_press_release_never_reaches_the_summary():
+    back_matter = [
+        "About Halvard Marine",
+        "Halvard Marine builds electric ferries and charging quays for island routes in Norway and Scotland.",
+        "Forward-Looking Statements",
+        (
+            "This release includes statements about the yard's opening and the jobs it will bring. "
+            "These statements rest on the company's current plans for the ferry yard in Kestrel Bay."
+        ),
+        "Media Contacts",
+        "Sigrid Vale, Head of Communications.",
+        "The harbour ferry yard will employ about eighty people in Kestrel Bay when it opens.",
+    ]
+    body = ["FOR IMMEDIATE RELEASE", "KESTREL BAY, June 4, 2024 /HarbourWire/ -- " + STORY_OPENING, *STORY]
+    picked = summarize(article([*body, *back_matter]), sentences=6).sentences
+    assert set(picked) <= {STORY_OPENING, *STORY}, picked
