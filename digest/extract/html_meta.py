@@ -10,6 +10,7 @@ when it is not the title or the first paragraph again.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from copy import deepcopy
@@ -27,6 +28,7 @@ from digest.extract.html_text import WORD, fold, same_text
 from digest.extract.scrape_lines import SMALL_WORDS
 
 try:  # the steps of trafilatura.extract_metadata that read_metadata uses
+    from trafilatura.json_metadata import process_parent
     from trafilatura.metadata import (
         META_URL,
         examine_meta,
@@ -36,6 +38,7 @@ try:  # the steps of trafilatura.extract_metadata that read_metadata uses
         extract_title,
         extract_url,
     )
+    from trafilatura.settings import Document
 except ImportError:  # pragma: no cover -- another trafilatura layout
     _METADATA_STEPS = False
 else:
@@ -82,6 +85,7 @@ def read_metadata(tree, *, url: str):
         metadata = extract_meta_json(tree, metadata)
     except Exception as exc:  # noqa: BLE001 -- trafilatura guards its JSON-LD reader the same way
         log.debug("JSON-LD metadata failed: %s", exc)
+    metadata.author = live_blog_authors(tree) or metadata.author
     if not metadata.author:
         metadata.author = find_author(tree)
     if not metadata.url:
@@ -97,6 +101,38 @@ def read_metadata(tree, *, url: str):
         metadata.sitename = match[1]
     metadata.clean_and_trim()
     return metadata
+
+
+def live_blog_authors(tree) -> str | None:
+    """The authors a live blog's JSON-LD credits with the whole posting.
+
+    trafilatura reads a LiveBlogPosting that lists its updates (``liveBlogUpdate``)
+    as those updates alone: the posting's own ``author`` is never read, and the
+    page falls back to the writer of the first entry it prints.
+    """
+    authors = None
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if script.get("type") != "application/ld+json" or "liveBlogUpdate" not in text:
+            continue
+        try:
+            schema = json.loads(text, strict=False)
+        except ValueError:
+            continue
+        postings = [item for item in _as_list(schema) if _is_live_blog_with_updates(item)]
+        if postings:
+            authors = process_parent(postings, Document()).author or authors
+    return authors
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _is_live_blog_with_updates(item) -> bool:
+    """A top-level LiveBlogPosting that trafilatura swaps for its updates."""
+    kind = item.get("@type") if isinstance(item, dict) else None
+    return isinstance(kind, str) and "liveblogposting" in kind.lower() and "liveBlogUpdate" in item
 
 
 def headline(tree, *, title: str, sitename: str, url: str) -> str:

@@ -48,6 +48,7 @@ def clean_paragraphs(
     kept = [_unmarked(p) for p in paragraphs]
     header = _Header(title, description, frozenset(fold(name) for name in _NAMES.split(authors) if name.strip()))
     kept = _drop_leading_headers([p for p in kept if p], header)
+    kept = [p for p in kept if not _is_author_name(p, header)]  # a live blog's entries each name their writer
     kept = [p for p in kept if _has_words(p)]
     kept = _drop_link_sections(kept)
     kept = _drop_slideshow_captions(kept)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from digest.extract.html import extract_html
+from digest.extract.html import clean_paragraphs, extract_html
 from digest.extract.html_prepare import REPEAT_MARK
 
 REFRAIN = (
@@ -404,3 +404,75 @@ def test_a_dateline_with_its_place_over_the_headline_is_the_publication_date():
     article = extract_html(page, url="https://canal.example/d")
     assert article is not None
     assert article.published == datetime(2023, 6, 3, tzinfo=UTC)
+
+
+# --- authors: a live blog's, and bylines marked in other languages ------------------------
+
+_ENTRIES = (
+    (
+        "Ines Achterberg",
+        "The harbour master has closed the outer basin to small craft until the tide turns this evening.",
+    ),
+    ("Tomás Quiroga", "Volunteers from the lifeboat station are handing out sandbags from the slipway car park."),
+    (
+        "Ines Achterberg",
+        "The ferry to the islands will sail once more at six o'clock, the operator has just confirmed.",
+    ),
+    (
+        "Tomás Quiroga",
+        "Police ask visitors to keep away from the sea wall, where waves are breaking over the railings.",
+    ),
+)
+
+
+def _live_blog(json_ld: str) -> str:
+    entries = "\n".join(
+        f"<article class='live-entry'><div class='entry-meta'><time datetime='2024-02-03T1{i}:00Z'>1{i}:00</time>"
+        f"<span class='entry-author'>{name}</span></div><p>{text}</p></article>"
+        for i, (name, text) in enumerate(reversed(_ENTRIES))
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Spring tide live: harbour closed | Bay Herald</title>
+<script type="application/ld+json">{json_ld}</script></head>
+<body><main><h1>Spring tide live: harbour closed</h1><div class="live-blog">{entries}</div></main></body></html>"""
+
+
+_LIVE_POSTING = (
+    '"@type":"LiveBlogPosting","headline":"Spring tide live: harbour closed",'
+    '"author":[{"@type":"Person","name":"Ines Achterberg"},{"@type":"Person","name":"Tomás Quiroga"}]'
+)
+_LIVE_UPDATES = ',"liveBlogUpdate":[{"@type":"BlogPosting","headline":"Ferry sails again"}]'
+
+
+@pytest.mark.parametrize(
+    "json_ld",
+    [
+        '{"@context":"https://schema.org",' + _LIVE_POSTING + _LIVE_UPDATES + "}",
+        '[{"@context":"https://schema.org",' + _LIVE_POSTING + _LIVE_UPDATES + "}]",
+        '{"@context":"https://schema.org","@graph":[{' + _LIVE_POSTING + _LIVE_UPDATES + "}]}",
+    ],
+    ids=["posting", "list of postings", "graph"],
+)
+def test_a_live_blog_is_credited_to_the_authors_of_the_whole_posting(json_ld):
+    article = extract_html(_live_blog(json_ld))
+    assert article is not None
+    assert article.authors == ("Ines Achterberg", "Tomás Quiroga")
+
+
+def test_a_live_blogs_updates_by_one_writer_do_not_replace_the_postings_authors():
+    updates = ',"liveBlogUpdate":[{"@type":"BlogPosting","author":{"@type":"Person","name":"Tomás Quiroga"}}]'
+    article = extract_html(_live_blog('{"@context":"https://schema.org",' + _LIVE_POSTING + updates + "}"))
+    assert article is not None
+    assert article.authors == ("Ines Achterberg", "Tomás Quiroga")
+
+
+def test_an_authors_name_on_a_line_of_its_own_anywhere_in_the_body_is_not_a_paragraph():
+    """A live blog prints each entry's writer over it; a name the metadata gives is no paragraph."""
+    lines = [text for entry in _ENTRIES for text in entry]
+    kept = clean_paragraphs(lines, authors="Ines Achterberg; Tomás Quiroga")
+    assert kept == tuple(text for _, text in _ENTRIES)
+
+
+def test_a_name_the_metadata_does_not_give_stays_in_the_body():
+    lines = ["Ines Achterberg", _ENTRIES[0][1], "Berth 4", _ENTRIES[1][1]]
+    assert clean_paragraphs(lines, authors="Tomás Quiroga") == tuple(lines)
