@@ -278,13 +278,47 @@ _AUTHOR_MAX_CHARS = 120
 _MAY_NAME_AUTHOR_CLASS = re.compile(
     "uthor|byl|yline|username|BBL|channel-name|zuozhe|bian|submitted-by|posted-by|journalist-name|screenname|writer"
     "|omment|title|date|sidebar|is-hidden|quote|embedly-instagram|article-|print|category|meta-reviewer"
+    "|utor|uteur|irma|erfasser|edakteur|edacteur|edactor|eriodista|iornalista"
 )
-_MAY_NAME_AUTHOR_ID = re.compile("uthor|zuozhe|bian|omment|ProductReviews")
+_MAY_NAME_AUTHOR_ID = re.compile(
+    "uthor|zuozhe|bian|omment|ProductReviews|utor|uteur|irma|erfasser|edakteur|edacteur|edactor|eriodista|iornalista"
+)
+_MAY_NAME_AUTHOR_IN_ANOTHER_LANGUAGE = re.compile(
+    "utor|uteur|irma|erfasser|edakteur|edacteur|edactor|eriodista|iornalista"
+)
+# Beyond trafilatura's expressions: a byline marked in another language ("autor", "auteur", "firma",
+# "verfasser"...), as a whole word of a class or id ("nom-auteur", "articleAutor"), not as the start of
+# another word ("autoresize"). It ranks with the byline classes, or with the loosest markup on other tags
+# but the page's own (a site's feature flags on <body>: "f_redactor_on").
+_PAGE_TAGS = frozenset(["html", "body"])
+_OTHER_LANGUAGE_AUTHOR_WORDS = frozenset(
+    [
+        "autor",
+        "autora",
+        "autore",
+        "autori",
+        "autorin",
+        "autoren",
+        "auteur",
+        "auteurs",
+        "firma",
+        "verfasser",
+        "redakteur",
+        "redakteurin",
+        "redacteur",
+        "redactor",
+        "redactora",
+        "periodista",
+        "giornalista",
+    ]
+)
+_CLASS_WORD = re.compile("[A-Z]?[a-z]+")  # "nom-auteur", "articleAutor", not "autoresize"
 _AUTHOR_OR_NOT_TAGS = frozenset(["author", "time", "figure"])
 
 
 def find_author(tree) -> str | None:
-    """The author named in the page's markup, as ``trafilatura.metadata.extract_author`` finds it.
+    """The author named in the page's markup, as ``trafilatura.metadata.extract_author`` finds it,
+    and in markup naming the author in another language (``class="autor"``, ``class="firma"``).
 
     Elements in comments, sidebars, dates and figures are left out (with the
     text inside them); the candidates are taken from the most specific markup
@@ -331,6 +365,7 @@ def _author_ranks(element, tag: str) -> tuple[int, ...]:
     """Which of the three kinds of author markup ``element`` is (none, one or several)."""
     get = element.get
     cls, ident, itemprop = get("class") or "", get("id") or "", get("itemprop") or ""
+    other_language = _names_author_in_another_language(cls, ident)
     ranks: list[int] = []
     if tag == "author" or (
         tag in _AUTHOR_TAGS
@@ -349,6 +384,7 @@ def _author_ranks(element, tag: str) -> tuple[int, ...]:
         or "author" in itemprop
         or _BYLINE_ID.search(ident) is not None
         or _BYLINE_CLASS.search(cls) is not None
+        or other_language
     ):
         ranks.append(1)
     if (
@@ -356,9 +392,16 @@ def _author_ranks(element, tag: str) -> tuple[int, ...]:
         or "author" in itemprop
         or _ANY_AUTHOR_ID.search(ident) is not None
         or _ANY_AUTHOR_CLASS.search(cls) is not None
+        or (other_language and tag not in _BYLINE_TAGS and tag not in _PAGE_TAGS)
     ):
         ranks.append(2)
     return tuple(ranks)
+
+
+def _names_author_in_another_language(cls: str, ident: str) -> bool:
+    if not _MAY_NAME_AUTHOR_IN_ANOTHER_LANGUAGE.search(f"{cls} {ident}"):
+        return False
+    return any(word.lower() in _OTHER_LANGUAGE_AUTHOR_WORDS for word in _CLASS_WORD.findall(f"{cls} {ident}"))
 
 
 def _is_not_author(element, tag: str) -> bool:

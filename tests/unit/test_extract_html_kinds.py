@@ -476,3 +476,61 @@ def test_an_authors_name_on_a_line_of_its_own_anywhere_in_the_body_is_not_a_para
 def test_a_name_the_metadata_does_not_give_stays_in_the_body():
     lines = ["Ines Achterberg", _ENTRIES[0][1], "Berth 4", _ENTRIES[1][1]]
     assert clean_paragraphs(lines, authors="Tomás Quiroga") == tuple(lines)
+
+
+_STORY = (
+    (
+        "The lock keepers' cottage by the canal basin will reopen as a small museum in the summer, after a restoration "
+        "that took volunteers almost four years and cost far less than the trust had feared."
+    ),
+    (
+        "Visitors will be able to see the original winding gear, a set of ledgers recording every boat that passed "
+        "through the lock between 1890 and 1960, and photographs lent by the families of former keepers."
+    ),
+    (
+        "The trust says it hopes the museum will bring more walkers to the towpath and persuade the council to repair "
+        "the footbridge at the far end of the basin, which has been closed since the floods two winters ago."
+    ),
+)
+
+
+def _story_with_byline(byline: str, lang: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in _STORY)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Lock cottage museum | Canal Notes</title></head>
+<body><article><h1>Lock cottage museum</h1>{byline}<div class="text">{paragraphs}</div></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang", "expected"),
+    [
+        ("<div class='meta'><span class='autor'>Von Hanna Bergmann</span></div>", "de", ("Hanna Bergmann",)),
+        ("<p class='artikel-verfasser'>Hanna Bergmann</p>", "de", ("Hanna Bergmann",)),
+        (
+            "<div class='firma'>Por <b>Pilar Ocaña</b> y <b>Joaquín Ruiz</b></div>",
+            "es",
+            ("Pilar Ocaña", "Joaquín Ruiz"),
+        ),
+        ("<span class='nom-auteur'>Par Élodie Marchand</span>", "fr", ("Élodie Marchand",)),
+        ("<div id='redakteur'>Hanna Bergmann</div>", "de", ("Hanna Bergmann",)),
+        ("<p class='articleAutor'>Hanna Bergmann</p>", "de", ("Hanna Bergmann",)),
+    ],
+    ids=["autor", "verfasser", "firma", "auteur", "redakteur id", "camelCase Autor"],
+)
+def test_a_byline_marked_in_another_language_names_the_authors(byline, lang, expected):
+    article = extract_html(_story_with_byline(byline, lang))
+    assert article is not None
+    assert article.authors == expected
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<textarea class='autoresize'>Hanna Bergmann</textarea>",
+        "<div class='autorotate-gallery'>Hanna Bergmann</div>",
+    ],
+)
+def test_words_that_merely_begin_like_autor_are_no_byline(markup):
+    article = extract_html(_story_with_byline(markup, "en"))
+    assert article is not None
+    assert article.authors == ()
