@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
 from digest.errors import SubscriberError
-from digest.models import SubscriberStatus
+from digest.models import Subscriber, SubscriberEvent, SubscriberStatus
+
+T = TypeVar("T")
 
 EmailArgument = Annotated[str, typer.Argument(help="The subscriber's address.", metavar="EMAIL")]
 
@@ -130,27 +133,42 @@ def subscribers_list(
         chosen = chosen_list(list_name)
         count = 0
         with open_store() as store:
-            # Readers a bounce or a complaint stopped: why, and when.
-            stopped = store.stop_reasons(chosen.name) if status is not SubscriberStatus.ACTIVE else {}
-            for subscriber in subscribers(chosen, store=store, status=status.value if status else None):
-                why = stopped.get(subscriber.key)
-                if as_json:
-                    document = {
-                        "email": subscriber.email,
-                        "name": subscriber.name,
-                        "status": subscriber.status.value,
-                        "changed_at": _iso(subscriber.changed_at),
-                    }
-                    if why is not None:
-                        document |= {"source": why.source.value, "reason": why.detail}
-                    print(json.dumps(document, ensure_ascii=False))
-                else:
-                    line = f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}"
-                    if why is not None:
-                        line += f"\t{_iso(why.at)}\t{why.source.value}: {why.detail}"
-                    print(line)
-                count += 1
+            for page in _pages(subscribers(chosen, store=store, status=status.value if status else None)):
+                # Readers a bounce or a complaint stopped: why, and when.
+                stopped_keys = [s.key for s in page if s.status is not SubscriberStatus.ACTIVE]
+                stopped = store.stop_reasons(chosen.name, stopped_keys) if stopped_keys else {}
+                for subscriber in page:
+                    print(_subscriber_line(subscriber, stopped.get(subscriber.key), as_json=as_json))
+                count += len(page)
         err.print(f"{count} subscriber(s)", markup=False, style="dim")
+
+
+def _pages(items: Iterable[T], size: int = 1000) -> Iterator[list[T]]:
+    page: list[T] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _subscriber_line(subscriber: Subscriber, why: SubscriberEvent | None, *, as_json: bool) -> str:
+    if as_json:
+        document = {
+            "email": subscriber.email,
+            "name": subscriber.name,
+            "status": subscriber.status.value,
+            "changed_at": _iso(subscriber.changed_at),
+        }
+        if why is not None:
+            document |= {"source": why.source.value, "reason": why.detail}
+        return json.dumps(document, ensure_ascii=False)
+    line = f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}"
+    if why is not None:
+        line += f"\t{_iso(why.at)}\t{why.source.value}: {why.detail}"
+    return line
 
 
 @subscribers_app.command("history")

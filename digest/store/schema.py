@@ -71,6 +71,10 @@ subscribers_table = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("list_name", "key"),
+    # A reader found by their key on every list (the web pages, bounce intake), and the
+    # status counts read from the index alone: neither reads the whole table.
+    sa.Index("ix_subscribers_key", "key"),
+    sa.Index("ix_subscribers_list_status", "list_name", "status"),
 )
 
 issues_table = sa.Table(
@@ -91,6 +95,7 @@ issues_table = sa.Table(
     # left out; NULL in issues saved before migration 0002, which read back with none.
     sa.Column("items", sa.JSON),
     sa.Column("more", sa.Integer),
+    sa.Index("ix_issues_list_created", "list_name", "created_at"),  # the archive's pages, newest first
     # At most one unfinished issue per list: two senders composing at once share it.
     sa.Index(
         "ux_issues_open_list",

@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.models import ChangeSource, Subscriber, SubscriberChange, SubscriberEvent, SubscriberStatus
 from digest.store.base import StoreBase, aware, chunks
-from digest.store.schema import deliveries_table, meta_table, subscriber_events_table, subscribers_table
+from digest.store.schema import (
+    deliveries_table,
+    issues_table,
+    meta_table,
+    subscriber_events_table,
+    subscribers_table,
+)
 
 _STATUS_CHANGES = {
     SubscriberStatus.ACTIVE: SubscriberChange.RESUBSCRIBED,
@@ -337,13 +343,19 @@ class SubscribersMixin(StoreBase):
         return subscriber_from_row(row) if row else None
 
     def issues_owed_to(self, subscriber_id: int) -> list[str]:
-        """The ids of the issues with a ledger row for this subscriber, newest first."""
-        d = deliveries_table
+        """The ids of the issues with a ledger row for this subscriber, newest first: each
+        issue of the reader's list, its row found by the ledger's key (not a scan of every
+        ledger for the reader's rows)."""
+        d, i, s = deliveries_table, issues_table, subscribers_table
+        query = (
+            sa.select(i.c.id)
+            .join(s, s.c.list_name == i.c.list_name)
+            .join(d, sa.and_(d.c.issue_id == i.c.id, d.c.subscriber_id == s.c.id))
+            .where(s.c.id == subscriber_id)
+            .order_by(i.c.created_at.desc(), i.c.id.desc())
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(d.c.issue_id).where(d.c.subscriber_id == subscriber_id).order_by(d.c.updated_at.desc())
-            )
-            return [r.issue_id for r in rows]
+            return list(conn.execute(query).scalars())
 
     def record_soft_bounce(
         self,
@@ -454,9 +466,10 @@ class SubscribersMixin(StoreBase):
             for name, counts in found.items()
         }
 
-    def stop_reasons(self, list_name: str) -> dict[str, SubscriberEvent]:
-        """For each reader of the list whom a bounce or a complaint stopped (their status
-        is still what it made it), that change: its time, source and reason."""
+    def stop_reasons(self, list_name: str, keys: Sequence[str]) -> dict[str, SubscriberEvent]:
+        """For each of these readers of the list whom a bounce or a complaint stopped (their
+        status is still what it made it), that change: its time, source and reason. Asked a
+        page of readers at a time, so that listing a million holds one page of changes."""
         e, t = subscriber_events_table, subscribers_table
         status_changes = [
             c.value
@@ -472,6 +485,7 @@ class SubscribersMixin(StoreBase):
             .join(t, sa.and_(t.c.list_name == e.c.list_name, t.c.key == e.c.key))
             .where(
                 e.c.list_name == list_name,
+                e.c.key.in_(list(keys)),
                 e.c.change.in_(status_changes),
                 t.c.status != SubscriberStatus.ACTIVE.value,
             )

@@ -406,7 +406,9 @@ async def test_the_next_send_skips_whoever_was_stopped_until_the_operator_reacti
         "reactivated (was bounced)",
     )
     assert status_of(store, "reader0@example.org") is SubscriberStatus.ACTIVE
-    assert store.stop_reasons("daily").keys() == {"reader1@example.org"}
+    readers = [f"reader{i}@example.org" for i in range(5)]
+    assert store.stop_reasons("daily", readers).keys() == {"reader1@example.org"}
+    assert store.stop_reasons("daily", ["reader0@example.org", "reader2@example.org"]) == {}
 
 
 def test_a_maildir_through_the_cli_then_status_and_the_list_show_it(sqlite_store, tmp_path):
