@@ -206,6 +206,7 @@ _IMPERATIVES = frozenset(
         "allow",
     ]
 )
+_STAMP_TOKENS = frozenset(["posted", "updated", "published", "first", "last", "modified", "edited", "at", "on"])
 _COMMENT_TOKENS = frozenset(
     [
         "reply",
@@ -320,6 +321,14 @@ def is_relative_time(text: str) -> bool:
     return _RELATIVE_TIME.search(text, text.lower())
 
 
+def _is_stamp(low: str) -> bool:
+    """A time dated from now and at most its label ("3 hours ago", "Updated 2h ago"): not a
+    line that also says something else ("Founded May 4, 1998; 18 years ago")."""
+    if not _RELATIVE_TIME.search(low, low):
+        return False
+    return all(t in _STAMP_TOKENS for t in re.findall(r"[a-z]+", _RELATIVE_TIME.remove(low, low)))
+
+
 def _is_comment_meta(text: str, low: str) -> bool:
     if _SORT_BY.match(text) or (text.endswith(":") and _COMMENTER_SAYS.match(text) is not None):
         return True
@@ -415,7 +424,7 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.DATE
     if n <= 8 and _is_comment_meta(text, low):
         return Kind.COMMENT
-    if n <= 8 and _RELATIVE_TIME.search(text, low):
+    if n <= 8 and _is_stamp(low):
         return Kind.DATE  # a comment's stamp only among comment furniture, which only the page around it shows
     if _is_cta(text, low, words, item=item):
         return Kind.CTA

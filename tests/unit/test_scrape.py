@@ -706,6 +706,17 @@ def test_a_relative_time_under_the_byline_dates_the_story_and_is_no_comment(stam
     assert article.paragraphs == tuple(ORCHARD)
 
 
+def test_a_fact_line_that_counts_years_ago_is_no_date_of_the_story():
+    """An infobox's "Founded May 4, 1998; 18 years ago" is a fact about the subject, not a stamp."""
+    text = "\n\n".join(
+        ["Valley Courier", "Home  Rural  Weather", "Apple harvest starts early after record warm spring",
+         "Orchard cooperative", "Founded May 4, 1998; 18 years ago", *ORCHARD, "Share this story"]
+    )  # fmt: skip
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.published is None
+
+
 def test_a_live_blogs_entries_stamped_minutes_ago_are_the_story():
     entries = [
         (
