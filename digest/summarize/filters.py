@@ -266,7 +266,9 @@ def _is_editorial_note(text: str, low: str) -> bool:
 # The page speaking to its readers rather than telling the story. Words quoted or attributed are a
 # source's, and "found" or "showed" report what the newsroom learned: neither is the page's own appeal.
 _REPORTED = re.compile(
-    r"^['‘]|[\"“”«»]|\b(?:said|says|told|according to|found|finds|showed|shows|revealed|reveals)\b", re.IGNORECASE
+    r"^['‘]|[\"“”«»]|\b(?:said|says|told|according to|found|finds|showed|shows|revealed|reveals|wrote|writes"
+    r"|reported|announced|added|surveyed|polled|estimated)\b",
+    re.IGNORECASE,
 )
 # The publication naming itself: "our newsroom", "this reporting", "journalism like this".
 _SELF = re.compile(
@@ -396,18 +398,22 @@ def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] 
     """Which of one paragraph's ``sentences`` may stand in a summary.
 
     Each must be a candidate. An appeal, a line on how to reach the author or a press release's boilerplate
-    makes its whole paragraph the page's box (the author's bio, the plea for support, the disclaimer), and an editorial note takes the sentences
+    that opens its paragraph makes the whole paragraph the page's box (a plea for support starts with its ask,
+    a disclaimer with its caution); one further down is only itself. An editorial note takes the sentences
     after it in its paragraph with it, as does a transcript's line (one of ``speakers`` speaking):
     without its label the reader cannot tell whose words they are, and with it, it is a script.
     """
     flags = [is_candidate(sentence) for sentence in sentences]
-    rejected = [sentence for sentence, ok in zip(sentences, flags, strict=True) if not ok]
-    if any(is_appeal(s) or is_author_contact(s) or is_release_boilerplate(s) for s in rejected):
+    if sentences and not flags[0] and _is_box_line(sentences[0]):
         return [False] * len(flags)
     for index, sentence in enumerate(sentences):
         if (not flags[index] and is_editorial_note(sentence)) or is_transcript_line(sentence, speakers):
             return flags[:index] + [False] * (len(flags) - index)
     return flags
+
+
+def _is_box_line(sentence: str) -> bool:
+    return is_appeal(sentence) or is_author_contact(sentence) or is_release_boilerplate(sentence)
 
 
 def is_candidate(sentence: str) -> bool:

@@ -7,7 +7,13 @@ import pytest
 from digest.extract.html import extract_html
 from digest.models import Article
 from digest.summarize.algorithms import PositionCentralitySummarizer, summarize
-from digest.summarize.filters import is_candidate, opens_with_pronoun, stands_alone, transcript_speakers
+from digest.summarize.filters import (
+    candidates_in_paragraph,
+    is_candidate,
+    opens_with_pronoun,
+    stands_alone,
+    transcript_speakers,
+)
 
 STORY = [
     (
@@ -328,14 +334,15 @@ def test_news_about_donations_newsrooms_funding_and_phone_numbers_is_a_candidate
 
 
 def test_no_sentence_of_an_appeal_or_of_the_authors_box_is_a_summary_sentence():
+    # An appeal box opens with its ask, an author's box with how to reach them.
     appeal = (
-        "Independent reporting on the harbour and the ferry has never mattered more. "
-        "Will you stand with us and give what you can?"
+        "Will you stand with us and give what you can? "
+        "Independent reporting on the harbour and the ferry has never mattered more."
     )
     box = (
-        "Mara Quist writes about the harbour, the ferry and the islands for the Courier. "
-        "Before that she skippered the island ferry for nineteen years. "
-        "You can reach her with story tips by email at m.quist@courier.example."
+        "You can reach her with story tips by email at m.quist@courier.example. "
+        "Mara Quist covers the harbour, the ferry and the islands for the Courier. "
+        "Before that she skippered the island ferry for nineteen years."
     )
     body = [STORY[0], STORY[1], appeal, STORY[2], STORY[3], box]
     picked = summarize(article(body), sentences=5).sentences
@@ -599,3 +606,41 @@ def test_the_back_matter_of_a_press_release_never_reaches_the_summary():
     body = ["FOR IMMEDIATE RELEASE", "KESTREL BAY, June 4, 2024 /HarbourWire/ -- " + STORY_OPENING, *STORY]
     picked = summarize(article([*body, *back_matter]), sentences=6).sentences
     assert set(picked) <= {STORY_OPENING, *STORY}, picked
+
+
+@pytest.mark.parametrize(
+    ("sentences", "expected"),
+    [
+        (
+            [
+                "Backing for the tunnel fell to 38 per cent, a survey released on Tuesday showed.",
+                "Our magazine's survey, funded by the harbour trust, polled 1,500 islanders.",
+            ],
+            [True, True],
+        ),
+        (
+            [
+                "Our newsroom lost a third of its funding this spring, the Courier's editor wrote to staff.",
+                "The cuts will close the island bureau and end the weekend edition in June.",
+            ],
+            [True, True],
+        ),
+        (
+            [
+                "The ferry will run twice a day from May, the operator said on Friday.",
+                "Your donations keep our reporters on the waterfront every week of the year.",
+                "Tickets for the new service go on sale at the harbour office next week.",
+            ],
+            [True, False, True],
+        ),
+        (
+            [
+                "Your donations keep our reporters on the waterfront every week of the year.",
+                "Every gift, large or small, goes to the harbour desk.",
+            ],
+            [False, False],
+        ),
+    ],
+)
+def test_an_appeal_takes_its_paragraph_only_when_it_opens_it(sentences, expected):
+    assert candidates_in_paragraph(sentences) == expected
