@@ -218,10 +218,16 @@ _CONTACT_LABEL = re.compile(
     r"^(?i:(?:(?:media|press|investor|analyst)s?\s+)?(?:contacts?|relations|inquiries|enquiries)\s*:)"
     r"|^SOURCE\s+[A-Z]"
 )
-# A heading that opens the back matter: every paragraph after it is the release's, not the story's.
+# A heading that opens the back matter: every paragraph after it is the release's, not the story's. An
+# "About <Name>" heading does so only before a description of the company ("Halvard Marine, founded in 2009,
+# builds..."), or after another sign of the back matter: a story may have a subheading "About Lyness" too.
+_ABOUT_HEADING = re.compile(rf"(?:About|ABOUT)\s+(?P<name>{_COMPANY})\s*:?")
+_DESCRIBES = re.compile(
+    r"^\W*(?:[^\s]+\s+){0,6}?(?:is|are|was|were|has|provides|develops|builds|makes|designs|delivers|offers|operates"
+    r"|manufactures|produces|serves|helps|creates|specializes|specialises|leads|owns|sells|supplies|enables)\b"
+)
 _BACK_MATTER_HEADING = re.compile(
-    rf"(?:About|ABOUT)\s+{_COMPANY}"
-    r"|(?i:(?:cautionary (?:note|statement) (?:regarding|on|about) )?forward[- ]looking statements?"
+    r"(?i:(?:cautionary (?:note|statement) (?:regarding|on|about) )?forward[- ]looking statements?"
     r"|safe harbou?r statement|(?:(?:media|press|investor|analyst)s?\s+)?(?:contacts?|relations|inquiries|enquiries))"
     r"\s*:?|#{3}"
 )
@@ -244,11 +250,26 @@ def _is_release_boilerplate(text: str, low: str) -> bool:
 def back_matter_start(paragraphs: Sequence[str]) -> int:
     """The index of the paragraph that opens a press release's back matter ("About Halvard Marine",
     "Forward-Looking Statements", "Media Contacts"), or ``len(paragraphs)``. The first paragraph never does."""
+    signed = False  # a paragraph of the release's boilerplate (a disclaimer, a contact line) came before
     for index, paragraph in enumerate(paragraphs[1:], start=1):
         text = paragraph.strip()
         if _BACK_MATTER_HEADING.fullmatch(text) or _ABOUT_LABEL.match(text):
             return index
+        about = _ABOUT_HEADING.fullmatch(text)
+        if about is not None and (
+            signed or (index + 1 < len(paragraphs) and _describes(about.group("name"), paragraphs[index + 1].strip()))
+        ):
+            return index
+        signed = signed or is_release_boilerplate(text)
     return len(paragraphs)
+
+
+def _describes(name: str, paragraph: str) -> bool:
+    """True when ``paragraph`` opens with ``name`` and says within a few words what it is or does."""
+    name = name.rstrip(" ,.")
+    if not paragraph.casefold().startswith(name.casefold()):
+        return False
+    return _DESCRIBES.match(paragraph[len(name) :]) is not None
 
 
 def is_editorial_note(sentence: str) -> bool:

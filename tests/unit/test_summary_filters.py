@@ -8,6 +8,7 @@ from digest.extract.html import extract_html
 from digest.models import Article
 from digest.summarize.algorithms import PositionCentralitySummarizer, summarize
 from digest.summarize.filters import (
+    back_matter_start,
     candidates_in_paragraph,
     is_candidate,
     opens_with_pronoun,
@@ -652,3 +653,24 @@ def test_a_live_blogs_update_is_news():
     assert is_candidate(update[0])
     assert candidates_in_paragraph(update) == [True, True]
     assert is_candidate("Updated, 6 p.m.: The ferry is running again on its usual timetable.")
+
+
+def test_an_about_subheading_in_the_middle_of_a_story_is_no_back_matter():
+    story = [
+        "The island of Hoy will get a new ferry pier next spring, the council said on Monday.",
+        "About Lyness",
+        "The navy's base in both world wars, Lyness has not had its pier repaired since 1946.",
+        "The new pier will take ferries of up to 90 metres and open in April.",
+    ]
+    assert back_matter_start(story) == len(story)
+    release = [
+        "Halvard Marine opens its ferry yard in Kestrel Bay today.",
+        "About Halvard Marine",
+        "Halvard Marine, founded in 2009, builds electric ferries for island routes.",
+    ]
+    assert back_matter_start(release) == 1
+    after_a_sign = ["Halvard Marine opens its yard today.", "Media Contacts", "Sigrid Vale.", "About Lyness", "Text."]
+    assert back_matter_start(after_a_sign) == 1
+    assert back_matter_start(["Story.", "###", "About Lyness", "Lyness is a village."]) == 1
+    disclaimer = "Actual results could differ materially from those in forward-looking statements."
+    assert back_matter_start(["Story.", disclaimer, "About Lyness", "Text."]) == 2
