@@ -35,13 +35,13 @@ _OPEN, _CLOSE = "open", "close"
 
 
 def quotation_spans(text: str) -> list[tuple[int, int]]:
-    """Each quotation in ``text`` as (start of its opening mark, end of its closing mark).
+    """Each quotation in double marks in ``text`` as (start of its opening mark, end of its closing mark).
 
     One that the text leaves open runs until a sentence opens another, or to the end
     (a newspaper opens each paragraph of a long quotation again and closes only its
     last), and one that the text closes without opening runs from the last mark before it.
     """
-    quotations = _pair(text, _marks(text))
+    quotations = _pair(text, _double_marks(text))
     return quotations.matched + quotations.unclosed + quotations.unopened
 
 
@@ -49,8 +49,14 @@ def is_balanced(text: str) -> bool:
     """True when every quotation that ``text`` opens it also closes, and it closes none it did not open."""
     if not _MARK.search(text):
         return True
-    quotations = _pair(text, _marks(text))
+    quotations = _pair(text, _double_marks(text))
     return not quotations.unclosed and not quotations.unopened
+
+
+def _double_marks(text: str) -> list[_Mark]:
+    # Single marks are too often apostrophes or mistyped ("said:’It is...’") to join sentences or to keep one
+    # from standing alone: only double marks say where a quotation spans sentences.
+    return [mark for mark in _marks(text) if mark.double]
 
 
 class _Mark(NamedTuple):

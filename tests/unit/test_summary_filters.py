@@ -355,7 +355,6 @@ def test_no_sentence_of_an_appeal_or_of_the_authors_box_is_a_summary_sentence():
         'We never said we would sell it," said the owner, Lena Brandt, on Monday.',
         "“The orders are there, and the staff are ready to start in May.",
         "The staff are ready to start in May,” said the owner, Lena Brandt.",
-        "The staff are ready to start in May,’ said the owner, Lena Brandt.",
         "She called the mill “the best employer in the valley, and it always will be.",
     ],
 )
