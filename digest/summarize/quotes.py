@@ -105,9 +105,10 @@ def _role(text: str, position: int) -> str | None:
     after = text[position + 1] if position + 1 < len(text) else " "
     if mark not in _DOUBLE and _in_a_word(before) and _in_a_word(after):
         return None  # an apostrophe: "don't", "l’homme"
-    opening_place = (before.isspace() or before in _BEFORE_AN_OPENING or _MARK.match(before) is not None) and not (
-        after.isspace() or after in _AFTER_A_CLOSING
-    )
+    # ...or right after a bracket that closes before it: '(CNN)"We are not going anywhere," they chanted.'
+    opening_place = (
+        before.isspace() or before in _BEFORE_AN_OPENING or before in ")]" or _MARK.match(before) is not None
+    ) and not (after.isspace() or after in _AFTER_A_CLOSING)
     closing_place = not (before.isspace() or before in _BEFORE_AN_OPENING) and (
         after.isspace() or after in _AFTER_A_CLOSING or _MARK.match(after) is not None
     )

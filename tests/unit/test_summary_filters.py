@@ -673,3 +673,14 @@ def test_an_about_subheading_in_the_middle_of_a_story_is_no_back_matter():
     assert back_matter_start(["Story.", "###", "About Lyness", "Lyness is a village."]) == 1
     disclaimer = "Actual results could differ materially from those in forward-looking statements."
     assert back_matter_start(["Story.", disclaimer, "About Lyness", "Text."]) == 2
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        '(CNN)"We are not leaving the harbour," the ferry crews chanted on Tuesday night.',
+        '[Updated]"The pier is safe," the harbour master said after the inspection.',
+    ],
+)
+def test_a_quote_mark_right_after_a_parenthesis_opens_a_quotation(sentence):
+    assert stands_alone(sentence)
