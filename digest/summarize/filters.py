@@ -384,11 +384,24 @@ def transcript_speakers(paragraphs: Iterable[str]) -> frozenset[str]:
     """The names (case-folded) that label the opening of two or more ``paragraphs`` of prose: a transcript's speakers.
 
     A name and a colon opening one paragraph only may be a dateline ("KESTREL BAY: The harbour..."), and one
-    opening a heading too may be a title ("Star Wars: The Last Jedi").
+    opening a heading too may be a title ("Star Wars: The Last Jedi"). Only a body with timestamped lines
+    ("[00:00:04]", "(12:31)", "00:04") is a transcript: without them, turns are an interview whose answers are
+    news, and "DEAR ABBY:" (never a speaker) opens an advice column's letters.
     """
-    spoken = (paragraph.strip() for paragraph in paragraphs)
+    spoken = [paragraph.strip() for paragraph in paragraphs]
+    if not any(_is_timestamped(turn) for turn in spoken):
+        return frozenset()  # an interview in turns, an advice column's "DEAR ABBY:": no script
     names = Counter(_speaker(turn) for turn in spoken if _SENTENCE_END.search(turn))
-    return frozenset(name for name, count in names.items() if name is not None and count >= 2)
+    return frozenset(
+        name for name, count in names.items() if name is not None and count >= 2 and not name.startswith("dear")
+    )
+
+
+def _is_timestamped(text: str) -> bool:
+    if text[:1] in "[(0123456789" and _OPENING_TIMESTAMP.match(text):
+        return True
+    label = _speaker_label(text)
+    return label is not None and label.group("stamp") is not None
 
 
 def is_transcript_line(sentence: str, speakers: Collection[str] = frozenset()) -> bool:

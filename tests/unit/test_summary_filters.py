@@ -487,7 +487,8 @@ TRANSCRIPT = [
 
 
 def test_the_turns_of_a_transcript_with_speaker_labels_are_no_summary_sentences():
-    picked = summarize(article([*SHOW_NOTES, *TRANSCRIPT]), sentences=3).sentences
+    # A transcript stamps its lines with times, if only some of them.
+    picked = summarize(article([*SHOW_NOTES, "[00:00:04] " + TRANSCRIPT[0], *TRANSCRIPT[1:]]), sentences=3).sentences
     assert picked, picked
     assert set(picked) <= set(SHOW_NOTES), picked
 
@@ -506,7 +507,8 @@ def test_a_label_that_opens_one_paragraph_only_is_no_speaker():
 
 
 def test_the_speakers_of_a_transcript_are_the_names_that_open_two_or_more_turns():
-    assert transcript_speakers([*SHOW_NOTES, *TRANSCRIPT]) == {"jonas hale", "mara quist"}
+    stamped = [*SHOW_NOTES, "[00:00:04] " + TRANSCRIPT[0], *TRANSCRIPT[1:]]
+    assert transcript_speakers(stamped) == {"jonas hale", "mara quist"}
     title = ["Harbour Lights: The Musical", "Harbour Lights: The Musical opens at the pier theatre on Friday."]
     assert transcript_speakers(title) == frozenset()
 
@@ -684,3 +686,23 @@ def test_an_about_subheading_in_the_middle_of_a_story_is_no_back_matter():
 )
 def test_a_quote_mark_right_after_a_parenthesis_opens_a_quotation(sentence):
     assert stands_alone(sentence)
+
+
+def test_an_advice_column_or_an_interview_in_turns_without_timestamps_is_no_transcript():
+    column = [
+        "DEAR ABBY: My neighbour parks his boat on my drive every weekend and laughs when I complain.",
+        "DEAR ABBY: Should I call the harbour police, or is there a kinder way to settle it?",
+    ]
+    assert transcript_speakers(column) == frozenset()
+    interview = [
+        "Mayor Quist: We will rebuild the pier by next spring, and the ferry will run all winter.",
+        "Jonas Hale: Who pays for the new pier?",
+        "Mayor Quist: The council pays half, and the harbour trust has promised the rest.",
+        "Jonas Hale: And the islanders?",
+        "Mayor Quist: They will not pay a penny more for the ferry while the work goes on.",
+    ]
+    assert transcript_speakers(interview) == frozenset()
+    picked = summarize(article(interview), sentences=3).sentences
+    assert len(picked) == 3, picked
+    dear = ["[00:00:04] Mara Quist: Hello.", "Dear Abby: One. Two.", "Dear Abby: Three. Four."]
+    assert transcript_speakers(dear) == frozenset()
