@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
 from digest.errors import SubscriberError
 from digest.models import Subscriber, SubscriberEvent, SubscriberStatus
-
-T = TypeVar("T")
 
 EmailArgument = Annotated[str, typer.Argument(help="The subscriber's address.", metavar="EMAIL")]
 
@@ -129,11 +126,12 @@ def subscribers_list(
     shows when and why (in JSON, `source` and `reason`)."""
     with errors():
         from digest.app import subscribers
+        from digest.store.base import chunks
 
         chosen = chosen_list(list_name)
         count = 0
         with open_store() as store:
-            for page in _pages(subscribers(chosen, store=store, status=status.value if status else None)):
+            for page in chunks(subscribers(chosen, store=store, status=status.value if status else None), 1000):
                 # Readers a bounce or a complaint stopped: why, and when.
                 stopped_keys = [s.key for s in page if s.status is not SubscriberStatus.ACTIVE]
                 stopped = store.stop_reasons(chosen.name, stopped_keys) if stopped_keys else {}
@@ -141,17 +139,6 @@ def subscribers_list(
                     print(_subscriber_line(subscriber, stopped.get(subscriber.key), as_json=as_json))
                 count += len(page)
         err.print(f"{count} subscriber(s)", markup=False, style="dim")
-
-
-def _pages(items: Iterable[T], size: int = 1000) -> Iterator[list[T]]:
-    page: list[T] = []
-    for item in items:
-        page.append(item)
-        if len(page) == size:
-            yield page
-            page = []
-    if page:
-        yield page
 
 
 def _subscriber_line(subscriber: Subscriber, why: SubscriberEvent | None, *, as_json: bool) -> str:
