@@ -97,14 +97,14 @@ def postgres_rows_read(store: Store, issue_id: str) -> int:
     return deliveries_rows_read(plan)
 
 
-def deliveries_rows_read(plan) -> int:
-    """What an EXPLAIN (ANALYZE, FORMAT JSON) plan read of the ledger: each scan node's rows
-    out plus those its filter removed."""
+def deliveries_rows_read(plan, *, table: str | None = "deliveries") -> int:
+    """What an EXPLAIN (ANALYZE, FORMAT JSON) plan read of the ledger (or of every table, with
+    `table` None): each scan node's rows out plus those its filter removed."""
     plan = json.loads(plan) if isinstance(plan, str) else plan
     rows, nodes = 0, [plan[0]["Plan"]]
     while nodes:
         node = nodes.pop()
-        if "Scan" in node["Node Type"] and node.get("Relation Name") == "deliveries":
+        if "Scan" in node["Node Type"] and table in (None, node.get("Relation Name")):
             rows += node["Actual Rows"] * node.get("Actual Loops", 1) + node.get("Rows Removed by Filter", 0)
         nodes.extend(node.get("Plans", []))
     return rows
@@ -139,17 +139,17 @@ def in_flight_ledger(store: Store, total: int) -> str:
     return issue_id
 
 
-def statement_work(store: Store, call) -> int:
-    """The work of the UPDATEs `call` runs: SQLite's virtual-machine steps (in hundreds),
-    or the rows PostgreSQL's plans read (each statement explained, with ANALYZE, in a
-    transaction rolled back, before it runs for real)."""
+def statement_work(store: Store, call, *, kind: str = "UPDATE", table: str | None = "deliveries") -> int:
+    """The work of the statements of `kind` that `call` runs: SQLite's virtual-machine steps
+    (in hundreds), or the rows of `table` (None: of every table) PostgreSQL's plans read (each
+    statement explained, with ANALYZE, in a transaction rolled back, before it runs for real)."""
     if store.engine.dialect.name == "sqlite":
         return sqlite_steps(store, call)
-    updates: list[tuple[str, object]] = []
+    captured: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE"):
-            updates.append((statement, parameters))
+        if statement.lstrip().upper().startswith(kind):
+            captured.append((statement, parameters))
 
     sa.event.listen(store.engine, "before_cursor_execute", capture)
     try:
@@ -158,11 +158,11 @@ def statement_work(store: Store, call) -> int:
         sa.event.remove(store.engine, "before_cursor_execute", capture)
     rows = 0
     with store.engine.connect() as conn:
-        for statement, parameters in updates:
+        for statement, parameters in captured:
             transaction = conn.begin()
             cursor = conn.connection.driver_connection.cursor()
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            rows += deliveries_rows_read(cursor.fetchone()[0])
+            rows += deliveries_rows_read(cursor.fetchone()[0], table=table)
             transaction.rollback()
     return rows
 

@@ -1,54 +1,21 @@
 """Looking one reader up costs the same however long the list: by their key on every
-list (the web pages, bounce intake), their deliveries across issues (a bounce's issues,
-a removal). Measured as work, not time: SQLite's
-virtual-machine steps, or the rows PostgreSQL's plans read (EXPLAIN ANALYZE), for a
+list (the web pages, bounce intake), and the issues they were sent (a bounce's issues).
+Measured as work, not time: SQLite's virtual-machine steps, or the rows PostgreSQL's
+plans read (EXPLAIN ANALYZE), for a
 reader of a list of 200 in a store of that list alone, then of a list of 20,000 added to
 it, each list with an issue's ledger."""
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 
 from digest.store import Store, subscribers_table
-from tests.integration.test_claim_cost import ledger_of, sqlite_steps
-
-
-def rows_read(plan) -> int:
-    """Every scan node's rows out plus those its filter removed, whatever the table."""
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    rows, nodes = 0, [plan[0]["Plan"]]
-    while nodes:
-        node = nodes.pop()
-        if "Scan" in node["Node Type"]:
-            rows += node["Actual Rows"] * node.get("Actual Loops", 1) + node.get("Rows Removed by Filter", 0)
-        nodes.extend(node.get("Plans", []))
-    return rows
+from tests.integration.test_claim_cost import ledger_of, statement_work
 
 
 def work(store: Store, call) -> int:
-    """SQLite's steps (in hundreds) for `call`, or the rows PostgreSQL's plans of its SELECTs read."""
-    if store.engine.dialect.name == "sqlite":
-        return sqlite_steps(store, call)
-    selects: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            selects.append((statement, parameters))
-
-    sa.event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        call()
-    finally:
-        sa.event.remove(store.engine, "before_cursor_execute", capture)
-    total = 0
-    with store.engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()
-        for statement, parameters in selects:
-            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            total += rows_read(cursor.fetchone()[0])
-    return total
+    """SQLite's steps (in hundreds) for `call`, or the rows of any table PostgreSQL's plans of its SELECTs read."""
+    return statement_work(store, call, kind="SELECT", table=None)
 
 
 def a_reader(store: Store, list_name: str) -> tuple[str, int]:
