@@ -324,17 +324,20 @@ def is_relative_time(text: str) -> bool:
 def _is_stamp(low: str) -> bool:
     """A time dated from now and at most its label ("3 hours ago", "Updated 2h ago"): not a
     line that also says something else ("Founded May 4, 1998; 18 years ago")."""
-    if not _RELATIVE_TIME.search(low, low):
-        return False
-    return all(t in _STAMP_TOKENS for t in re.findall(r"[a-z]+", _RELATIVE_TIME.remove(low, low)))
+    return bool(_RELATIVE_TIME.search(low, low)) and _words_beside_time(low) <= _STAMP_TOKENS
 
 
 def _is_comment_meta(text: str, low: str) -> bool:
     if _SORT_BY.match(text) or (text.endswith(":") and _COMMENTER_SAYS.match(text) is not None):
         return True
     # A comment's buttons may carry its stamp ("Like · Reply · 2h ago"); the stamp alone is no button.
-    tokens = re.findall(r"[a-z]+", _RELATIVE_TIME.remove(low, low))
-    return bool(tokens) and all(t in _COMMENT_TOKENS for t in tokens)
+    words = _words_beside_time(low)
+    return bool(words) and words <= _COMMENT_TOKENS
+
+
+def _words_beside_time(low: str) -> set[str]:
+    """The words of a line less any time dated from now in it."""
+    return set(re.findall(r"[a-z]+", _RELATIVE_TIME.remove(low, low)))
 
 
 def _is_meta(text: str, low: str, n: int) -> bool:
