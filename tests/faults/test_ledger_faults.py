@@ -189,6 +189,10 @@ def test_database_connections_killed_mid_send_lose_nothing_and_send_nothing_twic
 
     def kill_connections() -> None:
         nonlocal killed
+        # Mid-send: the sender's store is open and its first messages are out. Opening a
+        # store is not retried; a connection killed then fails the run's start, not a send.
+        while not server.accepted and not done.wait(0.01):
+            pass
         admin = sa.create_engine(POSTGRES_URL)
         try:
             while not done.wait(0.15):
