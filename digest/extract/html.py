@@ -31,7 +31,7 @@ from digest.extract.html_meta import (
     standfirst,
 )
 from digest.extract.html_paragraphs import (
-    clean_paragraphs,
+    clean_body,
     looks_like_body,
     prose_chars,
     split_paragraphs,
@@ -67,6 +67,7 @@ _CREDITS_TAIL = 4
 class _Body:
     paragraphs: tuple[str, ...] = ()
     credited: tuple[str, ...] = ()  # reporters named by a credit line the cleanup dropped
+    bylined: tuple[str, ...] = ()  # people named by a byline at the top the cleanup dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +107,22 @@ def extract_html(html: str | bytes, *, url: str = "", source: str = "") -> Artic
         url=url,
         title=title,
         paragraphs=paragraphs,
-        authors=split_authors(found.authors, sitename=found.sitename) or found.body.credited,
+        authors=_authors(found),
         published=published,
         image=absolute_http_url(found.image, base=url),
         standfirst=standfirst(found.description, paragraphs=paragraphs, title=title),
         source=source,
         warnings=tuple(warnings),
+    )
+
+
+def _authors(found: _Extraction) -> tuple[str, ...]:
+    """The people the markup names; else those a credit line at the foot names; else those of a
+    byline printed at the top of the body, taken as the markup's are (never the site's name)."""
+    return (
+        split_authors(found.authors, sitename=found.sitename)
+        or found.body.credited
+        or split_authors("; ".join(found.body.bylined), sitename=found.sitename)
     )
 
 
@@ -151,10 +162,8 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
         rendered = extract_scrape(render_text(text), url=url)
         if rendered is not None and _rendering_is_better(rendered.paragraphs, body.paragraphs):
             log.debug("the parser found %d chars, reading a text rendering of %s", _chars(body.paragraphs), url)
-            paragraphs = clean_paragraphs(
-                list(rendered.paragraphs), title=title, description=description, authors=authors
-            )
-            body = _Body(paragraphs, rendered.authors)
+            cleaned = clean_body(list(rendered.paragraphs), title=title, description=description, authors=authors)
+            body = _Body(cleaned.paragraphs, rendered.authors, cleaned.bylined)
             title = title or rendered.title
             warnings = ("body read from a text rendering of the page",)
     if not looks_like_body(body.paragraphs):
@@ -187,7 +196,8 @@ def _body_paragraphs(tree, *, url: str, title: str, description: str, authors: s
     def extract(*, precision: bool, fast: bool) -> _Body:
         raw = split_paragraphs(_body(tree, url=url, precision=precision, fast=fast))
         credited = next((names for line in raw[-_CREDITS_TAIL:] if (names := credit_names(line))), ())
-        return _Body(clean_paragraphs(raw, title=title, description=description, authors=authors), credited)
+        cleaned = clean_body(raw, title=title, description=description, authors=authors)
+        return _Body(cleaned.paragraphs, credited, cleaned.bylined)
 
     body = extract(precision=True, fast=True)
     if _is_tiny(body.paragraphs):

@@ -1,6 +1,8 @@
 """The body paragraphs of an HTML page: which of trafilatura's lines are article text.
 
-Drops a headline, dek, dateline, byline or reading time repeated at the top,
+Drops a headline, dek, dateline, byline or reading time repeated at the top
+(with the job or handle on the line under a byline's name, "Staff Writer", and
+keeping the people a byline names, for a page whose markup names none),
 lines without words, link sections ("Related", "More from ..." and the links
 under them), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate (read-more links, credits, appeals, copyright);
 takes the markup out of what is left (a table row's ``| a | b |`` bars,
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digest.extract.byline import byline_names
 from digest.extract.html_text import ends_sentence, fold, strip_footnote_markers
 
 # A body needs one sentence-like paragraph or, for lists and tables, some bulk;
@@ -39,20 +42,31 @@ def split_paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+@dataclass(frozen=True, slots=True)
+class CleanBody:
+    paragraphs: tuple[str, ...]
+    bylined: tuple[str, ...] = ()  # the people a byline dropped from the top of the body names
+
+
 def clean_paragraphs(
     paragraphs: list[str], *, title: str = "", description: str = "", authors: str = ""
 ) -> tuple[str, ...]:
     """Drop what is not body text (a repeated headline, dek, dateline, byline or section
     label, boilerplate) and the markup in the rest. ``authors``: the names the page's
     metadata gives, as one string."""
+    return clean_body(paragraphs, title=title, description=description, authors=authors).paragraphs
+
+
+def clean_body(paragraphs: list[str], *, title: str = "", description: str = "", authors: str = "") -> CleanBody:
+    """The paragraphs :func:`clean_paragraphs` keeps, with the people named by the byline it dropped."""
     kept = [_unmarked(p) for p in paragraphs]
     header = _Header(title, description, frozenset(fold(name) for name in _NAMES.split(authors) if name.strip()))
-    kept = _drop_leading_headers([p for p in kept if p], header)
+    kept, bylined = _drop_leading_headers([p for p in kept if p], header)
     kept = [p for p in kept if not _is_author_name(p, header)]  # a live blog's entries each name their writer
     kept = [p for p in kept if _has_words(p)]
     kept = _drop_link_sections(kept)
     kept = _drop_slideshow_captions(kept)
-    return tuple(p for p in kept if not _is_boilerplate(p))
+    return CleanBody(tuple(p for p in kept if not _is_boilerplate(p)), bylined)
 
 
 # A table row as trafilatura writes it: "| Name | Vote |" (and "|---|---|" under a header).
@@ -85,10 +99,17 @@ class _Header:
 _NAMES = re.compile(r"\s*(?:[;,&|/]|\band\b)\s*", re.IGNORECASE)
 
 
-def _drop_leading_headers(paragraphs: list[str], header: _Header) -> list[str]:
+def _drop_leading_headers(paragraphs: list[str], header: _Header) -> tuple[list[str], tuple[str, ...]]:
+    """The paragraphs without the headers at the top, and the people the first byline among them names."""
     checks = [_is_headline, _is_dek, _is_dateline, _is_byline, _is_author_name, _is_reading_time]
     kept: list[str] = []
+    bylined: tuple[str, ...] = ()
+    person = ""  # named by the header just dropped: the next line may be their job
     for index, paragraph in enumerate(paragraphs):
+        if person and _is_job_of(person, paragraph):
+            person = ""
+            continue
+        person = ""
         hit = None
         if index < _HEADER_WINDOW:
             hit = next((c for c in checks if c(paragraph, header)), None)
@@ -97,9 +118,16 @@ def _drop_leading_headers(paragraphs: list[str], header: _Header) -> list[str]:
                 continue
         if hit is None:
             kept.append(paragraph)
-        else:
-            checks.remove(hit)  # each kind of header appears once
-    return kept
+            continue
+        checks.remove(hit)  # each kind of header appears once
+        # "By Ana Ruiz | May 3, 2024" is dropped as a dateline; it names its people all the same.
+        names = _byline_people(paragraph) if _BYLINE.match(paragraph) else ()
+        bylined = bylined or names
+        if names:
+            person = names[-1]
+        elif hit is _is_author_name:
+            person = paragraph
+    return kept, bylined
 
 
 def _is_headline(paragraph: str, header: _Header) -> bool:
@@ -142,11 +170,41 @@ def _is_dateline(paragraph: str, header: _Header) -> bool:
     )
 
 
-_BYLINE = re.compile(r"^(?:by|von|par|por|di)\s+\S+", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|interview(?:ed)? by)\s+\S+", re.IGNORECASE)
+_JOB_MAX_WORDS = 4
 
 
 def _is_byline(paragraph: str, header: _Header) -> bool:
     return len(paragraph.split()) <= 8 and bool(_BYLINE.match(paragraph)) and not ends_sentence(paragraph)
+
+
+# The last word of a job or of a group of people, never of a person's name: "Software Engineer"
+# split off "By Ana Ruiz, Software Engineer" at its comma is a job, and the "Canal Notes" of
+# "By Canal Notes Staff" is the site.
+_NOT_PERSON_ENDS = frozenset(
+    ["staff", "team", "desk", "newsroom", "editors", "reporters", "writers", "contributors", "correspondents",
+     "board", "service", "services", "wire", "bureau", "engineer", "manager", "director", "developer", "designer",
+     "officer", "advocate", "scientist", "economist", "strategist", "president", "founder", "professor",
+     "researcher", "consultant", "specialist", "coordinator", "architect", "evangelist", "attorney"]
+)  # fmt: skip
+
+
+def _byline_people(byline: str) -> tuple[str, ...]:
+    """The people a byline names, as the byline parser reads them, without a job or a group of
+    people read as a name, nor a name that such a word follows ("By Canal Notes Staff")."""
+    people = []
+    for name in byline_names(byline):
+        after = re.search(re.escape(name) + r"\s+([^\W\d_]+)", byline, re.IGNORECASE)
+        ends = {name.split()[-1].casefold(), after[1].casefold() if after else ""}
+        if not ends & _NOT_PERSON_ENDS:
+            people.append(name)
+    return tuple(people)
+
+
+def _is_job_of(person: str, paragraph: str) -> bool:
+    """The job or handle of the person a byline names, on a line of its own under it ("Staff Writer"):
+    the two read as one byline, "Ana Ruiz, Staff Writer"."""
+    return len(paragraph.split()) <= _JOB_MAX_WORDS and byline_names(f"{person}, {paragraph}") == (person,)
 
 
 def _is_author_name(paragraph: str, header: _Header) -> bool:

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from digest.errors import ExtractError
-from digest.extract.html import clean_paragraphs, decode_html, extract_html
+from digest.extract.html import decode_html, extract_html
+from digest.extract.html_paragraphs import clean_paragraphs
 from digest.models import Article
 
 BODY = (

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from digest.extract.html import clean_paragraphs, extract_html
+from digest.extract.html import extract_html
+from digest.extract.html_paragraphs import clean_paragraphs
 from digest.extract.html_prepare import REPEAT_MARK
 
 REFRAIN = (
@@ -534,3 +535,70 @@ def test_words_that_merely_begin_like_autor_are_no_byline(markup):
     article = extract_html(_story_with_byline(markup, "en"))
     assert article is not None
     assert article.authors == ()
+
+
+# --- a byline printed as a paragraph at the top of the body -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang", "expected"),
+    [
+        ("<p>By Ines Achterberg</p>", "en", ("Ines Achterberg",)),
+        ("<p>Von Hanna Bergmann</p>", "de", ("Hanna Bergmann",)),
+        ("<p>By Ines Achterberg | July 22, 2024</p>", "en", ("Ines Achterberg",)),
+        ("<p>Interview by Tomás Quiroga</p>", "en", ("Tomás Quiroga",)),
+        ("<p>By Ines Achterberg and Tomás Quiroga</p>", "en", ("Ines Achterberg", "Tomás Quiroga")),
+        ("<p>By Ines Achterberg, Canal Notes Staff</p>", "en", ("Ines Achterberg",)),
+        ("<p>By Ines Achterberg, Software Engineer</p>", "en", ("Ines Achterberg",)),
+        # a byline naming no person names no author
+        ("<p>By Canal Notes Staff</p>", "en", ()),
+        ("<p>By the Canal Notes editors</p>", "en", ()),
+    ],
+    ids=[
+        "by",
+        "von",
+        "with its date",
+        "interview by",
+        "two people",
+        "with the desk",
+        "with a job",
+        "a desk",
+        "the editors",
+    ],
+)
+def test_a_byline_printed_as_a_paragraph_names_the_authors_and_is_not_the_body(byline, lang, expected):
+    article = extract_html(_story_with_byline(byline, lang))
+    assert article is not None
+    assert article.authors == expected
+    assert article.paragraphs == _STORY
+
+
+def test_the_job_under_a_bylines_name_goes_with_the_byline():
+    article = extract_html(_story_with_byline("<p>By Ines Achterberg<br>Staff Writer</p>", "en"))
+    assert article is not None
+    assert article.authors == ("Ines Achterberg",)
+    assert article.paragraphs == _STORY
+    # A line under the byline that is no job is the body's.
+    kept = clean_paragraphs(["By Ines Achterberg", "Background", *_STORY])
+    assert kept == ("Background", *_STORY)
+    # Under the name alone that the metadata gives, too.
+    kept = clean_paragraphs(["Ines Achterberg", "Staff Writer", *_STORY], authors="Ines Achterberg")
+    assert kept == _STORY
+
+
+def test_the_authors_the_markup_names_win_over_a_byline_in_the_body():
+    page = _story_with_byline("<p>By Ines Achterberg</p>", "en").replace(
+        "<head>", '<head><meta name="author" content="Tomás Quiroga">'
+    )
+    article = extract_html(page)
+    assert article is not None
+    assert article.authors == ("Tomás Quiroga",)
+    assert article.paragraphs == _STORY
+
+
+def test_a_sentence_opening_with_by_in_the_body_is_no_byline():
+    lead = "By Tuesday the volunteers had cleared the towpath as far as the second lock."
+    article = extract_html(_story_with_byline(f"<p>{lead}</p>", "en"))
+    assert article is not None
+    assert article.authors == ()
+    assert article.paragraphs == (lead, *_STORY)
