@@ -12,6 +12,7 @@ at all rather than a menu or a footer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -316,7 +317,9 @@ def _is_link_like(paragraph: str) -> bool:
 
 
 # A slide's caption starts with its counter, "3/50" or "3 of 50"; a slideshow's counters count
-# through its slides toward one total. A few lines between two slides (a credit) go with them.
+# through its slides toward one total. A few lines between two slides (a credit) go with them, and
+# after the last counter as many lines as the shortest slide before it has: its caption when the
+# counters stand on lines of their own.
 _SLIDE_COUNTER = re.compile(r"^(?:- )?(\d{1,3}) ?(?:/|of) ?(\d{1,3})\b")
 _AFTER_COUNTER = re.compile(r"^\s*(?:[.:)\-–—]\s+)?")  # "1/5. ", "1/5 - ", "1/5 "; not the sign of "-3°C"
 _SLIDESHOW_MIN_SLIDES = 3
@@ -336,8 +339,9 @@ def _drop_slideshow_captions(paragraphs: list[str]) -> list[str]:
     while start < len(paragraphs):
         run = _slideshow_from(counters, start)
         if len(run) >= _SLIDESHOW_MIN_SLIDES:
-            slides.update(range(run[0], run[-1] + 1))
-            start = run[-1] + 1
+            lines = _slideshow_lines(run, counters)
+            slides.update(lines)
+            start = lines.stop
         else:
             start += 1
     if not slides:
@@ -346,7 +350,8 @@ def _drop_slideshow_captions(paragraphs: list[str]) -> list[str]:
     share = sum(len(paragraphs[i]) for i in slides) / sum(map(len, paragraphs))
     listed = any(paragraphs[i].startswith("- ") for i in slides if counters[i])
     if share > _STORY_MIN_SHARE and before <= _STORY_MAX_CHARS_BEFORE and not listed:
-        return [_without_counter(p) if i in slides and counters[i] else p for i, p in enumerate(paragraphs)]
+        told = (_without_counter(p) if i in slides and counters[i] else p for i, p in enumerate(paragraphs))
+        return [p for p in told if p]  # a counter on a line of its own leaves nothing
     return [p for i, p in enumerate(paragraphs) if i not in slides]
 
 
@@ -373,6 +378,15 @@ def _slideshow_from(counters: list[tuple[int, int] | None], start: int) -> list[
             number = counter[0]
         index += 1
     return slides
+
+
+def _slideshow_lines(run: list[int], counters: list[tuple[int, int] | None]) -> range:
+    """The lines of the slideshow whose counters are at ``run``, through the last slide's own lines."""
+    shortest = min(later - earlier for earlier, later in itertools.pairwise(run))
+    end = run[-1] + 1
+    while end < min(run[-1] + shortest, len(counters)) and counters[end] is None:
+        end += 1
+    return range(run[0], end)
 
 
 def _slide_counter(paragraph: str) -> tuple[int, int] | None:

@@ -602,3 +602,27 @@ def test_a_sentence_opening_with_by_in_the_body_is_no_byline():
     assert article is not None
     assert article.authors == ()
     assert article.paragraphs == (lead, *_STORY)
+
+
+# --- a slideshow whose counters stand on lines of their own -------------------------------------
+
+
+def test_the_caption_after_a_slideshows_last_counter_goes_with_the_others():
+    captions = [caption for _, caption in SLIDES[:3]]
+    lines = [VERSES[0], "1 of 3", captions[0], "2 of 3", captions[1], "3 of 3", captions[2], VERSES[1], VERSES[2]]
+    assert clean_paragraphs(lines) == VERSES
+    # With a credit under each caption, both lines after the last counter go.
+    credited = [VERSES[0]]
+    for i, caption in enumerate(captions, start=1):
+        credited += [f"{i} of 3", caption, "Canal Trust"]
+    assert clean_paragraphs([*credited, VERSES[1], VERSES[2]]) == VERSES
+
+
+def test_a_story_told_in_slides_whose_counters_stand_alone_keeps_the_captions_and_no_empty_line():
+    lines = [line for i, verse in enumerate(VERSES, start=1) for line in (f"{i} of 3", verse)]
+    assert clean_paragraphs(lines) == VERSES
+
+
+def test_a_slideshow_with_its_captions_beside_the_counters_keeps_the_story_after_it():
+    slides = [f"{i}/3 {caption}" for i, (_, caption) in enumerate(SLIDES[:3], start=1)]
+    assert clean_paragraphs([VERSES[0], *slides, VERSES[1], VERSES[2]]) == VERSES
