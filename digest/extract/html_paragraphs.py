@@ -4,7 +4,9 @@ Drops a headline, dek, dateline, byline or reading time repeated at the top
 (with the job or handle on the line under a byline's name, "Staff Writer", and
 keeping the people a byline names, for a page whose markup names none),
 lines without words, link sections ("Related", "More from ..." and the links
-under them), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate (read-more links, credits, appeals, copyright);
+under them), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate
+(read-more links, credits, appeals, copyright, a paywall's notices told to the reader,
+an affiliate disclosure: each a paragraph of its own, never a sentence about them);
 takes the markup out of what is left (a table row's ``| a | b |`` bars,
 footnote numbers glued to words); then decides whether it looks like a body
 at all rather than a menu or a footer.
@@ -417,6 +419,21 @@ _BOILERPLATE = re.compile(
       | like\ this\ (?:story|article)\b.*$
       | share\ (?:this\ (?:article|story|post|page)|on\ (?:facebook|twitter|linkedin|whatsapp))\b.{0,80}$
       | if\ you\ (?:enjoyed|liked)\ this\ (?:article|story|post)\b.*$
+      # a paywall's notices, told to the reader
+      | (?:you(?:['’]ve|\ have)|this\ is\ your)\b[^.!?]{0,60}\bfree\ (?:articles?|stories|story)\b.{0,150}$
+      | already\ (?:a\ (?:subscriber|member)|subscribed|registered|have\ an\ account)\s*\?.{0,60}$
+      | (?:log|sign)\ ?in(?:\ here|\ now)?[.!]?$
+      | to\ (?:continue|keep)\ reading\b[^.!?]{0,60}\b(?:subscri\w*|log\ ?in|sign\ ?in|register|account)\b.{0,100}$
+      | this\ (?:article|story|content|post)\ is\ (?:only\ )?(?:available\ |reserved\ |exclusive\ )?(?:only\ )?
+        (?:for|to)\ (?:paid\ |paying\ |our\ )?(?:subscribers|members)\b.{0,100}$
+      | subscribe\ (?:now|today)\b.{0,150}$
+      | cancel\ (?:any\ ?time|at\ any\ time)[.!]?$
+      # an affiliate disclosure
+      | this\ (?:post|article|page|story|review|site)\ (?:may\ )?contains?\ affiliate\ links\b.{0,200}$
+      | as\ an\ amazon\ associate\b.{0,200}$
+      | when\ you\ (?:buy|shop|purchase|click)\b[^.!?]{0,60}\b(?:links?|retailers?|partners?)\b[^.!?]{0,40}
+        \b(?:we|i)\ (?:may\ )?(?:earn|receive|get|make)\b.{0,200}$
+      | (?:we|i)\ (?:may\ )?(?:earn|receive|get|make)\ (?:an?\ )?(?:small\ )?(?:affiliate\ )?commission\b.{0,150}$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -626,3 +626,45 @@ def test_a_story_told_in_slides_whose_counters_stand_alone_keeps_the_captions_an
 def test_a_slideshow_with_its_captions_beside_the_counters_keeps_the_story_after_it():
     slides = [f"{i}/3 {caption}" for i, (_, caption) in enumerate(SLIDES[:3], start=1)]
     assert clean_paragraphs([VERSES[0], *slides, VERSES[1], VERSES[2]]) == VERSES
+
+
+# --- a paywall's notices and a shop's affiliate disclosure in the body ------------------------
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "You've read all of your free articles this month.",
+        "You have reached your limit of free stories. Subscribe for unlimited access.",
+        "This is your last free article.",
+        "Already a subscriber? Log in",
+        "Already have an account? Sign in here.",
+        "Subscribe to continue reading.",
+        "To keep reading, log in or create a free account.",
+        "This article is available to subscribers only.",
+        "Subscribe now for just $2 a month and read as many stories as you like.",
+        "Cancel anytime.",
+        "When you buy through our links, we may earn an affiliate commission.",
+        "When you shop through retailer links on our site, we may earn a small commission.",
+        "As an Amazon Associate I earn from qualifying purchases.",
+        "This post may contain affiliate links. As an Amazon Associate I earn from qualifying purchases.",
+        "We may earn a commission from links on this page.",
+    ],
+)
+def test_a_paywalls_notice_or_an_affiliate_disclosure_is_not_the_body(notice):
+    assert clean_paragraphs([VERSES[0], notice, VERSES[1], VERSES[2]]) == VERSES
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Readers who have used up their free articles for the month now see a notice asking them to subscribe.",
+        'The pop-up reads "You\'ve read all of your free articles this month" even for readers who pay.',
+        "Already a subscriber for ten years, she cancelled when the price doubled.",
+        "The retailer said it would cancel any orders placed before the recall.",
+        "When you buy through a dealer, the warranty may be shorter, the council warned.",
+        "Critics say the site earns an affiliate commission on every mattress it recommends.",
+    ],
+)
+def test_a_story_about_paywalls_or_affiliate_links_keeps_its_sentences(sentence):
+    assert clean_paragraphs([VERSES[0], sentence, VERSES[1]]) == (VERSES[0], sentence, VERSES[1])
