@@ -3,8 +3,10 @@
 A summary sentence has to read on its own in a digest. Never one that is page
 furniture that slipped into the body (a copyright line, an appeal to
 subscribe or sign up, an advertisement's "apply now", a "read more" or "more
-from" line, a list of tags), a line of code, maths or a table row, or a
-fragment that ends in a colon ("...broke the news:").
+from" line, a list of tags), a line of code, maths or a table row, a box
+score's or a results table's line (names with their figures: "COLTON (66):
+Brooks 22, Ames 14, Ortiz 11."), or a fragment that ends in a colon ("...broke
+the news:").
 
 Nor the page speaking about the story or to its readers rather than telling
 it: an editor's note, a correction or an update (the sentences after it in
@@ -38,6 +40,7 @@ __all__ = [
     "is_candidate",
     "is_editorial_note",
     "is_release_boilerplate",
+    "is_statistics_line",
     "is_transcript_line",
     "opens_with_pronoun",
     "stands_alone",
@@ -84,6 +87,15 @@ _CODE_SYMBOLS = "{}[]<>=;$_\\|`#*&%~^"
 _LATEX = re.compile(r"\\(?:frac|sum|int|sqrt|alpha|beta|gamma|theta|lambda|sigma|mathbb|mathrm|left|right)\b|[_^]\{")
 # Cells run together: "Kestrel · 12 · 2.4m", "| a | b |", box-drawing bars.
 _TABLE = re.compile(r"(?:\s·\s.*){2,}|\|.*\||[│┃┆║┼─]")
+# A statistics line: a list of names each with its figure, perhaps after a label and a colon ("COLTON (66):
+# Brooks 22, Ames 14, Ortiz 11", "3-pointers: Colton 6 (Ames 3, Ortiz 2, Brooks); Ridgeway 8", "Labour 12,345;
+# Greens 3,456"). Every entry is a capitalised name, a figure or both: a sentence with numbers has words in
+# lower case between them ("earned $4 billion in 2023, up 12%", "Quist scored 19 points, Hale added 12").
+_STATS_LABEL = re.compile(r"^[^:.!?]{1,40}:\s+")
+_STATS_SEPARATOR = re.compile(r"\s*(?:[;()]|,(?=\s|$)|\s(?:and|&)\s)\s*")
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|da|di|del|der|den|van|von|la|le|du|bin|al)"
+_FIGURE = r"[-+]?[$£€]?\d[\d.,:/–-]*%?"
+_STATS_ENTRY = re.compile(rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})?\s*(?P<figure>{_FIGURE})?")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*$")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 # Python's re has no literal prefilter for alternations: a few substring tests
@@ -470,6 +482,8 @@ def is_candidate(sentence: str) -> bool:
         return False
     if any(mark in text for mark in "·|│┃┆║┼─") and _TABLE.search(text):
         return False
+    if ("," in text or ";" in text) and any(c.isdigit() for c in text) and is_statistics_line(text):
+        return False
     low = text.lower()
     if _is_editorial_note(text, low) or _is_appeal(text, low) or _is_author_contact(text, low):
         return False  # the page speaking about the story, or to its readers: not what the story says
@@ -480,6 +494,20 @@ def is_candidate(sentence: str) -> bool:
     if (low.startswith(_GREETING_STARTS) or "welcome" in low) and _GREETING.search(text):
         return False
     return not (any(trigger in low for trigger in _OFFER_TRIGGERS) and len(_OFFER.findall(text)) >= 2)
+
+
+def is_statistics_line(sentence: str) -> bool:
+    """True when ``sentence`` is a box score's or a results table's line: two or more names with their
+    figures and nothing else, after a label and a colon or in a list of three or more."""
+    text = sentence.strip().rstrip(".!?…")
+    label = _STATS_LABEL.match(text)
+    entries = [entry for entry in _STATS_SEPARATOR.split(text[label.end() if label else 0 :]) if entry]
+    if len(entries) < (2 if label else 3):
+        return False
+    matches = [_STATS_ENTRY.fullmatch(entry) for entry in entries]
+    if any(match is None for match in matches):
+        return False
+    return sum(1 for match in matches if match and match.group("name") and match.group("figure")) >= 2
 
 
 def stands_alone(sentence: str) -> bool:

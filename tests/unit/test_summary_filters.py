@@ -706,3 +706,40 @@ def test_an_advice_column_or_an_interview_in_turns_without_timestamps_is_no_tran
     assert len(picked) == 3, picked
     dear = ["[00:00:04] Mara Quist: Hello.", "Dear Abby: One. Two.", "Dear Abby: Three. Four."]
     assert transcript_speakers(dear) == frozenset()
+
+
+STATISTICS_LINES = [
+    "KESTREL BAY (58): Quist 19, Hale 12, Okoye 11, Marsh 8, Vane 6, Lind 2.",
+    "3-pointers: Kestrel Bay 5 (Quist 3, Hale 2); Marrow 7 (Lind 4, Okoye 2, Vane).",
+    "Total fouls: Kestrel Bay 17, Marrow 20.",
+    "Results: Labour 12,345; Conservatives 10,210; Greens 3,456.",
+    "Quist 19, Hale 12, Okoye 11, Marsh 8.",
+]
+
+
+@pytest.mark.parametrize("sentence", STATISTICS_LINES)
+def test_a_box_score_or_a_results_line_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The company earned $4 billion in 2023, up 12%.",
+        "Quist scored 19 points, Hale added 12 and Okoye had 11 rebounds.",
+        "Kestrel Bay beat Marrow 58-51 on Friday, its first win in 12 games.",
+        "Smith, 42, Jones, 38, and Brown, 27, were arrested on Monday.",
+        "The box score showed Quist with 19 points, Hale with 12 and Okoye with 11.",
+        "Routes 9, 22 and 46 were closed after the storm, and the A12 reopened at noon.",
+        "Turnout: 64%, up from 58% in 2019.",
+    ],
+)
+def test_a_sentence_with_numbers_in_it_is_a_candidate(sentence):
+    assert is_candidate(sentence)
+
+
+def test_a_box_score_is_never_a_summary_sentence():
+    box = STATISTICS_LINES[0]
+    body = [*STORY[:2], box, box.replace("Quist", "Quist's ferry"), *STORY[2:], STATISTICS_LINES[1]]
+    picked = summarize(article(body), sentences=4).sentences
+    assert box not in picked and STATISTICS_LINES[1] not in picked, picked
