@@ -15,7 +15,10 @@ reach the author (its paragraph is the appeal or the author's box, all of it).
 These are told by who speaks to whom, not by a list of stock phrases: "our
 newsroom" or "reporting like this" with money or support, "we" asking "you",
 "reach her" with a phone, an address or "tips". Quoted or attributed words
-are a source's, and stay.
+are a source's, and stay. The page's other words to its readers are no story
+either: a paywall, a sponsor's line (the sentences after it in its paragraph
+are the ad), a promotion, an appeal to pay for a show, an affiliate
+disclosure, a live page's prompt (see :mod:`digest.summarize.reader_prompts`).
 
 A sentence that opens with a pronoun ("Their", "Them", "He") needs the
 sentence before it; the summariser prefers another of similar score unless
@@ -31,6 +34,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
 from digest.summarize.quotes import is_balanced
+from digest.summarize.reader_prompts import is_reader_prompt, is_sponsor_line
 
 __all__ = [
     "back_matter_start",
@@ -53,12 +57,11 @@ _FURNITURE = re.compile(
     r"|\b(?:subscribe|unsubscribe|sign up|sign in|log in|newsletter|create an account|download (?:the|our) app"
     r"|follow us|click here|tap here|apply now|shop now|buy now|order now|book now|learn more|find out more"
     r"|read more|more from|see more|view more|from other authors|share this|share on|advertisement"
-    r"|sponsored (?:content|post|by)|paid (?:content|post)|(?:use|uses|accept) cookies|cookie (?:policy|settings)"
-    r"|privacy policy|terms of (?:use|service)|affiliate links?|earn a commission"
-    # a paywall's or a sponsor's words, not the story's
+    r"|sponsored (?:content|post)|paid (?:content|post)|(?:use|uses|accept) cookies|cookie (?:policy|settings)"
+    r"|privacy policy|terms of (?:use|service)"
+    # a paywall's words, not the story's (more in reader_prompts)
     r"|for paid subscribers|paid subscription|free account|(?:continue|keep) reading (?:with|below|for free)"
-    r"|brought to you by"
-    r"|this (?:episode|post|newsletter|video) is sponsored|back to top)\b"
+    r"|back to top)\b"
     r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
     re.IGNORECASE,
 )
@@ -104,9 +107,8 @@ _FURNITURE_TRIGGERS = (
     "©", "(c)", "copyright", "rights reserved", "subscri", "sign ", "log in", "newsletter", "account", "download",
     "follow us", "click", "tap here", " now", "learn more", "find out", "read more", "more from", "see more",
     "view more", "other authors", "share", "advertisement", "sponsored", "paid ", "cookie", "privacy", "terms of",
-    "affiliate", "commission", "tag", "filed under", "categor", "posted in", "related", "topics", "more:",
-    "free account", "reading with", "reading below", "reading for", "brought to you", "sponsor",
-    "back to top",
+    "tag", "filed under", "categor", "posted in", "related", "topics", "more:", "free account", "reading with",
+    "reading below", "reading for", "back to top",
 )  # fmt: skip
 _OFFER_TRIGGERS = ("apr", "fee", "bonus", "cash", "trial", "limited", "exclusive", "code", "% off", "rate")
 
@@ -447,14 +449,17 @@ def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] 
     Each must be a candidate. An appeal, a line on how to reach the author or a press release's boilerplate
     that opens its paragraph makes the whole paragraph the page's box (a plea for support starts with its ask,
     a disclaimer with its caution); one further down is only itself. An editorial note takes the sentences
-    after it in its paragraph with it, as does a transcript's line (one of ``speakers`` speaking):
+    after it in its paragraph with it, as does a sponsor's line ("This episode is sponsored by Tidewell. Use
+    code HARBOUR for 20% off.": the ad) and a transcript's line (one of ``speakers`` speaking):
     without its label the reader cannot tell whose words they are, and with it, it is a script.
     """
     flags = [is_candidate(sentence) for sentence in sentences]
     if sentences and not flags[0] and _is_box_line(sentences[0]):
         return [False] * len(flags)
     for index, sentence in enumerate(sentences):
-        if (not flags[index] and is_editorial_note(sentence)) or is_transcript_line(sentence, speakers):
+        if (not flags[index] and (is_editorial_note(sentence) or is_sponsor_line(sentence))) or is_transcript_line(
+            sentence, speakers
+        ):
             return flags[:index] + [False] * (len(flags) - index)
     return flags
 
@@ -492,6 +497,8 @@ def is_candidate(sentence: str) -> bool:
     if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
         return False
     if (low.startswith(_GREETING_STARTS) or "welcome" in low) and _GREETING.search(text):
+        return False
+    if is_reader_prompt(text):
         return False
     return not (any(trigger in low for trigger in _OFFER_TRIGGERS) and len(_OFFER.findall(text)) >= 2)
 

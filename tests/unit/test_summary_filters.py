@@ -708,6 +708,102 @@ def test_an_advice_column_or_an_interview_in_turns_without_timestamps_is_no_tran
     assert transcript_speakers(dear) == frozenset()
 
 
+PAYWALL_LINES = [
+    "You've read all of your free articles this month.",
+    "You have reached your limit of free stories for this month.",
+    "This is your last free article before the harbour paywall.",
+    "Already a subscriber?",
+    "Already have an account?",
+    "Subscribe to continue reading.",
+    "This article is for subscribers only.",
+    "Create a free account to keep reading.",
+    "Log in or register to keep reading the Courier's harbour coverage.",
+    "You have reached your monthly limit.",
+    "Keep reading.",
+    "Cancel anytime.",
+]
+
+
+@pytest.mark.parametrize("sentence", PAYWALL_LINES)
+def test_a_paywalls_or_a_log_in_prompts_lines_are_no_candidates(sentence):
+    assert not is_candidate(sentence)
+
+
+def test_a_paywall_is_never_a_summary_sentence():
+    body = [*STORY[:2], "You've read all of your free articles this month.", "Already a subscriber? Log in", *STORY[2:]]
+    picked = summarize(article(body), sentences=4).sentences
+    assert set(picked) <= set(STORY), picked
+
+
+SPONSOR_READS = [
+    [
+        "This episode is sponsored by Tidewell.",
+        "Use code HARBOUR for 20% off your first order.",
+        "Tidewell makes the waterproof jackets our crew wears on the ferry.",
+    ],
+    [
+        "Today's newsletter is brought to you by Ferrylink.",
+        "Book your crossing at ferrylink.example and save on every trip to the islands.",
+    ],
+    [
+        "Thanks to this week's sponsor, Saltmarsh Coffee.",
+        "Their new harbour blend is roasted in small batches on the quay.",
+    ],
+]
+
+
+@pytest.mark.parametrize("sentences", SPONSOR_READS)
+def test_a_paragraph_that_opens_with_a_sponsor_line_is_the_ad_all_of_it(sentences):
+    assert candidates_in_paragraph(sentences) == [False] * len(sentences)
+
+
+def test_the_sentences_after_a_sponsor_line_in_its_paragraph_go_with_it():
+    sentences = [STORY[0], "This episode is sponsored by Tidewell.", "Tidewell makes waterproof jackets for crews."]
+    assert candidates_in_paragraph(sentences) == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Use code KESTREL for 20% off your first box.",
+        "Get 30% off your first month with promo code BAY30.",
+        "Support the show on Patreon and get ad-free episodes.",
+        "You can support this podcast at ko-fi.com/harbourtalk.",
+        "Buy me a coffee if you enjoy these harbour notes.",
+        "Become a patron to get bonus episodes every week.",
+        "Join our Patreon for early access to every episode.",
+        "If you like the show, please support us on Patreon.",
+    ],
+)
+def test_a_promotion_or_an_appeal_for_the_show_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+def test_no_sentence_of_a_sponsor_read_is_a_summary_sentence():
+    ad = (
+        "This episode is sponsored by Tidewell, the harbour's own outfitter. "
+        "Use code FERRY for 20% off your first order of jackets for the ferry crossing. "
+        "Tidewell jackets keep the ferry crews dry through the winter timetable."
+    )
+    body = [STORY[0], ad, STORY[1], "Support the show on Patreon and get ad-free episodes.", *STORY[2:]]
+    picked = summarize(article(body), sentences=4).sentences
+    assert set(picked) <= set(STORY), picked
+
+
+AFFILIATE_DISCLOSURES = [
+    "When you buy through our links, we may earn an affiliate commission.",
+    "As an Amazon Associate I earn from qualifying purchases.",
+    "We may receive a commission if you buy something through the links on this page.",
+    "This post may contain affiliate links.",
+    "The Courier may earn a commission from products bought through links in this article.",
+]
+
+
+@pytest.mark.parametrize("sentence", AFFILIATE_DISCLOSURES)
+def test_an_affiliate_disclosure_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
 STATISTICS_LINES = [
     "KESTREL BAY (58): Quist 19, Hale 12, Okoye 11, Marsh 8, Vane 6, Lind 2.",
     "3-pointers: Kestrel Bay 5 (Quist 3, Hale 2); Marrow 7 (Lind 4, Okoye 2, Vane).",
@@ -743,3 +839,59 @@ def test_a_box_score_is_never_a_summary_sentence():
     body = [*STORY[:2], box, box.replace("Quist", "Quist's ferry"), *STORY[2:], STATISTICS_LINES[1]]
     picked = summarize(article(body), sentences=4).sentences
     assert box not in picked and STATISTICS_LINES[1] not in picked, picked
+
+
+LIVE_PROMPTS = [
+    "Follow our live coverage.",
+    "Refresh for the latest.",
+    "Follow along here for updates.",
+    "This story will be updated.",
+    "Check back later for updates on the ferry.",
+    "This is a developing story.",
+    "Refresh this page for the latest updates on the storm.",
+    "For the latest updates on the storm, follow our live blog.",
+]
+
+
+@pytest.mark.parametrize("sentence", LIVE_PROMPTS)
+def test_a_live_coverage_prompt_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # paywalls, subscribers and log-ins in the news
+        "The newspaper said subscribers had fallen by 10% since it put its stories behind a paywall.",
+        "The Courier put its website behind a paywall in 2019, and readers now get five free articles a month.",
+        "Already a member of the harbour board, she was elected its chair on Monday.",
+        "The library's new app lets children keep reading when the building is closed.",
+        "Keep reading glasses in a hard case, the optician advised.",
+        "Hackers stole the log-in details of 40,000 ferry passengers, the operator said.",
+        # sponsors, promotions, podcasts and Patreon in the news
+        "The bill, sponsored by Senator Ruth Okoye, passed the harbour committee on Tuesday.",
+        "The podcast, which is sponsored by a local brewery, has 20,000 listeners.",
+        "The festival's main sponsor, Tidewell, pulled out on Friday after a row over fees.",
+        "Patreon said on Monday that it would cut 80 jobs.",
+        "Fans launched a campaign to support the show after the network cancelled it.",
+        "Sponsored by the harbour trust, the survey counted 300 seals on the sandbanks.",
+        "Back to the show, the host turned to the ferry timetable.",
+        "Support for the show has grown since the ferry episode aired in March.",
+        "Shops cut the price of winter coats by 40% after a mild autumn.",
+        "Insulating a loft can take 20% off your energy bill, the harbour council said.",
+        "Use code like this to read the tide gauge's data every hour.",
+        # affiliate links, Amazon and commissions in the news
+        "Amazon said on Thursday that its sales rose 12% in the third quarter.",
+        "Estate agents earn a commission of about 1% on each house they sell.",
+        "The European Commission fined the retailer 1.2 billion euros on Monday.",
+        "The retailer cut the commissions it pays to websites that link to its products.",
+        # live coverage and updates in the news
+        "Follow-up inspections found cracks in two of the pier's supports.",
+        "Follow the coast path along the cliffs to the lighthouse.",
+        "The council said its flood maps will be updated next year.",
+        "The BBC's live coverage of the race drew four million viewers.",
+        "Crews worked through the night to refresh the harbour's fuel supplies.",
+    ],
+)
+def test_news_about_paywalls_sponsors_affiliates_and_live_coverage_is_a_candidate(sentence):
+    assert is_candidate(sentence)

@@ -1,0 +1,138 @@
+"""The page's own lines to its readers that slip into a body between the story's sentences.
+
+A paywall or a log-in prompt ("You've read all of your free articles this
+month.", "Already a subscriber?", "This article is for subscribers only."); a
+sponsor's line ("This episode is sponsored by Tidewell.", "Today's newsletter is
+brought to you by Ferrylink.") and the ad that follows it; a promotion ("Use
+code HARBOUR for 20% off your first order."); a show's or a writer's appeal to be
+paid for ("Support the show on Patreon and get ad-free episodes.", "Buy me a
+coffee"); an affiliate disclosure ("As an Amazon Associate I earn from
+qualifying purchases."); a live page's prompt ("Follow our live coverage.",
+"Refresh for the latest.", "This story will be updated.").
+
+Each is told by the page speaking of itself ("this article", "our links", "this
+episode"), or to "you", or in the imperative, not by the topic: a story about a
+paywall, a sponsor, Amazon or a podcast tells of them in the third person
+("subscribers had fallen by 10%", "the bill, sponsored by Senator Okoye"), and
+words quoted or attributed are a source's.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_reader_prompt", "is_sponsor_line"]
+
+_REPORTED = re.compile(
+    r"[\"“”«»]|\b(?:said|says|told|according to|wrote|writes|reported|announced|added)\b", re.IGNORECASE
+)
+
+# The meter ("You've read all of your free articles", "your last free article"), the wall ("Already a
+# subscriber?", "This article is for subscribers only") and the way past it ("Log in to keep reading",
+# "Cancel anytime").
+_PAYWALL = re.compile(
+    r"\byou(?:'ve|’ve| have)\s+(?:now\s+|already\s+)?(?:read|reached|hit|used)\b[^.!?,;]{0,40}?"
+    r"\b(?:free (?:articles?|stories|story|reads?|views?)|(?:article|story|reading|monthly) limit"
+    r"|limit of (?:free )?(?:articles|stories))\b"
+    r"|\byour (?:last |final )?(?:\w+ )?free (?:articles?|stories|story|reads?)\b"
+    r"|\bfree (?:articles?|stories) (?:left|remaining)\b"
+    r"|^already (?:an? (?:\w+ )?(?:subscriber|member)|subscribed|registered|have an account)\b[^.!?]{0,20}\?"
+    r"|\bthis (?:article|story|content|post|piece|page|newsletter|episode) is (?:only |exclusively )?(?:available )?"
+    r"(?:to|for) (?:our )?(?:paid |premium |digital |registered )?(?:subscribers|members)\b"
+    r"|\b(?:subscribe|register|sign (?:up|in)|log in|create (?:a |an )?(?:free )?account|become a (?:member|subscriber))"
+    r"\b[^.!?]{0,30}?\bto (?:continue|keep|start|finish) reading\b"
+    r"|^(?:to )?(?:continue|keep) reading(?:\s*[.!…:,]|\s+(?:here|below|on|after|for|with|the (?:main |full )?"
+    r"(?:rest|article|story|post)|this (?:article|story|post))\b)|^cancel (?:at )?any ?time\b",
+    re.IGNORECASE,
+)
+# A sponsor's line names the page itself as sponsored ("This episode is sponsored by", "Thanks to this
+# week's sponsor"): "the bill, sponsored by Senator Okoye" and "the festival's sponsors" are news.
+_SPONSOR_LINE = re.compile(
+    r"^(?:sponsored|presented|underwritten) by\b[^,;:]{0,60}$|\bbrought to you by\b"
+    r"|\b(?:this|today's|today’s|this week's|this week’s|tonight's|tonight’s|our) (?:[\w'’-]+ ){0,2}?"
+    r"(?:episode|show|podcast|newsletter|issue|edition|post|video|article|story|content|segment|email|roundup"
+    r"|briefing|digest|series|stream|livestream|programme|program) (?:is|was|has been) (?:\w+ )?"
+    r"(?:sponsored|presented|supported|made possible|underwritten) by\b"
+    r"|\b(?:thanks|thank you) to (?:our|today's|today’s|this week's|this week’s|this episode's|this episode’s)"
+    r" (?:\w+ )?sponsors?\b"
+    r"|^(?:today's|today’s|this week's|this week’s|this episode's|this episode’s|our) sponsors?"
+    r" (?:(?:today|this week|for (?:this|today's|today’s) \w+) )?(?:is|are)\b"
+    r"|\ba (?:quick )?word from (?:our|today's|today’s|this week's|this week’s) sponsors?\b",
+    re.IGNORECASE,
+)
+# A promotion: a code in capitals to use, a first order's discount, a checkout.
+_PROMOTION = re.compile(
+    r"\b(?i:use|enter|apply|with)(?i: the| my| our)?(?i: promo| coupon| discount| offer| voucher)? (?i:code):?"
+    r" [\"'“‘]?[A-Z0-9][A-Z0-9-]{2,}\b"
+    r"|(?i:\b\d+\s?% off (?:your )?(?:first|1st)\b|\bat checkout\b)"
+)
+# A show, a channel or a writer asking to be paid for, in the imperative or to "you": "Support the show on
+# Patreon", "Become a patron", "You can support this podcast at...". "Fans rallied to support the show" is news.
+_ASK_TO_FUND = re.compile(
+    r"(?:^(?:if you [^,]{1,60},\s*)?(?:please\s+)?|\b(?:please|you can|you could)\s+(?:also\s+)?)"
+    r"(?:(?:support|join|become|back|buy|pledge|tip|get|rate|review)|(?:subscribe|donate) to)"
+    r"\s+(?:the|this|our|my|us|me|a|an)\b",
+    re.IGNORECASE,
+)
+_FUNDED_CREATOR = re.compile(
+    r"\b(?:patreon|ko-?fi|buy (?:me|us) a coffee|ad-free|bonus (?:episodes?|content)|early access|patrons?"
+    r"|(?:the|this|our|my) (?:show|podcast|pod|channel|newsletter|work|writing|videos?))\b(?!['’])",
+    re.IGNORECASE,
+)
+_CREATOR_PAGE = re.compile(r"\b(?:patreon|ko-?fi|buymeacoffee)\.com/", re.IGNORECASE)
+# An affiliate disclosure: the page ("we", "I", "our links", "links in this article") earning from a sale.
+_AFFILIATE = re.compile(
+    r"\bas an amazon associate\b|\bfrom qualifying purchases\b|\baffiliate (?:links?|commissions?|partnerships?)\b"
+    r"|\b(?:we|i)\s+(?:(?:may|might|could|will|sometimes|also|can)\s+)*(?:earn|receive|get|make|collect)\s+"
+    r"(?:a\s+|an\s+)?(?:small\s+)?(?:affiliate\s+)?(?:commissions?|compensation|share of (?:the )?(?:sales?|revenue))\b"
+    r"|\b(?:commissions?|compensation)\b[^.!?]{0,60}\b(?:through|via|from|using|on|in) (?:(?:our|my|these|the|any) )?"
+    r"links? (?:in|on|from) (?:this|our)\b",
+    re.IGNORECASE,
+)
+# A live page's prompt to follow it, reload it or come back to it.
+_LIVE_PROMPT = re.compile(
+    r"^(?:please )?follow (?:along\b|live\b|(?:our|the|all (?:of )?(?:our|the)) (?:\w+ )?(?:live|latest|coverage|updates?)\b)"
+    r"|^(?:please )?(?:refresh|reload) (?:for|this page|the page|your)\b"
+    r"|\b(?:this (?:story|article|post|page|report|blog|live blog|item)|the (?:story|article|page|post|live blog))"
+    r" (?:will|may|is going to|would) (?:be|continue to be) updated\b"
+    r"|\bthis (?:story|article|report|post) is (?:still )?developing\b|\bthis is a (?:developing|breaking)(?: news)? story\b"
+    r"|\bcheck back (?:here|later|soon|often|regularly|with us|for (?:updates|more|the latest))\b"
+    r"|^(?:please )?stay (?:tuned|with us)\b"
+    r"|\bwe(?:'ll|’ll| will) (?:bring you|keep you (?:updated|posted)|have (?:more|the latest|updates))\b"
+    r"|\bfor (?:the )?(?:latest|live) (?:updates?|news|coverage)\b[^.!?]{0,40}\b(?:follow|visit|go to|click|check)\b",
+    re.IGNORECASE,
+)
+# Python's re has no literal prefilter for alternations: a few substring tests on the lowercased sentence
+# decide whether the patterns run at all.
+_SPONSOR_TRIGGERS = ("sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible")
+_TRIGGERS = (
+    *_SPONSOR_TRIGGERS, "free", "already", "subscri", "reading", "limit", "cancel", "code", "% off", "checkout", "patreon", "ko-fi", "kofi", "coffee", "ad-free", "bonus", "early access", "patron",
+    "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
+    "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
+    "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
+)  # fmt: skip
+
+
+def is_sponsor_line(sentence: str) -> bool:
+    """True when ``sentence`` says that the page, its episode or its newsletter is sponsored: the ad's first line."""
+    text = sentence.strip()
+    low = text.lower()
+    if not any(trigger in low for trigger in _SPONSOR_TRIGGERS):
+        return False
+    return _SPONSOR_LINE.search(text) is not None and _REPORTED.search(text) is None
+
+
+def is_reader_prompt(sentence: str) -> bool:
+    """True when ``sentence`` is a paywall, a sponsor's line, a promotion, an appeal to pay for a show, an affiliate
+    disclosure or a live page's prompt: the page speaking to its readers, not the story."""
+    text = sentence.strip()
+    low = text.lower()
+    if not any(trigger in low for trigger in _TRIGGERS):
+        return False
+    if _PROMOTION.search(text) or _CREATOR_PAGE.search(text):
+        return True  # a code or a page to pay on, quoted or not
+    if _REPORTED.search(text):
+        return False  # a source's words
+    if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
+        return True
+    return _ASK_TO_FUND.search(text) is not None and _FUNDED_CREATOR.search(text) is not None
