@@ -3,8 +3,8 @@
 Text is normalised (NFC, invisible characters dropped, spaces squeezed, the
 marks a text browser leaves dropped), cut into blank-line groups, and each
 group split into lines unless it looks hard-wrapped. Also the kinds a block
-can be and the small line features (word counts in any script, sentence ends,
-bullets, title case, quoted speech) the classifier reads.
+can be and the small line features (word counts in any script, sentence ends
+even under a footnote's number, bullets, title case, quoted speech) the classifier reads.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ class Block:
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-TERMINAL = re.compile(r"[.!?…。！？][\"'”’)\]」』）]*$")
+# A sentence's end, with the closing quote or bracket after it and a footnote's number after
+# that ("accident.^2", "accident.[3]", "accident.³"): the marker does not make it a fragment.
+TERMINAL = re.compile(r"[.!?…。！？][\"'”’)\]」』）]*(?:\^\d{1,3}|\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})?$")
 BULLET = re.compile(r"^(?:[•◦▪▸►‣∙*·+-]|\d{1,2}[.)])\s+")
 
 # What a text browser's dump (lynx -dump) adds to the page's own text: nested

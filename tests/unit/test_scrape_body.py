@@ -768,3 +768,14 @@ def test_a_story_in_short_headed_sections_keeps_a_heading_over_its_subheadings()
     )
     body = body_of(scrape)
     assert [p for p in body if p in (*short, PARAGRAPHS[0], PARAGRAPHS[3])] == [PARAGRAPHS[0], *short, PARAGRAPHS[3]]
+
+
+@pytest.mark.parametrize("marker", ["^2", "[3]", "³"])
+def test_a_paragraph_ending_in_a_footnote_marker_is_a_paragraph(marker):
+    """A footnote's number after the last full stop ("accident.^2") still ends a sentence."""
+    noted = (
+        "The parish register was kept in the vestry until 1911, when a flood ruined the lower shelves "
+        f"and the vicar sent it to the county archive.{marker}"
+    )
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0], noted, PARAGRAPHS[1])
+    assert body_of(scrape) == [PARAGRAPHS[0], noted.removesuffix(marker), PARAGRAPHS[1]]
