@@ -87,6 +87,8 @@ _READ_ALSO = re.compile(
     r"|leggi anche|lees ook",
     re.IGNORECASE,
 )
+# A share button's label, or the heading over a row of them.
+_SHARE_LABEL = r"share(?: this(?: post| article| story| page)?)?"
 _SECTION = re.compile(
     r"related(?: (?:articles?|stories|coverage|posts?|reading|content|news|links))?"
     r"|latest(?: news| stories| posts| headlines)?|more(?: (?:from|in|on|about|stories|news)\b.*)?"
@@ -94,7 +96,7 @@ _SECTION = re.compile(
     r"|you (?:might|may) (?:also )?(?:like|enjoy)|popular(?: now| stories)?"
     r"|most (?:read|popular|viewed|shared)|trending(?: now)?|top stories|(?:\d+ )?comments?"
     r"|leave a (?:comment|reply)|join the (?:conversation|discussion)|discussion"
-    r"|share(?: this(?: post| article| story| page)?)?|tags?|topics?|filed under|see all"
+    r"|" + _SHARE_LABEL + r"|tags?|topics?|filed under|see all"
     r"|view all|about the author|further reading|in other news|editor'?s picks"
     r"|what to read next|sponsored content|from around the web|(?:table of )?contents"
     r"|in this (?:article|post|story)|on this page|key points|highlights|at a glance"
@@ -116,6 +118,14 @@ _OTHER_STORIES = re.compile(
     + _OTHER_STORIES_ELSEWHERE,
     re.IGNORECASE,
 )
+
+
+_SHARE = re.compile(_SHARE_LABEL, re.IGNORECASE)
+
+
+def is_share_label(text: str) -> bool:
+    """A share button's label alone on its line: "Share", "Share this story"."""
+    return _SHARE.fullmatch(_section_label(BULLET.sub("", text, count=1))) is not None
 
 
 def heads_read_also(text: str) -> bool:
@@ -156,13 +166,15 @@ _LEGAL = _Cue(
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
-    "|advertis|sponsored|spam|give|click|difference|javascript|browser",
+    "|advertis|sponsored|spam|give|click|difference|javascript|browser|live|refresh",
     r"\b(?:subscrib\w*|sign(?:ing|ed)? up|newsletters?|inbox|donat\w*|chip in"
     r"|contribut\w+ (?:to us|today|now)|become a (?:member|subscriber|supporter|patron)"
     r"|membership|support (?:our|us|independent|local|quality|this)\b"
     r"|reader[- ](?:supported|funded)"
     r"|paywalls?|log ?in|sign ?in|create an account|free trial|download (?:the|our) app"
     r"|follow us|share (?:this|on|via)|unsubscrib\w*|email address|enter your email|cookies?"
+    r"|follow (?:along with )?(?:our|the) live (?:coverage|updates|blog)"
+    r"|refresh (?:this |the )?(?:page )?for (?:the )?(?:latest|updates|new posts)"
     r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give|click here|make a difference"
     # what a page shows a browser it cannot run in: no part of the story
     r"|enable javascript|javascript (?:is |must be )?(?:disabled|required|turned off|enabled)"
@@ -316,6 +328,22 @@ def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> boo
     return bool(second and plural and n <= 25)
 
 
+# The stamp over a live blog's entry: a clock time or a time dated from now, and at most its
+# label ("2h ago", "14:32", "4:50 p.m. ET", "Posted 14m ago").
+_ENTRY_STAMP = re.compile(
+    r"(?:(?:posted|updated)\s+)?(?:\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago"
+    r"|just now|\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)",
+    re.IGNORECASE,
+)
+# A clock time with its hour's half of the day in dotted letters ("4:50 p.m."), alone on its line.
+_DOTTED_CLOCK = re.compile(r"\d{1,2}[:.]\d{2}\s*[ap]\.m\.(?:\s+[A-Z]{2,4})?", re.IGNORECASE)
+
+
+def is_entry_stamp(text: str) -> bool:
+    """A live blog entry's timestamp alone on its line."""
+    return _ENTRY_STAMP.fullmatch(text) is not None
+
+
 def is_relative_time(text: str) -> bool:
     """A line dated from now ("3 hours ago", "Posted 14m ago"): a story's stamp or a comment's."""
     return _RELATIVE_TIME.search(text, text.lower())
@@ -447,8 +475,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.NAME
     if item:
         return Kind.PROSE  # the caller decides between a list item and a link
-    if _is_menu(text, words, n):
-        return Kind.NAV
+    if _is_menu(text, words, n) or _DOTTED_CLOCK.fullmatch(text):
+        return Kind.NAV  # the dots of "p.m." end no sentence: a clock time is a label, as "4:50 PM" is
     return _prose_kind(text, words, n)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digest.extract.byline import byline_names, find_dates, names_alone
-from digest.extract.cues import is_short_label
+from digest.extract.cues import is_entry_stamp, is_short_label
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
 _HEADER_WINDOW = 15
@@ -505,11 +505,6 @@ def _is_plain_menu_item(blocks: list[Block], i: int) -> bool:
 # A live blog's entries each open with a timestamp ("2h ago", "14:32", "Posted 14m ago"), most
 # over a heading of their own, and the body's run starts at the first entry: the blog's headline
 # is over the first entry's timestamp, not the entry's heading under it.
-_ENTRY_STAMP = re.compile(
-    r"(?:(?:posted|updated)\s+)?(?:\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s+ago"
-    r"|just now|\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)",
-    re.IGNORECASE,
-)
 _STAMP_MAX_WORDS = 8
 _ENTRY_HEADING_LINES = 1
 _LIVE_MIN_ENTRIES = 3
@@ -518,7 +513,7 @@ _LIVE_MIN_ENTRIES = 3
 def _is_stamp(block: Block) -> bool:
     if block.kind is Kind.DATE:
         return block.words <= _STAMP_MAX_WORDS
-    return _ENTRY_STAMP.fullmatch(block.text) is not None
+    return is_entry_stamp(block.text)
 
 
 def _first_entry(blocks: list[Block], body_start: int, body_end: int) -> int:

@@ -19,7 +19,14 @@ import re
 from collections import Counter
 
 from digest.extract.byline import byline_names, credit_names, is_name
-from digest.extract.cues import classify, heads_other_stories, heads_read_also, is_relative_time
+from digest.extract.cues import (
+    classify,
+    heads_other_stories,
+    heads_read_also,
+    is_entry_stamp,
+    is_relative_time,
+    is_share_label,
+)
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, is_heading, list_run, trim, weights
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
@@ -34,9 +41,35 @@ def _blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
-    blocks = _mark_comment_stamps(_mark_labelled_bylines(_mark_item_bylines(blocks)))
+    blocks = _mark_comment_stamps(_mark_labelled_bylines(_mark_item_bylines(_mark_entry_buttons(blocks))))
     blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
     return _mark_tag_lines(_mark_inline_boxes(blocks))
+
+
+# A live blog prints a share button under each entry: two or more, or it is a heading.
+_ENTRY_BUTTONS_MIN = 2
+
+
+def _mark_entry_buttons(blocks: list[Block]) -> list[Block]:
+    """A bare "Share" under each entry of a live blog is the entry's button, not a heading that
+    ends the story: where the page prints it under two paragraphs or more, the one between an
+    entry's text and the next entry's stamp is a link like any other."""
+    under_text = [
+        i
+        for i in range(1, len(blocks))
+        if blocks[i].kind is Kind.SECTION and is_share_label(blocks[i].text) and blocks[i - 1].kind in _PROSE_KINDS
+    ]
+    if len(under_text) < _ENTRY_BUTTONS_MIN:
+        return blocks
+    out = list(blocks)
+    for i in under_text:
+        if i + 1 < len(blocks) and _is_stamp_line(blocks[i + 1]):
+            out[i] = _as(blocks[i], Kind.NAV)
+    return out
+
+
+def _is_stamp_line(block: Block) -> bool:
+    return block.kind is Kind.DATE or is_entry_stamp(block.text)
 
 
 _TAGS_HEADING = re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from digest.extract.cues import is_entry_stamp
 from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
@@ -118,6 +119,8 @@ def _isolated(blocks: list[Block], i: int) -> bool:
     after = blocks[i + 1].kind if i + 1 < len(blocks) else None
     if before is Kind.NAME and _ends_link_list(blocks, i - 1):
         before = Kind.NAV  # the last of a list of links (partners, sites), not a byline
+    elif before is Kind.NAV and is_entry_stamp(blocks[i - 1].text):
+        before = Kind.DATE  # a live blog entry's clock time: its dateline
     return before not in _LEAD_KINDS and after not in _RUN_KINDS
 
 

@@ -779,3 +779,35 @@ def test_a_paragraph_ending_in_a_footnote_marker_is_a_paragraph(marker):
     )
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0], noted, PARAGRAPHS[1])
     assert body_of(scrape) == [PARAGRAPHS[0], noted.removesuffix(marker), PARAGRAPHS[1]]
+
+
+LIVE_ENTRIES = [
+    "More than three hundred homes on the islands lost power overnight when a line came down near the pier.",
+    "The council has closed every school on the islands and asked staff to work from home where they can.",
+    "The morning ferry has been cancelled, and the operator will decide about the afternoon sailing at noon.",
+]
+
+
+@pytest.mark.parametrize("stamps", [("4:50 p.m.", "3:32 p.m.", "2:15 p.m."), ("16:50", "15:32", "14:15")])
+def test_a_share_button_under_each_live_entry_does_not_end_the_live_blog(stamps):
+    """A bare "Share" under each entry, over the next entry's stamp, is the entry's button:
+    the entries under it are the blog's text, not what follows its end. The note over them
+    asks the reader to follow the coverage: no part of it."""
+    entries = [line for stamp, entry in zip(stamps, LIVE_ENTRIES, strict=True) for line in (stamp, entry, "Share")]
+    scrape = page(
+        "Live updates: storm closes schools across the islands",
+        "By Island Courier staff",
+        "Last updated 4:55 p.m. ET, January 16, 2024",
+        "Follow our live coverage. Refresh this page for the latest updates.",
+        *entries,
+        "Copyright 2024 Island Courier",
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == LIVE_ENTRIES
+    assert article.title == "Live updates: storm closes schools across the islands"
+
+
+def test_a_share_heading_under_the_story_still_ends_it():
+    scrape = page("Corn exchange reading room opens", *PARAGRAPHS[:3], "Share", "12m ago", PARAGRAPHS[3])
+    assert body_of(scrape) == PARAGRAPHS[:3]
