@@ -132,11 +132,12 @@ def _mark_labelled_bylines(blocks: list[Block]) -> list[Block]:
     return out
 
 
-# A slide of a picture gallery: "1/50 Title", "Photo 3 of 12", at the head of a line; or
-# glued to its caption ("1of4Grass Valley's ...": the caption printed again with the counter).
+# A slide of a picture gallery: "1/50 Title", "Photo 3 of 12", at the head of a line; glued
+# to its caption ("1of4Grass Valley's ...": the caption printed again with the counter); or
+# alone on its line, over its caption.
 _SLIDE = re.compile(
     r"^(?:[•◦▪▸►‣∙*·+-]\s+)?(?:(?:image|photo|picture|slide)\s+)?(\d{1,3})\s*(?:/|of)\s*(\d{1,3})"
-    r"(?:\s+(?=\S)|(?=[^\W\d_]))",
+    r"(?:\s+(?=\S)|(?=[^\W\d_])|$)",
     re.IGNORECASE,
 )
 _GALLERY_MIN_SLIDES = 3
@@ -146,16 +147,19 @@ _SLIDE_KINDS = frozenset({Kind.TEASER, Kind.BULLET, Kind.NAV, Kind.FRAGMENT, Kin
 def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
     """The paragraphs under a gallery's slides are captions, as are the slides' own lines
     when the counter is glued to the caption (and the caption printed just before them):
-    a gallery beside a short story can hold more prose than the story. ``blocks`` itself
-    when the page has no gallery."""
-    slides: list[tuple[int, int, int]] = []  # (block, slides in its gallery, where its caption starts)
+    a gallery beside a short story can hold more prose than the story. Under a counter
+    alone on its line, the caption runs to the next counter; under the gallery's last, it
+    is the one paragraph (the story may go on below). ``blocks`` itself when the page has
+    no gallery."""
+    slides: list[tuple[int, int, int, int]] = []  # (block, its number, slides in its gallery, where its caption starts)
     for i, block in enumerate(blocks):
         if block.kind in _SLIDE_KINDS and (m := _SLIDE.match(block.text)) and 0 < int(m[1]) <= int(m[2]):
-            slides.append((i, int(m[2]), m.end()))
-    counts = Counter(total for _, total, _ in slides)
-    at_slide = {i for i, _, _ in slides}
+            slides.append((i, int(m[1]), int(m[2]), m.end()))
+    # A gallery counts through its slides: the same "1/2" said thrice is a quantity, not three slides.
+    counts = Counter(total for _, total in {(number, total) for _, number, total, _ in slides})
+    at_slide = {i for i, _, _, _ in slides}
     out = blocks
-    for i, total, caption in slides:
+    for n, (i, number, total, caption) in enumerate(slides):
         if counts[total] < _GALLERY_MIN_SLIDES:
             continue
         if out is blocks:
@@ -163,7 +167,15 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
         text = blocks[i].text
         if blocks[i].kind in _PROSE_KINDS:
             out[i] = _as(blocks[i], Kind.CAPTION)  # a caption with its counter
-        if text[caption - 1].isspace():
+        if caption == len(text):
+            # The counter alone: its caption is under it, as far as the gallery's next counter.
+            following = slides[n + 1] if n + 1 < len(slides) else None
+            last = 1 if following is None or following[1:3] != (number + 1, total) else following[0] - i - 1
+            for j in range(i + 1, min(i + 1 + last, len(blocks))):
+                if blocks[j].kind not in _PROSE_KINDS:
+                    break
+                out[j] = _as(blocks[j], Kind.CAPTION)
+        elif text[caption - 1].isspace():
             j = i + 1  # its captions run to the next slide
             while j < len(blocks) and blocks[j].kind in _PROSE_KINDS and j not in at_slide:
                 out[j] = _as(blocks[j], Kind.CAPTION)

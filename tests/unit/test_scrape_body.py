@@ -811,3 +811,23 @@ def test_a_share_button_under_each_live_entry_does_not_end_the_live_blog(stamps)
 def test_a_share_heading_under_the_story_still_ends_it():
     scrape = page("Corn exchange reading room opens", *PARAGRAPHS[:3], "Share", "12m ago", PARAGRAPHS[3])
     assert body_of(scrape) == PARAGRAPHS[:3]
+
+
+GALLERY_CAPTIONS = [
+    "Volunteers carry boxes of parish registers up from the basement store.",
+    "The restored glass roof over the new reading room, seen from the gallery.",
+    "A map of the town from 1840, one of the first items catalogued this winter.",
+]
+
+
+@pytest.mark.parametrize("numbering", ["{k} of {n}", "Photo {k} of {n}", "{k}/{n}"])
+def test_slide_counters_alone_on_their_lines_and_the_captions_under_them_are_not_the_body(numbering):
+    """A gallery's counter ("1 of 3") alone on its line, its caption on the line under it:
+    between the story's paragraphs, neither is the story's text."""
+    slides = [
+        line
+        for k, text in enumerate(GALLERY_CAPTIONS, start=1)
+        for line in (numbering.format(k=k, n=len(GALLERY_CAPTIONS)), text)
+    ]
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS[:2], *slides, *PARAGRAPHS[2:])
+    assert_story(scrape, PARAGRAPHS)
