@@ -3,8 +3,10 @@
 Each block gets a score by kind (prose by its length; a box of appeals or ads
 costs as one unit); the densest run of blocks is the maximum-sum subarray of
 those scores, trimmed to start at the first paragraph and end at the last one
-or a closing editorial note, past a swallowed standfirst and byline. Inside
-it, pull quotes and repeated short blocks (headlines, captions) are dropped.
+or a closing editorial note, before the next story the page prints under it
+(its headline over its own byline, or under a "Next story" label) and past a
+swallowed standfirst and byline. Inside it, pull quotes and repeated short
+blocks (headlines, captions) are dropped.
 """
 
 from __future__ import annotations
@@ -190,7 +192,9 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
 
 
 # A story told before another's header: at least this many paragraphs. Fewer, and the
-# header is the story's own, under a standfirst the run swallowed (see body_start).
+# header is the story's own, under a standfirst the run swallowed (see body_start), unless
+# they stand under a byline or dateline of their own, or the header under a label for the
+# next story.
 _TOLD_MIN_PARAGRAPHS = 3
 # Two headers or more in one run are a live blog's entries or a weekly edition's articles,
 # not a story and the next.
@@ -206,12 +210,27 @@ def _before_next_story(blocks: list[Block], first: int, end: int) -> int:
     if not headers or len(headers) > _NEXT_STORIES_MAX:
         return end
     told = sum(blocks[i].kind is Kind.PROSE for i in range(first, headers[0]))
-    return headers[0] - 1 if told >= _TOLD_MIN_PARAGRAPHS else end
+    if (
+        told >= _TOLD_MIN_PARAGRAPHS
+        or (first > 0 and blocks[first - 1].kind in _HEADER_KINDS)
+        or _labels_next_story(blocks[headers[0] - 1])
+    ):
+        return headers[0] - 1
+    return end
+
+
+# The label a page prints over the next story, under the article.
+_NEXT_STORY_LABEL = re.compile(r"(?:next|following) (?:story|article|post)|up next", re.IGNORECASE)
+
+
+def _labels_next_story(block: Block) -> bool:
+    return is_heading(block) and _NEXT_STORY_LABEL.fullmatch(block.text.strip(" :»›>")) is not None
 
 
 def _is_story_header(blocks: list[Block], i: int, end: int) -> bool:
     """A headline over a byline (by line, or a name and a date) and a paragraph; or over a
-    dateline alone, under a heading such as "Up next"."""
+    dateline alone, under a heading such as "Up next"; or right over the paragraph, under a
+    label for the next story ("Next story", "Up next")."""
     headline = blocks[i]
     if headline.kind is not Kind.FRAGMENT or headline.words < 3 or BULLET.match(headline.text):
         return False
@@ -223,7 +242,7 @@ def _is_story_header(blocks: list[Block], i: int, end: int) -> bool:
     kinds = {b.kind for b in blocks[i + 1 : j]}
     if Kind.BYLINE in kinds or {Kind.NAME, Kind.DATE} <= kinds:
         return True
-    return Kind.DATE in kinds and is_heading(blocks[i - 1])
+    return (Kind.DATE in kinds and is_heading(blocks[i - 1])) or _labels_next_story(blocks[i - 1])
 
 
 def is_heading(block: Block) -> bool:

@@ -831,3 +831,49 @@ def test_slide_counters_alone_on_their_lines_and_the_captions_under_them_are_not
     ]
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS[:2], *slides, *PARAGRAPHS[2:])
     assert_story(scrape, PARAGRAPHS)
+
+
+@pytest.mark.parametrize("told", [1, 2])
+def test_a_short_story_ends_at_the_next_storys_headline_and_byline(told):
+    """One or two paragraphs under the story's own byline, then the next story whole: the body
+    is the first story, not the next one, nor both."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        "May 3, 2025",
+        *PARAGRAPHS[:told],
+        "Night buses to return to the market towns",
+        "By Tom Gill",
+        "May 3, 2025",
+        *NIGHT_BUSES[:2],
+    )
+    assert_story(scrape, PARAGRAPHS[:told])
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.authors == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize("label", ["Next story", "Up next", "Next article"])
+def test_a_short_story_ends_at_a_headline_under_a_next_story_label(label):
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        "May 3, 2025",
+        *PARAGRAPHS[:2],
+        label,
+        "Night buses to return to the market towns",
+        *NIGHT_BUSES[:2],
+    )
+    assert_story(scrape, PARAGRAPHS[:2])
+
+
+def test_a_subheading_in_a_short_story_does_not_end_it():
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        "May 3, 2025",
+        PARAGRAPHS[0],
+        "Volunteers catalogued the maps all winter",
+        PARAGRAPHS[2],
+    )
+    assert_story(scrape, [PARAGRAPHS[0], "Volunteers catalogued the maps all winter", PARAGRAPHS[2]])
