@@ -1,9 +1,9 @@
 """Names, bylines and dates in a plain-text scrape: who wrote it and when.
 
 Decides whether a line is a bare person's name, which names a byline
-("By X and Y", "Posted by X on DATE", "X · DATE", "X, Weather Reporter")
-gives, which dates a line holds (as UTC datetimes) and whether a line is a
-dateline with nothing but a date and its labels.
+("By X and Y", "Posted by X on DATE", "X · DATE", "X DATE", "X, Weather
+Reporter") gives, which dates a line holds (as UTC datetimes) and whether a
+line is a dateline with nothing but a date and its labels.
 """
 
 from __future__ import annotations
@@ -643,7 +643,23 @@ def byline_names(text: str) -> tuple[str, ...]:
     parts = _BYLINE_SEPARATOR.split(text)
     if len(parts) > 1 and (is_name(parts[0]) or (_uncased_name(parts[0]) and all(map(_only_a_date, parts[1:])))):
         return (parts[0],)
-    return _name_with_job(text)
+    return _name_before_date(text) or _name_with_job(text)
+
+
+_NAME_BEFORE_DATE_MAX_WORDS = 4
+
+
+def _name_before_date(text: str) -> tuple[str, ...]:
+    """A name and the date, with nothing between them: "Ana Ruiz Feb 6, 2024", "Ana Ruiz
+    Tuesday, February 6, 2024" (a newsletter's byline)."""
+    if len(text) > _DATED_BYLINE_MAX_CHARS or not (dates := find_dates(text)):
+        return ()
+    before = text[: dates[0][1][0]].split()
+    for length in range(min(len(before), _NAME_BEFORE_DATE_MAX_WORDS), 1, -1):
+        name = " ".join(before[:length])
+        if is_name(name) and _only_a_date(text.split(None, length)[-1]):
+            return (name,)
+    return ()
 
 
 _HANDLE = re.compile(r"@\w{2,30}")

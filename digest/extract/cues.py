@@ -166,10 +166,12 @@ _LEGAL = _Cue(
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
-    "|advertis|sponsored|spam|give|click|difference|javascript|browser|live|refresh",
+    "|advertis|sponsored|spam|give|click|difference|javascript|browser|live|refresh|thank|posts",
     r"\b(?:subscrib\w*|sign(?:ing|ed)? up|newsletters?|inbox|donat\w*|chip in"
     r"|contribut\w+ (?:to us|today|now)|become a (?:member|subscriber|supporter|patron)"
-    r"|membership|support (?:our|us|independent|local|quality|this)\b"
+    r"|membership|support (?:our|us|my|independent|local|quality|this)\b"
+    # a newsletter's thanks under the post: "Thanks for reading X! Subscribe for free to receive new posts"
+    r"|thanks? (?:you )?for reading|receive new posts"
     r"|reader[- ](?:supported|funded)"
     r"|paywalls?|log ?in|sign ?in|create an account|free trial|download (?:the|our) app"
     r"|follow us|share (?:this|on|via)|unsubscrib\w*|email address|enter your email|cookies?"
@@ -378,7 +380,16 @@ def _is_menu(text: str, words: list[str], n: int) -> bool:
     if is_short_label(text, n):
         return True
     parts = _MENU_SEPARATOR.split(text)
-    return len(parts) > 1 and all(len(p.split()) <= 4 for p in parts)
+    if len(parts) > 1 and all(len(p.split()) <= 4 for p in parts):
+        return True
+    # The site's name then its menu ("Harbour Hour Podcast — Episodes · About · Support the show"):
+    # three links or more, the first run into the name.
+    return (
+        len(parts) > 2 and len(parts[0].split()) <= _SITE_AND_LINK_WORDS and all(len(p.split()) <= 4 for p in parts[1:])
+    )
+
+
+_SITE_AND_LINK_WORDS = 8
 
 
 def is_short_label(text: str, n: int) -> bool:

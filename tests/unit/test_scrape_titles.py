@@ -805,3 +805,66 @@ def test_a_byline_with_and_in_another_language_names_both_authors():
     # a compound surname is one person
     assert byline_names("Por José Ortega y Gasset") == ("José Ortega y Gasset",)
     assert names_alone("María García y Luis Ortega") == ("María García", "Luis Ortega")
+
+
+# --- a newsletter's post -----------------------------------------------------------------
+
+
+def test_a_name_then_a_date_on_one_line_is_a_byline():
+    for line in (
+        "Mara Lindqvist Dec 4, 2025",
+        "Mara Lindqvist · Dec 4, 2025",
+        "Mara Lindqvist Thursday, December 4, 2025",
+    ):
+        assert classify(line) is Kind.BYLINE, line
+        assert byline_names(line) == ("Mara Lindqvist",), line
+    # a headline that names a person and a date says more than the two
+    assert byline_names("Mara Lindqvist wins the Orkney prize on Dec 4, 2025") == ()
+
+
+def test_a_newsletters_thanks_and_subscribe_line_is_an_appeal():
+    line = "Thanks for reading The Stromness Tide! Subscribe for free to receive new posts and support my work."
+    assert classify(line) is Kind.CTA
+
+
+def test_a_newsletters_bar_with_its_buttons_is_not_the_headline():
+    """A newsletter's post: the site's bar ("The Stromness Tide (BUTTON) Subscribe Sign in")
+    over the headline, a dek, the author and date on one line, and the site's name again in
+    the thanks under the first paragraphs."""
+    first, *rest = TIDAL_BODY.strip().split("\n\n")
+    scrape = f"""   The Stromness Tide (BUTTON) Subscribe Sign in
+
+                      Tidal turbines go into the water at Stromness
+
+  Why a small harbour town is betting its power bills on the tide
+
+   Mara Lindqvist Dec 4, 2025
+
+{first}
+
+   Thanks for reading The Stromness Tide! Subscribe for free to receive new
+   posts and support my work.
+
+{rest[0]}
+
+{rest[1]}
+"""
+    article = assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+    assert article.published == datetime(2025, 12, 4, tzinfo=UTC)
+    assert not any("Thanks for reading" in paragraph for paragraph in article.paragraphs)
+
+
+def test_a_sites_name_then_its_menu_on_one_line_is_not_the_headline():
+    """ "Harbour Hour Podcast — Episodes · About · Support the show": the site's bar, whose
+    words the show's transcript repeats, over the episode's title."""
+    scrape = f"""   Harbour Hour Podcast — Episodes · About · Support the show
+
+                Ep. 31: Why the tide turbines stopped at Stromness
+
+   December 4, 2025
+
+{TIDAL_BODY}
+   Ben Okoro: Welcome back to Harbour Hour, the podcast about the harbour. Support the show and the
+   episodes keep coming.
+"""
+    assert _title(scrape) == "Ep. 31: Why the tide turbines stopped at Stromness"
