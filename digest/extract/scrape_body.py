@@ -116,14 +116,23 @@ _LEAD_KINDS = _RUN_KINDS | {Kind.NAME, Kind.BYLINE, Kind.DATE}
 
 
 def _isolated(blocks: list[Block], i: int) -> bool:
-    """A paragraph with no text after it and none above it but a headline, link or caption."""
-    before = blocks[i - 1].kind if i > 0 else None
-    after = blocks[i + 1].kind if i + 1 < len(blocks) else None
-    if before is Kind.NAME and _ends_link_list(blocks, i - 1):
+    """A paragraph with no text after it and none above it but a headline, link or caption.
+    An appeal or an advertisement between it and the text interrupts the text, and is passed."""
+    above, below = i - 1, i + 1
+    while above >= 0 and blocks[above].kind in _BOX_KINDS:
+        above -= 1
+    while below < len(blocks) and blocks[below].kind in _BOX_KINDS:
+        below += 1
+    before = blocks[above].kind if above >= 0 else None
+    after = blocks[below].kind if below < len(blocks) else None
+    if before is Kind.NAME and _ends_link_list(blocks, above):
         before = Kind.NAV  # the last of a list of links (partners, sites), not a byline
-    elif before is Kind.NAV and is_entry_stamp(blocks[i - 1].text):
+    elif before is Kind.NAV and is_entry_stamp(blocks[above].text):
         before = Kind.DATE  # a live blog entry's clock time: its dateline
     return before not in _LEAD_KINDS and after not in _RUN_KINDS
+
+
+_BOX_KINDS = frozenset({Kind.CTA, Kind.AD})
 
 
 def _card_blurbs(blocks: list[Block]) -> set[int]:

@@ -877,3 +877,18 @@ def test_a_subheading_in_a_short_story_does_not_end_it():
         PARAGRAPHS[2],
     )
     assert_story(scrape, [PARAGRAPHS[0], "Volunteers catalogued the maps all winter", PARAGRAPHS[2]])
+
+
+def test_a_short_paragraph_between_two_appeals_is_the_storys_last():
+    """An appeal between two paragraphs interrupts the story: the short paragraph under it,
+    with another appeal below, is the story's close, not a lone teaser."""
+    closing = "The library will hold an open day for new volunteers on the first Saturday of June."
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        *PARAGRAPHS[:2],
+        "Become a member now.",
+        closing,
+        "Support independent journalism.",
+    )
+    assert_story(scrape, [*PARAGRAPHS[:2], closing])
