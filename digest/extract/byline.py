@@ -4,6 +4,14 @@ Decides whether a line is a bare person's name, which names a byline
 ("By X and Y", "Posted by X on DATE", "X · DATE", "X DATE", "X, Weather
 Reporter") gives, which dates a line holds (as UTC datetimes) and whether a
 line is a dateline with nothing but a date and its labels.
+
+A byline names people only. A desk, a staff or an organisation names nobody
+("By Canal Notes Staff", "By Metro Desk", "By the Associated Press"); a job
+after the name is no second author ("By X, Software Engineer"), a group word
+before a job is the job's ("X Staff Writer"). A title before a name is dropped
+("Dr. Ana Ruiz" gives "Ana Ruiz"), a suffix after it kept ("Tom Fry Jr."); a
+handle after it is cut off ("X @handle"); initials are part of a name, not an
+acronym ("J. R. Smith").
 """
 
 from __future__ import annotations
@@ -15,6 +23,11 @@ from datetime import UTC, datetime, timedelta
 from digest.extract.scrape_lines import SPACES
 
 # --- names and bylines -------------------------------------------------------
+
+
+def _word_set(*groups: str) -> frozenset[str]:
+    return frozenset(word for group in groups for word in group.split())
+
 
 _NAME_TOKEN = re.compile(
     r"[A-Z][a-zà-öø-ÿ'’]+(?:-[A-Z][a-zà-öø-ÿ'’]+)*"
@@ -229,6 +242,36 @@ _NOT_NAME_WORDS = frozenset(
         "world's",
     ]
 )
+# The jobs a byline gives with the name, before it ("By political reporter Ana Ruiz") or
+# after it ("Ana Ruiz Transport correspondent", "Ana Ruiz, Software Engineer"). Words that
+# are common surnames too ("Baker", "Mason", "Judge") are left out.
+_JOBS = _word_set(
+    "reporter reporters correspondent correspondents editor editors writer writers columnist contributor",
+    "producer journalist critic presenter analyst photographer illustrator",
+    "engineer manager director developer designer officer executive advocate scientist economist strategist",
+    "president founder professor researcher consultant specialist coordinator architect evangelist attorney",
+    "lawyer intern",
+)
+# Words that end the name of a group of people, never a person's: "Canal Notes Staff", "Metro
+# Desk", "the Canal Notes editors". Before a job it is the job's ("Ana Ruiz Staff Writer").
+_GROUPS = _word_set(
+    "staff desk team newsroom board editors reporters writers contributors correspondents columnists",
+    "journalists producers",
+)
+# Words that end an organisation's name: an entry cut at one is no person. A wire's name
+# in its own language ends in one too: "Agence France-Presse", "Deutsche Presse-Agentur".
+_ORGANISATION_ENDS = _word_set(
+    "media group inc ltd llc corp co company publishing network agency nast press newspapers bureau",
+    "wire wires services service presse agentur agenzia agencia",
+)
+_NOT_PERSON_WORDS = _NOT_NAME_WORDS | _JOBS | _GROUPS | _ORGANISATION_ENDS
+
+
+def _ends_organisation(bare: str) -> bool:
+    """A word that ends an organisation's name, alone or after a hyphen: "press", "france-presse"."""
+    return bare.rpartition("-")[2] in _ORGANISATION_ENDS
+
+
 # "By" in the languages whose pages we meet most: German, French, Spanish and Portuguese,
 # Italian, Dutch, Swedish and Norwegian, Danish.
 _BY = r"(?:by|von|par|por|di|door|av|af|بقلم)"
@@ -260,10 +303,6 @@ _BYLINE_SEPARATOR = re.compile(r"\s+[·•|—–]\s+")
 _DATE_THEN_BY = re.compile(r"^(?P<when>.+?)[\s,|·•—–-]+(?:by|von|por|par)\s+(?P<rest>\S.*)$", re.IGNORECASE)
 
 
-def _word_set(*groups: str) -> frozenset[str]:
-    return frozenset(word for group in groups for word in group.split())
-
-
 _WEEKDAYS = _word_set(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun",
     "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag",
@@ -277,7 +316,9 @@ _WEEKDAYS = _word_set(
 _DATED_BYLINE_MAX_CHARS = 160
 TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 # The small words are in lower case or, in a byline set in capitals, in capitals: "In" may be part of a name.
-_NAME_CUT = re.compile(r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published|ON|AT|FOR|IN|UPDATED|PUBLISHED)\s+")
+_NAME_CUT = re.compile(
+    r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published|ON|AT|FOR|IN|UPDATED|PUBLISHED)\s+|\s+@(?=\w)"
+)
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|AND|&)\s+")
 # "And" in the languages of _BY: Spanish "y" ("e" before an i- sound), Portuguese and Italian
 # "e" ("ed"), French "et", German "und", Dutch "en", Swedish "och", Danish and Norwegian "og".
@@ -298,6 +339,16 @@ def _split_other_and(text: str) -> list[str]:
     return parts if all(len(part.split()) > 1 for part in parts) else [text]
 
 
+# A title before a name, which is no part of the author's name: "Dr. Ana Ruiz", "Prof. Dr. Jonas
+# Keller", "Rev. Tom Fry Jr." (a suffix after the name stays). Only before a capitalised word and
+# another: "Dr. Ruiz" alone keeps its title, and "MS, RDN" after a name are credentials.
+_TITLE = re.compile(r"(?<![\w.])(?:dr|dra|prof|rev|revd|mr|mrs|ms|mx)\.?\s+(?=(\w)[^\s,;]*\s+[^\W\d_])", re.IGNORECASE)
+
+
+def _without_titles(text: str) -> str:
+    return _TITLE.sub(lambda title: "" if title[1].isupper() else title[0], text)
+
+
 def is_name(text: str, *, max_tokens: int = 4) -> bool:
     tokens = text.split()
     if not 2 <= len(tokens) <= max_tokens:
@@ -307,7 +358,8 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
     for token in tokens:
         if token in _PARTICLES:
             continue
-        if not _is_name_token(token) or token.rstrip(".").lower() in _NOT_NAME_WORDS:
+        bare = token.rstrip(".").lower()
+        if not _is_name_token(token) or bare in _NOT_PERSON_WORDS or _ends_organisation(bare):
             return False
     return True
 
@@ -321,29 +373,6 @@ def _names_in(rest: str) -> tuple[str, ...]:
 def _named(entry: str) -> str:
     """The person a byline entry names: the whole entry, or the name after a job ("North Coast reporter Ana Ruiz")."""
     return entry if is_name(entry, max_tokens=5) else _name_after_job(entry)
-
-
-# The jobs a byline gives with the name, before it ("By political reporter Ana Ruiz") or
-# after it ("Ana Ruiz Transport correspondent", "Ana Ruiz, Weather Reporter").
-_JOBS = frozenset(
-    [
-        "reporter",
-        "reporters",
-        "correspondent",
-        "correspondents",
-        "editor",
-        "editors",
-        "writer",
-        "writers",
-        "columnist",
-        "contributor",
-        "producer",
-        "journalist",
-        "critic",
-        "presenter",
-        "analyst",
-    ]
-)
 
 
 def _name_after_job(entry: str) -> str:
@@ -361,146 +390,20 @@ def _name_after_job(entry: str) -> str:
 # date, a credential ("Tom Gillespie News reporter", "Ana Ruiz, CNN Business",
 # "Joe Wee Monday", "Ilana Muhlstein, MS, RDN"). A byline entry that is one of
 # these alone, or that starts with one, names no person.
-_BYLINE_STOP_WORDS = frozenset(
-    [
-        "writer",
-        "reporter",
-        "editor",
-        "editors",
-        "correspondent",
-        "columnist",
-        "contributor",
-        "contributing",
-        "producer",
-        "journalist",
-        "critic",
-        "presenter",
-        "analyst",
-        "reporters",
-        "correspondents",
-        "writers",
-        "staff",
-        "desk",
-        "team",
-        "bureau",
-        "service",
-        "services",
-        "wire",
-        "wires",
-        "news",
-        "newsroom",
-        "media",
-        "press",
-        "group",
-        "inc",
-        "ltd",
-        "llc",
-        "corp",
-        "co",
-        "company",
-        "publishing",
-        "network",
-        "agency",
-        "associated",
-        "international",
-        "editorial",
-        "online",
-        "digital",
-        "magazine",
-        "newspaper",
-        "times",
-        "post",
-        "journal",
-        "herald",
-        "tribune",
-        "daily",
-        "weekly",
-        "nast",
-        "is",
-        "was",
-        "has",
-        "the",
-        "senior",
-        "chief",
-        "national",
-        "political",
-        "sports",
-        "business",
-        "games",
-        "auto",
-        "science",
-        "health",
-        "opinion",
-        "analysis",
-        "edited",
-        "published",
-        "updated",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "ms",
-        "md",
-        "phd",
-        "rdn",
-        "ma",
-        "mba",
-        "rn",
-        "ap",
-        "afp",
-        "upi",
-        "reuters",
-        "cnn",
-        "bbc",
-        "dpa",
-        "efe",
-        "ansa",
-        "username",
-        "admin",
-        "administrator",
-        "webmaster",
-        "our",
-        "your",
-    ]
-)
-# Words that end an organisation's name: an entry cut at one is no person.
-_ORGANISATION_ENDS = frozenset(
-    [
-        "media",
-        "group",
-        "inc",
-        "ltd",
-        "llc",
-        "corp",
-        "co",
-        "company",
-        "publishing",
-        "network",
-        "agency",
-        "nast",
-        "press",
-        "newspapers",
-        "bureau",
-        "wire",
-        "wires",
-        "services",
-        "service",
-    ]
+_BYLINE_STOP_WORDS = (
+    _JOBS
+    | _GROUPS
+    | _ORGANISATION_ENDS
+    | _word_set(
+        "contributing news associated international editorial online digital magazine newspaper",
+        "times post journal herald tribune daily weekly",
+        "is was has the senior chief national political sports business games auto science health opinion analysis",
+        "edited published updated",
+        "monday tuesday wednesday thursday friday saturday sunday",
+        "january february march april may june july august september october november december",
+        "ms md phd rdn ma mba rn ap afp upi reuters cnn bbc dpa efe ansa",
+        "username admin administrator webmaster our your",
+    )
 )
 _BYLINE_PREFIX = re.compile(
     rf"^(?:(?:(?:analysis|text|words|story|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:)\s*",
@@ -522,7 +425,7 @@ def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset())
     """
     found: list[str] = []
     # "山田太郎 ·", "Anna Schmidt | Staff": a meta line's separators part entries and end none.
-    parts = [part for entry in entries for part in _ENTRY_SEPARATOR.split(entry)]
+    parts = [part for entry in entries for part in _ENTRY_SEPARATOR.split(_without_titles(entry))]
     for entry in _writers_credits(parts):
         name = _BYLINE_PREFIX.sub("", " ".join(entry.split())).strip(_SEPARATOR_MARKS)
         if _is_job_alone(name.split(), after_person=bool(found)):
@@ -586,6 +489,14 @@ def _credit_label(words: list[str]) -> tuple[set[str], int]:
     return works, length
 
 
+def _names_a_group(words: list[str]) -> bool:
+    """The last job or group word of an entry is a group's: "Canal Notes Staff", "Metro news desk",
+    "the Canal Notes editors"; not "Ana Ruiz Staff Writer"."""
+    bare = (word.strip(".,;:()").casefold() for word in words)
+    kinds = [word for word in bare if word in _JOBS or word in _GROUPS]
+    return bool(kinds) and kinds[-1] in _GROUPS
+
+
 _NAME_LIKE_DESK_MAX = 2
 
 
@@ -601,19 +512,25 @@ def _is_job_alone(words: list[str], *, after_person: bool) -> bool:
     return not is_name(" ".join(kept)) or (after_person and kept == desk and len(desk) <= _NAME_LIKE_DESK_MAX)
 
 
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
 def _person(words: list[str], *, not_names: frozenset[str]) -> str | None:
+    if _names_a_group(words):
+        return None
     shouting = " ".join(words).isupper()  # "LISA MASCARO": capitals are no sign of an acronym
     kept: list[str] = []
     cut = None
     for word in words:
         bare = word.strip(".,;:()").casefold()
-        acronym = not shouting and word.isupper() and 1 < len(word) <= 4
-        if bare in _BYLINE_STOP_WORDS or bare in not_names or acronym:
+        acronym = not shouting and word.isupper() and 1 < len(word) <= 4 and not _INITIALS.fullmatch(word)
+        stop = bare in _BYLINE_STOP_WORDS or bare in not_names or _ends_organisation(bare)
+        if stop or acronym or word[:1] == "@":
             cut = bare
             break
         kept.append(word.strip(",;:"))
-    if not kept or (cut is not None and (len(kept) == 1 or cut in _ORGANISATION_ENDS)):
-        return None  # "CNN Business", "Meridian House Media": an organisation
+    if not kept or (cut is not None and (len(kept) == 1 or _ends_organisation(cut))):
+        return None  # "CNN Business", "Meridian House Media", "Agence France-Presse": an organisation
     if cut is not None and len(kept) > 2:
         # "Ben Silverman Games Editor": the desk before the job goes too.
         kept = kept[:3] if len(kept[1].rstrip(".")) == 1 else kept[:2]
@@ -627,11 +544,12 @@ def credit_names(text: str) -> tuple[str, ...]:
         return ()
     names: list[str] = []
     for match in _CREDIT.finditer(text):
-        names.extend(_names_in(_CREDIT_PLACE.sub("", match["names"])))
+        names.extend(_names_in(_CREDIT_PLACE.sub("", _without_titles(match["names"]))))
     return tuple(dict.fromkeys(names))
 
 
 def byline_names(text: str) -> tuple[str, ...]:
+    text = _without_titles(text)
     if match := _BYLINE.match(text):
         # "By Ana Ruiz BBC News, Lima": the person before the employer and the place.
         return _names_in(match["rest"]) or _people_before_desk(match["rest"])
@@ -702,7 +620,7 @@ _NAMES_ALONE_MAX = 4
 def names_alone(text: str) -> tuple[str, ...]:
     """Two to four names and nothing else on the line: "Ana Ruiz and Tom Reid". Only its place
     makes it a byline: two capitalised pairs of words are as often a list's item."""
-    parts = _split_names(text.strip())
+    parts = _split_names(_without_titles(text).strip())
     if not 2 <= len(parts) <= _NAMES_ALONE_MAX or not all(is_name(part) for part in parts):
         return ()
     return tuple(parts)
@@ -734,11 +652,13 @@ def is_byline(text: str) -> bool:
         return True
     if (match := _BYLINE.match(text)) is not None and _PLAIN_BY.match(text):
         credited = match["rest"].split()
-        # Its own line: no sentence ends it, and a name or a publisher's capital opens it.
+        # Its own line: no sentence ends it, and a name or a publisher's capital opens it, or
+        # "the" and an organisation's or group's name ("By the Associated Press", "By the Canal Notes editors").
         return (
             len(credited) <= 8
-            and credited[0][:1].isupper()
-            and credited[0].lower() not in _BY_PHRASE_STARTS
+            and (
+                (credited[0][:1].isupper() and credited[0].lower() not in _BY_PHRASE_STARTS) or _is_the_group(credited)
+            )
             and text.rstrip()[-1:] not in ".!?"
         )
     if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
@@ -746,6 +666,17 @@ def is_byline(text: str) -> bool:
         handles = match["rest"].split()
         return len(handles) <= 12 and handles[0][:1].isalnum() and handles[0].lower() not in _BY_PHRASE_STARTS
     return False
+
+
+def _is_the_group(words: list[str]) -> bool:
+    """An organisation's or a group's name after "the": "the Associated Press", "the Canal Notes editors"."""
+    last = words[-1].casefold()
+    return (
+        len(words) >= 2
+        and words[0].casefold() == "the"
+        and (last in _GROUPS or last in _ORGANISATION_ENDS)
+        and all(word[:1].isupper() for word in words[1:-1])
+    )
 
 
 # --- dates -------------------------------------------------------------------

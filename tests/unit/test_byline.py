@@ -1,0 +1,158 @@
+"""Who a byline names: a person, never a desk, a job or an organisation; a person's name
+without the title before it. One kind of wrong reading per test, read from the byline line
+(``byline_names``), from the names the markup gives (``split_authors``) and from a scrape."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.extract.byline import byline_names, is_byline
+from digest.extract.html_meta import split_authors
+from digest.extract.scrape import extract_scrape
+
+_SCRAPE = """\
+  * Home
+  * Harbour
+  * Weather
+
+Ferry timetable cut for the winter months
+
+{byline}
+
+The island ferry will run twice a day instead of four times from November, the operator said on Monday, blaming a shortage of crew and the rising cost of fuel over the last two years.
+
+Islanders who commute to the mainland for work said the change would leave them with a choice between arriving an hour early or half an hour late, and asked the council to step in with a subsidy.
+
+The operator said it would review the timetable in the spring and restore the extra sailings if it could recruit enough deckhands before the summer season began in earnest.
+"""
+
+
+def _scraped_authors(byline: str) -> tuple[str, ...]:
+    article = extract_scrape(_SCRAPE.format(byline=byline))
+    assert article is not None
+    assert article.title == "Ferry timetable cut for the winter months"
+    return article.authors
+
+
+# --- a desk, a staff or an organisation is no person --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Saltmarsh Echo Staff",
+        "By Metro Desk",
+        "By Saltmarsh Echo news desk",
+        "By the Saltmarsh Echo newsroom",
+        "By Agence France-Presse",
+        "By Deutsche Presse-Agentur",
+        "By the Associated Press",
+    ],
+)
+def test_a_byline_naming_a_desk_or_an_organisation_names_no_person(byline):
+    assert byline_names(byline) == ()
+    assert is_byline(byline)
+    assert split_authors(byline.removeprefix("By ")) == ()
+    assert _scraped_authors(byline) == ()
+
+
+def test_a_group_word_before_a_job_is_the_job_of_the_person_before_it():
+    assert byline_names("By Orla Brennan Staff Writer") == ("Orla Brennan",)
+    assert split_authors("Orla Brennan Staff Writer") == ("Orla Brennan",)
+    assert byline_names("By Orla Brennan and the Saltmarsh Echo staff") == ("Orla Brennan",)
+
+
+def test_by_the_opening_a_sentence_is_still_no_byline():
+    assert not is_byline("By the end of the week")
+    assert not is_byline("By the time the press arrived")
+
+
+# --- a title before the name ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Dr. Orla Brennan", ("Orla Brennan",)),
+        ("By Dr Orla Brennan", ("Orla Brennan",)),
+        ("By Prof. Wen Hao", ("Wen Hao",)),
+        ("By Prof. Dr. Jonas Keller", ("Jonas Keller",)),
+        ("By Rev. Tobias Wren Jr.", ("Tobias Wren Jr.",)),
+        ("By Ms. Orla Brennan and Mr. Tobias Wren", ("Orla Brennan", "Tobias Wren")),
+        ("By DR. ORLA BRENNAN", ("Orla Brennan",)),
+        ("Dr. Orla Brennan · March 3, 2025", ("Orla Brennan",)),
+    ],
+)
+def test_a_title_before_the_name_is_no_part_of_the_author(byline, expected):
+    assert byline_names(byline) == expected
+    assert split_authors(byline.removeprefix("By ").replace(" and ", "; ")) == expected
+
+
+def test_a_titled_byline_in_a_scrape_names_the_author():
+    assert _scraped_authors("By Dr. Orla Brennan") == ("Orla Brennan",)
+    assert _scraped_authors("By Rev. Tobias Wren Jr.") == ("Tobias Wren Jr.",)
+
+
+def test_a_credential_after_the_name_is_still_no_title():
+    assert split_authors("Orla Brennan, MS, RDN") == ("Orla Brennan",)
+
+
+# --- a job after the name -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Tobias Wren, Software Engineer",
+        "By Tobias Wren, Product Designer",
+        "By Tobias Wren, Senior Research Scientist",
+        "By Tobias Wren, Chief Executive Officer",
+        "By Tobias Wren, Staff Writer",
+    ],
+)
+def test_a_job_after_a_comma_is_no_second_author(byline):
+    assert byline_names(byline) == ("Tobias Wren",)
+    assert split_authors(byline.removeprefix("By ").replace(", ", "; ")) == ("Tobias Wren",)
+    assert _scraped_authors(byline) == ("Tobias Wren",)
+
+
+def test_names_after_a_comma_are_more_authors():
+    three = ("Orla Brennan", "Tobias Wren", "Wen Hao")
+    assert byline_names("By Orla Brennan, Tobias Wren and Wen Hao") == three
+    assert _scraped_authors("By Orla Brennan, Tobias Wren and Wen Hao") == three
+
+
+# --- a handle or initials beside the name ----------------------------------------------------
+
+
+def test_a_handle_after_the_name_is_no_part_of_it():
+    assert byline_names("By Orla Brennan @orlabrennan") == ("Orla Brennan",)
+    assert split_authors("Orla Brennan @orlabrennan") == ("Orla Brennan",)
+
+
+def test_initials_are_part_of_the_name_not_an_acronym():
+    assert byline_names("By T. J. Okafor") == ("T. J. Okafor",)
+    assert split_authors("T. J. Okafor") == ("T. J. Okafor",)
+    assert split_authors("T.J. Okafor") == ("T.J. Okafor",)
+    assert split_authors("Orla Brennan, CNN Business") == ("Orla Brennan",)
+
+
+# --- names in other scripts and languages stay whole ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By ORLA BRENNAN", ("Orla Brennan",)),
+        ("By Inés Fernández-Ocaña", ("Inés Fernández-Ocaña",)),
+        ("By Jean-Marc O'Dowd", ("Jean-Marc O'Dowd",)),
+        ("By Orla Brennan | Saltmarsh Echo", ("Orla Brennan",)),
+        ("Words by Orla Brennan, photos by Tobias Wren", ("Orla Brennan",)),
+        ("Von Ulrike Brandauer und Timo Kessel", ("Ulrike Brandauer", "Timo Kessel")),
+        ("Por Inés Ferrer y Pablo Soto", ("Inés Ferrer", "Pablo Soto")),
+        ("Par Odile Marchand", ("Odile Marchand",)),
+        ("By Kim Jae-In and Park Ji-An", ("Kim Jae-In", "Park Ji-An")),
+    ],
+)
+def test_names_in_capitals_accents_and_other_languages_are_read_whole(byline, expected):
+    assert byline_names(byline) == expected
