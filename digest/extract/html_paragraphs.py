@@ -124,7 +124,7 @@ def _drop_leading_headers(paragraphs: list[str], header: _Header) -> tuple[list[
             continue
         checks.remove(hit)  # each kind of header appears once
         # "By Ana Ruiz | May 3, 2024" is dropped as a dateline; it names its people all the same.
-        names = _byline_people(paragraph) if _BYLINE.match(paragraph) else ()
+        names = byline_names(paragraph) if _BYLINE.match(paragraph) else ()
         bylined = bylined or names
         if names:
             person = names[-1]
@@ -179,29 +179,6 @@ _JOB_MAX_WORDS = 4
 
 def _is_byline(paragraph: str, header: _Header) -> bool:
     return len(paragraph.split()) <= 8 and bool(_BYLINE.match(paragraph)) and not ends_sentence(paragraph)
-
-
-# The last word of a job or of a group of people, never of a person's name: "Software Engineer"
-# split off "By Ana Ruiz, Software Engineer" at its comma is a job, and the "Canal Notes" of
-# "By Canal Notes Staff" is the site.
-_NOT_PERSON_ENDS = frozenset(
-    ["staff", "team", "desk", "newsroom", "editors", "reporters", "writers", "contributors", "correspondents",
-     "board", "service", "services", "wire", "bureau", "engineer", "manager", "director", "developer", "designer",
-     "officer", "advocate", "scientist", "economist", "strategist", "president", "founder", "professor",
-     "researcher", "consultant", "specialist", "coordinator", "architect", "evangelist", "attorney"]
-)  # fmt: skip
-
-
-def _byline_people(byline: str) -> tuple[str, ...]:
-    """The people a byline names, as the byline parser reads them, without a job or a group of
-    people read as a name, nor a name that such a word follows ("By Canal Notes Staff")."""
-    people = []
-    for name in byline_names(byline):
-        after = re.search(re.escape(name) + r"\s+([^\W\d_]+)", byline, re.IGNORECASE)
-        ends = {name.split()[-1].casefold(), after[1].casefold() if after else ""}
-        if not ends & _NOT_PERSON_ENDS:
-            people.append(name)
-    return tuple(people)
 
 
 def _is_job_of(person: str, paragraph: str) -> bool:
