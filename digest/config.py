@@ -104,6 +104,9 @@ class DeliverySettings:
     # the list's next issue has news to carry, it replaces the old issue's deferrals sooner.
     retry_days: float = 5.0
     maildir: str = "mail"  # where the local capture server keeps what it receives
+    # Where a send whose database stays away keeps the outcomes it could not record, for
+    # the next send to record (digest.delivery.journal).
+    journal: str = "unrecorded"
     # The envelope sender's base: each message goes out from bounces+<signed token>@domain
     # (VERP), naming its issue and reader, so a bounce is matched without guessing.
     bounce_address: str = ""
@@ -326,7 +329,7 @@ def parse_settings(
     """Validate a parsed TOML mapping; every message names the offending key.
 
     Relative paths in the file resolve from ``base_dir`` (sources, subscribers) and
-    ``data_dir`` (the SQLite store and the Maildir; default ``base_dir``); relative
+    ``data_dir`` (the SQLite store, the Maildir and the outcome journal; default ``base_dir``); relative
     paths from the environment resolve from the current folder."""
     known_sections = [*_SCALAR_SECTIONS, *_TABLE_SECTIONS]
     unknown = set(raw) - set(known_sections)
@@ -343,9 +346,11 @@ def parse_settings(
         scalars[section] = _build(cls, section, {**table, **overrides.get(section, {})})
     store_from = Path.cwd() if "url" in overrides.get("store", {}) else data_dir
     scalars["store"] = replace(scalars["store"], url=_absolute_sqlite(scalars["store"].url, store_from))
-    maildir_from = Path.cwd() if "maildir" in overrides.get("delivery", {}) else data_dir
-    maildir = str((maildir_from / Path(scalars["delivery"].maildir).expanduser()).resolve())
-    scalars["delivery"] = replace(scalars["delivery"], maildir=maildir)
+    delivery_folders = {}
+    for key in ("maildir", "journal"):
+        folder_from = Path.cwd() if key in overrides.get("delivery", {}) else data_dir
+        delivery_folders[key] = str((folder_from / Path(getattr(scalars["delivery"], key)).expanduser()).resolve())
+    scalars["delivery"] = replace(scalars["delivery"], **delivery_folders)
     smtp = scalars["smtp"]
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")

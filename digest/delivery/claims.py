@@ -173,7 +173,9 @@ class OutcomeWriter:
     """Writes outcomes in small steps: once `PER_WRITE` have finished, or `DELAY` after
     the first of them, whichever comes first, one transaction for all that finished
     meanwhile. A crash loses at most those plus the messages on the connections; a
-    transaction per message would cost more than the message."""
+    transaction per message would cost more than the message. Once a write has failed
+    for good (the store gone for longer than the run's patience), the run stops and
+    every outcome not written, then or after, is kept in `unrecorded` (for the journal)."""
 
     PER_WRITE = 32
     DELAY = 0.05  # seconds
@@ -187,9 +189,13 @@ class OutcomeWriter:
         self._full = asyncio.Event()
         self._closing = False
         self.failure: StoreError | None = None
+        self.unrecorded: list[DeliveryResult] = []
         self._task = asyncio.ensure_future(self._loop())
 
     def add(self, result: DeliveryResult) -> None:
+        if self.failure is not None:
+            self.unrecorded.append(result)
+            return
         self.pending.append(result)
         self._wake.set()
         if len(self.pending) >= self.PER_WRITE:
@@ -200,8 +206,6 @@ class OutcomeWriter:
         self._wake.set()
         self._full.set()
         await self._task
-        if self.failure is not None:
-            raise self.failure
 
     async def _loop(self) -> None:
         run = self.run
@@ -219,9 +223,9 @@ class OutcomeWriter:
                         "recording outcomes", run.store.record, run.issue_id, batch, now=_now(), owner=run.owner
                     )
                 except StoreError as exc:
-                    unrecorded = len(batch) + len(self.pending)
-                    self.failure = StoreError(f"{unrecorded} delivery outcome(s) could not be recorded: {exc}")
-                    run.stop.request(str(self.failure))
+                    self.failure = exc
+                    self.unrecorded, self.pending = [*batch, *self.pending], []
+                    run.stop.request(f"delivery outcomes could not be recorded: {exc}")
                     return
                 if written < len(batch):
                     present = run.store.deliveries_present(run.issue_id, [r.subscriber_id for r in batch])

@@ -29,12 +29,13 @@ class DeliveryOptions:
     max_throttles: int = 8
     circuit: int = 5  # connections in a row that cannot be opened: the server is down, stop
     store_patience: float = 60.0  # seconds a lost database is waited for before the run stops
+    journal: str = ""  # folder for outcomes a lost database could not take (digest.delivery.journal); "": none
 
 
 def delivery_options(settings: DeliverySettings, **changes: Any) -> DeliveryOptions:
     """The options a `[delivery]` section asks for."""
     d = settings
-    values = {
+    values: dict[str, Any] = {
         "connections": d.connections,
         "rate": d.rate,
         "per_hour": d.per_hour,
@@ -42,6 +43,7 @@ def delivery_options(settings: DeliverySettings, **changes: Any) -> DeliveryOpti
         "attempts": d.attempts,
         "lease": d.lease,
         "defer": d.retry_delay,
+        "journal": d.journal,
     }
     return DeliveryOptions(**(values | changes))
 

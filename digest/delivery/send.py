@@ -35,15 +35,17 @@ import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from digest.config import SmtpSettings
 from digest.delivery.claims import Claims, OutcomeWriter, SendRun, renew_leases
 from digest.delivery.connection import Outcome
+from digest.delivery.journal import replay_journal, write_journal
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
 from digest.delivery.pace import RateLimiter, nap
 from digest.delivery.pool import NOT_SENT, Sender, SmtpPool
-from digest.errors import ServerUnavailable
+from digest.errors import ServerUnavailable, StoreError
 from digest.mail.dkim import DkimSigner, Signed, Unsigned, sign_all
 from digest.mail.message import MessageError, MessageFactory, Recipient
 from digest.mail.verp import Verp
@@ -105,6 +107,8 @@ async def deliver_issue(
         RateLimiter(options.rate),
         stop if stop is not None else Stop(),
     )
+    if options.journal:
+        await run.patiently("recording journaled outcomes", replay_journal, store, Path(options.journal))
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     owed: int = await run.patiently("counting what is owed", store.count_owed, issue_id, subscribers=subscribers)
     if owed and isinstance(transport, SmtpPool):
@@ -142,18 +146,18 @@ async def deliver_issue(
                 run.counts[DeliveryStatus.DEFERRED] += 1
             left = []
         released = 0
-        try:
-            await writer.close()
-        finally:
-            if left:
-                released = await run.patiently(
-                    "releasing unsent claims",
-                    store.release,
-                    issue_id,
-                    [c.subscriber.id for c in left],
-                    now=_now(),
-                    owner=run.owner,
-                )
+        await writer.close()
+        if writer.failure is not None:
+            raise _unrecorded(writer, run, left)
+        if left:
+            released = await run.patiently(
+                "releasing unsent claims",
+                store.release,
+                issue_id,
+                [c.subscriber.id for c in left],
+                now=_now(),
+                owner=run.owner,
+            )
     if run.failure is not None:
         raise run.failure
     complete = await run.patiently(
@@ -185,6 +189,28 @@ async def deliver_issue(
         )
 
     return await run.patiently("reading the ledger totals", report)
+
+
+def _unrecorded(writer: OutcomeWriter, run: SendRun, left: list[Claim]) -> StoreError:
+    """The error that ends a run whose store went away: the outcomes it could not write
+    and its unsent claims go to the journal, when it has one, for the next send."""
+    message = f"{len(writer.unrecorded)} delivery outcome(s) could not be recorded: {writer.failure}"
+    folder = run.options.journal
+    if not folder:
+        return StoreError(message + "; their messages are sent again once their claims' lease runs out")
+    try:
+        path = write_journal(
+            Path(folder),
+            store_url=run.store.url,
+            issue_id=run.issue_id,
+            owner=run.owner,
+            outcomes=writer.unrecorded,
+            unsent=[c.subscriber.id for c in left],
+            at=_now(),
+        )
+    except OSError as exc:
+        return StoreError(f"{message}; nor could they be kept in the journal {folder}: {exc.strerror or exc}")
+    return StoreError(f"{message}; kept in {path}: the next send records them")
 
 
 # Messages each signing thread has ready or in hand beyond those at the connections.

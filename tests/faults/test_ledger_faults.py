@@ -261,6 +261,67 @@ def test_a_database_error_is_one_line_naming_the_store_and_operation(tmp_path):
     assert "\n" not in str(caught.value)
 
 
+def _locked_mid_send(db, server, *, after: int, hold: float) -> threading.Thread:
+    """Holds SQLite's write lock for `hold` seconds once the server has `after` messages."""
+    import sqlite3
+
+    def lock() -> None:
+        deadline = time.monotonic() + 30
+        while len(server.accepted) < after and time.monotonic() < deadline:
+            time.sleep(0.005)
+        locker = sqlite3.connect(db)
+        locker.execute("BEGIN EXCLUSIVE")
+        time.sleep(hold)
+        locker.rollback()
+        locker.close()
+
+    thread = threading.Thread(target=lock)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("journal", [True, False], ids=["journal", "no-journal"])
+def test_outcomes_a_lost_store_could_not_take_are_recorded_by_the_next_send(tmp_path, journal):
+    """The store locked for longer than the sender's patience mid-send: the sender stops,
+    and what it knew (messages the server accepted, claims it never sent) is kept in the
+    journal; the next send, after the first one's leases ran out, records it first and
+    sends only the rest. Without a journal those messages go out again."""
+    from digest.errors import StoreError
+
+    db = tmp_path / "digest.db"
+    url = f"sqlite:///{db}?timeout=0.1"
+    folder = tmp_path / "unrecorded"
+    with Store(url) as store:
+        emails = subscribe(store, 300)
+        issue_id = save_issue(store).rendered.digest.issue_id
+    options = DeliveryOptions(
+        connections=4, rate=300, batch=40, lease=1.0, store_patience=0.3, journal=str(folder) if journal else ""
+    )
+    with RecordingSMTPServer() as server:
+        locker = _locked_mid_send(db, server, after=60, hold=1.5)
+        reports: list = []
+        errors: list = []
+        send_in_thread(url, issue_id, server, options, reports, errors).join(timeout=60)
+        locker.join()
+        assert len(errors) == 1 and isinstance(errors[0], StoreError), errors
+        first = str(errors[0])
+        assert "could not be recorded" in first and "\n" not in first
+        time.sleep(options.lease)  # the first sender's claims are free for anyone now
+        send_in_thread(url, issue_id, server, options, reports, errors).join(timeout=60)
+        ledger = ledger_by_email(url, issue_id)
+        lost, duplicates, disagree = compare(server, emails, ledger)
+    assert len(errors) == 1, errors[1:]
+    assert lost == [] and disagree == 0
+    if journal:
+        assert f"kept in {folder}" in first
+        assert duplicates == 0
+        assert list(folder.iterdir()) == []
+        assert reports[0].complete
+    else:
+        assert "sent again" in first
+        assert duplicates > 0
+
+
 @pytest.mark.slow
 def test_gather_with_the_store_locked_says_why_in_one_line(tmp_path):
     import sqlite3
