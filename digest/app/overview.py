@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.config import ListSettings, Settings, plain_cron
+from digest.delivery.journal import waiting_journals
 from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
 from digest.store.issues import OWED, IssueHead
@@ -84,6 +86,7 @@ class Overview:
     at: datetime  # when the view was taken (UTC)
     lists: tuple[ListState, ...]
     sources: tuple[SourceHealth, ...]
+    journals: tuple[str, ...] = ()  # outcome journals of stopped senders that wait for the next send
 
 
 def status(settings: Settings, *, store: Store, list_name: str | None = None, now: datetime | None = None) -> Overview:
@@ -127,7 +130,8 @@ def status(settings: Settings, *, store: Store, list_name: str | None = None, no
         )
         for s in store.source_states([s.name for s in sources])
     )
-    return Overview(at=now, lists=tuple(lists), sources=health)
+    journals = tuple(str(p) for p in waiting_journals(Path(settings.delivery.journal), store_url=store.url))
+    return Overview(at=now, lists=tuple(lists), sources=health, journals=journals)
 
 
 def next_run(entry: ListSettings, *, now: datetime) -> datetime | None:

@@ -151,6 +151,13 @@ def print_run(results: dict) -> None:
 def print_status(view: Overview) -> None:
     """Per list: a line of facts, a table of its open and last issues, and notes on what
     is owed; then one table of the sources."""
+    if view.journals:
+        out.print(
+            f"outcome journal: {len(view.journals)} stopped sender(s) left outcomes the store could not take"
+            f" ({', '.join(view.journals)}); the next send records them",
+            markup=False,
+        )
+        out.print()
     for entry in view.lists:
         _print_list(entry, now=view.at)
     if view.sources:
@@ -313,6 +320,7 @@ def status_document(view: Overview) -> dict:
             }
             for s in view.sources
         ],
+        "journals": list(view.journals),
     }
 
 

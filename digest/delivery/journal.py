@@ -86,14 +86,19 @@ def write_journal(
     return path
 
 
+def waiting_journals(folder: Path, *, store_url: str) -> list[Path]:
+    """The journal files in `folder` that wait for the store at `store_url`."""
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{_store_key(store_url)}.*{_SUFFIX}"))
+
+
 def replay_journal(store: Store, folder: Path) -> Replayed:
     """Write every outcome journaled for `store` in `folder` and give back the unsent
     claims, each only where the sender that journaled it still holds the row; remove
     the files done. A StoreError leaves the file for the next try."""
-    if not folder.is_dir():
-        return Replayed()
     totals = Replayed()
-    for path in sorted(folder.glob(f"{_store_key(store.url)}.*{_SUFFIX}")):
+    for path in waiting_journals(folder, store_url=store.url):
         owner = path.name[: -len(_SUFFIX)].split(".", 1)[1]
         outcomes, unsent, at = _read(path)
         recorded = released = 0

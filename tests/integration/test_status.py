@@ -75,7 +75,8 @@ def test_status_json(busy_store, tmp_path):
     result = digest_cli("--config", str(config), "status", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"generated_at", "lists", "sources"}
+    assert set(document) == {"generated_at", "lists", "sources", "journals"}
+    assert document["journals"] == []
     daily, weekly = document["lists"]
 
     assert daily["name"] == "daily" and daily["title"] == "The Daily"
@@ -178,3 +179,21 @@ def _london():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/London")
+
+
+def test_status_names_the_outcome_journals_the_next_send_records(busy_store, tmp_path, store):
+    from digest.delivery.journal import write_journal
+
+    config, issue_id = busy_store
+    kept = write_journal(
+        tmp_path / "unrecorded",  # [delivery] journal, beside the config
+        store_url=store.url,
+        issue_id=issue_id,
+        owner="stopped-sender",
+        outcomes=[DeliveryResult(1, DeliveryStatus.SENT, 250)],
+        at=datetime.now(UTC),
+    )
+    document = json.loads(digest_cli("--config", str(config), "status", "--json", cwd=tmp_path).stdout)
+    assert document["journals"] == [str(kept)]
+    text = digest_cli("--config", str(config), "status", cwd=tmp_path).stdout
+    assert "outcome journal: 1 stopped sender(s)" in text and str(kept) in text
