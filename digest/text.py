@@ -15,7 +15,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["columns", "fold", "has_format_characters", "joins_without_space", "printable", "remove_invisible"]
+__all__ = [
+    "columns",
+    "fold",
+    "has_format_characters",
+    "joins_without_space",
+    "one_line",
+    "printable",
+    "remove_invisible",
+]
 
 _KEPT = frozenset(
     "\u200c\u200d"  # ZWNJ, ZWJ
@@ -52,6 +60,17 @@ def printable(text: str) -> str:
     """`text` fit for any page or XML document: without invisible format characters,
     controls (but tab and line breaks) and the two noncharacters XML forbids."""
     return _UNPRINTABLE.sub("", remove_invisible(text))
+
+
+# Tab, the line breaks printable keeps, and the two Unicode line separators.
+_BREAKS = dict.fromkeys(map(ord, "\t\n\r\u2028\u2029"), " ")
+
+
+def one_line(text: str) -> str:
+    """`text` fit for one line of a log, a terminal or a tab-separated row: printable, its
+    tabs and line breaks as spaces. What a mail server, a bounce or a page says is shown
+    and stored so: no escape sequence reaches a terminal, no NUL a database."""
+    return printable(text).translate(_BREAKS)
 
 
 def has_format_characters(text: str) -> bool:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.errors import StoreError
+from digest.text import one_line
 from digest.urls import redact_url
 
 
@@ -42,7 +43,7 @@ def guarded(method):
         transient = isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
             getattr(exc, "connection_invalidated", False)
         )
-        cause = first_line(getattr(exc, "orig", None) or exc)
+        cause = one_line(first_line(getattr(exc, "orig", None) or exc))
         raise StoreError(f"store {redact_url(store.url)}: {name} failed: {cause}", transient=transient) from None
 
     if inspect.isgeneratorfunction(method):
@@ -86,6 +87,19 @@ def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+@overload
+def stored_text(value: str) -> str: ...
+@overload
+def stored_text(value: None) -> None: ...
+def stored_text(value: str | None) -> str | None:
+    """Free text from outside (a server's reply, a bounce's reason, a fetch error) as the
+    store writes it and hands it back: one printable line (digest.text.one_line).
+    PostgreSQL refuses NUL in text, SQLite keeps it; escapes and line breaks would reach
+    the operator's terminal and split tab-separated output. Read back through it too,
+    for what versions before it stored."""
+    return None if value is None else one_line(value)
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:

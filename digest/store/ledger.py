@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from digest.models import DeliveryResult, DeliveryStatus, Subscriber, SubscriberStatus
-from digest.store.base import StoreBase, aware
+from digest.store.base import StoreBase, aware, stored_text
 from digest.store.issues import OWED
 from digest.store.schema import OWED_PREDICATE, deliveries_table, meta_table, subscribers_table
 from digest.store.subscribers import SUBSCRIBER_COLUMNS, subscriber_from_row
@@ -308,7 +308,7 @@ class LedgerMixin(StoreBase):
             values = (
                 r.status.value,
                 r.code,
-                r.error or None,
+                stored_text(r.error) or None,
                 now + timedelta(seconds=r.retry_after or 0) if deferred else None,
                 now if sent else None,
             )
@@ -359,7 +359,7 @@ class LedgerMixin(StoreBase):
                         updated_at=now,
                     )
                 )
-        return [(r.list_name, r.key, r.last_error or "deferred") for r in rows]
+        return [(r.list_name, r.key, stored_text(r.last_error or "deferred")) for r in rows]
 
     def count_owed(self, issue_id: str, *, subscribers: tuple[int, int] | None = None) -> int:
         d = deliveries_table
@@ -447,12 +447,13 @@ class LedgerMixin(StoreBase):
             for issue_id in ids:
                 for status in (DeliveryStatus.DEFERRED, DeliveryStatus.FAILED):
                     if totals[issue_id][status]:
-                        reasons[issue_id, status] = conn.execute(
+                        last = conn.execute(
                             sa.select(d.c.last_error)
                             .where(d.c.issue_id == issue_id, d.c.status == status.value, d.c.last_error.is_not(None))
                             .order_by(d.c.updated_at.desc())
                             .limit(1)
                         ).scalar()
+                        reasons[issue_id, status] = stored_text(last)
         return {
             i: LedgerOverview(
                 totals=totals[i],

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from digest.store.base import StoreBase, aware
+from digest.store.base import StoreBase, aware, stored_text
 from digest.store.schema import sources_table
 
 
@@ -34,7 +34,7 @@ class SourcesMixin(StoreBase):
             etag=row["etag"],
             last_modified=row["last_modified"],
             last_success=aware(row["last_success"]),
-            last_error=row["last_error"],
+            last_error=stored_text(row["last_error"]),
             last_error_at=aware(row["last_error_at"]),
         )
 
@@ -62,7 +62,7 @@ class SourcesMixin(StoreBase):
                     etag=row["etag"],
                     last_modified=row["last_modified"],
                     last_success=aware(row["last_success"]),
-                    last_error=row["last_error"],
+                    last_error=stored_text(row["last_error"]),
                     last_error_at=aware(row["last_error_at"]),
                 )
             )
@@ -85,7 +85,7 @@ class SourcesMixin(StoreBase):
         self._upsert_source(name, values)
 
     def record_source_failure(self, name: str, reason: str, *, at: datetime) -> None:
-        self._upsert_source(name, {"last_error": reason, "last_error_at": at})
+        self._upsert_source(name, {"last_error": stored_text(reason), "last_error_at": at})
 
     def _upsert_source(self, name: str, values: dict) -> None:
         with self.engine.begin() as conn:

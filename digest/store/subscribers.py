@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from digest.models import ChangeSource, Subscriber, SubscriberChange, SubscriberEvent, SubscriberStatus
-from digest.store.base import StoreBase, aware, chunks
+from digest.store.base import StoreBase, aware, chunks, stored_text
 from digest.store.schema import (
     deliveries_table,
     issues_table,
@@ -295,7 +295,7 @@ class SubscribersMixin(StoreBase):
                 at=aware(r["at"]),
                 change=SubscriberChange(r["change"]),
                 source=ChangeSource(r["source"]),
-                detail=r["detail"],
+                detail=stored_text(r["detail"]),
             )
             for r in reversed(rows)
         ]
@@ -501,7 +501,7 @@ class SubscribersMixin(StoreBase):
                 at=aware(r["at"]),
                 change=SubscriberChange(r["change"]),
                 source=ChangeSource(r["source"]),
-                detail=r["detail"],
+                detail=stored_text(r["detail"]),
             )
             for key, r in last.items()
             if r["source"] in (ChangeSource.BOUNCE.value, ChangeSource.COMPLAINT.value)
@@ -605,7 +605,7 @@ def _event(
         "at": at,
         "change": change.value,
         "source": source.value,
-        "detail": detail,
+        "detail": stored_text(detail),
         "issue_id": issue_id or None,
     }
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -166,3 +166,72 @@ def test_a_store_url_that_cannot_be_parsed_is_one_line_naming_it(url, tmp_path, 
         with pytest.raises(StoreError, match=r"cannot open store .*not a usable store URL") as caught:
             opening(url)
         assert "hunter2" not in str(caught.value)
+
+
+# What a mail server, a forged bounce or a failing feed may say: NUL (which PostgreSQL
+# refuses in text), terminal escapes, BEL, a line break with a header after it, a tab and
+# a bidi override. Stored and handed back as one printable line.
+HOSTILE = "550 5.1.1 bad\x00user\x1b[31m red\x07\r\nBcc: x\t\u202eevil"
+CLEAN = "550 5.1.1 baduser[31m red  Bcc: x evil"
+
+
+def test_free_text_is_stored_as_one_printable_line(store):
+    import sqlalchemy as sa
+
+    from digest.models import ChangeSource, DeliveryResult, DeliveryStatus, SubscriberChange, SubscriberStatus
+    from digest.store import deliveries_table, sources_table, subscriber_events_table
+    from tests.helpers import save_issue, subscribe
+
+    bounced, asked, soft, *_ = subscribe(store, 5)
+    store.set_subscriber_status("daily", bounced, SubscriberStatus.BOUNCED, at=NOW, source=ChangeSource.BOUNCE,
+                                detail=HOSTILE)  # fmt: skip
+    store.record_subscriber_event("daily", asked, SubscriberChange.CONFIRMATION_SENT, source=ChangeSource.PAGE,
+                                  at=NOW, detail=HOSTILE)  # fmt: skip
+    assert store.record_soft_bounce("daily", soft, at=NOW, detail=HOSTILE, limit=1, within=timedelta(days=7)) == 1
+    store.record_source_failure("feed", HOSTILE, at=NOW)
+    issue_id = save_issue(store).rendered.digest.issue_id
+    claims = store.claim(issue_id, limit=2, lease=60, now=NOW)
+    results = [DeliveryResult(claims[0].subscriber.id, DeliveryStatus.FAILED, 550, HOSTILE),
+               DeliveryResult(claims[1].subscriber.id, DeliveryStatus.DEFERRED, 451, "451 " + HOSTILE)]  # fmt: skip
+    assert store.record(issue_id, results, now=NOW) == 2
+
+    with store.engine.connect() as conn:
+        stored = [
+            *conn.execute(sa.select(subscriber_events_table.c.detail).where(subscriber_events_table.c.detail != "")),
+            *conn.execute(sa.select(deliveries_table.c.last_error).where(deliveries_table.c.last_error.is_not(None))),
+            *conn.execute(sa.select(sources_table.c.last_error)),
+        ]
+    assert sorted(row[0] for row in stored) == sorted(
+        [CLEAN, CLEAN, CLEAN, f"1 temporary failures within 7 days; the last: {CLEAN}", CLEAN, "451 " + CLEAN, CLEAN]
+    )
+    assert store.subscriber_history(bounced)[-1].detail == CLEAN
+    assert store.ledger_overview([issue_id], now=NOW)[issue_id].last_failure == CLEAN
+    assert store.source_state("feed").last_error == CLEAN
+
+
+def test_text_an_older_version_stored_is_handed_back_as_one_printable_line(store):
+    """Stores written before the text was cleaned may hold escapes (and, on SQLite, NUL)."""
+    import sqlalchemy as sa
+
+    from digest.models import ChangeSource, DeliveryResult, DeliveryStatus, SubscriberStatus
+    from digest.store import deliveries_table, sources_table, subscriber_events_table
+    from tests.helpers import save_issue, subscribe
+
+    old = HOSTILE.replace("\x00", "") if store.engine.dialect.name == "postgresql" else HOSTILE
+    [reader] = subscribe(store, 1)
+    issue_id = save_issue(store).rendered.digest.issue_id
+    [claim] = store.claim(issue_id, limit=1, lease=60, now=NOW)
+    store.record(issue_id, [DeliveryResult(claim.subscriber.id, DeliveryStatus.FAILED, 550, "550")], now=NOW)
+    store.set_subscriber_status("daily", reader, SubscriberStatus.BOUNCED, at=NOW, source=ChangeSource.BOUNCE,
+                                detail="5.1.1")  # fmt: skip
+    store.record_source_failure("feed", "HTTP 500", at=NOW)
+    with store.engine.begin() as conn:  # as an older version wrote them
+        conn.execute(sa.update(subscriber_events_table).values(detail=old))
+        conn.execute(sa.update(deliveries_table).values(last_error=old))
+        conn.execute(sa.update(sources_table).values(last_error=old))
+
+    assert {e.detail for e in store.subscriber_history(reader)} == {CLEAN}
+    assert store.stop_reasons("daily", [reader])[reader].detail == CLEAN
+    assert store.ledger_overview([issue_id], now=NOW)[issue_id].last_failure == CLEAN
+    assert store.source_state("feed").last_error == CLEAN
+    assert [s.last_error for s in store.source_states(["feed"])] == [CLEAN]
