@@ -24,6 +24,7 @@ def process(
     Malformed, forged and unrelated messages are counted and change nobody."""
     with errors():
         from digest.app.bounces import IGNORED, Handled, process_paths
+        from digest.text import one_line
 
         if any(not p.strip() for p in given):  # as a Path, "" would be ".": every file of the current folder
             raise Failed("an empty PATH: give a message file, a folder of them or a Maildir")
@@ -35,12 +36,14 @@ def process(
         def tell(handled: Handled) -> None:
             # As each message is applied, so that a run cut short has told of what it changed.
             for change in handled.changes:  # tab-separated, for scripts: list, email, what, status now, reason
-                print(
-                    f"{change.list_name}\t{change.email}\t{change.outcome.value}\t{change.status.value}\t{change.reason}",
-                    flush=True,
-                )
+                fields = (change.list_name, change.email, change.outcome.value, change.status.value, change.reason)
+                print("\t".join(map(one_line, fields)), flush=True)
             if handled.outcome in IGNORED:
-                err.print(f"{handled.source}: {handled.outcome.value}: {handled.detail}", markup=False, style="dim")
+                err.print(
+                    f"{one_line(handled.source)}: {handled.outcome.value}: {one_line(handled.detail)}",
+                    markup=False,
+                    style="dim",
+                )
 
         with open_store() as store:
             report = process_paths(state.settings, paths, store=store, on_handled=tell)

@@ -21,6 +21,8 @@ from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
 from enum import StrEnum
 
+from digest.text import printable
+
 MAX_MESSAGE = 10 * 1024 * 1024  # a bounce is small; anything bigger is not one
 _ENVELOPE_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To")
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
@@ -224,5 +226,8 @@ def _text(value: bytes | str) -> str:
 
 
 def _line(text: str) -> str:
-    text = " ".join(text.split())
+    """What a report says, as one printable line: its text comes from anyone, and goes to
+    the store, the logs and the operator's terminal (no NUL, escape sequence or bidi
+    control; see digest.text)."""
+    text = " ".join(printable(text).split())
     return text if len(text) <= 300 else text[:299] + "…"

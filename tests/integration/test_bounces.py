@@ -714,3 +714,81 @@ def test_runs_over_one_maildir_at_once_count_each_soft_bounce_once(sqlite_store,
     assert all(
         sum(1 for ev in history(sqlite_store, e) if ev.change is SubscriberChange.SOFT_BOUNCE) == 1 for e in emails
     )
+
+
+# ---------------------------------------------------------------- hostile text and a store that refuses
+
+# What no terminal, log or store should get from a message: NUL, escape sequences (clear
+# the screen, set the window title, colour), BEL, a C1 control and a bidi override.
+HOSTILE = "550 5.1.1 bad\x00user \x1b[2J\x1b]0;pwned\x07\x1b[31mRED\x9b1m \u202eevil"
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # tab and LF are fine on output
+
+
+def with_diagnostic(message: bytes, diagnostic: str) -> bytes:
+    """`message` (a `dsn()`) with another Diagnostic-Code."""
+    line = b"Diagnostic-Code: smtp; " + diagnostic.encode("utf-8")
+    return re.sub(rb"Diagnostic-Code: [^\r\n]*", lambda _: line, message)
+
+
+def a_maildir(tmp_path: Path, messages: dict[str, bytes]) -> Path:
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    for name, data in messages.items():
+        (maildir / "new" / name).write_bytes(data)
+    return maildir
+
+
+def a_config(store: Store, tmp_path: Path) -> Path:
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f'[store]\nurl = {json.dumps(store.url)}\n[unsubscribe]\nsecret = "{SECRET}"\n'
+        '[delivery]\nbounce_address = "bounces@example.org"\n'
+        '[lists.daily]\nfrom = "The Daily <digest@example.org>"\n'
+    )
+    return config
+
+
+def test_a_report_gives_its_reasons_as_one_printable_line():
+    from digest.mail.bounces import read_report
+
+    bounce = with_diagnostic(dsn("bounces@example.org", "reader0@example.org"), HOSTILE)
+    complaint = arf(b"To: reader0@example.org\r\nSubject: x\r\n\r\nx\r\n", rcpt="reader0@example.org").replace(
+        b"User-Agent: SomeGenerator/1.0", "User-Agent: Gen\x1b]0;pwned\x07/1.0 \x00\u202e".encode()
+    )
+    other = SAMPLES.joinpath("qmail_01.txt").read_bytes().replace(b"Subject: ", "Subject: \x1b[2J\x00\x85".encode(), 1)
+    reasons = [f.reason for message in (bounce, complaint, other) for f in read_report(message).failures]
+    assert len(reasons) == 3
+    # Raw 8-bit bytes in a header are read as U+FFFD; escape sequences lose their ESC.
+    assert reasons[0].startswith("5.1.1 smtp; 550 5.1.1 baduser [2J]0;pwned[31mRED") and reasons[0].endswith("evil")
+    assert not any(CONTROL.search(r) or "\t" in r or "\n" in r for r in reasons), reasons
+
+
+def test_control_characters_in_a_forged_bounce_reach_neither_the_store_nor_the_terminal(store, tmp_path):
+    """A DSN to the plain bounce address (anyone can send one) whose diagnostic holds NUL
+    (which PostgreSQL refuses in text) and terminal escapes, ahead of a plain bounce."""
+    subscribe(store, 2)
+    maildir = a_maildir(
+        tmp_path,
+        {
+            "1.M1P1Q1.mx": with_diagnostic(dsn("bounces@example.org", "reader0@example.org"), HOSTILE),
+            "2.M2P1Q2.mx": dsn("bounces@example.org", "reader1@example.org"),
+        },
+    )
+    config = a_config(store, tmp_path)
+    result = digest_cli("--config", str(config), "bounces", "process", str(maildir), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 message(s): 2 bounced" in result.stderr
+    assert not CONTROL.search(result.stdout + result.stderr), repr(result.stdout + result.stderr)
+    assert result.stdout.splitlines()[0].startswith(
+        "daily\treader0@example.org\tbounced\tbounced\t5.1.1 smtp; 550 5.1.1 baduser [2J]0;pwned[31mRED"
+    )
+    assert (
+        status_of(store, "reader0@example.org") is status_of(store, "reader1@example.org") is SubscriberStatus.BOUNCED
+    )
+    assert history(store, "reader0@example.org")[-1].detail.startswith("5.1.1 smtp; 550 5.1.1 baduser [2J]")
+    for command in (("subscribers", "history", "reader0@example.org"), ("subscribers", "list")):
+        for form in ((), ("--json",)):
+            shown = digest_cli("--config", str(config), *command, *form, cwd=tmp_path)
+            assert shown.returncode == 0 and "RED" in shown.stdout, shown.stderr
+            assert not CONTROL.search(shown.stdout + shown.stderr), repr(shown.stdout)
