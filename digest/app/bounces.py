@@ -13,6 +13,10 @@
   the operator reactivates them (`digest subscribers reactivate`).
 - A malformed message, one whose VERP token does not verify (forged), and one that is
   no bounce or complaint of ours (unrelated) are counted and change nobody.
+- A message the store cannot record is a failure of its own, counted, and the next
+  message is read: one it refuses for good (failed) is marked seen like the others, so it
+  holds up no later run; one it cannot take now (deferred: the database is down or
+  locked) is left unseen, to be read again by the next run.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 from digest.app.deliverability import bounce_verp
 from digest.app.readers import signing_secret, unsubscribe_by_token
 from digest.config import ListSettings, Settings
-from digest.errors import SubscriberError, TokenError
+from digest.errors import StoreError, SubscriberError, TokenError
 from digest.mail.bounces import MAX_MESSAGE, Failure, Kind, Problem, Report, read_report
 from digest.mail.message import message_id_digest
 from digest.mail.verp import ForgedBounce, Verp
@@ -53,9 +57,12 @@ class Outcome(StrEnum):
     MALFORMED = "malformed"
     FORGED = "forged"
     UNRELATED = "unrelated"
+    FAILED = "failed"  # the store refused what it would record, for good
+    DEFERRED = "deferred"  # the store could not record it now: to be read again
 
 
 IGNORED = (Outcome.MALFORMED, Outcome.FORGED, Outcome.UNRELATED)
+NOT_RECORDED = (Outcome.FAILED, Outcome.DEFERRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +80,7 @@ class Handled:
 
     outcome: Outcome
     changes: tuple[Change, ...] = ()
-    detail: str = ""  # why it was ignored
+    detail: str = ""  # why it was ignored or not recorded
     source: str = ""  # the file it came from, if any
 
 
@@ -83,6 +90,7 @@ class IntakeReport:
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     changes: list[Change] = field(default_factory=list)
     ignored: list[Handled] = field(default_factory=list)
+    not_recorded: list[Handled] = field(default_factory=list)
 
     def add(self, handled: Handled) -> None:
         self.messages += 1
@@ -90,6 +98,8 @@ class IntakeReport:
         self.changes.extend(handled.changes)
         if handled.outcome in IGNORED:
             self.ignored.append(handled)
+        elif handled.outcome in NOT_RECORDED:
+            self.not_recorded.append(handled)
 
     def summary(self) -> str:
         counts = ", ".join(f"{self.outcomes[o]} {o.value}" for o in Outcome if self.outcomes[o])
@@ -108,8 +118,9 @@ class Intake:
         self.window = timedelta(days=settings.delivery.soft_bounce_days)
 
     def handle(self, data: bytes, *, envelope_to: tuple[str, ...] = (), now: datetime | None = None) -> Handled:
-        """Read one message and apply it; never raises for what the message holds (a
-        StoreError still does: the store is down, the message should be tried again)."""
+        """Read one message and apply it; never raises for what the message holds. A
+        StoreError still does: by its `transient`, the caller tries the message again
+        later or gives it up (`not_recorded`)."""
         now = now or datetime.now(UTC)
         if (token := unsubscribe_request(data)) is not None:
             return self._unsubscribe(token)
@@ -299,7 +310,8 @@ def process_paths(
     on_handled: Callable[[Handled], None] | None = None,
 ) -> IntakeReport:
     """Handle every message file under `paths` (files, folders of files, Maildirs); the
-    unseen messages of a Maildir are marked seen once handled, so a second run skips them.
+    unseen messages of a Maildir are marked seen once handled, so a second run skips them
+    (all but those the store could not record for now, which it reads again).
     `on_handled` hears of each message as soon as it is applied (a run cut short has
     told of every change it made)."""
     intake = Intake(settings, store=store)
@@ -330,6 +342,14 @@ def _reading_alone(path: Path) -> Iterator[None]:
         yield
 
 
+def not_recorded(exc: StoreError) -> Handled:
+    """What a message the store could not record came to: deferred when trying again may
+    work (the database is down or locked), else failed."""
+    if exc.transient:
+        return Handled(Outcome.DEFERRED, detail=f"{exc} (tried again on the next run)")
+    return Handled(Outcome.FAILED, detail=str(exc))
+
+
 def _process_one(
     intake: Intake,
     report: IntakeReport,
@@ -350,11 +370,13 @@ def _process_one(
             handled = intake.handle(path.read_bytes())
     except OSError as exc:
         handled = Handled(Outcome.MALFORMED, detail=f"cannot read: {exc.strerror or exc}")
+    except StoreError as exc:
+        handled = not_recorded(exc)
     handled = Handled(handled.outcome, handled.changes, handled.detail, str(path))
     report.add(handled)
     if on_handled is not None:
         on_handled(handled)
-    if maildir:
+    if maildir and handled.outcome is not Outcome.DEFERRED:
         try:
             mark_seen(path)
         except OSError as exc:

@@ -21,9 +21,11 @@ def process(
     """Read bounces (DSNs and non-standard ones) and feedback-loop complaints: a permanent
     failure marks the reader bounced, temporary ones count towards [delivery]
     soft_bounce_limit, a complaint unsubscribes. A Maildir's messages are marked seen.
-    Malformed, forged and unrelated messages are counted and change nobody."""
+    Malformed, forged and unrelated messages are counted and change nobody. A message
+    the store cannot record is named (failed, or deferred: read again next run), the
+    others are read, and the exit status is 1."""
     with errors():
-        from digest.app.bounces import IGNORED, Handled, process_paths
+        from digest.app.bounces import IGNORED, NOT_RECORDED, Handled, process_paths
         from digest.text import one_line
 
         if any(not p.strip() for p in given):  # as a Path, "" would be ".": every file of the current folder
@@ -38,16 +40,18 @@ def process(
             for change in handled.changes:  # tab-separated, for scripts: list, email, what, status now, reason
                 fields = (change.list_name, change.email, change.outcome.value, change.status.value, change.reason)
                 print("\t".join(map(one_line, fields)), flush=True)
-            if handled.outcome in IGNORED:
+            if handled.outcome in IGNORED or handled.outcome in NOT_RECORDED:
                 err.print(
                     f"{one_line(handled.source)}: {handled.outcome.value}: {one_line(handled.detail)}",
                     markup=False,
-                    style="dim",
+                    style="dim" if handled.outcome in IGNORED else None,
                 )
 
         with open_store() as store:
             report = process_paths(state.settings, paths, store=store, on_handled=tell)
         err.print(report.summary(), markup=False)
+        if report.not_recorded:
+            raise typer.Exit(1)
 
 
 @bounces_app.command("listen")

@@ -5,8 +5,10 @@ recipients.
 It takes mail only for its domains (550 for any other: it relays nothing), answers 250
 for every message it read, whatever the handler made of it (a forged or unrelated
 message is counted and dropped, not bounced back), and 451 when the handler could not
-record it (the store is down), so the sending server tries again later. The handler
-runs in a worker thread, one message at a time; nothing it raises stops the receiver.
+record it for now (the store is down or locked), so the sending server tries again
+later. A message the store refuses for good is logged, counted `failed` and taken (250):
+offered again, it would be refused again, for days. The handler runs in a worker
+thread, one message at a time; nothing it raises stops the receiver.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from collections.abc import Callable, Iterable
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from digest.delivery.listener import LocalSmtpServer, address
-from digest.errors import DigestError
+from digest.errors import DigestError, StoreError
+from digest.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +56,23 @@ class _Intake:
         try:
             outcome = await asyncio.to_thread(self._locked, data, recipients)
         except DigestError as exc:
+            if isinstance(exc, StoreError) and not exc.transient:
+                self._count("failed")
+                log.error("bounce intake could not record a message; it is dropped: %s", one_line(str(exc)))
+                return "250 OK"
             self._count("deferred")
-            log.warning("bounce intake could not record a message (the sender will retry): %s", exc)
+            log.warning("bounce intake could not record a message (the sender will retry): %s", one_line(str(exc)))
             return "451 4.3.0 Cannot record the message now, try again later"
         except Exception as exc:
             self._count("malformed")
             # One line; the traceback only with -v (debug), never in the operator's face.
-            log.error("bounce intake failed on a message; it is dropped: %s: %s", type(exc).__name__, exc)
+            log.error(
+                "bounce intake failed on a message; it is dropped: %s: %s", type(exc).__name__, one_line(str(exc))
+            )
             log.debug("bounce intake failure", exc_info=True)
             return "250 OK"
         self._count(outcome)
-        log.info("bounce intake: a message from %s: %s", envelope.mail_from or "<>", outcome)
+        log.info("bounce intake: a message from %s: %s", one_line(envelope.mail_from or "<>"), outcome)
         return "250 OK"
 
     def _locked(self, data: bytes, recipients: tuple[str, ...]) -> str:

@@ -749,6 +749,25 @@ def a_config(store: Store, tmp_path: Path) -> Path:
     return config
 
 
+def refuse_details_holding(store: Store, word: str) -> None:
+    """Make the store refuse, for good, any history line whose detail holds `word`."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON subscriber_events "
+                f"WHEN NEW.detail LIKE '%{word}%' BEGIN SELECT RAISE(ABORT, 'this detail is refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF position('{word}' in NEW.detail) > 0 THEN RAISE EXCEPTION 'this detail is refused'; END IF; "
+                "RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON subscriber_events FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+
+
 def test_a_report_gives_its_reasons_as_one_printable_line():
     from digest.mail.bounces import read_report
 
@@ -792,3 +811,108 @@ def test_control_characters_in_a_forged_bounce_reach_neither_the_store_nor_the_t
             shown = digest_cli("--config", str(config), *command, *form, cwd=tmp_path)
             assert shown.returncode == 0 and "RED" in shown.stdout, shown.stderr
             assert not CONTROL.search(shown.stdout + shown.stderr), repr(shown.stdout)
+
+
+def test_a_message_the_store_refuses_is_one_failure_and_the_rest_are_applied(store, tmp_path):
+    subscribe(store, 3)
+    refuse_details_holding(store, "refused-here")
+    refused = with_diagnostic(dsn("bounces@example.org", "reader0@example.org"), "550 5.1.1 refused-here")
+    maildir = a_maildir(
+        tmp_path,
+        {
+            "1.M1P1Q1.mx": dsn("bounces@example.org", "reader1@example.org"),
+            "2.M2P1Q2.mx": refused,
+            "3.M3P1Q3.mx": dsn("bounces@example.org", "reader2@example.org"),
+        },
+    )
+    config = a_config(store, tmp_path)
+    result = digest_cli("--config", str(config), "bounces", "process", str(maildir), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [line.split("\t")[1] for line in result.stdout.splitlines()] == [
+        "reader1@example.org",
+        "reader2@example.org",
+    ]
+    failed = [line for line in result.stderr.splitlines() if "2.M2P1Q2.mx" in line]
+    assert len(failed) == 1 and failed[0].startswith(f"{maildir / 'new' / '2.M2P1Q2.mx'}: failed: ")
+    assert "set subscriber status failed: " in failed[0] and "this detail is refused" in failed[0]
+    assert "3 message(s): 2 bounced, 1 failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert status_of(store, "reader0@example.org") is SubscriberStatus.ACTIVE
+    # Refused for good: marked seen with the others, so it does not stop the next runs.
+    assert sorted(p.name for p in (maildir / "cur").iterdir()) == [
+        "1.M1P1Q1.mx:2,S",
+        "2.M2P1Q2.mx:2,S",
+        "3.M3P1Q3.mx:2,S",
+    ]
+    again = digest_cli("--config", str(config), "bounces", "process", str(maildir), cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr.strip() == "0 message(s)"
+
+
+def held_write_lock(path: str):
+    """Another process's write transaction on a SQLite store (readers go on, as in WAL)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def test_a_message_the_store_cannot_take_now_stays_unseen_for_the_next_run(sqlite_store, tmp_path):
+    subscribe(sqlite_store, 2)
+    maildir = a_maildir(
+        tmp_path,
+        {
+            "1.M1P1Q1.mx": dsn("bounces@example.org", "reader0@example.org"),
+            "2.M2P1Q2.mx": dsn("bounces@example.org", "reader1@example.org"),
+        },
+    )
+    settings = settings_for(sqlite_store)
+    process_paths(settings, [tmp_path / "nothing"], store=sqlite_store)  # its settings stored before the lock
+    told = []
+    lock = held_write_lock(sqlite_store.url.removeprefix("sqlite:///"))
+    try:
+        with Store(sqlite_store.url + "?timeout=0.2") as impatient:
+            report = process_paths(settings, [maildir], store=impatient, on_handled=told.append)
+    finally:
+        lock.close()
+    assert report.outcomes == {Outcome.DEFERRED: 2} and report.messages == 2
+    assert [Path(h.source).name for h in told] == ["1.M1P1Q1.mx", "2.M2P1Q2.mx"]
+    assert all("database is locked" in h.detail and "next run" in h.detail for h in told), told
+    assert sorted(p.name for p in (maildir / "new").iterdir()) == ["1.M1P1Q1.mx", "2.M2P1Q2.mx"]
+    assert status_of(sqlite_store, "reader0@example.org") is SubscriberStatus.ACTIVE
+    # The lock gone, the next run applies them.
+    again = process_paths(settings, [maildir], store=sqlite_store)
+    assert again.outcomes == {Outcome.BOUNCED: 2}
+    assert not list((maildir / "new").iterdir())
+
+
+def test_the_listener_drops_a_message_the_store_refuses_and_defers_one_it_cannot_take_now(
+    sqlite_store, tmp_path, caplog
+):
+    subscribe(sqlite_store, 3)
+    refuse_details_holding(sqlite_store, "refused-here")
+    refused = with_diagnostic(dsn("bounces@example.org", "reader0@example.org"), "550 5.1.1 refused-here")
+    with Store(sqlite_store.url + "?timeout=0.2") as impatient:
+        intake = Intake(settings_for(impatient), store=impatient)
+
+        def handle(data: bytes, recipients: tuple[str, ...]) -> str:
+            return intake.handle(data, envelope_to=recipients).outcome.value
+
+        with BounceListener(handle, domains=["example.org"], port=0) as listener:
+            with smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+                client.sendmail("", ["bounces@example.org"], refused)  # 250: taken, not to be sent again
+                client.sendmail("", ["bounces@example.org"], dsn("bounces@example.org", "reader1@example.org"))
+                lock = held_write_lock(sqlite_store.url.removeprefix("sqlite:///"))
+                try:
+                    with pytest.raises(smtplib.SMTPDataError) as deferred:
+                        client.sendmail("", ["bounces@example.org"], dsn("bounces@example.org", "reader2@example.org"))
+                finally:
+                    lock.close()
+            counts = listener.counts
+    assert deferred.value.smtp_code == 451
+    assert counts == {"failed": 1, "bounced": 1, "deferred": 1}
+    assert status_of(sqlite_store, "reader0@example.org") is SubscriberStatus.ACTIVE
+    assert status_of(sqlite_store, "reader1@example.org") is SubscriberStatus.BOUNCED
+    assert status_of(sqlite_store, "reader2@example.org") is SubscriberStatus.ACTIVE
+    dropped = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(dropped) == 1 and "this detail is refused" in dropped[0] and "dropped" in dropped[0]
