@@ -116,6 +116,11 @@ class EmailAddress(NamedTuple):
 _ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x9f\s\ud800-\udfff])+"  # atext, or UTF-8 but no space
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ENVELOPE_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+# An RFC 2047 encoded word (=?charset?Q or B?text?=), as mail parsers find it: they decode
+# one even inside an address, so "=?utf-8?q?victim=40example.com?=@example.org" is read
+# as '"victim@example.com"@example.org'. Its characters are all atext; no real mailbox
+# name is one.
+_ENCODED_WORD = re.compile(r"=\?[^?]*\?[bq]\?.*?\?=", re.IGNORECASE)
 
 
 def mailbox_parts(value: str) -> tuple[str, str] | None:
@@ -142,11 +147,12 @@ def mailbox_address(value: str) -> str:
 
 def is_envelope_address(address: str) -> bool:
     """Whether `address` can go into MAIL FROM or RCPT TO as it is (RFC 5321 and 6531
-    limits: 64 octets before the @, 254 in all)."""
+    limits: 64 octets before the @, 254 in all), and into a header without a mail
+    program reading it as another address (no encoded word before the @)."""
     if not isinstance(address, str) or not ENVELOPE_ADDRESS.fullmatch(address):
         return False
     local = address.rpartition("@")[0]
-    return len(local.encode("utf-8")) <= 64 and len(address.encode("utf-8")) <= 254
+    return len(local.encode("utf-8")) <= 64 and len(address.encode("utf-8")) <= 254 and not _ENCODED_WORD.search(local)
 
 
 def normalise_email(address: str) -> EmailAddress:
@@ -158,14 +164,20 @@ def normalise_email(address: str) -> EmailAddress:
     A non-ASCII local part is accepted; it needs a server that offers SMTPUTF8
     (`EmailAddress.smtputf8`). `key` is `email` case-folded: addresses that differ
     only in case are one subscriber (domains are case-insensitive by RFC 5321; local
-    parts are treated so too, as every big provider does). Raises SubscriberError
-    with a one-line reason that names the address.
+    parts are treated so too, as every big provider does). A local part holding an
+    RFC 2047 encoded word is refused: mail programs decode it into another address.
+    Raises SubscriberError with a one-line reason that names the address.
     """
     if not isinstance(address, str):
         raise SubscriberError(f"not an email address: expected text, got {type(address).__name__}")
     stripped = address.strip(" ")
     if not stripped:
         raise SubscriberError("no email address")
+    if _ENCODED_WORD.search(stripped.rpartition("@")[0]):
+        raise SubscriberError(
+            f"not an email address: {_shown(address)} (the part before the @ holds an encoded word, =?...?=,"
+            " which mail programs would read as other text)"
+        )
     quick = _quick_address(stripped)
     if quick is not None:
         return quick

@@ -150,6 +150,31 @@ def test_a_configured_sender_on_localhost_is_still_an_envelope_address():
     assert is_envelope_address("digest@localhost")
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "=?utf-8?q?victim=40example.com?=@example.org",
+        "=?UTF-8?B?dmljdGltQGV4YW1wbGUuY29t?=@example.org",
+        "news.=?iso-8859-1?Q?x?=.tail@example.org",
+        "=?utf-8*en?q?a?=@example.org",
+    ],
+)
+def test_a_local_part_holding_an_encoded_word_is_refused(address):
+    """Mail programs decode an RFC 2047 encoded word even inside an address: the first of
+    these is read as `"victim@example.com"@example.org`, someone else's mailbox."""
+    with pytest.raises(SubscriberError, match="encoded word"):
+        normalise_email(address)
+    assert not is_envelope_address(address)
+    with pytest.raises(MessageError):
+        factory().build(Recipient(email=address))
+
+
+@pytest.mark.parametrize("address", ["a=b?c@example.org", "a?=b@example.org", "q=?x@example.org", "x?q?y@example.org"])
+def test_equals_signs_and_question_marks_outside_an_encoded_word_are_kept(address):
+    assert normalise_email(address).email == address
+    assert is_envelope_address(address)
+
+
 # ---------------------------------------------------------------- import
 
 
