@@ -27,6 +27,7 @@ from digest.config import SmtpSettings
 from digest.errors import ServerUnavailable
 from digest.models import DeliveryStatus, OutgoingMessage
 from digest.subscribers import is_envelope_address
+from digest.text import printable
 
 _MAX_REPLY = 64 * 1024
 
@@ -121,7 +122,7 @@ class _ReplyReader(asyncio.Protocol):
             if line[3:4] != b"-":
                 del self._buffer[:offset]
                 text = b" ".join(part.strip() for part in lines).decode("utf-8", "replace")
-                return Reply(int(line[:3]), text)
+                return Reply(int(line[:3]), _one_line(text))
         return None
 
     def _expire(self, waiter: asyncio.Future[None]) -> None:
@@ -412,7 +413,12 @@ def _dot_stuffed(message: bytes, *, dot_free: bool = False, then: bytes = b"") -
 
 
 def connect_failure(exc: BaseException, *, timeout: float) -> str:
-    """Why a connection could not be opened, in words an operator acts on."""
+    """Why a connection could not be opened, in words an operator acts on: one printable
+    line, as the server's own words in it are whatever it chose to send."""
+    return _one_line(_connect_cause(exc, timeout=timeout))
+
+
+def _connect_cause(exc: BaseException, *, timeout: float) -> str:
     cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) and exc.__cause__ else exc
     if isinstance(exc, aiosmtplib.SMTPConnectTimeoutError) or isinstance(cause, TimeoutError):
         return f"no answer within {timeout:g} s (smtp.timeout)"
@@ -428,6 +434,12 @@ def connect_failure(exc: BaseException, *, timeout: float) -> str:
     if isinstance(cause, aiosmtplib.SMTPException) and "STARTTLS" in str(cause):
         return "the server does not offer STARTTLS (smtp.security)"
     return _describe(cause)
+
+
+def _one_line(text: str, *, limit: int = 300) -> str:
+    """`text` from outside (a server's reply) as one printable line of at most `limit`
+    characters: it goes into errors, the ledger and logs."""
+    return " ".join(printable(text).split())[:limit]
 
 
 def _describe(exc: BaseException) -> str:

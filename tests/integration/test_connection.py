@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings, strategies as st
 
 from digest.config import SmtpSettings
 from digest.delivery.connection import Connection, Outcome
 from digest.delivery.pool import SmtpPool
+from digest.errors import ServerUnavailable
 from digest.models import DeliveryStatus, OutgoingMessage
+from digest.store import deliveries_table
+from tests.helpers import save_issue, send, subscribe
 
 MESSAGE = b"Subject: hi\r\n\r\n.leading dot\r\nbody\r\n"
 HANG_UP = b"<hang up>"  # an answer that closes the connection instead
@@ -353,3 +358,78 @@ def test_what_a_pipelined_pool_reports_is_what_the_server_did(script, count):
             assert rcpt not in taken
     for text, (rcpt, _) in zip(server.messages, server.answered, strict=True):
         assert text == f"Subject: {rcpt[9:-1].decode()}\r\n\r\nbody\r\n.\r\n".encode()
+
+
+def unprintable(text: str) -> list[str]:
+    return [char for char in text if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F]
+
+
+HOSTILE_REPLY = (
+    b"550-5.1.1 bad\x00user \x1b[2J\x1b]0;pwned\x07\r\n550 5.1.1 and\rmore\x7f\xc2\x9b" + b"x" * 5000 + b"\r\n"
+)
+
+
+async def test_a_reply_with_control_characters_is_one_printable_line_of_bounded_length():
+    def answer(line: bytes) -> bytes:
+        return HOSTILE_REPLY if line.startswith(b"RCPT") else accept_all(line)
+
+    (outcome,), _ = await exchange(ScriptedServer(answer), ("to@example.org",))
+    assert outcome.status is DeliveryStatus.FAILED and outcome.code == 550
+    assert outcome.error.startswith("550 5.1.1 baduser [2J]0;pwned 5.1.1 and more")
+    assert unprintable(outcome.error) == [] and len(outcome.error) <= 300
+
+
+async def test_a_refusal_with_a_nul_byte_is_recorded_and_the_rest_is_sent(store):
+    """PostgreSQL takes no NUL in a text column: a reply carrying one must not cost the
+    batch its record."""
+    emails = subscribe(store, 4)
+
+    def answer(line: bytes) -> bytes:
+        return HOSTILE_REPLY if line == f"RCPT TO:<{emails[1]}>".encode() else accept_all(line)
+
+    server = await ScriptedServer(answer).start()
+    try:
+        report = await send(store, save_issue(store), SimpleNamespace(host="127.0.0.1", port=server.port))
+    finally:
+        await server.stop()
+    assert report.complete and report.totals[DeliveryStatus.SENT] == 3 and report.totals[DeliveryStatus.FAILED] == 1
+    with store.engine.connect() as conn:
+        (error,) = conn.execute(
+            sa.select(deliveries_table.c.last_error).where(deliveries_table.c.status == DeliveryStatus.FAILED.value)
+        ).scalars()
+    assert error.startswith("550 5.1.1 baduser") and unprintable(error) == []
+
+
+async def greeting_server(greeting: bytes) -> asyncio.Server:
+    """A server on 127.0.0.1 that says `greeting` and hangs up once the client speaks."""
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(greeting)
+        await writer.drain()
+        await reader.read(1024)
+        writer.close()
+
+    return await asyncio.start_server(session, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize(
+    ("greeting", "cause"),
+    [
+        (b"554 5.3.2 go\x00 away \x1b]0;pwned\x07now\r\n", "the server answered 554 5.3.2 go away ]0;pwnednow"),
+    ],
+    ids=["refusal"],
+)
+async def test_a_greeting_with_control_characters_is_one_printable_line(greeting, cause):
+    server = await greeting_server(greeting)
+    port = server.sockets[0].getsockname()[1]
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=5))
+    try:
+        with pytest.raises(ServerUnavailable) as caught:
+            await connection.check(tries=1)
+        outcome = await connection.send("from@example.org", "to@example.org", MESSAGE)
+    finally:
+        server.close()
+        await server.wait_closed()
+    for error in (str(caught.value), outcome.error):
+        assert cause in error and f"127.0.0.1:{port}" in error
+        assert unprintable(error) == [] and len(error) <= 400
