@@ -163,22 +163,30 @@ class Connection:
                 return self._reader
             self._drop()
         s = self.settings
+        # STARTTLS and AUTH are asked for here, not by aiosmtplib, so that a server
+        # without them is named as such rather than guessed from aiosmtplib's wording.
         smtp = aiosmtplib.SMTP(
             hostname=s.host,
             port=s.port,
             timeout=s.timeout,
             use_tls=s.security == "tls",
-            start_tls=s.security == "starttls",
+            start_tls=False,
             tls_context=self.tls_context,
         )
         await smtp.connect()
         try:
-            if smtp.is_ehlo_or_helo_needed:
-                try:
-                    await smtp.ehlo()
-                except aiosmtplib.SMTPHeloError:
-                    await smtp.helo()
+            await _greet(smtp)
+            if s.security == "starttls":
+                if not smtp.supports_extension("starttls"):
+                    raise ServerUnavailable(
+                        f"SMTP server {self.where} unusable: the server does not offer STARTTLS "
+                        "(smtp.security is 'starttls'; a server on port 465 wants 'tls')"
+                    )
+                await smtp.starttls()
+                await _greet(smtp)  # what the server offered before TLS no longer counts
             if s.username:
+                if not smtp.supports_extension("auth"):
+                    raise ServerUnavailable(self._no_auth())
                 await smtp.login(s.username, s.password)
             self.pipelining = smtp.supports_extension("pipelining")
             self.smtputf8 = smtp.supports_extension("smtputf8")
@@ -194,6 +202,15 @@ class Connection:
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
 
+    def _no_auth(self) -> str:
+        unusable = f"SMTP server {self.where} unusable: the server offers no AUTH, but smtp.username is set"
+        if self.settings.security == "none":
+            return (
+                f"{unusable} and smtp.security is 'none' (servers offer AUTH over TLS: "
+                "'starttls' for port 587, 'tls' for 465; or leave smtp.username empty)"
+            )
+        return f"{unusable} (leave smtp.username empty, or set smtp.port to the server's submission port)"
+
     def _login_refused(self, exc: aiosmtplib.SMTPAuthenticationError) -> str:
         # Credentials never go into the message: only the server's code.
         return f"SMTP login to {self.where} refused ({exc.code})"
@@ -205,6 +222,8 @@ class Connection:
             try:
                 await self.open()
                 return
+            except ServerUnavailable:  # an OSError too, which another try would not change
+                raise
             except aiosmtplib.SMTPAuthenticationError as exc:
                 raise ServerUnavailable(self._login_refused(exc)) from None
             except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
@@ -254,6 +273,8 @@ class Connection:
             self._drop()
         try:
             reader = await self.open()
+        except ServerUnavailable:
+            raise
         except aiosmtplib.SMTPAuthenticationError as exc:
             if exc.code < 500:  # "454 temporary authentication failure": a server that cannot take mail now
                 return Outcome(
@@ -426,13 +447,15 @@ def _connect_cause(exc: BaseException, *, timeout: float) -> str:
         return "connection refused (nothing listens on that port?)"
     if isinstance(cause, socket.gaierror):
         return f"host name not found ({cause.strerror or cause})"
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {cause.verify_message or cause.reason or _describe(cause)}"
     if isinstance(cause, ssl.SSLError):
         reason = cause.reason or _describe(cause)
         return f"TLS handshake failed: {reason} (smtp.security: 'tls' for port 465, 'starttls' for 587)"
     if isinstance(cause, aiosmtplib.SMTPResponseException):
+        if cause.code < 0:  # aiosmtplib's code for bytes it could not read as a reply
+            return f"not an SMTP reply ({cause.message})"
         return f"the server answered {cause.code} {cause.message}".strip()
-    if isinstance(cause, aiosmtplib.SMTPException) and "STARTTLS" in str(cause):
-        return "the server does not offer STARTTLS (smtp.security)"
     return _describe(cause)
 
 
@@ -440,6 +463,15 @@ def _one_line(text: str, *, limit: int = 300) -> str:
     """`text` from outside (a server's reply) as one printable line of at most `limit`
     characters: it goes into errors, the ledger and logs."""
     return " ".join(printable(text).split())[:limit]
+
+
+async def _greet(smtp: aiosmtplib.SMTP) -> None:
+    """EHLO, or HELO for a server that refuses it, unless the server's answer is known."""
+    if smtp.is_ehlo_or_helo_needed:
+        try:
+            await smtp.ehlo()
+        except aiosmtplib.SMTPHeloError:
+            await smtp.helo()
 
 
 def _describe(exc: BaseException) -> str:

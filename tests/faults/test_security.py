@@ -494,14 +494,15 @@ def test_a_refused_login_is_one_line_without_the_password(tmp_path):
     assert smtp.server.accepted == []
 
 
-def test_a_server_without_starttls_is_one_line_without_the_password(tmp_path, smtp_server):
+def test_a_server_without_auth_for_a_username_is_one_line_without_the_password(tmp_path, smtp_server):
     _, _, sent = secret_run(tmp_path, smtp_server.port, attempts=1)
     assert sent.returncode == 2 and "Traceback" not in sent.stderr
     errors = [line for line in sent.stderr.splitlines() if line.startswith("digest: error:")]
     assert errors == [
         (
             f"digest: error: SMTP server 127.0.0.1:{smtp_server.port} unusable: "
-            "the server does not offer STARTTLS (smtp.security)"
+            "the server offers no AUTH, but smtp.username is set and smtp.security is 'none' "
+            "(servers offer AUTH over TLS: 'starttls' for port 587, 'tls' for 465; or leave smtp.username empty)"
         )
     ]
     assert smtp_server.accepted == []

@@ -416,8 +416,9 @@ async def greeting_server(greeting: bytes) -> asyncio.Server:
     ("greeting", "cause"),
     [
         (b"554 5.3.2 go\x00 away \x1b]0;pwned\x07now\r\n", "the server answered 554 5.3.2 go away ]0;pwnednow"),
+        (b"HTTP/1.1 400 Bad\x00 Request\x1b[2J\r\n\r\n", "not an SMTP reply (Malformed SMTP response line: HTTP/1.1"),
     ],
-    ids=["refusal"],
+    ids=["refusal", "not-smtp"],
 )
 async def test_a_greeting_with_control_characters_is_one_printable_line(greeting, cause):
     server = await greeting_server(greeting)
@@ -433,3 +434,32 @@ async def test_a_greeting_with_control_characters_is_one_printable_line(greeting
     for error in (str(caught.value), outcome.error):
         assert cause in error and f"127.0.0.1:{port}" in error
         assert unprintable(error) == [] and len(error) <= 400
+
+
+@pytest.mark.parametrize(
+    ("security", "cause"),
+    [
+        ("none", "the server offers no AUTH, but smtp.username is set and smtp.security is 'none'"),
+        ("starttls", "the server does not offer STARTTLS (smtp.security is 'starttls'"),
+    ],
+)
+async def test_a_server_without_what_the_settings_need_is_named_for_what_it_lacks(security, cause):
+    """The server offers neither STARTTLS nor AUTH: a login over a plain connection is
+    no STARTTLS problem, and neither is tried again."""
+    server = await ScriptedServer(accept_all).start()
+    settings = SmtpSettings(
+        host="127.0.0.1", port=server.port, security=security, timeout=5, username="digest", password="pw"
+    )
+    connection = Connection(settings)
+    try:
+        with pytest.raises(ServerUnavailable) as checked:
+            await connection.check(tries=2, pause=0)
+        with pytest.raises(ServerUnavailable) as sending:
+            await connection.send("from@example.org", "to@example.org", MESSAGE)
+    finally:
+        await server.stop()
+    for error in (str(checked.value), str(sending.value)):
+        assert error.startswith(f"SMTP server 127.0.0.1:{server.port} unusable: {cause}"), error
+        assert "pw" not in error.replace("password", "")
+    assert sum(c.startswith(b"EHLO") for c in server.commands) == 2  # one connection each, no retry
+    assert not any(c.startswith((b"AUTH", b"STARTTLS", b"MAIL")) for c in server.commands)

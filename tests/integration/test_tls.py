@@ -14,7 +14,9 @@ import pytest
 from digest.app import recipient_factory
 from digest.config import SmtpSettings
 from digest.delivery import send as deliver
+from digest.delivery.connection import Connection
 from digest.delivery.send import DeliveryOptions, deliver_issue
+from digest.errors import ServerUnavailable
 from tests.helpers import LIST, SECRET, save_issue, subscribe
 from tests.smtp_server import RecordingSMTPServer, _BoundController, _Handler
 
@@ -145,3 +147,21 @@ def test_delivery_over_tls_with_a_login(store, certificate, security, loop):
     assert sorted(a.recipient for a in server.accepted) == sorted(emails)
     assert server.tls_sessions and all(server.tls_sessions)  # every message went over TLS
     assert server.logins and all(server.logins)  # every login too
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_a_certificate_the_client_does_not_trust_is_named_as_such(certificate, security):
+    """Not a port or mode mismatch: the hint about smtp.security would send the operator
+    the wrong way."""
+    server = tls_server(certificate[0], implicit=security == "tls")
+    try:
+        settings = SmtpSettings(host=server.host, port=server.port, security=security, timeout=10)
+        with pytest.raises(ServerUnavailable) as caught:
+            await Connection(settings).check(tries=1)
+    finally:
+        server.stop()
+    assert str(caught.value).startswith(
+        f"SMTP server 127.0.0.1:{server.port} unusable: TLS certificate not trusted: "
+    ), caught.value
+    assert "smtp.security" not in str(caught.value)
