@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from digest.config import ListSettings, Settings
 from digest.errors import SubscriberError, TokenError
-from digest.models import ChangeSource, Subscriber, SubscriberEvent, SubscriberStatus
+from digest.models import ChangeSource, Subscriber, SubscriberChange, SubscriberEvent, SubscriberStatus
 from digest.store import Store
 from digest.subscribers import (
     NewSubscriber,
@@ -30,8 +30,22 @@ IMPORT_CHUNK = 5000  # rows read, checked and staged at a time: what an import h
 class Imported:
     added: int = 0
     present: int = 0  # already on the list: their status stays
+    stopped: int = 0  # of those present, readers who are not active (bounced, complained, unsubscribed)
     bad: int = 0  # rows reported to `on_error`, duplicates within the file included
     imported: bool = False  # False: bad rows and no --skip-invalid, so nothing was written
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """A reader `add_subscriber` was asked for: new on the list, or already on it with
+    their status kept."""
+
+    email: str
+    list_name: str
+    added: bool
+    status: SubscriberStatus
+    stopped_by: ChangeSource | None = None  # a bounce, a complaint, a one-click unsubscribe...
+    stopped_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +80,21 @@ def import_subscribers(
     bad row (duplicates within the file included) nothing is written unless `skip_invalid`,
     and neither is anything after a failure half-way (an unreadable file, a store error).
     Every bad row goes to `on_error` in line order, as it is found. Readers already on
-    the list are counted as present and keep their status (an unsubscribed or bounced
-    reader stays so); importing the same file again adds nobody. A missing or unusable
-    header raises SubscriberError before the store is touched."""
+    the list are counted as present and keep their status: one who bounced, complained or
+    unsubscribed stays so and is counted as stopped, as only `reactivate` restarts them;
+    importing the same file again adds nobody. A missing or unusable header raises
+    SubscriberError before the store is touched."""
     rows = read_subscriber_csv(source)
     pending: list[RowError] = []  # the current chunk's bad rows, reported with its duplicates
     bad = 0
+    # What memory this takes grows with the list's stopped readers, not with the file.
+    stopped = {
+        subscriber.key
+        for status in SubscriberStatus
+        if status is not SubscriberStatus.ACTIVE
+        for subscriber in store.iter_subscribers(chosen.name, status=status)
+    }
+    stopped_in_file: set[str] = set()
 
     def chunks() -> Iterator[list[tuple[int, NewSubscriber]]]:
         batch: list[tuple[int, NewSubscriber]] = []
@@ -80,6 +103,8 @@ def import_subscribers(
                 pending.append(row)
             else:
                 batch.append((row.line, row.subscriber))
+                if row.subscriber.key in stopped:
+                    stopped_in_file.add(row.subscriber.key)
             if len(batch) + len(pending) >= chunk:
                 yield batch
                 batch = []
@@ -100,16 +125,36 @@ def import_subscribers(
     added, present = store.import_subscribers(
         chosen.name, chunks(), at=_now(), source=ChangeSource.IMPORT, on_chunk=report, keep=keep
     )
-    return Imported(added, present, bad, imported=keep())
+    return Imported(added, present, len(stopped_in_file), bad, imported=keep())
 
 
-def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> tuple[NewSubscriber, bool]:
-    """Add a reader, or make an unsubscribed one active again; (the reader, newly added)."""
+def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> Added:
+    """Add a reader. One already on the list keeps their status (and takes `name`): a
+    reader who bounced, complained or unsubscribed stays so, and is told apart with what
+    stopped them and when, as only `reactivate` (the operator's decision) restarts them."""
     subscriber = new_subscriber(email, name=name)
-    added, _ = store.add_subscribers(
-        chosen.name, [subscriber], at=_now(), resubscribe=True, source=ChangeSource.OPERATOR
+    added, _ = store.add_subscribers(chosen.name, [subscriber], at=_now(), source=ChangeSource.OPERATOR)
+    if added:
+        return Added(subscriber.email, chosen.name, added=True, status=SubscriberStatus.ACTIVE)
+    present = store.subscriber(chosen.name, subscriber.key)
+    if present is None or present.status is SubscriberStatus.ACTIVE:
+        return Added(subscriber.email, chosen.name, added=False, status=SubscriberStatus.ACTIVE)
+    why = store.stop_reasons(chosen.name, [present.key]).get(present.key) or next(
+        (
+            event
+            for event in reversed(store.subscriber_history(present.key, list_name=chosen.name))
+            if event.change is SubscriberChange.UNSUBSCRIBED
+        ),
+        None,
     )
-    return subscriber, bool(added)
+    return Added(
+        present.email,
+        chosen.name,
+        added=False,
+        status=present.status,
+        stopped_by=why.source if why else None,
+        stopped_at=why.at if why else present.changed_at,
+    )
 
 
 def remove_subscriber(chosen: ListSettings, email: str, *, store: Store) -> None:

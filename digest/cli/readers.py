@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
 from digest.errors import SubscriberError
-from digest.models import Subscriber, SubscriberEvent, SubscriberStatus
+from digest.models import ChangeSource, Subscriber, SubscriberEvent, SubscriberStatus
+
+if TYPE_CHECKING:
+    from digest.app.readers import Added
 
 EmailArgument = Annotated[str, typer.Argument(help="The subscriber's address.", metavar="EMAIL")]
 
@@ -54,7 +57,17 @@ def subscribers_import(
             raise Failed(f"{file}: {exc}") from None
         if not result.imported:
             raise Failed(f"{result.bad} bad row(s); nothing imported (use --skip-invalid to import the rest)")
-        out.print(f"{chosen.name}: {result.added} added, {result.present} already subscribed, {result.bad} skipped")
+        stopped = (
+            f", {result.stopped} not re-added (bounced, complained or unsubscribed; "
+            "`digest subscribers reactivate EMAIL` restarts one)"
+            if result.stopped
+            else ""
+        )
+        out.print(
+            f"{chosen.name}: {result.added} added, {result.present - result.stopped} already subscribed{stopped}, "
+            f"{result.bad} skipped",
+            markup=False,
+        )
 
 
 @subscribers_app.command("add")
@@ -63,14 +76,34 @@ def subscribers_add(
     list_name: ListOption = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
 ) -> None:
-    """Add a subscriber, or make an unsubscribed one active again."""
+    """Add a subscriber. One who bounced, complained or unsubscribed is not re-added:
+    `subscribers reactivate` restarts them."""
     with errors():
         from digest.app import add_subscriber
 
         chosen = chosen_list(list_name)
         with open_store() as store:
-            subscriber, added = add_subscriber(chosen, email, store=store, name=name)
-        out.print(f"{subscriber.email}: {'added to' if added else 'active on'} {chosen.name}", markup=False)
+            done = add_subscriber(chosen, email, store=store, name=name)
+        if done.status is SubscriberStatus.ACTIVE:
+            out.print(f"{done.email}: {'added to' if done.added else 'active on'} {chosen.name}", markup=False)
+        else:
+            reactivate = f"digest subscribers reactivate {done.email}" + (f" --list {chosen.name}" if list_name else "")
+            out.print(f"{done.email}: {_stopped(done)}, not re-added; `{reactivate}` restarts them", markup=False)
+
+
+def _stopped(done: Added) -> str:
+    """How a reader who is not active left the list, and when: "bounced on daily (2026-11-30)",
+    "unsubscribed from daily (2026-11-30, one-click)"."""
+    if done.status is SubscriberStatus.BOUNCED:
+        what = f"bounced on {done.list_name}"
+    elif done.stopped_by is ChangeSource.COMPLAINT:
+        what = f"complained about {done.list_name}"
+    else:
+        what = f"unsubscribed from {done.list_name}"
+    details = [f"{done.stopped_at.astimezone(UTC):%Y-%m-%d}"] if done.stopped_at else []
+    if done.stopped_by is not None and done.stopped_by not in (ChangeSource.BOUNCE, ChangeSource.COMPLAINT):
+        details.append(done.stopped_by.value)
+    return f"{what} ({', '.join(details)})" if details else what
 
 
 @subscribers_app.command("remove")

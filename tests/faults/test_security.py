@@ -259,8 +259,8 @@ def test_unsubscribe_tokens_forged_truncated_other_list_and_replayed(tmp_path):
     assert run("unsubscribe", good).returncode == 0 and status(run, "daily") == "unsubscribed"
     assert run("unsubscribe", good).returncode == 0 and status(run, "daily") == "unsubscribed"
 
-    # resubscribed: the old link is outdated, the new version's works
-    assert run("subscribers", "add", "ana@example.org", "--list", "daily").returncode == 0
+    # reactivated: the old link is outdated, the new version's works
+    assert run("subscribers", "reactivate", "ana@example.org", "--list", "daily").returncode == 0
     refused(run("unsubscribe", good), "no longer valid")
     assert status(run, "daily") == "active"
     assert run("unsubscribe", token(version=2)).returncode == 0 and status(run, "daily") == "unsubscribed"

@@ -123,6 +123,49 @@ def test_import_is_all_or_nothing(tmp_path):
     assert result.returncode == 0 and "1 added" in result.stdout
 
 
+def test_add_and_import_leave_a_reader_who_bounced_complained_or_unsubscribed_stopped(tmp_path):
+    from datetime import UTC, datetime
+
+    from digest.models import ChangeSource, SubscriberStatus
+    from digest.store import Store
+    from digest.subscribers import new_subscriber
+
+    readers = ["bo@example.org", "com@example.org", "un@example.org", "act@example.org"]
+    at = datetime.now(UTC)
+    stops = [
+        ("bo@example.org", SubscriberStatus.BOUNCED, ChangeSource.BOUNCE),
+        ("com@example.org", SubscriberStatus.UNSUBSCRIBED, ChangeSource.COMPLAINT),
+        ("un@example.org", SubscriberStatus.UNSUBSCRIBED, ChangeSource.ONE_CLICK),
+    ]
+    url = f"sqlite:///{tmp_path / 'digest.db'}"  # the demo config's store, as `digest` opens it in tmp_path
+    with Store(url) as store:
+        store.add_subscribers("daily", [new_subscriber(r) for r in readers], at=at)
+        for reader, status, source in stops:
+            store.set_subscriber_status("daily", reader, status, at=at, source=source)
+
+    lines = []
+    for reader in ("BO@example.org", *readers[1:]):
+        added = digest("subscribers", "add", reader, cwd=tmp_path)
+        assert added.returncode == 0 and added.stderr == "", added.stderr
+        lines += added.stdout.splitlines()
+    day, hint = f"{at:%Y-%m-%d}", "not re-added; `digest subscribers reactivate {}` restarts them"
+    assert lines == [
+        f"bo@example.org: bounced on daily ({day}), {hint.format('bo@example.org')}",
+        f"com@example.org: complained about daily ({day}), {hint.format('com@example.org')}",
+        f"un@example.org: unsubscribed from daily ({day}, one-click), {hint.format('un@example.org')}",
+        "act@example.org: active on daily",
+    ]
+    csv = tmp_path / "people.csv"
+    csv.write_text("email\n" + "\n".join(readers) + "\nnew@example.org\n")
+    imported = digest("subscribers", "import", str(csv), cwd=tmp_path)
+    assert imported.returncode == 0
+    assert imported.stdout.startswith("daily: 1 added, 1 already subscribed, 3 not re-added (bounced, complained")
+    with Store(url) as store:
+        assert [store.subscriber("daily", r).status for r in readers] == [status for _, status, _ in stops] + [
+            SubscriberStatus.ACTIVE
+        ]
+
+
 def test_gather_reports_a_failing_source_and_exits_1(tmp_path, http_server):
     http_server.routes["/ok"] = Route(pages.article_html("Fine"))
     (tmp_path / "digest.toml").write_text(

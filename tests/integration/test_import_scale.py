@@ -83,7 +83,7 @@ def test_importing_again_adds_nobody_whatever_the_chunks(store, chunk):
     first, _ = run(store, text, chunk=chunk)
     again, errors = run(store, text, chunk=chunk)
     assert (first.added, first.present) == (12, 0)
-    assert (again.added, again.present, again.bad, errors) == (0, 12, 0, [])
+    assert (again.added, again.present, again.stopped, again.bad, errors) == (0, 12, 0, 0, [])
     assert store.count_subscribers("daily") == 12
     assert len(store.subscriber_history("r7@example.org")) == 1  # subscribed once, recorded once
 
@@ -99,7 +99,7 @@ def test_readers_already_on_the_list_keep_their_status_and_take_the_new_details(
     result, errors = run(
         store, "email,name,city\nANA@example.org,Ana B,Millbrook\nbob@example.org,,\ncy@example.org,,\n"
     )
-    assert (result.added, result.present, errors) == (1, 2, [])
+    assert (result.added, result.present, result.stopped, errors) == (1, 2, 2, [])
     ana = store.subscriber("daily", "ana@example.org")
     assert (ana.status, ana.version, ana.name, dict(ana.attributes)) == (
         SubscriberStatus.UNSUBSCRIBED,

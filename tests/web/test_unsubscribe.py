@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from digest.app import add_subscriber
+from digest.app.bounces import reactivate_subscriber
 from digest.models import ChangeSource, SubscriberChange
 from digest.subscribers import make_token
 from tests.web.service import SECRET, unsubscribe_url
@@ -150,6 +150,6 @@ def test_a_link_outdated_by_a_resubscribe_is_refused(service):
     url = unsubscribe_url(service.last_message_to("gina@example.org"))
     with service.client() as client:
         assert client.post(url, data=ONE_CLICK).status_code == 200
-        add_subscriber(service.list(), "gina@example.org", store=service.store)  # back, at version 2
+        reactivate_subscriber(service.list(), "gina@example.org", store=service.store)  # back, at version 2
         assert client.post(url, data=ONE_CLICK).status_code == 400
     assert service.status("gina@example.org") == "active"
