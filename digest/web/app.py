@@ -9,7 +9,7 @@ and the signing secret, so several processes behind one proxy agree on everythin
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,23 +31,38 @@ from digest.web.pages import PAGE_POLICY
 
 log = logging.getLogger(__name__)
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _route(path: str, *, get: Endpoint | None = None, post: Endpoint | None = None) -> Route:
+    """One route for every method `path` takes. Starlette answers a method no route of a
+    path takes with the Allow header of the first route whose path matches: a path split
+    over a GET route and a POST route would name GET alone."""
+    by_method = {method: endpoint for method, endpoint in (("GET", get), ("POST", post)) if endpoint is not None}
+    if len(by_method) == 1:
+        [(method, endpoint)] = by_method.items()
+        return Route(path, endpoint, methods=[method])
+    if get is not None:
+        by_method["HEAD"] = get  # as Starlette answers HEAD for a GET route
+
+    async def by_request_method(request: Request) -> Response:
+        return await by_method[request.method](request)
+
+    return Route(path, by_request_method, methods=list(by_method))
+
+
 ROUTES = [
-    Route("/", archive.index, methods=["GET"]),
-    Route("/style.css", archive.stylesheet, methods=["GET"]),
-    Route("/health", archive.health, methods=["GET"]),
-    Route("/lists/{list_name}/subscribe", subscribe.subscribe_form, methods=["GET"]),
-    Route("/lists/{list_name}/subscribe", subscribe.subscribe, methods=["POST"]),
-    Route("/confirm", subscribe.confirm_page, methods=["GET"]),
-    Route("/confirm", subscribe.confirm, methods=["POST"]),
-    Route("/unsubscribe", readers.unsubscribe_page, methods=["GET"]),
-    Route("/unsubscribe", readers.one_click, methods=["POST"]),
-    Route("/lists/{list_name}/unsubscribe", readers.unsubscribe_page, methods=["GET"]),
-    Route("/lists/{list_name}/unsubscribe", readers.one_click, methods=["POST"]),
-    Route("/preferences", readers.preferences_page, methods=["GET"]),
-    Route("/preferences", readers.change_preferences_page, methods=["POST"]),
-    Route("/lists/{list_name}/archive", archive.archive_page, methods=["GET"]),
-    Route("/lists/{list_name}/feed.atom", archive.feed, methods=["GET"]),
-    Route("/issues/{issue_id}", archive.issue_page, methods=["GET"]),
+    _route("/", get=archive.index),
+    _route("/style.css", get=archive.stylesheet),
+    _route("/health", get=archive.health),
+    _route("/lists/{list_name}/subscribe", get=subscribe.subscribe_form, post=subscribe.subscribe),
+    _route("/confirm", get=subscribe.confirm_page, post=subscribe.confirm),
+    _route("/unsubscribe", get=readers.unsubscribe_page, post=readers.one_click),
+    _route("/lists/{list_name}/unsubscribe", get=readers.unsubscribe_page, post=readers.one_click),
+    _route("/preferences", get=readers.preferences_page, post=readers.change_preferences_page),
+    _route("/lists/{list_name}/archive", get=archive.archive_page),
+    _route("/lists/{list_name}/feed.atom", get=archive.feed),
+    _route("/issues/{issue_id}", get=archive.issue_page),
 ]
 
 SECURITY_HEADERS = {

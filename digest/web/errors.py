@@ -38,7 +38,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         response = error_page(request, 405, "Not allowed", "This page does not take that kind of request.")
         headers = exc.headers if isinstance(exc, HTTPException) else None
         if allowed := (headers or {}).get("Allow"):  # RFC 9110 15.5.6: say which methods it takes
-            response.headers["Allow"] = allowed
+            response.headers["Allow"] = ", ".join(sorted(method.strip() for method in allowed.split(",")))
         return response
     return error_page(request, status, "Bad request", "The request could not be understood.")
 

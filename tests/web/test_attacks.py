@@ -226,11 +226,31 @@ def test_a_client_that_hangs_up_mid_body_is_no_server_error(service, caplog):
     assert all(r.levelno < logging.ERROR and not r.exc_info for r in answered), [r.getMessage() for r in answered]
 
 
-def test_a_method_a_page_does_not_take_is_answered_with_the_ones_it_does(service):
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/health", {"GET", "HEAD"}),
+        ("/unsubscribe", {"GET", "HEAD", "POST"}),  # POST: the one-click
+        ("/lists/daily/unsubscribe", {"GET", "HEAD", "POST"}),
+        ("/confirm", {"GET", "HEAD", "POST"}),
+        ("/preferences", {"GET", "HEAD", "POST"}),
+        ("/lists/daily/subscribe", {"GET", "HEAD", "POST"}),
+    ],
+)
+def test_a_method_a_page_does_not_take_is_answered_with_the_ones_it_does(service, path, methods):
     with service.client() as browser:
-        response = browser.put("/health")
+        response = browser.put(path)
+        head = browser.head(path)
     assert response.status_code == 405
-    assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET"}
+    assert response.headers["allow"] == ", ".join(sorted(methods))
+    assert head.status_code != 405 and head.content == b""
+
+
+def test_each_path_is_one_route_so_its_405_names_every_method_it_takes():
+    from digest.web.app import ROUTES
+
+    paths = [route.path for route in ROUTES]
+    assert len(paths) == len(set(paths)), paths
 
 
 def test_tagged_and_dotted_forms_of_one_mailbox_share_its_limit(service):
