@@ -87,14 +87,7 @@ def import_subscribers(
     rows = read_subscriber_csv(source)
     pending: list[RowError] = []  # the current chunk's bad rows, reported with its duplicates
     bad = 0
-    # What memory this takes grows with the list's stopped readers, not with the file.
-    stopped = {
-        subscriber.key
-        for status in SubscriberStatus
-        if status is not SubscriberStatus.ACTIVE
-        for subscriber in store.iter_subscribers(chosen.name, status=status)
-    }
-    stopped_in_file: set[str] = set()
+    stopped = 0
 
     def chunks() -> Iterator[list[tuple[int, NewSubscriber]]]:
         batch: list[tuple[int, NewSubscriber]] = []
@@ -103,12 +96,18 @@ def import_subscribers(
                 pending.append(row)
             else:
                 batch.append((row.line, row.subscriber))
-                if row.subscriber.key in stopped:
-                    stopped_in_file.add(row.subscriber.key)
             if len(batch) + len(pending) >= chunk:
+                count_stopped(batch)
                 yield batch
                 batch = []
+        count_stopped(batch)
         yield batch
+
+    def count_stopped(batch: list[tuple[int, NewSubscriber]]) -> None:
+        # Asked a chunk at a time: what an import holds does not grow with the list.
+        nonlocal stopped
+        if batch:
+            stopped += len(store.stopped_keys(chosen.name, [subscriber.key for _, subscriber in batch]))
 
     def report(duplicates: list) -> None:
         nonlocal bad
@@ -125,7 +124,7 @@ def import_subscribers(
     added, present = store.import_subscribers(
         chosen.name, chunks(), at=_now(), source=ChangeSource.IMPORT, on_chunk=report, keep=keep
     )
-    return Imported(added, present, len(stopped_in_file), bad, imported=keep())
+    return Imported(added, present, stopped, bad, imported=keep())
 
 
 def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> Added:

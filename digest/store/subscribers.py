@@ -129,6 +129,24 @@ class SubscribersMixin(StoreBase):
             )
         return subscriber_from_row(row) if row else None
 
+    def stopped_keys(self, list_name: str, keys: Sequence[str]) -> set[str]:
+        """Which of these readers of the list are on it but not active (bounced, complained,
+        unsubscribed). Asked a chunk of an import at a time."""
+        t = subscribers_table
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for part in chunks(keys, 1000):
+                found.update(
+                    conn.execute(
+                        sa.select(t.c.key).where(
+                            t.c.list_name == list_name,
+                            t.c.key.in_(part),
+                            t.c.status != SubscriberStatus.ACTIVE.value,
+                        )
+                    ).scalars()
+                )
+        return found
+
     def set_subscriber_status(
         self,
         list_name: str,
