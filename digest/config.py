@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote
 
 from digest.errors import ConfigError
 from digest.models import Source, SourceKind
+from digest.urls import http_url_problem, redact_url
 
 
 def _shipped_folder(package: str, folder: str) -> Path:
@@ -497,6 +498,8 @@ def _source(name: str, table: Any, base_dir: Path) -> Source:
         raise ConfigError(f"{where}.path: expected a local file or folder, got {location!r}")
     if "://" in location and not location.startswith(("http://", "https://")):
         raise ConfigError(f"{where}.{kind.value}: only http(s) URLs or local paths, got {location!r}")
+    if "://" in location and (problem := http_url_problem(location)):
+        raise ConfigError(f"{where}.{kind.value}: {redact_url(location)}: {problem}")
     if "://" not in location:  # a local path, relative to the config file
         location = str((base_dir / Path(location).expanduser()).resolve())
     max_items = _checked(_coerce(table.get("max_items", 50), 0, f"{where}.max_items"), f"{where}.max_items")
@@ -509,11 +512,15 @@ def _check_base_url(url: str) -> None:
 
     if not url:
         return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in url:
-        raise ConfigError(
-            f"web.base_url: expected an http(s) URL with no query, such as https://news.example.org, got {url!r}"
-        )
+    problem = http_url_problem(url)
+    if problem is None:
+        parts = urlsplit(url)
+        if not (parts.query or parts.fragment or " " in url):
+            return
+    raise ConfigError(
+        f"web.base_url: expected an http(s) URL with no query, such as https://news.example.org, got {url!r}"
+        + (f" ({problem})" if problem else "")
+    )
 
 
 # The VERP token (digest.mail.verp) takes up to 38 characters after the "+".
@@ -625,6 +632,9 @@ def _check_link_template(value: str, where: str) -> None:
         raise ConfigError(f'{where}: expected an http(s) URL without spaces or <, >, " (got {value[:80]!r})')
     if len(value) > _LINK_TEMPLATE_MAX:
         raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
+    problem = http_url_problem(value.replace("{token}", "token").replace("{issue}", "issue"))
+    if problem is not None:
+        raise ConfigError(f"{where}: {value[:80]!r}: {problem}")
 
 
 def _check_mailto(value: str, where: str) -> None:

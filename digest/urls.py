@@ -45,7 +45,59 @@ def file_url(path: Path) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in _DEFAULT_PORTS
+    """Whether `url` is meant as an http(s) URL, however badly written the rest of it is."""
+    scheme, colon, _ = url.lstrip().partition(":")
+    return bool(colon) and scheme.lower() in _DEFAULT_PORTS
+
+
+# What a host name may hold besides letters and digits (an IDN's non-ASCII letters too).
+_HOST_PUNCTUATION = frozenset("-._")
+_MAX_LABEL = 63
+_MAX_HOST = 253
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched as an http(s) URL, in a few words naming the bad part;
+    None when it can. Nothing is looked up: a host no name can be (a space, a % escape,
+    an unclosed IPv6 bracket) and a port out of range never reach DNS or a connection."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "it holds a control character"
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:
+        if str(exc) == "Invalid IPv6 URL":
+            return "unbalanced '[' and ']' around an IPv6 address"
+        return str(exc)  # "'zz' does not appear to be an IPv4 or IPv6 address"
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        return f"not an http(s) URL (scheme {parts.scheme!r})" if parts.scheme else "not an http(s) URL"
+    hostport = parts.netloc.rpartition("@")[2]
+    host = hostport[: hostport.find("]") + 1] if hostport.startswith("[") else hostport.partition(":")[0]
+    if not host:
+        return "no host"
+    after_host = hostport[len(host) :]
+    if after_host and not after_host.startswith(":"):
+        return f"{after_host!r} after the host {host!r}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port <= 65535:
+        return f"port {after_host[1:]!r} is not a number from 1 to 65535"
+    return None if host.startswith("[") else _host_name_problem(host)
+
+
+def _host_name_problem(host: str) -> str | None:
+    if "%" in host:
+        return f"the host {host!r} holds a % escape, which no host name has"
+    odd = next((c for c in host if not (c.isalnum() or c in _HOST_PUNCTUATION)), None)
+    if odd is not None:
+        what = "a space" if odd.isspace() else repr(odd)
+        return f"the host {host!r} holds {what}, which no host name has"
+    if host.isascii():
+        labels = host.removesuffix(".").split(".")
+        if len(host) > _MAX_HOST or any(not 0 < len(label) <= _MAX_LABEL for label in labels):
+            return f"the host {host!r} is no host name (an empty label, or one over {_MAX_LABEL} characters)"
+    return None
 
 
 # Names that only resolve on the machine or its own network.
@@ -96,29 +148,54 @@ REDACTED = "***"
 def redact_url(url: str) -> str:
     """The URL fit to print: a userinfo password and the values of parameters whose
     names look secret (token, api_key, X-Amz-Signature...) become ***. A URL that
-    cannot be parsed shows only its scheme."""
+    cannot be parsed is redacted as text (its user name and password, and its
+    secret-looking parameters); one with control characters shows only its scheme."""
     url = url.strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return _scheme_only(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
-            raise ValueError("whitespace or control characters")
+        if any(c.isspace() for c in url):
+            raise ValueError("whitespace")
     except ValueError:
-        scheme = url.split(":", 1)[0] if ":" in url else ""
-        return f"{scheme}:..." if _SCHEME.fullmatch(scheme) else "..."
+        return _redact_unparsed(url)
     # The last @ ends the userinfo, as for urlsplit: a password may hold an unencoded @.
     userinfo, at, hostport = parts.netloc.rpartition("@")
-    if at and ":" in userinfo:
-        netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{hostport}"
-    elif at:
-        netloc = f"{REDACTED}@{hostport}"  # a lone user name is often a token (https://TOKEN@host)
-    else:
-        netloc = parts.netloc
+    netloc = f"{_hidden_userinfo(userinfo)}@{hostport}" if at else parts.netloc
     query = _redact_params(parts.query)
     fragment = _redact_params(parts.fragment) if "=" in parts.fragment else parts.fragment
     if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
         return url  # nothing secret; urlunsplit would also drop the empty host of sqlite:////path
     return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def _hidden_userinfo(userinfo: str) -> str:
+    if ":" in userinfo:
+        return f"{userinfo.split(':', 1)[0]}:{REDACTED}"
+    return REDACTED  # a lone user name is often a token (https://TOKEN@host)
+
+
+def _scheme_only(url: str) -> str:
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    return f"{scheme}:..." if _SCHEME.fullmatch(scheme) else "..."
+
+
+def _redact_unparsed(url: str) -> str:
+    """A URL no parser reads (an unclosed IPv6 bracket, a port out of range), redacted
+    as text: everything up to its last '@' is taken for the user name and password."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        return _scheme_only(url)
+    userinfo, at, rest = rest.rpartition("@")
+    rest, hash_, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    shown = f"{scheme}://{_hidden_userinfo(userinfo) + at if at else ''}{rest}"
+    if question:
+        shown += f"?{_redact_params(query)}"
+    if hash_:
+        shown += f"#{_redact_params(fragment) if '=' in fragment else fragment}"
+    return shown
 
 
 def redact_urls(text: str) -> str:

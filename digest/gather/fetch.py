@@ -28,7 +28,7 @@ import httpx
 from digest.config import FetchSettings
 from digest.errors import FetchError
 from digest.models import Page
-from digest.urls import redact_url
+from digest.urls import http_url_problem, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,8 @@ class Fetcher:
         """Fetch `url`. `configured` is the URL the operator configured that led here (a
         feed's, for its entries' links): requests may stay on its origin even when that
         is a private address. None: `url` itself was configured; "": nothing was."""
-        headers: dict[str, str] = {}
-        if validators and validators.etag and _sendable(validators.etag):
-            headers["If-None-Match"] = validators.etag
-        if validators and validators.last_modified and _sendable(validators.last_modified):
-            headers["If-Modified-Since"] = validators.last_modified
+        _check_url(url)
+        headers = _conditional_headers(validators)
         trusted = _origin(url if configured is None else configured)
         deadline = self.settings.total_timeout
         async with _SOURCE_FETCHES.get() or contextlib.nullcontext():
@@ -123,7 +120,7 @@ class Fetcher:
                     # Redirects are followed here, each hop under its own host's limit: a
                     # redirector's links (a feed proxy's, a shortener's) all lead to one site.
                     for _ in range(self.settings.max_redirects + 1):
-                        async with self._hosts[(request.url.host or "").lower()]:
+                        async with self._hosts[_checked_host(request.url)]:
                             response = await self.client.send(request, stream=True, follow_redirects=False)
                             try:
                                 if response.next_request is not None:
@@ -155,6 +152,8 @@ class Fetcher:
                 raise FetchError(f"cannot decode the response body: {_one_line(exc)}") from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"{_describe_transport_error(exc)}") from None
+            except (ExceptionGroup, OverflowError) as exc:
+                raise _network_failure(exc) from None
         page = Page(
             url=_without_userinfo(response.url),
             body=body,
@@ -353,6 +352,36 @@ def _origin(url: str | httpx.URL) -> tuple[str, str, int] | None:
 
 
 # --- errors and logs ----------------------------------------------------------
+
+
+def _check_url(url: str) -> None:
+    """Refuse a URL no host or port can be read from before it reaches DNS or a socket."""
+    problem = http_url_problem(url)
+    if problem is not None:
+        raise FetchError(f"invalid URL: {problem}")
+
+
+def _checked_host(url: httpx.URL) -> str:
+    """The host a request goes to, each redirect's included, once its URL is checked."""
+    _check_url(str(url))
+    return (url.host or "").lower()
+
+
+def _network_failure(exc: BaseException) -> FetchError:
+    """What the network backend raises past httpx, as a FetchError: anyio's happy eyeballs
+    wrap a socket's error in a group ("connect(): port must be 0-65535.")."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc if isinstance(exc, FetchError) else FetchError(f"connection failed: {_one_line(exc)}")
+
+
+def _conditional_headers(validators: Validators | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if validators and validators.etag and _sendable(validators.etag):
+        headers["If-None-Match"] = validators.etag
+    if validators and validators.last_modified and _sendable(validators.last_modified):
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
 
 
 def _describe_transport_error(exc: httpx.HTTPError) -> str:

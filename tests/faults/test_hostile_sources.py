@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import json
 import logging
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ import zlib
 from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from digest.config import FetchSettings
@@ -497,8 +499,10 @@ def test_which_addresses_are_public(address, public):
         ("sqlite:////var/lib/digest/digest.db", "sqlite:////var/lib/digest/digest.db"),
         ("http://example.org/plain", "http://example.org/plain"),
         ("/relative/path?token=x", "/relative/path?token=***"),
-        ("https://u:secret@[::1/broken", "https:..."),
-        ("https://u:secret@host:notaport/", "https:..."),
+        ("https://u:secret@[::1/broken", "https://u:***@[::1/broken"),
+        ("https://u:secret@host:notaport/", "https://u:***@host:notaport/"),
+        ("http://127.0.0.1:99999/x?token=abc#k", "http://127.0.0.1:99999/x?token=***#k"),
+        ("https://u:secret\n@[::1/broken", "https:..."),
         ("not a url with secret:pw", "..."),
     ],
 )
@@ -544,6 +548,70 @@ def test_the_gather_command_prints_no_secrets(tmp_path, http_server):
     assert "HTTP Request: GET http://reader:***@127.0.0.1" in output, output
     assert "/gone?api_key=***" in output, output
     assert "SECRET" not in output, output
+
+
+# --- URLs no host or port can be read from ---------------------------------------
+
+MALFORMED = ["http://%zz/", "http://a b/", "http://[::1", "http://127.0.0.1:99999/", "http://[zz]/"]
+
+
+@pytest.fixture
+def lookups(monkeypatch):
+    """Every host name the process asks the system resolver for."""
+    asked: list[str] = []
+    resolve = socket.getaddrinfo
+
+    def recorded(host, *args, **kwargs):
+        asked.append(host.decode() if isinstance(host, bytes) else str(host))
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recorded)
+    return asked
+
+
+@pytest.mark.parametrize("allow_private", [False, True], ids=["address-rule", "allow-private"])
+async def test_a_url_with_no_readable_host_or_port_never_reaches_dns_or_a_socket(http_server, lookups, allow_private):
+    settings = FetchSettings(read_timeout=5, connect_timeout=5, allow_private=allow_private)
+    http_server.routes["/hop"] = Route(redirect_to="http://127.0.0.1:99999/x")
+    async with make_client(settings) as client:
+        fetcher = Fetcher(client, settings=settings)
+        for url in MALFORMED:
+            with pytest.raises(FetchError, match=r"^invalid URL: "):
+                await fetcher.fetch(url)
+        with pytest.raises(FetchError, match=r"^invalid URL: port '99999' is not a number from 1 to 65535$"):
+            await fetcher.fetch(http_server.url("/hop"))
+    assert http_server.hits("/hop") == 1
+    assert not [host for host in lookups if host in ("%zz", "a b", "a%20b", "zz")], lookups
+
+
+async def test_an_error_the_network_backend_raises_in_a_group_is_one_fetch_error():
+    def transport(request):
+        raise ExceptionGroup("unhandled errors in a TaskGroup", [OverflowError("connect(): port must be 0-65535.")])
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(transport)) as client:
+        with pytest.raises(FetchError, match=r"^connection failed: connect\(\): port must be 0-65535\.$"):
+            await Fetcher(client, settings=SETTINGS).fetch("http://example.org/")
+
+
+async def test_a_source_whose_url_cannot_be_read_is_a_recorded_failure(store):
+    sources = [
+        Source(name="port", kind=SourceKind.PAGE, location="http://127.0.0.1:99999/"),
+        Source(name="bracket", kind=SourceKind.FEED, location="http://[::1/feed"),
+    ]
+    report = by_name(await run(sources, store))
+    assert report["port"].error == "invalid URL: port '99999' is not a number from 1 to 65535"
+    assert report["bracket"].error == "invalid URL: unbalanced '[' and ']' around an IPv6 address"
+    assert store.source_state("port").last_error == report["port"].error
+
+
+def test_extract_names_each_url_it_cannot_read_and_exits_2(tmp_path):
+    done = digest_cli("extract", "http://[::1", "http://127.0.0.1:99999/", "http://u:SeCrEt@a b/", cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert done.stderr.splitlines() == [
+        "digest: error: http://[::1: invalid URL: unbalanced '[' and ']' around an IPv6 address",
+        "digest: error: http://127.0.0.1:99999/: invalid URL: port '99999' is not a number from 1 to 65535",
+        "digest: error: http://u:***@a b/: invalid URL: the host 'a b' holds a space, which no host name has",
+    ]
 
 
 # --- 14. page bytes that do not fit the declared charset ------------------------

@@ -90,6 +90,20 @@ def test_password_is_not_in_repr():
         ({"lists": {"d": {"sources": ["nope"]}}}, {}, "lists.d.sources: unknown source 'nope'"),
         ({"lists": {"d": {"max_items": "many"}}}, {}, "lists.d.max_items: expected a whole number"),
         ({"lists": {"d": {"frm": "x"}}}, {}, "lists.d.frm: unknown key"),
+        (
+            {"sources": {"a": {"page": "http://127.0.0.1:99999/"}}},
+            {},
+            "sources.a.page: http://127.0.0.1:99999/: port '99999' is not a number from 1 to 65535",
+        ),
+        (
+            {"sources": {"a": {"feed": "https://u:SeCrEt@[::1/feed"}}},
+            {},
+            "sources.a.feed: https://u:***@[::1/feed: unbalanced '[' and ']' around an IPv6 address",
+        ),
+        ({"sources": {"a": {"feed": "http://%zz/feed"}}}, {}, "sources.a.feed: http://%zz/feed: the host '%zz' holds"),
+        ({"lists": {"d": {"view_url": "https://e.org:70000/{issue}"}}}, {}, "lists.d.view_url: 'https://e.org:70000/"),
+        ({"web": {"base_url": "https://[::1"}}, {}, "web.base_url: expected an http(s) URL"),
+        ({"web": {"base_url": "https://news.example.org:0"}}, {}, "(port '0' is not a number from 1 to 65535)"),
     ],
 )
 def test_bad_config_names_the_key(raw, environ, message):
