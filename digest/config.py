@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 
 from digest.errors import ConfigError
 from digest.models import Source, SourceKind
-from digest.urls import http_url_problem, redact_url
+from digest.urls import http_url_problem, redact_url, store_url_problem
 
 
 def _shipped_folder(package: str, folder: str) -> Path:
@@ -356,6 +356,8 @@ def parse_settings(
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
     _check_smtp_host(smtp.host)
+    if problem := store_url_problem(scalars["store"].url):
+        raise ConfigError(f"store.url: {problem}")
     _check_base_url(scalars["web"].base_url)
     _check_bounce_address(scalars["delivery"].bounce_address)
     scalars["dkim"] = _dkim(scalars["dkim"], base_dir=base_dir, overrides=overrides.get("dkim", {}))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs")
 _TRACKING_KEYS = frozenset(
@@ -148,11 +148,19 @@ REDACTED = "***"
 def redact_url(url: str) -> str:
     """The URL fit to print: a userinfo password and the values of parameters whose
     names look secret (token, api_key, X-Amz-Signature...) become ***. A URL that
-    cannot be parsed is redacted as text (its user name and password, and its
-    secret-looking parameters); one with control characters shows only its scheme."""
+    cannot be parsed is redacted as text (its user name and password, wherever a parser
+    could end them, and its secret-looking parameters); one with control characters
+    shows only its scheme."""
     url = url.strip()
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         return _scheme_only(url)
+    driver_userinfo = _driver_userinfo(url)
+    if driver_userinfo is not None:
+        # A database URL whose password holds a '/', '?' or '#': its driver reads the
+        # password on to the first '@', where urlsplit would end the host at that character.
+        scheme, _, rest = url.partition("://")
+        shown = redact_url(f"{scheme}://{rest[len(driver_userinfo) + 1 :]}")
+        return shown.replace("://", f"://{_hidden_userinfo(driver_userinfo)}@", 1)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -196,6 +204,60 @@ def _redact_unparsed(url: str) -> str:
     if hash_:
         shown += f"#{_redact_params(fragment) if '=' in fragment else fragment}"
     return shown
+
+
+# How SQLAlchemy reads a database URL's user name and password: the password ends at the
+# first '@', whatever '/', '?' or '#' it holds (urlsplit ends the host at those).
+_DRIVER_USERINFO = re.compile(r"[\w+]+://(?:([^:/]*(?::[^@]*)?)@)?")
+
+
+def _driver_userinfo(url: str) -> str | None:
+    """The user name and password a database driver reads in `url`, when that reaches
+    past where urlsplit ends them (http(s) URLs are read as urlsplit reads them)."""
+    if is_http_url(url):
+        return None
+    match = _DRIVER_USERINFO.match(url)
+    if match is None or match.group(1) is None:
+        return None
+    userinfo = match.group(1)
+    return userinfo if any(c in userinfo for c in "/?#") else None
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why the user name or password in a database URL would be read one way by its
+    driver (the password ends at the first '@') and another by URL parsers (the last '@'
+    before the host, which ends at the first '/', '?' or '#'); None when both agree. A
+    driver that reads a password's tail as the host quotes it in its errors."""
+    _, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return None
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    by_parsers = authority.rpartition("@")[0]
+    match = _DRIVER_USERINFO.match(url)
+    by_driver = match.group(1) if match is not None and match.group(1) is not None else ""
+    if by_parsers == by_driver:
+        return None
+    odd = next((c for c in "@/?#" if c in by_parsers or c in by_driver), "@")
+    return (
+        f"its password (or user name) holds an unescaped {odd!r}, which the database driver "
+        f"and URL parsers split apart: percent-encode it as {quote(odd, safe='')}"
+    )
+
+
+def hide_password(text: str, url: str) -> str:
+    """`text` (a driver's message about `url`) with the URL's password hidden wherever
+    it appears, as written and decoded, as URL parsers and as database drivers read it."""
+    match = _DRIVER_USERINFO.match(url)
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    readings = {authority.rpartition("@")[0], (match.group(1) or "") if match else ""}
+    secrets = set()
+    for userinfo in readings:
+        _, colon, password = userinfo.partition(":")
+        if colon and password:
+            secrets |= {password, unquote(password)}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def redact_urls(text: str) -> str:

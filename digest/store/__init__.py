@@ -37,7 +37,7 @@ from digest.store.schema import (
 )
 from digest.store.sources import SourcesMixin, SourceState
 from digest.store.subscribers import Confirmation, SubscribersMixin
-from digest.urls import redact_url
+from digest.urls import hide_password, redact_url, store_url_problem
 
 __all__ = [
     "ArchiveEntry",
@@ -69,18 +69,21 @@ class Store(
 
     def __init__(self, url: str) -> None:
         self.url = url
+        if problem := store_url_problem(url):
+            # The driver would take the password's tail for the host and quote it in its errors.
+            raise StoreError(f"cannot open store {redact_url(url)}: {problem}")
         try:
             self.engine = create_engine(url)
         except (SQLAlchemyError, ModuleNotFoundError, ValueError) as exc:
-            raise StoreError(f"cannot open store {redact_url(url)}: {url_problem(exc)}") from None
+            raise StoreError(f"cannot open store {redact_url(url)}: {hide_password(url_problem(exc), url)}") from None
         try:
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise StoreError(f"cannot open store {redact_url(url)}: {first_line(exc)}") from None
-        except StoreError:
+            raise StoreError(f"cannot open store {redact_url(url)}: {hide_password(first_line(exc), url)}") from None
+        except StoreError as exc:
             self.engine.dispose()
-            raise
+            raise StoreError(hide_password(str(exc), url), transient=exc.transient) from None
 
     def close(self) -> None:
         self.engine.dispose()

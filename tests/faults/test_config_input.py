@@ -175,6 +175,12 @@ def test_an_error_line_prints_names_as_they_are_and_no_password_of_a_url(tmp_pat
     assert "SeCrEt" not in line
 
 
+def test_a_store_password_holding_an_at_sign_is_never_shown_in_part(tmp_path):
+    url = "postgresql://digest:p@SeCrEt@127.0.0.1:1/digest"
+    line = one_clear_line(run_with(tmp_path, "", "status", env={"DIGEST_STORE_URL": url}), "store.url", "%40")
+    assert "SeCrEt" not in line
+
+
 @pytest.mark.parametrize(
     ("args", "needles"),
     [

@@ -77,6 +77,17 @@ def test_bad_store_url_is_one_clear_line(tmp_path):
         Store("postgresql+psycopg://u:secret@127.0.0.1:1/db")
 
 
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://u:p@SeCrEt@127.0.0.1:1/db", "postgresql+psycopg://u:12/SeCrEt@127.0.0.1:1/db"]
+)
+def test_a_store_url_its_driver_would_split_apart_shows_no_part_of_the_password(url):
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    message = str(caught.value)
+    assert message.startswith("cannot open store postgresql+psycopg://u:***@127.0.0.1:1/db: ")
+    assert "percent-encode it" in message and "SeCrEt" not in message
+
+
 def test_an_older_store_gets_the_indexes_added_since(store):
     import sqlalchemy as sa
 

@@ -103,6 +103,12 @@ def test_password_is_not_in_repr():
         ({"sources": {"a": {"feed": "http://%zz/feed"}}}, {}, "sources.a.feed: http://%zz/feed: the host '%zz' holds"),
         ({"lists": {"d": {"view_url": "https://e.org:70000/{issue}"}}}, {}, "lists.d.view_url: 'https://e.org:70000/"),
         ({"web": {"base_url": "https://[::1"}}, {}, "web.base_url: expected an http(s) URL"),
+        (
+            {"store": {"url": "postgresql://u:p@SeCrEt@127.0.0.1/db"}},
+            {},
+            "store.url: its password (or user name) holds",
+        ),
+        ({}, {"DIGEST_STORE_URL": "postgresql://u:p/SeCrEt@127.0.0.1/db"}, "store.url: its password (or user name)"),
         ({"web": {"base_url": "https://news.example.org:0"}}, {}, "(port '0' is not a number from 1 to 65535)"),
     ],
 )

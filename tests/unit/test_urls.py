@@ -1,6 +1,6 @@
 import pytest
 
-from digest.urls import canonical_url, http_url_problem, is_http_url
+from digest.urls import canonical_url, hide_password, http_url_problem, is_http_url, redact_url, store_url_problem
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,53 @@ def test_urls_a_client_can_fetch_have_no_problem(url):
 def test_whether_a_url_is_http_is_told_however_bad_the_rest_is():
     assert is_http_url("http://[::1") and is_http_url(" HTTPS://x") and is_http_url("http://127.0.0.1:99999/")
     assert not is_http_url("/tmp/a.html") and not is_http_url("file:///tmp/a.html")
+
+
+@pytest.mark.parametrize(
+    ("url", "odd"),
+    [
+        ("postgresql://u:p@SeCrEt@127.0.0.1:1/db", "'@'"),
+        ("postgresql://u:p/SeCrEt@127.0.0.1/db", "'/'"),
+        ("postgresql+psycopg://u:p?Se#CrEt@127.0.0.1/db", "'?'"),
+        ("mysql://u:p#SeCrEt@127.0.0.1/db", "'#'"),
+    ],
+)
+def test_a_store_url_whose_driver_and_parsers_split_the_password_apart_is_named(url, odd):
+    problem = store_url_problem(url)
+    assert problem is not None and f"unescaped {odd}" in problem and "percent-encode" in problem
+    assert "SeCrEt" not in problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p%40SeCrEt@127.0.0.1:5432/db",
+        "postgresql://us@er:pw@127.0.0.1/db",  # SQLAlchemy and urlsplit both end the user at the last @
+        "postgresql://u@127.0.0.1/db?host=/var/run/postgresql",
+        "postgresql:///db?host=/tmp&user=x",
+        "sqlite:////srv/a@b/digest.db",
+        "sqlite://",
+    ],
+)
+def test_store_urls_read_alike_have_no_problem(url):
+    assert store_url_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:p@SeCrEt@127.0.0.1:1/db", "postgresql://u:***@127.0.0.1:1/db"),
+        ("postgresql://u:12/SeCrEt@127.0.0.1/db?password=x", "postgresql://u:***@127.0.0.1/db?password=***"),
+        ("postgresql://u:p#Se?CrEt@127.0.0.1/db", "postgresql://u:***@127.0.0.1/db"),
+        ("https://example.org:8080/@someone/feed", "https://example.org:8080/@someone/feed"),
+    ],
+)
+def test_no_part_of_a_password_is_shown_however_a_parser_ends_it(url, shown):
+    assert redact_url(url) == shown
+
+
+def test_a_drivers_message_loses_the_password_as_written_and_decoded():
+    url = "postgresql://digest:Se%40CrEt@127.0.0.1:1/db"
+    message = "FATAL: password 'Se@CrEt' (Se%40CrEt) refused for digest at 127.0.0.1"
+    assert hide_password(message, url) == "FATAL: password '***' (***) refused for digest at 127.0.0.1"
+    assert hide_password("failed to resolve host 'x'", "sqlite:////tmp/x.db") == "failed to resolve host 'x'"
