@@ -11,8 +11,11 @@ only :func:`load_settings` does, and only when the caller passes ``environ``.
 from __future__ import annotations
 
 import difflib
+import errno
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -289,16 +292,39 @@ def _did_you_mean(key: str, known: Any) -> str:
 
 
 def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
-    """The config file to use, following the documented lookup order."""
+    """The config file to use, following the documented lookup order. A ./digest.toml
+    that is there but cannot be read (a folder, a broken link, no permission) is an
+    error, never a reason to run the demo instead."""
     environ = environ or {}
     for candidate, origin in ((explicit, "--config"), (environ.get("DIGEST_CONFIG"), "DIGEST_CONFIG")):
         if candidate:
             path = Path(candidate).expanduser()
-            if not path.is_file():
-                raise ConfigError(f"config file not found: {path} (from {origin})")
+            _check_config_file(path, origin=f" (from {origin})")
             return path
     local = Path("digest.toml")
-    return local if local.is_file() else DEMO_CONFIG
+    if not os.path.lexists(local):
+        return DEMO_CONFIG
+    _check_config_file(local, origin="")
+    return local
+
+
+def _check_config_file(path: Path, *, origin: str) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.lexists(path):
+            raise ConfigError(f"config file {path}{origin}: is a broken symbolic link (to {path.readlink()})") from None
+        if exc.errno == errno.ENOENT:
+            raise ConfigError(f"config file not found: {path}{origin}") from None
+        if exc.errno == errno.ELOOP:
+            raise ConfigError(f"config file {path}{origin}: is a loop of symbolic links") from None
+        raise ConfigError(f"config file {path}{origin}: {(exc.strerror or str(exc)).lower()}") from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError(f"config file {path}{origin}: is a directory")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):  # a pipe: --config <(...), /dev/stdin
+        raise ConfigError(f"config file {path}{origin}: is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise ConfigError(f"config file {path}{origin}: permission denied")
 
 
 def load_settings(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:

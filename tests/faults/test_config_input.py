@@ -181,6 +181,13 @@ def test_a_store_password_holding_an_at_sign_is_never_shown_in_part(tmp_path):
     assert "SeCrEt" not in line
 
 
+def test_a_local_config_that_is_a_folder_is_an_error_and_the_demo_never_runs(tmp_path):
+    (tmp_path / "digest.toml").mkdir()
+    done = digest_cli("status", cwd=tmp_path)
+    one_clear_line(done, "config file digest.toml: is a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.toml"]  # no demo store made
+
+
 @pytest.mark.parametrize(
     ("args", "needles"),
     [

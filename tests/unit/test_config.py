@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,48 @@ def test_lookup_order(tmp_path, monkeypatch):
     assert find_config(other, environ={"DIGEST_CONFIG": "/nope"}) == other
     with pytest.raises(ConfigError, match="config file not found: /nope \\(from DIGEST_CONFIG\\)"):
         find_config(None, environ={"DIGEST_CONFIG": "/nope"})
+
+
+def _dangling(path):
+    path.symlink_to(path.parent / "nowhere.toml")
+
+
+def _looping(path):
+    path.symlink_to(path.parent / "other.toml")
+    (path.parent / "other.toml").symlink_to(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "cause"),
+    [
+        (Path.mkdir, "is a directory"),
+        (_dangling, "is a broken symbolic link (to {folder}/nowhere.toml)"),
+        (_looping, "is a loop of symbolic links"),
+    ],
+    ids=["folder", "dangling-link", "link-loop"],
+)
+def test_a_config_file_that_is_there_but_cannot_be_read_is_an_error_not_the_demo(tmp_path, monkeypatch, make, cause):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / "digest.toml")
+    cause = cause.format(folder=tmp_path)
+    with pytest.raises(ConfigError) as local:
+        find_config(None, environ={})
+    assert str(local.value) == f"config file digest.toml: {cause}"
+    with pytest.raises(ConfigError) as given:
+        find_config(tmp_path / "digest.toml", environ={})
+    assert str(given.value) == f"config file {tmp_path / 'digest.toml'} (from --config): {cause}"
+    with pytest.raises(ConfigError) as named:
+        find_config(None, environ={"DIGEST_CONFIG": "digest.toml"})
+    assert str(named.value) == f"config file digest.toml (from DIGEST_CONFIG): {cause}"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_a_config_file_without_read_permission_is_an_error_not_the_demo(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "digest.toml").write_text("")
+    (tmp_path / "digest.toml").chmod(0)
+    with pytest.raises(ConfigError, match=r"^config file digest\.toml: permission denied$"):
+        find_config(None, environ={})
 
 
 def test_environment_overrides_and_coercion():
