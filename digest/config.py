@@ -638,8 +638,8 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
     values.setdefault("unsubscribe_url", f"{web_url}{_UNSUBSCRIBE_ROUTE}")
     values.setdefault("view_url", f"{web_url}{_VIEW_ROUTE}")
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
-    for key in ("unsubscribe_url", "view_url"):
-        _check_link_template(values[key], f"{where}.{key}")
+    _check_link_template(values["unsubscribe_url"], f"{where}.unsubscribe_url", required="{token}")
+    _check_link_template(values["view_url"], f"{where}.view_url")
     _check_mailto(values.get("unsubscribe_mailto", ""), f"{where}.unsubscribe_mailto")
     for key, label in (("sender", "from"), ("reply_to", "reply_to")):
         if values.get(key):
@@ -652,7 +652,8 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
 _LINK_TEMPLATE_MAX = 800
 
 
-def _check_link_template(value: str, where: str) -> None:
+def _check_link_template(value: str, where: str, *, required: str = "") -> None:
+    """A link template: an http(s) URL, with the placeholder each message fills in (`required`)."""
     if not value:
         return  # "": no such link in the messages
     scheme = value.split(":", 1)[0].lower()
@@ -660,6 +661,11 @@ def _check_link_template(value: str, where: str) -> None:
         raise ConfigError(f'{where}: expected an http(s) URL without spaces or <, >, " (got {value[:80]!r})')
     if len(value) > _LINK_TEMPLATE_MAX:
         raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
+    if required and required not in value:
+        raise ConfigError(
+            f"{where}: no {required} in {value[:80]!r}: every reader would get the same link, which unsubscribes"
+            f" nobody (the web service's is /unsubscribe?token={required})"
+        )
     problem = http_url_problem(value.replace("{token}", "token").replace("{issue}", "issue"))
     if problem is not None:
         raise ConfigError(f"{where}: {value[:80]!r}: {problem}")

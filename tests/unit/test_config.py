@@ -152,6 +152,7 @@ def test_password_is_not_in_repr():
             "store.url: its password (or user name) holds",
         ),
         ({}, {"DIGEST_STORE_URL": "postgresql://u:p/SeCrEt@127.0.0.1/db"}, "store.url: its password (or user name)"),
+        ({"lists": {"d": {"unsubscribe_url": "https://e.org/u"}}}, {}, "lists.d.unsubscribe_url: no {token} in"),
         ({"web": {"base_url": "https://news.example.org:0"}}, {}, "(port '0' is not a number from 1 to 65535)"),
     ],
 )
