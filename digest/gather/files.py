@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,19 +67,21 @@ def read_feed_file(path: Path, *, source: str = "") -> Page:
 
 
 def read_path(location: str | Path, *, source: str = "") -> PathRead:
-    """A file, or every supported file below a folder (sorted, recursive). Unreadable
-    files in a folder are per-item failures; a missing path fails the whole source."""
+    """A file, or every supported file below a folder (sorted, recursive). Files in a
+    folder that cannot be read (a broken or looping link, no permission, a folder that
+    cannot be listed) are per-item failures; a path that cannot be read fails the whole source."""
     path = Path(location)
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or folder")
+    problem = _stat_problem(path)
+    if problem is not None:
+        raise SourceError(f"{path}: {'no such file or folder' if problem == 'no such file' else problem}")
     if path.is_file():
         return PathRead(pages=(read_page(path, source=source),))
+    if not path.is_dir():
+        raise SourceError(f"{path}: not a regular file or folder")
     pages, failures = [], []
-    root = path.resolve()
-    for child in sorted(p for p in path.rglob("*") if p.is_file() and content_type_for(p)):
-        if not child.resolve().is_relative_to(root):
-            # A link out of the folder (to /etc/passwd, a private page): not the source's to read.
-            failures.append(Failure(item=str(child), reason=f"{child}: a link to a file outside {path}; not read"))
+    for child, problem in _supported_files(path):
+        if problem is not None:
+            failures.append(Failure(item=str(child), reason=f"{child}: {problem}"))
             continue
         try:
             pages.append(read_page(child, source=source))
@@ -86,6 +90,45 @@ def read_path(location: str | Path, *, source: str = "") -> PathRead:
     if not pages and not failures:
         raise SourceError(f"{path}: no .html, .htm or .txt files in this folder")
     return PathRead(pages=tuple(pages), failures=tuple(failures))
+
+
+def _supported_files(folder: Path) -> list[tuple[Path, str | None]]:
+    """Every file below `folder` with a supported name, sorted, each with why it cannot be
+    read (None: it can). A sub-folder that cannot be listed is one such entry itself.
+    Links to folders are not followed, as `Path.rglob` does not follow them."""
+    found: list[tuple[Path, str | None]] = []
+    root = folder.resolve()
+
+    def unlisted(exc: OSError) -> None:
+        found.append((Path(exc.filename or folder), f"cannot list the folder: {exc.strerror or exc}"))
+
+    for parent, _folders, names in os.walk(folder, onerror=unlisted):
+        for name in names:
+            child = Path(parent) / name
+            if content_type_for(child):
+                problem = _stat_problem(child)
+                if problem is None and not child.is_file():
+                    problem = "not a regular file; not read"  # a pipe or device: reading it could block
+                elif problem is None and not child.resolve().is_relative_to(root):
+                    # A link out of the folder (to /etc/passwd, a private page): not the source's to read.
+                    problem = f"a link to a file outside {folder}; not read"
+                found.append((child, problem))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _stat_problem(path: Path) -> str | None:
+    """Why `path` (a link followed) cannot be read, or None."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        if exc.errno == errno.ENOENT and os.path.lexists(path):
+            return f"a broken symbolic link (to {path.readlink()})"
+        if exc.errno == errno.ENOENT:
+            return "no such file"
+        return f"cannot read: {exc.strerror or exc}"
+    return None
 
 
 def _gunzip(body: bytes, path: Path) -> bytes:

@@ -210,6 +210,24 @@ async def test_local_folder_source(tmp_path, store):
     assert "no such file or folder" in missing.error
 
 
+async def test_links_in_a_local_folder_that_lead_nowhere_are_item_failures(tmp_path, store):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "one.html").write_bytes(pages.article_html("Local one"))
+    (folder / "loop.html").symlink_to(folder / "loop2.html")
+    (folder / "loop2.html").symlink_to(folder / "loop.html")
+    (folder / "gone.html").symlink_to(folder / "deleted.html")
+    report = by_name(await run([Source(name="local", kind=SourceKind.PATH, location=str(folder))], store))["local"]
+    assert report.ok and report.new == 1
+    assert {f.item: f.reason for f in report.failures} == {
+        str(folder / "gone.html"): f"{folder / 'gone.html'}: a broken symbolic link (to {folder / 'deleted.html'})",
+        str(folder / "loop.html"): f"{folder / 'loop.html'}: a loop of symbolic links",
+        str(folder / "loop2.html"): f"{folder / 'loop2.html'}: a loop of symbolic links",
+    }
+    looped = by_name(await run([Source(name="one", kind=SourceKind.PATH, location=str(folder / "loop.html"))], store))
+    assert looped["one"].error == f"{folder / 'loop.html'}: a loop of symbolic links"
+
+
 def counted_slow_pages():
     """A route that takes 0.15 s a page, and the most pages it served at once."""
     import threading
