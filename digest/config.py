@@ -291,12 +291,18 @@ def _did_you_mean(key: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def find_config(explicit: str | Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
+def find_config(
+    explicit: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    explicit_origin: str = "--config",
+) -> Path:
     """The config file to use, following the documented lookup order. A ./digest.toml
     that is there but cannot be read (a folder, a broken link, no permission) is an
-    error, never a reason to run the demo instead."""
+    error, never a reason to run the demo instead. `explicit_origin` names where
+    `explicit` came from in errors."""
     environ = environ or {}
-    for candidate, origin in ((explicit, "--config"), (environ.get("DIGEST_CONFIG"), "DIGEST_CONFIG")):
+    for candidate, origin in ((explicit, explicit_origin), (environ.get("DIGEST_CONFIG"), "DIGEST_CONFIG")):
         if candidate:
             path = Path(candidate).expanduser()
             _check_config_file(path, origin=f" (from {origin})")

@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
 
 from digest import app
 from digest.app.sending import send_share
-from digest.config import ListSettings, Settings, SmtpSettings, load_settings
+from digest.config import ListSettings, Settings, SmtpSettings, find_config, load_settings
 from digest.delivery.options import Stop
 from digest.errors import ConfigError, DeliveryError, DigestError
 from digest.mail.render import personal_fields, personalise
@@ -145,8 +144,8 @@ def settings_for(config: str | None) -> Settings:
     """Settings from the flow's `config` parameter, else DIGEST_CONFIG, ./digest.toml or
     the demo; secrets may come from Prefect Secret blocks instead of the environment.
     Read once per flow run (and process): every task of the run sees the same."""
-    if config and not Path(config).expanduser().is_file():
-        raise ConfigError(f"config file not found: {config} (the flow's config parameter)")
+    if config:
+        find_config(config, explicit_origin="the flow's config parameter")
     return _settings(config, flow_run.get_id() or "")
 
 

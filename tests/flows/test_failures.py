@@ -161,7 +161,7 @@ def test_a_missing_config_fails_the_flow_run_in_one_line(tmp_path):
     missing = tmp_path / "nowhere.toml"
     state = daily_digest(config=str(missing), return_state=True)
     assert state.is_failed()
-    assert state.message == f"config file not found: {missing} (the flow's config parameter)"
+    assert state.message == f"config file not found: {missing} (from the flow's config parameter)"
     assert not [line for line in logs_of(state.state_details.flow_run_id) if "Traceback" in line]
     assert "config file not found" in newest_artifact("daily-digest")
 
