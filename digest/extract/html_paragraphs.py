@@ -6,7 +6,9 @@ keeping the people a byline names, for a page whose markup names none),
 lines without words, link sections ("Related", "More from ..." and the links
 under them), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate
 (read-more links, credits, appeals, copyright, a paywall's notices told to the reader,
-an affiliate disclosure: each a paragraph of its own, never a sentence about them);
+an affiliate disclosure: each a paragraph of its own, never a sentence about them; a
+newsletter, a sign-up or a social account only where the page speaks to its reader
+("Sign up for our newsletter", "Follow us on Instagram"), not where a story reports them);
 takes the markup out of what is left (a table row's ``| a | b |`` bars,
 footnote numbers glued to words); then decides whether it looks like a body
 at all rather than a menu or a footer.
@@ -418,12 +420,7 @@ _BOILERPLATE = re.compile(
 _BOILERPLATE_PHRASES = re.compile(
     r"""(?:
         \bcontributed\ (?:to\ )?(?:this\ )?(?:report|reporting|story)\b
-      | \bnewsletter\b
-      | \bsubscribe\ to\b
-      | \bsign\ up\ (?:for|to|here|now|today)\b
       | \bdelivered\ (?:to|through)\ your\ (?:inbox|letterbox|door)\b
-      | \bfollow\ (?:us|him|her|them|[\w'’]+(?:\ [\w'’]+){0,5})\ on\ (?:twitter|facebook|instagram|linkedin)\b
-      | \bfollow\ (?:us|him|her)\b.{0,40}@\w+
       | \ball\ rights\ reserved\b
       | \b(?:photo|photograph|image|picture)s?\ (?:by|courtesy|credit)\b
       | \bphotos?\b[^.]{0,40}©
@@ -432,13 +429,54 @@ _BOILERPLATE_PHRASES = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A newsletter, a sign-up, a social account: the page's appeal when it speaks to its reader
+# ("Sign up for our newsletter", "Follow us on Instagram", "Pick Six Newsletter" over a sign-up
+# box), news when a story reports them ("the city's newsletter, which has 11,000 recipients",
+# "residents can sign up for an appointment", "he would follow his victims on Instagram").
+_APPEAL_PHRASES = re.compile(
+    r"""(?:
+        \bnewsletters?\b
+      | \bsubscribe\ to\b
+      | \bsign\ up\ (?:for|to|here|now|today)\b
+      | \bfollow\ (?:us|him|her|them|[\w'’]+(?:\ [\w'’]+){0,5})\ on\ (?:twitter|facebook|instagram|linkedin)\b
+      | \bfollow\ (?:us|him|her)\b.{0,40}@\w+
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The page speaking to its reader: "you", "we", "this newsletter", or an appeal's verb opening a
+# sentence or a clause ("Subscribe to ...", "For more, follow ..."); but not words a story
+# attributes to someone.
+_TO_THE_READER = re.compile(
+    r"""\b(?:you|your|yours|we|our|us)\b
+      | \bthis\ (?:newsletter|email|article|story|post|column)\b
+      | (?:^|[.!?:;,]\s+|\s[-–—]\s+|[\"“‘]) (?:subscribe|sign\ up|follow|get|join|register|click|tap)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ATTRIBUTED = re.compile(r"\b(?:said|says|told|according\ to|wrote|writes|announced|reported)\b", re.IGNORECASE)
 _SHORT_PARAGRAPH_WORDS = 40
+_APPEAL_HEADING_WORDS = 8
 
 
 def _is_boilerplate(paragraph: str) -> bool:
     if _BOILERPLATE.match(paragraph):
         return True
-    return len(paragraph.split()) <= _SHORT_PARAGRAPH_WORDS and _BOILERPLATE_PHRASES.search(paragraph) is not None
+    if len(paragraph.split()) > _SHORT_PARAGRAPH_WORDS:
+        return False
+    return _BOILERPLATE_PHRASES.search(paragraph) is not None or _is_appeal(paragraph)
+
+
+def _is_appeal(paragraph: str) -> bool:
+    if _APPEAL_PHRASES.search(paragraph) is None:
+        return False
+    if not ends_sentence(paragraph) and len(paragraph.split()) <= _APPEAL_HEADING_WORDS:
+        return True  # a sign-up box's heading
+    return any(
+        _APPEAL_PHRASES.search(sentence) and _TO_THE_READER.search(sentence) and not _ATTRIBUTED.search(sentence)
+        for sentence in _SENTENCE_BREAK.split(paragraph)
+    )
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
 def _has_words(paragraph: str) -> bool:

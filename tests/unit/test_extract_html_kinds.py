@@ -668,3 +668,36 @@ def test_a_paywalls_notice_or_an_affiliate_disclosure_is_not_the_body(notice):
 )
 def test_a_story_about_paywalls_or_affiliate_links_keeps_its_sentences(sentence):
     assert clean_paragraphs([VERSES[0], sentence, VERSES[1]]) == (VERSES[0], sentence, VERSES[1])
+
+
+# --- a newsletter, a sign-up or a social account in a story, and the page's own appeals ------------
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        "Subscribe to the Towpath Weekly newsletter",
+        "Sign up for our free morning newsletter and get the canal news first.",
+        "Want more walks like this? Sign up for the Sunday newsletter.",
+        "For more walks, follow Canal Notes on Instagram and Facebook.",
+        "You can also subscribe to this newsletter by email.",
+        "Towpath Weekly Newsletter",
+        "Mara Dunn writes about canals for Canal Notes. Follow her on Twitter @maradunn.",
+    ],
+)
+def test_the_pages_appeal_to_its_reader_to_sign_up_or_follow_is_not_the_body(appeal):
+    assert clean_paragraphs([VERSES[0], appeal, VERSES[1], VERSES[2]]) == VERSES
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The trust's email newsletter, which reaches about 4,000 boaters, will carry the stoppage notices instead.",
+        "Boaters who want to subscribe to the printed bulletin can do so at the lock keeper's office, the trust said.",
+        "Volunteers can sign up for a work party at the visitor centre or by calling the trust.",
+        "Police said the man would follow his victims on Instagram for weeks before approaching them.",
+        "The charity also ended its free weekly newsletter, which had 9,000 readers, and launched a paid one.",
+    ],
+)
+def test_a_story_about_newsletters_sign_ups_or_social_accounts_keeps_its_sentences(sentence):
+    assert clean_paragraphs([VERSES[0], sentence, VERSES[1]]) == (VERSES[0], sentence, VERSES[1])
