@@ -1,5 +1,5 @@
 """The parsed page made ready for trafilatura: what nobody sees goes, so do the
-photos' captions, repeats stay apart.
+photos' captions and the footnote markers, repeats stay apart.
 
 Hidden blocks (the ``hidden`` attribute, an inline ``display: none`` or
 ``visibility: hidden`` on a paragraph, list, section...) are not on the page a
@@ -12,6 +12,14 @@ A photo's caption (a <figcaption>, an element whose class or id names a
 caption: a caption cell under the photo in a layout table, a caption
 paragraph beside it) describes the picture, not the story; captions go unless
 they hold most of the page's text (a photo essay told in them).
+
+A footnote's marker set in superscript (a number, a letter or a symbol) after
+the text's words goes when it links to a note on the page or follows a
+sentence's punctuation: in the text, "in 2019.<sup>2</sup>" would read "in
+2019.2", and no check on the text can tell that marker from a number. A
+superscript after a letter or a digit with no link may be an exponent
+("10<sup>6</sup>") and stays, so does one opening a note (its number, its links
+back to the text).
 
 trafilatura drops a paragraph that repeats the one before it: one element
 taken twice by overlapping candidates is an artifact of its extraction. But a
@@ -48,9 +56,11 @@ _HIDDEN_MAX_SHARE = 0.8
 
 
 def prepare_tree(tree) -> None:
-    """Drop the hidden elements of ``tree`` and its captions, and mark its repeated blocks (in place)."""
+    """Drop the hidden elements of ``tree``, its captions and footnote markers, and mark its repeated
+    blocks (in place)."""
     drop_hidden(tree)
     drop_captions(tree)
+    drop_footnote_markers(tree)
     mark_repeated_blocks(tree)
 
 
@@ -108,6 +118,54 @@ def _text_chars(element, *, limit: int | None = None) -> int:
         if limit is not None and chars > limit:
             break
     return chars
+
+
+# A footnote's marker: a number, a letter or a symbol, perhaps in brackets.
+_MARKER_TEXT = re.compile(r"\[?(?:\d{1,3}|[a-z]|[*†‡§]{1,3}|note \d{1,3})\]?", re.IGNORECASE)
+# After these a superscript number is a footnote's, whatever precedes them ("in 2019.²", "1931,³");
+# after a letter, a digit or a closing bracket it may be an exponent ("10⁶", "h²", "(a + b)²").
+_BEFORE_FOOTNOTE = (".", ",", ";", ":", "!", "?", "”", "’", '"')
+_AFTER_WORDS = frozenset([*_BEFORE_FOOTNOTE, ")", "]"])
+
+
+def drop_footnote_markers(tree) -> int:
+    """Remove the footnote markers set in superscript (the text after them stays); the number removed.
+
+    A superscript after the text's words is a footnote's marker when it links to a note on the page
+    ("#note-4"), or when it follows a sentence's punctuation; flattened into the text, "in
+    2019.<sup>2</sup>" would read "in 2019.2", which no later check can tell from a number.
+    """
+    markers = []
+    for sup in tree.iter("sup"):
+        text = "".join(sup.itertext()).strip()
+        if not _MARKER_TEXT.fullmatch(text):
+            continue
+        parent = sup.getparent()
+        marker = (
+            parent if parent is not None and parent.tag == "a" and "".join(parent.itertext()).strip() == text else sup
+        )
+        before = _text_before(marker).rstrip()
+        if not before or not (before[-1].isalnum() or before[-1] in _AFTER_WORDS):
+            continue  # a note's own number or its links back to the text ("^ a b"), at the note's start
+        if _links_in_page(marker) or before.endswith(_BEFORE_FOOTNOTE):
+            markers.append(marker)
+    for marker in markers:
+        _remove_keeping_tail(marker)
+    return len(markers)
+
+
+def _links_in_page(element) -> bool:
+    links = [element] if element.tag == "a" else list(element.iter("a"))
+    return any((link.get("href") or "").startswith("#") for link in links)
+
+
+def _text_before(element) -> str:
+    """The text just before ``element`` in its parent."""
+    previous = element.getprevious()
+    if previous is not None:
+        return previous.tail or "".join(previous.itertext())  # "<b>in 2019.</b><sup>2</sup>"
+    parent = element.getparent()
+    return (parent.text or "") if parent is not None else ""
 
 
 def elements_after(element):

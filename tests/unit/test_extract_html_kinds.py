@@ -701,3 +701,27 @@ def test_the_pages_appeal_to_its_reader_to_sign_up_or_follow_is_not_the_body(app
 )
 def test_a_story_about_newsletters_sign_ups_or_social_accounts_keeps_its_sentences(sentence):
     assert clean_paragraphs([VERSES[0], sentence, VERSES[1]]) == (VERSES[0], sentence, VERSES[1])
+
+
+# --- footnote markers set in superscript ------------------------------------------------------
+
+
+def test_a_superscript_footnote_number_after_a_number_and_its_punctuation_goes():
+    dated = (
+        "The lock was rebuilt in 1887.<sup>2</sup> It was widened again in 1931,<sup>3</sup> when the barges grew, "
+        'and the trust repaired it in 2019.<a href="#note-4"><sup>4</sup></a>'
+    )
+    measured = (
+        'The gate weighs 4 t<sup><a href="#note-5">[5]</a></sup> and holds back about 10<sup>6</sup> litres, '
+        "a head of water the engineers write as h<sup>2</sup> in their tables."
+    )
+    found = extract_html(_page(_body((dated, measured, *VERSES))), url="https://canal.example/f")
+    assert found is not None
+    assert found.paragraphs[0] == (
+        "The lock was rebuilt in 1887. It was widened again in 1931, when the barges grew, "
+        "and the trust repaired it in 2019."
+    )
+    # An exponent after a digit or a letter, with no link to a note, stays.
+    assert found.paragraphs[1] == (
+        "The gate weighs 4 t and holds back about 106 litres, a head of water the engineers write as h2 in their tables."
+    )
