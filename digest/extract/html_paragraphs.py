@@ -4,7 +4,9 @@ Drops a headline, dek, dateline, byline or reading time repeated at the top
 (with the job or handle on the line under a byline's name, "Staff Writer", and
 keeping the people a byline names, for a page whose markup names none),
 lines without words, link sections ("Related", "More from ..." and the links
-under them), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate
+under them), back matter (a list of references under "References", "Sources",
+"Notes" or "Bibliography", and "Cite this page: ..."; notes told as sentences
+under such a heading stay), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate
 (read-more links, credits, appeals, copyright, a paywall's notices told to the reader,
 an affiliate disclosure: each a paragraph of its own, never a sentence about them; a
 newsletter, a sign-up or a social account only where the page speaks to its reader
@@ -70,6 +72,7 @@ def clean_body(paragraphs: list[str], *, title: str = "", description: str = "",
     kept = [p for p in kept if not _is_author_name(p, header)]  # a live blog's entries each name their writer
     kept = [p for p in kept if _has_words(p)]
     kept = _drop_link_sections(kept)
+    kept = _drop_back_matter(kept)
     kept = _drop_slideshow_captions(kept)
     return CleanBody(tuple(p for p in kept if not _is_boilerplate(p)), bylined)
 
@@ -297,6 +300,57 @@ def _is_link_like(paragraph: str) -> bool:
     return paragraph.startswith("- ") or not ends_sentence(paragraph)
 
 
+# Headings over a story's back matter: its references, and how to cite it.
+_BACK_MATTER_HEADINGS = frozenset(
+    [
+        "references", "reference", "sources", "bibliography", "notes", "footnotes", "endnotes", "works cited",
+        "citations", "further reading", "literature", "notes and references", "references and notes",
+        "journal reference", "journal references", "cite this page", "cite this article", "how to cite",
+        "how to cite this article", "références", "bibliographie", "quellen", "literatur", "referencias",
+        "bibliografía", "fuentes", "fonti", "bibliografia", "referências", "fontes",
+    ]
+)  # fmt: skip
+# A reference: a year with an author ("Hale, R.", "Marsh, D. et al."), a quoted title, a
+# journal's volume and pages, an ISBN, a DOI, a link or when it was retrieved.
+_REFERENCE_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\bn\.d\.")
+_REFERENCE_MARKS = re.compile(
+    r"""^(?-i:[A-Z])[\w'’-]+(?:\ (?-i:[A-Z])[\w'’-]+)?,\ (?:(?-i:[A-Z])\.|(?-i:[A-Z])[\w'’-]+)
+      | \bet\ al\b | \bISBN\b | \bISSN\b | \bdoi\b | \bretrieved\b | https?://
+      | ["“][^"”]{10,}["”] | \b\d+\s*(?:\(\d+\))?\s*[,:]\s*\d+\s*[–-]\s*\d+\b | \bpp?\.\ \d | \bvol\.\ \d""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_REFERENCE_NUMBER = re.compile(r"^(?:-\s+)?(?:\^\s*)?(?:\[\d{1,3}\]\s*|\d{1,3}[.)]\s+)?")
+_REFERENCE_MAX_CHARS = 500
+
+
+def _drop_back_matter(paragraphs: list[str]) -> list[str]:
+    """Without a reference list under its heading ("References", "Sources", "Notes"): the heading
+    and the references after it. A heading over anything else (notes told as sentences) stays."""
+    kept: list[str] = []
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        end = index + 1
+        if fold(paragraph) in _BACK_MATTER_HEADINGS:
+            while end < len(paragraphs) and _is_reference(paragraphs[end]):
+                end += 1
+        if end > index + 1:
+            index = end
+            continue
+        kept.append(paragraph)
+        index += 1
+    return kept
+
+
+def _is_reference(paragraph: str) -> bool:
+    text = _REFERENCE_NUMBER.sub("", paragraph, count=1)
+    return (
+        len(text) <= _REFERENCE_MAX_CHARS
+        and _REFERENCE_YEAR.search(text) is not None
+        and _REFERENCE_MARKS.search(text) is not None
+    )
+
+
 # A slide's caption starts with its counter, "3/50" or "3 of 50"; a slideshow's counters count
 # through its slides toward one total. A few lines between two slides (a credit) go with them, and
 # after the last counter as many lines as the shortest slide before it has: its caption when the
@@ -395,6 +449,8 @@ _BOILERPLATE = re.compile(
       | editing\ by\b.*$
       | (?:write\ to|email|e-mail|contact|reach)\b.{0,80}(?:@|twitter\.com/).*$
       | (?:copyright\b|©).{0,150}$
+      | (?:cite\ this\ (?:page|article|story|post|paper)|how\ to\ cite(?:\ this\ (?:page|article|story))?
+        |suggested\ citation|citation)\s*:.*$
       | like\ this\ (?:story|article)\b.*$
       | share\ (?:this\ (?:article|story|post|page)|on\ (?:facebook|twitter|linkedin|whatsapp))\b.{0,80}$
       | if\ you\ (?:enjoyed|liked)\ this\ (?:article|story|post)\b.*$

@@ -725,3 +725,27 @@ def test_a_superscript_footnote_number_after_a_number_and_its_punctuation_goes()
     assert found.paragraphs[1] == (
         "The gate weighs 4 t and holds back about 106 litres, a head of water the engineers write as h2 in their tables."
     )
+
+
+# --- a reference list and a citation after the story ------------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["References", "Sources:", "Bibliography", "Notes", "Further reading"])
+def test_a_reference_list_after_the_story_and_how_to_cite_it_are_not_the_body(heading):
+    back_matter = [
+        heading,
+        "- Hale, R. & Osei, T. Lock gate timber in wet climates. Journal of Canal Engineering 14, 201–219 (2019).",
+        "- Marsh, D. et al. (2021). Towpath erosion after the floods. Waterways Review, 8(2), 44–58.",
+        '- "Canal restoration report". Canal and River Trust. Retrieved 3 May 2022.',
+        'Cite this page: Canal Notes. "The towpath walkers." Canal Notes, 14 May 2024.',
+    ]
+    assert clean_paragraphs([*VERSES, *back_matter]) == VERSES
+
+
+def test_notes_that_are_not_references_stay():
+    notes = [
+        "Notes",
+        "- The walk is best done in spring, when the towpath is dry and the brambles are cut back.",
+        "- Dogs must be kept on a lead past the lock, where the path narrows beside the weir.",
+    ]
+    assert clean_paragraphs([*VERSES, *notes]) == (*VERSES, *notes)
