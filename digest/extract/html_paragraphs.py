@@ -1,19 +1,20 @@
 """The body paragraphs of an HTML page: which of trafilatura's lines are article text.
 
-Drops a headline, dek, dateline, byline or reading time repeated at the top
-(with the job or handle on the line under a byline's name, "Staff Writer", and
-keeping the people a byline names, for a page whose markup names none),
-lines without words, link sections ("Related", "More from ..." and the links
-under them), back matter (a list of references under "References", "Sources",
-"Notes" or "Bibliography", and "Cite this page: ..."; notes told as sentences
-under such a heading stay), a slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate
-(read-more links, credits, appeals, copyright, a paywall's notices told to the reader,
-an affiliate disclosure: each a paragraph of its own, never a sentence about them; a
-newsletter, a sign-up or a social account only where the page speaks to its reader
-("Sign up for our newsletter", "Follow us on Instagram"), not where a story reports them);
-takes the markup out of what is left (a table row's ``| a | b |`` bars,
-footnote numbers glued to words); then decides whether it looks like a body
-at all rather than a menu or a footer.
+Drops a headline, dek, dateline, byline or reading time repeated at the top (with the job or
+handle on the line under a byline's name, "Staff Writer", and keeping the people
+a byline names, for a page whose markup names none), lines without words, link
+sections ("Related", "More from ..." and the links under them), back matter (a
+list of references under "References", "Sources", "Notes" or "Bibliography", and
+"Cite this page: ..."; notes told as sentences under such a heading stay), a
+slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate (read-more
+links, "Lire aussi", "Leggi anche" and the like in other languages, credits,
+appeals, copyright and "all rights reserved" in other languages, a paywall's
+notices told to the reader, an affiliate disclosure: each a paragraph of its own,
+never a sentence about them; a newsletter, a sign-up or a social account only
+where the page speaks to its reader ("Sign up for our newsletter", "Follow us on
+Instagram"), not where a story reports them); takes the markup out of what is
+left (a table row's ``| a | b |`` bars, footnote numbers glued to words); then
+decides whether it looks like a body at all rather than a menu or a footer.
 """
 
 from __future__ import annotations
@@ -261,6 +262,10 @@ _LINK_SECTION_PREFIXES = (
     "most viewed",
     "read more",
     "read next",
+    "lire aussi",
+    "à lire aussi",
+    "leggi anche",
+    "mehr zum thema",
     "recommended",
     "related",
     "see also",
@@ -435,6 +440,9 @@ def _slide_counter(paragraph: str) -> tuple[int, int] | None:
 _BOILERPLATE = re.compile(
     r"""^(?:
         \[?(?:read|see)\ (?:more|also)\b.{0,200}$
+      # "Read also" in French, Italian, Spanish, Portuguese, German and Dutch
+      | (?:(?:[àa]\ )?lire\ aussi|voir\ aussi|leggi\ anche|lee\ tambi[ée]n|(?:leia|veja)\ tamb[ée]m
+        |lesen\ sie\ auch|mehr\ zum\ thema|lees\ ook)\b.{0,200}$
       | \[?related(?:\ (?:post|posts|stories|story|articles|article|coverage|content|reading))?\s*:.*$
       | also\ on\ \S+\.\w+\b.*$
       | advertisement$
@@ -478,6 +486,8 @@ _BOILERPLATE_PHRASES = re.compile(
         \bcontributed\ (?:to\ )?(?:this\ )?(?:report|reporting|story)\b
       | \bdelivered\ (?:to|through)\ your\ (?:inbox|letterbox|door)\b
       | \ball\ rights\ reserved\b
+      | \b(?:riproduzione\ riservata|tous\ droits\ r[ée]serv[ée]s|todos\ los\ derechos\ reservados
+        |todos\ os\ direitos\ reservados|alle\ rechte\ vorbehalten|alle\ rechten\ voorbehouden)\b
       | \b(?:photo|photograph|image|picture)s?\ (?:by|courtesy|credit)\b
       | \bphotos?\b[^.]{0,40}©
       | \((?:photo|image|credit|picture)s?\s*:[^)]*\)?$

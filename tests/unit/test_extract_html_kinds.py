@@ -749,3 +749,23 @@ def test_notes_that_are_not_references_stay():
         "- Dogs must be kept on a lead past the lock, where the path narrows beside the weir.",
     ]
     assert clean_paragraphs([*VERSES, *notes]) == (*VERSES, *notes)
+
+
+# --- furniture in other languages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Lire aussi : Les écluses du canal rouvrent au printemps",
+        "À lire aussi : le chemin de halage refait à neuf",
+        "Leggi anche: Il canale torna navigabile dopo dieci anni",
+        "Lee también: La esclusa vuelve a abrir",
+        "Mehr zum Thema: Die Schleuse wird erneuert",
+        "Riproduzione riservata © Copyright Il Corriere dei Canali",
+        "© La Gazette des Canaux 2024 — Tous droits réservés",
+        "Alle Rechte vorbehalten.",
+    ],
+)
+def test_read_also_links_and_copyright_lines_in_other_languages_are_not_the_body(furniture):
+    assert clean_paragraphs([VERSES[0], furniture, VERSES[1], VERSES[2]]) == VERSES
