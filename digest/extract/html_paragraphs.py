@@ -1,6 +1,8 @@
 """The body paragraphs of an HTML page: which of trafilatura's lines are article text.
 
-Drops a headline, dek, dateline, byline or reading time repeated at the top (with the job or
+Drops a headline, dek, dateline, byline or reading time repeated at the top (in
+the first few lines, or anywhere above the first paragraph: under a section
+label, the headline and a byline, a dateline is the fourth line; with the job or
 handle on the line under a byline's name, "Staff Writer", and keeping the people
 a byline names, for a page whose markup names none), lines without words, link
 sections ("Related", "More from ..." and the links under them), back matter (a
@@ -91,7 +93,8 @@ def _unmarked(paragraph: str) -> str:
     return strip_footnote_markers(paragraph)
 
 
-# Headers repeated at the top of the body sit in its first few paragraphs.
+# Headers repeated at the top of the body sit in its first few paragraphs, or anywhere above its
+# first paragraph (a section label, the headline, a byline and a dateline are four).
 _HEADER_WINDOW = 3
 
 
@@ -120,7 +123,7 @@ def _drop_leading_headers(paragraphs: list[str], header: _Header) -> tuple[list[
             continue
         person = ""
         hit = None
-        if index < _HEADER_WINDOW:
+        if index < _HEADER_WINDOW or not kept:
             hit = next((c for c in checks if c(paragraph, header)), None)
             following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
             if hit is None and _is_headline in checks and _is_kicker(paragraph, following, header):

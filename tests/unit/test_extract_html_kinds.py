@@ -769,3 +769,9 @@ def test_notes_that_are_not_references_stay():
 )
 def test_read_also_links_and_copyright_lines_in_other_languages_are_not_the_body(furniture):
     assert clean_paragraphs([VERSES[0], furniture, VERSES[1], VERSES[2]]) == VERSES
+
+
+def test_a_dateline_under_a_section_label_headline_and_byline_goes():
+    title = "Les marcheurs du chemin de halage"
+    top = ["Société", title, "Par Élodie Marchand", "Publié le 9 septembre 2024 à 07h15"]
+    assert clean_paragraphs([*top, *VERSES], title=title) == VERSES
