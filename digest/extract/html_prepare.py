@@ -1,5 +1,5 @@
 """The parsed page made ready for trafilatura: what nobody sees goes, so do the
-photos' captions and the footnote markers, repeats stay apart.
+photos' captions, pull quotes and footnote markers, repeats stay apart.
 
 Hidden blocks (the ``hidden`` attribute, an inline ``display: none`` or
 ``visibility: hidden`` on a paragraph, list, section...) are not on the page a
@@ -12,6 +12,13 @@ A photo's caption (a <figcaption>, an element whose class or id names a
 caption: a caption cell under the photo in a layout table, a caption
 paragraph beside it) describes the picture, not the story; captions go unless
 they hold most of the page's text (a photo essay told in them).
+
+A pull quote (a <blockquote>, an <aside>, an element whose class names a pull
+quote) prints a sentence of the story again in large type, before or after the
+paragraph that tells it: it goes when all its words, perhaps but the speaker's
+name after a dash, run in order inside another paragraph of the page. A
+quotation the text introduces ("... with this statement:") is the story's own,
+even when a later paragraph quotes it again; an embedded post is left alone.
 
 A footnote's marker set in superscript (a number, a letter or a symbol) after
 the text's words goes when it links to a note on the page or follows a
@@ -37,6 +44,8 @@ from collections import defaultdict
 
 from lxml import etree
 
+from digest.text import fold
+
 REPEAT_MARK = "\u200b"
 
 # The elements whose own text is a paragraph; a container of them is not compared itself.
@@ -56,10 +65,11 @@ _HIDDEN_MAX_SHARE = 0.8
 
 
 def prepare_tree(tree) -> None:
-    """Drop the hidden elements of ``tree``, its captions and footnote markers, and mark its repeated
-    blocks (in place)."""
+    """Drop the hidden elements of ``tree``, its captions, pull quotes and footnote markers, and mark
+    its repeated blocks (in place)."""
     drop_hidden(tree)
     drop_captions(tree)
+    drop_pull_quotes(tree)
     drop_footnote_markers(tree)
     mark_repeated_blocks(tree)
 
@@ -118,6 +128,76 @@ def _text_chars(element, *, limit: int | None = None) -> int:
         if limit is not None and chars > limit:
             break
     return chars
+
+
+# A pull quote: a block quotation, an aside or an element whose class names a pull quote
+# ("pullquote", "pull-quote"), whose words all run, in order, inside a paragraph of the page;
+# not a quotation the text before it introduces ("... with this statement:"), which the story
+# may quote again, nor an embedded post.
+_PULL_QUOTE_CANDIDATES = etree.XPath("//blockquote | //aside | //@class[contains(., 'ull')]/..")
+_PULL_QUOTE_CLASS = re.compile(r"pull[-_ ]?quote|quote[-_ ]?pull", re.IGNORECASE)
+_EMBED_CLASS = re.compile(r"tweet|instagram|tiktok|embed", re.IGNORECASE)
+# Fewer words than this inside another paragraph are a phrase the story uses twice.
+_PULL_QUOTE_MIN_WORDS = 6
+_PULL_QUOTE_MAX_WORDS = 60
+_PULL_QUOTE_MAX_CHARS = 600
+# The speaker's name after the quote: "... home." — Mara Dunn
+_QUOTE_CREDIT = re.compile(r"(?<=[.!?\"”’»])\s*[—–-]+\s*[^\W\d_][^.!?—–-]{0,60}$")
+
+
+def drop_pull_quotes(tree) -> int:
+    """Remove the pull quotes: a sentence of the story printed again for design; the number removed."""
+    candidates = [
+        element
+        for element in _PULL_QUOTE_CANDIDATES(tree)
+        if (element.tag in ("blockquote", "aside") or _PULL_QUOTE_CLASS.search(element.get("class") or ""))
+        and not _EMBED_CLASS.search(element.get("class") or "")
+    ]
+    if not candidates:
+        return 0
+    paragraphs: list[tuple[object, str]] | None = None
+    quotes = []
+    for element in candidates:
+        text = _text_up_to(element, _PULL_QUOTE_MAX_CHARS)
+        words = fold(_QUOTE_CREDIT.sub("", text)).split() if text else []
+        if not _PULL_QUOTE_MIN_WORDS <= len(words) <= _PULL_QUOTE_MAX_WORDS:
+            continue
+        if paragraphs is None:
+            paragraphs = [(p, f" {fold(' '.join(p.itertext()))} ") for p in tree.iter("p")]
+        run = f" {' '.join(words)} "
+        own = set(element.iter("p"))
+        repeated = any(run in told and len(told) > len(run) for p, told in paragraphs if p not in own)
+        if repeated and not _text_before_block(element).endswith(":"):
+            quotes.append(element)
+    for element in quotes:
+        _remove_keeping_tail(element)
+    return len(quotes)
+
+
+def _text_before_block(element) -> str:
+    """The last words before ``element`` in the page, however deep its container."""
+    node = element
+    while node is not None:
+        for sibling in node.itersiblings(preceding=True):
+            text = (sibling.tail or "").strip() or " ".join("".join(sibling.itertext()).split())
+            if text:
+                return text
+        parent = node.getparent()
+        if parent is not None and (parent.text or "").strip():
+            return parent.text.strip()
+        node = parent
+    return ""
+
+
+def _text_up_to(element, limit: int) -> str | None:
+    """The text of ``element``, spaces folded, or None when it runs past ``limit`` characters."""
+    parts, chars = [], 0
+    for text in element.itertext():
+        parts.append(text)
+        chars += len(text)
+        if chars > limit:
+            return None
+    return " ".join(" ".join(parts).split())
 
 
 # A footnote's marker: a number, a letter or a symbol, perhaps in brackets.

@@ -775,3 +775,56 @@ def test_a_dateline_under_a_section_label_headline_and_byline_goes():
     title = "Les marcheurs du chemin de halage"
     top = ["Société", title, "Par Élodie Marchand", "Publié le 9 septembre 2024 à 07h15"]
     assert clean_paragraphs([*top, *VERSES], title=title) == VERSES
+
+
+# --- a pull quote: a sentence of the story printed again for design -----------------------------
+
+
+PULL_QUOTE = "Nobody walks here for the view, they walk here because it is the way home"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        f'<blockquote class="pullquote">"{PULL_QUOTE}."</blockquote>',
+        f"<blockquote><p>“{PULL_QUOTE}.” — Mara Dunn</p></blockquote>",
+        f"<aside><p>“{PULL_QUOTE}.” — Mara Dunn</p></aside>",
+        f'<p class="pull-quote">{PULL_QUOTE}</p>',
+    ],
+)
+def test_a_pull_quote_repeating_a_sentence_of_the_story_is_not_a_paragraph(markup):
+    quoted = (
+        '"Nobody walks here for the view, they walk here because it is the way home," said Mara Dunn, who has '
+        "walked the towpath to work for twenty years."
+    )
+    page = _page(f"<p>{VERSES[0]}</p>\n{markup}\n<p>{VERSES[1]}</p>\n<p>{quoted}</p>\n<p>{VERSES[2]}</p>")
+    found = extract_html(page, url="https://canal.example/q")
+    assert found is not None
+    assert found.paragraphs == (VERSES[0], VERSES[1], quoted, VERSES[2])
+
+
+def test_a_block_quotation_the_story_does_not_repeat_stays():
+    letter = (
+        "We the undersigned ask the trust to keep the towpath open through the winter, whatever the cost of "
+        "clearing it after each storm."
+    )
+    page = _page(
+        f"<p>{VERSES[0]}</p>\n<blockquote><p>{letter}</p></blockquote>\n<p>{VERSES[1]}</p>\n<p>{VERSES[2]}</p>"
+    )
+    found = extract_html(page, url="https://canal.example/l")
+    assert found is not None
+    assert found.paragraphs == (VERSES[0], letter, VERSES[1], VERSES[2])
+
+
+def test_a_quotation_the_text_introduces_stays_when_the_story_quotes_it_again():
+    statement = "The towpath will stay closed until the trust finds the money to rebuild the wall."
+    paragraphs = (
+        f"<p>{VERSES[0]}</p>",
+        "<p>The trust ended its notice to boaters with this statement:</p>",
+        f"<blockquote><p>“{statement}”</p></blockquote>",
+        f"<p>{VERSES[1]}</p>",
+        f"<p>A week later the chairman admitted that “{statement}” was not what the board had agreed.</p>",
+    )
+    found = extract_html(_page("\n".join(paragraphs)), url="https://canal.example/s")
+    assert found is not None
+    assert f"“{statement}”" in found.paragraphs
