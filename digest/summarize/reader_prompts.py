@@ -13,8 +13,12 @@ qualifying purchases."); a live page's prompt ("Follow our live coverage.",
 Each is told by the page speaking of itself ("this article", "our links", "this
 episode"), or to "you", or in the imperative, not by the topic: a story about a
 paywall, a sponsor, Amazon or a podcast tells of them in the third person
-("subscribers had fallen by 10%", "the bill, sponsored by Senator Okoye"), and
-words quoted or attributed are a source's.
+("subscribers had fallen by 10%", "the bill, sponsored by Senator Okoye",
+"bloggers must label affiliate links", "the festival is brought to you by the
+same volunteers", "customers were charged twice at checkout"), and words
+quoted or attributed are a source's. Only a promotion's code in capitals, or a
+page to pay on, is the page's whoever words it; a discount or a checkout is an
+offer only in the imperative or to "you" ("Get 30% off your first month").
 """
 
 from __future__ import annotations
@@ -45,14 +49,16 @@ _PAYWALL = re.compile(
     r"(?:rest|article|story|post)|this (?:article|story|post))\b)|^cancel (?:at )?any ?time\b",
     re.IGNORECASE,
 )
-# A sponsor's line names the page itself as sponsored ("This episode is sponsored by", "Thanks to this
-# week's sponsor"): "the bill, sponsored by Senator Okoye" and "the festival's sponsors" are news.
+# A sponsor's line names the page itself as sponsored ("This episode is sponsored by", "Today's newsletter is
+# brought to you by", "Thanks to this week's sponsor"), or is a label alone ("Brought to you by Tidewell"): "the
+# bill, sponsored by Senator Okoye", "the festival's sponsors", "This year's show is sponsored by the bank" (a
+# county show) and "The festival is brought to you by the same volunteers..." are news.
 _SPONSOR_LINE = re.compile(
-    r"^(?:sponsored|presented|underwritten) by\b[^,;:]{0,60}$|\bbrought to you by\b"
-    r"|\b(?:this|today's|today’s|this week's|this week’s|tonight's|tonight’s|our) (?:[\w'’-]+ ){0,2}?"
+    r"^(?:sponsored|presented|underwritten|brought to you) by\b[^,;:]{0,60}$"
+    r"|\b(?:this|today's|today’s|this week's|this week’s|tonight's|tonight’s|our) (?:(?![\w-]+['’]s\b)[\w'’-]+ ){0,2}?"
     r"(?:episode|show|podcast|newsletter|issue|edition|post|video|article|story|content|segment|email|roundup"
     r"|briefing|digest|series|stream|livestream|programme|program) (?:is|was|has been) (?:\w+ )?"
-    r"(?:sponsored|presented|supported|made possible|underwritten) by\b"
+    r"(?:sponsored|presented|supported|made possible|underwritten|brought to you) by\b"
     r"|\b(?:thanks|thank you) to (?:our|today's|today’s|this week's|this week’s|this episode's|this episode’s)"
     r" (?:\w+ )?sponsors?\b"
     r"|^(?:today's|today’s|this week's|this week’s|this episode's|this episode’s|our) sponsors?"
@@ -60,11 +66,20 @@ _SPONSOR_LINE = re.compile(
     r"|\ba (?:quick )?word from (?:our|today's|today’s|this week's|this week’s) sponsors?\b",
     re.IGNORECASE,
 )
-# A promotion: a code in capitals to use, a first order's discount, a checkout.
-_PROMOTION = re.compile(
+# A promotion's code: a code in capitals to use ("Use code HARBOUR", "with promo code BAY30"), an offer whoever
+# words it.
+_PROMOTION_CODE = re.compile(
     r"\b(?i:use|enter|apply|with)(?i: the| my| our)?(?i: promo| coupon| discount| offer| voucher)? (?i:code):?"
     r" [\"'“‘]?[A-Z0-9][A-Z0-9-]{2,}\b"
-    r"|(?i:\b\d+\s?% off (?:your )?(?:first|1st)\b|\bat checkout\b)"
+)
+# An offer to the reader: in the imperative ("Get 30% off your first month", "Save 20% at checkout") or to "you"
+# ("You'll get 20% off your first order"). "Shoppers were charged twice at checkout" and "The museum will offer
+# 50% off your first visit, officials said" tell of a checkout and an offer.
+_PROMOTION = re.compile(
+    r"(?:^|[.!?]\s+)(?:get|save|take|enjoy|claim|grab|unlock|redeem|use|enter|apply|shop|order|try)\b"
+    r"[^.!?]{0,60}?(?:\d\s?% off\b|\boff your (?:first|1st)\b|\bat checkout\b)"
+    r"|\byou(?:'ll|’ll| will| can| could| get| save| receive)\b[^.!?]{0,40}?(?:\d\s?% off\b|\bat checkout\b)",
+    re.IGNORECASE,
 )
 # A show, a channel or a writer asking to be paid for, in the imperative or to "you": "Support the show on
 # Patreon", "Become a patron", "You can support this podcast at...". "Fans rallied to support the show" is news.
@@ -80,11 +95,15 @@ _FUNDED_CREATOR = re.compile(
     re.IGNORECASE,
 )
 _CREATOR_PAGE = re.compile(r"\b(?:patreon|ko-?fi|buymeacoffee)\.com/", re.IGNORECASE)
-# An affiliate disclosure: the page ("we", "I", "our links", "links in this article") earning from a sale.
+# An affiliate disclosure: the page ("we", "I", "this post", "our links", "links in this article") earning from a
+# sale. "Bloggers must label affiliate links clearly" and "the site hid affiliate commissions" are news of them.
 _AFFILIATE = re.compile(
-    r"\bas an amazon associate\b|\bfrom qualifying purchases\b|\baffiliate (?:links?|commissions?|partnerships?)\b"
+    r"\bas an amazon associate\b|\b(?:we|i) (?:\w+ )?earn from qualifying purchases\b"
     r"|\b(?:we|i)\s+(?:(?:may|might|could|will|sometimes|also|can)\s+)*(?:earn|receive|get|make|collect)\s+"
     r"(?:a\s+|an\s+)?(?:small\s+)?(?:affiliate\s+)?(?:commissions?|compensation|share of (?:the )?(?:sales?|revenue))\b"
+    r"|\b(?:this|our) (?:[\w-]+ )?(?:post|article|page|site|story|guide|review|list|newsletter|video|content|website)"
+    r" (?:(?:may|might|also|often|sometimes) )*(?:contains?|includes?|uses?|has|features?) (?:some )?affiliate links?\b"
+    r"|\b(?:our|these|my) affiliate (?:links?|partners?|partnerships?)\b|\baffiliate links? (?:in|on|within) (?:this|our|my)\b"
     r"|\b(?:commissions?|compensation)\b[^.!?]{0,60}\b(?:through|via|from|using|on|in) (?:(?:our|my|these|the|any) )?"
     r"links? (?:in|on|from) (?:this|our)\b",
     re.IGNORECASE,
@@ -106,7 +125,7 @@ _LIVE_PROMPT = re.compile(
 # decide whether the patterns run at all.
 _SPONSOR_TRIGGERS = ("sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible")
 _TRIGGERS = (
-    *_SPONSOR_TRIGGERS, "free", "already", "subscri", "reading", "limit", "cancel", "code", "% off", "checkout", "patreon", "ko-fi", "kofi", "coffee", "ad-free", "bonus", "early access", "patron",
+    *_SPONSOR_TRIGGERS, "free", "already", "subscri", "reading", "limit", "cancel", "code", "% off", "off your", "checkout", "patreon", "ko-fi", "kofi", "coffee", "ad-free", "bonus", "early access", "patron",
     "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
@@ -129,10 +148,12 @@ def is_reader_prompt(sentence: str) -> bool:
     low = text.lower()
     if not any(trigger in low for trigger in _TRIGGERS):
         return False
-    if _PROMOTION.search(text) or _CREATOR_PAGE.search(text):
+    if _PROMOTION_CODE.search(text) or _CREATOR_PAGE.search(text):
         return True  # a code or a page to pay on, quoted or not
     if _REPORTED.search(text):
         return False  # a source's words
     if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
+        return True
+    if _PROMOTION.search(text):
         return True
     return _ASK_TO_FUND.search(text) is not None and _FUNDED_CREATOR.search(text) is not None

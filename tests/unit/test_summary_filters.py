@@ -895,3 +895,47 @@ def test_a_live_coverage_prompt_is_no_candidate(sentence):
 )
 def test_news_about_paywalls_sponsors_affiliates_and_live_coverage_is_a_candidate(sentence):
     assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a checkout or a discount told of in the third person, or attributed
+        "About 2,400 ferry passengers were charged twice at checkout on Friday after an update failed, the operator said.",
+        "Self-service tills at checkout have halved the number of cashiers at the harbour supermarket.",
+        "The aquarium will offer 30% off your first visit to islanders this winter, the harbour council said.",
+        # affiliate links and commissions in the news
+        "Under the new code, harbour bloggers must label affiliate links clearly.",
+        "The lawsuit alleges the ferry guide hid affiliate commissions from its readers for years.",
+        "Some of the Courier's lost advertising revenue has been replaced by affiliate commissions.",
+        # "brought to you by" and a sponsored show told of in the third person
+        "The regatta is brought to you by the same volunteers who ran the harbour fair for twenty years.",
+        "This year's show is sponsored by the Kestrel Bay Savings Bank for the first time.",
+    ],
+)
+def test_news_of_checkouts_discounts_affiliates_and_sponsors_is_a_candidate(sentence):
+    assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Get 30% off your first month of harbour tours.",
+        "Save 15% at checkout on every ferry crossing this weekend.",
+        "You'll get 20% off your first order of oysters.",
+        "Brought to you by Tidewell.",
+        "This episode is brought to you by Tidewell.",
+        "This post contains affiliate links.",
+        "Our guides may include affiliate links, and we earn from qualifying purchases.",
+    ],
+)
+def test_an_offer_to_the_reader_or_the_page_naming_its_sponsor_or_its_links_is_no_candidate(sentence):
+    assert not is_candidate(sentence)
+
+
+def test_a_sentence_that_tells_of_a_festivals_volunteers_keeps_the_rest_of_its_paragraph():
+    sentences = [
+        "The regatta is brought to you by the same volunteers who ran the harbour fair for twenty years.",
+        "They raised 12,000 for the lifeboat station last summer.",
+    ]
+    assert candidates_in_paragraph(sentences) == [True, True]
