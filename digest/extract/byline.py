@@ -7,11 +7,17 @@ line is a dateline with nothing but a date and its labels.
 
 A byline names people only. A desk, a staff or an organisation names nobody
 ("By Canal Notes Staff", "By Metro Desk", "By the Associated Press"); a job
-after the name is no second author ("By X, Software Engineer"), a group word
-before a job is the job's ("X Staff Writer"). A title before a name is dropped
-("Dr. Ana Ruiz" gives "Ana Ruiz"), a suffix after it kept ("Tom Fry Jr."); a
-handle after it is cut off ("X @handle"); initials are part of a name, not an
-acronym ("J. R. Smith").
+after the name is no second author ("By X, Software Engineer", "By X, Chief
+Meteorologist"), a group word before a job is the job's ("X Staff Writer"). A
+job is a title-cased phrase that ends in an occupation noun: a byline's usual
+jobs, or a word made with an occupation's suffix ("-ologist", "-grapher",
+"-cian", "-woman", "-ator"...), whose stem is long enough to leave surnames
+out ("Lindqvist", "Feist", "Laurent"). A title or a job before a name is
+dropped ("Dr. Ana Ruiz", "Meteorologist Ana Ruiz" give "Ana Ruiz"), a suffix
+after it kept ("Tom Fry Jr."); a handle after it is cut off ("X @handle");
+initials are part of a name, not an acronym ("J. R. Smith"). A site's menu
+under its name ("Canal Notes | Local | Obituaries | Opinion": two labels or
+more beside the first part) is no byline.
 """
 
 from __future__ import annotations
@@ -244,14 +250,42 @@ _NOT_NAME_WORDS = frozenset(
 )
 # The jobs a byline gives with the name, before it ("By political reporter Ana Ruiz") or
 # after it ("Ana Ruiz Transport correspondent", "Ana Ruiz, Software Engineer"). Words that
-# are common surnames too ("Baker", "Mason", "Judge") are left out.
+# are common surnames too ("Baker", "Mason", "Judge", "Dean") are left out.
 _JOBS = _word_set(
     "reporter reporters correspondent correspondents editor editors writer writers columnist contributor",
     "producer journalist critic presenter analyst photographer illustrator",
     "engineer manager director developer designer officer executive advocate scientist economist strategist",
     "president founder professor researcher consultant specialist coordinator architect evangelist attorney",
     "lawyer intern",
+    "doctor nurse surgeon midwife paramedic pilot captain commander colonel sergeant lieutenant detective",
+    "chef coach trainer teacher lecturer tutor provost principal fellow student candidate host anchor narrator",
+    "author poet artist novelist playwright translator historian librarian veterinarian comedian custodian",
+    "dietitian theologian curator auditor supervisor attendant secretary treasurer chair chairman chairwoman",
+    "spokesman spokeswoman spokesperson chairperson councilman congressman lawmaker filmmaker policymaker",
+    "winemaker broker planner adviser advisor partner associate owner organiser organizer campaigner volunteer",
+    "auctioneer mountaineer rabbi minister senator governor mayor counsel ceo cfo cto coo",
 )
+# An occupation noun made with a suffix, singular or plural: "meteorologist", "physician",
+# "videographer", "spokeswoman", "coordinator", "inspector", "consultant", "superintendent". The
+# stem's least length and the endings left out keep surnames out ("Feist", "Lindqvist",
+# "Gilchrist", "Benoist", "Lucian", "Hector", "Laurent", "Durant").
+_OCCUPATION_SUFFIX = re.compile(
+    r"(?:\w{4,}ist(?<!quist)(?<![kq]vist)(?<!hrist)(?<!crist)(?<!grist)(?<!oist)|\w+grapher|\w{3,}cian"
+    r"|\w{4,}(?:at|ct|ss)or|\w{3,}wom[ae]n|\w{5,}tant|\w{4,}dent)s?"
+)
+_OCCUPATION_ENDINGS = tuple(
+    end + plural
+    for end in ("ist", "grapher", "cian", "tor", "sor", "woman", "women", "tant", "dent")
+    for plural in ("", "s")
+)
+
+
+def _is_occupation(bare: str) -> bool:
+    """An occupation noun, in lower case: one a byline names ("reporter", "mayor") or one made
+    with an occupation's suffix ("meteorologist", "physician", "spokeswoman")."""
+    return bare in _JOBS or (bare.endswith(_OCCUPATION_ENDINGS) and _OCCUPATION_SUFFIX.fullmatch(bare) is not None)
+
+
 # Words that end the name of a group of people, never a person's: "Canal Notes Staff", "Metro
 # Desk", "the Canal Notes editors". Before a job it is the job's ("Ana Ruiz Staff Writer").
 _GROUPS = _word_set(
@@ -359,7 +393,7 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
         if token in _PARTICLES:
             continue
         bare = token.rstrip(".").lower()
-        if not _is_name_token(token) or bare in _NOT_PERSON_WORDS or _ends_organisation(bare):
+        if not _is_name_token(token) or bare in _NOT_PERSON_WORDS or _ends_organisation(bare) or _is_occupation(bare):
             return False
     return True
 
@@ -380,7 +414,7 @@ def _name_after_job(entry: str) -> str:
     the job are the desk, often a place ("North Coast", "South-East Asia")."""
     words = entry.split()
     for i, word in enumerate(words):
-        if word.strip(".,:").casefold() in _JOBS:
+        if _is_occupation(word.strip(".,:").casefold()):
             name = " ".join(words[i + 1 :])
             return name if is_name(name) else ""
     return ""
@@ -405,6 +439,12 @@ _BYLINE_STOP_WORDS = (
         "username admin administrator webmaster our your",
     )
 )
+
+
+def _is_stop_word(bare: str) -> bool:
+    return bare in _BYLINE_STOP_WORDS or _is_occupation(bare)
+
+
 _BYLINE_PREFIX = re.compile(
     rf"^(?:(?:(?:analysis|text|words|story|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:)\s*",
     re.IGNORECASE,
@@ -493,7 +533,7 @@ def _names_a_group(words: list[str]) -> bool:
     """The last job or group word of an entry is a group's: "Canal Notes Staff", "Metro news desk",
     "the Canal Notes editors"; not "Ana Ruiz Staff Writer"."""
     bare = (word.strip(".,;:()").casefold() for word in words)
-    kinds = [word for word in bare if word in _JOBS or word in _GROUPS]
+    kinds = [word for word in bare if word in _GROUPS or _is_occupation(word)]
     return bool(kinds) and kinds[-1] in _GROUPS
 
 
@@ -508,7 +548,7 @@ def _is_job_alone(words: list[str], *, after_person: bool) -> bool:
     if not _is_job(words):
         return False
     desk = words[:-1]
-    kept = list(itertools.takewhile(lambda word: word.casefold() not in _BYLINE_STOP_WORDS, desk))
+    kept = list(itertools.takewhile(lambda word: not _is_stop_word(word.casefold()), desk))
     return not is_name(" ".join(kept)) or (after_person and kept == desk and len(desk) <= _NAME_LIKE_DESK_MAX)
 
 
@@ -524,7 +564,7 @@ def _person(words: list[str], *, not_names: frozenset[str]) -> str | None:
     for word in words:
         bare = word.strip(".,;:()").casefold()
         acronym = not shouting and word.isupper() and 1 < len(word) <= 4 and not _INITIALS.fullmatch(word)
-        stop = bare in _BYLINE_STOP_WORDS or bare in not_names or _ends_organisation(bare)
+        stop = _is_stop_word(bare) or bare in not_names or _ends_organisation(bare)
         if stop or acronym or word[:1] == "@":
             cut = bare
             break
@@ -559,9 +599,30 @@ def byline_names(text: str) -> tuple[str, ...]:
         # "Monday November 18, 2019 7:45 am PST by Joe Rossignol", "Nov 18, 2019 | By Ana Ruiz"
         return _names_in(match["rest"])
     parts = _BYLINE_SEPARATOR.split(text)
-    if len(parts) > 1 and (is_name(parts[0]) or (_uncased_name(parts[0]) and all(map(_only_a_date, parts[1:])))):
+    if (
+        len(parts) > 1
+        and (is_name(parts[0]) or (_uncased_name(parts[0]) and all(map(_only_a_date, parts[1:]))))
+        and not _is_menu(parts)
+    ):
         return (parts[0],)
     return _name_before_date(text) or _name_with_job(text)
+
+
+_MENU_LABEL_MAX_WORDS = 3
+
+
+def _is_menu(parts: list[str]) -> bool:
+    """A site's navigation: two or more labels after the first part ("Canal Notes | Local |
+    Obituaries | Opinion"). A byline gives its name one label at most beside a date, a time or a
+    job ("Ana Ruiz | Saltmarsh Echo | March 3, 2025", "Ana Ruiz · Columnist · Opinion")."""
+    labels = [
+        part
+        for part in parts[1:]
+        if len(part.split()) <= _MENU_LABEL_MAX_WORDS
+        and not any(c.isdigit() for c in part)
+        and not _is_job(part.split())
+    ]
+    return len(labels) >= 2
 
 
 _NAME_BEFORE_DATE_MAX_WORDS = 4
@@ -595,7 +656,7 @@ def _name_with_job(text: str) -> tuple[str, ...]:
         job = job.strip()
         return (name.strip(),) if (_HANDLE.fullmatch(job) or _is_job(job.split())) and is_name(name) else ()
     words = text.split()
-    if not words or words[-1] not in _JOBS:
+    if not words or not words[-1].islower() or not _is_occupation(words[-1]):
         return ()
     people = person_names([text])
     if len(people) != 1 or not text.startswith(people[0]) or not is_name(people[0]):
@@ -605,11 +666,11 @@ def _name_with_job(text: str) -> tuple[str, ...]:
 
 def _is_job(words: list[str]) -> bool:
     """A job with its desk: "senior political correspondent", "Weather Reporter"."""
-    if not words or len(words) > _DESK_MAX_WORDS + 1 or words[-1].casefold() not in _JOBS:
+    if not words or len(words) > _DESK_MAX_WORDS + 1 or not _is_occupation(words[-1].casefold()):
         return False
     desk = words[:-1]
     return all(
-        word.casefold() not in _NOT_DESK_WORDS and (word[:1].isupper() or word.casefold() in _BYLINE_STOP_WORDS)
+        word.casefold() not in _NOT_DESK_WORDS and (word[:1].isupper() or _is_stop_word(word.casefold()))
         for word in desk
     )
 

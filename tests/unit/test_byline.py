@@ -116,6 +116,40 @@ def test_a_job_after_a_comma_is_no_second_author(byline):
     assert _scraped_authors(byline) == ("Tobias Wren",)
 
 
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Tobias Wren, Chief Meteorologist",
+        "By Tobias Wren, Marine Biologist",
+        "By Tobias Wren, Senior Videographer",
+        "By Tobias Wren, Pediatric Physician",
+        "By Tobias Wren, Harbour Spokeswoman",
+        "By Tobias Wren, Program Coordinator",
+        "By Tobias Wren, School Superintendent",
+        "By Tobias Wren, Research Assistant",
+    ],
+)
+def test_any_occupation_after_a_comma_is_no_second_author(byline):
+    assert byline_names(byline) == ("Tobias Wren",)
+    assert split_authors(byline.removeprefix("By ").replace(", ", "; ")) == ("Tobias Wren",)
+    assert _scraped_authors(byline) == ("Tobias Wren",)
+
+
+def test_a_job_after_two_names_is_no_third_author():
+    assert byline_names("By Orla Brennan and Tobias Wren, Climate Scientists") == ("Orla Brennan", "Tobias Wren")
+
+
+@pytest.mark.parametrize("byline", ["By Meteorologist Tobias Wren", "By Harbour Historian Tobias Wren"])
+def test_an_occupation_before_the_name_is_no_part_of_it(byline):
+    assert byline_names(byline) == ("Tobias Wren",)
+    assert _scraped_authors(byline) == ("Tobias Wren",)
+
+
+def test_surnames_that_end_like_an_occupation_are_names():
+    names = ("Orla Lindqvist", "Tobias Feist", "Wen Gilchrist", "Ana Laurent", "Tom Walker")
+    assert byline_names("By " + ", ".join(names[:-1]) + " and " + names[-1]) == names
+
+
 def test_names_after_a_comma_are_more_authors():
     three = ("Orla Brennan", "Tobias Wren", "Wen Hao")
     assert byline_names("By Orla Brennan, Tobias Wren and Wen Hao") == three
@@ -155,4 +189,30 @@ def test_initials_are_part_of_the_name_not_an_acronym():
     ],
 )
 def test_names_in_capitals_accents_and_other_languages_are_read_whole(byline, expected):
+    assert byline_names(byline) == expected
+
+
+# --- a site's menu is no byline ----------------------------------------------------------------
+
+
+def test_a_menu_line_under_the_sites_name_names_no_author():
+    assert byline_names("Saltmarsh Echo | Local | Obituaries | Opinion") == ()
+    assert byline_names("Saltmarsh Echo · Harbour · Weather · Sport") == ()
+    article = extract_scrape(
+        _SCRAPE.replace("  * Home\n  * Harbour\n  * Weather\n", "Saltmarsh Echo | Local | Harbour | Opinion").format(
+            byline="March 3, 2025"
+        )
+    )
+    assert article is not None and article.authors == ()
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Orla Brennan | Saltmarsh Echo | March 3, 2025", ("Orla Brennan",)),
+        ("Orla Brennan · Columnist · Opinion", ("Orla Brennan",)),
+        ("Orla Brennan · 5 min read", ("Orla Brennan",)),
+    ],
+)
+def test_a_name_beside_its_date_job_or_one_label_is_still_a_byline(byline, expected):
     assert byline_names(byline) == expected
