@@ -5,8 +5,11 @@ furniture that slipped into the body (a copyright line, an appeal to
 subscribe or sign up, an advertisement's "apply now", a "read more" or "more
 from" line, a list of tags), a line of code, maths or a table row, a box
 score's or a results table's line (names with their figures: "COLTON (66):
-Brooks 22, Ames 14, Ortiz 11."), or a fragment that ends in a colon ("...broke
-the news:").
+Brooks 22, Ames 14, Ortiz 11."), a reference or a citation of the page (its
+authors in a citation's form, surname then initials: "Okafor, T. & Wren, B.
+Tidal mixing.", "Okafor, T. et al.", "Okafor, T. (2019).", or "Cite this
+page:"; a paragraph that opens with one is the reference, all of it), or a
+fragment that ends in a colon ("...broke the news:").
 
 Nor the page speaking about the story or to its readers rather than telling
 it: an editor's note, a correction or an update (the sentences after it in
@@ -42,6 +45,7 @@ __all__ = [
     "is_appeal",
     "is_author_contact",
     "is_candidate",
+    "is_citation",
     "is_editorial_note",
     "is_release_boilerplate",
     "is_statistics_line",
@@ -146,6 +150,22 @@ _SELF_STANDING = re.compile(
     r"|that (?:year|week|month|day|night|morning)\b)",
     re.IGNORECASE,
 )
+
+
+# A reference's authors in a citation's form, surname then initials: "Okafor, T. & Wren, B.", "Okafor, T., Wren,
+# B. (2019).", "Okafor, T. et al." (news writes "T. Okafor"), or Vancouver's "Okafor T, Wren B." One surname and
+# its initials alone ("Washington, D.C., officials said") is a citation only before its year in parentheses, or
+# with a volume's pages or a DOI after it ("Okafor, T. Tidal mixing. Estuaries 12, 34–56 (2020).").
+_SURNAME = r"[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|van|von|de|der|den|da|di|du|la|le|del)){0,2}"
+_CITED_AUTHOR = rf"{_SURNAME},\s+[A-Z]\.(?:\s?-?[A-Z]\.)*"
+_CITED_AUTHORS = re.compile(
+    rf"{_CITED_AUTHOR}(?P<more>(?:(?:,|,?\s+(?:&|and))\s+{_CITED_AUTHOR})+)?(?P<dated>,?\s+et al\.|\s*\(\d{{4}}[a-z]?\))?"
+)
+_VANCOUVER_AUTHORS = re.compile(r"[A-Z][\w'’-]+ [A-Z]{1,3}(?:, [A-Z][\w'’-]+ [A-Z]{1,3})+(?:, et al)?\.\s")
+_VOLUME_PAGES = re.compile(r"\b\d+(?:\s?\(\d+\))?,\s*(?:pp?\.\s*)?\d+\s?[–-]\s?\d+\b|\bdoi\b", re.IGNORECASE)
+_CITE_LABEL = re.compile(r"^(?i:(?:how to |to )?cite (?:this|as)\b[^:.!?]{0,30}:|citation\s*:)")
+_REFERENCE_NUMBER = re.compile(r"^(?:[-–—•·*▪]\s+|\[\d{1,3}\]\s*|\d{1,3}[.)]\s+|\^\d{1,3}\s+)")
+_TITLE_AFTER = re.compile(r"\s+[A-Z\"“‘]")
 
 
 # An interview's labels: "Q: Why fibre, and why now?" is the interviewer's line, not news.
@@ -443,10 +463,28 @@ def _is_name(label: str) -> bool:
     return 1 <= len(words) <= 4 and all(word[0].isupper() or word in _NAME_PARTICLES for word in words)
 
 
+def is_citation(text: str) -> bool:
+    """True when ``text`` is a reference or a citation: it opens (after a list's number or bullet, if any) with
+    its authors in a citation's form, or with "Cite this page:"."""
+    text = _REFERENCE_NUMBER.sub("", text.strip(), count=1)
+    if _CITE_LABEL.match(text):
+        return True
+    if not text[:1].isupper() or "," not in text[:60]:
+        return False
+    authors = _CITED_AUTHORS.match(text)
+    if authors is None:
+        return _VANCOUVER_AUTHORS.match(text) is not None
+    if authors["more"] or authors["dated"]:
+        return True
+    # one author: a title after the initials, then the volume's pages or a DOI
+    return _TITLE_AFTER.match(text, authors.end()) is not None and _VOLUME_PAGES.search(text, authors.end()) is not None
+
+
 def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] = frozenset()) -> list[bool]:
     """Which of one paragraph's ``sentences`` may stand in a summary.
 
-    Each must be a candidate. An appeal, a line on how to reach the author or a press release's boilerplate
+    Each must be a candidate. A paragraph that opens with a citation's authors is a reference, all of it. An
+    appeal, a line on how to reach the author or a press release's boilerplate
     that opens its paragraph makes the whole paragraph the page's box (a plea for support starts with its ask,
     a disclaimer with its caution); one further down is only itself. An editorial note takes the sentences
     after it in its paragraph with it, as does a sponsor's line ("This episode is sponsored by Tidewell. Use
@@ -456,6 +494,8 @@ def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] 
     flags = [is_candidate(sentence) for sentence in sentences]
     if sentences and not flags[0] and _is_box_line(sentences[0]):
         return [False] * len(flags)
+    if sentences and is_citation(" ".join(sentences)):
+        return [False] * len(flags)  # a reference, cut into sentences at its initials and titles
     for index, sentence in enumerate(sentences):
         if (not flags[index] and (is_editorial_note(sentence) or is_sponsor_line(sentence))) or is_transcript_line(
             sentence, speakers
@@ -488,6 +528,8 @@ def is_candidate(sentence: str) -> bool:
     if any(mark in text for mark in "·|│┃┆║┼─") and _TABLE.search(text):
         return False
     if ("," in text or ";" in text) and any(c.isdigit() for c in text) and is_statistics_line(text):
+        return False
+    if is_citation(text):
         return False
     low = text.lower()
     if _is_editorial_note(text, low) or _is_appeal(text, low) or _is_author_contact(text, low):

@@ -11,6 +11,7 @@ from digest.summarize.filters import (
     back_matter_start,
     candidates_in_paragraph,
     is_candidate,
+    is_citation,
     opens_with_pronoun,
     stands_alone,
     transcript_speakers,
@@ -939,3 +940,36 @@ def test_a_sentence_that_tells_of_a_festivals_volunteers_keeps_the_rest_of_its_p
         "They raised 12,000 for the lifeboat station last summer.",
     ]
     assert candidates_in_paragraph(sentences) == [True, True]
+
+
+REFERENCES = [
+    "Okafor, T. & Wren, B. Tidal mixing over the oyster beds of a shallow harbour. Estuarine Letters 14, 301–318 (2021).",
+    "Okafor, T., Wren, B. (2019). Silt and the winter ferry. Harbour Studies 12, 34–56.",
+    "Brennan, O. J., Wren, T. and Hao, W. (2022) Seal counts on the sandbanks. Marine Notes, 4(2), pp. 11-19.",
+    "Hao, W. et al. Dredging and shellfish in a small bay. Coastal Science 9, 1120–1131 (2023).",
+    "2. Hao, W. Dredging and shellfish in a small bay. Coastal Science 9, 1120–1131 (2023).",
+    "Okafor T, Wren B, Hao W. Silt in shallow channels. Estuar Lett. 2021;14:301-18.",
+    'Cite this page: Kestrel Bay Courier. "Dredging approved." 4 March 2025.',
+]
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+def test_a_reference_or_a_citation_is_no_summary_sentence_in_any_of_its_parts(reference):
+    assert is_citation(reference)
+    picked = summarize(article([*STORY[:2], "References", reference, *STORY[2:]]), sentences=5).sentences
+    assert set(picked) <= set(STORY), picked
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Washington, D.C., officials said on Monday that the ferry subsidy would be extended.",
+        "Washington, D.C. (AP) - The Senate voted on Tuesday to extend the ferry subsidy.",
+        "Okafor, 42, Wren, 38, and Hao, 27, were arrested on Monday.",
+        "T. Okafor and B. Wren reported in 2021 that the oyster beds had recovered.",
+        "Pier B, Gate C and Gate D were closed after the storm.",
+    ],
+)
+def test_a_sentence_that_names_places_or_people_with_commas_is_no_citation(sentence):
+    assert not is_citation(sentence)
+    assert is_candidate(sentence)
