@@ -5,7 +5,8 @@ costs as one unit); the densest run of blocks is the maximum-sum subarray of
 those scores, trimmed to start at the first paragraph and end at the last one
 or a closing editorial note, before the next story the page prints under it
 (its headline over its own byline, or under a "Next story" label) and past a
-swallowed standfirst and byline. Inside it, pull quotes and repeated short
+swallowed standfirst and byline. One paragraph under a byline, over a story told
+in full under its own header, is a teaser card's blurb: that story is the body. Inside it, pull quotes and repeated short
 blocks (headlines, captions) are dropped.
 """
 
@@ -190,8 +191,10 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
         prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.SENTENCE]
         if len(prose) < _MIN_SENTENCES:
             return None
-    end = _before_next_story(blocks, prose[0], end)
-    first, last = prose[0], max(i for i in prose if i <= end)
+    first, end = _story_bounds(blocks, prose[0], end)
+    if first > prose[0]:
+        start = first  # the story under a teaser card: the card's header and blurb are not its own
+    last = max(i for i in prose if i <= end)
     while first > start and _is_sentence_item(blocks[first - 1]):
         first -= 1  # the steps of a method, the points of a list, right above the paragraph
     for i in range(last + 1, end + 1):
@@ -212,20 +215,25 @@ _HEADER_MAX_LINES = 3
 _HEADING_MAX_WORDS = 5
 
 
-def _before_next_story(blocks: list[Block], first: int, end: int) -> int:
-    """The end of the story that starts at ``first``, before the next one the page prints under
-    it (its headline over its own byline or dateline); ``end`` when there is none."""
+def _story_bounds(blocks: list[Block], first: int, end: int) -> tuple[int, int]:
+    """The first paragraph and the end of the story that starts at ``first``: it ends before the
+    next story the page prints under it (its headline over its own byline or dateline). One
+    paragraph under a byline, over a story told in full, is a teaser card's blurb, and the story
+    under it is the article. ``(first, end)`` when there is no next story."""
     headers = [i for i in range(first + 1, end) if _is_story_header(blocks, i, end)]
     if not headers or len(headers) > _NEXT_STORIES_MAX:
-        return end
+        return first, end
     told = sum(blocks[i].kind is Kind.PROSE for i in range(first, headers[0]))
-    if (
-        told >= _TOLD_MIN_PARAGRAPHS
-        or (first > 0 and blocks[first - 1].kind in _HEADER_KINDS)
-        or _labels_next_story(blocks[headers[0] - 1])
-    ):
-        return headers[0] - 1
-    return end
+    under_byline = first > 0 and blocks[first - 1].kind in _HEADER_KINDS
+    if under_byline and told == 1 and _told_in_full(blocks, headers[0], end):
+        return next(i for i in range(headers[0], end + 1) if blocks[i].kind is Kind.PROSE), end
+    if told >= _TOLD_MIN_PARAGRAPHS or under_byline or _labels_next_story(blocks[headers[0] - 1]):
+        return first, headers[0] - 1
+    return first, end
+
+
+def _told_in_full(blocks: list[Block], header: int, end: int) -> bool:
+    return sum(blocks[i].kind is Kind.PROSE for i in range(header, end + 1)) >= _TOLD_MIN_PARAGRAPHS
 
 
 # The label a page prints over the next story, under the article.

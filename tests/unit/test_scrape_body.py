@@ -892,3 +892,22 @@ def test_a_short_paragraph_between_two_appeals_is_the_storys_last():
         "Support independent journalism.",
     )
     assert_story(scrape, [*PARAGRAPHS[:2], closing])
+
+
+def test_a_teaser_cards_blurb_over_a_story_told_in_full_is_not_the_story():
+    """A "Top stories" card over the article (a headline, a byline, one paragraph of blurb),
+    then the article under its own headline and byline: the story told in full is the body."""
+    scrape = page(
+        "Top stories",
+        "Night buses to return to the market towns",
+        "By Tom Gill",
+        NIGHT_BUSES[0],
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        "May 3, 2025",
+        *PARAGRAPHS,
+    )
+    assert_story(scrape, PARAGRAPHS)
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.authors == ("Ana Ruiz",)
