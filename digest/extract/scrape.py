@@ -155,12 +155,11 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
     for i, block in enumerate(blocks):
         if block.kind in _SLIDE_KINDS and (m := _SLIDE.match(block.text)) and 0 < int(m[1]) <= int(m[2]):
             slides.append((i, int(m[1]), int(m[2]), m.end()))
-    # A gallery counts through its slides: the same "1/2" said thrice is a quantity, not three slides.
-    counts = Counter(total for _, total in {(number, total) for _, number, total, _ in slides})
+    counted = _counted_through(slides)
     at_slide = {i for i, _, _, _ in slides}
     out = blocks
     for n, (i, number, total, caption) in enumerate(slides):
-        if counts[total] < _GALLERY_MIN_SLIDES:
+        if n not in counted:
             continue
         if out is blocks:
             out = list(blocks)
@@ -185,6 +184,24 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
             if i > 0 and blocks[i - 1].text.strip() == text[caption:].strip():
                 out[i - 1] = _as(blocks[i - 1], Kind.CAPTION)
     return out
+
+
+def _counted_through(slides: list[tuple[int, int, int, int]]) -> set[int]:
+    """Which of the slides (their places in ``slides``) belong to a gallery: a run of counters
+    with one total that goes up by one slide at a time ("1/6", "2/6", "3/6"), three slides or
+    more (a counter said again stays in its run). The same "1/2" said thrice is a quantity, and
+    scores under a review's headings ("9/10", "6/10", "8/10") skip and go back."""
+    counted: set[int] = set()
+    runs: dict[int, list[int]] = {}  # a total -> the open run of its counters, by place in ``slides``
+    for n, (_, number, total, _) in enumerate(slides):
+        run = runs.get(total)
+        if run and number - slides[run[-1]][1] in (0, 1):
+            run.append(n)
+        else:
+            run = runs[total] = [n]
+        if len({slides[k][1] for k in run}) >= _GALLERY_MIN_SLIDES:
+            counted.update(run)
+    return counted
 
 
 _CODE_COMPANIONS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.SENTENCE, Kind.DATE, Kind.FIGURE})

@@ -911,3 +911,15 @@ def test_a_teaser_cards_blurb_over_a_story_told_in_full_is_not_the_story():
     article = extract_scrape(scrape)
     assert article is not None
     assert article.authors == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize("scores", [("6/10", "8/10", "9/10"), ("9/10", "8/10", "6/10", "7/10")])
+def test_a_reviews_scores_under_its_headings_are_no_gallery(scores):
+    """A review scores each part under its heading ("Camera", "6/10", then the paragraph):
+    scores skip and go back, where a gallery's counters go up one slide at a time."""
+    reviewed = [PARAGRAPHS[1 + k % 3] for k in range(len(scores))]
+    headings = ["Seating", "Light", "Collection", "Hours"][: len(scores)]
+    parts = ["Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0]]
+    for heading, score, text in zip(headings, scores, reviewed, strict=True):
+        parts += [heading, score, text]
+    assert_story(page(*parts), [PARAGRAPHS[0], *reviewed])
