@@ -3,7 +3,10 @@
 The boilerplate cue lists (captions, section labels, legal lines, appeals,
 comment furniture, credits, ads, menus, code) and the ordered rules that read
 them, with the byline and date finders, to give one block its Kind; what is
-left is prose, a sentence or a fragment by length and punctuation.
+left is prose, a sentence or a fragment by length and punctuation. An appeal
+speaks to the reader (you, an order) or as the publisher (we, this story): a
+statement in the third person with an attribution, a past tense or a figure is
+news, whatever it says about advertisers, paywalls or sign-ups.
 """
 
 from __future__ import annotations
@@ -313,11 +316,13 @@ def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> boo
     appeals = _APPEAL.count(text, low)
     second = _SECOND_PERSON.count(text, low)
     # A list item opening with a verb is a step of instructions as often as an appeal.
-    imperative = not item and words[0].lower().strip(".,:!?\"'“‘") in _IMPERATIVES
+    imperative = not item and _opens_with_imperative(words[0])
     n = count_words(text)
     if not (appeals or second or imperative):
         return False
     plural = len(_FIRST_PLURAL.findall(text))
+    if not (imperative or plural) and _reports(text, second=bool(second)):
+        return False
     if n > 40:
         # Long blocks: only a dense mix of appeal vocabulary and reader address.
         return appeals >= 2 and second + plural >= 2
@@ -328,6 +333,44 @@ def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> boo
     if imperative and (second or (n <= 6 and not TERMINAL.search(text))):
         return True
     return bool(second and plural and n <= 25)
+
+
+def _opens_with_imperative(word: str) -> bool:
+    return word.lower().strip(".,:!?\"'“‘") in _IMPERATIVES
+
+
+# News tells what others said or did, in the third person: an attribution ("said", "wrote",
+# "according to"), a verb in the past ("had fallen", "have signed up"), a figure ("$120", "40%").
+# An appeal speaks to the reader (you, an order) or as the publisher (we, this story).
+_REPORTED = re.compile(
+    r"\b(?:said|says|told|tells|wrote|writes|according to|announced|reported|added|claims?|claimed|argued"
+    r"|estimated|testified)\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(r"\b(?:was|were|had|did|been|(?:has|have) \w+ed)\b", re.IGNORECASE)
+_FIGURE = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:%|percent|per cent)|\b\d{1,3}(?:,\d{3})+\b")
+_SELF_REFERENCE = re.compile(
+    r"\bthis (?:article|story|piece|content|page|site|post|newsletter|podcast|episode|video|blog)\b", re.IGNORECASE
+)
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+")
+_READER_OPENERS = frozenset(["if", "please", "thanks", "thank", "already", "want", "enjoy", "enjoyed", "like", "love"])
+
+
+def _reports(text: str, *, second: bool) -> bool:
+    """A statement in the third person that reports news, not a page speaking to its reader:
+    full sentences, none an order, none to the reader or about the page itself, with an
+    attribution, a past tense or a figure (or, when it says "you", an attribution: "the app
+    asks you to sign in, the lawsuit says")."""
+    if not (text[:1].isupper() or text[:1].isdigit()) or not text.rstrip("\"'”’)").endswith("."):
+        return False
+    openers = [sentence.split()[0] for sentence in _SENTENCE_START.split(text) if sentence.split()]
+    if any(_opens_with_imperative(w) or w.lower().strip(",") in _READER_OPENERS for w in openers):
+        return False
+    if _SELF_REFERENCE.search(text):
+        return False
+    if _REPORTED.search(text):
+        return True
+    return not second and (_PAST.search(text) is not None or _FIGURE.search(text) is not None)
 
 
 # The stamp over a live blog's entry: a clock time or a time dated from now, and at most its

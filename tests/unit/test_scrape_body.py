@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from digest.extract.cues import classify
 from digest.extract.scrape import extract_scrape
+from digest.extract.scrape_lines import Kind
 
 PARAGRAPHS = [
     (
@@ -923,3 +925,37 @@ def test_a_reviews_scores_under_its_headings_are_no_gallery(scores):
     for heading, score, text in zip(headings, scores, reviewed, strict=True):
         parts += [heading, score, text]
     assert_story(page(*parts), [PARAGRAPHS[0], *reviewed])
+
+
+REPORTED_NEWS = [
+    "Publisher Dora Vance wrote in a memo that advertising revenue had fallen for a third year and that the paper could no longer rely on advertisers.",
+    "Analyst Felix Orr said papers that raise their paywall tend to lose casual readers first, and that the subscribers who stay are older.",
+    "More than 4,000 people have signed up to donate blood at the new clinic since it opened in the corn exchange.",
+    "Membership of the room costs $15 a year.",
+    "The app asks you to sign in with a library card and shares your email address with advertisers, the complaint says.",
+]
+APPEALS = [
+    "Subscribe to our newsletter for the latest from the reading room.",
+    "Already a subscriber? Log in",
+    "This story is for subscribers only. Log in or subscribe to keep reading.",
+    "We rely on advertising and donations to keep our reporting free.",
+    "Thanks for reading! Subscribe for free to receive new posts.",
+    "Newsletter sign-up",
+]
+
+
+@pytest.mark.parametrize("line", REPORTED_NEWS)
+def test_news_about_advertising_paywalls_and_sign_ups_is_no_appeal(line):
+    """Reported in the third person (someone said or wrote it, it happened, it costs so much),
+    a paragraph about advertisers or subscribers is news; an appeal speaks to the reader."""
+    assert classify(line) is not Kind.CTA
+
+
+@pytest.mark.parametrize("line", APPEALS)
+def test_a_page_speaking_to_its_reader_is_still_an_appeal(line):
+    assert classify(line) is Kind.CTA
+
+
+def test_news_paragraphs_about_advertising_and_paywalls_stay_in_the_body():
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0], *REPORTED_NEWS[:2], PARAGRAPHS[1])
+    assert_story(scrape, [PARAGRAPHS[0], *REPORTED_NEWS[:2], PARAGRAPHS[1]])
