@@ -5,7 +5,8 @@ costs as one unit); the densest run of blocks is the maximum-sum subarray of
 those scores, trimmed to start at the first paragraph and end at the last one
 or a closing editorial note, before the next story the page prints under it
 (its headline over its own byline, or under a "Next story" label) and past a
-swallowed standfirst and byline. One paragraph under a byline, over a story told
+swallowed standfirst and byline (a date or a name under a subheading of the
+story, as over an update or a signed note, is that section's). One paragraph under a byline, over a story told
 in full under its own header, is a teaser card's blurb: that story is the body. Inside it, pull quotes and repeated short
 blocks (headlines, captions) are dropped.
 """
@@ -386,12 +387,13 @@ def _reads_as_sentence(text: str) -> bool:
 
 
 def body_start(blocks: list[Block], start: int, end: int) -> int:
-    """Skip a standfirst and byline that the densest run swallowed."""
+    """Skip a standfirst and byline that the densest run swallowed. A date or a name under a
+    subheading of the story (an update's date, the name over a signed note) is no header."""
     cut = None
     for i in range(start, min(end, start + 6) + 1):
         if blocks[i].kind in _HEADER_KINDS and not _is_caption_name(blocks, i):
             cut = i
-    if cut is None or _stamped_entries(blocks, start, end):
+    if cut is None or _stamped_entries(blocks, start, end) or _under_subheading(blocks, start, cut):
         return start
     leading_prose = sum(blocks[i].kind is Kind.PROSE for i in range(start, cut))
     if leading_prose > 2:
@@ -400,6 +402,22 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
         if blocks[i].kind is Kind.PROSE:
             return i
     return start
+
+
+def _under_subheading(blocks: list[Block], start: int, i: int) -> bool:
+    """The header lines around ``blocks[i]`` stand under a short heading of their own, itself
+    under a paragraph of the run ("Update", then the date): a section of the story opens there."""
+    while i > start and blocks[i - 1].kind in _HEADER_KINDS:
+        i -= 1
+    heading = i - 1
+    return (
+        heading > start
+        and blocks[heading - 1].kind in _BODY_KINDS
+        and blocks[heading].kind in _SUBHEADING_KINDS | {Kind.SECTION}
+        and blocks[heading].words <= _SUBHEADING_MAX_WORDS
+        and not BULLET.match(blocks[heading].text)
+        and not TERMINAL.search(blocks[heading].text)
+    )
 
 
 def _stamped_entries(blocks: list[Block], start: int, end: int) -> bool:

@@ -959,3 +959,16 @@ def test_a_page_speaking_to_its_reader_is_still_an_appeal(line):
 def test_news_paragraphs_about_advertising_and_paywalls_stay_in_the_body():
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", PARAGRAPHS[0], *REPORTED_NEWS[:2], PARAGRAPHS[1])
     assert_story(scrape, [PARAGRAPHS[0], *REPORTED_NEWS[:2], PARAGRAPHS[1]])
+
+
+@pytest.mark.parametrize(
+    "section",
+    [("Update", "May 5, 2025"), ("A note from the county librarian", "Ruth Amsel", "County Librarian")],
+)
+def test_a_dated_update_or_a_signed_note_under_a_subheading_keeps_the_storys_opening(section):
+    """Two paragraphs, then a section under its own heading that opens with a date (an update)
+    or a name (a signed note): the date or name is the section's, not the story's byline, and
+    the two paragraphs over it are the story's opening, not a standfirst."""
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS[:2], *section, *PARAGRAPHS[2:])
+    assert body_of(scrape)[:2] == PARAGRAPHS[:2]
+    assert body_of(scrape)[-2:] == PARAGRAPHS[2:]
