@@ -264,14 +264,14 @@ _META_SHORT = re.compile(
     re.IGNORECASE,
 )
 _CREDITS = re.compile(
-    r"^(?:additional )?(?:reporting|writing|editing|research|production|graphics|fact-checking)"
-    r" by\b",
+    r"^(?:with )?(?:additional )?(?:reporting|writing|editing|research|production|graphics|fact-checking)"
+    r" (?:by|from)\b",
     re.IGNORECASE,
 )
 _CONTACT = _Cue(
     "@|reach |contact |email |follow ",
     r"[\w.+-]+@[\w-]+\.\w|\b(?:(?:reach|contact|email) (?:her|him|them|me) at"
-    r"|follow (?:her|him|them|me) on)\b",
+    r"|follow (?:her|him|them|me|@\w+) on)\b",
 )
 _AD = re.compile(
     r"(?:advertisement|advert|sponsored|ad|story continues below(?: advertisement)?"

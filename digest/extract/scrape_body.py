@@ -2,13 +2,16 @@
 
 Each block gets a score by kind (prose by its length; a box of appeals or ads
 costs as one unit); the densest run of blocks is the maximum-sum subarray of
-those scores, trimmed to start at the first paragraph and end at the last one
-or a closing editorial note, before the next story the page prints under it
-(its headline over its own byline, or under a "Next story" label) and past a
-swallowed standfirst and byline (a date or a name under a subheading of the
-story, as over an update or a signed note, is that section's). One paragraph under a byline, over a story told
-in full under its own header, is a teaser card's blurb: that story is the body. Inside it, pull quotes and repeated short
-blocks (headlines, captions) are dropped.
+those scores, trimmed to start at the first paragraph and end at the last one,
+a closing editorial note, or the short sentences right under it that close the
+story (under a short heading such as "What's next" or not). The story ends
+before the next one the page prints under it (its headline over its own byline,
+or under a "Next story" label); one paragraph under a byline, over a story told
+in full under its own header, is a teaser card's blurb, and that story is the
+body. The start skips a standfirst and byline the run swallowed (a date or a
+name under a subheading of the story, as over an update or a signed note, is
+that section's). Inside the body, pull quotes and repeated short blocks
+(headlines, captions) are dropped.
 """
 
 from __future__ import annotations
@@ -201,7 +204,45 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
     for i in range(last + 1, end + 1):
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
-    return first, _introduced_list_end(blocks, last)
+    return first, _introduced_list_end(blocks, _closing_sentences_end(blocks, last))
+
+
+# A story can close on a line too short to be read as a paragraph ("The hearing resumes
+# Monday."), or on a heading and such a line ("What's next", then the next meeting's date):
+# a heading shorter than another story's headline, a line shorter than a teaser's blurb.
+_CLOSING_SENTENCES_MAX = 2
+_CLOSING_SENTENCE_WORDS = (3, 12)
+_CLOSING_HEADING_MAX_WORDS = 3
+
+
+def _closing_sentences_end(blocks: list[Block], last: int) -> int:
+    """Past the short sentences right under the story's last paragraph, and a heading over them."""
+    i = last + 1
+    if i + 1 < len(blocks) and _is_closing_heading(blocks[i]) and _is_closing_sentence(blocks[i + 1]):
+        i += 1
+    j = i
+    while j < len(blocks) and j - i < _CLOSING_SENTENCES_MAX and _is_closing_sentence(blocks[j]):
+        j += 1
+    return j - 1 if j > i else last
+
+
+def _is_closing_sentence(block: Block) -> bool:
+    fewest, most = _CLOSING_SENTENCE_WORDS
+    return (
+        (block.kind is Kind.SENTENCE or (block.kind is Kind.PROSE and block.words <= most))
+        and block.words >= fewest
+        and block.text.rstrip("\"'”’)").endswith(".")
+        and (block.text[:1].isupper() or block.text[:1] in "\"“‘'")
+    )
+
+
+def _is_closing_heading(block: Block) -> bool:
+    return (
+        block.kind in (Kind.FRAGMENT, Kind.NAV)
+        and block.words <= _CLOSING_HEADING_MAX_WORDS
+        and not BULLET.match(block.text)
+        and not TERMINAL.search(block.text)
+    )
 
 
 # A story told before another's header: at least this many paragraphs. Fewer, and the

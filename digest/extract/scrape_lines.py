@@ -2,7 +2,8 @@
 
 Text is normalised (NFC, invisible characters dropped, spaces squeezed, the
 marks a text browser leaves dropped), cut into blank-line groups, and each
-group split into lines unless it looks hard-wrapped. Also the kinds a block
+group split into lines unless it looks hard-wrapped (a copyright notice under
+a sentence's end starts a block of its own). Also the kinds a block
 can be and the small line features (word counts in any script, sentence ends
 even under a footnote's number, bullets, title case, quoted speech) the classifier reads.
 """
@@ -199,7 +200,7 @@ def _unwrap(group: list[str], *, wrap: int | None = None) -> list[str]:
 def _pushed_over(prev: str, line: str, wrap: int | None) -> bool:
     """Whether ``line`` starts with a word the wrap pushed off a full ``prev``: the two
     are one paragraph, whatever the case of that word ("…a ton on" / "Friday on…")."""
-    if wrap is None or len(prev) < 0.75 * wrap or _CREDIT_END.search(prev):
+    if wrap is None or len(prev) < 0.75 * wrap or _CREDIT_END.search(prev) or _opens_notice(prev, line):
         return False
     if BULLET.match(line) and not (_NUMBERED.match(line) and not TERMINAL.search(prev)):
         # A list item; but "73. The gap…" under a line cut mid-sentence is the number the
@@ -223,12 +224,20 @@ _CREDIT_END = re.compile(
     r"|\([^()]*\b(?:photo|image|credit)s?\b[^()]*\))$",
     re.IGNORECASE,
 )
+# A copyright notice printed right under the last paragraph, with no blank line between.
+_NOTICE = re.compile(r"(?:©|\(c\)\s*\d{4}|copyright\b)", re.IGNORECASE)
+
+
+def _opens_notice(prev: str, line: str) -> bool:
+    return TERMINAL.search(prev) is not None and _NOTICE.match(line) is not None
+
+
 _LABEL_WORDS = 3  # "Advertisement", "Continue reading below": a label of its own, not a paragraph's end
 
 
 def _joins(prev: str, line: str, *, width: int, wrapped: bool) -> bool:
-    if BULLET.match(line) or _CREDIT_END.search(prev):
-        return False  # a list item; or the line after a caption, which ends with its credit
+    if BULLET.match(line) or _CREDIT_END.search(prev) or _opens_notice(prev, line):
+        return False  # a list item; the line after a caption, which ends with its credit; a footer's notice
     if TERMINAL.search(prev) and len(line.split()) <= _LABEL_WORDS and not TERMINAL.search(line):
         return False  # a sentence ended the line, and a label (no sentence) stands under it
     if wrapped:

@@ -755,3 +755,13 @@ def test_a_relative_time_among_reply_and_like_lines_stamps_a_comment():
     article = extract_scrape(text)
     assert article is not None
     assert article.paragraphs == tuple(ORCHARD)
+
+
+def test_a_copyright_notice_right_under_the_last_paragraph_does_not_take_it_along():
+    """A footer's "© ..." printed on the line under the last paragraph, no blank line between:
+    the wrap did not push it there, and the paragraph is no legal notice."""
+    closing = "The board will review the rule again at its next meeting, in September."
+    dump = _dump("Millbrook library ends overdue fines", [*FINES, closing]).rstrip("\n")
+    article = extract_scrape(f"{dump}\n   © 2026 The Millbrook Herald\n")
+    assert article is not None
+    assert article.paragraphs == (*FINES, closing)

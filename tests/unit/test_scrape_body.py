@@ -972,3 +972,26 @@ def test_a_dated_update_or_a_signed_note_under_a_subheading_keeps_the_storys_ope
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS[:2], *section, *PARAGRAPHS[2:])
     assert body_of(scrape)[:2] == PARAGRAPHS[:2]
     assert body_of(scrape)[-2:] == PARAGRAPHS[2:]
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [("The room opens on Monday.",), ("What's next", "The library board meets again on June 25.")],
+)
+def test_a_short_closing_sentence_ends_the_story(closing):
+    """A story can end on a sentence too short to be read as a paragraph, under a heading or not."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        *PARAGRAPHS,
+        *closing,
+        "Sign up for our newsletter",
+        "Get the day's headlines in your inbox.",
+    )
+    assert_story(scrape, [*PARAGRAPHS, *closing])
+
+
+@pytest.mark.parametrize("line", ["Follow @anaruiz on Twitter.", "With reporting from Tom Gill."])
+def test_a_contact_or_credit_line_under_the_story_is_no_closing_sentence(line):
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS, line)
+    assert_story(scrape, PARAGRAPHS)
