@@ -2,8 +2,9 @@
 
 Read from the blocks just above the body: the byline or dateline nearest
 above it anchors the search for the headline (a fragment, a question or
-exclamation, or a long name-like line, with an unpunctuated dek told apart);
-between headline and body sit the standfirst, the authors and the publication
+exclamation, or a long name-like line, with an unpunctuated dek told apart; an
+alert's banner over it, a line opening in capitals, gives way to a headline that
+scores as well); between headline and body sit the standfirst, the authors and the publication
 date (which some pages print a line or two over the headline instead). With no
 headline, the title falls back to the first sentence of the body.
 """
@@ -415,13 +416,21 @@ def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) 
     if best < _MIN_SCORE:
         return None
     winner = max(scored)[1]
+    if _is_banner(blocks[winner]):
+        # An alert's banner scores as a caption does, on the story's words: a headline as close wins.
+        plain = [(score, i) for score, i in scored if score >= best - _HIGHER_MARGIN and not _is_banner(blocks[i])]
+        winner = max(plain, default=(best, winner))[1]
     below = next((i for score, i in scored if i == winner + 1 and score >= best - _HIGHER_MARGIN), None)
     if below is not None and _is_kicker(blocks, winner, below, body_start):
         winner = below
+    banner = _is_banner(blocks[winner])
     close = (
         i
         for score, i in scored
-        if score >= best - _HIGHER_MARGIN and i < winner and not _is_kicker(blocks, i, winner, body_start)
+        if score >= best - _HIGHER_MARGIN
+        and i < winner
+        and not _is_kicker(blocks, i, winner, body_start)
+        and (banner or not _is_banner(blocks[i]))
     )
     higher = [i for i in close if sum(b.kind not in _UNCOUNTED_KINDS for b in blocks[i:winner]) <= _HIGHER_REACH]
     return min(higher, default=winner)
@@ -439,6 +448,22 @@ def _is_kicker(blocks: list[Block], i: int, winner: int, body_start: int) -> boo
 
 
 _KICKER_MAX_WORDS = 6
+_BANNER_MIN_WORDS = 2
+
+
+def _is_banner(block: Block) -> bool:
+    """A line that opens with words in capitals and goes on in lower case ("WINTER STORM WARNING
+    in effect from 6 AM Friday", "BREAKING NEWS: ..."): an alert's or a label's style. Over the
+    headline it repeats the story's words as a caption does; a headline set all in capitals is
+    no banner."""
+    words = block.text.split()
+    capitals = 0
+    for word in words:
+        letters = [c for c in word if c.isalpha()]
+        if len(letters) < 2 or not all(c.isupper() for c in letters):
+            break
+        capitals += 1
+    return _BANNER_MIN_WORDS <= capitals < len(words)
 
 
 def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str]) -> list[tuple[float, int]]:

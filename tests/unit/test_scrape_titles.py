@@ -484,6 +484,32 @@ March 11, 2025 3:46 PM
     assert_header(scrape, title="Two machines go in after three years of waiting", authors=("Mara Lindqvist",))
 
 
+def test_an_alert_banner_over_the_headline_is_not_the_headline():
+    """A banner in capitals over the headline ("SPRING TIDE WARNING for ..."), sharing the story's
+    words as a caption would, is the page's alert, not the headline under it."""
+    scrape = f"""{MENU}
+
+SPRING TIDE WARNING for Stromness harbour towns after three years of delays
+
+Tidal turbines go into the water at Stromness
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Tidal turbines go into the water at Stromness", authors=("Mara Lindqvist",))
+
+
+def test_a_headline_set_in_capitals_is_still_the_headline():
+    scrape = f"""{MENU}
+
+TIDAL TURBINES GO INTO THE WATER AT STROMNESS
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "TIDAL TURBINES GO INTO THE WATER AT STROMNESS"
+
+
 def test_an_advertisement_label_in_another_language_is_an_ad():
     for label in ("REKLAMA", "Anzeige", "Publicidad", "Publicité", "Back to top ↑", "Continue reading below"):
         assert classify(label) is Kind.AD, label
