@@ -90,6 +90,14 @@ _READ_ALSO = re.compile(
     r"|leggi anche|lees ook",
     re.IGNORECASE,
 )
+# "READ MORE: Council raises parking rates", "Lire aussi : ...", "Related: ...": a link to
+# another story printed with its label on one line, between two paragraphs or under them.
+_READ_ALSO_LINK = re.compile(
+    r"(?:" + _READ_ALSO.pattern + r"|related(?: (?:stories|story|articles?|coverage|content|links?))?)\s*[:：]\s*\S",
+    re.IGNORECASE,
+)
+_READ_ALSO_LINK_MAX_WORDS = 30
+
 # A share button's label, or the heading over a row of them.
 _SHARE_LABEL = r"share(?: this(?: post| article| story| page)?)?"
 _SECTION = re.compile(
@@ -129,6 +137,11 @@ _SHARE = re.compile(_SHARE_LABEL, re.IGNORECASE)
 def is_share_label(text: str) -> bool:
     """A share button's label alone on its line: "Share", "Share this story"."""
     return _SHARE.fullmatch(_section_label(BULLET.sub("", text, count=1))) is not None
+
+
+def is_story_link(text: str) -> bool:
+    """Another story's headline under its label on one line: "READ MORE: ...", "Lire aussi : ..."."""
+    return count_words(text) <= _READ_ALSO_LINK_MAX_WORDS and _READ_ALSO_LINK.match(text) is not None
 
 
 def heads_read_also(text: str) -> bool:
@@ -503,6 +516,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.SECTION
     if n <= 6 and _AD.fullmatch(text):
         return Kind.AD
+    if is_story_link(text):
+        return Kind.CTA
     if n <= 40 and _LEGAL.search(text, low):
         return Kind.LEGAL
     if n <= 20 and is_date_line(text):

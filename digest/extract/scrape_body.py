@@ -1,7 +1,8 @@
 """The body of a plain-text scrape: which blocks are the article's text.
 
 Each block gets a score by kind (prose by its length; a box of appeals or ads
-costs as one unit); the densest run of blocks is the maximum-sum subarray of
+costs as one unit, a line linking another story, "READ MORE: ...", as a menu's
+link); the densest run of blocks is the maximum-sum subarray of
 those scores, trimmed to start at the first paragraph and end at the last one,
 a closing editorial note, or the short sentences right under it that close the
 story (under a short heading such as "What's next" or not). The story ends
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from digest.extract.cues import is_entry_stamp
+from digest.extract.cues import is_entry_stamp, is_story_link
 from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
@@ -85,7 +86,10 @@ def weights(blocks: list[Block]) -> list[float]:
         while j < len(blocks) and blocks[j].kind in _INTERRUPTION_KINDS:
             j += 1
         group = blocks[i:j]
-        if any(b.kind is not Kind.LEGAL for b in group):
+        if len(group) == 1 and is_story_link(group[0].text):
+            # One link to another story between paragraphs costs as a menu's link: the story goes on.
+            weights[i] = _WEIGHTS[Kind.NAV]
+        elif any(b.kind is not Kind.LEGAL for b in group):
             words = sum(b.words for b in group)
             weights[i:j] = [-(12 + min(words, 30) / 2)] + [0.0] * (j - i - 1)
         i = j
@@ -493,15 +497,20 @@ _SUBHEADING_MAX_WORDS = 12
 
 
 def _is_subheading(blocks: list[Block], i: int, start: int, end: int) -> bool:
-    """A short line without a sentence's end between paragraphs of the body: the heading of what follows."""
+    """A short line without a sentence's end between paragraphs of the body: the heading of what
+    follows. A link to another story between it and the paragraph above ("See also: ...")
+    interrupts the text, and is passed."""
     block = blocks[i]
+    above = i - 1
+    while above > start and blocks[above].kind is Kind.CTA and is_story_link(blocks[above].text):
+        above -= 1
     return (
         start < i < end
         and block.kind in _SUBHEADING_KINDS
         and block.words <= _SUBHEADING_MAX_WORDS
         and BULLET.match(block.text) is None
         and blocks[i + 1].kind in _BODY_KINDS
-        and (blocks[i - 1].kind in _BODY_KINDS | {Kind.CODE} or _under_a_picture(blocks, i, start))
+        and (blocks[above].kind in _BODY_KINDS | {Kind.CODE} or _under_a_picture(blocks, i, start))
     )
 
 

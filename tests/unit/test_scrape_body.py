@@ -995,3 +995,30 @@ def test_a_short_closing_sentence_ends_the_story(closing):
 def test_a_contact_or_credit_line_under_the_story_is_no_closing_sentence(line):
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS, line)
     assert_story(scrape, PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "READ MORE: Night buses to return to the market towns",
+        "Related: Night buses to return to the market towns",
+        "Lire aussi : Les bus de nuit reviennent",
+    ],
+)
+def test_a_link_to_another_story_between_paragraphs_is_not_the_storys_text(link):
+    """Another story's headline under its label on one line, between two paragraphs: neither
+    a paragraph nor a subheading, and the short paragraph under it is still the story's."""
+    closing = "The reading room opens at nine on weekdays, the library said."
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS, link, closing, "Newsletter")
+    assert_story(scrape, [*PARAGRAPHS, closing])
+
+
+def test_a_see_also_link_over_a_section_heading_keeps_the_heading():
+    scrape = page(
+        "Corn exchange reading room opens",
+        *PARAGRAPHS[:2],
+        "See also: Libraries in the county",
+        "The collection",
+        *PARAGRAPHS[2:],
+    )
+    assert body_of(scrape) == [*PARAGRAPHS[:2], "The collection", *PARAGRAPHS[2:]]
