@@ -276,6 +276,9 @@ _META_SHORT = re.compile(
     r"|updated\b|tags?:|topics?:|filed under\b|posted in\b|categor(?:y|ies):)",
     re.IGNORECASE,
 )
+# How to cite the page, under the story: "Cite this page: ...", "To cite this article: ...".
+_CITE_THIS = re.compile(r"(?:cite (?:this|as)\b|how to cite\b|to cite this\b|citation\s*:)", re.IGNORECASE)
+_CITE_THIS_MAX_WORDS = 60
 _CREDITS = re.compile(
     r"^(?:with )?(?:additional )?(?:reporting|writing|editing|research|production|graphics|fact-checking)"
     r" (?:by|from)\b",
@@ -428,6 +431,8 @@ def _words_beside_time(low: str) -> set[str]:
 
 def _is_meta(text: str, low: str, n: int) -> bool:
     if n <= 6 and _META_SHORT.match(text):
+        return True
+    if n <= _CITE_THIS_MAX_WORDS and _CITE_THIS.match(text):
         return True
     return n <= 40 and (_CREDITS.match(text) is not None or _CONTACT.search(text, low))
 

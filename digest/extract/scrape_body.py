@@ -2,10 +2,11 @@
 
 Each block gets a score by kind (prose by its length; a box of appeals or ads
 costs as one unit, a line linking another story, "READ MORE: ...", as a menu's
-link); the densest run of blocks is the maximum-sum subarray of
-those scores, trimmed to start at the first paragraph and end at the last one,
-a closing editorial note, or the short sentences right under it that close the
-story (under a short heading such as "What's next" or not). The story ends
+link); the densest run of blocks is the maximum-sum subarray of those scores,
+trimmed to start at the first paragraph and end at the last one, a closing
+editorial note, or the short sentences right under it that close the story
+(under a short heading such as "What's next" or not). The story ends before its
+back matter (a "References" or "Sources" heading over a list of citations) and
 before the next one the page prints under it (its headline over its own byline,
 or under a "Next story" label); one paragraph under a byline, over a story told
 in full under its own header, is a teaser card's blurb, and that story is the
@@ -202,6 +203,7 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
     first, end = _story_bounds(blocks, prose[0], end)
     if first > prose[0]:
         start = first  # the story under a teaser card: the card's header and blurb are not its own
+    end = _before_back_matter(blocks, first, end)
     last = max(i for i in prose if i <= end)
     while first > start and _is_sentence_item(blocks[first - 1]):
         first -= 1  # the steps of a method, the points of a list, right above the paragraph
@@ -209,6 +211,38 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
     return first, _introduced_list_end(blocks, _closing_sentences_end(blocks, last))
+
+
+# The sources listed under a story, under their heading: the story's back matter, not its text.
+_BACK_MATTER = re.compile(
+    r"(?:references?|sources?|bibliography|notes|end ?notes|works cited|further reading|literature cited)",
+    re.IGNORECASE,
+)
+# A citation: authors and a year in brackets, "et al.", an ISBN or DOI, a page range, a retrieval date.
+_CITATION = re.compile(
+    r"\(\d{4}[a-z]?\)|\bet al\.|\bISBN\b|\bdoi\b|\bRetrieved\b|\bpp?\.\s?\d|\b\d+\s?[–-]\s?\d+\s\(\d{4}\)",
+    re.IGNORECASE,
+)
+
+
+def _before_back_matter(blocks: list[Block], first: int, end: int) -> int:
+    """The end of the story before a "References" or "Sources" heading over a list of citations."""
+    for i in range(first + 1, end + 1):
+        if _is_back_matter_heading(blocks[i]) and _lists_citations(blocks, i + 1, end):
+            return i - 1
+    return end
+
+
+def _is_back_matter_heading(block: Block) -> bool:
+    text = BULLET.sub("", block.text, count=1).strip(" :")
+    return block.words <= 3 and block.kind not in _BODY_KINDS and _BACK_MATTER.fullmatch(text) is not None
+
+
+def _lists_citations(blocks: list[Block], start: int, end: int) -> bool:
+    """Most lines under a heading, as far as the run goes, cite a work (a recipe's notes do not)."""
+    lines = [b for b in blocks[start : end + 1] if b.kind in _BODY_KINDS or _is_item(b)]
+    cited = sum(_CITATION.search(b.text) is not None for b in lines)
+    return bool(lines) and 2 * cited >= len(lines)
 
 
 # A story can close on a line too short to be read as a paragraph ("The hearing resumes
@@ -243,6 +277,7 @@ def _is_closing_sentence(block: Block) -> bool:
 def _is_closing_heading(block: Block) -> bool:
     return (
         block.kind in (Kind.FRAGMENT, Kind.NAV)
+        and not _is_back_matter_heading(block)
         and block.words <= _CLOSING_HEADING_MAX_WORDS
         and not BULLET.match(block.text)
         and not TERMINAL.search(block.text)

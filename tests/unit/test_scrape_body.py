@@ -1022,3 +1022,29 @@ def test_a_see_also_link_over_a_section_heading_keeps_the_heading():
         *PARAGRAPHS[2:],
     )
     assert body_of(scrape) == [*PARAGRAPHS[:2], "The collection", *PARAGRAPHS[2:]]
+
+
+SOURCES = [
+    "  1. Hart, M. & Okafor, J. Damp and the parish register. Archives Quarterly 41, 12–30 (2019).",
+    "  2. County Library Service. Annual report 2024. (2025).",
+]
+
+
+@pytest.mark.parametrize("heading", ["References", "Sources", "Bibliography", "Notes"])
+def test_the_sources_listed_under_the_story_are_no_part_of_its_body(heading):
+    """A "References" heading over a list of citations, and a "Cite this page" line under them:
+    the story's back matter, not its text."""
+    cite = 'Cite this page: County Gazette. "Corn exchange reading room opens." 3 May 2025.'
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS, heading, "\n".join(SOURCES), cite)
+    assert_story(scrape, PARAGRAPHS)
+
+
+def test_a_cite_this_line_alone_under_the_story_is_no_paragraph():
+    cite = 'Cite this page: County Gazette. "Corn exchange reading room opens." 3 May 2025.'
+    assert_story(page("Corn exchange reading room opens", *PARAGRAPHS, cite), PARAGRAPHS)
+
+
+def test_notes_that_cite_nothing_stay_in_the_body():
+    """A "Notes" section of tips under a method cites no work: it is the text's own."""
+    scrape = page("Corn exchange reading room opens", *PARAGRAPHS[:3], "Notes", PARAGRAPHS[3])
+    assert body_of(scrape) == [*PARAGRAPHS[:3], "Notes", PARAGRAPHS[3]]
