@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.config import ListSettings, Settings, plain_cron
-from digest.delivery.journal import waiting_journals
+from digest.delivery.journal import store_id, waiting_journals
 from digest.models import DeliveryStatus, SubscriberStatus
 from digest.store import Store
 from digest.store.issues import OWED, IssueHead
@@ -130,7 +130,8 @@ def status(settings: Settings, *, store: Store, list_name: str | None = None, no
         )
         for s in store.source_states([s.name for s in sources])
     )
-    journals = tuple(str(p) for p in waiting_journals(Path(settings.delivery.journal), store_url=store.url))
+    folder = Path(settings.delivery.journal)
+    journals = tuple(str(p) for p in waiting_journals(folder, store_key=store_id(store))) if folder.is_dir() else ()
     return Overview(at=now, lists=tuple(lists), sources=health, journals=journals)
 
 

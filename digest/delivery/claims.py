@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from digest.delivery.journal import Journal
 from digest.delivery.options import DeliveryOptions, Stop
 from digest.delivery.pace import RateLimiter
 from digest.errors import StoreError
@@ -173,18 +174,34 @@ class OutcomeWriter:
     """Writes outcomes in small steps: once `PER_WRITE` have finished, or `DELAY` after
     the first of them, whichever comes first, one transaction for all that finished
     meanwhile. A crash loses at most those plus the messages on the connections; a
-    transaction per message would cost more than the message. Once a write has failed
-    for good (the store gone for longer than the run's patience), the run stops and
-    every outcome not written, then or after, is kept in `unrecorded` (for the journal)."""
+    transaction per message would cost more than the message.
+
+    A write the store refuses for now (gone, locked) is tried again with backoff for up
+    to `store_patience` seconds. Meanwhile `writable` is clear, so no new message starts,
+    and the outcomes waiting are kept in the `journal` at once (digest.delivery.journal),
+    so that a crash then loses none of them. Once the store answers the journal goes;
+    if it never does, the run stops, and every outcome not written, then or after, is
+    in `unrecorded` for the journal."""
 
     PER_WRITE = 32
     DELAY = 0.05  # seconds
 
-    def __init__(self, run: SendRun, claims: Claims, on_written: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        run: SendRun,
+        claims: Claims,
+        on_written: Callable[[int], None] | None,
+        *,
+        journal: Journal | None = None,
+    ) -> None:
         self.run = run
         self.claims = claims
         self.on_written = on_written
+        self.journal = journal
+        self.journaled: set[int] = set()  # readers whose outcome the journal holds
         self.pending: list[DeliveryResult] = []
+        self.writable = asyncio.Event()
+        self.writable.set()
         self._wake = asyncio.Event()
         self._full = asyncio.Event()
         self._closing = False
@@ -218,15 +235,10 @@ class OutcomeWriter:
                     await asyncio.wait_for(self._full.wait(), self.DELAY)
             while self.pending:
                 batch, self.pending = self.pending, []
-                try:
-                    written = await run.patiently(
-                        "recording outcomes", run.store.record, run.issue_id, batch, now=_now(), owner=run.owner
-                    )
-                except StoreError as exc:
-                    self.failure = exc
-                    self.unrecorded, self.pending = [*batch, *self.pending], []
-                    run.stop.request(f"delivery outcomes could not be recorded: {exc}")
+                result = await self._write(batch)
+                if result is None:
                     return
+                written, batch = result
                 if written < len(batch):
                     present = run.store.deliveries_present(run.issue_id, [r.subscriber_id for r in batch])
                     taken = sum(1 for r in batch if r.subscriber_id in present) - written
@@ -241,6 +253,49 @@ class OutcomeWriter:
                     self.on_written(len(batch))
             if self._closing:
                 return
+
+    async def _write(self, batch: list[DeliveryResult]) -> tuple[int, list[DeliveryResult]] | None:
+        """(rows written, the outcomes written: `batch` and those that finished while the
+        store was away), or None when the store stayed away past the run's patience."""
+        run = self.run
+        deadline = time.monotonic() + run.options.store_patience
+        delay = 0.1
+        while True:
+            try:
+                written = run.store.record(run.issue_id, batch, now=_now(), owner=run.owner)
+            except StoreError as exc:
+                if not exc.transient or time.monotonic() + delay > deadline:
+                    self.failure = exc
+                    self.unrecorded, self.pending = [*batch, *self.pending], []
+                    run.stop.request(f"delivery outcomes could not be recorded: {exc}")
+                    self.writable.set()  # the waiting workers see the stop
+                    return None
+                if self.writable.is_set():
+                    self.writable.clear()
+                    log.warning("recording outcomes: %s; no new message starts until the store answers", exc)
+                batch, self.pending = [*batch, *self.pending], []
+                self._keep(batch)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if not self.writable.is_set():
+                log.warning("recording outcomes: the store answers again")
+                self.writable.set()
+            if self.journal is not None and self.journaled:
+                self.journal.discard()  # every outcome it held is in `batch`, now written
+                self.journaled.clear()
+            return written, batch
+
+    def _keep(self, batch: list[DeliveryResult]) -> None:
+        if self.journal is None:
+            return
+        fresh = [r for r in batch if r.subscriber_id not in self.journaled]
+        try:
+            self.journal.keep(self.run.issue_id, fresh, at=_now())
+        except OSError as exc:
+            log.warning("cannot keep outcomes in the journal %s: %s", self.journal.path, exc.strerror or exc)
+            return
+        self.journaled.update(r.subscriber_id for r in fresh)
 
 
 async def renew_leases(run: SendRun, claims: Claims) -> None:

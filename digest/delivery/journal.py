@@ -1,39 +1,42 @@
 """Outcomes the store could not take, kept on disk until it can.
 
-A sender whose database stays away longer than its patience still knows what the
-server said to the messages it sent. Dropped, those messages would go out a second
-time once their claims' leases ran out. They are written instead to a journal: a
-file per stopped sender in the journal folder (`[delivery] journal`), one JSON line
-per outcome, and one per claim it held but never sent. The next send to the same
-store from this folder replays them before it claims anything: each outcome goes
-onto its row if the row is still held by the sender that wrote the file (so nobody
-has sent it since), and each unsent claim is given back; then the file goes.
+When a write of outcomes fails (the database is gone or locked), the sender at once
+appends what it knows to its journal: one JSON line per outcome (what the server said
+to a message it sent), in a file of its own (its owner token) in the journal folder
+(`[delivery] journal`), made durable before anything else happens. While the store is
+away the sender starts no new message, so a crash then loses nothing the server
+accepted. If the store comes back the outcomes are written as usual and the file goes;
+if the sender gives up, it adds the claims it held but never sent. The next send to the
+same store from this folder replays the files before it claims anything: each outcome
+goes onto its row if the row is still held by the sender that wrote it (so nobody has
+sent it since), and each unsent claim is given back; then the file goes.
 
-A file is written whole under a temporary name and renamed, so a replay never reads
-half of one. Two senders replaying one file at once write each outcome once: the
-second finds the rows no longer held by the stopped sender.
+A file belongs to a store by the store's own id (kept in the store), not by its URL,
+so another spelling of the same URL finds it. A line cut short by a crash is skipped
+with a warning; two senders replaying one file write each outcome once, as the second
+finds the rows no longer held by the stopped sender.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.errors import StoreError
+from digest.errors import ConfigError, StoreError
 from digest.models import DeliveryResult, DeliveryStatus
 from digest.store import Store
-from digest.urls import redact_url
 
 log = logging.getLogger(__name__)
 
 _SUFFIX = ".outcomes.jsonl"
 _UNSENT = "unsent"  # a claim held but never sent: given back on replay
+_STORE_ID = "store_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,53 +47,71 @@ class Replayed:
     files: int = 0
 
 
-def journal_path(folder: Path, *, store_url: str, owner: str) -> Path:
-    return folder / f"{_store_key(store_url)}.{owner}{_SUFFIX}"
+def store_id(store: Store) -> str:
+    """The store's own id, made on first use: what its journal files are named by."""
+    return store.meta_value(_STORE_ID, default_factory=lambda: uuid.uuid4().hex)
 
 
-def write_journal(
-    folder: Path,
-    *,
-    store_url: str,
-    issue_id: str,
-    owner: str,
-    outcomes: Sequence[DeliveryResult],
-    unsent: Sequence[int] = (),
-    at: datetime,
-) -> Path:
-    """Keep `outcomes` and the `unsent` claims of sender `owner` for the next send; the file written."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = journal_path(folder, store_url=store_url, owner=owner)
-    stamp = at.isoformat()
-    lines = [
-        json.dumps(
-            {
-                "issue": issue_id,
-                "subscriber": r.subscriber_id,
-                "status": r.status.value,
-                "code": r.code,
-                "error": r.error,
-                "retry_after": r.retry_after,
-                "at": stamp,
-            }
-        )
-        for r in outcomes
-    ]
-    lines += [json.dumps({"issue": issue_id, "subscriber": sid, "status": _UNSENT, "at": stamp}) for sid in unsent]
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as out:
-        out.write("".join(line + "\n" for line in lines))
-        out.flush()
-        os.fsync(out.fileno())
-    temporary.replace(path)
-    return path
+def check_journal_folder(folder: Path) -> None:
+    """ConfigError naming `delivery.journal` unless a journal could be written in `folder`
+    (it is a writable folder, or one could be made there): checked before a send starts."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"delivery.journal: {folder}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"delivery.journal: {folder}: {existing} is not writable")
 
 
-def waiting_journals(folder: Path, *, store_url: str) -> list[Path]:
-    """The journal files in `folder` that wait for the store at `store_url`."""
+class Journal:
+    """The journal file of one sender (`owner`) for one store."""
+
+    def __init__(self, folder: Path, *, store_key: str, owner: str) -> None:
+        self.folder = folder
+        self.path = folder / f"{store_key}.{owner}{_SUFFIX}"
+        self.kept = 0  # outcomes in the file
+
+    def keep(
+        self, issue_id: str, outcomes: Sequence[DeliveryResult], *, unsent: Sequence[int] = (), at: datetime
+    ) -> None:
+        """Append `outcomes` and the `unsent` claims, durably (OSError if it cannot)."""
+        stamp = at.isoformat()
+        lines = [
+            json.dumps(
+                {
+                    "issue": issue_id,
+                    "subscriber": r.subscriber_id,
+                    "status": r.status.value,
+                    "code": r.code,
+                    "error": r.error,
+                    "retry_after": r.retry_after,
+                    "at": stamp,
+                }
+            )
+            for r in outcomes
+        ]
+        lines += [json.dumps({"issue": issue_id, "subscriber": sid, "status": _UNSENT, "at": stamp}) for sid in unsent]
+        if not lines:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write("".join(line + "\n" for line in lines))
+            out.flush()
+            os.fsync(out.fileno())
+        self.kept += len(outcomes)
+
+    def discard(self) -> None:
+        """The store has every outcome the file holds: it goes."""
+        self.path.unlink(missing_ok=True)
+        self.kept = 0
+
+
+def waiting_journals(folder: Path, *, store_key: str) -> list[Path]:
+    """The journal files in `folder` that wait for the store whose id is `store_key`."""
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(f"{_store_key(store_url)}.*{_SUFFIX}"))
+    return sorted(folder.glob(f"{store_key}.*{_SUFFIX}"))
 
 
 def replay_journal(store: Store, folder: Path) -> Replayed:
@@ -98,7 +119,10 @@ def replay_journal(store: Store, folder: Path) -> Replayed:
     claims, each only where the sender that journaled it still holds the row; remove
     the files done. A StoreError leaves the file for the next try."""
     totals = Replayed()
-    for path in waiting_journals(folder, store_url=store.url):
+    for path in waiting_journals(folder, store_key=store_id(store)):
+        if not path.is_file():
+            log.warning("%s: not a journal file; left alone", path)
+            continue
         owner = path.name[: -len(_SUFFIX)].split(".", 1)[1]
         outcomes, unsent, at = _read(path)
         recorded = released = 0
@@ -108,9 +132,13 @@ def replay_journal(store: Store, folder: Path) -> Replayed:
             released += store.release(issue_id, ids, now=datetime.now(UTC), owner=owner)
         journaled = sum(map(len, outcomes.values())) + sum(map(len, unsent.values()))
         taken = journaled - recorded - released
-        if taken:
-            log.warning("%s: %d journaled row(s) were no longer held by their sender; left as they are", path, taken)
-        log.info("%s: %d outcome(s) recorded, %d unsent claim(s) given back", path, recorded, released)
+        log.warning(
+            "%s: a stopped sender's journal: %d outcome(s) recorded, %d unsent claim(s) given back%s",
+            path,
+            recorded,
+            released,
+            f", {taken} row(s) no longer its own left as they are" if taken else "",
+        )
         path.unlink(missing_ok=True)
         totals = Replayed(
             totals.recorded + recorded, totals.released + released, totals.taken + taken, totals.files + 1
@@ -119,11 +147,11 @@ def replay_journal(store: Store, folder: Path) -> Replayed:
 
 
 def _read(path: Path) -> tuple[dict[str, list[DeliveryResult]], dict[str, list[int]], datetime]:
-    outcomes: dict[str, list[DeliveryResult]] = {}
+    outcomes: dict[str, dict[int, DeliveryResult]] = {}
     unsent: dict[str, list[int]] = {}
     at = datetime.now(UTC)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise StoreError(f"cannot read the outcome journal {path}: {exc.strerror or exc}") from None
     for number, line in enumerate(text.splitlines(), start=1):
@@ -144,11 +172,5 @@ def _read(path: Path) -> tuple[dict[str, list[DeliveryResult]], dict[str, list[i
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("%s:%d: not a journaled outcome (%s); skipped", path, number, exc)
             continue
-        outcomes.setdefault(issue_id, []).append(result)
-    return outcomes, unsent, at
-
-
-def _store_key(url: str) -> str:
-    """The store a journal belongs to, without its password: the same database under
-    another password is the same store."""
-    return hashlib.sha256(redact_url(url).encode("utf-8")).hexdigest()[:16]
+        outcomes.setdefault(issue_id, {})[subscriber_id] = result  # the latest line of a row wins
+    return {issue: list(rows.values()) for issue, rows in outcomes.items()}, unsent, at

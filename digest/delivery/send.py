@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 from digest.config import SmtpSettings
 from digest.delivery.claims import Claims, OutcomeWriter, SendRun, renew_leases
 from digest.delivery.connection import Outcome
-from digest.delivery.journal import replay_journal, write_journal
+from digest.delivery.journal import Journal, check_journal_folder, replay_journal, store_id
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
 from digest.delivery.pace import RateLimiter, nap
 from digest.delivery.pool import NOT_SENT, Sender, SmtpPool
@@ -107,8 +107,7 @@ async def deliver_issue(
         RateLimiter(options.rate),
         stop if stop is not None else Stop(),
     )
-    if options.journal:
-        await run.patiently("recording journaled outcomes", replay_journal, store, Path(options.journal))
+    journal = await _journal(run) if options.journal else None
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     owed: int = await run.patiently("counting what is owed", store.count_owed, issue_id, subscribers=subscribers)
     if owed and isinstance(transport, SmtpPool):
@@ -120,7 +119,7 @@ async def deliver_issue(
     # A message deferred in this run waits for a later run, even with defer=0: claimed
     # again at once, a recipient the server always defers would keep the run going.
     claims = Claims(run, subscribers=subscribers, deferred_due=_now())
-    writer = OutcomeWriter(run, claims, on_batch)
+    writer = OutcomeWriter(run, claims, on_batch, journal=journal)
     heartbeat = asyncio.ensure_future(renew_leases(run, claims))
     try:
         await asyncio.gather(
@@ -191,26 +190,33 @@ async def deliver_issue(
     return await run.patiently("reading the ledger totals", report)
 
 
+async def _journal(run: SendRun) -> Journal:
+    """This run's outcome journal, once the journals stopped senders left in its folder
+    are recorded; ConfigError before anything is sent if no journal could be written."""
+    folder = Path(run.options.journal)
+    check_journal_folder(folder)
+    await run.patiently("recording journaled outcomes", replay_journal, run.store, folder)
+    key = await run.patiently("reading the store's id", store_id, run.store)
+    return Journal(folder, store_key=key, owner=run.owner)
+
+
 def _unrecorded(writer: OutcomeWriter, run: SendRun, left: list[Claim]) -> StoreError:
     """The error that ends a run whose store went away: the outcomes it could not write
     and its unsent claims go to the journal, when it has one, for the next send."""
     message = f"{len(writer.unrecorded)} delivery outcome(s) could not be recorded: {writer.failure}"
-    folder = run.options.journal
-    if not folder:
+    journal = writer.journal
+    if journal is None:
         return StoreError(message + "; their messages are sent again once their claims' lease runs out")
     try:
-        path = write_journal(
-            Path(folder),
-            store_url=run.store.url,
-            issue_id=run.issue_id,
-            owner=run.owner,
-            outcomes=writer.unrecorded,
+        journal.keep(
+            run.issue_id,
+            [r for r in writer.unrecorded if r.subscriber_id not in writer.journaled],
             unsent=[c.subscriber.id for c in left],
             at=_now(),
         )
     except OSError as exc:
-        return StoreError(f"{message}; nor could they be kept in the journal {folder}: {exc.strerror or exc}")
-    return StoreError(f"{message}; kept in {path}: the next send records them")
+        return StoreError(f"{message}; nor could they be kept in the journal {journal.path}: {exc.strerror or exc}")
+    return StoreError(f"{message}; kept in {journal.path}: the next send records them")
 
 
 # Messages each signing thread has ready or in hand beyond those at the connections.
@@ -328,6 +334,9 @@ async def _worker(
     signing: Signing | None = None,
 ) -> None:
     while not run.stop and not run.server_down:
+        if not writer.writable.is_set():
+            await writer.writable.wait()  # the store is away: a message now could not be recorded
+            continue
         # Under a set rate the next message's turn comes before its claim is taken: a worker
         # waiting its turn with a claim in hand would keep a reader who leaves meanwhile owed.
         paced = run.limiter.rate > 0

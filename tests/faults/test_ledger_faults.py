@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -627,6 +628,55 @@ def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server)
             "after the rerun": len(smtp_server.accepted),
             "duplicates": len(smtp_server.accepted) - len(emails),
         },
+    )
+
+
+@pytest.mark.slow
+def test_a_sender_killed_while_its_store_is_away_loses_no_outcome(tmp_path, smtp_server):
+    """SIGKILL while the store is locked: the sender had stopped starting messages at the
+    first write that failed and kept the outcomes in its journal at once, so the next send
+    (after the lease) records them and sends only the rest."""
+    import sqlite3
+
+    config = write_config(tmp_path, smtp_server, rate=100, lease=2)
+    text = Path(config).read_text().replace('digest.db"', 'digest.db?timeout=0.2"')
+    Path(config).write_text(text)
+    emails = import_readers(tmp_path, config, 200)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "--config", config, "send"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    journal = tmp_path / "unrecorded"
+    deadline = time.monotonic() + 60
+    while len(smtp_server.accepted) < 40 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.005)
+    locker = sqlite3.connect(tmp_path / "digest.db")
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        while not any(journal.glob("*.jsonl")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.01)
+        time.sleep(1.0)  # the messages in flight finish and join the journal
+        accepted = len(smtp_server.accepted)
+        process.kill()
+        process.communicate(timeout=30)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert any(journal.glob("*.jsonl")), "the sender kept no journal"
+    assert len(smtp_server.accepted) == accepted  # nothing was sent while the store was away
+    time.sleep(2)  # the killed sender's leases run out
+    again = digest_cli("--config", config, "send")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [e for e in emails if smtp_server.copies(e) != 1] == []
+    assert not any(journal.glob("*.jsonl"))
+    report(
+        "SIGKILL while the store is locked",
+        {"accepted before the kill": accepted, "after the rerun": len(smtp_server.accepted), "readers": len(emails)},
     )
 
 

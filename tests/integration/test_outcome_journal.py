@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
-from digest.delivery.journal import journal_path, replay_journal, write_journal
+from digest.delivery.journal import Journal, check_journal_folder, replay_journal, store_id, waiting_journals
+from digest.errors import ConfigError
 from digest.models import DeliveryResult, DeliveryStatus
 from digest.store import Store, deliveries_table
 from tests.faults.conftest import save_issue
@@ -37,20 +39,17 @@ def test_replay_writes_only_rows_the_stopped_sender_still_holds(tmp_path):
                 .where(deliveries_table.c.subscriber_id == third)
                 .values(claimed_by="another")
             )
-        path = write_journal(
-            folder,
-            store_url=store.url,
-            issue_id=issue_id,
-            owner="stopped",
-            outcomes=[
-                DeliveryResult(first, DeliveryStatus.SENT, code=250),
+        journal = Journal(folder, store_key=store_id(store), owner="stopped")
+        journal.keep(issue_id, [DeliveryResult(first, DeliveryStatus.SENT, code=250)], at=NOW)
+        journal.keep(
+            issue_id,
+            [
                 DeliveryResult(second, DeliveryStatus.FAILED, code=550, error="550 5.1.1 no such user"),
                 DeliveryResult(third, DeliveryStatus.SENT, code=250),
             ],
             unsent=[fourth],
             at=NOW,
         )
-        assert path == journal_path(folder, store_url=store.url, owner="stopped")
         assert oct(folder.stat().st_mode & 0o777) == "0o700"
 
         replayed = replay_journal(store, folder)
@@ -62,35 +61,50 @@ def test_replay_writes_only_rows_the_stopped_sender_still_holds(tmp_path):
             third: ("sending", "another"),
             fourth: ("pending", None),
         }
-        assert not path.exists()
+        assert not journal.path.exists()
         assert replay_journal(store, folder).files == 0
 
 
-def test_replay_takes_only_its_own_stores_journals_and_skips_broken_lines(tmp_path, caplog):
+def test_a_journal_is_found_under_another_spelling_of_the_store_url(tmp_path):
     folder = tmp_path / "unrecorded"
-    with Store(f"sqlite:///{tmp_path / 'a.db'}") as store, Store(f"sqlite:///{tmp_path / 'b.db'}") as other:
+    db = tmp_path / "digest.db"
+    with Store(f"sqlite:///{db}?timeout=1") as store:
+        subscribe(store, 1)
+        issue_id = save_issue(store).rendered.digest.issue_id
+        [claim] = store.claim(issue_id, limit=1, lease=60, now=NOW, owner="s")
+        Journal(folder, store_key=store_id(store), owner="s").keep(
+            issue_id, [DeliveryResult(claim.subscriber.id, DeliveryStatus.SENT, code=250)], at=NOW
+        )
+    with Store(f"sqlite:///{tmp_path}/./digest.db") as same, Store(f"sqlite:///{tmp_path / 'other.db'}") as other:
+        assert waiting_journals(folder, store_key=store_id(other)) == []
+        assert replay_journal(same, folder).recorded == 1
+
+
+def test_replay_skips_broken_lines_and_what_is_no_file(tmp_path, caplog):
+    folder = tmp_path / "unrecorded"
+    with Store(f"sqlite:///{tmp_path / 'a.db'}") as store:
         subscribe(store, 2)
         issue_id = save_issue(store).rendered.digest.issue_id
         first, second = (c.subscriber.id for c in store.claim(issue_id, limit=2, lease=60, now=NOW, owner="s"))
-        mine = write_journal(
-            folder, store_url=store.url, issue_id=issue_id, owner="s", outcomes=[], unsent=[first, second], at=NOW
-        )
-        theirs = write_journal(folder, store_url=other.url, issue_id="x", owner="t", outcomes=[], at=NOW)
-        with mine.open("a") as out:
+        journal = Journal(folder, store_key=store_id(store), owner="s")
+        journal.keep(issue_id, [], unsent=[first, second], at=NOW)
+        with journal.path.open("a") as out:
             out.write("not json\n")
-            out.write(
-                json.dumps({"issue": issue_id, "subscriber": "?", "status": "sent", "at": NOW.isoformat()}) + "\n"
-            )
+            out.write(json.dumps({"issue": issue_id, "subscriber": "?", "status": "sent", "at": NOW.isoformat()}))
+        (folder / f"{store_id(store)}.x.outcomes.jsonl").mkdir()
 
         replayed = replay_journal(store, folder)
 
     assert (replayed.released, replayed.files) == (2, 1)
-    assert not mine.exists() and theirs.exists()
-    assert f"{mine}:3: not a journaled outcome" in caplog.text and f"{mine}:4:" in caplog.text
+    assert not journal.path.exists()
+    assert f"{journal.path}:3: not a journaled outcome" in caplog.text and f"{journal.path}:4:" in caplog.text
+    assert "not a journal file; left alone" in caplog.text
 
 
-def test_a_journal_name_holds_no_password(tmp_path):
-    url = "postgresql+psycopg://digest:s3cret-pass@db.example.org:5432/news"
-    path = journal_path(tmp_path, store_url=url, owner="o")
-    assert path == journal_path(tmp_path, store_url=url.replace("s3cret-pass", "other"), owner="o")
-    assert "s3cret" not in path.name
+def test_a_journal_folder_that_cannot_be_written_is_a_config_error(tmp_path):
+    check_journal_folder(tmp_path / "new" / "unrecorded")  # can be made
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(ConfigError, match=r"delivery\.journal: .*taken.* is not a folder"):
+        check_journal_folder(tmp_path / "taken")
+    with pytest.raises(ConfigError, match=r"delivery\.journal: .* is not a folder"):
+        check_journal_folder(tmp_path / "taken" / "below")

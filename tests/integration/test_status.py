@@ -182,17 +182,12 @@ def _london():
 
 
 def test_status_names_the_outcome_journals_the_next_send_records(busy_store, tmp_path, store):
-    from digest.delivery.journal import write_journal
+    from digest.delivery.journal import Journal, store_id
 
     config, issue_id = busy_store
-    kept = write_journal(
-        tmp_path / "unrecorded",  # [delivery] journal, beside the config
-        store_url=store.url,
-        issue_id=issue_id,
-        owner="stopped-sender",
-        outcomes=[DeliveryResult(1, DeliveryStatus.SENT, 250)],
-        at=datetime.now(UTC),
-    )
+    journal = Journal(tmp_path / "unrecorded", store_key=store_id(store), owner="stopped-sender")  # beside the config
+    journal.keep(issue_id, [DeliveryResult(1, DeliveryStatus.SENT, 250)], at=datetime.now(UTC))
+    kept = journal.path
     document = json.loads(digest_cli("--config", str(config), "status", "--json", cwd=tmp_path).stdout)
     assert document["journals"] == [str(kept)]
     text = digest_cli("--config", str(config), "status", cwd=tmp_path).stdout
