@@ -22,10 +22,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from digest.app.readers import signing_secret
+from digest.app.web import NotFound
 from digest.config import Settings
 from digest.store import Store
+from digest.text import one_line
 from digest.web import archive, readers, subscribe
-from digest.web.errors import HANDLERS, server_error
+from digest.web.errors import HANDLERS, logged_path, server_error
 from digest.web.outbox import Outbox
 from digest.web.pages import PAGE_POLICY
 
@@ -33,12 +35,30 @@ log = logging.getLogger(__name__)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
+MAX_PATH_PARAMETER = 200  # characters: longer than any list name or issue id
+
+
+def _checked(endpoint: Endpoint) -> Endpoint:
+    """`endpoint` for path parameters (list names, issue ids) that can name something:
+    one line of printable text, not too long. Any other is no page, before a use case or
+    the store sees it (PostgreSQL refuses a NUL in a query's text outright)."""
+
+    async def checked(request: Request) -> Response:
+        for name, value in request.path_params.items():
+            if not isinstance(value, str) or len(value) > MAX_PATH_PARAMETER or one_line(value) != value:
+                raise NotFound(f"no page at {name} {one_line(str(value))[:60]!r}")
+        return await endpoint(request)
+
+    return checked
+
 
 def _route(path: str, *, get: Endpoint | None = None, post: Endpoint | None = None) -> Route:
     """One route for every method `path` takes. Starlette answers a method no route of a
     path takes with the Allow header of the first route whose path matches: a path split
     over a GET route and a POST route would name GET alone."""
-    by_method = {method: endpoint for method, endpoint in (("GET", get), ("POST", post)) if endpoint is not None}
+    by_method = {
+        method: _checked(endpoint) for method, endpoint in (("GET", get), ("POST", post)) if endpoint is not None
+    }
     if len(by_method) == 1:
         [(method, endpoint)] = by_method.items()
         return Route(path, endpoint, methods=[method])
@@ -97,14 +117,16 @@ class Guarded:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-                log.info("web: %s %s %s", scope["method"], scope["path"][:200], message["status"])
+                log.info("web: %s %s %s", scope["method"], logged_path(scope["path"]), message["status"])
             await send(message)
 
         try:
             await self.app(scope, receive, send_guarded)
         except Exception as exc:
             if started:  # too late for a page: the connection ends, as uvicorn would end it
-                log.error("web: %s %s failed while answering", scope["method"], scope["path"][:200], exc_info=exc)
+                log.error(
+                    "web: %s %s failed while answering", scope["method"], logged_path(scope["path"]), exc_info=exc
+                )
                 raise
             response = await server_error(Request(scope, receive), exc)
             await response(scope, receive, send_guarded)

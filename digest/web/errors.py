@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from digest.app.web import LinkUsed, MailStopped, NotFound, TooManyRequests
 from digest.errors import DeliveryError, StoreError, SubscriberError, TokenError
+from digest.text import one_line
 from digest.tokens import TokenExpired
 from digest.web.csrf import CrossSiteRequest
 from digest.web.forms import BadForm, BodyTooLarge
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 
 # What a bad link is called on each page that takes one.
 _LINKS = {"/confirm": "confirmation link", "/preferences": "preferences link"}
+
+
+def logged_path(path: str) -> str:
+    """A request's path as one printable log line: it is the client's text."""
+    return one_line(path)[:200]
 
 
 def _link_kind(request: Request) -> str:
@@ -99,7 +105,7 @@ async def too_many(request: Request, exc: Exception) -> Response:
 
 
 async def unavailable(request: Request, exc: Exception) -> Response:
-    log.error("web: %s %s: %s", request.method, request.url.path, exc)
+    log.error("web: %s %s: %s", request.method, logged_path(request.url.path), one_line(str(exc)))
     return error_page(
         request, 503, "Try again later", "The service cannot do this just now. Nothing was changed.", retry_after=60
     )
@@ -107,7 +113,7 @@ async def unavailable(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """Any other error (`digest.web.app.Guarded` calls it): logged with its trace."""
-    log.error("web: %s %s failed", request.method, request.url.path, exc_info=exc)
+    log.error("web: %s %s failed", request.method, logged_path(request.url.path), exc_info=exc)
     return error_page(request, 500, "Something went wrong", "The service could not answer. Nothing was changed.")
 
 

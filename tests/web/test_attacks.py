@@ -12,7 +12,9 @@ import pytest
 
 from digest.app.web import epoch_seconds
 from digest.errors import StoreError
+from digest.text import one_line
 from digest.tokens import make_form_token
+from tests.fixtures import postgres_schema_url
 from tests.smtp_server import Faults, RecordingSMTPServer
 from tests.web.service import SECRET, form_token, start_service, stop_service
 
@@ -319,3 +321,36 @@ def test_public_pages_answer_a_conditional_get_and_may_be_indexed(service):
             assert reader.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
         personal = reader.get("/lists/daily/subscribe")
     assert personal.headers["x-robots-tag"] == "noindex" and "etag" not in personal.headers
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def service_on_each_store(request, tmp_path):
+    if request.param == "sqlite":
+        running, _ = start_service(f"sqlite:///{tmp_path / 'digest.db'}")
+        yield running
+        stop_service(running)
+        return
+    for url in postgres_schema_url():
+        running, _ = start_service(url)
+        yield running
+        stop_service(running)
+
+
+HOSTILE = "x%00%1b%5b31mRED%1b%5d0;pwned%07%e2%80%ae"
+
+
+def test_a_path_parameter_with_control_characters_is_not_found_and_logged_printable(service_on_each_store, caplog):
+    service = service_on_each_store
+    with caplog.at_level(logging.INFO, logger="digest.web"), service.client() as browser:
+        answers = [
+            browser.get(f"/issues/{HOSTILE}"),
+            browser.get(f"/lists/{HOSTILE}/archive"),
+            browser.get(f"/lists/{HOSTILE}/feed.atom"),
+            browser.get(f"/lists/{HOSTILE}/subscribe"),
+            browser.get(f"/lists/{HOSTILE}/unsubscribe", params={"token": "e30.e30"}),
+            browser.get(f"/lists/weekly/archive?page=1{HOSTILE}"),
+        ]
+    assert [a.status_code for a in answers] == [404] * len(answers), [(a.request.url, a.status_code) for a in answers]
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines and all(line == one_line(line) for line in lines), lines
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
