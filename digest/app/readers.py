@@ -33,6 +33,7 @@ class Imported:
     stopped: int = 0  # of those present, readers who are not active (bounced, complained, unsubscribed)
     bad: int = 0  # rows reported to `on_error`, duplicates within the file included
     imported: bool = False  # False: bad rows and no --skip-invalid, so nothing was written
+    bounced_elsewhere: int = 0  # not added: their mail bounced on another list
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class Added:
     status: SubscriberStatus
     stopped_by: ChangeSource | None = None  # a bounce, a complaint, a one-click unsubscribe...
     stopped_at: datetime | None = None
+    stopped_on: str = ""  # the list that stopped them, when not this one (not added: a bounce there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +84,14 @@ def import_subscribers(
     Every bad row goes to `on_error` in line order, as it is found. Readers already on
     the list are counted as present and keep their status: one who bounced, complained or
     unsubscribed stays so and is counted as stopped, as only `reactivate` restarts them;
-    importing the same file again adds nobody. A missing or unusable header raises
-    SubscriberError before the store is touched."""
+    importing the same file again adds nobody. A reader new to the list whose mail bounced
+    on another list is not added (counted in `bounced_elsewhere`): the mailbox is dead. A
+    missing or unusable header raises SubscriberError before the store is touched."""
     rows = read_subscriber_csv(source)
     pending: list[RowError] = []  # the current chunk's bad rows, reported with its duplicates
     bad = 0
     stopped = 0
+    refused = 0
 
     def chunks() -> Iterator[list[tuple[int, NewSubscriber]]]:
         batch: list[tuple[int, NewSubscriber]] = []
@@ -97,17 +101,20 @@ def import_subscribers(
             else:
                 batch.append((row.line, row.subscriber))
             if len(batch) + len(pending) >= chunk:
-                count_stopped(batch)
-                yield batch
+                yield checked(batch)
                 batch = []
-        count_stopped(batch)
-        yield batch
+        yield checked(batch)
 
-    def count_stopped(batch: list[tuple[int, NewSubscriber]]) -> None:
+    def checked(batch: list[tuple[int, NewSubscriber]]) -> list[tuple[int, NewSubscriber]]:
         # Asked a chunk at a time: what an import holds does not grow with the list.
-        nonlocal stopped
-        if batch:
-            stopped += len(store.stopped_keys(chosen.name, [subscriber.key for _, subscriber in batch]))
+        nonlocal stopped, refused
+        if not batch:
+            return batch
+        keys = [subscriber.key for _, subscriber in batch]
+        stopped += len(store.stopped_keys(chosen.name, keys))
+        dead = store.bounced_elsewhere(chosen.name, keys)
+        refused += len(dead)
+        return [(line, subscriber) for line, subscriber in batch if subscriber.key not in dead]
 
     def report(duplicates: list) -> None:
         nonlocal bad
@@ -124,14 +131,28 @@ def import_subscribers(
     added, present = store.import_subscribers(
         chosen.name, chunks(), at=_now(), source=ChangeSource.IMPORT, on_chunk=report, keep=keep
     )
-    return Imported(added, present, stopped, bad, imported=keep())
+    return Imported(added, present, stopped, bad, imported=keep(), bounced_elsewhere=refused)
 
 
 def add_subscriber(chosen: ListSettings, email: str, *, store: Store, name: str = "") -> Added:
     """Add a reader. One already on the list keeps their status (and takes `name`): a
     reader who bounced, complained or unsubscribed stays so, and is told apart with what
-    stopped them and when, as only `reactivate` (the operator's decision) restarts them."""
+    stopped them and when, as only `reactivate` (the operator's decision) restarts them.
+    A reader new to the list whose mail bounced on another list is not added (the mailbox
+    is dead), as the subscribe form would not add them: `stopped_on` names that list."""
     subscriber = new_subscriber(email, name=name)
+    if dead := store.bounced_elsewhere(chosen.name, [subscriber.key]).get(subscriber.key):
+        there = store.subscriber(dead, subscriber.key)
+        bounce = store.stop_reasons(dead, [subscriber.key]).get(subscriber.key)
+        return Added(
+            there.email if there else subscriber.email,
+            chosen.name,
+            added=False,
+            status=SubscriberStatus.BOUNCED,
+            stopped_by=bounce.source if bounce else None,
+            stopped_at=bounce.at if bounce else None,
+            stopped_on=dead,
+        )
     added, _ = store.add_subscribers(chosen.name, [subscriber], at=_now(), source=ChangeSource.OPERATOR)
     if added:
         return Added(subscriber.email, chosen.name, added=True, status=SubscriberStatus.ACTIVE)

@@ -63,9 +63,15 @@ def subscribers_import(
             if result.stopped
             else ""
         )
+        dead = (
+            f", {result.bounced_elsewhere} not added (their mail bounced on another list; "
+            "`digest subscribers reactivate EMAIL --list LIST` there restarts one)"
+            if result.bounced_elsewhere
+            else ""
+        )
         out.print(
-            f"{chosen.name}: {result.added} added, {result.present - result.stopped} already subscribed{stopped}, "
-            f"{result.bad} skipped",
+            f"{chosen.name}: {result.added} added, {result.present - result.stopped} already subscribed{stopped}"
+            f"{dead}, {result.bad} skipped",
             markup=False,
         )
 
@@ -76,8 +82,8 @@ def subscribers_add(
     list_name: ListOption = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
 ) -> None:
-    """Add a subscriber. One who bounced, complained or unsubscribed is not re-added:
-    `subscribers reactivate` restarts them."""
+    """Add a subscriber. One who bounced, complained or unsubscribed is not re-added, nor
+    one whose mail bounced on another list added: `subscribers reactivate` restarts them."""
     with errors():
         from digest.app import add_subscriber
 
@@ -86,6 +92,12 @@ def subscribers_add(
             done = add_subscriber(chosen, email, store=store, name=name)
         if done.status is SubscriberStatus.ACTIVE:
             out.print(f"{done.email}: {'added to' if done.added else 'active on'} {chosen.name}", markup=False)
+        elif done.stopped_on:
+            reactivate = f"digest subscribers reactivate {done.email} --list {done.stopped_on}"
+            out.print(
+                f"{done.email}: {_stopped(done)}, not added to {chosen.name}; `{reactivate}` restarts them",
+                markup=False,
+            )
         else:
             reactivate = f"digest subscribers reactivate {done.email}" + (f" --list {chosen.name}" if list_name else "")
             out.print(f"{done.email}: {_stopped(done)}, not re-added; `{reactivate}` restarts them", markup=False)
@@ -95,7 +107,7 @@ def _stopped(done: Added) -> str:
     """How a reader who is not active left the list, and when: "bounced on daily (2026-11-30)",
     "unsubscribed from daily (2026-11-30, one-click)"."""
     if done.status is SubscriberStatus.BOUNCED:
-        what = f"bounced on {done.list_name}"
+        what = f"bounced on {done.stopped_on or done.list_name}"
     elif done.stopped_by is ChangeSource.COMPLAINT:
         what = f"complained about {done.list_name}"
     else:

@@ -147,6 +147,28 @@ class SubscribersMixin(StoreBase):
                 )
         return found
 
+    def bounced_elsewhere(self, list_name: str, keys: Sequence[str]) -> dict[str, str]:
+        """Which of these readers, not on the list, are bounced on another (the mailbox is
+        dead): key to the first such list. Asked a chunk of an import at a time."""
+        t, on_list = subscribers_table, subscribers_table.alias("on_list")
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(keys, 1000):
+                rows = conn.execute(
+                    sa.select(t.c.key, t.c.list_name)
+                    .where(
+                        t.c.key.in_(part),
+                        t.c.status == SubscriberStatus.BOUNCED.value,
+                        t.c.key.not_in(
+                            sa.select(on_list.c.key).where(on_list.c.list_name == list_name, on_list.c.key.in_(part))
+                        ),
+                    )
+                    .order_by(t.c.list_name)
+                )
+                for key, other in rows:
+                    found.setdefault(key, other)
+        return found
+
     def set_subscriber_status(
         self,
         list_name: str,

@@ -916,3 +916,45 @@ def test_the_listener_drops_a_message_the_store_refuses_and_defers_one_it_cannot
     assert status_of(sqlite_store, "reader2@example.org") is SubscriberStatus.ACTIVE
     dropped = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(dropped) == 1 and "this detail is refused" in dropped[0] and "dropped" in dropped[0]
+
+
+def test_an_address_that_bounced_on_one_list_is_not_added_to_another(store, tmp_path):
+    store.add_subscribers("daily", [new_subscriber("r002@example.org"), new_subscriber("ok@example.org")], at=NOW)
+    store.set_subscriber_status(
+        "daily", "r002@example.org", SubscriberStatus.BOUNCED, at=NOW, source=ChangeSource.BOUNCE, detail="5.1.1"
+    )
+    store.add_subscribers("weekly", [new_subscriber("back@example.org")], at=NOW)
+    store.set_subscriber_status("daily", "ok@example.org", SubscriberStatus.BOUNCED, at=NOW, source=ChangeSource.BOUNCE)
+    store.set_subscriber_status("weekly", "back@example.org", SubscriberStatus.ACTIVE, at=NOW)
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f"""
+[store]
+url = {json.dumps(store.url)}
+
+[lists.daily]
+from = "The Daily <digest@example.org>"
+
+[lists.weekly]
+from = "The Weekly <weekly@example.org>"
+"""
+    )
+    added = digest_cli("--config", str(config), "subscribers", "add", "R002@example.org", "--list", "weekly")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == (
+        f"r002@example.org: bounced on daily ({NOW:%Y-%m-%d}), not added to weekly; "
+        "`digest subscribers reactivate r002@example.org --list daily` restarts them"
+    )
+    csv = tmp_path / "people.csv"
+    csv.write_text("email\nr002@example.org\nok@example.org\nnew@example.org\n")
+    imported = digest_cli("--config", str(config), "subscribers", "import", str(csv), "--list", "weekly")
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.startswith(
+        "weekly: 1 added, 0 already subscribed, 2 not added (their mail bounced on another"
+    )
+    on_weekly = {s.email: s.status for s in store.iter_subscribers("weekly")}
+    assert on_weekly == {"back@example.org": SubscriberStatus.ACTIVE, "new@example.org": SubscriberStatus.ACTIVE}
+    # Restarted on the list it bounced on, the address may join another.
+    reactivate_subscriber(ListSettings(name="daily", sender="d@example.org"), "r002@example.org", store=store)
+    again = digest_cli("--config", str(config), "subscribers", "add", "r002@example.org", "--list", "weekly")
+    assert again.returncode == 0 and again.stdout.strip() == "r002@example.org: added to weekly", again.stdout
