@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
+
+import idna
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs")
 _TRACKING_KEYS = frozenset(
@@ -93,11 +96,37 @@ def _host_name_problem(host: str) -> str | None:
     if odd is not None:
         what = "a space" if odd.isspace() else repr(odd)
         return f"the host {host!r} holds {what}, which no host name has"
+    labels = host.removesuffix(".").split(".")
     if host.isascii():
-        labels = host.removesuffix(".").split(".")
         if len(host) > _MAX_HOST or any(not 0 < len(label) <= _MAX_LABEL for label in labels):
             return f"the host {host!r} is no host name (an empty label, or one over {_MAX_LABEL} characters)"
+        if labels[-1].isdigit() and not _is_ipv4(host.removesuffix(".")):
+            return f"the host {host!r} is no IPv4 address, and no host name ends in a number"
+    # The HTTP client reads an internationalised name by IDNA 2008, as a name's owner
+    # registers it: one it cannot read (an empty or malformed "xn--" label, a code point
+    # IDNA forbids) is refused here, with the others.
+    try:
+        if not host.isascii():
+            idna.encode(host.lower())
+        for label in labels:
+            if label[:4].lower() == "xn--":
+                idna.decode(label.lower())
+    except (idna.IDNAError, UnicodeError) as exc:
+        return f"the host {host!r} is no internationalised host name ({_one_line(exc)})"
     return None
+
+
+def _is_ipv4(host: str) -> bool:
+    """Whether `host` is an IPv4 address in any form a resolver reads (127.1, 0x7f.1)."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 # Names that only resolve on the machine or its own network.

@@ -20,6 +20,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 import anyio
 import httpcore
@@ -74,7 +75,20 @@ def make_client(settings: FetchSettings, *, transport: httpx.AsyncBaseTransport 
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         limits=limits,
         transport=transport,
+        event_hooks={"response": [_check_redirect]},
     )
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """A redirect's target through the one URL check, before httpx reads it (it reads an
+    "xn--" host that is no IDNA name with an error of its own)."""
+    if response.has_redirect_location:
+        location = response.headers["Location"]
+        try:
+            target = urljoin(str(response.request.url), location)
+        except ValueError:  # an unclosed IPv6 bracket: the check names it
+            target = location
+        _check_url(target)
 
 
 # Fetches one source may have going at once (a quarter of the client's connections, at least

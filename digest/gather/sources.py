@@ -23,7 +23,7 @@ from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
-from digest.urls import is_http_url, redact_url, redact_urls
+from digest.urls import http_url_problem, is_http_url, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,8 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
     if not entry.url or await off_loop(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
         article = await off_loop(from_feed)
         return article or Failure(item=item, reason="feed entry has no text")
+    if is_http_url(entry.url) and (bad_link := http_url_problem(entry.url)):
+        return Failure(item=item, reason=f"invalid URL: {bad_link}")  # its teaser would carry the link on
     # Links may stay on the feed's configured origin; a local feed file has none.
     configured = source.location if is_http_url(source.location) else ""
     try:

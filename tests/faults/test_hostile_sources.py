@@ -805,3 +805,30 @@ async def test_a_lead_image_on_a_private_network_never_reaches_the_readers(store
     assert report["p"].new == 1
     [stored] = store.unsent_articles("daily")
     assert (stored.article.image == image) is kept and (stored.article.image is None) is not kept
+
+
+BAD_IDNA = ["http://xn--/a", "http://xn--zz-zzzzz/", "http://a.XN--/b", "http://1.2.3.4.5/"]
+
+
+async def test_a_feed_link_to_a_host_no_name_can_be_is_one_failed_item(store, http_server, lookups):
+    http_server.routes["/feed"] = Route(
+        teaser_feed(*BAD_IDNA, http_server.url("/story")), content_type="application/rss+xml"
+    )
+    http_server.routes["/story"] = Route(pages.article_html("The good story next to them"))
+    http_server.routes["/hop"] = Route(redirect_to="http://xn--/")
+    sources = [
+        Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed")),
+        Source(name="hop", kind=SourceKind.PAGE, location=http_server.url("/hop")),
+    ]
+    report = by_name(await run(sources, store))
+    assert report["f"].ok and report["f"].new == 1, report["f"]
+    assert [f.item for f in report["f"].failures] == BAD_IDNA
+    assert all(f.reason.startswith("invalid URL: the host ") for f in report["f"].failures), report["f"].failures
+    assert report["hop"].error.startswith("invalid URL: the host 'xn--' is no internationalised host name")
+    assert not [host for host in lookups if "xn--" in host or host == "1.2.3.4.5"], lookups
+
+
+def test_extract_names_a_host_that_is_no_internationalised_name_and_exits_2(tmp_path):
+    done = digest_cli("extract", "http://xn--/", cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert done.stderr.startswith("digest: error: http://xn--/: invalid URL: the host 'xn--' is no internationalised")

@@ -109,3 +109,23 @@ def test_a_drivers_message_loses_the_password_as_written_and_decoded():
     message = "FATAL: password 'Se@CrEt' (Se%40CrEt) refused for digest at 127.0.0.1"
     assert hide_password(message, url) == "FATAL: password '***' (***) refused for digest at 127.0.0.1"
     assert hide_password("failed to resolve host 'x'", "sqlite:////tmp/x.db") == "failed to resolve host 'x'"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://xn--/a", "the host 'xn--' is no internationalised host name (Malformed A-label"),
+        ("http://xn--zz-zzzzz/", "the host 'xn--zz-zzzzz' is no internationalised host name (Codepoint U+2A1C"),
+        ("http://news.XN--/", "the host 'news.XN--' is no internationalised host name"),
+        ("http://bü_cher.example/", "the host 'bü_cher.example' is no internationalised host name"),
+        ("http://1.2.3.4.5/", "the host '1.2.3.4.5' is no IPv4 address, and no host name ends in a number"),
+        ("http://a.b.123/", "the host 'a.b.123' is no IPv4 address"),
+    ],
+)
+def test_a_host_the_http_client_cannot_read_as_a_name_is_named(url, problem):
+    assert http_url_problem(url).startswith(problem)
+
+
+@pytest.mark.parametrize("url", ["http://xn--bcher-kva.example/", "http://Bücher.example/", "http://0x7f.1/"])
+def test_internationalised_and_numeric_hosts_a_client_reads_have_no_problem(url):
+    assert http_url_problem(url) is None
