@@ -672,9 +672,18 @@ def _check_link_template(value: str, where: str, *, required: str = "") -> None:
             f"{where}: no {required} in {value[:80]!r}: every reader would get the same link, which unsubscribes"
             f" nobody (the web service's is /unsubscribe?token={required})"
         )
+    if required and required not in value.partition("#")[0]:
+        raise ConfigError(
+            f"{where}: {required} only after the '#' in {value[:80]!r}: a browser or a mail client's one-click"
+            f" request never sends that part, so the server would unsubscribe nobody (put it in the path or"
+            f" the query, as in /unsubscribe?token={required})"
+        )
     problem = http_url_problem(value.replace("{token}", "token").replace("{issue}", "issue"))
     if problem is not None:
         raise ConfigError(f"{where}: {value[:80]!r}: {problem}")
+
+
+_MAILTO_SUBJECT = "unsubscribe {token}"
 
 
 def _check_mailto(value: str, where: str) -> None:
@@ -692,10 +701,21 @@ def _check_mailto(value: str, where: str) -> None:
         )
     if len(value) > _LINK_TEMPLATE_MAX:
         raise ConfigError(f"{where}: {len(value)} characters; at most {_LINK_TEMPLATE_MAX} fit a message header")
-    address = unquote(value.removeprefix("mailto:").partition("?")[0])
-    if not is_envelope_address(address):
+    address, _, query = value.removeprefix("mailto:").partition("?")
+    if not is_envelope_address(unquote(address)):
         raise ConfigError(
             f"{where}: expected one address, as in mailto:unsubscribe@example.org?subject=unsubscribe (got {value[:80]!r})"
+        )
+    # `digest bounces` (process or listen) knows a reader's unsubscribe mail by the token
+    # in its subject; RFC 6068 reads no '+' as a space, so unquote, not unquote_plus.
+    subjects = [
+        unquote(v) for k, _, v in (p.partition("=") for p in query.split("&")) if unquote(k).lower() == "subject"
+    ]
+    if [" ".join(s.split()).lower() for s in subjects] != [_MAILTO_SUBJECT]:
+        raise ConfigError(
+            f"{where}: expected the subject {_MAILTO_SUBJECT!r}, as in mailto:unsubscribe@example.org?subject="
+            f"unsubscribe%20{{token}} (got {value[:80]!r}): `digest bounces` finds the reader by that token, and"
+            " without it a reader's mail unsubscribes nobody"
         )
 
 

@@ -958,3 +958,45 @@ from = "The Weekly <weekly@example.org>"
     reactivate_subscriber(ListSettings(name="daily", sender="d@example.org"), "r002@example.org", store=store)
     again = digest_cli("--config", str(config), "subscribers", "add", "r002@example.org", "--list", "weekly")
     assert again.returncode == 0 and again.stdout.strip() == "r002@example.org: added to weekly", again.stdout
+
+
+@pytest.mark.parametrize(
+    "mailto",
+    [
+        "mailto:unsub@example.org?subject=Unsubscribe%20{token}",
+        "mailto:unsub@example.org?body=bye&subject=unsubscribe%20{token}",
+        "mailto:unsub@example.org?subject=unsubscribe",
+        "mailto:unsub@example.org?body={token}",
+        "mailto:unsub+{token}@example.org",
+        "mailto:unsub@example.org?subject=unsubscribe+{token}",
+        "mailto:unsub@example.org?subject={token}",
+    ],
+)
+def test_an_unsubscribe_mailto_the_config_takes_is_one_the_intake_knows_its_reader_by(sqlite_store, mailto):
+    """What a mail client sends for the configured mailto: a message to its address with its
+    subject (RFC 6068: %-escapes decoded, '+' kept). The config takes only a mailto whose
+    message unsubscribes the reader it was sent to."""
+    from urllib.parse import unquote
+
+    from digest.app import recipient_factory
+    from digest.errors import ConfigError
+
+    store = sqlite_store
+    raw = {
+        "store": {"url": store.url},
+        "unsubscribe": {"secret": SECRET},
+        "lists": {"daily": {"from": LIST.sender, "unsubscribe_mailto": mailto}},
+    }
+    try:
+        settings = parse_settings(raw, base_dir=REPO)
+    except ConfigError as exc:
+        assert str(exc).startswith("lists.daily.unsubscribe_mailto: expected the subject 'unsubscribe {token}'")
+        return
+    [reader] = subscribe(store, 1)
+    recipient = recipient_factory(settings.list("daily"), secret=SECRET)(store.subscriber("daily", reader))
+    address, _, query = recipient.unsubscribe_mailto.removeprefix("mailto:").partition("?")
+    fields = {k.lower(): unquote(v) for k, _, v in (p.partition("=") for p in query.split("&"))}
+    request = f"From: {reader}\r\nTo: {unquote(address)}\r\nSubject: {fields.get('subject', '')}\r\n\r\n".encode()
+    handled = Intake(settings, store=store).handle(request, envelope_to=(unquote(address),))
+    assert handled.outcome is Outcome.UNSUBSCRIBED, handled
+    assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED

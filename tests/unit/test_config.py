@@ -153,6 +153,11 @@ def test_password_is_not_in_repr():
         ),
         ({}, {"DIGEST_STORE_URL": "postgresql://u:p/SeCrEt@127.0.0.1/db"}, "store.url: its password (or user name)"),
         ({"lists": {"d": {"unsubscribe_url": "https://e.org/u"}}}, {}, "lists.d.unsubscribe_url: no {token} in"),
+        (
+            {"lists": {"d": {"unsubscribe_url": "https://e.org/unsubscribe#{token}"}}},
+            {},
+            "lists.d.unsubscribe_url: {token} only after the '#' in",
+        ),
         ({"web": {"base_url": "https://news.example.org:0"}}, {}, "(port '0' is not a number from 1 to 65535)"),
     ],
 )
@@ -173,8 +178,9 @@ def test_bad_config_names_the_key(raw, environ, message):
         ("mailto:a@example.org,b@example.org", "expected one address"),
         ("mailto:?subject=unsubscribe", "expected one address"),
         ("mailto:u@example.org> <x", "expected a mailto: link without spaces"),
+        ("mailto:unsub@example.org?subject=unsubscribe", "expected the subject 'unsubscribe {token}'"),
     ],
-    ids=["not-ascii", "too-long", "not-mailto", "two-addresses", "no-address", "brackets"],
+    ids=["not-ascii", "too-long", "not-mailto", "two-addresses", "no-address", "brackets", "no-token"],
 )
 def test_a_bad_unsubscribe_mailto_names_the_key(mailto, message):
     with pytest.raises(ConfigError) as info:
@@ -185,7 +191,11 @@ def test_a_bad_unsubscribe_mailto_names_the_key(mailto, message):
 
 @pytest.mark.parametrize(
     "mailto",
-    ["", "mailto:unsubscribe@example.org?subject=unsubscribe%20{token}", "mailto:d%C3%A9sinscription@example.org"],
+    [
+        "",
+        "mailto:unsubscribe@example.org?subject=unsubscribe%20{token}",
+        "mailto:d%C3%A9sinscription@example.org?subject=unsubscribe%20{token}",
+    ],
 )
 def test_an_unsubscribe_mailto_with_one_ascii_address_loads(mailto):
     assert parse({"lists": {"d": {"unsubscribe_mailto": mailto}}}).list("d").unsubscribe_mailto == mailto
