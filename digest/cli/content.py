@@ -13,6 +13,7 @@ from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_s
 from digest.cli.show import print_article, print_gather, print_summary
 from digest.errors import DigestError
 from digest.models import Article
+from digest.text import one_line
 
 SourcesArgument = Annotated[
     list[str], typer.Argument(help="File paths (optionally .gz) or http(s) URLs.", metavar="SOURCE")
@@ -107,7 +108,7 @@ def preview(
         result = build_preview(draft.digest, chosen, rendered=draft.stored)
         rendered = result.rendered
         for warning in rendered.warnings:
-            err.print(f"warning: {warning}", markup=False)
+            err.print(f"warning: {one_line(warning)}", markup=False)
         if output:
             try:
                 output.write_text(result.html, encoding="utf-8")
@@ -176,7 +177,7 @@ def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]
                 raise Failed("no article body found")
         except (DigestError, Failed) as exc:
             message = str(exc).removeprefix(source).removeprefix(": ")
-            report_error(f"{redact_url(source)}: {redact_urls(message)}")
+            report_error(f"{redact_url(one_line(source))}: {one_line(redact_urls(message))}")
             failed = True
             continue
         yield source, article

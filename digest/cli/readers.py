@@ -12,6 +12,7 @@ import typer
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
 from digest.errors import SubscriberError
 from digest.models import ChangeSource, Subscriber, SubscriberEvent, SubscriberStatus
+from digest.text import one_line
 
 if TYPE_CHECKING:
     from digest.app.readers import Added
@@ -40,7 +41,7 @@ def subscribers_import(
         chosen = chosen_list(list_name)
 
         def report(error) -> None:
-            err.print(f"{file}:{error.line}: {error.reason}", markup=False)
+            err.print(f"{one_line(str(file))}:{error.line}: {one_line(error.reason)}", markup=False)
 
         try:
             with file.open(encoding="utf-8-sig", newline="") as lines, open_store() as store:
@@ -197,9 +198,9 @@ def _subscriber_line(subscriber: Subscriber, why: SubscriberEvent | None, *, as_
         if why is not None:
             document |= {"source": why.source.value, "reason": why.detail}
         return json.dumps(document, ensure_ascii=False)
-    line = f"{subscriber.email}\t{subscriber.name}\t{subscriber.status.value}"
+    line = f"{one_line(subscriber.email)}\t{one_line(subscriber.name)}\t{subscriber.status.value}"
     if why is not None:
-        line += f"\t{_iso(why.at)}\t{why.source.value}: {why.detail}"
+        line += f"\t{_iso(why.at)}\t{why.source.value}: {one_line(why.detail)}"
     return line
 
 
@@ -232,7 +233,7 @@ def subscribers_history(
                 }
                 print(json.dumps(document, ensure_ascii=False))
             else:
-                detail = f"\t{event.detail}" if event.detail else ""
+                detail = f"\t{one_line(event.detail)}" if event.detail else ""
                 print(f"{_iso(event.at)}\t{event.list_name}\t{event.change.value}\t{event.source.value}{detail}")
         err.print(f"{len(events)} change(s) recorded", markup=False, style="dim")
 

@@ -13,7 +13,8 @@ from rich.text import Text
 
 from digest.cli import out
 from digest.models import Article, DeliveryStatus
-from digest.urls import redact_urls
+from digest.text import one_line, printable
+from digest.urls import redact_url, redact_urls
 
 if TYPE_CHECKING:
     from digest.app.overview import IssueState, ListState, Overview, SourceHealth
@@ -39,30 +40,34 @@ _COLUMNS = (
 )
 
 
+def shown(text: str) -> str:
+    """Text from outside (a page, a feed, a file name, the store) as one printable line,
+    URLs redacted: no escape sequence reaches the terminal."""
+    return one_line(redact_urls(text))
+
+
 def print_article(article: Article, text: str) -> None:
     _print_heading(article)
-    out.print(text, markup=False)
+    out.print(printable(text), markup=False)
     out.print()
 
 
 def print_summary(article: Article, sentences: tuple[str, ...]) -> None:
     _print_heading(article)
     for sentence in sentences:
-        out.print(f"  • {sentence}", markup=False)
+        out.print(f"  • {one_line(sentence)}", markup=False)
     out.print()
 
 
 def _print_heading(article: Article) -> None:
-    out.print(f"[bold]{escape(article.title or '(untitled)')}[/]")
+    out.print(f"[bold]{escape(one_line(article.title or '(untitled)'))}[/]")
     meta = [", ".join(article.authors), article.published.date().isoformat() if article.published else "", article.url]
-    out.print(escape(" · ".join(m for m in meta if m)), style="dim")
+    out.print(escape(shown(" · ".join(m for m in meta if m))), style="dim")
     for warning in article.warnings:
-        out.print(f"warning: {escape(warning)}", style="yellow")
+        out.print(f"warning: {escape(shown(warning))}", style="yellow")
 
 
 def print_gather(report: GatherReport) -> None:
-    from digest.urls import redact_url
-
     table = Table(title="Gathered", title_justify="left")
     table.add_column("source")
     table.add_column("new", justify="right")
@@ -70,7 +75,7 @@ def print_gather(report: GatherReport) -> None:
     table.add_column("status")
     for item in report.sources:
         if item.error:
-            status = f"[red]error: {escape(redact_urls(item.error))}[/]"
+            status = f"[red]error: {escape(shown(item.error))}[/]"
         elif item.not_modified:
             status = "not modified"
         else:
@@ -79,12 +84,12 @@ def print_gather(report: GatherReport) -> None:
             status += f" [yellow]({len(item.failures)} item(s) failed)[/]"
         if item.warnings:
             status += f" [yellow]({len(item.warnings)} warning(s))[/]"
-        table.add_row(item.source, str(item.new), str(item.seen), status)
+        table.add_row(escape(one_line(item.source)), str(item.new), str(item.seen), status)
     out.print(table)
     for item in report.sources:
         for failure in (*item.warnings, *item.failures):
-            where, why = redact_url(failure.item), redact_urls(failure.reason)
-            out.print(f"  [yellow]{escape(item.source)}[/]: {escape(where)}: {escape(why)}")
+            where, why = redact_url(one_line(failure.item)), shown(failure.reason)
+            out.print(f"  [yellow]{escape(one_line(item.source))}[/]: {escape(where)}: {escape(why)}")
 
 
 def print_delivery(report: DeliveryReport) -> None:
@@ -98,7 +103,7 @@ def print_delivery(report: DeliveryReport) -> None:
     totals = report.totals
     if report.stopped:
         released = f"; {report.released} unsent claim(s) released for the next run" if report.released else ""
-        out.print(f"stopped: {report.stopped}{released}", markup=False)
+        out.print(f"stopped: {shown(report.stopped)}{released}", markup=False)
     if report.lost:
         out.print(f"{report.lost} claim(s) passed to another sender before this one finished them", markup=False)
     if report.capped:
@@ -110,7 +115,7 @@ def print_delivery(report: DeliveryReport) -> None:
     if report.elsewhere:
         out.print(f"{report.elsewhere} deliveries are being sent by another sender", markup=False)
     if totals[DeliveryStatus.DEFERRED] and report.next_due is not None:
-        why = f" (last reason: {redact_urls(report.last_deferral)})" if report.last_deferral else ""
+        why = f" (last reason: {shown(report.last_deferral)})" if report.last_deferral else ""
         out.print(
             f"{totals[DeliveryStatus.DEFERRED]} deferred{why}: the next try is due at {when(report.next_due)}; "
             "run send again then",
@@ -118,7 +123,7 @@ def print_delivery(report: DeliveryReport) -> None:
         )
     if totals[DeliveryStatus.FAILED] and report.last_failure:
         out.print(
-            f"{totals[DeliveryStatus.FAILED]} failed for good (last reason: {redact_urls(report.last_failure)}); "
+            f"{totals[DeliveryStatus.FAILED]} failed for good (last reason: {shown(report.last_failure)}); "
             "send --resend-failed tries them again",
             markup=False,
         )
@@ -154,7 +159,7 @@ def print_status(view: Overview) -> None:
     if view.journals:
         out.print(
             f"outcome journal: {len(view.journals)} stopped sender(s) left outcomes the store could not take"
-            f" ({', '.join(view.journals)}); the next send records them",
+            f" ({', '.join(shown(j) for j in view.journals)}); the next send records them",
             markup=False,
         )
         out.print()
@@ -173,7 +178,7 @@ def _print_list(entry: ListState, *, now: datetime) -> None:
     else:
         schedule = f"next run {when(entry.next_run, now=now, zone=entry.timezone)}"
     title = f" — {entry.title}" if entry.title and entry.title != entry.name else ""
-    out.print(f"[bold]{escape(entry.name)}[/]{escape(title)}")
+    out.print(f"[bold]{escape(one_line(entry.name))}[/]{escape(one_line(title))}")
     out.print(f"  {readers} · {entry.unsent_articles} unsent article(s) · {schedule}", markup=False)
     b = entry.bounces
     if b.hard or b.soft or b.complaints:
@@ -215,9 +220,9 @@ def _issue_notes(issue: IssueState, *, now: datetime) -> list[str]:
     if issue.in_flight:
         notes.append(f"{issue.in_flight} in flight, claimed by {issue.senders} live sender(s)")
     if issue.last_reason:
-        notes.append(f"last deferred because: {redact_urls(issue.last_reason)}")
+        notes.append(f"last deferred because: {shown(issue.last_reason)}")
     if issue.last_failure:
-        notes.append(f"last failed because: {redact_urls(issue.last_failure)}")
+        notes.append(f"last failed because: {shown(issue.last_failure)}")
     if issue.totals[DeliveryStatus.UNCERTAIN] and not issue.complete:
         notes.append("uncertain deliveries keep it open: send --resend-uncertain or --accept-uncertain")
     return notes
@@ -238,8 +243,8 @@ def _print_sources(sources: tuple[SourceHealth, ...], *, now: datetime) -> None:
         else:
             state = Text("ok")
         table.add_row(
-            source.name,
-            source.kind,
+            Text(one_line(source.name)),
+            Text(one_line(source.kind)),
             state,
             _ago(source.last_success, now=now),
             _ago(source.last_error_at, now=now),
@@ -249,7 +254,7 @@ def _print_sources(sources: tuple[SourceHealth, ...], *, now: datetime) -> None:
     for source in sources:
         if source.last_error and source.last_error_at:
             at = f"{source.last_error_at:%Y-%m-%d %H:%M:%S} UTC"
-            out.print(f"  {source.name}: {redact_urls(source.last_error)} ({at})", markup=False)
+            out.print(f"  {one_line(source.name)}: {shown(source.last_error)} ({at})", markup=False)
 
 
 def _ago(moment: datetime | None, *, now: datetime) -> str:

@@ -23,6 +23,7 @@ from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
+from digest.text import one_line
 from digest.urls import http_url_problem, is_http_url, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ async def gather(
 
 
 def _failed(source: Source, reason: str, *, store: Store) -> SourceReport:
-    reason = redact_urls(reason)
+    reason = one_line(redact_urls(reason))
     log.warning("source %s failed: %s", source.name, reason)
     store.record_source_failure(source.name, reason, at=datetime.now(UTC))
     return SourceReport(source=source.name, error=reason)
@@ -100,10 +101,16 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
         new=len(new),
         seen=seen,
         not_modified=outcome.not_modified,
-        failures=outcome.failures,
-        warnings=outcome.warnings,
+        failures=_printable(outcome.failures),
+        warnings=_printable(outcome.warnings),
     )
     return report, new
+
+
+def _printable(failures: Sequence[Failure]) -> tuple[Failure, ...]:
+    """Failures as the report carries them to a log, a terminal or the store: a file name
+    or a feed's text may hold escape sequences."""
+    return tuple(Failure(item=one_line(f.item), reason=one_line(f.reason)) for f in failures)
 
 
 def _image_checked(article: Article, *, settings: FetchSettings) -> Article:

@@ -297,3 +297,37 @@ def test_dns_failures_are_named():
 
     message = _describe_transport_error(httpx.ConnectError("[Errno -2] Name or service not known"))
     assert message.startswith("DNS lookup failed")
+
+
+def test_file_names_with_control_characters_reach_the_terminal_and_the_log_as_one_printable_line(tmp_path):
+    from tests.helpers import digest_cli
+
+    folder = tmp_path / "html"
+    folder.mkdir()
+    (folder / "one.html").write_bytes(pages.article_html("Local one"))
+    hostile = "ev\x1b[31mil\x1b]0;pwned\x07\u202e\tx.html"
+    (folder / hostile).symlink_to(tmp_path / "nonexistent")
+    in_toml = json.dumps(f"html/{hostile}")  # a TOML basic string is a JSON string
+    (tmp_path / "digest.toml").write_text(
+        f"""
+[store]
+url = "sqlite:///{tmp_path / "digest.db"}"
+
+[sources.pages]
+path = "html"
+
+[sources.gone]
+path = {in_toml}
+
+[lists.daily]
+from = "The Daily <digest@example.org>"
+"""
+    )
+    done = digest_cli("gather", cwd=tmp_path)
+    output = done.stdout + done.stderr
+    assert "a broken symbolic link" in done.stdout, output
+    assert "ev[31mil]0;pwned x.html" in done.stdout, output
+    for unprintable in ("\x1b", "\x07", "\u202e"):
+        assert unprintable not in output, output
+    status = digest_cli("status", cwd=tmp_path)
+    assert "gone" in status.stdout and "\x1b" not in status.stdout + status.stderr, status.stdout
