@@ -302,6 +302,9 @@ def find_config(
     error, never a reason to run the demo instead. `explicit_origin` names where
     `explicit` came from in errors."""
     environ = environ or {}
+    if not explicit and "DIGEST_CONFIG" in environ and not environ["DIGEST_CONFIG"].strip():
+        # A variable set from one left unset ("DIGEST_CONFIG=$CONFIG"): never a reason to run the demo.
+        raise ConfigError("DIGEST_CONFIG is empty: set it to the config file's path, or unset it")
     for candidate, origin in ((explicit, explicit_origin), (environ.get("DIGEST_CONFIG"), "DIGEST_CONFIG")):
         if candidate:
             path = Path(candidate).expanduser()
@@ -378,6 +381,9 @@ def parse_settings(
         table = _table(raw.get(section, {}), section)
         scalars[section] = _build(cls, section, {**table, **overrides.get(section, {})})
     store_from = Path.cwd() if "url" in overrides.get("store", {}) else data_dir
+    if not scalars["store"].url.strip():
+        where = "DIGEST_STORE_URL" if "url" in overrides.get("store", {}) else "store.url"
+        raise ConfigError(f"{where} is empty: set it to the store's URL (sqlite:///digest.db, postgresql://…)")
     scalars["store"] = replace(scalars["store"], url=_absolute_sqlite(scalars["store"].url, store_from))
     delivery_folders = {}
     for key in ("maildir", "journal"):

@@ -95,6 +95,8 @@ def test_list_max_items_zero_is_refused(tmp_path):
         ({"DIGEST_DELIVERY_BATCH": "0"}, ["delivery.batch"]),
         ({"DIGEST_SMTP_HOTS": "x"}, ["DIGEST_SMTP_HOTS", "unknown key"]),
         ({"DIGEST_CONFIG": "/no/such/digest.toml"}, ["config file not found", "/no/such/digest.toml"]),
+        ({"DIGEST_CONFIG": ""}, ["DIGEST_CONFIG is empty"]),
+        ({"DIGEST_STORE_URL": ""}, ["DIGEST_STORE_URL is empty"]),
     ],
 )
 def test_bad_environment_is_one_clear_line(tmp_path, env, needles):

@@ -336,3 +336,17 @@ def test_a_lists_sources_come_in_its_own_order():
         }
     )
     assert [s.name for s in settings.sources_for("daily")] == ["gamma", "alpha"]
+
+
+def test_an_empty_store_url_is_named_with_where_it_came_from():
+    with pytest.raises(ConfigError, match=r"^store.url is empty: "):
+        parse({"store": {"url": " "}})
+    with pytest.raises(ConfigError, match=r"^DIGEST_STORE_URL is empty: "):
+        parse({"store": {"url": "sqlite:///digest.db"}}, {"DIGEST_STORE_URL": ""})
+
+
+def test_an_empty_digest_config_never_runs_the_demo(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"^DIGEST_CONFIG is empty: "):
+        find_config(environ={"DIGEST_CONFIG": ""})
+    assert find_config(environ={}) == DEMO_CONFIG  # unset: the demo, as documented
