@@ -8,7 +8,10 @@ score's or a results table's line (names with their figures: "COLTON (66):
 Brooks 22, Ames 14, Ortiz 11."), a reference or a citation of the page (its
 authors in a citation's form, surname then initials: "Okafor, T. & Wren, B.
 Tidal mixing.", "Okafor, T. et al.", "Okafor, T. (2019).", or "Cite this
-page:"; a paragraph that opens with one is the reference, all of it), or a
+page:"; a paragraph that opens with one is the reference, all of it; places
+and their states, "Newark, N.J., and Buffalo, N.Y., both recorded...", go on
+in lower case as a sentence does, where authors are followed by a year or a
+title), or a
 fragment that ends in a colon ("...broke the news:").
 
 Nor the page speaking about the story or to its readers rather than telling
@@ -166,6 +169,9 @@ _VOLUME_PAGES = re.compile(r"\b\d+(?:\s?\(\d+\))?,\s*(?:pp?\.\s*)?\d+\s?[–-]\s
 _CITE_LABEL = re.compile(r"^(?i:(?:how to |to )?cite (?:this|as)\b[^:.!?]{0,30}:|citation\s*:)")
 _REFERENCE_NUMBER = re.compile(r"^(?:[-–—•·*▪]\s+|\[\d{1,3}\]\s*|\d{1,3}[.)]\s+|\^\d{1,3}\s+)")
 _TITLE_AFTER = re.compile(r"\s+[A-Z\"“‘]")
+# What follows a reference's authors: its year, its title, or nothing. Prose goes on in lower case after names
+# with initials ("Newark, N.J., and Buffalo, N.Y., both recorded...": places and their states).
+_AFTER_AUTHORS = re.compile(r"[,.]?(?:\s*$|\s+(?:[A-Z0-9\"“‘]|\(\d))")
 
 
 # An interview's labels: "Q: Why fibre, and why now?" is the interviewer's line, not news.
@@ -474,8 +480,10 @@ def is_citation(text: str) -> bool:
     authors = _CITED_AUTHORS.match(text)
     if authors is None:
         return _VANCOUVER_AUTHORS.match(text) is not None
-    if authors["more"] or authors["dated"]:
+    if authors["dated"]:
         return True
+    if authors["more"]:
+        return _AFTER_AUTHORS.match(text, authors.end()) is not None
     # one author: a title after the initials, then the volume's pages or a DOI
     return _TITLE_AFTER.match(text, authors.end()) is not None and _VOLUME_PAGES.search(text, authors.end()) is not None
 

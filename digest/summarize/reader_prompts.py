@@ -27,9 +27,23 @@ import re
 
 __all__ = ["is_reader_prompt", "is_sponsor_line"]
 
-_REPORTED = re.compile(
-    r"[\"“”«»]|\b(?:said|says|told|according to|wrote|writes|reported|announced|added)\b", re.IGNORECASE
+# Words quoted or attributed: quotation marks, "according to", a reporting verb ("said", "pledged", "urged",
+# "warned"...), or a closing attribution clause whatever its verb (", Mayor Dana Whitfield pledged on Monday",
+# ", officials urged business owners").
+_REPORTING_VERBS = (
+    r"said|says|told|tells|according to|wrote|writes|reported|announced|added|pledged|vowed|promised|urged"
+    r"|warned|noted|stated|explained|insisted|argued|claimed|confirmed|acknowledged|admitted|conceded|declared"
+    r"|stressed|emphasi[sz]ed|predicted|cautioned|recalled|countered|complained|asserted|remarked|replied"
+    r"|responded|testified|tweeted|advised|proposed|demanded|pleaded"
+    r"|estimated|maintained|observed|concluded|joked|quipped|boasted|announces|explains|insists|argues|claims"
+    r"|warns|urges|vows|pledges|adds|notes that|writes that"
 )
+_ATTRIBUTION_CLAUSE = (
+    r",\s+(?:(?:the|a|an|its|his|her|their)\s+)?(?:[A-Z][\w.'’-]*\s+){1,4}[a-z]+ed\b"
+    r"|,\s+(?:the\s+)?(?:[a-z]+\s+)?(?:officials|police|authorities|organi[sz]ers|residents|experts|analysts"
+    r"|researchers|critics|witnesses|spokes(?:man|woman|person|people)|\w+ers)\s+[a-z]+ed\b"
+)
+_REPORTED = re.compile(rf"[\"“”«»]|(?i:\b(?:{_REPORTING_VERBS})\b)|{_ATTRIBUTION_CLAUSE}")
 
 # The meter ("You've read all of your free articles", "your last free article"), the wall ("Already a
 # subscriber?", "This article is for subscribers only") and the way past it ("Log in to keep reading",
@@ -39,7 +53,7 @@ _PAYWALL = re.compile(
     r"\b(?:free (?:articles?|stories|story|reads?|views?)|(?:article|story|reading|monthly) limit"
     r"|limit of (?:free )?(?:articles|stories))\b"
     r"|\byour (?:last |final )?(?:\w+ )?free (?:articles?|stories|story|reads?)\b"
-    r"|\bfree (?:articles?|stories) (?:left|remaining)\b"
+    r"|(?:^|\byou\b[^.!?]{0,20}?)(?:[\w-]+\s+){0,2}?free (?:articles?|stories) (?:left|remaining)\b"
     r"|^already (?:an? (?:\w+ )?(?:subscriber|member)|subscribed|registered|have an account)\b[^.!?]{0,20}\?"
     r"|\bthis (?:article|story|content|post|piece|page|newsletter|episode) is (?:only |exclusively )?(?:available )?"
     r"(?:to|for) (?:our )?(?:paid |premium |digital |registered )?(?:subscribers|members)\b"
@@ -49,6 +63,8 @@ _PAYWALL = re.compile(
     r"(?:rest|article|story|post)|this (?:article|story|post))\b)|^cancel (?:at )?any ?time\b",
     re.IGNORECASE,
 )
+# A show, a series or a programme may be an evening's event a review tells of in the past ("Tonight's show was
+# presented by the Harbour Arts Council, which..."): only "is" sponsored, or "brought to you", is the page's.
 # A sponsor's line names the page itself as sponsored ("This episode is sponsored by", "Today's newsletter is
 # brought to you by", "Thanks to this week's sponsor"), or is a label alone ("Brought to you by Tidewell"): "the
 # bill, sponsored by Senator Okoye", "the festival's sponsors", "This year's show is sponsored by the bank" (a
@@ -56,9 +72,10 @@ _PAYWALL = re.compile(
 _SPONSOR_LINE = re.compile(
     r"^(?:sponsored|presented|underwritten|brought to you) by\b[^,;:]{0,60}$"
     r"|\b(?:this|today's|today’s|this week's|this week’s|tonight's|tonight’s|our) (?:(?![\w-]+['’]s\b)[\w'’-]+ ){0,2}?"
-    r"(?:episode|show|podcast|newsletter|issue|edition|post|video|article|story|content|segment|email|roundup"
-    r"|briefing|digest|series|stream|livestream|programme|program) (?:is|was|has been) (?:\w+ )?"
-    r"(?:sponsored|presented|supported|made possible|underwritten|brought to you) by\b"
+    r"(?:(?:episode|podcast|newsletter|issue|edition|post|video|article|story|content|email|roundup|briefing|digest"
+    r"|livestream) (?:is|was|has been)|(?:show|segment|series|stream|programme|program) (?:is|has been))"
+    r" (?:\w+ )?(?:sponsored|presented|supported|made possible|underwritten|brought to you) by\b"
+    r"|\b(?:show|segment|series|stream|programme|program) was (?:\w+ )?brought to you by\b"
     r"|\b(?:thanks|thank you) to (?:our|today's|today’s|this week's|this week’s|this episode's|this episode’s)"
     r" (?:\w+ )?sponsors?\b"
     r"|^(?:today's|today’s|this week's|this week’s|this episode's|this episode’s|our) sponsors?"
@@ -73,11 +90,13 @@ _PROMOTION_CODE = re.compile(
     r" [\"'“‘]?[A-Z0-9][A-Z0-9-]{2,}\b"
 )
 # An offer to the reader: in the imperative ("Get 30% off your first month", "Save 20% at checkout") or to "you"
-# ("You'll get 20% off your first order"). "Shoppers were charged twice at checkout" and "The museum will offer
+# ("You'll get 20% off your first order"). The word is a noun when "of" or the sentence's own verb follows it
+# ("Use of printed coupons offering 20% off rose", "Shop owners are offering 50% off"). "Shoppers were charged twice at checkout" and "The museum will offer
 # 50% off your first visit, officials said" tell of a checkout and an offer.
 _PROMOTION = re.compile(
-    r"(?:^|[.!?]\s+)(?:get|save|take|enjoy|claim|grab|unlock|redeem|use|enter|apply|shop|order|try)\b"
-    r"[^.!?]{0,60}?(?:\d\s?% off\b|\boff your (?:first|1st)\b|\bat checkout\b)"
+    r"(?:^|[.!?]\s+)(?:get|save|take|enjoy|claim|grab|unlock|redeem|use|enter|apply|shop|order|try)\b(?! of\b)"
+    r"(?:(?!\b(?:is|are|was|were|has|have|had|will|would)\b)[^.!?]){0,60}?"
+    r"(?:\d\s?% off\b|\boff your (?:first|1st)\b|\bat checkout\b)"
     r"|\byou(?:'ll|’ll| will| can| could| get| save| receive)\b[^.!?]{0,40}?(?:\d\s?% off\b|\bat checkout\b)",
     re.IGNORECASE,
 )
@@ -117,7 +136,7 @@ _LIVE_PROMPT = re.compile(
     r"|\bthis (?:story|article|report|post) is (?:still )?developing\b|\bthis is a (?:developing|breaking)(?: news)? story\b"
     r"|\bcheck back (?:here|later|soon|often|regularly|with us|for (?:updates|more|the latest))\b"
     r"|^(?:please )?stay (?:tuned|with us)\b"
-    r"|\bwe(?:'ll|’ll| will) (?:bring you|keep you (?:updated|posted)|have (?:more|the latest|updates))\b"
+    r"|\bwe(?:'ll|’ll| will) (?:bring you|keep you (?:updated|posted)|have (?:more (?:on this|details|information|updates|as|soon|shortly|later)|the latest|updates))\b"
     r"|\bfor (?:the )?(?:latest|live) (?:updates?|news|coverage)\b[^.!?]{0,40}\b(?:follow|visit|go to|click|check)\b",
     re.IGNORECASE,
 )

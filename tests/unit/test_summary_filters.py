@@ -973,3 +973,52 @@ def test_a_reference_or_a_citation_is_no_summary_sentence_in_any_of_its_parts(re
 def test_a_sentence_that_names_places_or_people_with_commas_is_no_citation(sentence):
     assert not is_citation(sentence)
     assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Lisbon, Ohio, and Salem, Ore., both closed their schools on Friday after the ice storm.",
+        "Hartford, Conn., and Albany, N.Y., each reported more than a foot of snow overnight.",
+    ],
+)
+def test_places_with_their_states_going_on_as_a_sentence_are_no_citation(sentence):
+    assert not is_citation(sentence)
+    assert candidates_in_paragraph([sentence, "Schools reopened on Tuesday."]) == [True, True]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a pledge, a warning or an urging attributed to a source, whatever the verb
+        "We will have more ferries on the crossing by spring, harbour master Aoife Byrne pledged on Monday.",
+        "We'll have more to say about the budget next week, the council's leader vowed.",
+        "Check back often for the revised timetable, Port Director Sam Idris urged commuters.",
+        "Check back later for road closures, officials warned residents on Tuesday.",
+        # the noun, not the imperative
+        "Shop owners along the quay are offering 30% off to bring visitors back in winter.",
+        "Use of paper vouchers offering 10% off fell by half last year, the traders' association found.",
+        "Order books at the yard were full, and buyers took 15% off list prices in the autumn.",
+        # the meter told of in the third person
+        "Under the new scheme, readers who register will have five free articles remaining each month.",
+        # an evening's show told of in the past, by a review
+        "Last night's show was presented by the Kestrel Bay Arts Trust, which has funded the choir since 2018.",
+    ],
+)
+def test_a_prompt_s_words_reported_or_in_the_third_person_are_news(sentence):
+    assert is_candidate(sentence), sentence
+    assert candidates_in_paragraph([sentence, "The plan goes to a vote in March."]) == [True, True]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We'll have more on this story as it develops.",
+        "You have 2 free articles remaining this month.",
+        "Shop now and save 20% at checkout.",
+        "This week's show is presented by Ferrylink.",
+        "This video was sponsored by Tidewell.",
+    ],
+)
+def test_the_page_s_own_prompts_are_still_no_summary_sentences(sentence):
+    assert not is_candidate(sentence)
