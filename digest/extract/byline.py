@@ -265,6 +265,14 @@ _JOBS = _word_set(
     "winemaker broker planner adviser advisor partner associate owner organiser organizer campaigner volunteer",
     "auctioneer mountaineer rabbi minister senator governor mayor counsel ceo cfo cto coo",
 )
+# Jobs that are common surnames too: "By Kate Nurse", "Ana Pilot", "Tom Mayor". As the last of
+# two words after a given name, with no comma and nothing before it, such a word is the surname;
+# after a desk or another job ("Chief Nurse", "Metro Reporter"), after a comma, or before the name
+# ("By Captain Ana Ruiz") it is still the job.
+_SURNAME_JOBS = _word_set(
+    "nurse pilot host principal chair captain mayor minister partner fellow coach doctor counsel sergeant",
+    "porter usher sheriff marshal bishop abbot prior steward chancellor provost",
+)
 # An occupation noun made with a suffix, singular or plural: "meteorologist", "physician",
 # "videographer", "spokeswoman", "coordinator", "inspector", "consultant", "superintendent". The
 # stem's least length and the endings left out keep surnames out ("Feist", "Lindqvist",
@@ -400,8 +408,30 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
 
 def _names_in(rest: str) -> tuple[str, ...]:
     head = _NAME_CUT.split(rest, maxsplit=1)[0]
-    names = (_named(part) for part in _split_names(head.strip()))
+    parts = _split_names(head.strip())
+    # after a comma, "Nurse" of "Tobias Wren, Pediatric Nurse" is the job
+    names = (
+        _named(part) or (part if (i == 0 or "," not in head) and _is_name_with_job_surname(part.split()) else "")
+        for i, part in enumerate(parts)
+    )
     return tuple(name for name in names if name)
+
+
+def _is_name_with_job_surname(words: list[str]) -> bool:
+    """A given name then a surname that is a job too, and nothing else: "Kate Nurse", "Ana Pilot"
+    (see _SURNAME_JOBS). The first word is itself no job, desk, group or organisation word."""
+    if len(words) != 2 or words[1].rstrip(".").casefold() not in _SURNAME_JOBS:
+        return False
+    first = words[0].casefold()
+    return (
+        _is_name_token(words[0])
+        and _is_name_token(words[1])
+        and len(first) > 1
+        and not _is_stop_word(first)
+        and first not in _NOT_PERSON_WORDS
+        and first not in _SURNAME_JOBS
+        and not _ends_organisation(first)
+    )
 
 
 def _named(entry: str) -> str:
@@ -468,6 +498,9 @@ def person_names(entries: list[str], *, not_names: frozenset[str] = frozenset())
     parts = [part for entry in entries for part in _ENTRY_SEPARATOR.split(_without_titles(entry))]
     for entry in _writers_credits(parts):
         name = _BYLINE_PREFIX.sub("", " ".join(entry.split())).strip(_SEPARATOR_MARKS)
+        if not found and _is_name_with_job_surname(name.split()):
+            found.append(name)
+            continue
         if _is_job_alone(name.split(), after_person=bool(found)):
             continue
         people = (

@@ -216,3 +216,25 @@ def test_a_menu_line_under_the_sites_name_names_no_author():
 )
 def test_a_name_beside_its_date_job_or_one_label_is_still_a_byline(byline, expected):
     assert byline_names(byline) == expected
+
+
+# --- a job that is a surname too --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Orla Nurse", "Wen Pilot", "Tobias Host", "Ana Mayor", "Orla Coach", "Tom Sergeant"])
+def test_a_job_that_is_a_surname_after_a_given_name_is_the_surname(name):
+    assert byline_names("By " + name) == (name,)
+    assert split_authors(name) == (name,)
+    assert _scraped_authors("By " + name) == (name,)
+    assert byline_names(f"By {name} and Tobias Wren") == (name, "Tobias Wren")
+    assert byline_names(f"By {name}, Health Reporter") == (name,)
+
+
+@pytest.mark.parametrize("byline", ["By Chief Nurse", "By Senior Pilot", "By Metro Reporter", "By Staff Nurse"])
+def test_a_job_after_a_desk_or_a_rank_names_no_person(byline):
+    assert byline_names(byline) == ()
+
+
+def test_a_surname_job_after_a_comma_is_still_the_job():
+    assert byline_names("By Tobias Wren, Pediatric Nurse") == ("Tobias Wren",)
+    assert byline_names("By Captain Tobias Wren") == ("Tobias Wren",)
