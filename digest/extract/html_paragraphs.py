@@ -9,9 +9,14 @@ sections ("Related", "More from ..." and the links under them), back matter (a
 list of references under "References", "Sources", "Notes" or "Bibliography", and
 "Cite this page: ..."; notes told as sentences under such a heading stay), a
 slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate (read-more
-links, "Lire aussi", "Leggi anche" and the like in other languages, credits,
+links, "Lire aussi", "Leggi anche" and the like in other languages before a link's
+headline, not going on as a sentence ("Lee también anunció..."), credits,
 appeals, copyright and "all rights reserved" in other languages, a paywall's
-notices told to the reader, an affiliate disclosure: each a paragraph of its own,
+notices told to the reader, in English and in other languages ("Cet article est
+réservé aux abonnés."), an affiliate disclosure in the first person ("As an
+Amazon Associate I earn...", not "As an Amazon Associate, Lydia Marsh earns..."),
+"Subscribe now" followed by the offer, not "Subscribe now, pay later schemes...":
+each a paragraph of its own,
 never a sentence about them; a newsletter, a sign-up or a social account only
 where the page speaks to its reader ("Sign up for our newsletter", "Follow us on
 Instagram"), not where a story reports them); takes the markup out of what is
@@ -443,9 +448,12 @@ def _slide_counter(paragraph: str) -> tuple[int, int] | None:
 _BOILERPLATE = re.compile(
     r"""^(?:
         \[?(?:read|see)\ (?:more|also)\b.{0,200}$
-      # "Read also" in French, Italian, Spanish, Portuguese, German and Dutch
+      # "Read also" in French, Italian, Spanish, Portuguese, German and Dutch: the label, then a mark or a
+      # headline's capital; "Lee también anunció..." (Lee, a president) and "Veja também revelou..." (Veja, a
+      # magazine) go on in lower case with a verb, and are news
       | (?:(?:[àa]\ )?lire\ aussi|voir\ aussi|leggi\ anche|lee\ tambi[ée]n|(?:leia|veja)\ tamb[ée]m
-        |lesen\ sie\ auch|mehr\ zum\ thema|lees\ ook)\b.{0,200}$
+        |lesen\ sie\ auch|mehr\ zum\ thema|lees\ ook)
+        (?:\s*$|\s*[:|»›>\-–—]|\s+(?-i:[A-ZÀ-Þ0-9"“«‘'])).{0,200}$
       | \[?related(?:\ (?:post|posts|stories|story|articles|article|coverage|content|reading))?\s*:.*$
       | also\ on\ \S+\.\w+\b.*$
       | advertisement$
@@ -472,11 +480,20 @@ _BOILERPLATE = re.compile(
       | to\ (?:continue|keep)\ reading\b[^.!?]{0,60}\b(?:subscri\w*|log\ ?in|sign\ ?in|register|account)\b.{0,100}$
       | this\ (?:article|story|content|post)\ is\ (?:only\ )?(?:available\ |reserved\ |exclusive\ )?(?:only\ )?
         (?:for|to)\ (?:paid\ |paying\ |our\ )?(?:subscribers|members)\b.{0,100}$
-      | subscribe\ (?:now|today)\b.{0,150}$
+      | subscribe\ (?:now|today)(?:\s*[.!:]|\s*$|,?\s+(?:for|to|and|at|from|with|get|save)\b|\s+[-–—]).{0,150}$
       | cancel\ (?:any\ ?time|at\ any\ time)[.!]?$
+      # the same notice in French, German, Spanish, Italian, Portuguese and Dutch
+      | (?:(?:la\ suite\ de\ )?cet\ (?:article|contenu)\ est\ |l['’]acc[eè]s\ [àa]\ cet\ article\ est\ )?
+        r[ée]serv[ée]e?\ aux\ abonn[ée]e?s\b.{0,150}$
+      | (?:dieser\ (?:artikel|beitrag|inhalt)\ ist\ )(?:nur|exklusiv|ausschlie(?:ß|ss)lich)\ f(?:ü|ue)r
+        \ (?:\w+-)?abonnent(?:en|innen)\b.{0,150}$
+      | (?:este\ (?:art[íi]culo|contenido)\ es\ )(?:exclusivo|s[óo]lo|solo)\ (?:para\ )?(?:suscriptores|abonados)\b.{0,150}$
+      | (?:quest[oa]\ )?(?:articolo|contenuto)\ (?:è\ )?riservato\ agli\ abbonati\b.{0,150}$
+      | (?:este\ (?:artigo|conte[úu]do)\ [ée]\ )(?:exclusivo|s[óo])\ (?:para\ )?assinantes\b.{0,150}$
+      | dit\ (?:artikel|verhaal)\ is\ (?:alleen|exclusief)\ (?:beschikbaar\ )?voor\ abonnees\b.{0,150}$
       # an affiliate disclosure
       | this\ (?:post|article|page|story|review|site)\ (?:may\ )?contains?\ affiliate\ links\b.{0,200}$
-      | as\ an\ amazon\ associate\b.{0,200}$
+      | as\ an\ amazon\ associate,?\ (?:we|i|this\ (?:site|blog|page|post))\b.{0,200}$
       | when\ you\ (?:buy|shop|purchase|click)\b[^.!?]{0,60}\b(?:links?|retailers?|partners?)\b[^.!?]{0,40}
         \b(?:we|i)\ (?:may\ )?(?:earn|receive|get|make)\b.{0,200}$
       | (?:we|i)\ (?:may\ )?(?:earn|receive|get|make)\ (?:an?\ )?(?:small\ )?(?:affiliate\ )?commission\b.{0,150}$

@@ -2,7 +2,8 @@
 
 A summary sentence has to read on its own in a digest. Never one that is page
 furniture that slipped into the body (a copyright line, an appeal to
-subscribe or sign up, an advertisement's "apply now", a "read more" or "more
+subscribe or sign up, the page naming its own newsletter or offering it to the
+reader, not a story about one, an advertisement's "apply now", a "read more" or "more
 from" line, a list of tags), a line of code, maths or a table row, a box
 score's or a results table's line (names with their figures: "COLTON (66):
 Brooks 22, Ames 14, Ortiz 11."), a reference or a citation of the page (its
@@ -61,7 +62,7 @@ __all__ = [
 
 _FURNITURE = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b"
-    r"|\b(?:subscribe|unsubscribe|sign up|sign in|log in|newsletter|create an account|download (?:the|our) app"
+    r"|\b(?:subscribe|unsubscribe|sign up|sign in|log in|create an account|download (?:the|our) app"
     r"|follow us|click here|tap here|apply now|shop now|buy now|order now|book now|learn more|find out more"
     r"|read more|more from|see more|view more|from other authors|share this|share on|advertisement"
     r"|sponsored (?:content|post)|paid (?:content|post)|(?:use|uses|accept) cookies|cookie (?:policy|settings)"
@@ -70,6 +71,15 @@ _FURNITURE = re.compile(
     r"|for paid subscribers|paid subscription|free account|(?:continue|keep) reading (?:with|below|for free)"
     r"|back to top)\b"
     r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
+    re.IGNORECASE,
+)
+# A newsletter is the page's own only where the page speaks of itself or to its reader ("Get our newsletter",
+# "You're reading Harbour Notes, a newsletter...", "Forward this newsletter to a friend"): "Marsh plans to launch
+# a second newsletter" and "18,000 of the newsletter's readers pay" are news of one.
+_NEWSLETTER_TO_THE_READER = re.compile(
+    r"\b(?:this|our|your|my)\s+(?:[\w'’-]+\s+){0,2}?newsletters?\b|\byou\b[^.!?]{0,40}?\bnewsletters?\b"
+    r"|\bnewsletters?\b[^.!?]{0,40}\b(?:you|your|inbox)\b"
+    r"|^(?:get|join|read|forward|share|receive|try|sign up|subscribe|enjoy)\b",
     re.IGNORECASE,
 )
 # A newsletter's, a show's or a live blog's greeting: "Hi all, and welcome to issue 142.", "Hello and welcome to
@@ -545,6 +555,8 @@ def is_candidate(sentence: str) -> bool:
     if _is_release_boilerplate(text, low):
         return False
     if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
+        return False
+    if "newsletter" in low and _NEWSLETTER_TO_THE_READER.search(text) and not _REPORTED.search(text):
         return False
     if (low.startswith(_GREETING_STARTS) or "welcome" in low) and _GREETING.search(text):
         return False

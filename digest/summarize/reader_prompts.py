@@ -1,7 +1,8 @@
 """The page's own lines to its readers that slip into a body between the story's sentences.
 
 A paywall or a log-in prompt ("You've read all of your free articles this
-month.", "Already a subscriber?", "This article is for subscribers only."); a
+month.", "Already a subscriber?", "This article is for subscribers only.", "Cet
+article est réservé aux abonnés.", "Dieser Artikel ist nur für Abonnenten"); a
 sponsor's line ("This episode is sponsored by Tidewell.", "Today's newsletter is
 brought to you by Ferrylink.") and the ad that follows it; a promotion ("Use
 code HARBOUR for 20% off your first order."); a show's or a writer's appeal to be
@@ -57,6 +58,13 @@ _PAYWALL = re.compile(
     r"|^already (?:an? (?:\w+ )?(?:subscriber|member)|subscribed|registered|have an account)\b[^.!?]{0,20}\?"
     r"|\bthis (?:article|story|content|post|piece|page|newsletter|episode) is (?:only |exclusively )?(?:available )?"
     r"(?:to|for) (?:our )?(?:paid |premium |digital |registered )?(?:subscribers|members)\b"
+    # the same wall in French, German, Spanish, Italian, Portuguese and Dutch: the page naming itself
+    r"|^(?:(?:la suite de )?cet (?:article|contenu) est )?r[ée]serv[ée]e? aux abonn[ée]e?s\b"
+    r"|^dieser (?:artikel|beitrag|inhalt) ist (?:nur|exklusiv|ausschlie(?:ß|ss)lich) f(?:ü|ue)r (?:\w+-)?abonnent"
+    r"|^este (?:art[íi]culo|contenido) es (?:exclusivo|s[óo]lo|solo) (?:para )?(?:suscriptores|abonados)\b"
+    r"|^(?:quest[oa] )?(?:articolo|contenuto) (?:è )?riservato agli abbonati\b"
+    r"|^este (?:artigo|conte[úu]do) [ée] (?:exclusivo|s[óo]) (?:para )?assinantes\b"
+    r"|^dit (?:artikel|verhaal) is (?:alleen|exclusief) (?:beschikbaar )?voor abonnees\b"
     r"|\b(?:subscribe|register|sign (?:up|in)|log in|create (?:a |an )?(?:free )?account|become a (?:member|subscriber))"
     r"\b[^.!?]{0,30}?\bto (?:continue|keep|start|finish) reading\b"
     r"|^(?:to )?(?:continue|keep) reading(?:\s*[.!…:,]|\s+(?:here|below|on|after|for|with|the (?:main |full )?"
@@ -144,7 +152,7 @@ _LIVE_PROMPT = re.compile(
 # decide whether the patterns run at all.
 _SPONSOR_TRIGGERS = ("sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible")
 _TRIGGERS = (
-    *_SPONSOR_TRIGGERS, "free", "already", "subscri", "reading", "limit", "cancel", "code", "% off", "off your", "checkout", "patreon", "ko-fi", "kofi", "coffee", "ad-free", "bonus", "early access", "patron",
+    *_SPONSOR_TRIGGERS, "free", "already", "subscri", "reading", "abonn", "suscript", "assinantes", "limit", "cancel", "code", "% off", "off your", "checkout", "patreon", "ko-fi", "kofi", "coffee", "ad-free", "bonus", "early access", "patron",
     "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",

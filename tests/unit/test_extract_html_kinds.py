@@ -828,3 +828,39 @@ def test_a_quotation_the_text_introduces_stays_when_the_story_quotes_it_again():
     found = extract_html(_page("\n".join(paragraphs)), url="https://canal.example/s")
     assert found is not None
     assert f"“{statement}”" in found.paragraphs
+
+
+# --- furniture's words going on as a sentence are news -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        # "Lee" a president, "Veja" a magazine: the label's words go on in lower case, with a verb
+        "Lee también anunció que visitará el canal en mayo para reunirse con los barqueros.",
+        "Veja também revelou que a eclusa ficará fechada até o verão.",
+        "Lesen sie auch gern? Die Bibliothek am Kanal hat jetzt sonntags geöffnet.",
+        # an affiliate programme told of in the third person
+        "As an Amazon Associate, Mara Dunn earns a small commission on every lock key her readers buy.",
+        # a business model, not the page's offer
+        "Subscribe now, pay later plans for narrowboat moorings have grown by 40% in a year.",
+    ],
+)
+def test_the_words_of_a_furniture_line_going_on_as_news_stay(news):
+    assert clean_paragraphs([VERSES[0], news, VERSES[1], VERSES[2]]) == (VERSES[0], news, VERSES[1], VERSES[2])
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "Cet article est réservé aux abonnés.",
+        "Dieser Artikel ist nur für Abonnenten verfügbar.",
+        "Este artículo es exclusivo para suscriptores.",
+        "Articolo riservato agli abbonati",
+        "As an Amazon Associate I earn from qualifying purchases.",
+        "Subscribe now for unlimited access to every story.",
+        "Veja também: Eclusa reabre depois de dez anos",
+    ],
+)
+def test_a_paywall_notice_in_other_languages_and_a_first_person_disclosure_are_not_the_body(furniture):
+    assert clean_paragraphs([VERSES[0], furniture, VERSES[1], VERSES[2]]) == VERSES

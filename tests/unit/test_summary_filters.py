@@ -1022,3 +1022,30 @@ def test_a_prompt_s_words_reported_or_in_the_third_person_are_news(sentence):
 )
 def test_the_page_s_own_prompts_are_still_no_summary_sentences(sentence):
     assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Mara Dunn started a weekly canal newsletter in 2019 with 40 readers.",
+        "About 18,000 of the newsletter's 90,000 readers now pay for it.",
+        "She plans to launch a second newsletter, on boat restoration, in the spring.",
+    ],
+)
+def test_a_story_about_a_newsletter_is_news(sentence):
+    assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Get our free newsletter delivered every morning.",
+        "You are reading the Towpath Notes newsletter.",
+        "Forward this newsletter to a friend.",
+        "Cet article est réservé aux abonnés.",
+        "Dieser Artikel ist nur für Abonnenten.",
+        "Este artículo es exclusivo para suscriptores.",
+    ],
+)
+def test_the_page_naming_its_own_newsletter_or_its_wall_in_any_language_is_no_summary_sentence(sentence):
+    assert not is_candidate(sentence)
