@@ -7,7 +7,9 @@ handle on the line under a byline's name, "Staff Writer", and keeping the people
 a byline names, for a page whose markup names none), lines without words, link
 sections ("Related", "More from ..." and the links under them), back matter (a
 list of references under "References", "Sources", "Notes" or "Bibliography", and
-"Cite this page: ..."; notes told as sentences under such a heading stay), a
+"Cite this page: ..."; notes told as sentences under such a heading stay: a
+sentence's opener is no author ("On Tuesday, Board Chair...") and a reporting
+verb tells prose from an entry), a
 slideshow's numbered captions ("1/50 ...", "2/50 ...") and boilerplate (read-more
 links, "Lire aussi", "Leggi anche" and the like in other languages before a link's
 headline, not going on as a sentence ("Lee también anunció..."), credits,
@@ -326,14 +328,23 @@ _BACK_MATTER_HEADINGS = frozenset(
 # A reference: a year with an author ("Hale, R.", "Marsh, D. et al."), a quoted title, a
 # journal's volume and pages, an ISBN, a DOI, a link or when it was retrieved.
 _REFERENCE_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\bn\.d\.")
+# An author opens an entry as "Hale, R." or "Hale, Ruth." (then a year, a title or another author), never as
+# a sentence's opener ("On Tuesday, Board Chair...", "In March, Vasquez said...").
 _REFERENCE_MARKS = re.compile(
-    r"""^(?-i:[A-Z])[\w'’-]+(?:\ (?-i:[A-Z])[\w'’-]+)?,\ (?:(?-i:[A-Z])\.|(?-i:[A-Z])[\w'’-]+)
+    r"""^(?!(?:on|in|at|by|for|after|before|during|since|until|from|last|this|next|earlier|later|when|while|as
+          |under|over|with|without|meanwhile|however|still|then|now|today|yesterday|but|and|so|yet)\b)
+        (?-i:[A-Z])[\w'’-]+(?:\ (?-i:[A-Z])[\w'’-]+)?,\ (?:(?-i:[A-Z])\.|(?-i:[A-Z])[\w'’-]+(?=[.,(&]|\ and\b))
       | \bet\ al\b | \bISBN\b | \bISSN\b | \bdoi\b | \bretrieved\b | https?://
       | ["“][^"”]{10,}["”] | \b\d+\s*(?:\(\d+\))?\s*[,:]\s*\d+\s*[–-]\s*\d+\b | \bpp?\.\ \d | \bvol\.\ \d""",
     re.IGNORECASE | re.VERBOSE,
 )
 _REFERENCE_NUMBER = re.compile(r"^(?:-\s+)?(?:\^\s*)?(?:\[\d{1,3}\]\s*|\d{1,3}[.)]\s+)?")
 _REFERENCE_MAX_CHARS = 500
+_REPORTED_IN_PROSE = re.compile(
+    r"\b(?:said|says|told|tells|according\ to|announced|added|explained|noted|warned|promised|pledged|confirmed"
+    r"|insisted|argued|urged)\b",
+    re.IGNORECASE,
+)
 
 
 def _drop_back_matter(paragraphs: list[str]) -> list[str]:
@@ -356,9 +367,11 @@ def _drop_back_matter(paragraphs: list[str]) -> list[str]:
 
 
 def _is_reference(paragraph: str) -> bool:
+    """An entry of a reference list; a sentence reporting what someone said or wrote is a note told as prose."""
     text = _REFERENCE_NUMBER.sub("", paragraph, count=1)
     return (
         len(text) <= _REFERENCE_MAX_CHARS
+        and _REPORTED_IN_PROSE.search(text) is None
         and _REFERENCE_YEAR.search(text) is not None
         and _REFERENCE_MARKS.search(text) is not None
     )

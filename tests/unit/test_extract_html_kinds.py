@@ -864,3 +864,12 @@ def test_the_words_of_a_furniture_line_going_on_as_news_stay(news):
 )
 def test_a_paywall_notice_in_other_languages_and_a_first_person_disclosure_are_not_the_body(furniture):
     assert clean_paragraphs([VERSES[0], furniture, VERSES[1], VERSES[2]]) == VERSES
+
+
+def test_notes_told_as_reported_sentences_under_a_notes_heading_stay():
+    notes = [
+        "Notes",
+        "On Monday, Trust Chair Ines Achterberg said the 2025 towpath levy would be reviewed after a year.",
+        "In April, Dunn, who chairs the walkers' club, said the club's 2024 accounts were in order.",
+    ]
+    assert clean_paragraphs([*VERSES, *notes]) == (*VERSES, *notes)
