@@ -107,8 +107,9 @@ def build_preview(
         email=SAMPLE_RECIPIENT.email,
         name=SAMPLE_RECIPIENT.name,
         unsubscribe_url=list_settings.unsubscribe_url.replace("{token}", "preview"),
-        unsubscribe_mailto=list_settings.unsubscribe_mailto
-        or f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe",
+        unsubscribe_mailto=(
+            list_settings.unsubscribe_mailto or f"mailto:unsubscribe@{factory.domain}?subject=unsubscribe%20{{token}}"
+        ).replace("{token}", "preview"),
     )
     return Preview(rendered=rendered, message=factory.build(recipient))
 
