@@ -6,7 +6,9 @@ them, with the byline and date finders, to give one block its Kind; what is
 left is prose, a sentence or a fragment by length and punctuation. An appeal
 speaks to the reader (you, an order) or as the publisher (we, this story): a
 statement in the third person with an attribution, a past tense or a figure is
-news, whatever it says about advertisers, paywalls or sign-ups.
+news, whatever it says about advertisers, paywalls or sign-ups. A credit
+line is a label ("Reporting by", "With research from") then only names: the
+same words opening a sentence ("Research from the university suggests") are text.
 """
 
 from __future__ import annotations
@@ -284,6 +286,12 @@ _CREDITS = re.compile(
     r" (?:by|from)\b",
     re.IGNORECASE,
 )
+# The words a credit joins its names with ("Reporting by A in Paris and B; editing by C").
+_CREDIT_JOINERS = frozenset(
+    {"and", "in", "by", "from", "with", "additional", "staff", "de", "van", "von", "der", "da", "del", "di", "du"}
+    | {"la", "le", "al", "et", "reporting", "writing", "editing", "research", "production", "graphics"}
+    | {"fact-checking"}
+)
 _CONTACT = _Cue(
     "@|reach |contact |email |follow ",
     r"[\w.+-]+@[\w-]+\.\w|\b(?:(?:reach|contact|email) (?:her|him|them|me) at"
@@ -434,7 +442,16 @@ def _is_meta(text: str, low: str, n: int) -> bool:
         return True
     if n <= _CITE_THIS_MAX_WORDS and _CITE_THIS.match(text):
         return True
-    return n <= 40 and (_CREDITS.match(text) is not None or _CONTACT.search(text, low))
+    return n <= 40 and (_is_credit(text) or _CONTACT.search(text, low))
+
+
+def _is_credit(text: str) -> bool:
+    """A credit's label, then only names: "Production from the Brae field fell" is a sentence, no credit."""
+    label = _CREDITS.match(text)
+    if label is None:
+        return False
+    words = re.findall(r"[^\W\d_][\w'.-]*", text[label.end() :])
+    return all(word[0].isupper() or word.lower() in _CREDIT_JOINERS for word in words)
 
 
 def _is_menu(text: str, words: list[str], n: int) -> bool:

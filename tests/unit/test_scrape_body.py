@@ -1048,3 +1048,14 @@ def test_notes_that_cite_nothing_stay_in_the_body():
     """A "Notes" section of tips under a method cites no work: it is the text's own."""
     scrape = page("Corn exchange reading room opens", *PARAGRAPHS[:3], "Notes", PARAGRAPHS[3])
     assert body_of(scrape) == [*PARAGRAPHS[:3], "Notes", PARAGRAPHS[3]]
+
+
+def test_a_sentence_opening_like_a_credit_label_is_the_storys_text():
+    """ "Research from ..." or "Production from ..." opening a sentence with a verb is no credit
+    line: a credit names people after its label."""
+    lines = [
+        "Research from the county archive suggests the maps were drawn by a surveyor in 1840.",
+        "Production from the bindery fell sharply when the roof began to leak in the storm.",
+    ]
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS[:2], *lines, *PARAGRAPHS[2:])
+    assert_story(scrape, [*PARAGRAPHS[:2], *lines, *PARAGRAPHS[2:]])
