@@ -4,7 +4,7 @@ Read from the blocks just above the body: the byline or dateline nearest
 above it anchors the search for the headline (a fragment, a question or
 exclamation, or a long name-like line, with an unpunctuated dek told apart; an
 alert's banner over it, a line opening in capitals, gives way to a headline that
-scores as well); between headline and body sit the standfirst, the authors and the publication
+scores as well, though acronyms opening a headline, short words, make no banner); between headline and body sit the standfirst, the authors and the publication
 date (which some pages print a line or two over the headline instead). With no
 headline, the title falls back to the first sentence of the body.
 """
@@ -449,13 +449,15 @@ def _is_kicker(blocks: list[Block], i: int, winner: int, body_start: int) -> boo
 
 _KICKER_MAX_WORDS = 6
 _BANNER_MIN_WORDS = 2
+_ACRONYM_MAX_LETTERS = 5
+_ALERT_WORDS = frozenset({"LIVE", "ALERT", "WATCH"})
 
 
 def _is_banner(block: Block) -> bool:
     """A line that opens with words in capitals and goes on in lower case ("WINTER STORM WARNING
     in effect from 6 AM Friday", "BREAKING NEWS: ..."): an alert's or a label's style. Over the
     headline it repeats the story's words as a caption does; a headline set all in capitals is
-    no banner."""
+    no banner, nor one opening on acronyms ("US FDA approves ...")."""
     words = block.text.split()
     capitals = 0
     for word in words:
@@ -463,7 +465,15 @@ def _is_banner(block: Block) -> bool:
         if len(letters) < 2 or not all(c.isupper() for c in letters):
             break
         capitals += 1
-    return _BANNER_MIN_WORDS <= capitals < len(words)
+    if not _BANNER_MIN_WORDS <= capitals < len(words):
+        return False
+    # Acronyms opening a headline ("US FDA approves ...", "NYC MTA ...") are short words.
+    run = words[:capitals]
+    return (
+        any(sum(c.isalpha() for c in word) > _ACRONYM_MAX_LETTERS for word in run)
+        or run[-1][-1] in ":|–—-"
+        or any(word.strip(":|–—-") in _ALERT_WORDS for word in run)
+    )
 
 
 def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str]) -> list[tuple[float, int]]:

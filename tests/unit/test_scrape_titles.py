@@ -894,3 +894,18 @@ def test_a_sites_name_then_its_menu_on_one_line_is_not_the_headline():
    episodes keep coming.
 """
     assert _title(scrape) == "Ep. 31: Why the tide turbines stopped at Stromness"
+
+
+def test_a_headline_opening_on_acronyms_is_no_banner():
+    """Short words in capitals opening a headline are acronyms ("UK MoD", "EU", "NHS"), not an
+    alert's banner: the headline wins over the standfirst under it."""
+    scrape = f"""{MENU}
+
+UK MOD tidal turbines go into the water at Stromness
+
+Orkney towns bet on the tide
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "UK MOD tidal turbines go into the water at Stromness"
