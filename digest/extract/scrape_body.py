@@ -301,7 +301,8 @@ def _story_bounds(blocks: list[Block], first: int, end: int) -> tuple[int, int]:
     next story the page prints under it (its headline over its own byline or dateline). One
     paragraph under a byline, over a story told in full, is a teaser card's blurb, and the story
     under it is the article. ``(first, end)`` when there is no next story."""
-    headers = [i for i in range(first + 1, end) if _is_story_header(blocks, i, end)]
+    own_byline = Kind.BYLINE in _header_kinds_above(blocks, first)
+    headers = [i for i in range(first + 1, end) if _is_story_header(blocks, i, end, own_byline=own_byline)]
     if not headers or len(headers) > _NEXT_STORIES_MAX:
         return first, end
     told = sum(blocks[i].kind is Kind.PROSE for i in range(first, headers[0]))
@@ -325,10 +326,22 @@ def _labels_next_story(block: Block) -> bool:
     return is_heading(block) and _NEXT_STORY_LABEL.fullmatch(block.text.strip(" :»›>")) is not None
 
 
-def _is_story_header(blocks: list[Block], i: int, end: int) -> bool:
+def _header_kinds_above(blocks: list[Block], first: int) -> set[Kind]:
+    """The kinds of the header lines (byline, name, date) right over a paragraph."""
+    kinds = set()
+    i = first - 1
+    while i >= 0 and first - i <= _HEADER_MAX_LINES and blocks[i].kind in _HEADER_KINDS:
+        kinds.add(blocks[i].kind)
+        i -= 1
+    return kinds
+
+
+def _is_story_header(blocks: list[Block], i: int, end: int, *, own_byline: bool = False) -> bool:
     """A headline over a byline (by line, or a name and a date) and a paragraph; or over a
     dateline alone, under a heading such as "Up next"; or right over the paragraph, under a
-    label for the next story ("Next story", "Up next")."""
+    label for the next story ("Next story", "Up next"). A page prints every story's header
+    alike: under a story signed with a by line, a heading over a bare name and a date opens a
+    signed section of that story (a note, a letter), not the next story."""
     headline = blocks[i]
     if headline.kind is not Kind.FRAGMENT or headline.words < 3 or BULLET.match(headline.text):
         return False
@@ -338,7 +351,7 @@ def _is_story_header(blocks: list[Block], i: int, end: int) -> bool:
     if blocks[j].kind is not Kind.PROSE:
         return False
     kinds = {b.kind for b in blocks[i + 1 : j]}
-    if Kind.BYLINE in kinds or {Kind.NAME, Kind.DATE} <= kinds:
+    if Kind.BYLINE in kinds or ({Kind.NAME, Kind.DATE} <= kinds and not own_byline):
         return True
     return (Kind.DATE in kinds and is_heading(blocks[i - 1])) or _labels_next_story(blocks[i - 1])
 

@@ -1059,3 +1059,26 @@ def test_a_sentence_opening_like_a_credit_label_is_the_storys_text():
     ]
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", *PARAGRAPHS[:2], *lines, *PARAGRAPHS[2:])
     assert_story(scrape, [*PARAGRAPHS[:2], *lines, *PARAGRAPHS[2:]])
+
+
+@pytest.mark.parametrize("told", [1, 2])
+def test_a_note_signed_with_a_name_and_date_under_a_bylined_story_is_part_of_it(told):
+    """Under a story signed "By ...", a heading over a bare name and a date opens a signed note
+    of the same story (the page prints another story's header as it prints this one's)."""
+    note = [
+        "When the roof gave way in the storm, we were not sure the registers could be saved at all.",
+        "Dozens of residents answered our call, drying pages on washing lines in the church hall for weeks.",
+        "Every register we rescued now carries the name of the volunteer who dried it.",
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        "May 3, 2025",
+        *PARAGRAPHS[:told],
+        "A word from the county archivist",
+        "Ruth Amsel",
+        "May 2, 2025",
+        *note,
+    )
+    assert body_of(scrape)[:told] == PARAGRAPHS[:told]
+    assert body_of(scrape)[-3:] == note
