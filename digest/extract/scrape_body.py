@@ -239,10 +239,27 @@ def _is_back_matter_heading(block: Block) -> bool:
 
 
 def _lists_citations(blocks: list[Block], start: int, end: int) -> bool:
-    """Most lines under a heading, as far as the run goes, cite a work (a recipe's notes do not)."""
+    """Most lines under a heading, as far as the run goes, are entries of a reference list (a
+    recipe's notes are not, nor a section of prose citing studies, nor sections after it)."""
     lines = [b for b in blocks[start : end + 1] if b.kind in _BODY_KINDS or _is_item(b)]
-    cited = sum(_CITATION.search(b.text) is not None for b in lines)
+    cited = sum(_is_reference_entry(b.text) for b in lines)
     return bool(lines) and 2 * cited >= len(lines)
+
+
+# A reference entry opens on its authors or its publisher up to the first comma, full stop or
+# bracket ("Hart, M. & Okafor, J. ...", "County Library Service. Annual report"): names only.
+_ENTRY_OPENING = re.compile(r"^\s*(?:\[?\d+[.)\]]?\s+)?(?P<names>[^,.(]+)")
+_NAME_JOINERS = frozenset({"and", "&", "van", "von", "de", "der", "da", "del", "di", "du", "la", "le"})
+
+
+def _is_reference_entry(text: str) -> bool:
+    """A work cited in a reference list, not a sentence of the story citing a study ("Tyre wear
+    is the largest source, according to a 2021 analysis by Kole et al.")."""
+    opening = _ENTRY_OPENING.match(BULLET.sub("", text, count=1))
+    if opening is None or _CITATION.search(text) is None:
+        return False
+    words = opening["names"].split()
+    return all(word[:1].isupper() or word.lower() in _NAME_JOINERS for word in words)
 
 
 # A story can close on a line too short to be read as a paragraph ("The hearing resumes

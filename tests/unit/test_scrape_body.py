@@ -1082,3 +1082,22 @@ def test_a_note_signed_with_a_name_and_date_under_a_bylined_story_is_part_of_it(
     )
     assert body_of(scrape)[:told] == PARAGRAPHS[:told]
     assert body_of(scrape)[-3:] == note
+
+
+def test_a_sources_section_of_prose_citing_studies_is_not_back_matter():
+    """Paragraphs under "Sources" that cite studies in passing, then another section: part of an
+    explainer, not a reference list at its end."""
+    cited = [
+        "Damp is the commonest cause of loss in parish archives, according to a 2019 survey by Hart et al.",
+        "Registers kept below ground lose legibility twice as fast as those kept upstairs (Okafor et al., 2021).",
+    ]
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        *PARAGRAPHS[:2],
+        "Sources",
+        *cited,
+        "What comes next",
+        PARAGRAPHS[2],
+    )
+    assert body_of(scrape) == [*PARAGRAPHS[:2], "Sources", *cited, "What comes next", PARAGRAPHS[2]]
