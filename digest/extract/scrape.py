@@ -150,7 +150,7 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
     a gallery beside a short story can hold more prose than the story. Under a counter
     alone on its line, the caption runs to the next counter; under the gallery's last, it
     is the one paragraph (the story may go on below). ``blocks`` itself when the page has
-    no gallery."""
+    no gallery; the story's paragraphs when its captions are the story."""
     slides: list[tuple[int, int, int, int]] = []  # (block, its number, slides in its gallery, where its caption starts)
     for i, block in enumerate(blocks):
         if block.kind in _SLIDE_KINDS and (m := _SLIDE.match(block.text)) and 0 < int(m[1]) <= int(m[2]):
@@ -183,7 +183,31 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
             out[i] = _as(blocks[i], Kind.CAPTION)  # the counter glued to the caption
             if i > 0 and blocks[i - 1].text.strip() == text[caption:].strip():
                 out[i - 1] = _as(blocks[i - 1], Kind.CAPTION)
+    if _told_in_slides(blocks, out):
+        # The story told in slides: its counters alone on their lines are neither text nor headings.
+        counters = {i for n, (i, _, _, caption) in enumerate(slides) if n in counted and caption == len(blocks[i].text)}
+        return [block for i, block in enumerate(blocks) if i not in counters]
     return out
+
+
+# Captions that hold most of the page's prose, with little more than an intro line over the
+# first and a closing line under the last, are the story told in slides (a listicle's "1 of 3"
+# tips, a photo essay), not a gallery beside it.
+_STORY_MIN_SHARE = 0.6
+_STORY_AROUND_MAX_CHARS = 300
+
+
+def _told_in_slides(blocks: list[Block], marked: list[Block]) -> bool:
+    captions = [
+        i for i, block in enumerate(marked) if block.kind is Kind.CAPTION and blocks[i].kind is not Kind.CAPTION
+    ]
+    prose = [i for i, block in enumerate(blocks) if block.kind in _PROSE_KINDS]
+    if not captions or not prose:
+        return False
+    before = sum(len(blocks[i].text) for i in prose if i < captions[0])
+    after = sum(len(blocks[i].text) for i in prose if i > captions[-1])
+    share = sum(len(blocks[i].text) for i in captions) / sum(len(blocks[i].text) for i in prose)
+    return share > _STORY_MIN_SHARE and max(before, after) <= _STORY_AROUND_MAX_CHARS
 
 
 def _counted_through(slides: list[tuple[int, int, int, int]]) -> set[int]:

@@ -1101,3 +1101,17 @@ def test_a_sources_section_of_prose_citing_studies_is_not_back_matter():
         PARAGRAPHS[2],
     )
     assert body_of(scrape) == [*PARAGRAPHS[:2], "Sources", *cited, "What comes next", PARAGRAPHS[2]]
+
+
+def test_slides_that_tell_the_whole_story_are_its_text():
+    """A list told in slides ("1 of 3" over each tip) under a one-line intro is the story, not
+    a gallery's captions beside it; the counters are no part of the text."""
+    tips = [
+        "Bring a pencil. Ink is not allowed near the registers, and the staff will lend you one at the desk.",
+        "Order the boxes a day ahead. The older records are kept off site and come in on the morning van.",
+        "Ask about the map table. The large plans can only be unrolled there, under the glass roof.",
+    ]
+    slides = [line for k, tip in enumerate(tips, start=1) for line in (f"{k} of 3", tip)]
+    intro = "The reading room is open to everyone, and a first visit goes better with a little planning."
+    scrape = page("Corn exchange reading room opens", "By Ana Ruiz", intro, *slides)
+    assert_story(scrape, [intro, *tips])
