@@ -426,7 +426,8 @@ def _in_comments(blocks: list[Block], i: int) -> bool:
     if i == 0:
         return False
     above = blocks[i - 1]
-    if above.kind is Kind.NAV and _HANDLE.fullmatch(_unmarked(above.text).strip()):
+    # Cased as printed: a handle is written in lower case, a button ("Share") is not.
+    if above.kind is Kind.NAV and _HANDLE.fullmatch(BULLET.sub("", above.text, count=1).strip()):
         return True
     return above.kind is not Kind.BYLINE and _under_thread_heading(blocks, i)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from digest.extract.cues import is_entry_stamp, is_story_link
+from digest.extract.cues import is_entry_stamp, is_share_label, is_story_link
 from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
@@ -155,8 +155,20 @@ def _card_blurbs(blocks: list[Block]) -> set[int]:
         if blocks[i].kind is Kind.PROSE
         and blocks[i - 1].kind in _HEADER_KINDS
         and (i + 1 == len(blocks) or blocks[i + 1].kind not in _RUN_KINDS)
+        and not _under_entry(blocks, i - 1)
     }
     return lone if len(lone) >= 2 else set()
+
+
+def _under_entry(blocks: list[Block], header: int) -> bool:
+    """A stamp right under a paragraph or under an entry's "Share" button: a live blog's next
+    entry, not a teaser card, whose header stands under its headline."""
+    above = header
+    while above >= 0 and blocks[above].kind in _HEADER_KINDS:
+        above -= 1
+    if above < 0:
+        return False
+    return blocks[above].kind in _RUN_KINDS or (blocks[above].kind is Kind.NAV and is_share_label(blocks[above].text))
 
 
 _MENU_KINDS = frozenset({Kind.NAME, Kind.NAV})

@@ -1115,3 +1115,17 @@ def test_slides_that_tell_the_whole_story_are_its_text():
     intro = "The reading room is open to everyone, and a first visit goes better with a little planning."
     scrape = page("Corn exchange reading room opens", "By Ana Ruiz", intro, *slides)
     assert_story(scrape, [intro, *tips])
+
+
+def test_relative_stamps_over_live_entries_with_share_buttons_keep_every_entry():
+    """A live blog stamped "12m ago", each entry under a "Share" button: entries, not comments
+    (no commenter's handle above the stamps) nor teaser cards."""
+    entries = [
+        line
+        for stamp, entry in zip(("12m ago", "34m ago", "1h ago"), LIVE_ENTRIES, strict=True)
+        for line in (stamp, entry, "Share")
+    ]
+    scrape = page("Live updates: storm closes schools across the islands", *entries)
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert list(article.paragraphs) == LIVE_ENTRIES
