@@ -5,14 +5,18 @@ costs as one unit, a line linking another story, "READ MORE: ...", as a menu's
 link); the densest run of blocks is the maximum-sum subarray of those scores,
 trimmed to start at the first paragraph and end at the last one, a closing
 editorial note, or the short sentences right under it that close the story
-(under a short heading such as "What's next" or not). The story ends before its
-back matter (a "References" or "Sources" heading over a list of citations) and
-before the next one the page prints under it (its headline over its own byline,
-or under a "Next story" label); one paragraph under a byline, over a story told
-in full under its own header, is a teaser card's blurb, and that story is the
-body. The start skips a standfirst and byline the run swallowed (a date or a
-name under a subheading of the story, as over an update or a signed note, is
-that section's). Inside the body, pull quotes and repeated short blocks
+(under a short heading such as "What's next" or not; a score or a table's row
+is none). The story ends before its back matter (a "References" or "Sources"
+heading over a list of reference entries, each opening on its authors; prose
+citing studies in passing, or sections after it, are the story's) and before
+the next one the page prints under it (its headline over its own byline, or
+under a "Next story" label; under a story signed "By ...", a heading over a
+bare name and date is a signed section of it); one paragraph under a byline,
+over a story told in full under its own header, is a teaser card's blurb, and
+that story is the body; lone paragraphs under live entries' stamps are none.
+The start skips a standfirst and byline the run swallowed (a date or a name
+under a subheading of the story, as over an update or a signed note, is that
+section's). Inside the body, pull quotes and repeated short blocks
 (headlines, captions) are dropped.
 """
 
@@ -300,7 +304,21 @@ def _is_closing_sentence(block: Block) -> bool:
         and block.words >= fewest
         and block.text.rstrip("\"'”’)").endswith(".")
         and (block.text[:1].isupper() or block.text[:1] in "\"“‘'")
+        and not _is_score_line(block.text)
     )
+
+
+# A label and its colon ("Final:", "COLTON (66):") opening a line, within its first words.
+_LABEL_COLON = re.compile(r"^[^:.!?]{1,30}:\s")
+
+
+def _is_score_line(text: str) -> bool:
+    """A score or a table's row ("Final: Colton 66, Ridgeway 61.", "COLTON (66): Brooks 22, ..."):
+    a label with its colon, or names and figures with no sentence between them."""
+    words = text.split()
+    figures = sum(any(c.isdigit() for c in word) for word in words)
+    lower = sum(word[:1].islower() for word in words)
+    return _LABEL_COLON.match(text) is not None or (figures >= 2 and lower < 2)
 
 
 def _is_closing_heading(block: Block) -> bool:

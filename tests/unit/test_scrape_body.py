@@ -1129,3 +1129,16 @@ def test_relative_stamps_over_live_entries_with_share_buttons_keep_every_entry()
     article = extract_scrape(scrape)
     assert article is not None
     assert list(article.paragraphs) == LIVE_ENTRIES
+
+
+def test_a_score_line_and_a_box_score_are_no_closing_sentences():
+    """Short lines under the last paragraph that name teams and figures ("Final: Colton 66,
+    Ridgeway 61.") are a results table, not the story's closing sentences."""
+    scrape = page(
+        "Corn exchange reading room opens",
+        "By Ana Ruiz",
+        *PARAGRAPHS,
+        "Final: Colton 66, Ridgeway 61.",
+        "COLTON (66): Brooks 22, Ames 14, Ortiz 11, Hale 9, Kim 6, Price 4.",
+    )
+    assert_story(scrape, PARAGRAPHS)
