@@ -462,6 +462,8 @@ def _connect_cause(exc: BaseException, *, timeout: float) -> str:
 def _one_line(text: str, *, limit: int = 300) -> str:
     """`text` from outside (a server's reply) as one printable line of at most `limit`
     characters: it goes into errors, the ledger and logs."""
+    if text.isascii() and text.isprintable() and "  " not in text:
+        return text[:limit]  # nearly every reply: a message's replies cost no more than before
     return " ".join(printable(text).split())[:limit]
 
 
