@@ -126,10 +126,14 @@ def replay_journal(store: Store, folder: Path) -> Replayed:
         owner = path.name[: -len(_SUFFIX)].split(".", 1)[1]
         outcomes, unsent, at = _read(path)
         recorded = released = 0
-        for issue_id, results in outcomes.items():
-            recorded += store.record(issue_id, results, now=at, owner=owner)
-        for issue_id, ids in unsent.items():
-            released += store.release(issue_id, ids, now=datetime.now(UTC), owner=owner)
+        try:
+            for issue_id, results in outcomes.items():
+                recorded += store.record(issue_id, results, now=at, owner=owner)
+            for issue_id, ids in unsent.items():
+                released += store.release(issue_id, ids, now=datetime.now(UTC), owner=owner)
+        except StoreError as exc:
+            # The file stays: sending on without it could send its readers a second copy.
+            raise StoreError(f"outcome journal {path}: {exc}", transient=exc.transient) from None
         journaled = sum(map(len, outcomes.values())) + sum(map(len, unsent.values()))
         taken = journaled - recorded - released
         log.warning(

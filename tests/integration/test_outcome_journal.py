@@ -108,3 +108,29 @@ def test_a_journal_folder_that_cannot_be_written_is_a_config_error(tmp_path):
         check_journal_folder(tmp_path / "taken")
     with pytest.raises(ConfigError, match=r"delivery\.journal: .* is not a folder"):
         check_journal_folder(tmp_path / "taken" / "below")
+
+
+def test_a_replay_the_store_refuses_names_the_file_and_keeps_it(tmp_path):
+    import sqlite3
+
+    from digest.errors import StoreError
+
+    folder = tmp_path / "unrecorded"
+    db = tmp_path / "digest.db"
+    with Store(f"sqlite:///{db}?timeout=0.1") as store:
+        subscribe(store, 1)
+        issue_id = save_issue(store).rendered.digest.issue_id
+        [claim] = store.claim(issue_id, limit=1, lease=60, now=NOW, owner="s")
+        journal = Journal(folder, store_key=store_id(store), owner="s")
+        journal.keep(issue_id, [DeliveryResult(claim.subscriber.id, DeliveryStatus.SENT, code=250)], at=NOW)
+        locker = sqlite3.connect(db)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(StoreError) as caught:
+                replay_journal(store, folder)
+        finally:
+            locker.rollback()
+            locker.close()
+        assert str(journal.path) in str(caught.value) and caught.value.transient
+        assert journal.path.exists()
+        assert replay_journal(store, folder).recorded == 1
