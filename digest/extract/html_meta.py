@@ -23,7 +23,7 @@ import trafilatura
 from htmldate import find_date
 
 from digest.extract.byline import find_dates, is_date_line, person_names
-from digest.extract.html_prepare import elements_after
+from digest.extract.html_prepare import elements_after, short_text
 from digest.extract.html_text import WORD, fold, same_text
 from digest.extract.scrape_lines import SMALL_WORDS
 
@@ -164,24 +164,12 @@ def printed_date(tree) -> str | None:
     if headline is None:
         return None
     for element in _near_headline(headline):
-        line = _short_text(element, limit=_DATE_LINE_MAX_CHARS + 40) if isinstance(element.tag, str) else None
+        line = short_text(element, limit=_DATE_LINE_MAX_CHARS + 40) if isinstance(element.tag, str) else None
         text = _PLACE_BEFORE_DATE.sub("", line or "", count=1)
         if text and len(text) <= _DATE_LINE_MAX_CHARS and is_date_line(text):
             moment = find_dates(text)[0][0]
             return moment.isoformat() if _EARLIEST_DATE <= moment <= datetime.now(UTC) else None
     return None
-
-
-def _short_text(element, *, limit: int) -> str | None:
-    """The text of ``element``, spaces folded, or None when it runs past ``limit`` characters
-    (read only so far: the block after a headline may hold the whole story)."""
-    parts, chars = [], 0
-    for text in element.itertext():
-        parts.append(text)
-        chars += len(text)
-        if chars > limit:
-            return None
-    return " ".join("".join(parts).split())
 
 
 def _near_headline(headline):

@@ -158,7 +158,7 @@ def drop_pull_quotes(tree) -> int:
     paragraphs: list[tuple[object, str]] | None = None
     quotes = []
     for element in candidates:
-        text = _text_up_to(element, _PULL_QUOTE_MAX_CHARS)
+        text = short_text(element, limit=_PULL_QUOTE_MAX_CHARS)
         words = fold(_QUOTE_CREDIT.sub("", text)).split() if text else []
         if not _PULL_QUOTE_MIN_WORDS <= len(words) <= _PULL_QUOTE_MAX_WORDS:
             continue
@@ -189,15 +189,16 @@ def _text_before_block(element) -> str:
     return ""
 
 
-def _text_up_to(element, limit: int) -> str | None:
-    """The text of ``element``, spaces folded, or None when it runs past ``limit`` characters."""
+def short_text(element, *, limit: int) -> str | None:
+    """The text of ``element``, spaces folded, or None when it runs past ``limit`` characters
+    (read only so far: a block may hold the whole story)."""
     parts, chars = [], 0
     for text in element.itertext():
         parts.append(text)
         chars += len(text)
         if chars > limit:
             return None
-    return " ".join(" ".join(parts).split())
+    return " ".join("".join(parts).split())
 
 
 # A footnote's marker: a number, a letter or a symbol, perhaps in brackets.

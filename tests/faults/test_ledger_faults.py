@@ -593,12 +593,10 @@ def import_readers(tmp_path, config: str, count: int) -> list[str]:
     return emails
 
 
-@pytest.mark.slow
-def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server):
-    config = write_config(tmp_path, smtp_server, rate=40)
-    emails = import_readers(tmp_path, config, 200)
+def start_send(config: str) -> subprocess.Popen:
+    """`digest send` in a process of its own, with no DIGEST_* setting of ours."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "digest.cli", "--config", config, "send"],
         cwd=REPO,
         env=environment,
@@ -606,6 +604,13 @@ def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server)
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.mark.slow
+def test_sigterm_stops_gracefully_recording_every_outcome(tmp_path, smtp_server):
+    config = write_config(tmp_path, smtp_server, rate=40)
+    emails = import_readers(tmp_path, config, 200)
+    process = start_send(config)
     deadline = time.monotonic() + 60
     while len(smtp_server.accepted) < 40 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.01)
@@ -642,15 +647,7 @@ def test_a_sender_killed_while_its_store_is_away_loses_no_outcome(tmp_path, smtp
     text = Path(config).read_text().replace('digest.db"', 'digest.db?timeout=0.2"')
     Path(config).write_text(text)
     emails = import_readers(tmp_path, config, 200)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digest.cli", "--config", config, "send"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_send(config)
     journal = tmp_path / "unrecorded"
     deadline = time.monotonic() + 60
     while len(smtp_server.accepted) < 40 and time.monotonic() < deadline and process.poll() is None:
