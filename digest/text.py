@@ -19,6 +19,7 @@ __all__ = [
     "columns",
     "fold",
     "has_format_characters",
+    "is_attributed",
     "joins_without_space",
     "one_line",
     "printable",
@@ -97,3 +98,43 @@ def columns(text: str) -> int:
 def joins_without_space(before: str, after: str) -> bool:
     """Whether a line break between these two is no space: inside Chinese or Japanese text."""
     return bool(before and after and _UNSPACED.match(before[-1]) and _UNSPACED.match(after[0]))
+
+
+# A source's words: a verb that reports them ("said", "according to", "warned"...), quotation marks (or a
+# sentence opening on a single one), or a closing attribution clause whatever its verb (", Mayor Dana
+# Whitfield pledged on Monday", ", officials urged business owners").
+_SAYING = re.compile(
+    r"\b(?:said|says|told|tells|according to|wrote|writes|announced|announces|explained|explains|noted"
+    r"|notes that|warned|warns|urged|urges|insisted|insists|argued|argues|stressed|emphasi[sz]ed|cautioned"
+    r"|countered|complained|asserted|remarked|replied|conceded|acknowledged|demanded|pleaded|testified|tweeted"
+    r"|joked|quipped|boasted)\b",
+    re.IGNORECASE,
+)
+# Verbs as often of a deed, a finding or a thing ("we've added a section", "readers who pledged their
+# support", "as we reported", "Self-reported sleep", "a proposed rule"). Not "claims", "pledges" or "vows":
+# nouns as often as verbs.
+_SAYING_OR_NOT = re.compile(
+    r"\b(?:added|adds|reported|pledged|promised|vowed|confirmed|stated|declared|claimed|predicted|recalled"
+    r"|proposed|responded|estimated|maintained|observed|concluded|admitted|advised)\b",
+    re.IGNORECASE,
+)
+_QUOTATION = re.compile(r"^['‘]|[\"“”«»]")
+_ATTRIBUTION_CLAUSE = re.compile(
+    r",\s+(?:(?:the|a|an|its|his|her|their)\s+)?(?:[A-Z][\w.'’-]*\s+){1,4}[a-z]+ed\b"
+    r"|,\s+(?:the\s+)?(?:[a-z]+\s+)?(?:officials|police|authorities|organi[sz]ers|residents|experts|analysts"
+    r"|researchers|critics|witnesses|spokes(?:man|woman|person|people)|\w+ers)\s+[a-z]+ed\b"
+)
+
+
+def is_attributed(
+    text: str, *, quotes: bool = True, closing_clause: bool = False, ambiguous_verbs: bool = False
+) -> bool:
+    """Whether `text` gives words to a source (see above): by a verb that reports them; by quotation marks
+    unless `quotes` is false; by a closing attribution clause, or a verb as often of something else
+    ("pledged", "reported"), only when `closing_clause` or `ambiguous_verbs` is true."""
+    return bool(
+        _SAYING.search(text)
+        or (quotes and _QUOTATION.search(text))
+        or (closing_clause and _ATTRIBUTION_CLAUSE.search(text))
+        or (ambiguous_verbs and _SAYING_OR_NOT.search(text))
+    )

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from digest.extract.byline import byline_names
 from digest.extract.html_text import ends_sentence, fold, strip_footnote_markers
+from digest.text import is_attributed
 
 # A body needs one sentence-like paragraph or, for lists and tables, some bulk;
 # otherwise it is a menu or a footer that the extractor fell back to. Counted
@@ -340,11 +341,6 @@ _REFERENCE_MARKS = re.compile(
 )
 _REFERENCE_NUMBER = re.compile(r"^(?:-\s+)?(?:\^\s*)?(?:\[\d{1,3}\]\s*|\d{1,3}[.)]\s+)?")
 _REFERENCE_MAX_CHARS = 500
-_REPORTED_IN_PROSE = re.compile(
-    r"\b(?:said|says|told|tells|according\ to|announced|added|explained|noted|warned|promised|pledged|confirmed"
-    r"|insisted|argued|urged)\b",
-    re.IGNORECASE,
-)
 
 
 def _drop_back_matter(paragraphs: list[str]) -> list[str]:
@@ -371,7 +367,7 @@ def _is_reference(paragraph: str) -> bool:
     text = _REFERENCE_NUMBER.sub("", paragraph, count=1)
     return (
         len(text) <= _REFERENCE_MAX_CHARS
-        and _REPORTED_IN_PROSE.search(text) is None
+        and not is_attributed(text, quotes=False)  # a reference's title may be quoted
         and _REFERENCE_YEAR.search(text) is not None
         and _REFERENCE_MARKS.search(text) is not None
     )
@@ -551,7 +547,6 @@ _TO_THE_READER = re.compile(
       | (?:^|[.!?:;,]\s+|\s[-–—]\s+|[\"“‘]) (?:subscribe|sign\ up|follow|get|join|register|click|tap)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-_ATTRIBUTED = re.compile(r"\b(?:said|says|told|according\ to|wrote|writes|announced|reported)\b", re.IGNORECASE)
 _SHORT_PARAGRAPH_WORDS = 40
 _APPEAL_HEADING_WORDS = 8
 
@@ -569,8 +564,11 @@ def _is_appeal(paragraph: str) -> bool:
         return False
     if not ends_sentence(paragraph) and len(paragraph.split()) <= _APPEAL_HEADING_WORDS:
         return True  # a sign-up box's heading
+    # Quotation marks in an appeal hold the page's own labels ('just tick "10 Things in Tech"').
     return any(
-        _APPEAL_PHRASES.search(sentence) and _TO_THE_READER.search(sentence) and not _ATTRIBUTED.search(sentence)
+        _APPEAL_PHRASES.search(sentence)
+        and _TO_THE_READER.search(sentence)
+        and not is_attributed(sentence, quotes=False)
         for sentence in _SENTENCE_BREAK.split(paragraph)
     )
 

@@ -26,25 +26,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_reader_prompt", "is_sponsor_line"]
+from digest.text import is_attributed
 
-# Words quoted or attributed: quotation marks, "according to", a reporting verb ("said", "pledged", "urged",
-# "warned"...), or a closing attribution clause whatever its verb (", Mayor Dana Whitfield pledged on Monday",
-# ", officials urged business owners").
-_REPORTING_VERBS = (
-    r"said|says|told|tells|according to|wrote|writes|reported|announced|added|pledged|vowed|promised|urged"
-    r"|warned|noted|stated|explained|insisted|argued|claimed|confirmed|acknowledged|admitted|conceded|declared"
-    r"|stressed|emphasi[sz]ed|predicted|cautioned|recalled|countered|complained|asserted|remarked|replied"
-    r"|responded|testified|tweeted|advised|proposed|demanded|pleaded"
-    r"|estimated|maintained|observed|concluded|joked|quipped|boasted|announces|explains|insists|argues|claims"
-    r"|warns|urges|vows|pledges|adds|notes that|writes that"
-)
-_ATTRIBUTION_CLAUSE = (
-    r",\s+(?:(?:the|a|an|its|his|her|their)\s+)?(?:[A-Z][\w.'’-]*\s+){1,4}[a-z]+ed\b"
-    r"|,\s+(?:the\s+)?(?:[a-z]+\s+)?(?:officials|police|authorities|organi[sz]ers|residents|experts|analysts"
-    r"|researchers|critics|witnesses|spokes(?:man|woman|person|people)|\w+ers)\s+[a-z]+ed\b"
-)
-_REPORTED = re.compile(rf"[\"“”«»]|(?i:\b(?:{_REPORTING_VERBS})\b)|{_ATTRIBUTION_CLAUSE}")
+__all__ = ["is_reader_prompt", "is_sponsor_line"]
 
 # The meter ("You've read all of your free articles", "your last free article"), the wall ("Already a
 # subscriber?", "This article is for subscribers only") and the way past it ("Log in to keep reading",
@@ -159,13 +143,18 @@ _TRIGGERS = (
 )  # fmt: skip
 
 
+def _reported(text: str) -> bool:
+    """Words quoted or attributed, by any reporting verb or a closing clause whatever its verb."""
+    return is_attributed(text, closing_clause=True, ambiguous_verbs=True)
+
+
 def is_sponsor_line(sentence: str) -> bool:
     """True when ``sentence`` says that the page, its episode or its newsletter is sponsored: the ad's first line."""
     text = sentence.strip()
     low = text.lower()
     if not any(trigger in low for trigger in _SPONSOR_TRIGGERS):
         return False
-    return _SPONSOR_LINE.search(text) is not None and _REPORTED.search(text) is None
+    return _SPONSOR_LINE.search(text) is not None and not _reported(text)
 
 
 def is_reader_prompt(sentence: str) -> bool:
@@ -177,7 +166,7 @@ def is_reader_prompt(sentence: str) -> bool:
         return False
     if _PROMOTION_CODE.search(text) or _CREATOR_PAGE.search(text):
         return True  # a code or a page to pay on, quoted or not
-    if _REPORTED.search(text):
+    if _reported(text):
         return False  # a source's words
     if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
         return True
