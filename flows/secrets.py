@@ -40,10 +40,15 @@ def with_secret_blocks(settings: Settings) -> Settings:
     )
 
 
-def load_client() -> None:
+def load_client(*, wait: float) -> float:
     """Import what reading a block needs (Prefect's client), so that a caller can time the
-    reading alone."""
+    reading alone; how long to wait for the blocks: `wait`, or less when Prefect's own
+    PREFECT_API_REQUEST_TIMEOUT is shorter."""
     from prefect.blocks.system import Secret  # noqa: F401
+    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT
+
+    timeout = PREFECT_API_REQUEST_TIMEOUT.value()
+    return min(wait, timeout) if timeout and timeout > 0 else wait
 
 
 def _secret_block(name: str) -> str:

@@ -219,18 +219,19 @@ state = _State()
 # The commands that sign or check links, log in to the server or sign mail: they read the
 # Prefect Secret blocks the flows read, for what the config and the environment leave out.
 _NEEDS_SECRETS = frozenset({"web", "unsubscribe", "send", "run", "dns", "bounces", "schedule"})
-_BLOCKS_WAIT = 15.0  # seconds for the Prefect API to give the blocks
+_BLOCKS_WAIT = 15.0  # seconds for the Prefect API to give the blocks (less if PREFECT_API_REQUEST_TIMEOUT is)
 
 
 def _with_secret_blocks(settings: Settings) -> Settings:
-    """`settings` with the blocks' secrets where it lacks them, read within _BLOCKS_WAIT
-    (a Prefect API that never answers does not hold the command); else as they are, said
-    with -v only (a command that needs Prefect says so in its own one line)."""
+    """`settings` with the blocks' secrets where it lacks them, read within _BLOCKS_WAIT, or
+    Prefect's request timeout if shorter (a Prefect API that never answers does not hold the
+    command); else as they are, said with -v only (a command that needs Prefect says so in
+    its own one line)."""
     from flows.secrets import load_client, missing, with_secret_blocks
 
     if not missing(settings):
         return settings
-    load_client()  # Prefect's own import, seconds on a busy machine: not the API's wait
+    wait = load_client(wait=_BLOCKS_WAIT)  # Prefect's own import, seconds on a busy machine: not the API's wait
     found: list[Settings] = []
     failed: list[str] = []
 
@@ -242,10 +243,10 @@ def _with_secret_blocks(settings: Settings) -> Settings:
 
     reader = threading.Thread(target=read, name="digest-secret-blocks", daemon=True)
     reader.start()
-    reader.join(_BLOCKS_WAIT)
+    reader.join(wait)
     if found:
         return found[0]
-    reason = failed[0] if failed else f"no answer within {_BLOCKS_WAIT:g} s"
+    reason = failed[0] if failed else f"no answer within {wait:g} s"
     logging.getLogger("digest.cli").info(
         "cannot read the Prefect Secret blocks at PREFECT_API_URL (%s): using the config's and the "
         "environment's values only",

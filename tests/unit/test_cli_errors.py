@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 import flows.schedule
@@ -25,3 +26,13 @@ def test_exits_and_usage_errors_pass_through(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["run", "--spread", "-1"])
     assert result.exit_code == 2
     assert "unexpected" not in result.output
+
+
+@pytest.mark.parametrize(("timeout", "wait"), [(None, 15.0), (2.0, 2.0), (60.0, 15.0), (0.0, 15.0)])
+def test_the_secret_blocks_wait_at_most_prefects_own_request_timeout(timeout, wait):
+    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, temporary_settings
+
+    from flows.secrets import load_client
+
+    with temporary_settings(updates={PREFECT_API_REQUEST_TIMEOUT: timeout} if timeout is not None else {}):
+        assert load_client(wait=15.0) == wait
