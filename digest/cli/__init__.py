@@ -307,7 +307,7 @@ def open_store() -> Iterator[Store]:
 def _main(
     context: typer.Context,
     config: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--config", "-c", help="Path to digest.toml (default: $DIGEST_CONFIG, ./digest.toml, the demo)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
@@ -321,7 +321,11 @@ def _main(
     ] = LogFormat.HUMAN,
 ) -> None:
     _configure_logging(verbose=verbose, log_format=log_format.value)
-    state.config, state.log_format = config, log_format.value
+    state.log_format = log_format.value
+    if config is not None and not config.strip():  # "--config $CONFIG" with CONFIG unset: never the demo
+        report_error("--config is empty: give the config file's path")
+        raise typer.Exit(2)
+    state.config = Path(config) if config is not None else None
     state.command = context.invoked_subcommand or ""
 
 

@@ -218,3 +218,9 @@ def test_a_field_too_long_to_read_does_not_turn_the_rest_of_its_quotes_into_read
     assert "1 added" in result.stdout  # bo, after the broken record's closing quote
     listed = run_with(tmp_path, "", "subscribers", "list")
     assert "injected@example.org" not in listed.stdout and "bo@example.org" in listed.stdout
+
+
+def test_an_empty_config_option_is_one_clear_line(tmp_path):
+    result = digest_cli("--config", " ", "status", cwd=tmp_path, timeout=60)
+    line = one_clear_line(result, "--config", "empty")
+    assert "directory" not in line
