@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -526,3 +527,18 @@ def read_token(token: str, *, secret: str | bytes) -> TokenClaims:
     so a stale link cannot undo a later resubscribe.
     """
     return _claims(verify(token, secret=secret, context=UNSUBSCRIBE, kind="unsubscribe token"))
+
+
+def first_line_not_utf8(path: Path) -> int | str:
+    """The number of the first line that is not UTF-8, read a line at a time (a decoding
+    error only tells a position within the block being read)."""
+    try:
+        with path.open("rb") as raw:
+            for number, line in enumerate(raw, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    except OSError:
+        pass
+    return "?"

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.app.readers import signing_secret  # noqa: F401 - part of this module's API
+from digest.app.readers import import_subscribers, signing_secret  # noqa: F401 - part of this module's API
 from digest.config import ListSettings, Settings
 from digest.errors import NoReaders, SubscriberError
 from digest.identity import article_key
@@ -20,7 +20,7 @@ from digest.mail.message import Recipient
 from digest.mail.render import render_digest
 from digest.models import DeliveryStatus, Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
 from digest.store import Store, StoredArticle, StoredIssue
-from digest.subscribers import mailbox_address, make_token, parse_subscriber_csv
+from digest.subscribers import RowError, first_line_not_utf8, mailbox_address, make_token
 
 log = logging.getLogger(__name__)
 
@@ -180,19 +180,31 @@ def unfinished_issue(
 
 
 def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime) -> int:
-    """Import the list's configured CSV while the list has nobody on it (the demo's readers)."""
+    """Import the list's configured CSV while the list has nobody on it (the demo's readers),
+    as `subscribers import` does: all or nothing, and without an address that bounced on
+    another list."""
     if not list_settings.subscribers or store.count_subscribers(list_settings.name):
         return 0
     path = Path(list_settings.subscribers)
+    errors: list[RowError] = []
     try:
-        result = parse_subscriber_csv(path.read_text(encoding="utf-8-sig"))
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            result = import_subscribers(list_settings, lines, store=store, on_error=errors.append, at=now)
     except OSError as exc:
         raise SubscriberError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if result.errors:
-        raise SubscriberError(f"{path}:{result.errors[0].line}: {result.errors[0].reason}")
-    added, _ = store.add_subscribers(list_settings.name, result.subscribers, at=now)
-    log.info("%s: imported %d subscriber(s) from %s", list_settings.name, added, path)
-    return added
+    except UnicodeDecodeError:
+        raise SubscriberError(f"{path}:{first_line_not_utf8(path)}: not UTF-8 text (save the file as UTF-8)") from None
+    if errors:
+        raise SubscriberError(f"{path}:{errors[0].line}: {errors[0].reason}")
+    log.info("%s: imported %d subscriber(s) from %s", list_settings.name, result.added, path)
+    if result.bounced_elsewhere:
+        log.warning(
+            "%s: %d reader(s) of %s not added: their mail bounced on another list",
+            list_settings.name,
+            result.bounced_elsewhere,
+            path,
+        )
+    return result.added
 
 
 def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[Subscriber], Recipient]:

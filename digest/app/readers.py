@@ -76,6 +76,7 @@ def import_subscribers(
     skip_invalid: bool = False,
     on_error: Callable[[RowError], None] | None = None,
     chunk: int = IMPORT_CHUNK,
+    at: datetime | None = None,
 ) -> Imported:
     """Import a subscriber CSV (text, or an open file read line by line), streaming: memory
     does not grow with the file. All or nothing: the import is one transaction, so with a
@@ -129,7 +130,7 @@ def import_subscribers(
         return skip_invalid or not bad
 
     added, present = store.import_subscribers(
-        chosen.name, chunks(), at=_now(), source=ChangeSource.IMPORT, on_chunk=report, keep=keep
+        chosen.name, chunks(), at=at or _now(), source=ChangeSource.IMPORT, on_chunk=report, keep=keep
     )
     return Imported(added, present, stopped, bad, imported=keep(), bounced_elsewhere=refused)
 

@@ -12,6 +12,7 @@ import typer
 from digest.cli import Failed, ListOption, app, chosen_list, err, errors, open_store, out, state
 from digest.errors import SubscriberError
 from digest.models import ChangeSource, Subscriber, SubscriberEvent, SubscriberStatus
+from digest.subscribers import first_line_not_utf8
 from digest.text import one_line
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def subscribers_import(
             raise Failed(f"{file}: no such file") from None
         except UnicodeDecodeError:
             raise Failed(
-                f"{file}:{_first_line_not_utf8(file)}: not UTF-8 text (save the file as UTF-8); nothing imported"
+                f"{file}:{first_line_not_utf8(file)}: not UTF-8 text (save the file as UTF-8); nothing imported"
             ) from None
         except OSError as exc:
             raise Failed(f"{file}: cannot read: {exc.strerror or exc}; nothing imported") from None
@@ -253,18 +254,3 @@ def unsubscribe(
         with open_store() as store:
             done = unsubscribe_by_token(state.settings, token, store=store)
         out.print(f"{done.email}: unsubscribed from {done.list_name}", markup=False)
-
-
-def _first_line_not_utf8(path: Path) -> int | str:
-    """The number of the first line that is not UTF-8, read a line at a time (a decoding
-    error only tells a position within the block being read)."""
-    try:
-        with path.open("rb") as raw:
-            for number, line in enumerate(raw, start=1):
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    return number
-    except OSError:
-        pass
-    return "?"

@@ -1000,3 +1000,17 @@ def test_an_unsubscribe_mailto_the_config_takes_is_one_the_intake_knows_its_read
     handled = Intake(settings, store=store).handle(request, envelope_to=(unquote(address),))
     assert handled.outcome is Outcome.UNSUBSCRIBED, handled
     assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
+
+
+def test_a_lists_configured_readers_leave_out_an_address_that_bounced_on_another_list(store, tmp_path):
+    from digest.app import seed_subscribers
+
+    store.add_subscribers("daily", [new_subscriber("dead@example.org")], at=NOW)
+    store.set_subscriber_status(
+        "daily", "dead@example.org", SubscriberStatus.BOUNCED, at=NOW, source=ChangeSource.BOUNCE
+    )
+    csv = tmp_path / "readers.csv"
+    csv.write_text("email,name\nDead@example.org,Dead\nlive@example.org,Live\n")
+    weekly = ListSettings(name="weekly", sender="w@example.org", subscribers=str(csv))
+    assert seed_subscribers(weekly, store=store, now=NOW) == 1
+    assert {s.email for s in store.iter_subscribers("weekly")} == {"live@example.org"}

@@ -71,6 +71,22 @@ def test_the_first_send_imports_the_lists_readers(tmp_path):
     assert captured(tmp_path / "site" / "state" / "mail") == 2
 
 
+def test_a_lists_readers_file_that_is_not_utf8_names_its_line_and_adds_nobody(tmp_path):
+    from datetime import UTC, datetime
+
+    from digest.app import seed_subscribers
+    from digest.config import ListSettings
+    from digest.errors import SubscriberError
+
+    csv = tmp_path / "readers.csv"
+    csv.write_bytes("email,name\nann@example.org,Ann\nzoe@example.org,Zo\u00eb\n".encode("latin-1"))
+    chosen = ListSettings(name="daily", sender="d@example.org", subscribers=str(csv))
+    with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
+        with pytest.raises(SubscriberError, match=r"readers\.csv:3: not UTF-8 text"):
+            seed_subscribers(chosen, store=store, now=datetime.now(UTC))
+        assert store.count_subscribers("daily") == 0
+
+
 def test_relative_paths_follow_the_config_file_from_any_folder(tmp_path):
     config = write_config(tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
