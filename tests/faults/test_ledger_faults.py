@@ -218,11 +218,14 @@ def test_database_connections_killed_mid_send_lose_nothing_and_send_nothing_twic
         killer.start()
         reports: list = []
         errors: list = []
+        sending = send_in_thread(pg_url, issue_id, server, options, reports, errors)
         try:
-            send_in_thread(pg_url, issue_id, server, options, reports, errors).join(timeout=120)
+            sending.join(timeout=120)
         finally:
             done.set()
             killer.join()
+        sending.join(timeout=60)  # with the connections left alone, the send ends
+        assert not sending.is_alive(), "the send did not end within a minute of the last killed connection"
         assert not errors, errors
         ledger = ledger_by_email(pg_url, issue_id)
         lost, duplicates, disagree = compare(server, emails, ledger)
@@ -307,7 +310,7 @@ def test_outcomes_a_lost_store_could_not_take_are_recorded_by_the_next_send(tmp_
         assert len(errors) == 1 and isinstance(errors[0], StoreError), errors
         first = str(errors[0])
         assert "could not be recorded" in first and "\n" not in first
-        time.sleep(options.lease)  # the first sender's claims are free for anyone now
+        time.sleep(options.lease + 0.5)  # the first sender's claims are free for anyone now
         send_in_thread(url, issue_id, server, options, reports, errors).join(timeout=60)
         ledger = ledger_by_email(url, issue_id)
         lost, duplicates, disagree = compare(server, emails, ledger)
@@ -657,8 +660,7 @@ def test_a_sender_killed_while_its_store_is_away_loses_no_outcome(tmp_path, smtp
     try:
         while not any(journal.glob("*.jsonl")) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.01)
-        time.sleep(1.0)  # the messages in flight finish and join the journal
-        accepted = len(smtp_server.accepted)
+        accepted = _settled(smtp_server, locker, journal, until=deadline)  # in-flight messages joined the journal
         process.kill()
         process.communicate(timeout=30)
     finally:
@@ -675,6 +677,29 @@ def test_a_sender_killed_while_its_store_is_away_loses_no_outcome(tmp_path, smtp
         "SIGKILL while the store is locked",
         {"accepted before the kill": accepted, "after the rerun": len(smtp_server.accepted), "readers": len(emails)},
     )
+
+
+def _settled(server: RecordingSMTPServer, locker, journal: Path, *, until: float) -> int:
+    """How many messages the server accepted, once each of them is recorded sent in the
+    ledger (read through `locker`, which holds the store) or kept in the journal, and no
+    more arrive: the sender's messages in flight when its store went away have finished."""
+    ids = dict(locker.execute("SELECT email, id FROM subscribers").fetchall())
+    while True:
+        count = len(server.accepted)
+        recorded = {sid for (sid,) in locker.execute("SELECT subscriber_id FROM deliveries WHERE status = 'sent'")}
+        for path in journal.glob("*.jsonl"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue  # a line still being written
+                if entry.get("status") == "sent":
+                    recorded.add(entry["subscriber"])
+        if all(ids[a.recipient] in recorded for a in server.accepted[:count]) or time.monotonic() > until:
+            time.sleep(0.3)
+            if len(server.accepted) == count or time.monotonic() > until:
+                return count
+        time.sleep(0.02)
 
 
 @pytest.mark.slow
