@@ -7,6 +7,7 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -16,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from digest.config import TEMPLATES_DIR
 from digest.mail.render import safe_url
 from digest.text import printable
+from digest.web.context import settings_of
 
 # Our own pages load nothing but our stylesheet and post only to us; nothing may frame them.
 PAGE_POLICY = (
@@ -67,10 +69,10 @@ def page(
     headers: Mapping[str, str] | None = None,
     public: bool = False,
 ) -> Response:
-    """A page of the service; the request gives the templates its path (for the forms).
-    A public page (the index, an archive) may be cached and indexed, and answers a
+    """A page of the service. Its forms post to the page's own address (no action). A
+    public page (the index, an archive) may be cached and indexed, and answers a
     conditional GET; any other is personal: never cached, never indexed."""
-    body = render(template, {"path": _path_and_query(request), **(context or {})})
+    body = render(template, {"root": _root(request), **(context or {})})
     if public:
         return public_response(request, body, media_type="text/html; charset=utf-8", headers=headers)
     return HTMLResponse(body, status_code=status, headers={**PRIVATE, **(headers or {})})
@@ -104,6 +106,8 @@ def plain(text: str, *, status: int = 200, media_type: str = "text/plain; charse
     return Response(text, status_code=status, media_type=media_type, headers=PRIVATE)
 
 
-def _path_and_query(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+def _root(request: Request) -> str:
+    """The path of the service's root as readers reach it ("/", or "/news/" under a
+    base_url with a path, where a proxy strips that path): the pages' own links (their
+    stylesheet, the index) start there, as every other link starts at base_url."""
+    return urlsplit(settings_of(request).web.public_url).path + "/"
