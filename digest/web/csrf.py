@@ -30,10 +30,18 @@ COOKIE = "digest_form"
 FIELD = "form_token"
 MAX_AGE = 12 * 3600  # a form left open half a day still posts
 _NONCE = re.compile(r"[A-Za-z0-9_-]{22,64}")
+# Shown above a form given again after StaleForm.
+STALE_MESSAGE = "This page was open for too long. Check it and send it again (cookies must be on)."
 
 
 class CrossSiteRequest(DigestError):
     """A form POST that did not come from our own page."""
+
+
+class StaleForm(CrossSiteRequest):
+    """A form POST the browser does not say is another site's, whose token is too old or
+    not for its cookie: most likely our own page left open too long, or a browser that
+    dropped the cookie. Its route shows the form again, with a new token, to press again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,8 @@ def guard_form(request: Request, *, secret: str) -> FormGuard:
 
 
 def check_form(request: Request, fields: dict[str, str], *, secret: str, public_url: str) -> None:
-    """CrossSiteRequest unless the POST comes from a page of ours in this browser."""
+    """CrossSiteRequest unless the POST comes from a page of ours in this browser
+    (StaleForm when only its token is at fault)."""
     site = request.headers.get("sec-fetch-site", "")
     if site == "cross-site":
         raise CrossSiteRequest("the form was sent from another site")
@@ -74,7 +83,7 @@ def check_form(request: Request, fields: dict[str, str], *, secret: str, public_
             max_age=MAX_AGE,
         )
     except TokenError:
-        raise CrossSiteRequest("the form has expired or did not come from this browser") from None
+        raise StaleForm("the form has expired or did not come from this browser") from None
 
 
 def _own_origins(request: Request, public_url: str) -> set[str]:

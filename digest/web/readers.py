@@ -23,7 +23,7 @@ from digest.web.context import (
     store_of,
     token_of,
 )
-from digest.web.csrf import check_form, guard_form
+from digest.web.csrf import STALE_MESSAGE, StaleForm, check_form, guard_form
 from digest.web.forms import BadForm, read_form
 from digest.web.pages import page
 
@@ -91,14 +91,17 @@ async def one_click(request: Request) -> Response:
     )
 
 
-async def preferences_page(request: Request) -> Response:
+async def preferences_page(request: Request, *, status: int = 200, error: str = "") -> Response:
     found = await blocking(preferences, settings_of(request), token_of(request), store=store_of(request))
-    return _preferences(request, found, notice="")
+    return _preferences(request, found, notice="", error=error, status=status)
 
 
 async def change_preferences_page(request: Request) -> Response:
     form = await read_form(request, limit=FORM_LIMIT)
-    check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
+    try:
+        check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
+    except StaleForm:
+        return await preferences_page(request, status=403, error=STALE_MESSAGE)
     try:
         change = PreferenceChange(form.get("action", ""))
     except ValueError:
@@ -124,7 +127,8 @@ _NOTICES = {
 }
 
 
-def _preferences(request: Request, found, *, notice: str) -> Response:
+def _preferences(request: Request, found, *, notice: str, error: str = "", status: int = 200) -> Response:
     guard = guard_form(request, secret=secret_of(request))
-    response = page(request, "preferences.html.j2", {"prefs": found, "notice": notice, "form_token": guard.token})
+    context = {"prefs": found, "notice": notice, "error": error, "form_token": guard.token}
+    response = page(request, "preferences.html.j2", context, status=status)
     return guard.set_cookie(response, secure=secure_cookies(request))

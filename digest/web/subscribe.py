@@ -21,7 +21,7 @@ from digest.web.context import (
     store_of,
     token_of,
 )
-from digest.web.csrf import check_form, guard_form
+from digest.web.csrf import STALE_MESSAGE, StaleForm, check_form, guard_form
 from digest.web.forms import read_form
 from digest.web.pages import page
 
@@ -55,8 +55,11 @@ async def subscribe(request: Request) -> Response:
     settings = settings_of(request)
     chosen = public_list(settings, request.path_params["list_name"])
     form = await read_form(request, limit=FORM_LIMIT)
-    check_form(request, form, secret=secret_of(request), public_url=settings.web.public_url)
     email, name = form.get("email", "")[:320], form.get("name", "")[:1000]
+    try:
+        check_form(request, form, secret=secret_of(request), public_url=settings.web.public_url)
+    except StaleForm:
+        return _form(request, chosen, status=403, error=STALE_MESSAGE, email=email, name=name)
     try:
         _, mail = await blocking(
             prepare_subscription,
@@ -76,21 +79,25 @@ async def subscribe(request: Request) -> Response:
     return page(request, "subscribe_sent.html.j2", {"list_title": chosen.title or chosen.name})
 
 
-async def confirm_page(request: Request) -> Response:
+async def confirm_page(request: Request, *, status: int = 200, error: str = "") -> Response:
     """GET: what the link confirms, and a button; a mail scanner's visit subscribes nobody."""
     link = await blocking(read_confirmation, settings_of(request), token_of(request), store=store_of(request))
     guard = guard_form(request, secret=secret_of(request))
     response = page(
         request,
         "confirm.html.j2",
-        {"email": link.email, "list_title": link.list_title, "form_token": guard.token},
+        {"email": link.email, "list_title": link.list_title, "form_token": guard.token, "error": error},
+        status=status,
     )
     return guard.set_cookie(response, secure=secure_cookies(request))
 
 
 async def confirm(request: Request) -> Response:
     form = await read_form(request, limit=FORM_LIMIT)
-    check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
+    try:
+        check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
+    except StaleForm:
+        return await confirm_page(request, status=403, error=STALE_MESSAGE)
     done = await blocking(confirm_subscription, settings_of(request), token_of(request), store=store_of(request))
     return page(
         request,

@@ -13,7 +13,9 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from tests.web.service import Service, confirm_url, form_token, start_service, stop_service
+from digest.app.web import epoch_seconds
+from digest.tokens import make_form_token, make_preferences_token
+from tests.web.service import SECRET, Service, confirm_url, form_token, start_service, stop_service
 
 PREFIX = "/news"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
@@ -137,3 +139,72 @@ def test_subscribe_and_confirm_through_a_proxy_that_serves_the_service_under_a_p
         done = browser.post(action, data={"form_token": form_token(confirm.text)})
     assert done.status_code == 200 and "You are subscribed" in done.text
     assert service.status(address) == "active"
+
+
+def _old_token(browser: httpx.Client) -> str:
+    """The token of a form left open longer than a form token lives, for this browser's cookie."""
+    return make_form_token(secret=SECRET, nonce=browser.cookies["digest_form"], issued_at=epoch_seconds() - 13 * 3600)
+
+
+def _resend(browser: httpx.Client, url: str, answer: httpx.Response, **fields: str) -> httpx.Response:
+    """Press the button of the page `answer` showed, as the reader would."""
+    return browser.post(url, data={"form_token": form_token(answer.text), **fields})
+
+
+def test_a_subscribe_form_left_open_too_long_comes_back_with_what_the_reader_typed(service):
+    address = "slowpoke@example.org"
+    with service.client() as browser:
+        browser.get("/lists/daily/subscribe")
+        typed = {"email": address, "name": "Sam <Slow>", "website": ""}
+        stale = browser.post("/lists/daily/subscribe", data={"form_token": _old_token(browser), **typed})
+        assert stale.status_code == 403 and 'role="alert"' in stale.text
+        assert f'value="{address}"' in stale.text and 'value="Sam &lt;Slow&gt;"' in stale.text
+        assert service.messages_to(address) == []
+        sent = _resend(browser, "/lists/daily/subscribe", stale, **typed)
+        # A browser that kept no cookie gets the form again with one, and then gets through.
+        browser.cookies.clear()
+        again = browser.post("/lists/daily/subscribe", data={"form_token": form_token(stale.text), **typed})
+        assert again.status_code == 403 and "digest_form" in again.headers["set-cookie"]
+        assert _resend(browser, "/lists/daily/subscribe", again, **typed).status_code == 200
+    assert sent.status_code == 200 and "Check your inbox" in sent.text
+    assert len(service.messages_to(address)) == 2
+
+
+def test_a_confirmation_page_left_open_too_long_confirms_at_the_next_press(service):
+    address = "later@example.org"
+    with service.client() as browser:
+        form = browser.get("/lists/daily/subscribe")
+        browser.post("/lists/daily/subscribe", data={"form_token": form_token(form.text), "email": address})
+        link = confirm_url(service.last_message_to(address))
+        browser.get(link)
+        stale = browser.post(link, data={"form_token": _old_token(browser)})
+        assert stale.status_code == 403 and "Yes, subscribe me" in stale.text and 'role="alert"' in stale.text
+        assert service.status(address) is None
+        done = _resend(browser, link, stale)
+    assert done.status_code == 200 and "You are subscribed" in done.text
+    assert service.status(address) == "active"
+
+
+def test_a_preferences_page_left_open_too_long_changes_nothing_and_takes_the_next_press(service):
+    service.subscribe("idle@example.org")
+    link = "/preferences?token=" + make_preferences_token(
+        secret=SECRET, key="idle@example.org", issued_at=epoch_seconds()
+    )
+    with service.client() as browser:
+        browser.get(link)
+        stale = browser.post(link, data={"form_token": _old_token(browser), "action": "unsubscribe", "list": "daily"})
+        assert stale.status_code == 403 and "Your preferences" in stale.text and 'role="alert"' in stale.text
+        assert service.status("idle@example.org") == "active"
+        done = _resend(browser, link, stale, action="unsubscribe", list="daily")
+    assert done.status_code == 200 and service.status("idle@example.org") == "unsubscribed"
+
+
+def test_a_post_another_site_makes_is_refused_without_showing_its_fields(service):
+    with service.client() as browser:
+        browser.get("/lists/daily/subscribe")
+        refused = browser.post(
+            "/lists/daily/subscribe",
+            data={"form_token": _old_token(browser), "email": "planted@example.org"},
+            headers={"origin": "https://evil.example"},
+        )
+    assert refused.status_code == 403 and "planted@example.org" not in refused.text
