@@ -1,0 +1,50 @@
+"""The reader's pages in a real headless Chromium, with a phone's width and a screen
+reader's view (the accessibility tree): what the browser lets a reader type, what each
+control is called, and pages that fit the screen whatever the issues' subjects."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.app.web import epoch_seconds
+from digest.tokens import make_preferences_token
+from tests.browser.chromium import Browser, find_chromium
+from tests.web.service import SECRET
+
+PHONE = 375
+FITS = "document.documentElement.scrollWidth"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian package: chromium)")
+    running = Browser(executable)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def page(browser):
+    opened = browser.new_page()
+    yield opened
+    opened.close()
+
+
+def _controls(page, role: str) -> list[str]:
+    """The names a screen reader announces for the page's controls of `role`."""
+    page.call("Accessibility.enable")
+    nodes = page.call("Accessibility.getFullAXTree")["nodes"]
+    return [n.get("name", {}).get("value", "") for n in nodes if n["role"]["value"] == role and not n.get("ignored")]
+
+
+def test_the_form_takes_an_address_with_a_non_ascii_local_part_as_the_service_does(service, page):
+    page.open(f"{service.url}/lists/daily/subscribe", width=PHONE)
+    field = "document.getElementById('email')"
+    valid = page.evaluate(f"(() => {{ {field}.value = 'josé@example.org'; return {field}.checkValidity(); }})()")
+    assert valid, page.evaluate(f"{field}.validationMessage")
+    assert page.evaluate(f"{field}.inputMode") == "email"  # a phone still shows its keyboard for addresses
+    page.evaluate("document.querySelector('form button[type=submit]').click()")
+    page.wait_for("Page.loadEventFired")
+    assert page.evaluate("document.title") == "Check your inbox"
