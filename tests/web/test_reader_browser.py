@@ -48,3 +48,14 @@ def test_the_form_takes_an_address_with_a_non_ascii_local_part_as_the_service_do
     page.evaluate("document.querySelector('form button[type=submit]').click()")
     page.wait_for("Page.loadEventFired")
     assert page.evaluate("document.title") == "Check your inbox"
+
+
+def test_each_button_of_the_preferences_names_the_list_it_acts_on(service, page):
+    service.subscribe("axel@example.org")
+    service.subscribe("axel@example.org", list_name="weekly")
+    token = make_preferences_token(secret=SECRET, key="axel@example.org", issued_at=epoch_seconds())
+    page.open(f"{service.url}/preferences?token={token}", width=PHONE)
+    buttons = _controls(page, "button")
+    assert len(buttons) == len(set(buttons)), buttons
+    assert "Unsubscribe from The Daily" in buttons and "Unsubscribe from The Weekly" in buttons
+    assert page.evaluate(FITS) <= PHONE
