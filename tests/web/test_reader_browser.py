@@ -59,3 +59,10 @@ def test_each_button_of_the_preferences_names_the_list_it_acts_on(service, page)
     assert len(buttons) == len(set(buttons)), buttons
     assert "Unsubscribe from The Daily" in buttons and "Unsubscribe from The Weekly" in buttons
     assert page.evaluate(FITS) <= PHONE
+
+
+def test_the_archive_fits_a_phone_whatever_the_length_of_a_word_in_a_subject(service, page):
+    service.subscribe("wide@example.org", list_name="weekly")
+    service.publish("weekly", titles=("Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamten",))
+    page.open(f"{service.url}/lists/weekly/archive", width=PHONE)
+    assert page.evaluate(FITS) <= PHONE
