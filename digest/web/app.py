@@ -27,7 +27,7 @@ from digest.config import Settings
 from digest.store import Store
 from digest.text import one_line
 from digest.web import archive, readers, subscribe
-from digest.web.errors import HANDLERS, logged_path, server_error
+from digest.web.errors import HANDLERS, logged_cause, logged_path, server_error
 from digest.web.outbox import Outbox
 from digest.web.pages import PAGE_POLICY
 
@@ -97,8 +97,9 @@ SECURITY_HEADERS = {
 
 class Guarded:
     """Every response gets the security headers (and our page policy unless it has its
-    own), and one access-log line without the query string, where tokens travel. An
-    error no handler took is logged with its trace and answered with the error page."""
+    own), and one access-log line without the query string, where tokens travel, ending
+    with the cause an error handler noted (an error for a 5xx). An error no handler took
+    is logged with its trace and answered with the error page."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -117,7 +118,15 @@ class Guarded:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-                log.info("web: %s %s %s", scope["method"], logged_path(scope["path"]), message["status"])
+                status = message["status"]
+                log.log(
+                    logging.ERROR if status >= 500 else logging.INFO,
+                    "web: %s %s %s%s",
+                    scope["method"],
+                    logged_path(scope["path"]),
+                    status,
+                    logged_cause(scope),
+                )
             await send(message)
 
         try:

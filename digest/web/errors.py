@@ -1,9 +1,13 @@
 """Every error is a page with the right status and a sentence a reader can act on; the
-detail goes to the log, never into the response (no stack trace, no store URL)."""
+detail goes to the log, never into the response (no stack trace, no store URL): each
+handler notes its cause, and the request's one access-log line (`digest.web.app.Guarded`)
+ends with it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,6 +23,9 @@ from digest.web.pages import error_page
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+CAUSE = "digest.cause"  # the scope key a handler notes its cause under, for the access log
+
 # What a bad link is called on each page that takes one.
 _LINKS = {"/confirm": "confirmation link", "/preferences": "preferences link"}
 
@@ -26,6 +33,26 @@ _LINKS = {"/confirm": "confirmation link", "/preferences": "preferences link"}
 def logged_path(path: str) -> str:
     """A request's path as one printable log line: it is the client's text."""
     return one_line(path)[:200]
+
+
+def note_cause(request: Request, exc: Exception) -> None:
+    """What went wrong, in one printable line, for the request's access-log line (for a
+    route that answers an error with a page of its own). The messages name what was
+    refused (a link's kind, "has expired"), never a token."""
+    request.scope[CAUSE] = one_line(str(exc))[:300] or type(exc).__name__
+
+
+def _noting(handler: Handler) -> Handler:
+    async def noted(request: Request, exc: Exception) -> Response:
+        note_cause(request, exc)
+        return await handler(request, exc)
+
+    return noted
+
+
+def logged_cause(scope: MutableMapping[str, Any]) -> str:
+    cause = scope.get(CAUSE)
+    return f": {cause}" if cause else ""
 
 
 def _link_kind(request: Request) -> str:
@@ -105,7 +132,6 @@ async def too_many(request: Request, exc: Exception) -> Response:
 
 
 async def unavailable(request: Request, exc: Exception) -> Response:
-    log.error("web: %s %s: %s", request.method, logged_path(request.url.path), one_line(str(exc)))
     return error_page(
         request, 503, "Try again later", "The service cannot do this just now. Nothing was changed.", retry_after=60
     )
@@ -117,7 +143,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, "Something went wrong", "The service could not answer. Nothing was changed.")
 
 
-HANDLERS = {
+_BY_ERROR: dict[int | type[Exception], Handler] = {
     404: not_found,
     HTTPException: http_error,
     NotFound: not_found,
@@ -133,3 +159,4 @@ HANDLERS = {
     StoreError: unavailable,
     DeliveryError: unavailable,
 }
+HANDLERS = {key: _noting(handler) for key, handler in _BY_ERROR.items()}

@@ -24,6 +24,7 @@ from digest.web.context import (
     token_of,
 )
 from digest.web.csrf import STALE_MESSAGE, StaleForm, check_form, guard_form
+from digest.web.errors import note_cause
 from digest.web.forms import BadForm, read_form
 from digest.web.pages import page
 
@@ -100,7 +101,8 @@ async def change_preferences_page(request: Request) -> Response:
     form = await read_form(request, limit=FORM_LIMIT)
     try:
         check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
-    except StaleForm:
+    except StaleForm as exc:
+        note_cause(request, exc)
         return await preferences_page(request, status=403, error=STALE_MESSAGE)
     try:
         change = PreferenceChange(form.get("action", ""))

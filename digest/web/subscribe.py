@@ -22,6 +22,7 @@ from digest.web.context import (
     token_of,
 )
 from digest.web.csrf import STALE_MESSAGE, StaleForm, check_form, guard_form
+from digest.web.errors import note_cause
 from digest.web.forms import read_form
 from digest.web.pages import page
 
@@ -58,7 +59,8 @@ async def subscribe(request: Request) -> Response:
     email, name = form.get("email", "")[:320], form.get("name", "")[:1000]
     try:
         check_form(request, form, secret=secret_of(request), public_url=settings.web.public_url)
-    except StaleForm:
+    except StaleForm as exc:
+        note_cause(request, exc)
         return _form(request, chosen, status=403, error=STALE_MESSAGE, email=email, name=name)
     try:
         _, mail = await blocking(
@@ -71,7 +73,8 @@ async def subscribe(request: Request) -> Response:
             client=client_address(request),
             store=store_of(request),
         )
-    except SubscriberError:
+    except SubscriberError as exc:
+        note_cause(request, exc)
         error = "That is not an email address we can send to. Check it and try again."
         return _form(request, chosen, status=400, error=error, email=email, name=name)
     if mail is not None:
@@ -96,7 +99,8 @@ async def confirm(request: Request) -> Response:
     form = await read_form(request, limit=FORM_LIMIT)
     try:
         check_form(request, form, secret=secret_of(request), public_url=settings_of(request).web.public_url)
-    except StaleForm:
+    except StaleForm as exc:
+        note_cause(request, exc)
         return await confirm_page(request, status=403, error=STALE_MESSAGE)
     done = await blocking(confirm_subscription, settings_of(request), token_of(request), store=store_of(request))
     return page(

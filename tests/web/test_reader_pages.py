@@ -4,8 +4,10 @@ proxy that strips it)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urljoin
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from digest.app.web import epoch_seconds
+from digest.errors import StoreError
 from digest.tokens import make_form_token, make_preferences_token
 from tests.web.service import SECRET, Service, confirm_url, form_token, start_service, stop_service
 
@@ -208,3 +211,50 @@ def test_a_post_another_site_makes_is_refused_without_showing_its_fields(service
             headers={"origin": "https://evil.example"},
         )
     assert refused.status_code == 403 and "planted@example.org" not in refused.text
+
+
+def wait_until(condition, *, seconds: float = 10) -> None:
+    """The access log line is written as the answer starts: it may follow the response."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _logged(caplog, path: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("digest.web") and path in r.getMessage()]
+
+
+def test_an_error_page_is_logged_in_one_line_that_names_its_cause_and_never_the_token(service, caplog):
+    forged = make_preferences_token(secret="another secret", key="pat@example.org", issued_at=epoch_seconds())
+    expired = make_preferences_token(secret=SECRET, key="pat@example.org", issued_at=epoch_seconds() - 90 * 86400)
+    causes = {}
+    with caplog.at_level(logging.INFO, logger="digest.web"), service.client() as browser:
+        for case, token in (("forged", forged), ("expired", expired)):
+            caplog.clear()
+            assert browser.get("/preferences", params={"token": token}).status_code in (400, 410)
+            wait_until(lambda: _logged(caplog, "/preferences"))
+            [line] = [r.getMessage() for r in _logged(caplog, "/preferences")]
+            assert token not in line and token[:20] not in line, line
+            causes[case] = line
+        form = browser.get("/lists/daily/subscribe")
+        caplog.clear()
+        refused = browser.post("/lists/daily/subscribe", data={"form_token": form_token(form.text), "email": "nope"})
+        assert refused.status_code == 400
+        [causes["bad address"]] = [r.getMessage() for r in _logged(caplog, "/lists/daily/subscribe")]
+    assert "signature does not match" in causes["forged"], causes
+    assert "expired" in causes["expired"], causes
+    assert "not an email address" in causes["bad address"], causes
+
+
+def test_a_store_outage_is_one_error_line_with_its_cause(service, caplog, monkeypatch):
+    import digest.web.archive as routes
+
+    def outage(*args, **kwargs):
+        raise StoreError("store sqlite:///digest.db: archive failed: database is locked")
+
+    monkeypatch.setattr(routes, "archive", outage)
+    with caplog.at_level(logging.INFO, logger="digest.web"), service.client() as browser:
+        assert browser.get("/lists/daily/archive").status_code == 503
+        wait_until(lambda: _logged(caplog, "/lists/daily/archive"))
+    [line] = _logged(caplog, "/lists/daily/archive")
+    assert line.levelno == logging.ERROR and "database is locked" in line.getMessage() and "503" in line.getMessage()
