@@ -29,13 +29,22 @@ from digest.web.pages import page
 HONEYPOT = "website"  # hidden from people by the stylesheet; bots fill it in
 
 
-def _form(request: Request, chosen: ListSettings, *, status: int = 200, error: str = "", **values: str) -> Response:
+def _form(
+    request: Request,
+    chosen: ListSettings,
+    *,
+    status: int = 200,
+    error: str = "",
+    email_refused: bool = False,
+    **values: str,
+) -> Response:
     guard = guard_form(request, secret=secret_of(request))
     context = {
         "list_name": chosen.name,
         "list_title": chosen.title or chosen.name,
         "form_token": guard.token,
         "error": error,
+        "email_refused": email_refused,  # the error is the address's: the field is marked
         "email": values.get("email", ""),
         "name": values.get("name", ""),
         "honeypot": HONEYPOT,
@@ -76,7 +85,7 @@ async def subscribe(request: Request) -> Response:
     except SubscriberError as exc:
         note_cause(request, exc)
         error = "That is not an email address we can send to. Check it and try again."
-        return _form(request, chosen, status=400, error=error, email=email, name=name)
+        return _form(request, chosen, status=400, error=error, email_refused=True, email=email, name=name)
     if mail is not None:
         outbox_of(request).post(mail)
     return page(request, "subscribe_sent.html.j2", {"list_title": chosen.title or chosen.name})

@@ -1,6 +1,7 @@
-"""The reader's pages as a browser sees them: what their links, stylesheet and forms point
-at, also when the service lives under a path of a site (`base_url` with a path, behind a
-proxy that strips it)."""
+"""The reader's pages as a browser sees them, and their errors as the operator's log does:
+what their links, stylesheet and forms point at (also when the service lives under a path
+of a site: `base_url` with a path, behind a proxy that strips it), forms left open too
+long that come back with what was typed, and one log line naming each error's cause."""
 
 from __future__ import annotations
 
@@ -258,3 +259,26 @@ def test_a_store_outage_is_one_error_line_with_its_cause(service, caplog, monkey
         wait_until(lambda: _logged(caplog, "/lists/daily/archive"))
     [line] = _logged(caplog, "/lists/daily/archive")
     assert line.levelno == logging.ERROR and "database is locked" in line.getMessage() and "503" in line.getMessage()
+
+
+def _title(html: str) -> str:
+    return re.search(r"<title>([^<]*)</title>", html).group(1)
+
+
+def _email_field(html: str) -> str:
+    return re.search(r'<input id="email"[^>]*>', html).group(0)
+
+
+def test_a_form_shown_again_with_an_error_says_so_in_its_title_and_marks_only_the_field_at_fault(service):
+    with service.client() as browser:
+        form = browser.get("/lists/daily/subscribe")
+        assert not _title(form.text).startswith("Error") and "aria-invalid" not in _email_field(form.text)
+        refused = browser.post("/lists/daily/subscribe", data={"form_token": form_token(form.text), "email": "nope"})
+        stale = browser.post(
+            "/lists/daily/subscribe", data={"form_token": _old_token(browser), "email": "a@example.org"}
+        )
+    assert _title(refused.text) == "Error: Subscribe to The Daily"
+    field = _email_field(refused.text)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="form-error"' in field
+    # An expired form is no fault of the address.
+    assert _title(stale.text) == "Error: Subscribe to The Daily" and "aria-invalid" not in _email_field(stale.text)
