@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from digest.app.bounces import mail_stopped
 from digest.app.readers import signing_secret
-from digest.app.subscribing import request_subscription
+from digest.app.subscribing import ConfirmationMail, prepare_subscription
 from digest.app.web import MailStopped, NotFound, epoch_seconds
 from digest.config import Settings
 from digest.models import ChangeSource, Subscriber, SubscriberStatus
@@ -60,19 +60,22 @@ def change_preferences(
     name: str = "",
     client: str = "",
     now: datetime | None = None,
-) -> Preferences:
-    """Make the change and return the preferences after it. A change to a list the reader
-    is not on is NotFound; setting what is already so changes nothing; coming back to a
-    list where the address bounced or complained is MailStopped.
+) -> tuple[Preferences, ConfirmationMail | None]:
+    """Make the change; the preferences after it, and the message to send when it needs
+    one. A change to a list the reader is not on is NotFound; setting what is already so
+    changes nothing; coming back to a list where the address bounced or complained is
+    MailStopped.
 
-    Coming back to a list the reader left mails the address a confirmation link, as the
-    subscribe form does (`client` is the requesting address, for its limits): this link
-    may come from an old copy of a digest that someone else holds, and only the mailbox
-    can put the address back on a list."""
+    Coming back to a list the reader left needs a confirmation link mailed to the
+    address, as the subscribe form does (`client` is the requesting address, for its
+    limits): this link may come from an old copy of a digest that someone else holds, and
+    only the mailbox can put the address back on a list. The caller sends it
+    (send_confirmation), so that no page waits for the mail server."""
     now = now or datetime.now(UTC)
     key = _key(settings, token, store=store, now=now)
     mine = _rows(settings, key, store=store)
     source = ChangeSource.PAGE
+    mail = None
     if change is PreferenceChange.RENAME:
         store.rename_subscriber(key, clean_name(name), at=now, source=source)
     elif change is PreferenceChange.UNSUBSCRIBE_ALL:
@@ -89,7 +92,7 @@ def change_preferences(
                 raise MailStopped(f"{list_name}: mail to this address came back; only the list's owner can restart it")
             row = next(r for r in mine if r.list_name == list_name)
             if row.status is not SubscriberStatus.ACTIVE:
-                request_subscription(
+                _, mail = prepare_subscription(
                     settings,
                     settings.list(list_name),
                     email=row.email,
@@ -98,7 +101,7 @@ def change_preferences(
                     store=store,
                     now=now,
                 )
-    return _view(settings, key, store=store)
+    return _view(settings, key, store=store), mail
 
 
 def preferences_token(settings: Settings, key: str, *, store: Store, now: datetime | None = None) -> str:

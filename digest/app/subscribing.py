@@ -70,27 +70,6 @@ class ConfirmationMail:
     at: datetime
 
 
-def request_subscription(
-    settings: Settings,
-    chosen: ListSettings,
-    *,
-    email: str,
-    name: str = "",
-    trap: str = "",
-    client: str,
-    store: Store,
-    now: datetime | None = None,
-) -> Requested:
-    """Mail `email` a link that subscribes it to the list: prepare_subscription, then
-    send_confirmation here and now."""
-    requested, mail = prepare_subscription(
-        settings, chosen, email=email, name=name, trap=trap, client=client, store=store, now=now
-    )
-    if mail is not None:
-        send_confirmation(settings, mail, store=store)
-    return requested
-
-
 def prepare_subscription(
     settings: Settings,
     chosen: ListSettings,

@@ -17,6 +17,7 @@ from digest.web.context import (
     blocking,
     client_address,
     links_of,
+    outbox_of,
     secret_of,
     secure_cookies,
     settings_of,
@@ -108,7 +109,7 @@ async def change_preferences_page(request: Request) -> Response:
         change = PreferenceChange(form.get("action", ""))
     except ValueError:
         raise BadForm("unknown change") from None
-    found = await blocking(
+    found, mail = await blocking(
         change_preferences,
         settings_of(request),
         token_of(request),
@@ -118,6 +119,8 @@ async def change_preferences_page(request: Request) -> Response:
         name=form.get("name", ""),
         client=client_address(request),
     )
+    if mail is not None:
+        outbox_of(request).post(mail)
     return _preferences(request, found, notice=_NOTICES[change])
 
 

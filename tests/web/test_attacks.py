@@ -7,13 +7,17 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from digest.app.web import epoch_seconds
 from digest.errors import StoreError
+from digest.models import SubscriberStatus
+from digest.store import Store
+from digest.subscribers import new_subscriber
 from digest.text import one_line
-from digest.tokens import make_form_token
+from digest.tokens import make_form_token, make_preferences_token
 from tests.fixtures import postgres_schema_url
 from tests.smtp_server import Faults, RecordingSMTPServer
 from tests.web.service import SECRET, form_token, start_service, stop_service
@@ -286,11 +290,27 @@ def test_a_mail_server_that_hangs_or_refuses_delays_no_page_and_changes_no_answe
             with _client(server.url, "198.51.100.99") as reader:
                 archive = reader.get("/lists/daily/archive")
             elapsed = time.monotonic() - started
+            # Coming back from the preferences page mails a confirmation too: not while the page waits.
+            with Store(settings.store.url) as store:
+                store.add_subscribers("daily", [new_subscriber("back@example.org")], at=datetime.now(UTC))
+                store.set_subscriber_status(
+                    "daily", "back@example.org", SubscriberStatus.UNSUBSCRIBED, at=datetime.now(UTC)
+                )
+            link = f"/preferences?token={make_preferences_token(secret=SECRET, key='back@example.org', issued_at=epoch_seconds())}"
+            with _client(server.url, "198.51.100.98") as reader:
+                started = time.monotonic()
+                page = reader.get(link)
+                again = reader.post(
+                    link, data={"form_token": form_token(page.text), "action": "resubscribe", "list": "daily"}
+                )
+                coming_back = time.monotonic() - started
     finally:
         hang.close()
     assert [a.status_code for a in answers] == [200] * 6 and archive.status_code == 200
     assert len({a.text for a in answers}) == 1
     assert elapsed < 10, f"pages waited for the mail server: {elapsed:.1f} s"  # its timeout is 10 s a try
+    assert (again.status_code, "We sent you a message" in again.text) == (200, True), again.text
+    assert coming_back < 10, f"the preferences page waited for the mail server: {coming_back:.1f} s"
 
     with RecordingSMTPServer(Faults(reject={"nosuch@example.org": 5})) as smtp:
         settings = web_settings(f"sqlite:///{tmp_path / 'digest2.db'}", smtp.port, port=free_port())
