@@ -151,7 +151,8 @@ def mailbox_of(key: str) -> str:
 
 def read_confirmation(settings: Settings, token: str, *, store: Store, now: datetime | None = None) -> ConfirmationLink:
     """What a confirmation link would confirm (its page, before the button is pressed).
-    TokenExpired for an old link, TokenError for a bad one."""
+    TokenExpired for an old link, TokenError for a bad one, LinkUsed for one followed
+    before (or whose reader changed since it was sent): its button could not work."""
     claims = read_confirm_token(
         token,
         secret=signing_secret(settings, store=store),
@@ -159,6 +160,8 @@ def read_confirmation(settings: Settings, token: str, *, store: Store, now: date
         max_age=int(settings.web.confirm_hours * 3600),
     )
     chosen = _list_of(settings, claims.list_name)
+    if store.token_version(chosen.name, new_subscriber(claims.email).key) != claims.version:
+        raise LinkUsed("this confirmation link has been used already, or is out of date")
     return ConfirmationLink(chosen.name, chosen.title or chosen.name, claims.email)
 
 

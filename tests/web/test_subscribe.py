@@ -89,11 +89,22 @@ def test_a_used_confirmation_link_does_not_undo_a_later_unsubscribe(service):
         from digest.app import unsubscribe_subscriber
 
         unsubscribe_subscriber(service.list(), "ivy@example.org", store=service.store)
-        page = browser.get(url)
-        assert page.status_code == 200  # the link is well signed: its page still shows
-        again = browser.post(url, data={"form_token": form_token(page.text)})
+        page = browser.get(url)  # said at once, not after a button that cannot work
+        token = form_token(browser.get("/lists/daily/subscribe").text)
+        again = browser.post(url, data={"form_token": token})
+    assert page.status_code == 410 and "has been used" in page.text and "<button" not in page.text
     assert again.status_code == 410 and "has been used" in again.text
     assert service.status("ivy@example.org") == "unsubscribed"
+
+
+def test_a_confirmation_link_opened_again_after_it_was_followed_says_it_was_used(service):
+    with service.client() as browser:
+        _subscribe(browser, "ivo@example.org")
+        url = confirm_url(service.last_message_to("ivo@example.org"))
+        _confirm(browser, url)
+        page = browser.get(url)
+    assert page.status_code == 410 and "has been used" in page.text
+    assert service.status("ivo@example.org") == "active"
 
 
 def test_an_unsubscribed_reader_comes_back_through_the_form(service):
