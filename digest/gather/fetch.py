@@ -2,7 +2,8 @@
 
 Limits live here: a per-host concurrency cap, connect/read timeouts (on the client),
 a total deadline per fetch, a size cap on the output of every Content-Encoding
-layer (decoded here, chunk by chunk), conditional GET, and the address rule: links
+layer (decoded here, chunk by chunk), conditional GET, redirects (a page's immediate
+<meta http-equiv="refresh"> counts as one), and the address rule: links
 and redirects may reach only public addresses, unless they stay on the origin the
 operator configured or `[fetch] allow_private` is set. Every failure becomes a
 FetchError with a one-line reason.
@@ -15,11 +16,13 @@ import contextlib
 import contextvars
 import ipaddress
 import logging
+import re
 import socket
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from urllib.parse import urljoin
 
 import anyio
@@ -29,7 +32,7 @@ import httpx
 from digest.config import FetchSettings
 from digest.errors import FetchError
 from digest.models import Page
-from digest.urls import http_url_problem, redact_url
+from digest.urls import http_url_problem, is_http_url, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -121,39 +124,13 @@ class Fetcher:
         feed's, for its entries' links): requests may stay on its origin even when that
         is a private address. None: `url` itself was configured; "": nothing was."""
         _check_url(url)
-        headers = _conditional_headers(validators)
         trusted = _origin(url if configured is None else configured)
-        deadline = self.settings.total_timeout
         async with _SOURCE_FETCHES.get() or contextlib.nullcontext():
-            waiting_for = "no response"
             try:
-                async with asyncio.timeout(deadline):
-                    request = self.client.build_request(
-                        "GET", url, headers=headers, extensions={TRUSTED_ORIGIN: trusted}
-                    )
-                    # Redirects are followed here, each hop under its own host's limit: a
-                    # redirector's links (a feed proxy's, a shortener's) all lead to one site.
-                    for _ in range(self.settings.max_redirects + 1):
-                        async with self._hosts[_checked_host(request.url)]:
-                            response = await self.client.send(request, stream=True, follow_redirects=False)
-                            try:
-                                if response.next_request is not None:
-                                    request = response.next_request
-                                    continue
-                                if response.status_code == 304:
-                                    return Fetched(page=None, validators=validators or Validators())
-                                if response.status_code >= 400:
-                                    reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
-                                    raise FetchError(f"HTTP {response.status_code} {reason}".strip())
-                                waiting_for = "response not complete"
-                                body = await self._read_capped(response)
-                                break
-                            finally:
-                                await response.aclose()
-                    else:
-                        raise httpx.TooManyRedirects("too many redirects", request=request)
-            except TimeoutError:
-                raise FetchError(f"{waiting_for} within {deadline:g} s") from None
+                request = self.client.build_request(
+                    "GET", url, headers=_conditional_headers(validators), extensions={TRUSTED_ORIGIN: trusted}
+                )
+                read = await self._follow(request, trusted=trusted)
             except FetchError:
                 raise
             except httpx.TimeoutException as exc:
@@ -168,6 +145,9 @@ class Fetcher:
                 raise FetchError(f"{_describe_transport_error(exc)}") from None
             except (ExceptionGroup, OverflowError) as exc:
                 raise _network_failure(exc) from None
+        if read is None:
+            return Fetched(page=None, validators=validators or Validators())
+        response, body = read
         page = Page(
             url=_without_userinfo(response.url),
             body=body,
@@ -178,6 +158,42 @@ class Fetcher:
         etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         found = Validators(etag if _sendable(etag) else None, modified if _sendable(modified) else None)
         return Fetched(page=page, validators=found)
+
+    async def _follow(
+        self, request: httpx.Request, *, trusted: tuple[str, str, int] | None
+    ) -> tuple[httpx.Response, bytes] | None:
+        """The last response of the request's redirects and its body; None for 304 Not
+        Modified. Redirects are followed here, each hop under its own host's limit: a
+        redirector's links (a feed proxy's, a shortener's) all lead to one site. A page
+        that moves on by <meta http-equiv="refresh"> at once counts as a redirect."""
+        deadline = self.settings.total_timeout
+        waiting_for = "no response"
+        try:
+            async with asyncio.timeout(deadline):
+                for _ in range(self.settings.max_redirects + 1):
+                    async with self._hosts[_checked_host(request.url)]:
+                        response = await self.client.send(request, stream=True, follow_redirects=False)
+                        try:
+                            if response.next_request is not None:
+                                request = response.next_request
+                                continue
+                            if response.status_code == 304:
+                                return None
+                            if response.status_code >= 400:
+                                reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
+                                raise FetchError(f"HTTP {response.status_code} {reason}".strip())
+                            waiting_for = "response not complete"
+                            body = await self._read_capped(response)
+                            moved_to = _refresh_target(body, response)
+                            if moved_to is None:
+                                return response, body
+                            waiting_for = "no response"
+                            request = self.client.build_request("GET", moved_to, extensions={TRUSTED_ORIGIN: trusted})
+                        finally:
+                            await response.aclose()
+                raise httpx.TooManyRedirects("too many redirects", request=request)
+        except TimeoutError:
+            raise FetchError(f"{waiting_for} within {deadline:g} s") from None
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         """The body, its Content-Encoding layers undone here: httpx decodes a whole chunk
@@ -261,6 +277,50 @@ def _decoders(header: str, *, limit: int) -> list[_Inflate]:
             raise FetchError(f"unsupported Content-Encoding {name!r}")
         decoders.append(_Inflate(name, limit=limit))
     return decoders
+
+
+# --- pages that move by <meta http-equiv="refresh"> ---------------------------
+
+# A refresh that waits longer than this is a page that reloads itself (a live blog, a
+# front page), not one that moves: it is read as it is.
+REFRESH_FOLLOWED_SECONDS = 10
+_REFRESH_SNIFF_BYTES = 32_768
+_META = re.compile(rb"<meta\b[^>]*>", re.I)
+_META_ATTRIBUTE = re.compile(rb"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# WHATWG's reading of a refresh: a delay, then ";" or ",", then "url=" (optional) and the URL.
+_REFRESH = re.compile(r"""\s*(\d+)(?:\.[\d.]*)?\s*[;,]?\s*(?:url\s*=\s*)?(["']?)(.*)""", re.I | re.S)
+
+
+def _refresh_target(body: bytes, response: httpx.Response) -> str | None:
+    """Where an HTML page sends its reader at once with a <meta http-equiv="refresh">
+    (t.co's and other shorteners' pages for clients without JavaScript), as an absolute
+    URL; None when it names no other page, or waits longer than REFRESH_FOLLOWED_SECONDS."""
+    if "html" not in response.headers.get("Content-Type", "text/html").lower():
+        return None
+    head = body[:_REFRESH_SNIFF_BYTES]
+    if b"refresh" not in head.lower():
+        return None
+    for tag in _META.findall(head):
+        attributes = {m[0].lower(): m[1] or m[2] or m[3] for m in _META_ATTRIBUTE.findall(tag)}
+        if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
+            continue
+        content = unescape(attributes.get(b"content", b"").decode("latin-1"))
+        match = _REFRESH.fullmatch(content)
+        if match is None or int(match.group(1)) > REFRESH_FOLLOWED_SECONDS:
+            return None
+        quote, target = match.group(2), match.group(3).strip()
+        target = target.removesuffix(quote).strip() if quote else target
+        if not target:
+            return None
+        try:
+            absolute = urljoin(str(response.url), target)
+        except ValueError:  # an unclosed IPv6 bracket: the URL check names it
+            absolute = target
+        here = str(response.url).partition("#")[0]
+        if not is_http_url(absolute) or absolute.partition("#")[0] == here:
+            return None  # a script or a mail address, or this page again: the page is what there is
+        return absolute
+    return None
 
 
 # --- the address rule ---------------------------------------------------------

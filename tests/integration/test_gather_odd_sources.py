@@ -1,0 +1,120 @@
+"""Sources from sites never seen before: pages that move by <meta refresh>, feeds that
+list an item twice, link their media, or answer "too many requests"."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.config import FetchSettings
+from digest.gather.fetch import Fetcher, make_client
+from digest.gather.sources import gather
+from digest.models import Source, SourceKind
+from tests.faults import test_hostile_sources as hostile
+from tests.integration import pages
+from tests.integration.httpserver import Route
+
+
+@pytest.fixture
+def store(sqlite_store):
+    return sqlite_store
+
+
+async def run(sources, store, settings=FetchSettings()):
+    async with make_client(settings) as client:
+        return await gather(sources, client=client, store=store, settings=settings)
+
+
+internal_server = hostile.internal_server  # a server on 127.0.0.2, an internal service
+REFUSED = hostile.REFUSED
+
+
+def by_name(report):
+    return {r.source: r for r in report.sources}
+
+
+def refresh_page(content: str) -> bytes:
+    return (
+        f'<html><head><noscript><META http-equiv="Refresh" content="{content}"></noscript>'
+        "<title>Redirecting</title></head><body></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "0; url=/story",
+        "0;URL='/story'",
+        "1, url=/story",
+        "0; URL=&quot;/story&quot;",
+        "0;/story",
+    ],
+)
+async def test_a_page_that_moves_by_meta_refresh_is_followed(http_server, store, content):
+    http_server.routes["/short"] = Route(refresh_page(content))
+    http_server.routes["/story"] = Route(pages.article_html("The story behind the short link"))
+    report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/short"))], store)
+    assert by_name(report)["p"].error is None
+    [article] = report.new_articles
+    assert article.title == "The story behind the short link"
+    assert article.url == http_server.url("/story")
+
+
+async def test_a_feed_link_that_moves_by_meta_refresh_gives_the_page_not_the_teaser(http_server, store):
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Short", http_server.url("/short"))]), content_type="application/rss+xml"
+    )
+    http_server.routes["/short"] = Route(refresh_page("0; url=/story"))
+    http_server.routes["/story"] = Route(pages.article_html("A story reached through a refresh"))
+    report = await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store)
+    [article] = report.new_articles
+    assert article.warnings == ()
+    assert "A story reached through a refresh" in " ".join(article.paragraphs)
+
+
+async def test_a_refresh_that_waits_or_reloads_itself_is_the_page(http_server, store):
+    http_server.routes["/slow"] = Route(
+        pages.article_html("A live page that reloads").replace(
+            b"<head>", b'<head><meta http-equiv="refresh" content="300; url=/elsewhere">'
+        )
+    )
+    http_server.routes["/live"] = Route(
+        pages.article_html("A live blog that reloads").replace(
+            b"<head>", b'<head><meta http-equiv="refresh" content="60">'
+        )
+    )
+    sources = [Source(name=n, kind=SourceKind.PAGE, location=http_server.url(f"/{n}")) for n in ("slow", "live")]
+    report = by_name(await run(sources, store))
+    assert report["slow"].new == report["live"].new == 1
+    assert http_server.hits("/elsewhere") == 0
+
+
+async def test_refreshes_in_a_loop_end_as_too_many_redirects(http_server):
+    http_server.routes["/a"] = Route(refresh_page("0; url=/b"))
+    http_server.routes["/b"] = Route(refresh_page("0; url=/a"))
+    settings = FetchSettings()
+    async with make_client(settings) as client:
+        with pytest.raises(Exception, match=f"more than {settings.max_redirects} redirects"):
+            await Fetcher(client, settings=settings).fetch(http_server.url("/a"))
+
+
+async def test_a_refresh_to_a_script_or_a_mail_address_leaves_the_page_as_it_is(http_server, store):
+    for name, target in (("script", "javascript:alert(1)"), ("mail", "mailto:desk@example.org")):
+        http_server.routes[f"/{name}"] = Route(
+            pages.article_html(f"A story with a {name} refresh").replace(
+                b"<head>", f'<head><meta http-equiv="refresh" content="0; url={target}">'.encode()
+            )
+        )
+    sources = [Source(name=n, kind=SourceKind.PAGE, location=http_server.url(f"/{n}")) for n in ("script", "mail")]
+    report = by_name(await run(sources, store))
+    assert report["script"].new == report["mail"].new == 1
+
+
+async def test_a_refresh_to_a_private_address_is_refused_as_a_redirect_is(http_server, store, internal_server):
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Short", http_server.url("/short"))]), content_type="application/rss+xml"
+    )
+    http_server.routes["/short"] = Route(refresh_page(f"0; url={internal_server.url}"))
+    report = await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store)
+    assert internal_server.hits == []
+    [failure] = by_name(report)["f"].failures
+    assert (failure.item, failure.reason) == (http_server.url("/short"), f"refused: 127.0.0.2 {REFUSED}")
