@@ -24,7 +24,7 @@ from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
 from digest.text import one_line
-from digest.urls import http_url_problem, is_http_url, redact_url, redact_urls
+from digest.urls import canonical_url, http_url_problem, is_http_url, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         content_type=fetched.page.content_type,
         max_field_chars=fetcher.settings.max_field_chars,
     )
-    entries = newest(feed.entries, source.max_items)
+    entries = newest(distinct(feed.entries), source.max_items)
     known = store.known_urls(e.url for e in entries if e.url)
     if known:
         store.add_source(known, source.name)
@@ -167,6 +167,23 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         seen=len(entries) - len(fresh),
         validators=fetched.validators,
     )
+
+
+def distinct(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """The entries without the repeats of one link (as written, or with tracking parameters
+    that make no other article): the first stands for them. A feed that lists an item
+    twice (an aggregator's, a feed of sections) would have it fetched twice, and count
+    it twice against `max_items`. Entries without a link are kept: their text tells them apart."""
+    seen: set[str] = set()
+    kept = []
+    for entry in entries:
+        key = canonical_url(entry.url) if entry.url else None
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(entry)
+    return kept
 
 
 def newest(entries: Sequence[FeedEntry], count: int) -> Sequence[FeedEntry]:

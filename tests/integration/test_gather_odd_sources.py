@@ -118,3 +118,24 @@ async def test_a_refresh_to_a_private_address_is_refused_as_a_redirect_is(http_s
     assert internal_server.hits == []
     [failure] = by_name(report)["f"].failures
     assert (failure.item, failure.reason) == (http_server.url("/short"), f"refused: 127.0.0.2 {REFUSED}")
+
+
+async def test_an_item_a_feed_lists_twice_is_fetched_once_and_counts_once(http_server, store):
+    story = http_server.url("/story")
+    http_server.routes["/feed"] = Route(
+        pages.rss(
+            [
+                ("Story", story),
+                ("Story, again", story),
+                ("Story, tracked", f"{story}?utm_source=rss&utm_medium=feed"),
+                ("Other", http_server.url("/other")),
+            ]
+        ),
+        content_type="application/rss+xml",
+    )
+    http_server.routes["/story"] = Route(pages.article_html("A story the feed repeats"))
+    http_server.routes["/other"] = Route(pages.article_html("Another story entirely"))
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"), max_items=2)
+    report = by_name(await run([source], store))["f"]
+    assert (report.new, report.seen, report.failures) == (2, 0, ())  # max_items counts items, not lines
+    assert sum(1 for path, _ in http_server.requests if path.startswith("/story")) == 1
