@@ -268,11 +268,7 @@ def _bozo_reason(parsed: feedparser.FeedParserDict) -> str:
 
 
 def _entry(raw: dict, *, base: str) -> FeedEntry | None:
-    link = str(raw.get("link") or "")
-    if not link:
-        link = next((str(ln.get("href")) for ln in raw.get("links", []) if ln.get("href")), "")
-    if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
-        link = str(raw["id"])
+    link = _page_link(raw)
     content = ""
     for item in raw.get("content", []) or []:
         value = _as_html(str(item.get("value") or ""), item.get("type"))
@@ -296,6 +292,25 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
         authors=tuple(_text(a) for a in _authors(raw)),
         content_html=_text(content),
     )
+
+
+# Links that name something other than the item's page: its media, its own Atom
+# document, its comments, a page it cites.
+_NOT_THE_PAGE = frozenset({"enclosure", "self", "edit", "edit-media", "replies", "related", "via", "license"})
+
+
+def _page_link(raw: dict) -> str:
+    """The link to the item's page (feedparser's: the alternate link, else a permalink
+    guid), else its first link to a page, else its id when that is a web address."""
+    link = str(raw.get("link") or "")
+    if link:
+        return link
+    for candidate in raw.get("links", []) or []:
+        href = str(candidate.get("href") or "")
+        if href and str(candidate.get("rel") or "alternate") not in _NOT_THE_PAGE:
+            return href
+    id_ = str(raw.get("id") or "")
+    return id_ if id_.startswith(("http://", "https://")) else ""
 
 
 def _as_html(value: str, kind: object) -> str:

@@ -139,3 +139,19 @@ async def test_an_item_a_feed_lists_twice_is_fetched_once_and_counts_once(http_s
     report = by_name(await run([source], store))["f"]
     assert (report.new, report.seen, report.failures) == (2, 0, ())  # max_items counts items, not lines
     assert sum(1 for path, _ in http_server.requests if path.startswith("/story")) == 1
+
+
+async def test_a_podcast_episode_is_its_notes_and_its_audio_is_never_downloaded(http_server, store):
+    http_server.routes["/episode.mp3"] = Route(b"ID3" + bytes(range(256)) * 4000, content_type="audio/mpeg")
+    http_server.routes["/podcast"] = Route(
+        f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Podcast</title>
+<item><title>Episode 1</title><guid isPermaLink="false">episode-1</guid>
+<enclosure url="{http_server.url("/episode.mp3")}" length="1024003" type="audio/mpeg"/>
+<description>We talk about the new bridge and what it means for the town.</description></item>
+</channel></rss>""".encode(),
+        content_type="application/rss+xml",
+    )
+    report = await run([Source(name="pod", kind=SourceKind.FEED, location=http_server.url("/podcast"))], store)
+    [article] = report.new_articles
+    assert (article.title, article.warnings) == ("Episode 1", ())
+    assert http_server.hits("/episode.mp3") == 0

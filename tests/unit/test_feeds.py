@@ -195,3 +195,31 @@ def test_a_plain_text_summary_keeps_its_words_in_angle_brackets():
 
     (entry,) = parse_feed(ATOM_TYPES).entries
     assert fragment_paragraphs(entry.content_html) == ("Use the <details> element for that",)
+
+
+ITEMS_WITH_MEDIA = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Podcast</title>
+<item><title>Episode 1</title><guid isPermaLink="false">a7f3c2e0-episode-1</guid>
+<enclosure url="https://cdn.e.org/ep1.mp3" length="4000000" type="audio/mpeg"/><description>Notes 1.</description></item>
+<item><title>Episode 2</title><guid isPermaLink="false">https://e.org/?p=2</guid>
+<enclosure url="https://cdn.e.org/ep2.mp3" length="4000000" type="audio/mpeg"/><description>Notes 2.</description></item>
+</channel></rss>"""
+
+ENTRIES_WITH_OTHER_LINKS = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<entry><title>One</title><link rel="self" href="https://e.org/entries/1.atom"/><link rel="edit" href="https://e.org/edit/1"/>
+<link rel="enclosure" href="https://cdn.e.org/1.mp4"/><summary>Text 1.</summary></entry>
+<entry><title>Two</title><link rel="replies" href="https://e.org/posts/2/comments"/>
+<link rel="related" href="https://other.org/x"/><link rel="alternate" href="https://e.org/posts/2"/><summary>Text 2.</summary></entry>
+<entry><title>Three</title><link rel="via" href="https://other.org/y"/><link href="https://e.org/posts/3"/>
+<summary>Text 3.</summary></entry>
+</feed>"""
+
+
+def test_an_item_links_to_its_page_never_to_its_media_or_its_own_document():
+    """An enclosure (a podcast's audio, up to the size cap each), an Atom entry's own
+    document (self, edit), its comments or a page it cites are no page of the item's;
+    without one the item is its own text."""
+    podcast = parse_feed(ITEMS_WITH_MEDIA, url="https://e.org/feed.xml").entries
+    assert [e.url for e in podcast] == ["", "https://e.org/?p=2"]
+    atom = parse_feed(ENTRIES_WITH_OTHER_LINKS, url="https://e.org/atom.xml").entries
+    assert [e.url for e in atom] == ["", "https://e.org/posts/2", "https://e.org/posts/3"]
+    assert [e.content_html for e in (*podcast, *atom)] == ["Notes 1.", "Notes 2.", "Text 1.", "Text 2.", "Text 3."]
