@@ -52,11 +52,12 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_
     # Always bytes: feedparser would fetch a string that looks like a URL itself.
     if not body.strip():
         raise FeedError("empty feed document")
-    if _looks_like_json(body, content_type):
-        return _capped(_parse_json_feed(body, url=url), limit=max_field_chars, url=url)
     # We decode, not feedparser: when a document is not valid in the encoding it declares,
     # feedparser asks chardet, whose time is quadratic in the longest run of letters.
     text, guessed = _decode(body, content_type)
+    if _looks_like_json(text, content_type):
+        text, guessed = _json_text(body) or (text, guessed)
+        return _capped(_parse_json_feed(text, url=url, guessed=guessed), limit=max_field_chars, url=url)
     document = _utf8_document(text)
     if _declares_entities(document):
         raise FeedError("refused: the feed declares XML entities (<!ENTITY>), which can expand without limit")
@@ -74,7 +75,7 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "", max_field_
             raise FeedError(f"malformed feed: {problem}")
         if not parsed.get("version"):
             raise FeedError("not a feed: no RSS, Atom or JSON Feed document found")
-    title = str(parsed.feed.get("title", "") or "")
+    title = _title(parsed.feed)
     feed = Feed(
         title=title, entries=entries, warning=f"recovered from a malformed feed: {problem}" if problem else None
     )
@@ -277,10 +278,7 @@ def _entry(raw: dict, *, base: str) -> FeedEntry | None:
     summary = _as_html(str(raw.get("summary") or ""), (raw.get("summary_detail") or {}).get("type"))
     if len(summary) > len(content):
         content = summary
-    title = str(raw.get("title") or "")
-    if "html" in str((raw.get("title_detail") or {}).get("type") or ""):
-        title = _html_text(title)  # "Don&#8217;t panic", "<em>Tom</em> &amp; Jerry"
-    title = " ".join(title.split())
+    title = _title(raw)
     url = _item_url(base, link)
     if not url and not content:
         return None
@@ -311,6 +309,14 @@ def _page_link(raw: dict) -> str:
             return href
     id_ = str(raw.get("id") or "")
     return id_ if id_.startswith(("http://", "https://")) else ""
+
+
+def _title(raw: dict) -> str:
+    """A feed's or an entry's title as the text it shows, on one line."""
+    title = str(raw.get("title") or "")
+    if "html" in str((raw.get("title_detail") or {}).get("type") or ""):
+        title = _html_text(title)  # "Don&#8217;t panic", "<em>Tom</em> &amp; Jerry"
+    return " ".join(title.split())
 
 
 def _as_html(value: str, kind: object) -> str:
@@ -346,16 +352,30 @@ def _struct_time(value) -> datetime | None:
         return None
 
 
-def _looks_like_json(body: bytes, content_type: str) -> bool:
-    return "json" in content_type.lower() or body.lstrip()[:1] == b"{"
+def _looks_like_json(text: str, content_type: str) -> bool:
+    """JSON when the document starts as JSON does; XML when it starts with "<", whatever
+    its Content-Type says (servers label feeds loosely); else as the Content-Type says."""
+    first = text.lstrip()[:1]
+    if first in ("{", "["):
+        return True
+    return first != "<" and "json" in content_type.lower()
 
 
-def _parse_json_feed(body: bytes, *, url: str) -> Feed:
+def _json_text(body: bytes) -> tuple[str, None] | None:
+    """A JSON document's text when it is UTF-8, as JSON is sent (RFC 8259), whatever
+    charset a server's default labels it with; None for another encoding."""
     try:
-        doc = _clean_json(json.loads(body.decode("utf-8-sig")))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return body.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return None
+
+
+def _parse_json_feed(text: str, *, url: str, guessed: str | None = None) -> Feed:
+    try:
+        doc = _clean_json(json.loads(text))
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise FeedError(f"malformed JSON Feed: {_first_line(exc)}") from None
-    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
+    if not isinstance(doc, dict) or not _string(doc.get("version")).startswith("https://jsonfeed.org/version/"):
         raise FeedError("not a feed: JSON without a jsonfeed.org version")
     items = doc.get("items")
     if not isinstance(items, list):
@@ -364,26 +384,37 @@ def _parse_json_feed(body: bytes, *, url: str) -> Feed:
     for item in items:
         if not isinstance(item, dict):
             continue
-        link = _item_url(url, str(item.get("url") or item.get("external_url") or ""))
-        content = str(item.get("content_html") or "") or _escape_text(
-            str(item.get("content_text") or item.get("summary") or "")
+        id_ = _string(item.get("id"))
+        link = _string(item.get("url")) or _string(item.get("external_url"))
+        if not link and id_.startswith(("http://", "https://")):  # the spec's advice: an id that is the item's URL
+            link = id_
+        link = _item_url(url, link)
+        content = _string(item.get("content_html")) or _escape_text(
+            _string(item.get("content_text")) or _string(item.get("summary"))
         )
         if not link and not content:
             continue
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
         if not isinstance(authors, list):  # a JSON Feed's authors are a list; anything else is ignored
             authors = []
-        names = tuple(str(a.get("name")).strip() for a in authors if isinstance(a, dict) and a.get("name"))
+        names = tuple(_string(a.get("name")).strip() for a in authors if isinstance(a, dict))
         entries.append(
             FeedEntry(
                 url=link,
-                title=" ".join(str(item.get("title") or "").split()),
+                title=" ".join(_string(item.get("title")).split()),
                 published=_plausible(_iso_date(item.get("date_published") or item.get("date_modified"))),
-                authors=names,
+                authors=tuple(n for n in names if n),
                 content_html=content,
             )
         )
-    return Feed(title=str(doc.get("title") or ""), entries=tuple(entries))
+    warning = f"recovered from a malformed feed: {guessed}" if guessed else None
+    return Feed(title=" ".join(_string(doc.get("title")).split()), entries=tuple(entries), warning=warning)
+
+
+def _string(value: object) -> str:
+    """A JSON Feed's text field; a field of another type (a list, an object, a number) is
+    the feed's mistake, and no text."""
+    return value if isinstance(value, str) else ""
 
 
 # JSON may spell a lone UTF-16 surrogate ("\ud800"), and feedparser turns a character

@@ -223,3 +223,53 @@ def test_an_item_links_to_its_page_never_to_its_media_or_its_own_document():
     atom = parse_feed(ENTRIES_WITH_OTHER_LINKS, url="https://e.org/atom.xml").entries
     assert [e.url for e in atom] == ["", "https://e.org/posts/2", "https://e.org/posts/3"]
     assert [e.content_html for e in (*podcast, *atom)] == ["Notes 1.", "Notes 2.", "Text 1.", "Text 2.", "Text 3."]
+
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>R</title>
+<item><title>One</title><link>https://e.org/1</link></item></channel></rss>"""
+JSON_FEED = {
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "Caf\u00e9 news",
+    "items": [{"id": "1", "url": "https://e.org/1", "title": "Caf\u00e9 one"}],
+}
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "text/plain"])
+def test_a_feed_is_read_as_what_it_is_whatever_its_content_type_says(content_type):
+    assert [e.url for e in parse_feed(RSS, content_type=content_type).entries] == ["https://e.org/1"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\xef\xbb\xbf" + json.dumps(JSON_FEED).encode(), ""),
+        (b"\xef\xbb\xbf" + json.dumps(JSON_FEED).encode(), "application/feed+json"),
+        (json.dumps(JSON_FEED, ensure_ascii=False).encode("utf-16"), "application/feed+json"),
+        (json.dumps(JSON_FEED, ensure_ascii=False).encode("latin-1"), "application/feed+json; charset=iso-8859-1"),
+        (b"\n\t " + json.dumps(JSON_FEED, ensure_ascii=False).encode(), "text/plain; charset=utf-8"),
+        (json.dumps(JSON_FEED, ensure_ascii=False).encode(), "application/json; charset=iso-8859-1"),
+    ],
+    ids=["utf-8-bom", "utf-8-bom-typed", "utf-16", "latin-1-by-header", "leading-space", "utf-8-despite-header"],
+)
+def test_a_json_feed_is_read_in_any_encoding_its_bytes_or_its_header_tell(body, content_type):
+    feed = parse_feed(body, content_type=content_type)
+    assert (feed.title, [e.title for e in feed.entries]) == ("Caf\u00e9 news", ["Caf\u00e9 one"])
+
+
+def test_a_json_feed_field_of_the_wrong_type_is_left_out():
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": ["not", "a", "title"],
+        "items": [
+            {"id": "1", "url": {"href": "https://e.org/x"}, "title": ["a", "b"], "content_text": "Its text."},
+            {"id": "https://e.org/by-id", "title": 12, "content_html": "<p>Text.</p>"},
+        ],
+    }
+    feed = parse_feed(json.dumps(doc).encode(), content_type="application/feed+json")
+    assert feed.title == ""
+    assert [(e.url, e.title) for e in feed.entries] == [("", ""), ("https://e.org/by-id", "")]
+
+
+def test_a_feed_title_marked_as_html_is_text():
+    rss = RSS.replace(b"<title>R</title>", b"<title>Tom &amp;amp; Jerry &lt;em&gt;daily&lt;/em&gt;</title>", 1)
+    assert parse_feed(rss).title == "Tom & Jerry daily"
