@@ -102,9 +102,19 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
         seen=seen,
         not_modified=outcome.not_modified,
         failures=_printable(outcome.failures),
-        warnings=_printable(outcome.warnings),
+        warnings=_printable((*outcome.warnings, *_article_warnings(new))),
     )
     return report, new
+
+
+def _article_warnings(articles: Sequence[Article]) -> tuple[Failure, ...]:
+    """What went wrong reading the new articles that were kept all the same (a linked page
+    that failed, so the feed's teaser stands in for it; a charset guessed), by article."""
+    return tuple(
+        Failure(item=redact_url(a.url) if a.url else a.title, reason=redact_urls(warning))
+        for a in articles
+        for warning in a.warnings
+    )
 
 
 def _printable(failures: Sequence[Failure]) -> tuple[Failure, ...]:

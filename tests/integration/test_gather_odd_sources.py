@@ -155,3 +155,20 @@ async def test_a_podcast_episode_is_its_notes_and_its_audio_is_never_downloaded(
     [article] = report.new_articles
     assert (article.title, article.warnings) == ("Episode 1", ())
     assert http_server.hits("/episode.mp3") == 0
+
+
+async def test_an_item_kept_from_its_teaser_is_a_warning_of_its_source_that_names_it(http_server, store):
+    """The page failed (429 here), so the digest has the feed's teaser: the gather says so."""
+    busy = http_server.url("/busy?token=s3cret")
+    http_server.routes["/busy?token=s3cret"] = Route(
+        b"slow down", status=429, headers={"Retry-After": "120"}, content_type="text/plain"
+    )
+    http_server.routes["/story"] = Route(pages.article_html("A story that is read whole"))
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Busy", busy), ("Story", http_server.url("/story"))]), content_type="application/rss+xml"
+    )
+    report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store))
+    [warning] = report["f"].warnings
+    assert warning.item == http_server.url("/busy?token=***")
+    assert warning.reason.startswith("used the feed text: HTTP 429 Too Many Requests")
+    assert (report["f"].new, report["f"].failures) == (2, ())
