@@ -22,6 +22,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from html import unescape
 from urllib.parse import urljoin
 
@@ -181,7 +182,9 @@ class Fetcher:
                                 return None
                             if response.status_code >= 400:
                                 reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
-                                raise FetchError(f"HTTP {response.status_code} {reason}".strip())
+                                raise FetchError(
+                                    f"HTTP {response.status_code} {reason}".strip() + _retry_after(response)
+                                )
                             waiting_for = "response not complete"
                             body = await self._read_capped(response)
                             moved_to = _refresh_target(body, response)
@@ -469,6 +472,23 @@ def _describe_transport_error(exc: httpx.HTTPError) -> str:
 
 
 _REASON_CHARS = 200  # a server's reason phrase, as far as an error quotes it
+_RETRY_AFTER_DIGITS = 9  # about 30 years of seconds: more is no wait a server means
+
+
+def _retry_after(response: httpx.Response) -> str:
+    """The wait a server asks for (429 Too Many Requests, 503), to quote after its status:
+    the operator sees when to try again. "" when it asks none, or none that reads as one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= _RETRY_AFTER_DIGITS:
+        return f" (retry after {int(value)} s)"
+    try:
+        when = parsedate_to_datetime(value)
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return ""
+    return f" (retry after {when:%Y-%m-%d %H:%M} UTC)"
+
+
 _VALIDATOR_CHARS = 1000
 
 

@@ -172,3 +172,20 @@ async def test_an_item_kept_from_its_teaser_is_a_warning_of_its_source_that_name
     assert warning.item == http_server.url("/busy?token=***")
     assert warning.reason.startswith("used the feed text: HTTP 429 Too Many Requests")
     assert (report["f"].new, report["f"].failures) == (2, ())
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "said"),
+    [
+        (429, "120", "HTTP 429 Too Many Requests (retry after 120 s)"),
+        (503, "Wed, 21 Oct 2026 07:28:00 GMT", "HTTP 503 Service Unavailable (retry after 2026-10-21 07:28 UTC)"),
+        (429, "soon\x1b[31m", "HTTP 429 Too Many Requests"),
+        (429, "99999999999999999999", "HTTP 429 Too Many Requests"),
+    ],
+)
+async def test_a_server_that_asks_for_a_wait_is_quoted(http_server, store, status, retry_after, said):
+    http_server.routes["/busy"] = Route(
+        b"slow down", status=status, headers={"Retry-After": retry_after}, content_type="text/plain"
+    )
+    report = by_name(await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/busy"))], store))
+    assert report["p"].error == said
