@@ -134,8 +134,6 @@ class Fetcher:
                 read = await self._follow(request, trusted=trusted)
             except FetchError:
                 raise
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"timed out ({type(exc).__name__})") from None
             except httpx.TooManyRedirects:
                 raise FetchError(f"more than {self.settings.max_redirects} redirects") from None
             except httpx.InvalidURL as exc:
@@ -462,13 +460,28 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
 
 
 def _describe_transport_error(exc: httpx.HTTPError) -> str:
+    """What failed, and where: the host (and port) of the hop, which a redirect may have
+    taken away from the URL the operator knows."""
+    host, port = _destination(exc)
+    at = f" {host} port {port}" if port else f" {host}" if host else ""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__}){' on' + at if at else ''}"
     text = _one_line(exc)
     lowered = text.lower()
     if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
-        return f"DNS lookup failed: {text}"
+        return f"DNS lookup failed{' for ' + host if host else ''}: {text}"
     if isinstance(exc, httpx.ConnectError):
-        return f"connection failed: {text}"
-    return f"{type(exc).__name__}: {text}"
+        return f"connection failed{' to' + at if at else ''}: {text}"
+    return f"{type(exc).__name__}{' from' + at if at else ''}: {text}"
+
+
+def _destination(exc: httpx.HTTPError) -> tuple[str, int | None]:
+    """The host (as written, an IDN in Unicode) and port the failed request went to."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # an error made without its request
+        return "", None
+    return url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
 _REASON_CHARS = 200  # a server's reason phrase, as far as an error quotes it

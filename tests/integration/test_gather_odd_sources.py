@@ -3,10 +3,13 @@ list an item twice, link their media, or answer "too many requests"."""
 
 from __future__ import annotations
 
+import socket
+
+import httpx
 import pytest
 
 from digest.config import FetchSettings
-from digest.gather.fetch import Fetcher, make_client
+from digest.gather.fetch import Fetcher, _describe_transport_error, make_client
 from digest.gather.sources import gather
 from digest.models import Source, SourceKind
 from tests.faults import test_hostile_sources as hostile
@@ -189,3 +192,28 @@ async def test_a_server_that_asks_for_a_wait_is_quoted(http_server, store, statu
     )
     report = by_name(await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/busy"))], store))
     assert report["p"].error == said
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_a_connection_that_fails_names_the_host_and_port_it_was_for(http_server, store):
+    """A redirect led elsewhere: the source's error says where, not only that."""
+    port = closed_port()
+    http_server.routes["/moved"] = Route(redirect_to=f"http://127.0.0.1:{port}/feed")
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/moved"))
+    report = by_name(await run([source], store, FetchSettings(allow_private=True)))
+    assert report["f"].error.startswith(f"connection failed to 127.0.0.1 port {port}: ")
+
+
+def test_a_dns_failure_names_the_host_it_looked_up():
+    request = httpx.Request("GET", "https://b\u00fccher.example/feed")
+    error = httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+    assert _describe_transport_error(error) == (
+        "DNS lookup failed for b\u00fccher.example: [Errno -2] Name or service not known"
+    )
+    timeout = httpx.ConnectTimeout("", request=httpx.Request("GET", "http://example.org:8080/"))
+    assert _describe_transport_error(timeout) == "timed out (ConnectTimeout) on example.org port 8080"
