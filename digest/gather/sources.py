@@ -264,7 +264,8 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         )
 
     item = _item_name(entry, source)
-    if not entry.url or await off_loop(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
+    # A link that is no web address (an Atom id such as tag: or urn:, a mailto:) has no page to read.
+    if not is_http_url(entry.url) or await off_loop(_word_count, entry.content_html) >= FULL_CONTENT_WORDS:
         article = await off_loop(from_feed)
         return article or Failure(item=item, reason="feed entry has no text")
     if is_http_url(entry.url) and (bad_link := http_url_problem(entry.url)):

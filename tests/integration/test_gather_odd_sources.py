@@ -217,3 +217,16 @@ def test_a_dns_failure_names_the_host_it_looked_up():
     )
     timeout = httpx.ConnectTimeout("", request=httpx.Request("GET", "http://example.org:8080/"))
     assert _describe_transport_error(timeout) == "timed out (ConnectTimeout) on example.org port 8080"
+
+
+async def test_an_entry_whose_only_link_is_no_web_address_is_its_own_text_without_a_warning(http_server, store):
+    http_server.routes["/atom"] = Route(
+        b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<entry><title>Tagged</title><id>tag:e.org,2026:post-1</id><updated>2026-11-20T08:00:00Z</updated>
+<summary>The council approved the bridge plan on Tuesday evening.</summary></entry>
+<entry><title>Mail us</title><link href="mailto:desk@e.org"/><id>tag:e.org,2026:post-2</id>
+<summary>Write to the desk about the new crossing and the county fund.</summary></entry></feed>""",
+        content_type="application/atom+xml",
+    )
+    report = by_name(await run([Source(name="a", kind=SourceKind.FEED, location=http_server.url("/atom"))], store))
+    assert (report["a"].new, report["a"].failures, report["a"].warnings) == (2, (), ())
