@@ -49,6 +49,11 @@ class AddressRefused(FetchError):
     """A link or redirect led to an address that is not public."""
 
 
+class ComeBackLater(FetchError):
+    """The server asked for a wait (429 Too Many Requests, 503 with Retry-After): the
+    page's answer is still to come."""
+
+
 @dataclass(frozen=True, slots=True)
 class Validators:
     """Conditional-GET validators remembered from the last successful fetch."""
@@ -180,9 +185,11 @@ class Fetcher:
                                 return None
                             if response.status_code >= 400:
                                 reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
-                                raise FetchError(
-                                    f"HTTP {response.status_code} {reason}".strip() + _retry_after(response)
-                                )
+                                said = f"HTTP {response.status_code} {reason}".strip()
+                                wait = _retry_after(response)
+                                if response.status_code == 429 or (response.status_code == 503 and wait):
+                                    raise ComeBackLater(said + wait)
+                                raise FetchError(said + wait)
                             waiting_for = "response not complete"
                             body = await self._read_capped(response)
                             moved_to = _refresh_target(body, response)

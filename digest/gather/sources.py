@@ -18,7 +18,15 @@ from digest.config import FetchSettings
 from digest.errors import DigestError, SourceError
 from digest.extract.article import article_from_fragment, extract_article, fragment_paragraphs
 from digest.gather.feeds import FeedEntry, parse_feed
-from digest.gather.fetch import AddressRefused, Fetched, Fetcher, Validators, begin_source_fetches, is_public_address
+from digest.gather.fetch import (
+    AddressRefused,
+    ComeBackLater,
+    Fetched,
+    Fetcher,
+    Validators,
+    begin_source_fetches,
+    is_public_address,
+)
 from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
@@ -280,6 +288,8 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         article = await off_loop(extract_article, page)
         problem = "no article body found on the page"
     except AddressRefused as exc:  # the feed's teaser would carry the refused link into the digest
+        return Failure(item=item, reason=str(exc))
+    except ComeBackLater as exc:  # failed now, the item is fetched again next time; as the teaser, never
         return Failure(item=item, reason=str(exc))
     except DigestError as exc:
         article, problem = None, str(exc)

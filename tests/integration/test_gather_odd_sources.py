@@ -161,11 +161,9 @@ async def test_a_podcast_episode_is_its_notes_and_its_audio_is_never_downloaded(
 
 
 async def test_an_item_kept_from_its_teaser_is_a_warning_of_its_source_that_names_it(http_server, store):
-    """The page failed (429 here), so the digest has the feed's teaser: the gather says so."""
+    """The page failed, so the digest has the feed's teaser: the gather says so."""
     busy = http_server.url("/busy?token=s3cret")
-    http_server.routes["/busy?token=s3cret"] = Route(
-        b"slow down", status=429, headers={"Retry-After": "120"}, content_type="text/plain"
-    )
+    http_server.routes["/busy?token=s3cret"] = Route(b"gone", status=410, content_type="text/plain")
     http_server.routes["/story"] = Route(pages.article_html("A story that is read whole"))
     http_server.routes["/feed"] = Route(
         pages.rss([("Busy", busy), ("Story", http_server.url("/story"))]), content_type="application/rss+xml"
@@ -173,7 +171,7 @@ async def test_an_item_kept_from_its_teaser_is_a_warning_of_its_source_that_name
     report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store))
     [warning] = report["f"].warnings
     assert warning.item == http_server.url("/busy?token=***")
-    assert warning.reason.startswith("used the feed text: HTTP 429 Too Many Requests")
+    assert warning.reason == "used the feed text: HTTP 410 Gone"
     assert (report["f"].new, report["f"].failures) == (2, ())
 
 
@@ -230,3 +228,26 @@ async def test_an_entry_whose_only_link_is_no_web_address_is_its_own_text_withou
     )
     report = by_name(await run([Source(name="a", kind=SourceKind.FEED, location=http_server.url("/atom"))], store))
     assert (report["a"].new, report["a"].failures, report["a"].warnings) == (2, (), ())
+
+
+async def test_an_item_whose_server_asks_us_to_come_back_later_is_read_whole_next_time(http_server, store):
+    """A 429 (or a 503 with Retry-After) is a wait, not the page's answer: the item fails for
+    now and is fetched again, rather than kept for good as the feed's teaser."""
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Busy", http_server.url("/busy")), ("Down", http_server.url("/down"))]),
+        content_type="application/rss+xml",
+    )
+    http_server.routes["/busy"] = Route(b"later", status=429, content_type="text/plain")
+    http_server.routes["/down"] = Route(b"later", status=503, headers={"Retry-After": "30"}, content_type="text/plain")
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    first = by_name(await run([source], store))["f"]
+    assert first.new == 0
+    assert [(f.item, f.reason) for f in first.failures] == [
+        (http_server.url("/busy"), "HTTP 429 Too Many Requests"),
+        (http_server.url("/down"), "HTTP 503 Service Unavailable (retry after 30 s)"),
+    ]
+    http_server.routes["/busy"] = Route(pages.article_html("Busy no more"))
+    http_server.routes["/down"] = Route(pages.article_html("Back up again"))
+    second = await run([source], store)
+    assert sorted(a.title for a in second.new_articles) == ["Back up again", "Busy no more"]
+    assert all(a.warnings == () for a in second.new_articles)
