@@ -122,6 +122,8 @@ class Fetcher:
         self.settings = settings
         self.deadline = deadline  # the gather's end, on the event loop's clock
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+        # Hosts (and ports) that asked for a wait, with what they said: not asked again by this fetcher.
+        self._waiting: dict[str, str] = {}
 
     async def fetch(
         self, url: str, *, source: str = "", validators: Validators | None = None, configured: str | None = None
@@ -176,6 +178,11 @@ class Fetcher:
             async with asyncio.timeout(deadline):
                 for _ in range(self.settings.max_redirects + 1):
                     async with self._hosts[_checked_host(request.url)]:
+                        where = _host_and_port(request.url)
+                        if where in self._waiting:
+                            raise ComeBackLater(
+                                f"not asked: {where} answered {self._waiting[where]} earlier in this gather"
+                            )
                         response = await self.client.send(request, stream=True, follow_redirects=False)
                         try:
                             if response.next_request is not None:
@@ -188,6 +195,7 @@ class Fetcher:
                                 said = f"HTTP {response.status_code} {reason}".strip()
                                 wait = _retry_after(response)
                                 if response.status_code == 429 or (response.status_code == 503 and wait):
+                                    self._waiting[where] = said + wait
                                     raise ComeBackLater(said + wait)
                                 raise FetchError(said + wait)
                             waiting_for = "response not complete"
@@ -464,6 +472,10 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
     if validators and validators.last_modified and _sendable(validators.last_modified):
         headers["If-Modified-Since"] = validators.last_modified
     return headers
+
+
+def _host_and_port(url: httpx.URL) -> str:
+    return f"{url.host} port {url.port or _DEFAULT_PORTS.get(url.scheme)}"
 
 
 def _describe_transport_error(exc: httpx.HTTPError) -> str:

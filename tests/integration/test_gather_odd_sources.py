@@ -230,24 +230,47 @@ async def test_an_entry_whose_only_link_is_no_web_address_is_its_own_text_withou
     assert (report["a"].new, report["a"].failures, report["a"].warnings) == (2, (), ())
 
 
-async def test_an_item_whose_server_asks_us_to_come_back_later_is_read_whole_next_time(http_server, store):
+@pytest.mark.parametrize(
+    ("busy", "said"),
+    [
+        (Route(b"later", status=429, content_type="text/plain"), "HTTP 429 Too Many Requests"),
+        (
+            Route(b"later", status=503, headers={"Retry-After": "30"}, content_type="text/plain"),
+            "HTTP 503 Service Unavailable (retry after 30 s)",
+        ),
+    ],
+    ids=["429", "503-retry-after"],
+)
+async def test_an_item_whose_server_asks_us_to_come_back_later_is_read_whole_next_time(http_server, store, busy, said):
     """A 429 (or a 503 with Retry-After) is a wait, not the page's answer: the item fails for
     now and is fetched again, rather than kept for good as the feed's teaser."""
     http_server.routes["/feed"] = Route(
-        pages.rss([("Busy", http_server.url("/busy")), ("Down", http_server.url("/down"))]),
-        content_type="application/rss+xml",
+        pages.rss([("Busy", http_server.url("/busy"))]), content_type="application/rss+xml"
     )
-    http_server.routes["/busy"] = Route(b"later", status=429, content_type="text/plain")
-    http_server.routes["/down"] = Route(b"later", status=503, headers={"Retry-After": "30"}, content_type="text/plain")
+    http_server.routes["/busy"] = busy
     source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
     first = by_name(await run([source], store))["f"]
     assert first.new == 0
-    assert [(f.item, f.reason) for f in first.failures] == [
-        (http_server.url("/busy"), "HTTP 429 Too Many Requests"),
-        (http_server.url("/down"), "HTTP 503 Service Unavailable (retry after 30 s)"),
-    ]
+    assert [(f.item, f.reason) for f in first.failures] == [(http_server.url("/busy"), said)]
     http_server.routes["/busy"] = Route(pages.article_html("Busy no more"))
-    http_server.routes["/down"] = Route(pages.article_html("Back up again"))
-    second = await run([source], store)
-    assert sorted(a.title for a in second.new_articles) == ["Back up again", "Busy no more"]
-    assert all(a.warnings == () for a in second.new_articles)
+    [article] = (await run([source], store)).new_articles
+    assert (article.title, article.warnings) == ("Busy no more", ())
+
+
+async def test_a_host_that_asked_for_a_wait_is_not_asked_again_in_the_same_gather(http_server, store):
+    links = [http_server.url(f"/story/{i}") for i in range(6)]
+    http_server.routes["/feed"] = Route(
+        pages.rss([(f"Story {i}", link) for i, link in enumerate(links)]), content_type="application/rss+xml"
+    )
+    for i in range(6):
+        http_server.routes[f"/story/{i}"] = Route(
+            b"later", status=429, headers={"Retry-After": "600"}, content_type="text/plain"
+        )
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    report = by_name(await run([source], store, FetchSettings(per_host=1)))["f"]
+    assert sum(1 for path, _ in http_server.requests if path.startswith("/story/")) == 1
+    assert len(report.failures) == 6 and report.new == 0
+    host = f"127.0.0.1 port {http_server.port}"
+    assert sorted(f.reason for f in report.failures)[-1] == (
+        f"not asked: {host} answered HTTP 429 Too Many Requests (retry after 600 s) earlier in this gather"
+    )
