@@ -307,20 +307,41 @@ _META_ATTRIBUTE = re.compile(rb"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>
 _REFRESH = re.compile(r"""\s*(\d+)(?:\.[\d.]*)?\s*[;,]?\s*(?:url\s*=\s*)?(["']?)(.*)""", re.I | re.S)
 
 
+# What a page's head holds: a refresh in it moves the page; one further on is the text's
+# (an item of a feed served as text/html, a page quoting another).
+_TAG_NAME = re.compile(rb"<([A-Za-z][\w:-]*)")
+_HEAD_TAGS = frozenset({b"html", b"head", b"meta", b"title", b"noscript", b"link", b"base", b"style", b"script"})
+
+
+def _head(document: bytes) -> bytes:
+    """The document up to its first element that has no place in an HTML head."""
+    for tag in _TAG_NAME.finditer(document):
+        if tag.group(1).lower() not in _HEAD_TAGS:
+            return document[: tag.start()]
+    return document
+
+
+def _text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("windows-1252", "replace")
+
+
 def _refresh_target(body: bytes, response: httpx.Response) -> str | None:
     """Where an HTML page sends its reader at once with a <meta http-equiv="refresh">
     (t.co's and other shorteners' pages for clients without JavaScript), as an absolute
     URL; None when it names no other page, or waits longer than REFRESH_FOLLOWED_SECONDS."""
     if "html" not in response.headers.get("Content-Type", "text/html").lower():
         return None
-    head = body[:_REFRESH_SNIFF_BYTES]
+    head = _head(body[:_REFRESH_SNIFF_BYTES])
     if b"refresh" not in head.lower():
         return None
     for tag in _META.findall(head):
         attributes = {m[0].lower(): m[1] or m[2] or m[3] for m in _META_ATTRIBUTE.findall(tag)}
         if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
             continue
-        content = unescape(attributes.get(b"content", b"").decode("latin-1"))
+        content = unescape(_text(attributes.get(b"content", b"")))
         match = _REFRESH.fullmatch(content)
         if match is None or int(match.group(1)) > REFRESH_FOLLOWED_SECONDS:
             return None

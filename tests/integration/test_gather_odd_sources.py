@@ -274,3 +274,17 @@ async def test_a_host_that_asked_for_a_wait_is_not_asked_again_in_the_same_gathe
     assert sorted(f.reason for f in report.failures)[-1] == (
         f"not asked: {host} answered HTTP 429 Too Many Requests (retry after 600 s) earlier in this gather"
     )
+
+
+async def test_a_refresh_inside_a_feeds_text_is_the_feeds_not_a_redirect(http_server, store):
+    """A feed served as text/html whose item quotes a page with a refresh in it: the feed
+    is read; only a refresh in a page's head moves the page."""
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Story", http_server.url("/story"))], full_content=True).replace(
+            b"<![CDATA[", b'<![CDATA[<meta http-equiv="refresh" content="0; url=/elsewhere">', 1
+        ),
+        content_type="text/html; charset=utf-8",
+    )
+    report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store))
+    assert (report["f"].error, report["f"].new) == (None, 1)
+    assert http_server.hits("/elsewhere") == 0
