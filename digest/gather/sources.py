@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # A feed entry whose own body has at least this many words is taken as the full
 # article; a shorter one (a teaser) makes us fetch and extract the linked page.
 FULL_CONTENT_WORDS = 150
+EMPTY_PAGE = "the page is empty"  # a body of nothing, or of white space only
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +286,8 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         if fetched.page is None:  # sent without validators, so the server has no 304 to give
             raise SourceError(f"{redact_url(entry.url)}: no page in the response")
         page = replace(fetched.page, title_hint=entry.title, published_hint=entry.published, authors_hint=entry.authors)
-        article = await off_loop(extract_article, page)
-        problem = "no article body found on the page"
+        article = await off_loop(extract_article, page) if page.body.strip() else None
+        problem = "no article body found on the page" if page.body.strip() else EMPTY_PAGE
     except AddressRefused as exc:  # the feed's teaser would carry the refused link into the digest
         return Failure(item=item, reason=str(exc))
     except ComeBackLater as exc:  # failed now, the item is fetched again next time; as the teaser, never
@@ -327,6 +328,8 @@ async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Out
 
 
 def _extract_or_raise(page: Page) -> Article:
+    if not page.body.strip():
+        raise SourceError(EMPTY_PAGE)
     try:
         article = extract_article(page)
     except DigestError as exc:

@@ -288,3 +288,20 @@ async def test_a_refresh_inside_a_feeds_text_is_the_feeds_not_a_redirect(http_se
     report = by_name(await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store))
     assert (report["f"].error, report["f"].new) == (None, 1)
     assert http_server.hits("/elsewhere") == 0
+
+
+async def test_an_empty_page_is_named_empty(http_server, store):
+    http_server.routes["/empty"] = Route(b"")
+    http_server.routes["/blank"] = Route(b" \r\n\t ")
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Empty", http_server.url("/empty"))]), content_type="application/rss+xml"
+    )
+    sources = [
+        Source(name="empty", kind=SourceKind.PAGE, location=http_server.url("/empty")),
+        Source(name="blank", kind=SourceKind.PAGE, location=http_server.url("/blank")),
+        Source(name="feed", kind=SourceKind.FEED, location=http_server.url("/feed")),
+    ]
+    report = by_name(await run(sources, store))
+    assert report["empty"].error == report["blank"].error == "the page is empty"
+    [warning] = report["feed"].warnings
+    assert warning.reason == "used the feed text: the page is empty"
