@@ -189,6 +189,8 @@ class Fetcher:
                                 request = response.next_request
                                 continue
                             if response.status_code == 304:
+                                if not _CONDITIONAL.intersection(request.headers):
+                                    raise FetchError("HTTP 304 Not Modified to a request that named no version it has")
                                 return None
                             if response.status_code >= 400:
                                 reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
@@ -484,6 +486,9 @@ def _network_failure(exc: BaseException) -> FetchError:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return exc if isinstance(exc, FetchError) else FetchError(f"connection failed: {_one_line(exc)}")
+
+
+_CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 
 
 def _conditional_headers(validators: Validators | None) -> dict[str, str]:

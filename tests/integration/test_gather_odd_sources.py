@@ -305,3 +305,11 @@ async def test_an_empty_page_is_named_empty(http_server, store):
     assert report["empty"].error == report["blank"].error == "the page is empty"
     [warning] = report["feed"].warnings
     assert warning.reason == "used the feed text: the page is empty"
+
+
+async def test_not_modified_to_a_request_that_named_no_version_is_a_failure(http_server, store):
+    """304 answers "the version you have": asked without one, the page was never read."""
+    http_server.routes["/p"] = Route(b"", status=304)
+    report = by_name(await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store))
+    assert report["p"].error == "HTTP 304 Not Modified to a request that named no version it has"
+    assert not report["p"].not_modified
