@@ -2,8 +2,10 @@
 
 Decides which encoding decodes a page: a byte-order mark first, then a
 ``<meta charset>`` declared in the first bytes (with the WHATWG readings of
-latin-1 and UTF-16 labels), then UTF-8, then windows-1252; NUL bytes without
-a UTF-16 mark mean binary content, not a page.
+latin-1 and UTF-16 labels), then UTF-8; a page declared nowhere whose text is
+mostly bytes above ASCII (Cyrillic, Greek, Japanese...) is read in the
+encoding its bytes fit best (charset_normalizer), any other in windows-1252;
+NUL bytes without a UTF-16 mark mean binary content, not a page.
 """
 
 from __future__ import annotations
@@ -43,7 +45,33 @@ def decode_html(data: bytes) -> str:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
             log.debug("page does not decode as %s", encoding)
+    if declared is None and _mostly_beyond_ascii(data):
+        detected = _detected(data)
+        if detected is not None:
+            return detected
     return data.decode("cp1252", errors="replace")
+
+
+# A page's text without its markup, scripts and styles: what tells its script apart.
+_NOT_TEXT = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>|\s+", re.IGNORECASE | re.DOTALL)
+# Latin-script languages stay under about a sixth of their text above ASCII (accents, quotes);
+# Cyrillic, Greek, Arabic, Hebrew, Thai and CJK text is mostly above it.
+_BEYOND_ASCII_SHARE = 0.3
+
+
+def _mostly_beyond_ascii(data: bytes) -> bool:
+    text = _NOT_TEXT.sub(b"", data)
+    return bool(text) and sum(1 for byte in text if byte >= 0x80) / len(text) >= _BEYOND_ASCII_SHARE
+
+
+def _detected(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    log.debug("page declares no encoding: read as %s", best.encoding)
+    return str(best)
 
 
 def declared_charset(head: bytes) -> str | None:

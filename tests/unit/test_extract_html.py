@@ -151,6 +151,23 @@ def test_javascript_image_is_dropped():
     assert found.image is None
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Москва — столица России, крупнейший по численности населения город страны.", "cp1251"),
+        ("東京は日本の首都であり、世界有数の大都市である。人口は約千四百万人。", "shift_jis"),
+        ("Η Αθήνα είναι η πρωτεύουσα και η μεγαλύτερη πόλη της Ελλάδας.", "cp1253"),
+        ("L’été dernier, la municipalité a rénové l’école – un succès « énorme ». Très élevé.", "cp1252"),
+        ("Die Straße wird für den Verkehr gesperrt, sagte der Bürgermeister.", "cp1252"),
+    ],
+)
+def test_an_undeclared_page_in_another_script_is_read_in_its_encoding(text, encoding):
+    """Declared nowhere and not UTF-8: a page mostly in a non-Latin script is read in the
+    encoding its bytes fit; one in a Latin script stays windows-1252, as browsers read it."""
+    page = f"<html><head><title>t</title><script>var a = 1;</script></head><body><p>{text * 8}</p></body></html>"
+    assert decode_html(page.encode(encoding)) == page
+
+
 def test_decode_html_prefers_bom_then_meta_then_utf8():
     assert decode_html("\ufeff<p>café</p>".encode("utf-8")) == "<p>café</p>"
     assert decode_html('<meta charset="windows-1252"><p>caf\xe9</p>'.encode("cp1252")).endswith("café</p>")
