@@ -51,6 +51,8 @@ from digest.errors import ConfigError, DeliveryError, DigestError
 from digest.mail.render import personal_fields, personalise
 from digest.models import DeliveryStatus
 from digest.store import Store
+from digest.text import one_line
+from digest.urls import redact_url
 from flows.secrets import with_secret_blocks
 
 SEND_BATCH = 1000
@@ -198,7 +200,11 @@ def gather_task(config: str | None) -> dict[str, dict]:
             logger.warning("source %s failed: %s", source.source, source.error)
         else:
             logger.info("source %s: %d new, %d seen", source.source, source.new, source.seen)
-    return {s.source: {"new": s.new, "seen": s.seen, "error": s.error} for s in report.sources}
+        for item in (*source.failures, *source.warnings):
+            logger.warning("source %s: %s: %s", source.source, redact_url(one_line(item.item)), one_line(item.reason))
+    return {
+        s.source: {"new": s.new, "seen": s.seen, "error": s.error, "failed": len(s.failures)} for s in report.sources
+    }
 
 
 @task(name="pending-articles")

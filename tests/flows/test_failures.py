@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.flows.test_daily_digest import write_config
-from tests.helpers import digest_cli
+from tests.helpers import REPO, digest_cli
 from tests.smtp_server import RecordingSMTPServer
 
 PUBLIC_WEB = {"DIGEST_WEB_BASE_URL": "https://news.example.org"}  # where readers' links go, sent through a server
@@ -185,3 +185,27 @@ def test_a_dry_run_over_an_unfinished_issue_says_so(dead_smtp):
     assert daily_digest(config=config, return_state=True).is_failed()  # the issue stays open, owed
     result = daily_digest(config=config, dry_run=True, gather_first=False)
     assert result["daily"]["dry_run"] and result["daily"]["unfinished"].startswith("daily-")
+
+
+def test_an_item_that_failed_in_a_gather_is_named_in_the_flow_runs_log(tmp_path):
+    from flows.daily_digest import daily_digest
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "broken.html").write_bytes(b"\x00\x01binary\x00" * 64)
+    first = sorted((REPO / "seeds" / "pages").glob("*.txt"))[0]
+    (pages / first.name).write_bytes(first.read_bytes())
+    server = RecordingSMTPServer().start()
+    try:
+        config = Path(write_config(tmp_path, server))
+        text = config.read_text().replace(
+            '[sources.scrapes]\npath = "', f'[sources.odd]\npath = "{pages}"\n[sources.scrapes]\npath = "'
+        )
+        config.write_text(text)
+        state = daily_digest(config=str(config), dry_run=True, return_state=True)
+    finally:
+        server.stop()
+    assert state.is_completed(), state.message
+    logs = logs_of(state.state_details.flow_run_id)
+    named = [line for line in logs if "source odd:" in line and "broken.html" in line]
+    assert len(named) == 1 and "binary" in named[0] and "\n" not in named[0], logs
