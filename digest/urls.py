@@ -47,6 +47,13 @@ def file_url(path: Path) -> str:
     return path.resolve().as_uri()
 
 
+def file_path(url: str) -> str:
+    """The path a file_url names."""
+    from urllib.request import url2pathname
+
+    return url2pathname(urlsplit(url).path)
+
+
 def is_http_url(url: str) -> bool:
     """Whether `url` is meant as an http(s) URL, however badly written the rest of it is."""
     scheme, colon, _ = url.lstrip().partition(":")

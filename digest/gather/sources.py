@@ -32,7 +32,7 @@ from digest.gather.work import begin_source, off_loop
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
 from digest.text import one_line
-from digest.urls import canonical_url, http_url_problem, is_http_url, redact_url, redact_urls
+from digest.urls import canonical_url, file_path, http_url_problem, is_http_url, redact_url, redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +323,9 @@ async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Out
         except DigestError as exc:
             failures.append(Failure(item=redact_url(page.url), reason=str(exc)))
     if not articles and failures and len(read.pages) <= 1:
-        raise SourceError(failures[0].reason)
+        item, reason = failures[0].item, failures[0].reason
+        where = file_path(item) if item.startswith("file:") else item
+        raise SourceError(reason if str(where) in reason else f"{where}: {reason}")
     return _Outcome(articles=tuple(articles), failures=tuple(failures))
 
 

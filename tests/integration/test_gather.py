@@ -210,6 +210,16 @@ async def test_local_folder_source(tmp_path, store):
     assert "no such file or folder" in missing.error
 
 
+async def test_a_folder_whose_only_file_fails_names_that_file(tmp_path, store):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "broken.html").write_bytes(b"\x00binary\x00" * 50)
+    only = by_name(await run([Source(name="local", kind=SourceKind.PATH, location=str(folder))], store))["local"]
+    assert not only.ok and "broken.html" in only.error and "binary" in only.error, only.error
+    alone = by_name(await run([Source(name="one", kind=SourceKind.PATH, location=str(folder / "broken.html"))], store))
+    assert alone["one"].error.count("broken.html") == 1, alone["one"].error
+
+
 async def test_links_in_a_local_folder_that_lead_nowhere_are_item_failures(tmp_path, store):
     folder = tmp_path / "pages"
     folder.mkdir()
