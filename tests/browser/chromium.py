@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from websockets.sync.client import connect
@@ -31,6 +32,20 @@ FLAGS = (
     "--remote-debugging-port=0",
     "--remote-debugging-address=127.0.0.1",
 )
+
+
+def running_chromium() -> Iterator[Browser]:
+    """A module's browser fixture: Chromium for the module's tests, or a skip saying what is missing."""
+    import pytest
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian package: chromium)")
+    running = Browser(executable)
+    try:
+        yield running
+    finally:
+        running.close()
 
 
 def find_chromium() -> str | None:

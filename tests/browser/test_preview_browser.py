@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from digest.preview import PreviewServer
-from tests.browser.chromium import Browser, find_chromium
+from tests.browser.chromium import running_chromium
 from tests.seeded import seeded_digest
 
 LAYOUT = """(() => {
@@ -50,12 +50,7 @@ def contrast(a, b):
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian package: chromium)")
-    running = Browser(executable)
-    yield running
-    running.close()
+    yield from running_chromium()
 
 
 @pytest.fixture(scope="module")

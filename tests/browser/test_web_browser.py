@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.chromium import Browser, find_chromium
+from tests.browser.chromium import running_chromium
 from tests.web.service import confirm_url, start_service, stop_service
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
@@ -18,12 +18,7 @@ LAYOUT = "({scroll: document.documentElement.scrollWidth, inner: window.innerWid
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian package: chromium)")
-    running = Browser(executable)
-    yield running
-    running.close()
+    yield from running_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -10,24 +10,14 @@ import pytest
 
 from digest.config import FetchSettings
 from digest.gather.fetch import Fetcher, _describe_transport_error, make_client
-from digest.gather.sources import gather
 from digest.models import Source, SourceKind
 from tests.faults import test_hostile_sources as hostile
-from tests.integration import pages
+from tests.integration import pages, test_gather as plain_gather
 from tests.integration.httpserver import Route
 
-
-@pytest.fixture
-def store(sqlite_store):
-    return sqlite_store
-
-
-async def run(sources, store, settings=FetchSettings()):
-    async with make_client(settings) as client:
-        return await gather(sources, client=client, store=store, settings=settings)
-
-
 internal_server = hostile.internal_server  # a server on 127.0.0.2, an internal service
+store = plain_gather.store  # SQLite only
+run = plain_gather.run
 REFUSED = hostile.REFUSED
 
 

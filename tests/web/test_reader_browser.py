@@ -8,7 +8,7 @@ import pytest
 
 from digest.app.web import epoch_seconds
 from digest.tokens import make_preferences_token
-from tests.browser.chromium import Browser, find_chromium
+from tests.browser.chromium import running_chromium
 from tests.web.service import SECRET
 
 PHONE = 375
@@ -17,12 +17,7 @@ FITS = "document.documentElement.scrollWidth"
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian package: chromium)")
-    running = Browser(executable)
-    yield running
-    running.close()
+    yield from running_chromium()
 
 
 @pytest.fixture
