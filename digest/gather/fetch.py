@@ -64,10 +64,12 @@ class Validators:
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """A fetched page, or `page is None` when the server said 304 Not Modified."""
+    """A fetched page, or `page is None` when the server said 304 Not Modified.
+    `moved_to`: where the URL asked for said it moved for good (301 or 308 at once)."""
 
     page: Page | None
     validators: Validators
+    moved_to: str = ""
 
 
 def make_client(settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -113,6 +115,9 @@ def begin_source_fetches(settings: FetchSettings) -> None:
     _SOURCE_FETCHES.set(asyncio.Semaphore(max(2, settings.concurrency // 4)))
 
 
+_MOVED_FOR_GOOD = frozenset({301, 308})
+
+
 class Fetcher:
     """Fetches pages through a client, at most `per_host` at once for each host, and at
     most a source's share at once for each source (`begin_source_fetches`)."""
@@ -138,7 +143,7 @@ class Fetcher:
                 request = self.client.build_request(
                     "GET", url, headers=_conditional_headers(validators), extensions={TRUSTED_ORIGIN: trusted}
                 )
-                read = await self._follow(request, trusted=trusted)
+                read, moved_to = await self._follow(request, trusted=trusted)
             except FetchError:
                 raise
             except httpx.TooManyRedirects:
@@ -152,7 +157,7 @@ class Fetcher:
             except (ExceptionGroup, OverflowError) as exc:
                 raise _network_failure(exc) from None
         if read is None:
-            return Fetched(page=None, validators=validators or Validators())
+            return Fetched(page=None, validators=validators or Validators(), moved_to=moved_to)
         response, body = read
         page = Page(
             url=_without_userinfo(response.url),
@@ -163,17 +168,19 @@ class Fetcher:
         )
         etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         found = Validators(etag if _sendable(etag) else None, modified if _sendable(modified) else None)
-        return Fetched(page=page, validators=found)
+        return Fetched(page=page, validators=found, moved_to=moved_to)
 
     async def _follow(
         self, request: httpx.Request, *, trusted: tuple[str, str, int] | None
-    ) -> tuple[httpx.Response, bytes] | None:
-        """The last response of the request's redirects and its body; None for 304 Not
-        Modified. Redirects are followed here, each hop under its own host's limit: a
-        redirector's links (a feed proxy's, a shortener's) all lead to one site. A page
-        that moves on by <meta http-equiv="refresh"> at once counts as a redirect."""
+    ) -> tuple[tuple[httpx.Response, bytes] | None, str]:
+        """The last response of the request's redirects and its body (None for 304 Not
+        Modified), and where the URL asked for moved for good, if its first answers were
+        permanent redirects. Redirects are followed here, each hop under its own host's
+        limit: a redirector's links (a feed proxy's, a shortener's) all lead to one site. A
+        page that moves on by <meta http-equiv="refresh"> at once counts as a redirect."""
         deadline = self.settings.total_timeout
         waiting_for = "no response"
+        moved_to, permanent = "", True
         try:
             async with asyncio.timeout(deadline):
                 for _ in range(self.settings.max_redirects + 1):
@@ -187,11 +194,14 @@ class Fetcher:
                         try:
                             if response.next_request is not None:
                                 request = response.next_request
+                                permanent = permanent and response.status_code in _MOVED_FOR_GOOD
+                                if permanent:
+                                    moved_to = _without_userinfo(request.url)
                                 continue
                             if response.status_code == 304:
                                 if not _CONDITIONAL.intersection(request.headers):
                                     raise FetchError("HTTP 304 Not Modified to a request that named no version it has")
-                                return None
+                                return None, moved_to
                             if response.status_code >= 400:
                                 reason = _one_line(ValueError(response.reason_phrase or ""))[:_REASON_CHARS]
                                 said = f"HTTP {response.status_code} {reason}".strip()
@@ -202,11 +212,12 @@ class Fetcher:
                                 raise FetchError(said + wait)
                             waiting_for = "response not complete"
                             body = await self._read_capped(response)
-                            moved_to = _refresh_target(body, response)
-                            if moved_to is None:
-                                return response, body
+                            refresh = _refresh_target(body, response)
+                            if refresh is None:
+                                return (response, body), moved_to
                             waiting_for = "no response"
-                            request = self.client.build_request("GET", moved_to, extensions={TRUSTED_ORIGIN: trusted})
+                            permanent = False
+                            request = self.client.build_request("GET", refresh, extensions={TRUSTED_ORIGIN: trusted})
                         finally:
                             await response.aclose()
                 raise httpx.TooManyRedirects("too many redirects", request=request)

@@ -160,7 +160,7 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
             validators=Validators(),
         )
     if fetched.page is None:
-        return _Outcome(not_modified=True, validators=fetched.validators)
+        return _Outcome(not_modified=True, validators=fetched.validators, warnings=_moved(source, fetched))
     # Parsing and extraction run in worker threads: on the event loop, a big feed or page
     # would stall every other source's connection until its timeout fired.
     feed = await off_loop(
@@ -178,7 +178,10 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
     results = await _entries_by_deadline(fresh, source=source, fetcher=fetcher)
     articles = tuple(a for a in results if isinstance(a, Article))
     failures = tuple(f for f in results if isinstance(f, Failure))
-    warnings = (Failure(item=redact_url(source.location), reason=feed.warning),) if feed.warning else ()
+    warnings: tuple[Failure, ...] = (
+        (Failure(item=redact_url(source.location), reason=feed.warning),) if feed.warning else ()
+    )
+    warnings += _moved(source, fetched)
     return _Outcome(
         articles=articles,
         failures=failures,
@@ -309,9 +312,18 @@ async def _read_page(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         source.location, source=source.name, validators=Validators(state.etag, state.last_modified)
     )
     if fetched.page is None:
-        return _Outcome(not_modified=True, validators=fetched.validators)
+        return _Outcome(not_modified=True, validators=fetched.validators, warnings=_moved(source, fetched))
     article = await off_loop(_extract_or_raise, fetched.page)
-    return _Outcome(articles=(article,), validators=fetched.validators)
+    return _Outcome(articles=(article,), validators=fetched.validators, warnings=_moved(source, fetched))
+
+
+def _moved(source: Source, fetched: Fetched) -> tuple[Failure, ...]:
+    """A warning naming where a configured URL moved for good: its config key to change."""
+    if not fetched.moved_to:
+        return ()
+    key = f"sources.{source.name}.{'feed' if source.kind is SourceKind.FEED else 'page'}"
+    reason = f"moved for good to {redact_url(fetched.moved_to)}: set {key} to it"
+    return (Failure(item=redact_url(source.location), reason=reason),)
 
 
 async def _read_local(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:

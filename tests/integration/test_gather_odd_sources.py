@@ -303,3 +303,20 @@ async def test_not_modified_to_a_request_that_named_no_version_is_a_failure(http
     report = by_name(await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/p"))], store))
     assert report["p"].error == "HTTP 304 Not Modified to a request that named no version it has"
     assert not report["p"].not_modified
+
+
+@pytest.mark.parametrize(("status", "moved"), [(301, True), (308, True), (302, False), (307, False)])
+async def test_a_feed_that_moved_for_good_is_read_and_says_where_it_went(http_server, store, status, moved):
+    http_server.routes["/old-feed"] = Route(b"", status=status, headers={"Location": http_server.url("/feed")})
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Moved story", http_server.url("/story"))]), content_type="application/rss+xml"
+    )
+    http_server.routes["/story"] = Route(pages.article_html("The story of a feed that moved"))
+    source = Source(name="news", kind=SourceKind.FEED, location=http_server.url("/old-feed"))
+    report = (await run([source], store)).sources[0]
+    assert report.ok and report.new == 1, report
+    said = [w.reason for w in report.warnings if "moved" in w.reason]
+    if moved:
+        assert said == [f"moved for good to {http_server.url('/feed')}: set sources.news.feed to it"], report.warnings
+    else:
+        assert said == [], report.warnings
