@@ -32,6 +32,7 @@ import httpx
 
 from digest.config import FetchSettings
 from digest.errors import FetchError
+from digest.extract.charset import without_raw_text
 from digest.models import Page
 from digest.urls import http_url_problem, is_http_url, redact_url
 
@@ -217,12 +218,21 @@ class Fetcher:
                                 return (response, body), moved_to
                             waiting_for = "no response"
                             permanent = False
-                            request = self.client.build_request("GET", refresh, extensions={TRUSTED_ORIGIN: trusted})
+                            request = self._refresh_request(refresh, trusted=trusted)
                         finally:
                             await response.aclose()
                 raise httpx.TooManyRedirects("too many redirects", request=request)
         except TimeoutError:
             raise FetchError(f"{waiting_for} within {deadline:g} s") from None
+
+    def _refresh_request(self, url: str, *, trusted: tuple[str, str, int] | None) -> httpx.Request:
+        """The request a refresh leads to, its URL checked as a redirect's is (httpx reads
+        an "xn--" host that is no IDNA name with an error of its own)."""
+        _check_url(url)
+        try:
+            return self.client.build_request("GET", url, extensions={TRUSTED_ORIGIN: trusted})
+        except (httpx.InvalidURL, ValueError) as exc:  # idna's IDNAError is a ValueError
+            raise FetchError(f"invalid URL: {_one_line(exc)}") from None
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         """The body, its Content-Encoding layers undone here: httpx decodes a whole chunk
@@ -315,7 +325,9 @@ def _decoders(header: str, *, limit: int) -> list[_Inflate]:
 REFRESH_FOLLOWED_SECONDS = 10
 _REFRESH_SNIFF_BYTES = 32_768
 _META = re.compile(rb"<meta\b[^>]*>", re.I)
-_META_ATTRIBUTE = re.compile(rb"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# A name is matched from its start only: tried at each of its letters, a long name with no "="
+# after it would cost the square of its length.
+_META_ATTRIBUTE = re.compile(rb"""(?<![\w-])([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 # WHATWG's reading of a refresh: a delay, then ";" or ",", then "url=" (optional) and the URL.
 _REFRESH = re.compile(r"""\s*(\d+)(?:\.[\d.]*)?\s*[;,]?\s*(?:url\s*=\s*)?(["']?)(.*)""", re.I | re.S)
 
@@ -327,7 +339,9 @@ _HEAD_TAGS = frozenset({b"html", b"head", b"meta", b"title", b"noscript", b"link
 
 
 def _head(document: bytes) -> bytes:
-    """The document up to its first element that has no place in an HTML head."""
+    """The document up to its first element that has no place in an HTML head, without
+    its comments, scripts and styles (a refresh written there moves no browser)."""
+    document = without_raw_text(document)
     for tag in _TAG_NAME.finditer(document):
         if tag.group(1).lower() not in _HEAD_TAGS:
             return document[: tag.start()]
@@ -356,10 +370,11 @@ def _refresh_target(body: bytes, response: httpx.Response) -> str | None:
             continue
         content = unescape(_text(attributes.get(b"content", b"")))
         match = _REFRESH.fullmatch(content)
-        if match is None or int(match.group(1)) > REFRESH_FOLLOWED_SECONDS:
+        delay = match.group(1).lstrip("0") if match else ""
+        if match is None or len(delay) > 3 or int(delay or "0") > REFRESH_FOLLOWED_SECONDS:
             return None
         quote, target = match.group(2), match.group(3).strip()
-        target = target.removesuffix(quote).strip() if quote else target
+        target = target.split(quote, 1)[0].strip() if quote else target
         if not target:
             return None
         try:

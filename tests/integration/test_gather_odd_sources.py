@@ -320,3 +320,57 @@ async def test_a_feed_that_moved_for_good_is_read_and_says_where_it_went(http_se
         assert said == [f"moved for good to {http_server.url('/feed')}: set sources.news.feed to it"], report.warnings
     else:
         assert said == [], report.warnings
+
+
+async def test_a_hostile_refresh_is_one_items_failure_and_the_feeds_other_items_are_read(http_server, store):
+    """A delay of thousands of digits, a host that is no IDNA name: the item fails, not the feed."""
+    hostile = {
+        "/digits": b'<meta http-equiv="refresh" content="' + b"0" * 5000 + b'; url=/good">',
+        "/idna": b'<meta http-equiv="refresh" content="0; url=http://xn--zz/">',
+    }
+    for path, head in hostile.items():
+        http_server.routes[path] = Route(b"<html><head>" + head + b"</head><body></body></html>")
+    http_server.routes["/good"] = Route(pages.article_html("A good story beside hostile ones"))
+    links = [("Good", http_server.url("/good"))] + [(p, http_server.url(p)) for p in hostile]
+    http_server.routes["/feed"] = Route(pages.rss(links), content_type="application/rss+xml")
+    report = (await run([Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))], store)).sources[0]
+    assert report.ok and report.new >= 1, report
+    assert store.known_urls([http_server.url("/good")]), report
+    assert any("/idna" in f.item and "invalid URL" in f.reason for f in (*report.failures, *report.warnings)), report
+
+
+async def test_a_page_built_to_make_pattern_matching_slow_holds_back_no_other_source(http_server, store):
+    """Attributes of 30,000 letters in a refresh tag, an undeclared page of 100,000 "<": read
+    in linear time, so the gather's deadline is not spent on them."""
+    http_server.routes["/attributes"] = Route(
+        b'<html><head><meta http-equiv="refresh" content="0; url=/good" ' + b"a" * 30_000 + b"></head></html>"
+    )
+    http_server.routes["/angles"] = Route(b"<html><body>\xff" + b"<" * 100_000, content_type="text/html")
+    http_server.routes["/good"] = Route(pages.article_html("A good story after slow pages"))
+    sources = [
+        Source(name=n, kind=SourceKind.PAGE, location=http_server.url(f"/{n}")) for n in ("attributes", "angles")
+    ]
+    sources.append(Source(name="good", kind=SourceKind.PAGE, location=http_server.url("/good")))
+    report = await run(sources, store, FetchSettings(gather_timeout=5.0))
+    reasons = {s.source: s.error or "" for s in report.sources}
+    assert not any("deadline" in reason for reason in reasons.values()), reasons
+    assert reasons["good"] == "", reasons
+
+
+@pytest.mark.parametrize(
+    ("head", "followed"),
+    [
+        (b'<!-- <meta http-equiv="refresh" content="0; url=/good"> -->', False),
+        (b'<script>document.write(\'<meta http-equiv="refresh" content="0; url=/good">\')</script>', False),
+        (b'<meta http-equiv="refresh" content="0; url=\'/good\' x">', True),
+    ],
+    ids=["comment", "script", "quoted"],
+)
+async def test_a_refresh_a_browser_would_not_follow_is_not_followed(http_server, store, head, followed):
+    http_server.routes["/page"] = Route(
+        b"<html><head>" + head + b"</head><body>" + b"<p>Own text here.</p>" * 3 + b"</body></html>"
+    )
+    http_server.routes["/good"] = Route(pages.article_html("The page a refresh leads to"))
+    report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/page"))], store)
+    stored = store.known_urls([http_server.url("/good")])
+    assert bool(stored) is followed, report
