@@ -13,6 +13,7 @@ from digest.config import Settings
 SMTP_PASSWORD = "digest-smtp-password"
 UNSUBSCRIBE_SECRET = "digest-unsubscribe-secret"
 DKIM_KEY = "digest-dkim-key"
+BLOCKS = (SMTP_PASSWORD, UNSUBSCRIBE_SECRET, DKIM_KEY)  # read one after another, those needed
 
 
 def missing(settings: Settings) -> bool:
@@ -43,12 +44,12 @@ def with_secret_blocks(settings: Settings) -> Settings:
 def load_client(*, wait: float) -> float:
     """Import what reading a block needs (Prefect's client), so that a caller can time the
     reading alone; how long to wait for the blocks: `wait`, or less when Prefect's own
-    PREFECT_API_REQUEST_TIMEOUT is shorter."""
+    PREFECT_API_REQUEST_TIMEOUT, once for each block read, is shorter."""
     from prefect.blocks.system import Secret  # noqa: F401
     from prefect.settings import PREFECT_API_REQUEST_TIMEOUT
 
     timeout = PREFECT_API_REQUEST_TIMEOUT.value()
-    return min(wait, timeout) if timeout and timeout > 0 else wait
+    return min(wait, timeout * len(BLOCKS)) if timeout and timeout > 0 else wait
 
 
 def _secret_block(name: str) -> str:

@@ -189,7 +189,7 @@ def test_the_summarize_help_names_every_algorithm():
 
 def test_a_prefect_api_that_never_answers_holds_no_command(tmp_path):
     """The commands that need no secret never ask Prefect; those that do wait a bounded time:
-    at most 15 s, less when Prefect's own request timeout is shorter."""
+    at most 15 s, less when Prefect's own request timeout (once for each block) is shorter."""
     import socket
     import time
 
@@ -208,5 +208,5 @@ def test_a_prefect_api_that_never_answers_holds_no_command(tmp_path):
     assert refused.returncode == 2, refused.stderr
     errors = [line for line in refused.stderr.splitlines() if line.startswith("digest: error:")]
     assert len(errors) == 1, refused.stderr
-    assert "no answer within 2 s" in refused.stderr or "imed out" in refused.stderr, refused.stderr
-    assert bounded < 12, f"unsubscribe took {bounded:.1f} s"
+    assert "cannot read the Prefect Secret blocks at PREFECT_API_URL" in refused.stderr, refused.stderr
+    assert bounded < 15, f"unsubscribe took {bounded:.1f} s"  # 2 s a block, three blocks at most

@@ -28,8 +28,8 @@ def test_exits_and_usage_errors_pass_through(tmp_path, monkeypatch):
     assert "unexpected" not in result.output
 
 
-@pytest.mark.parametrize(("timeout", "wait"), [(None, 15.0), (2.0, 2.0), (60.0, 15.0), (0.0, 15.0)])
-def test_the_secret_blocks_wait_at_most_prefects_own_request_timeout(timeout, wait):
+@pytest.mark.parametrize(("timeout", "wait"), [(None, 15.0), (2.0, 6.0), (4.0, 12.0), (60.0, 15.0), (0.0, 15.0)])
+def test_the_secret_blocks_wait_at_most_prefects_own_request_timeout_for_each_block(timeout, wait):
     from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, temporary_settings
 
     from flows.secrets import load_client
