@@ -57,6 +57,9 @@ class Article:
     standfirst: str = ""  # the dek/lead under the headline, when the page has one
     source: str = ""
     warnings: tuple[str, ...] = ()
+    # Other addresses that led to this page (a feed's link through a tracker or a short
+    # link): the store knows the story by them too, so they are not fetched again.
+    links: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:

@@ -303,7 +303,9 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
         if article is not None:
             return replace(article, warnings=(*article.warnings, f"used the feed text: {problem}"))
         return Failure(item=item, reason=problem)
-    return replace(article, url=article.url or entry.url)
+    url = article.url or entry.url
+    moved = canonical_url(entry.url) != canonical_url(url)
+    return replace(article, url=url, links=(entry.url,) if moved else ())
 
 
 async def _read_page(source: Source, *, fetcher: Fetcher, store: Store) -> _Outcome:

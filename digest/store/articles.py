@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from digest.identity import article_key, content_hash, key_twins, stored_key
 from digest.models import Article
 from digest.store.base import StoreBase, aware
-from digest.store.schema import article_sends_table, article_sources_table, articles_table
+from digest.store.schema import article_links_table, article_sends_table, article_sources_table, articles_table
 from digest.urls import canonical_url
 
 
@@ -31,18 +31,22 @@ class StoredArticle:
 class ArticlesMixin(StoreBase):
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """The subset of `urls` already stored (as written, by canonical form, or over the
-        other of http and https)."""
+        other of http and https), as an article's own address or as a link that led to it."""
         by_key: dict[str, set[str]] = {}
         for url in urls:
             for key in key_twins(canonical_url(url)):
                 by_key.setdefault(key, set()).add(url)
         found: set[str] = set()
         keys = list(by_key)
+        a, links = articles_table, article_links_table
         with self.engine.connect() as conn:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
-                rows = conn.execute(sa.select(articles_table.c.url_key).where(articles_table.c.url_key.in_(chunk)))
-                for row in rows:
+                query = sa.union(
+                    sa.select(a.c.url_key).where(a.c.url_key.in_(chunk)),
+                    sa.select(links.c.url_key).where(links.c.url_key.in_(chunk)),
+                )
+                for row in conn.execute(query):
                     found.update(by_key[row.url_key])
         return found
 
@@ -58,6 +62,7 @@ class ArticlesMixin(StoreBase):
             ).first()
             if exists:
                 _add_source(conn, exists.id, article.source)
+                _add_links(conn, exists.id, article.links, own=key)
                 return False
             try:
                 with conn.begin_nested():
@@ -80,21 +85,27 @@ class ArticlesMixin(StoreBase):
                     key_row = inserted.inserted_primary_key
                     if key_row is not None:
                         _add_source(conn, key_row[0], article.source)
+                        _add_links(conn, key_row[0], article.links, own=key)
             except IntegrityError:  # a concurrent gather stored the same URL first
                 return False
         return True
 
     def add_source(self, urls: Iterable[str], source: str) -> None:
         """Note that `source` carries the stored articles at `urls` too (a feed's entries
-        already known): its lists get them, whichever source stored them first. One
-        statement for a feed's entries, none of them read back."""
+        already known, by their own address or a link that led to them): its lists get
+        them, whichever source stored them first. One statement for a feed's entries,
+        none of them read back."""
         keys = sorted({k for url in urls for k in key_twins(canonical_url(url))})
-        a, t = articles_table, article_sources_table
+        a, t, links = articles_table, article_sources_table, article_links_table
         with self.engine.begin() as conn:
             for start in range(0, len(keys), 500):
-                missing = sa.select(sa.literal(source), a.c.id).where(
-                    a.c.url_key.in_(keys[start : start + 500]),
-                    ~sa.exists().where(t.c.article_id == a.c.id, t.c.source == source),
+                chunk = keys[start : start + 500]
+                ids = sa.union(
+                    sa.select(a.c.id.label("article_id")).where(a.c.url_key.in_(chunk)),
+                    sa.select(links.c.article_id).where(links.c.url_key.in_(chunk)),
+                ).subquery()
+                missing = sa.select(sa.literal(source), ids.c.article_id).where(
+                    ~sa.exists().where(t.c.article_id == ids.c.article_id, t.c.source == source),
                 )
                 try:
                     with conn.begin_nested():
@@ -188,11 +199,29 @@ def _of_sources(sources: Sequence[str]) -> sa.Select:
 def _add_source(conn: sa.Connection, article_id: int, source: str) -> None:
     t = article_sources_table
     known = sa.select(t.c.article_id).where(t.c.article_id == article_id, t.c.source == source)
-    if conn.execute(known).first() is None:
+    _insert_unless_there(conn, known, sa.insert(t).values(article_id=article_id, source=source))
+
+
+def _add_links(conn: sa.Connection, article_id: int, links: Iterable[str], *, own: str) -> None:
+    """Remember the other addresses that led to the article (never its own, nor one
+    another article is stored under or already led to)."""
+    t, a = article_links_table, articles_table
+    for key in dict.fromkeys(canonical_url(link) for link in links if link.strip()):
+        twins = key_twins(key)
+        if own not in twins:
+            taken = sa.union(
+                sa.select(t.c.url_key).where(t.c.url_key.in_(twins)),
+                sa.select(a.c.url_key).where(a.c.url_key.in_(twins)),
+            )
+            _insert_unless_there(conn, taken, sa.insert(t).values(url_key=key, article_id=article_id))
+
+
+def _insert_unless_there(conn: sa.Connection, there: sa.Select | sa.CompoundSelect, insert: sa.Insert) -> None:
+    if conn.execute(there).first() is None:
         try:
             with conn.begin_nested():
-                conn.execute(sa.insert(t).values(article_id=article_id, source=source))
-        except IntegrityError:  # a concurrent gather noted it first
+                conn.execute(insert)
+        except IntegrityError:  # a concurrent gather wrote it first
             pass
 
 

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test pins it): a store already there is
 # opened without loading Alembic at all.
-HEAD = "0008_lookup_indexes"
+HEAD = "0009_article_links"
 _UPGRADE_LOCK = 0x6469676573740002  # pg_advisory_xact_lock key for schema upgrades ("digest" + 2)
 _DEFERRED_INDEX_KEY = "schema/deferred-index"  # see migrations/versions/0001_baseline.py
 _SQLITE_ATTEMPTS = 5

@@ -48,6 +48,13 @@ article_sources_table = sa.Table(
     sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
 )
 
+article_links_table = sa.Table(
+    "article_links",
+    metadata,
+    sa.Column("url_key", sa.Text, primary_key=True),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
 article_sends_table = sa.Table(
     "article_sends",
     metadata,

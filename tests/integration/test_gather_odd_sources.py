@@ -374,3 +374,38 @@ async def test_a_refresh_a_browser_would_not_follow_is_not_followed(http_server,
     report = await run([Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/page"))], store)
     stored = store.known_urls([http_server.url("/good")])
     assert bool(stored) is followed, report
+
+
+@pytest.mark.parametrize("hop", ["redirect", "refresh"])
+async def test_an_entry_whose_link_moves_is_not_fetched_again_at_the_next_gather(http_server, store, hop):
+    """A feed that links through a tracker or a short link (feedburner, t.co) names each
+    item by the link, not by where it lands: the next gather knows the link as the story."""
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Tracked", http_server.url("/r/1"))]), content_type="application/rss+xml"
+    )
+    http_server.routes["/r/1"] = (
+        Route(redirect_to=http_server.url("/story")) if hop == "redirect" else Route(refresh_page("0; url=/story"))
+    )
+    http_server.routes["/story"] = Route(pages.article_html("A story behind a tracking link"))
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    first = by_name(await run([source], store))["f"]
+    assert (first.new, first.seen) == (1, 0)
+    second = by_name(await run([source], store))["f"]
+    assert (second.new, second.seen, second.failures) == (0, 1, ())
+    assert (http_server.hits("/r/1"), http_server.hits("/story")) == (1, 1)
+
+
+async def test_a_moved_entry_a_second_feed_carries_reaches_that_feeds_lists(http_server, store):
+    """The same tracked link in another feed is the stored story, noted for that feed too."""
+    for name in ("a", "b"):
+        http_server.routes[f"/{name}"] = Route(
+            pages.rss([("Tracked", http_server.url("/r/1"))]), content_type="application/rss+xml"
+        )
+    http_server.routes["/r/1"] = Route(redirect_to=http_server.url("/story"))
+    http_server.routes["/story"] = Route(pages.article_html("A story two feeds link through a tracker"))
+    a, b = (Source(name=n, kind=SourceKind.FEED, location=http_server.url(f"/{n}")) for n in ("a", "b"))
+    assert by_name(await run([a], store))["a"].new == 1
+    assert by_name(await run([b], store))["b"].seen == 1
+    assert http_server.hits("/story") == 1
+    [stored] = store.unsent_articles("l", sources=["b"])
+    assert stored.article.url == http_server.url("/story")

@@ -300,7 +300,7 @@ def schema_differences(engine: sa.Engine) -> list:
 
 def test_a_new_store_is_built_by_the_migrations_and_matches_the_tables(empty_url):
     with Store(empty_url) as store:
-        assert migrate.current_revision(store.engine) == HEAD == "0008_lookup_indexes"
+        assert migrate.current_revision(store.engine) == HEAD == "0009_article_links"
         assert schema_differences(store.engine) == []
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == set(metadata.tables) | {"alembic_version"}

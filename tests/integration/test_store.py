@@ -33,6 +33,24 @@ def test_new_articles_are_stored_once_by_url_and_by_content(store):
     assert store.known_urls(["https://example.org/a", "https://example.org/zzz"]) == {"https://example.org/a"}
 
 
+def test_the_links_that_led_to_an_article_are_known_as_it(store):
+    """A tracker's link is the stored story; it never shadows another story's own address."""
+    from dataclasses import replace
+
+    tracked = replace(
+        make("https://example.org/a"), links=("https://t.example/1?utm_source=x", "https://example.org/a")
+    )
+    assert store.add_article(tracked, gathered_at=NOW)
+    again = replace(make("https://example.org/a"), links=("http://t.example/2",), source="t")
+    assert not store.add_article(again, gathered_at=NOW)  # the stored story learns a second link
+    other = replace(make("https://example.org/b", body="Other text."), links=("https://example.org/a",))
+    assert store.add_article(other, gathered_at=NOW)
+    links = ["https://t.example/1", "https://t.example/2", "https://t.example/3"]
+    assert store.known_urls(links) == {"https://t.example/1", "https://t.example/2"}
+    store.add_source(["https://t.example/1"], "u")
+    assert [s.article.url for s in store.unsent_articles("l", sources=["u"])] == ["https://example.org/a"]
+
+
 def test_round_trip_keeps_every_field(store):
     article = make("https://example.org/a")
     store.add_article(article, gathered_at=NOW)
