@@ -6,8 +6,9 @@
 - A complaint (an ARF feedback-loop report) unsubscribes the reader.
 - The reader is named by the signed VERP token of the bounce address, which also names
   the issue; a message without one is matched by the failing address (a DSN's
-  recipient, or what flufl.bounce finds in a non-standard bounce). A complaint without
-  one must quote a Message-ID we made for that reader.
+  recipient, or what flufl.bounce finds in a non-standard bounce). With VERP on, such a
+  bounce, and a complaint without one always, must also quote a Message-ID we made for
+  that reader: anyone can write an address into a report.
 - Every change is recorded in the reader's history with the reason and the time
   (source `bounce` or `complaint`). A reader stopped this way gets nothing more until
   the operator reactivates them (`digest subscribers reactivate`).
@@ -166,12 +167,15 @@ class Intake:
                 key = normalise_email(failure.address).key
             except SubscriberError:
                 continue
-            targets: list[tuple[Subscriber, str]] = []
-            for subscriber in self.store.subscriptions(key):
-                issue = self._quoted_issue(report, subscriber)
-                if failure.kind is Kind.COMPLAINT and issue is None:
-                    continue  # a complaint names its message: one of ours for this reader, or nothing
-                targets.append((subscriber, issue or ""))
+            quoted = [(s, self._quoted_issue(report, s)) for s in self.store.subscriptions(key)]
+            targets = [(s, issue or "") for s, issue in quoted]
+            if failure.kind is Kind.COMPLAINT or self.verp is not None:
+                # The address is text anyone can write into a report sent to the plain address
+                # (where no bounce of a copy sent with VERP comes back): only the Message-ID of
+                # one of ours for this reader says it is about them, as a complaint always must.
+                targets = [(s, issue) for s, issue in quoted if issue is not None]
+                if targets and failure.kind is Kind.PERMANENT:  # the mailbox is gone: every list
+                    targets += [(s, "") for s, issue in quoted if issue is None]
             if not targets:
                 continue
             handled = self._apply(targets, failure, now=now)

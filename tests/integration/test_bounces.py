@@ -22,6 +22,7 @@ from digest.app.bounces import Intake, Outcome, process_paths, reactivate_subscr
 from digest.config import ListSettings, Settings, SmtpSettings, parse_settings
 from digest.delivery.bounce_listener import BounceListener
 from digest.delivery.send import deliver_issue
+from digest.mail.bounces import read_report
 from digest.mail.compose import compose
 from digest.mail.verp import Verp
 from digest.models import Article, ChangeSource, DeliveryStatus, SubscriberChange, SubscriberStatus, Summary
@@ -46,6 +47,12 @@ def settings_for(store: Store, **delivery: object) -> Settings:
     )
 
 
+def by_address(store: Store, **delivery: object) -> Settings:
+    """Settings without VERP (no bounce address): a bounce names its reader by the address
+    that failed, as the older servers' bounces and one to the list's sender do."""
+    return settings_for(store, bounce_address="", **delivery)
+
+
 async def send_issue(store: Store, verp: Verp | None, issue=None) -> tuple[str, dict[str, bytes], dict[str, str]]:
     """Send the open issue (or a new one) to the list's active readers through a real SMTP
     server; (issue id, each reader's message, each reader's envelope sender)."""
@@ -67,7 +74,9 @@ def dsn(to: str, recipient: str, *, status: str = "5.1.1", action: str = "failed
         "4": f"smtp; 452 4.2.2 <{recipient}>: Mailbox full",
         "2": "smtp; 250 2.0.0 Ok: queued as 9A1B2C",
     }[status[0]]
-    headers = original.split(b"\r\n\r\n")[0].decode("utf-8", "replace") if original else f"To: {recipient}"
+    # The quoted headers' line ends become CRLF with the rest of the report below.
+    quoted = original.split(b"\r\n\r\n")[0].decode("utf-8", "replace").replace("\r\n", "\n")
+    headers = quoted if original else f"To: {recipient}"
     return f"""Return-Path: <>
 Delivered-To: {to}
 Received: by mx.example.org (Postfix) id 4XyZ12; Tue, 24 Nov 2026 07:05:00 +0000 (UTC)
@@ -286,6 +295,29 @@ async def test_a_complaint_without_verp_must_quote_our_message_for_that_reader(s
     assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
 
 
+async def test_a_bounce_without_verp_must_quote_our_message_for_that_reader(sent):
+    """With VERP every copy's bounce comes back to its own token: a DSN to the plain bounce
+    address, which anyone may write, names readers only by text anyone can make up."""
+    store, settings, issue_id, messages, _ = sent
+    intake = Intake(settings, store=store)
+    readers = [f"reader{i}@example.org" for i in range(5)]
+    one = dsn("bounces@example.org", readers[0])
+    more = "".join(f"Final-Recipient: rfc822; {r}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" for r in readers[1:])
+    everyone = one.replace(b"Final-Recipient:", more.encode() + b"Final-Recipient:", 1)
+    assert len(read_report(everyone).failures) == 5
+    for forged in (everyone, dsn("bounces@example.org", readers[1], status="4.2.2", action="delayed")):
+        handled = intake.handle(forged)
+        assert (handled.outcome, handled.changes) == (Outcome.UNRELATED, ())
+    assert intake.handle(dsn("bounces@example.org", readers[2], original=messages[readers[3]])).changes == ()
+    assert all(status_of(store, r) is SubscriberStatus.ACTIVE and len(history(store, r)) == 1 for r in readers)
+    # A report quoting the copy we sent that reader (with its MAC'd Message-ID) names them.
+    store.add_subscribers("weekly", [new_subscriber(readers[4])], at=datetime.now(UTC))
+    handled = intake.handle(dsn("bounces@example.org", readers[4], original=messages[readers[4]]))
+    assert handled.outcome is Outcome.BOUNCED
+    assert {(c.list_name, c.email) for c in handled.changes} == {("daily", readers[4]), ("weekly", readers[4])}
+    assert history(store, readers[4])[-1].detail.endswith(f"(issue {issue_id})")
+
+
 async def test_a_complaint_quoting_a_message_id_made_without_our_secret_changes_nobody(sent):
     store, settings, issue_id, messages, _ = sent
     reader = "reader1@example.org"
@@ -376,7 +408,10 @@ def test_real_world_bounces_without_verp_are_matched_by_address(sqlite_store, sa
         "daily", [new_subscriber(address), new_subscriber("bystander@example.org")], at=datetime.now(UTC)
     )
     store.add_subscribers("weekly", [new_subscriber(address)], at=datetime.now(UTC))
-    report = process_paths(settings_for(store, soft_bounce_limit=3), [SAMPLES / sample], store=store)
+    # With VERP on, a bounce of ours comes back to its token: one without names nobody.
+    unproven = process_paths(settings_for(store, soft_bounce_limit=3), [SAMPLES / sample], store=store)
+    assert unproven.outcomes[Outcome.UNRELATED] == 1 and unproven.changes == []
+    report = process_paths(by_address(store, soft_bounce_limit=3), [SAMPLES / sample], store=store)
     assert report.outcomes[outcome] == 1, report
     changed = {(c.list_name, c.email.lower()) for c in report.changes}
     assert changed == {("daily", address.lower()), ("weekly", address.lower())}  # the address is dead everywhere
@@ -520,7 +555,6 @@ def test_digest_bounces_listen_end_to_end(sqlite_store, tmp_path):
     config = tmp_path / "digest.toml"
     config.write_text(
         f'[store]\nurl = {json.dumps(store.url)}\n[unsubscribe]\nsecret = "{SECRET}"\n'
-        '[delivery]\nbounce_address = "bounces@example.org"\n'
         '[lists.daily]\nfrom = "The Daily <digest@example.org>"\n'
     )
     process = subprocess.Popen(
@@ -626,7 +660,7 @@ def test_a_folder_that_cannot_be_listed_is_counted_and_the_changes_before_it_are
 
     monkeypatch.setattr(Path, "iterdir", iterdir)
     told = []
-    report = process_paths(settings_for(store), [SAMPLES / "dsn_13.txt", maildir], store=store, on_handled=told.append)
+    report = process_paths(by_address(store), [SAMPLES / "dsn_13.txt", maildir], store=store, on_handled=told.append)
     assert [h.outcome for h in told] == [Outcome.BOUNCED, Outcome.MALFORMED]
     assert told[0].changes and told[0].changes[0].email.lower() == "userx@example.com"
     assert told[1].source == str(maildir / "new") and "cannot list the folder: Permission denied" in told[1].detail
@@ -693,7 +727,7 @@ def test_runs_over_one_maildir_at_once_count_each_soft_bounce_once(sqlite_store,
         (maildir / "new" / f"{n}.M{n}P1Q{n}.mx").write_bytes(
             dsn("bounces@example.org", email_address, status="4.2.2", action="delayed")
         )
-    settings = settings_for(sqlite_store)  # soft_bounce_limit 2
+    settings = by_address(sqlite_store)  # soft_bounce_limit 2
     reports, errors = [], []
 
     def run() -> None:
@@ -743,7 +777,6 @@ def a_config(store: Store, tmp_path: Path) -> Path:
     config = tmp_path / "digest.toml"
     config.write_text(
         f'[store]\nurl = {json.dumps(store.url)}\n[unsubscribe]\nsecret = "{SECRET}"\n'
-        '[delivery]\nbounce_address = "bounces@example.org"\n'
         '[lists.daily]\nfrom = "The Daily <digest@example.org>"\n'
     )
     return config
@@ -784,7 +817,7 @@ def test_a_report_gives_its_reasons_as_one_printable_line():
 
 
 def test_control_characters_in_a_forged_bounce_reach_neither_the_store_nor_the_terminal(store, tmp_path):
-    """A DSN to the plain bounce address (anyone can send one) whose diagnostic holds NUL
+    """A DSN matched by its address (anyone can send one) whose diagnostic holds NUL
     (which PostgreSQL refuses in text) and terminal escapes, ahead of a plain bounce."""
     subscribe(store, 2)
     maildir = a_maildir(
@@ -866,7 +899,7 @@ def test_a_message_the_store_cannot_take_now_stays_unseen_for_the_next_run(sqlit
             "2.M2P1Q2.mx": dsn("bounces@example.org", "reader1@example.org"),
         },
     )
-    settings = settings_for(sqlite_store)
+    settings = by_address(sqlite_store)
     process_paths(settings, [tmp_path / "nothing"], store=sqlite_store)  # its settings stored before the lock
     told = []
     lock = held_write_lock(sqlite_store.url.removeprefix("sqlite:///"))
@@ -893,7 +926,7 @@ def test_the_listener_drops_a_message_the_store_refuses_and_defers_one_it_cannot
     refuse_details_holding(sqlite_store, "refused-here")
     refused = with_diagnostic(dsn("bounces@example.org", "reader0@example.org"), "550 5.1.1 refused-here")
     with Store(sqlite_store.url + "?timeout=0.2") as impatient:
-        intake = Intake(settings_for(impatient), store=impatient)
+        intake = Intake(by_address(impatient), store=impatient)
 
         def handle(data: bytes, recipients: tuple[str, ...]) -> str:
             return intake.handle(data, envelope_to=recipients).outcome.value
