@@ -62,8 +62,8 @@ def _route(path: str, *, get: Endpoint | None = None, post: Endpoint | None = No
     if len(by_method) == 1:
         [(method, endpoint)] = by_method.items()
         return Route(path, endpoint, methods=[method])
-    if get is not None:
-        by_method["HEAD"] = get  # as Starlette answers HEAD for a GET route
+    if "GET" in by_method:
+        by_method["HEAD"] = by_method["GET"]  # as Starlette answers HEAD for a GET route: checked alike
 
     async def by_request_method(request: Request) -> Response:
         return await by_method[request.method](request)
