@@ -29,6 +29,7 @@ from digest.gather.fetch import (
 )
 from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
+from digest.mail.render import shorten
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
 from digest.text import one_line
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 # article; a shorter one (a teaser) makes us fetch and extract the linked page.
 FULL_CONTENT_WORDS = 150
 EMPTY_PAGE = "the page is empty"  # a body of nothing, or of white space only
+# Every reader's copy carries each headline and byline whole; a real one is far shorter.
+TITLE_MAX = 300  # characters
+AUTHOR_MAX = 300  # characters, each byline (a paper's may name twenty people)
+AUTHORS_MAX = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,7 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     except Exception as exc:  # a bug or a library surprise must not stop the other sources
         log.debug("source %s failed unexpectedly", source.name, exc_info=True)  # the traceback with -v only
         return _failed(source, f"unexpected {type(exc).__name__}: {_one_line(exc)}", store=store), []
-    articles = [_image_checked(a, settings=fetcher.settings) for a in outcome.articles]
+    articles = [_bounded(_image_checked(a, settings=fetcher.settings)) for a in outcome.articles]
     new = [a for a in articles if store.add_article(a, gathered_at=now)]
     seen = outcome.seen + len(outcome.articles) - len(new)
     validators = outcome.validators or Validators()
@@ -130,6 +135,21 @@ def _printable(failures: Sequence[Failure]) -> tuple[Failure, ...]:
     """Failures as the report carries them to a log, a terminal or the store: a file name
     or a feed's text may hold escape sequences."""
     return tuple(Failure(item=one_line(f.item), reason=one_line(f.reason)) for f in failures)
+
+
+def _bounded(article: Article) -> Article:
+    """The article with its headline and byline cut to TITLE_MAX and AUTHOR_MAX (at most
+    AUTHORS_MAX names), with a warning: a source's text is as long as it likes."""
+    title = shorten(article.title, TITLE_MAX)
+    authors = tuple(shorten(a, AUTHOR_MAX) for a in article.authors[:AUTHORS_MAX])
+    if (title, authors) == (article.title, article.authors):
+        return article
+    cut = []
+    if title != article.title:
+        cut.append(f"a headline of {len(article.title):,} characters cut to {TITLE_MAX}")
+    if authors != article.authors:
+        cut.append(f"a byline of {sum(map(len, article.authors)):,} characters cut")
+    return replace(article, title=title, authors=authors, warnings=(*article.warnings, "; ".join(cut)))
 
 
 def _image_checked(article: Article, *, settings: FetchSettings) -> Article:

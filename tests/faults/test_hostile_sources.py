@@ -16,6 +16,7 @@ import time
 import tracemalloc
 import zlib
 from contextlib import asynccontextmanager
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -25,7 +26,7 @@ from digest.config import FetchSettings
 from digest.errors import FeedError, FetchError
 from digest.gather.feeds import parse_feed
 from digest.gather.fetch import Fetcher, is_public_address, make_client
-from digest.gather.sources import gather
+from digest.gather.sources import AUTHOR_MAX, TITLE_MAX, gather
 from digest.models import Source, SourceKind
 from digest.urls import redact_url
 from tests.faults.conftest import digest_cli
@@ -165,6 +166,30 @@ async def test_gather_cuts_fields_at_the_configured_size(store, http_server):
     assert any("2,000 characters" in w.reason for w in report.warnings) and not report.failures
     [stored] = store.unsent_articles("daily")
     assert len(stored.article.text) <= 2_000
+
+
+async def test_a_headline_or_byline_a_source_makes_huge_is_cut_before_it_reaches_the_store(store, http_server):
+    """Every reader's copy carries each headline and byline whole: one feed's megabyte
+    title would push the other stories, and the footer, past the point Gmail clips."""
+    huge_title, huge_author = "Headline " * 110_000, "Name " * 20_000
+    full = "<content type='html'>" + escape("".join(f"<p>{line}</p>" for line in pages.LOREM * 4)) + "</content>"
+    feed = pages.atom([(huge_title, http_server.url("/feed-story"))])
+    feed = feed.replace(b"Sam Okafor", huge_author.encode()).replace(b"<summary>Teaser.</summary>", full.encode())
+    http_server.routes["/feed"] = Route(feed, content_type="application/atom+xml")
+    # A page repeats its headline (title, og:title, h1, and here each paragraph): within max_bytes.
+    page = pages.article_html(huge_title[: len(huge_title) // 3], author=huge_author, paragraphs=3)
+    http_server.routes["/page"] = Route(page)
+    sources = [
+        Source(name="feed", kind=SourceKind.FEED, location=http_server.url("/feed")),
+        Source(name="page", kind=SourceKind.PAGE, location=http_server.url("/page")),
+    ]
+    reports = by_name(await run(sources, store))
+    stored = {s.article.source: s.article for s in store.unsent_articles("daily")}
+    assert stored.keys() == {"feed", "page"}, reports
+    for name, article in stored.items():
+        assert article.title.startswith("Headline Headline") and len(article.title) <= TITLE_MAX, name
+        assert all(len(author) <= AUTHOR_MAX for author in article.authors), name
+        assert any("headline of" in w.reason and "cut" in w.reason for w in reports[name].warnings), name
 
 
 # --- 9. stacked compression ------------------------------------------------------
