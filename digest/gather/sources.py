@@ -45,6 +45,7 @@ EMPTY_PAGE = "the page is empty"  # a body of nothing, or of white space only
 TITLE_MAX = 300  # characters
 AUTHOR_MAX = 300  # characters, each byline (a paper's may name twenty people)
 AUTHORS_MAX = 20
+URL_MAX = 2048  # characters of a link (the sitemaps protocol's limit); longer is no real one
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +102,22 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     except Exception as exc:  # a bug or a library surprise must not stop the other sources
         log.debug("source %s failed unexpectedly", source.name, exc_info=True)  # the traceback with -v only
         return _failed(source, f"unexpected {type(exc).__name__}: {_one_line(exc)}", store=store), []
-    articles = [_bounded(_image_checked(a, settings=fetcher.settings)) for a in outcome.articles]
+    long_links = tuple(
+        Failure(
+            item=redact_url(a.url),
+            reason=f"its link has {len(a.url):,} characters, over {URL_MAX:,} characters: not kept",
+        )
+        for a in outcome.articles
+        if len(a.url) > URL_MAX
+    )
+    articles = [
+        _bounded(_image_checked(a, settings=fetcher.settings)) for a in outcome.articles if len(a.url) <= URL_MAX
+    ]
     new = [a for a in articles if store.add_article(a, gathered_at=now)]
-    seen = outcome.seen + len(outcome.articles) - len(new)
+    seen = outcome.seen + len(articles) - len(new)
     validators = outcome.validators or Validators()
-    if outcome.failures:
+    failures = (*outcome.failures, *long_links)
+    if failures:
         # Not modified next time would pass over the items that failed now: fetch it whole again.
         store.record_source_success(source.name, at=now, forget_validators=True)
     else:
@@ -115,7 +127,7 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
         new=len(new),
         seen=seen,
         not_modified=outcome.not_modified,
-        failures=_printable(outcome.failures),
+        failures=_printable(failures),
         warnings=_printable((*outcome.warnings, *_article_warnings(new))),
     )
     return report, new
@@ -133,8 +145,14 @@ def _article_warnings(articles: Sequence[Article]) -> tuple[Failure, ...]:
 
 def _printable(failures: Sequence[Failure]) -> tuple[Failure, ...]:
     """Failures as the report carries them to a log, a terminal or the store: a file name
-    or a feed's text may hold escape sequences."""
-    return tuple(Failure(item=one_line(f.item), reason=one_line(f.reason)) for f in failures)
+    or a feed's text may hold escape sequences, and a link or a title any length."""
+    return tuple(
+        Failure(item=shorten(one_line(f.item), _ITEM_MAX), reason=shorten(one_line(f.reason), _REASON_MAX))
+        for f in failures
+    )
+
+
+_ITEM_MAX, _REASON_MAX = 200, 500  # characters a report line gives an item and its reason
 
 
 def _bounded(article: Article) -> Article:

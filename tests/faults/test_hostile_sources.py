@@ -26,7 +26,7 @@ from digest.config import FetchSettings
 from digest.errors import FeedError, FetchError
 from digest.gather.feeds import parse_feed
 from digest.gather.fetch import Fetcher, is_public_address, make_client
-from digest.gather.sources import AUTHOR_MAX, TITLE_MAX, gather
+from digest.gather.sources import AUTHOR_MAX, TITLE_MAX, URL_MAX, gather
 from digest.models import Source, SourceKind
 from digest.urls import redact_url
 from tests.faults.conftest import digest_cli
@@ -190,6 +190,30 @@ async def test_a_headline_or_byline_a_source_makes_huge_is_cut_before_it_reaches
         assert article.title.startswith("Headline Headline") and len(article.title) <= TITLE_MAX, name
         assert all(len(author) <= AUTHOR_MAX for author in article.authors), name
         assert any("headline of" in w.reason and "cut" in w.reason for w in reports[name].warnings), name
+
+
+async def test_an_entry_whose_link_is_huge_is_one_failed_item_named_short(store, http_server):
+    """A link is not cut (it would lead nowhere); one far longer than any real one would
+    be in every reader's copy twice, so its entry is not kept."""
+    http_server.routes["/story"] = Route(pages.article_html("A story with a long link", paragraphs=8))
+    http_server.routes["/fine"] = Route(pages.article_html("A story with a short link", paragraphs=8))
+    teaser = http_server.url("/story") + "?q=" + "a" * 200_000
+    full = "https://news.example.org/story?q=" + "b" * 200_000
+    feed = pages.rss([("Teaser story", teaser), ("Fine story", http_server.url("/fine"))])
+    full_feed = pages.rss([("Full story", full)], full_content=True)
+    http_server.routes["/feed"] = Route(feed, content_type="application/rss+xml")
+    http_server.routes["/full"] = Route(full_feed, content_type="application/rss+xml")
+    sources = [
+        Source(name="teasers", kind=SourceKind.FEED, location=http_server.url("/feed")),
+        Source(name="full", kind=SourceKind.FEED, location=http_server.url("/full")),
+    ]
+    reports = by_name(await run(sources, store))
+    assert [s.article.title for s in store.unsent_articles("daily")] == ["A story with a short link"]
+    failures = [f for r in reports.values() for f in r.failures]
+    assert len(failures) == 2, reports
+    for failure in failures:
+        assert f"over {URL_MAX:,} characters" in failure.reason and len(failure.item) <= 200, failure
+        assert len(failure.reason) <= 200, failure
 
 
 # --- 9. stacked compression ------------------------------------------------------
