@@ -157,17 +157,21 @@ _ITEM_MAX, _REASON_MAX = 200, 500  # characters a report line gives an item and 
 
 def _bounded(article: Article) -> Article:
     """The article with its headline and byline cut to TITLE_MAX and AUTHOR_MAX (at most
-    AUTHORS_MAX names), with a warning: a source's text is as long as it likes."""
+    AUTHORS_MAX names), and without a lead image whose link is over URL_MAX, with a
+    warning: a source's text is as long as it likes."""
     title = shorten(article.title, TITLE_MAX)
     authors = tuple(shorten(a, AUTHOR_MAX) for a in article.authors[:AUTHORS_MAX])
-    if (title, authors) == (article.title, article.authors):
+    image = article.image if article.image is None or len(article.image) <= URL_MAX else None
+    if (title, authors, image) == (article.title, article.authors, article.image):
         return article
     cut = []
     if title != article.title:
         cut.append(f"a headline of {len(article.title):,} characters cut to {TITLE_MAX}")
     if authors != article.authors:
         cut.append(f"a byline of {sum(map(len, article.authors)):,} characters cut")
-    return replace(article, title=title, authors=authors, warnings=(*article.warnings, "; ".join(cut)))
+    if image != article.image:
+        cut.append(f"a lead image link of {len(article.image or ''):,} characters left out")
+    return replace(article, title=title, authors=authors, image=image, warnings=(*article.warnings, "; ".join(cut)))
 
 
 def _image_checked(article: Article, *, settings: FetchSettings) -> Article:

@@ -178,6 +178,8 @@ async def test_a_headline_or_byline_a_source_makes_huge_is_cut_before_it_reaches
     http_server.routes["/feed"] = Route(feed, content_type="application/atom+xml")
     # A page repeats its headline (title, og:title, h1, and here each paragraph): within max_bytes.
     page = pages.article_html(huge_title[: len(huge_title) // 3], author=huge_author, paragraphs=3)
+    image = f'<meta property="og:image" content="https://img.example.org/a.jpg?q={"i" * 100_000}">'
+    page = page.replace(b"</head>", image.encode() + b"</head>")
     http_server.routes["/page"] = Route(page)
     sources = [
         Source(name="feed", kind=SourceKind.FEED, location=http_server.url("/feed")),
@@ -189,6 +191,7 @@ async def test_a_headline_or_byline_a_source_makes_huge_is_cut_before_it_reaches
     for name, article in stored.items():
         assert article.title.startswith("Headline Headline") and len(article.title) <= TITLE_MAX, name
         assert all(len(author) <= AUTHOR_MAX for author in article.authors), name
+        assert article.image is None, name
         assert any("headline of" in w.reason and "cut" in w.reason for w in reports[name].warnings), name
 
 
