@@ -8,7 +8,8 @@
   the issue; a message without one is matched by the failing address (a DSN's
   recipient, or what flufl.bounce finds in a non-standard bounce). With VERP on, such a
   bounce, and a complaint without one always, must also quote a Message-ID we made for
-  that reader: anyone can write an address into a report.
+  that reader: anyone can write an address into a report. A report naming more than one
+  of our readers is about no copy of ours (each has one recipient) and changes nobody.
 - Every change is recorded in the reader's history with the reason and the time
   (source `bounce` or `complaint`). A reader stopped this way gets nothing more until
   the operator reactivates them (`digest subscribers reactivate`).
@@ -160,32 +161,35 @@ class Intake:
         return Handled(Outcome.UNSUBSCRIBED, (change,))
 
     def _by_address(self, report: Report, *, now: datetime) -> Handled:
-        changes: list[Change] = []
-        unchanged = False
+        named: dict[str, tuple[Failure, list[Subscriber]]] = {}
         for failure in report.failures:
             try:
                 key = normalise_email(failure.address).key
             except SubscriberError:
                 continue
-            quoted = [(s, self._quoted_issue(report, s)) for s in self.store.subscriptions(key)]
-            targets = [(s, issue or "") for s, issue in quoted]
-            if failure.kind is Kind.COMPLAINT or self.verp is not None:
-                # The address is text anyone can write into a report sent to the plain address
-                # (where no bounce of a copy sent with VERP comes back): only the Message-ID of
-                # one of ours for this reader says it is about them, as a complaint always must.
-                targets = [(s, issue) for s, issue in quoted if issue is not None]
-                if targets and failure.kind is Kind.PERMANENT:  # the mailbox is gone: every list
-                    targets += [(s, "") for s, issue in quoted if issue is None]
-            if not targets:
-                continue
-            handled = self._apply(targets, failure, now=now)
-            changes.extend(handled.changes)
-            unchanged = unchanged or handled.outcome is Outcome.UNCHANGED
-        if changes:
-            return Handled(_outcome_of(changes), tuple(changes))
-        if unchanged:
-            return Handled(Outcome.UNCHANGED)
-        return Handled(Outcome.UNRELATED, detail="no reader of ours in it")
+            if key in named:  # one reader named twice: the strongest thing said of them
+                if _STRENGTH[failure.kind] < _STRENGTH[named[key][0].kind]:
+                    named[key] = (failure, named[key][1])
+            elif subscriptions := self.store.subscriptions(key):
+                named[key] = (failure, subscriptions)
+        if not named:
+            return Handled(Outcome.UNRELATED, detail="no reader of ours in it")
+        if len(named) > 1:
+            # Each copy we send has one recipient: a report about one names one reader.
+            return Handled(Outcome.UNRELATED, detail=f"it names {len(named)} of our readers; a copy of ours has one")
+        [(failure, subscriptions)] = named.values()
+        quoted = [(s, self._quoted_issue(report, s)) for s in subscriptions]
+        targets = [(s, issue or "") for s, issue in quoted]
+        if failure.kind is Kind.COMPLAINT or self.verp is not None:
+            # The address is text anyone can write into a report sent to the plain address
+            # (where no bounce of a copy sent with VERP comes back): only the Message-ID of
+            # one of ours for this reader says it is about them, as a complaint always must.
+            targets = [(s, issue) for s, issue in quoted if issue is not None]
+            if targets and failure.kind is Kind.PERMANENT:  # the mailbox is gone: every list
+                targets += [(s, "") for s, issue in quoted if issue is None]
+        if not targets:
+            return Handled(Outcome.UNRELATED, detail="no message of ours to that reader quoted")
+        return self._apply(targets, failure, now=now)
 
     def _quoted_issue(self, report: Report, subscriber: Subscriber) -> str | None:
         """The issue whose Message-ID for this reader the report quotes, if any."""

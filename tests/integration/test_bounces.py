@@ -295,6 +295,26 @@ async def test_a_complaint_without_verp_must_quote_our_message_for_that_reader(s
     assert status_of(store, reader) is SubscriberStatus.UNSUBSCRIBED
 
 
+def test_a_report_naming_more_than_one_reader_changes_nobody(store):
+    """Each copy we send has one recipient, so a report about one of them names one reader:
+    one naming several (anyone can write one, to a list's sender without VERP) is about no
+    message of ours, whatever else it names."""
+    readers = subscribe(store, 3)
+    intake = Intake(by_address(store), store=store)
+    one = dsn("digest@example.org", readers[0])
+    more = "".join(f"Final-Recipient: rfc822; {r}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" for r in readers[1:])
+    many = one.replace(b"Final-Recipient:", more.encode() + b"Final-Recipient:", 1)
+    handled = intake.handle(many)
+    assert (handled.outcome, handled.changes) == (Outcome.UNRELATED, ())
+    assert "3 of our readers" in handled.detail
+    assert all(status_of(store, r) is SubscriberStatus.ACTIVE for r in readers)
+    # The reader named twice (Final- and Original-Recipient), beside an address not ours: one reader.
+    stranger = "Final-Recipient: rfc822; stranger@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+    mixed = one.replace(b"Final-Recipient:", stranger.encode() + b"Final-Recipient:", 1)
+    assert intake.handle(mixed).outcome is Outcome.BOUNCED
+    assert status_of(store, readers[0]) is SubscriberStatus.BOUNCED
+
+
 async def test_a_bounce_without_verp_must_quote_our_message_for_that_reader(sent):
     """With VERP every copy's bounce comes back to its own token: a DSN to the plain bounce
     address, which anyone may write, names readers only by text anyone can make up."""
