@@ -431,10 +431,15 @@ def gather_flow(config: str | None = None) -> dict[str, dict] | State:
     try:
         sources = gather_task(config)
     except DigestError as exc:
-        _artifact("gather", ["# gather: failed", "", str(exc)], description=f"failed: {exc}", key="gather")
+        _artifact(
+            "gather", ["# gather: failed", "", markdown_text(str(exc))], description=f"failed: {exc}", key="gather"
+        )
         return Failed(message=str(exc))
     lines = ["# gather", "", "| source | new | seen | error |", "|---|---|---|---|"]
-    lines += [f"| {name} | {s['new']} | {s['seen']} | {s['error'] or ''} |" for name, s in sources.items()]
+    lines += [
+        f"| {markdown_text(name)} | {s['new']} | {s['seen']} | {markdown_text(s['error'] or '')} |"
+        for name, s in sources.items()
+    ]
     new = sum(s["new"] for s in sources.values())
     failed = sum(1 for s in sources.values() if s["error"])
     _artifact("gather", lines, description=f"{new} new article(s), {failed} source(s) failed", key="gather")
@@ -480,7 +485,7 @@ def daily_digest(
     except DigestError as exc:
         # With no list named, the config itself failed: the artifact goes under the flow's name.
         name, key = (list_name, None) if list_name else ("daily-digest", "daily-digest")
-        _artifact(name, [f"# {name}: failed", "", str(exc)], description=f"failed: {exc}", key=key)
+        _artifact(name, [f"# {name}: failed", "", markdown_text(str(exc))], description=f"failed: {exc}", key=key)
         return Failed(message=str(exc))
     job = _Job(settings, config, max_items=max_items, dry_run=dry_run, min_new=max(min_new, 1), spread=max(spread, 0))
     results: dict[str, dict] = {}
@@ -617,10 +622,10 @@ class _Job:
 
     def note(self, chosen: ListSettings, what: str) -> None:
         get_run_logger().info("%s: %s", chosen.name, what)
-        _artifact(chosen.name, [f"# {chosen.title or chosen.name}", "", what], description=what)
+        _artifact(chosen.name, [f"# {markdown_text(chosen.title or chosen.name)}", "", what], description=what)
 
     def failed(self, chosen: ListSettings, exc: DigestError) -> None:
-        lines = [f"# {chosen.title or chosen.name}: failed", "", str(exc)]
+        lines = [f"# {markdown_text(chosen.title or chosen.name)}: failed", "", markdown_text(str(exc))]
         if self.issue_id:
             try:
                 with Store(self.settings.store.url) as store:
@@ -637,13 +642,12 @@ class _Job:
             issue = store.issue(issue_id)
         if issue is None:
             raise DigestError(f"issue {issue_id} is not in the store")
-        lines = [f"# {issue.rendered.subject}", "", f"Issue `{issue_id}` of list `{chosen.name}`.", ""]
-        lines += _ledger_table(totals)
         _, text = personalise(
             issue.rendered, personal_fields(name="", email="reader@example.org", unsubscribe_url="", view_url="")
         )
-        lines += ["", "## The digest (text version)", "", "```", text.strip(), "```"]
-        lines += ["", f"Preview in a browser: `digest preview --list {chosen.name} --serve`."]
+        lines = issue_markdown(
+            subject=issue.rendered.subject, issue_id=issue_id, list_name=chosen.name, totals=totals, text=text
+        )
         _artifact(chosen.name, lines, description=issue.rendered.subject)
 
 
@@ -707,6 +711,35 @@ def _mark_unended(client: Any, run_id: Any, state: State | None) -> State:
         return client.read_flow_run(run_id).state or cancelled
     client.set_flow_run_state(run_id, crashed, force=True)
     return crashed
+
+
+def issue_markdown(*, subject: str, issue_id: str, list_name: str, totals: dict, text: str) -> list[str]:
+    """The artifact of a sent issue: its subject, ledger totals and text version. The
+    subject and the text are the sources' words, shown as text: Prefect's UI renders the
+    markdown, where a headline could otherwise be a link or close the text's fence."""
+    lines = [f"# {markdown_text(subject)}", "", f"Issue `{issue_id}` of list `{list_name}`.", ""]
+    lines += _ledger_table(totals)
+    lines += ["", "## The digest (text version)", "", *_fenced(text.strip())]
+    lines += ["", f"Preview in a browser: `digest preview --list {list_name} --serve`."]
+    return lines
+
+
+def markdown_text(text: str) -> str:
+    """One line of text as markdown that shows it as it is: the characters markdown reads
+    as inline markup (a link, an image, HTML, code, emphasis, a table cell, an entity)
+    escaped."""
+    return _MARKUP.sub(r"\\\g<0>", text)
+
+
+_MARKUP = re.compile(r"[\\`*_\[\]<>!|~&]")
+
+
+def _fenced(text: str) -> list[str]:
+    """`text` in a code block whose fence is longer than any run of backticks in it (a
+    shorter run cannot close it)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
 
 
 def _ledger_table(totals: dict) -> list[str]:

@@ -229,3 +229,30 @@ def test_a_dry_run_leaves_the_open_issue_and_its_deferrals_alone(tmp_path, serve
     with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
         assert store.ledger_totals(issue_id)[DeliveryStatus.DEFERRED] == 1
     assert open_issue_task.fn(config, "daily") is None  # a run that sends gives the deferral up
+
+
+def test_the_artifact_shows_a_sources_text_as_text_never_as_markdown():
+    """Prefect's UI renders an artifact's markdown: a headline's link to javascript: or a
+    line of backticks closing the text version's fence would be markup in the operator's
+    browser, not the digest's text."""
+    from markdown_it import MarkdownIt
+
+    from flows.daily_digest import issue_markdown
+
+    subject = "Flow Digest — 24 Nov 2026: [Verify your account](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    text = "TOP STORY\n\n```\n\n- [click me](javascript:alert(1)) <b>bold</b> ````\n\n~~~\n| a | b |"
+    lines = issue_markdown(subject=subject, issue_id="daily-1", list_name="daily", totals={"sent": 3}, text=text)
+    parser = MarkdownIt("commonmark").enable("table")
+    parser.validateLink = lambda url: True  # as permissive as any renderer: nothing may be a link at all
+
+    def tokens(items):
+        for token in items:
+            yield token
+            yield from tokens(token.children or [])
+
+    parsed = list(tokens(parser.parse("\n".join(lines))))
+    assert not [t for t in parsed if t.type in ("link_open", "image", "html_inline", "html_block")]
+    assert [t.content for t in parsed if t.type == "fence"] == [text + "\n"]
+    heading = parsed[[t.type for t in parsed].index("heading_open") + 1]
+    assert "".join(c.content for c in heading.children if c.type == "text") == subject
+    assert "| sent | 3 |" in lines
