@@ -749,6 +749,7 @@ def _ledger_table(totals: dict) -> list[str]:
 
 def _artifact(name: str, lines: list[str], *, description: str, key: str | None = None) -> None:
     """A markdown artifact, keyed `digest-<list>` (lowercase letters, digits and dashes)
-    unless `key` says otherwise, so each list's runs line up in Prefect's UI."""
+    unless `key` says otherwise, so each list's runs line up in Prefect's UI. The UI renders
+    the description as markdown too: it is plain text here (a subject, a reason)."""
     key = key or "digest-" + (re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "list")
-    create_markdown_artifact(markdown="\n".join(lines), key=key, description=description)
+    create_markdown_artifact(markdown="\n".join(lines), key=key, description=markdown_text(description))
