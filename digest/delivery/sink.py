@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import InvalidHeaderDefect
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
@@ -128,7 +130,7 @@ def captured(maildir: Path, *, newest: int | None = None) -> list[CapturedMessag
     """The stored copies in ``maildir``, oldest first (newest last): every one, or the
     ``newest`` N. Only regular files inside the Maildir are read (a symlink out of it, a
     device or a FIFO is passed over), each header block up to HEADER_LIMIT bytes; a file
-    that cannot be read or parsed (moved away meanwhile, a broken header) is skipped."""
+    that cannot be read (moved away meanwhile) is skipped, a malformed header is read as none."""
     path = Path(maildir)
     keys: list[tuple[tuple, str, Path]] = []
     for folder in ("new", "cur"):
@@ -149,7 +151,7 @@ def captured(maildir: Path, *, newest: int | None = None) -> list[CapturedMessag
         try:
             messages.append(_read(file, key))
         except (OSError, ValueError, IndexError, TypeError, LookupError):
-            continue  # gone meanwhile, or a header the email package cannot parse
+            continue  # gone meanwhile, or a header block the email package cannot parse
     return messages
 
 
@@ -163,12 +165,25 @@ def _read(file: Path, key: str) -> CapturedMessage:
     headers = BytesHeaderParser(policy=default_policy).parsebytes(head)
     return CapturedMessage(
         key=key,
-        envelope_to=str(headers.get(ENVELOPE_HEADER, "")),
-        subject=str(headers.get("Subject", "")),
-        message_id=_str_or_none(headers.get("Message-ID")),
-        date=_date(headers.get("Date")),
+        envelope_to=_header(headers, ENVELOPE_HEADER) or "",
+        subject=_header(headers, "Subject") or "",
+        message_id=_header(headers, "Message-ID"),
+        date=_date(_header(headers, "Date")),
         size=size,
     )
+
+
+def _header(headers: Message, name: str) -> str | None:
+    """A header's value, or None when it is absent or malformed. The email package raises
+    for some malformed values (a Message-ID of `<>` before Python 3.13) and records a
+    defect for others: both are read as none."""
+    try:
+        value = headers.get(name)
+    except (ValueError, IndexError, TypeError, LookupError):
+        return None
+    if value is None or any(isinstance(d, InvalidHeaderDefect) for d in getattr(value, "defects", ())):
+        return None
+    return str(value).strip()
 
 
 def _header_block(fp) -> bytes:
@@ -179,15 +194,11 @@ def _header_block(fp) -> bytes:
     return data[:end] + b"\n"
 
 
-def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value).strip()
-
-
-def _date(value: object) -> datetime | None:
+def _date(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return parsedate_to_datetime(str(value))
+        return parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
 

@@ -222,6 +222,30 @@ def test_the_listing_reads_only_the_maildirs_own_files_and_passes_over_broken_on
     (box / "new" / "1700000003.M1P1Q4.host").symlink_to("/dev/zero")
     (box / "cur" / "1700000004.M1P1Q5.host:2,S").write_bytes(b"a" * 1_000_000)  # one endless line
     listed = captured(box)
-    assert [m.subject for m in listed if m.subject] == ["Good"]
+    assert [m.subject for m in listed if m.subject] == ["Good", "Bad"]
     assert "SECRET-OUTSIDE-FILE" not in {m.subject for m in listed}
     assert [m.key for m in captured(box, newest=1)] == ["1700000004.M1P1Q5.host"]
+
+
+def test_a_copy_whose_message_id_or_date_is_malformed_is_listed_without_it(tmp_path: Path):
+    """Python's email package raises for some malformed Message-IDs and records a defect for
+    others, and which ones changed in Python 3.13: the listing reads every one as none."""
+    box = tmp_path / "mail"
+    for folder in ("new", "cur", "tmp"):
+        (box / folder).mkdir(parents=True)
+    heads = [
+        b"Subject: Brackets\nMessage-ID: <<<>>>\nDate: yesterday\n",
+        b"Subject: Empty\nMessage-ID: <>\nDate: Mon, 06 May 2024 07:30:00 +0000\n",
+        b"Subject: Bare\nMessage-ID: bare@example.org\n",
+        b"Subject: Good\nMessage-ID: <g@example.org>\n",
+    ]
+    for n, head in enumerate(heads):
+        (box / "new" / f"170000000{n}.M1P1Q{n}.host").write_bytes(head + b"\nbody\n")
+    listed = captured(box)
+    assert [(m.subject, m.message_id) for m in listed] == [
+        ("Brackets", None),
+        ("Empty", None),
+        ("Bare", None),
+        ("Good", "<g@example.org>"),
+    ]
+    assert [m.date.isoformat() if m.date else None for m in listed] == [None, "2024-05-06T07:30:00+00:00", None, None]
