@@ -113,6 +113,8 @@ def _copy_source(target: Path) -> None:
     for entry in REPO.iterdir():
         if entry.name in _NOT_COPIED or entry.name.endswith((".egg-info", ".db")):
             continue
+        if (entry / "pyvenv.cfg").is_file():  # a virtual environment of any name
+            continue
         if entry.is_dir():
             shutil.copytree(entry, target / entry.name, ignore=ignore)
         else:
