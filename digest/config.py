@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote
 
 from digest.errors import ConfigError
 from digest.models import Source, SourceKind
+from digest.summarize import unknown_algorithm
 from digest.urls import http_url_problem, redact_url, store_url_problem
 
 
@@ -394,6 +395,8 @@ def parse_settings(
     if smtp.security not in SECURITY_MODES:
         raise ConfigError(f"smtp.security: expected one of {', '.join(SECURITY_MODES)}, got {smtp.security!r}")
     _check_smtp_host(smtp.host)
+    if algorithm_problem := unknown_algorithm(scalars["summary"].algorithm):
+        raise ConfigError(f"summary.algorithm: {algorithm_problem}")
     if problem := store_url_problem(scalars["store"].url):
         raise ConfigError(f"store.url: {problem}")
     _check_base_url(scalars["web"].base_url)
@@ -650,6 +653,7 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
     values.setdefault("unsubscribe_url", f"{web_url}{_UNSUBSCRIBE_ROUTE}")
     values.setdefault("view_url", f"{web_url}{_VIEW_ROUTE}")
     _check_schedule(values.get("schedule", ""), values.get("timezone", "UTC"), where)
+    _check_subject(values.get("subject", ""), f"{where}.subject")
     _check_link_template(values["unsubscribe_url"], f"{where}.unsubscribe_url", required="{token}")
     _check_link_template(values["view_url"], f"{where}.view_url")
     _check_mailto(values.get("unsubscribe_mailto", ""), f"{where}.unsubscribe_mailto")
@@ -657,6 +661,36 @@ def _list(name: str, table: Any, source_names: set[str], base_dir: Path, *, web_
         if values.get(key):
             _check_mailbox(values[key], f"{where}.{label}")
     return ListSettings(name=name, sources=tuple(raw_sources), **values)
+
+
+# The fields a subject template may name (digest.mail.render.make_subject fills them in),
+# with values of their kinds: a template is tried on them when the config is read.
+SUBJECT_FIELDS = {
+    "list": "List",
+    "date": "1 Dec 2026",
+    "top": "Headline",
+    "count": 3,
+    "others": 2,
+    "more": " (+2 more)",
+}
+
+
+def subject_problem(template: str) -> str:
+    """Why `template` cannot be a subject ("" when it can)."""
+    try:
+        template.format_map(SUBJECT_FIELDS)
+    except KeyError as exc:
+        problem = f"unknown field {{{exc.args[0]}}} in {template!r}"
+    except (IndexError, ValueError, AttributeError, TypeError) as exc:
+        problem = f"{template!r}: {' '.join(str(exc).split())}"
+    else:
+        return ""
+    return f"{problem}; use {', '.join(f'{{{name}}}' for name in SUBJECT_FIELDS)}"
+
+
+def _check_subject(template: str, where: str) -> None:
+    if template and (problem := subject_problem(template)):
+        raise ConfigError(f"{where}: {problem}")
 
 
 # A link each message carries, before its token: a header line (List-Unsubscribe) holds

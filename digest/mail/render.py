@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import jinja2
 from premailer import Premailer
 
-from digest.config import TEMPLATES_DIR
+from digest.config import TEMPLATES_DIR, subject_problem
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestItem, RenderedDigest
 from digest.text import WIDE, columns, has_format_characters, remove_invisible
@@ -238,10 +238,8 @@ def _says(name: str, title: str) -> bool:
 def _fill(template: str, values: Mapping[str, object]) -> str:
     try:
         subject = template.format_map(values)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"subject template {template!r}: {_one_line(exc)}; use {{list}}, {{date}}, {{top}}, {{count}}, {{others}}, {{more}}"
-        ) from None
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        raise ConfigError(f"subject template: {subject_problem(template)}") from None
     return " ".join(clean(subject).split())
 
 

@@ -50,6 +50,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digest.errors import UnknownAlgorithm
 from digest.models import Article, Summary
+from digest.summarize import DEFAULT_ALGORITHM, unknown_algorithm
 from digest.summarize.filters import (
     back_matter_start,
     candidates_in_paragraph,
@@ -318,7 +319,6 @@ ALGORITHMS: Mapping[str, Factory] = MappingProxyType(
         "edmundson": _edmundson,
     }
 )
-DEFAULT_ALGORITHM = "pacsum"
 
 
 @functools.cache
@@ -328,12 +328,9 @@ def _summarizer(algorithm: str, language: str) -> SumySummarizer:
 
 def resolve_algorithm(name: str) -> str:
     """The registered name for `name`; "default" means DEFAULT_ALGORITHM."""
-    algorithm = DEFAULT_ALGORITHM if name == "default" else name
-    if algorithm not in ALGORITHMS:
-        raise UnknownAlgorithm(
-            f"unknown summariser algorithm {name!r}; choose one of: default, {', '.join(sorted(ALGORITHMS))}"
-        )
-    return algorithm
+    if problem := unknown_algorithm(name):
+        raise UnknownAlgorithm(problem)
+    return DEFAULT_ALGORITHM if name == "default" else name
 
 
 def _summarize_paragraphs(

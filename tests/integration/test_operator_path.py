@@ -200,3 +200,35 @@ def test_the_closing_table_says_why_rows_are_deferred_or_failed_and_when_they_ar
     assert "1 deferred (last reason: 451 4.3.0 Mailbox temporarily unavailable, try again): " in sent.stdout
     assert "the next try is due at " in sent.stdout
     assert "1 failed for good (last reason: 550" in sent.stdout
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            '[summary]\nalgorithm = "lexrnk"\n',
+            "summary.algorithm: unknown summariser algorithm 'lexrnk' (did you mean 'lexrank'?); choose one of: default, ",
+        ),
+        (
+            '[lists.daily]\nsubject = "{list}: {topp}"\n',
+            (
+                "lists.daily.subject: unknown field {topp} in '{list}: {topp}'; use {list}, {date}, {top}, {count}, "
+                "{others}, {more}"
+            ),
+        ),
+        ('[lists.daily]\nsubject = "{count:d} {top:d}"\n', "lists.daily.subject: "),
+        ('[lists.daily]\nsubject = "{list"\n', "lists.daily.subject: "),
+    ],
+)
+def test_a_bad_summary_algorithm_or_subject_is_named_by_its_key_before_any_gather(tmp_path, setting, message):
+    """Found when the config is read, as every other bad value is: not at the first send,
+    hours later, by a scheduled run."""
+    config = write_config(tmp_path / "site")
+    section = setting.split("\n", 1)[0]
+    text = config.read_text()
+    config.write_text(text.replace(f"{section}\n", setting, 1) if section in text else text + setting)
+    gathered = digest("--config", str(config), "gather", cwd=tmp_path)
+    assert gathered.returncode == 2, gathered.stdout + gathered.stderr
+    assert gathered.stderr.startswith(f"digest: error: {message}"), gathered.stderr
+    assert len(gathered.stderr.strip().splitlines()) == 1 and "Traceback" not in gathered.stderr
+    assert not (tmp_path / "site" / "state" / "digest.db").exists()

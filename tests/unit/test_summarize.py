@@ -93,6 +93,12 @@ def test_registry_has_the_required_algorithms():
     assert DEFAULT_ALGORITHM in ALGORITHMS
 
 
+def test_the_names_the_config_checks_are_the_registrys():
+    from digest.summarize import ALGORITHM_NAMES
+
+    assert tuple(ALGORITHMS) == ALGORITHM_NAMES
+
+
 @pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
 @pytest.mark.parametrize("text", [SHORT, LONG, BLOG], ids=["short", "long", "blog"])
 def test_every_algorithm_keeps_the_invariants(algorithm, text):
