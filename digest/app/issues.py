@@ -20,7 +20,14 @@ from digest.mail.message import Recipient
 from digest.mail.render import render_digest
 from digest.models import DeliveryStatus, Digest, RenderedDigest, Subscriber, SubscriberStatus, Summary
 from digest.store import Store, StoredArticle, StoredIssue
-from digest.subscribers import RowError, first_line_not_utf8, mailbox_address, make_token
+from digest.subscribers import (
+    RowError,
+    duplicate_row,
+    first_line_not_utf8,
+    mailbox_address,
+    make_token,
+    read_subscriber_csv,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +184,31 @@ def unfinished_issue(
     why = f"after {delivery.retry_days:g} days" if expired else "the next issue has news to carry"
     log.warning("issue %s: %d deferred deliveries given up (%s)", issue_id, len(given_up), why)
     return store.open_issue(list_settings.name)
+
+
+def readers_to_seed(list_settings: ListSettings, *, store: Store) -> int:
+    """How many readers seed_subscribers would add now, reading only (for a dry run): the
+    file's distinct addresses whose mail did not bounce on another list. A bad row is the
+    error the import would raise."""
+    if not list_settings.subscribers or store.count_subscribers(list_settings.name):
+        return 0
+    path = Path(list_settings.subscribers)
+    first_lines: dict[str, int] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            for row in read_subscriber_csv(lines):
+                if isinstance(row, RowError):
+                    raise SubscriberError(f"{path}:{row.line}: {row.reason}")
+                key = row.subscriber.key
+                if key in first_lines:
+                    duplicate = duplicate_row(row.line, first_lines[key], row.subscriber.email)
+                    raise SubscriberError(f"{path}:{duplicate.line}: {duplicate.reason}")
+                first_lines[key] = row.line
+    except OSError as exc:
+        raise SubscriberError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SubscriberError(f"{path}:{first_line_not_utf8(path)}: not UTF-8 text (save the file as UTF-8)") from None
+    return len(first_lines) - len(store.bounced_elsewhere(list_settings.name, list(first_lines)))
 
 
 def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime) -> int:

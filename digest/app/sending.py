@@ -17,6 +17,7 @@ from digest.app.issues import (
     issue_day,
     next_digest,
     prepare_issue,
+    readers_to_seed,
     recipient_factory,
     render_for_list,
     signing_secret,
@@ -263,7 +264,9 @@ def send_list(
 def dry_run(settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None) -> DryRun:
     """What a send would go out as, and to how many; nothing is saved or sent."""
     rendered = _issue_or_next(settings, chosen, store=store, issue_id=issue_id)
-    return DryRun(rendered, store.count_subscribers(chosen.name, status=SubscriberStatus.ACTIVE))
+    # A list still empty gets its readers file at the first send: they count here too.
+    active = store.count_subscribers(chosen.name, status=SubscriberStatus.ACTIVE)
+    return DryRun(rendered, active + (readers_to_seed(chosen, store=store) if rendered is not None else 0))
 
 
 def send_proof(

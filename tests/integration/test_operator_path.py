@@ -71,6 +71,25 @@ def test_the_first_send_imports_the_lists_readers(tmp_path):
     assert captured(tmp_path / "site" / "state" / "mail") == 2
 
 
+def test_a_dry_run_counts_the_readers_the_first_send_imports_and_imports_nobody(tmp_path):
+    csv = tmp_path / "site" / "readers.csv"
+    csv.parent.mkdir()
+    csv.write_text("email,name\nann@example.org,Ann\nbob@example.org,Bob\n")
+    config = write_config(tmp_path / "site", subscribers="readers.csv")
+    assert digest("--config", str(config), "gather", cwd=tmp_path).returncode == 0
+    dry = digest("--config", str(config), "send", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "would go to 2 active subscriber(s)" in dry.stdout
+    with Store(f"sqlite:///{tmp_path / 'site' / 'state' / 'digest.db'}") as store:
+        assert store.count_subscribers("daily") == 0
+
+    csv.write_text("email,name\nann@example.org,Ann\nANN@example.org,Ann again\n")
+    dry = digest("--config", str(config), "send", "--dry-run", cwd=tmp_path)
+    sent = digest("--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
+    assert dry.returncode == sent.returncode == 2
+    assert dry.stderr.strip() == sent.stderr.strip() and "readers.csv:3: duplicate of line 2" in dry.stderr
+
+
 def test_a_lists_readers_file_that_is_not_utf8_names_its_line_and_adds_nobody(tmp_path):
     from datetime import UTC, datetime
 
