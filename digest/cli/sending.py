@@ -225,9 +225,9 @@ def send(
 def _send_with_progress(use, settings, chosen, *, store, **options):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(
-        TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
-    ) as progress:
+    # A bar only on a terminal: elsewhere (a log file, a pipe) rich would leave a blank line.
+    columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("send", total=None)
 
         def on_plan(plan) -> None:

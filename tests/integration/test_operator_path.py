@@ -3,6 +3,7 @@ first send, and a config file used from another folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -58,6 +59,21 @@ def test_a_list_with_no_reader_composes_nothing_and_its_news_waits(tmp_path):
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "issue complete" in sent.stdout
     assert captured(tmp_path / "site" / "state" / "mail") == 1
+
+
+@pytest.mark.parametrize("log_format", ["human", "json"])
+def test_a_send_whose_stderr_is_no_terminal_writes_no_blank_line_there(tmp_path, log_format):
+    """The progress bar is for a terminal: in a log file or a pipe, stderr holds the log
+    records only (with --log-format json, one JSON object per line and nothing else)."""
+    config = write_config(tmp_path / "site")
+    assert digest("--config", str(config), "gather", cwd=tmp_path).returncode == 0
+    assert digest("--config", str(config), "subscribers", "add", "ann@example.org", cwd=tmp_path).returncode == 0
+    sent = digest("--log-format", log_format, "--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "issue complete" in sent.stdout
+    assert "" not in sent.stderr.splitlines(), repr(sent.stderr)
+    for line in sent.stderr.splitlines():
+        assert log_format == "human" or json.loads(line)["level"], line
 
 
 def test_the_first_send_imports_the_lists_readers(tmp_path):
