@@ -177,6 +177,12 @@ app = typer.Typer(
 
 
 class _Console(Console):
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self.stderr and state.log_format == LogFormat.JSON and all(isinstance(o, str) for o in objects):
+            _log_line(" ".join(objects))  # stderr is JSON lines: a command's notes too
+            return
+        super().print(*objects, **kwargs)
+
     def on_broken_pipe(self) -> None:
         # rich's own answer is exit status 1, which here means "something failed".
         self.quiet = True
@@ -278,6 +284,15 @@ def report_error(message: str, *, prefix: str = "digest: error: ") -> None:
         logging.getLogger("digest.cli").error("%s", message)
     else:
         err.print(f"{prefix}{redact_urls(message)}", markup=False)  # as the log formatters do
+
+
+def _log_line(text: str) -> None:
+    """A line a command writes for the operator on stderr, as a record of logger `digest.cli`
+    shown whatever the log level, as the human line is: WARNING when it is a warning, else INFO."""
+    prefix = next((p for p in ("digest: warning: ", "warning: ") if text.startswith(p)), "")
+    logger = logging.getLogger("digest.cli")
+    level = logging.WARNING if prefix else logging.INFO
+    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, "%s", (text[len(prefix) :],), None))
 
 
 def chosen_list(list_name: str | None) -> ListSettings:

@@ -114,3 +114,28 @@ def test_an_unknown_log_format_is_refused():
     result = digest_cli("--log-format", "xml", "status")
     assert result.returncode == 2
     assert "xml" in result.stderr
+
+
+def test_every_line_a_command_writes_on_stderr_is_a_json_object(tmp_path):
+    """Not only log records and the error: a command's notes (a CSV's bad rows, a count, a
+    warning) are records too, so that stderr stays one JSON object per line."""
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "digest.db"}"\n\n[dkim]\ndomain = "example.org"\nselector = "s1"\n\n'
+        '[lists.daily]\nfrom = "D <d@example.org>"\n'
+    )
+    (tmp_path / "readers.csv").write_text("email\nann@example.org\nnot-an-address\n")
+    ran = [
+        digest_cli("--log-format", "json", "--config", str(config), *args, cwd=tmp_path)
+        for args in (("subscribers", "import", "readers.csv"), ("subscribers", "list"), ("dns",))
+    ]
+    assert [result.returncode for result in ran] == [2, 0, 0]
+    lines = [json.loads(line) for result in ran for line in result.stderr.splitlines()]
+    assert {
+        "logger": "digest.cli",
+        "level": "INFO",
+        "message": "readers.csv:3: not an email address: 'not-an-address' (there is no @)",
+    }.items() <= lines[0].items()
+    assert lines[1]["level"] == "ERROR" and lines[1]["message"].startswith("1 bad row(s)")
+    assert lines[2]["message"] == "0 subscriber(s)"
+    assert lines[3]["level"] == "WARNING" and lines[3]["message"].startswith("no DKIM record: dkim.key_file: ")
