@@ -281,6 +281,8 @@ _POSITIVE = {
     "delivery.soft_bounce_days",
     "delivery.retry_days",
 }
+# Fields the program sets, never the config file or a DIGEST_* variable.
+_INTERNAL = {"dkim.key_origin"}
 # Named in errors, never shown: a mistyped secret must not end up in a log.
 _SECRETS = {"smtp.password", "unsubscribe.secret", "dkim.key", "dkim.ed25519_key"}
 # A list's name goes into the List-Id and Message-ID headers and into issue ids.
@@ -455,7 +457,7 @@ def _environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, st
         section, _, name = rest.partition("_")
         if section not in _SCALAR_SECTIONS:
             continue  # not ours to judge: other tools may share the prefix
-        if name not in {f.name for f in fields(_SCALAR_SECTIONS[section])}:
+        if name not in _settable(section, _SCALAR_SECTIONS[section]):
             raise ConfigError(f"{key}: unknown key {section}.{name}")
         out.setdefault(section, {})[name] = value
     return out
@@ -467,8 +469,13 @@ def _table(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def _settable(section: str, cls: type) -> dict[str, Any]:
+    """The section's keys a config may set, with their fields."""
+    return {f.name: f for f in fields(cls) if f"{section}.{f.name}" not in _INTERNAL}
+
+
 def _build(cls: type, section: str, table: Mapping[str, Any]):
-    known = {f.name: f for f in fields(cls)}
+    known = _settable(section, cls)
     values = {}
     for key, value in table.items():
         if key not in known:

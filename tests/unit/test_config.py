@@ -103,6 +103,16 @@ def test_password_is_not_in_repr():
     ("raw", "environ", "message"),
     [
         ({"smtp": {"hots": "x"}}, {}, "smtp.hots: unknown key"),
+        ({"dkim": {"key_origin": "x"}}, {}, "dkim.key_origin: unknown key"),
+        ({}, {"DIGEST_DKIM_KEY_ORIGIN": "x"}, "DIGEST_DKIM_KEY_ORIGIN: unknown key dkim.key_origin"),
+        (
+            {"dkim": {"domian": "x"}},
+            {},
+            (
+                "dkim.domian: unknown key (did you mean 'domain'?); known: domain, selector, key_file, key, "
+                "ed25519_selector, ed25519_key_file, ed25519_key"
+            ),
+        ),
         ({"smtp": {"port": "abc"}}, {}, "smtp.port: expected a whole number, got 'abc'"),
         ({"smtp": {"port": 1.5}}, {}, "smtp.port: expected a whole number"),
         ({"smtp": {"port": -1}}, {}, "smtp.port: must not be negative"),
