@@ -523,10 +523,20 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         return number
     if kind is str:
         if not isinstance(value, str):
-            shown = f"a {type(value).__name__}" if where in _SECRETS else repr(value)
+            shown = _kind(value) if where in _SECRETS else repr(value)
             raise ConfigError(f"{where}: expected a string, got {shown}")
         return value
     return value
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, in words, without the value (a secret's)."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    kinds = {list: "a list", dict: "a table"}
+    return next((words for kind, words in kinds.items() if isinstance(value, kind)), "a date or time")
 
 
 def _source(name: str, table: Any, base_dir: Path) -> Source:

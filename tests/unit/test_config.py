@@ -104,6 +104,9 @@ def test_password_is_not_in_repr():
     [
         ({"smtp": {"hots": "x"}}, {}, "smtp.hots: unknown key"),
         ({"dkim": {"key_origin": "x"}}, {}, "dkim.key_origin: unknown key"),
+        ({"smtp": {"password": 1234}}, {}, "smtp.password: expected a string, got a number"),
+        ({"unsubscribe": {"secret": ["x"]}}, {}, "unsubscribe.secret: expected a string, got a list"),
+        ({"smtp": {"username": 1234}}, {}, "smtp.username: expected a string, got 1234"),
         ({}, {"DIGEST_DKIM_KEY_ORIGIN": "x"}, "DIGEST_DKIM_KEY_ORIGIN: unknown key dkim.key_origin"),
         (
             {"dkim": {"domian": "x"}},
