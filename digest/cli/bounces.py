@@ -82,10 +82,12 @@ def listen(
                 out.print(f"Taking bounces and complaints on {where} for {shown} (Ctrl-C to stop)", markup=False)
 
             listener = BounceListener(handle, domains=domains, host=host, port=port)
-            listener.serve_until_stopped(on_ready=ready)
+            interrupted = listener.serve_until_stopped(on_ready=ready)
         counts = listener.counts
         shown = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
         err.print(
             f"bounce listener stopped: {sum(counts.values())} message(s)" + (f": {shown}" if shown else ""),
             markup=False,
         )
+        if interrupted:
+            raise typer.Exit(130)  # Ctrl-C; SIGTERM, a service manager's stop, is 0

@@ -48,4 +48,5 @@ def sink(
         def listening(where: str) -> None:
             out.print(f"Capturing SMTP on {where} into {folder.resolve()} (Ctrl-C to stop)", markup=False)
 
-        serve_sink(maildir=folder, host=host, port=port, on_ready=listening)
+        if serve_sink(maildir=folder, host=host, port=port, on_ready=listening):
+            raise typer.Exit(130)  # Ctrl-C; SIGTERM, a service manager's stop, is 0

@@ -127,10 +127,11 @@ class LocalSmtpServer:
             controller.stop()
             log.info("%s on %s stopped", self.what, address(self.host, self._port))
 
-    def serve_until_stopped(self, *, on_ready: Callable[[str], None] | None = None) -> None:
-        """Serve in the foreground until Ctrl-C or SIGTERM. `on_ready` gets the address
-        (`host:port`, the real port when the port was 0) once it listens, and is not
-        called when it cannot listen (a DeliveryError naming the address and the cause)."""
+    def serve_until_stopped(self, *, on_ready: Callable[[str], None] | None = None) -> bool:
+        """Serve in the foreground until Ctrl-C or SIGTERM; whether Ctrl-C stopped it.
+        `on_ready` gets the address (`host:port`, the real port when the port was 0) once
+        it listens, and is not called when it cannot listen (a DeliveryError naming the
+        address and the cause)."""
         stopping = threading.Event()
         previous = on_sigterm(stopping.set)
         try:
@@ -139,10 +140,11 @@ class LocalSmtpServer:
                     on_ready(address(self.host, self.port))
                 stopping.wait()
         except KeyboardInterrupt:
-            pass
+            return True
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+        return False
 
     def __enter__(self) -> Self:
         return self.start()

@@ -120,10 +120,10 @@ def serve_sink(
     host: str = "127.0.0.1",
     port: int = 2525,
     on_ready: Callable[[str], None] | None = None,
-) -> None:
-    """Run a capture sink in the foreground until Ctrl-C or SIGTERM (see
-    LocalSmtpServer.serve_until_stopped)."""
-    CaptureSink(maildir=maildir, host=host, port=port).serve_until_stopped(on_ready=on_ready)
+) -> bool:
+    """Run a capture sink in the foreground until Ctrl-C or SIGTERM; whether Ctrl-C
+    stopped it (see LocalSmtpServer.serve_until_stopped)."""
+    return CaptureSink(maildir=maildir, host=host, port=port).serve_until_stopped(on_ready=on_ready)
 
 
 def captured(maildir: Path, *, newest: int | None = None) -> list[CapturedMessage]:

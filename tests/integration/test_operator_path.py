@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -267,3 +268,21 @@ def test_a_bad_summary_algorithm_or_subject_is_named_by_its_key_before_any_gathe
     assert gathered.stderr.startswith(f"digest: error: {message}"), gathered.stderr
     assert len(gathered.stderr.strip().splitlines()) == 1 and "Traceback" not in gathered.stderr
     assert not (tmp_path / "site" / "state" / "digest.db").exists()
+
+
+@pytest.mark.parametrize("server", [("sink", "--maildir", "mail"), ("bounces", "listen")])
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_a_local_server_stopped_by_ctrl_c_exits_130_and_by_sigterm_0(tmp_path, server, stop, status):
+    """As `digest schedule`: Ctrl-C is an interruption (130), SIGTERM a service manager's
+    clean stop (0)."""
+    config = write_config(tmp_path / "site")
+    args = [sys.executable, "-m", "digest.cli", "--config", str(config), *server, "--port", "0"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    with subprocess.Popen(
+        args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None and "(Ctrl-C to stop)" in proc.stdout.readline()
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == status, err
+    assert "Traceback" not in err
