@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from digest.cli import Failed, app, err, errors, open_store, out, state
+
+if TYPE_CHECKING:
+    from digest.app.bounces import Handled
 
 bounces_app = typer.Typer(help="Bounce and complaint intake.", no_args_is_help=True)
 app.add_typer(bounces_app, name="bounces")
@@ -25,7 +28,7 @@ def process(
     the store cannot record is named (failed, or deferred: read again next run), the
     others are read, and the exit status is 1."""
     with errors():
-        from digest.app.bounces import IGNORED, NOT_RECORDED, Handled, process_paths
+        from digest.app.bounces import IGNORED, NOT_RECORDED, process_paths
         from digest.text import one_line
 
         if any(not p.strip() for p in given):  # as a Path, "" would be ".": every file of the current folder
@@ -37,9 +40,7 @@ def process(
 
         def tell(handled: Handled) -> None:
             # As each message is applied, so that a run cut short has told of what it changed.
-            for change in handled.changes:  # tab-separated, for scripts: list, email, what, status now, reason
-                fields = (change.list_name, change.email, change.outcome.value, change.status.value, change.reason)
-                print("\t".join(map(one_line, fields)), flush=True)
+            print_changes(handled)
             if handled.outcome in IGNORED or handled.outcome in NOT_RECORDED:
                 err.print(
                     f"{one_line(handled.source)}: {handled.outcome.value}: {one_line(handled.detail)}",
@@ -52,6 +53,16 @@ def process(
         err.print(report.summary(), markup=False)
         if report.not_recorded:
             raise typer.Exit(1)
+
+
+def print_changes(handled: Handled) -> None:
+    """A message's changes to readers on stdout, one tab-separated line each, for scripts:
+    list, email, what, status now, reason."""
+    from digest.text import one_line
+
+    for change in handled.changes:
+        fields = (change.list_name, change.email, change.outcome.value, change.status.value, change.reason)
+        print("\t".join(map(one_line, fields)), flush=True)
 
 
 @bounces_app.command("listen")
@@ -75,7 +86,9 @@ def listen(
             intake = Intake(settings, store=store)
 
             def handle(data: bytes, recipients: tuple[str, ...]) -> str:
-                return intake.handle(data, envelope_to=recipients).outcome.value
+                handled = intake.handle(data, envelope_to=recipients)
+                print_changes(handled)  # as `process` does
+                return handled.outcome.value
 
             def ready(where: str) -> None:
                 shown = ", ".join(dict.fromkeys(d.lower() for d in domains if d)) or "any domain"

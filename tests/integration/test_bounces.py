@@ -595,9 +595,12 @@ def test_digest_bounces_listen_end_to_end(sqlite_store, tmp_path):
             client.sendmail("", ["bounces@example.org"], b"garbage")
     finally:
         process.terminate()
-        _, err = process.communicate(timeout=20)
+        out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "bounce listener stopped: 2 message(s): 1 bounced, 1 malformed" in err
+    # As `bounces process` prints it: one tab-separated line per change, as it is made.
+    assert out.startswith("daily\treader1@example.org\tbounced\tbounced\t5.1.1 "), out
+    assert len(out.splitlines()) == 1 and "malformed" in err
     assert status_of(store, "reader1@example.org") is SubscriberStatus.BOUNCED
     assert status_of(store, "reader0@example.org") is SubscriberStatus.ACTIVE
 
