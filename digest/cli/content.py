@@ -83,6 +83,7 @@ def gather() -> None:
 
 @app.command()
 def preview(
+    context: typer.Context,
     list_name: ListOption = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the final HTML email to this file.")
@@ -97,6 +98,14 @@ def preview(
         from digest.app import draft_digest
         from digest.preview import PreviewServer, build_preview
 
+        # Options that would otherwise do nothing: said before any work, not ignored.
+        if open_browser and not (serve or output):
+            raise Failed("--open opens the page of --serve or the file of --output: give one of them")
+        given = [f"--{n}" for n in ("host", "port") if _given(context, n)]
+        if given and not serve:
+            raise Failed(
+                f"{' and '.join(given)} {'are' if len(given) > 1 else 'is'} where --serve listens: add --serve"
+            )
         settings = state.settings
         chosen = chosen_list(list_name)
         with open_store() as store:
@@ -155,6 +164,13 @@ def preview(
                 f"message {len(result.message) / 1024:.1f} KB\n"
             )
             out.print(result.text, markup=False)
+
+
+def _given(context: typer.Context, name: str) -> bool:
+    """Whether option `name` was given (on the command line or by its variable). By name:
+    typer may bring a click of its own, whose ParameterSource is another class."""
+    source = context.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def _articles(sources: list[str], *, raw: bool) -> Iterator[tuple[str, Article]]:

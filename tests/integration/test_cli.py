@@ -72,6 +72,9 @@ def test_summarize_json_and_raw(tmp_path):
         (("summarize", "--algorithm", "nope", "x"), "nope"),
         (("extract", "http://127.0.0.1:9/"), "connection failed"),
         (("--config", "/no/such.toml", "gather"), "config file not found: /no/such.toml (from --config)"),
+        (("preview", "--open"), "--open opens the page of --serve or the file of --output: give one of them"),
+        (("preview", "--port", "8026"), "digest: error: --port is where --serve listens: add --serve"),
+        (("preview", "--host", "::1", "--port", "0"), "--host and --port are where --serve listens: add --serve"),
     ],
 )
 def test_errors_are_one_line_with_exit_2(args, message, tmp_path):
