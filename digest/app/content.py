@@ -53,7 +53,11 @@ def read_source(source: str, *, settings: Settings) -> Page:
         return asyncio.run(go())
     path = Path(source)
     if not path.exists():
-        raise SourceError("no such file")
+        raise SourceError("no such file, and not an http(s) URL" if "://" in source else "no such file")
+    if path.is_dir():
+        raise SourceError(
+            f"a folder: give its files ({source.rstrip('/')}/*.html), or make it a source's path in the config"
+        )
     return read_page(path)
 
 

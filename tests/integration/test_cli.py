@@ -72,6 +72,8 @@ def test_summarize_json_and_raw(tmp_path):
         (("summarize", "--algorithm", "nope", "x"), "nope"),
         (("extract", "http://127.0.0.1:9/"), "connection failed"),
         (("--config", "/no/such.toml", "gather"), "config file not found: /no/such.toml (from --config)"),
+        (("extract", "."), "digest: error: .: a folder: give its files (./*.html), or make it a source's path"),
+        (("extract", "ftp://example.org/a.html"), "ftp://example.org/a.html: no such file, and not an http(s) URL"),
         (("preview", "--open"), "--open opens the page of --serve or the file of --output: give one of them"),
         (("preview", "--port", "8026"), "digest: error: --port is where --serve listens: add --serve"),
         (("preview", "--host", "::1", "--port", "0"), "--host and --port are where --serve listens: add --serve"),
