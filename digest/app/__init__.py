@@ -45,6 +45,7 @@ _EXPORTS = {
     "send_range": "sending",
     "signing_secret": "issues",
     "smtp_target": "sending",
+    "sources_failed_since": "overview",
     "status": "overview",
     "subscribers": "readers",
     "summarize_all": "issues",

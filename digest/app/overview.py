@@ -89,6 +89,18 @@ class Overview:
     journals: tuple[str, ...] = ()  # outcome journals of stopped senders that wait for the next send
 
 
+def sources_failed_since(settings: Settings, *, store: Store, since: datetime) -> list[tuple[str, str]]:
+    """The configured sources whose last gather, at or after `since`, failed: (name, reason)."""
+    since = since.replace(microsecond=0)  # a store may keep whole seconds
+    return [
+        (s.name, s.last_error or "failed")
+        for s in store.source_states([s.name for s in settings.sources])
+        if s.last_error_at is not None
+        and s.last_error_at >= since
+        and (s.last_success is None or s.last_error_at >= s.last_success)
+    ]
+
+
 def status(settings: Settings, *, store: Store, list_name: str | None = None, now: datetime | None = None) -> Overview:
     """The state of every configured list and source, or of `list_name` (which must
     exist) and the sources it reads."""

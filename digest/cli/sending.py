@@ -22,6 +22,7 @@ from digest.cli import (
     state,
 )
 from digest.cli.show import print_delivery, print_run
+from digest.text import one_line
 
 
 @app.command()
@@ -51,8 +52,9 @@ def run(
     with errors():
         import os
         import time
+        from datetime import UTC, datetime
 
-        began = time.monotonic()
+        began, started = time.monotonic(), datetime.now(UTC)
         settings = state.settings
         if list_name:
             settings.list(list_name)
@@ -111,7 +113,14 @@ def run(
                 f"digest: {SIGNALLED.reason}: every outcome recorded, the rest left for the next run", markup=False
             )
             raise typer.Exit(130 if SIGNALLED.reason.endswith("SIGINT") else 143)
-        if any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
+        from digest.app import sources_failed_since
+
+        with open_store() as store:
+            failed = sources_failed_since(settings, store=store, since=started)
+        if failed:  # as `gather`: the rest was gathered and sent, and the status says so
+            shown = "; ".join(f"{name} ({one_line(reason)})" for name, reason in failed)
+            err.print(f"digest: {len(failed)} source(s) failed: {shown}", markup=False)
+        if failed or any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
 
 
