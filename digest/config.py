@@ -457,8 +457,11 @@ def _environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, st
         section, _, name = rest.partition("_")
         if section not in _SCALAR_SECTIONS:
             continue  # not ours to judge: other tools may share the prefix
-        if name not in _settable(section, _SCALAR_SECTIONS[section]):
-            raise ConfigError(f"{key}: unknown key {section}.{name}")
+        settable = _settable(section, _SCALAR_SECTIONS[section])
+        if name not in settable:
+            close = difflib.get_close_matches(name, list(settable), n=1, cutoff=0.6)
+            hint = f" (did you mean DIGEST_{section.upper()}_{close[0].upper()}?)" if close else ""
+            raise ConfigError(f"{key}: unknown key {section}.{name}{hint}")
         out.setdefault(section, {})[name] = value
     return out
 

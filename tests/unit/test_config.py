@@ -108,6 +108,7 @@ def test_password_is_not_in_repr():
         ({"unsubscribe": {"secret": ["x"]}}, {}, "unsubscribe.secret: expected a string, got a list"),
         ({"smtp": {"username": 1234}}, {}, "smtp.username: expected a string, got 1234"),
         ({}, {"DIGEST_DKIM_KEY_ORIGIN": "x"}, "DIGEST_DKIM_KEY_ORIGIN: unknown key dkim.key_origin"),
+        ({}, {"DIGEST_SMTP_PROT": "25"}, "DIGEST_SMTP_PROT: unknown key smtp.prot (did you mean DIGEST_SMTP_PORT?)"),
         (
             {"dkim": {"domian": "x"}},
             {},
