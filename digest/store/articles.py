@@ -202,13 +202,19 @@ def _add_source(conn: sa.Connection, article_id: int, source: str) -> None:
     _insert_unless_there(conn, known, sa.insert(t).values(article_id=article_id, source=source))
 
 
+# Bytes of a remembered link: PostgreSQL's btree index takes about 2,700 a key, and a
+# click tracker's link may be any length.
+_LINK_KEY_MAX = 2048
+
+
 def _add_links(conn: sa.Connection, article_id: int, links: Iterable[str], *, own: str) -> None:
     """Remember the other addresses that led to the article (never its own, nor one
-    another article is stored under or already led to)."""
+    another article is stored under or already led to, nor one too long to index: the
+    story is then fetched through it again)."""
     t, a = article_links_table, articles_table
     for key in dict.fromkeys(canonical_url(link) for link in links if link.strip()):
         twins = key_twins(key)
-        if own not in twins:
+        if own not in twins and len(key.encode("utf-8", "surrogatepass")) <= _LINK_KEY_MAX:
             taken = sa.union(
                 sa.select(t.c.url_key).where(t.c.url_key.in_(twins)),
                 sa.select(a.c.url_key).where(a.c.url_key.in_(twins)),

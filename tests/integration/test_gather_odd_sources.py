@@ -409,3 +409,21 @@ async def test_a_moved_entry_a_second_feed_carries_reaches_that_feeds_lists(http
     assert http_server.hits("/story") == 1
     [stored] = store.unsent_articles("l", sources=["b"])
     assert stored.article.url == http_server.url("/story")
+
+
+async def test_a_tracker_link_over_the_link_limit_keeps_the_story_it_leads_to(http_server, each_store):
+    """A click tracker's link may be long; the short address it leads to is the story, on
+    either store (a PostgreSQL index entry holds about 2,700 bytes)."""
+    import hashlib
+
+    token = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(80))  # 5,120 characters
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Tracked", http_server.url(f"/r/{token}"))]), content_type="application/rss+xml"
+    )
+    http_server.routes[f"/r/{token}"] = Route(redirect_to=http_server.url("/story"))
+    http_server.routes["/story"] = Route(pages.article_html("A story behind a long tracking link"))
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    report = by_name(await run([source], each_store))["f"]
+    assert (report.new, report.error, report.failures) == (1, None, ())
+    [stored] = each_store.unsent_articles("l", sources=["f"])
+    assert stored.article.url == http_server.url("/story")
