@@ -25,6 +25,11 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
+def title_key(title: str) -> str:
+    """A headline as two items compare it: white space and case aside."""
+    return re.sub(r"\s+", " ", title).strip().casefold()
+
+
 def article_key(article: Article) -> str:
     return canonical_url(article.url) if article.url.strip() else CONTENT_KEY + content_hash(article)
 

@@ -29,6 +29,7 @@ from digest.gather.fetch import (
 )
 from digest.gather.files import read_feed_file, read_path
 from digest.gather.work import begin_source, off_loop
+from digest.identity import title_key
 from digest.mail.render import shorten
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
@@ -213,7 +214,8 @@ async def _read_feed(source: Source, *, fetcher: Fetcher, store: Store) -> _Outc
         max_field_chars=fetcher.settings.max_field_chars,
     )
     entries = newest(distinct(feed.entries), source.max_items)
-    known = store.known_urls(e.url for e in entries if e.url)
+    titles = {e.url: e.title for e in entries if e.url}
+    known = store.known_urls(titles, titles=titles)
     if known:
         store.add_source(known, source.name)
     fresh = [e for e in entries if e.url not in known]
@@ -346,7 +348,9 @@ async def _entry_article(entry: FeedEntry, *, source: Source, fetcher: Fetcher) 
             return replace(article, warnings=(*article.warnings, f"used the feed text: {problem}"))
         return Failure(item=item, reason=problem)
     url = article.url or entry.url
-    moved = canonical_url(entry.url) != canonical_url(url)
+    # The link is this story's only when the page it led to is the item: an address that
+    # leads to each new item in turn, or to a wall or a home page, names no one story.
+    moved = canonical_url(entry.url) != canonical_url(url) and title_key(article.title) == title_key(entry.title)
     return replace(article, url=url, links=(entry.url,) if moved else ())
 
 

@@ -7,14 +7,14 @@ so a failed run loses nothing from the next digest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from digest.identity import article_key, content_hash, key_twins, stored_key
+from digest.identity import article_key, content_hash, key_twins, stored_key, title_key
 from digest.models import Article
 from digest.store.base import StoreBase, aware
 from digest.store.schema import article_links_table, article_sends_table, article_sources_table, articles_table
@@ -29,9 +29,11 @@ class StoredArticle:
 
 
 class ArticlesMixin(StoreBase):
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
+    def known_urls(self, urls: Iterable[str], *, titles: Mapping[str, str] | None = None) -> set[str]:
         """The subset of `urls` already stored (as written, by canonical form, or over the
-        other of http and https), as an article's own address or as a link that led to it."""
+        other of http and https), as an article's own address or as a link that led to it.
+        With `titles` (a URL's item headline), a link counts only for an item of the
+        headline it led to: one address may lead to each new item in turn."""
         by_key: dict[str, set[str]] = {}
         for url in urls:
             for key in key_twins(canonical_url(url)):
@@ -42,12 +44,15 @@ class ArticlesMixin(StoreBase):
         with self.engine.connect() as conn:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
-                query = sa.union(
-                    sa.select(a.c.url_key).where(a.c.url_key.in_(chunk)),
-                    sa.select(links.c.url_key).where(links.c.url_key.in_(chunk)),
-                )
-                for row in conn.execute(query):
+                for row in conn.execute(sa.select(a.c.url_key).where(a.c.url_key.in_(chunk))):
                     found.update(by_key[row.url_key])
+                linked = sa.select(links.c.url_key, a.c.title).join(a, a.c.id == links.c.article_id)
+                for row in conn.execute(linked.where(links.c.url_key.in_(chunk))):
+                    found.update(
+                        url
+                        for url in by_key[row.url_key]
+                        if titles is None or title_key(titles.get(url, "")) == title_key(row.title)
+                    )
         return found
 
     def add_article(self, article: Article, *, gathered_at: datetime) -> bool:

@@ -381,7 +381,7 @@ async def test_an_entry_whose_link_moves_is_not_fetched_again_at_the_next_gather
     """A feed that links through a tracker or a short link (feedburner, t.co) names each
     item by the link, not by where it lands: the next gather knows the link as the story."""
     http_server.routes["/feed"] = Route(
-        pages.rss([("Tracked", http_server.url("/r/1"))]), content_type="application/rss+xml"
+        pages.rss([("A story behind a tracking link", http_server.url("/r/1"))]), content_type="application/rss+xml"
     )
     http_server.routes["/r/1"] = (
         Route(redirect_to=http_server.url("/story")) if hop == "redirect" else Route(refresh_page("0; url=/story"))
@@ -399,7 +399,8 @@ async def test_a_moved_entry_a_second_feed_carries_reaches_that_feeds_lists(http
     """The same tracked link in another feed is the stored story, noted for that feed too."""
     for name in ("a", "b"):
         http_server.routes[f"/{name}"] = Route(
-            pages.rss([("Tracked", http_server.url("/r/1"))]), content_type="application/rss+xml"
+            pages.rss([("A story two feeds link through a tracker", http_server.url("/r/1"))]),
+            content_type="application/rss+xml",
         )
     http_server.routes["/r/1"] = Route(redirect_to=http_server.url("/story"))
     http_server.routes["/story"] = Route(pages.article_html("A story two feeds link through a tracker"))
@@ -427,3 +428,36 @@ async def test_a_tracker_link_over_the_link_limit_keeps_the_story_it_leads_to(ht
     assert (report.new, report.error, report.failures) == (1, None, ())
     [stored] = each_store.unsent_articles("l", sources=["f"])
     assert stored.article.url == http_server.url("/story")
+
+
+async def test_a_link_that_leads_to_each_new_item_in_turn_is_fetched_for_each(http_server, store):
+    """A feed whose every item links to one address that moves on (a "latest issue" link):
+    the address names no one story, and the next item behind it is a new story."""
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    for day, title in enumerate(["Monday issue of the letter", "Tuesday issue of the letter"], start=1):
+        http_server.routes["/feed"] = Route(
+            pages.rss([(title, http_server.url("/latest"))]), content_type="application/rss+xml"
+        )
+        http_server.routes["/latest"] = Route(redirect_to=http_server.url(f"/issues/{day}"))
+        http_server.routes[f"/issues/{day}"] = Route(pages.article_html(title))
+        report = by_name(await run([source], store))["f"]
+        assert (report.new, report.failures) == (1, ()), day
+    assert http_server.hits("/issues/2") == 1
+
+
+async def test_items_a_wall_stood_in_front_of_are_fetched_once_it_is_gone(http_server, store):
+    """Every link leading to one consent or login page names none of the items: once the
+    page lets readers through, the stories behind the links are gathered."""
+    titles = ["First story behind the wall", "Second story behind the wall"]
+    http_server.routes["/feed"] = Route(
+        pages.rss([(t, http_server.url(f"/r/{i}")) for i, t in enumerate(titles)]), content_type="application/rss+xml"
+    )
+    http_server.routes["/wall"] = Route(pages.article_html("Before you continue to the site"))
+    for i in range(2):
+        http_server.routes[f"/r/{i}"] = Route(redirect_to=http_server.url("/wall"))
+    source = Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed"))
+    await run([source], store)
+    for i, title in enumerate(titles):
+        http_server.routes[f"/r/{i}"] = Route(redirect_to=http_server.url(f"/s/{i}"))
+        http_server.routes[f"/s/{i}"] = Route(pages.article_html(title))
+    assert by_name(await run([source], store))["f"].new == 2

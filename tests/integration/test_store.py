@@ -51,6 +51,17 @@ def test_the_links_that_led_to_an_article_are_known_as_it(store):
     assert [s.article.url for s in store.unsent_articles("l", sources=["u"])] == ["https://example.org/a"]
 
 
+def test_a_link_is_known_only_for_an_item_of_the_headline_it_led_to(store):
+    from dataclasses import replace
+
+    article = replace(make("https://example.org/a"), links=("https://t.example/latest",))
+    assert store.add_article(article, gathered_at=NOW)
+    link = "https://t.example/latest"
+    assert store.known_urls([link], titles={link: f"  {article.title.upper()} "}) == {link}
+    assert store.known_urls([link], titles={link: "The next issue"}) == set()
+    assert store.known_urls(["https://example.org/a"], titles={}) == {"https://example.org/a"}
+
+
 def test_round_trip_keeps_every_field(store):
     article = make("https://example.org/a")
     store.add_article(article, gathered_at=NOW)
