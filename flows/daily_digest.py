@@ -726,12 +726,12 @@ def issue_markdown(*, subject: str, issue_id: str, list_name: str, totals: dict,
 
 def markdown_text(text: str) -> str:
     """One line of text as markdown that shows it as it is: the characters markdown reads
-    as inline markup (a link, an image, HTML, code, emphasis, a table cell, an entity)
-    escaped."""
+    as inline markup (a link, an image, HTML, code, emphasis, a table cell, an entity, a
+    heading's closing run of `#`) escaped."""
     return _MARKUP.sub(r"\\\g<0>", text)
 
 
-_MARKUP = re.compile(r"[\\`*_\[\]<>!|~&]")
+_MARKUP = re.compile(r"[\\`*_\[\]<>!|~&#]")
 
 
 def _fenced(text: str) -> list[str]:

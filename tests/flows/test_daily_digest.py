@@ -256,3 +256,16 @@ def test_the_artifact_shows_a_sources_text_as_text_never_as_markdown():
     heading = parsed[[t.type for t in parsed].index("heading_open") + 1]
     assert "".join(c.content for c in heading.children if c.type == "text") == subject
     assert "| sent | 3 |" in lines
+
+
+@pytest.mark.parametrize("subject", ["Weekly picks: ranked #", "###", "Tabs or spaces? #"])
+def test_the_artifact_heading_is_the_whole_subject(subject):
+    """A heading's closing run of `#` is markup in the UI: a subject's own is text."""
+    from markdown_it import MarkdownIt
+
+    from flows.daily_digest import issue_markdown
+
+    lines = issue_markdown(subject=subject, issue_id="daily-1", list_name="daily", totals={}, text="Text.")
+    parsed = MarkdownIt("commonmark").parse("\n".join(lines))
+    heading = parsed[[t.type for t in parsed].index("heading_open") + 1]
+    assert "".join(c.content for c in heading.children if c.type == "text") == subject
