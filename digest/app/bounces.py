@@ -171,12 +171,15 @@ class Intake:
                 if _STRENGTH[failure.kind] < _STRENGTH[named[key][0].kind]:
                     named[key] = (failure, named[key][1])
             elif subscriptions := self.store.subscriptions(key):
+                if named:
+                    # Each copy we send has one recipient: a report about one names one reader
+                    # (a forged one may list them all; the rest is not looked up).
+                    return Handled(
+                        Outcome.UNRELATED, detail="it names more than one of our readers; a copy of ours has one"
+                    )
                 named[key] = (failure, subscriptions)
         if not named:
             return Handled(Outcome.UNRELATED, detail="no reader of ours in it")
-        if len(named) > 1:
-            # Each copy we send has one recipient: a report about one names one reader.
-            return Handled(Outcome.UNRELATED, detail=f"it names {len(named)} of our readers; a copy of ours has one")
         [(failure, subscriptions)] = named.values()
         quoted = [(s, self._quoted_issue(report, s)) for s in subscriptions]
         targets = [(s, issue or "") for s, issue in quoted]

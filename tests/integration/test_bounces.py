@@ -306,13 +306,27 @@ def test_a_report_naming_more_than_one_reader_changes_nobody(store):
     many = one.replace(b"Final-Recipient:", more.encode() + b"Final-Recipient:", 1)
     handled = intake.handle(many)
     assert (handled.outcome, handled.changes) == (Outcome.UNRELATED, ())
-    assert "3 of our readers" in handled.detail
+    assert "more than one of our readers" in handled.detail
     assert all(status_of(store, r) is SubscriberStatus.ACTIVE for r in readers)
     # The reader named twice (Final- and Original-Recipient), beside an address not ours: one reader.
     stranger = "Final-Recipient: rfc822; stranger@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
     mixed = one.replace(b"Final-Recipient:", stranger.encode() + b"Final-Recipient:", 1)
     assert intake.handle(mixed).outcome is Outcome.BOUNCED
     assert status_of(store, readers[0]) is SubscriberStatus.BOUNCED
+
+
+def test_a_report_naming_every_reader_is_given_up_at_the_second(store, monkeypatch):
+    """A forged report may list every reader (a 10 MB one, over a hundred thousand): it is
+    about no copy of ours from the second reader on, and the rest is not looked up."""
+    readers = subscribe(store, 50)
+    intake = Intake(by_address(store), store=store)
+    looked_up = []
+    subscriptions = store.subscriptions
+    monkeypatch.setattr(store, "subscriptions", lambda key: looked_up.append(key) or subscriptions(key))
+    one = dsn("digest@example.org", readers[0])
+    more = "".join(f"Final-Recipient: rfc822; {r}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" for r in readers[1:])
+    handled = intake.handle(one.replace(b"Final-Recipient:", more.encode() + b"Final-Recipient:", 1))
+    assert (handled.outcome, handled.changes, len(looked_up)) == (Outcome.UNRELATED, (), 2)
 
 
 async def test_a_bounce_without_verp_must_quote_our_message_for_that_reader(sent):
