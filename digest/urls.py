@@ -18,6 +18,16 @@ _TRACKING_KEYS = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# A link's limit, in the bytes a store indexes it by (its UTF-8 canonical form): the
+# sitemaps protocol's 2,048, under PostgreSQL's btree limit of about 2,700 bytes a key.
+URL_MAX_BYTES = 2048
+
+
+def url_bytes(url: str) -> int:
+    """The bytes of the key `url` is stored and looked up under."""
+    return len(canonical_url(url).encode("utf-8", "surrogatepass"))
+
+
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
     remaining parameters sorted. Non-http(s) URLs (file:) keep all but the fragment."""

@@ -34,7 +34,16 @@ from digest.mail.render import shorten
 from digest.models import Article, Failure, GatherReport, Page, Source, SourceKind, SourceReport
 from digest.store import Store
 from digest.text import one_line
-from digest.urls import canonical_url, file_path, http_url_problem, is_http_url, redact_url, redact_urls
+from digest.urls import (
+    URL_MAX_BYTES,
+    canonical_url,
+    file_path,
+    http_url_problem,
+    is_http_url,
+    redact_url,
+    redact_urls,
+    url_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +55,6 @@ EMPTY_PAGE = "the page is empty"  # a body of nothing, or of white space only
 TITLE_MAX = 300  # characters
 AUTHOR_MAX = 300  # characters, each byline (a paper's may name twenty people)
 AUTHORS_MAX = 20
-URL_MAX = 2048  # characters of a link (the sitemaps protocol's limit); longer is no real one
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +111,16 @@ async def _gather_one(source: Source, *, fetcher: Fetcher, store: Store) -> tupl
     except Exception as exc:  # a bug or a library surprise must not stop the other sources
         log.debug("source %s failed unexpectedly", source.name, exc_info=True)  # the traceback with -v only
         return _failed(source, f"unexpected {type(exc).__name__}: {_one_line(exc)}", store=store), []
+    sizes = [url_bytes(a.url) for a in outcome.articles]
     long_links = tuple(
-        Failure(
-            item=redact_url(a.url),
-            reason=f"its link has {len(a.url):,} characters, over {URL_MAX:,} characters: not kept",
-        )
-        for a in outcome.articles
-        if len(a.url) > URL_MAX
+        Failure(item=redact_url(a.url), reason=f"its link is {size:,} bytes long, over {URL_MAX_BYTES:,}: not kept")
+        for a, size in zip(outcome.articles, sizes, strict=True)
+        if size > URL_MAX_BYTES
     )
     articles = [
-        _bounded(_image_checked(a, settings=fetcher.settings)) for a in outcome.articles if len(a.url) <= URL_MAX
+        _bounded(_image_checked(a, settings=fetcher.settings))
+        for a, size in zip(outcome.articles, sizes, strict=True)
+        if size <= URL_MAX_BYTES
     ]
     new = [a for a in articles if store.add_article(a, gathered_at=now)]
     seen = outcome.seen + len(articles) - len(new)
@@ -158,11 +166,11 @@ _ITEM_MAX, _REASON_MAX = 200, 500  # characters a report line gives an item and 
 
 def _bounded(article: Article) -> Article:
     """The article with its headline and byline cut to TITLE_MAX and AUTHOR_MAX (at most
-    AUTHORS_MAX names), and without a lead image whose link is over URL_MAX, with a
+    AUTHORS_MAX names), and without a lead image whose link is over URL_MAX_BYTES, with a
     warning: a source's text is as long as it likes."""
     title = shorten(article.title, TITLE_MAX)
     authors = tuple(shorten(a, AUTHOR_MAX) for a in article.authors[:AUTHORS_MAX])
-    image = article.image if article.image is None or len(article.image) <= URL_MAX else None
+    image = article.image if article.image is None or url_bytes(article.image) <= URL_MAX_BYTES else None
     if (title, authors, image) == (article.title, article.authors, article.image):
         return article
     cut = []
@@ -171,7 +179,7 @@ def _bounded(article: Article) -> Article:
     if authors != article.authors:
         cut.append(f"a byline of {sum(map(len, article.authors)):,} characters cut")
     if image != article.image:
-        cut.append(f"a lead image link of {len(article.image or ''):,} characters left out")
+        cut.append(f"a lead image link of {url_bytes(article.image or ''):,} bytes left out")
     return replace(article, title=title, authors=authors, image=image, warnings=(*article.warnings, "; ".join(cut)))
 
 

@@ -18,7 +18,7 @@ from digest.identity import article_key, content_hash, key_twins, stored_key, ti
 from digest.models import Article
 from digest.store.base import StoreBase, aware
 from digest.store.schema import article_links_table, article_sends_table, article_sources_table, articles_table
-from digest.urls import canonical_url
+from digest.urls import URL_MAX_BYTES, canonical_url, url_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +207,6 @@ def _add_source(conn: sa.Connection, article_id: int, source: str) -> None:
     _insert_unless_there(conn, known, sa.insert(t).values(article_id=article_id, source=source))
 
 
-# Bytes of a remembered link: PostgreSQL's btree index takes about 2,700 a key, and a
-# click tracker's link may be any length.
-_LINK_KEY_MAX = 2048
-
-
 def _add_links(conn: sa.Connection, article_id: int, links: Iterable[str], *, own: str) -> None:
     """Remember the other addresses that led to the article (never its own, nor one
     another article is stored under or already led to, nor one too long to index: the
@@ -219,7 +214,7 @@ def _add_links(conn: sa.Connection, article_id: int, links: Iterable[str], *, ow
     t, a = article_links_table, articles_table
     for key in dict.fromkeys(canonical_url(link) for link in links if link.strip()):
         twins = key_twins(key)
-        if own not in twins and len(key.encode("utf-8", "surrogatepass")) <= _LINK_KEY_MAX:
+        if own not in twins and url_bytes(key) <= URL_MAX_BYTES:
             taken = sa.union(
                 sa.select(t.c.url_key).where(t.c.url_key.in_(twins)),
                 sa.select(a.c.url_key).where(a.c.url_key.in_(twins)),

@@ -26,9 +26,9 @@ from digest.config import FetchSettings
 from digest.errors import FeedError, FetchError
 from digest.gather.feeds import parse_feed
 from digest.gather.fetch import Fetcher, is_public_address, make_client
-from digest.gather.sources import AUTHOR_MAX, TITLE_MAX, URL_MAX, gather
+from digest.gather.sources import AUTHOR_MAX, TITLE_MAX, gather
 from digest.models import Source, SourceKind
-from digest.urls import redact_url
+from digest.urls import URL_MAX_BYTES, redact_url
 from tests.faults.conftest import digest_cli
 from tests.integration import pages
 from tests.integration.httpserver import Route
@@ -215,7 +215,7 @@ async def test_an_entry_whose_link_is_huge_is_one_failed_item_named_short(store,
     failures = [f for r in reports.values() for f in r.failures]
     assert len(failures) == 2, reports
     for failure in failures:
-        assert f"over {URL_MAX:,} characters" in failure.reason and len(failure.item) <= 200, failure
+        assert f"over {URL_MAX_BYTES:,}" in failure.reason and len(failure.item) <= 200, failure
         assert len(failure.reason) <= 200, failure
 
 

@@ -461,3 +461,24 @@ async def test_items_a_wall_stood_in_front_of_are_fetched_once_it_is_gone(http_s
         http_server.routes[f"/r/{i}"] = Route(redirect_to=http_server.url(f"/s/{i}"))
         http_server.routes[f"/s/{i}"] = Route(pages.article_html(title))
     assert by_name(await run([source], store))["f"].new == 2
+
+
+async def test_a_link_of_many_non_latin_characters_is_one_items_failure_on_either_store(http_server, each_store):
+    """A link's limit is in the bytes a store indexes: 1,500 Chinese characters are under
+    2,048 characters but over 4 KB, past what a PostgreSQL index entry holds (about 2,700
+    bytes). It is that item's failure; the feed's other item and the other source are read."""
+    long_link = "https://news.example.org/" + "".join(chr(0x4E00 + i * 7) for i in range(1500))  # no repeats
+    http_server.routes["/feed"] = Route(
+        pages.rss([("Long", long_link), ("Short", "https://news.example.org/short")], full_content=True),
+        content_type="application/rss+xml",
+    )
+    http_server.routes["/page"] = Route(pages.article_html("A page beside the feed"))
+    sources = [
+        Source(name="f", kind=SourceKind.FEED, location=http_server.url("/feed")),
+        Source(name="p", kind=SourceKind.PAGE, location=http_server.url("/page")),
+    ]
+    report = by_name(await run(sources, each_store))
+    assert (report["f"].error, report["p"].error) == (None, None)
+    assert (report["f"].new, report["p"].new) == (1, 1)
+    [failure] = report["f"].failures
+    assert "over 2,048" in failure.reason
