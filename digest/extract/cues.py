@@ -90,7 +90,8 @@ _OTHER_STORIES_ELSEWHERE = (
 _READ_ALSO = re.compile(
     r"(?:read|see) (?:more|next|this next|also)|also read"
     r"|(?:leia|veja) (?:tamb[ée]m|mais)|lee (?:tambi[ée]n|m[áa]s)|(?:[àa] )?lire aussi|mehr zum thema"
-    r"|leggi anche|lees ook",
+    r"|leggi anche|lees ook|lesen sie (?:auch|mehr)|اقرأ (?:أيضا|أيضاً|ايضا|المزيد)|קראו (?:גם|עוד)|קרא גם"
+    r"|関連記事|あわせて読みたい|続きを読む|相关(?:阅读|新闻|文章)|延伸阅读|阅读更多",
     re.IGNORECASE,
 )
 # "READ MORE: Council raises parking rates", "Lire aussi : ...", "Related: ...": a link to
@@ -185,7 +186,11 @@ _LEGAL = _Cue(
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
-    "|advertis|sponsored|spam|give|click|difference|javascript|browser|live|refresh|thank|posts",
+    "|advertis|sponsored|spam|give|click|difference|javascript|browser|live|refresh|thank|posts"
+    # the same appeals on pages in other languages
+    "|abonn|unterstützen sie|suscr|únete|apóyanos|hazte|inscrivez|soutenez|faites un don"
+    "|اشترك|النشرة|ادعم|تبرع|הירשמו|הרשמו|ניוזלטר|תמכו"
+    "|ニュースレター|会員|メルマガ|点击|订阅|简报|关注我们",
     r"\b(?:subscrib\w*|sign(?:ing|ed)? up|newsletters?|inbox|donat\w*|chip in"
     r"|contribut\w+ (?:to us|today|now)|become a (?:member|subscriber|supporter|patron)"
     r"|membership|support (?:our|us|my|independent|local|quality|this)\b"
@@ -199,7 +204,16 @@ _APPEAL = _Cue(
     r"|advertis\w*|sponsored|no spam|give (?:today|now|monthly)|ways to give|click here|make a difference"
     # what a page shows a browser it cannot run in: no part of the story
     r"|enable javascript|javascript (?:is |must be )?(?:disabled|required|turned off|enabled)"
-    r"|requires? javascript|(?:update|upgrade) your browser|browser (?:is )?(?:not supported|out of date))\b",
+    r"|requires? javascript|(?:update|upgrade) your browser|browser (?:is )?(?:not supported|out of date)"
+    # German, French, Spanish: an order to subscribe, join or give ("Jetzt abonnieren", "Apóyanos")
+    r"|abonnier\w*|abonnez-vous|abonne-toi|unterstützen sie|suscr[íi]b(?:ete|ase)|suscr[íi]bir(?:se|te)"
+    r"|[úu]nete|ap[óo]yanos|hazte (?:socio|miembro|suscriptor)|inscrivez-vous|soutenez|faites un don"
+    r"|nuestro bolet[íi]n|notre lettre d'information"
+    # Arabic and Hebrew: subscribe to the newsletter, support our journalism, donate now
+    r"|اشترك (?:الآن|في (?:النشرة|نشرتنا))|النشرة البريدية|نشرتنا|ادعمنا|ادعم (?:صحافتنا|عملنا)|تبرع الآن"
+    r"|הירשמו|הרשמו|לניוזלטר|ניוזלטר|תמכו בנו)\b"
+    # Chinese and Japanese have no word boundaries to hold these to
+    r"|ニュースレター|メルマガ|会員登録|有料会員|会員限定|点击(?:关注|这里|订阅)|订阅(?:我们|本)|新闻简报|关注我们",
 )
 _SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
 # Case-sensitive on purpose: "US" the country is not "us".

@@ -463,6 +463,10 @@ _BOILERPLATE = re.compile(
       | (?:(?:[àa]\ )?lire\ aussi|voir\ aussi|leggi\ anche|lee\ tambi[ée]n|(?:leia|veja)\ tamb[ée]m
         |lesen\ sie\ auch|mehr\ zum\ thema|lees\ ook)
         (?:\s*$|\s*[:|»›>\-–—]|\s+(?-i:[A-ZÀ-Þ0-9"“«‘'])).{0,200}$
+      # in Arabic, Hebrew, Japanese and Chinese, which have no capitals: the label alone or before a mark
+      | (?:اقرأ\ (?:أيضا|أيضاً|ايضا|المزيد)|קראו\ גם|קרא\ גם|関連記事|あわせて読みたい|相关阅读|延伸阅读|相关新闻)
+        (?:\s*$|\s*[:：|»›>\-–—]).{0,200}$
+      | (?:続きを読む|阅读全文|阅读更多|weiterlesen)\s*[>›»]?$
       | \[?related(?:\ (?:post|posts|stories|story|articles|article|coverage|content|reading))?\s*:.*$
       | also\ on\ \S+\.\w+\b.*$
       | advertisement$
@@ -535,6 +539,13 @@ _APPEAL_PHRASES = re.compile(
       | \bsign\ up\ (?:for|to|here|now|today)\b
       | \bfollow\ (?:us|him|her|them|[\w'’]+(?:\ [\w'’]+){0,5})\ on\ (?:twitter|facebook|instagram|linkedin)\b
       | \bfollow\ (?:us|him|her)\b.{0,40}@\w+
+      # German, French, Spanish: subscribe, join, support us
+      | \b(?:abonnier\w*|abonnez-vous|abonne-toi|inscrivez-vous|soutenez|suscr[íi]b(?:ete|ase|irse|irte)
+        |[úu]nete|ap[óo]yanos|unterst(?:ü|ue)tzen\ sie|nuestro\ bolet[íi]n|lettre\ d['’]information)\b
+      # Arabic, Hebrew, Japanese, Chinese (no word boundaries in the last two)
+      | اشترك\ (?:الآن|في\ (?:النشرة|نشرتنا))|النشرة\ البريدية|نشرتنا|ادعمنا|ادعم\ (?:صحافتنا|عملنا)|تبرع\ الآن
+      | הירשמו|הרשמו|ניוזלטר|תמכו\ בנו
+      | ニュースレター|メルマガ|会員登録|有料会員|点击(?:关注|订阅)|关注我们|订阅(?:我们|本)|新闻简报
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -544,7 +555,12 @@ _APPEAL_PHRASES = re.compile(
 _TO_THE_READER = re.compile(
     r"""\b(?:you|your|yours|we|our|us)\b
       | \bthis\ (?:newsletter|email|article|story|post|column)\b
-      | (?:^|[.!?:;,]\s+|\s[-–—]\s+|[\"“‘]) (?:subscribe|sign\ up|follow|get|join|register|click|tap)\b""",
+      | (?:^|[.!?:;,]\s+|\s[-–—]\s+|[\"“‘]) (?:subscribe|sign\ up|follow|get|join|register|click|tap)\b
+      # the same orders in German, French and Spanish ("Newsletter abonnieren", "Apóyanos"), and the
+      # Chinese "click", "our", the Japanese "this article"
+      | \b(?:(?:jetzt\ )?abonnieren|abonnez-vous|abonne-toi|inscrivez-vous|soutenez|unterst(?:ü|ue)tzen\ sie
+        |suscr[íi]bete|[úu]nete|ap[óo]yanos)\b
+      | 点击|我们的|この記事""",
     re.IGNORECASE | re.VERBOSE,
 )
 _SHORT_PARAGRAPH_WORDS = 40

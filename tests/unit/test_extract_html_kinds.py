@@ -873,3 +873,137 @@ def test_notes_told_as_reported_sentences_under_a_notes_heading_stay():
         "In April, Dunn, who chairs the walkers' club, said the club's 2024 accounts were in order.",
     ]
     assert clean_paragraphs([*VERSES, *notes]) == (*VERSES, *notes)
+
+
+STORIES_ELSEWHERE = {
+    "de": (
+        (
+            "Die Stadtwerke wollen bis 2030 rund 1.200 Haushalte in der Altstadt an ein neues Wärmenetz anschließen. "
+            "Das kündigte Geschäftsführer Markus Weber am Mittwoch im Bauausschuss an."
+        ),
+        (
+            "Das Netz soll zunächst mit Abwärme aus dem Klärwerk und einer großen Wärmepumpe am Flussufer gespeist "
+            "werden. Die Kosten schätzt das Unternehmen auf etwa 45 Millionen Euro."
+        ),
+        (
+            "Im Ausschuss stieß der Plan überwiegend auf Zustimmung. Kritik kam von der Opposition, die vor steigenden "
+            "Preisen für die Kunden warnte."
+        ),
+    ),
+    "es": (
+        (
+            "Durante casi cinco años, los vecinos de este pequeño pueblo de la sierra tuvieron que conducir veinte "
+            "kilómetros para comprar pan. Desde el lunes, el horno vuelve a encenderse cada madrugada."
+        ),
+        (
+            "La nueva panadería funciona como una cooperativa de la que ya forman parte 86 vecinos. Cada uno aportó "
+            "cien euros para reformar el local y comprar un horno de leña."
+        ),
+        (
+            "El ayuntamiento cedió el local de forma gratuita durante diez años. El alcalde asegura que la iniciativa "
+            "ha animado a dos familias jóvenes a instalarse en el pueblo."
+        ),
+    ),
+    "fr": (
+        (
+            "Après deux ans de travaux et un chantier plusieurs fois retardé, la piscine municipale a rouvert ses "
+            "portes samedi matin. Plusieurs centaines de nageurs se sont pressés dès l'ouverture."
+        ),
+        (
+            "Le bâtiment, construit en 1972, a été entièrement rénové. Le bassin principal a été refait et un nouveau "
+            "système de chauffage solaire doit réduire la facture énergétique de près de moitié."
+        ),
+        (
+            "Le coût total du chantier s'élève à 14 millions d'euros, soit trois millions de plus que prévu. "
+            "L'opposition a dénoncé une mauvaise gestion du projet."
+        ),
+    ),
+    "ar": (
+        (
+            "في واحات الجنوب الشرقي، يعود المزارعون إلى نظام الخطارات القديم لري نخيلهم، بعد أن جفّت الآبار الحديثة "
+            "واحدة تلو الأخرى خلال السنوات الثلاث الماضية."
+        ),
+        (
+            "وتقدّر جمعية محلية أن نحو أربعين خطارة أعيد تأهيلها منذ العام الماضي، بتمويل من المزارعين أنفسهم ومن "
+            "منظمات دولية. ويستغرق إصلاح القناة الواحدة عدة أشهر من العمل اليدوي."
+        ),
+        (
+            "ويرى خبراء المياه أن هذه الأنظمة التقليدية أكثر استدامة لأنها لا تستنزف المياه الجوفية، إذ تعتمد على "
+            "الجاذبية وحدها لنقل الماء من الجبال إلى الحقول."
+        ),
+    ),
+    "he": (
+        (
+            "הספרייה העירונית תפתח את שעריה גם בימי שבת החל מהחודש הבא, כך הודיעה העירייה ביום ראשון. ההחלטה "
+            "התקבלה לאחר דיון ארוך במועצת העיר."
+        ),
+        (
+            "לפי התוכנית, הספרייה תפעל בשבתות בין עשר בבוקר לשתיים בצהריים. ההשאלה תתבצע באמצעות עמדות שירות עצמי, "
+            "ללא צורך בעובדים נוספים."
+        ),
+        "מנגד, כמה מחברי המועצה התנגדו למהלך וטענו כי הוא פוגע באופי העיר. הם הודיעו כי ישקלו לעתור נגד ההחלטה.",
+    ),
+    "ja": (
+        (
+            "北海道東部を走るローカル線の存続をめぐり、沿線の住民団体が二十八日、町に新たな支援策を提案した。"
+            "利用者の減少が続くなか、観光客を呼び込むための臨時列車の運行が盛り込まれている。"
+        ),
+        (
+            "鉄道会社によると、この路線の一日あたりの平均利用者数は昨年度、約三百人にとどまった。"
+            "十年前と比べると半分以下に落ち込んでいる。"
+        ),
+        "住民団体は来月、沿線で署名活動を始める予定だ。集まった署名は年明けにも道と鉄道会社に提出するという。",
+    ),
+    "zh": (
+        "本市老城区改造工程于本周一正式启动。根据规划，改造将涉及二十多条街巷和近三千户居民，预计在三年内完成。",
+        "市住建局负责人介绍，此次改造坚持“留改拆”并举，尽量保留老建筑的历史风貌。对于有价值的传统民居，将以修缮为主。",
+        "改造资金主要来自市财政和中央补助，总投资约十二亿元。部分居民也将根据自愿原则承担少量费用。",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "furniture"),
+    [
+        ("de", "Lesen Sie auch: Gasspeicher zu Beginn des Winters gut gefüllt"),
+        ("de", "Jetzt abonnieren und weiterlesen"),
+        ("de", "Newsletter abonnieren: Die wichtigsten Nachrichten aus der Region jeden Morgen in Ihrem Postfach."),
+        ("de", "Unterstützen Sie unabhängigen Lokaljournalismus!"),
+        ("es", "Suscríbete a nuestro boletín y recibe las noticias cada mañana."),
+        ("es", "Únete a nuestra comunidad. Apóyanos para seguir haciendo periodismo independiente."),
+        ("fr", "Abonnez-vous à notre newsletter pour ne rien manquer de l'actualité locale."),
+        ("fr", "Soutenez une information locale et indépendante."),
+        ("ar", "اقرأ أيضا: موجة حر جديدة تضرب المنطقة هذا الأسبوع"),
+        ("ar", "اشترك في النشرة البريدية لتصلك آخر الأخبار"),
+        ("ar", "ادعم صحافتنا المستقلة"),
+        ("he", "קראו גם: תקציב התרבות של העירייה יגדל בשנה הבאה"),
+        ("he", "הירשמו לניוזלטר שלנו"),
+        ("ja", "関連記事：北海道の赤字路線、見直し議論が本格化"),
+        ("ja", "ニュースレターに登録する"),
+        ("ja", "続きを読む"),
+        ("ja", "この記事は有料会員限定です。"),
+        ("zh", "相关阅读：本市公布明年城市建设计划"),
+        ("zh", "点击关注，获取更多本地新闻。"),
+        ("zh", "订阅我们的新闻简报"),
+    ],
+)
+def test_appeals_and_read_also_links_in_other_languages_are_not_the_body(language, furniture):
+    story = STORIES_ELSEWHERE[language]
+    assert clean_paragraphs([story[0], furniture, story[1], story[2]]) == story
+    assert clean_paragraphs([*story, furniture]) == story
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        (
+            "Die Stadtwerke haben inzwischen mehr als 3.000 Abonnenten für ihren Energie-Newsletter gewonnen, in dem "
+            "sie über den Baufortschritt berichten wollen."
+        ),
+        "La suscripción al boletín municipal creció un 40 % este año, según el ayuntamiento.",
+        "在新规出台后，订阅该报纸的读者在一年内增加了三成。",
+    ],
+)
+def test_news_about_subscribers_in_other_languages_stays(news):
+    story = STORIES_ELSEWHERE["de"]
+    assert clean_paragraphs([*story[:2], news, story[2]]) == (*story[:2], news, story[2])

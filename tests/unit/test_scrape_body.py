@@ -1142,3 +1142,40 @@ def test_a_score_line_and_a_box_score_are_no_closing_sentences():
         "COLTON (66): Brooks 22, Ames 14, Ortiz 11, Hale 9, Kim 6, Price 4.",
     )
     assert_story(scrape, PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Jetzt abonnieren und weiterlesen",
+        "Newsletter abonnieren: Die wichtigsten Nachrichten aus der Region jeden Morgen in Ihrem Postfach.",
+        "Unterstützen Sie unabhängigen Lokaljournalismus!",
+        "Suscríbete a nuestro boletín y recibe las noticias cada mañana.",
+        "Únete a nuestra comunidad. Apóyanos para seguir haciendo periodismo independiente.",
+        "Abonnez-vous à notre newsletter pour ne rien manquer de l'actualité locale.",
+        "اشترك في النشرة البريدية لتصلك آخر الأخبار",
+        "ادعم صحافتنا المستقلة",
+        "הירשמו לניוזלטר שלנו",
+        "ニュースレターに登録する",
+        "この記事は有料会員限定です。",
+        "订阅我们的新闻简报",
+    ],
+)
+def test_an_appeal_in_another_language_is_a_call_to_action(line):
+    assert classify(line) is Kind.CTA
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        (
+            "Die Stadtwerke haben inzwischen mehr als 3.000 Abonnenten für ihren Energie-Newsletter gewonnen, in dem "
+            "sie über den Baufortschritt berichten wollen."
+        ),
+        "La suscripción al boletín municipal creció un 40 % este año, según el ayuntamiento.",
+        "在新规出台后，订阅该报纸的读者在一年内增加了三成。",
+        "اشترك أكثر من مئة عداء في السباق الذي أقيم صباح الجمعة على ضفاف النهر.",
+    ],
+)
+def test_news_about_subscribers_in_another_language_is_no_call_to_action(line):
+    assert classify(line) is not Kind.CTA
