@@ -315,15 +315,22 @@ def _ends_organisation(bare: str) -> bool:
 
 
 # "By" in the languages whose pages we meet most: German, French, Spanish and Portuguese,
-# Italian, Dutch, Swedish and Norwegian, Danish.
-_BY = r"(?:by|von|par|por|di|door|av|af|بقلم)"
+# Italian, Dutch, Swedish and Norwegian, Danish, and Arabic and Hebrew.
+_BY = r"(?:by|von|par|por|di|door|av|af|بقلم|מאת)"
 # "Author:" in the same languages: German, Spanish, Portuguese and Polish "Autor", French
 # "Auteur", Italian "Autore", Dutch "Auteur", Swedish "Författare".
 _AUTHOR = r"(?:author|autor|autorin|auteur|autore|författare)"
 _BYLINE = re.compile(
-    rf"^(?:{_BY}|posted by|written by|words by|words and \w+ by|story by|text by|reported by|interview by"
+    rf"^(?:{_BY}:?|posted by|written by|words by|words and \w+ by|story by|text by|reported by|interview by"
     rf"|interviewed by|{_AUTHOR}:?)\s+(?P<rest>.+)$",
     re.IGNORECASE,
+)
+# A Japanese or Chinese byline: its label ("文", "記者", "作者"), a mark or a space, and the name,
+# two to six characters without spaces ("文・山田太郎", "记者 王小明"), or a foreign name in katakana.
+_CJK_BY = r"(?:文|記者|记者|作者|撰文|取材・文|編集|编辑)\s*[・／/:：|｜\s]"
+_CJK_BYLINE = re.compile(
+    rf"^{_CJK_BY}\s*"
+    r"(?P<name>[\u4e00-\u9fff々]{2,6}|[\u30a0-\u30ff]{2,12}(?:・[\u30a0-\u30ff]{1,12})?)$"
 )
 _PLAIN_BY = re.compile(rf"^(?:{_BY}|interview by|interviewed by)\s", re.IGNORECASE)
 # A wire story's credits at its foot: "(Reporting by A and B; Editing by C)".
@@ -476,7 +483,7 @@ def _is_stop_word(bare: str) -> bool:
 
 
 _BYLINE_PREFIX = re.compile(
-    rf"^(?:(?:(?:analysis|text|words|story|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:)\s*",
+    rf"^(?:(?:(?:analysis|text|words|story|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:|{_CJK_BY})\s*",
     re.IGNORECASE,
 )
 
@@ -625,7 +632,10 @@ def byline_names(text: str) -> tuple[str, ...]:
     text = _without_titles(text)
     if match := _BYLINE.match(text):
         # "By Ana Ruiz BBC News, Lima": the person before the employer and the place.
-        return _names_in(match["rest"]) or _people_before_desk(match["rest"])
+        rest = match["rest"].lstrip(":： ")
+        return _names_in(rest) or _people_before_desk(rest) or ((rest,) if _uncased_name(rest) else ())
+    if match := _CJK_BYLINE.match(text):
+        return (match["name"],)
     if _DATED_PREFIX.match(text) and (match := _DATED_BYLINE.match(_without_dates(text))):
         return _names_in(match["rest"])
     if len(text) <= _DATED_BYLINE_MAX_CHARS and (match := _DATE_THEN_BY.match(text)) and _only_a_date(match["when"]):

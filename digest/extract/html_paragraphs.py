@@ -141,7 +141,7 @@ def _drop_leading_headers(paragraphs: list[str], header: _Header) -> tuple[list[
             continue
         checks.remove(hit)  # each kind of header appears once
         # "By Ana Ruiz | May 3, 2024" is dropped as a dateline; it names its people all the same.
-        names = byline_names(paragraph) if _BYLINE.match(paragraph) else ()
+        names = byline_names(paragraph) if _BYLINE.match(paragraph) or _UNCASED_BYLINE.match(paragraph) else ()
         bylined = bylined or names
         if names:
             person = names[-1]
@@ -175,7 +175,7 @@ def _is_dek(paragraph: str, header: _Header) -> bool:
     return bool(description) and fold(paragraph) == fold(description) and not ends_sentence(paragraph)
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR = re.compile(r"(?<![^\W\d_])(?<!\d)(?:19|20)\d\d(?!\d)")  # "2026年" too
 _NUMBER = re.compile(r"\d+")
 
 
@@ -191,11 +191,16 @@ def _is_dateline(paragraph: str, header: _Header) -> bool:
 
 
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|interview(?:ed)? by)\s+\S+", re.IGNORECASE)
+# The same label in Arabic and Hebrew, Japanese and Chinese ("بقلم", "מאת", "文・", "记者"): a byline
+# only when it names someone, as its script gives no capital to tell a name.
+_UNCASED_BYLINE = re.compile(r"^(?:بقلم|מאת|文|記者|记者|作者|撰文)\s*[:：・／/\s]")
 _JOB_MAX_WORDS = 4
 
 
 def _is_byline(paragraph: str, header: _Header) -> bool:
-    return len(paragraph.split()) <= 8 and bool(_BYLINE.match(paragraph)) and not ends_sentence(paragraph)
+    if len(paragraph.split()) > 8 or ends_sentence(paragraph):
+        return False
+    return bool(_BYLINE.match(paragraph)) or (bool(_UNCASED_BYLINE.match(paragraph)) and bool(byline_names(paragraph)))
 
 
 def _is_job_of(person: str, paragraph: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from digest.extract.byline import byline_names, is_byline
+from digest.extract.html import extract_html
 from digest.extract.html_meta import split_authors
 from digest.extract.scrape import extract_scrape
 
@@ -238,3 +239,53 @@ def test_a_job_after_a_desk_or_a_rank_names_no_person(byline):
 def test_a_surname_job_after_a_comma_is_still_the_job():
     assert byline_names("By Tobias Wren, Pediatric Nurse") == ("Tobias Wren",)
     assert byline_names("By Captain Tobias Wren") == ("Tobias Wren",)
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("מאת דנה לוי", ("דנה לוי",)),
+        ("بقلم سارة المنصوري", ("سارة المنصوري",)),
+        ("بقلم: سارة المنصوري", ("سارة المنصوري",)),
+        ("文・山田太郎", ("山田太郎",)),
+        ("文／佐藤花子", ("佐藤花子",)),
+        ("記者 鈴木一郎", ("鈴木一郎",)),
+        ("记者 王小明", ("王小明",)),
+        ("作者：李华", ("李华",)),
+    ],
+)
+def test_a_byline_in_hebrew_arabic_japanese_or_chinese_names_its_writer(line, names):
+    assert byline_names(line) == names
+    assert is_byline(line)
+
+
+@pytest.mark.parametrize("line", ["文化祭が始まった", "记者会见将于明天举行", "作者不明の絵画が見つかった"])
+def test_a_sentence_opening_with_the_same_characters_is_no_byline(line):
+    assert byline_names(line) == ()
+    assert not is_byline(line)
+
+
+STORIES_JA = (
+    (
+        "北海道東部を走るローカル線の存続をめぐり、沿線の住民団体が二十八日、町に新たな支援策を提案した。"
+        "利用者の減少が続くなか、観光客を呼び込むための臨時列車の運行が盛り込まれている。"
+    ),
+    (
+        "鉄道会社によると、この路線の一日あたりの平均利用者数は昨年度、約三百人にとどまった。"
+        "十年前と比べると半分以下に落ち込んでおり、年間の赤字は十億円を超えている。"
+    ),
+    "住民団体は来月、沿線で署名活動を始める予定だ。集まった署名は年明けにも道と鉄道会社に提出するという。",
+)
+
+
+def test_a_japanese_byline_in_the_page_gives_the_name_without_its_label():
+    page = (
+        '<html lang="ja"><head><meta charset="utf-8"><title>地方鉄道の存続へ</title></head><body><article>'
+        '<h1>地方鉄道の存続へ</h1><p class="byline">文・山田太郎</p>'
+        + "".join(f"<p>{p}</p>" for p in STORIES_JA)
+        + "</article></body></html>"
+    )
+    article = extract_html(page, url="https://news.example/a")
+    assert article is not None
+    assert article.authors == ("山田太郎",)
+    assert "文・山田太郎" not in article.text

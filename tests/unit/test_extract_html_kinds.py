@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from digest.extract.html import extract_html
-from digest.extract.html_paragraphs import clean_paragraphs
+from digest.extract.html_paragraphs import clean_body, clean_paragraphs
 from digest.extract.html_prepare import REPEAT_MARK
 
 REFRAIN = (
@@ -1007,3 +1007,19 @@ def test_appeals_and_read_also_links_in_other_languages_are_not_the_body(languag
 def test_news_about_subscribers_in_other_languages_stays(news):
     story = STORIES_ELSEWHERE["de"]
     assert clean_paragraphs([*story[:2], news, story[2]]) == (*story[:2], news, story[2])
+
+
+@pytest.mark.parametrize(
+    ("language", "top", "names"),
+    [
+        ("he", ["מאת דנה לוי"], ("דנה לוי",)),
+        ("ar", ["بقلم: سارة المنصوري", "27 نوفمبر 2026"], ("سارة المنصوري",)),
+        ("zh", ["记者 王小明", "2026年11月26日"], ("王小明",)),
+        ("ja", ["文・山田太郎", "2026年11月28日 9時00分"], ("山田太郎",)),
+    ],
+)
+def test_a_byline_and_date_in_a_script_without_capitals_are_no_paragraphs(language, top, names):
+    story = STORIES_ELSEWHERE[language]
+    body = clean_body([*top, *story])
+    assert body.paragraphs == story
+    assert body.bylined == names
