@@ -54,6 +54,10 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W\d_])(?:(?![{_CJK}])[^\W\d_]|['-])*")
 # Where a Chinese or Japanese sentence ends (no space follows it): its mark and closing quotes.
 _CJK_SENTENCE_END = re.compile(r"[。！？]+[」』）》〉”’\"]*")
+# After a quotation's closing mark, text that goes straight on in the same script (no space, no
+# new quotation) says who spoke ("”她说。", "」と述べた。").
+_CJK_CLOSING_QUOTES = '」』”’"'
+_CJK_SAYS_WHO = re.compile(rf"[{_CJK}]")
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 # A question, an exclamation or a quotation's last sentence: a next piece in lower case goes on with it.
 _ENDS_A_QUESTION_OR_QUOTATION = re.compile(r"(?:[?!][\"'\u2019\u201d)\]]*|\.[\"'\u2019\u201d\u00bb]+)\s*$")
@@ -271,6 +275,8 @@ def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:
     """The span cut after each Chinese or Japanese sentence end inside it (Punkt knows none)."""
     pieces, cursor = [], start
     for mark in _CJK_SENTENCE_END.finditer(text, start, end):
+        if _CJK_SAYS_WHO.match(text, mark.end()) and mark.group()[-1] in _CJK_CLOSING_QUOTES:
+            continue  # “……！”她说。: the quotation and who said it are one sentence
         if mark.end() < end and text[cursor : mark.end()].strip():
             pieces.append([cursor, mark.end()])
             cursor = mark.end()

@@ -529,6 +529,22 @@ def test_chinese_and_japanese_are_split_at_their_sentence_ends_and_counted_by_ch
     assert split_words("The iPhone用 case") == ("The", "iPhone", "用", "case")
 
 
+def test_a_chinese_quotation_and_who_said_it_are_one_sentence():
+    text = (
+        "住在老街四十多年的李阿姨说，她最关心的是下水道的问题。“每到下雨天，院子里就积水，希望这次能彻底解决！”"
+        "她说。“我们等了十年。”市民王先生表示。如何让老人生活得更方便？这是关键。"
+    )
+    assert split_sentences(text) == (
+        "住在老街四十多年的李阿姨说，她最关心的是下水道的问题。",
+        "“每到下雨天，院子里就积水，希望这次能彻底解决！”她说。",
+        "“我们等了十年。”市民王先生表示。",
+        "如何让老人生活得更方便？",
+        "这是关键。",
+    )
+    # a quotation that ends its sentence is still one of its own
+    assert split_sentences("他说：“会议结束了。”“下次再谈。”") == ("他说：“会议结束了。”", "“下次再谈。”")
+
+
 def test_a_list_items_own_marker_does_not_reach_the_summary():
     body = (
         "The city council approved a budget of 412 million dollars on Tuesday after a long debate.",
