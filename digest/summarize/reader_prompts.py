@@ -9,7 +9,8 @@ code HARBOUR for 20% off your first order."); a show's or a writer's appeal to b
 paid for ("Support the show on Patreon and get ad-free episodes.", "Buy me a
 coffee"); an affiliate disclosure ("As an Amazon Associate I earn from
 qualifying purchases."); a live page's prompt ("Follow our live coverage.",
-"Refresh for the latest.", "This story will be updated.").
+"Refresh for the latest.", "This story will be updated."); an order to subscribe or
+support the page in another language ("Jetzt abonnieren!", "Apóyanos.", "ادعم صحافتنا").
 
 Each is told by the page speaking of itself ("this article", "our links", "this
 episode"), or to "you", or in the imperative, not by the topic: a story about a
@@ -132,6 +133,19 @@ _LIVE_PROMPT = re.compile(
     r"|\bfor (?:the )?(?:latest|live) (?:updates?|news|coverage)\b[^.!?]{0,40}\b(?:follow|visit|go to|click|check)\b",
     re.IGNORECASE,
 )
+# The page's order to subscribe, sign up or support it in German, French, Spanish, Arabic and Hebrew
+# ("Jetzt abonnieren", "Abonnez-vous", "Apóyanos", "اشترك الآن", "הירשמו"), opening the sentence, and
+# in Japanese and Chinese its newsletter, its members' wall or "click to follow" anywhere in it; "3.000
+# Abonnenten", "les abonnés du réseau" and "订阅该报纸的读者" are news of subscribers.
+_APPEAL_ELSEWHERE = re.compile(
+    r"^(?:jetzt\s+)?(?:(?:den\s+|unseren\s+)?newsletter\s+)?abonnieren\b|^abonnieren sie\b|^unterst(?:ü|ue)tzen sie\b"
+    r"|^(?:abonnez-vous|abonne-toi|inscrivez-vous|soutenez(?:-nous)?|faites un don)\b"
+    r"|^(?:suscr[íi]b(?:ete|ase)|[úu]nete|ap[óo]yanos|hazte (?:socio|miembro|suscriptor))\b"
+    r"|^(?:اشترك (?:الآن|في (?:النشرة|نشرتنا))|ادعمنا|ادعم (?:صحافتنا|عملنا)|تبرع الآن)"
+    r"|^(?:הירשמו|הרשמו|תמכו בנו)"
+    r"|ニュースレター(?:に|を)?(?:登録|購読)|会員登録(?:して|すると|はこちら|が必要)|(?:有料)?会員限定|点击(?:关注|订阅|这里)|订阅(?:我们|本)|关注我们",
+    re.IGNORECASE,
+)
 # Python's re has no literal prefilter for alternations: a few substring tests on the lowercased sentence
 # decide whether the patterns run at all.
 _SPONSOR_TRIGGERS = ("sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible")
@@ -140,6 +154,8 @@ _TRIGGERS = (
     "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
+    "unterst", "inscrivez", "soutenez", "faites un don", "suscr", "únete", "unete", "apóyanos", "apoyanos", "hazte",
+    "اشترك", "ادعم", "تبرع", "הירשמו", "הרשמו", "תמכו", "ニュースレター", "会員", "点击", "订阅", "关注我们",
 )  # fmt: skip
 
 
@@ -169,6 +185,8 @@ def is_reader_prompt(sentence: str) -> bool:
     if _reported(text):
         return False  # a source's words
     if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
+        return True
+    if _APPEAL_ELSEWHERE.search(text):
         return True
     if _PROMOTION.search(text):
         return True

@@ -1049,3 +1049,41 @@ def test_a_story_about_a_newsletter_is_news(sentence):
 )
 def test_the_page_naming_its_own_newsletter_or_its_wall_in_any_language_is_no_summary_sentence(sentence):
     assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Abonnez-vous à notre newsletter pour ne rien manquer de l'actualité locale.",
+        "Soutenez une information locale et indépendante.",
+        "Jetzt abonnieren und nichts mehr verpassen!",
+        "Unterstützen Sie unabhängigen Lokaljournalismus!",
+        "Suscríbete a nuestro boletín para recibir las noticias.",
+        "Apóyanos para seguir haciendo periodismo independiente.",
+        "Únete a nuestra comunidad de lectores.",
+        "ニュースレターに登録して最新情報を受け取ろう。",
+        "この記事は有料会員限定です。",
+        "点击关注，获取更多本地新闻。",
+        "اشترك في النشرة البريدية لتصلك آخر الأخبار.",
+        "ادعم صحافتنا المستقلة.",
+        "הירשמו לניוזלטר שלנו.",
+    ],
+)
+def test_an_appeal_to_subscribe_or_support_in_another_language_is_no_summary_sentence(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Die Stadtwerke haben inzwischen mehr als 3.000 Abonnenten für ihren Energie-Newsletter gewonnen.",
+        "La suscripción al boletín municipal creció un 40 % este año, según el ayuntamiento.",
+        "Les abonnés du réseau de bus pourront voyager gratuitement le week-end.",
+        "在新规出台后，订阅该报纸的读者在一年内增加了三成。",
+        "اشترك أكثر من مئة عداء في السباق الذي أقيم صباح الجمعة.",
+        "会員数は昨年から二割増えた。",
+        "有料会員数は昨年から二割増え、会員登録者も十万人を超えた。",
+    ],
+)
+def test_news_of_subscribers_in_another_language_is_a_summary_sentence(sentence):
+    assert is_candidate(sentence)
