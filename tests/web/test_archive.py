@@ -122,3 +122,13 @@ def test_the_atom_feed_stays_well_formed_and_shows_no_password_whatever_the_titl
     assert not feed.bozo, feed.bozo_exception
     assert b"hunter2secret" not in body and "https://news.example.org/story?a=1" in feed.entries[0].content[0].value
     assert "\u202e" not in body.decode() and "gnp.exe" in body.decode()
+
+
+def test_an_issue_headed_in_a_right_to_left_script_is_listed_with_its_own_direction(service, published):
+    headline = "مزارعو الواحات يعودون إلى الري التقليدي لمواجهة الجفاف"
+    issue = service.publish("weekly", titles=(headline,), days=60)
+    with service.client() as browser:
+        page = browser.get("/lists/weekly/archive")
+    link = re.search(rf'<a [^>]*href="[^"]*/issues/{issue}"[^>]*>([^<]*)</a>', page.text)
+    assert link is not None and headline in link.group(1)
+    assert 'dir="auto"' in link.group(0)  # the subject is isolated from the date beside it
