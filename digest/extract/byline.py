@@ -833,6 +833,11 @@ _DATE_PATTERNS = (
     # 08/15/2012 (read month first, unless the first number cannot be a month) and 15.08.2012.
     re.compile(rf"\b(?P<first>\d{{1,2}})/(?P<other>\d{{1,2}})/(?P<year>\d{{4}})\b{_TIME}", re.IGNORECASE),
     re.compile(rf"\b(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.(?P<year>\d{{4}})\b{_TIME}", re.IGNORECASE),
+    # Chinese, Japanese and Korean: "2026年11月28日 9時05分", "2026年3月1日 14:30", "2026년 11월 26일".
+    re.compile(
+        r"(?<!\d)(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"
+        r"(?:\s*(?P<hour>\d{1,2})\s*(?:[時时시]|:)\s*(?P<minute>\d{2})\s*[分분]?)?(?P<second>)(?P<ampm>)"
+    ),
 )
 _YEAR = re.compile(r"(?:1[89]|2\d)\d\d")
 _TZ_HOURS = {

@@ -4,9 +4,11 @@ without the title before it. One kind of wrong reading per test, read from the b
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from digest.extract.byline import byline_names, is_byline
+from digest.extract.byline import byline_names, find_dates, is_byline, is_date_line
 from digest.extract.html import extract_html
 from digest.extract.html_meta import split_authors
 from digest.extract.scrape import extract_scrape
@@ -278,6 +280,13 @@ STORIES_JA = (
 )
 
 
+STORIES_ZH = (
+    "本市老城区改造工程于本周一正式启动。根据规划，改造将涉及二十多条街巷和近三千户居民，预计在三年内完成。",
+    "市住建局负责人介绍，此次改造坚持“留改拆”并举，尽量保留老建筑的历史风貌。对于有价值的传统民居，将以修缮为主。",
+    "改造资金主要来自市财政和中央补助，总投资约十二亿元。部分居民也将根据自愿原则承担少量费用。",
+)
+
+
 def test_a_japanese_byline_in_the_page_gives_the_name_without_its_label():
     page = (
         '<html lang="ja"><head><meta charset="utf-8"><title>地方鉄道の存続へ</title></head><body><article>'
@@ -289,3 +298,31 @@ def test_a_japanese_byline_in_the_page_gives_the_name_without_its_label():
     assert article is not None
     assert article.authors == ("山田太郎",)
     assert "文・山田太郎" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("line", "moment"),
+    [
+        ("2026年11月26日", datetime(2026, 11, 26, tzinfo=UTC)),
+        ("2026年11月28日 9時05分", datetime(2026, 11, 28, 9, 5, tzinfo=UTC)),
+        ("2026年3月1日 14:30", datetime(2026, 3, 1, 14, 30, tzinfo=UTC)),
+        ("2026년 11월 26일", datetime(2026, 11, 26, tzinfo=UTC)),
+    ],
+)
+def test_a_date_written_with_year_month_and_day_marks_is_a_date_line(line, moment):
+    assert is_date_line(line)
+    assert find_dates(line)[0][0] == moment
+
+
+def test_a_chinese_page_without_a_date_in_its_markup_is_dated_from_the_line_under_its_headline():
+    page = (
+        '<html lang="zh-CN"><head><meta charset="utf-8"><title>老城区改造启动</title></head><body><article>'
+        "<h1>老城区改造启动</h1><p>记者 王小明</p><p>2026年11月26日</p>"
+        + "".join(f"<p>{p}</p>" for p in STORIES_ZH)
+        + "</article></body></html>"
+    )
+    article = extract_html(page, url="https://news.example/b")
+    assert article is not None
+    assert article.published == datetime(2026, 11, 26, tzinfo=UTC)
+    assert article.authors == ("王小明",)
+    assert article.paragraphs == STORIES_ZH
