@@ -326,6 +326,14 @@ def test_right_to_left_stories_take_their_own_direction_and_the_meta_parts_stay_
     assert re.search(r'<li dir="auto"[^>]*><a href="#', html)  # "In this issue"
 
 
+def test_a_section_named_in_a_right_to_left_script_takes_its_own_direction():
+    from digest.models import Source, SourceKind
+
+    arabic = Source(name="s", kind=SourceKind.FEED, location="https://e.org/feed", title="أخبار الواحات")
+    html = render_digest(make_digest(4, sources=[arabic])).html
+    assert re.search(r'<h3 class="section-title" dir="auto"[^>]*>أخبار الواحات</h3>', html)
+
+
 def test_the_text_twin_wraps_chinese_by_columns_and_never_cuts_a_link():
     import unicodedata
 
