@@ -522,6 +522,8 @@ def classify(text: str) -> Kind:
     bullet = BULLET.match(text)
     if bullet is None:
         return _classify(text)
+    if text[:1].isdigit() and count_words(text) <= 20 and is_date_line(text):
+        return Kind.DATE  # "26. November 2026": the day's number, not a list's
     kind = _classify(text[bullet.end() :], item=True)
     if kind in (Kind.PROSE, Kind.SENTENCE, Kind.FRAGMENT, Kind.NAV, Kind.NAME):
         # A numbered item is part of a list the text counts through (a ranking,

@@ -7,6 +7,8 @@ list items as "  * ", preformatted text as lines with no blank line between.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from digest.extract.cues import classify
@@ -1179,3 +1181,27 @@ def test_an_appeal_in_another_language_is_a_call_to_action(line):
 )
 def test_news_about_subscribers_in_another_language_is_no_call_to_action(line):
     assert classify(line) is not Kind.CTA
+
+
+@pytest.mark.parametrize("line", ["26. November 2026", "26. November 2026, 07:30 Uhr", "3. Oktober 2025 um 08:15"])
+def test_a_german_date_is_a_date_not_a_numbered_item(line):
+    assert classify(line) is Kind.DATE
+
+
+def test_a_german_scrape_is_dated_from_the_line_under_its_byline():
+    scrape = page(
+        "Stadtwerke planen Wärmenetz für die Altstadt",
+        "Von Anna Schmidt",
+        "26. November 2026, 07:30 Uhr",
+        "Die Stadtwerke wollen bis 2030 rund 1.200 Haushalte in der Altstadt an ein neues Wärmenetz anschließen. "
+        "Das kündigte Geschäftsführer Markus Weber am Mittwoch im Bauausschuss an.",
+        "Das Netz soll zunächst mit Abwärme aus dem Klärwerk und einer großen Wärmepumpe am Flussufer gespeist "
+        "werden. Die Kosten schätzt das Unternehmen auf etwa 45 Millionen Euro.",
+        "Im Ausschuss stieß der Plan überwiegend auf Zustimmung. Kritik kam von der Opposition, die vor steigenden "
+        "Preisen für die Kunden warnte. Ein Anschlusszwang ist bislang nicht vorgesehen.",
+    )
+    article = extract_scrape(scrape)
+    assert article is not None
+    assert article.authors == ("Anna Schmidt",)
+    assert article.published == datetime(2026, 11, 26, 7, 30, tzinfo=UTC)
+    assert article.paragraphs[0].startswith("Die Stadtwerke")
