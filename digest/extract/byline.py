@@ -786,23 +786,24 @@ def _is_the_group(words: list[str]) -> bool:
 # --- dates -------------------------------------------------------------------
 
 # Month names a dateline may use, by language (English, German, French, Spanish, Portuguese,
-# Italian, Dutch), with their usual abbreviations; a name in two languages means the same month.
+# Italian, Dutch, Arabic as in Egypt and as in the Levant, Hebrew alone and after its "in"), with
+# their usual abbreviations and spellings; a name in two languages means the same month.
 _MONTH_NAMES = {
     name: number
     for number, names in enumerate(
         [
-            "january jan januar jänner janvier janv enero ene janeiro gennaio gen januari",
-            "february feb februar février fevrier févr fevr febrero fevereiro fev febbraio februari",
-            "march mar märz mär maerz mars marzo março marco maart mrt",
-            "april apr avril avr abril abr aprile",
-            "may mai mayo maio maggio mag mei",
-            "june jun juni juin junio junho giugno giu",
-            "july jul juli juillet juil julio julho luglio lug",
-            "august aug août aout agosto ago augustus",
-            "september sep sept septembre septiembre setiembre setembro set settembre",
-            "october oct oktober okt octobre octubre outubro ottobre ott",
-            "november nov novembre noviembre novembro",
-            "december dec dezember dez décembre decembre diciembre dic dezembro dicembre",
+            "january jan januar jänner janvier janv enero ene janeiro gennaio gen januari يناير ינואר בינואר",
+            "february feb februar février fevrier févr fevr febrero fevereiro fev febbraio februari فبراير شباط פברואר בפברואר",
+            "march mar märz mär maerz mars marzo março marco maart mrt مارس آذار اذار מרץ במרץ",
+            "april apr avril avr abril abr aprile أبريل ابريل إبريل نيسان אפריל באפריל",
+            "may mai mayo maio maggio mag mei مايو أيار ايار מאי במאי",
+            "june jun juni juin junio junho giugno giu يونيو يونيه حزيران יוני ביוני",
+            "july jul juli juillet juil julio julho luglio lug يوليو يوليه تموز יולי ביולי",
+            "august aug août aout agosto ago augustus أغسطس اغسطس آب אוגוסט באוגוסט",
+            "september sep sept septembre septiembre setiembre setembro set settembre سبتمبر أيلول ايلول ספטמבר בספטמבר",
+            "october oct oktober okt octobre octubre outubro ottobre ott أكتوبر اكتوبر אוקטובר באוקטובר",
+            "november nov novembre noviembre novembro نوفمبر נובמבר בנובמבר",
+            "december dec dezember dez décembre decembre diciembre dic dezembro dicembre ديسمبر דצמבר בדצמבר",
         ],
         1,
     )

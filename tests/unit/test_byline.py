@@ -326,3 +326,17 @@ def test_a_chinese_page_without_a_date_in_its_markup_is_dated_from_the_line_unde
     assert article.published == datetime(2026, 11, 26, tzinfo=UTC)
     assert article.authors == ("王小明",)
     assert article.paragraphs == STORIES_ZH
+
+
+@pytest.mark.parametrize(
+    ("line", "moment"),
+    [
+        ("27 نوفمبر 2026", datetime(2026, 11, 27, tzinfo=UTC)),
+        ("3 أيلول 2026", datetime(2026, 9, 3, tzinfo=UTC)),
+        ("27 בנובמבר 2026", datetime(2026, 11, 27, tzinfo=UTC)),
+        ("1 במרץ 2026", datetime(2026, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_date_with_an_arabic_or_hebrew_month_is_a_date_line(line, moment):
+    assert is_date_line(line)
+    assert find_dates(line)[0][0] == moment
