@@ -58,6 +58,9 @@ _CJK_SENTENCE_END = re.compile(r"[。！？]+[」』）》〉”’\"]*")
 # new quotation) says who spoke ("”她说。", "」と述べた。").
 _CJK_CLOSING_QUOTES = '」』”’"'
 _CJK_SAYS_WHO = re.compile(rf"[{_CJK}]")
+# The Arabic question mark, which Punkt does not know, before the next sentence; after it a closing
+# quotation mark goes on to who asked ("«هل ستنجح؟» سأل المزارع.").
+_ARABIC_QUESTION = re.compile(r"؟(?=\s+\S)")
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 # A question, an exclamation or a quotation's last sentence: a next piece in lower case goes on with it.
 _ENDS_A_QUESTION_OR_QUOTATION = re.compile(r"(?:[?!][\"'\u2019\u201d)\]]*|\.[\"'\u2019\u201d\u00bb]+)\s*$")
@@ -226,6 +229,8 @@ def split_sentences(text: str, *, language: str = DEFAULT_LANGUAGE) -> tuple[str
     spans = _rejoin_split_abbreviations(text, spans)
     if _CJK_SENTENCE_END.search(text):  # most paragraphs hold no Chinese or Japanese sentence end
         spans = [piece for start, end in spans for piece in _cjk_sentences(text, start, end)]
+    if "؟" in text:
+        spans = [piece for start, end in spans for piece in _cut_after(_ARABIC_QUESTION, text, start, end)]
     for this, following in itertools.pairwise(spans):
         # Punkt may leave the next sentence's opening mark at the end of this one
         # ("...professeur. «" / "On fait ... »"): it goes with what it opens.
@@ -280,6 +285,16 @@ def _cjk_sentences(text: str, start: int, end: int) -> list[list[int]]:
         if mark.end() < end and text[cursor : mark.end()].strip():
             pieces.append([cursor, mark.end()])
             cursor = mark.end()
+    pieces.append([cursor, end])
+    return pieces
+
+
+def _cut_after(mark: re.Pattern[str], text: str, start: int, end: int) -> list[list[int]]:
+    """The span cut after each ``mark`` inside it."""
+    pieces, cursor = [], start
+    for found in mark.finditer(text, start, end):
+        pieces.append([cursor, found.end()])
+        cursor = found.end()
     pieces.append([cursor, end])
     return pieces
 

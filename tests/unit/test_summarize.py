@@ -529,6 +529,16 @@ def test_chinese_and_japanese_are_split_at_their_sentence_ends_and_counted_by_ch
     assert split_words("The iPhone用 case") == ("The", "iPhone", "用", "case")
 
 
+def test_an_arabic_question_mark_ends_a_sentence():
+    text = "هل ستنجح هذه الخطة؟ يقول الخبراء إن الأمر يعتمد على التمويل. ويضيف آخرون أن الشباب هم المفتاح!"
+    assert split_sentences(text) == (
+        "هل ستنجح هذه الخطة؟",
+        "يقول الخبراء إن الأمر يعتمد على التمويل.",
+        "ويضيف آخرون أن الشباب هم المفتاح!",
+    )
+    assert split_sentences("«هل ستنجح؟» سأل المزارع. لا أحد يعرف.") == ("«هل ستنجح؟» سأل المزارع.", "لا أحد يعرف.")
+
+
 def test_a_chinese_quotation_and_who_said_it_are_one_sentence():
     text = (
         "住在老街四十多年的李阿姨说，她最关心的是下水道的问题。“每到下雨天，院子里就积水，希望这次能彻底解决！”"
