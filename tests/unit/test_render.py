@@ -334,6 +334,13 @@ def test_a_section_named_in_a_right_to_left_script_takes_its_own_direction():
     assert re.search(r'<h3 class="section-title" dir="auto"[^>]*>أخبار الواحات</h3>', html)
 
 
+def test_a_list_named_in_a_right_to_left_script_heads_its_issue_in_its_own_direction():
+    items = make_digest(2).items
+    summaries = [Summary(item.article, item.sentences, "pacsum") for item in items]
+    digest = compose(summaries, list_name="daily", title="نشرة الواحات", day=DAY)
+    assert re.search(r'<h1 class="masthead-title" dir="auto"[^>]*>نشرة الواحات</h1>', render_digest(digest).html)
+
+
 def test_the_text_twin_wraps_chinese_by_columns_and_never_cuts_a_link():
     import unicodedata
 

@@ -132,3 +132,4 @@ def test_an_issue_headed_in_a_right_to_left_script_is_listed_with_its_own_direct
     link = re.search(rf'<a [^>]*href="[^"]*/issues/{issue}"[^>]*>([^<]*)</a>', page.text)
     assert link is not None and headline in link.group(1)
     assert 'dir="auto"' in link.group(0)  # the subject is isolated from the date beside it
+    assert re.search(r'<h1 dir="auto">[^<]+</h1>', page.text)  # a list named in Arabic heads it right to left
