@@ -3,12 +3,15 @@ thread next to other work (`digest schedule`, the tests)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
 from collections.abc import Callable
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from digest.config import Settings
 from digest.errors import DigestError
@@ -125,5 +128,53 @@ def _config(app, *, host: str, port: int, proxy_headers: bool) -> uvicorn.Config
         timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
         h11_max_incomplete_event_size=16 * 1024,
+        http=HeadInTime,
         lifespan="on",
     )
+
+
+# Seconds a connection has to send a whole request head, from when it opens or its last
+# answer ends. uvicorn has no such limit: a client sending nothing, or a header a byte a
+# second (slowloris), held its socket for ever, and enough of them use up the process's
+# file descriptors.
+REQUEST_HEAD_SECONDS = 10.0
+
+
+class HeadInTime(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request head is not
+    complete within REQUEST_HEAD_SECONDS."""
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_head()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._await_head()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _await_head(self) -> None:
+        """The timer runs while the client owes a request head (h11's IDLE), and only then."""
+        if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
+            self._stop_head_timer()
+        elif self._head_timer is None:
+            self._head_timer = self.loop.call_later(REQUEST_HEAD_SECONDS, self._head_too_late)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_late(self) -> None:
+        self._head_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()

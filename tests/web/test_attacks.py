@@ -378,3 +378,38 @@ def test_a_path_parameter_with_control_characters_is_not_found_and_logged_printa
     lines = [r.getMessage() for r in caplog.records]
     assert lines and all(line == one_line(line) for line in lines), lines
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_connection_that_never_finishes_its_request_head_is_closed(service):
+    """Slowloris: connections that send nothing, or a header a byte at a time, are closed
+    once the time for a request's head is up, instead of holding a socket for ever; the
+    service answers others meanwhile, and a connection that ends a request in time is served."""
+    host, port = "127.0.0.1", service.server.port
+    idle = socket.create_connection((host, port))
+    slow = socket.create_connection((host, port))
+    slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+    with service.client() as browser:
+        assert browser.get("/health").status_code == 200
+    closed = []
+    for conn in (idle, slow):
+        conn.settimeout(1)
+        got = b"x"
+        for _ in range(60):  # a byte a second, as a slow client sends, until the server hangs up
+            try:
+                got = conn.recv(1024)
+                if got == b"" or b"HTTP/1.1" in got:
+                    break
+            except TimeoutError:
+                try:
+                    conn.sendall(b"X" if conn is slow else b"")
+                except OSError:
+                    got = b""
+                    break
+            except OSError:
+                got = b""
+                break
+        closed.append(got == b"" or got.startswith(b"HTTP/1.1 408"))
+        conn.close()
+    assert closed == [True, True]
+    with service.client() as browser:
+        assert browser.get("/health").status_code == 200
