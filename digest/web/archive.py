@@ -3,6 +3,7 @@ web page, the stylesheet, and a health check for the proxy in front."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -13,7 +14,7 @@ from digest.app.web import NotFound
 from digest.config import TEMPLATES_DIR
 from digest.mail.webview import public_html
 from digest.web.context import blocking, links_of, settings_of, store_of
-from digest.web.pages import ISSUE_POLICY, page, public_response, render
+from digest.web.pages import ISSUE_POLICY, content_tag, not_modified, page, public_response, render
 
 FEED_ENTRIES = 20
 
@@ -46,8 +47,26 @@ async def feed(request: Request) -> Response:
         archive, settings_of(request), request.path_params["list_name"], store=store_of(request), per_page=FEED_ENTRIES
     )
     updated = found.entries[0].created_at if found.entries else datetime(2000, 1, 1, tzinfo=UTC)
+    # The version from what the feed is made of (issues are not changed once kept), so a
+    # reader that has it gets its 304 without the feed being rendered.
+    tag = content_tag(
+        _feed_template(),
+        settings_of(request).web.public_url,
+        found.title,
+        *(f"{e.issue_id} {e.created_at.isoformat()}" for e in found.entries),
+    )
+    unchanged = not_modified(request, tag=tag, last_modified=updated)
+    if unchanged is not None:
+        return unchanged
     body = render("feed.xml.j2", {"archive": found, "links": links_of(request), "updated": updated})
-    return public_response(request, body, media_type="application/atom+xml; charset=utf-8")
+    return public_response(
+        request, body, media_type="application/atom+xml; charset=utf-8", tag=tag, last_modified=updated
+    )
+
+
+@functools.cache
+def _feed_template() -> str:
+    return (TEMPLATES_DIR / "web" / "feed.xml.j2").read_text(encoding="utf-8")
 
 
 async def issue_page(request: Request) -> Response:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,16 +81,59 @@ def page(
 
 
 def public_response(
-    request: Request, body: str, *, media_type: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    body: str,
+    *,
+    media_type: str,
+    headers: Mapping[str, str] | None = None,
+    tag: str | None = None,
+    last_modified: datetime | None = None,
 ) -> Response:
-    """A public resource with an ETag of its content: a client (a feed reader polling every
-    few minutes) that has it gets 304 and no body."""
-    tag = '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:24] + '"'
-    all_headers = {**PUBLIC, **(headers or {}), "ETag": tag}
-    asked = request.headers.get("if-none-match", "")
-    if asked.strip() == "*" or tag in (t.strip().removeprefix("W/") for t in asked.split(",")):
+    """A public resource with an ETag (of its content unless `tag` is given) and, when
+    given, a Last-Modified: a client that has it gets 304 and no body."""
+    tag = tag or content_tag(body)
+    all_headers = {**PUBLIC, **(headers or {}), **validators(tag, last_modified)}
+    if unchanged(request, tag=tag, last_modified=last_modified):
         return Response(status_code=304, headers=all_headers)
     return Response(body, media_type=media_type, headers=all_headers)
+
+
+def not_modified(request: Request, *, tag: str, last_modified: datetime | None = None) -> Response | None:
+    """The 304 for a client that has this version of a public resource, else None: checked
+    before the resource is rendered (a feed reader polls every few minutes)."""
+    if not unchanged(request, tag=tag, last_modified=last_modified):
+        return None
+    return Response(status_code=304, headers={**PUBLIC, **validators(tag, last_modified)})
+
+
+def content_tag(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return '"' + digest.hexdigest()[:24] + '"'
+
+
+def validators(tag: str, last_modified: datetime | None) -> dict[str, str]:
+    if last_modified is None:
+        return {"ETag": tag}
+    return {"ETag": tag, "Last-Modified": format_datetime(last_modified.astimezone(UTC), usegmt=True)}
+
+
+def unchanged(request: Request, *, tag: str, last_modified: datetime | None) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present; else If-Modified-Since, to the second."""
+    asked = request.headers.get("if-none-match")
+    if asked is not None:
+        return asked.strip() == "*" or tag in (t.strip().removeprefix("W/") for t in asked.split(","))
+    since = request.headers.get("if-modified-since")
+    if since is None or last_modified is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= when
 
 
 def error_page(request: Request, status: int, title: str, message: str, **extra: Any) -> Response:

@@ -133,3 +133,24 @@ def test_an_issue_headed_in_a_right_to_left_script_is_listed_with_its_own_direct
     assert link is not None and headline in link.group(1)
     assert 'dir="auto"' in link.group(0)  # the subject is isolated from the date beside it
     assert re.search(r'<h1 dir="auto">[^<]+</h1>', page.text)  # a list named in Arabic heads it right to left
+
+
+def test_a_feed_reader_polling_with_if_modified_since_gets_304_until_a_new_issue(service, published):
+    with service.client() as reader:
+        first = reader.get("/lists/weekly/feed.atom")
+        stamp, tag = first.headers["last-modified"], first.headers["etag"]
+        assert stamp.endswith(" GMT")
+        again = reader.get("/lists/weekly/feed.atom", headers={"If-Modified-Since": stamp})
+        assert (again.status_code, again.content) == (304, b"")
+        assert again.headers["last-modified"] == stamp and again.headers["etag"] == tag
+        older = reader.get("/lists/weekly/feed.atom", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+        assert older.status_code == 200
+        # If-None-Match decides when both are sent (RFC 9110 13.2.2)
+        both = reader.get("/lists/weekly/feed.atom", headers={"If-Modified-Since": stamp, "If-None-Match": '"other"'})
+        assert both.status_code == 200
+        for bad in ("yesterday", "Mon, 99 Foo 2001 00:00:00 GMT", ""):
+            assert reader.get("/lists/weekly/feed.atom", headers={"If-Modified-Since": bad}).status_code == 200
+        newest = service.publish("weekly", titles=("Newest",), days=60)
+        after = reader.get("/lists/weekly/feed.atom", headers={"If-Modified-Since": stamp})
+        assert after.status_code == 200 and newest in after.text
+        assert reader.get("/lists/weekly/feed.atom", headers={"If-None-Match": tag}).status_code == 200
