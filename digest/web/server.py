@@ -138,13 +138,38 @@ def _config(app, *, host: str, port: int, proxy_headers: bool) -> uvicorn.Config
 # second (slowloris), held its socket for ever, and enough of them use up the process's
 # file descriptors.
 REQUEST_HEAD_SECONDS = 10.0
+# Seconds answers may wait for a client that takes none of them (its buffers full) before
+# the connection is closed: pipelined requests from a client that never reads held a
+# socket and a task for ever.
+STALLED_WRITE_SECONDS = 10.0
 
 
 class HeadInTime(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing a connection whose request head is not
-    complete within REQUEST_HEAD_SECONDS."""
+    complete within REQUEST_HEAD_SECONDS, or whose client has taken none of its answer
+    for STALLED_WRITE_SECONDS."""
 
     _head_timer: asyncio.TimerHandle | None = None
+    _write_timer: asyncio.TimerHandle | None = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(STALLED_WRITE_SECONDS, self._write_stalled)
+
+    def resume_writing(self) -> None:
+        self._stop_write_timer()
+        super().resume_writing()
+
+    def _stop_write_timer(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
+    def _write_stalled(self) -> None:
+        self._write_timer = None
+        if not self.transport.is_closing():
+            self.transport.abort()  # close() would wait for the buffered answer to be taken
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -160,6 +185,7 @@ class HeadInTime(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
+        self._stop_write_timer()
         super().connection_lost(exc)
 
     def _await_head(self) -> None:

@@ -413,3 +413,25 @@ def test_a_connection_that_never_finishes_its_request_head_is_closed(service):
     assert closed == [True, True]
     with service.client() as browser:
         assert browser.get("/health").status_code == 200
+
+
+def test_a_client_that_never_reads_its_answers_is_disconnected(service):
+    """Pipelined requests from a client that reads nothing fill the socket's buffers; the
+    connection is closed once its answers have waited too long to be taken, instead of
+    holding a socket and a task for ever."""
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader.connect(("127.0.0.1", service.server.port))
+    reader.sendall(b"GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
+    state = service.server.server.server_state
+    with service.client() as browser:  # served in turn, so the reader's connection is open by now
+        assert browser.get("/health").status_code == 200
+    assert state.connections
+    for _ in range(60):
+        if not state.connections:
+            break
+        time.sleep(1)
+    assert not state.connections
+    reader.close()
+    with service.client() as browser:
+        assert browser.get("/health").status_code == 200
