@@ -31,6 +31,7 @@ from tests.smtp_server import RecordingSMTPServer
 SECRET = "web-test-secret"
 POSTAL = "The Daily, 1 Example Street, Exampleton"
 _articles = itertools.count(1)
+_issues = itertools.count(1)
 _clients = itertools.count(1)
 
 
@@ -98,9 +99,10 @@ class Service:
         from digest.app import render_for_list
 
         rendered = render_for_list(digest, chosen)
-        assert self.store.save_issue(
-            rendered, article_urls=[i.article.url for i in digest.items], at=NOW + timedelta(days=days)
-        )
+        # A second apiece: an issue published later is newer than one of the same day, to
+        # the whole second an HTTP date (Last-Modified) is given in.
+        at = NOW + timedelta(days=days, seconds=next(_issues))
+        assert self.store.save_issue(rendered, article_urls=[i.article.url for i in digest.items], at=at)
         result = send_list(self.settings, chosen, store=self.store, issue_id=digest.issue_id)
         assert result.ok, result
         self.sent_issues.append(digest.issue_id)
