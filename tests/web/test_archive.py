@@ -62,7 +62,7 @@ def test_the_atom_feed_has_the_issues_newest_first(service, published):
     assert feed.feed.title == "The Weekly"
     assert [e.link for e in feed.entries[:2]] == [f"{service.url}/issues/{newer}", f"{service.url}/issues/{older}"]
     assert "Newer <b>bold</b>" in feed.entries[0].title
-    assert "<li>" in feed.entries[0].content[0].value  # the items, as HTML the reader shows
+    assert '<li dir="auto">' in feed.entries[0].content[0].value  # the items, as HTML the reader shows
 
 
 def test_unknown_lists_issues_and_pages_are_not_found(service, published):
@@ -154,3 +154,13 @@ def test_a_feed_reader_polling_with_if_modified_since_gets_304_until_a_new_issue
         after = reader.get("/lists/weekly/feed.atom", headers={"If-Modified-Since": stamp})
         assert after.status_code == 200 and newest in after.text
         assert reader.get("/lists/weekly/feed.atom", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_a_story_in_a_right_to_left_script_takes_its_own_direction_in_the_feed(service, published):
+    headline = "مزارعو الواحات يعودون إلى الري التقليدي لمواجهة الجفاف"
+    service.publish("weekly", titles=(headline,), days=90)  # after the other tests' issues
+    with service.client() as reader:
+        feed = feedparser.parse(reader.get("/lists/weekly/feed.atom").content)
+    item = next(e for e in feed.entries if headline in e.content[0].value)
+    story = re.search(rf"<li[^>]*>(?:<a [^>]*>)?{headline}", item.content[0].value)
+    assert story is not None and 'dir="auto"' in story.group(0)  # a feed reader lays it out right to left
