@@ -5,10 +5,12 @@ copy carries (signed unsubscribe link, view link)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from digest.app.readers import import_subscribers, signing_secret  # noqa: F401 - part of this module's API
@@ -194,20 +196,15 @@ def readers_to_seed(list_settings: ListSettings, *, store: Store) -> int:
         return 0
     path = Path(list_settings.subscribers)
     first_lines: dict[str, int] = {}
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            for row in read_subscriber_csv(lines):
-                if isinstance(row, RowError):
-                    raise SubscriberError(f"{path}:{row.line}: {row.reason}")
-                key = row.subscriber.key
-                if key in first_lines:
-                    duplicate = duplicate_row(row.line, first_lines[key], row.subscriber.email)
-                    raise SubscriberError(f"{path}:{duplicate.line}: {duplicate.reason}")
-                first_lines[key] = row.line
-    except OSError as exc:
-        raise SubscriberError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SubscriberError(f"{path}:{first_line_not_utf8(path)}: not UTF-8 text (save the file as UTF-8)") from None
+    with _readers_file(path) as lines:
+        for row in read_subscriber_csv(lines):
+            if isinstance(row, RowError):
+                raise SubscriberError(f"{path}:{row.line}: {row.reason}")
+            key = row.subscriber.key
+            if key in first_lines:
+                duplicate = duplicate_row(row.line, first_lines[key], row.subscriber.email)
+                raise SubscriberError(f"{path}:{duplicate.line}: {duplicate.reason}")
+            first_lines[key] = row.line
     return len(first_lines) - len(store.bounced_elsewhere(list_settings.name, list(first_lines)))
 
 
@@ -219,13 +216,8 @@ def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime
         return 0
     path = Path(list_settings.subscribers)
     errors: list[RowError] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            result = import_subscribers(list_settings, lines, store=store, on_error=errors.append, at=now)
-    except OSError as exc:
-        raise SubscriberError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SubscriberError(f"{path}:{first_line_not_utf8(path)}: not UTF-8 text (save the file as UTF-8)") from None
+    with _readers_file(path) as lines:
+        result = import_subscribers(list_settings, lines, store=store, on_error=errors.append, at=now)
     if errors:
         raise SubscriberError(f"{path}:{errors[0].line}: {errors[0].reason}")
     log.info("%s: imported %d subscriber(s) from %s", list_settings.name, result.added, path)
@@ -237,6 +229,19 @@ def seed_subscribers(list_settings: ListSettings, *, store: Store, now: datetime
             path,
         )
     return result.added
+
+
+@contextmanager
+def _readers_file(path: Path) -> Iterator[TextIO]:
+    """A list's readers file, open as CSV text; a file that cannot be read, or is not
+    UTF-8, is a one-line SubscriberError naming it (and the line)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            yield lines
+    except OSError as exc:
+        raise SubscriberError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SubscriberError(f"{path}:{first_line_not_utf8(path)}: not UTF-8 text (save the file as UTF-8)") from None
 
 
 def recipient_factory(list_settings: ListSettings, *, secret: str) -> Callable[[Subscriber], Recipient]:

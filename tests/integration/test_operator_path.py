@@ -77,30 +77,32 @@ def test_a_send_whose_stderr_is_no_terminal_writes_no_blank_line_there(tmp_path,
         assert log_format == "human" or json.loads(line)["level"], line
 
 
-def test_the_first_send_imports_the_lists_readers(tmp_path):
+def _gathered_site_with_two_readers(tmp_path):
+    """A config whose list has a readers file of two, its sources gathered; the config's path."""
     csv = tmp_path / "site" / "readers.csv"
     csv.parent.mkdir()
     csv.write_text("email,name\nann@example.org,Ann\nbob@example.org,Bob\n")
     config = write_config(tmp_path / "site", subscribers="readers.csv")
     assert digest("--config", str(config), "gather", cwd=tmp_path).returncode == 0
+    return config
+
+
+def test_the_first_send_imports_the_lists_readers(tmp_path):
+    config = _gathered_site_with_two_readers(tmp_path)
     sent = digest("--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert captured(tmp_path / "site" / "state" / "mail") == 2
 
 
 def test_a_dry_run_counts_the_readers_the_first_send_imports_and_imports_nobody(tmp_path):
-    csv = tmp_path / "site" / "readers.csv"
-    csv.parent.mkdir()
-    csv.write_text("email,name\nann@example.org,Ann\nbob@example.org,Bob\n")
-    config = write_config(tmp_path / "site", subscribers="readers.csv")
-    assert digest("--config", str(config), "gather", cwd=tmp_path).returncode == 0
+    config = _gathered_site_with_two_readers(tmp_path)
     dry = digest("--config", str(config), "send", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "would go to 2 active subscriber(s)" in dry.stdout
     with Store(f"sqlite:///{tmp_path / 'site' / 'state' / 'digest.db'}") as store:
         assert store.count_subscribers("daily") == 0
 
-    csv.write_text("email,name\nann@example.org,Ann\nANN@example.org,Ann again\n")
+    (tmp_path / "site" / "readers.csv").write_text("email,name\nann@example.org,Ann\nANN@example.org,Ann again\n")
     dry = digest("--config", str(config), "send", "--dry-run", cwd=tmp_path)
     sent = digest("--config", str(config), "send", cwd=tmp_path, env=CAPTURE)
     assert dry.returncode == sent.returncode == 2
