@@ -133,21 +133,23 @@ def _config(app, *, host: str, port: int, proxy_headers: bool) -> uvicorn.Config
     )
 
 
-# Seconds a connection has to send a whole request head, from when it opens or its last
-# answer ends. uvicorn has no such limit: a client sending nothing, or a header a byte a
-# second (slowloris), held its socket for ever, and enough of them use up the process's
-# file descriptors.
-REQUEST_HEAD_SECONDS = 10.0
+# Seconds a connection has to send a whole request, head and body, from when it opens or
+# its last answer ends. uvicorn has no such limit: a client sending nothing, a header a
+# byte a second (slowloris) or a form's body a byte a second held its socket for ever, and
+# enough of them use up the process's file descriptors.
+REQUEST_SECONDS = 10.0
 # Seconds answers may wait for a client that takes none of them (its buffers full) before
 # the connection is closed: pipelined requests from a client that never reads held a
 # socket and a task for ever.
 STALLED_WRITE_SECONDS = 10.0
+# What the client still owes while the request timer runs: its head, then its body.
+_OWED = (h11.IDLE, h11.SEND_BODY)
 
 
 class HeadInTime(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, closing a connection whose request head is not
-    complete within REQUEST_HEAD_SECONDS, or whose client has taken none of its answer
-    for STALLED_WRITE_SECONDS."""
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request (head and body) is
+    not complete within REQUEST_SECONDS, or whose client has taken none of its answer for
+    STALLED_WRITE_SECONDS."""
 
     _head_timer: asyncio.TimerHandle | None = None
     _write_timer: asyncio.TimerHandle | None = None
@@ -189,11 +191,13 @@ class HeadInTime(H11Protocol):
         super().connection_lost(exc)
 
     def _await_head(self) -> None:
-        """The timer runs while the client owes a request head (h11's IDLE), and only then."""
-        if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
+        """The timer runs while the client owes a request's head or body (h11's IDLE and
+        SEND_BODY), and only then: one timer for both, so a request cannot take 10 s for
+        its head and then as long again for each byte of its body."""
+        if self.conn.their_state not in _OWED or self.transport.is_closing():
             self._stop_head_timer()
         elif self._head_timer is None:
-            self._head_timer = self.loop.call_later(REQUEST_HEAD_SECONDS, self._head_too_late)
+            self._head_timer = self.loop.call_later(REQUEST_SECONDS, self._head_too_late)
 
     def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -202,5 +206,5 @@ class HeadInTime(H11Protocol):
 
     def _head_too_late(self) -> None:
         self._head_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+        if self.conn.their_state in _OWED and not self.transport.is_closing():
             self.transport.close()

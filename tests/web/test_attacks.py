@@ -18,6 +18,7 @@ from digest.store import Store
 from digest.subscribers import new_subscriber
 from digest.text import one_line
 from digest.tokens import make_form_token, make_preferences_token
+from digest.web import server as server_module
 from tests.fixtures import postgres_schema_url
 from tests.smtp_server import Faults, RecordingSMTPServer
 from tests.web.service import SECRET, form_token, start_service, stop_service
@@ -380,10 +381,11 @@ def test_a_path_parameter_with_control_characters_is_not_found_and_logged_printa
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_a_connection_that_never_finishes_its_request_head_is_closed(service):
+def test_a_connection_that_never_finishes_its_request_head_is_closed(service, monkeypatch):
     """Slowloris: connections that send nothing, or a header a byte at a time, are closed
     once the time for a request's head is up, instead of holding a socket for ever; the
     service answers others meanwhile, and a connection that ends a request in time is served."""
+    monkeypatch.setattr(server_module, "REQUEST_SECONDS", 2.0)
     host, port = "127.0.0.1", service.server.port
     idle = socket.create_connection((host, port))
     slow = socket.create_connection((host, port))
@@ -415,10 +417,44 @@ def test_a_connection_that_never_finishes_its_request_head_is_closed(service):
         assert browser.get("/health").status_code == 200
 
 
-def test_a_client_that_never_reads_its_answers_is_disconnected(service):
+def test_a_request_body_sent_a_byte_at_a_time_is_cut_off(service, monkeypatch):
+    """A slow body (slowloris after the head): a form posted a byte at a time holds its
+    connection only as long as a whole request may take, and its request changes nothing."""
+    monkeypatch.setattr(server_module, "REQUEST_SECONDS", 2.0)
+    host, port = "127.0.0.1", service.server.port
+    slow = socket.create_connection((host, port))
+    slow.sendall(
+        b"POST /unsubscribe?token=x HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+    )
+    slow.settimeout(0.25)
+    started, got = time.monotonic(), b"x"
+    while time.monotonic() - started < 30:
+        try:
+            got = slow.recv(1024)
+            break
+        except TimeoutError:
+            try:
+                slow.sendall(b"a")
+            except OSError:
+                got = b""
+                break
+        except OSError:
+            got = b""
+            break
+    waited = time.monotonic() - started
+    slow.close()
+    assert got == b"" or got.startswith(b"HTTP/1.1 4"), got[:80]
+    assert waited < 10, f"the connection was held {waited:.0f} s"
+    with service.client() as browser:
+        assert browser.get("/health").status_code == 200
+
+
+def test_a_client_that_never_reads_its_answers_is_disconnected(service, monkeypatch):
     """Pipelined requests from a client that reads nothing fill the socket's buffers; the
     connection is closed once its answers have waited too long to be taken, instead of
     holding a socket and a task for ever."""
+    monkeypatch.setattr(server_module, "STALLED_WRITE_SECONDS", 2.0)
     reader = socket.socket()
     reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     reader.connect(("127.0.0.1", service.server.port))
