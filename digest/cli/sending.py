@@ -137,18 +137,24 @@ def _first_sentence(exc: Exception) -> str:
 def _show_only_our_log_lines() -> None:
     """Without -v, stderr shows what the flow itself warns about (a source that failed)
     and not Prefect's account of each task run; the run's log in Prefect keeps it all.
-    For the rest of the command: Prefect stops its temporary server at exit, and says so.
-    With -v, everything."""
+    A flow's warning that repeats one the library already wrote (the flow logs it again
+    for the Prefect UI) is not shown twice. For the rest of the command: Prefect stops
+    its temporary server at exit, and says so. With -v, everything."""
     if logging.getLogger().getEffectiveLevel() <= logging.INFO:
         return
     import flows
 
     ours = str(Path(flows.__file__).resolve().parent)
+    shown: set[str] = set()
 
     def keep(record: logging.LogRecord) -> bool:
         if not record.name.startswith("prefect"):
+            if record.levelno >= logging.WARNING:
+                shown.add(record.getMessage())
             return True
-        return record.levelno >= logging.WARNING and record.pathname.startswith(ours)
+        return (
+            record.levelno >= logging.WARNING and record.pathname.startswith(ours) and record.getMessage() not in shown
+        )
 
     for handler in logging.getLogger().handlers:
         handler.addFilter(keep)

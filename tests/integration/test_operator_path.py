@@ -293,10 +293,13 @@ def test_a_local_server_stopped_by_ctrl_c_exits_130_and_by_sigterm_0(tmp_path, s
 @pytest.mark.slow
 def test_run_exits_1_when_a_source_failed_and_names_it(tmp_path):
     """As `gather` does: the digest of what was gathered goes on, and the exit status says a
-    source failed (README: Exit status)."""
+    source failed (README: Exit status). The failure is on stderr as it happened and in the
+    closing line, not a third time."""
     config = write_config(tmp_path / "site")
     config.write_text(config.read_text() + '[sources.gone]\npath = "nowhere"\n')
     ran = digest("--config", str(config), "run", "--dry-run", cwd=tmp_path, timeout=300)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "Traceback" not in ran.stderr
     assert "digest: 1 source(s) failed: gone (" in ran.stderr and "nowhere: no such file or folder" in ran.stderr
+    # Once as it happened, once in the closing line: not again as the flow's copy for Prefect.
+    assert ran.stderr.count("nowhere: no such file or folder") == 2, ran.stderr
