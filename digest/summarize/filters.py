@@ -411,7 +411,27 @@ def is_appeal(sentence: str) -> bool:
     return _is_appeal(text, text.lower())
 
 
+# Appeals that name journalism rather than the publication: an imperative at the sentence's
+# start ("Support independent local journalism!", "Fund local news."), journalism needing the
+# reader ("Independent journalism needs your support."), or "become a member" as an order. A
+# verb that is also a noun ("Support for local journalism has fallen") is no imperative.
+_JOURNALISM = r"(?:journalism|news(?:rooms?)?|reporting|reporters|journalists|the press|press freedom)"
+_FOR_JOURNALISM = re.compile(
+    r"^(?:please\s+)?(?:support|fund|donate(?:\s+to)?|give\s+to|sustain|keep|protect|save|invest\s+in|back"
+    r"|help\s+(?:fund|support|sustain|keep|protect|save))\s+"
+    r"(?!(?:for|of|from|to|among|in|by|has|have|had|was|were|is|are|will|would)\b)"
+    r"(?:[\w'’-]+\s+){0,3}?" + _JOURNALISM + r"\b"
+    r"|\b" + _JOURNALISM + r"\s+(?:needs?|depends?\s+on|relies\s+on|rel(?:y|ies)\s+on|counts?\s+on"
+    r"|can(?:no|['’])t\s+survive\s+without)\s+(?:your\b|you\b|readers\s+like\s+you)"
+    r"|(?:^|[:;!]\s+)(?:please\s+)?become\s+a\s+(?:paying\s+|paid\s+)?(?:member|subscriber|supporter|patron|donor)\b",
+    re.IGNORECASE,
+)
+_FOR_JOURNALISM_TRIGGERS = ("journalis", "news", "report", "press", "become a")
+
+
 def _is_appeal(text: str, low: str) -> bool:
+    if any(trigger in low for trigger in _FOR_JOURNALISM_TRIGGERS) and _FOR_JOURNALISM.search(text):
+        return not _reported(text)
     if not any(trigger in low for trigger in _APPEAL_TRIGGERS) or _reported(text):
         return False
     if _THANKS_FOR_READING.search(text):

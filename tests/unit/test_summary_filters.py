@@ -290,6 +290,17 @@ APPEALS = [
     "Any gift, however small, helps our newsroom stay independent of the harbour's owners.",
     "Before you go, we would like to ask you a small favour.",
     "We depend on readers like you to keep the Courier free to read.",
+    # Imperatives and slogans that ask for support of journalism without naming the publication.
+    "Support independent local journalism!",
+    "Please support quality journalism on the coast today.",
+    "Fund local news.",
+    "Donate to keep local reporting strong.",
+    "Keep independent journalism alive.",
+    "Help sustain nonprofit news in Kestrel Bay.",
+    "Independent journalism needs your support.",
+    "Local news depends on readers like you.",
+    "Stand up for facts: become a member.",
+    "Become a paying subscriber for full access.",
 ]
 AUTHOR_CONTACTS = [
     "You can reach him with tips on Signal or WhatsApp at 555-0173.",
@@ -327,6 +338,12 @@ def test_how_to_reach_the_author_or_the_newsroom_is_no_candidate(sentence):
         "Friends call him the harbour's unofficial mayor, and the ferry crews agree.",
         "The harbour master can be reached only by radio when the ferry is at sea.",
         "Police said tips from the public had led them to the stolen boat within a day.",
+        "Support for local journalism has fallen as advertising moved online, the study found.",
+        "Funding local news is the aim of the new state grant, which opens in March.",
+        "Donate blood at the harbour clinic, the health board urged after the storm.",
+        "Keep an eye on the tide tables before walking out to the island.",
+        "Local news outlets depend on advertising for most of their income, the report said.",
+        "She had become a member of the lifeboat crew at seventeen.",
     ],
 )
 def test_news_about_donations_newsrooms_funding_and_phone_numbers_is_a_candidate(sentence):
