@@ -74,6 +74,17 @@ def one_line(text: str) -> str:
     return printable(text).translate(_BREAKS)
 
 
+# The mailbox part of anything shaped like an address, up to its "@".
+_MAILBOX = re.compile(r"[^\s@<>()\[\]\"'`,;:]+@(?=\S)")
+
+
+def hide_mailboxes(text: str) -> str:
+    """`text` with the part before the "@" of each address in it made "…": for a log line
+    that says why something was refused (a mistyped address, a mail server's reply naming
+    the recipient) without saying whose. The domain stays: it often is the why."""
+    return _MAILBOX.sub("…@", text) if "@" in text else text
+
+
 def has_format_characters(text: str) -> bool:
     """Whether `text` holds any format character (Cf, ZWJ included) or lone surrogate."""
     return not text.isascii() and any(unicodedata.category(char) in _DROPPED for char in text)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from digest.app.web import LinkUsed, MailStopped, NotFound, TooManyRequests
 from digest.errors import DeliveryError, StoreError, SubscriberError, TokenError
-from digest.text import one_line
+from digest.text import hide_mailboxes, one_line
 from digest.tokens import TokenExpired
 from digest.web.csrf import CrossSiteRequest
 from digest.web.forms import BadForm, BodyTooLarge
@@ -38,8 +38,8 @@ def logged_path(path: str) -> str:
 def note_cause(request: Request, exc: Exception) -> None:
     """What went wrong, in one printable line, for the request's access-log line (for a
     route that answers an error with a page of its own). The messages name what was
-    refused (a link's kind, "has expired"), never a token."""
-    request.scope[CAUSE] = one_line(str(exc))[:300] or type(exc).__name__
+    refused (a link's kind, "has expired"), never a token, and no reader's address."""
+    request.scope[CAUSE] = one_line(hide_mailboxes(str(exc)))[:300] or type(exc).__name__
 
 
 def _noting(handler: Handler) -> Handler:

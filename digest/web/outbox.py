@@ -17,6 +17,7 @@ from digest.app.subscribing import ConfirmationMail, send_confirmation
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.store import Store
+from digest.text import hide_mailboxes
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,14 @@ class Outbox:
             self._hold_target()
             send_confirmation(self.settings, mail, store=self.store)
         except DigestError as exc:
-            log.warning("web: a confirmation message for %s was not sent: %s", mail.list_name, exc)
+            log.warning("web: a confirmation message for %s was not sent: %s", mail.list_name, hide_mailboxes(str(exc)))
         except Exception as exc:  # noqa: BLE001 -- a thread of its own: nothing above it would log it
-            log.error("web: a confirmation message for %s failed: %s: %s", mail.list_name, type(exc).__name__, exc)
+            log.error(
+                "web: a confirmation message for %s failed: %s: %s",
+                mail.list_name,
+                type(exc).__name__,
+                hide_mailboxes(str(exc)),
+            )
         finally:
             with self._idle:
                 self._pending -= 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.text import is_attributed
+from digest.text import hide_mailboxes, is_attributed
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,19 @@ def test_a_closing_attribution_clause_counts_whatever_its_verb_when_asked(text):
 def test_a_verb_as_often_of_a_deed_or_a_title_counts_only_when_asked(text):
     assert not is_attributed(text)
     assert is_attributed(text, ambiguous_verbs=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "logged"),
+    [
+        ("not an email address: 'pat.quist.1974@example' (no period)", "not an email address: '…@example' (no period)"),
+        (
+            "550 5.1.1 <ann+news@example.org>: Recipient address rejected",
+            "550 5.1.1 <…@example.org>: Recipient address rejected",
+        ),
+        ("to a@example.org, b.c@example.net", "to …@example.org, …@example.net"),
+        ("connection refused by mail.example.org port 25", "connection refused by mail.example.org port 25"),
+    ],
+)
+def test_a_log_line_keeps_an_addresss_domain_and_hides_its_mailbox(text, logged):
+    assert hide_mailboxes(text) == logged
