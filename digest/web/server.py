@@ -151,7 +151,7 @@ class HeadInTime(H11Protocol):
     not complete within REQUEST_SECONDS, or whose client has taken none of its answer for
     STALLED_WRITE_SECONDS."""
 
-    _head_timer: asyncio.TimerHandle | None = None
+    _request_timer: asyncio.TimerHandle | None = None
     _write_timer: asyncio.TimerHandle | None = None
 
     def pause_writing(self) -> None:
@@ -175,36 +175,36 @@ class HeadInTime(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._await_head()
+        self._await_request()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        self._await_head()
+        self._await_request()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._await_head()
+        self._await_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head_timer()
+        self._stop_request_timer()
         self._stop_write_timer()
         super().connection_lost(exc)
 
-    def _await_head(self) -> None:
+    def _await_request(self) -> None:
         """The timer runs while the client owes a request's head or body (h11's IDLE and
         SEND_BODY), and only then: one timer for both, so a request cannot take 10 s for
         its head and then as long again for each byte of its body."""
         if self.conn.their_state not in _OWED or self.transport.is_closing():
-            self._stop_head_timer()
-        elif self._head_timer is None:
-            self._head_timer = self.loop.call_later(REQUEST_SECONDS, self._head_too_late)
+            self._stop_request_timer()
+        elif self._request_timer is None:
+            self._request_timer = self.loop.call_later(REQUEST_SECONDS, self._request_too_late)
 
-    def _stop_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _stop_request_timer(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
 
-    def _head_too_late(self) -> None:
-        self._head_timer = None
+    def _request_too_late(self) -> None:
+        self._request_timer = None
         if self.conn.their_state in _OWED and not self.transport.is_closing():
             self.transport.close()

@@ -381,6 +381,24 @@ def test_a_path_parameter_with_control_characters_is_not_found_and_logged_printa
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+def _trickle(conn: socket.socket, byte: bytes, *, every: float, seconds: float) -> bytes:
+    """Send `byte` every `every` seconds until the server answers or hangs up (b"") or
+    `seconds` pass: what it sent back."""
+    conn.settimeout(every)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            return conn.recv(1024)
+        except TimeoutError:
+            try:
+                conn.sendall(byte)
+            except OSError:
+                return b""
+        except OSError:
+            return b""
+    return b"x"
+
+
 def test_a_connection_that_never_finishes_its_request_head_is_closed(service, monkeypatch):
     """Slowloris: connections that send nothing, or a header a byte at a time, are closed
     once the time for a request's head is up, instead of holding a socket for ever; the
@@ -393,23 +411,8 @@ def test_a_connection_that_never_finishes_its_request_head_is_closed(service, mo
     with service.client() as browser:
         assert browser.get("/health").status_code == 200
     closed = []
-    for conn in (idle, slow):
-        conn.settimeout(1)
-        got = b"x"
-        for _ in range(60):  # a byte a second, as a slow client sends, until the server hangs up
-            try:
-                got = conn.recv(1024)
-                if got == b"" or b"HTTP/1.1" in got:
-                    break
-            except TimeoutError:
-                try:
-                    conn.sendall(b"X" if conn is slow else b"")
-                except OSError:
-                    got = b""
-                    break
-            except OSError:
-                got = b""
-                break
+    for conn, byte in ((idle, b""), (slow, b"X")):
+        got = _trickle(conn, byte, every=1, seconds=60)  # a byte a second, as a slow client sends
         closed.append(got == b"" or got.startswith(b"HTTP/1.1 408"))
         conn.close()
     assert closed == [True, True]
@@ -427,21 +430,8 @@ def test_a_request_body_sent_a_byte_at_a_time_is_cut_off(service, monkeypatch):
         b"POST /unsubscribe?token=x HTTP/1.1\r\nHost: x\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
     )
-    slow.settimeout(0.25)
-    started, got = time.monotonic(), b"x"
-    while time.monotonic() - started < 30:
-        try:
-            got = slow.recv(1024)
-            break
-        except TimeoutError:
-            try:
-                slow.sendall(b"a")
-            except OSError:
-                got = b""
-                break
-        except OSError:
-            got = b""
-            break
+    started = time.monotonic()
+    got = _trickle(slow, b"a", every=0.25, seconds=30)
     waited = time.monotonic() - started
     slow.close()
     assert got == b"" or got.startswith(b"HTTP/1.1 4"), got[:80]
