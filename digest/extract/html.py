@@ -36,6 +36,7 @@ from digest.extract.html_paragraphs import (
     prose_chars,
     split_paragraphs,
 )
+from digest.extract.html_parse import load_html
 from digest.extract.html_prepare import prepare_tree, unmark
 from digest.extract.html_render import render_text
 from digest.extract.scrape import extract_scrape
@@ -138,7 +139,7 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     reads a text rendering of the page, and its body is kept when it is more.
     """
     try:
-        tree = trafilatura.load_html(text)
+        tree = load_html(text)
         metadata = read_metadata(tree, url=url) if tree is not None else None
         sitename = (metadata.sitename or "") if metadata else ""
         title = ""

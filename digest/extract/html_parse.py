@@ -1,0 +1,91 @@
+"""The page's markup parsed into a tree: the tree ``trafilatura.load_html`` builds, at less cost.
+
+The text is repaired as trafilatura repairs it (the characters XML forbids go, a
+doctype with a slash libxml2 misreads goes, a self-closing ``<html/>`` in the first
+lines is opened) and parsed with the same settings: comments and processing
+instructions dropped, no ids collected, no default doctype; a string lxml refuses
+(one declaring its encoding) or one that parses to nothing is parsed again as
+UTF-8 bytes, and text that does not start like HTML and parses to fewer than two
+elements is no page.
+
+Two things cost less. lxml.html's parser picks the Python class of each element
+it hands to Python in a Python callback (form controls get classes with
+form-filling methods, which nothing here or in trafilatura calls); here every
+element is an ``HtmlElement``, picked in C, and trafilatura's passes and ours
+reach the elements of a page hundreds of thousands of times. And the forbidden
+characters, which a page hardly ever holds, are looked for in the text's UTF-8
+bytes, where a C loop finds them, before a regular expression removes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction, fromstring
+
+log = logging.getLogger(__name__)
+
+__all__ = ["load_html"]
+
+_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
+
+# What XML forbids: the control characters but tab, line feed and carriage return, and U+FFFE, U+FFFF.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_DOCTYPE_WITH_SLASH = re.compile("^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+_SELF_CLOSING_HTML = re.compile(r"(<html.*?)\s*/>", re.IGNORECASE)
+
+
+def load_html(text: str) -> HtmlElement | None:
+    """The tree of the page ``text``, or None when it is no HTML page."""
+    beginning = text[:50].lower()
+    dubious = "html" not in beginning
+    text = _repaired(text, beginning)
+    tree, parsed_bytes = None, False
+    try:
+        tree = fromstring(text, parser=_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree, parsed_bytes = _from_bytes(text), True
+    except Exception as exc:  # noqa: BLE001 -- as trafilatura: an unparsable page is no tree
+        log.debug("lxml could not parse the page: %s", exc)
+    if (tree is None or len(tree) < 1) and not parsed_bytes:
+        tree = _from_bytes(text)
+    if tree is not None and dubious and len(tree) < 2:
+        return None
+    return tree
+
+
+def _from_bytes(text: str) -> HtmlElement | None:
+    try:
+        return fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except Exception as exc:  # noqa: BLE001 -- as trafilatura: an unparsable page is no tree
+        log.debug("lxml could not parse the page as bytes: %s", exc)
+    return None
+
+
+def _repaired(text: str, beginning: str) -> str:
+    if has_xml_illegal(text):
+        text = _XML_ILLEGAL.sub("", text)
+    if "doctype" in beginning:
+        first, _, rest = text.partition("\n")
+        text = _DOCTYPE_WITH_SLASH.sub("", first, count=1) + "\n" + rest
+    for line in text[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            return _SELF_CLOSING_HTML.sub(r"\1>", text, count=1)
+    return text
+
+
+def has_xml_illegal(text: str) -> bool:
+    """Whether ``text`` holds a character XML forbids. Each control character is one byte of
+    UTF-8, a byte no other character's encoding holds."""
+    if "\ufffe" in text or "\uffff" in text:
+        return True
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, _XML_ILLEGAL_BYTES)) != len(encoded)

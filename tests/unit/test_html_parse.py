@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+from digest.extract.html_parse import has_xml_illegal, load_html
+
+PAGES = [
+    "<html><head><title>T</title></head><body><p>One paragraph.</p></body></html>",
+    (
+        "<!DOCTYPE html>\n<html><body><form><input name='q' value='x'><select><option>a</select>"
+        "<textarea>t</textarea><label>l</label></form><p>Text</p></body></html>"
+    ),
+    # a doctype with a slash libxml2 misreads, on a first line holding the whole page
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"><html><body><p>x</p></body></html>',
+    '<!doctype html PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><p>y</p></html>',
+    # a self-closing <html/> in the first lines
+    "<!DOCTYPE html>\n<html lang='en'/>\n<body><p>Body text here.</p></body>",
+    # characters XML forbids, among others
+    "<html><body><p>a\x00b\x08c\x0bd\x1fe\ufffef\uffffg\tg\nh\ri</p><p>é ü € 😀</p></body></html>",
+    "<html><body><p>only a form feed \x0c here</p></body></html>",
+    # a string declaring its encoding: lxml wants bytes
+    '<?xml version="1.0" encoding="utf-8"?><html><body><p>Declared.</p></body></html>',
+    # fragments and text that is no page
+    "<p>a lone paragraph</p>",
+    "<div><p>one</p><p>two</p></div>",
+    "just some words, no markup at all",
+    "",
+    "   \n  ",
+    "<html></html>",
+    "<!-- a comment --><html><body><?pi x?><p>after</p></body></html>",
+    "<html><body><p>broken <b>markup <i>nested</p></div></span> tail",
+]
+
+
+def _serialised(tree) -> bytes | None:
+    return None if tree is None else etree.tostring(tree.getroottree(), encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_tree_is_trafilaturas(page):
+    assert _serialised(load_html(page)) == _serialised(trafilatura.load_html(page))
+
+
+def test_every_element_is_an_html_element():
+    tree = load_html(PAGES[1])
+    assert tree is not None
+    elements = list(tree.iter())
+    assert {e.tag for e in elements} >= {"form", "input", "select", "textarea", "label", "p"}
+    assert all(type(e) is HtmlElement for e in elements)
+    assert tree.find(".//p").text_content() == "Text"
+
+
+_REFERENCE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def test_forbidden_characters_are_found_wherever_they_are():
+    rng = random.Random(7)
+    alphabet = ["a", "é", "€", "😀", "\ufffd", "\ud800", "\t", "\n", "\r", " ", "\x7f", "\x85", "\ufeff"]
+    alphabet += [chr(c) for c in range(0x20)] + ["\ufffe", "\uffff"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert has_xml_illegal(text) == bool(_REFERENCE.search(text)), repr(text)
