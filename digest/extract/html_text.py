@@ -46,7 +46,15 @@ _NUMBERED_ABBREVIATIONS = frozenset(
 )  # fmt: skip
 
 
-_MAY_HAVE_MARKER = re.compile(r"[^\W\d_][.,;:!?)\]”’\"]+\d|\[|\^\d|[¹²³⁴⁵⁶⁷⁸⁹⁰]")
+# Whether a text may hold a marker, before the two expressions above run: a letter, punctuation and
+# a digit ("word.,3"), a bracket, a caret and a digit, or a superscript digit. Written to open with one
+# class of characters, so that the engine skips from one of them to the next (most paragraphs hold
+# none but their full stops and commas); what must come before the character is checked from there.
+_MARK_PUNCTUATION = '[.,;:!?)\\]”’"]'
+_MAY_HAVE_MARKER = re.compile(
+    rf"[.,;:!?)\]”’\"\[\^¹²³⁴⁵⁶⁷⁸⁹⁰]"
+    rf"(?:(?<=[^\W\d_]{_MARK_PUNCTUATION}){_MARK_PUNCTUATION}*\d|(?<=\[)|(?<=\^)\d|(?<=[¹²³⁴⁵⁶⁷⁸⁹⁰]))"
+)
 
 
 def strip_footnote_markers(text: str) -> str:

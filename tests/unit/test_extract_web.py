@@ -3,6 +3,9 @@ broken markup, table rows, footnote markers, publishers and wire credits as byli
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 import digest.extract.html as html_module
@@ -250,6 +253,22 @@ def test_the_author_search_finds_what_trafilaturas_finds(markup, expected):
 
     tree = trafilatura.load_html(_story_with(markup))
     assert find_author(tree) == extract_author(tree) == expected
+
+
+def test_the_test_for_a_footnote_marker_finds_what_its_plain_form_finds():
+    """The footnote test opens on its punctuation; it finds a marker exactly where the plain
+    expression (a letter, punctuation and a digit; a bracket; a caret and a digit; a superscript) does."""
+    from digest.extract.html_text import _MAY_HAVE_MARKER
+
+    plain = re.compile(r"[^\W\d_][.,;:!?)\]”’\"]+\d|\[|\^\d|[¹²³⁴⁵⁶⁷⁸⁹⁰]")
+    alphabet = [*'aZé1 .,;:!?)]”’"[^¹²⁰_x9-(', "\u0307", "٣"]
+    rng = random.Random(5)
+    found = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        assert (_MAY_HAVE_MARKER.search(text) is None) == (plain.search(text) is None), text
+        found += plain.search(text) is not None
+    assert 2000 < found < 18000
 
 
 def test_the_author_search_leaves_the_page_unchanged():
