@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from digest.extract.byline import byline_names
 from digest.extract.html_text import ends_sentence, fold, strip_footnote_markers
+from digest.extract.prefilter import Prefiltered
 from digest.text import is_attributed
 
 # A body needs one sentence-like paragraph or, for lists and tables, some bulk;
@@ -568,6 +569,10 @@ _TO_THE_READER = re.compile(
       | 点击|我们的|この記事""",
     re.IGNORECASE | re.VERBOSE,
 )
+# The same searches, an ASCII paragraph holding none of the words they need passed over at once
+# (most paragraphs: the engine would try every alternative at every position).
+_BOILERPLATE_PHRASES_SEARCH = Prefiltered(_BOILERPLATE_PHRASES).search
+_APPEAL_PHRASES_SEARCH = Prefiltered(_APPEAL_PHRASES).search
 _SHORT_PARAGRAPH_WORDS = 40
 _APPEAL_HEADING_WORDS = 8
 
@@ -577,17 +582,17 @@ def _is_boilerplate(paragraph: str) -> bool:
         return True
     if len(paragraph.split()) > _SHORT_PARAGRAPH_WORDS:
         return False
-    return _BOILERPLATE_PHRASES.search(paragraph) is not None or _is_appeal(paragraph)
+    return _BOILERPLATE_PHRASES_SEARCH(paragraph) is not None or _is_appeal(paragraph)
 
 
 def _is_appeal(paragraph: str) -> bool:
-    if _APPEAL_PHRASES.search(paragraph) is None:
+    if _APPEAL_PHRASES_SEARCH(paragraph) is None:
         return False
     if not ends_sentence(paragraph) and len(paragraph.split()) <= _APPEAL_HEADING_WORDS:
         return True  # a sign-up box's heading
     # Quotation marks in an appeal hold the page's own labels ('just tick "10 Things in Tech"').
     return any(
-        _APPEAL_PHRASES.search(sentence)
+        _APPEAL_PHRASES_SEARCH(sentence)
         and _TO_THE_READER.search(sentence)
         and not is_attributed(sentence, quotes=False)
         for sentence in _SENTENCE_BREAK.split(paragraph)
