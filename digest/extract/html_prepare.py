@@ -58,7 +58,9 @@ _HIDEABLE_BLOCKS = frozenset(
     ["p", "div", "section", "article", "aside", "header", "footer", "nav", "main", "ul", "ol", "li", "dl", "dd",
      "dt", "table", "figure", "figcaption", "form", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 )  # fmt: skip
-_MAY_BE_HIDDEN = etree.XPath("//*[@hidden or @style]")
+# The elements with a hidden or a style attribute, in document order; reached from the attributes,
+# libxml2 finds them in half the time a test on every element takes.
+_MAY_BE_HIDDEN = etree.XPath("//@hidden/.. | //@style/..")
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
 # Hidden text beyond this share of the page's is the article waiting for a script, not furniture.
 _HIDDEN_MAX_SHARE = 0.8

@@ -262,3 +262,18 @@ def test_clean_title_keeps_the_headline_of_a_title(title, site_names, headings, 
 
     found = clean_title(title, site_names=site_names, headings=frozenset(headings))
     assert found == (expected or "Park plan approved by council")
+
+
+def test_the_elements_that_may_be_hidden_are_those_with_a_hidden_or_style_attribute():
+    from digest.extract.html_parse import load_html
+    from digest.extract.html_prepare import _MAY_BE_HIDDEN
+
+    tree = load_html(
+        "<html style='x'><body><div hidden><p style='display:none'>a<span style=''>b</span></p></div>"
+        "<!-- c --><section><p hidden=''>d</p><p>e</p><ul><li style='color:red' hidden>f</li></ul></section>"
+        "<p data-style='x' class='hidden'>g</p></body></html>"
+    )
+    assert tree is not None
+    expected = [e for e in tree.iter() if e.get("hidden") is not None or e.get("style") is not None]
+    assert [e.tag for e in expected] == ["html", "div", "p", "span", "p", "li"]
+    assert _MAY_BE_HIDDEN(tree) == expected
