@@ -162,6 +162,17 @@ class Claims:
                 if sid not in removed:
                     self.run.lost += 1
 
+    def take_skipped(self) -> list[int]:
+        """The readers of the claims skipped so far (their lease ran short), forgotten here
+        for their rows to be given back and claimed again."""
+        ids = [c.subscriber.id for c in self.skipped if c.subscriber.id in self.unsent]
+        self.skipped.clear()
+        for sid in ids:
+            self.valid.pop(sid, None)
+            self.unsent.discard(sid)
+        self.exhausted = False
+        return ids
+
     def leftovers(self) -> list[Claim]:
         """Held claims that were never sent (a stop, an open circuit)."""
         left = [c for c in (*self.skipped, *self.queue) if c.subscriber.id in self.unsent]

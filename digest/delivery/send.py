@@ -122,9 +122,7 @@ async def deliver_issue(
     writer = OutcomeWriter(run, claims, on_batch, journal=journal)
     heartbeat = asyncio.ensure_future(renew_leases(run, claims))
     try:
-        await asyncio.gather(
-            *(_worker(transport, run, claims, writer, envelope, signing) for _ in range(_workers(transport, signing)))
-        )
+        await _send_owed(transport, run, claims, writer, envelope, signing)
     finally:
         heartbeat.cancel()
         if signing is not None:
@@ -188,6 +186,53 @@ async def deliver_issue(
         )
 
     return await run.patiently("reading the ledger totals", report)
+
+
+async def _send_owed(
+    transport: Sender,
+    run: SendRun,
+    claims: Claims,
+    writer: OutcomeWriter,
+    envelope: Callable[[int], str] | None,
+    signing: Signing | None,
+) -> None:
+    """The workers, until nothing is left to claim; again for the claims given back."""
+    for attempt in range(1 + RECLAIM_ROUNDS):
+        await asyncio.gather(
+            *(_worker(transport, run, claims, writer, envelope, signing) for _ in range(_workers(transport, signing)))
+        )
+        if attempt == RECLAIM_ROUNDS or not await _give_back_skipped(run, claims):
+            return
+
+
+# Times a run gives back the claims whose lease ran short and claims them again, before
+# it leaves them to the next run.
+RECLAIM_ROUNDS = 3
+
+
+async def _give_back_skipped(run: SendRun, claims: Claims) -> bool:
+    """Whether claims skipped because their lease could not be renewed in time (the store
+    away for a moment) were given back, to be claimed again by this run: they would
+    otherwise be owed until the next one. Not when the run is stopping."""
+    if run.ending() or not claims.skipped:
+        return False
+    ids = claims.take_skipped()
+    if not ids:
+        return False
+    try:
+        released = await run.patiently(
+            "giving back claims whose lease ran short",
+            run.store.release,
+            run.issue_id,
+            ids,
+            now=_now(),
+            owner=run.owner,
+        )
+    except StoreError as exc:
+        # Still ours until their lease runs out: the next run sends them.
+        log.warning("cannot give back %d claim(s) whose lease ran short: %s", len(ids), exc)
+        return False
+    return released > 0
 
 
 async def _journal(run: SendRun) -> Journal:

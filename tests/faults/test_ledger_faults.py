@@ -246,6 +246,39 @@ def test_database_connections_killed_mid_send_lose_nothing_and_send_nothing_twic
     )
 
 
+def test_claims_whose_lease_could_not_be_renewed_are_sent_later_in_the_same_run(store_url, monkeypatch):
+    """The store refuses the first renewals (a connection dropped under the sender): the
+    claims whose lease then ran short are not sent on it, but given back and claimed again,
+    so the run still reaches every reader once instead of leaving the last ones owed."""
+    from digest.errors import StoreError
+
+    subscribers = 30
+    with Store(store_url) as store:
+        emails = subscribe(store, subscribers)
+        issue_id = save_issue(store).rendered.digest.issue_id
+    refusals = iter(range(3))
+    renew = Store.renew
+
+    def flaky_renew(self, *args, **kwargs):
+        if next(refusals, None) is not None:
+            raise StoreError("renew failed: terminating connection due to administrator command", transient=True)
+        return renew(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "renew", flaky_renew)
+    # Every reader claimed at once; at 20 a second the send outlives its 0.8 s lease.
+    options = DeliveryOptions(connections=2, rate=20, batch=40, lease=0.8, backoff=0.01)
+    with RecordingSMTPServer() as server:
+        reports: list = []
+        errors: list = []
+        send_in_thread(store_url, issue_id, server, options, reports, errors).join(timeout=60)
+        assert not errors, errors
+        ledger = ledger_by_email(store_url, issue_id)
+        lost, duplicates, disagree = compare(server, emails, ledger)
+    assert next(refusals, None) is None, "the renewals were never refused"
+    assert (lost, duplicates, disagree) == ([], 0, 0)
+    assert reports[0].complete and reports[0].released == 0
+
+
 def test_a_database_error_is_one_line_naming_the_store_and_operation(tmp_path):
     """A lock held past the busy timeout: a StoreError naming the store, not a traceback."""
     import sqlite3
