@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -353,6 +355,22 @@ def _reading_alone(path: Path) -> Iterator[None]:
         yield
 
 
+def read_message_file(path: Path) -> tuple[bytes, str]:
+    """A message file's bytes, or why it holds no message to read: a FIFO, a device or a
+    socket is no message file (the first would block the read until someone writes to it,
+    /dev/zero never ends), and a file over MAX_MESSAGE is no bounce. Opened without
+    waiting and read no further than the cap, whatever its size said a moment before.
+    OSError when it cannot be opened or read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"", "not a regular file"
+        data = file.read(MAX_MESSAGE + 1)
+    if len(data) > MAX_MESSAGE:
+        return b"", f"over {MAX_MESSAGE // (1024 * 1024)} MiB"
+    return data, ""
+
+
 def not_recorded(exc: StoreError) -> Handled:
     """What a message the store could not record came to: deferred when trying again may
     work (the database is down or locked), else failed."""
@@ -373,12 +391,8 @@ def _process_one(
     if maildir and not path.exists():
         return  # marked seen by a run before this one
     try:
-        if problem:
-            handled = Handled(Outcome.MALFORMED, detail=problem)
-        elif path.stat().st_size > MAX_MESSAGE:
-            handled = Handled(Outcome.MALFORMED, detail=f"over {MAX_MESSAGE // (1024 * 1024)} MiB")
-        else:
-            handled = intake.handle(path.read_bytes())
+        data, problem = (b"", problem) if problem else read_message_file(path)
+        handled = Handled(Outcome.MALFORMED, detail=problem) if problem else intake.handle(data)
     except OSError as exc:
         handled = Handled(Outcome.MALFORMED, detail=f"cannot read: {exc.strerror or exc}")
     except StoreError as exc:
