@@ -24,6 +24,20 @@ from enum import StrEnum
 from digest.text import printable
 
 MAX_MESSAGE = 10 * 1024 * 1024  # a bounce is small; anything bigger is not one
+# What is read of a message at all. The parsers' work grows with what they are given, some
+# of it faster than its size (every line against every boundary, dozens of patterns a
+# line), so they get a bounded head of it: everything a report says (its report part, the
+# headers of the message it quotes) comes before the rest of a returned message.
+READ_LIMIT = 256 * 1024  # parsed: the headers, the report's parts, the quoted headers
+SCAN_BYTES = 64 * 1024  # what flufl.bounce's detectors read (a non-standard bounce says
+SCAN_LINES = 1000  # what failed at its top): at most so many lines of it, each cut to
+SCAN_LINE = 998  # mail's longest line (some of their patterns take the square of its length)
+MAX_MULTIPARTS = 50  # a report, maybe wrapped once or twice, quoting a message with its own
+MAX_RECIPIENTS = 100  # a report about one copy of ours names one; one naming more is not about it
+MAX_FIELD = 4096  # characters read of one header field, and at most so many fields of a name:
+MAX_FIELDS = 20  # an envelope address is short, and a message has a handful of them
+_MULTIPART = re.compile(rb"boundary\s*=", re.IGNORECASE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 _ENVELOPE_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To")
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 COMPLAINT_TYPES = ("abuse", "fraud", "other")  # ARF feedback types that mean "this is unwanted"
@@ -82,12 +96,18 @@ def _read(data: bytes, envelope_to: tuple[str, ...]) -> Report:
         return Report("", problem=Problem.MALFORMED, detail="empty")
     if len(data) > MAX_MESSAGE:
         return Report("", problem=Problem.MALFORMED, detail=f"over {MAX_MESSAGE // (1024 * 1024)} MiB")
-    message = email.message_from_bytes(data)
+    head = data[:READ_LIMIT]
+    if len(data) > READ_LIMIT and _HEADER_END.search(head) is None:
+        return Report("", problem=Problem.MALFORMED, detail=f"header section over {READ_LIMIT // 1024} KiB")
+    if len(_MULTIPART.findall(head)) > MAX_MULTIPARTS:
+        return Report("", problem=Problem.MALFORMED, detail=f"over {MAX_MULTIPARTS} multiparts")
+    message = email.message_from_bytes(head)
     if not any(message.get(name) for name in ("From", "To", "Subject", "Date", "Message-ID", "Content-Type")):
         return Report("", problem=Problem.MALFORMED, detail="no header fields")
     candidates = list(envelope_to)
     for name in _ENVELOPE_HEADERS:
-        candidates.extend(address for _, address in getaddresses([str(v) for v in message.get_all(name, [])]))
+        values = [str(v)[:MAX_FIELD] for v in message.get_all(name, [])[:MAX_FIELDS]]
+        candidates.extend(address for _, address in getaddresses(values))
     original = _original(message)
     if original.return_path:
         candidates.append(original.return_path)
@@ -98,15 +118,44 @@ def _read(data: bytes, envelope_to: tuple[str, ...]) -> Report:
     if report is not None and report_type == "feedback-report":
         return _complaint(report, verp, original)
     if report is not None and report_type == "delivery-status":
-        failures = _dsn_failures(report)
+        try:
+            failures = _dsn_failures(report)
+        except _Crowd:
+            return Report("dsn", (), verp, original, Problem.UNRELATED, _CROWD)
         if failures is not None:
             if not failures:
                 return Report("dsn", (), verp, original, Problem.UNRELATED, "a delivery notice, not a failure")
             return Report("dsn", tuple(failures), verp, original)
-    failures = _library_failures(message)
+    failures = _library_failures(_scanned(data))
+    if len(failures) > MAX_RECIPIENTS:
+        return Report("other", (), verp, original, Problem.UNRELATED, _CROWD)
     if failures:
         return Report("other", tuple(failures), verp, original)
     return Report("", (), verp, original, Problem.UNRELATED, "no bounce or complaint recognised")
+
+
+_CROWD = f"it names over {MAX_RECIPIENTS} recipients; a copy of ours has one"
+
+
+class _Crowd(Exception):
+    """A report naming more than MAX_RECIPIENTS recipients."""
+
+
+def _scanned(data: bytes) -> email.message.Message:
+    """The head of a message that flufl.bounce's detectors read: its first SCAN_LINES
+    lines within SCAN_BYTES, each cut to SCAN_LINE characters."""
+    lines = data[:SCAN_BYTES].split(b"\n", SCAN_LINES)[:SCAN_LINES]
+    return email.message_from_bytes(b"\n".join(_cut(line) for line in lines))
+
+
+def _cut(line: bytes) -> bytes:
+    return line if len(line) <= SCAN_LINE else line[:SCAN_LINE] + (b"\r" if line.endswith(b"\r") else b"")
+
+
+def _field(message: email.message.Message, name: str) -> str:
+    """A header field's value, no longer than MAX_FIELD: the address parsers' work grows
+    with it, and a value of ours is short."""
+    return str(message.get(name, ""))[:MAX_FIELD]
 
 
 def _fields(part: email.message.Message) -> list[email.message.Message]:
@@ -122,7 +171,7 @@ def _fields(part: email.message.Message) -> list[email.message.Message]:
 
 def _dsn_failures(message: email.message.Message) -> list[Failure] | None:
     """Each recipient the DSN says failed or was delayed; None when it has no
-    delivery-status part to read."""
+    delivery-status part to read; _Crowd when it names more than a report of ours may."""
     part = next((p for p in message.walk() if p.get_content_type() == "message/delivery-status"), None)
     if part is None:
         return None
@@ -130,10 +179,12 @@ def _dsn_failures(message: email.message.Message) -> list[Failure] | None:
     recipients = [b for b in blocks if b.get("Final-Recipient") or b.get("Original-Recipient") or b.get("Action")]
     if not recipients:
         return None
+    if len(recipients) > MAX_RECIPIENTS:
+        raise _Crowd
     failures = []
     for block in recipients:
-        action = str(block.get("Action", "")).strip().lower()
-        status = _STATUS.search(str(block.get("Status", "")))
+        action = _field(block, "Action").strip().lower()
+        status = _STATUS.search(_field(block, "Status"))
         if status is not None and status.group(1) == "2":
             continue
         if status is not None:
@@ -144,9 +195,9 @@ def _dsn_failures(message: email.message.Message) -> list[Failure] | None:
             kind = Kind.TEMPORARY
         else:
             continue  # delivered, relayed, expanded: not a failure
-        address = _typed_address(str(block.get("Original-Recipient") or block.get("Final-Recipient") or ""))
-        diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
-        code = " ".join(str(block.get("Status", "")).split()) if status else action
+        address = _typed_address(_field(block, "Original-Recipient") or _field(block, "Final-Recipient"))
+        diagnostic = " ".join(_field(block, "Diagnostic-Code").split())
+        code = " ".join(_field(block, "Status").split()) if status else action
         failures.append(Failure(kind, address, _line(f"{code} {diagnostic}".strip() if diagnostic else code)))
     return failures
 
@@ -155,14 +206,14 @@ def _complaint(message: email.message.Message, verp: tuple[str, ...], original: 
     part = next((p for p in message.walk() if p.get_content_type() == "message/feedback-report"), None)
     blocks = _fields(part) if part is not None else []
     fields = blocks[0] if blocks else email.message.Message()
-    feedback = str(fields.get("Feedback-Type", "")).strip().lower()
+    feedback = _field(fields, "Feedback-Type").strip().lower()
     if feedback not in COMPLAINT_TYPES:
         detail = f"a feedback report of type {feedback!r}, not a complaint" if feedback else "no Feedback-Type"
         return Report("arf", (), verp, original, Problem.UNRELATED, detail)
-    address = _typed_address(str(fields.get("Original-Rcpt-To", ""))) or parseaddr(original.to)[1]
-    agent = " ".join(str(fields.get("User-Agent", "")).split())
+    address = _typed_address(_field(fields, "Original-Rcpt-To")) or parseaddr(original.to)[1]
+    agent = " ".join(_field(fields, "User-Agent").split())
     reason = f"{feedback} report" + (f" from {agent}" if agent else "")
-    arrived = " ".join(str(fields.get("Arrival-Date", "")).split())
+    arrived = " ".join(_field(fields, "Arrival-Date").split())
     if arrived:
         reason += f", message arrived {arrived}"
     return Report("arf", (Failure(Kind.COMPLAINT, address, _line(reason)),), verp, original)
@@ -181,7 +232,7 @@ def _library_failures(message: email.message.Message) -> list[Failure]:
         temporary, permanent = all_failures(message)
     except Exception:  # noqa: BLE001 - hostile input breaking a detector is an unrecognised message
         return []
-    subject = " ".join(str(message.get("Subject", "")).split())
+    subject = " ".join(_field(message, "Subject").split())
     reason = "non-standard bounce" + (f": {subject}" if subject else "")
     failures = [Failure(Kind.PERMANENT, _text(a), _line(reason)) for a in sorted(permanent)]
     failures += [Failure(Kind.TEMPORARY, _text(a), _line(reason)) for a in sorted(temporary - permanent)]
@@ -206,10 +257,10 @@ def _original(message: email.message.Message) -> Original:
             continue
         if isinstance(inner, email.message.Message):
             return Original(
-                to=" ".join(str(inner.get("To", "")).split()),
-                message_id=str(inner.get("Message-ID", "")).strip(),
-                list_id=" ".join(str(inner.get("List-Id", "")).split()),
-                return_path=parseaddr(str(inner.get("Return-Path", "")))[1],
+                to=" ".join(_field(inner, "To").split()),
+                message_id=_field(inner, "Message-ID").strip(),
+                list_id=" ".join(_field(inner, "List-Id").split()),
+                return_path=parseaddr(_field(inner, "Return-Path"))[1],
             )
     return Original()
 

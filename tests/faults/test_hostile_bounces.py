@@ -10,10 +10,12 @@ import json
 import os
 from pathlib import Path
 
+from digest.app.bounces import Intake, Outcome
+from digest.mail.bounces import Kind, Problem, read_report
 from digest.mail.verp import Verp
 from digest.models import SubscriberStatus
 from tests.helpers import SECRET, digest_cli, subscribe
-from tests.integration.test_bounces import dsn, send_issue
+from tests.integration.test_bounces import SAMPLES, dsn, send_issue, sent  # noqa: F401 - sent: the fixture
 
 
 def config_for(store, folder: Path) -> Path:
@@ -50,3 +52,112 @@ def test_a_path_that_is_no_regular_file_is_one_malformed_message_and_never_block
     assert result.stdout.startswith(f"daily\t{reader}\tbounced\tbounced\t5.1.1 ")
     assert store.subscriber("daily", reader).status is SubscriberStatus.BOUNCED
     assert store.subscriber("daily", "reader1@example.org").status is SubscriberStatus.ACTIVE
+
+
+# ---------------------------------------------------------------- messages built to make the parsers work
+
+
+def lines_of(message) -> tuple[int, int]:
+    """How many lines a message's body has, and the longest's length."""
+    from email.iterators import body_line_iterator
+
+    lengths = [len(line) for line in body_line_iterator(message)]
+    return len(lengths), max(lengths, default=0)
+
+
+def test_the_detectors_of_non_standard_bounces_read_the_head_of_a_message_only(monkeypatch):
+    """flufl.bounce's detectors try dozens of patterns on every line: on the 5 million short
+    lines that fit under the size cap they would take hours, and some patterns take time
+    that grows with the square of a line's length (a minute for 64 KiB of commas). What a
+    non-standard bounce says is at its top, in lines of mail's length, so that is all they
+    are given, and a real one is still read."""
+    import flufl.bounce
+
+    from digest.mail import bounces
+
+    seen: list[tuple[int, int]] = []
+    real = flufl.bounce.all_failures
+
+    def spy(message):
+        seen.append(lines_of(message))
+        return real(message)
+
+    monkeypatch.setattr(flufl.bounce, "all_failures", spy)
+    qmail = SAMPLES.joinpath("qmail_01.txt").read_bytes()
+    padded = qmail + b"x\n" * ((bounces.MAX_MESSAGE - len(qmail)) // 2)
+    report = bounces.read_report(padded)
+    assert [(f.kind, f.address) for f in report.failures] == [(Kind.PERMANENT, "userx@example.de")]
+    head = b"From: MAILER-DAEMON@example.net\r\nSubject: Undelivered\r\n\r\n"
+    assert bounces.read_report(head + b"y" * (9 * 1024 * 1024)).problem is Problem.UNRELATED
+    assert bounces.read_report(head + b"," * 60_000 + b"\n").problem is Problem.UNRELATED
+    assert len(seen) == 3, seen
+    assert all(lines <= 2000 and longest <= 1000 for lines, longest in seen), seen
+
+
+def test_a_dsn_followed_by_megabytes_is_read_from_its_head():
+    """A report's parts and the headers it quotes come first; what follows them (the rest
+    of a returned message, or megabytes of junk) is not parsed, and changes nothing of
+    what the report says."""
+    from digest.mail import bounces
+
+    verp = "bounces+1-0123abcd-aaaaaaaaaaaaaaaa@example.org"
+    report = dsn(verp, "reader0@example.org")
+    padded = report + b"z\r\n" * ((bounces.MAX_MESSAGE - len(report)) // 3)
+    read = bounces.read_report(padded)
+    assert read.form == "dsn" and read.problem is None
+    assert [(f.kind, f.address) for f in read.failures] == [(Kind.PERMANENT, "reader0@example.org")]
+    assert verp in read.verp_candidates
+    assert bounces.READ_LIMIT <= 1024 * 1024
+
+
+def test_address_fields_are_read_no_further_than_their_head():
+    """The address parser takes seconds for a field of ten thousand addresses; a field of
+    ours holds one. A header section longer than all that is read of a message is no
+    report's."""
+    from digest.mail import bounces
+
+    verp = "bounces+1-0123abcd-aaaaaaaaaaaaaaaa@example.org"
+    report = dsn(verp, "reader0@example.org")
+    crowd = ", ".join(f"u{i}@crowd.example" for i in range(10_000))
+    read = bounces.read_report(report.replace(b"\r\nTo: ", f"\r\nTo: {crowd}\r\nX-To: ".encode(), 1))
+    assert read.form == "dsn" and verp in read.verp_candidates
+    assert len(read.verp_candidates) < 1000, len(read.verp_candidates)
+    many = b"".join(f"Delivered-To: u{i}@crowd.example\r\n".encode() for i in range(5000))
+    read = bounces.read_report(report.replace(b"Return-Path: <>\r\n", b"Return-Path: <>\r\n" + many, 1))
+    assert read.form == "dsn" and len(read.verp_candidates) < 1000, len(read.verp_candidates)
+    crowd = ", ".join(f"u{i}@crowd.example" for i in range(100_000))
+    read = bounces.read_report(report.replace(b"\r\nTo: ", f"\r\nTo: {crowd}\r\nX-To: ".encode(), 1))
+    assert (read.problem, read.detail) == (Problem.MALFORMED, "header section over 256 KiB")
+
+
+def test_multiparts_nested_deeper_than_any_report_are_malformed():
+    """A report is a multipart holding a few parts, one of them maybe the returned message
+    with its own: a hundred multiparts inside each other (each one making the parser
+    check every line against every boundary above it) is no report."""
+    from digest.mail import bounces
+
+    body = dsn("bounces+1-0123abcd-aaaaaaaaaaaaaaaa@example.org", "reader0@example.org")
+    for level in range(100):
+        mark = f"level{level}".encode()
+        body = (
+            b"Content-Type: multipart/mixed; boundary=" + mark + b"\r\n\r\n--" + mark + b"\r\n" + body
+            + b"\r\n--" + mark + b"--\r\n"
+        )  # fmt: skip
+    read = bounces.read_report(b"From: MAILER-DAEMON@example.net\r\nSubject: failed\r\nMIME-Version: 1.0\r\n" + body)
+    assert read.problem is Problem.MALFORMED and read.failures == ()
+    assert read.detail == f"over {bounces.MAX_MULTIPARTS} multiparts"
+
+
+async def test_a_dsn_naming_hundreds_of_recipients_is_about_no_copy_of_ours(sent):  # noqa: F811 - the fixture
+    """Each copy we send has one recipient: a DSN to one of our VERP addresses that lists
+    hundreds of failed recipients (so many store look-ups, one each) is no bounce of it."""
+    store, settings, _, messages, senders = sent
+    reader = "reader0@example.org"
+    report = dsn(senders[reader], reader, original=messages[reader])
+    block = b"Final-Recipient: rfc822; {0}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+    crowd = b"".join(block.replace(b"{0}", f"u{i}@crowd.example".encode()) for i in range(300))
+    report = report.replace(b"Final-Recipient:", crowd + b"Final-Recipient:", 1)
+    assert len(read_report(report).failures) == 0
+    handled = Intake(settings, store=store).handle(report)
+    assert handled.outcome is Outcome.UNRELATED and "recipients" in handled.detail
+    assert store.subscriber("daily", reader).status is SubscriberStatus.ACTIVE
