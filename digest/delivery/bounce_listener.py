@@ -27,6 +27,10 @@ from digest.text import one_line
 log = logging.getLogger(__name__)
 
 DATA_SIZE_LIMIT = 10 * 1024 * 1024  # a bounce is small
+# Sessions at once; the next is told to come back later (421). Each may hold a message of
+# up to DATA_SIZE_LIMIT while it comes in, so this bounds the memory that takes; a mail
+# server in front (Postfix delivers 20 at once to one destination) retries the rest.
+MAX_SESSIONS = 20
 SERVER_HOSTNAME = "digest-bounces.localhost"
 Handler = Callable[[bytes, tuple[str, ...]], str]  # (message, envelope recipients) -> what became of it
 
@@ -87,7 +91,13 @@ class BounceListener(LocalSmtpServer):
     what = "bounce listener"
 
     def __init__(self, handle: Handler, *, domains: Iterable[str] = (), host: str = "127.0.0.1", port: int = 2526):
-        super().__init__(host=host, port=port, server_hostname=SERVER_HOSTNAME, data_size_limit=DATA_SIZE_LIMIT)
+        super().__init__(
+            host=host,
+            port=port,
+            server_hostname=SERVER_HOSTNAME,
+            data_size_limit=DATA_SIZE_LIMIT,
+            max_sessions=MAX_SESSIONS,
+        )
         self._intake = _Intake(handle, domains)
 
     @property

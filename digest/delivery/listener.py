@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from digest.errors import DeliveryError
 
@@ -39,13 +40,44 @@ class _BoundController(Controller):
     into an immediate error instead of a ready_timeout wait.
     """
 
-    def __init__(self, handler: Any, *, sock: socket.socket, **kwargs: Any) -> None:
+    def __init__(self, handler: Any, *, sock: socket.socket, max_sessions: int = 0, **kwargs: Any) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(handler, hostname=host, port=port, **kwargs)
         self._sock = sock
+        self._max_sessions = max_sessions
+        self._sessions: set[SMTP] = set()
+
+    def factory(self) -> SMTP:
+        if not self._max_sessions:
+            return super().factory()
+        return _CountedSMTP(self.handler, sessions=self._sessions, limit=self._max_sessions, **self.SMTP_kwargs)
 
     def _create_server(self):
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
+class _CountedSMTP(SMTP):
+    """An SMTP session that counts itself among the server's open ones and, beyond
+    `limit` of them, answers 421 (try again later) and hangs up: each session may hold a
+    message of up to the size limit in memory while it comes in."""
+
+    def __init__(self, handler: Any, *, sessions: set[SMTP], limit: int, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._open_sessions = sessions
+        self._limit = limit
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._open_sessions.add(self)
+        if len(self._open_sessions) > self._limit:
+            if self._handler_coroutine is not None:
+                self._handler_coroutine.cancel()  # not started yet: no greeting goes out
+            transport.write(b"421 4.3.2 Too many connections at once, try again later\r\n")
+            transport.close()
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._open_sessions.discard(self)
+        super().connection_lost(error)
 
 
 def bind(host: str, port: int, *, what: str) -> socket.socket:
@@ -84,11 +116,14 @@ class LocalSmtpServer:
 
     what = "SMTP server"
 
-    def __init__(self, *, host: str, port: int, server_hostname: str, data_size_limit: int) -> None:
+    def __init__(
+        self, *, host: str, port: int, server_hostname: str, data_size_limit: int, max_sessions: int = 0
+    ) -> None:
         self.host = host
         self._port = port
         self._server_hostname = server_hostname
         self._data_size_limit = data_size_limit
+        self._max_sessions = max_sessions  # 0: no limit
         self._controller: _BoundController | None = None
 
     @property
@@ -107,6 +142,7 @@ class LocalSmtpServer:
         controller = _BoundController(
             handler,
             sock=sock,
+            max_sessions=self._max_sessions,
             server_hostname=self._server_hostname,
             ready_timeout=_READY_TIMEOUT,
             data_size_limit=self._data_size_limit,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import smtplib
+import socket
 from pathlib import Path
 
 from digest.app.bounces import Intake, Outcome
@@ -161,3 +163,48 @@ async def test_a_dsn_naming_hundreds_of_recipients_is_about_no_copy_of_ours(sent
     handled = Intake(settings, store=store).handle(report)
     assert handled.outcome is Outcome.UNRELATED and "recipients" in handled.detail
     assert store.subscriber("daily", reader).status is SubscriberStatus.ACTIVE
+
+
+# ---------------------------------------------------------------- the listener
+
+
+def greeted(port: int) -> tuple[socket.socket, bytes]:
+    """A connection to the listener, and its first reply line."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return conn, conn.makefile("rb").readline()
+
+
+def test_the_listener_takes_so_many_sessions_at_once_and_tells_the_next_to_come_back(sqlite_store):
+    """Each session may hold a message of up to 10 MiB while it comes in: forty clients
+    sending one slowly each held 400 MB. Beyond MAX_SESSIONS at once, a client is told to
+    try again later (421, as a busy mail server does), and a slot freed serves the next."""
+    from digest.delivery.bounce_listener import MAX_SESSIONS, BounceListener
+
+    handled: list[bytes] = []
+
+    def handle(data: bytes, recipients: tuple[str, ...]) -> str:
+        handled.append(data)
+        return "unrelated"
+
+    with BounceListener(handle, domains=["example.org"], port=0) as listener:
+        held = [greeted(listener.port) for _ in range(MAX_SESSIONS)]
+        assert all(line.startswith(b"220 ") for _, line in held)
+        extra, line = greeted(listener.port)
+        assert line.startswith(b"421 4.3.2 "), line
+        assert extra.recv(100) == b""  # and closed
+        extra.close()
+        held.pop()[0].close()
+        for _ in range(100):  # the server hears of the close in its own time
+            conn, line = greeted(listener.port)
+            if line.startswith(b"220 "):
+                break
+            conn.close()
+        assert line.startswith(b"220 "), line
+        with smtplib.SMTP() as client:
+            client.sock = conn
+            client.file = None
+            client.ehlo("client.example.net")
+            assert client.sendmail("", ["bounces@example.org"], b"Subject: x\r\n\r\nx\r\n") == {}
+        for conn, _ in held:
+            conn.close()
+    assert handled == [b"Subject: x\r\n\r\nx\r\n"]
