@@ -2,13 +2,14 @@
 to a handler (bounce and complaint intake, digest.app.bounces) with its envelope
 recipients.
 
-It takes mail only for its domains (550 for any other: it relays nothing), answers 250
-for every message it read, whatever the handler made of it (a forged or unrelated
-message is counted and dropped, not bounced back), and 451 when the handler could not
-record it for now (the store is down or locked), so the sending server tries again
-later. A message the store refuses for good is logged, counted `failed` and taken (250):
-offered again, it would be refused again, for days. The handler runs in a worker
-thread, one message at a time; nothing it raises stops the receiver.
+It takes mail only for its domains (550 for any other, and for an address without one
+but `postmaster`: it relays nothing), answers 250 for every message it read, whatever
+the handler made of it (a forged or unrelated message is counted and dropped, not
+bounced back), and 451 when the handler could not record it for now (the store is down
+or locked), so the sending server tries again later. A message the store refuses for
+good is logged, counted `failed` and taken (250): offered again, it would be refused
+again, for days. The handler runs in a worker thread, one message at a time; nothing it
+raises stops the receiver.
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ class _Intake:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        domain = address.rpartition("@")[2].lower().rstrip(".")
-        if self._domains and domain not in self._domains:
+        _, at, domain = address.rpartition("@")
+        if not at:  # no domain: of none of ours, but for the one name every server takes (RFC 5321 4.5.1)
+            if address.lower() != "postmaster":
+                return "550 5.7.1 Relaying denied: this server takes mail for its bounce domain only"
+        elif self._domains and domain.lower().rstrip(".") not in self._domains:
             return "550 5.7.1 Relaying denied: this server takes mail for its bounce domain only"
         envelope.rcpt_tos.append(address)
         return "250 OK"

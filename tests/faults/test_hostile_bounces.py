@@ -208,3 +208,25 @@ def test_the_listener_takes_so_many_sessions_at_once_and_tells_the_next_to_come_
         for conn, _ in held:
             conn.close()
     assert handled == [b"Subject: x\r\n\r\nx\r\n"]
+
+
+def test_the_listener_takes_recipients_of_its_domains_only(sqlite_store):
+    """An address with no domain is of none of them; only the bare `postmaster`, which
+    every SMTP server must take (RFC 5321 4.5.1), is taken."""
+    from digest.delivery.bounce_listener import BounceListener
+
+    listener = BounceListener(lambda data, recipients: "unrelated", domains=["example.org"], port=0)
+    with listener, smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+        client.ehlo("client.example.net")
+        client.mail("")
+        answers = {
+            rcpt: client.rcpt(rcpt)[0]
+            for rcpt in ("example.org", "bounces", "bounces@example.org", "Postmaster", "a@evil.example")
+        }
+    assert answers == {
+        "example.org": 550,
+        "bounces": 550,
+        "bounces@example.org": 250,
+        "Postmaster": 250,
+        "a@evil.example": 550,
+    }
