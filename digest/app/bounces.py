@@ -5,8 +5,10 @@
   (since the reader last became active) marks them bounced.
 - A complaint (an ARF feedback-loop report) unsubscribes the reader.
 - The reader is named by the signed VERP token of the bounce address, which also names
-  the issue; a message without one is matched by the failing address (a DSN's
-  recipient, or what flufl.bounce finds in a non-standard bounce). With VERP on, such a
+  the issue (a non-standard bounce, read from free text, must name the reader's address
+  too: an auto-reply's words may read like one); a message without one is matched by
+  the failing address (a DSN's recipient, or what flufl.bounce finds in a non-standard
+  bounce). With VERP on, such a
   bounce, and a complaint without one always, must also quote a Message-ID we made for
   that reader: anyone can write an address into a report. A report naming more than one
   of our readers is about no copy of ours (each has one recipient) and changes nobody.
@@ -142,8 +144,15 @@ class Intake:
             issue = next((i for i in self.store.issues_owed_to(ref.subscriber_id) if ref.is_issue(i)), None)
             if subscriber is None or issue is None:
                 return Handled(Outcome.UNRELATED, detail="its reader or issue is no longer in the store")
+            failures = report.failures
+            if report.form == "other":
+                # What flufl.bounce's patterns find in free text (an auto-reply's words, too) is a
+                # bounce of this copy only where it names the reader.
+                failures = tuple(f for f in failures if _key(f.address) == subscriber.key)
+                if not failures:
+                    return Handled(Outcome.UNRELATED, detail="a non-standard bounce that does not name its reader")
             # One message, one reader: the strongest thing the report says.
-            failure = min(report.failures, key=lambda f: _STRENGTH[f.kind])
+            failure = min(failures, key=lambda f: _STRENGTH[f.kind])
             targets = [(subscriber, issue)]
             if failure.kind is Kind.PERMANENT:
                 # The mailbox is gone: stopped on every list it is on, as a bounce without a token is.
@@ -250,6 +259,14 @@ class Intake:
 
 
 _STRENGTH = {Kind.COMPLAINT: 0, Kind.PERMANENT: 1, Kind.TEMPORARY: 2}
+
+
+def _key(address: str) -> str:
+    """The subscriber key of an address a report gives, "" when it is none."""
+    try:
+        return normalise_email(address).key
+    except SubscriberError:
+        return ""
 
 
 # What a mail client sends for "mailto:unsubscribe@…?subject=unsubscribe%20TOKEN": a subject of

@@ -230,3 +230,32 @@ def test_the_listener_takes_recipients_of_its_domains_only(sqlite_store):
         "Postmaster": 250,
         "a@evil.example": 550,
     }
+
+
+# ---------------------------------------------------------------- what comes back that is no bounce
+
+
+async def test_an_auto_reply_whose_words_look_like_a_bounce_stops_nobody(sent):  # noqa: F811 - the fixture
+    """Vacation messages go to the envelope sender, our VERP address, with the token of a
+    live reader. flufl.bounce's patterns find "failed" addresses in any text that reads like
+    a bounce; when none of them is the reader's, it is not a bounce of their copy. A
+    non-standard bounce that does name the reader still stops them."""
+    store, settings, _, _, senders = sent
+    reader = "reader0@example.org"
+    away = (
+        f"From: {reader}\r\nTo: {senders[reader]}\r\nSubject: Out of Office: Undeliverable: The Daily\r\n"
+        "Auto-Submitted: auto-replied\r\n\r\n"
+        "I'm away. Messages to me may fail to be delivered.\r\n"
+        "The following addresses had permanent fatal errors:\r\n  boss@example.com\r\n"
+    ).encode()
+    assert read_report(away).form == "other"  # what the patterns make of it
+    intake = Intake(settings, store=store)
+    handled = intake.handle(away, envelope_to=(senders[reader],))
+    assert handled.outcome is Outcome.UNRELATED and handled.changes == ()
+    assert store.subscriber("daily", reader).status is SubscriberStatus.ACTIVE
+
+    other = "reader1@example.org"
+    qmail = SAMPLES.joinpath("qmail_01.txt").read_bytes().replace(b"userx@example.de", other.encode())
+    handled = intake.handle(qmail, envelope_to=(senders[other],))
+    assert handled.outcome is Outcome.BOUNCED
+    assert store.subscriber("daily", other).status is SubscriberStatus.BOUNCED
