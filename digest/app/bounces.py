@@ -144,6 +144,8 @@ class Intake:
             issue = next((i for i in self.store.issues_owed_to(ref.subscriber_id) if ref.is_issue(i)), None)
             if subscriber is None or issue is None:
                 return Handled(Outcome.UNRELATED, detail="its reader or issue is no longer in the store")
+            if self.store.sent_before_active(issue, subscriber.id):
+                return Handled(Outcome.UNRELATED, detail=_BEFORE)
             failures = report.failures
             if report.form == "other":
                 # What flufl.bounce's patterns find in free text (an auto-reply's words, too) is a
@@ -193,6 +195,8 @@ class Intake:
             return Handled(Outcome.UNRELATED, detail="no reader of ours in it")
         [(failure, subscriptions)] = named.values()
         quoted = [(s, self._quoted_issue(report, s)) for s in subscriptions]
+        if any(issue and self.store.sent_before_active(issue, s.id) for s, issue in quoted):
+            return Handled(Outcome.UNRELATED, detail=_BEFORE)
         targets = [(s, issue or "") for s, issue in quoted]
         if failure.kind is Kind.COMPLAINT or self.verp is not None:
             # The address is text anyone can write into a report sent to the plain address
@@ -259,6 +263,9 @@ class Intake:
 
 
 _STRENGTH = {Kind.COMPLAINT: 0, Kind.PERMANENT: 1, Kind.TEMPORARY: 2}
+# A report about a copy that went out before its reader came back (resubscribed, or the
+# operator reactivated them), replayed or late: what failed then says nothing of now.
+_BEFORE = "about a copy sent before its reader last became active"
 
 
 def _key(address: str) -> str:

@@ -397,6 +397,28 @@ class SubscribersMixin(StoreBase):
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
+    def sent_before_active(self, issue_id: str, subscriber_id: int) -> bool:
+        """Whether the reader's copy of the issue went out before they last became active
+        (subscribed, or resubscribed, as the operator's reactivation is): what comes back
+        about it says nothing of their mailbox since. False when it was not sent."""
+        d, t, e = deliveries_table, subscribers_table, subscriber_events_table
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(d.c.sent_at, t.c.list_name, t.c.key)
+                .join(t, t.c.id == d.c.subscriber_id)
+                .where(d.c.issue_id == issue_id, d.c.subscriber_id == subscriber_id)
+            ).first()
+            if row is None or row.sent_at is None:
+                return False
+            became_active = conn.execute(
+                sa.select(sa.func.max(e.c.at)).where(
+                    e.c.list_name == row.list_name,
+                    e.c.key == row.key,
+                    e.c.change.in_([SubscriberChange.SUBSCRIBED.value, SubscriberChange.RESUBSCRIBED.value]),
+                )
+            ).scalar_one_or_none()
+        return became_active is not None and aware(row.sent_at) < aware(became_active)
+
     def record_soft_bounce(
         self,
         list_name: str,

@@ -12,12 +12,21 @@ import smtplib
 import socket
 from pathlib import Path
 
+import pytest
+
 from digest.app.bounces import Intake, Outcome
 from digest.mail.bounces import Kind, Problem, read_report
 from digest.mail.verp import Verp
 from digest.models import SubscriberStatus
 from tests.helpers import SECRET, digest_cli, subscribe
-from tests.integration.test_bounces import SAMPLES, dsn, send_issue, sent  # noqa: F401 - sent: the fixture
+from tests.integration.test_bounces import SAMPLES, arf, dsn, send_issue, sent  # noqa: F401 - sent: the fixture
+
+
+@pytest.fixture
+def store(each_store):
+    """The readers' store, a SQLite file and again PostgreSQL: where a message changes
+    someone, both must."""
+    return each_store
 
 
 def config_for(store, folder: Path) -> Path:
@@ -259,3 +268,36 @@ async def test_an_auto_reply_whose_words_look_like_a_bounce_stops_nobody(sent): 
     handled = intake.handle(qmail, envelope_to=(senders[other],))
     assert handled.outcome is Outcome.BOUNCED
     assert store.subscriber("daily", other).status is SubscriberStatus.BOUNCED
+
+
+async def test_a_bounce_of_a_copy_sent_before_the_reader_came_back_stops_them_no_more(sent):  # noqa: F811
+    """The operator reactivated a reader whose mailbox works again; a DSN about the copy
+    that bounced before, replayed or arriving late, says nothing of it now, on any list,
+    and a complaint about that copy is not one about what they get now. A bounce of a copy
+    sent since still stops them."""
+    from digest.app.bounces import reactivate_subscriber
+    from digest.config import ListSettings
+    from digest.subscribers import new_subscriber
+    from tests.helpers import LIST, NOW, save_issue
+
+    store, settings, _, messages, senders = sent
+    reader = "reader0@example.org"
+    store.add_subscribers("weekly", [new_subscriber(reader)], at=NOW)
+    intake = Intake(settings, store=store)
+    old = dsn(senders[reader], reader)
+    assert intake.handle(old).outcome is Outcome.BOUNCED
+    complaint = arf(messages[reader], rcpt=reader)  # no token: known by the Message-ID it quotes
+    daily = ListSettings(name="daily", title="The Daily", sender=LIST.sender)
+    weekly = ListSettings(name="weekly", title="The Weekly", sender=LIST.sender)
+    reactivate_subscriber(daily, reader, store=store)
+    reactivate_subscriber(weekly, reader, store=store)
+
+    for replay in (old, dsn(senders[reader], reader, status="4.2.2", action="delayed"), complaint):
+        handled = intake.handle(replay)
+        assert handled.outcome is Outcome.UNRELATED and "before" in handled.detail, handled
+    assert store.subscriber("daily", reader).status is SubscriberStatus.ACTIVE
+    assert store.subscriber("weekly", reader).status is SubscriberStatus.ACTIVE
+
+    _, _, later = await send_issue(store, Verp("bounces@example.org", secret=SECRET), save_issue(store, n_articles=3))
+    assert intake.handle(dsn(later[reader], reader)).outcome is Outcome.BOUNCED
+    assert store.subscriber("weekly", reader).status is SubscriberStatus.BOUNCED
