@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from digest.delivery.listener import LocalSmtpServer, address
 from digest.errors import DigestError, StoreError
-from digest.text import one_line
+from digest.text import hide_mailboxes, one_line
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ DATA_SIZE_LIMIT = 10 * 1024 * 1024  # a bounce is small
 MAX_SESSIONS = 20
 SERVER_HOSTNAME = "digest-bounces.localhost"
 Handler = Callable[[bytes, tuple[str, ...]], str]  # (message, envelope recipients) -> what became of it
+
+
+def _said(exc: BaseException) -> str:
+    """What an error says, for the log: one line, without whose address it names."""
+    return hide_mailboxes(one_line(str(exc)))
 
 
 class _Intake:
@@ -66,21 +72,20 @@ class _Intake:
         except DigestError as exc:
             if isinstance(exc, StoreError) and not exc.transient:
                 self._count("failed")
-                log.error("bounce intake could not record a message; it is dropped: %s", one_line(str(exc)))
+                log.error("bounce intake could not record a message; it is dropped: %s", _said(exc))
                 return "250 OK"
             self._count("deferred")
-            log.warning("bounce intake could not record a message (the sender will retry): %s", one_line(str(exc)))
+            log.warning("bounce intake could not record a message (the sender will retry): %s", _said(exc))
             return "451 4.3.0 Cannot record the message now, try again later"
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever the handler raises on a message must not stop the receiver
             self._count("malformed")
             # One line; the traceback only with -v (debug), never in the operator's face.
-            log.error(
-                "bounce intake failed on a message; it is dropped: %s: %s", type(exc).__name__, one_line(str(exc))
-            )
-            log.debug("bounce intake failure", exc_info=True)
+            log.error("bounce intake failed on a message; it is dropped: %s: %s", type(exc).__name__, _said(exc))
+            # Where it failed (the frames, not the message, which may name someone) with -v.
+            log.debug("bounce intake failure:\n%s", "".join(traceback.format_tb(exc.__traceback__)).rstrip())
             return "250 OK"
         self._count(outcome)
-        log.info("bounce intake: a message from %s: %s", one_line(envelope.mail_from or "<>"), outcome)
+        log.info("bounce intake: a message from %s: %s", hide_mailboxes(one_line(envelope.mail_from or "<>")), outcome)
         return "250 OK"
 
     def _locked(self, data: bytes, recipients: tuple[str, ...]) -> str:

@@ -301,3 +301,31 @@ async def test_a_bounce_of_a_copy_sent_before_the_reader_came_back_stops_them_no
     _, _, later = await send_issue(store, Verp("bounces@example.org", secret=SECRET), save_issue(store, n_articles=3))
     assert intake.handle(dsn(later[reader], reader)).outcome is Outcome.BOUNCED
     assert store.subscriber("weekly", reader).status is SubscriberStatus.BOUNCED
+
+
+def test_the_listeners_log_names_no_mailbox(sqlite_store, caplog):
+    """An auto-reply or a complaint comes from a person's address, and what the store says
+    when it refuses a message may name one: the log keeps their domains, never whose."""
+    import logging
+
+    from digest.delivery.bounce_listener import BounceListener
+    from digest.errors import StoreError
+
+    named = {b"refused": "ann" + ".private@example.net", b"broken": "bo" + ".private@example.net"}
+
+    def handle(data: bytes, recipients: tuple[str, ...]) -> str:
+        # (The source lines of a traceback are in the log with -v: the addresses are not in them.)
+        if b"refused" in data:
+            raise StoreError(f"cannot record a change for {named[b'refused']}: constraint failed")
+        if b"broken" in data:
+            raise ValueError(f"no such reader: {named[b'broken']}")
+        return "unrelated"
+
+    caplog.set_level(logging.DEBUG, logger="digest")
+    listener = BounceListener(handle, domains=["example.org"], port=0)
+    with listener, smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+        for body in (b"Subject: away\r\n\r\nx\r\n", b"Subject: refused\r\n\r\nx\r\n", b"Subject: broken\r\n\r\nx\r\n"):
+            client.sendmail("cy.private@example.net", ["bounces@example.org"], body)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("digest"))
+    assert "example.net" in logged
+    assert "private" not in logged, logged
