@@ -206,6 +206,11 @@ def _complaint(message: email.message.Message, verp: tuple[str, ...], original: 
     part = next((p for p in message.walk() if p.get_content_type() == "message/feedback-report"), None)
     blocks = _fields(part) if part is not None else []
     fields = blocks[0] if blocks else email.message.Message()
+    # The envelope sender of the copy complained about: where the report withholds the
+    # message (and its Return-Path), the VERP address is still here.
+    mail_from = _typed_address(_field(fields, "Original-Mail-From"))
+    if "@" in mail_from and mail_from not in verp:
+        verp += (mail_from,)
     feedback = _field(fields, "Feedback-Type").strip().lower()
     if feedback not in COMPLAINT_TYPES:
         detail = f"a feedback report of type {feedback!r}, not a complaint" if feedback else "no Feedback-Type"

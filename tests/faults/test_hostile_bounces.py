@@ -329,3 +329,25 @@ def test_the_listeners_log_names_no_mailbox(sqlite_store, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("digest"))
     assert "example.net" in logged
     assert "private" not in logged, logged
+
+
+async def test_a_complaint_without_the_original_message_is_known_by_its_original_mail_from(sent):  # noqa: F811
+    """Some feedback loops send the report part alone (the message withheld for privacy):
+    its Original-Mail-From is the envelope sender of our copy, the reader's signed VERP
+    address. One whose token does not hold is forged and changes nobody."""
+    store, settings, _, _, senders = sent
+    reader = "reader2@example.org"
+    report = arf(b"", return_path="")
+    report = report.split(b"--part1_13d.2e68ed54_boundary\r\nContent-Type: message/rfc822")[0]
+    report += b"--part1_13d.2e68ed54_boundary--\r\n"
+    withheld = report.replace(
+        b"Original-Mail-From: <digest@example.org>", f"Original-Mail-From: <{senders[reader]}>".encode()
+    )
+    assert b"message/rfc822" not in withheld and senders[reader].encode() in withheld
+    intake = Intake(settings, store=store)
+    forged = withheld.replace(senders[reader].encode(), senders[reader].replace("bounces+", "bounces+9").encode())
+    assert intake.handle(forged).outcome is Outcome.FORGED
+    handled = intake.handle(withheld)
+    assert handled.outcome is Outcome.COMPLAINT, handled
+    assert store.subscriber("daily", reader).status is SubscriberStatus.UNSUBSCRIBED
+    assert store.subscriber("daily", "reader1@example.org").status is SubscriberStatus.ACTIVE
