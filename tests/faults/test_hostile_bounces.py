@@ -351,3 +351,34 @@ async def test_a_complaint_without_the_original_message_is_known_by_its_original
     assert handled.outcome is Outcome.COMPLAINT, handled
     assert store.subscriber("daily", reader).status is SubscriberStatus.UNSUBSCRIBED
     assert store.subscriber("daily", "reader1@example.org").status is SubscriberStatus.ACTIVE
+
+
+def test_a_folder_of_hostile_messages_through_the_cli_counts_each_and_stops_only_the_bounced(sqlite_store, tmp_path):
+    store = sqlite_store
+    subscribe(store, 3)
+    _, _, senders = asyncio.run(send_issue(store, Verp("bounces@example.org", secret=SECRET)))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    reader, away, other = "reader0@example.org", "reader1@example.org", "reader2@example.org"
+    (folder / "1-bounce.eml").write_bytes(dsn(senders[reader], reader) + b"z\r\n" * 3_000_000)
+    (folder / "2-away.eml").write_bytes(
+        f"From: {away}\r\nTo: {senders[away]}\r\nSubject: Out of Office\r\nAuto-Submitted: auto-replied\r\n\r\n"
+        "The following addresses had permanent fatal errors:\r\n  boss@example.com\r\n".encode()
+    )
+    crowd = b"".join(f"Final-Recipient: rfc822; u{i}@x.example\r\nAction: failed\r\n\r\n".encode() for i in range(200))
+    (folder / "3-crowd.eml").write_bytes(
+        dsn(senders[other], other).replace(b"Final-Recipient:", crowd + b"Final-Recipient:", 1)
+    )
+    nested = b"".join(f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode() for i in range(60))
+    (folder / "4-nested.eml").write_bytes(b"From: MAILER-DAEMON@x.example\r\nSubject: failed\r\n" + nested)
+    (folder / "5-lines.eml").write_bytes(
+        b"From: MAILER-DAEMON@x.example\r\nSubject: failed\r\n\r\n" + b",\n" * 4_000_000
+    )
+    config = config_for(store, tmp_path)
+    result = digest_cli("--config", str(config), "bounces", "process", str(folder), cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "5 message(s): 1 bounced, 1 malformed, 3 unrelated", result.stderr
+    assert [line.split("\t")[:4] for line in result.stdout.splitlines()] == [["daily", reader, "bounced", "bounced"]]
+    listed = digest_cli("--config", str(config), "subscribers", "list", "--json", cwd=tmp_path)
+    statuses = {row["email"]: row["status"] for row in map(json.loads, listed.stdout.splitlines())}
+    assert statuses == {reader: "bounced", away: "active", other: "active"}
