@@ -33,6 +33,7 @@ DATA_SIZE_LIMIT = 10 * 1024 * 1024  # a bounce is small
 # up to DATA_SIZE_LIMIT while it comes in, so this bounds the memory that takes; a mail
 # server in front (Postfix delivers 20 at once to one destination) retries the rest.
 MAX_SESSIONS = 20
+MAX_RECIPIENTS = 100  # a message's, as RFC 5321 has every server take; the next are told to wait (452)
 SERVER_HOSTNAME = "digest-bounces.localhost"
 Handler = Callable[[bytes, tuple[str, ...]], str]  # (message, envelope recipients) -> what became of it
 
@@ -55,6 +56,8 @@ class _Intake:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return "452 4.5.3 Too many recipients"
         _, at, domain = address.rpartition("@")
         if not at:  # no domain: of none of ours, but for the one name every server takes (RFC 5321 4.5.1)
             if address.lower() != "postmaster":

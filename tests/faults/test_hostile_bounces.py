@@ -382,3 +382,19 @@ def test_a_folder_of_hostile_messages_through_the_cli_counts_each_and_stops_only
     listed = digest_cli("--config", str(config), "subscribers", "list", "--json", cwd=tmp_path)
     statuses = {row["email"]: row["status"] for row in map(json.loads, listed.stdout.splitlines())}
     assert statuses == {reader: "bounced", away: "active", other: "active"}
+
+
+def test_the_listener_takes_a_hundred_recipients_a_message(sqlite_store):
+    """RFC 5321 has a server take at least 100; a client naming a million would have each
+    kept in memory and read as a place a VERP token may be."""
+    from digest.delivery.bounce_listener import BounceListener
+
+    got: list[tuple[str, ...]] = []
+    listener = BounceListener(lambda data, rcpts: got.append(rcpts) or "unrelated", domains=["example.org"], port=0)
+    with listener, smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+        client.ehlo("client.example.net")
+        client.mail("")
+        answers = [client.rcpt(f"b{i}@example.org")[0] for i in range(102)]
+        assert client.data(b"Subject: x\r\n\r\nx\r\n")[0] == 250
+    assert answers == [250] * 100 + [452, 452]
+    assert [len(r) for r in got] == [100]
