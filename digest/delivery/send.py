@@ -196,17 +196,21 @@ async def _send_owed(
     envelope: Callable[[int], str] | None,
     signing: Signing | None,
 ) -> None:
-    """The workers, until nothing is left to claim; again for the claims given back."""
-    for attempt in range(1 + RECLAIM_ROUNDS):
+    """The workers, until nothing is left to claim; again for the claims given back, as
+    long as a round sends something, or up to RECLAIM_ROUNDS rounds in a row that don't."""
+    idle_rounds = 0
+    while True:
+        done = sum(run.counts.values())
         await asyncio.gather(
             *(_worker(transport, run, claims, writer, envelope, signing) for _ in range(_workers(transport, signing)))
         )
-        if attempt == RECLAIM_ROUNDS or not await _give_back_skipped(run, claims):
+        idle_rounds = 0 if sum(run.counts.values()) > done else idle_rounds + 1
+        if idle_rounds > RECLAIM_ROUNDS or not await _give_back_skipped(run, claims):
             return
 
 
-# Times a run gives back the claims whose lease ran short and claims them again, before
-# it leaves them to the next run.
+# Rounds in a row that send nothing before a run leaves the claims whose lease ran short
+# to the next run (each round that sends something settles at least one reader).
 RECLAIM_ROUNDS = 3
 
 
