@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 import os
 import random
@@ -539,16 +540,29 @@ def run(coroutine: Coroutine[Any, Any, T], *, stop: Stop | None = None) -> T:
     else:
         factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
-        if stop is not None and threading.current_thread() is threading.main_thread():
-            loop = runner.get_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+        if stop is None or threading.current_thread() is not threading.main_thread():
+            return runner.run(coroutine)
+        try:
+            return runner.run(_stoppable(coroutine, stop))
+        finally:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()  # a Ctrl-C before it started: no "never awaited" warning
 
-                def on_signal(sig: signal.Signals = sig) -> None:
-                    stop.request(f"stopped by {sig.name}")
-                    loop.remove_signal_handler(sig)  # a second one acts at once
 
-                loop.add_signal_handler(sig, on_signal)
-        return runner.run(coroutine)
+async def _stoppable(coroutine: Coroutine[Any, Any, T], stop: Stop) -> T:
+    """`coroutine`, with SIGTERM and SIGINT requesting `stop`. The handlers are set from
+    inside the running loop: uvloop keeps a signal that comes between a handler's setting
+    and the loop's start aside (until another signal comes), so such a Ctrl-C was lost and
+    the send went on to the end. Before this point, a Ctrl-C is Python's KeyboardInterrupt."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+
+        def on_signal(sig: signal.Signals = sig) -> None:
+            stop.request(f"stopped by {sig.name}")
+            loop.remove_signal_handler(sig)  # a second one acts at once
+
+        loop.add_signal_handler(sig, on_signal)
+    return await coroutine
 
 
 def _now() -> datetime:

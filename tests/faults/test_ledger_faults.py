@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from digest.app import prepare_issue, recipient_factory
 from digest.config import SmtpSettings
-from digest.delivery.send import DeliveryOptions, deliver_issue, run as run_delivery
+from digest.delivery.send import DeliveryOptions, Stop, deliver_issue, run as run_delivery
 from digest.models import DeliveryStatus
 from digest.store import Store, deliveries_table, issues_table, subscribers_table
 from tests.conftest import POSTGRES_URL
@@ -643,6 +643,33 @@ def start_send(config: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_a_stop_signal_before_the_send_loop_runs_still_stops_the_send(monkeypatch):
+    """SIGTERM (or Ctrl-C) that comes once the send listens for it but before its event
+    loop runs stops the send: uvloop keeps such a signal aside until another one comes,
+    and the send used to go on to the end."""
+    uvloop = pytest.importorskip("uvloop")
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are handled on the main thread only")
+
+    class SignalledAtOnce(uvloop.Loop):
+        def add_signal_handler(self, sig, callback, *args):
+            super().add_signal_handler(sig, callback, *args)
+            if sig == signal.SIGTERM:
+                os.kill(os.getpid(), signal.SIGTERM)  # the operator's stop, just now
+
+    monkeypatch.setattr(uvloop, "new_event_loop", SignalledAtOnce)
+    stop = Stop()
+
+    async def sending() -> str:
+        for _ in range(500):
+            if stop:
+                return stop.reason
+            await asyncio.sleep(0.01)
+        return "sent to the end"
+
+    assert run_delivery(sending(), stop=stop) == "stopped by SIGTERM"
 
 
 @pytest.mark.slow
