@@ -1,3 +1,4 @@
+# ruff: noqa: E402 - Ctrl-C is handled before the libraries load
 """The `digest` command line: parse the arguments, call one use case (digest.app),
 print its result.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -25,6 +27,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+
+def _interrupted_while_starting(signum: int, frame: object) -> NoReturn:
+    """Ctrl-C while the libraries load (seconds on a busy machine): exit 130 quietly, as
+    typer does for one while it parses a command line, instead of a KeyboardInterrupt's
+    traceback from deep inside an import. Once loaded, Ctrl-C is KeyboardInterrupt again."""
+    raise SystemExit(130)
+
+
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where SIGINT is ignored (`cmd &`)
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
 
 import typer
 from rich.console import Console
@@ -399,4 +412,7 @@ def main() -> None:
 
 
 # The commands register themselves on `app`.
-from digest.cli import bounces, content, database, dkim, operate, readers, schedule, sending, web  # noqa: E402,F401
+from digest.cli import bounces, content, database, dkim, operate, readers, schedule, sending, web  # noqa: F401
+
+if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # loaded: Ctrl-C is KeyboardInterrupt again

@@ -36,3 +36,35 @@ def test_the_secret_blocks_wait_at_most_prefects_own_request_timeout_for_each_bl
 
     with temporary_settings(updates={PREFECT_API_REQUEST_TIMEOUT: timeout} if timeout is not None else {}):
         assert load_client(wait=15.0) == wait
+
+
+# Ctrl-C while `digest` is still importing its libraries (seconds on a busy machine):
+# the interrupt comes as the import of typer starts.
+_CTRL_C_WHILE_STARTING = """
+import os, signal, sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from digest.cli import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_starts_ends_it_quietly_with_130(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_WHILE_STARTING, "status"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
