@@ -355,6 +355,7 @@ def _main(
         raise typer.Exit(2)
     state.config = Path(config) if config is not None else None
     state.command = context.invoked_subcommand or ""
+    state._settings = None  # read for this invocation (one process may run several, as tests do)
 
 
 # What extraction calls; their records ("discarding data: ...") repeat what our own

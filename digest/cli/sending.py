@@ -46,9 +46,9 @@ def run(
     PREFECT_API_URL when that is set (its runs show there), else on Prefect's temporary
     local server (nothing to set up); it ends by saying how long Prefect itself took.
 
-    A configured SMTP server is checked first: one that cannot be used (refused, unknown
-    host, TLS, login) is reported in one line naming it, with exit status 2, before any
-    work. A run that fails (exit 1) says why in one line; -v shows the flow's log."""
+    A configured SMTP server and the store are checked first: one that cannot be used
+    (refused, unknown host, TLS, login; a store that cannot be opened) is reported in one
+    line naming it, with exit status 2, before any work. A run that fails (exit 1) says why in one line; -v shows the flow's log."""
     with errors():
         import os
         import time
@@ -56,12 +56,7 @@ def run(
 
         began, started = time.monotonic(), datetime.now(UTC)
         settings = state.settings
-        if list_name:
-            settings.list(list_name)
-        if settings.smtp.host and not dry_run:
-            from digest.app import check_smtp
-
-            check_smtp(settings.smtp)  # ServerUnavailable: one line, exit 2, in seconds
+        _check_before_prefect(settings, list_name=list_name, dry_run=dry_run)
         # Before Prefect reads its settings. The temporary server's telemetry heartbeat races
         # its own start-up on SQLite, and on a busy machine the server takes longer to answer
         # than Prefect's 20 s.
@@ -122,6 +117,20 @@ def run(
             err.print(f"digest: {len(failed)} source(s) failed: {shown}", markup=False)
         if failed or any(r.get("failed") or r.get("uncertain") or r.get("deferred") for r in results.values()):
             raise typer.Exit(1)
+
+
+def _check_before_prefect(settings, *, list_name: str | None, dry_run: bool) -> None:
+    """What makes a run fail at once, found in seconds before Prefect starts (a minute on a
+    busy machine): an unknown list, an SMTP server or a store that cannot be used. Each is
+    one line naming it, exit 2."""
+    if list_name:
+        settings.list(list_name)
+    if settings.smtp.host and not dry_run:
+        from digest.app import check_smtp
+
+        check_smtp(settings.smtp)  # ServerUnavailable
+    with open_store():  # StoreError; opening it also brings its schema up to date
+        pass
 
 
 TEMPORARY_SERVER_WAIT = 90  # seconds Prefect's temporary server may take to answer

@@ -68,3 +68,22 @@ def test_ctrl_c_while_the_command_starts_ends_it_quietly_with_130(tmp_path):
     )
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_run_with_a_store_that_cannot_be_opened_is_one_line_and_exit_2_before_prefect(monkeypatch, tmp_path):
+    """As `send`: the store is opened before Prefect starts (a minute on a busy machine),
+    and one that cannot be is bad input (2), not a failed flow run (1)."""
+    import socket
+
+    def never(**_: object) -> str:
+        raise AssertionError("Prefect was started")
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]  # closed again: nothing listens there
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(flows.schedule, "server_for_run", never)
+    url = f"postgresql+psycopg://digest:SeCrEt@127.0.0.1:{port}/digest"
+    result = CliRunner().invoke(app, ["run"], env={"DIGEST_STORE_URL": url})
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("digest: error: cannot open store ") and result.output.count("\n") == 1
+    assert f"127.0.0.1:{port}" in result.output and "SeCrEt" not in result.output
