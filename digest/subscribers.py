@@ -6,6 +6,7 @@ store. email_validator types never leave this module.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -13,7 +14,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -299,13 +300,43 @@ class _Columns:
     attributes: tuple[tuple[int, str], ...]  # (index, header spelling)
 
 
+# The longest line of a subscriber CSV that is read whole, in characters with its end: a
+# longer one (a file that is no CSV, a broken export) is a bad row, read past in pieces,
+# so memory stays bounded whatever a file holds. A row with many attributes fits.
+MAX_LINE = 1 << 20
+
+
+class _LongLine(str):
+    """A line longer than MAX_LINE, read past: its length, and whether it holds an odd
+    number of quotes (a quoted field it opens goes on after it). Not blank, so it is
+    taken for no blank line and, first, for a header that cannot be read."""
+
+    length: int
+    odd_quotes: bool
+
+
 def _lines(source: str | Iterable[str]) -> Iterator[str]:
     # newline="" keeps line endings, so csv sees quoted newlines and counts lines right.
-    lines = io.StringIO(source, newline="") if isinstance(source, str) else iter(source)
+    lines = io.StringIO(source, newline="") if isinstance(source, str) else source
+    readline = getattr(lines, "readline", None)
     first = True
-    for line in lines:
-        yield line.removeprefix("\ufeff") if first else line
+    for line in _bounded_lines(readline) if callable(readline) else iter(lines):
+        yield line[1:] if first and line.startswith("\ufeff") else line  # a _LongLine stays one
         first = False
+
+
+def _bounded_lines(readline: Callable[[int], str]) -> Iterator[str]:
+    """A file's lines, each read whole up to MAX_LINE characters; a longer one as a _LongLine."""
+    while line := readline(MAX_LINE + 1):
+        if len(line) <= MAX_LINE:
+            yield line
+            continue
+        length, quotes = len(line), line.count('"')
+        while not line.endswith(("\n", "\r")) and (line := readline(MAX_LINE)):
+            length, quotes = length + len(line), quotes + line.count('"')
+        long_line = _LongLine("\ufffd")
+        long_line.length, long_line.odd_quotes = length, quotes % 2 == 1
+        yield long_line
 
 
 def _delimited(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
@@ -381,8 +412,20 @@ class _CountedLines:
     def __next__(self) -> str:
         line = next(self._lines)
         self.count += 1
+        if isinstance(line, _LongLine):  # the csv reader's error for its record, raised through it
+            self.open_quote ^= line.odd_quotes
+            raise csv.Error(f"a line longer than {MAX_LINE:,} characters ({line.length:,})")
         self.open_quote ^= line.count('"') % 2 == 1
         return line
+
+    def skip_quoted(self) -> None:
+        """Read past the rest of a broken record's quoted field."""
+        while self.open_quote:
+            try:
+                if next(self, None) is None:
+                    return
+            except csv.Error:
+                pass  # another line too long, inside the same field
 
 
 def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv.Error, int]]:
@@ -402,8 +445,7 @@ def _records(source: str | Iterable[str]) -> Iterator[tuple[int, list[str] | csv
             return
         except csv.Error as error:
             row = error
-            while lines.open_quote and next(lines, None) is not None:
-                pass  # the rest of the broken record's quoted field
+            lines.skip_quoted()
         lines.open_quote = False
         first, last = last + 1, lines.count
         yield first, row, last
@@ -530,15 +572,22 @@ def read_token(token: str, *, secret: str | bytes) -> TokenClaims:
 
 
 def first_line_not_utf8(path: Path) -> int | str:
-    """The number of the first line that is not UTF-8, read a line at a time (a decoding
-    error only tells a position within the block being read)."""
+    """The number of the first line that is not UTF-8 (a decoding error only tells a
+    position within the block being read), read a block at a time: a line of a gigabyte is
+    never held whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    number = 1
     try:
         with path.open("rb") as raw:
-            for number, line in enumerate(raw, start=1):
+            while True:
+                block = raw.read(1 << 16)
                 try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    return number
+                    decoder.decode(block, final=not block)
+                except UnicodeDecodeError as exc:  # its start counts the few bytes held from the last block
+                    return number + block[: max(exc.start, 0)].count(b"\n")
+                if not block:
+                    break
+                number += block.count(b"\n")
     except OSError:
         pass
     return "?"

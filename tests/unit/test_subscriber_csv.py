@@ -45,6 +45,63 @@ def test_an_unusable_header_is_raised_before_any_row():
         read_subscriber_csv(lines())
 
 
+class _HugeLineFile:
+    """A CSV file, as open() gives it, with a line of `size` characters (a gigabyte, say),
+    made as it is read: it lets itself be read a line at a time only with a size."""
+
+    def __init__(self, size: int, *, quote: bool = False, header: bool = True) -> None:
+        head = ["email,name\n", "ok@example.org,Ok\n"] if header else []
+        opened = ['spoof@example.org,"'] if quote else []
+        closed = ['x",tail\n'] if quote else []
+        self._segments: list[str | int] = [*head, *opened, size, "\n", *closed, "last@example.org,Last\n"]
+        self.largest = 0  # characters asked for at once
+
+    def __iter__(self):
+        raise AssertionError("read a whole line, however long, into memory")
+
+    def readline(self, size: int = -1) -> str:
+        assert size > 0, "read a whole line, however long, into memory"
+        self.largest = max(self.largest, size)
+        out: list[str] = []
+        room = size
+        while room and self._segments and not (out and out[-1].endswith("\n")):
+            segment = self._segments[0]
+            if isinstance(segment, int):  # that many characters of one line
+                taken = min(segment, room)
+                out.append("a" * taken)
+                rest: str | int = segment - taken
+            else:
+                taken = min(segment.find("\n") + 1 or len(segment), room)
+                out.append(segment[:taken])
+                rest = segment[taken:]
+            room -= taken
+            if rest:
+                self._segments[0] = rest
+            else:
+                self._segments.pop(0)
+        return "".join(out)
+
+
+@pytest.mark.parametrize("quote", [False, True])
+def test_a_gigantic_line_is_a_bad_row_read_past_in_bounded_memory(quote):
+    """A line of a gigabyte (a file that is no CSV, a broken export) is one bad row, read
+    past in pieces: memory stays bounded, and a quote it opens is closed where its field
+    ends, as for a field too long for the csv reader."""
+    huge = _HugeLineFile(1 << 30, quote=quote)
+    rows = list(read_subscriber_csv(huge))
+    assert [type(r) for r in rows] == [CsvRow, RowError, CsvRow]
+    assert rows[1].line == 3 and "longer than" in rows[1].reason
+    assert [r.subscriber.email for r in rows if isinstance(r, CsvRow)] == ["ok@example.org", "last@example.org"]
+    assert rows[2].line == (5 if quote else 4)
+    assert huge.largest <= 1 << 21
+
+
+def test_a_gigantic_header_is_an_unusable_header():
+    huge = _HugeLineFile(1 << 30, header=False)
+    with pytest.raises(SubscriberError, match=r"\(line 1\): unreadable header \(.*longer than"):
+        read_subscriber_csv(huge)
+
+
 def full_check(address: str, monkeypatch) -> object:
     with monkeypatch.context() as patched:
         patched.setattr(subscribers, "_quick_address", lambda _address: None)
