@@ -220,7 +220,11 @@ def redact_url(url: str) -> str:
     query = _redact_params(parts.query)
     fragment = _redact_params(parts.fragment) if "=" in parts.fragment else parts.fragment
     if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
-        return url  # nothing secret; urlunsplit would also drop the empty host of sqlite:////path
+        return url  # nothing secret
+    if not netloc and url[len(parts.scheme) + 1 :].startswith("//"):
+        # No host (sqlite:////path, postgresql:///db?host=...): urlunsplit would drop the
+        # empty "//", and the path's own "//" would then read as a host.
+        return f"{parts.scheme}://{parts.path}" + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
     return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 

@@ -98,6 +98,12 @@ def test_store_urls_read_alike_have_no_problem(url):
         ("postgresql://u:12/SeCrEt@127.0.0.1/db?password=x", "postgresql://u:***@127.0.0.1/db?password=***"),
         ("postgresql://u:p#Se?CrEt@127.0.0.1/db", "postgresql://u:***@127.0.0.1/db"),
         ("https://example.org:8080/@someone/feed", "https://example.org:8080/@someone/feed"),
+        # No host: the driver's (libpq's) host and password are parameters; the URL keeps its //.
+        (
+            "postgresql+psycopg:///digest?host=127.0.0.1&port=5999&password=SeCrEt",
+            "postgresql+psycopg:///digest?host=127.0.0.1&port=5999&password=***",
+        ),
+        ("sqlite:////srv/digest.db?key=SeCrEt", "sqlite:////srv/digest.db?key=***"),
     ],
 )
 def test_no_part_of_a_password_is_shown_however_a_parser_ends_it(url, shown):
