@@ -378,7 +378,31 @@ def parse_settings(
             f"unknown section [{first}]{_did_you_mean(first, known_sections)}; known: {', '.join(known_sections)}"
         )
     overrides = _environment_overrides(environ or {})
-    data_dir = data_dir or base_dir
+    try:
+        return _parse(raw, base_dir=base_dir, data_dir=data_dir or base_dir, path=path, overrides=overrides)
+    except ConfigError as exc:
+        raise _from_environment(exc, overrides) from None
+
+
+def _from_environment(error: ConfigError, overrides: Mapping[str, Mapping[str, str]]) -> ConfigError:
+    """`error`, naming the DIGEST_* variable when the key it is about was set by one: the
+    file may hold a good value for that key."""
+    message = str(error)
+    for section, values in overrides.items():
+        for key in values:
+            if message.startswith(f"{section}.{key}:"):
+                return ConfigError(f"{message} (from DIGEST_{section.upper()}_{key.upper()})")
+    return error
+
+
+def _parse(
+    raw: Mapping[str, Any],
+    *,
+    base_dir: Path,
+    data_dir: Path,
+    path: Path | None,
+    overrides: Mapping[str, Mapping[str, str]],
+) -> Settings:
     scalars = {}
     for section, cls in _SCALAR_SECTIONS.items():
         table = _table(raw.get(section, {}), section)

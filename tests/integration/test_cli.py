@@ -90,7 +90,9 @@ def test_errors_are_one_line_with_exit_2(args, message, tmp_path):
 def test_bad_config_from_environment_is_one_line(tmp_path):
     result = digest("gather", cwd=tmp_path, env={"DIGEST_SMTP_PORT": "lots"})
     assert result.returncode == 2
-    assert result.stderr.strip() == "digest: error: smtp.port: expected a whole number, got 'lots'"
+    assert result.stderr.strip() == (
+        "digest: error: smtp.port: expected a whole number, got 'lots' (from DIGEST_SMTP_PORT)"
+    )
 
 
 def test_help_on_every_command():

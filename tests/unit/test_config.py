@@ -184,6 +184,35 @@ def test_bad_config_names_the_key(raw, environ, message):
 
 
 @pytest.mark.parametrize(
+    ("raw", "environ", "message"),
+    [
+        (
+            {"smtp": {"port": 25}},
+            {"DIGEST_SMTP_PORT": "x"},
+            "smtp.port: expected a whole number, got 'x' (from DIGEST_SMTP_PORT)",
+        ),
+        ({}, {"DIGEST_DELIVERY_BATCH": "0"}, "delivery.batch: must be at least 1, got 0 (from DIGEST_DELIVERY_BATCH)"),
+        ({}, {"DIGEST_SMTP_SECURITY": "ssl"}, "(from DIGEST_SMTP_SECURITY)"),
+        ({}, {"DIGEST_STORE_URL": "postgresql://u:p@SeCrEt@127.0.0.1/db"}, "(from DIGEST_STORE_URL)"),
+        ({}, {"DIGEST_WEB_BASE_URL": "https://[::1"}, "(from DIGEST_WEB_BASE_URL)"),
+        ({}, {"DIGEST_FETCH_ALLOW_PRIVATE": "maybe"}, "fetch.allow_private: expected true or false, got 'maybe' (from"),
+    ],
+)
+def test_a_bad_value_from_the_environment_names_its_variable(raw, environ, message):
+    """The file may hold a good value for the key: the variable that overrides it is named."""
+    with pytest.raises(ConfigError) as info:
+        parse(raw, environ)
+    assert message in str(info.value)
+    assert "SeCrEt" not in str(info.value)
+
+
+def test_a_bad_value_from_the_file_names_no_variable():
+    with pytest.raises(ConfigError) as info:
+        parse({"smtp": {"port": "x"}}, {"DIGEST_SMTP_HOST": "mail.example.org"})
+    assert str(info.value) == "smtp.port: expected a whole number, got 'x'"
+
+
+@pytest.mark.parametrize(
     ("mailto", "message"),
     [
         ("mailto:désinscription@example.org?subject=x", "not ASCII (percent-encode it"),
