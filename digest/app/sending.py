@@ -262,7 +262,9 @@ def send_list(
 
 
 def dry_run(settings: Settings, chosen: ListSettings, *, store: Store, issue_id: str | None = None) -> DryRun:
-    """What a send would go out as, and to how many; nothing is saved or sent."""
+    """What a send would go out as, and to how many; nothing is saved or sent. A DKIM key
+    the send could not sign with is its error here too (DigestError)."""
+    message_signer(settings)
     rendered = _issue_or_next(settings, chosen, store=store, issue_id=issue_id)
     # A list still empty gets its readers file at the first send: they count here too.
     active = store.count_subscribers(chosen.name, status=SubscriberStatus.ACTIVE)

@@ -248,3 +248,13 @@ def test_a_missing_key_stops_the_send_before_anything_goes_out(signed_config, tm
     result = digest_cli("--config", str(config), "send", cwd=tmp_path)
     assert result.returncode == 2 and "not a usable private key" in result.stderr
     assert secret[100:140] not in result.stderr + result.stdout
+
+
+def test_a_dry_run_finds_the_key_the_send_would_stop_at(signed_config, tmp_path):
+    """A dry run says what a send would do: one that cannot sign is refused there too."""
+    config, _ = signed_config
+    config.write_text(config.read_text().replace('key_file = "rsa1.example.org.pem"\n', 'key_file = "gone.pem"\n'))
+    result = digest_cli("--config", str(config), "send", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("digest: error: dkim.key_file: cannot read ") and "gone.pem" in result.stderr
+    assert result.stdout == ""
