@@ -452,6 +452,8 @@ def _connect_cause(exc: BaseException, *, timeout: float) -> str:
     if isinstance(cause, ssl.SSLError):
         reason = cause.reason or _describe(cause)
         return f"TLS handshake failed: {reason} (smtp.security: 'tls' for port 465, 'starttls' for 587)"
+    if isinstance(cause, aiosmtplib.SMTPServerDisconnected | ConnectionResetError | BrokenPipeError):
+        return "the server closed the connection"
     if isinstance(cause, aiosmtplib.SMTPResponseException):
         if cause.code < 0:  # aiosmtplib's code for bytes it could not read as a reply
             return f"not an SMTP reply ({cause.message})"

@@ -436,6 +436,25 @@ async def test_a_greeting_with_control_characters_is_one_printable_line(greeting
         assert unprintable(error) == [] and len(error) <= 400
 
 
+async def test_a_server_that_hangs_up_before_it_greets_is_named_so():
+    """A port whose program closes every connection at once (a firewall's reset, a service
+    that crashed): the cause in words, not aiosmtplib's exception name."""
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connection = Connection(SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=5))
+    try:
+        with pytest.raises(ServerUnavailable) as caught:
+            await connection.check(tries=1)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert str(caught.value) == f"SMTP server 127.0.0.1:{port} unusable: the server closed the connection"
+
+
 @pytest.mark.parametrize(
     ("security", "cause"),
     [
