@@ -19,6 +19,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -530,17 +531,17 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
             return value.lower() in ("1", "true", "yes")
-        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        raise ConfigError(f"{where}: expected true or false, got {_as_written(value)}")
     if kind in (int, float):
         if isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
+            raise ConfigError(f"{where}: expected a number, got {_as_written(value)}")
         try:
             number = kind(value) if not (kind is int and isinstance(value, float)) else None
         except (TypeError, ValueError):
             number = None
         if number is None:
             label = "a whole number" if kind is int else "a number"
-            raise ConfigError(f"{where}: expected {label}, got {value!r}")
+            raise ConfigError(f"{where}: expected {label}, got {_as_written(value)}")
         if not math.isfinite(number):  # float("nan") and float("inf") parse, but no setting means them
             raise ConfigError(f"{where}: expected a finite number, got {value!r}")
         if number > _NUMBER_MAX:  # past any sensible setting, and past what a timedelta holds
@@ -550,10 +551,18 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         return number
     if kind is str:
         if not isinstance(value, str):
-            shown = _kind(value) if where in _SECRETS else repr(value)
+            shown = _kind(value) if where in _SECRETS else _as_written(value)
             raise ConfigError(f"{where}: expected a string, got {shown}")
         return value
     return value
+
+
+def _as_written(value: Any) -> str:
+    """A TOML value as an error shows it: a date or time as the file writes it (2026-01-01),
+    not as Python's repr (datetime.date(2026, 1, 1)); anything else as its repr."""
+    if isinstance(value, date | time):  # datetime is a date
+        return value.isoformat()
+    return repr(value)
 
 
 def _kind(value: Any) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -204,6 +205,20 @@ def test_a_bad_value_from_the_environment_names_its_variable(raw, environ, messa
         parse(raw, environ)
     assert message in str(info.value)
     assert "SeCrEt" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"lists": {"d": {"title": dt.date(2026, 1, 1)}}}, "lists.d.title: expected a string, got 2026-01-01"),
+        ({"smtp": {"port": dt.time(7, 30)}}, "smtp.port: expected a whole number, got 07:30:00"),
+        ({"fetch": {"allow_private": dt.datetime(2026, 1, 1, 7)}}, "expected true or false, got 2026-01-01T07:00:00"),
+    ],
+)
+def test_a_toml_date_where_another_kind_goes_is_shown_as_the_file_writes_it(raw, message):
+    with pytest.raises(ConfigError) as info:
+        parse(raw)
+    assert str(info.value).endswith(message)
 
 
 def test_a_bad_value_from_the_file_names_no_variable():
