@@ -9,6 +9,7 @@ that build them, run when a store is opened (`migrate`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import overload
 
 import sqlalchemy as sa
@@ -62,6 +63,19 @@ __all__ = [
 ]
 
 
+def _sqlite_why(message: str, engine: sa.Engine) -> str:
+    """SQLite's 'unable to open database file', with why, as the file system tells it."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not message.endswith("unable to open database file") or not database or database.startswith(":memory:"):
+        return message
+    path = Path(database)
+    if path.is_dir():
+        return f"{message} ({path} is a folder)"
+    if not path.parent.is_dir():
+        return f"{message} (no folder {path.parent})"
+    return message
+
+
 class Store(
     SourcesMixin, ArticlesMixin, SubscribersMixin, ImportsMixin, IssuesMixin, LedgerMixin, ArchiveMixin, LimitsMixin
 ):
@@ -80,10 +94,11 @@ class Store(
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise StoreError(f"cannot open store {redact_url(url)}: {hide_password(first_line(exc), url)}") from None
+            message = f"cannot open store {redact_url(url)}: {hide_password(first_line(exc), url)}"
+            raise StoreError(_sqlite_why(message, self.engine)) from None
         except StoreError as exc:
             self.engine.dispose()
-            raise StoreError(hide_password(str(exc), url), transient=exc.transient) from None
+            raise StoreError(_sqlite_why(hide_password(str(exc), url), self.engine), transient=exc.transient) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -106,6 +106,19 @@ def test_bad_store_url_is_one_clear_line(tmp_path):
         Store("postgresql+psycopg://u:secret@127.0.0.1:1/db")
 
 
+def test_a_sqlite_file_that_cannot_be_opened_is_named_with_why(tmp_path):
+    """SQLite says only 'unable to open database file': the folder that is missing, or the
+    folder where the file should be, is named."""
+    (tmp_path / "folder.db").mkdir()
+    for path, why in (
+        (tmp_path / "missing-dir" / "x.db", f"(no folder {tmp_path / 'missing-dir'})"),
+        (tmp_path / "folder.db", f"({tmp_path / 'folder.db'} is a folder)"),
+    ):
+        with pytest.raises(StoreError) as caught:
+            Store(f"sqlite:///{path}")
+        assert str(caught.value).endswith(f"unable to open database file {why}"), str(caught.value)
+
+
 @pytest.mark.parametrize(
     "url", ["postgresql+psycopg://u:p@SeCrEt@127.0.0.1:1/db", "postgresql+psycopg://u:12/SeCrEt@127.0.0.1:1/db"]
 )
