@@ -246,7 +246,7 @@ class Intake:
                 continue
             complaint = failure.kind is Kind.COMPLAINT
             status = SubscriberStatus.UNSUBSCRIBED if complaint else SubscriberStatus.BOUNCED
-            self.store.set_subscriber_status(
+            if not self.store.set_subscriber_status(
                 subscriber.list_name,
                 subscriber.key,
                 status,
@@ -254,7 +254,8 @@ class Intake:
                 source=ChangeSource.COMPLAINT if complaint else ChangeSource.BOUNCE,
                 version=subscriber.version,
                 detail=reason,
-            )
+            ):
+                continue  # removed, or back at a new version since it was read: not about this reader now
             outcome = Outcome.COMPLAINT if complaint else Outcome.BOUNCED
             changes.append(Change(subscriber.list_name, subscriber.email, outcome, reason, status))
         if not changes:

@@ -204,6 +204,28 @@ async def test_a_permanent_failure_bounces_the_reader_at_once(sent):
     assert all(status_of(store, f"reader{i}@example.org") is SubscriberStatus.ACTIVE for i in range(1, 5))
 
 
+async def test_a_bounce_that_loses_a_race_with_the_reader_reports_no_change(sent, monkeypatch):
+    """The reader leaves and comes back between the intake reading them and stopping them:
+    their row is at a new version, the stop is not made, and the intake does not say it was."""
+    store, settings, _, messages, senders = sent
+    reader = "reader0@example.org"
+    real = Store.set_subscriber_status
+    raced = []
+
+    def racing(self, list_name, key, status, **kwargs):
+        if not raced:
+            raced.append(key)
+            real(self, list_name, key, SubscriberStatus.UNSUBSCRIBED, at=datetime.now(UTC))
+            real(self, list_name, key, SubscriberStatus.ACTIVE, at=datetime.now(UTC))
+        return real(self, list_name, key, status, **kwargs)
+
+    monkeypatch.setattr(Store, "set_subscriber_status", racing)
+    handled = Intake(settings, store=store).handle(dsn(senders[reader], reader, original=messages[reader]))
+    assert raced
+    assert status_of(store, reader) is SubscriberStatus.ACTIVE
+    assert handled.outcome is Outcome.UNCHANGED and handled.changes == ()
+
+
 def next_issue(store: Store, *, days: int = 1):
     """An issue of the list `days` after the helpers' one, with articles of its own."""
     summaries = []
