@@ -218,25 +218,29 @@ RECLAIM_ROUNDS = 3
 async def _give_back_skipped(run: SendRun, claims: Claims) -> bool:
     """Whether claims skipped because their lease could not be renewed in time (the store
     away for a moment) were given back, to be claimed again by this run: they would
-    otherwise be owed until the next one. Not when the run is stopping."""
+    otherwise be owed until the next one. Not when the run is stopping. A skipped claim
+    that another sender has taken meanwhile is counted lost, as a renewal counts it."""
     if run.ending() or not claims.skipped:
         return False
     ids = claims.take_skipped()
     if not ids:
         return False
+    store, issue_id = run.store, run.issue_id
+
+    def give_back() -> tuple[int, int]:
+        held = store.renew(issue_id, ids, owner=run.owner, lease=run.options.lease, now=_now())
+        missing = [sid for sid in ids if sid not in held]
+        taken = len(store.deliveries_present(issue_id, missing)) if missing else 0
+        released = store.release(issue_id, sorted(held), now=_now(), owner=run.owner) if held else 0
+        return taken, released
+
     try:
-        released = await run.patiently(
-            "giving back claims whose lease ran short",
-            run.store.release,
-            run.issue_id,
-            ids,
-            now=_now(),
-            owner=run.owner,
-        )
+        taken, released = await run.patiently("giving back claims whose lease ran short", give_back)
     except StoreError as exc:
         # Still ours until their lease runs out: the next run sends them.
         log.warning("cannot give back %d claim(s) whose lease ran short: %s", len(ids), exc)
         return False
+    run.lost += taken
     return released > 0
 
 

@@ -279,6 +279,52 @@ def test_claims_whose_lease_could_not_be_renewed_are_sent_later_in_the_same_run(
     assert reports[0].complete and reports[0].released == 0
 
 
+def test_a_skipped_claim_another_sender_took_meanwhile_is_counted_lost_and_not_sent(tmp_path, monkeypatch):
+    """Renewals refused while another sender takes some of the claimed rows: when the
+    skipped claims are given back, the taken ones stay the other sender's, unsent, and
+    are counted lost; the rest are claimed again and sent."""
+    from digest.errors import StoreError
+
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    with Store(url) as store:
+        emails = subscribe(store, 30)
+        issue_id = save_issue(store).rendered.digest.issue_id
+    stolen = set(emails[25:])  # claimed at the start, not reached when taken
+    refusals = iter(range(10))  # 2 s without a renewal: every claim left is skipped
+    renew = Store.renew
+
+    def steal() -> None:
+        with Store(url) as thief, thief.engine.begin() as conn:
+            d, s = deliveries_table, subscribers_table
+            ids = sa.select(s.c.id).where(s.c.email.in_(sorted(stolen)))
+            conn.execute(
+                sa.update(d)
+                .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
+                .values(status="sending", claimed_by="another-sender", claimed_until=sa.func.datetime("now", "+1 hour"))
+            )
+
+    def flaky_renew(self, *args, **kwargs):
+        refusal = next(refusals, None)
+        if refusal is not None:
+            if refusal == 0:
+                steal()
+            raise StoreError("renew failed: terminating connection due to administrator command", transient=True)
+        return renew(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "renew", flaky_renew)
+    options = DeliveryOptions(connections=2, rate=20, batch=40, lease=0.8, backoff=0.01)
+    with RecordingSMTPServer() as server:
+        reports: list = []
+        errors: list = []
+        send_in_thread(url, issue_id, server, options, reports, errors).join(timeout=60)
+        assert not errors, errors
+        ledger = ledger_by_email(url, issue_id)
+    assert [e for e in stolen if server.copies(e)] == []
+    assert all(ledger[e] == "sending" for e in stolen)  # still the other sender's
+    assert all(ledger[e] == "sent" and server.copies(e) == 1 for e in emails if e not in stolen)
+    assert reports[0].lost == len(stolen) and reports[0].elsewhere == len(stolen)
+
+
 def test_a_database_error_is_one_line_naming_the_store_and_operation(tmp_path):
     """A lock held past the busy timeout: a StoreError naming the store, not a traceback."""
     import sqlite3
