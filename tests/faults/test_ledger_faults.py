@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,6 +99,38 @@ def compare(server: RecordingSMTPServer, emails: list[str], ledger: dict[str, st
     return lost, duplicates, disagree
 
 
+def take_rows(url: str, issue_id: str, emails: set[str]) -> None:
+    """Another sender takes these readers' rows for an hour, as after their lease ran out."""
+    with Store(url) as thief, thief.engine.begin() as conn:
+        d, s = deliveries_table, subscribers_table
+        ids = sa.select(s.c.id).where(s.c.email.in_(sorted(emails)))
+        conn.execute(
+            sa.update(d)
+            .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
+            .values(status="sending", claimed_by="another-sender", claimed_until=sa.func.datetime("now", "+1 hour"))
+        )
+
+
+def refuse_renewals(monkeypatch, times: int, *, first: Callable[[], None] = lambda: None) -> Iterator[int]:
+    """The store refuses the next `times` lease renewals (a dropped connection), calling
+    `first` at the first; the refusals left, to check they were all used."""
+    from digest.errors import StoreError
+
+    refusals = iter(range(times))
+    renew = Store.renew
+
+    def flaky_renew(self, *args, **kwargs):
+        refusal = next(refusals, None)
+        if refusal is not None:
+            if refusal == 0:
+                first()
+            raise StoreError("renew failed: terminating connection due to administrator command", transient=True)
+        return renew(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "renew", flaky_renew)
+    return refusals
+
+
 @pytest.mark.slow
 def test_senders_slower_than_their_lease_never_double_send(store_url):
     """Two senders, one at 20 and one at 40 messages/s, with batches of 40 and a 0.8 s
@@ -151,14 +184,7 @@ def test_a_claim_taken_by_another_sender_is_neither_sent_nor_overwritten(tmp_pat
 
     def steal() -> None:
         time.sleep(0.6)
-        with Store(url) as thief, thief.engine.begin() as conn:
-            d, s = deliveries_table, subscribers_table
-            ids = sa.select(s.c.id).where(s.c.email.in_(sorted(stolen)))
-            conn.execute(
-                sa.update(d)
-                .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
-                .values(status="sending", claimed_by="another-sender", claimed_until=sa.func.datetime("now", "+1 hour"))
-            )
+        take_rows(url, issue_id, stolen)
 
     with RecordingSMTPServer() as server:
         thief = threading.Thread(target=steal)
@@ -250,21 +276,11 @@ def test_claims_whose_lease_could_not_be_renewed_are_sent_later_in_the_same_run(
     """The store refuses the first renewals (a connection dropped under the sender): the
     claims whose lease then ran short are not sent on it, but given back and claimed again,
     so the run still reaches every reader once instead of leaving the last ones owed."""
-    from digest.errors import StoreError
-
     subscribers = 30
     with Store(store_url) as store:
         emails = subscribe(store, subscribers)
         issue_id = save_issue(store).rendered.digest.issue_id
-    refusals = iter(range(3))
-    renew = Store.renew
-
-    def flaky_renew(self, *args, **kwargs):
-        if next(refusals, None) is not None:
-            raise StoreError("renew failed: terminating connection due to administrator command", transient=True)
-        return renew(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "renew", flaky_renew)
+    refusals = refuse_renewals(monkeypatch, 3)
     # Every reader claimed at once; at 20 a second the send outlives its 0.8 s lease.
     options = DeliveryOptions(connections=2, rate=20, batch=40, lease=0.8, backoff=0.01)
     with RecordingSMTPServer() as server:
@@ -283,35 +299,13 @@ def test_a_skipped_claim_another_sender_took_meanwhile_is_counted_lost_and_not_s
     """Renewals refused while another sender takes some of the claimed rows: when the
     skipped claims are given back, the taken ones stay the other sender's, unsent, and
     are counted lost; the rest are claimed again and sent."""
-    from digest.errors import StoreError
-
     url = f"sqlite:///{tmp_path / 'digest.db'}"
     with Store(url) as store:
         emails = subscribe(store, 30)
         issue_id = save_issue(store).rendered.digest.issue_id
     stolen = set(emails[25:])  # claimed at the start, not reached when taken
-    refusals = iter(range(10))  # 2 s without a renewal: every claim left is skipped
-    renew = Store.renew
-
-    def steal() -> None:
-        with Store(url) as thief, thief.engine.begin() as conn:
-            d, s = deliveries_table, subscribers_table
-            ids = sa.select(s.c.id).where(s.c.email.in_(sorted(stolen)))
-            conn.execute(
-                sa.update(d)
-                .where(d.c.issue_id == issue_id, d.c.subscriber_id.in_(ids))
-                .values(status="sending", claimed_by="another-sender", claimed_until=sa.func.datetime("now", "+1 hour"))
-            )
-
-    def flaky_renew(self, *args, **kwargs):
-        refusal = next(refusals, None)
-        if refusal is not None:
-            if refusal == 0:
-                steal()
-            raise StoreError("renew failed: terminating connection due to administrator command", transient=True)
-        return renew(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "renew", flaky_renew)
+    # 2 s without a renewal: every claim left is skipped
+    refuse_renewals(monkeypatch, 10, first=lambda: take_rows(url, issue_id, stolen))
     options = DeliveryOptions(connections=2, rate=20, batch=40, lease=0.8, backoff=0.01)
     with RecordingSMTPServer() as server:
         reports: list = []
