@@ -39,6 +39,7 @@ class Faults:
     transient_data: dict[str, int] = field(default_factory=dict)
     drop_after_data: dict[str, int] = field(default_factory=dict)
     drop_before_data: dict[str, int] = field(default_factory=dict)
+    close_after_reply: dict[str, int] = field(default_factory=dict)  # accepted, then the connection closed
     throttle: dict[str, int] = field(default_factory=dict)
     random_transient: float = 0.0
     seed: int = 0
@@ -95,6 +96,8 @@ class _Handler:
     ) -> list[str]:
         # aiosmtpd reads pipelined commands one line at a time; it just does not say so.
         session.host_name = hostname
+        with self._owner._lock:
+            self._owner.greetings += 1
         if self._owner.pipelining:
             responses.insert(-1, "250-PIPELINING")
         return responses
@@ -141,7 +144,15 @@ class _Handler:
         dropped = [r for r in envelope.rcpt_tos if owner._fire("drop_after_data", r)]
         if dropped:
             await _hang_up(server)
+        if [r for r in envelope.rcpt_tos if owner._fire("close_after_reply", r)]:
+            await server.push("250 OK")
+            await _hang_up(server)
         return "250 OK"
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._owner._lock:
+            self._owner.quits += 1
+        return "221 Bye"
 
 
 class _BoundController(Controller):
@@ -164,6 +175,8 @@ class RecordingSMTPServer:
         self.port = 0
         self.accepted: list[Accepted] = []
         self.attempts: Counter[str] = Counter()
+        self.greetings = 0  # EHLOs: about one a connection
+        self.quits = 0
         self._lock = threading.Lock()
         self._controller: _BoundController | None = None
 

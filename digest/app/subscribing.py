@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from digest.app.bounces import mail_stopped
 from digest.app.deliverability import envelope_sender
-from digest.app.mailing import send_one
+from digest.app.mailing import Mailer, send_one
 from digest.app.readers import signing_secret
 from digest.app.web import LinkUsed, MailStopped, TooManyRequests, epoch_seconds, opaque, public_list, web_links
 from digest.config import ListSettings, Settings
@@ -131,9 +131,15 @@ def prepare_subscription(
     return Requested.SENT, ConfirmationMail(chosen.name, reader.key, reader.email, envelope_from, data, now)
 
 
-def send_confirmation(settings: Settings, mail: ConfirmationMail, *, store: Store) -> None:
-    """Send a prepared confirmation message and record it. DeliveryError when it was not sent."""
-    send_one(settings, envelope_from=mail.envelope_from, recipient=mail.recipient, data=mail.data)
+def send_confirmation(
+    settings: Settings, mail: ConfirmationMail, *, store: Store, mailer: Mailer | None = None
+) -> None:
+    """Send a prepared confirmation message (through `mailer`'s connection, if given) and
+    record it. DeliveryError when it was not sent."""
+    if mailer is None:
+        send_one(settings, envelope_from=mail.envelope_from, recipient=mail.recipient, data=mail.data)
+    else:
+        mailer.send(envelope_from=mail.envelope_from, recipient=mail.recipient, data=mail.data)
     store.record_subscriber_event(
         mail.list_name, mail.key, SubscriberChange.CONFIRMATION_SENT, source=ChangeSource.PAGE, at=mail.at
     )

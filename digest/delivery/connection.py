@@ -199,6 +199,11 @@ class Connection:
         return self._reader
 
     @property
+    def opened(self) -> bool:
+        """Whether a connection is open, as far as has been seen (the server may have closed it since)."""
+        return self._reader is not None and not self._reader._lost
+
+    @property
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
 

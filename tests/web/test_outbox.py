@@ -1,8 +1,11 @@
-"""The web service's confirmation outbox: what it does at shutdown, and with no SMTP host."""
+"""The web service's confirmation outbox: its connections, what it does at shutdown, and
+with no SMTP host."""
 
 from __future__ import annotations
 
+import logging
 import socket
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -20,6 +23,56 @@ def mail(email: str) -> ConfirmationMail:
     return ConfirmationMail(
         list_name="daily", key=email, recipient=email, envelope_from="digest@example.org", data=data, at=NOW
     )
+
+
+def settings_for(server: RecordingSMTPServer) -> Settings:
+    return Settings(lists=(LIST,), smtp=SmtpSettings(host=server.host, port=server.port, security="none", timeout=5))
+
+
+def test_confirmations_in_a_row_share_one_connection_which_stopping_closes(sqlite_store):
+    """A burst of sign-ups costs one connection (greeting, TLS, login) a mail thread, not one
+    a message; stopping the service says QUIT on it."""
+    emails = subscribe(sqlite_store, 6)
+    with RecordingSMTPServer() as server:
+        outbox = Outbox(settings_for(server), sqlite_store, threads=1)
+        for email in emails:
+            outbox.post(mail(email))
+        assert outbox.wait(timeout=30)
+        outbox.close()
+        assert sorted(a.recipient for a in server.accepted) == sorted(emails)
+        assert (server.greetings, server.quits) == (1, 1)
+
+
+def test_a_connection_left_idle_is_closed_and_the_next_confirmation_opens_one(sqlite_store):
+    first, second = subscribe(sqlite_store, 2)
+    with RecordingSMTPServer() as server:
+        outbox = Outbox(settings_for(server), sqlite_store, threads=1, idle=0.2)
+        outbox.post(mail(first))
+        assert outbox.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while server.quits < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.quits == 1
+        outbox.post(mail(second))
+        outbox.close()
+        assert [a.recipient for a in server.accepted] == [first, second]
+        assert (server.greetings, server.quits) == (2, 2)
+
+
+def test_a_connection_the_server_closed_between_confirmations_is_opened_again(sqlite_store, caplog):
+    """A server that ends the connection after a message (or after its own idle timeout):
+    the next confirmation goes out on a new one, with no failure."""
+    emails = subscribe(sqlite_store, 3)
+    with RecordingSMTPServer(Faults(close_after_reply=dict.fromkeys(emails[:2], 1))) as server:
+        outbox = Outbox(settings_for(server), sqlite_store, threads=1)
+        with caplog.at_level(logging.WARNING, logger="digest"):
+            for email in emails:
+                outbox.post(mail(email))
+                assert outbox.wait(timeout=30)
+            outbox.close()
+        assert [a.recipient for a in server.accepted] == emails
+        assert server.greetings == 3
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
 def test_a_stopping_service_sends_the_confirmations_it_queued(sqlite_store):
