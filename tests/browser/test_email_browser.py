@@ -1,0 +1,118 @@
+"""The email as readers' clients show it, in a real headless Chromium at a phone's width:
+with its <style> block, and without it, as a client that keeps only the inlined styles
+shows it (no media queries); with images that do not load (blocked, or gone) and with
+lines that read right to left."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from digest.mail.compose import compose
+from digest.mail.render import personal_fields, personalise, render_digest
+from digest.models import Article, Source, SourceKind, Summary
+from tests.browser.chromium import running_chromium
+
+PHONE = 375
+DAY = date(2026, 11, 24)
+LAYOUT = "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from running_chromium()
+
+
+class _Pages:
+    """HTML documents served on a loopback port, each at its own path."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, str] = {}
+        documents = self.documents
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = documents.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str, document: str) -> str:
+        self.documents[path] = document
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[_Pages]:
+    served = _Pages()
+    yield served
+    served.close()
+
+
+def _email(titles: list[tuple[str, str]], *, image: str | None = None, sentences: tuple[str, ...] = ()) -> str:
+    """The personalised HTML of a digest with one story per (source, title)."""
+    summaries = [
+        Summary(
+            article=Article(
+                url=f"https://news.example.org/{i}",
+                title=title,
+                paragraphs=("word " * 400,),
+                source=source,
+                published=datetime(2026, 11, 20, 12 - i, tzinfo=UTC),
+                image=image,
+            ),
+            sentences=sentences or (f"The point of story {i}.",),
+            algorithm="lead",
+        )
+        for i, (source, title) in enumerate(titles)
+    ]
+    sources = [Source(name=s, kind=SourceKind.FEED, location=f"https://{s}.example.org") for s, _ in titles]
+    digest = compose(summaries, list_name="daily", title="The Daily", day=DAY, sources=sources, show_images=True)
+    fields = personal_fields(name="Ana", email="ana@example.org", unsubscribe_url="https://e.org/u", view_url="")
+    return personalise(render_digest(digest, view_link=False), fields)[0]
+
+
+def _without_style_block(html: str) -> str:
+    """As a client that drops <style> shows it: the inlined styles only."""
+    return re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+
+
+def _layout(browser, url: str) -> dict:
+    page = browser.new_page()
+    try:
+        page.open(url, width=PHONE)
+        return page.evaluate(LAYOUT)
+    finally:
+        page.close()
+
+
+STORIES = [("a", "A first story"), ("a", "A second story"), ("b", "A third story")]
+
+
+def test_the_email_fits_a_phone_in_a_client_that_keeps_only_the_inlined_styles(browser, pages):
+    html = _without_style_block(_email(STORIES))
+    layout = _layout(browser, pages.url("/inlined-only.html", html))
+    assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout
+
