@@ -16,6 +16,7 @@ import pytest
 from digest.mail.compose import compose
 from digest.mail.render import personal_fields, personalise, render_digest
 from digest.models import Article, Source, SourceKind, Summary
+from digest.web.server import bind
 from tests.browser.chromium import running_chromium
 
 PHONE = 375
@@ -71,6 +72,13 @@ def pages() -> Iterator[_Pages]:
     served.close()
 
 
+def _closed_port() -> int:
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
 def _email(titles: list[tuple[str, str]], *, image: str | None = None, sentences: tuple[str, ...] = ()) -> str:
     """The personalised HTML of a digest with one story per (source, title)."""
     summaries = [
@@ -116,3 +124,12 @@ def test_the_email_fits_a_phone_in_a_client_that_keeps_only_the_inlined_styles(b
     layout = _layout(browser, pages.url("/inlined-only.html", html))
     assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout
 
+
+@pytest.mark.parametrize("style_block", [True, False])
+def test_an_image_that_does_not_load_leaves_the_email_within_a_phone(browser, pages, style_block):
+    # A client that blocks images until asked, or an image gone from its server: the alt
+    # text shows in the image's place.
+    html = _email(STORIES, image=f"http://127.0.0.1:{_closed_port()}/photo.jpg")
+    html = html if style_block else _without_style_block(html)
+    layout = _layout(browser, pages.url(f"/broken-image-{style_block}.html", html))
+    assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout
