@@ -17,6 +17,7 @@ import unicodedata
 
 __all__ = [
     "columns",
+    "direction",
     "fold",
     "has_format_characters",
     "is_attributed",
@@ -104,6 +105,18 @@ _UNSPACED = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u
 def columns(text: str) -> int:
     """How many columns ``text`` takes on screen."""
     return len(text) if text.isascii() else len(text) + len(WIDE.findall(text))
+
+
+def direction(text: str) -> str:
+    """ "rtl" or "ltr", as a browser's dir="auto" reads ``text``: by its first letter of a
+    strong direction (Hebrew, Arabic: right to left); "ltr" when it has none."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def joins_without_space(before: str, after: str) -> bool:

@@ -25,7 +25,7 @@ from premailer import Premailer
 from digest.config import TEMPLATES_DIR, subject_problem
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestItem, RenderedDigest
-from digest.text import WIDE, columns, has_format_characters, remove_invisible
+from digest.text import WIDE, columns, direction, has_format_characters, remove_invisible
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
         auto_reload=True,
     )
     env.filters["wrap"] = _wrap
+    env.filters["direction"] = direction
     return env
 
 

@@ -133,3 +133,31 @@ def test_an_image_that_does_not_load_leaves_the_email_within_a_phone(browser, pa
     html = html if style_block else _without_style_block(html)
     layout = _layout(browser, pages.url(f"/broken-image-{style_block}.html", html))
     assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout
+
+
+# Each list item's bullet, as the browser places it: outside the item, on the side its
+# line starts from; whether the list and the item leave room for it there.
+BULLETS = """[...document.querySelectorAll('.contents-list li, .summary li')].map(li => {
+  const item = getComputedStyle(li), list = getComputedStyle(li.parentElement);
+  const rtl = item.direction === 'rtl';
+  const room = rtl ? parseFloat(item.marginRight) + parseFloat(list.paddingRight)
+                   : parseFloat(item.marginLeft) + parseFloat(list.paddingLeft);
+  return {text: li.textContent.trim(), rtl, room};
+})"""
+
+
+@pytest.mark.parametrize("style_block", [True, False])
+def test_a_right_to_left_line_in_a_list_keeps_its_bullet_inside_the_column(browser, pages, style_block):
+    stories = [("a", "A first story"), ("a", "عنوان باللغة العربية"), ("b", "A third story")]
+    html = _email(stories, sentences=("שלום עולם, זה משפט בעברית.", "An English sentence."))
+    html = html if style_block else _without_style_block(html)
+    page = browser.new_page()
+    try:
+        page.open(pages.url(f"/right-to-left-{style_block}.html", html), width=PHONE)
+        bullets = page.evaluate(BULLETS)
+        layout = page.evaluate(LAYOUT)
+    finally:
+        page.close()
+    assert {b["rtl"] for b in bullets} == {True, False}
+    assert all(b["room"] >= 16 for b in bullets), [b for b in bullets if b["room"] < 16]
+    assert layout["scroll"] <= PHONE, layout

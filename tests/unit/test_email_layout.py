@@ -220,6 +220,18 @@ def test_in_this_issue_links_to_every_story_in_order():
     assert "#item" not in text
 
 
+def test_a_line_that_reads_right_to_left_has_room_for_its_bullet_on_the_right():
+    items = [summary(0, title="A story"), summary(1, title="«عنوان» باللغة العربية"), summary(2, title="שלום")]
+    items[0] = replace(items[0], sentences=("123 שלום עולם.", "An English point."))
+    root = document(render_digest(compose(items, list_name="d", title="D", day=DAY)).html)
+    lines = root.xpath('//ul[contains(@class, "contents-list") or contains(@class, "summary")]/li')
+    by_text = {li.text_content().strip(): (li.get("dir"), li.get("style")) for li in lines}
+    assert by_text["«عنوان» باللغة العربية"] == ("rtl", "margin:0 18px 4px 0")
+    assert by_text["שלום"] == ("rtl", "margin:0 18px 4px 0")
+    assert by_text["123 שלום עולם."] == ("rtl", "margin:0 18px 6px 0")  # digits have no direction
+    assert by_text["An English point."] == ("ltr", "margin:0 0 6px 0")
+
+
 def test_the_first_story_leads_and_is_not_repeated():
     rendered = render_digest(digest_of({"a": 3, "b": 2}))
     html, text = personalise(rendered, fields())

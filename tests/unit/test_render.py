@@ -320,10 +320,10 @@ def test_right_to_left_stories_take_their_own_direction_and_the_meta_parts_stay_
     hebrew = make_digest(2, title="הכנסת אישרה את התקציב", sentences=("הכנסת אישרה את התקציב ברוב קטן.",))
     html = render_digest(hebrew).html
     assert re.search(r'<h2 class="(lead|item)-title" dir="auto"', html)
-    assert re.search(r'<li dir="auto"[^>]*>הכנסת אישרה את התקציב ברוב קטן\.</li>', html)
+    assert re.search(r'<li dir="rtl"[^>]*>הכנסת אישרה את התקציב ברוב קטן\.</li>', html)
     # "נועה כהן · 11 Aug 2024" would read the date's day into the name: each part is isolated.
     assert re.search(r'<span dir="auto"[^>]*>Ann Lee</span> · <span dir="auto"[^>]*>20 Nov 2026</span>', html)
-    assert re.search(r'<li dir="auto"[^>]*><a href="#', html)  # "In this issue"
+    assert re.search(r'<li dir="rtl"[^>]*><a href="#', html)  # "In this issue"
 
 
 def test_a_section_named_in_a_right_to_left_script_takes_its_own_direction():
