@@ -79,6 +79,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     )
     env.filters["wrap"] = _wrap
     env.filters["direction"] = direction
+    env.filters["rule"] = _rule
     return env
 
 
@@ -193,7 +194,23 @@ def substitute(text: str, markers: tuple[tuple[str, str], ...], fields: Mapping[
     for name, marker in markers:
         if marker in text:
             value = fields.get(name, "")
-            text = text.replace(marker, html.escape(value, quote=True) if as_html else value)
+            text = text.replace(marker, html.escape(value, quote=True)) if as_html else _fill_line(text, marker, value)
+    return text
+
+
+def _fill_line(text: str, marker: str, value: str) -> str:
+    """`text` with `value` for each `marker`, and each line that makes too wide (a long
+    name in the greeting, a long address in the footer) wrapped again."""
+    start = text.find(marker)
+    while start >= 0:
+        begin = text.rfind("\n", 0, start) + 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[begin:end].replace(marker, value)
+        if columns(line) > TEXT_WIDTH:
+            line = _wrap(line)
+        text = text[:begin] + line + text[end:]
+        start = text.find(marker, begin + len(line))
     return text
 
 
@@ -382,6 +399,11 @@ def _wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | 
         break_on_hyphens=False,
         break_long_words=False,  # a long URL or word cut in two no longer works or reads
     )
+
+
+def _rule(text: str, char: str) -> str:
+    """A line of `char` under `text` (wrapped), as wide as its widest line."""
+    return char * max((columns(line) for line in text.splitlines()), default=0)
 
 
 # Chinese and Japanese lines may break between any two characters (but not before a closing

@@ -353,6 +353,31 @@ def test_the_text_twin_wraps_chinese_by_columns_and_never_cuts_a_link():
     assert sentence[:10] in text.replace("\n", "").replace(" ", "")
 
 
+def _too_wide(text):
+    """The lines wider than 72 columns that a break at a space could have narrowed."""
+    from digest.text import columns
+
+    return [line for line in text.splitlines() if columns(line) > 72 and " " in line.strip().removeprefix("- ")]
+
+
+def test_the_text_twin_fits_72_columns_with_a_long_list_title_name_and_address():
+    title = "The Greater Metropolitan Area Residents' Weekly Roundup of Transit and Housing News"
+    items = make_digest(2).items
+    summaries = [Summary(item.article, item.sentences, "pacsum") for item in items]
+    digest = compose(summaries, list_name="daily", title=title, day=DAY)
+    long_name = "Ana María de la Santísima Trinidad Fernández de Córdoba y Ponce de León"
+    address = "ana.maria.de.la.santisima.trinidad@correo.universidad.example.org"
+    _, text = personalise(render_digest(digest), fields(name=long_name, email=address))
+    assert _too_wide(text) == []
+    head = text.split("\n\n")[0].splitlines()
+    assert head[-2:] == ["Tuesday, 24 November 2026", "=" * max(len(line) for line in head[:-2])]
+    words = " ".join(text.split())
+    assert f"Hi {long_name}," in words and f"You are receiving {title} at {address}." in words
+    # A line the reader's own fields keep short is left as it is.
+    _, short = personalise(render_digest(make_digest(1)), fields())
+    assert "Hi Ana,\n" in short and "\nYou are receiving The Daily at ana@example.org.\n" in short
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
