@@ -61,3 +61,23 @@ def test_the_archive_fits_a_phone_whatever_the_length_of_a_word_in_a_subject(ser
     service.publish("weekly", titles=("Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamten",))
     page.open(f"{service.url}/lists/weekly/archive", width=PHONE)
     assert page.evaluate(FITS) <= PHONE
+
+
+# Every link, button and field a reader can press, with its height on the page: a finger
+# needs about 40 px (the honeypot, out of sight, is no target).
+TARGETS = """[...document.querySelectorAll('a[href], button, input:not([type=hidden]), textarea, select')]
+  .filter(e => !e.closest('[aria-hidden=true]'))
+  .map(e => ({what: e.tagName + ' ' + (e.textContent || e.name || '').trim(), height: e.getBoundingClientRect().height}))"""
+
+
+def test_every_link_and_button_of_the_reader_pages_is_big_enough_for_a_finger(service, page):
+    service.subscribe("finger@example.org")
+    service.publish("daily", titles=("A story",))
+    token = make_preferences_token(secret=SECRET, key="finger@example.org", issued_at=epoch_seconds())
+    small = {}
+    for path in ("/", "/lists/daily/subscribe", "/lists/daily/archive", f"/preferences?token={token}", "/nowhere"):
+        page.open(f"{service.url}{path}", width=PHONE)
+        targets = page.evaluate(TARGETS)
+        assert targets, path
+        small[path] = [t for t in targets if t["height"] < 40]
+    assert not any(small.values()), small
