@@ -19,18 +19,20 @@ import jinja2
 
 from digest.config import TEMPLATES_DIR
 from digest.mail.message import header_date, unstructured
-from digest.mail.render import clean
+from digest.mail.render import clean, wrap
 from digest.subscribers import mailbox_parts
 
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "web" / "email")),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["wrap"] = wrap
+    return environment
 
 
 def confirmation_message(

@@ -77,7 +77,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=True,
     )
-    env.filters["wrap"] = _wrap
+    env.filters["wrap"] = wrap
     env.filters["direction"] = direction
     env.filters["rule"] = _rule
     return env
@@ -208,7 +208,7 @@ def _fill_line(text: str, marker: str, value: str) -> str:
         end = len(text) if end < 0 else end
         line = text[begin:end].replace(marker, value)
         if columns(line) > TEXT_WIDTH:
-            line = _wrap(line)
+            line = wrap(line)
         text = text[:begin] + line + text[end:]
         start = text.find(marker, begin + len(line))
     return text
@@ -387,7 +387,7 @@ def _preheader(digest: Digest) -> str:
     return textwrap.shorten(text, width=140, placeholder="…")
 
 
-def _wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | None = None) -> str:
+def wrap(text: str, width: int = TEXT_WIDTH, *, indent: str = "", first: str | None = None) -> str:
     first = indent if first is None else first
     if WIDE.search(text):
         return _wrap_wide(text, width, indent=indent, first=first)

@@ -1,19 +1,22 @@
-"""The email as readers' clients show it, in a real headless Chromium at a phone's width:
+"""The email (and the message that confirms a subscription) as readers' clients show it, in a real headless Chromium at a phone's width:
 with its <style> block, and without it, as a client that keeps only the inlined styles
 shows it (no media queries); with images that do not load (blocked, or gone) and with
 lines that read right to left."""
 
 from __future__ import annotations
 
+import email
 import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from digest.mail.compose import compose
+from digest.mail.confirmation import confirmation_message
 from digest.mail.render import personal_fields, personalise, render_digest
 from digest.models import Article, Source, SourceKind, Summary
 from digest.web.server import bind
@@ -161,3 +164,17 @@ def test_a_right_to_left_line_in_a_list_keeps_its_bullet_inside_the_column(brows
     assert {b["rtl"] for b in bullets} == {True, False}
     assert all(b["room"] >= 16 for b in bullets), [b for b in bullets if b["room"] < 16]
     assert layout["scroll"] <= PHONE, layout
+
+
+def test_the_confirmation_message_fits_a_phone_whatever_the_length_of_its_link(browser, pages):
+    token = "WyJkYWlseSIsImFuYS5tYXJpYUBleGFtcGxlLm9yZyIsMTc5NjE4OTU2MF0" * 2
+    _, raw = confirmation_message(
+        sender="The Daily <digest@example.org>",
+        to="ana.maria.de.la.santisima.trinidad@correo.universidad.example.org",
+        list_title="The Daily",
+        confirm_url=f"https://news.example.org/confirm?token={token}.jb_Ooh5m3PsjZ7d_YbdOhQ",
+        hours=48,
+    )
+    html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+    layout = _layout(browser, pages.url("/confirmation.html", html))
+    assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout

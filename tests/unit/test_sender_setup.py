@@ -162,3 +162,13 @@ def test_the_confirmation_is_addressed_to_the_address_as_written(to):
     )
     head = data.split(b"\r\n\r\n")[0].decode()
     assert f"\r\nTo: {to}\r\n" in f"\r\n{head}\r\n" and head.count("\r\nTo:") == 1
+
+
+def test_the_confirmation_text_fits_72_columns_with_a_long_address_and_list_title():
+    title = "The Greater Metropolitan Area Residents' Weekly Roundup of Transit News"
+    address = "ana.maria.de.la.santisima.trinidad@correo.universidad.example.org"
+    url = "https://news.example.org/confirm?token=" + "x" * 120
+    _, data = confirmation_message(sender="D <d@example.org>", to=address, list_title=title, confirm_url=url, hours=48)
+    text = email.message_from_bytes(data, policy=policy.default).get_body(("plain",)).get_content()
+    assert [line for line in text.splitlines() if len(line) > 72] == [url]  # a link is never cut
+    assert f"subscribe {address} to {title}. Nothing is sent" in " ".join(text.split())
