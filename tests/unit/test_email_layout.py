@@ -204,6 +204,15 @@ def test_no_width_or_height_attribute_is_anything_but_a_whole_number_of_pixels()
     assert (image.get("width"), image.get("height")) == ("40", None)
 
 
+def test_an_image_says_nothing_in_its_place_when_it_does_not_load():
+    # Its headline is just above it: an alt text would show it a second time where images
+    # are blocked, and a screen reader would read it twice.
+    pictured = [replace(s, article=replace(s.article, image=f"https://e.org/{i}.png")) for i, s in enumerate(STORIES)]
+    root = document(render_digest(compose(pictured, list_name="d", title="D", day=DAY, show_images=True)).html)
+    images = root.xpath("//img")
+    assert len(images) == len(STORIES) and all(image.get("alt") == "" for image in images)
+
+
 def test_in_this_issue_links_to_every_story_in_order():
     rendered = render_digest(digest_of({"a": 3, "b": 2}))
     html, text = personalise(rendered, fields())
