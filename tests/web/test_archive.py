@@ -164,3 +164,13 @@ def test_a_story_in_a_right_to_left_script_takes_its_own_direction_in_the_feed(s
     item = next(e for e in feed.entries if headline in e.content[0].value)
     story = re.search(rf"<li[^>]*>(?:<a [^>]*>)?{headline}", item.content[0].value)
     assert story is not None and 'dir="auto"' in story.group(0)  # a feed reader lays it out right to left
+
+
+def test_a_story_in_the_feed_has_its_summary_on_a_line_of_its_own_under_its_headline(service, published):
+    with service.client() as reader:
+        feed = feedparser.parse(reader.get("/lists/weekly/feed.atom").content)
+    stories = re.findall(r"<li[^>]*>(.*?)</li>", feed.entries[0].content[0].value)
+    assert stories
+    for story in stories:
+        # "Headline Its first sentence." read as one run-on line in a feed reader.
+        assert re.fullmatch(r'<a href="[^"]+">[^<]+</a><br />\S.*', story), story
