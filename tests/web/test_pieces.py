@@ -3,6 +3,8 @@ clients a rate limit counts, the setup warnings, and an issue made public."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from digest.app.subscribing import _client_network
@@ -135,3 +137,22 @@ def test_the_public_issue_keeps_the_content_and_drops_every_personal_field():
     assert 'href=""' not in page
     for _, marker in rendered.markers:
         assert marker not in page
+
+
+def test_a_list_titled_in_a_right_to_left_script_is_named_in_its_own_direction_on_every_page():
+    from types import SimpleNamespace
+
+    from digest.models import SubscriberStatus
+    from digest.web.pages import render
+
+    title = "نشرة الواحات"
+    links = SimpleNamespace(**{kind: (lambda name: f"/lists/{name}") for kind in ("subscribe", "archive", "feed")})
+    index = render("index.html.j2", {"root": "/", "lists": [("oases", title)], "links": links})
+    choice = SimpleNamespace(title=title, list_name="oases", active=True, stopped=False, status=SubscriberStatus.ACTIVE)
+    prefs = SimpleNamespace(email="a@example.org", name="", lists=[choice])
+    preferences = render(
+        "preferences.html.j2", {"root": "/", "prefs": prefs, "form_token": "t", "error": "", "notice": ""}
+    )
+    for html in (index, preferences):
+        named = re.search(rf"<(\w+)[^>]*>{title}</\1>", html)
+        assert named is not None and 'dir="auto"' in named.group(0), html
