@@ -82,7 +82,9 @@ def _closed_port() -> int:
     return port
 
 
-def _email(titles: list[tuple[str, str]], *, image: str | None = None, sentences: tuple[str, ...] = ()) -> str:
+def _email(
+    titles: list[tuple[str, str]], *, image: str | None = None, sentences: tuple[str, ...] = (), view_url: str = ""
+) -> str:
     """The personalised HTML of a digest with one story per (source, title)."""
     summaries = [
         Summary(
@@ -101,8 +103,8 @@ def _email(titles: list[tuple[str, str]], *, image: str | None = None, sentences
     ]
     sources = [Source(name=s, kind=SourceKind.FEED, location=f"https://{s}.example.org") for s, _ in titles]
     digest = compose(summaries, list_name="daily", title="The Daily", day=DAY, sources=sources, show_images=True)
-    fields = personal_fields(name="Ana", email="ana@example.org", unsubscribe_url="https://e.org/u", view_url="")
-    return personalise(render_digest(digest, view_link=False), fields)[0]
+    fields = personal_fields(name="Ana", email="ana@example.org", unsubscribe_url="https://e.org/u", view_url=view_url)
+    return personalise(render_digest(digest, view_link=bool(view_url)), fields)[0]
 
 
 def _without_style_block(html: str) -> str:
@@ -178,3 +180,19 @@ def test_the_confirmation_message_fits_a_phone_whatever_the_length_of_its_link(b
     html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
     layout = _layout(browser, pages.url("/confirmation.html", html))
     assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout
+
+
+# The links a reader presses on a phone that stand on a line of their own, with their height.
+PRESSED = """[...document.querySelectorAll('.read-more a, .footer a')].map(a => ({
+  text: a.textContent.trim(), height: a.getBoundingClientRect().height}))"""
+
+
+def test_read_more_and_the_footer_links_are_big_enough_for_a_finger(browser, pages):
+    page = browser.new_page()
+    try:
+        page.open(pages.url("/links.html", _email(STORIES, view_url="https://e.org/view")), width=PHONE)
+        links = page.evaluate(PRESSED)
+    finally:
+        page.close()
+    assert {link["text"] for link in links} == {"Read more →", "View in your browser", "Unsubscribe"}
+    assert all(link["height"] >= 40 for link in links), links
