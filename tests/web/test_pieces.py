@@ -3,7 +3,9 @@ clients a rate limit counts, the setup warnings, and an issue made public."""
 
 from __future__ import annotations
 
+import email
 import re
+from email import policy
 
 import pytest
 
@@ -156,3 +158,44 @@ def test_a_list_titled_in_a_right_to_left_script_is_named_in_its_own_direction_o
     for html in (index, preferences):
         named = re.search(rf"<(\w+)[^>]*>{title}</\1>", html)
         assert named is not None and 'dir="auto"' in named.group(0), html
+
+
+def test_a_list_title_in_a_sentence_is_isolated_so_its_punctuation_stays_with_it():
+    # "Stop sending أخبار! to a@example.org?": unisolated, the "!" of a right-to-left title
+    # is laid out with the English around it, on the wrong side of the title.
+    from types import SimpleNamespace
+
+    from digest.mail.confirmation import confirmation_message
+    from digest.mail.render import personal_fields, personalise
+    from digest.web.pages import render
+
+    title = "أخبار الواحات!"
+    isolated = f'<span dir="auto">{title}</span>'
+    common = {"root": "/", "list_title": title, "email": "a@example.org", "preferences_url": "/p", "archive_url": "/a"}
+    pages = {
+        "confirm.html.j2": {"form_token": "t", "error": ""},
+        "confirmed.html.j2": {"newly": True},
+        "subscribe.html.j2": {"form_token": "t", "error": "", "name": "", "email_refused": False, "honeypot": "w"},
+        "subscribe_sent.html.j2": {},
+        "unsubscribe.html.j2": {"active": True},
+        "unsubscribed.html.j2": {},
+    }
+    for template, context in pages.items():
+        html = render(template, {**common, **context})
+        assert isolated in html, template
+    links = SimpleNamespace(subscribe=lambda name: "/s", archive=lambda name: "/a")
+    found = SimpleNamespace(list_title=title, list_name="oases")
+    assert isolated in render("issue_footer.html.j2", {"found": found, "links": links})
+    digest = compose(
+        [Summary(Article(url="https://e.org/1", title="A story", paragraphs=("Text.",)), ("Text.",), "lead")],
+        list_name="oases",
+        title=title,
+        day=DAY,
+    )
+    fields = personal_fields(name="", email="a@example.org", unsubscribe_url="https://e.org/u", view_url="")
+    assert f"You are receiving {isolated} at" in personalise(render_digest(digest), fields)[0]
+    _, raw = confirmation_message(
+        sender="D <d@example.org>", to="a@example.org", list_title=title, confirm_url="https://e.org/c", hours=48
+    )
+    html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+    assert f"to {isolated}." in html
