@@ -234,9 +234,19 @@ def make_subject(digest: Digest, *, template: str = DEFAULT_SUBJECT, from_name: 
     subject = _fill(template, values)
     if len(subject) > SUBJECT_MAX and "{top}" in template:
         room = SUBJECT_MAX - (len(_fill(template, {**values, "top": "x"})) - 1)
-        if room >= 20:  # else cutting the headline alone would leave too little of it
+        if room < _HEADLINE_ROOM and "{list}" in template and len(title) > _LIST_ROOM:
+            # The headline is what the issue is opened for: a list title that leaves it no
+            # room gives way.
+            values["list"] = shorten(title, max(_LIST_ROOM, len(title) - (_HEADLINE_GIVEN - room)))
+            room = SUBJECT_MAX - (len(_fill(template, {**values, "top": "x"})) - 1)
+        if room >= _HEADLINE_ROOM:  # else cutting the headline alone would leave too little of it
             subject = _fill(template, {**values, "top": shorten(str(values["top"]), room)})
     return shorten(subject, SUBJECT_MAX)
+
+
+_HEADLINE_ROOM = 20  # characters of the headline a cut subject keeps at the least
+_HEADLINE_GIVEN = 40  # the room a list title that left it none gives the headline, down to
+_LIST_ROOM = 24  # characters of its own
 
 
 def sender_name(sender: str) -> str:

@@ -323,6 +323,18 @@ def test_a_long_headline_is_cut_at_a_word_and_the_count_kept():
     assert title.startswith(headline) and title[len(headline)] == " "  # a whole word
 
 
+def test_a_long_list_title_gives_way_to_the_headline():
+    """The headline is what a reader opens the issue for: a list title that would leave it
+    no room is cut instead, and the headline keeps at least a few words."""
+    title = "The Brackenmoor and Lower Calder Valley Community Newsletter of Local Affairs"
+    headline = "Council approves the new riverside footbridge after a decade of delays"
+    subject = make_subject(compose([summary(0, title=headline), summary(1)], list_name="daily", title=title, day=DAY))
+    assert len(subject) <= SUBJECT_MAX
+    list_part, _, rest = subject.partition(" — 24 Nov 2026: ")
+    assert list_part.endswith("…") and title.startswith(list_part.removesuffix("…").rstrip())
+    assert rest.startswith("Council approves the new") and rest.endswith(" (+1 more)")
+
+
 def test_a_subject_template_without_the_headline_is_cut_as_a_whole():
     digest = digest_of({"a": 1}, title="A list whose title goes on " * 5)
     subject = make_subject(digest, template="{list} {date}")
