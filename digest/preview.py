@@ -295,7 +295,7 @@ def _index(server: PreviewServer, version: str, preview: Preview, nonce: str) ->
         else ""
     )
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Preview: {html.escape(rendered.subject)}</title>
+<html lang="en"><head><meta charset="utf-8">{_VIEWPORT}<title>Preview: {html.escape(rendered.subject)}</title>
 <style nonce="{nonce}">
 body {{ font-family: system-ui, sans-serif; margin: 0; background: #eef0f3; color: #1f2328; }}
 header {{ padding: 16px 24px; background: #1f2328; color: #fff; }}
@@ -305,11 +305,11 @@ nav a {{ color: #fff; margin-right: 16px; font-size: 13px; }}
 main {{ padding: 16px 24px; }}
 .frames {{ display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }}
 .frame h2, section h2 {{ font-size: 14px; margin: 0 0 8px 0; }}
-iframe {{ border: 1px solid #c9ced6; background: #fff; height: 900px; }}
+iframe {{ border: 1px solid #c9ced6; background: #fff; height: 900px; max-width: 100%; }}
 #desktop {{ width: 600px; }} #mobile {{ width: 375px; }}
 section {{ margin-top: 24px; }}
 table {{ border-collapse: collapse; background: #fff; font-size: 13px; }}
-td, th {{ border: 1px solid #d5dae1; padding: 4px 8px; text-align: left; vertical-align: top; }}
+td, th {{ border: 1px solid #d5dae1; padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }}
 pre {{ background: #fff; padding: 12px; border: 1px solid #d5dae1; white-space: pre-wrap; font-size: 12px; }}
 </style></head>
 <body>
@@ -368,7 +368,7 @@ def _captured_rows(server: PreviewServer, *, limit: int = 200) -> str:
 
 def _mobile(server: PreviewServer, version: str, preview: Preview, nonce: str) -> _Response:
     page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>375 px preview</title>'
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">{_VIEWPORT}<title>375 px preview</title>'
         f'<style nonce="{nonce}">body {{ margin: 0; background: #eef0f3; }} '
         "iframe { width: 375px; height: 100vh; border: 0; background: #fff; }</style></head>"
         f'<body><iframe src="/email.html" title="Email at 375 px" sandbox="{_SANDBOX}"></iframe></body></html>'
@@ -378,6 +378,7 @@ def _mobile(server: PreviewServer, version: str, preview: Preview, nonce: str) -
 
 # The email frames run no script; a link may still open in a new tab.
 _SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'  # a phone lays it out at its width
 
 _ROUTES: dict[str, Callable[[PreviewServer, str, Preview, str], _Response]] = {
     "/": _index,

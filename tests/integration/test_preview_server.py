@@ -41,6 +41,8 @@ def test_pages(server, seeded):
     status, kind, index = get(running, "/")
     assert status == 200 and kind.startswith("text/html")
     assert 'id="mobile"' in index and "375" in index and "Headers" in index
+    assert '<meta name="viewport" content="width=device-width' in index  # a phone lays it out at its width
+    assert '<meta name="viewport" content="width=device-width' in get(running, "/mobile")[2]
     for item in digest.items:
         assert item.article.title.replace("'", "&#x27;") in index
     status, _, email_html = get(running, "/email.html")
