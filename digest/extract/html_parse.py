@@ -8,13 +8,17 @@ instructions dropped, no ids collected, no default doctype; a string lxml refuse
 UTF-8 bytes, and text that does not start like HTML and parses to fewer than two
 elements is no page.
 
-Two things cost less. lxml.html's parser picks the Python class of each element
+Three things cost less. lxml.html's parser picks the Python class of each element
 it hands to Python in a Python callback (form controls get classes with
 form-filling methods, which nothing here or in trafilatura calls); here every
-element is an ``HtmlElement``, picked in C, and trafilatura's passes and ours
-reach the elements of a page hundreds of thousands of times. And the forbidden
-characters, which a page hardly ever holds, are looked for in the text's UTF-8
-bytes, where a C loop finds them, before a regular expression removes them.
+element is a ``PageElement`` (an ``HtmlElement``), picked in C, and trafilatura's
+passes and ours reach the elements of a page hundreds of thousands of times. Its
+``text_content`` is the same text, read in C by the serializer, where lxml.html
+evaluates an XPath expression and builds a string that remembers its element:
+trafilatura weighs a block's links by reading the text of each, tens of
+thousands of times on a large page. And the forbidden characters, which a page
+hardly ever holds, are looked for in the text's UTF-8 bytes, where a C loop finds
+them, before a regular expression removes them.
 """
 
 from __future__ import annotations
@@ -27,12 +31,20 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProc
 
 log = logging.getLogger(__name__)
 
-__all__ = ["load_html"]
+__all__ = ["PageElement", "load_html"]
+
+
+class PageElement(HtmlElement):
+    """An ``HtmlElement`` whose ``text_content`` is read in C (the same text: every text node inside)."""
+
+    def text_content(self) -> str:
+        return etree.tostring(self, method="text", encoding="unicode", with_tail=False)
+
 
 _PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
 _PARSER.set_element_class_lookup(
     etree.ElementDefaultClassLookup(
-        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+        element=PageElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
     )
 )
 

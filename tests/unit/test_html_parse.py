@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import random
 import re
 
@@ -8,7 +9,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from digest.extract.html_parse import has_xml_illegal, load_html
+from digest.extract.html_parse import PageElement, has_xml_illegal, load_html
 
 PAGES = [
     "<html><head><title>T</title></head><body><p>One paragraph.</p></body></html>",
@@ -52,8 +53,43 @@ def test_every_element_is_an_html_element():
     assert tree is not None
     elements = list(tree.iter())
     assert {e.tag for e in elements} >= {"form", "input", "select", "textarea", "label", "p"}
-    assert all(type(e) is HtmlElement for e in elements)
+    assert all(type(e) is PageElement for e in elements)
+    assert all(isinstance(e, HtmlElement) for e in elements)
     assert tree.find(".//p").text_content() == "Text"
+
+
+# Text in every shape a page holds it: nested inline elements, tails, entities, CDATA in a
+# script, characters outside the BMP, empty elements, a table, text after the root's end.
+_TEXT_PAGES = [
+    *PAGES,
+    (
+        "<html><body><div id='a'>lead <b>bold <i>deep</i> more</b> tail &amp; &eacute;&nbsp;x"
+        "<p>para <a href='#'>link</a>, after</p><p></p><br>between<span> </span>"
+        "<table><tr><td>cell <em>one</em></td><td/></tr></table></div>"
+        "<script><![CDATA[var x = '<b>';]]></script><style>p {}</style>"
+        "<p>😀 &#x1F600; \u00e9 <sup>2</sup></p></body></html>trailing"
+    ),
+]
+
+
+@pytest.mark.parametrize("page", _TEXT_PAGES)
+def test_text_content_is_lxml_html_s(page):
+    tree = load_html(page)
+    if tree is None:
+        return
+    reference = etree.XPath("string()")
+    for element in [tree, *tree.iterdescendants()]:
+        if isinstance(element.tag, str):
+            assert element.text_content() == reference(element), element.tag
+
+
+def test_copies_keep_the_element_class():
+    # trafilatura copies the tree it is given, and its copies' elements are read the same way
+    tree = load_html(_TEXT_PAGES[-1])
+    assert tree is not None
+    for copied in (copy.copy(tree), copy.deepcopy(tree), copy.deepcopy(tree.find(".//div"))):
+        assert {type(e) for e in copied.iter() if isinstance(e.tag, str)} == {PageElement}
+        assert copied.text_content() == etree.XPath("string()")(copied)
 
 
 _REFERENCE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
