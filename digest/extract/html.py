@@ -40,11 +40,15 @@ from digest.extract.html_parse import load_html
 from digest.extract.html_prepare import prepare_tree, unmark
 from digest.extract.html_render import render_text
 from digest.extract.scrape import extract_scrape
+from digest.extract.xpath_guard import guard_trafilatura_expressions
 from digest.models import Article
 
 log = logging.getLogger(__name__)
 
 __all__ = ["extract_html"]
+
+# the same blocks pruned, fewer calls from libxml2 into Python (see xpath_guard)
+guard_trafilatura_expressions()
 
 # Measured on the shared benchmarks: favor_precision with comments left out
 # beats trafilatura's defaults. A precision-mode body shorter than this is
