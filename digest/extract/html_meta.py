@@ -302,6 +302,8 @@ _OTHER_LANGUAGE_AUTHOR_WORDS = frozenset(
 )
 _CLASS_WORD = re.compile("[A-Z]?[a-z]+")  # "nom-auteur", "articleAutor", not "autoresize"
 _AUTHOR_OR_NOT_TAGS = frozenset(["author", "time", "figure"])
+_PICKED_WHEN_THERE = frozenset(["itemprop", "rel", "data-testid", "data-component"])
+_SEARCHED_ATTRIBUTES = frozenset(["class", "id", *_PICKED_WHEN_THERE])
 
 
 def find_author(tree) -> str | None:
@@ -318,23 +320,24 @@ def find_author(tree) -> str | None:
         return extract_author(tree)
     discarded: set = set()
     candidates: tuple[list, list, list] = ([], [], [])
+    class_hits: dict[str, bool] = {}  # a page repeats its classes: each is tested once
     for element in tree.iter():
         tag = element.tag
         if not isinstance(tag, str):
             continue
-        # passed over at once unless one of the tests may pick it (never when one does)
-        get = element.get
-        cls, ident = get("class"), get("id")
-        if not (
-            (cls and _MAY_NAME_AUTHOR_CLASS.search(cls))
-            or (ident and _MAY_NAME_AUTHOR_ID.search(ident))
-            or tag in _AUTHOR_OR_NOT_TAGS
-            or get("itemprop") is not None
-            or get("rel") is not None
-            or get("data-testid") is not None
-            or get("data-component") is not None
-        ):
-            continue
+        # passed over at once unless one of the tests may pick it (never when one does): a tag, an
+        # attribute being there, or a class or id naming what may be an author; most elements have
+        # none of the attributes, which one call tells, and a page repeats its classes
+        if tag not in _AUTHOR_OR_NOT_TAGS:
+            names = element.keys()
+            if _SEARCHED_ATTRIBUTES.isdisjoint(names):
+                continue
+            if _PICKED_WHEN_THERE.isdisjoint(names):
+                cls = element.get("class")
+                if not cls or not _class_may_name_author(cls, class_hits):
+                    ident = element.get("id")
+                    if not ident or _MAY_NAME_AUTHOR_ID.search(ident) is None:
+                        continue
         for rank in _author_ranks(element, tag):
             candidates[rank].append(element)
         if element is not tree and _is_not_author(element, tag):
@@ -347,6 +350,12 @@ def find_author(tree) -> str | None:
             if content and 2 < len(content) < _AUTHOR_MAX_CHARS:
                 return normalize_authors(None, content)
     return None
+
+
+def _class_may_name_author(cls: str, seen: dict[str, bool]) -> bool:
+    if (hit := seen.get(cls)) is None:
+        hit = seen[cls] = _MAY_NAME_AUTHOR_CLASS.search(cls) is not None
+    return hit
 
 
 def _author_ranks(element, tag: str) -> tuple[int, ...]:

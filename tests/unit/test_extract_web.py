@@ -271,6 +271,45 @@ def test_the_test_for_a_footnote_marker_finds_what_its_plain_form_finds():
     assert 2000 < found < 18000
 
 
+def test_the_author_search_finds_what_trafilaturas_finds_on_random_markup():
+    """Classes repeated across a page, elements with and without the attributes the search reads,
+    authors inside and outside sections it prunes: find_author answers as extract_author does."""
+    import trafilatura
+    from trafilatura.metadata import extract_author
+
+    from digest.extract.html_meta import find_author
+
+    rng = random.Random(11)
+    tags = ["div", "span", "p", "a", "section", "h3", "strong", "time", "figure", "li", "author"]
+    values = {
+        "class": ["byline", "author", "meta", "author-name", "comments", "sidebar", "date", "title", "x", "writer", ""],
+        "id": ["author", "comments", "main", "zuozhe", "ProductReviews", ""],
+        "itemprop": ["author", "author name", "name"],
+        "rel": ["author", "me", "nofollow"],
+        "data-testid": ["AuthorCard", "Other"],
+        "data-component": ["Byline", "Figure", "Body"],
+        "title": ["author", "x"],
+    }
+    names = ["Maren Okafor", "Tomas Reyes", "Staff", "A very long line of text " * 8, ""]
+    found = 0
+    for _ in range(150):
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            tag = rng.choice(tags)
+            attributes = "".join(
+                f" {name}='{rng.choice(choices)}'" for name, choices in values.items() if rng.random() < 0.25
+            )
+            inner = rng.choice(names)
+            if rng.random() < 0.3:
+                inner = f"<span class='{rng.choice(values['class'])}'>{inner}</span> {rng.choice(names)}"
+            parts.append(f"<{tag}{attributes}>{inner}</{tag}>")
+        tree = trafilatura.load_html(_story_with("".join(parts)))
+        expected = extract_author(tree)
+        assert find_author(tree) == expected, "".join(parts)
+        found += expected is not None
+    assert 30 < found < 140
+
+
 def test_the_author_search_leaves_the_page_unchanged():
     import trafilatura
     from lxml import etree
