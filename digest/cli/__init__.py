@@ -395,6 +395,9 @@ def command(args: str) -> str:
 
 
 def main() -> None:
+    from digest.cli.stdio import usable_stdio
+
+    usable_stdio()
     quiet_already = _is_devnull(sys.stdout)
     try:
         app()

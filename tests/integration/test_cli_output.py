@@ -103,3 +103,44 @@ def test_a_temporary_prefect_server_that_does_not_answer_in_time_is_one_line(tmp
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith("digest: error: Prefect: Timed out while attempting to connect")
     assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (0 s)" in errors[0]
+
+
+def _ascii_terminal() -> dict[str, str]:
+    """A C locale without Python's UTF-8 mode: stdout takes ASCII only, as on a minimal
+    server or in a cron job whose environment sets nothing."""
+    return {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+
+
+def test_an_ascii_stdout_shows_non_ascii_names_escaped_and_json_stays_json(tmp_path):
+    """Readers' names, list titles and headlines in any script reach an ASCII-only stdout as
+    \\uXXXX escapes: readable text, and JSON that still parses to the same values."""
+    imported = digest_cli("subscribers", "import", str(REPO / "seeds" / "subscribers.csv"), cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    as_utf8 = digest_cli("subscribers", "list", "--json", cwd=tmp_path)
+    as_ascii = digest_cli("subscribers", "list", "--json", cwd=tmp_path, env=_ascii_terminal())
+    assert as_ascii.returncode == 0, as_ascii.stderr
+    assert as_ascii.stdout.isascii()
+    assert [json.loads(line) for line in as_ascii.stdout.splitlines()] == [
+        json.loads(line) for line in as_utf8.stdout.splitlines()
+    ]
+    listed = digest_cli("subscribers", "list", cwd=tmp_path, env=_ascii_terminal())
+    assert listed.returncode == 0, listed.stderr
+    assert "Zo\\u00eb \\u0141ukasiewicz" in listed.stdout
+    for args in (("status",), ("status", "--json")):
+        shown = digest_cli(*args, cwd=tmp_path, env=_ascii_terminal())
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stderr == "" and shown.stdout.isascii()
+
+
+@pytest.mark.parametrize("closed", ["<&-", ">&-", "2>&-", "<&- >&- 2>&-"])
+def test_a_closed_standard_stream_is_no_traceback(tmp_path, closed):
+    """Started by a service manager or a script with stdin, stdout or stderr closed: the
+    command runs, what it would print is dropped, and no file it opens takes the place of
+    a standard stream (a later write to stderr would land in it)."""
+    shell = f"{sys.executable} -m digest.cli subscribers import {REPO / 'seeds' / 'subscribers.csv'} {closed}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    listed = digest_cli("subscribers", "list", cwd=tmp_path)
+    assert len(listed.stdout.splitlines()) == 12
