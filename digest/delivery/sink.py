@@ -48,6 +48,7 @@ class CapturedMessage:
 class _MaildirHandler:
     def __init__(self, maildir: Path) -> None:
         self._maildir = maildir
+        self._failing: str | None = None  # why the last write failed, until one succeeds
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
@@ -68,8 +69,15 @@ class _MaildirHandler:
             for rcpt in envelope.rcpt_tos:
                 box.add(_envelope_line(rcpt) + sender + body)
         except OSError as err:
-            log.error("capture sink cannot write to %s: %s", self._maildir, err)
+            # A full disk refuses every copy alike: said once, not once per message and try.
+            reason = err.strerror or str(err)
+            if reason != self._failing:
+                log.error("capture sink cannot write to %s: %s", self._maildir, reason)
+            self._failing = reason
             return "451 4.3.0 Cannot store message"
+        if self._failing is not None:
+            log.warning("capture sink writes to %s again", self._maildir)
+            self._failing = None
         log.info(
             "captured %d bytes for %d recipient(s) from %s",
             len(content),

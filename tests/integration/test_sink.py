@@ -249,3 +249,29 @@ def test_a_copy_whose_message_id_or_date_is_malformed_is_listed_without_it(tmp_p
         ("Good", "<g@example.org>"),
     ]
     assert [m.date.isoformat() if m.date else None for m in listed] == [None, "2024-05-06T07:30:00+00:00", None, None]
+
+
+async def test_a_maildir_that_cannot_be_written_is_one_error_line_until_it_can(sink: CaptureSink, caplog):
+    """A full disk refuses every copy the same way: each gets 451 (the sender defers it),
+    and the log says so once, not once per message and try; once a copy is written
+    again, a new failure is logged again."""
+    import shutil
+
+    caplog.set_level("INFO", logger="digest.delivery.sink")
+    await send(sink, email("warm", "<0@example.org>"), "ann@example.org")
+    shutil.rmtree(sink.maildir / "tmp")
+    (sink.maildir / "tmp").write_text("")  # every write now fails with an OSError, as on a full disk
+    for n in range(3):
+        with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
+            await send(sink, email(f"Story {n}", f"<{n + 1}@example.org>"), "ann@example.org")
+        assert refused.value.code == 451
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and str(sink.maildir) in errors[0].getMessage()
+    (sink.maildir / "tmp").unlink()
+    (sink.maildir / "tmp").mkdir()
+    await send(sink, email("Again", "<5@example.org>"), "ann@example.org")
+    shutil.rmtree(sink.maildir / "tmp")
+    (sink.maildir / "tmp").write_text("")
+    with pytest.raises(aiosmtplib.SMTPResponseException):
+        await send(sink, email("Once more", "<6@example.org>"), "ann@example.org")
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 2
