@@ -3,8 +3,10 @@ and small conversions."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -138,10 +140,22 @@ def engine_options(url: str) -> dict:
 def create_engine(url: str) -> sa.Engine:
     engine = sa.create_engine(url, future=True, **engine_options(url))
     if engine.dialect.name == "sqlite":
+        _create_private(engine.url.database)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
         sa.event.listen(engine, "connect", _postgres_lock_timeout)
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """A new SQLite file readable by its owner only, whatever the umask: it keeps the secret
+    that signs readers' tokens, and their addresses. SQLite gives its -wal and -shm files the
+    same mode. An existing file keeps the mode it has; a file that cannot be made here is
+    left to SQLite, whose error says why."""
+    if not database or database.startswith((":memory:", "file:")) or "mode=memory" in database:
+        return
+    with contextlib.suppress(OSError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 # How long a statement waits for a lock another session holds (a VACUUM FULL, an index

@@ -288,3 +288,27 @@ def test_text_an_older_version_stored_is_handed_back_as_one_printable_line(store
     assert store.ledger_overview([issue_id], now=NOW)[issue_id].last_failure == CLEAN
     assert store.source_state("feed").last_error == CLEAN
     assert [s.last_error for s in store.source_states(["feed"])] == [CLEAN]
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path):
+    """The store keeps the secret that signs unsubscribe, preferences and bounce tokens, and
+    every reader's address: under the usual umask 022 a new file would be world-readable,
+    and anyone on the machine could sign tokens. SQLite gives its -wal and -shm files the
+    database file's mode. A store that already exists keeps the mode its operator gave it."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with Store(f"sqlite:///{tmp_path / 'digest.db'}") as store:
+            store.meta_value("probe", default_factory=lambda: "x")
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+        shared = tmp_path / "shared.db"
+        shared.touch(mode=0o640)
+        shared.chmod(0o640)
+        with Store(f"sqlite:///{shared}"):
+            pass
+    finally:
+        os.umask(old)
+    assert modes == {"digest.db": 0o600, "digest.db-wal": 0o600, "digest.db-shm": 0o600}
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
