@@ -109,6 +109,7 @@ def prefect_api(*, check: Callable[[], None] = lambda: None) -> Iterator[Prefect
         return
     if not _free(port):
         port = _free_port()
+    writable_home(Path(settings.home))
     with (
         _prefect_server(port, home=Path(settings.home), check=check) as api,
         temporary_settings(updates={PREFECT_API_URL: api.url}),
@@ -118,7 +119,6 @@ def prefect_api(*, check: Callable[[], None] = lambda: None) -> Iterator[Prefect
 
 @contextlib.contextmanager
 def _prefect_server(port: int, *, home: Path, check: Callable[[], None]) -> Iterator[PrefectApi]:
-    home.mkdir(parents=True, exist_ok=True)
     log_path = home / "digest-schedule-server.log"
     env = {
         **os.environ,
@@ -225,7 +225,26 @@ def server_for_run(*, spread: int) -> str:
             "--spread hands the sending to the workers of a Prefect server: set PREFECT_API_URL to its API "
             "(README: Beyond one machine)"
         )
+    writable_home(Path(get_current_settings().home))
     return "its temporary server, started and stopped here"
+
+
+def writable_home(home: Path) -> None:
+    """Prefect's home folder, where a server started here keeps its database, made and
+    written to once. One that cannot be (HOME unwritable or unset for a service account,
+    PREFECT_HOME on a read-only place) is one line now: else the server fails at start-up
+    and the run waits out its start-up timeout."""
+    import tempfile
+
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"Prefect's home folder {home} cannot be written ({exc.strerror or exc}): set PREFECT_HOME to a "
+            "folder this user can write, or PREFECT_API_URL to a running Prefect server"
+        ) from None
 
 
 def _free(port: int) -> bool:

@@ -105,6 +105,24 @@ def test_a_temporary_prefect_server_that_does_not_answer_in_time_is_one_line(tmp
     assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (0 s)" in errors[0]
 
 
+@pytest.mark.parametrize("command", [("run", "--dry-run"), ("schedule",)])
+def test_a_prefect_home_that_cannot_be_written_is_one_line_at_once(tmp_path, command):
+    """HOME unwritable (a service account's `/`, or `/nonexistent`), or PREFECT_HOME on a
+    read-only or missing place: Prefect's local server cannot keep its database there.
+    `digest run` would wait out the server's start-up and end with a timeout and its
+    traceback; it says which folder and why instead, before starting anything."""
+    (tmp_path / "a-file").write_text("")
+    home = tmp_path / "a-file" / "prefect"  # cannot be made, even by root
+    env = {"PREFECT_API_URL": "", "PREFECT_HOME": str(home)}
+    result = digest_cli(*command, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 2, result.stderr
+    expected = (
+        f"digest: error: Prefect's home folder {home} cannot be written (Not a directory): "
+        "set PREFECT_HOME to a folder this user can write, or PREFECT_API_URL to a running Prefect server"
+    )
+    assert result.stderr.splitlines() == [expected]
+
+
 def _ascii_terminal() -> dict[str, str]:
     """A C locale without Python's UTF-8 mode: stdout takes ASCII only, as on a minimal
     server or in a cron job whose environment sets nothing."""
