@@ -23,7 +23,7 @@ from datetime import date, time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from digest.errors import ConfigError
 from digest.models import Source, SourceKind
@@ -469,8 +469,13 @@ def _absolute_sqlite(url: str, folder: Path) -> str:
         return url
     prefix, database, query = match.groups()
     path = (folder / Path(unquote(database)).expanduser()).resolve()
-    # Escaped: a "?" or "%" in a folder's name would otherwise end or change the path.
-    return f"{prefix}{quote(str(path), safe='/')}{query or ''}"
+    # Only what would end or change the path is escaped ("?", "#", "%"): the rest stays the
+    # str Python made of the name's bytes, which SQLite gets back as those bytes. Escaping
+    # it all would turn "é" read in an ASCII locale, or a name in Latin-1 bytes, into UTF-8.
+    return f"{prefix}{str(path).translate(_URL_ESCAPES)}{query or ''}"
+
+
+_URL_ESCAPES = str.maketrans({"%": "%25", "?": "%3F", "#": "%23"})
 
 
 def _environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:

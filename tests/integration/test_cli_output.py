@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,24 @@ def test_a_closed_standard_stream_is_no_traceback(tmp_path, closed):
     assert "Traceback" not in result.stderr
     listed = digest_cli("subscribers", "list", cwd=tmp_path)
     assert len(listed.stdout.splitlines()) == 12
+
+
+def test_a_config_in_a_non_ascii_folder_works_in_an_ascii_locale(tmp_path):
+    """`--config "Rapports été/digest.toml"` from a C locale (no UTF-8 mode): Python reads
+    the name's bytes as escapes, and the store's path must reach SQLite as those bytes."""
+    folder = tmp_path / "Rapports été"
+    shutil.copytree(REPO / "seeds", folder)
+    config = str(Path("Rapports été") / "digest.toml")
+    result = digest_cli(
+        "--config",
+        config,
+        "subscribers",
+        "import",
+        str(folder / "subscribers.csv"),
+        cwd=tmp_path,
+        env=_ascii_terminal(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (folder / "digest.db").is_file()
+    shown = digest_cli("--config", config, "status", cwd=tmp_path, env=_ascii_terminal())
+    assert shown.returncode == 0, shown.stderr

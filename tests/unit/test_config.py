@@ -325,7 +325,8 @@ def test_urls_that_are_not_relative_files_are_kept(url):
     assert parse({"store": {"url": url}}).store.url == url
 
 
-@pytest.mark.parametrize("folder", ["news?a", "pct%41", "with space", "é#x"])
+# "\udce9t\udce9": a name in Latin-1 bytes ("été"), which no UTF-8 locale decodes.
+@pytest.mark.parametrize("folder", ["news?a", "pct%41", "with space", "é#x", "user@host:1", "\udce9t\udce9"])
 def test_a_relative_store_stays_in_its_config_folder_whatever_the_folder_is_called(tmp_path, folder):
     import sqlalchemy as sa
 
