@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from digest.config import SmtpSettings
 from digest.delivery.connection import Connection, Outcome
 from digest.models import DeliveryStatus, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+# Files a connection may hold in this process: its socket, and the server's end when the
+# server runs here (the capture server). Kept free for the rest (the store's connections,
+# the outcome journal, name lookups, the Maildir's files).
+_FILES_PER_CONNECTION = 2
+_FILES_KEPT_FREE = 16
 
 # Messages handed to the pool per connection: one being sent, one more waiting, whose
 # envelope can go out with the message before it (see Connection.send's `following`).
@@ -35,6 +45,34 @@ class Sender(Protocol):
     async def close(self) -> None: ...
 
 
+def connection_budget(wanted: int) -> int:
+    """`wanted`, or fewer when the open-files limit (`ulimit -n`) has no room for them: a
+    connection that cannot get a file fails as if the server were down (or, with the
+    server in this process, hangs until the timeout), and the run would stop."""
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        in_use = sum(1 for _ in Path("/proc/self/fd").iterdir())
+    except (ImportError, OSError, ValueError):  # no such limit or no way to count: as configured
+        return wanted
+    if limit == resource.RLIM_INFINITY:
+        return wanted
+    room = max(1, (limit - in_use - _FILES_KEPT_FREE) // _FILES_PER_CONNECTION)
+    if room >= wanted:
+        return wanted
+    log.warning(
+        "the open files limit (ulimit -n %d, %d in use) leaves room for %d SMTP connection(s) of the %d "
+        "in [delivery] connections: sending with %d",
+        limit,
+        in_use,
+        room,
+        wanted,
+        room,
+    )
+    return room
+
+
 _Item = tuple[OutgoingMessage, "asyncio.Future[Outcome]", Callable[[], bool] | None]
 
 
@@ -48,7 +86,7 @@ class SmtpPool:
         self, settings: SmtpSettings, *, connections: int = 8, tls_context: ssl.SSLContext | None = None
     ) -> None:
         self.settings = settings
-        count = max(1, connections)
+        count = connection_budget(max(1, connections))
         self.concurrency = count * _WAITING_PER_CONNECTION
         self._all = [Connection(settings, tls_context=tls_context) for _ in range(count)]
         self._queue: deque[_Item] = deque()

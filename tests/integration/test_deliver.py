@@ -6,6 +6,9 @@ import asyncio
 import email
 import email.policy
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from digest.delivery.send import DeliveryOptions
 from digest.models import DeliveryStatus, SubscriberStatus
@@ -377,3 +380,30 @@ def test_the_next_try_of_deferred_deliveries_is_their_own_due_time_not_the_pendi
     )
     assert store.next_due(issue_id, deferred_only=True) == NOW + timedelta(seconds=300)
     assert store.next_due(issue_id) < NOW  # two still pending: due now
+
+
+def _files_in_use() -> int:
+    return sum(1 for _ in Path("/proc/self/fd").iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc/self/fd")
+async def test_an_open_files_limit_below_the_connections_sends_with_fewer(store, smtp_server, caplog):
+    """`ulimit -n` leaves room for fewer SMTP connections than `[delivery] connections`:
+    the connections that could not be opened are given up, with one warning naming the
+    limit, and the others send everything; nothing is deferred as if the server were
+    down, and nobody gets two copies."""
+    import resource
+
+    emails = subscribe(store, 60)
+    issue = save_issue(store)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    in_use = _files_in_use()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 12, hard))  # room for a few connections only
+    try:
+        report = await send(store, issue, smtp_server, DeliveryOptions(connections=40, backoff=0.01, circuit=5))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert report.totals[DeliveryStatus.SENT] == 60 and report.complete, report
+    assert {e: smtp_server.copies(e) for e in emails} == dict.fromkeys(emails, 1)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "open files" in warnings[0], warnings
