@@ -11,6 +11,10 @@ same store from this folder replays the files before it claims anything: each ou
 goes onto its row if the row is still held by the sender that wrote it (so nobody has
 sent it since), and each unsent claim is given back; then the file goes.
 
+The room a journal needs is taken when the send starts (a file of the journal folder that
+the first journal written takes over): the full disk that stops the store, most often the
+same disk, would otherwise stop the journal too.
+
 A file belongs to a store by the store's own id (kept in the store), not by its URL,
 so another spelling of the same URL finds it. A line cut short by a crash is skipped
 with a warning; two senders replaying one file write each outcome once, as the second
@@ -19,6 +23,8 @@ finds the rows no longer held by the stopped sender.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -37,6 +43,11 @@ log = logging.getLogger(__name__)
 _SUFFIX = ".outcomes.jsonl"
 _UNSENT = "unsent"  # a claim held but never sent: given back on replay
 _STORE_ID = "store_id"
+# Room kept in the journal folder for the journal: a full disk that stops the store (most
+# often on the same disk) would stop the journal too. One file for every sender there.
+_RESERVE = ".digest-journal-reserve"
+_BYTES_PER_CLAIM = 512  # a journaled outcome with a long server reply, with room to spare
+_RESERVE_MIN = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,7 @@ class Journal:
         self.folder = folder
         self.path = folder / f"{store_key}.{owner}{_SUFFIX}"
         self.kept = 0  # outcomes in the file
+        self._written = 0  # bytes of it; what follows is the room kept for it (NUL bytes)
 
     def keep(
         self, issue_id: str, outcomes: Sequence[DeliveryResult], *, unsent: Sequence[int] = (), at: datetime
@@ -95,16 +107,60 @@ class Journal:
         if not lines:
             return
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write("".join(line + "\n" for line in lines))
-            out.flush()
-            os.fsync(out.fileno())
+        if self._written == 0:
+            # The room kept for a journal becomes this one: written over, its blocks need no
+            # more disk (the store, failing on the same full disk, would take any it freed).
+            with contextlib.suppress(OSError):
+                (self.folder / _RESERVE).rename(self.path)
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.pwrite(fd, data[written:], self._written + written)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._written += len(data)
         self.kept += len(outcomes)
+
+    def reserve(self, *, claims: int) -> None:
+        """Take the room the journal of `claims` claims needs now, while the disk has it, in
+        a file of the journal folder; the first `keep` takes that file as the journal and
+        writes into its room. Where the room cannot be had (the disk is full already) a
+        warning says so, and the send goes on."""
+        size = max(_RESERVE_MIN, claims * _BYTES_PER_CLAIM)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.folder / _RESERVE, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                if os.fstat(fd).st_size < size:
+                    _allocate(fd, size)
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            log.warning(
+                "cannot keep room for the outcome journal in %s: %s (it is needed only if the store fails mid-send)",
+                self.folder,
+                exc.strerror or exc,
+            )
 
     def discard(self) -> None:
         """The store has every outcome the file holds: it goes."""
         self.path.unlink(missing_ok=True)
-        self.kept = 0
+        self.kept = self._written = 0
+
+
+def _allocate(fd: int, size: int) -> None:
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+            raise
+        zeros = bytes(64 * 1024)  # a file system without fallocate: the blocks written out
+        for offset in range(0, size, len(zeros)):
+            os.pwrite(fd, zeros[: size - offset], offset)
 
 
 def waiting_journals(folder: Path, *, store_key: str) -> list[Path]:
@@ -158,6 +214,7 @@ def _read(path: Path) -> tuple[dict[str, list[DeliveryResult]], dict[str, list[i
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise StoreError(f"cannot read the outcome journal {path}: {exc.strerror or exc}") from None
+    text = text.split("\0", 1)[0]  # the unused room kept for it: no JSON line holds a NUL
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             entry = json.loads(line)

@@ -251,7 +251,9 @@ async def _journal(run: SendRun) -> Journal:
     check_journal_folder(folder)
     await run.patiently("recording journaled outcomes", replay_journal, run.store, folder)
     key = await run.patiently("reading the store's id", store_id, run.store)
-    return Journal(folder, store_key=key, owner=run.owner)
+    journal = Journal(folder, store_key=key, owner=run.owner)
+    journal.reserve(claims=run.options.batch)
+    return journal
 
 
 def _unrecorded(writer: OutcomeWriter, run: SendRun, left: list[Claim]) -> StoreError:
