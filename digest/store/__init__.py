@@ -8,6 +8,7 @@ that build them, run when a store is opened (`migrate`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import overload
@@ -66,13 +67,25 @@ __all__ = [
 def _sqlite_why(message: str, engine: sa.Engine) -> str:
     """SQLite's 'unable to open database file', with why, as the file system tells it."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not message.endswith("unable to open database file") or not database or database.startswith(":memory:"):
+    if not database or database.startswith((":memory:", "file:")):
         return message
     path = Path(database)
+    if message.endswith("attempt to write a readonly database"):
+        # SQLite says so too when the file may be written but its folder may not: it makes
+        # the -wal and -shm files beside it.
+        if path.is_file() and not os.access(path, os.W_OK):
+            return f"{message} ({path} is read-only)"
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return f"{message} (its folder {path.parent} is read-only: SQLite keeps {path.name}-wal and -shm there)"
+        return message
+    if not message.endswith("unable to open database file"):
+        return message
     if path.is_dir():
         return f"{message} ({path} is a folder)"
     if not path.parent.is_dir():
         return f"{message} (no folder {path.parent})"
+    if not path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"{message} (it cannot be made in {path.parent}: permission denied)"
     return message
 
 

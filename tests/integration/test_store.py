@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -312,3 +313,28 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path):
         os.umask(old)
     assert modes == {"digest.db": 0o600, "digest.db-wal": 0o600, "digest.db-shm": 0o600}
     assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into any folder")
+def test_a_store_in_a_read_only_folder_says_the_folder_is_why(tmp_path):
+    """SQLite says 'attempt to write a readonly database' of a store whose file may be
+    written when its folder may not (it keeps the -wal and -shm files there), and 'unable
+    to open database file' of a new one there: the folder is named as the cause."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    with Store(f"sqlite:///{folder / 'digest.db'}"):
+        pass
+    for leftover in folder.glob("digest.db-*"):
+        leftover.unlink()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(StoreError) as existing:
+            Store(f"sqlite:///{folder / 'digest.db'}")
+        with pytest.raises(StoreError) as new:
+            Store(f"sqlite:///{folder / 'new.db'}")
+    finally:
+        folder.chmod(0o755)
+    assert str(existing.value).endswith(
+        f"attempt to write a readonly database (its folder {folder} is read-only: SQLite keeps digest.db-wal and -shm there)"
+    )
+    assert str(new.value).endswith(f"unable to open database file (it cannot be made in {folder}: permission denied)")
