@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import each_store, http_server, sqlite_store, store  # noqa: F401 - shared by every folder
+from tests.fixtures import each_store, full_disk, http_server, sqlite_store, store  # noqa: F401 - shared by every folder
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -120,7 +123,7 @@ def preview(
             err.print(f"warning: {one_line(warning)}", markup=False)
         if output:
             try:
-                output.write_text(result.html, encoding="utf-8")
+                _write_whole(output, result.html)
             except OSError as exc:
                 raise Failed(f"{output}: cannot write: {exc.strerror or exc}") from None
             out.print(
@@ -210,3 +213,26 @@ def _record(source: str, article: Article) -> dict:
         "published": article.published.isoformat() if article.published else None,
         "text": article.text,
     }
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """`text` into `path`, all or nothing where `path` is a file (or none yet): written beside
+    it and renamed over it, so a full disk leaves the old file as it was. Anything else
+    (/dev/stdout, a pipe) is written to as it is."""
+    data = text.encode("utf-8")
+    if path.exists() and not path.is_file():
+        with path.open("wb") as out:
+            out.write(data)
+        return
+    target = Path(os.path.realpath(path))  # a link to a file: the file is replaced, the link kept
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to a new file
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        if target.exists():
+            temporary.chmod(stat.S_IMODE(target.stat().st_mode))
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

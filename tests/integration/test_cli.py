@@ -120,6 +120,26 @@ def test_gather_import_send_on_the_demo_config(tmp_path):
     assert "Eastfield Library Reopens" in (tmp_path / "d.html").read_text()
 
 
+def test_a_preview_that_cannot_be_written_in_full_leaves_the_old_file_as_it_was(tmp_path, full_disk):
+    from tests.fixtures import fill
+
+    page = full_disk / "digest.html"
+    page.write_text("the preview before\n")
+    fill(full_disk)
+    preview = digest("preview", "--output", str(page), cwd=tmp_path)
+    errors = [line for line in preview.stderr.splitlines() if line.startswith("digest: error:")]
+    assert preview.returncode != 0 and "Traceback" not in preview.stderr
+    assert len(errors) == 1 and f"{page}: cannot write: No space left on device" in errors[0], preview.stderr
+    assert page.read_text() == "the preview before\n"
+    assert sorted(p.name for p in full_disk.iterdir()) == ["digest.html", "filler"]  # nothing half-written left
+
+
+def test_a_preview_written_to_a_stream_that_is_no_file(tmp_path):
+    preview = digest("preview", "--output", "/dev/stdout", cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.lstrip().lower().startswith("<!doctype html>") and "wrote /dev/stdout" in preview.stdout
+
+
 def test_import_is_all_or_nothing(tmp_path):
     csv = tmp_path / "people.csv"
     csv.write_text("email,name\ngood@example.org,Good\nbad@,Bad\n")

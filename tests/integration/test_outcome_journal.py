@@ -14,6 +14,7 @@ from digest.errors import ConfigError
 from digest.models import DeliveryResult, DeliveryStatus
 from digest.store import Store, deliveries_table
 from tests.faults.conftest import save_issue
+from tests.fixtures import fill
 from tests.helpers import subscribe
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
@@ -137,35 +138,6 @@ def test_a_replay_the_store_refuses_names_the_file_and_keeps_it(tmp_path):
         assert replay_journal(store, folder).recorded == 1
 
 
-@pytest.fixture
-def full_disk(tmp_path):
-    """A small file system of its own (tmpfs; needs root), filled up by the test."""
-    import os
-    import subprocess
-
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)]).returncode:
-        pytest.skip("needs root to mount a small tmpfs")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
-
-
-def _fill(folder) -> None:
-    import os
-
-    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def test_a_disk_filled_after_the_send_started_still_takes_the_journal(tmp_path, full_disk):
     """The store and the journal mostly share a disk (both beside the config), so the full
     disk that stops the store stops the journal too, and the readers whose copies were
@@ -178,7 +150,7 @@ def test_a_disk_filled_after_the_send_started_still_takes_the_journal(tmp_path, 
         claims = store.claim(issue_id, limit=300, lease=60, now=NOW, owner="stopped")
         journal = Journal(folder, store_key=store_id(store), owner="stopped")
         journal.reserve(claims=300)
-        _fill(full_disk)
+        fill(full_disk)
         outcomes = [
             DeliveryResult(c.subscriber.id, DeliveryStatus.SENT, code=250, error="250 2.0.0 Ok: queued as 4ZXyQ")
             for c in claims
