@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import lxml.html
@@ -247,19 +248,34 @@ def test_the_first_story_leads_and_is_not_repeated():
     root = document(html)
     lead = root.xpath('//td[contains(concat(" ", @class, " "), " lead ")]')[0]
     assert lead.xpath('.//h2[@class="lead-title"]')[0].text_content() == "Story a0"
-    item_titles = [h.text_content() for h in root.xpath('//h2[@class="item-title"]')]
+    item_titles = [h.text_content() for h in root.xpath('//h3[@class="item-title"]')]
     assert item_titles == ["Story a1", "Story a2", "Story b0", "Story b1"]
     top = text.index("TOP STORY")
     assert top < text.index("Story a0", top) < text.index("\nA\n-") < text.index("Story a1", top)
     assert text.count("Story a0") == 2  # in the contents and as the lead
 
 
+@pytest.mark.parametrize("counts", [{"a": 3, "b": 2}, {"a": 4}, {"a": 1}])
+def test_the_headings_go_down_one_level_at_a_time(counts):
+    """A screen reader lists the headings as an outline: the masthead, then the contents,
+    the lead and each section, then the stories within them; never a level skipped, and
+    never a story above the section that holds it."""
+    html, _ = personalise(render_digest(digest_of(counts)), fields())
+    levels = [int(h.tag[1]) for h in document(html).xpath("//h1|//h2|//h3|//h4|//h5|//h6")]
+    assert levels[0] == 1 and levels.count(1) == 1, levels
+    assert all(later <= earlier + 1 for earlier, later in pairwise(levels)), levels
+    root = document(html)
+    for section in root.xpath('//*[@class="section-title"]'):
+        assert section.tag == "h2"
+    assert {h.tag for h in root.xpath('//*[@class="item-title"]')} <= {"h3"}
+
+
 def headings(html):
-    return [h.text_content() for h in document(html).xpath('//h3[@class="section-title"]')]
+    return [h.text_content() for h in document(html).xpath('//h2[@class="section-title"]')]
 
 
 def item_titles(html):
-    return [h.text_content() for h in document(html).xpath('//h2[@class="item-title"]')]
+    return [h.text_content() for h in document(html).xpath('//h3[@class="item-title"]')]
 
 
 def test_a_section_of_one_story_folds_into_the_one_before():
