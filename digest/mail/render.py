@@ -417,9 +417,9 @@ def _rule(text: str, char: str) -> str:
 
 
 # Chinese and Japanese lines may break between any two characters (but not before a closing
-# mark or after an opening one).
+# mark or after an opening one); a link, whatever script its host or path is in, is one token.
 _WIDE_TOKENS = re.compile(
-    r"\s+|[「『（《〈“‘]*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][、。，．！？：；」』）》〉”’ー]*|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+    r"\s+|[A-Za-z][A-Za-z0-9+.-]*://\S+|mailto:\S+|[「『（《〈“‘]*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][、。，．！？：；」』）》〉”’ー]*|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 )
 
 

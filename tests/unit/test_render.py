@@ -355,6 +355,19 @@ def test_the_text_twin_wraps_chinese_by_columns_and_never_cuts_a_link():
     assert sentence[:10] in text.replace("\n", "").replace(" ", "")
 
 
+def test_a_link_with_wide_characters_in_it_is_never_cut_by_the_text_twin():
+    """A reader's links on an internationalised host (or path) in the text twin: a line
+    made too wide by one is wrapped again, but the link stays whole."""
+    unsubscribe = "https://例え.jp/unsubscribe?token=" + "a" * 80
+    view = "https://ニュース.jp/見る/" + "b" * 60
+    digest = make_digest(1, title="骑手保险新规")
+    personal = personal_fields(name="山田太郎", email="a@example.org", unsubscribe_url=unsubscribe, view_url=view)
+    _, text = personalise(render_digest(digest), personal)
+    lines = text.splitlines()
+    assert personal["unsubscribe_url"] in lines and personal["view_url"] in lines  # the host in its ASCII form
+    assert "見る/" + "b" * 60 in personal["view_url"]
+
+
 def _too_wide(text):
     """The lines wider than 72 columns that a break at a space could have narrowed."""
     from digest.text import columns
