@@ -81,6 +81,15 @@ def send_in_thread(
     return thread
 
 
+def send_alone(url: str, issue_id: str, server, options: DeliveryOptions):
+    """One sender run to its end in a thread of its own; its report (it raised nothing)."""
+    reports: list = []
+    errors: list = []
+    send_in_thread(url, issue_id, server, options, reports, errors).join(timeout=60)
+    assert not errors, errors
+    return reports[0]
+
+
 def ledger_by_email(url: str, issue_id: str) -> dict[str, str]:
     with Store(url) as store, store.engine.connect() as conn:
         d, s = deliveries_table, subscribers_table
@@ -284,15 +293,12 @@ def test_claims_whose_lease_could_not_be_renewed_are_sent_later_in_the_same_run(
     # Every reader claimed at once; at 20 a second the send outlives its 0.8 s lease.
     options = DeliveryOptions(connections=2, rate=20, batch=40, lease=0.8, backoff=0.01)
     with RecordingSMTPServer() as server:
-        reports: list = []
-        errors: list = []
-        send_in_thread(store_url, issue_id, server, options, reports, errors).join(timeout=60)
-        assert not errors, errors
+        report = send_alone(store_url, issue_id, server, options)
         ledger = ledger_by_email(store_url, issue_id)
         lost, duplicates, disagree = compare(server, emails, ledger)
     assert next(refusals, None) is None, "the renewals were never refused"
     assert (lost, duplicates, disagree) == ([], 0, 0)
-    assert reports[0].complete and reports[0].released == 0
+    assert report.complete and report.released == 0
 
 
 def test_a_skipped_claim_another_sender_took_meanwhile_is_counted_lost_and_not_sent(tmp_path, monkeypatch):
@@ -308,15 +314,12 @@ def test_a_skipped_claim_another_sender_took_meanwhile_is_counted_lost_and_not_s
     refuse_renewals(monkeypatch, 10, first=lambda: take_rows(url, issue_id, stolen))
     options = DeliveryOptions(connections=2, rate=20, batch=40, lease=0.8, backoff=0.01)
     with RecordingSMTPServer() as server:
-        reports: list = []
-        errors: list = []
-        send_in_thread(url, issue_id, server, options, reports, errors).join(timeout=60)
-        assert not errors, errors
+        report = send_alone(url, issue_id, server, options)
         ledger = ledger_by_email(url, issue_id)
     assert [e for e in stolen if server.copies(e)] == []
     assert all(ledger[e] == "sending" for e in stolen)  # still the other sender's
     assert all(ledger[e] == "sent" and server.copies(e) == 1 for e in emails if e not in stolen)
-    assert reports[0].lost == len(stolen) and reports[0].elsewhere == len(stolen)
+    assert report.lost == len(stolen) and report.elsewhere == len(stolen)
 
 
 def test_a_database_error_is_one_line_naming_the_store_and_operation(tmp_path):
