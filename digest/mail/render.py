@@ -24,6 +24,7 @@ from premailer import Premailer
 
 from digest.config import TEMPLATES_DIR, subject_problem
 from digest.errors import ConfigError, DigestError
+from digest.languages import language_tag
 from digest.models import Digest, DigestItem, RenderedDigest
 from digest.text import WIDE, columns, direction, has_format_characters, remove_invisible
 
@@ -34,6 +35,7 @@ DEFAULT_SUBJECT = "{list} — {date}: {top}{more}"
 SHORT_SUBJECT = "{date}: {top}{more}"
 SUBJECT_MAX = 80  # characters; longer subjects are cut in the inbox list and read as spam
 PERSONAL_FIELDS = ("greeting", "name", "email", "unsubscribe_url", "view_url")
+PAGE_LANGUAGE = "en"  # the language of the email's own words (labels, footer): its <html lang>
 CLIP_WARN_BYTES = 100 * 1024  # Gmail clips HTML beyond about 102 KB
 TEXT_WIDTH = 72
 UNTITLED = "(untitled)"  # a story whose headline is blank or invisible, in the subject as in the body
@@ -56,6 +58,7 @@ class _ItemView:
     image: str | None
     sentences: tuple[str, ...]
     anchor: str  # the id "In this issue" links to
+    lang: str = ""  # the story's language when it is not the email's own (English)
 
     @property
     def meta(self) -> str:
@@ -103,6 +106,7 @@ def render_digest(
     views = [_item_view(item, anchor=f"item-{index}") for index, item in enumerate(digest.items, 1)]
     context = {
         "digest": digest,
+        "page_language": PAGE_LANGUAGE,
         "subject": subject,
         "date_label": f"{digest.day:%A}, {digest.day.day} {digest.day:%B %Y}",
         "preheader": _preheader(digest),
@@ -381,13 +385,17 @@ def _item_view(item: DigestItem, *, anchor: str) -> _ItemView:
     if article.published:
         meta.append(f"{article.published.day} {article.published:%b %Y}")
     meta.append(f"{item.reading_minutes} min read")
+    title = clean(article.title) or UNTITLED
+    sentences = tuple(clean(s) for s in item.sentences if clean(s))
+    lang = language_tag(" ".join((title, *sentences)))
     return _ItemView(
-        title=clean(article.title) or UNTITLED,
+        title=title,
         url=safe_url(article.url),
         meta_parts=tuple(m for m in meta if m),
         image=safe_url(article.image),
-        sentences=tuple(clean(s) for s in item.sentences if clean(s)),
+        sentences=sentences,
         anchor=anchor,
+        lang="" if lang == PAGE_LANGUAGE else lang,
     )
 
 

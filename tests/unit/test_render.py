@@ -451,3 +451,51 @@ def test_a_blank_lead_headline_is_untitled_in_the_subject_as_in_the_body(headlin
     rendered = render_digest(digest)
     assert rendered.subject.endswith(": (untitled) (+1 more)"), rendered.subject
     assert "(untitled)" in rendered.text
+
+
+STORIES_IN_OTHER_LANGUAGES = {
+    "de": (
+        "Gemeinderat beschließt den Neubau der Fußgängerbrücke",
+        (
+            "Der Gemeinderat hat am Dienstag beschlossen, die alte Brücke über den Fluss neu zu bauen, "
+            "nachdem die Anwohner zwei Jahre lang dafür gekämpft hatten."
+        ),
+    ),
+    "ru": (
+        "Горсовет проголосовал за новый пешеходный мост",
+        (
+            "Городской совет во вторник проголосовал за восстановление старого пешеходного моста через реку "
+            "после двухлетней кампании жителей."
+        ),
+    ),
+    "ja": (
+        "市議会、歩道橋の再建を決定",
+        "市議会は火曜日、川に架かる古い歩道橋を再建することを決めた。住民の二年にわたる運動が実った。",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(STORIES_IN_OTHER_LANGUAGES))
+def test_a_story_in_another_language_is_marked_as_such_for_screen_readers(code):
+    from lxml import html as lxml_html
+
+    title, sentence = STORIES_IN_OTHER_LANGUAGES[code]
+    english = make_digest(1, title="Council votes to rebuild the footbridge", sentences=("The council voted.",))
+    other = make_digest(2, title=title, url=f"https://e.org/{code}/{{i}}", sentences=(sentence,))
+    mixed = compose(
+        [Summary(i.article, i.sentences, "pacsum") for i in (*english.items, *other.items)],
+        list_name="daily",
+        title="The Daily",
+        day=DAY,
+    )
+    page = lxml_html.fromstring(render_digest(mixed).html)
+    assert page.get("lang") == "en"  # the masthead, labels and footer are in English
+    lead, *items = page.xpath('//td[contains(@class, "lead")][@id] | //td[@class="item"]')
+    assert lead.xpath(".//h2")[0].get("lang") is None and lead.xpath(".//ul")[0].get("lang") is None
+    for item in items:
+        # The story's headline and summary are read in its language; "2 min read" stays English.
+        assert item.xpath(".//h3")[0].get("lang") == code
+        assert item.xpath('.//ul[contains(@class, "summary")]')[0].get("lang") == code
+        assert item.xpath('.//p[@class="item-meta"]')[0].get("lang") is None
+    contents = page.xpath('//ul[@class="contents-list"]/li')
+    assert [li.get("lang") for li in contents] == [None, code, code]
