@@ -2,7 +2,8 @@
 
 The personal markers become neutral values (the greeting says "Hello,"), the footer,
 which names the reader's address and carries their links, gives way to the page's
-own, and any link left without a target goes. Pure: HTML in, HTML out.
+own, and any link left without a target goes. What the page shows is its main landmark,
+which a message leaves to the mail client around it. Pure: HTML in, HTML out.
 """
 
 from __future__ import annotations
@@ -32,5 +33,9 @@ def public_html(rendered: RenderedDigest, *, footer_html: str) -> str:
                 footer.append(part)
     for link in document.xpath("//a[not(@href) or normalize-space(@href)='']"):
         link.drop_tag()
-    body = lxml_html.tostring(document, encoding="unicode", method="html")
-    return "<!DOCTYPE html>\n" + body
+    body = document.body
+    main = lxml_html.Element("main")
+    main.text, body.text = body.text, None
+    main.extend(list(body))
+    body.append(main)
+    return "<!DOCTYPE html>\n" + lxml_html.tostring(document, encoding="unicode", method="html")

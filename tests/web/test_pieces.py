@@ -141,6 +141,16 @@ def test_the_public_issue_keeps_the_content_and_drops_every_personal_field():
         assert marker not in page
 
 
+def test_an_issue_as_a_web_page_holds_all_it_shows_in_its_main_landmark():
+    from lxml import html as lxml_html
+
+    article = Article(url="https://news.example.org/1", title="A title", paragraphs=("Body.",), source="s")
+    digest = compose([Summary(article, ("Body sentence.",), "lead")], list_name="daily", title="Daily", day=DAY)
+    page = lxml_html.document_fromstring(public_html(render_digest(digest), footer_html="Our footer"))
+    [main] = page.body
+    assert main.tag == "main" and "Body sentence." in main.text_content() and "Our footer" in main.text_content()
+
+
 def test_a_list_titled_in_a_right_to_left_script_is_named_in_its_own_direction_on_every_page():
     from types import SimpleNamespace
 
