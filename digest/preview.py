@@ -370,8 +370,11 @@ def _mobile(server: PreviewServer, version: str, preview: Preview, nonce: str) -
     page = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">{_VIEWPORT}<title>375 px preview</title>'
         f'<style nonce="{nonce}">body {{ margin: 0; background: #eef0f3; }} '
-        "iframe { width: 375px; height: 100vh; border: 0; background: #fff; }</style></head>"
-        f'<body><iframe src="/email.html" title="Email at 375 px" sandbox="{_SANDBOX}"></iframe></body></html>'
+        "iframe { width: 375px; height: 100vh; border: 0; background: #fff; } "
+        # The page's heading, for a screen reader: the frame fills the screen as a phone's would.
+        "h1 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }</style></head>"
+        f'<body><main><h1>Email at 375 px</h1><iframe src="/email.html" title="Email at 375 px" sandbox="{_SANDBOX}">'
+        "</iframe></main></body></html>"
     )
     return _Response("text/html; charset=utf-8", page, _PAGE_POLICY.format(nonce=nonce))
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import re
 import shutil
 import time
 
@@ -42,7 +43,9 @@ def test_pages(server, seeded):
     assert status == 200 and kind.startswith("text/html")
     assert 'id="mobile"' in index and "375" in index and "Headers" in index
     assert '<meta name="viewport" content="width=device-width' in index  # a phone lays it out at its width
-    assert '<meta name="viewport" content="width=device-width' in get(running, "/mobile")[2]
+    mobile = get(running, "/mobile")[2]
+    assert '<meta name="viewport" content="width=device-width' in mobile
+    assert re.search(r"<main><h1[^>]*>Email at 375 px</h1><iframe", mobile)  # named for a screen reader
     for item in digest.items:
         assert item.article.title.replace("'", "&#x27;") in index
     status, _, email_html = get(running, "/email.html")
