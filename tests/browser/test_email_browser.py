@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import email
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -21,6 +19,7 @@ from digest.mail.render import personal_fields, personalise, render_digest
 from digest.models import Article, Source, SourceKind, Summary
 from digest.web.server import bind
 from tests.browser.chromium import running_chromium
+from tests.browser.served import ServedPages
 
 PHONE = 375
 DAY = date(2026, 11, 24)
@@ -32,45 +31,9 @@ def browser():
     yield from running_chromium()
 
 
-class _Pages:
-    """HTML documents served on a loopback port, each at its own path."""
-
-    def __init__(self) -> None:
-        self.documents: dict[str, str] = {}
-        documents = self.documents
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = documents.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str, document: str) -> str:
-        self.documents[path] = document
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def pages() -> Iterator[_Pages]:
-    served = _Pages()
+def pages() -> Iterator[ServedPages]:
+    served = ServedPages()
     yield served
     served.close()
 
