@@ -149,6 +149,43 @@ def test_the_messages_as_sent_pass_axe(service, page, served):
     assert not found, report(found)
 
 
+def test_a_digest_of_stories_in_other_languages_and_scripts_passes_axe(page, served):
+    from datetime import UTC, date, datetime
+
+    from digest.mail.compose import compose
+    from digest.mail.render import render_digest
+    from digest.models import Article, Summary
+
+    stories = [
+        ("Council votes to rebuild the footbridge", "The council voted on Tuesday to rebuild it."),
+        (
+            "Gemeinderat beschließt eine neue Brücke",
+            "Der Gemeinderat hat am Dienstag beschlossen, die Brücke neu zu bauen.",
+        ),
+        ("Горсовет проголосовал за новый мост", "Городской совет во вторник проголосовал за восстановление моста."),
+        ("市議会、歩道橋の再建を決定", "市議会は火曜日、川に架かる古い歩道橋を再建することを決めた。"),
+        ("הכנסת אישרה את התקציב", "הכנסת אישרה את התקציב ברוב קטן."),
+    ]
+    summaries = [
+        Summary(
+            Article(
+                url=f"https://news.example.org/{i}",
+                title=title,
+                paragraphs=(sentence,) * 20,
+                published=datetime(2026, 11, 20, tzinfo=UTC),
+            ),
+            (sentence,),
+            "pacsum",
+        )
+        for i, (title, sentence) in enumerate(stories)
+    ]
+    html = render_digest(compose(summaries, list_name="daily", title="The Daily", day=date(2026, 11, 24))).html
+    assert html.count(' lang="') > len(stories)  # the page's own, and the other languages' parts
+    _open(page, served.url("/languages.html", html))
+    found = audit(page, "a digest in five languages", disabled=EMAIL_DISABLED)
+    assert not found, report(found)
+
+
 def test_the_preview_passes_axe(page):
     digest, daily = seeded_digest()
     server = PreviewServer(digest, daily, port=0).start()
