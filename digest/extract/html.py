@@ -7,8 +7,9 @@ on the shared extraction benchmarks (see ``bench/extraction.py``).
 
 The cascade of extraction modes lives here; beside it, ``charset`` decodes
 the bytes, ``html_meta`` reads and cleans the metadata, ``html_paragraphs``
-cleans the body's paragraphs and ``html_render`` renders a page whose markup
-the parser cannot read as plain text, for the scrape classifier.
+cleans the body's paragraphs, ``structured`` reads the article body the page
+gives in its JSON-LD and ``html_render`` renders a page whose markup the
+parser cannot read as plain text, for the scrape classifier.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ from digest.extract.html_parse import load_html
 from digest.extract.html_prepare import prepare_tree, unmark
 from digest.extract.html_render import render_text
 from digest.extract.scrape import extract_scrape
+from digest.extract.structured import LinkedData, StructuredArticle, linked_data, main_article
 from digest.extract.xpath_guard import guard_trafilatura_expressions
 from digest.models import Article
+from digest.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +147,15 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     """
     try:
         tree = load_html(text)
-        metadata = read_metadata(tree, url=url) if tree is not None else None
+        data = linked_data(tree) if tree is not None else LinkedData()
+        metadata = read_metadata(tree, url=url, data=data) if tree is not None else None
         sitename = (metadata.sitename or "") if metadata else ""
         title = ""
         if metadata is not None:
             title = headline(tree, title=metadata.title or "", sitename=sitename, url=url or metadata.url or "")
     except (TypeError, ValueError):
         tree = metadata = None  # as trafilatura's own entry points do with a page they cannot read
+        data = LinkedData()
         sitename = title = ""
     except (LxmlError, RecursionError) as exc:
         raise ExtractError(f"could not parse HTML: {exc}") from exc
@@ -159,9 +164,14 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     body = _Body()
     if tree is not None and metadata is not None:
         prepare_tree(tree)
+        page_url = url or metadata.url or ""
+        declared = main_article(data, title=title, url=page_url)
+        given = declared.paragraphs if declared is not None else ()
         body = _body_paragraphs(
-            tree, url=url or metadata.url or "", title=title, description=description, authors=authors
+            tree, url=page_url, title=title, description=description, authors=authors, declared=given
         )
+        if declared is not None:
+            body = _with_structured_body(body, declared, title=title, description=description, authors=authors)
     warnings: tuple[str, ...] = ()
     if not looks_like_body(body.paragraphs) or _chars(body.paragraphs) < _THIN_BODY_CHARS:
         rendered = extract_scrape(render_text(text), url=url)
@@ -186,7 +196,9 @@ def _extract(text: str, *, url: str) -> _Extraction | None:
     )
 
 
-def _body_paragraphs(tree, *, url: str, title: str, description: str, authors: str = "") -> _Body:
+def _body_paragraphs(
+    tree, *, url: str, title: str, description: str, authors: str = "", declared: tuple[str, ...] = ()
+) -> _Body:
     """The cleaned body from the cheapest trafilatura mode that finds one.
 
     Precision mode runs first without its comparison against readability and
@@ -196,13 +208,19 @@ def _body_paragraphs(tree, *, url: str, title: str, description: str, authors: s
     more prose: never a short bio for a longer post. When the fast body is
     short next to the text of the page's paragraphs, the fast balanced mode is
     tried and kept when it holds the same text with more prose.
+
+    The balanced mode reads the page's JSON-LD ``articleBody`` as one line when the
+    markup holds too little; such a body (the ``declared`` paragraphs run together)
+    is no candidate here: whether the declared body is used is decided with its
+    paragraphs, by what the page shows and whether it is free to read
+    (_with_structured_body).
     """
 
     def extract(*, precision: bool, fast: bool) -> _Body:
         raw = split_paragraphs(_body(tree, url=url, precision=precision, fast=fast))
-        credited = next((names for line in raw[-_CREDITS_TAIL:] if (names := credit_names(line))), ())
-        cleaned = clean_body(raw, title=title, description=description, authors=authors)
-        return _Body(cleaned.paragraphs, credited, cleaned.bylined)
+        if not precision and declared and _runs_together(tuple(raw), declared):
+            return _Body()
+        return _cleaned(raw, title=title, description=description, authors=authors)
 
     body = extract(precision=True, fast=True)
     if _is_tiny(body.paragraphs):
@@ -224,6 +242,86 @@ def _body_paragraphs(tree, *, url: str, title: str, description: str, authors: s
             log.debug("precision mode found %d chars of a longer page, using balanced mode for %s", chars, url)
             body = balanced
     return body
+
+
+def _cleaned(raw: list[str], *, title: str, description: str, authors: str) -> _Body:
+    credited = next((names for line in raw[-_CREDITS_TAIL:] if (names := credit_names(line))), ())
+    cleaned = clean_body(raw, title=title, description=description, authors=authors)
+    return _Body(cleaned.paragraphs, credited, cleaned.bylined)
+
+
+def _with_structured_body(
+    body: _Body, declared: StructuredArticle, *, title: str, description: str, authors: str
+) -> _Body:
+    """The body the page's JSON-LD gives (``articleBody``, cleaned as the page's is) in place of
+    ``body`` when it is the same text in more paragraphs (the markup's text run together), or
+    when ``body`` is tiny or the opening of it and it is clearly longer (a shell a script fills,
+    a teaser over a "continue reading" box), unless the page marks the article as not free to
+    read: then what it shows openly is kept. A story the page shows in full stays, whatever the
+    JSON-LD holds (a summary, a truncated copy, another story).
+    """
+    structured = _cleaned(list(declared.paragraphs), title=title, description=description, authors=authors)
+    shown, given = body.paragraphs, structured.paragraphs
+    if not looks_like_body(given):
+        return body
+    if _runs_together(shown, declared.paragraphs):
+        log.debug("the body is the JSON-LD body run together, using its paragraphs")
+        return structured
+    if declared.paywalled:
+        return body
+    clearly_longer = _chars(given) >= _MORE_PROSE * _chars(shown) and prose_chars(given) > prose_chars(shown)
+    # a tiny body with no prose is a shell or a notice; one with prose may be a whole short story
+    no_story = _is_tiny(shown) and not prose_chars(shown)
+    if clearly_longer and (no_story or _opens(shown, declared.paragraphs)):
+        log.debug("the page shows %d chars of the %d its JSON-LD gives, using those", _chars(shown), _chars(given))
+        return structured
+    return body
+
+
+# Text compared as runs of three words: a share of one text's runs found in the other.
+_RUN = 3
+_SAME_WORDS_SHARE = 0.95
+# A paragraph this much longer than any of a body's holds more than one of them.
+_RUN_TOGETHER_MARGIN = 1.2
+_OPENING_SHARE = 0.8
+# The part of a longer text searched for a shorter one's words: as many words and this much more.
+_OPENING_SLACK = 1.25
+_OPENING_SLACK_WORDS = 20
+
+
+def _runs_together(shown: tuple[str, ...], given: tuple[str, ...]) -> bool:
+    """``shown`` is ``given``'s text in fewer paragraphs, one of them longer than any of ``given``'s:
+    paragraphs run together (trafilatura reads ``articleBody`` as one line when the markup has no body)."""
+    if not shown or len(shown) >= len(given):
+        return False
+    joined = max(map(len, shown)) > _RUN_TOGETHER_MARGIN * max(map(len, given))
+    return joined and _same_words(shown, given)
+
+
+def _same_words(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    words_a, words_b = _words(a), _words(b)
+    return _found_share(words_a, words_b) >= _SAME_WORDS_SHARE and _found_share(words_b, words_a) >= _SAME_WORDS_SHARE
+
+
+def _opens(opening: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Most of ``opening``'s words run in the first part of ``whole`` (a teaser cut short, a notice
+    under it)."""
+    words = _words(opening)
+    head = _words(whole)[: int(len(words) * _OPENING_SLACK) + _OPENING_SLACK_WORDS]
+    return _found_share(words, head) >= _OPENING_SHARE
+
+
+def _words(paragraphs: tuple[str, ...]) -> list[str]:
+    return fold(" ".join(paragraphs)).split()
+
+
+def _found_share(words: list[str], other: list[str]) -> float:
+    """The share of ``words``' runs of three that ``other`` holds."""
+    runs = [tuple(words[i : i + _RUN]) for i in range(len(words) - _RUN + 1)]
+    if not runs:
+        return 0.0
+    held = {tuple(other[i : i + _RUN]) for i in range(len(other) - _RUN + 1)}
+    return sum(run in held for run in runs) / len(runs)
 
 
 def _chars(paragraphs: tuple[str, ...]) -> int:

@@ -10,7 +10,6 @@ when it is not the title or the first paragraph again.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from copy import deepcopy
@@ -26,6 +25,7 @@ from digest.extract.byline import find_dates, is_date_line, person_names
 from digest.extract.html_prepare import elements_after, short_text
 from digest.extract.html_text import WORD, fold, same_text
 from digest.extract.scrape_lines import SMALL_WORDS
+from digest.extract.structured import LinkedData, linked_data
 
 try:  # the steps of trafilatura.extract_metadata that read_metadata uses
     from trafilatura.json_metadata import process_parent
@@ -65,7 +65,7 @@ _DATE_PARAMS: dict[str, Any] = {
 }
 
 
-def read_metadata(tree, *, url: str):
+def read_metadata(tree, *, url: str, data: LinkedData | None = None):
     """trafilatura's metadata pass without the parts we do not use.
 
     The same steps as ``trafilatura.extract_metadata`` (meta tags, JSON-LD,
@@ -74,7 +74,8 @@ def read_metadata(tree, *, url: str):
     tags and a licence, which costs about 2.5 ms a page on the shared
     benchmark. A title missing from the meta tags is left to ``headline``,
     which reads the page knowing the site's names. With another trafilatura
-    layout, its whole pass is used.
+    layout, its whole pass is used. ``data``: the page's JSON-LD scripts, when
+    already found.
     """
     if not _METADATA_STEPS:
         return trafilatura.extract_metadata(tree, default_url=url or None, date_config=dict(_DATE_PARAMS))
@@ -85,7 +86,7 @@ def read_metadata(tree, *, url: str):
         metadata = extract_meta_json(tree, metadata)
     except Exception as exc:  # noqa: BLE001 -- trafilatura guards its JSON-LD reader the same way
         log.debug("JSON-LD metadata failed: %s", exc)
-    metadata.author = live_blog_authors(tree) or metadata.author
+    metadata.author = live_blog_authors(data if data is not None else linked_data(tree)) or metadata.author
     if not metadata.author:
         metadata.author = find_author(tree)
     if not metadata.url:
@@ -103,7 +104,7 @@ def read_metadata(tree, *, url: str):
     return metadata
 
 
-def live_blog_authors(tree) -> str | None:
+def live_blog_authors(data: LinkedData) -> str | None:
     """The authors a live blog's JSON-LD credits with the whole posting.
 
     trafilatura reads a LiveBlogPosting that lists its updates (``liveBlogUpdate``)
@@ -111,14 +112,7 @@ def live_blog_authors(tree) -> str | None:
     page falls back to the writer of the first entry it prints.
     """
     authors = None
-    for script in tree.iter("script"):
-        text = script.text or ""
-        if script.get("type") != "application/ld+json" or "liveBlogUpdate" not in text:
-            continue
-        try:
-            schema = json.loads(text, strict=False)
-        except ValueError:
-            continue
+    for schema in data.documents(holding="liveBlogUpdate"):
         postings = [item for item in _as_list(schema) if _is_live_blog_with_updates(item)]
         if postings:
             authors = process_parent(postings, Document()).author or authors
