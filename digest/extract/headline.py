@@ -310,7 +310,13 @@ _UNDER_BYLINE = 0.4
 _OVER_BYLINE = 0.15
 
 
-def _story_byline(blocks: list[Block], body_start: int) -> int | None:
+@dataclass(frozen=True, slots=True)
+class _StoryByline:
+    at: int
+    slot: tuple[int, ...]  # the lines right over it: the headline's place, and its dek's
+
+
+def _story_byline(blocks: list[Block], body_start: int) -> _StoryByline | None:
     """The byline nearest above the body, when a headline-shaped line sits right over it (or over its date)."""
     seen = 0
     for i in range(body_start - 1, 0, -1):
@@ -318,9 +324,10 @@ def _story_byline(blocks: list[Block], body_start: int) -> int | None:
             return None
         if blocks[i].kind is Kind.BYLINE:
             over = i - 1 if blocks[i - 1].kind is not Kind.DATE else i - 2
-            return i if over >= 0 and _is_candidate(blocks[over]) else None
+            return _StoryByline(i, (over - 1, over)) if over >= 0 and _is_candidate(blocks[over]) else None
         if blocks[i].kind is Kind.DATE and (name := _name_over(blocks, i)) is not None:
-            return name if name > 0 and _is_candidate(blocks[name - 1]) else None
+            over = name - 1
+            return _StoryByline(name, (over - 1, over)) if over >= 0 and _is_candidate(blocks[over]) else None
         if blocks[i].kind not in _UNCOUNTED_KINDS:
             seen += 1
     return None
@@ -416,6 +423,7 @@ def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) 
     if best < _MIN_SCORE:
         return None
     winner = max(scored)[1]
+    byline = _story_byline(blocks, body_start)
     if _is_banner(blocks[winner]):
         # An alert's banner scores as a caption does, on the story's words: a headline as close wins.
         plain = [(score, i) for score, i in scored if score >= best - _HIGHER_MARGIN and not _is_banner(blocks[i])]
@@ -433,6 +441,10 @@ def headline_index(blocks: list[Block], body_start: int, paragraphs: list[str]) 
         and (banner or not _is_banner(blocks[i]))
     )
     higher = [i for i in close if sum(b.kind not in _UNCOUNTED_KINDS for b in blocks[i:winner]) <= _HIGHER_REACH]
+    if byline is not None and winner in byline.slot:
+        # A headline standing on its byline has its captions and dek under it: a line higher up,
+        # out of the headline's place, is another story's (the last of a box of teasers).
+        higher = [i for i in higher if i in byline.slot]
     return min(higher, default=winner)
 
 
@@ -496,9 +508,9 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
             if block.text in repeated:
                 score += _REPEATED  # the headline over the page and again over the story
             if byline is not None:
-                if i > byline:
+                if i > byline.at:
                     score -= _UNDER_BYLINE
-                elif i >= byline - 2 and block.words < _DEK_MIN_WORDS + 3:
+                elif i >= byline.at - 2 and block.words < _DEK_MIN_WORDS + 3:
                     score += _OVER_BYLINE  # a longer line there is the dek, under the headline
             scored.append((score, i))
         if block.kind not in _UNCOUNTED_KINDS:

@@ -578,6 +578,30 @@ def test_a_byline_in_capitals_is_cut_at_its_employer():
     assert byline_names("By Mara Lindqvist for OrkneyToday") == ("Mara Lindqvist",)
 
 
+# --- another story's headline over the story's own ------------------------------
+
+
+def test_a_teaser_box_over_the_headline_on_its_byline_is_not_the_headline():
+    """The last of a box of other stories' headlines, right over the story's headline and
+    sharing nearly as many of its words, is no caption or dek: those sit under a headline."""
+    scrape = f"""{MENU}
+
+Latest stories
+
+Ferry fares to rise in the spring
+
+Councillors back a third tidal turbine for Stromness harbour
+
+Harbour board elects a new chair
+
+Orkney harbour towns bet on the tide
+
+By Mara Lindqvist March 11, 2025 3:46 PM
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
+
+
 # --- a short or all-caps headline ------------------------------------------------
 
 
