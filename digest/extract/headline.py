@@ -323,14 +323,33 @@ def _story_byline(blocks: list[Block], body_start: int) -> _StoryByline | None:
         if seen > _BYLINE_REACH:
             return None
         if blocks[i].kind is Kind.BYLINE:
-            over = i - 1 if blocks[i - 1].kind is not Kind.DATE else i - 2
-            return _StoryByline(i, (over - 1, over)) if over >= 0 and _is_candidate(blocks[over]) else None
+            over = _over_buttons(blocks, i)
+            if over >= 0 and blocks[over].kind is Kind.DATE:
+                over = _over_buttons(blocks, over)
+            return _StoryByline(i, (_over_buttons(blocks, over), over)) if _is_candidate_at(blocks, over) else None
         if blocks[i].kind is Kind.DATE and (name := _name_over(blocks, i)) is not None:
-            over = name - 1
-            return _StoryByline(name, (over - 1, over)) if over >= 0 and _is_candidate(blocks[over]) else None
+            over = _over_buttons(blocks, name)
+            return _StoryByline(name, (_over_buttons(blocks, over), over)) if _is_candidate_at(blocks, over) else None
         if blocks[i].kind not in _UNCOUNTED_KINDS:
             seen += 1
     return None
+
+
+# A row of share buttons and a comment count can sit between the headline (or its dek) and its byline.
+_BUTTON_KINDS = frozenset({Kind.NAV, Kind.FIGURE, Kind.CTA, Kind.THREAD})
+_BUTTONS_MAX = 6
+
+
+def _over_buttons(blocks: list[Block], i: int) -> int:
+    """The nearest line over line ``i`` that is no button (-1 for none)."""
+    for j in range(i - 1, max(-1, i - 2 - _BUTTONS_MAX), -1):
+        if blocks[j].kind not in _BUTTON_KINDS:
+            return j
+    return -1
+
+
+def _is_candidate_at(blocks: list[Block], i: int) -> bool:
+    return i >= 0 and _is_candidate(blocks[i])
 
 
 # A blog's byline is often the author's bare name over a date line ("Oct 18, 2019 · 8 min
@@ -510,8 +529,8 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
             if byline is not None:
                 if i > byline.at:
                     score -= _UNDER_BYLINE
-                elif i >= byline.at - 2 and block.words < _DEK_MIN_WORDS + 3:
-                    score += _OVER_BYLINE  # a longer line there is the dek, under the headline
+                elif i == byline.slot[0] or (i == byline.slot[1] and block.words < _DEK_MIN_WORDS + 3):
+                    score += _OVER_BYLINE  # a longer line right over it is the dek, under the headline
             scored.append((score, i))
         if block.kind not in _UNCOUNTED_KINDS:
             distance += 1

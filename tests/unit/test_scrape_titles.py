@@ -602,6 +602,40 @@ By Mara Lindqvist March 11, 2025 3:46 PM
     assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
 
 
+def test_a_video_caption_under_a_byline_past_its_share_buttons_is_not_the_headline():
+    """Share buttons between the dek and the byline still leave the headline on its byline:
+    what is under the byline (a video's caption) is no headline."""
+    scrape = f"""{MENU}
+
+Orkney harbour towns bet on the tide
+
+The first two turbines went into the water this week.
+
+{SHARE}
+
+By Mara Lindqvist
+
+The harbour master explains how the tidal turbines at Stromness could cut the town's power bills in half. video
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
+
+
+def test_a_long_headline_over_a_shorter_dek_on_the_byline_is_the_headline():
+    """Over the byline the dek sits under the headline, whichever is the longer."""
+    scrape = f"""{MENU}
+
+Tidal power in Orkney: how the first two turbines at Stromness could halve the harbour towns' bills
+
+Stromness turbines go into the water after three years
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    title = "Tidal power in Orkney: how the first two turbines at Stromness could halve the harbour towns' bills"
+    assert_header(scrape, title=title, authors=("Mara Lindqvist",))
+
+
 # --- a short or all-caps headline ------------------------------------------------
 
 
