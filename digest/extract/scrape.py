@@ -18,7 +18,7 @@ import logging
 import re
 from collections import Counter
 
-from digest.extract.byline import byline_names, credit_names, is_name
+from digest.extract.byline import credit_names, is_name
 from digest.extract.cues import (
     classify,
     heads_other_stories,
@@ -117,7 +117,8 @@ _LABELLED_MAX_WORDS = 8
 
 
 def _mark_labelled_bylines(blocks: list[Block]) -> list[Block]:
-    """The line under an author label is the byline: "By" and the names, when it holds any."""
+    """The line under an author label is the byline: "By" and the names, or the desk it credits
+    ("Harbour Desk Staff"), which names no author but is no headline either."""
     out = blocks
     for i in range(len(blocks) - 1):
         below = blocks[i + 1]
@@ -125,10 +126,9 @@ def _mark_labelled_bylines(blocks: list[Block]) -> list[Block]:
             continue
         if blocks[i].words <= 3 and _AUTHOR_LABEL.fullmatch(_unmarked(blocks[i].text).strip()):
             byline = f"By {BULLET.sub('', below.text, count=1).strip()}"
-            if byline_names(byline):
-                if out is blocks:
-                    out = list(blocks)
-                out[i + 1] = Block(text=byline, kind=Kind.BYLINE, words=count_words(byline))
+            if out is blocks:
+                out = list(blocks)
+            out[i + 1] = Block(text=byline, kind=Kind.BYLINE, words=count_words(byline))
     return out
 
 

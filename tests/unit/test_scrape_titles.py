@@ -432,6 +432,27 @@ Mar 11, 2025
     assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
 
 
+def test_a_desk_credited_under_an_author_label_is_not_the_headline():
+    """The line under "Author:" is the credit, whether it names a person or a desk."""
+    scrape = f"""{MENU}
+
+News
+
+Three weekends worth the ferry
+
+Author:
+
+Orkney Harbour Towns Editorial Staff
+
+Publish date:
+
+Mar 11, 2025
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Three weekends worth the ferry", authors=())
+    assert article.published == datetime(2025, 3, 11, tzinfo=UTC)
+
+
 def test_a_headline_printed_twice_as_a_link_is_still_over_its_dek():
     """The dek under the headline's second (linked) copy, printed again under the byline, is
     no headline, however many of the story's words it shares."""
