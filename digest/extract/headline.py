@@ -232,6 +232,8 @@ def _headline_score(
     body_terms: tuple[set[str], set[str]],
     distance: int,
     page_terms: Counter[str],
+    *,
+    header_end: int,
 ) -> float:
     block = blocks[i]
     terms = _terms(block.text)
@@ -248,7 +250,7 @@ def _headline_score(
     score = overlap + _LENGTH_BONUS * min(len(unique), 8) + _shape(block) - 0.004 * distance
     if len(unique) < 0.75 * len(terms):
         score -= 0.3  # words said twice: a picture's alt text run into its caption
-    nearby = [b.kind for b in blocks[max(0, i - 2) : i] + blocks[i + 1 : min(body_start, i + 4)]]
+    nearby = [b.kind for b in blocks[max(0, i - 2) : i] + blocks[i + 1 : min(header_end, i + 4)]]
     if any(kind in _HEADER_KINDS for kind in nearby):
         score += 0.15  # a byline or dateline beside it
     if _is_dek(blocks, i, body_start):
@@ -335,13 +337,14 @@ def _story_byline(blocks: list[Block], body_start: int) -> _StoryByline | None:
     return None
 
 
-# A row of share buttons and a comment count can sit between the headline (or its dek) and its byline.
-_BUTTON_KINDS = frozenset({Kind.NAV, Kind.FIGURE, Kind.CTA, Kind.THREAD})
+# A row of share buttons, a comment count, a picture's caption can sit between the headline (or
+# its dek) and its byline.
+_BUTTON_KINDS = frozenset({Kind.NAV, Kind.FIGURE, Kind.CTA, Kind.THREAD, Kind.CAPTION})
 _BUTTONS_MAX = 6
 
 
 def _over_buttons(blocks: list[Block], i: int) -> int:
-    """The nearest line over line ``i`` that is no button (-1 for none)."""
+    """The nearest line over line ``i`` that is no button or caption (-1 for none)."""
     for j in range(i - 1, max(-1, i - 2 - _BUTTONS_MAX), -1):
         if blocks[j].kind not in _BUTTON_KINDS:
             return j
@@ -523,7 +526,10 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
         if block.kind is Kind.REPLY:
             break  # the comments of another story above
         if _is_candidate(block):
-            score = _headline_score(blocks, i, body_start, body_terms, distance, page_terms)
+            header_end = body_start
+            if byline is not None and i < byline.slot[0]:
+                header_end = byline.slot[1] + 1  # the story's byline is beside the headline's place, not over it
+            score = _headline_score(blocks, i, body_start, body_terms, distance, page_terms, header_end=header_end)
             if block.text in repeated:
                 score += _REPEATED  # the headline over the page and again over the story
             if byline is not None:

@@ -623,6 +623,25 @@ By Mara Lindqvist March 11, 2025 3:46 PM
     assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
 
 
+def test_a_byline_under_the_headline_is_not_beside_the_line_over_it():
+    """Another story's headline two lines over the story's own reaches the byline only past
+    the headline: the byline is no sign it is a headline."""
+    scrape = f"""{MENU}
+
+Ferry fares to rise in the spring
+
+Tidal turbines could cut Orkney power bills in half
+
+Harbour board elects a new chair
+
+Orkney harbour towns bet on the tide
+
+By Mara Lindqvist March 11, 2025 3:46 PM
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
+
+
 def test_a_video_caption_under_a_byline_past_its_share_buttons_is_not_the_headline():
     """Share buttons between the dek and the byline still leave the headline on its byline:
     what is under the byline (a video's caption) is no headline."""
