@@ -676,6 +676,24 @@ By Mara Lindqvist
     assert_header(scrape, title=title, authors=("Mara Lindqvist",))
 
 
+def test_the_headline_with_its_breadcrumb_glued_on_is_not_the_headline():
+    """A breadcrumb's links ("Home", a menu's section) run into a copy of the headline make a
+    longer line with all of the headline's words, over the headline itself."""
+    headline = "Orkney harbour towns bet that tidal turbines at Stromness can cut their power bills in half"
+    scrape = f"""{MENU}
+
+Home Business {headline}
+
+{headline}
+
+By Mara Lindqvist
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title=headline, authors=("Mara Lindqvist",))
+    # a picture's alt text is the headline with "image" glued on
+    assert _title(scrape.replace(f"Home Business {headline}", f"{headline} image")) == headline
+
+
 # --- a short or all-caps headline ------------------------------------------------
 
 
