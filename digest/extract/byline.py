@@ -963,4 +963,4 @@ def is_date_line(text: str) -> bool:
 
 
 # A date's label: up to three words and a colon ("Published:", "Data publikacji:").
-_LABEL = re.compile(r"(?:[^\W\d_]+\s+){0,2}[^\W\d_]+\s*:")
+_LABEL = re.compile(r"(?:[^\W\d_]+\s+){0,2}[^\W\d_]+\s*:\s*[\[(]?")

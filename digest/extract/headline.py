@@ -332,6 +332,8 @@ def _story_byline(blocks: list[Block], body_start: int) -> _StoryByline | None:
         if blocks[i].kind is Kind.DATE and (name := _name_over(blocks, i)) is not None:
             over = _over_buttons(blocks, name)
             return _StoryByline(name, (_over_buttons(blocks, over), over)) if _is_candidate_at(blocks, over) else None
+        if blocks[i].kind is Kind.DATE and _is_candidate(blocks[i - 1]):
+            return _StoryByline(i, (_over_buttons(blocks, i - 1), i - 1))  # a dateline right under the headline
         if blocks[i].kind not in _UNCOUNTED_KINDS:
             seen += 1
     return None

@@ -694,6 +694,23 @@ By Mara Lindqvist
     assert _title(scrape.replace(f"Home Business {headline}", f"{headline} image")) == headline
 
 
+def test_a_subheading_under_the_dateline_is_not_the_headline():
+    """A dateline right under the headline stands for its byline: the subheading under the
+    date, which repeats the lead, is no headline. The date may be bracketed after its label."""
+    assert classify("Published :[ 2025-03-11 15:24 ]") is Kind.DATE
+    scrape = f"""{MENU}
+
+Orkney harbour towns bet on the tide
+
+Published :[ 2025-03-11 15:24 ]
+
+Tidal turbines can cut the harbour towns' power bills in half
+
+{TIDAL_BODY}"""
+    article = assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=())
+    assert article.published == datetime(2025, 3, 11, 15, 24, tzinfo=UTC)
+
+
 # --- a short or all-caps headline ------------------------------------------------
 
 
