@@ -405,29 +405,33 @@ def _repeated_lines(region: list[Block]) -> set[str]:
 
 # A headline printed again with a label glued to it: a breadcrumb's links before it ("Home News
 # Business <headline>"), a share button's "Share on ... for:", a picture's "image" after it. The
-# label's words are the menu's and the buttons' words the page prints elsewhere.
+# label's words are the menu's and the buttons' words the page prints elsewhere. The copy costs
+# the labelled line; it names the headline again, as a headline printed twice is.
 _LABELLED = 0.3
 _COPIED_MIN_WORDS = 4
 _LABEL_KINDS = frozenset({Kind.NAV, Kind.OUTLINE, Kind.CTA, Kind.SECTION})
 _LABEL_WORDS = frozenset({"home", "image", "photo", "picture", "video"})  # a breadcrumb's root, a picture's alt
 
 
-def _labelled_copies(region: list[Block]) -> set[str]:
-    """Headline-shaped lines that are another such line with a label's words glued before or after it."""
+def _labelled_copies(region: list[Block]) -> tuple[set[str], set[str]]:
+    """Headline-shaped lines that are another such line with a label's words glued before or after
+    it, and (folded) the lines they copy."""
     candidates = [b.text for b in region if _is_candidate(b)]
     copies = {_folded(text) for text in candidates if len(_folded(text).split()) >= _COPIED_MIN_WORDS}
     label_words = {word for b in region if b.kind in _LABEL_KINDS for word in _folded(b.text).split()}
     label_words |= _LABEL_WORDS
     labelled: set[str] = set()
+    copied: set[str] = set()
     for text in candidates:
         folded = f" {_folded(text)} "
         for copy in copies:
             before, found, after = folded.partition(f" {copy} ")
             glued = f"{before} {after}".split()
-            if found and glued and all(word in label_words for word in glued):
+            if found and glued and all(word in label_words or word in _STOP_WORDS for word in glued):
                 labelled.add(text)
+                copied.add(copy)
                 break
-    return labelled
+    return labelled, copied
 
 
 # A reference page's lead opens by defining its subject, which is the page's title: "Mozilla
@@ -550,7 +554,7 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
     scored: list[tuple[float, int]] = []
     distance = 0
     repeated = _repeated_lines(blocks[top:body_start])
-    labelled = _labelled_copies(blocks[top:body_start])
+    labelled, copied = _labelled_copies(blocks[top:body_start])
     for i in range(body_start - 1, top - 1, -1):
         block = blocks[i]
         if block.kind is Kind.REPLY:
@@ -560,8 +564,8 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
             if byline is not None and i < byline.slot[0]:
                 header_end = byline.slot[1] + 1  # the story's byline is beside the headline's place, not over it
             score = _headline_score(blocks, i, body_start, body_terms, distance, page_terms, header_end=header_end)
-            if block.text in repeated:
-                score += _REPEATED  # the headline over the page and again over the story
+            if block.text in repeated or _folded(block.text) in copied:
+                score += _REPEATED  # the headline over the page and again over the story (or a share button)
             if block.text in labelled:
                 score -= _LABELLED
             if byline is not None:

@@ -711,6 +711,27 @@ Tidal turbines can cut the harbour towns' power bills in half
     assert article.published == datetime(2025, 3, 11, 15, 24, tzinfo=UTC)
 
 
+def test_a_headline_a_share_button_repeats_wins_over_its_dek():
+    """A share button's copy of the headline ("Share all options for: ...") names it again,
+    as a headline printed twice is: it outweighs a dek as close to the byline."""
+    scrape = f"""{MENU}
+
+Orkney harbour towns bet on the tide
+
+New, 15 comments
+
+Tidal turbines at Stromness could cut the power bills in half
+
+By Mara Lindqvist
+
+  * Share all options
+
+Share all options for: Orkney harbour towns bet on the tide
+
+{TIDAL_BODY}"""
+    assert_header(scrape, title="Orkney harbour towns bet on the tide", authors=("Mara Lindqvist",))
+
+
 # --- a short or all-caps headline ------------------------------------------------
 
 
