@@ -254,9 +254,9 @@ def _headline_score(
     if any(kind in _HEADER_KINDS for kind in nearby):
         score += 0.15  # a byline or dateline beside it
     if _is_dek(blocks, i, body_start):
-        score -= 0.2
+        score -= _DEK_COST
     elif _is_dek(blocks, i + 1, body_start):
-        score += 0.1
+        score += _OVER_DEK
     if _MENU_MARKS.search(block.text) or _glued(block.text):
         score -= 0.3
     if len(unique) == 1:
@@ -265,14 +265,17 @@ def _headline_score(
 
 
 _DEK_MIN_WORDS = 12
+_DEK_COST = 0.2
+_OVER_DEK = 0.1
 _DEK_KINDS = frozenset({Kind.FRAGMENT, Kind.SENTENCE, Kind.PROSE})
 
 
 def _is_dek(blocks: list[Block], i: int, body_start: int) -> bool:
     """A long line right under a shorter headline-shaped line is the story's dek (its standfirst)."""
-    if not 0 < i < body_start:
-        return False
-    dek, over = blocks[i], blocks[i - 1]
+    return 0 < i < body_start and _is_dek_of(blocks[i], blocks[i - 1])
+
+
+def _is_dek_of(dek: Block, over: Block) -> bool:
     return (
         dek.kind in _DEK_KINDS
         and dek.words >= _DEK_MIN_WORDS
@@ -280,6 +283,12 @@ def _is_dek(blocks: list[Block], i: int, body_start: int) -> bool:
         and 3 <= over.words < dek.words / 1.5
         and not over.text.endswith(":")
     )
+
+
+def _is_dek_apart(blocks: list[Block], byline: _StoryByline) -> bool:
+    """Over the byline, the dek under its headline with a button (a section's link) between them."""
+    headline, dek = byline.slot
+    return 0 <= headline < dek - 1 and _is_dek_of(blocks[dek], blocks[headline])
 
 
 # Links written without spaces between them ("energyclimateAll topics"): a tag list or a menu.
@@ -573,6 +582,8 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
                     score -= _UNDER_BYLINE
                 elif i == byline.slot[0] or (i == byline.slot[1] and block.words < _DEK_MIN_WORDS + 3):
                     score += _OVER_BYLINE  # a longer line right over it is the dek, under the headline
+                if _is_dek_apart(blocks, byline):
+                    score += _OVER_DEK if i == byline.slot[0] else -_DEK_COST if i == byline.slot[1] else 0.0
             scored.append((score, i))
         if block.kind not in _UNCOUNTED_KINDS:
             distance += 1

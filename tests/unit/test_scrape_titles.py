@@ -97,6 +97,22 @@ def test_a_date_then_by_a_name_is_a_byline():
     assert byline_names("November 18, 2025 by the harbour board") == ()
 
 
+def test_long_dek_under_the_headline_past_its_section_link_is_not_the_headline():
+    """Over the dateline, the section's link between headline and dek leaves the dek a dek."""
+    scrape = f"""{MENU}
+
+Orkney's harbours look to the sea
+
+Energy
+
+The first two tidal turbines went into the water at Stromness this week, and the harbour towns hope to halve their power bills
+
+Tue 11 Mar 2025 15.24 GMT
+
+{TIDAL_BODY}"""
+    assert _title(scrape) == "Orkney's harbours look to the sea"
+
+
 def test_caption_under_the_byline_is_not_the_headline():
     scrape = f"""{MENU}
 
