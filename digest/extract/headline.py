@@ -443,6 +443,31 @@ def _labelled_copies(region: list[Block]) -> tuple[set[str], set[str]]:
     return labelled, copied
 
 
+# A run of lines each under the same line: a gallery's captions, each under its button or a
+# script's placeholder, or teasers each under a bare list marker or "Read on". A headline is
+# over the first of those lines, not under one.
+_GALLERY_MIN_SLIDES = 3
+
+
+def _slide_captions(blocks: list[Block], top: int, body_start: int) -> set[int]:
+    """The headline-shaped lines right under a line printed over each of three or more of them in turn."""
+    under: dict[str, list[int]] = {}
+    for i in range(top, body_start - 1):
+        if not _is_candidate(blocks[i]) and _is_candidate(blocks[i + 1]):
+            under.setdefault(blocks[i].text, []).append(i + 1)
+    captions: set[int] = set()
+    for lines in under.values():
+        run = lines[:1]
+        for line in [*lines[1:], -1]:
+            if line == run[-1] + 2:
+                run.append(line)
+                continue
+            if len(run) >= _GALLERY_MIN_SLIDES:
+                captions.update(run)
+            run = [line]
+    return captions
+
+
 # A reference page's lead opens by defining its subject, which is the page's title: "Mozilla
 # is a ...", "New Zealand (Māori: Aotearoa) is a ...", "In mathematics, a Hermitian matrix
 # (or ...) is a ...". A title that short reads as a menu item, and an infobox can stand
@@ -564,11 +589,12 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
     distance = 0
     repeated = _repeated_lines(blocks[top:body_start])
     labelled, copied = _labelled_copies(blocks[top:body_start])
+    slides = _slide_captions(blocks, top, body_start)
     for i in range(body_start - 1, top - 1, -1):
         block = blocks[i]
         if block.kind is Kind.REPLY:
             break  # the comments of another story above
-        if _is_candidate(block):
+        if _is_candidate(block) and i not in slides:
             header_end = body_start
             if byline is not None and i < byline.slot[0]:
                 header_end = byline.slot[1] + 1  # the story's byline is beside the headline's place, not over it

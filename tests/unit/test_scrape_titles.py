@@ -257,6 +257,40 @@ A third machine was ordered for the autumn, if the winter storms do not damage t
 """
 
 
+REGATTA_BODY = """\
+Stromness rower Ola Rendall won the single sculls at the harbour regatta on Saturday, beating Ewan Flett of Kirkwall by two lengths in a strong tide.
+
+Flett had the faster start, but Rendall caught him at the harbour mouth and held on. Kirkwall's sailors took three of the five dinghy races.
+
+In the junior races Ana Ruiz of Stromness won both of her heats, and the harbour board said next year's regatta would add a race for tidal-powered boats.
+"""
+
+
+def test_a_galleries_captions_between_headline_and_date_are_not_the_headline():
+    """Each slide's caption under the same line (the gallery's button), slide after slide: the
+    captions name the story's people, but the headline is over the first slide."""
+    scrape = f"""{MENU}
+
+Harbour Regatta Results
+
+Enlarge this image
+
+Ola Rendall Stromness sculls
+
+Enlarge this image
+
+Ewan Flett Kirkwall sculls
+
+Enlarge this image
+
+Ana Ruiz Stromness juniors
+
+Posted: Sat 6:45 PM, Mar 8, 2025
+
+{REGATTA_BODY}"""
+    assert _title(scrape) == "Harbour Regatta Results"
+
+
 def test_a_short_title_is_the_subject_the_lead_defines():
     scrape = f"""{MENU}
 
