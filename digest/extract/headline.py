@@ -324,11 +324,12 @@ _OVER_BYLINE = 0.15
 @dataclass(frozen=True, slots=True)
 class _StoryByline:
     at: int
-    slot: tuple[int, ...]  # the lines right over it: the headline's place, and its dek's
+    slot: tuple[int, int]  # the lines right over it, past buttons: the headline's place and its dek's (-1: none)
 
 
 def _story_byline(blocks: list[Block], body_start: int) -> _StoryByline | None:
-    """The byline nearest above the body, when a headline-shaped line sits right over it (or over its date)."""
+    """The byline nearest above the body, when a headline-shaped line sits right over it (or over its
+    date); or a dateline right under a headline-shaped line."""
     seen = 0
     for i in range(body_start - 1, 0, -1):
         if seen > _BYLINE_REACH:
@@ -590,6 +591,7 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
     repeated = _repeated_lines(blocks[top:body_start])
     labelled, copied = _labelled_copies(blocks[top:body_start])
     slides = _slide_captions(blocks, top, body_start)
+    dek_apart = byline is not None and _is_dek_apart(blocks, byline)
     for i in range(body_start - 1, top - 1, -1):
         block = blocks[i]
         if block.kind is Kind.REPLY:
@@ -608,7 +610,7 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
                     score -= _UNDER_BYLINE
                 elif i == byline.slot[0] or (i == byline.slot[1] and block.words < _DEK_MIN_WORDS + 3):
                     score += _OVER_BYLINE  # a longer line right over it is the dek, under the headline
-                if _is_dek_apart(blocks, byline):
+                if dek_apart:
                     score += _OVER_DEK if i == byline.slot[0] else -_DEK_COST if i == byline.slot[1] else 0.0
             scored.append((score, i))
         if block.kind not in _UNCOUNTED_KINDS:
