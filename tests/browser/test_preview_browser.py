@@ -8,6 +8,7 @@ import pytest
 
 from digest.preview import PreviewServer
 from tests.browser.chromium import running_chromium
+from tests.browser.colours import contrast, luminance
 from tests.seeded import seeded_digest
 
 LAYOUT = """(() => {
@@ -34,18 +35,6 @@ COLOURS = """(() => {
     quiet: ['.item-meta', '.footer', '.postal-address'].map(s => [s, rgb(at(s).color)]),
   };
 })()"""
-
-
-def luminance(rgb):
-    """WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white)."""
-    channels = [c / 255 for c in rgb]
-    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a, b):
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.fixture(scope="module")
