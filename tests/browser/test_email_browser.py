@@ -1,11 +1,12 @@
 """The email (and the message that confirms a subscription) as readers' clients show it, in a real headless Chromium at a phone's width:
 with its <style> block, and without it, as a client that keeps only the inlined styles
-shows it (no media queries); with images that do not load (blocked, or gone) and with
-lines that read right to left."""
+shows it (no media queries); with images that do not load (blocked, or gone), with
+lines that read right to left, and in a client that asks for the dark colour scheme."""
 
 from __future__ import annotations
 
 import email
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from digest.mail.render import personal_fields, personalise, render_digest
 from digest.models import Article, Source, SourceKind, Summary
 from digest.web.server import bind
 from tests.browser.chromium import running_chromium
+from tests.browser.colours import PAINTED, scheme_failures
 from tests.browser.served import ServedPages
 
 PHONE = 375
@@ -143,6 +145,30 @@ def test_the_confirmation_message_fits_a_phone_whatever_the_length_of_its_link(b
     html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
     layout = _layout(browser, pages.url("/confirmation.html", html))
     assert layout["inner"] == PHONE and layout["scroll"] <= PHONE, layout
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_confirmation_message_reads_in_the_light_and_the_dark_scheme(browser, pages, scheme):
+    _, raw = confirmation_message(
+        sender="The Daily <digest@example.org>",
+        to="ana@example.org",
+        list_title="The Daily",
+        confirm_url="https://news.example.org/confirm?token=abc",
+        hours=48,
+    )
+    html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+    assert '<meta name="supported-color-schemes" content="light dark">' in html  # Apple Mail's name for it
+    page = browser.new_page()
+    try:
+        page.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": scheme}])
+        page.open(pages.url(f"/confirmation-{scheme}.html", html), width=PHONE)
+        painted = page.evaluate(PAINTED % json.dumps("h1"))  # the column the heading stands in
+    finally:
+        page.close()
+    found = scheme_failures(painted, scheme=scheme)
+    assert not found, "\n".join(found)
+    # its link is a button, and checked as one
+    assert [b["what"] for b in painted["buttons"]] == ['a.button "Confirm my subscription"']
 
 
 # The links a reader presses on a phone that stand on a line of their own, with their height.
