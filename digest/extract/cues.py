@@ -17,6 +17,8 @@ import re
 
 from digest.extract.byline import TEASER_BYLINE, credit_names, is_byline, is_date_line, is_name
 from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, count_words, title_ratio, unquoted, unspaced_share
+from digest.summarize.filters import is_appeal
+from digest.summarize.reader_prompts import is_reader_prompt
 from digest.text import is_attributed
 
 _CODE_START = re.compile(
@@ -378,6 +380,22 @@ def _opens_with_imperative(word: str) -> bool:
     return word.lower().strip(".,:!?\"'“‘") in _IMPERATIVES
 
 
+# The page's own box between the story's paragraphs, in sentences: it opens with the publication's appeal or a prompt to
+# its readers (a promotion, a paywall, a sponsor's line), as the summary reads them, or with a question to the
+# reader and the ask after it ("Want to work on problems like this? We're hiring."). A paragraph of the story
+# that mentions a newsletter or a ticket in the third person is neither.
+_BOX_MAX_WORDS = 80
+_SHORT_BOX_WORDS = 40
+
+
+def _speaks_to_reader(text: str, n: int) -> bool:
+    if n > _BOX_MAX_WORDS or not TERMINAL.search(text):
+        return False  # a label ("Continue reading the main story") is read by the rules for labels
+    sentences = [s for s in _SENTENCE_START.split(text) if s.strip()]
+    asks = sentences[:2] if n <= _SHORT_BOX_WORDS and sentences[0].endswith("?") else sentences[:1]
+    return any(is_appeal(s) or is_reader_prompt(s) for s in asks)
+
+
 # News tells what others said or did, in the third person: an attribution ("said", "wrote",
 # "according to"), a verb in the past ("had fallen", "have signed up"), a figure ("$120", "40%").
 # An appeal speaks to the reader (you, an order) or as the publisher (we, this story).
@@ -563,7 +581,7 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.COMMENT
     if n <= 8 and _is_stamp(low):
         return Kind.DATE  # a comment's stamp only among comment furniture, which only the page around it shows
-    if _is_cta(text, low, words, item=item):
+    if _is_cta(text, low, words, item=item) or (not item and _speaks_to_reader(text, n)):
         return Kind.CTA
     if n <= 20 and is_byline(text):
         return Kind.BYLINE

@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
 from digest.summarize.quotes import is_balanced
-from digest.summarize.reader_prompts import is_reader_prompt, is_sponsor_line
+from digest.summarize.reader_prompts import is_promotion, is_reader_prompt, is_sponsor_line
 from digest.text import is_attributed
 
 __all__ = [
@@ -63,7 +63,7 @@ __all__ = [
 
 _FURNITURE = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b"
-    r"|\b(?:subscribe|unsubscribe|sign up|sign in|log in|create an account|download (?:the|our) app"
+    r"|\b(?:download (?:the|our) app"
     r"|follow us|click here|tap here|apply now|shop now|buy now|order now|book now|learn more|find out more"
     r"|read more|more from|see more|view more|from other authors|share this|share on|advertisement"
     r"|sponsored (?:content|post)|paid (?:content|post)|(?:use|uses|accept) cookies|cookie (?:policy|settings)"
@@ -74,6 +74,24 @@ _FURNITURE = re.compile(
     r"|^(?:tags|tagged|filed under|categories|category|posted in|related|topics|more)\s*:",
     re.IGNORECASE,
 )
+# An order to subscribe, sign up or log in is the page's where it speaks: opening the sentence ("Sign in to
+# comment", "To subscribe, visit..."), to "you" or as "we", or pointing "here" or "below". "The council voted to
+# subscribe to the state's alert system" and "Residents must sign up by March" are news of a subscription.
+_SIGN_UP = re.compile(r"\b(?:subscribe|unsubscribe|sign up|sign in|log in|create an account)\b", re.IGNORECASE)
+_SIGN_UP_OPENS = re.compile(
+    r"^(?:please\s+|simply\s+|just\s+|to\s+|or\s+|and\s+|now\s+)*(?:subscribe|unsubscribe|sign up|sign in|log in"
+    r"|create an account)\b",
+    re.IGNORECASE,
+)
+_PAGE_SPEAKS = re.compile(r"\b(?:you|your|we|us|our|here|below|above|now|today)\b", re.IGNORECASE)
+
+
+def _is_sign_up(text: str) -> bool:
+    return _SIGN_UP.search(text) is not None and (
+        _SIGN_UP_OPENS.search(text) is not None or _PAGE_SPEAKS.search(text) is not None
+    )
+
+
 # A newsletter is the page's own only where the page speaks of itself or to its reader ("Get our newsletter",
 # "You're reading Harbour Notes, a newsletter...", "Forward this newsletter to a friend"): "Marsh plans to launch
 # a second newsletter" and "18,000 of the newsletter's readers pay" are news of one.
@@ -204,11 +222,11 @@ _NAME_PARTICLES = frozenset(["de", "da", "di", "del", "der", "den", "van", "von"
 # "CLARIFICATION (June 4):", "Editor's note —". A live blog's "Update:" carries news and is no note. The
 # date's words are capitalised or numbers, so "Correction officers at the jail said: ..." is no label.
 _NOTE_LABEL = re.compile(
-    r"^(?i:editors?['’]?s?\s+note|editor['’]s\s+update|corrections?|clarifications?|retraction)"
+    r"^(?i:editors?['’]?s?\s+note|editor['’]s\s+update|corrections?|clarifications?|retraction|disclaimer|disclosure)"
     r"(?:[\s,()]+(?:[A-Z0-9][\w.:/]*|at|on|a\.m\.|p\.m\.|am|pm))*"
     r"[\s,()]*(?::|\s[—–-]{1,2}|\s?\|)\s"
 )
-_NOTE_STARTS = ("editor", "correction", "clarification", "retraction")
+_NOTE_STARTS = ("editor", "correction", "clarification", "retraction", "disclaimer", "disclosure")
 # The story speaking of its own versions: "An earlier version of this article...", "This story was updated".
 _REVISION = re.compile(
     r"\b(?:earlier|previous|prior|original) version of this (?:story|article|report|post|piece|column|page|item)\b"
@@ -423,10 +441,13 @@ _FOR_JOURNALISM = re.compile(
     r"(?:[\w'’-]+\s+){0,3}?" + _JOURNALISM + r"\b"
     r"|\b" + _JOURNALISM + r"\s+(?:needs?|depends?\s+on|relies\s+on|rel(?:y|ies)\s+on|counts?\s+on"
     r"|can(?:no|['’])t\s+survive\s+without)\s+(?:your\b|you\b|readers\s+like\s+you)"
+    # the publication by its name: "The Post relies on readers to fund its reporting"
+    r"|\b(?:rel(?:y|ies)|depends?)\s+on\s+(?:readers|its\s+readers|members|donors|supporters)\s+(?:like\s+you|to\s+"
+    r"(?:fund|support|pay\s+for|keep))\b"
     r"|(?:^|[:;!]\s+)(?:please\s+)?become\s+a\s+(?:paying\s+|paid\s+)?(?:member|subscriber|supporter|patron|donor)\b",
     re.IGNORECASE,
 )
-_FOR_JOURNALISM_TRIGGERS = ("journalis", "news", "report", "press", "become a")
+_FOR_JOURNALISM_TRIGGERS = ("journalis", "news", "report", "press", "become a", "rel", "depend")
 
 
 def _is_appeal(text: str, low: str) -> bool:
@@ -549,7 +570,9 @@ def candidates_in_paragraph(sentences: Sequence[str], speakers: Collection[str] 
 
 
 def _is_box_line(sentence: str) -> bool:
-    return is_appeal(sentence) or is_author_contact(sentence) or is_release_boilerplate(sentence)
+    return (
+        is_appeal(sentence) or is_author_contact(sentence) or is_release_boilerplate(sentence) or is_promotion(sentence)
+    )
 
 
 def is_candidate(sentence: str) -> bool:
@@ -580,7 +603,7 @@ def is_candidate(sentence: str) -> bool:
         return False  # the page speaking about the story, or to its readers: not what the story says
     if _is_release_boilerplate(text, low):
         return False
-    if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and _FURNITURE.search(text):
+    if any(trigger in low for trigger in _FURNITURE_TRIGGERS) and (_FURNITURE.search(text) or _is_sign_up(text)):
         return False
     if "newsletter" in low and _NEWSLETTER_TO_THE_READER.search(text) and not _reported(text):
         return False

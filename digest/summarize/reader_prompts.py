@@ -29,7 +29,7 @@ import re
 
 from digest.text import is_attributed
 
-__all__ = ["is_reader_prompt", "is_sponsor_line"]
+__all__ = ["is_promotion", "is_reader_prompt", "is_sponsor_line"]
 
 # The meter ("You've read all of your free articles", "your last free article"), the wall ("Already a
 # subscriber?", "This article is for subscribers only") and the way past it ("Log in to keep reading",
@@ -146,6 +146,32 @@ _APPEAL_ELSEWHERE = re.compile(
     r"|ニュースレター(?:に|を)?(?:登録|購読)|会員登録(?:して|すると|はこちら|が必要)|(?:有料)?会員限定|点击(?:关注|订阅|这里)|订阅(?:我们|本)|关注我们",
     re.IGNORECASE,
 )
+# A promotion of the page's own product, in the imperative (perhaps after its purpose: "To hear more, download
+# ..."): the order's object is an app or a channel to follow it on, a trial, a ticket, access, a rating, a copy to
+# order ("Try Harbourdesk free for 14 days", "Follow us on Instagram", "Tag @quaykitchen", "Join the author in
+# conversation at Quay Live"). "Follow the river path for two miles" and "Let the tart cool" are directions; "The
+# app is available for iPhone" and "Tickets sold out within an hour" are news of an app and of tickets.
+_PROMO_ORDER = re.compile(
+    r"^(?:(?:to|for) [^,.!?]{1,80},\s+)?(?:please\s+|now\s+|simply\s+|just\s+)?"
+    r"(?:subscribe|sign|join|follow|support|get|download|install|try|start|watch|listen|stream|hear|stay|pin|tag"
+    r"|rate|order|book|buy|grab|claim|unlock|leave|find|catch)\b"
+    # an order has no verb of its own after it: "Get Out is streaming on HBO" names a film
+    r"(?!(?:[^.!?]*?\b(?:is|are|was|were|has|have|had|will|would)\b))",
+    re.IGNORECASE,
+)
+_PROMO_OFFER = re.compile(
+    r"\b(?:for|on) (?:iphone|ipad|ios|android)\b|\bapp store\b|\bgoogle play\b|\bapps?\b"
+    r"|\bon (?:facebook|instagram|tiktok|whatsapp|telegram|threads|bluesky|linkedin|youtube|twitter|x|snapchat"
+    r"|pinterest|mastodon)\b"
+    r"|\bfree for \d+ (?:days?|weeks?|months?)\b|\b(?:first|1st) (?:\w+ )?(?:month|week|year)s? (?:free|on us)\b"
+    r"|\bno credit card\b|\bfree trial\b|\btickets?\b|\bin conversation (?:with|at)\b|\bon demand\b"
+    r"|\b(?:instant|unlimited|full|exclusive|early) access\b|\bin the know\b|(?:^|\s)@\w"
+    r"|\bpin (?:this|it)\b|\bleave a (?:rating|review|star rating)\b|\brate this\b"
+    r"|\border (?:your|a) (?:signed )?cop(?:y|ies)\b|\bour (?:online )?(?:shop|store|bookshop)\b",
+    re.IGNORECASE,
+)
+# The page recruiting: "We're hiring engineers in Leith."
+_HIRING = re.compile(r"^(?:and )?we(?:'re|’re| are) (?:now |also )?hiring\b", re.IGNORECASE)
 # Python's re has no literal prefilter for alternations: a few substring tests on the lowercased sentence
 # decide whether the patterns run at all.
 _SPONSOR_TRIGGERS = ("sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible")
@@ -154,6 +180,7 @@ _TRIGGERS = (
     "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
+    "hiring",
     "unterst", "inscrivez", "soutenez", "faites un don", "suscr", "únete", "unete", "apóyanos", "apoyanos", "hazte",
     "اشترك", "ادعم", "تبرع", "הירשמו", "הרשמו", "תמכו", "ニュースレター", "会員", "点击", "订阅", "关注我们",
 )  # fmt: skip
@@ -173,12 +200,23 @@ def is_sponsor_line(sentence: str) -> bool:
     return _SPONSOR_LINE.search(text) is not None and not _reported(text)
 
 
+def is_promotion(sentence: str) -> bool:
+    """True when ``sentence`` orders the reader to the page's product: its app, a channel, a trial, a ticket."""
+    text = sentence.strip()
+    return _is_promotion(text) and not _reported(text)
+
+
+def _is_promotion(text: str) -> bool:
+    return _PROMO_ORDER.search(text) is not None and _PROMO_OFFER.search(text) is not None
+
+
 def is_reader_prompt(sentence: str) -> bool:
     """True when ``sentence`` is a paywall, a sponsor's line, a promotion, an appeal to pay for a show, an affiliate
     disclosure or a live page's prompt: the page speaking to its readers, not the story."""
     text = sentence.strip()
     low = text.lower()
-    if not any(trigger in low for trigger in _TRIGGERS):
+    promotion = _is_promotion(text)
+    if not promotion and not any(trigger in low for trigger in _TRIGGERS):
         return False
     if _PROMOTION_CODE.search(text) or _CREATOR_PAGE.search(text):
         return True  # a code or a page to pay on, quoted or not
@@ -186,7 +224,9 @@ def is_reader_prompt(sentence: str) -> bool:
         return False  # a source's words
     if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
         return True
-    if _APPEAL_ELSEWHERE.search(text):
+    if _APPEAL_ELSEWHERE.search(text) or _HIRING.search(text):
+        return True
+    if promotion:
         return True
     if _PROMOTION.search(text):
         return True

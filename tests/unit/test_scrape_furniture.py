@@ -1,0 +1,164 @@
+"""The page's own lines between a story's paragraphs: a promotion in the imperative, the
+publication's appeal, a labelled disclaimer. Neither the body nor the summary keeps them,
+and the story's sentences that share their words stay.
+
+The scrapes are made up, in the style of a text-browser dump (``lynx -dump -nolist``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.extract.cues import classify
+from digest.extract.scrape import extract_scrape
+from digest.extract.scrape_lines import Kind
+from digest.models import Article
+from digest.summarize.algorithms import summarize
+from digest.summarize.filters import candidates_in_paragraph, is_candidate
+
+STORY = [
+    (
+        "The Tollbridge ferry will run a reduced timetable from January, after the operator said two of its "
+        "three crews had left for better-paid jobs on the oil supply boats."
+    ),
+    (
+        "Only the morning and evening crossings will run on weekdays, and the Saturday service will stop "
+        "altogether until new crews have been trained, a process that takes about four months."
+    ),
+    (
+        "Islanders who commute to the hospital and the college on the mainland said the cut would leave them "
+        "with a three-hour wait in the middle of the day and no way home for a late shift."
+    ),
+    (
+        "The council said it would ask the operator to keep a midday crossing on hospital clinic days, and "
+        "would pay the extra fuel cost itself if the operator agreed to the request."
+    ),
+]
+
+# An order whose object is the page's product: its app, its channels, its trial, its tickets, its shop.
+PROMOTIONS = [
+    "Try Harbourdesk free for 14 days. No credit card required.",
+    "Watch every match live and on demand on Streamline. New customers get their first month free.",
+    "Join the author in conversation at Quay Live on 14 January. Tickets from £12, with discounts for members.",
+    "To hear more audio stories from publications like ours, download Tidecast for iPhone or Android.",
+    "Follow the Tollbridge Post on Facebook, Instagram, TikTok and Threads.",
+    "Stay in the know with Harbourdesk. Get instant access to breaking news, reviews and deals.",
+    "Did you make this recipe? Tag @quaykitchen on Instagram and leave a rating below!",
+    "Pin this recipe for later!",
+    "To support the Tollbridge Post, order your copy from our bookshop. Delivery charges may apply.",
+    "Want to work on problems like this? We're hiring engineers in Leith and Lisbon.",
+]
+
+# The publication asking for support between the story's paragraphs, its ask in any sentence.
+APPEALS = [
+    "Local reporting like this takes time and money. Join the more than 4,000 Post members who keep it going.",
+    "The Post relies on readers to fund its reporting. A gift of any size keeps our reporting free for everyone.",
+    "Thanks for supporting local news. Your subscription makes stories like this one possible.",
+]
+
+# The story's sentences that share the promotions' and the appeals' words.
+NEWS = [
+    "The app is available for iPhone and Android, the company said.",
+    "Tickets from the box office sold out within an hour, organisers said.",
+    "Follow the river path north for two miles to reach the ferry slip.",
+    "Let the tart cool for at least an hour before slicing, or the filling will run.",
+    "To serve, slice the tart into eight pieces and top each with a spoonful of cream.",
+    "The city council voted to subscribe to the state's alert system, which texts residents about floods.",
+    "Members of the rowing club raised $4,000 for the lifeboat station at a sponsored swim in June.",
+    "The paper said its subscriptions had fallen by 12% since it introduced a paywall in 2024.",
+    "The company said it was hiring 200 engineers in Lisbon and would open a second office in Porto.",
+    "Watch crews worked through the night to clear the line before the first train at six.",
+]
+
+
+def page(*parts: str) -> str:
+    return "\n\n".join(parts) + "\n"
+
+
+def scrape_with(line: str) -> str:
+    return page(
+        "The Tollbridge Post",
+        "Ferry timetable cut as crews leave for oil boats",
+        "By Morag Lindsay",
+        "December 1, 2026",
+        STORY[0],
+        STORY[1],
+        line,
+        STORY[2],
+        STORY[3],
+        "© 2026 The Tollbridge Post",
+    )
+
+
+@pytest.mark.parametrize("line", PROMOTIONS + APPEALS)
+def test_a_promotion_or_an_appeal_between_paragraphs_leaves_the_body(line):
+    article = extract_scrape(scrape_with(line))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+    assert article.title == "Ferry timetable cut as crews leave for oil boats"
+
+
+@pytest.mark.parametrize("line", PROMOTIONS + APPEALS)
+def test_a_promotion_or_an_appeal_is_boilerplate(line):
+    assert classify(line) is Kind.CTA
+
+
+@pytest.mark.parametrize("sentence", NEWS)
+def test_news_that_shares_a_promotions_words_is_text(sentence):
+    assert classify(sentence) is Kind.PROSE
+    assert is_candidate(sentence)
+
+
+@pytest.mark.parametrize("sentence", NEWS)
+def test_news_that_shares_a_promotions_words_stays_in_the_body(sentence):
+    article = extract_scrape(scrape_with(sentence))
+    assert article is not None
+    assert list(article.paragraphs) == [*STORY[:2], sentence, *STORY[2:]]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Try Harbourdesk free for 14 days.",
+        "Watch every match live and on demand on Streamline.",
+        "Join the author in conversation at Quay Live on 14 January.",
+        "To hear more audio stories, download Tidecast for iPhone or Android.",
+        "Follow the Tollbridge Post on Facebook, Instagram, TikTok and Threads.",
+        "Get instant access to breaking news, reviews and deals.",
+        "To support the Tollbridge Post, order your copy from our bookshop.",
+        "We're hiring engineers in Leith and Lisbon.",
+    ],
+)
+def test_a_promotion_is_no_summary_sentence(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        [
+            "Disclaimer: We respect your thoughts and views!",
+            "But we need to be judicious while moderating your comments.",
+        ],
+        ["Disclosure: The author owns shares in Harbourdesk.", "He has no plans to sell them."],
+    ],
+)
+def test_a_labelled_disclaimer_takes_its_paragraph_out_of_the_summary(paragraph):
+    assert candidates_in_paragraph(paragraph) == [False] * len(paragraph)
+
+
+def test_the_summary_of_a_page_with_furniture_between_paragraphs_is_the_story():
+    paragraphs = [
+        STORY[0],
+        PROMOTIONS[2],
+        STORY[1],
+        APPEALS[0],
+        STORY[2],
+        "Disclaimer: We respect your thoughts and views! But we need to be judicious while moderating your comments.",
+        STORY[3],
+    ]
+    article = Article(url="", title="Ferry timetable cut", paragraphs=tuple(paragraphs))
+    summary = summarize(article, sentences=8, algorithm="lexrank")
+    story_text = " ".join(STORY)
+    assert summary.sentences
+    assert all(sentence in story_text for sentence in summary.sentences)
