@@ -320,9 +320,11 @@ _BY = r"(?:by|von|par|por|di|door|av|af|بقلم|מאת)"
 # "Author:" in the same languages: German, Spanish, Portuguese and Polish "Autor", French
 # "Auteur", Italian "Autore", Dutch "Auteur", Swedish "Författare".
 _AUTHOR = r"(?:author|autor|autorin|auteur|autore|författare)"
+# The kind of piece over an opinion page's or a magazine's byline: "Guest essay by", "A column by", "Analysis by".
+_KIND_OF_PIECE = r"(?:an? )?(?:guest )?(?:essay|column|commentary|opinion|op-ed|analysis|review|perspective)"
 _BYLINE = re.compile(
     rf"^(?:{_BY}:?|posted by|written by|words by|words and \w+ by|story by|text by|reported by|interview by"
-    rf"|interviewed by|{_AUTHOR}:?)\s+(?P<rest>.+)$",
+    rf"|interviewed by|{_KIND_OF_PIECE} by|{_AUTHOR}:?)\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 # A Japanese or Chinese byline: its label ("文", "記者", "作者"), a mark or a space, and the name,
@@ -483,7 +485,8 @@ def _is_stop_word(bare: str) -> bool:
 
 
 _BYLINE_PREFIX = re.compile(
-    rf"^(?:(?:(?:analysis|text|words|story|report|interview|interviewed) )?by|{_BY}|{_AUTHOR}\s*:|{_CJK_BY})\s*",
+    rf"^(?:(?:(?:text|words|story|report|interview|interviewed) )?by|{_KIND_OF_PIECE} by|{_BY}|{_AUTHOR}\s*:"
+    rf"|{_CJK_BY})\s*",
     re.IGNORECASE,
 )
 

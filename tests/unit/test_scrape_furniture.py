@@ -162,3 +162,31 @@ def test_the_summary_of_a_page_with_furniture_between_paragraphs_is_the_story():
     story_text = " ".join(STORY)
     assert summary.sentences
     assert all(sentence in story_text for sentence in summary.sentences)
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("Guest essay by Dr. Naomi Achterberg", ("Naomi Achterberg",)),
+        ("A column by Ruth Okafor", ("Ruth Okafor",)),
+        ("Analysis by Sam Reed", ("Sam Reed",)),
+    ],
+)
+def test_the_kind_of_piece_over_a_byline_is_its_label(byline, names):
+    text = page(
+        "The Tollbridge Post",
+        "Opinion",
+        "The ferry cuts are not the problem. The crews' pay is.",
+        byline,
+        "December 1, 2026",
+        *STORY,
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "The ferry cuts are not the problem. The crews' pay is."
+    assert article.authors == names
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_review_by_a_panel_opening_a_sentence_is_no_byline():
+    assert classify("Review by the numbers shows gains in every ward.") is not Kind.BYLINE
