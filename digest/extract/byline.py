@@ -288,6 +288,13 @@ _OCCUPATION_ENDINGS = tuple(
 )
 
 
+def is_role(text: str) -> bool:
+    """A line naming a newsroom job alone, its last word an occupation: "Senior Reviews Editor", "Transport
+    correspondent"."""
+    words = text.split()
+    return bool(words) and _is_occupation(words[-1].lower().strip(".,:;"))
+
+
 def _is_occupation(bare: str) -> bool:
     """An occupation noun, in lower case: one a byline names ("reporter", "mayor") or one made
     with an occupation's suffix ("meteorologist", "physician", "spokeswoman")."""

@@ -334,7 +334,7 @@ _FOOTNOTE = re.compile(r"^(?:\^\d{1,3}|\[\d{1,3}\]|\d{1,3}\.\s*\^)\s*\S")
 # The author's biography under a story: "Ana Ruiz is a senior reporter for ...".
 _AUTHOR_BIO = re.compile(
     r"^[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3} (?:is|was|has been) (?:an? |the )?(?:[\w-]+ ){0,4}"
-    r"(?:reporter|writer|editor|producer|correspondent|columnist|contributor|journalist|author|critic"
+    r"(?i:reporter|writer|editor|producer|correspondent|columnist|contributor|journalist|author|critic"
     r"|photographer|intern|fellow)\b",
 )
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from digest.extract.byline import byline_names, find_dates, names_alone
+from digest.extract.byline import byline_names, find_dates, is_role, names_alone
 from digest.extract.cues import is_entry_stamp, is_short_label
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
@@ -641,6 +641,8 @@ def _is_lone_short_line(blocks: list[Block], i: int, body_start: int) -> bool:
         return False
     if not is_short_label(block.text, block.words) or _MENU_MARKS.search(block.text):
         return False  # a menu printed on one line
+    if i > 0 and blocks[i - 1].kind in (Kind.BYLINE, Kind.NAME) and is_role(block.text):
+        return False  # the author's job under the byline ("Senior Reviews Editor")
     return not _is_plain_menu_item(blocks, i - 1) and (i + 1 == body_start or blocks[i + 1].kind in _HEADER_KINDS)
 
 

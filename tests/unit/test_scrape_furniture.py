@@ -190,3 +190,29 @@ def test_the_kind_of_piece_over_a_byline_is_its_label(byline, names):
 
 def test_a_review_by_a_panel_opening_a_sentence_is_no_byline():
     assert classify("Review by the numbers shows gains in every ward.") is not Kind.BYLINE
+
+
+@pytest.mark.parametrize("role", ["Senior Reviews Editor", "Chief Political Correspondent", "Staff Photographer"])
+def test_the_authors_job_under_the_byline_is_no_headline_and_her_biography_no_paragraph(role):
+    """A review's headline shares few words with its text; the job, printed again in the biography, did."""
+    text = page(
+        "The Tollbridge Post",
+        "Reviews | News | Deals",
+        "Island Link review: a fine boat, with one big catch",
+        f"By Morag Lindsay\n{role}",
+        "Published December 1, 2026",
+        *STORY,
+        f"Morag Lindsay is {role} at the Tollbridge Post, where she has covered the islands since 2017.",
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Island Link review: a fine boat, with one big catch"
+    assert article.authors == ("Morag Lindsay",)
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_short_headline_under_a_kicker_still_stands_alone_over_the_byline():
+    text = page("The Tollbridge Post", "Transport", "Ferry Crews Quit", "By Morag Lindsay", "December 1, 2026", *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Ferry Crews Quit"
