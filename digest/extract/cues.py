@@ -321,6 +321,13 @@ _AD = re.compile(
     r"|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|advertentie|reclame|reklama|annons|annonce)",
     re.IGNORECASE,
 )
+# The label of a widget set between paragraphs (a video player, a link to the story in another language):
+# "Recommended Videos", "Read in Telugu", "Read this story in Spanish".
+_WIDGET_LABEL = re.compile(
+    r"(?:recommended|related|featured|trending|popular|latest|top|more) (?:videos?|clips|podcasts?|galleries)"
+    r"|(?:read|listen to|watch) (?:this (?:story|article) )?in (?-i:[A-Z][a-z]+)",
+    re.IGNORECASE,
+)
 _MENU_SEPARATOR = re.compile(r"\s[|›»>/·•▪◦]\s")
 # A list item that opens with a clock time, a date or a slide counter is an
 # entry of a live feed, a timeline box or a gallery, not the article's text.
@@ -569,7 +576,7 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.THREAD
     if n <= 12 and _SECTION.fullmatch(_section_label(text)):
         return Kind.SECTION
-    if n <= 6 and _AD.fullmatch(text):
+    if n <= 6 and (_AD.fullmatch(text) or _WIDGET_LABEL.fullmatch(text)):
         return Kind.AD
     if is_story_link(text):
         return Kind.CTA

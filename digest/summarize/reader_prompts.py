@@ -73,7 +73,10 @@ _SPONSOR_LINE = re.compile(
     r" (?:\w+ )?sponsors?\b"
     r"|^(?:today's|today’s|this week's|this week’s|this episode's|this episode’s|our) sponsors?"
     r" (?:(?:today|this week|for (?:this|today's|today’s) \w+) )?(?:is|are)\b"
-    r"|\ba (?:quick )?word from (?:our|today's|today’s|this week's|this week’s) sponsors?\b",
+    r"|\ba (?:quick )?word from (?:our|today's|today’s|this week's|this week’s) sponsors?\b"
+    # a newsroom's funder: "X's coverage of the islands is supported by the Harbour Foundation"
+    r"|\b(?:coverage|reporting|journalism)(?: of [^.,;!?]{1,60}?)? (?:is|are) (?:\w+ )?(?:supported|funded"
+    r"|underwritten|made possible) (?:in part )?by\b",
     re.IGNORECASE,
 )
 # A promotion's code: a code in capitals to use ("Use code HARBOUR", "with promo code BAY30"), an offer whoever
@@ -146,6 +149,14 @@ _APPEAL_ELSEWHERE = re.compile(
     r"|ニュースレター(?:に|を)?(?:登録|購読)|会員登録(?:して|すると|はこちら|が必要)|(?:有料)?会員限定|点击(?:关注|订阅|这里)|订阅(?:我们|本)|关注我们",
     re.IGNORECASE,
 )
+# The newsroom's word that its funders do not steer it, under a funder's note: "The Post retains full editorial
+# control.", "Our funders have no say in our reporting."
+_INDEPENDENCE = re.compile(
+    r"\b(?:retains?|maintains?|keeps?|has|have) (?:full|complete|sole|total) editorial (?:control|independence)\b"
+    r"|\bno (?:say|influence|input|role|control) (?:in|over) (?:our|the|its) (?:reporting|coverage|journalism"
+    r"|editorial)",
+    re.IGNORECASE,
+)
 # A promotion of the page's own product, in the imperative (perhaps after its purpose: "To hear more, download
 # ..."): the order's object is an app or a channel to follow it on, a trial, a ticket, access, a rating, a copy to
 # order ("Try Harbourdesk free for 14 days", "Follow us on Instagram", "Tag @quaykitchen", "Join the author in
@@ -174,13 +185,15 @@ _PROMO_OFFER = re.compile(
 _HIRING = re.compile(r"^(?:and )?we(?:'re|’re| are) (?:now |also )?hiring\b", re.IGNORECASE)
 # Python's re has no literal prefilter for alternations: a few substring tests on the lowercased sentence
 # decide whether the patterns run at all.
-_SPONSOR_TRIGGERS = ("sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible")
+_SPONSOR_TRIGGERS = (
+    "sponsor", "brought to you", "presented by", "underwritten", "supported by", "made possible", "funded by",
+)  # fmt: skip
 _TRIGGERS = (
     *_SPONSOR_TRIGGERS, "free", "already", "subscri", "reading", "abonn", "suscript", "assinantes", "limit", "cancel", "code", "% off", "off your", "checkout", "patreon", "ko-fi", "kofi", "coffee", "ad-free", "bonus", "early access", "patron",
     "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
-    "hiring",
+    "hiring", "editorial", "no say", "no influence", "no input", "no role", "no control",
     "unterst", "inscrivez", "soutenez", "faites un don", "suscr", "únete", "unete", "apóyanos", "apoyanos", "hazte",
     "اشترك", "ادعم", "تبرع", "הירשמו", "הרשמו", "תמכו", "ニュースレター", "会員", "点击", "订阅", "关注我们",
 )  # fmt: skip
@@ -224,7 +237,7 @@ def is_reader_prompt(sentence: str) -> bool:
         return False  # a source's words
     if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
         return True
-    if _APPEAL_ELSEWHERE.search(text) or _HIRING.search(text):
+    if _APPEAL_ELSEWHERE.search(text) or _HIRING.search(text) or _INDEPENDENCE.search(text):
         return True
     if promotion:
         return True

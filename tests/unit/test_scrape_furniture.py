@@ -7,6 +7,8 @@ The scrapes are made up, in the style of a text-browser dump (``lynx -dump -noli
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from digest.extract.cues import classify
@@ -216,3 +218,74 @@ def test_a_short_headline_under_a_kicker_still_stands_alone_over_the_byline():
     article = extract_scrape(text)
     assert article is not None
     assert article.title == "Ferry Crews Quit"
+
+
+@pytest.mark.parametrize(
+    "label", ["Recommended Videos", "Read in Telugu", "Read this story in Spanish", "Trending Videos"]
+)
+def test_a_widgets_label_between_paragraphs_is_no_subheading(label):
+    text = page(
+        "The Tollbridge Post",
+        "Ferry timetable cut as crews leave for oil boats",
+        "By Morag Lindsay",
+        "December 1, 2026",
+        *STORY[:3],
+        label,
+        STORY[3],
+        "Copyright 2026 The Tollbridge Post",
+    )
+    assert body_of(text) == STORY
+
+
+def test_a_subheading_between_paragraphs_stays():
+    text = page(
+        "The Tollbridge Post",
+        "Ferry timetable cut as crews leave for oil boats",
+        "By Morag Lindsay",
+        "December 1, 2026",
+        *STORY[:3],
+        "What the council can do",
+        STORY[3],
+        "Copyright 2026 The Tollbridge Post",
+    )
+    assert body_of(text) == [*STORY[:3], "What the council can do", STORY[3]]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Disclaimer: We respect your thoughts and views! But we need to be judicious while moderating your comments.",
+        (
+            "Pacific Current's coverage of the islands is supported by the Harbour Foundation. Our funders have no "
+            "say in our reporting."
+        ),
+        (
+            "This story was made possible by a grant from the Island Reporting Fund. The Post retains full editorial "
+            "control."
+        ),
+    ],
+)
+def test_a_comment_disclaimer_or_a_funders_note_under_the_story_is_no_paragraph(note):
+    text = page(
+        "The Tollbridge Post",
+        "Ferry timetable cut as crews leave for oil boats",
+        "By Morag Lindsay",
+        "December 1, 2026",
+        *STORY,
+        note,
+        "Post a Comment",
+    )
+    assert body_of(text) == STORY
+    assert not any(candidates_in_paragraph(re.split(r"(?<=[.!?])\s+", note)))
+
+
+def test_news_of_a_foundations_grant_is_text():
+    sentence = "The ferry study was funded by a grant from the Harbour Foundation, the council said in June."
+    assert is_candidate(sentence)
+    assert classify(sentence) is Kind.PROSE
+
+
+def body_of(text: str) -> list[str]:
+    article = extract_scrape(text)
+    assert article is not None
+    return list(article.paragraphs)
