@@ -37,6 +37,8 @@ def _word_set(*groups: str) -> frozenset[str]:
 
 _NAME_TOKEN = re.compile(
     r"[A-Z][a-zà-öø-ÿ'’]+(?:-[A-Z][a-zà-öø-ÿ'’]+)*"
+    # a Korean given name, its second syllable in lower case: "Min-jun", "Hye-won", "Seo-yeon"
+    r"|(?:Ch|[GKNDTMBPSJHYWAEIOU])[a-z]{0,3}-(?:ch|ss|jj|kk|[gkndtmbpsjh])?[yw]?[aeiou]{1,2}(?:ng|n|k|l|m|p)?"
     r"|[A-Z]['’][A-Z][a-zà-öø-ÿ]+"
     r"|[A-Z][a-z]*[A-Z][a-zà-öø-ÿ]+"
     r"|[A-Z]\.(?:[A-Z]\.)?|Jr\.?|Sr\.?|II|III|IV"
@@ -46,7 +48,7 @@ _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 def _is_name_token(token: str) -> bool:
     """A capitalised word of a name, in any cased script: "Ana", "O'Neil", "McDonald",
-    "Jean-Luc", and "Wiśniewski", "Łukasz", "Dvořák", "Öztürk" too; "J." and "Jr"."""
+    "Jean-Luc", "Min-jun", and "Wiśniewski", "Łukasz", "Dvořák", "Öztürk" too; "J." and "Jr"."""
     if _NAME_TOKEN.fullmatch(token):
         return True
     if token.isascii():

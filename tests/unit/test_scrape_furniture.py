@@ -289,3 +289,25 @@ def body_of(text: str) -> list[str]:
     article = extract_scrape(text)
     assert article is not None
     return list(article.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Min-jun Park", ("Min-jun Park",)),
+        ("By Hye-won Kim and Ana Ruiz", ("Hye-won Kim", "Ana Ruiz")),
+        ("By Chae-won Han", ("Chae-won Han",)),
+    ],
+)
+def test_a_korean_given_name_with_its_second_syllable_in_lower_case_is_a_name(byline, names):
+    text = page(
+        "The Tollbridge Post", "Ferry timetable cut as crews leave for oil boats", byline, "Dec. 1, 2026", *STORY
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == names
+
+
+@pytest.mark.parametrize("line", ["Post-war Britain", "Co-op Funeralcare", "Re-run Vote", "Anti-war Protest"])
+def test_a_hyphenated_word_in_a_heading_is_no_name(line):
+    assert classify(line) is not Kind.NAME
