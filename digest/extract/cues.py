@@ -17,7 +17,7 @@ import re
 
 from digest.extract.byline import TEASER_BYLINE, credit_names, is_byline, is_date_line, is_name
 from digest.extract.scrape_lines import BULLET, TERMINAL, Kind, count_words, title_ratio, unquoted, unspaced_share
-from digest.summarize.filters import is_appeal
+from digest.summarize.filters import is_appeal, is_author_contact
 from digest.summarize.reader_prompts import is_reader_prompt
 from digest.text import is_attributed
 
@@ -177,13 +177,14 @@ _THREAD = re.compile(
 _LEGAL = _Cue(
     "©|(c)|copyright|rights reserved|privacy|terms|cookie|licensed|creative commons|republish"
     "|501|registered|this article|this story|this piece|print edition|standards|licensing"
-    "|delayed",
+    "|delayed|policy|policies|guidelines|code",
     r"©|\(c\)\s*\d{4}|\b(?:copyright\s+(?:©|\(c\)|\d{4})|all rights reserved"
     r"|privacy (?:policy|notice|settings|statement)|terms (?:of (?:use|service)|and conditions)"
     r"|cookie (?:policy|settings|preferences|notice)|licensed under|creative commons|republish"
     r"|501\s?\(c|registered (?:charity|non-?profit|in england)"
     r"|this (?:article|story|piece) (?:appeared|appears|was (?:originally )?published)"
-    r"|print edition|our standards|licensing rights|quotes (?:are )?delayed)\b",
+    r"|print edition|our standards|licensing rights|quotes (?:are )?delayed"
+    r"|our (?:ethics|editorial|corrections|comments?|community) (?:policy|policies|guidelines|standards|code))\b",
 )
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
@@ -317,6 +318,7 @@ _CONTACT = _Cue(
 _AD = re.compile(
     r"(?:advertisement|advert|sponsored|ad|story continues below(?: advertisement)?"
     r"|article continues (?:below|after (?:the )?advertisement)|continue reading below|skip advert|back to top\W*"
+    r"|loading(?:\.{3}|…)?"
     # the same label in the languages of the pages we meet most
     r"|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|advertentie|reclame|reklama|annons|annonce)",
     re.IGNORECASE,
@@ -387,8 +389,8 @@ def _opens_with_imperative(word: str) -> bool:
     return word.lower().strip(".,:!?\"'“‘") in _IMPERATIVES
 
 
-# The page's own box between the story's paragraphs, in sentences: it opens with the publication's appeal or a prompt to
-# its readers (a promotion, a paywall, a sponsor's line), as the summary reads them, or with a question to the
+# The page's own box between the story's paragraphs, in sentences: it opens with the publication's appeal, a prompt
+# to its readers (a promotion, a paywall, a sponsor's line) or how to reach the newsroom, as the summary reads them, or with a question to the
 # reader and the ask after it ("Want to work on problems like this? We're hiring."). A paragraph of the story
 # that mentions a newsletter or a ticket in the third person is neither.
 _BOX_MAX_WORDS = 80
@@ -400,7 +402,7 @@ def _speaks_to_reader(text: str, n: int) -> bool:
         return False  # a label ("Continue reading the main story") is read by the rules for labels
     sentences = [s for s in _SENTENCE_START.split(text) if s.strip()]
     asks = sentences[:2] if n <= _SHORT_BOX_WORDS and sentences[0].endswith("?") else sentences[:1]
-    return any(is_appeal(s) or is_reader_prompt(s) for s in asks)
+    return any(is_appeal(s) or is_reader_prompt(s) or is_author_contact(s) for s in asks)
 
 
 # News tells what others said or did, in the third person: an attribution ("said", "wrote",

@@ -165,7 +165,7 @@ _INDEPENDENCE = re.compile(
 _PROMO_ORDER = re.compile(
     r"^(?:(?:to|for) [^,.!?]{1,80},\s+)?(?:please\s+|now\s+|simply\s+|just\s+)?"
     r"(?:subscribe|sign|join|follow|support|get|download|install|try|start|watch|listen|stream|hear|stay|pin|tag"
-    r"|rate|order|book|buy|grab|claim|unlock|leave|find|catch)\b"
+    r"|rate|order|book|buy|grab|claim|unlock|leave|find|catch|add)\b"
     # an order has no verb of its own after it: "Get Out is streaming on HBO" names a film
     r"(?!(?:[^.!?]*?\b(?:is|are|was|were|has|have|had|will|would)\b))",
     re.IGNORECASE,
@@ -178,7 +178,24 @@ _PROMO_OFFER = re.compile(
     r"|\bno credit card\b|\bfree trial\b|\btickets?\b|\bin conversation (?:with|at)\b|\bon demand\b"
     r"|\b(?:instant|unlimited|full|exclusive|early) access\b|\bin the know\b|(?:^|\s)@\w"
     r"|\bpin (?:this|it)\b|\bleave a (?:rating|review|star rating)\b|\brate this\b"
-    r"|\border (?:your|a) (?:signed )?cop(?:y|ies)\b|\bour (?:online )?(?:shop|store|bookshop)\b",
+    r"|\border (?:your|a) (?:signed )?cop(?:y|ies)\b|\bour (?:online )?(?:shop|store|bookshop)\b"
+    r"|\bpreferred source\b|\bon google\b|\bhome screen\b|\b(?:latest|breaking) news\b|\bnews updates\b",
+    re.IGNORECASE,
+)
+# The page inviting its readers to comment, not to miss it, to read the rest of its series, to give it as a
+# gift, or pointing to its own policies: "Have your say in the comments.", "What are your thoughts?", "Don't
+# miss a beat.", "This piece is part of The Island Issue.", "Read the rest of the series here.", "Gift
+# subscriptions start at £49.", "Read our ethics policy." "Residents vented their anger in the comments",
+# "The paper's ethics policy bars gifts" and "The exhibition is part of a series" are news.
+_PAGE_INVITES = re.compile(
+    r"^(?:please\s+)?(?:have your say|tell us what you think|let us know what you think|share your (?:thoughts|views)"
+    r"|leave (?:a|your) comment)\b|\bwhat (?:are your thoughts|do you think)\b[^.!]*\?"
+    r"|^(?:don['’]t|never) miss (?:a beat|out|a story|a thing|an update|the latest)\b"
+    r"|^this (?:piece|story|article|essay|report|episode|post) is (?:the \w+ )?(?:part|instal?lment|chapter) of\b"
+    r"|^(?:read|see|find|explore|browse|listen to|watch) (?:the rest|more|all|the full|the whole|the latest)\b"
+    r"[^.!?]{0,50}\b(?:here|below)\b"
+    r"|\bgift (?:subscriptions?|memberships?)\b|\bthe perfect (?:gift|present) for\b"
+    r"|\bour (?:ethics|editorial|corrections|comments?|community) (?:policy|policies|guidelines|standards|code)\b",
     re.IGNORECASE,
 )
 # The page recruiting: "We're hiring engineers in Leith."
@@ -193,7 +210,9 @@ _TRIGGERS = (
     "show", "podcast", "pod", "channel", "newsletter", "work", "writing", "video", "affiliate", "amazon",
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
-    "hiring", "editorial", "no say", "no influence", "no input", "no role", "no control",
+    "hiring", "have your say", "tell us", "let us know", "share your", "comment", "thoughts", "think", "miss",
+    "part of", "instal", "chapter", "here", "below", "gift", "perfect", "policy", "policies", "guidelines",
+    "standards", "editorial", "no say", "no influence", "no input", "no role", "no control",
     "unterst", "inscrivez", "soutenez", "faites un don", "suscr", "únete", "unete", "apóyanos", "apoyanos", "hazte",
     "اشترك", "ادعم", "تبرع", "הירשמו", "הרשמו", "תמכו", "ニュースレター", "会員", "点击", "订阅", "关注我们",
 )  # fmt: skip
@@ -238,6 +257,8 @@ def is_reader_prompt(sentence: str) -> bool:
     if _PAYWALL.search(text) or _SPONSOR_LINE.search(text) or _AFFILIATE.search(text) or _LIVE_PROMPT.search(text):
         return True
     if _APPEAL_ELSEWHERE.search(text) or _HIRING.search(text) or _INDEPENDENCE.search(text):
+        return True
+    if _PAGE_INVITES.search(text):
         return True
     if promotion:
         return True

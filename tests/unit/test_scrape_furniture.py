@@ -311,3 +311,50 @@ def test_a_korean_given_name_with_its_second_syllable_in_lower_case_is_a_name(by
 @pytest.mark.parametrize("line", ["Post-war Britain", "Co-op Funeralcare", "Re-run Vote", "Anti-war Protest"])
 def test_a_hyphenated_word_in_a_heading_is_no_name(line):
     assert classify(line) is not Kind.NAME
+
+
+# The page's lines between and under paragraphs, phrased as other sites phrase them.
+MORE_PAGE_LINES = [
+    "What are your thoughts? Have your say in the comments.",
+    "Don't miss a beat. Add the Tollbridge Post as a preferred source on Google.",
+    "Catch all the Business News, Breaking News Events and Latest News Updates on the Tollbridge Post.",
+    "This piece is part of The Island Issue. Read the rest of the series here.",
+    "Gift subscriptions to the Post start at £49. The perfect present for the islander in your life.",
+    "The Tollbridge Post is an independent, nonprofit newsroom. Read our ethics policy.",
+    "Got a tip? Reach out securely via Signal at tollbridge.99.",
+]
+
+
+@pytest.mark.parametrize("line", [*MORE_PAGE_LINES, "Loading"])
+def test_more_of_the_pages_lines_between_paragraphs_leave_the_body(line):
+    assert body_of(scrape_with(line)) == STORY
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Have your say in the comments.",
+        "Add the Tollbridge Post as a preferred source on Google.",
+        "Catch all the Latest News Updates on the Tollbridge Post.",
+        "This piece is part of The Island Issue.",
+        "Read the rest of the series here.",
+        "Gift subscriptions to the Post start at £49.",
+        "Read our ethics policy.",
+    ],
+)
+def test_more_of_the_pages_lines_are_no_summary_sentences(sentence):
+    assert not is_candidate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Residents vented their anger in the comments under the council's post, and the thread was later closed.",
+        "Subscriptions to the new service start at $9.99 a month, the company said.",
+        "The paper's ethics policy bars reporters from accepting gifts worth more than $25, its editor said.",
+        "The exhibition is part of a series on the island's fishing history that runs until March.",
+    ],
+)
+def test_news_sharing_those_lines_words_stays(sentence):
+    assert is_candidate(sentence)
+    assert body_of(scrape_with(sentence)) == [*STORY[:2], sentence, *STORY[2:]]
