@@ -54,6 +54,7 @@ from digest.summarize import DEFAULT_ALGORITHM, unknown_algorithm
 from digest.summarize.filters import (
     back_matter_start,
     candidates_in_paragraph,
+    is_author_note,
     opens_with_pronoun,
     stands_alone,
     strip_dateline,
@@ -340,6 +341,7 @@ def _summarize_paragraphs(
     sentences: int,
     algorithm: str,
     language: str,
+    authors: Sequence[str] = (),
 ) -> tuple[str, ...]:
     algorithm = resolve_algorithm(algorithm)
     if sentences < 0:
@@ -362,6 +364,8 @@ def _summarize_paragraphs(
         if algorithm == "lead":
             return readable  # LEAD-n is otherwise the plain baseline
         flags = candidates_in_paragraph(texts, speakers)
+        if texts and is_author_note(texts[0], authors):
+            flags = [False] * len(texts)  # a note on the author, all of it
         return [
             ok and alone and not (headline and fold(text) == headline)
             for text, ok, alone in zip(texts, flags, readable, strict=True)
@@ -439,6 +443,7 @@ def summarize(
         sentences=sentences,
         algorithm=algorithm,
         language=language,
+        authors=article.authors,
     )
     logger.debug("summarised %s with %s: %d sentences", article.url, algorithm, len(picked))
     # A list item's own marker ("- ", "• ") would stand beside the digest's bullet. A number

@@ -49,6 +49,7 @@ __all__ = [
     "candidates_in_paragraph",
     "is_appeal",
     "is_author_contact",
+    "is_author_note",
     "is_candidate",
     "is_citation",
     "is_editorial_note",
@@ -475,6 +476,27 @@ def _is_author_contact(text: str, low: str) -> bool:
         return True
     contact = _CONTACT_PRONOUN.search(text)
     return contact is not None and _CONTACT_CHANNEL.search(text, contact.end()) is not None
+
+
+# A note on the author: the byline's name (whole, the surname after a title, or the given name), then what the
+# author is or does ("Ms. Achterberg is a transport planner...", "Eleanor Shaw writes about music and cities.").
+_AUTHOR_NOTE_VERB = re.compile(
+    r"\s+(?:is|was|has been|served as|writes|wrote|covers|reports|edits|teaches|lives|is based)\b"
+)
+_AUTHOR_NOTE_TITLE = re.compile(r"(?:mr|mrs|ms|mx|dr|prof)\.?\s+", re.IGNORECASE)
+
+
+def is_author_note(sentence: str, authors: Collection[str]) -> bool:
+    """True when ``sentence`` opens with one of ``authors`` and says what the author is or does."""
+    text = sentence.strip()
+    if title := _AUTHOR_NOTE_TITLE.match(text):
+        text = text[title.end() :]
+    for author in authors:
+        words = author.split()
+        for name in (author, words[-1], words[0]) if len(words) > 1 else (author,):
+            if text.startswith(name) and _AUTHOR_NOTE_VERB.match(text, len(name)):
+                return True
+    return False
 
 
 def transcript_speakers(paragraphs: Iterable[str]) -> frozenset[str]:

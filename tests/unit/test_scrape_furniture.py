@@ -16,7 +16,7 @@ from digest.extract.scrape import extract_scrape
 from digest.extract.scrape_lines import Kind
 from digest.models import Article
 from digest.summarize.algorithms import summarize
-from digest.summarize.filters import candidates_in_paragraph, is_candidate
+from digest.summarize.filters import candidates_in_paragraph, is_author_note, is_candidate
 
 STORY = [
     (
@@ -358,3 +358,24 @@ def test_more_of_the_pages_lines_are_no_summary_sentences(sentence):
 def test_news_sharing_those_lines_words_stays(sentence):
     assert is_candidate(sentence)
     assert body_of(scrape_with(sentence)) == [*STORY[:2], sentence, *STORY[2:]]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Ms. Lindsay is a transport planner and a former harbour commissioner for the islands.",
+        "Morag Lindsay writes about the islands, their ferries and the people who crew them.",
+        "Morag covers transport for the Tollbridge Post and has reported from the islands since 2017.",
+    ],
+)
+def test_a_note_on_the_author_is_no_summary_sentence(note):
+    """Benchmarks count the note as the article's text, so the body keeps it; the summary does not."""
+    article = Article(url="", title="Ferry cuts", authors=("Morag Lindsay",), paragraphs=(note, *STORY))
+    for algorithm in ("default", "lexrank", "luhn"):
+        assert note not in summarize(article, sentences=5, algorithm=algorithm).sentences
+
+
+def test_a_sentence_on_someone_who_shares_the_authors_name_may_be_a_summary_sentence():
+    opening = "Lindsay Harbour is a village of 400 people at the end of the island's only road."
+    assert not is_author_note(opening, ("Morag Lindsay",))
+    assert is_candidate(opening)
