@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 from digest.extract.byline import credit_names, is_name
 from digest.extract.cues import (
@@ -31,6 +32,7 @@ from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, is_heading, list_run, trim, weights
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
 from digest.models import Article
+from digest.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -588,6 +590,38 @@ def _credited(blocks: list[Block], start: int, end: int) -> tuple[str, ...]:
     return ()
 
 
+# The publication, which a byline may name after its reporter ("By Camila Ortega, Riverside Beacon"): the
+# page's first line (its masthead), the owner its copyright line names, or its web address.
+_COPYRIGHT_OWNER = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?,?\s*)?(?:by\s+)?(?P<owner>[^.|,;]{3,60}?)"
+    r"\s*(?:[.|,;]|all rights|$)",
+    re.IGNORECASE,
+)
+_MASTHEAD_MAX_WORDS = 5
+
+
+def _publication_names(blocks: list[Block], url: str) -> set[str]:
+    names: set[str] = set()
+    if blocks and blocks[0].words <= _MASTHEAD_MAX_WORDS:
+        names.add(fold(blocks[0].text))
+    for block in blocks:
+        if block.kind is Kind.LEGAL and (owner := _COPYRIGHT_OWNER.search(block.text)):
+            names.add(fold(owner["owner"]))
+    if host := urlsplit(url).hostname:
+        names.add(host.removeprefix("www.").split(".")[0])
+    return names
+
+
+def _less_publication(authors: tuple[str, ...], blocks: list[Block], url: str) -> tuple[str, ...]:
+    """The authors less the publication's name beside a reporter's; a byline naming only it stays (a
+    personal site's name is its author's)."""
+    if len(authors) < 2:
+        return authors
+    names = _publication_names(blocks, url)
+    people = tuple(a for a in authors if fold(a) not in names and fold(a).replace(" ", "") not in names)
+    return people or authors
+
+
 def _body_span(blocks: list[Block]) -> tuple[tuple[int, int], bool] | None:
     """The body's first and last block, and whether it is a list post's items."""
     run = densest_run(weights(blocks))
@@ -619,7 +653,7 @@ def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | N
     if not title:
         title = fallback_title(paragraphs[0])
         warnings.insert(0, "no headline found")
-    authors = header.authors or _credited(blocks, start, end)
+    authors = _less_publication(header.authors or _credited(blocks, start, end), blocks, url)
     log.debug("scrape %s: %d of %d blocks are body", url or "<text>", len(paragraphs), len(blocks))
     return Article(
         url=url,

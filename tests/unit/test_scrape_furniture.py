@@ -379,3 +379,39 @@ def test_a_sentence_on_someone_who_shares_the_authors_name_may_be_a_summary_sent
     opening = "Lindsay Harbour is a village of 400 people at the end of the island's only road."
     assert not is_author_note(opening, ("Morag Lindsay",))
     assert is_candidate(opening)
+
+
+@pytest.mark.parametrize(
+    ("masthead", "byline", "footer", "url"),
+    [
+        ("Tollbridge Post", "By Morag Lindsay, Tollbridge Post", "Comments are closed.", ""),
+        ("Home | News | Sport", "By Morag Lindsay, Island Courier", "© 2026 Island Courier. All rights reserved.", ""),
+        ("Home | News | Sport", "By Morag Lindsay and Island Courier", "Comments", "https://www.islandcourier.com/a/1"),
+    ],
+)
+def test_the_publication_beside_a_reporter_in_the_byline_is_no_author(masthead, byline, footer, url):
+    text = page(masthead, "Ferry timetable cut as crews leave for oil boats", byline, "Dec. 1, 2026", *STORY, footer)
+    article = extract_scrape(text, url=url)
+    assert article is not None
+    assert article.authors == ("Morag Lindsay",)
+
+
+def test_a_personal_sites_name_is_its_authors():
+    text = page("Morag Lindsay", "Ferry timetable cut as crews leave for oil boats", "By Morag Lindsay", *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == ("Morag Lindsay",)
+
+
+def test_two_reporters_stay_two_authors():
+    text = page(
+        "Tollbridge Post",
+        "Ferry timetable cut as crews leave for oil boats",
+        "By Morag Lindsay and Ewan Reid",
+        "Dec. 1, 2026",
+        *STORY,
+        "© 2026 Tollbridge Post",
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == ("Morag Lindsay", "Ewan Reid")
