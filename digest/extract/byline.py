@@ -331,9 +331,11 @@ _BY = r"(?:by|von|par|por|di|door|av|af|بقلم|מאת)"
 _AUTHOR = r"(?:author|autor|autorin|auteur|autore|författare)"
 # The kind of piece over an opinion page's or a magazine's byline: "Guest essay by", "A column by", "Analysis by".
 _KIND_OF_PIECE = r"(?:an? )?(?:guest )?(?:essay|column|commentary|opinion|op-ed|analysis|review|perspective)"
+# A magazine's credits with colons: "Words: Imogen Faraday | Photography: Kwame Asante".
+_WORDS_LABEL = r"(?:words|text|story|reporting)\s*:"
 _BYLINE = re.compile(
     rf"^(?:{_BY}:?|posted by|written by|words by|words and \w+ by|story by|text by|reported by|interview by"
-    rf"|interviewed by|{_KIND_OF_PIECE} by|{_AUTHOR}:?)\s+(?P<rest>.+)$",
+    rf"|interviewed by|{_KIND_OF_PIECE} by|{_AUTHOR}:?|{_WORDS_LABEL})\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 # A Japanese or Chinese byline: its label ("文", "記者", "作者"), a mark or a space, and the name,
@@ -378,6 +380,7 @@ TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 # The small words are in lower case or, in a byline set in capitals, in capitals: "In" may be part of a name.
 _NAME_CUT = re.compile(
     r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published|ON|AT|FOR|IN|UPDATED|PUBLISHED)\s+|\s+@(?=\w)"
+    r"|\s+(?=[\w.+-]+@[\w-]+\.\w)"  # the reporter's address after the name
 )
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|AND|&)\s+")
 # "And" in the languages of _BY: Spanish "y" ("e" before an i- sound), Portuguese and Italian
@@ -494,7 +497,8 @@ def _is_stop_word(bare: str) -> bool:
 
 
 _BYLINE_PREFIX = re.compile(
-    rf"^(?:(?:(?:text|words|story|report|interview|interviewed) )?by|{_KIND_OF_PIECE} by|{_BY}|{_AUTHOR}\s*:"
+    rf"^(?:(?:(?:text|words|story|report|interview|interviewed) )?by|{_KIND_OF_PIECE} by|{_WORDS_LABEL}|{_BY}"
+    rf"|{_AUTHOR}\s*:"
     rf"|{_CJK_BY})\s*",
     re.IGNORECASE,
 )

@@ -182,7 +182,7 @@ _LEGAL = _Cue(
     r"|privacy (?:policy|notice|settings|statement)|terms (?:of (?:use|service)|and conditions)"
     r"|cookie (?:policy|settings|preferences|notice)|licensed under|creative commons|republish"
     r"|501\s?\(c|registered (?:charity|non-?profit|in england)"
-    r"|this (?:article|story|piece) (?:appeared|appears|was (?:originally )?published)"
+    r"|this (?:article|story|piece) (?:(?:originally|first|also) )?(?:appeared|appears|ran|was (?:originally |first )?published)"
     r"|print edition|our standards|licensing rights|quotes (?:are )?delayed"
     r"|our (?:ethics|editorial|corrections|comments?|community) (?:policy|policies|guidelines|standards|code))\b",
 )

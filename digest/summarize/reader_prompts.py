@@ -99,13 +99,14 @@ _PROMOTION = re.compile(
 # A show, a channel or a writer asking to be paid for, in the imperative or to "you": "Support the show on
 # Patreon", "Become a patron", "You can support this podcast at...". "Fans rallied to support the show" is news.
 _ASK_TO_FUND = re.compile(
-    r"(?:^(?:if you [^,]{1,60},\s*)?(?:please\s+)?|\b(?:please|you can|you could)\s+(?:also\s+)?)"
-    r"(?:(?:support|join|become|back|buy|pledge|tip|get|rate|review)|(?:subscribe|donate) to)"
+    r"(?:^(?:if you [^,]{1,60},\s*)?(?:please\s+)?(?:consider\s+)?|\b(?:please|you can|you could)\s+(?:also\s+)?"
+    r"(?:consider\s+)?)"
+    r"(?:(?:support|join|become|back|buy|pledge|tip|get|rate|review)(?:ing)?|(?:subscrib|donat)(?:e|ing) to)"
     r"\s+(?:the|this|our|my|us|me|a|an)\b",
     re.IGNORECASE,
 )
 _FUNDED_CREATOR = re.compile(
-    r"\b(?:patreon|ko-?fi|buy (?:me|us) a coffee|ad-free|bonus (?:episodes?|content)|early access|patrons?"
+    r"\b(?:patreon|ko-?fi|buy(?:ing)? (?:me|us) a coffee|ad-free|bonus (?:episodes?|content)|early access|patrons?"
     r"|(?:the|this|our|my) (?:show|podcast|pod|channel|newsletter|work|writing|videos?))\b(?!['’])",
     re.IGNORECASE,
 )
@@ -191,6 +192,9 @@ _PAGE_INVITES = re.compile(
     r"^(?:please\s+)?(?:have your say|tell us what you think|let us know what you think|share your (?:thoughts|views)"
     r"|leave (?:a|your) comment)\b|\bwhat (?:are your thoughts|do you think)\b[^.!]*\?"
     r"|^(?:don['’]t|never) miss (?:a beat|out|a story|a thing|an update|the latest)\b"
+    r"|^(?:did you )?(?:like|liked|enjoy|enjoyed|love|loved|value|valued|appreciate) (?:what you(?: just)? (?:read|saw)"
+    r"|this (?:article|story|post|piece|newsletter|reporting|content|episode))\b[^.!]*\?"
+    r"|^(?:was|is|did you find) this (?:article|story|post|piece|guide) (?:useful|helpful|interesting)\b[^.!]*\?"
     r"|^this (?:piece|story|article|essay|report|episode|post) is (?:the \w+ )?(?:part|instal?lment|chapter) of\b"
     r"|^(?:read|see|find|explore|browse|listen to|watch) (?:the rest|more|all|the full|the whole|the latest)\b"
     r"[^.!?]{0,50}\b(?:here|below)\b"
@@ -211,7 +215,7 @@ _TRIGGERS = (
     "qualifying", "commission", "compensation", "share of", "follow", "refresh", "reload", "updated", "developing",
     "breaking", "check back", "stay", "we'll", "we’ll", "we will", "latest",
     "hiring", "have your say", "tell us", "let us know", "share your", "comment", "thoughts", "think", "miss",
-    "part of", "instal", "chapter", "here", "below", "gift", "perfect", "policy", "policies", "guidelines",
+    "part of", "instal", "like", "enjoy", "love", "value", "appreciate", "useful", "helpful", "interesting", "chapter", "here", "below", "gift", "perfect", "policy", "policies", "guidelines",
     "standards", "editorial", "no say", "no influence", "no input", "no role", "no control",
     "unterst", "inscrivez", "soutenez", "faites un don", "suscr", "únete", "unete", "apóyanos", "apoyanos", "hazte",
     "اشترك", "ادعم", "تبرع", "הירשמו", "הרשמו", "תמכו", "ニュースレター", "会員", "点击", "订阅", "关注我们",

@@ -415,3 +415,41 @@ def test_two_reporters_stay_two_authors():
     article = extract_scrape(text)
     assert article is not None
     assert article.authors == ("Morag Lindsay", "Ewan Reid")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Like what you read? The Post is funded by readers. Become a Friend of the Post today.",
+        "If you enjoy posts like this, consider buying me a coffee. It keeps the server lights on.",
+        "This article originally appeared in the Tollbridge Post's Weekend Edition. Click to view the e-Edition.",
+    ],
+)
+def test_a_readers_fund_or_a_reprint_note_between_paragraphs_leaves_the_body(line):
+    assert body_of(scrape_with(line)) == STORY
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Morag Lindsay mlindsay@tollbridgepost.com", ("Morag Lindsay",)),
+        ("Words: Morag Lindsay | Photography: Ewan Reid", ("Morag Lindsay",)),
+    ],
+)
+def test_a_byline_with_an_address_or_a_words_label_names_its_author(byline, names):
+    text = page(
+        "The Tollbridge Post", "Ferry timetable cut as crews leave for oil boats", byline, "Dec. 1, 2026", *STORY
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == names
+
+
+@pytest.mark.parametrize("question", ["Like what you read?", "Enjoyed this article?", "Was this story useful?"])
+def test_a_question_about_the_page_to_its_reader_is_no_summary_sentence(question):
+    assert not is_candidate(question)
+
+
+@pytest.mark.parametrize("sentence", ["Did voters like what they saw?", "Was the inquiry useful to the families?"])
+def test_a_question_in_the_story_may_be_a_summary_sentence(sentence):
+    assert is_candidate(sentence)
