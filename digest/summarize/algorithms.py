@@ -140,6 +140,7 @@ class PositionCentralitySummarizer(LexRankSummarizer):
     max_words = 60
     redundancy = 0.5
     pronoun_penalty = 0.5
+    skip_unrelated = True
 
     def __call__(self, document: ObjectDocumentModel, sentences_count: int) -> tuple[Sentence, ...]:
         sentences = document.sentences
@@ -166,6 +167,9 @@ class PositionCentralitySummarizer(LexRankSummarizer):
 
         chosen: set[int] = set()
         remaining = {i for i in range(count) if alone[i]}
+        unrelated = _unrelated_to_story(similarity, _paragraph_of(document)) if self.skip_unrelated else set()
+        if len(remaining - unrelated) >= sentences_count:
+            remaining -= unrelated
         while len(chosen) < sentences_count and remaining:
             best = min(remaining, key=lambda i: rank(i, chosen))
             remaining.discard(best)
@@ -220,6 +224,51 @@ class PositionCentralitySummarizer(LexRankSummarizer):
             frequency.update(terms)
         count = len(sentences)
         return {term: math.log(count / (1 + frequency[term])) for terms in sentences for term in terms}
+
+
+def _paragraph_of(document: ObjectDocumentModel) -> list[int]:
+    """The index of each body sentence's paragraph, in ``document.sentences`` order."""
+    return [k for k, paragraph in enumerate(document.paragraphs) for s in paragraph.sentences if not s.is_heading]
+
+
+def _unrelated_to_story(similarity: np.ndarray, paragraph_of: list[int]) -> set[int]:
+    """The sentences of a few paragraphs that share no content word with the rest of the story.
+
+    Paragraphs are linked where two of their sentences share a content word; the first
+    paragraph's group is the story. A page's box between its paragraphs (its appeal, its
+    "want more from the region? find it on our site") speaks of the page: it may share words
+    with the box beside it, never with the story told around it. A larger group may be a
+    second story the page tells, so only groups of up to ``_MAX_UNRELATED_PARAGRAPHS`` go.
+    """
+    paragraphs = np.asarray(paragraph_of)
+    labels = sorted(set(paragraph_of))
+    linked = {own: {own} for own in labels}
+    for own in labels:
+        inside = paragraphs == own
+        for other in {paragraph_of[j] for j in np.flatnonzero(similarity[inside].max(axis=0) > 0.0)}:
+            linked[own].add(other)
+            linked[other].add(own)
+    story = {paragraph_of[0]}
+    frontier = [paragraph_of[0]]
+    while frontier:
+        for other in linked[frontier.pop()] - story:
+            story.add(other)
+            frontier.append(other)
+    rest = set(labels) - story
+    groups: list[set[int]] = []
+    while rest:
+        group, frontier = set(), [rest.pop()]
+        while frontier:
+            own = frontier.pop()
+            group.add(own)
+            frontier.extend(linked[own] - group)
+        rest -= group
+        groups.append(group)
+    unrelated = [own for group in groups if len(group) <= _MAX_UNRELATED_PARAGRAPHS for own in group]
+    return set(np.flatnonzero(np.isin(paragraphs, unrelated)).tolist())
+
+
+_MAX_UNRELATED_PARAGRAPHS = 2
 
 
 class LeadSummarizer(AbstractSummarizer):

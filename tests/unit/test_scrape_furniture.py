@@ -453,3 +453,37 @@ def test_a_question_about_the_page_to_its_reader_is_no_summary_sentence(question
 @pytest.mark.parametrize("sentence", ["Did voters like what they saw?", "Was the inquiry useful to the families?"])
 def test_a_question_in_the_story_may_be_a_summary_sentence(sentence):
     assert is_candidate(sentence)
+
+
+# A box between paragraphs in words the story never uses: the summary cannot know its phrasing,
+# only that nothing else on the page speaks of what it speaks of.
+UNRELATED_BOXES = [
+    "Want more news from the Wattle Valley? Find it all on Valley Radio.",
+    "Our newsroom is small and stubborn. Readers like you are what keeps it open.",
+    "Hungry for more? Every Thursday our critics pick the week's best openings in one short email.",
+]
+
+
+@pytest.mark.parametrize("box", UNRELATED_BOXES)
+def test_a_paragraph_sharing_no_word_with_the_story_is_no_summary_sentence(box):
+    paragraphs = (STORY[0], box, *STORY[1:])
+    picked = summarize(Article(url="", title="Ferry timetable cut", paragraphs=paragraphs)).sentences
+    assert len(picked) == 3
+    assert all(sentence in " ".join(STORY) for sentence in picked)
+
+
+def test_a_paragraph_of_the_story_sharing_its_words_may_be_a_summary_sentence():
+    aside = "The ferry crews said two islanders had already missed clinic appointments on the mainland."
+    paragraphs = (STORY[0], aside, *STORY[1:])
+    picked = summarize(Article(url="", title="Ferry timetable cut", paragraphs=paragraphs)).sentences
+    assert aside in picked
+
+
+def test_two_paragraphs_of_a_box_sharing_words_with_each_other_only_are_no_summary_sentences():
+    box = (
+        "Good journalism is never cheap, and only good journalism holds the powerful to account.",
+        "We depend on generous readers rather than advertisers for that journalism.",
+    )
+    paragraphs = (STORY[0], *box, *STORY[1:])
+    picked = summarize(Article(url="", title="Ferry timetable cut", paragraphs=paragraphs)).sentences
+    assert all(sentence in " ".join(STORY) for sentence in picked)
