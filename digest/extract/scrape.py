@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
+from digest.extract.aside import without_asides
 from digest.extract.byline import credit_names, is_name
 from digest.extract.cues import (
     classify,
@@ -646,6 +647,8 @@ def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | N
     if not listed:
         start = body_start(blocks, start, end)
     paragraphs, warnings = body(blocks, start, end, listed=listed)
+    if not listed:
+        paragraphs = without_asides(paragraphs)
     if not paragraphs:
         return None
     header = read_header(blocks, start, paragraphs, body_end=end)

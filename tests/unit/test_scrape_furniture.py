@@ -487,3 +487,37 @@ def test_two_paragraphs_of_a_box_sharing_words_with_each_other_only_are_no_summa
     paragraphs = (STORY[0], *box, *STORY[1:])
     picked = summarize(Article(url="", title="Ferry timetable cut", paragraphs=paragraphs)).sentences
     assert all(sentence in " ".join(STORY) for sentence in picked)
+
+
+# The page speaking as itself (we, us, our) in a short line that shares no word with the story.
+PAGE_ASIDES = [
+    "Found a mistake? Let us know.",
+    "Got a story? Reach out to our editors on WhatsApp.",
+    "Something not right here? Our corrections desk reads every note.",
+]
+
+
+@pytest.mark.parametrize("line", PAGE_ASIDES)
+def test_the_page_speaking_to_its_reader_between_or_after_paragraphs_leaves_the_body(line):
+    between = extract_scrape(scrape_with(line))
+    after = extract_scrape(page("Ferry timetable cut as crews leave for oil boats", "By Morag Lindsay", *STORY, line))
+    assert between is not None and after is not None
+    assert list(between.paragraphs) == STORY
+    assert list(after.paragraphs) == STORY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # it speaks of the story
+        "We asked the operator how many crews it would need to run the Saturday service again.",
+        # it introduces what follows
+        "Here is what we know so far:",
+        # a quotation
+        '"Let us know when the boat is back," one islander wrote on the community page.',
+    ],
+)
+def test_a_short_line_in_the_first_person_plural_of_the_story_stays(line):
+    article = extract_scrape(scrape_with(line))
+    assert article is not None
+    assert list(article.paragraphs) == [*STORY[:2], line, *STORY[2:]]

@@ -1,0 +1,103 @@
+"""A short paragraph in which the page speaks of itself and of nothing the story speaks of.
+
+The page's own lines between (or after) a story's paragraphs are phrased in more ways
+than any cue list holds ("Found a mistake? Let us know.", "Got a story? Reach out to our
+editors."). What they share is their shape: at most ``_MAX_WORDS`` words, the page speaking
+as itself (we, us, our), no quotation, not a line introducing what follows, and not one
+content word in common with any other paragraph of the story. A story's own short line in
+the first person plural ("We asked the operator...") speaks of what the story does.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MAX_WORDS = 20  # at 30, a blog's "Each game is free... we're looking forward to..." went
+# Case-sensitive on purpose: "US" the country is not "us".
+_PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
+_QUOTED = re.compile(r"[\"“”«»„]")
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_STEM = 5  # "region" and "regions", "editor" and "editors" share their first letters
+_FUNCTION_WORDS = frozenset(
+    [
+        "about",
+        "after",
+        "also",
+        "been",
+        "before",
+        "being",
+        "both",
+        "could",
+        "does",
+        "each",
+        "even",
+        "every",
+        "from",
+        "have",
+        "here",
+        "into",
+        "just",
+        "like",
+        "many",
+        "more",
+        "most",
+        "much",
+        "must",
+        "only",
+        "other",
+        "over",
+        "same",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "very",
+        "want",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "will",
+        "with",
+        "would",
+        "your",
+        "yours",
+    ]
+)
+
+
+def _content_stems(text: str) -> set[str]:
+    words = (word.lower() for word in _WORD.findall(text))
+    return {word[:_STEM] for word in words if word not in _FUNCTION_WORDS}
+
+
+def is_aside(paragraph: str, rest: list[str]) -> bool:
+    """``paragraph`` is the page speaking to its reader: nothing in ``rest`` speaks of what it does."""
+    if len(paragraph.split()) > _MAX_WORDS or _QUOTED.search(paragraph) or not _PAGE_SPEAKS.search(paragraph):
+        return False
+    if paragraph.rstrip().endswith(":"):
+        return False  # it introduces what follows
+    own = _content_stems(paragraph)
+    return bool(own) and not any(own & _content_stems(other) for other in rest)
+
+
+def without_asides(paragraphs: list[str]) -> list[str]:
+    """``paragraphs`` less the asides after the first; a story of fewer than four says too little to tell."""
+    if len(paragraphs) < 4:
+        return paragraphs
+    kept = [paragraphs[0]]
+    for i, paragraph in enumerate(paragraphs[1:], start=1):
+        if not is_aside(paragraph, paragraphs[:i] + paragraphs[i + 1 :]):
+            kept.append(paragraph)
+    return kept
