@@ -16,8 +16,8 @@ over a story told in full under its own header, is a teaser card's blurb, and
 that story is the body; lone paragraphs under live entries' stamps are none.
 The start skips a standfirst and byline the run swallowed (a date or a name
 under a subheading of the story, as over an update or a signed note, is that
-section's). Inside the body, pull quotes and repeated short blocks
-(headlines, captions) are dropped.
+section's). Inside the body, pull quotes, repeated short blocks
+(headlines, captions) and a caption printed under its photo credit are dropped.
 """
 
 from __future__ import annotations
@@ -639,6 +639,28 @@ def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
 _CARET_FOOTNOTE = re.compile(r"(?<=[.!?…,;:\"'”’)])\^\d{1,3}\b")
 
 
+_CREDIT_ONLY = re.compile(r"^\(?(?:photo|photograph|image|picture|illustration)s?\s*(?:by\b|:)", re.IGNORECASE)
+_CAPTION_MAX_WORDS = 25
+
+
+def _caption_under_its_credit(blocks: list[Block], i: int, start: int) -> bool:
+    """One sentence under a bare photo credit, between paragraphs: the picture's caption, printed after
+    its credit ("Photo: Kayle Neis/The Ledger", then "A bus waits at a stop on Thursday.")."""
+    if i - 2 < start or i + 1 >= len(blocks):
+        return False
+    credit, line = blocks[i - 1], blocks[i]
+    return (
+        credit.kind is Kind.CAPTION
+        and _CREDIT_ONLY.match(credit.text) is not None
+        and blocks[i - 2].kind in _BODY_KINDS
+        and blocks[i + 1].kind in _BODY_KINDS
+        and line.kind in _BODY_KINDS
+        and line.words <= _CAPTION_MAX_WORDS
+        and len(re.findall(r"[.!?](?:\s|$)", line.text)) == 1
+        and not re.search(r"[\"“”]", line.text)
+    )
+
+
 def _paragraph(block: Block, *, item: bool = False) -> str:
     text = BULLET.sub("", block.text, count=1) if item or block.kind in (Kind.BULLET, Kind.NAV) else block.text
     return strip_footnote_markers(_CARET_FOOTNOTE.sub("", text))
@@ -683,6 +705,8 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
             listing = []
         if block.kind in _BOILERPLATE_KINDS:
             dropped += 1
+        if _caption_under_its_credit(blocks, i, start):
+            continue
         if i in pulled or not (
             block.kind in _BODY_KINDS
             or (listed and _is_item(block))

@@ -521,3 +521,29 @@ def test_a_short_line_in_the_first_person_plural_of_the_story_stays(line):
     article = extract_scrape(scrape_with(line))
     assert article is not None
     assert list(article.paragraphs) == [*STORY[:2], line, *STORY[2:]]
+
+
+@pytest.mark.parametrize("credit", ["Photo: Kayle Neis/The Tollbridge Post", "(Photo by Ana Ruiz)", "Image: Supplied"])
+def test_a_caption_under_its_photo_credit_between_paragraphs_leaves_the_body(credit):
+    caption = "The ferry waits at the slipway in Tollbridge on Thursday."
+    article = extract_scrape(scrape_with(f"{credit}\n\n{caption}"))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # more than one sentence
+        "The ferry waits at the slipway. Its last crossing leaves at six.",
+        # a quotation
+        '"We will lose the Saturday crossing for months," the skipper said.',
+        # long enough to be the story's own paragraph
+        STORY[3],
+    ],
+)
+def test_a_paragraph_under_a_photo_credit_stays(paragraph):
+    lines = [STORY[0], STORY[1], "Photo: Kayle Neis/The Tollbridge Post", paragraph, STORY[2]]
+    article = extract_scrape(page("Ferry timetable cut as crews leave for oil boats", "By Morag Lindsay", *lines))
+    assert article is not None
+    assert paragraph in article.paragraphs
