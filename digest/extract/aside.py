@@ -5,16 +5,22 @@ than any cue list holds ("Found a mistake? Let us know.", "Got a story? Reach ou
 editors."). What they share is their shape: at most ``_MAX_WORDS`` words, the page speaking
 as itself (we, us, our), no quotation, not a line introducing what follows, and not one
 content word in common with any other paragraph of the story. A story's own short line in
-the first person plural ("We asked the operator...") speaks of what the story does.
+the first person plural ("We asked the operator...") speaks of what the story does. A short
+line naming the publication (its masthead, its copyright owner, its host) as a proper name and
+speaking to the reader is the page's too, whatever words it shares.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from digest.text import fold
 
 _MAX_WORDS = 20  # at 30, a blog's "Each game is free... we're looking forward to..." went
 # Case-sensitive on purpose: "US" the country is not "us".
 _PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
+_SECOND_PERSON = re.compile(r"\b[Yy]ou(?:rs?)?\b")
 _QUOTED = re.compile(r"[\"“”«»„]")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _STEM = 5  # "region" and "regions", "editor" and "editors" share their first letters
@@ -92,12 +98,31 @@ def is_aside(paragraph: str, rest: list[str]) -> bool:
     return bool(own) and not any(own & _content_stems(other) for other in rest)
 
 
-def without_asides(paragraphs: list[str]) -> list[str]:
+def speaks_for_publication(paragraph: str, publication: Iterable[str]) -> bool:
+    """``paragraph`` names the publication and speaks to its reader ("RNZ's rural coverage is free to
+    read. Find more stories on our Country page."): the page speaking of itself, whatever it shares."""
+    if len(paragraph.split()) > _MAX_WORDS or _QUOTED.search(paragraph) or paragraph.rstrip().endswith(":"):
+        return False
+    if not (_PAGE_SPEAKS.search(paragraph) or _SECOND_PERSON.search(paragraph)):
+        return False
+    return any(_named(paragraph, name) for name in publication if name)
+
+
+def _named(paragraph: str, name: str) -> bool:
+    """``name`` (folded) is in ``paragraph`` as a proper name: "RNZ's", "Digg", not "a blog post"."""
+    pattern = r"\b" + r"\W+".join(map(re.escape, name.split())) + r"\b"
+    return any(found.group()[0].isupper() for found in re.finditer(pattern, paragraph, re.IGNORECASE))
+
+
+def without_asides(paragraphs: list[str], *, publication: Iterable[str] = ()) -> list[str]:
     """``paragraphs`` less the asides after the first; a story of fewer than four says too little to tell."""
     if len(paragraphs) < 4:
         return paragraphs
+    # "the Tollbridge Post" in a sentence is "The Tollbridge Post" on the masthead.
+    names = [fold(name).removeprefix("the ") for name in publication]
     kept = [paragraphs[0]]
     for i, paragraph in enumerate(paragraphs[1:], start=1):
-        if not is_aside(paragraph, paragraphs[:i] + paragraphs[i + 1 :]):
-            kept.append(paragraph)
+        if is_aside(paragraph, paragraphs[:i] + paragraphs[i + 1 :]) or speaks_for_publication(paragraph, names):
+            continue
+        kept.append(paragraph)
     return kept

@@ -648,7 +648,7 @@ def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | N
         start = body_start(blocks, start, end)
     paragraphs, warnings = body(blocks, start, end, listed=listed)
     if not listed:
-        paragraphs = without_asides(paragraphs)
+        paragraphs = without_asides(paragraphs, publication=_publication_names(blocks, url))
     if not paragraphs:
         return None
     header = read_header(blocks, start, paragraphs, body_end=end)

@@ -547,3 +547,33 @@ def test_a_paragraph_under_a_photo_credit_stays(paragraph):
     article = extract_scrape(page("Ferry timetable cut as crews leave for oil boats", "By Morag Lindsay", *lines))
     assert article is not None
     assert paragraph in article.paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The Tollbridge Post's island coverage is free to read. Find more of it on our Islands page.",
+        "Every Friday the Tollbridge Post sends you the week's crossings, closures and council votes.",
+    ],
+)
+def test_the_publication_speaking_of_itself_to_its_reader_leaves_the_body(line):
+    article = extract_scrape(scrape_with(line))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # no word to the reader
+        "The Tollbridge Post first reported the crew shortage in October.",
+        # the story's own words, quoted
+        '"The Tollbridge Post told us before the council did," one islander said.',
+        # it introduces what follows
+        "We asked readers of the Tollbridge Post how the cut would change their week:",
+    ],
+)
+def test_the_story_naming_its_publication_stays(line):
+    article = extract_scrape(scrape_with(line))
+    assert article is not None
+    assert line in article.paragraphs
