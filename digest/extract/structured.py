@@ -25,9 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from lxml import etree
-from lxml.html import fragment_fromstring
-
+from digest.extract.html_render import render_text
 from digest.extract.html_text import same_text
 
 log = logging.getLogger(__name__)
@@ -177,11 +175,6 @@ def _not_free(value: object) -> bool:
 # --- the body's text --------------------------------------------------------
 
 _MAY_HOLD_MARKUP = re.compile(r"<[A-Za-z/!]")
-_BLOCK_TAGS = frozenset(
-    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
-     "section", "article", "figure", "figcaption", "hr", "dd", "dt"]
-)  # fmt: skip
-_DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg", "math")
 
 
 def body_paragraphs(body: str) -> tuple[str, ...]:
@@ -189,21 +182,9 @@ def body_paragraphs(body: str) -> tuple[str, ...]:
     blocks), each paragraph's spaces collapsed; a body without line breaks is one paragraph."""
     if len(body) > _BODY_MAX_CHARS:
         return ()
-    # the parser decodes the entities of markup; plain text is decoded here
-    text = _markup_as_text(body) if _MAY_HOLD_MARKUP.search(body) else html.unescape(body)
-    return tuple(line for line in (" ".join(part.split()) for part in text.splitlines()) if line)
-
-
-def _markup_as_text(body: str) -> str:
-    """The text of ``body`` read as HTML: a line break at each block, nothing of a script or a style."""
-    try:
-        root = fragment_fromstring(body, create_parent="div")
-    except (etree.LxmlError, ValueError):
-        return re.sub(r"<[^>]*>", " ", body)
-    for element in list(root.iter(*_DROPPED_TAGS)):
-        element.drop_tree()
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
-            element.tail = "\n" + (element.tail or "")
-            element.text = "\n" + (element.text or "")
-    return "".join(root.itertext())
+    if _MAY_HOLD_MARKUP.search(body):
+        # read as a page's markup is for the scrape classifier, less its list items' markers
+        lines = [line.strip().removeprefix("* ") for line in render_text(body).splitlines()]
+    else:
+        lines = html.unescape(body).splitlines()
+    return tuple(line for line in (" ".join(part.split()) for part in lines) if line)
