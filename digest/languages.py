@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 
-__all__ = ["language_tag"]
+__all__ = ["in_latin_letters", "language_of_script", "language_tag"]
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,8 @@ def language_tag(text: str, *, default: str = "english") -> str:
     from digest.summarize.sentences import detect_language, resolve_language
 
     sample = text[:_SAMPLE_CHARS]
-    letters = [c for c in sample if c.isalpha()]
-    latin = sum(1 for c in letters if _is_latin(c))
     default = resolve_language(default)
-    if latin * 2 >= len(letters):  # no letters at all: nothing says otherwise
+    if in_latin_letters(sample):
         found = detect_language(sample, default=default)
         if found == default:
             return _TAGS.get(default, "")
@@ -53,6 +51,24 @@ def language_tag(text: str, *, default: str = "english") -> str:
         # that neighbours share ("la", "de" are French, Italian and Spanish).
         return _identify(sample) or _TAGS.get(found, "")
     return _identify(sample) or _TAGS.get(default, "")
+
+
+def in_latin_letters(text: str) -> bool:
+    """Whether at least half the letters of ``text``'s opening are Latin (true of a
+    text with no letters: nothing says otherwise)."""
+    letters = [c for c in text[:_SAMPLE_CHARS] if c.isalpha()]
+    return sum(1 for c in letters if _is_latin(c)) * 2 >= len(letters)
+
+
+def language_of_script(text: str) -> str:
+    """The summarisers' name for the language of ``text``, mostly in a script other
+    than Latin, by py3langid; "" when it is none the summarisers read (Arabic, Chinese)
+    or py3langid is missing."""
+    from digest.summarize.sentences import supported_languages
+
+    tag = _identify(text[:_SAMPLE_CHARS])
+    name = next((name for name, known in _TAGS.items() if known == tag), "")
+    return name if name in supported_languages() else ""
 
 
 def _is_latin(char: str) -> bool:

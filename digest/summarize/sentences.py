@@ -26,6 +26,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.nlp.tokenizers import Tokenizer
 from sumy.utils import get_stop_words, normalize_language
 
+from digest.languages import in_latin_letters, language_of_script
 from digest.summarize.quotes import quotation_spans
 
 __all__ = [
@@ -187,8 +188,14 @@ def detect_language(text: str, *, default: str = DEFAULT_LANGUAGE) -> str:
     """``default`` (resolved), unless the text is clearly in another supported language:
     one whose stop words make a fifth of its first words and 1.5 times the share the default's
     do. A German story in an English list is then split at German sentence ends ("ab dem
-    14. Oktober" is one sentence) and stemmed as German."""
+    14. Oktober" is one sentence) and stemmed as German. Text mostly in another script is
+    told by py3langid (digest.languages): a Russian story is split and stemmed as Russian
+    ("5 млрд. руб." ends no sentence), a Chinese one keeps the default."""
     default = resolve_language(default)
+    if not in_latin_letters(text):
+        # sumy has stop words for none of the other scripts' languages that it stems
+        # (Russian): the language model tells them.
+        return language_of_script(text) or default
     words = [match.group().lower() for match in itertools.islice(_WORD_RE.finditer(text), _DETECT_WORDS)]
     if not words:
         return default

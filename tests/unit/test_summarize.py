@@ -446,6 +446,29 @@ def test_a_language_whose_stemmer_is_missing_is_no_language_to_summarise_in(capl
     assert "not supported" in caplog.text
 
 
+RUSSIAN = (
+    "Правительство объявило о новых мерах поддержки малого бизнеса. "
+    "Министр финансов заявил, что бюджет программы будет увеличен на 5 млрд. руб. в следующем году. "
+    "Эксперты считают, что это поможет предприятиям пережить трудный период. "
+    "Ранее, в 2019 г., подобные меры уже принимались, но их объём был меньше."
+)
+
+
+def test_a_story_in_another_script_is_split_and_summarised_in_its_language():
+    # No stop-word list of sumy's reads Russian: the script says the text is not the
+    # list's language, and the language model says which.
+    assert detect_language(RUSSIAN, default="english") == "russian"
+    picked = summarize_text(RUSSIAN, sentences=4, language="english")
+    assert "Министр финансов заявил, что бюджет программы будет увеличен на 5 млрд. руб. в следующем году." in picked
+    assert not any(s.endswith(("млрд.", "руб.")) for s in picked)
+
+
+def test_a_story_in_a_script_no_summariser_reads_keeps_the_lists_language():
+    chinese = "市政府周二宣布，旧桥将关闭六个月进行维修。工程师说，这项工程已经推迟了很多年。"
+    assert detect_language(chinese, default="english") == "english"
+    assert detect_language(chinese, default="german") == "german"
+
+
 def test_an_algorithm_that_raises_on_one_story_gives_its_lead_not_an_error(monkeypatch, caplog):
     from digest.summarize import algorithms
 
