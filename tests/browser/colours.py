@@ -10,7 +10,7 @@ RGB = Sequence[float]
 # The page as painted: whether it was asked for the dark scheme, the schemes it declares,
 # its ground (the body's) and its surface (the column the text stands on: `surface`), each
 # text with its colour and the colour it stands on (the nearest background that is not
-# transparent), each field with its text, ground and edge, each button with its ground.
+# transparent), each field with its text, ground and edge, each button with its ground and edge.
 # Colours are [r, g, b]. What a reader cannot see (hidden, out of sight) is left out.
 PAINTED = """((surface) => {
   const rgba = value => { const n = value.match(/[\\d.]+/g).map(Number); return n.length > 3 ? n : [...n, 1]; };
@@ -35,8 +35,9 @@ PAINTED = """((surface) => {
   const fields = [...document.querySelectorAll('input:not([type=hidden]), textarea, select')].filter(seen)
     .map(e => ({what: named(e), colour: rgb(getComputedStyle(e).color), ground: ground(e),
                 edge: rgb(getComputedStyle(e).borderTopColor), around: ground(e.parentElement)}));
-  const buttons = [...document.querySelectorAll('button:not(.secondary), a.button')].filter(seen)
-    .map(e => ({what: named(e), ground: ground(e), around: ground(e.parentElement)}));
+  const buttons = [...document.querySelectorAll('button, a.button')].filter(seen)
+    .map(e => { const style = getComputedStyle(e); return {what: named(e), ground: ground(e), around: ground(e.parentElement),
+      edge: rgb(style.borderTopColor), edgeWidth: parseFloat(style.borderTopWidth)}; });
   const meta = document.querySelector('meta[name=color-scheme]');
   return {
     dark: matchMedia('(prefers-color-scheme: dark)').matches,
@@ -66,8 +67,8 @@ def scheme_failures(painted: dict, *, scheme: str) -> list[str]:
     """What on a page `PAINTED` described does not follow `scheme` or does not read: the
     ground and the surface light in the light scheme and dark in the dark one, and the text
     the other way; every text at 4.5:1 on what it stands on (WCAG AA), a field's text on
-    its ground too and its edge at 3:1 on what is around it, as a button's ground is (WCAG
-    1.4.11). One line for each."""
+    its ground too and its edge at 3:1 on what is around it, as a button's ground or edge is
+    (WCAG 1.4.11: a pale button with no edge is not seen as one). One line for each."""
     dark = scheme == "dark"
     found = []
     if painted["dark"] is not dark:
@@ -92,9 +93,10 @@ def scheme_failures(painted: dict, *, scheme: str) -> list[str]:
         if contrast(field["edge"], field["around"]) < 3:
             found.append(f"{field['what']}: its edge {field['edge']} on {field['around']}")
     found += [
-        f"{button['what']}: its ground {button['ground']} on {button['around']}"
+        f"{button['what']}: neither its ground {button['ground']} nor its edge {button['edge']} on {button['around']}"
         for button in painted["buttons"]
         if contrast(button["ground"], button["around"]) < 3
+        and (button["edgeWidth"] < 1 or contrast(button["edge"], button["around"]) < 3)
     ]
     return found
 
