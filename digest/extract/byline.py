@@ -330,7 +330,8 @@ _BY = r"(?:by|von|par|por|di|door|av|af|بقلم|מאת)"
 # "Auteur", Italian "Autore", Dutch "Auteur", Swedish "Författare".
 _AUTHOR = r"(?:author|autor|autorin|auteur|autore|författare)"
 # The kind of piece over an opinion page's or a magazine's byline: "Guest essay by", "A column by", "Analysis by".
-_KIND_OF_PIECE = r"(?:an? )?(?:guest )?(?:essay|column|commentary|opinion|op-ed|analysis|review|perspective)"
+# A word may name its subject: "Film review by", "News analysis by".
+_KIND_OF_PIECE = r"(?:an? )?(?:[^\W\d_]+ )?(?:essay|column|commentary|opinion|op-ed|analysis|review|perspective)"
 # A magazine's credits with colons: "Words: Imogen Faraday | Photography: Kwame Asante".
 _WORDS_LABEL = r"(?:words|text|story|reporting)\s*:"
 _BYLINE = re.compile(
@@ -644,11 +645,29 @@ def credit_names(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+# The pictures' credit after the words' ("Words by A. Photographs by B."): the photographer is no author.
+_PICTURES_CREDIT = re.compile(
+    r"[.;,|]?\s+(?:photo(?:graph)?s|photography|pictures|images|illustrations?|video)\s*(?:by\b|:)", re.IGNORECASE
+)
+# A live page's reporters: "From Ana Ruiz and Ben Ode", names only.
+_FROM_BYLINE = re.compile(r"^from\s+(?P<rest>\S.*)$", re.IGNORECASE)
+
+
+def _from_names(text: str) -> tuple[str, ...]:
+    match = _FROM_BYLINE.match(text)
+    if match is None:
+        return ()
+    parts = _split_names(match["rest"].strip())
+    return tuple(parts) if parts and all(is_name(part, max_tokens=4) for part in parts) else ()
+
+
 def byline_names(text: str) -> tuple[str, ...]:
     text = _without_titles(text)
+    if names := _from_names(text):
+        return names
     if match := _BYLINE.match(text):
         # "By Ana Ruiz BBC News, Lima": the person before the employer and the place.
-        rest = match["rest"].lstrip(":： ")
+        rest = _PICTURES_CREDIT.split(match["rest"].lstrip(":： "), maxsplit=1)[0]
         return _names_in(rest) or _people_before_desk(rest) or ((rest,) if _uncased_name(rest) else ())
     if match := _CJK_BYLINE.match(text):
         return (match["name"],)

@@ -61,7 +61,8 @@ _CAPTION = _Cue(
     "photo|image|picture|credit|illustration|file|screenshot|getty|shutterstock|istock|alamy|/|reuters|afp|epa",
     r"\([^()]*?\b(?:photo|photograph|image|picture|credit|illustration|file|screenshot)s?\b"
     r"[^()]*\)\s*$"
-    r"|^(?:photos?|photographs?|images?|illustrations?|pictures?|credits?|pictured|file photo"
+    r"|^(?:(?:photo|image|picture) credits?|photos?|photographs?|images?|illustrations?|pictures?|credits?"
+    r"|pictured|file photo"
     r"|screenshot|main image)\s*(?:by\b|:)"
     r"|^an?\s+(?:photo|photograph|image|picture|file photo|screenshot|illustration)\s+"
     r"(?:of|shows|showing|taken)\b"
@@ -572,6 +573,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.CODE
     if n <= 80 and _CAPTION.search(text, low):
         return Kind.CAPTION
+    if n <= _MEDIA_TEASER_MAX_WORDS and _is_media_teaser(text):
+        return Kind.CTA
     if "#" in text and _is_hashtagged(words):
         return Kind.META
     if n <= 12 and _is_thread(text):
@@ -614,6 +617,18 @@ def _classify(text: str, *, item: bool = False) -> Kind:
 
 
 _UNMARKED_SENTENCE_WORDS = 8
+
+# A video's or a podcast's teaser: its title under a label ("Watch:", "VIDEO |"), or with its running
+# time in brackets ("... (1:24)"), and no sentence's end.
+_MEDIA_LABEL = re.compile(r"^(?:watch(?: now| live)?|video|listen|audio|podcast)\s*(?:[:|]|\s[–—-]\s)", re.IGNORECASE)
+_RUNNING_TIME = re.compile(r"\((?:\d{1,2}:)?\d{1,2}:\d{2}\)$")
+_MEDIA_TEASER_MAX_WORDS = 25
+
+
+def _is_media_teaser(text: str) -> bool:
+    if TERMINAL.search(text):
+        return False
+    return _MEDIA_LABEL.match(text) is not None or _RUNNING_TIME.search(text) is not None
 
 
 def _prose_kind(text: str, words: list[str], n: int) -> Kind:

@@ -45,6 +45,7 @@ def _blocks(text: str) -> list[Block]:
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
     blocks = _mark_comment_stamps(_mark_labelled_bylines(_mark_item_bylines(_mark_entry_buttons(blocks))))
+    blocks = _mark_reporters_at_venues(blocks)
     blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
     return _mark_tag_lines(_mark_inline_boxes(blocks))
 
@@ -108,6 +109,29 @@ def _mark_item_bylines(blocks: list[Block]) -> list[Block]:
                 if out is blocks:
                     out = list(blocks)
                 out[i] = Block(text=name, kind=Kind.NAME, words=count_words(name))
+    return out
+
+
+# A match reporter's byline: the name and the ground ("Ana Ruiz at Canal Park").
+_AT_VENUE = re.compile(
+    r"^(?P<name>[^\W\d_][\w'’.-]*(?:\s+[\w'’.-]+){1,3}?)\s+at\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$"
+)
+_AT_VENUE_KINDS = frozenset({Kind.FRAGMENT, Kind.NAME, Kind.NAV})
+
+
+def _mark_reporters_at_venues(blocks: list[Block]) -> list[Block]:
+    """A name "at" a place, right over a date line, is the byline of a reporter at the ground
+    or the hall ("Ana Ruiz at Canal Park", then "Sat 29 Nov 2026 17.12 GMT")."""
+    out = blocks
+    for i in range(len(blocks) - 1):
+        block = blocks[i]
+        if block.kind not in _AT_VENUE_KINDS or blocks[i + 1].kind is not Kind.DATE:
+            continue
+        if (found := _AT_VENUE.match(block.text)) and is_name(found["name"]):
+            if out is blocks:
+                out = list(blocks)
+            byline = f"By {found['name']}"
+            out[i] = Block(text=byline, kind=Kind.BYLINE, words=count_words(byline))
     return out
 
 

@@ -90,6 +90,7 @@ def weights(blocks: list[Block]) -> list[float]:
         j = i
         while j < len(blocks) and blocks[j].kind in _INTERRUPTION_KINDS:
             j += 1
+        j = _listing_end(blocks, j)
         group = blocks[i:j]
         if len(group) == 1 and is_story_link(group[0].text):
             # One link to another story between paragraphs costs as a menu's link: the story goes on.
@@ -119,6 +120,27 @@ def weights(blocks: list[Block]) -> list[float]:
                     weights[j] = min(weights[j], 0.0)
                 j += 1
     return weights
+
+
+_LISTING_KINDS = frozenset({Kind.FRAGMENT, Kind.NAV, Kind.NAME, Kind.BYLINE, Kind.AD})
+_LISTING_LINE_MAX_WORDS = 15
+
+
+def _listing_end(blocks: list[Block], j: int) -> int:
+    """Past the short lines under an advertisement's label, when a paragraph follows them: the
+    advertisers' headlines and names, which cost with their label as one box."""
+    if j == 0 or blocks[j - 1].kind is not Kind.AD:
+        return j
+    k = j
+    while (
+        k < len(blocks)
+        and k - j < _LISTING_MAX_LINES
+        and blocks[k].kind in _LISTING_KINDS
+        and blocks[k].words <= _LISTING_LINE_MAX_WORDS
+        and not BULLET.match(blocks[k].text)
+    ):
+        k += 1
+    return k if k < len(blocks) and blocks[k].kind in _PROSE_KINDS else j
 
 
 # A paragraph with no text on either side is a teaser under a link or a caption
@@ -349,7 +371,11 @@ def _story_bounds(blocks: list[Block], first: int, end: int) -> tuple[int, int]:
     paragraph under a byline, over a story told in full, is a teaser card's blurb, and the story
     under it is the article. ``(first, end)`` when there is no next story."""
     own_byline = Kind.BYLINE in _header_kinds_above(blocks, first)
-    headers = [i for i in range(first + 1, end) if _is_story_header(blocks, i, end, own_byline=own_byline)]
+    headers = [
+        i
+        for i in range(first + 1, end)
+        if _is_story_header(blocks, i, end, own_byline=own_byline) and not _in_ad_listing(blocks, i, first)
+    ]
     if not headers or len(headers) > _NEXT_STORIES_MAX:
         return first, end
     told = sum(blocks[i].kind is Kind.PROSE for i in range(first, headers[0]))
@@ -359,6 +385,21 @@ def _story_bounds(blocks: list[Block], first: int, end: int) -> tuple[int, int]:
     if told >= _TOLD_MIN_PARAGRAPHS or under_byline or _labels_next_story(blocks[headers[0] - 1]):
         return first, headers[0] - 1
     return first, end
+
+
+# An advertiser's listing: under its label, short lines only (headlines, their advertisers' names).
+_LISTING_MAX_LINES = 10
+
+
+def _in_ad_listing(blocks: list[Block], i: int, first: int) -> bool:
+    """The line at ``i`` is one of an advertising listing's headlines ("Sponsored", then headline and
+    advertiser pairs, a network's "by ..." under the last): no paragraph between it and the label."""
+    for j in range(i - 1, max(first, i - 1 - _LISTING_MAX_LINES), -1):
+        if blocks[j].kind is Kind.AD:
+            return True
+        if blocks[j].kind in _PROSE_KINDS or blocks[j].kind in _HEADER_KINDS:
+            return False
+    return False
 
 
 def _told_in_full(blocks: list[Block], header: int, end: int) -> bool:
@@ -639,26 +680,54 @@ def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
 _CARET_FOOTNOTE = re.compile(r"(?<=[.!?…,;:\"'”’)])\^\d{1,3}\b")
 
 
-_CREDIT_ONLY = re.compile(r"^\(?(?:photo|photograph|image|picture|illustration)s?\s*(?:by\b|:)", re.IGNORECASE)
+_CREDIT_ONLY = re.compile(
+    r"^\(?(?:(?:photo|image|picture) credits?|photo|photograph|image|picture|illustration|credit)s?\s*(?:by\b|:)",
+    re.IGNORECASE,
+)
 _CAPTION_MAX_WORDS = 25
 
 
-def _caption_under_its_credit(blocks: list[Block], i: int, start: int) -> bool:
-    """One sentence under a bare photo credit, between paragraphs: the picture's caption, printed after
-    its credit ("Photo: Kayle Neis/The Ledger", then "A bus waits at a stop on Thursday.")."""
-    if i - 2 < start or i + 1 >= len(blocks):
-        return False
-    credit, line = blocks[i - 1], blocks[i]
+def _is_credit(block: Block) -> bool:
+    return block.kind is Kind.CAPTION and _CREDIT_ONLY.match(block.text) is not None
+
+
+def _one_short_sentence(block: Block) -> bool:
     return (
-        credit.kind is Kind.CAPTION
-        and _CREDIT_ONLY.match(credit.text) is not None
-        and blocks[i - 2].kind in _BODY_KINDS
-        and blocks[i + 1].kind in _BODY_KINDS
-        and line.kind in _BODY_KINDS
-        and line.words <= _CAPTION_MAX_WORDS
-        and len(re.findall(r"[.!?](?:\s|$)", line.text)) == 1
-        and not re.search(r"[\"“”]", line.text)
+        block.kind in _BODY_KINDS
+        and block.words <= _CAPTION_MAX_WORDS
+        and len(re.findall(r"[.!?](?:\s|$)", block.text)) == 1
+        and not re.search(r"[\"“”]", block.text)
     )
+
+
+def _caption_by_its_credit(blocks: list[Block], i: int, start: int) -> bool:
+    """One sentence beside a bare photo credit: the picture's caption. Under the credit between
+    paragraphs ("Photo: Kayle Neis/The Ledger", then "A bus waits at a stop on Thursday."); under
+    the lead picture's credit, over a longer first paragraph and without a wire's dateline; over
+    the credit between paragraphs, where the line under it is no caption."""
+    if not _one_short_sentence(blocks[i]):
+        return False
+    above = blocks[i - 1] if i >= 1 else None
+    below = blocks[i + 1] if i + 1 < len(blocks) else None
+    if above is not None and below is not None and _is_credit(above) and below.kind in _BODY_KINDS:
+        if i - 2 >= start and blocks[i - 2].kind in _BODY_KINDS:
+            return True
+        lead = i <= start + 1 and (i < 2 or blocks[i - 2].kind not in _BODY_KINDS)
+        return lead and below.words > blocks[i].words and not _DATELINE_OPENING.match(blocks[i].text)
+    return (
+        i - 1 >= start
+        and i + 2 < len(blocks)
+        and above is not None
+        and above.kind in _BODY_KINDS
+        and below is not None
+        and _is_credit(below)
+        and blocks[i + 2].kind in _BODY_KINDS
+        and not _one_short_sentence(blocks[i + 2])
+    )
+
+
+# A wire story's first words: its place in capitals, or its agency, then a dash or a bracket.
+_DATELINE_OPENING = re.compile(r"^(?:[A-Z][A-Z.'’-]+\b[^—–(]{0,40}?(?:—|–|--|\s-\s|\()|\()")
 
 
 def _paragraph(block: Block, *, item: bool = False) -> str:
@@ -705,7 +774,7 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
             listing = []
         if block.kind in _BOILERPLATE_KINDS:
             dropped += 1
-        if _caption_under_its_credit(blocks, i, start):
+        if _caption_by_its_credit(blocks, i, start):
             continue
         if i in pulled or not (
             block.kind in _BODY_KINDS

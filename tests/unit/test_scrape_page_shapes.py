@@ -1,0 +1,198 @@
+"""Page furniture told by its shape and its place, not its words: a caption beside its photo
+credit, a video's teaser with its running time, a box that stops short of the story's last
+paragraph, a byline in capitals or under another label.
+
+The scrapes are made up, in the style of a text-browser dump (``lynx -dump -nolist``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.extract.cues import classify
+from digest.extract.scrape import extract_scrape
+from digest.extract.scrape_lines import Kind
+
+HEADLINE = "Orchard Lane bridge to close for six months of repairs"
+STORY = [
+    (
+        "The Orchard Lane bridge over the Wenlow canal will close to all traffic from March, after an "
+        "inspection found corrosion in two of the steel beams that carry the road deck."
+    ),
+    (
+        "Engineers for the county said the bridge was safe for now but could not carry buses or delivery "
+        "lorries for much longer without the beams being replaced."
+    ),
+    (
+        "Shopkeepers on the north bank said a six-month closure would cut them off from the estate on the "
+        "other side of the canal, where most of their customers live."
+    ),
+    (
+        "The county will run a free shuttle bus over the Mill Street crossing while the work goes on, and "
+        "has promised to reopen one footpath across the bridge by the summer."
+    ),
+]
+
+
+def page(*parts: str) -> str:
+    return "\n\n".join(parts) + "\n"
+
+
+def story_with(*lines: str, at: int = 2) -> str:
+    return page(
+        "The Wenlow Courier",
+        HEADLINE,
+        "By Tamsin Greaves",
+        "December 2, 2026",
+        *STORY[:at],
+        *lines,
+        *STORY[at:],
+        "© 2026 The Wenlow Courier",
+    )
+
+
+CAPTION = "A cyclist crosses the Orchard Lane bridge on Tuesday morning."
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["Credit: Hollis Mbeki", "Photo credit: Wenlow Courier", "Photograph: Hollis Mbeki for the Wenlow Courier"],
+)
+def test_a_credit_line_of_any_label_is_a_caption(credit):
+    assert classify(credit) is Kind.CAPTION
+
+
+@pytest.mark.parametrize("credit", ["Credit: Hollis Mbeki", "Photograph: Hollis Mbeki for the Wenlow Courier"])
+def test_a_caption_over_its_credit_between_paragraphs_leaves_the_body(credit):
+    article = extract_scrape(story_with(CAPTION, credit))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_caption_under_the_lead_pictures_credit_leaves_the_body():
+    text = page(
+        "The Wenlow Courier",
+        HEADLINE,
+        "By Tamsin Greaves",
+        "December 2, 2026",
+        "(Photo by Hollis Mbeki / Wenlow Courier)",
+        CAPTION,
+        *STORY,
+        "© 2026 The Wenlow Courier",
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_the_stories_short_first_paragraph_under_the_lead_pictures_credit_stays():
+    lead = "WENLOW, England — The Orchard Lane bridge will close for six months."
+    text = page(HEADLINE, "By Tamsin Greaves", "(Photo by Hollis Mbeki)", lead, *STORY[1:])
+    article = extract_scrape(text)
+    assert article is not None
+    assert list(article.paragraphs) == [lead, *STORY[1:]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # more than one sentence
+        "The bridge was built in 1931. It was last repaired in 1988.",
+        # a quotation
+        '"We will lose half our trade," one shopkeeper said.',
+    ],
+)
+def test_a_paragraph_over_a_credit_stays(line):
+    article = extract_scrape(story_with(line, "Credit: Hollis Mbeki"))
+    assert article is not None
+    assert line in article.paragraphs
+
+
+# A video's teaser: its title under a label, or with its running time; no sentence of the story's.
+VIDEO_TEASERS = [
+    "Watch: Drone footage shows the corroded beams under the Orchard Lane bridge (1:12)",
+    "WATCH | Engineers explain what the inspection found (3:05)",
+    "Video: How a steel bridge deck is lifted into place",
+    "Shopkeepers on the north bank fear for their trade (0:58)",
+]
+
+
+@pytest.mark.parametrize("teaser", VIDEO_TEASERS)
+def test_a_videos_teaser_between_paragraphs_leaves_the_body(teaser):
+    article = extract_scrape(story_with(teaser))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Watch: the county has published the inspection report and a video of the beams.",
+        "The council met at 7:30 (after a 15-minute delay) and voted 9-2 to approve the closure.",
+    ],
+)
+def test_a_sentence_naming_a_video_or_a_time_stays(line):
+    article = extract_scrape(story_with(line))
+    assert article is not None
+    assert line in article.paragraphs
+
+
+def test_a_sponsored_listing_with_its_networks_signature_does_not_end_the_story():
+    listing = [
+        "Advertisement",
+        "From our partners",
+        "You Won't Believe How Cheap These Garden Rooms Are",
+        "HomeDeals",
+        "Pensioners Are Claiming This Little-Known Heating Grant",
+        "Grant Checker",
+        "by Plinthly",
+    ]
+    article = extract_scrape(story_with(*listing, at=3))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_the_next_story_under_the_article_is_not_its_text():
+    next_story = [
+        "Towpath reopens after winter flood repairs",
+        "By Owen Latimer",
+        "The canal towpath between Wenlow and Addle reopened on Monday after three months of repairs to the bank.",
+    ]
+    article = extract_scrape(story_with(*next_story, at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("Film review by Odile Marchetti", ("Odile Marchetti",)),
+        ("Words by Odile Marchetti. Photographs by Bram Kuyper.", ("Odile Marchetti",)),
+        ("Text by Odile Marchetti | Pictures by Bram Kuyper", ("Odile Marchetti",)),
+        ("From Odile Marchetti and Bram Kuyper", ("Odile Marchetti", "Bram Kuyper")),
+        ("BY ODILE MARCHETTI AND BRAM KUYPER", ("Odile Marchetti", "Bram Kuyper")),
+    ],
+)
+def test_the_byline_under_other_labels_names_its_authors(byline, names):
+    text = page("The Wenlow Courier", HEADLINE, byline, "December 2, 2026", *STORY, "© 2026 The Wenlow Courier")
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == HEADLINE
+    assert article.authors == names
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_reporter_at_the_ground_over_the_date_is_the_byline():
+    text = page("Sport", HEADLINE, "Odile Marchetti at Canal Park", "Sat 29 Nov 2026 17.12 GMT", *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == ("Odile Marchetti",)
+    assert article.title == HEADLINE
+
+
+@pytest.mark.parametrize("line", ["From Wenlow to the sea in a day", "From the archive", "Taylor Swift at Wembley"])
+def test_a_headline_like_a_byline_names_no_author(line):
+    text = page("The Wenlow Courier", line, *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == ()
