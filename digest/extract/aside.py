@@ -7,7 +7,9 @@ as itself (we, us, our), no quotation, not a line introducing what follows, and 
 content word in common with any other paragraph of the story. A story's own short line in
 the first person plural ("We asked the operator...") speaks of what the story does. A short
 line naming the publication (its masthead, its copyright owner, its host) as a proper name and
-speaking to the reader is the page's too, whatever words it shares.
+speaking to the reader is the page's too, whatever words it shares. Over the first paragraph the
+page's note may be longer (what it earns from its links, who pays for its offers): a story's lead
+shares its words with the paragraphs under it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 
 from digest.text import fold
 
+_LEAD_NOTE_MAX_WORDS = 60
 _MAX_WORDS = 20  # at 30, a blog's "Each game is free... we're looking forward to..." went
 # Case-sensitive on purpose: "US" the country is not "us".
 _PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
@@ -88,9 +91,9 @@ def _content_stems(text: str) -> set[str]:
     return {word[:_STEM] for word in words if word not in _FUNCTION_WORDS}
 
 
-def is_aside(paragraph: str, rest: list[str]) -> bool:
+def is_aside(paragraph: str, rest: list[str], *, max_words: int = _MAX_WORDS) -> bool:
     """``paragraph`` is the page speaking to its reader: nothing in ``rest`` speaks of what it does."""
-    if len(paragraph.split()) > _MAX_WORDS or _QUOTED.search(paragraph) or not _PAGE_SPEAKS.search(paragraph):
+    if len(paragraph.split()) > max_words or _QUOTED.search(paragraph) or not _PAGE_SPEAKS.search(paragraph):
         return False
     if paragraph.rstrip().endswith(":"):
         return False  # it introduces what follows
@@ -120,8 +123,9 @@ def without_asides(paragraphs: list[str], *, publication: Iterable[str] = ()) ->
         return paragraphs
     # "the Tollbridge Post" in a sentence is "The Tollbridge Post" on the masthead.
     names = [fold(name).removeprefix("the ") for name in publication]
-    kept = [paragraphs[0]]
-    for i, paragraph in enumerate(paragraphs[1:], start=1):
+    first = 1 if is_aside(paragraphs[0], paragraphs[1:], max_words=_LEAD_NOTE_MAX_WORDS) else 0
+    kept = [paragraphs[first]]
+    for i, paragraph in enumerate(paragraphs[first + 1 :], start=first + 1):
         if is_aside(paragraph, paragraphs[:i] + paragraphs[i + 1 :]) or speaks_for_publication(paragraph, names):
             continue
         kept.append(paragraph)

@@ -343,7 +343,8 @@ _STAMPED_ITEM = re.compile(
 _FOOTNOTE = re.compile(r"^(?:\^\d{1,3}|\[\d{1,3}\]|\d{1,3}\.\s*\^)\s*\S")
 # The author's biography under a story: "Ana Ruiz is a senior reporter for ...".
 _AUTHOR_BIO = re.compile(
-    r"^[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3} (?:is|was|has been) (?:an? |the )?(?:[\w-]+ ){0,4}"
+    r"^(?:(?i:about the (?:author|writer|reporter)s?)\s*:\s*)?"
+    r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3} (?:is|was|has been) (?:an? |the )?(?:[\w-]+ ){0,4}"
     r"(?i:reporter|writer|editor|producer|correspondent|columnist|contributor|journalist|author|critic"
     r"|photographer|intern|fellow)\b",
 )

@@ -196,3 +196,40 @@ def test_a_headline_like_a_byline_names_no_author(line):
     article = extract_scrape(text)
     assert article is not None
     assert article.authors == ()
+
+
+# The page's note to its reader over the story's first paragraph, in words the story never uses.
+LEAD_NOTES = [
+    (
+        "We pick every product ourselves. When you shop through links on this site we may earn a fee, "
+        "which never changes what our editors recommend."
+    ),
+    (
+        "Some of the offers on this page come from partners who pay us. That can shape where an offer "
+        "appears, though never how our editors rate it."
+    ),
+]
+
+
+@pytest.mark.parametrize("note", LEAD_NOTES)
+def test_the_pages_note_over_the_first_paragraph_leaves_the_body(note):
+    article = extract_scrape(story_with(note, at=0))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_first_paragraph_in_the_first_person_plural_of_the_story_stays():
+    lead = (
+        "We walked the Orchard Lane bridge with the county's engineers on Tuesday, a day after their "
+        "inspection found corrosion in two of its steel beams."
+    )
+    article = extract_scrape(story_with(lead, at=0))
+    assert article is not None
+    assert list(article.paragraphs) == [lead, *STORY]
+
+
+def test_a_labelled_note_on_the_author_under_the_story_leaves_the_body():
+    note = "About the author: Tamsin Greaves is a transport reporter who has covered the county since 2019."
+    article = extract_scrape(story_with(note, at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
