@@ -404,7 +404,10 @@ def _speaks_to_reader(text: str, n: int) -> bool:
         return False  # a label ("Continue reading the main story") is read by the rules for labels
     sentences = [s for s in _SENTENCE_START.split(text) if s.strip()]
     asks = sentences[:2] if n <= _SHORT_BOX_WORDS and sentences[0].endswith("?") else sentences[:1]
-    return any(is_appeal(s) or is_reader_prompt(s) or is_author_contact(s) for s in asks)
+    if any(is_appeal(s) or is_reader_prompt(s) or is_author_contact(s) for s in asks):
+        return True
+    # The page speaking as itself, and closing on its appeal.
+    return len(sentences) > 1 and _PAGE_SPEAKS.search(text) is not None and is_appeal(sentences[-1])
 
 
 # News tells what others said or did, in the third person: an attribution ("said", "wrote",
@@ -419,6 +422,8 @@ _SELF_REFERENCE = re.compile(
     r"\bthis (?:article|story|piece|content|page|site|post|newsletter|podcast|episode|video|blog)\b", re.IGNORECASE
 )
 _SENTENCE_START = re.compile(r"(?<=[.!?])\s+")
+# Case-sensitive on purpose: "US" the country is not "us".
+_PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
 _READER_OPENERS = frozenset(["if", "please", "thanks", "thank", "already", "want", "enjoy", "enjoyed", "like", "love"])
 
 

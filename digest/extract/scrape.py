@@ -61,7 +61,7 @@ def _mark_entry_buttons(blocks: list[Block]) -> list[Block]:
     under_text = [
         i
         for i in range(1, len(blocks))
-        if blocks[i].kind is Kind.SECTION and is_share_label(blocks[i].text) and blocks[i - 1].kind in _PROSE_KINDS
+        if blocks[i].kind is Kind.SECTION and is_share_label(blocks[i].text) and _under_entry_text(blocks, i)
     ]
     if len(under_text) < _ENTRY_BUTTONS_MIN:
         return blocks
@@ -70,6 +70,18 @@ def _mark_entry_buttons(blocks: list[Block]) -> list[Block]:
         if i + 1 < len(blocks) and _is_stamp_line(blocks[i + 1]):
             out[i] = _as(blocks[i], Kind.NAV)
     return out
+
+
+# What an entry may close on under its text: a video's teaser, an advertisement, a picture's credit.
+_ENTRY_BOX_KINDS = frozenset({Kind.CTA, Kind.AD, Kind.CAPTION})
+_ENTRY_BOX_MAX_LINES = 2
+
+
+def _under_entry_text(blocks: list[Block], i: int) -> bool:
+    j = i - 1
+    while j > 0 and i - j <= _ENTRY_BOX_MAX_LINES and blocks[j].kind in _ENTRY_BOX_KINDS:
+        j -= 1
+    return blocks[j].kind in _PROSE_KINDS
 
 
 def _is_stamp_line(block: Block) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from digest.extract.byline import credit_names
 from digest.extract.cues import is_entry_stamp, is_share_label, is_story_link
 from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
@@ -232,6 +233,7 @@ _MIN_SENTENCES = 4
 
 def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
     """Start at the first paragraph; end at the last one, a list item that ends like a sentence or a closing note."""
+    end = _through_box_to_credit(blocks, end)
     prose = [i for i in range(start, end + 1) if blocks[i].kind is Kind.PROSE]
     if not prose:
         # A text of short lines, each a sentence (a poem, a post in a script without spaces).
@@ -249,6 +251,28 @@ def trim(blocks: list[Block], start: int, end: int) -> tuple[int, int] | None:
         if _is_sentence_item(blocks[i]) or (blocks[i].kind in _BODY_KINDS and _EDITORIAL_NOTE.match(blocks[i].text)):
             last = i
     return first, _introduced_list_end(blocks, _closing_sentences_end(blocks, last))
+
+
+# A box under the story's paragraphs, and the story's last paragraphs under the box, above the
+# credit that closes a wire story ("Reporting by ...; Editing by ...").
+_FOOT_BOX_MAX_LINES = 3
+_FOOT_PARAGRAPHS_MAX = 3
+
+
+def _through_box_to_credit(blocks: list[Block], end: int) -> int:
+    """Past a box and the paragraphs under it, when the story's credit line stands right under
+    them: a box costs more than a short closing paragraph, which the credit shows to be the story's."""
+    j = end + 1
+    while j < len(blocks) and j - end <= _FOOT_BOX_MAX_LINES and blocks[j].kind in _BOX_KINDS:
+        j += 1
+    if j == end + 1 or j - end > _FOOT_BOX_MAX_LINES:
+        return end
+    k = j
+    while k < len(blocks) and k - j < _FOOT_PARAGRAPHS_MAX and blocks[k].kind in _PROSE_KINDS:
+        k += 1
+    if k == j or k >= len(blocks) or blocks[k].kind is not Kind.BYLINE or not credit_names(blocks[k].text):
+        return end
+    return k - 1
 
 
 # The sources listed under a story, under their heading: the story's back matter, not its text.

@@ -445,7 +445,9 @@ _FOR_JOURNALISM = re.compile(
     # the publication by its name: "The Post relies on readers to fund its reporting"
     r"|\b(?:rel(?:y|ies)|depends?)\s+on\s+(?:readers|its\s+readers|members|donors|supporters)\s+(?:like\s+you|to\s+"
     r"(?:fund|support|pay\s+for|keep))\b"
-    r"|(?:^|[:;!]\s+)(?:please\s+)?become\s+a\s+(?:paying\s+|paid\s+)?(?:member|subscriber|supporter|patron|donor)\b",
+    # as an order, or the order after a condition ("If that matters to you, become a member")
+    r"|(?:^|[:;!]\s+|^if\b[^.!?;]{0,80}?,\s+)(?:please\s+)?become\s+a\s+(?:paying\s+|paid\s+)?"
+    r"(?:member|subscriber|supporter|patron|donor)\b",
     re.IGNORECASE,
 )
 _FOR_JOURNALISM_TRIGGERS = ("journalis", "news", "report", "press", "become a", "rel", "depend")

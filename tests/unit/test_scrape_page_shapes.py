@@ -233,3 +233,56 @@ def test_a_labelled_note_on_the_author_under_the_story_leaves_the_body():
     article = extract_scrape(story_with(note, at=4))
     assert article is not None
     assert list(article.paragraphs) == STORY
+
+
+@pytest.mark.parametrize(
+    "credit", ["Reporting by Tamsin Greaves; Editing by Rob Hale", "(Reporting by Tamsin Greaves)"]
+)
+def test_the_last_paragraph_between_a_box_and_the_wires_credit_is_the_storys(credit):
+    last = "The county will decide on the shuttle's route next week."
+    text = page(
+        HEADLINE, "December 2, 2026", *STORY, "Get our daily briefing. Sign up here.", last, credit, "Read Next"
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert list(article.paragraphs) == [*STORY, last]
+
+
+def test_a_live_pages_entry_ending_on_a_video_teaser_does_not_end_the_page():
+    entries = [
+        ("16:40", STORY[0]),
+        ("16:05", STORY[1]),
+        ("15:30", STORY[2]),
+        ("14:55", STORY[3]),
+    ]
+    lines = [HEADLINE, "From Tamsin Greaves and Rob Hale", "Last updated 2 December 2026, 16:45 GMT"]
+    for n, (stamp, text) in enumerate(entries):
+        lines += [stamp, text]
+        if n == 1:
+            lines.append("Watch: The bridge's corroded beams seen from a drone (0:52)")
+        lines.append("Share")
+    article = extract_scrape(page(*lines, "More on this story", "Top Stories"))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+    assert article.authors == ("Tamsin Greaves", "Rob Hale")
+
+
+def test_an_appeal_in_the_storys_words_ending_on_its_ask_leaves_the_body():
+    appeal = (
+        "Local reporting takes time. Bridge closures, county budgets and planning rows don't cover themselves. "
+        "Our reporters sat through the county's four-hour meeting on Tuesday so you didn't have to. If that "
+        "matters to you, become a member today for as little as $6 a month."
+    )
+    article = extract_scrape(story_with(appeal))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_paragraph_of_the_story_in_the_first_person_plural_ending_on_an_offer_stays():
+    line = (
+        "We asked the county what the shuttle would cost. Its officers said the buses would be free "
+        "for the first month, then $2 a ride for adults."
+    )
+    article = extract_scrape(story_with(line))
+    assert article is not None
+    assert line in article.paragraphs
