@@ -23,6 +23,12 @@ _LEAD_NOTE_MAX_WORDS = 60
 _MAX_WORDS = 20  # at 30, a blog's "Each game is free... we're looking forward to..." went
 # Case-sensitive on purpose: "US" the country is not "us".
 _PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
+# The piece naming itself: "this story", "this column", "the views expressed".
+_PIECE_SPEAKS = re.compile(
+    r"\b(?:[Tt]his (?:story|article|column|piece|essay|report|series|project|post)"
+    r"|[Tt]he (?:views|opinions) expressed)\b"
+)
+_PIECE_NOTE_MAX_WORDS = 30
 _SECOND_PERSON = re.compile(r"\b[Yy]ou(?:rs?)?\b")
 _QUOTED = re.compile(r"[\"“”«»„]")
 _WORD = re.compile(r"[^\W\d_]{4,}")
@@ -91,13 +97,19 @@ def _content_stems(text: str) -> set[str]:
     return {word[:_STEM] for word in words if word not in _FUNCTION_WORDS}
 
 
-def is_aside(paragraph: str, rest: list[str], *, max_words: int = _MAX_WORDS) -> bool:
-    """``paragraph`` is the page speaking to its reader: nothing in ``rest`` speaks of what it does."""
-    if len(paragraph.split()) > max_words or _QUOTED.search(paragraph) or not _PAGE_SPEAKS.search(paragraph):
+def is_aside(paragraph: str, rest: list[str], *, max_words: int = _MAX_WORDS, publication: Iterable[str] = ()) -> bool:
+    """``paragraph`` is the page speaking to its reader, or the piece speaking of itself ("This story
+    was produced with support from...", "The views expressed in this column..."): nothing in
+    ``rest`` speaks of what it does. The publication's name is the page's, not the story's."""
+    if _QUOTED.search(paragraph) or paragraph.rstrip().endswith(":"):
+        return False  # a quotation; a line introducing what follows
+    words = len(paragraph.split())
+    speaks = (words <= max_words and _PAGE_SPEAKS.search(paragraph)) or (
+        words <= _PIECE_NOTE_MAX_WORDS and _PIECE_SPEAKS.search(paragraph)
+    )
+    if not speaks:
         return False
-    if paragraph.rstrip().endswith(":"):
-        return False  # it introduces what follows
-    own = _content_stems(paragraph)
+    own = _content_stems(paragraph) - {stem for name in publication for stem in _content_stems(name)}
     return bool(own) and not any(own & _content_stems(other) for other in rest)
 
 
@@ -126,7 +138,8 @@ def without_asides(paragraphs: list[str], *, publication: Iterable[str] = ()) ->
     first = 1 if is_aside(paragraphs[0], paragraphs[1:], max_words=_LEAD_NOTE_MAX_WORDS) else 0
     kept = [paragraphs[first]]
     for i, paragraph in enumerate(paragraphs[first + 1 :], start=first + 1):
-        if is_aside(paragraph, paragraphs[:i] + paragraphs[i + 1 :]) or speaks_for_publication(paragraph, names):
+        rest = paragraphs[:i] + paragraphs[i + 1 :]
+        if is_aside(paragraph, rest, publication=names) or speaks_for_publication(paragraph, names):
             continue
         kept.append(paragraph)
     return kept

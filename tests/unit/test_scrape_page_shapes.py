@@ -286,3 +286,24 @@ def test_a_paragraph_of_the_story_in_the_first_person_plural_ending_on_an_offer_
     article = extract_scrape(story_with(line))
     assert article is not None
     assert line in article.paragraphs
+
+
+# The piece speaking of itself under the story: who paid for it, whose views it gives.
+PIECE_NOTES = [
+    "This story was produced with support from the Hale Trust. The Wenlow Courier keeps full control of its content.",
+    "The opinions expressed in this piece are the writer's own and are not those of the Wenlow Courier.",
+]
+
+
+@pytest.mark.parametrize("note", PIECE_NOTES)
+def test_the_piece_speaking_of_itself_under_the_story_leaves_the_body(note):
+    article = extract_scrape(story_with(note, at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_paragraph_of_the_story_naming_this_story_stays():
+    line = "This story began with a letter from a shopkeeper who had measured the rust on the bridge's beams herself."
+    article = extract_scrape(story_with(line, at=4))
+    assert article is not None
+    assert line in article.paragraphs
