@@ -300,6 +300,8 @@ def is_role(text: str) -> bool:
 def _is_occupation(bare: str) -> bool:
     """An occupation noun, in lower case: one a byline names ("reporter", "mayor") or one made
     with an occupation's suffix ("meteorologist", "physician", "spokeswoman")."""
+    if bare.endswith("s") and bare[:-1] in _JOBS:
+        return True  # "Data Engineers" after two names
     return bare in _JOBS or (bare.endswith(_OCCUPATION_ENDINGS) and _OCCUPATION_SUFFIX.fullmatch(bare) is not None)
 
 
@@ -382,6 +384,7 @@ TEASER_BYLINE = re.compile(r"^(?P<name>.+?)\s*[·•|]$")
 _NAME_CUT = re.compile(
     r"\s*[|·•—–(]\s*|\s+(?:on|at|for|in|updated|published|ON|AT|FOR|IN|UPDATED|PUBLISHED)\s+|\s+@(?=\w)"
     r"|\s+(?=[\w.+-]+@[\w-]+\.\w)"  # the reporter's address after the name
+    r"|\s+(?=\d+\s+(?i:comments?|responses?|replies)\b)"  # a blog's comment count after it
 )
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and|AND|&)\s+")
 # "And" in the languages of _BY: Spanish "y" ("e" before an i- sound), Portuguese and Italian
@@ -662,6 +665,22 @@ def _from_names(text: str) -> tuple[str, ...]:
 
 
 def byline_names(text: str) -> tuple[str, ...]:
+    names = _byline_names(text)
+    if not names and text.isupper():
+        # Set in capitals, a job reads as part of the name ("BY ANA RUIZ STAFF WRITER"): read in its case.
+        names = _byline_names(_in_title_case(text))
+    return names
+
+
+# Small words a byline in capitals joins its names and jobs with.
+_SMALL_WORDS = frozenset({"and", "by", "in", "of", "for", "at", "the", "with"})
+
+
+def _in_title_case(text: str) -> str:
+    return " ".join(word.lower() if word.lower() in _SMALL_WORDS else word.title() for word in text.split())
+
+
+def _byline_names(text: str) -> tuple[str, ...]:
     text = _without_titles(text)
     if names := _from_names(text):
         return names

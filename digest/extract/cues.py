@@ -324,6 +324,11 @@ _AD = re.compile(
     r"|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|advertentie|reclame|reklama|annons|annonce)",
     re.IGNORECASE,
 )
+# The label over an advertiser's listing: "Sponsored Content", "Paid Post", "Partner Stories".
+_SPONSORED = re.compile(
+    r"(?:sponsored|promoted|paid|partner)(?: (?:content|stories|story|posts?|links?|listings?|offers?))?",
+    re.IGNORECASE,
+)
 # The label of a widget set between paragraphs (a video player, a link to the story in another language):
 # "Recommended Videos", "Read in Telugu", "Read this story in Spanish".
 _WIDGET_LABEL = re.compile(
@@ -585,6 +590,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.META
     if n <= 12 and _is_thread(text):
         return Kind.THREAD
+    if n <= 3 and _SPONSORED.fullmatch(text.strip(" :")):
+        return Kind.AD
     if n <= 12 and _SECTION.fullmatch(_section_label(text)):
         return Kind.SECTION
     if n <= 6 and (_AD.fullmatch(text) or _WIDGET_LABEL.fullmatch(text)):

@@ -197,6 +197,19 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
     counted = _counted_through(slides)
     at_slide = {i for i, _, _, _ in slides}
     out = blocks
+    for i, number, total, caption in slides:
+        # A gallery printing only its first slide: "1/6 Price drives to the basket." over the story.
+        alone = sum(other == total for _, _, other, _ in slides) == 1
+        if (
+            number == 1
+            and total > 1
+            and alone
+            and blocks[i].kind in _PROSE_KINDS
+            and blocks[i].text[caption:][:1].isupper()
+        ):
+            if out is blocks:
+                out = list(blocks)
+            out[i] = _as(blocks[i], Kind.CAPTION)
     for n, (i, number, total, caption) in enumerate(slides):
         if n not in counted:
             continue

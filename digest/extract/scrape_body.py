@@ -596,8 +596,8 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
     subheading of the story (an update's date, the name over a signed note) is no header."""
     cut = None
     for i in range(start, min(end, start + 6) + 1):
-        if blocks[i].kind in _HEADER_KINDS and not _is_caption_name(blocks, i):
-            cut = i
+        if blocks[i].kind in _HEADER_KINDS and not _is_caption_name(blocks, i) and not _in_ad_listing(blocks, i, start):
+            cut = i  # an advertiser's name under its label is no byline
     if cut is None or _stamped_entries(blocks, start, end) or _under_subheading(blocks, start, cut):
         return start
     leading_prose = sum(blocks[i].kind is Kind.PROSE for i in range(start, cut))

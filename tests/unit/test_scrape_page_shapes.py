@@ -307,3 +307,46 @@ def test_a_paragraph_of_the_story_naming_this_story_stays():
     article = extract_scrape(story_with(line, at=4))
     assert article is not None
     assert line in article.paragraphs
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("BY ODILE MARCHETTI STAFF WRITER", ("Odile Marchetti",)),
+        ("Posted by Odile Marchetti and Bram Kuyper, Data Engineers", ("Odile Marchetti", "Bram Kuyper")),
+    ],
+)
+def test_a_byline_with_the_authors_jobs_names_only_the_authors(byline, names):
+    text = page("The Wenlow Courier", HEADLINE, byline, "December 2, 2026", *STORY, "© 2026 The Wenlow Courier")
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == names
+
+
+@pytest.mark.parametrize("label", ["Sponsored Content", "Paid Content", "Partner Content"])
+def test_a_sponsored_box_between_paragraphs_does_not_end_the_story(label):
+    article = extract_scrape(story_with(label, "Garden rooms from £9,999 this winter only", "Plinthly Homes"))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_the_first_slide_of_a_gallery_over_the_story_is_a_caption():
+    slide = "1/8 A crane lifts the first steel beam off the Orchard Lane bridge on Tuesday."
+    text = page(HEADLINE, "By Tamsin Greaves", "December 2, 2026", slide, *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_fraction_opening_a_sentence_of_the_story_stays():
+    line = "1/3 of the county's bridges were last inspected more than ten years ago, the report found."
+    article = extract_scrape(story_with(line))
+    assert article is not None
+    assert line in article.paragraphs
+
+
+def test_a_blogs_dated_byline_with_its_comment_count_names_the_author():
+    text = page(HEADLINE, "December 2, 2026 by Tamsin Greaves 14 Comments", *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.authors == ("Tamsin Greaves",)
