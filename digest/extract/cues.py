@@ -411,8 +411,26 @@ def _speaks_to_reader(text: str, n: int) -> bool:
     asks = sentences[:2] if n <= _SHORT_BOX_WORDS and sentences[0].endswith("?") else sentences[:1]
     if any(is_appeal(s) or is_reader_prompt(s) or is_author_contact(s) for s in asks):
         return True
+    if n <= _SHORT_BOX_WORDS and len(sentences) > 1 and _asks_the_reader(sentences[0]) and _orders(sentences[1]):
+        return True  # "Got a view on the closure? Write to the editor."
     # The page speaking as itself, and closing on its appeal.
     return len(sentences) > 1 and _PAGE_SPEAKS.search(text) is not None and is_appeal(sentences[-1])
+
+
+# A question to the reader that leaves out its "Do you" ("Got a tip?", "Have thoughts on ...?"). One
+# that says "you" is as often the story's own, or a show's invitation that the story reprints.
+_TO_THE_READER = re.compile(r"^(?:got|have|want|need|know|interested|looking|care)\b[^?]*\?$", re.IGNORECASE)
+# The order a page gives after its question: its own verbs, and those that ask for a piece or a letter.
+_ORDERS = _IMPERATIVES | {"submit", "send", "write", "email", "tell", "text", "pitch"}
+
+
+def _asks_the_reader(sentence: str) -> bool:
+    return _TO_THE_READER.search(sentence.strip()) is not None
+
+
+def _orders(sentence: str) -> bool:
+    words = sentence.split()
+    return bool(words) and words[0].lower().strip(".,:!?\"'“‘") in _ORDERS and not is_attributed(sentence)
 
 
 # News tells what others said or did, in the third person: an attribution ("said", "wrote",

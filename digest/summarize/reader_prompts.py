@@ -159,14 +159,14 @@ _INDEPENDENCE = re.compile(
     re.IGNORECASE,
 )
 # A promotion of the page's own product, in the imperative (perhaps after its purpose: "To hear more, download
-# ..."): the order's object is an app or a channel to follow it on, a trial, a ticket, access, a rating, a copy to
+# ..."): the order's object is an app or a channel to follow it on, a trial, a ticket, access, a free account, a rating, a copy to
 # order ("Try Harbourdesk free for 14 days", "Follow us on Instagram", "Tag @quaykitchen", "Join the author in
 # conversation at Quay Live"). "Follow the river path for two miles" and "Let the tart cool" are directions; "The
 # app is available for iPhone" and "Tickets sold out within an hour" are news of an app and of tickets.
 _PROMO_ORDER = re.compile(
     r"^(?:(?:to|for) [^,.!?]{1,80},\s+)?(?:please\s+|now\s+|simply\s+|just\s+)?"
     r"(?:subscribe|sign|join|follow|support|get|download|install|try|start|watch|listen|stream|hear|stay|pin|tag"
-    r"|rate|order|book|buy|grab|claim|unlock|leave|find|catch|add)\b"
+    r"|rate|order|book|buy|grab|claim|unlock|leave|find|catch|add|create|register|open)\b"
     # an order has no verb of its own after it: "Get Out is streaming on HBO" names a film
     r"(?!(?:[^.!?]*?\b(?:is|are|was|were|has|have|had|will|would)\b))",
     re.IGNORECASE,
@@ -177,7 +177,7 @@ _PROMO_OFFER = re.compile(
     r"|pinterest|mastodon)\b"
     r"|\bfree for \d+ (?:days?|weeks?|months?)\b|\b(?:first|1st) (?:\w+ )?(?:month|week|year)s? (?:free|on us)\b"
     r"|\bno credit card\b|\bfree trial\b|\btickets?\b|\bin conversation (?:with|at)\b|\bon demand\b"
-    r"|\b(?:instant|unlimited|full|exclusive|early) access\b|\bin the know\b|(?:^|\s)@\w"
+    r"|\b(?:instant|unlimited|full|exclusive|early) access\b|\bin the know\b|(?:^|\s)@\w|\bfree account\b"
     r"|\bpin (?:this|it)\b|\bleave a (?:rating|review|star rating)\b|\brate this\b"
     r"|\border (?:your|a) (?:signed )?cop(?:y|ies)\b|\bour (?:online )?(?:shop|store|bookshop)\b"
     r"|\bpreferred source\b|\bon google\b|\bhome screen\b|\b(?:latest|breaking) news\b|\bnews updates\b",

@@ -350,3 +350,41 @@ def test_a_blogs_dated_byline_with_its_comment_count_names_the_author():
     article = extract_scrape(text)
     assert article is not None
     assert article.authors == ("Tamsin Greaves",)
+
+
+def test_a_paywalls_gate_between_paragraphs_leaves_the_body():
+    gate = [
+        "Read on for free",
+        "Create a free account to unlock every story, the weekend edition and local alerts.",
+        "Continue with Apple",
+    ]
+    article = extract_scrape(story_with(*gate))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_sentence_of_the_story_about_an_account_stays():
+    line = "Residents can create an account on the county's website to get alerts about the closure."
+    article = extract_scrape(story_with(line))
+    assert article is not None
+    assert line in article.paragraphs
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Got a view on the closure? Write a letter to the editor, in 300 words or fewer.",
+        "Have thoughts on the bridge repairs? Submit a guest column. Columns run to 600 words.",
+    ],
+)
+def test_a_question_to_the_reader_and_an_order_after_it_leave_the_body(prompt):
+    article = extract_scrape(story_with(prompt))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_question_and_an_order_in_the_storys_own_voice_stay():
+    line = "Why does the bridge matter? Consider the buses: eleven routes cross it every hour, the county says."
+    article = extract_scrape(story_with(line))
+    assert article is not None
+    assert line in article.paragraphs
