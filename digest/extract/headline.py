@@ -596,7 +596,7 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
         block = blocks[i]
         if block.kind is Kind.REPLY:
             break  # the comments of another story above
-        if _is_candidate(block) and i not in slides:
+        if _is_candidate(block) and i not in slides and not _under_by_label(blocks, i):
             header_end = body_start
             if byline is not None and i < byline.slot[0]:
                 header_end = byline.slot[1] + 1  # the story's byline is beside the headline's place, not over it
@@ -616,6 +616,24 @@ def scored_candidates(blocks: list[Block], body_start: int, paragraphs: list[str
         if block.kind not in _UNCOUNTED_KINDS:
             distance += 1
     return scored
+
+
+# A label whose object is the line under it: "News provided by", "Presented by", "Brought to you by".
+_BY_LABEL = re.compile(r"(?:\w+\s+){0,4}by\s*:?", re.IGNORECASE)
+
+
+_PROVIDER_MAX_WORDS = 4
+
+
+def _under_by_label(blocks: list[Block], i: int) -> bool:
+    """A name under "News provided by" is who provides it, no headline. A longer line under such a
+    label is the headline under a sponsor's label whose logo the scrape leaves out ("Supported by")."""
+    return (
+        i > 0
+        and blocks[i].words <= _PROVIDER_MAX_WORDS
+        and blocks[i - 1].words <= 5
+        and _BY_LABEL.fullmatch(blocks[i - 1].text.strip()) is not None
+    )
 
 
 # A headline of three words, or one in capitals, is classed with menu items when its line is

@@ -388,3 +388,19 @@ def test_a_question_and_an_order_in_the_storys_own_voice_stay():
     article = extract_scrape(story_with(line))
     assert article is not None
     assert line in article.paragraphs
+
+
+def test_the_name_under_a_provided_by_label_is_no_headline():
+    text = page(
+        "News provided by", "Orchard Lane Bridge", "Dec 01, 2026, 08:00 ET", "Share this article", HEADLINE, *STORY
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == HEADLINE
+
+
+def test_a_headline_under_a_sponsors_label_stays_the_headline():
+    text = page("Advertisement", "Supported by", HEADLINE, "By Tamsin Greaves", *STORY)
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == HEADLINE
