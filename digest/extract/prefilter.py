@@ -48,18 +48,25 @@ class Prefiltered:
         return self.pattern.search(text)
 
 
-def needed_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def needed_literals(pattern: re.Pattern[str], *, fold_case: bool = True) -> frozenset[str] | None:
     """Lowercase strings one of which every ASCII text ``pattern`` matches holds (lowercased);
-    empty when it matches no ASCII text, None when that cannot be read from it."""
+    empty when it matches no ASCII text, None when that cannot be read from it.
+
+    With ``fold_case=False``, strings one of which every text the pattern matches holds as
+    they are, in any script; None for a pattern that ignores case anywhere.
+    """
     if sre_parse is None:
         return None
     try:
-        return _needs(list(sre_parse.parse(pattern.pattern, pattern.flags)))
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        if not fold_case and parsed.state.flags & re.IGNORECASE:
+            return None
+        return _needs(list(parsed), fold_case=fold_case)
     except Exception:  # noqa: BLE001 -- an unreadable form: the expression answers every text
         return None
 
 
-def _needs(items: list) -> frozenset[str] | None:
+def _needs(items: list, *, fold_case: bool = True) -> frozenset[str] | None:
     """What a text matched by the sequence ``items`` holds: the best of its literal runs and of
     the alternatives and groups in it (for alternatives, one need of each)."""
     found: list[frozenset[str]] = []
@@ -73,6 +80,9 @@ def _needs(items: list) -> frozenset[str] | None:
     for op, av in items:
         if op is sre_constants.LITERAL:
             char = chr(av)
+            if not fold_case:
+                run.append(char)
+                continue
             if char.isascii():
                 run.append(char.lower())
                 continue
@@ -82,11 +92,13 @@ def _needs(items: list) -> frozenset[str] | None:
             continue
         close_run()
         if op is sre_constants.BRANCH:
-            alternatives = [_needs(list(alternative)) for alternative in av[1]]
+            alternatives = [_needs(list(alternative), fold_case=fold_case) for alternative in av[1]]
             if all(needs is not None for needs in alternatives):
                 found.append(frozenset().union(*alternatives))  # type: ignore[arg-type]
         elif op is sre_constants.SUBPATTERN:
-            needs = _needs(list(av[-1]))
+            if not fold_case and av[1] & re.IGNORECASE:  # (?i:...): its letters in any case
+                continue
+            needs = _needs(list(av[-1]), fold_case=fold_case)
             if needs is not None:
                 found.append(needs)
     close_run()

@@ -14,6 +14,19 @@ attribute itself. The expressions are rewritten so, once, in the body lists of
 they change: a test with flags, on something other than attributes, or whose
 pattern matches the empty string is left as it is, and an expression that does
 not compile rewritten is kept whole.
+
+A test against a pattern that needs one of a few literal runs ("cookie", "bottom"
+or "link") is guarded by those runs too: ``contains(@class, 'cookie') and
+re:test(@class, '...')``, and libxml2 answers for an element whose class holds
+none of them. A pattern of many alternatives keeps the one call: a dozen
+``contains`` cost more than it.
+
+And ``.//*[self::div or self::p][...]`` is read by libxml2 as every child of every
+node (text included) tested against each name in turn, a node-set built for each
+test: ``descendant::div[...] | descendant::p[...]`` selects the same elements in
+the same order, each name found by one walk, in about half the time. Only steps
+whose predicates are true or false (never a position: ``[1]``, ``position()``,
+``last()``) are rewritten so; the others keep their meaning by staying as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +34,8 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+
+from digest.extract.prefilter import needed_literals
 
 __all__ = ["BODY_LISTS", "ORIGINAL_PATHS", "guard_trafilatura_expressions", "guarded"]
 
@@ -46,18 +61,25 @@ BODY_LISTS = (
 ORIGINAL_PATHS: dict[str, tuple[str, ...]] = {}
 
 
+# A pattern needing one of more literal runs than this keeps only the attribute's guard.
+_MAX_GUARD_LITERALS = 3
+
+
 def guarded(expression: etree.XPath) -> etree.XPath:
-    """``expression``, each test of an attribute against a pattern made only where the attribute is."""
+    """``expression``, each test of an attribute against a pattern made only where the attribute is
+    (and holds a literal run the pattern needs), each step over descendants by name."""
 
     def guard(match: re.Match[str]) -> str:
         attributes, pattern = match.group(1), match.group(2)
         try:
-            matches_empty = re.search(pattern, "") is not None
+            compiled = re.compile(pattern)
         except re.error:
             return match.group(0)
-        return match.group(0) if matches_empty else f"(({attributes}) and {match.group(0)})"
+        if compiled.search("") is not None:
+            return match.group(0)
+        return f"(({attributes}) and {_literal_guard(attributes, compiled)}{match.group(0)})"
 
-    path = _ATTRIBUTE_TEST.sub(guard, expression.path)
+    path = descendant_steps(_ATTRIBUTE_TEST.sub(guard, expression.path))
     if path == expression.path:
         return expression
     try:
@@ -84,3 +106,158 @@ def guard_trafilatura_expressions() -> int:
                 value[index] = new
                 rewritten += 1
     return rewritten
+
+
+def _literal_guard(attributes: str, pattern: re.Pattern[str]) -> str:
+    """``contains(...) and `` for the few literal runs one of which any match holds; else ''."""
+    found = needed_literals(pattern, fold_case=False) or frozenset()
+    # a text holding a run holds every run inside it: the shortest runs are enough
+    needs = {literal for literal in found if not any(other in literal and other != literal for other in found)}
+    if not needs or len(needs) > _MAX_GUARD_LITERALS:
+        return ""
+    quoted = [_xpath_string(literal) for literal in sorted(needs)]
+    if any(q is None for q in quoted):
+        return ""
+    tests = " or ".join(f"contains({attributes}, {q})" for q in quoted)
+    return f"({tests}) and "
+
+
+def _xpath_string(text: str) -> str | None:
+    if "'" not in text:
+        return f"'{text}'"
+    return f'"{text}"' if '"' not in text else None
+
+
+# --- steps over descendants ------------------------------------------------------
+
+_NAME = r"[A-Za-z_][\w.-]*"
+_CHILD_STEP = re.compile(rf"\.//(\*|{_NAME})")
+_NAME_TESTS = re.compile(rf"self::({_NAME})(?:\s+or\s+self::({_NAME}))*")
+_SELF_NAME = re.compile(rf"self::({_NAME})")
+_BOOLEAN_FUNCTIONS = frozenset(["not", "contains", "starts-with", "re:test", "boolean", "true", "false", "lang"])
+_CALL = re.compile(r"([\w:-]+)\(_*\)")
+_OPERATOR = re.compile(r"\s(?:or|and)\s|[=<>]")
+_POSITIONAL = re.compile(r"\b(?:position|last)\s*\(")
+
+
+def descendant_steps(path: str) -> str:
+    """``path`` with each ``.//*[self::a or self::b][P]`` written ``descendant::a[P] | descendant::b[P]``
+    and each ``.//a[P]`` written ``descendant::a[P]``, where no predicate of the step is a position."""
+    alternatives = _split(path, "|")
+    if alternatives is None:
+        return path
+    rewritten = [_descendant_alternative(alternative) for alternative in alternatives]
+    if all(new is None for new in rewritten):
+        return path
+    return " | ".join(new if new is not None else old.strip() for new, old in zip(rewritten, alternatives, strict=True))
+
+
+def _descendant_alternative(alternative: str) -> str | None:
+    text = alternative.strip()
+    if text.startswith("("):
+        close = _closing(text, 0)
+        if close is None:
+            return None
+        inner = text[1:close]
+        new = descendant_steps(inner)
+        return None if new == inner else f"({new}){text[close + 1 :]}"
+    step = _CHILD_STEP.match(text)
+    if step is None:
+        return None
+    predicates = _predicates(text[step.end() :])
+    if predicates is None or not all(_is_truth_value(p) for p in predicates):
+        return None
+    name = step.group(1)
+    if name == "*" and predicates and _NAME_TESTS.fullmatch(predicates[0].strip()):
+        rest = "".join(f"[{p}]" for p in predicates[1:])
+        return " | ".join(f"descendant::{tag}{rest}" for tag in _SELF_NAME.findall(predicates[0]))
+    return f"descendant::{name}" + "".join(f"[{p}]" for p in predicates)
+
+
+def _is_truth_value(predicate: str) -> bool:
+    """Whether ``predicate`` is certainly true or false, never a number (a position), and does not
+    read its element's position: its meaning is the same whatever axis the step walks."""
+    text = predicate.strip()
+    outline = _outline(text)
+    if outline is None or _POSITIONAL.search(_without_strings(text)):
+        return False
+    if outline.startswith("(") and _closing(text, 0) == len(text) - 1:
+        return _is_truth_value(text[1:-1])
+    if _OPERATOR.search(outline):
+        return True  # an "or", an "and" or a comparison, outside any bracket: true or false
+    call = _CALL.fullmatch(outline)
+    if call is not None:
+        return call.group(1) in _BOOLEAN_FUNCTIONS
+    return re.fullmatch(rf"@{_NAME}|self::{_NAME}|\.//?[\w*@:./-]+", outline) is not None  # a node-set: any node there
+
+
+def _without_strings(text: str) -> str:
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "''", text)
+
+
+def _outline(text: str) -> str | None:
+    """``text`` with string literals and whatever is inside brackets blanked, the outermost
+    brackets kept; None when a string or a bracket is left open."""
+    out, depth, quote = [], 0, ""
+    for char in text:
+        if quote:
+            out.append("_")
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+            out.append("_")
+        elif char in "([":
+            out.append(char if depth == 0 else "_")
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            out.append(char if depth == 0 else "_")
+            if depth < 0:
+                return None
+        else:
+            out.append(char if depth == 0 else "_")
+    return "".join(out) if depth == 0 and not quote else None
+
+
+def _split(text: str, separator: str) -> list[str] | None:
+    """``text`` cut at each ``separator`` outside strings and brackets."""
+    outline = _outline(text)
+    if outline is None:
+        return None
+    parts, start = [], 0
+    for index, char in enumerate(outline):
+        if char == separator:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _closing(text: str, opening: int) -> int | None:
+    """The index of the bracket closing the one at ``opening``."""
+    outline = _outline(text[opening:])
+    if outline is None:
+        return None
+    depth = 0
+    for index, char in enumerate(outline):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0:
+                return opening + index
+    return None
+
+
+def _predicates(text: str) -> list[str] | None:
+    """The insides of the bracketed predicates ``text`` is made of; None when it holds anything else."""
+    predicates, rest = [], text.strip()
+    while rest:
+        if not rest.startswith("["):
+            return None
+        close = _closing(rest, 0)
+        if close is None:
+            return None
+        predicates.append(rest[1:close])
+        rest = rest[close + 1 :].strip()
+    return predicates

@@ -33,6 +33,24 @@ def test_the_literals_an_expression_needs(pattern, needs):
 
 
 @pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"^Comments|article-comments", {"Comments", "article-comments"}),
+        (r"^[Cc]omment(?!ary)", {"omment"}),
+        (r"(^|\s)bottom|bottom(\s|$)", {"bottom"}),
+        (r"\bnews|اشترك", {"news", "اشترك"}),
+        # ignoring case, anywhere: nothing can be said of the letters' case
+        (r"(?i)cookie", None),
+        (r"(?i:cookie)|consent", None),
+        (r"(?i:cookie)-consent", {"-consent"}),
+    ],
+)
+def test_the_literals_an_expression_needs_as_they_are(pattern, needs):
+    found = needed_literals(re.compile(pattern), fold_case=False)
+    assert (None if found is None else set(found)) == needs
+
+
+@pytest.mark.parametrize(
     ("pattern", "text"),
     [
         (r"(?i)\bsign\ up\b", "SIGN UP today"),

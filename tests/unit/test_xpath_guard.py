@@ -8,7 +8,14 @@ from lxml import etree
 from trafilatura import xpaths
 
 import digest.extract.html  # noqa: F401 -- installs the guarded expressions
-from digest.extract.xpath_guard import BODY_LISTS, ORIGINAL_PATHS, REGEXP_NS, guard_trafilatura_expressions, guarded
+from digest.extract.xpath_guard import (
+    BODY_LISTS,
+    ORIGINAL_PATHS,
+    REGEXP_NS,
+    descendant_steps,
+    guard_trafilatura_expressions,
+    guarded,
+)
 
 _TAGS = ["div", "p", "span", "section", "article", "main", "aside", "header", "ol", "ul", "li", "h1", "h2", "a"]
 _TAGS += ["list", "item", "ref", "head", "quote", "details", "table", "td", "b"]  # trafilatura's renamed tags
@@ -61,13 +68,14 @@ def test_each_guarded_expression_selects_what_trafilaturas_selects(name, index):
 def test_the_lists_trafilatura_prunes_with_are_guarded():
     assert guard_trafilatura_expressions() == 0  # once only
     for expressions in (xpaths.OVERALL_DISCARD_XPATH, xpaths.BODY_XPATH, xpaths.REMOVE_COMMENTS_XPATH):
-        assert any("(@id) and re:test(@id," in e.path or "(@class) and re:test(@class," in e.path for e in expressions)
+        assert any("((@id) and " in e.path or "((@class) and " in e.path for e in expressions)
+        assert all(".//*[self::" not in e.path for e in expressions if "[1]" not in e.path)
 
 
 def test_a_pattern_matching_the_empty_string_is_left_alone():
     # without the attribute the empty string is tested, and this pattern matches it
     expression = etree.XPath(".//*[re:test(@class, '^$|x?')]", namespaces={"re": REGEXP_NS})
-    assert guarded(expression) is expression
+    assert guarded(expression).path == "descendant::*[re:test(@class, '^$|x?')]"
     page = etree.fromstring("<r><a/><b class='x'/></r>")
     assert len(expression(page)) == 2  # <a>, without a class, too
 
@@ -75,7 +83,7 @@ def test_a_pattern_matching_the_empty_string_is_left_alone():
 def test_a_test_with_flags_or_on_text_is_left_alone():
     for path in (".//*[re:test(@class, 'nav', 'i')]", ".//*[re:test(text(), 'nav')]"):
         expression = etree.XPath(path, namespaces={"re": REGEXP_NS})
-        assert guarded(expression) is expression
+        assert guarded(expression).path == path.replace(".//*", "descendant::*")
 
 
 def test_a_guarded_test_selects_the_same_elements():
@@ -83,7 +91,10 @@ def test_a_guarded_test_selects_the_same_elements():
     expression = etree.XPath(path, namespaces={"re": REGEXP_NS})
     rewritten = guarded(expression)
     assert rewritten is not expression
-    assert "((@id|@class) and re:test(@id|@class," in rewritten.path
+    assert (
+        "((@id|@class) and (contains(@id|@class, 'nav') or contains(@id|@class, 'share')) and re:test("
+        in rewritten.path
+    )
     page = etree.fromstring(
         "<r><div id='navbar' class='x'/><div class='share'/><p id='' class='share'/><p style='display:none'/>"
         "<div/><p class='nav'/><span class='share'/><div id='main' class='share'/></r>"
@@ -99,3 +110,80 @@ def test_the_metadata_expressions_stay_as_trafilatura_wrote_them():
     assert set(ORIGINAL_PATHS) <= set(BODY_LISTS)
     assert all("(@class) and re:test" not in e.path for e in xpaths.AUTHOR_XPATHS)
     assert html_meta._AUTHOR_SEARCH_MIRRORED
+
+
+def _xpath(path: str) -> etree.XPath:
+    return etree.XPath(path, namespaces={"re": REGEXP_NS})
+
+
+def test_a_test_needing_a_few_literal_runs_is_guarded_by_them():
+    rewritten = guarded(
+        _xpath(".//*[re:test(@class, '(^|\\s)bottom|bottom(\\s|$)') or re:test(@id, 'cookie|x-?cookie')]")
+    )
+    assert "(contains(@class, 'bottom')) and re:test(@class," in rewritten.path
+    assert "(contains(@id, 'cookie')) and re:test(@id," in rewritten.path  # "x-cookie" holds "cookie"
+    page = etree.fromstring(
+        "<r><a class='page-bottom'/><a class='bottomless'/><a class='bottom'/><a class='x-cookie'/><a id='xcookie'/></r>"
+    )
+    assert [e.get("class") or e.get("id") for e in rewritten(page)] == [
+        "page-bottom",
+        "bottomless",
+        "bottom",
+        "xcookie",
+    ]
+
+
+def test_a_test_of_many_alternatives_keeps_only_the_attributes_guard():
+    rewritten = guarded(_xpath(".//*[re:test(@class, 'nav|menu|bar|share-|footer')]"))
+    assert "contains(@class" not in rewritten.path
+    assert "((@class) and re:test(@class," in rewritten.path
+
+
+def test_a_test_ignoring_case_inside_the_pattern_gets_no_literal_guard():
+    rewritten = guarded(_xpath(".//*[re:test(@class, '(?i)cookie')]"))
+    assert "contains(" not in rewritten.path
+    assert [e.get("class") for e in rewritten(etree.fromstring("<r><a class='COOKIE'/></r>"))] == ["COOKIE"]
+
+
+def test_a_step_over_named_descendants_is_a_union_of_descendant_steps():
+    path = ".//*[self::div or self::p][@class='x' or contains(@id, 'y')]"
+    assert (
+        descendant_steps(path)
+        == "descendant::div[@class='x' or contains(@id, 'y')] | descendant::p[@class='x' or contains(@id, 'y')]"
+    )
+    page = etree.fromstring("<r><p class='x'><div id='y'><p id='yy'/></div></p><div class='x'/><span class='x'/></r>")
+    assert _xpath(descendant_steps(path))(page) == _xpath(path)(page)
+    assert [e.tag for e in _xpath(descendant_steps(path))(page)] == ["p", "div", "p", "div"]  # document order
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".//*[self::div or self::p][1]",
+        ".//*[self::div][@class][2]",
+        ".//*[self::div][position() < 3]",
+        ".//p[last()]",
+        ".//p[count(a)]",
+        "//*[self::div]",
+        ".//div/p",
+    ],
+)
+def test_a_step_that_reads_a_position_or_is_not_a_plain_step_is_left_alone(path):
+    assert descendant_steps(path) == path
+
+
+def test_the_first_of_a_bracketed_union_is_the_first_in_document_order():
+    path = "(.//*[self::section or self::div][@class='a'])[1] | (.//main)[1]"
+    rewritten = descendant_steps(path)
+    assert rewritten == "(descendant::section[@class='a'] | descendant::div[@class='a'])[1] | (descendant::main)[1]"
+    page = etree.fromstring("<r><div class='b'><div class='a' id='1'/></div><section class='a' id='2'/><main/></r>")
+    assert _xpath(rewritten)(page) == _xpath(path)(page)
+    assert [e.get("id") or e.tag for e in _xpath(rewritten)(page)] == ["1", "main"]
+
+
+def test_strings_and_nested_brackets_are_read_as_such():
+    path = ".//*[self::div][contains(@class, 'a|b') or re:test(@id, '[|]x(y)')][not(.//p[@id='] | ['])]"
+    rewritten = descendant_steps(path)
+    assert rewritten == "descendant::div[contains(@class, 'a|b') or re:test(@id, '[|]x(y)')][not(.//p[@id='] | ['])]"
+    page = etree.fromstring("<r><div class='a|b'/><div id='|xy'><p id='] | ['/></div><div id='|xy'/></r>")
+    assert _xpath(rewritten)(page) == _xpath(path)(page)
