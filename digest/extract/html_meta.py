@@ -326,7 +326,7 @@ def find_author(tree) -> str | None:
             names = element.keys()
             if _SEARCHED_ATTRIBUTES.isdisjoint(names):
                 continue
-            if _PICKED_WHEN_THERE.isdisjoint(names):
+            if _PICKED_WHEN_THERE.isdisjoint(names) or not _may_be_picked_by_value(element.get):
                 cls = element.get("class")
                 if not cls or not _class_may_name_author(cls, class_hits):
                     ident = element.get("id")
@@ -344,6 +344,17 @@ def find_author(tree) -> str | None:
             if content and 2 < len(content) < _AUTHOR_MAX_CHARS:
                 return normalize_authors(None, content)
     return None
+
+
+def _may_be_picked_by_value(get) -> bool:
+    """Whether a test reading ``rel``, ``itemprop``, ``data-testid`` or ``data-component`` may pick the
+    element (or prune it): a page's links carry ``rel="nofollow"`` by the thousand, which none does."""
+    return (
+        get("rel") == "author"
+        or "author" in (get("itemprop") or "")
+        or get("data-testid") in _AUTHOR_TESTIDS
+        or get("data-component") is not None
+    )
 
 
 def _class_may_name_author(cls: str, seen: dict[str, bool]) -> bool:

@@ -242,6 +242,11 @@ def _story_with(byline_markup: str) -> str:
         ("<span class='author'>MO</span><div class='byline'>Maren Okafor</div>", "Maren Okafor"),
         ("<p class='Byline'>" + "Maren Okafor and the harbour desk " * 5 + "</p>", None),
         ("<p>No byline here at all.</p>", None),
+        # links by the thousand carry rel="nofollow": only their class or id may make them a candidate
+        ("<p><a rel='nofollow' href='/x'>Tomas Reyes</a></p><span class='author'>Maren Okafor</span>", "Maren Okafor"),
+        ("<p><a rel='nofollow' class='author-link'>Maren Okafor</a></p>", "Maren Okafor"),
+        ("<div rel='nofollow' class='sidebar'><span class='author'>Tomas Reyes</span></div>", None),
+        ("<div rel='nofollow' data-component='Figure'><span class='author'>Tomas Reyes</span></div>", None),
     ],
 )
 def test_the_author_search_finds_what_trafilaturas_finds(markup, expected):
