@@ -35,10 +35,33 @@ __all__ = ["PageElement", "load_html"]
 
 
 class PageElement(HtmlElement):
-    """An ``HtmlElement`` whose ``text_content`` is read in C (the same text: every text node inside)."""
+    """An ``HtmlElement`` whose ``text_content`` is read in C (the same text: every text node inside),
+    and whose ``findall(".//name")`` and ``find(".//name")`` walk its descendants in C."""
 
     def text_content(self) -> str:
+        if not len(self):  # most links: their own text, with no serializer to set up
+            return self.text or ""
         return etree.tostring(self, method="text", encoding="unicode", with_tail=False)
+
+    def findall(self, path, namespaces=None):
+        if namespaces is None and (name := _descendants_named(path)):
+            return list(self.iterdescendants(name))
+        return super().findall(path, namespaces)
+
+    def find(self, path, namespaces=None):
+        if namespaces is None and (name := _descendants_named(path)):
+            return next(self.iterdescendants(name), None)
+        return super().find(path, namespaces)
+
+
+# ".//ref": the elements of one name under an element, which trafilatura asks for on each block
+# it weighs; lxml reads such a path in Python, a generator step for each element found.
+_DESCENDANTS_PATH = re.compile(r"\.//([A-Za-z][\w.-]*)")
+
+
+def _descendants_named(path: object) -> str | None:
+    match = _DESCENDANTS_PATH.fullmatch(path) if isinstance(path, str) else None
+    return match.group(1) if match else None
 
 
 _PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)

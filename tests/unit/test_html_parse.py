@@ -102,3 +102,24 @@ def test_forbidden_characters_are_found_wherever_they_are():
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert has_xml_illegal(text) == bool(_REFERENCE.search(text)), repr(text)
+
+
+def test_text_content_of_an_element_without_children_is_its_text():
+    tree = load_html("<html><body><p>One <a href='#'>link</a><b></b> and <i><!-- x --></i></p></body></html>")
+    assert tree is not None
+    link, bold, italic = tree.find(".//a"), tree.find(".//b"), tree.find(".//i")
+    assert (link.text_content(), bold.text_content(), italic.text_content()) == ("link", "", "")
+    paragraph = tree.find(".//p")
+    for child in list(paragraph):
+        paragraph.remove(child)  # their tails go with them
+    assert paragraph.text_content() == "One " == etree.XPath("string()")(paragraph)
+
+
+@pytest.mark.parametrize("path", [".//a", ".//p", ".//b", ".//section", ".//a-b", ".//*", ".//p/a", "a", ".//a[@href]"])
+def test_find_and_findall_answer_as_lxml_does(path):
+    page = "<html><body><p>x <a href='#'>1</a><b><a>2</a></b></p><a-b/><section><p><a>3</a></p></section></body></html>"
+    tree = load_html(page)
+    assert tree is not None
+    for element in [tree, *tree.iterdescendants()]:
+        assert element.findall(path) == HtmlElement.findall(element, path), (path, element.tag)
+        assert element.find(path) is HtmlElement.find(element, path), (path, element.tag)
