@@ -82,45 +82,62 @@ def load_html(text: str) -> HtmlElement | None:
     """The tree of the page ``text``, or None when it is no HTML page."""
     beginning = text[:50].lower()
     dubious = "html" not in beginning
-    text = _repaired(text, beginning)
-    tree, parsed_bytes = None, False
-    try:
-        tree = fromstring(text, parser=_PARSER)
-    except ValueError:  # "Unicode strings with encoding declaration are not supported."
-        tree, parsed_bytes = _from_bytes(text), True
-    except Exception as exc:  # noqa: BLE001 -- as trafilatura: an unparsable page is no tree
-        log.debug("lxml could not parse the page: %s", exc)
-    if (tree is None or len(tree) < 1) and not parsed_bytes:
-        tree = _from_bytes(text)
+    text, data = _repaired(text, beginning)
+    # libxml2 reads UTF-8 as it is, where a string is first converted for it; the same tree
+    tree = _parsed(data) if data is not None else None
+    if tree is None or len(tree) < 1:  # a fragment, or bytes libxml2 gave up on: the text, as trafilatura reads it
+        from_text = _parsed(text)
+        if from_text is not None and len(from_text) >= 1:
+            tree = from_text
+        elif data is None:
+            tree = _parsed(text.encode("utf-8", "surrogatepass"))
     if tree is not None and dubious and len(tree) < 2:
         return None
     return tree
 
 
-def _from_bytes(text: str) -> HtmlElement | None:
+def _parsed(markup: str | bytes) -> HtmlElement | None:
     try:
-        return fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        return fromstring(markup, parser=_PARSER)
     except Exception as exc:  # noqa: BLE001 -- as trafilatura: an unparsable page is no tree
-        log.debug("lxml could not parse the page as bytes: %s", exc)
+        # a string declaring its encoding is refused ("Unicode strings with encoding declaration")
+        log.debug("lxml could not parse the page: %s", exc)
     return None
 
 
-def _repaired(text: str, beginning: str) -> str:
-    if has_xml_illegal(text):
-        text = _XML_ILLEGAL.sub("", text)
+def _repaired(text: str, beginning: str) -> tuple[str, bytes | None]:
+    """The text repaired, and its UTF-8 (None for a text no UTF-8 can hold: a lone surrogate)."""
+    data = _utf8(text)
+    repaired = text
+    if _has_xml_illegal(text, data):
+        repaired = _XML_ILLEGAL.sub("", repaired)
     if "doctype" in beginning:
-        first, _, rest = text.partition("\n")
-        text = _DOCTYPE_WITH_SLASH.sub("", first, count=1) + "\n" + rest
-    for line in text[:4096].splitlines()[:4]:
+        first, _, rest = repaired.partition("\n")
+        repaired = _DOCTYPE_WITH_SLASH.sub("", first, count=1) + "\n" + rest
+    for line in repaired[:4096].splitlines()[:4]:
         if "<html" in line and line.endswith("/>"):
-            return _SELF_CLOSING_HTML.sub(r"\1>", text, count=1)
-    return text
+            repaired = _SELF_CLOSING_HTML.sub(r"\1>", repaired, count=1)
+            break
+    if repaired != text:
+        data = _utf8(repaired)
+    return repaired, data
+
+
+def _utf8(text: str) -> bytes | None:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def has_xml_illegal(text: str) -> bool:
-    """Whether ``text`` holds a character XML forbids. Each control character is one byte of
-    UTF-8, a byte no other character's encoding holds."""
+    """Whether ``text`` holds a character XML forbids."""
+    return _has_xml_illegal(text, _utf8(text))
+
+
+def _has_xml_illegal(text: str, data: bytes | None) -> bool:
+    """Each control character is one byte of UTF-8, a byte no other character's encoding holds."""
     if "\ufffe" in text or "\uffff" in text:
         return True
-    encoded = text.encode("utf-8", "surrogatepass")
+    encoded = data if data is not None else text.encode("utf-8", "surrogatepass")
     return len(encoded.translate(None, _XML_ILLEGAL_BYTES)) != len(encoded)

@@ -25,6 +25,11 @@ PAGES = [
     # characters XML forbids, among others
     "<html><body><p>a\x00b\x08c\x0bd\x1fe\ufffef\uffffg\tg\nh\ri</p><p>é ü € 😀</p></body></html>",
     "<html><body><p>only a form feed \x0c here</p></body></html>",
+    # read from its UTF-8 whatever charset it declares, as the string it was decoded into
+    "<html><head><meta charset='iso-8859-1'></head><body><p>Ĳssel, Māori, 東京, 😀</p></body></html>",
+    "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1251'></head><p>é</p></html>",
+    # a lone surrogate, which no UTF-8 holds
+    "<html><body><p>a\ud800b</p></body></html>",
     # a string declaring its encoding: lxml wants bytes
     '<?xml version="1.0" encoding="utf-8"?><html><body><p>Declared.</p></body></html>',
     # fragments and text that is no page
