@@ -27,6 +27,9 @@ test: ``descendant::div[...] | descendant::p[...]`` selects the same elements in
 the same order, each name found by one walk, in about half the time. Only steps
 whose predicates are true or false (never a position: ``[1]``, ``position()``,
 ``last()``) are rewritten so; the others keep their meaning by staying as they are.
+A step testing every element (``descendant::*[...]``) whose test can only be true
+with one of a few attributes there first passes over the elements with none of
+them: ``descendant::*[@class or @id][...]``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ from lxml import etree
 
 from digest.extract.prefilter import needed_literals
 
-__all__ = ["BODY_LISTS", "ORIGINAL_PATHS", "guard_trafilatura_expressions", "guarded"]
+__all__ = [
+    "BODY_LISTS",
+    "ORIGINAL_PATHS",
+    "attributes_needed",
+    "descendant_steps",
+    "guard_trafilatura_expressions",
+    "guarded",
+]
 
 REGEXP_NS = "http://exslt.org/regular-expressions"
 # re:test(@id, 'pattern') or re:test(@id|@class, 'pattern'), not already guarded
@@ -171,7 +181,53 @@ def _descendant_alternative(alternative: str) -> str | None:
     if name == "*" and predicates and _NAME_TESTS.fullmatch(predicates[0].strip()):
         rest = "".join(f"[{p}]" for p in predicates[1:])
         return " | ".join(f"descendant::{tag}{rest}" for tag in _SELF_NAME.findall(predicates[0]))
+    if name == "*" and predicates and (needed := attributes_needed(predicates[0])):
+        # every element is tested: those without any attribute the test reads are passed over first
+        predicates.insert(0, " or ".join(f"@{attribute}" for attribute in sorted(needed)))
     return f"descendant::{name}" + "".join(f"[{p}]" for p in predicates)
+
+
+_ATTRIBUTES = rf"@{_NAME}(?:\s*\|\s*@{_NAME})*"
+_ATTRIBUTE_NAME = re.compile(rf"@({_NAME})")
+# @class, (@id|@class), @role = 'x', contains(@class, 'x'), starts-with(translate(@id, 'T', 't'), 'x')
+_READS_ATTRIBUTES = (
+    re.compile(rf"\(?({_ATTRIBUTES})\)?"),
+    re.compile(rf"({_ATTRIBUTES})\s*(?:!=|<=|>=|=|<|>)\s*(?:'[^']*'|\"[^\"]*\"|[\d.]+)"),
+    re.compile(
+        rf"(?:contains|starts-with)\(\s*(?:translate\(\s*)?({_ATTRIBUTES})\s*(?:,\s*'[^']*'\s*){{0,2}}\)?\s*,\s*'[^']+'\s*\)"
+    ),
+)
+
+
+def attributes_needed(predicate: str) -> frozenset[str] | None:
+    """Attributes one of which an element needs for ``predicate`` to be true; None when that cannot
+    be read from it (a test that may be true without any: ``not(@x)``, an unguarded ``re:test``)."""
+    text = predicate.strip()
+    outline = _outline(text)
+    if outline is None:
+        return None
+    if outline.startswith("(") and _closing(text, 0) == len(text) - 1:
+        return attributes_needed(text[1:-1])
+    disjuncts = _cut(text, outline, "or")
+    if len(disjuncts) > 1:
+        needs = [attributes_needed(d) for d in disjuncts]
+        return None if any(n is None for n in needs) else frozenset().union(*needs)  # type: ignore[arg-type]
+    conjuncts = _cut(text, outline, "and")
+    if len(conjuncts) > 1:  # false as soon as one is: the attributes of any one are enough
+        known = [n for n in map(attributes_needed, conjuncts) if n is not None]
+        return min(known, key=len) if known else None
+    for form in _READS_ATTRIBUTES:
+        if (match := form.fullmatch(text)) is not None:
+            return frozenset(_ATTRIBUTE_NAME.findall(match.group(1)))
+    return None
+
+
+def _cut(text: str, outline: str, operator: str) -> list[str]:
+    """``text`` cut at each ``operator`` (or, and) outside strings and brackets."""
+    cuts = [m.span() for m in re.finditer(rf"\s{operator}\s", outline)]
+    starts = [0, *(end for _, end in cuts)]
+    ends = [*(start for start, _ in cuts), len(text)]
+    return [text[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def _is_truth_value(predicate: str) -> bool:

@@ -12,6 +12,7 @@ from digest.extract.xpath_guard import (
     BODY_LISTS,
     ORIGINAL_PATHS,
     REGEXP_NS,
+    attributes_needed,
     descendant_steps,
     guard_trafilatura_expressions,
     guarded,
@@ -187,3 +188,34 @@ def test_strings_and_nested_brackets_are_read_as_such():
     assert rewritten == "descendant::div[contains(@class, 'a|b') or re:test(@id, '[|]x(y)')][not(.//p[@id='] | ['])]"
     page = etree.fromstring("<r><div class='a|b'/><div id='|xy'><p id='] | ['/></div><div id='|xy'/></r>")
     assert _xpath(rewritten)(page) == _xpath(path)(page)
+
+
+@pytest.mark.parametrize(
+    ("predicate", "needed"),
+    [
+        ("@class", {"class"}),
+        ("(@id|@class)", {"id", "class"}),
+        ("@class='x' or @aria-hidden='true'", {"class", "aria-hidden"}),
+        ("@class='' or @id != 'x'", {"class", "id"}),  # an attribute that is not there equals nothing
+        ("contains(translate(@role, 'N', 'n'), 'nav') or starts-with(@id|@class, 'reply-')", {"role", "id", "class"}),
+        ("((@style) and re:test(@style, 'none')) or contains(@class, 'x')", {"style", "class"}),
+        # true without any attribute, or not read from the predicate
+        ("not(@class)", None),
+        ("re:test(@class, 'x')", None),
+        ("contains(@class, '')", None),
+        ("@class or contains(., 'x')", None),
+        ("@class or text()", None),
+    ],
+)
+def test_the_attributes_a_predicate_needs(predicate, needed):
+    found = attributes_needed(predicate)
+    assert (None if found is None else set(found)) == needed
+
+
+def test_a_test_of_every_element_passes_over_those_without_the_attributes_it_reads():
+    path = ".//*[@class='x' or contains(@style, 'none') or ((@id) and re:test(@id, 'nav'))]"
+    rewritten = guarded(_xpath(path))
+    assert rewritten.path.startswith("descendant::*[@class or @id or @style][")
+    page = etree.fromstring("<r><a/><b class='x'/><i style='display:none'/><u id='navbar'/><s id='x' title='x'/></r>")
+    assert rewritten(page) == _xpath(path)(page)
+    assert [e.tag for e in rewritten(page)] == ["b", "i", "u"]
