@@ -27,6 +27,8 @@ test: ``descendant::div[...] | descendant::p[...]`` selects the same elements in
 the same order, each name found by one walk, in about half the time. Only steps
 whose predicates are true or false (never a position: ``[1]``, ``position()``,
 ``last()``) are rewritten so; the others keep their meaning by staying as they are.
+But a last ``[1]``, the first child of its parent to pass the tests, is one with no
+sibling before it that passes them: ``[not(preceding-sibling::*[...])]``.
 A step testing every element (``descendant::*[...]``) whose test can only be true
 with one of a few attributes there first passes over the elements with none of
 them: ``descendant::*[@class or @id][...]``.
@@ -175,6 +177,10 @@ def _descendant_alternative(alternative: str) -> str | None:
     if step is None:
         return None
     predicates = _predicates(text[step.end() :])
+    if predicates and predicates[-1].strip() == "1" and all(_is_truth_value(p) for p in predicates[:-1]):
+        # the first child of its parent to pass the tests: no sibling before it passes them
+        tests = "".join(f"[{p}]" for p in predicates[:-1])
+        predicates[-1] = f"not(preceding-sibling::{step.group(1)}{tests})"
     if predicates is None or not all(_is_truth_value(p) for p in predicates):
         return None
     name = step.group(1)

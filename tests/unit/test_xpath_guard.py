@@ -160,8 +160,8 @@ def test_a_step_over_named_descendants_is_a_union_of_descendant_steps():
 @pytest.mark.parametrize(
     "path",
     [
-        ".//*[self::div or self::p][1]",
         ".//*[self::div][@class][2]",
+        ".//*[self::div][1][@class]",
         ".//*[self::div][position() < 3]",
         ".//p[last()]",
         ".//p[count(a)]",
@@ -219,3 +219,18 @@ def test_a_test_of_every_element_passes_over_those_without_the_attributes_it_rea
     page = etree.fromstring("<r><a/><b class='x'/><i style='display:none'/><u id='navbar'/><s id='x' title='x'/></r>")
     assert rewritten(page) == _xpath(path)(page)
     assert [e.tag for e in rewritten(page)] == ["b", "i", "u"]
+
+
+def test_the_first_child_to_pass_is_the_one_no_sibling_before_it_passes():
+    path = ".//*[self::div or self::p][@class='a'][1]"
+    rewritten = descendant_steps(path)
+    assert rewritten == (
+        "descendant::div[@class='a'][not(preceding-sibling::*[self::div or self::p][@class='a'])]"
+        " | descendant::p[@class='a'][not(preceding-sibling::*[self::div or self::p][@class='a'])]"
+    )
+    page = etree.fromstring(
+        "<r><p class='a' id='1'/><div class='a' id='2'><div class='b'/><p class='a' id='3'/><p class='a' id='4'/></div>"
+        "<span class='a'/><p class='a' id='5'/></r>"
+    )
+    assert _xpath(rewritten)(page) == _xpath(path)(page)
+    assert [e.get("id") for e in _xpath(rewritten)(page)] == ["1", "3"]
