@@ -19,7 +19,8 @@ A test against a pattern that needs one of a few literal runs ("cookie", "bottom
 or "link") is guarded by those runs too: ``contains(@class, 'cookie') and
 re:test(@class, '...')``, and libxml2 answers for an element whose class holds
 none of them. A pattern of many alternatives keeps the one call: a dozen
-``contains`` cost more than it.
+``contains`` cost more than it. In the same way ``contains(translate(@id, 'T', 't'),
+'teaser')`` is tested only where the id holds "easer", the run translate leaves.
 
 And ``.//*[self::div or self::p][...]`` is read by libxml2 as every child of every
 node (text included) tested against each name in turn, a node-set built for each
@@ -91,7 +92,7 @@ def guarded(expression: etree.XPath) -> etree.XPath:
             return match.group(0)
         return f"(({attributes}) and {_literal_guard(attributes, compiled)}{match.group(0)})"
 
-    path = descendant_steps(_ATTRIBUTE_TEST.sub(guard, expression.path))
+    path = descendant_steps(_TRANSLATED_TEST.sub(_guard_translated, _ATTRIBUTE_TEST.sub(guard, expression.path)))
     if path == expression.path:
         return expression
     try:
@@ -118,6 +119,27 @@ def guard_trafilatura_expressions() -> int:
                 value[index] = new
                 rewritten += 1
     return rewritten
+
+
+# contains(translate(@id, 'T', 't'), 'teaser'): a test ignoring the case of some letters
+_TRANSLATED_TEST = re.compile(
+    r"(?<!\) and )contains\(translate\((@[\w-]+(?:\|@[\w-]+)*),\s*'([^']*)',\s*'([^']*)'\),\s*'([^']+)'\)"
+)
+_MIN_TRANSLATED_RUN = 3
+
+
+def _guard_translated(match: re.Match[str]) -> str:
+    """The test guarded by the longest run of the literal that translate leaves as it is
+    ("easer" of "teaser" when T becomes t): the attribute holds that run wherever the test holds."""
+    attributes, source, target, literal = match.groups()
+    if len(target) < len(source):
+        return match.group(0)  # letters translate deletes would join runs the attribute has apart
+    changed = set(source) | set(target[: len(source)])
+    runs = re.split("|".join(map(re.escape, sorted(changed))), literal) if changed else [literal]
+    run = max(runs, key=len)
+    if len(run) < _MIN_TRANSLATED_RUN or (quoted := _xpath_string(run)) is None:
+        return match.group(0)
+    return f"(contains({attributes}, {quoted}) and {match.group(0)})"
 
 
 def _literal_guard(attributes: str, pattern: re.Pattern[str]) -> str:

@@ -234,3 +234,22 @@ def test_the_first_child_to_pass_is_the_one_no_sibling_before_it_passes():
     )
     assert _xpath(rewritten)(page) == _xpath(path)(page)
     assert [e.get("id") for e in _xpath(rewritten)(page)] == ["1", "3"]
+
+
+def test_a_test_of_translated_letters_is_guarded_by_the_letters_it_leaves():
+    path = ".//*[contains(translate(@class, 'T', 't'), 'teaser') or contains(translate(@id, 'N', 'n'), 'nav')]"
+    rewritten = guarded(_xpath(path))
+    assert "(contains(@class, 'easer') and contains(translate(@class, 'T', 't'), 'teaser'))" in rewritten.path
+    assert "(contains(@id" not in rewritten.path  # "nav" without n is too short a run to be worth a test
+    page = etree.fromstring(
+        "<r><a class='Teaser'/><a class='teaser'/><a class='TEASER'/><a id='Nav'/><a class='tease'/></r>"
+    )
+    assert rewritten(page) == _xpath(path)(page)
+    assert [e.get("class") or e.get("id") for e in rewritten(page)] == ["Teaser", "teaser", "Nav"]
+
+
+def test_a_translation_deleting_letters_gets_no_guard():
+    path = ".//*[contains(translate(@class, '-_', ''), 'mainbody')]"
+    assert "contains(@class, 'mainbody')" not in guarded(_xpath(path)).path
+    page = etree.fromstring("<r><a class='main-body'/><a class='mainbody'/></r>")
+    assert len(guarded(_xpath(path))(page)) == 2
