@@ -92,13 +92,15 @@ class SmtpPool:
         self._queue: deque[_Item] = deque()
         self._idle: deque[asyncio.Future[None]] = deque()  # a waiting task's wake-up, one per task
         self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop  # set with the tasks, on the first send
 
     async def send(self, message: OutgoingMessage, *, may_send: Callable[[], bool] | None = None) -> Outcome:
         if len(message.recipients) != 1:
             raise ValueError("the SMTP pool sends one recipient per message")
         if not self._tasks:
+            self._loop = asyncio.get_running_loop()  # asked once: each asking costs a getpid() call
             self._tasks = [asyncio.create_task(self._work(connection)) for connection in self._all]
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Outcome] = self._loop.create_future()
         self._queue.append((message, future, may_send))
         while self._idle:  # one waiting task, not all: a busy one takes it otherwise
             wake = self._idle.popleft()

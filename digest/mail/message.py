@@ -70,6 +70,7 @@ class MessageFactory:
             )
         self.envelope_from = address  # MAIL FROM for every message of this factory
         self.domain = address.rsplit("@", 1)[1].lower()
+        self._id_label = _dot_atom(rendered.digest.issue_id) or "issue"  # what each Message-ID starts with
         self.list_id = _dot_atom(clean(list_id)) or f"{_dot_atom(rendered.digest.list_name) or 'list'}.{self.domain}"
         self.boundary = f"=_digest_{secrets.token_hex(12)}"
         # Every header is written by hand: the email package would decode text that looks
@@ -187,13 +188,12 @@ class MessageFactory:
         return self._message_id(recipient_address(email).key)
 
     def _message_id(self, key: str) -> str:
-        issue_id = self.rendered.digest.issue_id
-        digest = message_id_digest(issue_id, key, secret=self.id_secret)
-        return f"<{_dot_atom(issue_id) or 'issue'}.{digest}@{self.domain}>"
+        digest = message_id_digest(self.rendered.digest.issue_id, key, secret=self.id_secret)
+        return f"<{self._id_label}.{digest}@{self.domain}>"
 
     def _proof_id(self) -> str:
         # A provider drops a message whose Message-ID it has seen: a second proof would vanish.
-        return f"<{_dot_atom(self.rendered.digest.issue_id) or 'issue'}.proof.{secrets.token_hex(12)}@{self.domain}>"
+        return f"<{self._id_label}.proof.{secrets.token_hex(12)}@{self.domain}>"
 
 
 def message_id_digest(issue_id: str, key: str, *, secret: str = "") -> str:
@@ -381,7 +381,7 @@ def _quoted_printable(text: str, *, spaced: bool = True) -> bytes:
     if runs:
         encoded = encoded.replace(b"=FF", b"=20").replace(b"=FE", b"=09")
     # Our boundary starts with "=_", which quoted-printable can never produce.
-    if _MAY_NOT_FIT.search(encoded):
+    if _may_not_fit(encoded):
         encoded = _fitted(encoded)
     return encoded.replace(b"\n", b"\r\n")
 
@@ -415,9 +415,21 @@ def _fitted(encoded: bytes) -> bytes:
 
 
 _QP_LINE = 76  # RFC 2045's longest encoded line
-# A line that starts with "." or "From ", or ends in an escaped blank: binascii lets the
-# escape take a full line to 77 characters.
-_MAY_NOT_FIT = re.compile(rb"(?:^|\n)(?:\.|From )|=(?:20|09)(?:\n|$)")
+
+
+def _may_not_fit(encoded: bytes) -> bool:
+    """Whether a line of `encoded` (LF ends) starts with "." or "From ", or ends in an
+    escaped blank: binascii lets the escape take a full line to 77 characters. Substring
+    tests: a pattern with "^|\\n" in front is tried at every position, which cost more
+    than the encoding of the personal lines it checks."""
+    return (
+        encoded.startswith((b".", b"From "))
+        or encoded.endswith((b"=20", b"=09"))
+        or b"\n." in encoded
+        or b"\nFrom " in encoded
+        or b"=20\n" in encoded
+        or b"=09\n" in encoded
+    )
 
 
 _SPACE_AFTER_SPACE = re.compile(rb"(?<= ) ")

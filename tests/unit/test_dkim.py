@@ -4,7 +4,10 @@ public key handed to it in place of DNS; the VERP bounce addresses; the [dkim] s
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
+import hashlib
+import hmac
 import os
 import re
 import sys
@@ -326,6 +329,16 @@ def test_verp_addresses_round_trip_and_fit_smtp():
     assert verp.read(address.replace("@example.org", "@example.net")) is None
     assert verp.find(["reader@example.org", address]) == ref
     assert verp.address(1, "i") != verp.address(2, "i") != verp.address(1, "j")
+
+
+@given(st.integers(min_value=0, max_value=10**12 - 1), st.text(min_size=1, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_a_verp_token_is_the_documented_hmac_in_base32(subscriber_id, issue_id):
+    key = b"s3cret-key-of-enough-length"
+    body = f"{subscriber_id}-{issue_tag(issue_id)}"
+    mac = hmac.new(key, b"digest/verp/v1\x00" + body.encode(), hashlib.sha256).digest()[:10]
+    expected = f"bounces+{body}-{base64.b32encode(mac).decode().lower()}@example.org"
+    assert Verp("bounces@example.org", secret=key).address(subscriber_id, issue_id) == expected
 
 
 @pytest.mark.parametrize(
