@@ -172,13 +172,13 @@ class MessageFactory:
         the relaxed canonical form (quoted-printable lines with no runs of spaces or tabs
         and none at a line's end; MIME lines with none at all), so the body hash is taken
         over the bytes that are sent."""
-        body = b"".join(self._body_pieces(fields))
+        body = self._body_pieces(fields)
         headers = self._shared_canonical.copy()
         # Each header once: names are not repeated. Date and List-Unsubscribe-Post are the
         # same in every copy sent within a second.
         headers.update((_relaxed_shared if line.startswith(_SHARED) else relaxed_line)(line) for line in lines)
         unsigned = signer.prepare_once(headers, body)
-        unsigned.rest = (self._shared_headers, head, b"\r\n", body)
+        unsigned.rest = (self._shared_headers, head, b"\r\n", *body)
         return unsigned
 
     def message_id(self, email: str) -> str:
@@ -418,18 +418,19 @@ _QP_LINE = 76  # RFC 2045's longest encoded line
 
 
 def _may_not_fit(encoded: bytes) -> bool:
-    """Whether a line of `encoded` (LF ends) starts with "." or "From ", or ends in an
-    escaped blank: binascii lets the escape take a full line to 77 characters. Substring
-    tests: a pattern with "^|\\n" in front is tried at every position, which cost more
-    than the encoding of the personal lines it checks."""
+    """Whether a line of `encoded` (LF ends) may start with "." or "From ", or end in an
+    escaped blank (binascii lets the escape take a full line to 77 characters): _fitted
+    then looks closer. A pattern that begins with "^|\\n" is tried at every position;
+    this one's first characters are a set the engine skips to, and it may say yes to a few
+    lines that need nothing (a line starting "F")."""
     return (
         encoded.startswith((b".", b"From "))
         or encoded.endswith((b"=20", b"=09"))
-        or b"\n." in encoded
-        or b"\nFrom " in encoded
-        or b"=20\n" in encoded
-        or b"=09\n" in encoded
+        or _MAY_NOT_FIT.search(encoded) is not None
     )
+
+
+_MAY_NOT_FIT = re.compile(rb"\n[.F]|=[02][09]\n")
 
 
 _SPACE_AFTER_SPACE = re.compile(rb"(?<= ) ")
