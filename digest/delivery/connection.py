@@ -65,7 +65,7 @@ class _ReplyReader(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._buffer = bytearray()
         self._continued: list[bytes] = []  # the lines read so far of a multiline reply
-        self._replies: deque[Reply] = deque()
+        self.replies: deque[Reply] = deque()  # read, not yet taken (by `reply`)
         self._waiter: asyncio.Future[None] | None = None
         self._deadline = 0.0  # loop time by which the awaited reply must have come
         self._timer: asyncio.TimerHandle | None = None
@@ -93,7 +93,7 @@ class _ReplyReader(asyncio.Protocol):
                 self._read(lines)
         if len(buffer) > _MAX_REPLY:
             self._fail("reply too long")
-        elif self._replies:
+        elif self.replies:
             self._wake()
 
     def eof_received(self) -> bool:
@@ -116,7 +116,7 @@ class _ReplyReader(asyncio.Protocol):
         self.transport.writelines(pieces)
 
     async def reply(self, timeout: float) -> Reply:
-        if not self._replies:
+        if not self.replies:
             if self._lost:
                 raise _Lost(self._lost)
             loop = self._loop
@@ -130,7 +130,7 @@ class _ReplyReader(asyncio.Protocol):
                 await waiter
             finally:
                 self._waiter = None
-        return self._replies.popleft()
+        return self.replies.popleft()
 
     def close(self) -> None:
         self._fail("closed")
@@ -145,7 +145,7 @@ class _ReplyReader(asyncio.Protocol):
         known = self._known
         for whole in lines:
             if not self._continued and (reply := known.get(whole)) is not None:
-                self._replies.append(reply)
+                self.replies.append(reply)
                 continue
             line = whole.rstrip(b"\r")
             if len(line) < 3 or not line[:3].isdigit():
@@ -159,7 +159,7 @@ class _ReplyReader(asyncio.Protocol):
             reply = Reply(int(line[:3]), _one_line(b" ".join(parts).decode("utf-8", "replace")))
             if len(parts) == 1 and len(known) < _KNOWN_REPLIES:
                 known[whole] = reply
-            self._replies.append(reply)
+            self.replies.append(reply)
 
     def _expire(self) -> None:
         self._timer = None
@@ -321,9 +321,12 @@ class Connection:
             refused = self._bad_address(sender, recipient)
             if refused is not None:
                 return refused
-        reader = await self._opened()
-        if isinstance(reader, Outcome):
-            return reader
+        reader = self._reader
+        if reader is None or reader._lost:
+            opened = await self._opened()
+            if isinstance(opened, Outcome):
+                return opened
+            reader = opened
         presented, reader.presented = reader.presented, None
         if presented is None:
             commands = self._commands(sender, recipient)
@@ -331,30 +334,20 @@ class Connection:
                 return commands
         else:  # this message's own, as checked above: the connection is the one it went out on
             commands = presented
-        timeout = self.settings.timeout
-        replies: list[Reply] = []
-        try:
-            if self.pipelining:
-                if presented is None:
-                    reader.write(commands)
-                while len(replies) < 3:  # one by one: those read before a loss count
-                    replies.append(await reader.reply(timeout))
-            else:
-                for command in commands.splitlines(keepends=True):
-                    reader.write(command)
-                    replies.append(await reader.reply(timeout))
-                    if replies[-1].code >= 400:
-                        break
-        except _Lost as exc:
+        replies, lost = await self._envelope(reader, commands, written=presented is not None)
+        if lost is not None:
             refusal = next((r for r in replies if r.code >= 300), None)
             if refusal is None:
-                return Outcome(DeliveryStatus.DEFERRED, error=str(exc), reconnect=True)  # nothing sent yet
+                return Outcome(DeliveryStatus.DEFERRED, error=str(lost), reconnect=True)  # nothing sent yet
             outcome = _judge(refusal)  # e.g. 421 and the server hung up
             outcome.reconnect = True
             return outcome
-        refusal = next(
-            (r for r, ok in zip(replies, ((250, 251), (250, 251), (354,)), strict=False) if r.code not in ok), None
-        )
+        if len(replies) == 3 and replies[0].code == replies[1].code == 250 and replies[2].code == 354:
+            refusal = None  # nearly always
+        else:
+            refusal = next(
+                (r for r, ok in zip(replies, ((250, 251), (250, 251), (354,)), strict=False) if r.code not in ok), None
+            )
         if refusal is not None:
             if replies[-1].code == 354:
                 # The server took DATA after refusing the envelope: only dropping the
@@ -369,7 +362,7 @@ class Connection:
         try:
             reader.writelines(_data(message, dot_free=dot_free, then=next_commands or b""))
             reader.presented = next_commands
-            reply = await reader.reply(timeout)
+            reply = await reader.reply(self.settings.timeout)
         except _Lost as exc:
             return Outcome(DeliveryStatus.UNCERTAIN, error=f"no reply after DATA: {exc}", reconnect=True)
         if reply.code != 250:
@@ -377,6 +370,30 @@ class Connection:
                 return _judge(reply)  # the transaction ended with its data: no RSET, the next one is open
             return await self._refused(reply, reader)
         return Outcome(DeliveryStatus.SENT, code=250)
+
+    async def _envelope(
+        self, reader: _ReplyReader, commands: bytes, *, written: bool
+    ) -> tuple[list[Reply], _Lost | None]:
+        """The replies to MAIL, RCPT and DATA (`commands`, written here unless `written`
+        already), and the loss that ended them early, if one did: those read before it count."""
+        timeout = self.settings.timeout
+        replies: list[Reply] = []
+        try:
+            if self.pipelining:
+                if not written:
+                    reader.write(commands)
+                queued = reader.replies
+                while len(replies) < 3:
+                    replies.append(queued.popleft() if queued else await reader.reply(timeout))
+            else:
+                for command in commands.splitlines(keepends=True):
+                    reader.write(command)
+                    replies.append(await reader.reply(timeout))
+                    if replies[-1].code >= 400:
+                        break
+        except _Lost as exc:
+            return replies, exc
+        return replies, None
 
     async def _opened(self) -> _ReplyReader | Outcome:
         """The open connection, or the deferral of a message that could not go out on one."""

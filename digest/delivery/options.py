@@ -98,5 +98,5 @@ class Stop:
             self._reason = reason
             log.warning("stopping: %s", reason)
 
-    def __bool__(self) -> bool:
-        return bool(self.reason)
+    def __bool__(self) -> bool:  # asked several times a message: no property in between
+        return bool(self._reason) or (self.parent is not None and bool(self.parent))
