@@ -125,18 +125,20 @@ class MessageFactory:
             return self._unsigned(self.signer, head, lines, fields).complete()
         return b"".join((self._shared_headers, head, b"\r\n", *self._body_pieces(fields)))
 
-    def _body_pieces(self, fields: Mapping[str, str]) -> tuple[bytes, ...]:
+    def _body_pieces(self, fields: Mapping[str, str]) -> list[bytes]:
+        """The body in pieces, the static ones as encoded once: joined once with the
+        headers, with no copy of each part joined on its own first."""
         values = "".join(fields.values())  # a run across two values only costs a needless check
         spaced = "\t" in values or "  " in values
-        return (
+        return [
             self._part_heads[0],
-            self._text.encode(fields, spaced=spaced),
+            *self._text.pieces(fields, spaced=spaced),
             b"\r\n",
             self._part_heads[1],
-            self._html.encode(fields, spaced=spaced),
+            *self._html.pieces(fields, spaced=spaced),
             b"\r\n",
             self._closing,
-        )
+        ]
 
     def _personal_lines(self, recipient: Recipient, address: EmailAddress, fields: Mapping[str, str]) -> list[str]:
         # Per-recipient headers are formatted by hand: the email package's header
@@ -233,13 +235,17 @@ class _EncodedPart:
     def encode(self, fields: Mapping[str, str], *, spaced: bool = True) -> bytes:
         """The part for these values; `spaced` False: no value holds a tab or a run of
         spaces, so only lines of the template that do need their runs escaped."""
+        return b"".join(self.pieces(fields, spaced=spaced))
+
+    def pieces(self, fields: Mapping[str, str], *, spaced: bool = True) -> list[bytes]:
+        """What `encode` joins."""
         markers, as_html, runs = self.markers, self.as_html, self.runs
-        return b"".join(
+        return [
             s
             if isinstance(s, bytes)
             else _quoted_printable(substitute(s, markers, fields, as_html=as_html), spaced=spaced or s in runs)
             for s in self.segments
-        )
+        ]
 
 
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")  # a phrase that needs no quotes
