@@ -302,17 +302,21 @@ class LedgerMixin(StoreBase):
         sender is not written (the other sender's own outcome will be)."""
         # One UPDATE per distinct outcome (nearly always one: sent, 250) over a list of ids:
         # an executemany with a parameter set per row costs several times as much.
-        groups: dict[tuple, list[int]] = {}
+        # The outcomes are grouped as they are first, then by what is written: the stored
+        # form of each distinct outcome is made once a write, not once a row.
+        outcomes: dict[tuple, list[int]] = {}
         for r in results:
-            deferred, sent = r.status is DeliveryStatus.DEFERRED, r.status is DeliveryStatus.SENT
+            outcomes.setdefault((r.status, r.code, r.error, r.retry_after), []).append(r.subscriber_id)
+        groups: dict[tuple, list[int]] = {}
+        for (status, code, error, retry_after), ids in outcomes.items():
             values = (
-                r.status.value,
-                r.code,
-                stored_text(r.error) or None,
-                now + timedelta(seconds=r.retry_after or 0) if deferred else None,
-                now if sent else None,
+                status.value,
+                code,
+                stored_text(error) or None,
+                now + timedelta(seconds=retry_after or 0) if status is DeliveryStatus.DEFERRED else None,
+                now if status is DeliveryStatus.SENT else None,
             )
-            groups.setdefault(values, []).append(r.subscriber_id)
+            groups.setdefault(values, []).extend(ids)
         if not groups:
             return 0
         statement = _RECORD_OWNED if owner else _RECORD
