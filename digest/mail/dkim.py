@@ -271,25 +271,19 @@ class Unsigned:
         templates: Sequence[tuple[tuple[str, str, str], tuple[bytes, bytes, bytes]]],
         signed: bytes,
         stamp: str,
-        body: bytes | Sequence[bytes],
+        body: bytes,
         rest: tuple[bytes, ...] = (),
     ) -> None:
         self.keys = keys
         self.templates = templates
         self.signed = signed  # the signed header fields, relaxed, in h= order
         self.stamp = stamp
-        self.body = body  # the canonical body (relaxed), whole or in pieces
+        self.body = body  # the canonical body (relaxed)
         self.rest = rest
 
     def inputs(self) -> tuple[str, list[bytes]]:
         """(bh, what each key signs: the header hash input)."""
-        if isinstance(self.body, bytes):
-            digest = hashlib.sha256(self.body)
-        else:  # hashed piece by piece: the pieces need not be joined into a copy of their own
-            digest = hashlib.sha256()
-            for piece in self.body:
-                digest.update(piece)
-        bh = base64.b64encode(digest.digest()).decode("ascii")
+        bh = base64.b64encode(hashlib.sha256(self.body).digest()).decode("ascii")
         stamp, bh_bytes = self.stamp.encode("ascii"), bh.encode("ascii")
         return bh, [
             b"".join((self.signed, relaxed[0], stamp, relaxed[1], bh_bytes, relaxed[2]))
@@ -380,13 +374,10 @@ class DkimSigner:
             signed = b"".join(pieces)
         return self._unsigned(signed, h_tag, body, now)
 
-    def prepare_once(
-        self, fields: Mapping[str, bytes], body: bytes | Sequence[bytes], *, now: int | None = None
-    ) -> Unsigned:
+    def prepare_once(self, fields: Mapping[str, bytes], body: bytes, *, now: int | None = None) -> Unsigned:
         """`prepare` for a message that has each header at most once, given as a mapping
         from lower-cased name to relaxed form (in the message's order): the hot path,
-        with the h= tag and the order of the signed fields made once per set of names.
-        `body` may be given in pieces (bytes each), which are hashed in turn."""
+        with the h= tag and the order of the signed fields made once per set of names."""
         shape = tuple(fields)
         plan = self._plans.get(shape)
         if plan is None:
@@ -397,7 +388,7 @@ class DkimSigner:
         h_tag, order = plan
         return self._unsigned(b"".join([fields[name] for name in order]), h_tag, body, now)
 
-    def _unsigned(self, signed: bytes, h_tag: str, body: bytes | Sequence[bytes], now: int | None) -> Unsigned:
+    def _unsigned(self, signed: bytes, h_tag: str, body: bytes, now: int | None) -> Unsigned:
         stamp = str(int(time.time()) if now is None else now)
         return Unsigned(self.keys, self._templates(h_tag), signed, stamp, body)
 

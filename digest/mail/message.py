@@ -174,13 +174,13 @@ class MessageFactory:
         the relaxed canonical form (quoted-printable lines with no runs of spaces or tabs
         and none at a line's end; MIME lines with none at all), so the body hash is taken
         over the bytes that are sent."""
-        body = self._body_pieces(fields)
+        body = b"".join(self._body_pieces(fields))
         headers = self._shared_canonical.copy()
         # Each header once: names are not repeated. Date and List-Unsubscribe-Post are the
         # same in every copy sent within a second.
         headers.update((_relaxed_shared if line.startswith(_SHARED) else relaxed_line)(line) for line in lines)
         unsigned = signer.prepare_once(headers, body)
-        unsigned.rest = (self._shared_headers, head, b"\r\n", *body)
+        unsigned.rest = (self._shared_headers, head, b"\r\n", body)
         return unsigned
 
     def message_id(self, email: str) -> str:
