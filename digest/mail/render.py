@@ -202,6 +202,9 @@ def substitute(text: str, markers: tuple[tuple[str, str], ...], fields: Mapping[
     return text
 
 
+_BREAKABLE = re.compile(r"\s")  # a line without whitespace textwrap gives back as it is
+
+
 def _fill_line(text: str, marker: str, value: str) -> str:
     """`text` with `value` for each `marker`, and each line that makes too wide (a long
     name in the greeting, a long address in the footer) wrapped again."""
@@ -211,7 +214,9 @@ def _fill_line(text: str, marker: str, value: str) -> str:
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
         line = text[begin:end].replace(marker, value)
-        if columns(line) > TEXT_WIDTH:
+        # Most such lines are a reader's link alone, with no space to break at: wrap would
+        # give it back as it is, after 7 µs a message.
+        if columns(line) > TEXT_WIDTH and (_BREAKABLE.search(line) or WIDE.search(line)):
             line = wrap(line)
         text = text[:begin] + line + text[end:]
         start = text.find(marker, begin + len(line))

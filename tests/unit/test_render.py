@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from digest.errors import ConfigError
 from digest.mail.compose import compose
@@ -499,3 +499,14 @@ def test_a_story_in_another_language_is_marked_as_such_for_screen_readers(code):
         assert item.xpath('.//p[@class="item-meta"]')[0].get("lang") is None
     contents = page.xpath('//ul[@class="contents-list"]/li')
     assert [li.get("lang") for li in contents] == [None, code, code]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab:/?=.-見 \t\u00a0"), min_size=60, max_size=160))
+@example("  https://example.org/unsubscribe?token=" + "a" * 60)  # an indent textwrap drops
+@example("https://example.org/unsubscribe?token=" + "a" * 60)
+def test_a_personal_line_is_wrapped_again_exactly_as_wrap_would_give_it(value):
+    from digest.mail.render import _fill_line, wrap
+    from digest.text import columns
+
+    assert _fill_line("{m}", "{m}", value) == (wrap(value) if columns(value) > 72 else value)
