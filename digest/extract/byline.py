@@ -316,6 +316,8 @@ _GROUPS = _word_set(
 _ORGANISATION_ENDS = _word_set(
     "media group inc ltd llc corp co company publishing network agency nast press newspapers bureau",
     "wire wires services service presse agentur agenzia agencia",
+    # an institution's, or its office's: "University Communications", "Public Affairs Office"
+    "university college institute ministry department office communications affairs relations foundation",
 )
 _NOT_PERSON_WORDS = _NOT_NAME_WORDS | _JOBS | _GROUPS | _ORGANISATION_ENDS
 
@@ -1016,5 +1018,10 @@ def is_date_line(text: str) -> bool:
     return all(word.lower().rstrip(":") in _DATE_WORDS for word in leftover)
 
 
-# A date's label: up to three words and a colon ("Published:", "Data publikacji:").
-_LABEL = re.compile(r"(?:[^\W\d_]+\s+){0,2}[^\W\d_]+\s*:\s*[\[(]?")
+# A date's label: up to three words and a colon ("Published:", "Data publikacji:"), or words
+# ending in what was done on that date ("Last medically reviewed on", "Fact checked").
+_LABEL = re.compile(
+    r"(?:[^\W\d_]+\s+){0,2}[^\W\d_]+\s*:\s*[\[(]?"
+    r"|(?:[^\W\d_]+\s+){0,3}[^\W\d_]{2,}(?:ed|en)(?:\s+(?:on|at))?",
+    re.IGNORECASE,
+)

@@ -305,6 +305,9 @@ _CREDITS = re.compile(
     r" (?:by|from)\b",
     re.IGNORECASE,
 )
+# Any participle's credit, then a person: "Medically reviewed by Ana Ruiz, RN", "Fact checked by".
+# Not a headline in title case: "Russian Riled By Parliament" names no person.
+_DONE_BY = re.compile(r"^(?:[^\W\d_]+[ -])?[^\W\d_]{2,}(?:ed|en)(?: and [^\W\d_]{2,}(?:ed|en))? by\s", re.IGNORECASE)
 # The words a credit joins its names with ("Reporting by A in Paris and B; editing by C").
 _CREDIT_JOINERS = frozenset(
     {"and", "in", "by", "from", "with", "additional", "staff", "de", "van", "von", "der", "da", "del", "di", "du"}
@@ -519,7 +522,8 @@ def _is_credit(text: str) -> bool:
     """A credit's label, then only names: "Production from the Brae field fell" is a sentence, no credit."""
     label = _CREDITS.match(text)
     if label is None:
-        return False
+        done_by = _DONE_BY.match(text)
+        return done_by is not None and is_name(re.split(r",|\band\b|&", text[done_by.end() :])[0].strip())
     words = re.findall(r"[^\W\d_][\w'.-]*", text[label.end() :])
     return all(word[0].isupper() or word.lower() in _CREDIT_JOINERS for word in words)
 

@@ -31,6 +31,7 @@ from digest.extract.cues import (
 )
 from digest.extract.headline import fallback_title, read_header
 from digest.extract.scrape_body import body, body_start, densest_run, is_heading, list_run, trim, weights
+from digest.extract.scrape_inserts import mark_inserts
 from digest.extract.scrape_lines import BULLET, Block, Kind, count_words, normalise, split_groups
 from digest.models import Article
 from digest.text import fold
@@ -45,7 +46,7 @@ def _blocks(text: str) -> list[Block]:
     for group in split_groups(normalise(text)):
         blocks.extend(_preformatted([Block(text=t, kind=classify(t), words=count_words(t)) for t in group]))
     blocks = _mark_comment_stamps(_mark_labelled_bylines(_mark_item_bylines(_mark_entry_buttons(blocks))))
-    blocks = _mark_reporters_at_venues(blocks)
+    blocks = mark_inserts(_mark_reporters_at_venues(blocks))
     blocks = _mark_outline(_mark_threads(_mark_replies(_mark_other_stories(_mark_link_pairs(blocks)))))
     return _mark_tag_lines(_mark_inline_boxes(blocks))
 

@@ -684,19 +684,47 @@ def _under_a_picture(blocks: list[Block], i: int, start: int) -> bool:
     return not _ATTRIBUTION.match(blocks[i].text) and sum(_fingerprint(b.text) == key for b in blocks) == 1
 
 
+# A sentence a long read pulls out of a paragraph and prints again in large type, unquoted.
+_PULLED_SENTENCE_MIN_WORDS = 8
+_PULLED_SENTENCE_MAX_WORDS = 40
+_PULLED_REACH = 5  # blocks: a pull quote sits near the paragraph it repeats
+
+
 def _pull_quotes(blocks: list[Block], start: int, end: int) -> set[int]:
-    """Quotes set apart from the text: repeated from a paragraph, or signed with a dash."""
+    """Quotes set apart from the text: repeated from a paragraph, or signed with a dash; and a
+    sentence repeated, quoted or not, from a longer paragraph above it (one above the paragraph
+    it repeats may be the paragraph's own lead)."""
     prints = {i: _fingerprint(blocks[i].text) for i in range(start, end + 1)}
     pulled: set[int] = set()
     for i in range(start, end + 1):
         block = blocks[i]
-        if block.kind not in _BODY_KINDS or not _is_wholly_quoted(block.text):
+        if block.kind not in _BODY_KINDS:
+            continue
+        if not _is_wholly_quoted(block.text):
+            if _one_pulled_sentence(block) and _repeats_a_longer(blocks, prints, i):
+                pulled.add(i)
             continue
         repeated = any(j != i and j not in pulled and prints[i] in prints[j] for j in prints)
         signed = i < end and _ATTRIBUTION.match(blocks[i + 1].text) is not None
         if repeated or signed:
             pulled.add(i)
     return pulled
+
+
+def _one_pulled_sentence(block: Block) -> bool:
+    return (
+        _PULLED_SENTENCE_MIN_WORDS <= block.words <= _PULLED_SENTENCE_MAX_WORDS
+        and len(re.findall(r"[.!?…](?:[\"'”’)]*)(?:\s|$)", block.text)) == 1
+    )
+
+
+def _repeats_a_longer(blocks: list[Block], prints: dict[int, str], i: int) -> bool:
+    words = f" {prints[i]} "
+    return any(
+        blocks[j].kind in _BODY_KINDS and len(other) > len(prints[i]) and words in f" {other} "
+        for j, other in prints.items()
+        if i - _PULLED_REACH <= j < i
+    )
 
 
 # A text browser prints a superscript after a caret: a footnote's number after a sentence's end

@@ -69,6 +69,9 @@ _BROWSER_MARKS = re.compile(
     r"\(BUTTON\)|\[BUTTON Input\](?: \(not implemented\))?|_{4,}|\[[ xX]\](?=\s|$)"
     r"|\[(?![.…]+\])(?:[^\]\s]*[.;?=/][^\]\s]*)?\]"
 )
+# A link's number in a dump that lists the links below the page ("By [7]Tom Hollis"): glued to
+# the link's text, where a footnote's number follows the word it annotates.
+_LINK_NUMBER = re.compile(r"(?:^|(?<=[\s(]))\[\d{1,4}\](?=[^\W_]|[\"'“‘])")
 _INSERTED = re.compile(r"\[INS:\s*(.*?)\s*:INS\]")
 _FRAME = re.compile(r"^\s*(?:IFRAME|FRAME):\s")
 _MATH = re.compile(r"\[MATH:.*?:MATH\]")
@@ -89,7 +92,7 @@ def normalise(text: str) -> list[str]:
         line = _NESTED_ITEM.sub("* ", raw)
         if "[" in line or "(" in line or "_" in line:
             line = _MATH.sub(_tex, _INSERTED.sub(r"\1", line))
-            line = _BROWSER_MARKS.sub(" ", line)
+            line = _BROWSER_MARKS.sub(" ", _LINK_NUMBER.sub("", line))
         if "&" in line:
             line = _LEFT_ENTITY.sub(_entity, line)
         line = SPACES.sub(" ", line).strip()

@@ -1,0 +1,109 @@
+"""Page furniture of other kinds of page: a health explainer's review credits, a text browser's
+link numbers, a long read's pull quote, a newsletter's
+event listing, a university news office's byline.
+
+The scrapes are made up, in the style of a text-browser dump.
+"""
+
+from __future__ import annotations
+
+from digest.extract.cues import classify
+from digest.extract.scrape import extract_scrape
+from digest.extract.scrape_lines import Kind
+
+HEADLINE = "Ferry service to Gull Island cut to three days a week"
+STORY = [
+    (
+        "The ferry to Gull Island will sail only on Mondays, Wednesdays and Fridays from January, the "
+        "operator said on Tuesday, after its second boat failed a hull inspection."
+    ),
+    (
+        "Islanders said the cut would make it harder to reach the hospital on the mainland, and the "
+        "school said pupils would have to board in town for part of the week."
+    ),
+    (
+        "The operator said a replacement boat had been ordered but would not arrive before the summer, "
+        "and that it would add sailings when freight demand allowed."
+    ),
+    (
+        "The county council has asked the operator to keep a daily crossing for emergencies and has "
+        "offered to pay for a water taxi on the days the ferry does not run."
+    ),
+]
+
+
+def page(*parts: str) -> str:
+    return "\n\n".join(parts) + "\n"
+
+
+def story_with(*lines: str, at: int = 2, byline: str = "By Ines Calder") -> str:
+    return page("The Bay Gazette", HEADLINE, byline, "December 2, 2026", *STORY[:at], *lines, *STORY[at:])
+
+
+def test_a_reviewers_credit_is_no_headline() -> None:
+    text = page(
+        "Wellness Today",
+        "Is it hay fever or a cold? How to tell",
+        "Written by Nora Blake",
+        "Medically reviewed by Sam Ortiz, RN",
+        "Updated on November 29, 2026",
+        *STORY,
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == "Is it hay fever or a cold? How to tell"
+    assert classify("Fact checked by Jo Lee") is Kind.META
+    assert classify("Senator Riled By Parliament") is not Kind.META
+
+
+def test_a_review_stamp_is_a_date_line() -> None:
+    assert classify("Last medically reviewed on November 29, 2026") is Kind.DATE
+    article = extract_scrape(story_with("Fact checked on December 1, 2026", at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_text_browsers_link_numbers_leave_the_byline() -> None:
+    article = extract_scrape(story_with(byline="By [7]Ines Calder"))
+    assert article is not None
+    assert article.authors == ("Ines Calder",)
+
+
+def test_a_pull_quote_repeating_the_story_leaves() -> None:
+    quoted = STORY[1].split(", and")[0] + "."
+    article = extract_scrape(story_with(quoted, at=3))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_dated_listing_under_the_story_leaves() -> None:
+    article = extract_scrape(
+        page(
+            "The Bay Gazette",
+            HEADLINE,
+            "By Ines Calder",
+            *STORY,
+            "Coming up",
+            "Dec 6 - Harbour carol concert, 6 p.m.",
+            "Dec 12 - Island council meeting, 7 p.m.",
+            "Jan 3 - New Year swim at the slipway, 11 a.m.",
+        )
+    )
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_an_office_after_the_authors_comma_is_no_author() -> None:
+    article = extract_scrape(story_with(byline="By Ines Calder, University Communications"))
+    assert article is not None
+    assert article.authors == ("Ines Calder",)
+    two = extract_scrape(story_with(byline="By Ines Calder, Rob Hale and Mei Tan"))
+    assert two is not None
+    assert two.authors == ("Ines Calder", "Rob Hale", "Mei Tan")
+
+
+def test_a_timeline_in_the_story_stays() -> None:
+    timeline = ["Dec 1 - The second boat fails its hull inspection.", "Dec 2 - The operator cuts the timetable."]
+    article = extract_scrape(story_with(*timeline, at=4))
+    assert article is not None
+    assert list(article.paragraphs)[-2:] == timeline
