@@ -23,9 +23,11 @@ _LEAD_NOTE_MAX_WORDS = 60
 _MAX_WORDS = 20  # at 30, a blog's "Each game is free... we're looking forward to..." went
 # Case-sensitive on purpose: "US" the country is not "us".
 _PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
-# The piece naming itself: "this story", "this column", "the views expressed".
+# The piece naming itself: "this story", "this column", "the views expressed", "this interview
+# has been edited".
 _PIECE_SPEAKS = re.compile(
-    r"\b(?:[Tt]his (?:story|article|column|piece|essay|report|series|project|post)"
+    r"\b(?:[Tt]his (?:story|article|column|piece|essay|report|series|project|post"
+    r"|interview|conversation|transcript|Q&A)"
     r"|[Tt]he (?:views|opinions) expressed)\b"
 )
 _PIECE_NOTE_MAX_WORDS = 30

@@ -221,7 +221,8 @@ _APPEAL = _Cue(
 )
 _SECOND_PERSON = _Cue("you", r"\b(?:you|your|yours|yourself)\b")
 # Case-sensitive on purpose: "US" the country is not "us".
-_FIRST_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
+# And "our" in German, French and Spanish ("unseren Newsletter", "notre lettre", "nuestro boletín").
+_FIRST_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us|[Uu]nser(?:e[mnrs]?)?|[Nn]otre|[Nn]uestr[oa]s?)\b")
 _IMPERATIVES = frozenset(
     [
         "subscribe",
@@ -376,7 +377,7 @@ def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> boo
     appeals = _APPEAL.count(text, low)
     second = _SECOND_PERSON.count(text, low)
     # A list item opening with a verb is a step of instructions as often as an appeal.
-    imperative = not item and _opens_with_imperative(words[0])
+    imperative = not item and (_opens_with_imperative(words[0]) or _orders_an_appeal(text))
     n = count_words(text)
     if not (appeals or second or imperative):
         return False
@@ -393,6 +394,17 @@ def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> boo
     if imperative and (second or (n <= 6 and not TERMINAL.search(text))):
         return True
     return bool(second and plural and n <= 25)
+
+
+def _orders_an_appeal(text: str) -> bool:
+    """A sentence after the first gives the appeal as an order: "X is an independent newsroom.
+    Donate today to keep it free." """
+    sentences = _SENTENCE_START.split(text)[1:]
+    return any(
+        _opens_with_imperative(sentence.split()[0]) and _APPEAL.count(sentence, sentence.lower())
+        for sentence in sentences
+        if sentence.split()
+    )
 
 
 def _opens_with_imperative(word: str) -> bool:
@@ -628,6 +640,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.COMMENT
     if n <= 8 and _is_stamp(low):
         return Kind.DATE  # a comment's stamp only among comment furniture, which only the page around it shows
+    if n <= _PLACEHOLDER_MAX_WORDS and _PLACEHOLDER.fullmatch(text):
+        return Kind.CTA
     if _is_cta(text, low, words, item=item) or (not item and _speaks_to_reader(text, n)):
         return Kind.CTA
     if n <= 20 and is_byline(text):
@@ -651,6 +665,12 @@ def _classify(text: str, *, item: bool = False) -> Kind:
     return _prose_kind(text, words, n)
 
 
+# A form field's placeholder: "Type your email...", "Enter a postcode…", "Search…".
+_PLACEHOLDER = re.compile(
+    r"(?:(?:[^\W\d_]+\s+){1,2}(?:your|an?)\s+[^\W\d_][\w-]*(?:\s+[\w-]+)?|[^\W\d_]+)\s*(?:\.{3}|…)",
+    re.IGNORECASE,
+)
+_PLACEHOLDER_MAX_WORDS = 5
 _UNMARKED_SENTENCE_WORDS = 8
 
 # A video's or a podcast's teaser: its title under a label ("Watch:", "VIDEO |"), or with its running

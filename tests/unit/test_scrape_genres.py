@@ -107,3 +107,28 @@ def test_a_timeline_in_the_story_stays() -> None:
     article = extract_scrape(story_with(*timeline, at=4))
     assert article is not None
     assert list(article.paragraphs)[-2:] == timeline
+
+
+def test_an_appeal_after_the_publications_own_line_leaves() -> None:
+    note = "The Bay Gazette is an independent newsroom. Donate today to keep island reporting free."
+    assert classify(note) is Kind.CTA
+    article = extract_scrape(story_with(note, at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_newsletter_prompt_in_german_is_an_appeal() -> None:
+    prompt = "Keine Meldung von der Insel verpassen? Dann melden Sie sich für unseren Newsletter an."
+    assert classify(prompt) is Kind.CTA
+    assert classify("Unsere Fähre fährt nur noch dreimal pro Woche, sagte der Betreiber am Dienstag.") is not Kind.CTA
+
+
+def test_an_interviews_editing_note_leaves() -> None:
+    article = extract_scrape(story_with("This conversation has been edited for length and clarity.", at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_a_form_fields_placeholder_is_no_paragraph() -> None:
+    assert classify("Type your email…") is Kind.CTA
+    assert classify("Enter your postcode...") is Kind.CTA
