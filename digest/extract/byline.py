@@ -424,13 +424,22 @@ def is_name(text: str, *, max_tokens: int = 4) -> bool:
         return False
     if tokens[0] in _PARTICLES or tokens[-1] in _PARTICLES:
         return False
-    for token in tokens:
-        if token in _PARTICLES:
+    for i, token in enumerate(tokens):
+        if token in _PARTICLES or (0 < i < len(tokens) - 1 and _is_nickname(token)):
             continue
         bare = token.rstrip(".").lower()
         if not _is_name_token(token) or bare in _NOT_PERSON_WORDS or _ends_organisation(bare) or _is_occupation(bare):
             return False
     return True
+
+
+# A nickname in quotes between the given name and the surname: Margaret "Peggy" Alder.
+_NICKNAME = re.compile(r"[\"“‘'](?P<name>[^\W\d_][\w'’.-]*)[\"”’']")
+
+
+def _is_nickname(token: str) -> bool:
+    found = _NICKNAME.fullmatch(token)
+    return found is not None and _is_name_token(found["name"])
 
 
 def _names_in(rest: str) -> tuple[str, ...]:
@@ -1012,7 +1021,8 @@ def is_date_line(text: str) -> bool:
         rest.append(text[cursor:start])
         cursor = end
     rest.append(text[cursor:])
-    if _LABEL.fullmatch(rest[0].strip()):
+    label = rest[0].strip()
+    if _LABEL.fullmatch(label) or ((by := _BY_PUBLISHER.fullmatch(label)) and not is_name(by["who"].strip())):
         rest[0] = ""  # "Data publikacji: 02.09.2024": a label in any language, before the date
     leftover = re.findall(r"[^\W\d_][^\W\d]*\.?", " ".join(rest))
     return all(word.lower().rstrip(":") in _DATE_WORDS for word in leftover)
@@ -1022,6 +1032,10 @@ def is_date_line(text: str) -> bool:
 # ending in what was done on that date ("Last medically reviewed on", "Fact checked").
 _LABEL = re.compile(
     r"(?:[^\W\d_]+\s+){0,2}[^\W\d_]+\s*:\s*[\[(]?"
-    r"|(?:[^\W\d_]+\s+){0,3}[^\W\d_]{2,}(?:ed|en)(?:\s+(?:on|at))?",
-    re.IGNORECASE,
+    r"|(?:[^\W\d_]+\s+){0,3}[^\W\d_]{2,}(?:ed|en)(?:\s+(?:on|at))?"
+)
+# The publisher that did it, before the date: "Published by The Lakeview Herald on". A person
+# there ("Posted by Dana Whitfield on") makes the line a byline.
+_BY_PUBLISHER = re.compile(
+    r"[^\W\d_]{2,}(?:ed|en)\s+by\s+(?P<who>(?:(?:The|the)\s+)?(?:[A-Z][\w'’&.-]*\s+){1,4})(?:on|at)"
 )

@@ -590,6 +590,14 @@ def _is_thread(text: str) -> bool:
     return all(_THREAD.fullmatch(part.strip(" .!:»›>|-–—")) is not None for part in parts)
 
 
+# A press release's end mark: "###", "# # #", "-30-", "- ENDS -". What follows is about the sender.
+_END_MARK = re.compile(r"#\s?#\s?#|[-–—]\s?30\s?[-–—]|[-–—]?\s?ENDS?\s?[-–—]?", re.IGNORECASE)
+
+
+def is_end_mark(text: str) -> bool:
+    return len(text) <= 12 and _END_MARK.fullmatch(text.strip()) is not None
+
+
 def classify(text: str) -> Kind:
     """The kind of one block; a list item's marker is set aside while the cues are read."""
     bullet = BULLET.match(text)
@@ -614,6 +622,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
     low = text.lower()
     if not item and n == 1 and _CHART_NUMBER.fullmatch(text):
         return Kind.FIGURE
+    if is_end_mark(text):
+        return Kind.SECTION
     if _is_code(text):
         return Kind.CODE
     if n <= 80 and _CAPTION.search(text, low):

@@ -25,6 +25,7 @@ from digest.extract.cues import (
     classify,
     heads_other_stories,
     heads_read_also,
+    is_end_mark,
     is_entry_stamp,
     is_relative_time,
     is_share_label,
@@ -694,6 +695,7 @@ def extract_scrape(text: str, *, url: str = "", source: str = "") -> Article | N
     if found is None:
         return None
     (start, end), listed = found
+    end = next((i - 1 for i in range(start + 1, end + 1) if is_end_mark(blocks[i].text)), end)
     if not listed:
         start = body_start(blocks, start, end)
     paragraphs, warnings = body(blocks, start, end, listed=listed)

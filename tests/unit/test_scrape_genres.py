@@ -132,3 +132,33 @@ def test_an_interviews_editing_note_leaves() -> None:
 def test_a_form_fields_placeholder_is_no_paragraph() -> None:
     assert classify("Type your email…") is Kind.CTA
     assert classify("Enter your postcode...") is Kind.CTA
+
+
+OBITUARY = [
+    'Agnes "Nan" Calder, 95, of Gull Island, died on Nov. 28, 2026, at the island\'s care home.',
+    "Nan ran the ferry kiosk at the pier for 38 years and knew every islander's coffee order by heart.",
+    "She is survived by her sons, Ian and Rory Calder, and five grandchildren.",
+    "A service will be held at 2 p.m. on Saturday, Dec. 5, at St Columba's Church on the island.",
+]
+
+
+def test_a_name_with_its_nickname_heads_an_obituary() -> None:
+    text = page(
+        "The Bay Gazette",
+        "Obituaries",
+        'Agnes "Nan" Calder',
+        "May 2, 1931 - November 28, 2026",
+        *OBITUARY,
+        "Published by The Bay Gazette on Dec. 1, 2026.",
+    )
+    article = extract_scrape(text)
+    assert article is not None
+    assert article.title == 'Agnes "Nan" Calder'
+    assert list(article.paragraphs) == OBITUARY
+
+
+def test_a_press_releases_end_mark_ends_the_story() -> None:
+    about = "The Gull Island Ferry Company has carried passengers and freight to the island since 1952."
+    article = extract_scrape(story_with("###", "About the Gull Island Ferry Company", about, at=4))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
