@@ -92,7 +92,7 @@ _OTHER_STORIES_ELSEWHERE = (
 # two paragraphs of the story, not over a list of teasers.
 _READ_ALSO = re.compile(
     r"(?:read|see) (?:more|next|this next|also)|also read"
-    r"|(?:leia|veja) (?:tamb[ée]m|mais)|lee (?:tambi[ée]n|m[áa]s)|(?:[àa] )?lire aussi|mehr zum thema"
+    r"|(?:leia|veja) (?:tamb[ée]m|mais)|le[eé] (?:tambi[ée]n|m[áa]s)|(?:[àa] )?lire aussi|mehr zum thema"
     r"|leggi anche|lees ook|lesen sie (?:auch|mehr)|اقرأ (?:أيضا|أيضاً|ايضا|المزيد)|קראו (?:גם|עוד)|קרא גם"
     r"|関連記事|あわせて読みたい|続きを読む|相关(?:阅读|新闻|文章)|延伸阅读|阅读更多",
     re.IGNORECASE,
@@ -333,6 +333,15 @@ _SPONSORED = re.compile(
     r"(?:sponsored|promoted|paid|partner)(?: (?:content|stories|story|posts?|links?|listings?|offers?))?",
     re.IGNORECASE,
 )
+# A sponsor's line in a newsletter: the sponsor's name after its label, then its copy or nothing
+# ("Presented by Tidewell: insure your boat...", "Brought to you by Acme."). A sentence of the story
+# goes on after a comma or with a common noun ("Supported by a grant from the county, ...").
+_SPONSOR_LINE = re.compile(
+    r"(?:presented|brought to you|sponsored|powered|underwritten|made possible)(?: in part)? by"
+    r"\s+(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,4}\s*(?:[:.!—–]|\s-\s|$)",
+    re.IGNORECASE,
+)
+_SPONSOR_LINE_MAX_WORDS = 40
 # The label of a widget set between paragraphs (a video player, a link to the story in another language):
 # "Recommended Videos", "Read in Telugu", "Read this story in Spanish".
 _WIDGET_LABEL = re.compile(
@@ -635,6 +644,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
     if n <= 12 and _is_thread(text):
         return Kind.THREAD
     if n <= 3 and _SPONSORED.fullmatch(text.strip(" :")):
+        return Kind.AD
+    if n <= _SPONSOR_LINE_MAX_WORDS and _SPONSOR_LINE.match(text):
         return Kind.AD
     if n <= 12 and _SECTION.fullmatch(_section_label(text)):
         return Kind.SECTION

@@ -162,3 +162,18 @@ def test_a_press_releases_end_mark_ends_the_story() -> None:
     article = extract_scrape(story_with("###", "About the Gull Island Ferry Company", about, at=4))
     assert article is not None
     assert list(article.paragraphs) == STORY
+
+
+def test_a_newsletters_sponsor_line_is_an_advert() -> None:
+    line = "Presented by Tidewell: insure your boat in five minutes. Try it free."
+    assert classify(line) is Kind.AD
+    assert classify("Supported by a grant from the county, the operator kept one boat running.") is not Kind.AD
+    article = extract_scrape(story_with(line, at=1))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+
+
+def test_read_also_in_argentine_spanish_is_a_link() -> None:
+    article = extract_scrape(story_with("Leé también: El muelle nuevo abre en marzo"))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
