@@ -99,6 +99,11 @@ def _content_stems(text: str) -> set[str]:
     return {word[:_STEM] for word in words if word not in _FUNCTION_WORDS}
 
 
+def content_stems(text: str) -> set[str]:
+    """The first letters of the content words of ``text``: what two paragraphs share when they speak of one thing."""
+    return _content_stems(text)
+
+
 def is_aside(paragraph: str, rest: list[str], *, max_words: int = _MAX_WORDS, publication: Iterable[str] = ()) -> bool:
     """``paragraph`` is the page speaking to its reader, or the piece speaking of itself ("This story
     was produced with support from...", "The views expressed in this column..."): nothing in

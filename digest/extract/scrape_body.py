@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from digest.extract.aside import content_stems
 from digest.extract.byline import credit_names
 from digest.extract.cues import is_entry_stamp, is_share_label, is_story_link
 from digest.extract.html_text import strip_footnote_markers
@@ -684,6 +685,33 @@ def _under_a_picture(blocks: list[Block], i: int, start: int) -> bool:
     return not _ATTRIBUTION.match(blocks[i].text) and sum(_fingerprint(b.text) == key for b in blocks) == 1
 
 
+# A how-to's step reads as an appeal ("Sign in to takeout.google.com, ... sign in with your Apple
+# account"): an order to the reader. The page's appeal speaks as the page (we, our) or of things the
+# story does not; the step is as long as a paragraph, sits between the story's paragraphs and speaks
+# of what they speak of.
+_STEP_MIN_WORDS = 25
+_STEP_SHARED_STEMS = 4
+_PAGE_SPEAKS = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")
+
+
+def _is_step_of_the_story(blocks: list[Block], i: int, start: int, end: int) -> bool:
+    block = blocks[i]
+    if block.kind is not Kind.CTA or block.words < _STEP_MIN_WORDS or not start < i < end:
+        return False
+    if _PAGE_SPEAKS.search(block.text) or not TERMINAL.search(block.text):
+        return False
+    if blocks[i + 1].kind not in _BODY_KINDS or not any(b.kind in _BODY_KINDS for b in blocks[max(start, i - 2) : i]):
+        return False
+    story = set().union(
+        *(
+            content_stems(b.text)
+            for j, b in enumerate(blocks[start : end + 1], start)
+            if j != i and b.kind in _BODY_KINDS
+        )
+    )
+    return len(content_stems(block.text) & story) >= _STEP_SHARED_STEMS
+
+
 # A sentence a long read pulls out of a paragraph and prints again in large type, unquoted.
 _PULLED_SENTENCE_MIN_WORDS = 8
 _PULLED_SENTENCE_MAX_WORDS = 40
@@ -830,6 +858,7 @@ def body(blocks: list[Block], start: int, end: int, *, listed: bool = False) -> 
             continue
         if i in pulled or not (
             block.kind in _BODY_KINDS
+            or _is_step_of_the_story(blocks, i, start, end)
             or (listed and _is_item(block))
             or i in introduced
             or _is_subheading(blocks, i, start, end)

@@ -177,3 +177,39 @@ def test_read_also_in_argentine_spanish_is_a_link() -> None:
     article = extract_scrape(story_with("Leé también: El muelle nuevo abre en marzo"))
     assert article is not None
     assert list(article.paragraphs) == STORY
+
+
+HOWTO = [
+    (
+        "Google and Apple now offer a direct transfer tool for photo libraries, so you no longer have to "
+        "download every photo and upload it again to move a library between the two services."
+    ),
+    (
+        "Make sure your iCloud storage can hold the whole photo library first. The transfer tool will "
+        "refuse to start if it cannot, and Google shows how much space your library uses."
+    ),
+    (
+        "Sign in to takeout.google.com, pick Google Photos and choose iCloud Photos as the destination of "
+        "the transfer. You will need to sign in with your Apple account and approve the photo transfer."
+    ),
+    (
+        "Google emails you when the photo transfer begins and again when it ends. The tool copies the "
+        "library, so your photos stay in Google Photos until you delete them there."
+    ),
+]
+
+
+def test_a_how_tos_step_that_signs_in_elsewhere_stays() -> None:
+    article = extract_scrape(page("Gadget Notes", "How to move your photos to iCloud", "By Ines Calder", *HOWTO))
+    assert article is not None
+    assert list(article.paragraphs) == HOWTO
+
+
+def test_a_sign_in_appeal_between_paragraphs_still_leaves() -> None:
+    appeal = (
+        "Sign in to read the rest of our island coverage. Subscribers can sign in with their account to "
+        "keep reading and support our reporting on the ferry and the island."
+    )
+    article = extract_scrape(story_with(appeal))
+    assert article is not None
+    assert list(article.paragraphs) == STORY
