@@ -379,10 +379,18 @@ def _is_code(text: str) -> bool:
     return symbols >= 3 and symbols / len(text) >= 0.1
 
 
+# A help line the page sets under the story: a condition put to the reader, an order to call, and the
+# number ("If you or someone you know is in crisis, call or text 988.").
+_HELP_LINE = re.compile(r"^if you\b.*\b(?:call|text|contact|dial|phone|ring)\b.*\d{3}", re.IGNORECASE)
+_HELP_LINE_MAX_WORDS = 50
+
+
 def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> bool:
     if any(q in text for q in '"“'):
         text = unquoted(text)
         low = text.lower()
+    if len(words) <= _HELP_LINE_MAX_WORDS and _HELP_LINE.match(text):
+        return True
     appeals = _APPEAL.count(text, low)
     second = _SECOND_PERSON.count(text, low)
     # A list item opening with a verb is a step of instructions as often as an appeal.

@@ -213,3 +213,10 @@ def test_a_sign_in_appeal_between_paragraphs_still_leaves() -> None:
     article = extract_scrape(story_with(appeal))
     assert article is not None
     assert list(article.paragraphs) == STORY
+
+
+def test_a_help_line_under_the_story_is_the_pages() -> None:
+    line = "If you or someone you know has been affected by the ferry cuts, call the island help line at 0800 555 0143."
+    assert classify(line) is Kind.CTA
+    story = "If you live on the island, the council says the water taxi will be free on the days without a ferry."
+    assert classify(story) is not Kind.CTA
