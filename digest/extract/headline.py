@@ -649,7 +649,7 @@ def _with_lone_headlines(blocks: list[Block], body_start: int) -> list[Block]:
         if _is_lone_short_line(blocks, i, body_start):
             if out is blocks:
                 out = list(blocks)
-            out[i] = Block(text=blocks[i].text, kind=Kind.FRAGMENT, words=blocks[i].words)
+            out[i] = blocks[i].as_kind(Kind.FRAGMENT)
     return out
 
 

@@ -70,7 +70,7 @@ def _mark_entry_buttons(blocks: list[Block]) -> list[Block]:
     out = list(blocks)
     for i in under_text:
         if i + 1 < len(blocks) and _is_stamp_line(blocks[i + 1]):
-            out[i] = _as(blocks[i], Kind.NAV)
+            out[i] = blocks[i].as_kind(Kind.NAV)
     return out
 
 
@@ -104,7 +104,7 @@ def _mark_tag_lines(blocks: list[Block]) -> list[Block]:
         if _TAGS_HEADING.fullmatch(_unmarked(blocks[i].text).strip(" :")):
             if out is blocks:
                 out = list(blocks)
-            out[i + 1] = _as(blocks[i + 1], Kind.META)
+            out[i + 1] = blocks[i + 1].as_kind(Kind.META)
     return out
 
 
@@ -211,7 +211,7 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
         ):
             if out is blocks:
                 out = list(blocks)
-            out[i] = _as(blocks[i], Kind.CAPTION)
+            out[i] = blocks[i].as_kind(Kind.CAPTION)
     for n, (i, number, total, caption) in enumerate(slides):
         if n not in counted:
             continue
@@ -219,7 +219,7 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
             out = list(blocks)
         text = blocks[i].text
         if blocks[i].kind in _PROSE_KINDS:
-            out[i] = _as(blocks[i], Kind.CAPTION)  # a caption with its counter
+            out[i] = blocks[i].as_kind(Kind.CAPTION)  # a caption with its counter
         if caption == len(text):
             # The counter alone: its caption is under it, as far as the gallery's next counter.
             following = slides[n + 1] if n + 1 < len(slides) else None
@@ -227,16 +227,16 @@ def _mark_gallery_captions(blocks: list[Block]) -> list[Block]:
             for j in range(i + 1, min(i + 1 + last, len(blocks))):
                 if blocks[j].kind not in _PROSE_KINDS:
                     break
-                out[j] = _as(blocks[j], Kind.CAPTION)
+                out[j] = blocks[j].as_kind(Kind.CAPTION)
         elif text[caption - 1].isspace():
             j = i + 1  # its captions run to the next slide
             while j < len(blocks) and blocks[j].kind in _PROSE_KINDS and j not in at_slide:
-                out[j] = _as(blocks[j], Kind.CAPTION)
+                out[j] = blocks[j].as_kind(Kind.CAPTION)
                 j += 1
         else:
-            out[i] = _as(blocks[i], Kind.CAPTION)  # the counter glued to the caption
+            out[i] = blocks[i].as_kind(Kind.CAPTION)  # the counter glued to the caption
             if i > 0 and blocks[i - 1].text.strip() == text[caption:].strip():
-                out[i - 1] = _as(blocks[i - 1], Kind.CAPTION)
+                out[i - 1] = blocks[i - 1].as_kind(Kind.CAPTION)
     if _told_in_slides(blocks, out):
         # The story told in slides: its counters alone on their lines are neither text nor headings.
         counters = {i for n, (i, _, _, caption) in enumerate(slides) if n in counted and caption == len(blocks[i].text)}
@@ -289,7 +289,7 @@ def _preformatted(group: list[Block]) -> list[Block]:
     """Lines printed together with a line of code are its listing (a keyword, a value, a closing bracket)."""
     if len(group) < 2 or not any(b.kind is Kind.CODE for b in group):
         return group
-    return [_as(b, Kind.CODE) if b.kind in _CODE_COMPANIONS and not BULLET.match(b.text) else b for b in group]
+    return [b.as_kind(Kind.CODE) if b.kind in _CODE_COMPANIONS and not BULLET.match(b.text) else b for b in group]
 
 
 def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
@@ -298,7 +298,7 @@ def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
     out = list(blocks)
     for i, block in enumerate(blocks):
         if block.kind in (Kind.BULLET, Kind.NAV) and BULLET.match(block.text) and _opens_twice(keys[i]):
-            out[i] = _as(block, Kind.TEASER)
+            out[i] = block.as_kind(Kind.TEASER)
     for i in range(1, len(blocks)):
         block = blocks[i]
         if (
@@ -309,7 +309,7 @@ def _mark_link_pairs(blocks: list[Block]) -> list[Block]:
             and (i < 2 or keys[i - 2] != keys[i])
             and (i + 1 >= len(keys) or keys[i + 1] != keys[i])
         ):
-            out[i] = _as(block, Kind.TEASER)
+            out[i] = block.as_kind(Kind.TEASER)
     return out
 
 
@@ -337,7 +337,7 @@ def _mark_other_stories(blocks: list[Block]) -> list[Block]:
         listed = j < len(blocks) and _is_list_item(blocks[j])
         while j < len(blocks):
             if blocks[j].kind in _TEASER_TEXT_KINDS and _is_list_item(blocks[j]) == listed:
-                out[j] = _as(blocks[j], Kind.TEASER)
+                out[j] = blocks[j].as_kind(Kind.TEASER)
             elif not _is_widget(blocks[j], said):
                 break
             j += 1
@@ -378,7 +378,7 @@ def _mark_inline_boxes(blocks: list[Block]) -> list[Block]:
         if out is blocks:
             out = list(blocks)
         for k in range(i, end):
-            out[k] = _as(blocks[k], Kind.CTA)
+            out[k] = blocks[k].as_kind(Kind.CTA)
     return out
 
 
@@ -469,7 +469,7 @@ def _mark_comment_stamps(blocks: list[Block]) -> list[Block]:
         if block.kind is Kind.DATE and is_relative_time(block.text) and _in_comments(blocks, i):
             if out is blocks:
                 out = list(blocks)
-            out[i] = _as(block, Kind.COMMENT)
+            out[i] = block.as_kind(Kind.COMMENT)
     return out
 
 
@@ -523,7 +523,7 @@ def _mark_replies(blocks: list[Block]) -> list[Block]:
         )
         if framed and end - i < _REPLY_MAX_BLOCKS:
             for j in range(i, end + 1):
-                out[j] = _as(blocks[j], Kind.REPLY)
+                out[j] = blocks[j].as_kind(Kind.REPLY)
         i = end + 1
     return out
 
@@ -545,7 +545,7 @@ def _mark_threads(blocks: list[Block]) -> list[Block]:
         j = i + 1
         while j < len(out) and out[j].kind not in _THREAD_END_KINDS:
             if out[j].kind in _IN_THREAD_KINDS:
-                out[j] = _as(out[j], Kind.REPLY)
+                out[j] = out[j].as_kind(Kind.REPLY)
             j += 1
         i = j
     return out
@@ -597,9 +597,9 @@ def _mark_outline(blocks: list[Block]) -> list[Block]:
             named = sum(bool(item) and last_heading.get(item, -1) > j for item in items)
             if named * 3 >= 2 * (j - i):
                 for k in range(i, j):
-                    out[k] = _as(blocks[k], Kind.OUTLINE)
+                    out[k] = blocks[k].as_kind(Kind.OUTLINE)
                 if i > 0 and _OUTLINE_HEADS.fullmatch(_unmarked(blocks[i - 1].text).strip(" :")):
-                    out[i - 1] = _as(blocks[i - 1], Kind.OUTLINE)
+                    out[i - 1] = blocks[i - 1].as_kind(Kind.OUTLINE)
         i = j
     return out
 
@@ -624,10 +624,6 @@ def _is_list_item(block: Block) -> bool:
 
 def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
-
-
-def _as(block: Block, kind: Kind) -> Block:
-    return Block(text=block.text, kind=kind, words=block.words)
 
 
 # A wire story's credits sit at its foot, just under the last paragraph.

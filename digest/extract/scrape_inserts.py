@@ -43,14 +43,10 @@ def _mark_dated_listings(blocks: list[Block]) -> list[Block]:
         if j - i >= _LISTING_MIN_ENTRIES:
             if out is blocks:
                 out = list(blocks)
-            out[i:j] = [_as(block, Kind.TEASER) for block in blocks[i:j]]
+            out[i:j] = [block.as_kind(Kind.TEASER) for block in blocks[i:j]]
         i = max(j, i + 1)
     return out
 
 
 def _is_dated_entry(text: str) -> bool:
     return _DATED_ENTRY.match(BULLET.sub("", text, count=1)) is not None and _CLOCK.search(text) is not None
-
-
-def _as(block: Block, kind: Kind) -> Block:
-    return Block(text=block.text, kind=kind, words=block.words)

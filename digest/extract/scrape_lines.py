@@ -49,6 +49,10 @@ class Block:
     kind: Kind
     words: int
 
+    def as_kind(self, kind: Kind) -> Block:
+        """The same line read as another kind."""
+        return Block(text=self.text, kind=kind, words=self.words)
+
 
 # --- text normalisation and block splitting ---------------------------------
 
