@@ -20,6 +20,7 @@ from digest.mail.compose import compose
 from digest.models import Article, Summary
 from digest.store import Store, deliveries_table, subscribers_table
 from digest.subscribers import new_subscriber
+from tests.cli_process import fresh_interpreter, run_forked
 from tests.smtp_server import RecordingSMTPServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,8 +79,12 @@ async def send(
 def digest_cli(
     *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:
-    """`digest ARGS...` as a user runs it, with no DIGEST_* variables but those given."""
+    """`digest ARGS...` as a user runs it, with no DIGEST_* variables but those given: in a
+    process forked from one with the library loaded (tests/cli_process.py), or a fresh
+    interpreter where `env` changes how Python itself starts (the locale)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")} | (env or {})
+    if not fresh_interpreter(environment):
+        return run_forked(list(args), cwd=cwd or REPO, env=environment, timeout=timeout)
     return subprocess.run(
         [sys.executable, "-m", "digest.cli", *args],
         capture_output=True,
