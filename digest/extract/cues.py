@@ -187,6 +187,26 @@ _LEGAL = _Cue(
     r"|print edition|our standards|licensing rights|quotes (?:are )?delayed"
     r"|our (?:ethics|editorial|corrections|comments?|community) (?:policy|policies|guidelines|standards|code))\b",
 )
+# The small print of a betting or shopping offer: an age limit, the terms that apply, who may claim, the
+# least stake, odds or prices good only when written. Two marks, or one on a short line: a story's sentence
+# mentions one in passing ("The festival is for those aged 18+, the organisers said").
+_SMALL_PRINT = _Cue(
+    "18+|t&c|t & c|terms|respons|aware|gamcare|gamstop|only|min|correct|accurate|subject to change|expire",
+    r"(?<!\w)18\+|\bt\s?&\s?cs?\b|\b(?:full |the )?terms(?: and (?:conditions|exclusions))? apply"
+    r"|\b(?:gamble|bet|play) (?:responsibly|safely)|\b(?:be)?gambleaware|\bgamcare\b|\bgamstop\b"
+    r"|\bnew (?:customers?|members?|players?|users?|accounts?) only\b"
+    r"|\bmin(?:imum|\.)? (?:odds|deposit|stake|spend|bet)\b"
+    r"|\b(?:odds|prices?) (?:are |were )?(?:correct|accurate|right) (?:at|as of) (?:the )?time of"
+    r"|\b(?:odds|prices?)\b[^.]{0,40}\bsubject to change\b|\b(?:bonus|free bets?|offer|spins) (?:expires?|ends)\b",
+)
+_SMALL_PRINT_ALONE_WORDS = 12
+
+
+def _is_small_print(text: str, low: str, n: int) -> bool:
+    marks = _SMALL_PRINT.count(text, low)
+    return marks >= 2 or (marks == 1 and n <= _SMALL_PRINT_ALONE_WORDS and not is_attributed(text))
+
+
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
@@ -379,17 +399,32 @@ def _is_code(text: str) -> bool:
     return symbols >= 3 and symbols / len(text) >= 0.1
 
 
-# A help line the page sets under the story: a condition put to the reader, an order to call, and the
-# number ("If you or someone you know is in crisis, call or text 988.").
-_HELP_LINE = re.compile(r"^if you\b.*\b(?:call|text|contact|dial|phone|ring)\b.*\d{3}", re.IGNORECASE)
+# A help line the page sets beside the story: the reader addressed, by a condition ("If you or someone you
+# know is in crisis, call or text 988.", "When the fun stops, stop. If gambling is hurting you, call ...")
+# or by a short question that leaves out its "Are you" ("Gambling problem? Call 1-800-GAMBLER."), and a
+# number to call or text. A story's sentence tells who is asked to call ("Anyone with information is asked
+# to call police on 101"), and says so.
+_HELP_CONDITION = re.compile(r"(?:^|(?<=[.!?])\s+)if\b[^.?!]*\b(?:you|your)\b", re.IGNORECASE)
+_HELP_QUESTION = re.compile(r"^[^.?!]{3,60}\?\s", re.IGNORECASE)
+_HELP_NUMBER = re.compile(
+    r"\b(?:call|text|contact|dial|phone|ring|helpline|help line|line)\b[^.?!]*?"
+    r"(?:\d{3}|\b\d-\d{3}-[A-Z]{4,}\b)",
+    re.IGNORECASE,
+)
 _HELP_LINE_MAX_WORDS = 50
+
+
+def _is_help_line(text: str, n: int) -> bool:
+    if n > _HELP_LINE_MAX_WORDS or _HELP_NUMBER.search(text) is None or is_attributed(text):
+        return False
+    return _HELP_CONDITION.search(text) is not None or _HELP_QUESTION.match(text) is not None
 
 
 def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> bool:
     if any(q in text for q in '"“'):
         text = unquoted(text)
         low = text.lower()
-    if len(words) <= _HELP_LINE_MAX_WORDS and _HELP_LINE.match(text):
+    if _is_help_line(text, len(words)):
         return True
     appeals = _APPEAL.count(text, low)
     second = _SECOND_PERSON.count(text, low)
@@ -661,7 +696,7 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.AD
     if is_story_link(text):
         return Kind.CTA
-    if n <= 40 and _LEGAL.search(text, low):
+    if n <= 40 and (_LEGAL.search(text, low) or _is_small_print(text, low, n)):
         return Kind.LEGAL
     if n <= 20 and is_date_line(text):
         return Kind.DATE

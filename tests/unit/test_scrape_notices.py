@@ -1,0 +1,105 @@
+"""The page's notices beside a story: a help line offered to the reader, the small print of a
+betting or shopping offer, a transcript's note on its own accuracy, a show's production
+credits, a picture's credit set between bars. Neither the body nor the summary keeps them;
+the story's sentences about the same things stay.
+
+The scrapes are made up, in the style of a text-browser dump (``lynx -dump -nolist``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.extract.cues import classify
+from digest.extract.scrape import extract_scrape
+from digest.extract.scrape_lines import Kind
+
+HEADLINE = "Harbour trust to rebuild the storm-damaged north pier by spring"
+STORY = [
+    (
+        "The harbour trust will rebuild the north pier before the spring fishing season, its chairman said on "
+        "Thursday, after January's storm tore away a third of the decking."
+    ),
+    (
+        "The work will cost about £1.4 million, most of it covered by the trust's insurance, and will close "
+        "the pier's car park for eleven weeks from the start of February."
+    ),
+    (
+        "Skippers who land their catch at the north pier will use the old quay instead, where the trust has "
+        "promised to extend the opening hours of the ice plant."
+    ),
+    (
+        "The chairman said the new decking would be raised by forty centimetres, which engineers expect to "
+        "keep it clear of all but the highest storm surges."
+    ),
+]
+
+
+def page(*parts: str) -> str:
+    return "\n\n".join(parts) + "\n"
+
+
+def story_with(*lines: str, at: int = 4) -> str:
+    return page("The Quay Courier", HEADLINE, "By Morwenna Hale", "January 30, 2026", *STORY[:at], *lines, *STORY[at:])
+
+
+def body_of(text: str) -> list[str]:
+    article = extract_scrape(text)
+    assert article is not None
+    return list(article.paragraphs)
+
+
+# A help line: the reader addressed (a short question, or "if ... you") and a number or a line to call.
+HELP_LINES = [
+    "Problem with gambling? Ring the free helpline on 0800 111 2222 or visit the charity's website.",
+    "Worried about your drinking? Text HELP to 85258 any time, day or night.",
+    "Feeling low after the storm? The Harbour Listening Line is open every night on 0300 555 0199.",
+    "Gambling problem? Call 1-800-GAMBLER.",
+    "When the odds are against you, walk away. If betting is hurting you or your family, call the helpline on 0808 444 1010.",
+]
+
+
+@pytest.mark.parametrize("line", HELP_LINES)
+def test_a_help_line_offered_to_the_reader_leaves(line: str) -> None:
+    assert body_of(story_with(line)) == STORY
+    assert body_of(story_with(line, at=2)) == STORY
+
+
+STORY_ABOUT_HELP = [
+    "Anyone with information is asked to call police on 101, quoting incident 224 of 3 May.",
+    "The charity said its helpline took 4,000 calls in March, twice as many as a year earlier.",
+    "Did the harbour trust ask for help? It called the coastguard on 999 when the decking gave way, its chairman said.",
+]
+
+
+@pytest.mark.parametrize("sentence", STORY_ABOUT_HELP)
+def test_a_story_sentence_about_a_help_line_stays(sentence: str) -> None:
+    assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
+
+
+# The small print of an offer: an age limit, terms that apply, who may claim, odds that may change.
+SMALL_PRINT = [
+    "18+ only. Bet responsibly. T&Cs apply.",
+    "Odds accurate at the time of writing and subject to change.",
+    "New members only. Min deposit £10. Bonus expires after 14 days. Full terms apply.",
+    "Claim a £20 matched bet when you stake £5. Minimum odds 1/2. Terms and exclusions apply.",
+    "Prices correct at time of publication. Offer ends Sunday.",
+]
+
+
+@pytest.mark.parametrize("line", SMALL_PRINT)
+def test_an_offers_small_print_leaves(line: str) -> None:
+    assert body_of(story_with(line)) == STORY
+    assert body_of(story_with(line, at=2)) == STORY
+
+
+STORY_ABOUT_ODDS = [
+    "Bookmakers cut the odds on a home win to 2/1 after the team news, and the club's shares rose 3%.",
+    "The festival is for those aged 18+ and tickets go on sale on Friday, the organisers said.",
+    "The council said the terms of the lease would apply to the new pier as they did to the old one.",
+]
+
+
+@pytest.mark.parametrize("sentence", STORY_ABOUT_ODDS)
+def test_a_story_sentence_about_odds_or_terms_stays(sentence: str) -> None:
+    assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
