@@ -207,6 +207,54 @@ def _is_small_print(text: str, low: str, n: int) -> bool:
     return marks >= 2 or (marks == 1 and n <= _SMALL_PRINT_ALONE_WORDS and not is_attributed(text))
 
 
+# The page's note on its own transcript: made by a machine or in a hurry, it may hold errors, the audio is
+# the record. A story's sentence about a transcript tells what it held, and who said so.
+_TRANSCRIPT = re.compile(r"\btranscri(?:pts?|bed|ption)\b", re.IGNORECASE)
+_TRANSCRIPT_HEDGE = re.compile(
+    r"\b(?:may|might|can|could|will) (?:still )?(?:contain|include|have) (?:some )?(?:errors|mistakes|inaccuracies|typos)"
+    r"|\b(?:machine|computer|ai)[- ]generated|\bautomat(?:ed|ic|ically)\b|\bspeech[- ]to[- ]text|\bspeech recognition"
+    r"|\brush (?:transcript|deadline)|\bnot (?:be )?in (?:its|their) final form"
+    r"|\b(?:refer|listen) to the (?:audio|recording)|\bcheck (?:it against )?the (?:audio|recording)"
+    r"|\bauthoritative record",
+    re.IGNORECASE,
+)
+_NOTE_MAX_WORDS = 60
+
+
+def _is_transcript_note(text: str, n: int) -> bool:
+    return (
+        n <= _NOTE_MAX_WORDS
+        and _TRANSCRIPT.search(text) is not None
+        and _TRANSCRIPT_HEDGE.search(text) is not None
+        and not is_attributed(text)
+    )
+
+
+# A show's credits, in sentences: two of its makers, said of the show now ("X is produced by A and mixed
+# by B") or by the page of itself ("This episode was reported by ..."). A review's "The album was produced
+# by A and mixed by B" tells a fact about the work in the past.
+_MADE_BY = re.compile(
+    r"\b(?:produced|co-produced|edited|mixed|engineered|hosted|presented|reported|fact[- ]checked|composed"
+    r"|sound[- ]designed|recorded|researched) by\s+(?-i:[A-Z])"
+    r"|\b(?:theme )?music (?:is )?by\s+(?-i:[A-Z])",
+    re.IGNORECASE,
+)
+_SHOW_SPEAKS = re.compile(
+    r"\b(?:is|are) (?:\w+ )?(?:produced|edited|hosted|presented|mixed)\b|\b[Oo]ur\b"
+    r"|\bthis (?:episode|show|podcast|programme|program|series)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_show_credits(text: str, n: int) -> bool:
+    return (
+        n <= _NOTE_MAX_WORDS
+        and len(_MADE_BY.findall(text)) >= 2
+        and _SHOW_SPEAKS.search(text) is not None
+        and not is_attributed(text)
+    )
+
+
 _APPEAL = _Cue(
     "subscri|sign|newsletter|inbox|donat|chip in|contribut|become a|membership|support"
     "|reader|paywall|log|create an account|free trial|download|follow us|share|email|cookie"
@@ -698,6 +746,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.CTA
     if n <= 40 and (_LEGAL.search(text, low) or _is_small_print(text, low, n)):
         return Kind.LEGAL
+    if _is_transcript_note(text, n) or _is_show_credits(text, n):
+        return Kind.META
     if n <= 20 and is_date_line(text):
         return Kind.DATE
     if n <= 8 and _is_comment_meta(text, low):

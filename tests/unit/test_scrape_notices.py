@@ -103,3 +103,59 @@ STORY_ABOUT_ODDS = [
 @pytest.mark.parametrize("sentence", STORY_ABOUT_ODDS)
 def test_a_story_sentence_about_odds_or_terms_stays(sentence: str) -> None:
     assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
+
+
+TURNS = [
+    "ROSA MENDES: The pier has been part of this town for a hundred and twenty years, and it nearly went in one night.",
+    "DEV KAPOOR: It did. The surge lifted the decking clean off its supports, and by morning a third of it was on the beach.",
+    "ROSA MENDES: And the trust says it can rebuild before the season starts. Is that realistic?",
+    "DEV KAPOOR: If the steel arrives on time, yes. The engineers told me the supports themselves are sound.",
+]
+
+
+def show_with(line: str, at: int) -> str:
+    return page(
+        "Coastlines", "Episode 48: Rebuilding the north pier", "Hosted by Rosa Mendes", *TURNS[:at], line, *TURNS[at:]
+    )
+
+
+# The page's note on its own transcript: made by machine or in a hurry, it may hold errors.
+TRANSCRIPT_NOTES = [
+    "This transcript was made by speech-to-text software and checked by a producer. It may contain errors, so check the audio before quoting.",
+    "Transcripts are machine-generated and may not be in their final form. Please refer to the recording.",
+    "Note: this is a rush transcript and may contain mistakes.",
+]
+
+
+@pytest.mark.parametrize("note", TRANSCRIPT_NOTES)
+def test_a_transcripts_note_on_its_accuracy_leaves(note: str) -> None:
+    assert classify(note) not in (Kind.PROSE, Kind.SENTENCE)
+    assert body_of(show_with(note, at=0)) == TURNS
+    assert body_of(show_with(note, at=4)) == TURNS
+
+
+# A show's production credits under the episode: who made it, in sentences.
+SHOW_CREDITS = [
+    "Coastlines is produced by Ada Lund and mixed by Tom Bryce. Our theme music is by Low Tide.",
+    "This episode was reported by Ines Mora, edited by Carl Webb and fact-checked by June Park.",
+]
+
+
+@pytest.mark.parametrize("credits", SHOW_CREDITS)
+def test_a_shows_production_credits_leave(credits: str) -> None:
+    assert classify(credits) not in (Kind.PROSE, Kind.SENTENCE)
+    assert body_of(show_with(credits, at=0)) == TURNS
+    assert body_of(show_with(credits, at=4)) == TURNS
+
+
+STORY_ABOUT_TRANSCRIPTS_AND_FILMS = [
+    "The court transcript contained errors that the judge corrected on Monday, the lawyers said.",
+    "The film was produced by Harbour Pictures and shot over six weeks on the north pier.",
+    "The album was produced by Ana Ruiz, who also played bass on four of its songs.",
+    "The album was produced by Ana Ruiz and mixed by Tom Bryce in a converted chapel on the harbour.",
+]
+
+
+@pytest.mark.parametrize("sentence", STORY_ABOUT_TRANSCRIPTS_AND_FILMS)
+def test_a_story_sentence_about_a_transcript_or_a_production_stays(sentence: str) -> None:
+    assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
