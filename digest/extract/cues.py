@@ -64,6 +64,9 @@ _CAPTION = _Cue(
     r"|^(?:(?:photo|image|picture) credits?|photos?|photographs?|images?|illustrations?|pictures?|credits?"
     r"|pictured|file photo"
     r"|screenshot|main image)\s*(?:by\b|:)"
+    # "PHOTO | ANA RUIZ | NMG": the label, then the photographer's name and the agency between bars
+    r"|^(?:file )?(?:photo|photograph|image|picture|foto)s?\s*\|\s*(?-i:[A-Z][\w'’.-]*)(?:\s+(?-i:[A-Z][\w'’.-]*)){1,3}"
+    r"\s*(?:\|\s*[^|]{1,40})?$"
     r"|^an?\s+(?:photo|photograph|image|picture|file photo|screenshot|illustration)\s+"
     r"(?:of|shows|showing|taken)\b"
     r"|^(?:file\s*[-–—:]\s*)?in (?:this|these|a|an) (?:[\w.,]+ ){0,5}?"
@@ -100,7 +103,9 @@ _READ_ALSO = re.compile(
 # "READ MORE: Council raises parking rates", "Lire aussi : ...", "Related: ...": a link to
 # another story printed with its label on one line, between two paragraphs or under them.
 _READ_ALSO_LINK = re.compile(
-    r"(?:" + _READ_ALSO.pattern + r"|related(?: (?:stories|story|articles?|coverage|content|links?))?)\s*[:：]\s*\S",
+    r"(?:"
+    + _READ_ALSO.pattern
+    + r"|read|related(?: (?:stories|story|articles?|coverage|content|links?))?)\s*[:：]\s*\S",
     re.IGNORECASE,
 )
 _READ_ALSO_LINK_MAX_WORDS = 30

@@ -761,7 +761,8 @@ _CARET_FOOTNOTE = re.compile(r"(?<=[.!?…,;:\"'”’)])\^\d{1,3}\b")
 
 
 _CREDIT_ONLY = re.compile(
-    r"^\(?(?:(?:photo|image|picture) credits?|photo|photograph|image|picture|illustration|credit)s?\s*(?:by\b|:)",
+    r"^\(?(?:file )?(?:(?:photo|image|picture) credits?|photo|photograph|image|picture|illustration|credit)s?"
+    r"\s*(?:by\b|[:|])",
     re.IGNORECASE,
 )
 _CAPTION_MAX_WORDS = 25

@@ -159,3 +159,24 @@ STORY_ABOUT_TRANSCRIPTS_AND_FILMS = [
 @pytest.mark.parametrize("sentence", STORY_ABOUT_TRANSCRIPTS_AND_FILMS)
 def test_a_story_sentence_about_a_transcript_or_a_production_stays(sentence: str) -> None:
     assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
+
+
+# A picture's credit set between bars, as some sites print it under the caption: label, photographer, agency.
+BARRED_CREDITS = ["PHOTO | ANA RUIZ | NMG", "Photo | Tom Bryce | Quay Courier", "FILE PHOTO | JUNE PARK"]
+CAPTION = "Workers lift the broken decking from the beach below the north pier."
+
+
+@pytest.mark.parametrize("credit", BARRED_CREDITS)
+def test_a_pictures_credit_between_bars_is_a_caption(credit: str) -> None:
+    assert classify(credit) is Kind.CAPTION
+    assert body_of(story_with(CAPTION, credit, at=3)) == STORY
+    assert body_of(story_with(CAPTION, credit, at=1)) == STORY
+
+
+def test_a_menu_of_picture_pages_is_no_credit() -> None:
+    assert classify("Photos | Videos | Podcasts") is not Kind.CAPTION
+
+
+def test_a_link_under_a_bare_read_label_is_another_story() -> None:
+    assert classify("Read: Lifeboat crew rescues two from capsized dinghy") is Kind.CTA
+    assert classify("READ | Lifeboat crew rescues two from capsized dinghy") is not Kind.PROSE
