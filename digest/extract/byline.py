@@ -419,7 +419,7 @@ def _without_titles(text: str) -> str:
 
 
 def is_name(text: str, *, max_tokens: int = 4) -> bool:
-    tokens = text.split()
+    tokens = _without_titles(text).split()  # "Dr. Ana Ruiz" is her name with its title
     if not 2 <= len(tokens) <= max_tokens:
         return False
     if tokens[0] in _PARTICLES or tokens[-1] in _PARTICLES:

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from digest.extract.byline import byline_names, find_dates, is_role, names_alone
+from digest.extract.byline import byline_names, find_dates, is_name, is_role, names_alone
 from digest.extract.cues import is_entry_stamp, is_short_label
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
@@ -760,7 +760,16 @@ def _byline_in(blocks: list[Block]) -> tuple[str, ...]:
 def _authors(region: list[Block], over: list[Block], *, headline: bool) -> tuple[str, ...]:
     """A byline under the headline; names alone right under it; a byline right over it; a bare name."""
     authors = _byline_in(region) or (_names_under_headline(region) if headline else ()) or _byline_in(over)
-    return authors or next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ())
+    return (
+        authors or next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ()) or _name_in_capitals(region)
+    )
+
+
+def _name_in_capitals(region: list[Block]) -> tuple[str, ...]:
+    """A name printed in capitals under the headline ("ANA RUIZ"), read as a label alone: the
+    author, when it is a person's name once its words are capitalised."""
+    names = (b.text.title() for b in region[:_NAMES_REACH] if b.kind is Kind.NAV and b.text.isupper())
+    return next(((name,) for name in names if is_name(name)), ())
 
 
 def _published(region: list[Block], over: list[Block]) -> datetime | None:

@@ -128,7 +128,7 @@ def _mark_item_bylines(blocks: list[Block]) -> list[Block]:
 
 # A match reporter's byline: the name and the ground ("Ana Ruiz at Canal Park").
 _AT_VENUE = re.compile(
-    r"^(?P<name>[^\W\d_][\w'’.-]*(?:\s+[\w'’.-]+){1,3}?)\s+at\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$"
+    r"^(?P<name>[^\W\d_][\w'’.-]*(?:\s+[\w'’.-]+){1,3}?)\s+at\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$"
 )
 _AT_VENUE_KINDS = frozenset({Kind.FRAGMENT, Kind.NAME, Kind.NAV})
 

@@ -1,0 +1,46 @@
+"""The author's name under a headline, printed the ways sites print it: in capitals, after a
+title of address, or "at" the ground a reporter writes from. The scrapes are made up, in the
+style of a text-browser dump."""
+
+from __future__ import annotations
+
+from digest.extract.scrape import extract_scrape
+
+HEADLINE = "Harbour trust to rebuild the storm-damaged north pier by spring"
+STORY = [
+    (
+        "The harbour trust will rebuild the north pier before the spring fishing season, its chairman said on "
+        "Thursday, after January's storm tore away a third of the decking."
+    ),
+    (
+        "The work will cost about £1.4 million, most of it covered by the trust's insurance, and will close "
+        "the pier's car park for eleven weeks from the start of February."
+    ),
+    (
+        "Skippers who land their catch at the north pier will use the old quay instead, where the trust has "
+        "promised to extend the opening hours of the ice plant."
+    ),
+]
+
+
+def authors_of(*header: str) -> tuple[str, ...]:
+    article = extract_scrape("\n\n".join(["The Quay Courier", HEADLINE, *header, *STORY]) + "\n")
+    assert article is not None
+    assert list(article.paragraphs) == STORY
+    return article.authors
+
+
+def test_a_name_in_capitals_under_the_headline_is_the_author() -> None:
+    assert authors_of("MORWENNA HALE", "Penzance, Thursday, January 29, 2026") == ("Morwenna Hale",)
+
+
+def test_a_label_in_capitals_under_the_headline_is_no_author() -> None:
+    assert authors_of("HARBOUR NEWS", "Penzance, Thursday, January 29, 2026") == ()
+
+
+def test_a_name_after_a_title_of_address_is_the_author() -> None:
+    assert authors_of("Dr. Morwenna Hale", "Guest essay") == ("Dr. Morwenna Hale",)
+
+
+def test_a_reporter_at_the_ground_is_the_author() -> None:
+    assert authors_of("Morwenna Hale at the Memorial Ground", "Sat 31 Jan 2026 17.22 GMT") == ("Morwenna Hale",)
