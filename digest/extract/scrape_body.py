@@ -26,7 +26,7 @@ import re
 
 from digest.extract.aside import content_stems
 from digest.extract.byline import credit_names
-from digest.extract.cues import is_entry_stamp, is_share_label, is_story_link
+from digest.extract.cues import is_entry_stamp, is_relative_time, is_share_label, is_story_link
 from digest.extract.html_text import strip_footnote_markers
 from digest.extract.scrape_lines import BULLET, TERMINAL, Block, Kind, title_ratio
 
@@ -601,6 +601,8 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
             cut = i  # an advertiser's name under its label is no byline
     if cut is None or _stamped_entries(blocks, start, end) or _under_subheading(blocks, start, cut):
         return start
+    if start > 0 and _is_entry_stamp_line(blocks[start - 1]) and _is_entry_stamp_line(blocks[cut]):
+        return start  # the run opens under a live entry's stamp, and the next entry's stamp is in it
     leading_prose = sum(blocks[i].kind is Kind.PROSE for i in range(start, cut))
     if leading_prose > 2:
         return start
@@ -608,6 +610,14 @@ def body_start(blocks: list[Block], start: int, end: int) -> int:
         if blocks[i].kind is Kind.PROSE:
             return i
     return start
+
+
+_STAMP_LINE_MAX_WORDS = 4
+
+
+def _is_entry_stamp_line(block: Block) -> bool:
+    """A live blog entry's stamp alone on its line: "09:12", "4m ago", "Updated 2h ago"."""
+    return block.words <= _STAMP_LINE_MAX_WORDS and (is_entry_stamp(block.text) or is_relative_time(block.text))
 
 
 def _under_subheading(blocks: list[Block], start: int, i: int) -> bool:

@@ -1,6 +1,7 @@
-"""The author's name under a headline, printed the ways sites print it: in capitals, after a
-title of address, or "at" the ground a reporter writes from. The scrapes are made up, in the
-style of a text-browser dump."""
+"""The lines under a headline: the author's name printed the ways sites print it (in capitals,
+after a title of address, "at" the ground a reporter writes from), and a live page's first entry
+under its stamp, which is no standfirst. The scrapes are made up, in the style of a
+text-browser dump."""
 
 from __future__ import annotations
 
@@ -44,3 +45,25 @@ def test_a_name_after_a_title_of_address_is_the_author() -> None:
 
 def test_a_reporter_at_the_ground_is_the_author() -> None:
     assert authors_of("Morwenna Hale at the Memorial Ground", "Sat 31 Jan 2026 17.22 GMT") == ("Morwenna Hale",)
+
+
+def test_a_live_pages_first_entry_under_its_stamp_is_no_standfirst() -> None:
+    entries = [STORY[0], STORY[1]]
+    text = "\n\n".join(
+        [
+            "The Quay Courier",
+            "Live",
+            HEADLINE,
+            "Key events",
+            "4m ago",
+            "09:12",
+            entries[0],
+            "12m ago",
+            "09:04",
+            entries[1],
+        ]
+    )
+    article = extract_scrape(text + "\n")
+    assert article is not None
+    assert list(article.paragraphs) == entries
+    assert article.standfirst == ""
