@@ -182,13 +182,17 @@ _THREAD = re.compile(
 )
 _LEGAL = _Cue(
     "©|(c)|copyright|rights reserved|privacy|terms|cookie|licensed|creative commons|republish"
-    "|501|registered|this article|this story|this piece|print edition|standards|licensing"
+    "|501|registered|this article|this story|this piece|this segment|this report|this interview|dieses thema"
+    "|print edition|standards|licensing"
     "|delayed|policy|policies|guidelines|code",
     r"©|\(c\)\s*\d{4}|\b(?:copyright\s+(?:©|\(c\)|\d{4})|all rights reserved"
     r"|privacy (?:policy|notice|settings|statement)|terms (?:of (?:use|service)|and conditions)"
     r"|cookie (?:policy|settings|preferences|notice)|licensed under|creative commons|republish"
     r"|501\s?\(c|registered (?:charity|non-?profit|in england)"
-    r"|this (?:article|story|piece) (?:(?:originally|first|also) )?(?:appeared|appears|ran|was (?:originally |first )?published)"
+    r"|this (?:article|story|piece|segment|report|interview) (?:(?:originally|first|also) )?"
+    r"(?:appeared|appears|ran|aired|was (?:originally |first )?(?:published|broadcast|aired))"
+    # a broadcaster's note of the programme that carried the story ("Dieses Thema im Programm: ...")
+    r"|dieses thema im programm|über dieses thema berichtete"
     r"|print edition|our standards|licensing rights|quotes (?:are )?delayed"
     r"|our (?:ethics|editorial|corrections|comments?|community) (?:policy|policies|guidelines|standards|code))\b",
 )

@@ -180,3 +180,23 @@ def test_a_menu_of_picture_pages_is_no_credit() -> None:
 def test_a_link_under_a_bare_read_label_is_another_story() -> None:
     assert classify("Read: Lifeboat crew rescues two from capsized dinghy") is Kind.CTA
     assert classify("READ | Lifeboat crew rescues two from capsized dinghy") is not Kind.PROSE
+
+
+# The page's note of when its story went out on air, under the text.
+AIRED_NOTES = [
+    "A version of this story aired on Coast Tonight on January 29, 2026.",
+    "This interview was broadcast on Harbour Radio's morning programme.",
+    "Über dieses Thema berichtete die Redaktion am 29. Januar 2026 im Regionalprogramm.",
+    "Dieses Thema im Programm: Küstenmagazin, 29.01.2026, 19:30 Uhr",
+]
+
+
+@pytest.mark.parametrize("note", AIRED_NOTES)
+def test_a_note_of_when_the_story_aired_leaves(note: str) -> None:
+    assert classify(note) not in (Kind.PROSE, Kind.SENTENCE, Kind.FRAGMENT)
+    assert body_of(story_with(note)) == STORY
+
+
+def test_a_story_sentence_about_a_broadcast_stays() -> None:
+    sentence = "The trust's chairman first spoke about the damage in an interview that was broadcast on Monday."
+    assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
