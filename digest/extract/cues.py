@@ -218,22 +218,30 @@ def _is_small_print(text: str, low: str, n: int) -> bool:
 
 # The page's note on its own transcript: made by a machine or in a hurry, it may hold errors, the audio is
 # the record. A story's sentence about a transcript tells what it held, and who said so.
-_TRANSCRIPT = re.compile(r"\btranscri(?:pts?|bed|ption)\b", re.IGNORECASE)
 _TRANSCRIPT_HEDGE = re.compile(
     r"\b(?:may|might|can|could|will) (?:still )?(?:contain|include|have) (?:some )?(?:errors|mistakes|inaccuracies|typos)"
     r"|\b(?:machine|computer|ai)[- ]generated|\bautomat(?:ed|ic|ically)\b|\bspeech[- ]to[- ]text|\bspeech recognition"
     r"|\brush (?:transcript|deadline)|\bnot (?:be )?in (?:its|their) final form"
     r"|\b(?:refer|listen) to the (?:audio|recording)|\bcheck (?:it against )?the (?:audio|recording)"
-    r"|\bauthoritative record",
+    r"|\bauthoritative record|\b(?:lightly )?edited for (?:length|clarity|brevity)|\blightly edited"
+    r"|\bedited transcript|\bmay differ (?:\w+ )?from the (?:broadcast|audio|recording)",
+    re.IGNORECASE,
+)
+# The transcript the note is about is the page's own: "This transcript ...", "Transcripts are ...".
+_OWN_TRANSCRIPT = re.compile(
+    r"\bthis (?:is an? )?(?:\w+ )?transcript|\btranscripts? (?:is|are|was|were|has|have|may|might|can|will)\b",
     re.IGNORECASE,
 )
 _NOTE_MAX_WORDS = 60
+# A broadcast's cue in brackets, alone on its line: "[MUSIC]", "(LAUGHTER)", "[Break for adverts]".
+_BRACKETED_CUE = re.compile(r"\[[^\[\]]{2,40}\]|\([^()]{2,40}\)")
+_CUE_MAX_WORDS = 5
 
 
 def _is_transcript_note(text: str, n: int) -> bool:
     return (
         n <= _NOTE_MAX_WORDS
-        and _TRANSCRIPT.search(text) is not None
+        and _OWN_TRANSCRIPT.search(text) is not None
         and _TRANSCRIPT_HEDGE.search(text) is not None
         and not is_attributed(text)
     )
@@ -471,10 +479,18 @@ _HELP_NUMBER = re.compile(
 _HELP_LINE_MAX_WORDS = 50
 
 
+# Or the order alone, opening the line: "Ring the studio on 0300 ...", "Text COAST to 81234".
+_CALL_ORDER = re.compile(r"^(?:call|ring|phone|text|dial|whatsapp)\b", re.IGNORECASE)
+
+
 def _is_help_line(text: str, n: int) -> bool:
     if n > _HELP_LINE_MAX_WORDS or _HELP_NUMBER.search(text) is None or is_attributed(text):
         return False
-    return _HELP_CONDITION.search(text) is not None or _HELP_QUESTION.match(text) is not None
+    return (
+        _HELP_CONDITION.search(text) is not None
+        or _HELP_QUESTION.match(text) is not None
+        or _CALL_ORDER.match(text) is not None
+    )
 
 
 def _is_cta(text: str, low: str, words: list[str], *, item: bool = False) -> bool:
@@ -771,6 +787,8 @@ def _classify(text: str, *, item: bool = False) -> Kind:
         return Kind.BYLINE
     if n <= 40 and credit_names(text):
         return Kind.BYLINE
+    if n <= _CUE_MAX_WORDS and _BRACKETED_CUE.fullmatch(text):
+        return Kind.META
     if item and _STAMPED_ITEM.match(text):
         return Kind.TEASER
     if _FOOTNOTE.match(text) or (n <= 60 and _AUTHOR_BIO.match(text)):

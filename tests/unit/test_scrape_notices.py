@@ -150,6 +150,7 @@ def test_a_shows_production_credits_leave(credits: str) -> None:
 
 STORY_ABOUT_TRANSCRIPTS_AND_FILMS = [
     "The court transcript contained errors that the judge corrected on Monday, the lawyers said.",
+    "The ministry released an edited transcript of the call on Wednesday, leaving out two long passages.",
     "The film was produced by Harbour Pictures and shot over six weeks on the north pier.",
     "The album was produced by Ana Ruiz, who also played bass on four of its songs.",
     "The album was produced by Ana Ruiz and mixed by Tom Bryce in a converted chapel on the harbour.",
@@ -200,3 +201,34 @@ def test_a_note_of_when_the_story_aired_leaves(note: str) -> None:
 def test_a_story_sentence_about_a_broadcast_stays() -> None:
     sentence = "The trust's chairman first spoke about the damage in an interview that was broadcast on Monday."
     assert classify(sentence) in (Kind.PROSE, Kind.SENTENCE)
+
+
+# More of a transcript's page: the note that it was edited, a cue in brackets where the broadcast
+# breaks, the show's number to call.
+EDITED_NOTES = [
+    "This transcript has been edited for length and clarity.",
+    "This is an edited transcript and may differ slightly from the broadcast version.",
+]
+
+
+@pytest.mark.parametrize("note", EDITED_NOTES)
+def test_a_note_that_the_transcript_was_edited_leaves(note: str) -> None:
+    assert classify(note) not in (Kind.PROSE, Kind.SENTENCE)
+    assert body_of(show_with(note, at=0)) == TURNS
+
+
+@pytest.mark.parametrize("cue", ["[MUSIC]", "[BREAK FOR ADVERTS]", "(LAUGHTER)", "[Theme music plays]"])
+def test_a_cue_in_brackets_between_turns_leaves(cue: str) -> None:
+    assert body_of(show_with(cue, at=2)) == TURNS
+
+
+CALL_THE_SHOW = [
+    "Ring the studio on 0300 555 0188 or message us on the app.",
+    "Text COAST to 81234 to have your say. Standard network charges apply.",
+]
+
+
+@pytest.mark.parametrize("line", CALL_THE_SHOW)
+def test_an_order_to_call_a_number_leaves(line: str) -> None:
+    assert classify(line) not in (Kind.PROSE, Kind.SENTENCE)
+    assert body_of(show_with(line, at=4)) == TURNS
