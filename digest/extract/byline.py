@@ -318,6 +318,8 @@ _ORGANISATION_ENDS = _word_set(
     "wire wires services service presse agentur agenzia agencia",
     # an institution's, or its office's: "University Communications", "Public Affairs Office"
     "university college institute ministry department office communications affairs relations foundation",
+    # a society's or a club's: "Harbour Building Society", "Quay Rowing Club"
+    "society association council club federation",
 )
 _NOT_PERSON_WORDS = _NOT_NAME_WORDS | _JOBS | _GROUPS | _ORGANISATION_ENDS
 

@@ -758,11 +758,26 @@ def _byline_in(blocks: list[Block]) -> tuple[str, ...]:
 
 
 def _authors(region: list[Block], over: list[Block], *, headline: bool) -> tuple[str, ...]:
-    """A byline under the headline; names alone right under it; a byline right over it; a bare name."""
+    """A byline under the headline; names alone right under it; a byline right over it; a bare name;
+    a name in capitals; a show's hosts."""
     authors = _byline_in(region) or (_names_under_headline(region) if headline else ()) or _byline_in(over)
-    return (
-        authors or next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ()) or _name_in_capitals(region)
-    )
+    bare_name = next(((b.text,) for b in reversed(region) if b.kind is Kind.NAME), ())
+    return authors or bare_name or _name_in_capitals(region) or _hosts(region)
+
+
+# A show's page names its hosts as a sponsor's line is worded: "Hosted by Ana Ruiz", "Presented by ...".
+_HOSTED_BY = re.compile(r"^(?:co-)?(?:hosted|presented)(?: and produced)? by\s+(?P<names>\S.*)$", re.IGNORECASE)
+
+
+def _hosts(region: list[Block]) -> tuple[str, ...]:
+    """The hosts under a show's headline, when every name is a person's (a sponsor presenting the
+    page is a company)."""
+    for block in region[:_NAMES_REACH]:
+        found = _HOSTED_BY.match(block.text)
+        names = byline_names(f"By {found['names']}") if found else ()
+        if names and all(is_name(name) for name in names):
+            return names
+    return ()
 
 
 def _name_in_capitals(region: list[Block]) -> tuple[str, ...]:

@@ -67,3 +67,15 @@ def test_a_live_pages_first_entry_under_its_stamp_is_no_standfirst() -> None:
     assert article is not None
     assert list(article.paragraphs) == entries
     assert article.standfirst == ""
+
+
+def test_a_shows_host_under_the_headline_is_its_author() -> None:
+    assert authors_of("Hosted by Morwenna Hale", "January 29, 2026") == ("Morwenna Hale",)
+    assert authors_of("Presented by Morwenna Hale and Dev Kapoor", "January 29, 2026") == (
+        "Morwenna Hale",
+        "Dev Kapoor",
+    )
+
+
+def test_a_sponsor_presenting_the_page_is_no_author() -> None:
+    assert authors_of("Presented by Harbour Building Society", "January 29, 2026") == ()
