@@ -9,13 +9,12 @@ usage: python bench/dkim.py [--build N] [--recipients N] [--rounds N] [--connect
   installed, else aiosmtpd in its own process) with VERP senders, unsigned and signed,
   each variant `--rounds` times in turns; the best rate of each, its ratio to the
   unsigned rate of the same run, and the CPU µs a message of this process (all its
-  threads), of the event loop's thread alone and of the signing process. Signed rows run
-  as the sender does by default (with an RSA key, the signatures on a thread a core
-  beside the event loop, made by OpenSSL without the GIL, several messages a hand-off;
-  Ed25519 alone in a signing process of its own, by libsodium), and the other way: RSA on
-  one thread, in a process and inline, RSA signed by `cryptography` (which keeps the GIL
-  while it signs), Ed25519 inline (on the loop's thread), on one thread and signed by
-  `cryptography` (OpenSSL).
+  threads) and of the event loop's thread alone. Signed rows run as the sender does by
+  default (with an RSA key, the signatures on a thread a core beside the event loop,
+  made by OpenSSL without the GIL, several messages a hand-off; Ed25519 alone inline, on
+  the loop's thread, by libsodium), and the other way: RSA on one thread and inline, RSA
+  signed by `cryptography` (which keeps the GIL while it signs), Ed25519 on one thread and
+  signed by `cryptography` (OpenSSL).
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -96,14 +94,11 @@ def build_rows(rendered, n: int, rounds: int, signers) -> list[tuple[str, float]
 
 
 async def send(
-    digest, rendered, n: int, port: int, connections: int, db: Path, signer, verp, where: Where
-) -> tuple[float, float, float, float]:
-    """Seconds, CPU seconds of this process, of the event loop's thread and of the signing
-    process (if any), of the send alone."""
-    threads, process = where
+    digest, rendered, n: int, port: int, connections: int, db: Path, signer, verp, threads: int | None
+) -> tuple[float, float, float]:
+    """Seconds, CPU seconds of this process and of the event loop's thread, of the send alone."""
     with Store(f"sqlite:///{db}") as store:
         issue = saved_issue(store, digest, rendered, readers=n)
-        children = _children_cpu()
         start, cpu, loop_cpu = time.perf_counter(), time.process_time(), time.thread_time()
         report = await deliver_issue(
             issue,
@@ -115,59 +110,41 @@ async def send(
             signer=signer,
             verp=verp,
             signing_threads=threads,
-            signing_process=process,
         )
-        spent = (
-            time.perf_counter() - start,
-            time.process_time() - cpu,
-            time.thread_time() - loop_cpu,
-            _children_cpu() - children,
-        )
+        spent = (time.perf_counter() - start, time.process_time() - cpu, time.thread_time() - loop_cpu)
     assert report.totals[DeliveryStatus.SENT] == n, report.totals
     return spent
 
 
-Where = tuple[int | None, bool | None]  # deliver_issue's signing_threads and signing_process
-DEFAULT: Where = (None, None)
-
-
-def _children_cpu() -> float:
-    """CPU seconds of this process's ended children: the signing process, once closed."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def send_rows(
     digest, rendered, n: int, rounds: int, connections: int, signers
-) -> list[tuple[str, float, float, float, float]]:
+) -> list[tuple[str, float, float, float]]:
     verp = Verp("bounces@example.org", secret="bench")
-    runs: list[tuple[str, DkimSigner | None, Verp | None, Where]] = [("unsigned, no VERP", None, None, DEFAULT)]
+    runs: list[tuple[str, DkimSigner | None, Verp | None, int | None]] = [("unsigned, no VERP", None, None, None)]
     cores = os.cpu_count() or 1
     for name, signer in signers:
-        runs.append((name, signer, verp, DEFAULT))
+        runs.append((name, signer, verp, None))
         if signer is not None and signer.rsa:
             if cores > 1:
-                runs.append((f"{name}, 1 thread", signer, verp, (1, None)))
-            runs.append((f"{name}, in a process", signer, verp, (None, True)))
-            runs.append((f"{name}, inline", signer, verp, (0, False)))  # on the event loop's thread
+                runs.append((f"{name}, 1 thread", signer, verp, 1))
+            runs.append((f"{name}, inline", signer, verp, 0))  # on the event loop's thread
             if len(signer.keys) == 1:
-                runs.append((f"{name}, GIL kept", gil_kept(signer.keys[0]), verp, DEFAULT))
+                runs.append((f"{name}, GIL kept", gil_kept(signer.keys[0]), verp, None))
         elif signer is not None:
-            runs.append((f"{name}, inline", signer, verp, (0, False)))
-            runs.append((f"{name}, 1 thread", signer, verp, (1, False)))
-            runs.append((f"{name}, by OpenSSL", openssl_ed25519(signer.keys[0]), verp, DEFAULT))
-    best: dict[str, tuple[float, float, float, float]] = {}
+            runs.append((f"{name}, 1 thread", signer, verp, 1))
+            runs.append((f"{name}, by OpenSSL", openssl_ed25519(signer.keys[0]), verp, None))
+    best: dict[str, tuple[float, float, float]] = {}
     sink = Sink()
     try:
         with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
             for _ in range(rounds):
-                for name, signer, envelope, where in runs:
+                for name, signer, envelope, threads in runs:
                     (Path(tmp) / "b.db").unlink(missing_ok=True)
-                    seconds, cpu, loop_cpu, signer_cpu = run(
-                        send(digest, rendered, n, sink.port, connections, Path(tmp) / "b.db", signer, envelope, where)
+                    seconds, cpu, loop_cpu = run(
+                        send(digest, rendered, n, sink.port, connections, Path(tmp) / "b.db", signer, envelope, threads)
                     )
                     if name not in best or n / seconds > best[name][0]:
-                        best[name] = (n / seconds, cpu / n * 1e6, loop_cpu / n * 1e6, signer_cpu / n * 1e6)
+                        best[name] = (n / seconds, cpu / n * 1e6, loop_cpu / n * 1e6)
     finally:
         sink.close()
     print(f"sink: {sink.kind}; {connections} connections; {os.cpu_count()} cores")
@@ -195,13 +172,9 @@ def main() -> None:
         rows2 = send_rows(digest, rendered, args.recipients, args.rounds, args.connections, signers)
         unsigned = rows2[1][1]
         print(f"send, {args.recipients:,} recipients, VERP senders but the first row, best of {args.rounds}, in turns")
-        print(
-            f"{'variant':<30} {'msg/s':>8} {'x unsigned':>11} {'CPU µs/msg':>11} {'loop µs/msg':>12} {'signer µs/msg':>14}"
-        )
-        for name, rate, cpu_us, loop_us, signer_us in rows2:
-            print(
-                f"{name:<30} {rate:>8,.0f} {rate / unsigned:>11.2f} {cpu_us:>11.0f} {loop_us:>12.0f} {signer_us:>14.0f}"
-            )
+        print(f"{'variant':<26} {'msg/s':>8} {'x unsigned':>11} {'CPU µs/msg':>11} {'loop µs/msg':>12}")
+        for name, rate, cpu_us, loop_us in rows2:
+            print(f"{name:<26} {rate:>8,.0f} {rate / unsigned:>11.2f} {cpu_us:>11.0f} {loop_us:>12.0f}")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ from digest.delivery.journal import Journal, check_journal_folder, replay_journa
 from digest.delivery.options import DeliveryOptions, DeliveryReport, Stop, delivery_options
 from digest.delivery.pace import RateLimiter, nap
 from digest.delivery.pool import NOT_SENT, Sender, SmtpPool
-from digest.delivery.signing_process import SigningProcess
 from digest.errors import ServerUnavailable, StoreError
 from digest.mail.dkim import DkimSigner, Signed, Unsigned, sign_all
 from digest.mail.message import MessageError, MessageFactory, Recipient
@@ -79,17 +78,14 @@ async def deliver_issue(
     signer: DkimSigner | None = None,
     verp: Verp | None = None,
     signing_threads: int | None = None,
-    signing_process: bool | None = None,
     id_secret: str = "",
 ) -> DeliveryReport:
     """Send what the ledger still owes for `issue` through `transport` (default: a pool of
     `options.connections` connections to `smtp`); close the issue when nothing is owed
     (and nothing is uncertain, unless `accept_uncertain`). With `signer` every message is
     DKIM-signed, its signatures made on `signing_threads` threads beside
-    the event loop, several messages a hand-off (default: one a core with an RSA key;
-    0: on the loop's thread), or with `signing_process` in a process of its own (default:
-    with Ed25519 alone, for a send of SIGNING_PROCESS_FROM messages or more on more
-    than one core); with `verp` each goes
+    the event loop, several messages a hand-off (default: one a core with an RSA key,
+    none with Ed25519 alone; 0: on the loop's thread); with `verp` each goes
     out from its own bounce address, naming the issue and the reader; `id_secret` keys the
     Message-IDs (see message_id_digest)."""
     if transport is None:
@@ -101,6 +97,7 @@ async def deliver_issue(
         issue.rendered, sender=sender, reply_to=reply_to, view_url=view_url, signer=signer, id_secret=id_secret
     )
     envelope = verp.for_issue(issue_id) if verp is not None else None
+    signing = _signing_threads(signer, signing_threads)
     run = SendRun(
         issue_id,
         store,
@@ -114,7 +111,6 @@ async def deliver_issue(
     journal = await _journal(run) if options.journal else None
     await run.patiently("skipping readers who left", store.skip_inactive, issue_id, at=_now())
     owed: int = await run.patiently("counting what is owed", store.count_owed, issue_id, subscribers=subscribers)
-    signing = _signing(signer, threads=signing_threads, process=signing_process, owed=owed)
     if owed and isinstance(transport, SmtpPool):
         try:
             await transport.check()
@@ -131,7 +127,7 @@ async def deliver_issue(
     finally:
         heartbeat.cancel()
         if signing is not None:
-            await signing.close()
+            signing.shutdown()
         await transport.close()
         left = claims.leftovers()
         if run.server_down:
@@ -199,7 +195,7 @@ async def _send_owed(
     claims: Claims,
     writer: OutcomeWriter,
     envelope: Callable[[int], str] | None,
-    signing: Signing | SigningProcess | None,
+    signing: Signing | None,
 ) -> None:
     """The workers, until nothing is left to claim; again for the claims given back, as
     long as a round sends something, or up to RECLAIM_ROUNDS rounds in a row that don't."""
@@ -283,7 +279,7 @@ def _unrecorded(writer: OutcomeWriter, run: SendRun, left: list[Claim]) -> Store
 SIGNED_AHEAD = 8
 
 
-def _workers(transport: Sender, signing: Signing | SigningProcess | None) -> int:
+def _workers(transport: Sender, signing: Signing | None) -> int:
     """A worker a connection, and with signing threads as many more again as keep the
     threads busy while the connections send: a worker waits for its signature before it
     waits for a connection, so without them a thread idles whenever every connection has
@@ -291,26 +287,15 @@ def _workers(transport: Sender, signing: Signing | SigningProcess | None) -> int
     return transport.concurrency + (signing.threads * SIGNED_AHEAD if signing is not None else 0)
 
 
-# Below this many messages a signing process costs more to start than it saves.
-SIGNING_PROCESS_FROM = 500
-
-
-def _signing(
-    signer: DkimSigner | None, *, threads: int | None, process: bool | None, owed: int
-) -> Signing | SigningProcess | None:
-    """Where messages are signed: on threads beside the event loop, in a process of their
-    own, or (None) inline. An RSA signature is made by OpenSSL without the GIL
-    (digest.mail.openssl), so with an RSA key (whose signature costs about twice the rest
-    of a message's work) the signatures go to a thread a core, in batches, and the loop
-    keeps the rest of each message: every core the loop and the server leave idle signs.
-    An Ed25519 signature alone costs too little for a thread (the GIL's hand-offs cost
-    more than it saves, bench/dkim.py) but enough for a process, on a second core."""
+def _signing_threads(signer: DkimSigner | None, threads: int | None) -> Signing | None:
+    """Where messages are signed: on threads beside the event loop, or (None) inline.
+    An RSA signature is made by OpenSSL without the GIL (digest.mail.openssl), so with an
+    RSA key (whose signature costs about twice the rest of a message's work) the
+    signatures go to a thread a core, in batches, and the loop keeps the rest of each
+    message: every core the loop and the server leave idle signs. An Ed25519 signature alone is
+    made inline: even batched, the hand-off cost more CPU than it saved (bench/dkim.py)."""
     if signer is None:
         return None
-    if process is None:
-        process = threads is None and not signer.rsa and owed >= SIGNING_PROCESS_FROM and (os.cpu_count() or 1) > 1
-    if process:
-        return SigningProcess(signer)
     if threads is None:
         threads = (os.cpu_count() or 1) if signer.rsa else 0
     return Signing(threads) if threads > 0 else None
@@ -376,7 +361,7 @@ class Signing:
         if self.waiting:
             self._flush()
 
-    async def close(self) -> None:
+    def shutdown(self) -> None:
         self.executor.shutdown(wait=False)
 
 
@@ -402,7 +387,7 @@ async def _worker(
     claims: Claims,
     writer: OutcomeWriter,
     envelope: Callable[[int], str] | None = None,
-    signing: Signing | SigningProcess | None = None,
+    signing: Signing | None = None,
 ) -> None:
     while not run.stop and not run.server_down:
         if not writer.writable.is_set():
@@ -453,7 +438,7 @@ async def _deliver_one(
     *,
     may_send: Callable[[], bool],
     envelope: Callable[[int], str] | None = None,
-    signing: Signing | SigningProcess | None = None,
+    signing: Signing | None = None,
     paced: bool = False,
 ) -> DeliveryResult | None:
     """The message's outcome, or None when it was not sent because the run is stopping
@@ -515,7 +500,7 @@ async def _deliver_one(
 
 
 async def _message(
-    claim: Claim, run: SendRun, *, envelope: Callable[[int], str] | None, signing: Signing | SigningProcess | None
+    claim: Claim, run: SendRun, *, envelope: Callable[[int], str] | None, signing: Signing | None
 ) -> OutgoingMessage | DeliveryResult:
     """The reader's copy, or its failure when it cannot be written (a bad address)."""
     subscriber = claim.subscriber

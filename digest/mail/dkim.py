@@ -290,12 +290,6 @@ class Unsigned:
             for _, relaxed in self.templates
         ]
 
-    def around_bh(self) -> list[tuple[bytes, bytes]]:
-        """What each key signs, less the body hash: (before bh=, after it). For a signer
-        elsewhere, which hashes the body itself and signs `before + bh + after`."""
-        stamp = self.stamp.encode("ascii")
-        return [(b"".join((self.signed, relaxed[0], stamp, relaxed[1])), relaxed[2]) for _, relaxed in self.templates]
-
     def signatures(self, inputs: Sequence[bytes]) -> list[bytes]:
         return [key.sign(data) for key, data in zip(self.keys, inputs, strict=True)]
 

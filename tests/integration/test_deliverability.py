@@ -63,37 +63,6 @@ async def test_every_copy_is_signed_and_has_its_own_bounce_address(store, smtp_s
     assert len(senders) == len(emails)
 
 
-async def test_a_large_send_signed_with_ed25519_alone_is_signed_in_a_process_of_its_own(store, smtp_server):
-    """From SIGNING_PROCESS_FROM messages the signatures are made by a second process:
-    every reader gets one copy, each verifies, and the process is gone after the send."""
-    from digest.delivery import signing_process
-    from digest.delivery.send import SIGNING_PROCESS_FROM
-    from tests.helpers import send
-
-    emails = subscribe(store, SIGNING_PROCESS_FROM)
-    issue = save_issue(store)
-    ed = DkimKey("example.org", "ed2026", generate_private_key(ed25519=True))
-    started: list = []
-    real = signing_process.SigningProcess._start
-
-    async def start(self):
-        await real(self)
-        started.append(self.process)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(signing_process.SigningProcess, "_start", start)
-        report = await send(
-            store, issue, smtp_server, signer=DkimSigner([ed]), verp=Verp("b@example.org", secret=SECRET)
-        )
-    assert report.complete and report.totals[DeliveryStatus.SENT] == len(emails)
-    [process] = started
-    assert process.returncode == 0
-    received = smtp_server.by_recipient()
-    assert sorted(received) == sorted(emails)
-    for address, [copy] in received.items():
-        assert verified(copy.data, ed) == [True], address
-
-
 def test_keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites(tmp_path):
     key_file = tmp_path / "keys" / "digest.pem"
     result = digest_cli(

@@ -177,7 +177,7 @@ async def test_signing_on_threads_in_batches_gives_signatures_that_verify():
         prepared = [made.prepare(reader) for reader in READERS * 2]
         signed = await asyncio.gather(*(signing.sign(unsigned) for unsigned in prepared))
     finally:
-        await signing.close()
+        signing.shutdown()
     assert signing.signed == 8 and signing.batches == 2  # made in one turn of the loop: 4 a thread
     for unsigned, signatures, reader in zip(prepared, signed, READERS * 2, strict=True):
         message = unsigned.complete(signatures)
@@ -223,7 +223,7 @@ async def test_a_claim_lost_while_its_signature_is_made_is_not_sent():
         result = await _deliver_one(claim, run, Transport(), may_send=lambda: holds[0], signing=signing)
     finally:
         held.set()
-        await signing.close()
+        signing.shutdown()
     assert result is not None and result.status is DeliveryStatus.SENT
     assert verified(sent[0].data, rsa) == [True]
 
@@ -376,7 +376,7 @@ def test_signing_threads_yield_the_cores_to_the_event_loop():
             for _ in range(4)
         }
     finally:
-        signing.executor.shutdown(wait=False)
+        signing.shutdown()
     assert theirs == {min(mine + SIGNING_NICENESS, 19)}
 
 
@@ -389,7 +389,7 @@ def test_with_signing_threads_workers_wait_for_signatures_beside_those_at_the_co
     try:
         assert _workers(Transport(), signing) == 8 + 2 * SIGNED_AHEAD
     finally:
-        signing.executor.shutdown(wait=False)
+        signing.shutdown()
 
 
 def test_an_ed25519_signature_is_the_one_openssl_makes():
