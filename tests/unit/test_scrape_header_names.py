@@ -6,22 +6,10 @@ text-browser dump."""
 from __future__ import annotations
 
 from digest.extract.scrape import extract_scrape
+from tests.unit.test_scrape_notices import HEADLINE, STORY as NOTICE_STORY
 
-HEADLINE = "Harbour trust to rebuild the storm-damaged north pier by spring"
-STORY = [
-    (
-        "The harbour trust will rebuild the north pier before the spring fishing season, its chairman said on "
-        "Thursday, after January's storm tore away a third of the decking."
-    ),
-    (
-        "The work will cost about £1.4 million, most of it covered by the trust's insurance, and will close "
-        "the pier's car park for eleven weeks from the start of February."
-    ),
-    (
-        "Skippers who land their catch at the north pier will use the old quay instead, where the trust has "
-        "promised to extend the opening hours of the ice plant."
-    ),
-]
+# The harbour story of the notices' tests, in its first three paragraphs.
+STORY = NOTICE_STORY[:3]
 
 
 def authors_of(*header: str) -> tuple[str, ...]:
