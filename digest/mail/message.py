@@ -105,8 +105,21 @@ class MessageFactory:
             for kind in ("plain", "html")
         )
         self._closing = f"--{self.boundary}--\r\n".encode()
-        self._text = _EncodedPart(rendered.text, rendered.markers, as_html=False)
-        self._html = _EncodedPart(rendered.html, rendered.markers, as_html=True)
+        # What every copy shares (the issue's web link) is written here, once: only the lines
+        # with a reader's own values are filled in and encoded per message.
+        common = {
+            name: value
+            for name, value in personal_fields(name="", email="", unsubscribe_url="", view_url=view_url).items()
+            if name in _SHARED_FIELDS
+        }
+        written = tuple(pair for pair in rendered.markers if pair[0] in common)
+        personal = tuple(pair for pair in rendered.markers if pair[0] not in common)
+        text, html = (
+            substitute(part, written, common, as_html=as_html)
+            for part, as_html in ((rendered.text, False), (rendered.html, True))
+        )
+        self._text = _EncodedPart(text, personal, as_html=False)
+        self._html = _EncodedPart(html, personal, as_html=True)
         # For DKIM: the shared headers' canonical forms, once. The body needs none: it is
         # written in its canonical form (_quoted_printable).
         shared = [*lines, "MIME-Version: 1.0", f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"']
@@ -344,6 +357,7 @@ def _dot_atom(text: str) -> str:
 
 
 _SHARED = ("Date:", "List-Unsubscribe-Post:")
+_SHARED_FIELDS = frozenset({"view_url"})  # personal_fields that are the same in every copy
 _relaxed_shared = functools.lru_cache(maxsize=8)(relaxed_line)
 
 

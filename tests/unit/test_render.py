@@ -510,3 +510,27 @@ def test_a_personal_line_is_wrapped_again_exactly_as_wrap_would_give_it(value):
     from digest.text import columns
 
     assert _fill_line("{m}", "{m}", value) == (wrap(value) if columns(value) > 72 else value)
+
+
+@functools.cache
+def viewed_rendered():
+    return render_digest(make_digest(2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.text(st.sampled_from("Ab é<&\"' \t"), max_size=120),
+    token=st.text(st.sampled_from("a1-_~.%"), max_size=200),
+    view=st.sampled_from(["https://e.org/v", "https://e.org/issues/" + "long-" * 30, ""]),
+)
+def test_each_part_of_a_message_is_what_personalise_writes_for_its_reader(name, token, view):
+    """The factory writes what every copy shares (the issue's web link) once per issue and the
+    reader's own values per message: the parts a reader gets are the templates filled in for
+    them, as `personalise` fills them, whatever the lengths of the values."""
+    rendered = viewed_rendered()
+    factory = MessageFactory(rendered, sender="d@example.org", view_url=view)
+    unsubscribe = f"https://e.org/u?t={token}"
+    msg = parse(factory.build(Recipient(email="ana@example.org", name=name, unsubscribe_url=unsubscribe)))
+    html, text = personalise(rendered, fields(name=name, unsubscribe_url=unsubscribe, view_url=view))
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert msg.get_body(("html",)).get_content().replace("\r\n", "\n") == html
